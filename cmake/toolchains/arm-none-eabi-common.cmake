@@ -1,0 +1,35 @@
+# Shared part of the Cortex-M toolchain files (cortex-m4.cmake, cortex-m7.cmake).
+# The including file sets TINYTX_TARGET_CPU and TINYTX_ARM_CPU_FLAGS before including this one.
+#
+# Images are freestanding: our own startup (kernels/firmware/startup_cortexm.c), no C library
+# (kernels/firmware/libc_min.c provides memcpy/memset/memmove/memcmp), libgcc for helpers.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+
+set(TINYTX_TOOLCHAIN_PREFIX arm-none-eabi- CACHE STRING "Cross tool prefix")
+set(CMAKE_C_COMPILER ${TINYTX_TOOLCHAIN_PREFIX}gcc)
+set(CMAKE_CXX_COMPILER ${TINYTX_TOOLCHAIN_PREFIX}g++)
+set(CMAKE_ASM_COMPILER ${TINYTX_TOOLCHAIN_PREFIX}gcc)
+set(CMAKE_OBJCOPY ${TINYTX_TOOLCHAIN_PREFIX}objcopy CACHE FILEPATH "")
+set(CMAKE_SIZE ${TINYTX_TOOLCHAIN_PREFIX}size CACHE FILEPATH "")
+
+set(CMAKE_C_FLAGS_INIT "${TINYTX_ARM_CPU_FLAGS} -ffreestanding -ffunction-sections -fdata-sections")
+set(CMAKE_CXX_FLAGS_INIT "${TINYTX_ARM_CPU_FLAGS} -ffunction-sections -fdata-sections")
+set(CMAKE_ASM_FLAGS_INIT "${TINYTX_ARM_CPU_FLAGS}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostdlib -nostartfiles -Wl,--gc-sections")
+set(CMAKE_C_STANDARD_LIBRARIES "-lgcc" CACHE STRING "")
+set(CMAKE_CXX_STANDARD_LIBRARIES "-lgcc" CACHE STRING "")
+
+# The optimisation level of the firmware build. -O2 and -O3 were measured on the emulated
+# machines (see kernels/firmware/README.md); cached so a command line can override it.
+set(TINYTX_FW_OPT "-O2" CACHE STRING "Optimisation flags of the cross build")
+set(CMAKE_C_FLAGS_RELEASE "${TINYTX_FW_OPT} -DNDEBUG" CACHE STRING "")
+set(CMAKE_CXX_FLAGS_RELEASE "${TINYTX_FW_OPT} -DNDEBUG" CACHE STRING "")
+set(CMAKE_C_FLAGS_RELWITHDEBINFO "${TINYTX_FW_OPT} -g -DNDEBUG" CACHE STRING "")
+set(CMAKE_C_FLAGS_DEBUG "-Og -g" CACHE STRING "")
+
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)

@@ -1,0 +1,11 @@
+/* What the startup code promises the applications. */
+#ifndef TX_FW_STARTUP_H
+#define TX_FW_STARTUP_H
+
+/* Exit codes of the images (the emulator's process status). main's return value is passed
+ * through; these are the ones the startup code itself produces. */
+#define TX_FW_EXIT_OK 0
+#define TX_FW_EXIT_FAIL 1    /* a check failed (the applications' own verdict) */
+#define TX_FW_EXIT_FAULT 3   /* CPU fault / trap */
+
+#endif

@@ -1,0 +1,872 @@
+#!/usr/bin/python3
+"""tinytx golden model: an independent numpy implementation of docs/NUMERICS.md.
+
+Run with Debian's interpreter (it has python3-numpy):
+
+    /usr/bin/python3 kernels/golden/gen_golden.py --out DIR [--cases eegformer,ecgformer,...]
+
+For every case it draws random int8 inputs and weights (numpy.random.default_rng with a fixed
+seed), chooses every quantization parameter by calibration on that data, runs the exact integer
+pipeline (standard and fused-weight attention, the whole post-norm encoder layer) and writes
+into DIR:
+
+    golden_<name>.c     the tx_golden_case (kernels/tests/golden_case.h) as C source
+    golden_<name>.json  dims, the four output CRCs and the data statistics
+    golden_index.c      the table tx_golden_cases[] / tx_golden_case_count
+    STAMP.txt           generator, numpy version, per case dims, CRCs and statistics
+
+The output is deterministic (no dates, no host data): two runs give byte-identical files.
+Only integer arithmetic decides the expected tensors; floats are used only to choose the
+parameters (scalar Python double arithmetic, as the C side would do it) and for statistics.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import zlib
+
+import numpy as np
+
+GEN_NAME = "tinytx gen_golden.py"
+GEN_VERSION = "v1"
+GENERATOR = "%s %s (numpy %s)" % (GEN_NAME, GEN_VERSION, np.__version__)
+
+INT32_MIN, INT32_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+# =============================================================================================
+# Parameter helpers (host side, double precision)
+# =============================================================================================
+
+def round_half_away(v):
+    """round() of NUMERICS.md: round half away from zero."""
+    v = float(v)
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def multiplier(r):
+    """(mul, shift) for a real multiplier r > 0, exactly as NUMERICS.md 'Requantization'."""
+    r = float(r)
+    assert r > 0.0 and math.isfinite(r), r
+    m, e = math.frexp(r)
+    q = math.floor(m * 2.0 ** 31 + 0.5)
+    if q == 2 ** 31:
+        q = 2 ** 30
+        e += 1
+    mul, shift = int(q), 31 - e
+    check_rq((mul, shift))
+    return (mul, shift)
+
+
+def rq_value(rq):
+    """The real multiplier a (mul, shift) pair actually applies."""
+    return rq[0] / 2.0 ** rq[1]
+
+
+def check_rq(rq):
+    mul, shift = rq
+    assert 0 <= mul <= INT32_MAX, rq
+    assert 1 <= shift <= 62, rq
+
+
+def check_rq_pc(muls, shifts):
+    for m, s in zip(muls, shifts):
+        check_rq((int(m), int(s)))
+
+
+def softmax_params(eps):
+    ln2 = round_half_away(math.log(2.0) / eps)
+    b = round_half_away(1.353 / eps)
+    c = round_half_away(0.344 / (0.3585 * eps * eps))
+    return (ln2, b, c)
+
+
+def check_softmax_params(sm, n):
+    ln2, b, c = sm
+    assert ln2 >= 1 and b >= 1 and c >= 0, sm
+    tmax = max(b, abs(b - ln2 + 1))
+    assert (tmax * tmax + c) * 255 < 2 ** 32, sm
+    assert n * (tmax * tmax + c) < 2 ** 32, (sm, n)
+    assert 0 <= ln2 <= INT32_MAX and 0 <= b <= INT32_MAX and 0 <= c <= INT32_MAX
+
+
+def gelu_params(eps):
+    s = eps / math.sqrt(2.0)
+    b_q = round_half_away(-1.769 / s)
+    one = round_half_away(1.0 / (0.2888 * s * s))
+    return (b_q, one)
+
+
+def check_gelu_params(b_q, one):
+    assert b_q < 0 and one > 0, (b_q, one)
+    assert 128 * (one + max(one, b_q * b_q)) < 2 ** 31, (b_q, one)
+
+
+def check_add(ap):
+    mul_a, mul_b, shift = ap
+    check_rq((mul_a, shift))
+    check_rq((mul_b, shift))
+
+
+# =============================================================================================
+# Integer operators (numpy int64 everywhere; >> and // are floor, as NUMERICS.md means)
+# =============================================================================================
+
+def i64(a):
+    return np.asarray(a, dtype=np.int64)
+
+
+def assert_i32(a, what):
+    a = i64(a)
+    if a.size:
+        assert a.min() >= INT32_MIN and a.max() <= INT32_MAX, "%s leaves int32" % what
+    return a
+
+
+def clamp8(v):
+    return np.clip(v, -128, 127)
+
+
+def requant_raw(acc, rq):
+    """(acc * mul + 2^(shift-1)) >> shift before clamping. rq = (mul, shift) or per-channel
+    (mul[N], shift[N]) applied along the last axis."""
+    acc = assert_i32(acc, "requant input")
+    mul, shift = rq
+    mul = i64(mul)
+    shift = i64(shift)
+    return (acc * mul + np.left_shift(np.int64(1), shift - 1)) >> shift
+
+
+class Stats:
+    """Counts outputs that the int8 clamp changed, per stage."""
+
+    def __init__(self):
+        self.counts = {}
+
+    def q8(self, stage, raw):
+        raw = i64(raw)
+        y = clamp8(raw)
+        c = self.counts.setdefault(stage, [0, 0])
+        c[0] += int(np.count_nonzero(y != raw))
+        c[1] += int(raw.size)
+        return y
+
+    def fractions(self):
+        return {k: v[0] / v[1] for k, v in self.counts.items()}
+
+
+def requant(acc, rq, st=None, stage=None):
+    raw = requant_raw(acc, rq)
+    return st.q8(stage, raw) if st is not None else clamp8(raw)
+
+
+def linear_acc(x, w, bias=None):
+    """acc[s][n] = bias[n] + sum_k x[s][k] * w[n][k]"""
+    acc = i64(x) @ i64(w).T
+    if bias is not None:
+        acc = acc + i64(bias)
+    return assert_i32(acc, "linear accumulator")
+
+
+def to_head(y, H):
+    """ROW [S][H*P] -> HEAD [H][S][P]"""
+    S, N = y.shape
+    return np.ascontiguousarray(y.reshape(S, H, N // H).transpose(1, 0, 2))
+
+
+def to_head_t(y, H):
+    """ROW [S][H*P] -> HEAD_T [H][P][S]"""
+    S, N = y.shape
+    return np.ascontiguousarray(y.reshape(S, H, N // H).transpose(1, 2, 0))
+
+
+def softmax_u8(x, sm):
+    """I-BERT integer softmax along the last axis: int8 -> uint8 (probability * 255)."""
+    ln2, b, c = sm
+    x = i64(x)
+    m = x.max(axis=-1, keepdims=True)
+    d = x - m                                  # <= 0
+    z = np.minimum((-d) // ln2, 31)
+    p = d + z * ln2
+    t = p + b
+    u = t * t + c                              # unsigned 32-bit in C: must fit
+    assert u.min() >= 0 and u.max() < 2 ** 32
+    y = u >> z
+    ssum = y.sum(axis=-1, keepdims=True)
+    assert ssum.min() > 0 and ssum.max() < 2 ** 32
+    num = y * 255
+    assert num.max() < 2 ** 32
+    out = num // ssum
+    assert out.min() >= 0 and out.max() <= 255
+    return out
+
+
+def gelu_acc(x, b_q, one):
+    """g = x * (one + L), the int32 i-GELU accumulator."""
+    x = i64(x)
+    m = np.minimum(np.abs(x), -b_q) + b_q     # in [b_q, 0]
+    L = np.sign(x) * (one - m * m)
+    return assert_i32(x * (one + L), "gelu accumulator")
+
+
+def layernorm_acc(x, gamma, beta):
+    """acc[i] = trunc(D*(x-mean)*256 / (D*std)) * gamma[i] + beta[i], per row."""
+    x = i64(x)
+    R, D = x.shape
+    assert 1 <= D <= 4096
+    s = assert_i32(x.sum(axis=1, keepdims=True), "layernorm sum")
+    xc = D * x - s
+    sq = (xc * xc).sum(axis=1)                 # fits easily in int64 for D <= 4096
+    assert sq.min() >= 0 and sq.max() < 2 ** 63
+    st = np.array([max(math.isqrt(int(v) // D), 1) for v in sq], dtype=np.int64)[:, None]
+    num = assert_i32(xc * 256, "layernorm xc*256")
+    z = np.sign(num) * (np.abs(num) // st)     # trunc toward zero
+    return assert_i32(z * i64(gamma) + i64(beta), "layernorm accumulator")
+
+
+def add_raw(a, b, ap):
+    mul_a, mul_b, shift = ap
+    return (i64(a) * mul_a + i64(b) * mul_b + (1 << (shift - 1))) >> shift
+
+
+def attention_head(q, k, vt, rq_scores, sm, rq_av, st=None, tag=""):
+    """One head, T query rows: returns (scores [T][S], probs [T][S], out [T][P])."""
+    acc = assert_i32(i64(q) @ i64(k).T, "score accumulator")
+    sc = requant(acc, rq_scores, st, "scores" + tag)
+    a = softmax_u8(sc, sm)
+    acc_o = assert_i32(a @ i64(vt).T, "A.V accumulator")
+    o = requant(acc_o, rq_av, st, "attn" + tag)
+    return sc, a, o
+
+
+def fwsa_weights(wq_h, wk_h, bq_h):
+    """Fused weight W_h [E][E] (out e2, in e1), b_h [E] and M for one head (exact integers)."""
+    wq_h, wk_h, bq_h = i64(wq_h), i64(wk_h), i64(bq_h)
+    I = wk_h.T @ wq_h                          # I[e2][e1] = sum_p wq[p][e1] * wk[p][e2]
+    J = bq_h @ wk_h                            # J[e2]     = sum_p bq[p] * wk[p][e2]
+    M = int(np.abs(I).max())
+    if M == 0:
+        return np.zeros_like(I), np.zeros_like(J), 0
+    assert int(np.abs(J).max()) * 254 + M < 2 ** 63
+    W = np.sign(I) * ((2 * np.abs(I) * 127 + M) // (2 * M))
+    b = np.sign(J) * ((2 * np.abs(J) * 127 + M) // (2 * M))
+    assert np.abs(W).max() <= 127
+    return W, assert_i32(b, "fused bias"), M
+
+
+# =============================================================================================
+# The pipelines, driven only by the parameter set (the C struct's contents)
+# =============================================================================================
+
+def run_mhsa(x, w, dims, fused, st=None):
+    """Multi-head self-attention. Returns a dict of every intermediate."""
+    S, E, H, P = dims["S"], dims["E"], dims["H"], dims["P"]
+    tag = "_fw" if fused else ""
+    r = {}
+    Vt = to_head_t(requant(linear_acc(x, w["wv"], w["bv"]), w["rq_v"], st, "v"), H)
+    r["vt"] = Vt
+    attn = np.zeros((S, H * P), dtype=np.int64)
+    if not fused:
+        Q = to_head(requant(linear_acc(x, w["wq"], w["bq"]), w["rq_q"], st, "q"), H)
+        K = to_head(requant(linear_acc(x, w["wk"], w["bk"]), w["rq_k"], st, "k"), H)
+        r["q"], r["k"] = Q, K
+        scores, probs = [], []
+        for h in range(H):
+            sc, a, o = attention_head(Q[h], K[h], Vt[h], w["rq_scores"], w["softmax"], w["rq_av"],
+                                      st, tag)
+            scores.append(sc)
+            probs.append(a)
+            attn[:, h * P:(h + 1) * P] = o
+    else:
+        xws, scores, probs = [], [], []
+        for h in range(H):
+            xw = requant(linear_acc(x, w["wf"][h], w["bf"][h]), w["rq_xw"][h], st, "xw")
+            sc, a, o = attention_head(xw, x, Vt[h], w["rq_scores_fw"][h], w["softmax_fw"],
+                                      w["rq_av"], st, tag)
+            xws.append(xw)
+            scores.append(sc)
+            probs.append(a)
+            attn[:, h * P:(h + 1) * P] = o
+        r["xw"] = np.stack(xws)
+    r["scores"] = np.stack(scores)
+    r["probs"] = np.stack(probs)
+    r["attn"] = attn
+    r["out"] = requant(linear_acc(attn, w["wo"], w["bo"]), w["rq_o"], st, "mhsa_out" + tag)
+    return r
+
+
+def run_encoder(x, w, dims, fused, st=None):
+    """Post-norm encoder layer. Returns a dict of every intermediate (mhsa ones under 'mhsa')."""
+    tag = "_fw" if fused else ""
+    m = run_mhsa(x, w, dims, fused, st)
+    r = {"mhsa": m}
+    r["r1"] = st.q8("r1" + tag, add_raw(x, m["out"], w["add1"])) if st else clamp8(
+        add_raw(x, m["out"], w["add1"]))
+    r["n1"] = requant(layernorm_acc(r["r1"], w["ln1_gamma"], w["ln1_beta"]), w["ln1_rq"], st,
+                      "n1" + tag)
+    r["hidden_pre"] = requant(linear_acc(r["n1"], w["w1"], w["b1"]), w["rq1"], st,
+                              "hidden_pre" + tag)
+    r["hidden"] = requant(gelu_acc(r["hidden_pre"], w["gelu_b_q"], w["gelu_one"]), w["gelu_rq"],
+                          st, "hidden" + tag)
+    r["ffn"] = requant(linear_acc(r["hidden"], w["w2"], w["b2"]), w["rq2"], st, "ffn" + tag)
+    r["r2"] = st.q8("r2" + tag, add_raw(r["n1"], r["ffn"], w["add2"])) if st else clamp8(
+        add_raw(r["n1"], r["ffn"], w["add2"]))
+    r["out"] = requant(layernorm_acc(r["r2"], w["ln2_gamma"], w["ln2_beta"]), w["ln2_rq"], st,
+                       "out" + tag)
+    return r
+
+
+# ---- the other schedules (used by test_golden.py to check the decompositions are exact) ----
+
+def mhsa_depthfirst(x, w, dims, T, fused):
+    """Head by head, tiles of T query rows, output projection summed head by head in int32 and
+    requantized once with bo."""
+    S, E, H, P = dims["S"], dims["E"], dims["H"], dims["P"]
+    x = i64(x)
+    acc = np.zeros((S, E), dtype=np.int64)
+    for h in range(H):
+        rows = slice(h * P, (h + 1) * P)
+        vt = requant(linear_acc(x, w["wv"][rows], w["bv"][rows]), w["rq_v"]).T
+        if fused:
+            kk = x
+            rq_sc, sm = w["rq_scores_fw"][h], w["softmax_fw"]
+        else:
+            kk = requant(linear_acc(x, w["wk"][rows], w["bk"][rows]), w["rq_k"])
+            rq_sc, sm = w["rq_scores"], w["softmax"]
+        for t0 in range(0, S, T):
+            xt = x[t0:t0 + T]
+            if fused:
+                qt = requant(linear_acc(xt, w["wf"][h], w["bf"][h]), w["rq_xw"][h])
+            else:
+                qt = requant(linear_acc(xt, w["wq"][rows], w["bq"][rows]), w["rq_q"])
+            _, _, o = attention_head(qt, kk, vt, rq_sc, sm, w["rq_av"])
+            acc[t0:t0 + T] += linear_acc(o, w["wo"][:, rows])
+            assert_i32(acc, "head-wise output projection partial sum")
+    return requant(acc + i64(w["bo"]), w["rq_o"])
+
+
+def ffn_tiled(n1, w, Fc):
+    """FFN over hidden tiles of Fc columns: linear_acc on W2's column slices, then requant_s32."""
+    S = n1.shape[0]
+    F = w["w1"].shape[0]
+    E = w["w2"].shape[0]
+    acc = np.zeros((S, E), dtype=np.int64)
+    for f0 in range(0, F, Fc):
+        cols = slice(f0, f0 + Fc)
+        hp = requant(linear_acc(n1, w["w1"][cols], w["b1"][cols]), w["rq1"])
+        hd = requant(gelu_acc(hp, w["gelu_b_q"], w["gelu_one"]), w["gelu_rq"])
+        acc += linear_acc(hd, w["w2"][:, cols])
+        assert_i32(acc, "FFN partial sum")
+    return requant(acc + i64(w["b2"]), w["rq2"])
+
+
+# =============================================================================================
+# Cases and calibration
+# =============================================================================================
+
+# Per case: dims, seed, input scale, the real-valued ranges the calibration aims at
+# (max |attention logit|, max |GELU input|) and the calibration statistic: calib=1.0 maps the
+# max |acc| of a stage to 120 LSB (no clamps); calib=0.99 maps the 99th percentile of |acc| to
+# 120 LSB instead, so that the clamp paths of every calibrated stage are exercised (< 1%).
+CASES = [
+    dict(name="eegformer", S=81, E=32, P=32, H=8, F=128, seed=0x7E6F01, s_x=0.05,
+         logit_max=12.0, gelu_in_max=5.0, calib=1.0),
+    dict(name="ecgformer", S=66, E=16, P=2, H=8, F=64, seed=0xEC6F02, s_x=0.04,
+         logit_max=12.0, gelu_in_max=5.0, calib=1.0),
+    dict(name="tiny4", S=16, E=64, P=8, H=8, F=128, seed=0x71A403, s_x=0.0625,
+         logit_max=12.0, gelu_in_max=4.5, calib=0.99),
+    dict(name="odd", S=13, E=20, P=6, H=3, F=30, seed=0x0DD004, s_x=0.03,
+         logit_max=12.0, gelu_in_max=5.5, calib=0.99),
+]
+CASE_NAMES = [c["name"] for c in CASES]
+
+ACT_TARGET = 120.0      # calibrated stages map max |acc| to this many LSB
+SCORE_TARGET = 120.0    # max |score| in LSB of s_sc (s_sc = max |logit| / 120 = 0.1 here)
+ADD_SHIFT = 20
+GAMMA_SCALE = 1.0 / 64  # real gamma = gamma_int / 64
+BETA_REAL = 0.25        # |real beta| <= this
+V_REAL_MAX, O_REAL_MAX, F_REAL_MAX = 3.0, 4.0, 3.0
+
+
+def max_abs(a):
+    return int(np.abs(i64(a)).max())
+
+
+def quantile_abs(a, q):
+    """An element of |a|: the max for q = 1, else the ceil(q*n)-th smallest (no interpolation,
+    so the result is exact and independent of numpy's quantile methods)."""
+    v = np.sort(np.abs(np.asarray(a)).ravel())
+    if q >= 1.0:
+        return v[-1]
+    return v[max(int(math.ceil(q * v.size)) - 1, 0)]
+
+
+def calibrate(acc, q=1.0, target=ACT_TARGET):
+    m = int(quantile_abs(i64(acc), q))
+    assert m > 0
+    return multiplier(target / m)
+
+
+def add_params(a, s_a, b, s_b, q=1.0):
+    """Output scale by calibration of the real sum; mul = round(s_in / s_out * 2^shift)."""
+    real = i64(a).astype(np.float64) * s_a + i64(b).astype(np.float64) * s_b
+    s_out = float(quantile_abs(real, q)) / ACT_TARGET
+    ap = (round_half_away(s_a / s_out * 2.0 ** ADD_SHIFT),
+          round_half_away(s_b / s_out * 2.0 ** ADD_SHIFT), ADD_SHIFT)
+    check_add(ap)
+    return ap, s_out
+
+
+def build_case(cfg):
+    """Draw the data, calibrate every parameter stage by stage, run the pipelines.
+    Returns dict(cfg, dims, w (parameter set), scales, std, fw, pc (per-channel), stats)."""
+    S, E, P, H, F = cfg["S"], cfg["E"], cfg["P"], cfg["H"], cfg["F"]
+    N = H * P
+    dims = dict(S=S, E=E, H=H, P=P, F=F)
+    rng = np.random.default_rng(cfg["seed"])
+
+    def ints(lo, hi, shape):
+        return rng.integers(lo, hi, size=shape, endpoint=True, dtype=np.int64)
+
+    x = ints(-128, 127, (S, E))
+    wq, wk, wv = ints(-127, 127, (N, E)), ints(-127, 127, (N, E)), ints(-127, 127, (N, E))
+    bq, bk, bv = ints(-200 * E, 200 * E, N), ints(-200 * E, 200 * E, N), ints(-200 * E, 200 * E, N)
+    wo, bo = ints(-127, 127, (E, N)), ints(-200 * N, 200 * N, E)
+    w1, b1 = ints(-127, 127, (F, E)), ints(-200 * E, 200 * E, F)
+    w2, b2 = ints(-127, 127, (E, F)), ints(-200 * F, 200 * F, E)
+    beta_int = round_half_away(BETA_REAL * 256 / GAMMA_SCALE)
+    g1, be1 = ints(-24, 127, E), ints(-beta_int, beta_int, E)
+    g2, be2 = ints(-24, 127, E), ints(-beta_int, beta_int, E)
+
+    w = dict(wq=wq, wk=wk, wv=wv, wo=wo, bq=bq, bk=bk, bv=bv, bo=bo, w1=w1, b1=b1, w2=w2, b2=b2,
+             ln1_gamma=g1, ln1_beta=be1, ln2_gamma=g2, ln2_beta=be2)
+    sc = {}  # real scales
+    s_x = float(cfg["s_x"])
+    sc["x"] = s_x
+    qc = float(cfg["calib"])
+
+    def cal(acc):
+        return calibrate(acc, qc)
+
+    # ---- Q, K, V projections
+    acc_q, acc_k, acc_v = linear_acc(x, wq, bq), linear_acc(x, wk, bk), linear_acc(x, wv, bv)
+    w["rq_q"], w["rq_k"], w["rq_v"] = cal(acc_q), cal(acc_k), cal(acc_v)
+    Q = to_head(requant(acc_q, w["rq_q"]), H)
+    K = to_head(requant(acc_k, w["rq_k"]), H)
+    Vt = to_head_t(requant(acc_v, w["rq_v"]), H)
+
+    # weight scales of Wq, Wk: chosen so that the largest attention logit q.k/sqrt(P) is
+    # cfg.logit_max (s_wq != s_wk on purpose, so that a swap shows)
+    max_qk = max(max_abs(Q[h] @ K[h].T) for h in range(H))
+    r_q, r_k = rq_value(w["rq_q"]), rq_value(w["rq_k"])
+    base = math.sqrt(cfg["logit_max"] * r_q * r_k * math.sqrt(P) / (max_qk * s_x * s_x))
+    s_wq, s_wk = base * 1.25, base / 1.25
+    s_q, s_k = s_x * s_wq / r_q, s_x * s_wk / r_k
+    logit_max = max_qk * s_q * s_k / math.sqrt(P)
+    s_sc = logit_max / SCORE_TARGET
+    w["rq_scores"] = multiplier(s_q * s_k / (math.sqrt(P) * s_sc))
+    w["softmax"] = softmax_params(s_sc)
+    check_softmax_params(w["softmax"], S)
+    sc.update(wq=s_wq, wk=s_wk, q=s_q, k=s_k, sc=s_sc)
+
+    # V and A.V
+    s_wv = V_REAL_MAX / (s_x * max_abs(acc_v))
+    s_v = s_x * s_wv / rq_value(w["rq_v"])
+    acc_av = []
+    for h in range(H):
+        scr = requant(Q[h] @ K[h].T, w["rq_scores"])
+        acc_av.append(softmax_u8(scr, w["softmax"]) @ Vt[h].T)
+    w["rq_av"] = cal(np.stack(acc_av))
+    s_attn = s_v / 255.0 / rq_value(w["rq_av"])
+    attn = np.concatenate([requant(a, w["rq_av"]) for a in acc_av], axis=1)
+    sc.update(wv=s_wv, v=s_v, attn=s_attn)
+
+    # output projection
+    acc_o = linear_acc(attn, wo, bo)
+    w["rq_o"] = cal(acc_o)
+    s_wo = O_REAL_MAX / (s_attn * max_abs(acc_o))
+    s_o = s_attn * s_wo / rq_value(w["rq_o"])
+    x1 = requant(acc_o, w["rq_o"])
+    sc.update(wo=s_wo, mhsa_out=s_o)
+
+    # ---- fused-weight attention parameters (NUMERICS.md "FWSA"), per head
+    wf, bf, rq_xw, rq_sfw, fw_info = [], [], [], [], []
+    for h in range(H):
+        rows = slice(h * P, (h + 1) * P)
+        W_h, b_h, M = fwsa_weights(wq[rows], wk[rows], bq[rows])
+        assert M > 0
+        max_acc = max_abs(linear_acc(x, W_h, b_h))
+        assert max_acc > 0
+        s_wh = s_wq * s_wk * M / 127
+        s_xw = max_acc * s_x * s_wh / 127
+        rq_xw.append(multiplier(s_x * s_wh / s_xw))
+        rq_sfw.append(multiplier(s_xw * s_x / (math.sqrt(P) * s_sc)))
+        wf.append(W_h)
+        bf.append(b_h)
+        fw_info.append(dict(M=M, max_acc=max_acc, s_wh=s_wh, s_xw=s_xw))
+    w["wf"], w["bf"] = np.stack(wf), np.stack(bf)
+    w["rq_xw"], w["rq_scores_fw"] = rq_xw, rq_sfw
+    w["softmax_fw"] = softmax_params(s_sc)
+    check_softmax_params(w["softmax_fw"], S)
+
+    # ---- residual 1 and LayerNorm 1
+    w["add1"], s_r1 = add_params(x, s_x, x1, s_o, qc)
+    r1 = clamp8(add_raw(x, x1, w["add1"]))
+    acc_ln1 = layernorm_acc(r1, g1, be1)
+    w["ln1_rq"] = cal(acc_ln1)
+    s_n1 = GAMMA_SCALE / 256 / rq_value(w["ln1_rq"])
+    n1 = requant(acc_ln1, w["ln1_rq"])
+    sc.update(r1=s_r1, gamma=GAMMA_SCALE, n1=s_n1)
+
+    # ---- FFN: linear1, i-GELU (constants from linear1's output scale), linear2
+    acc_1 = linear_acc(n1, w1, b1)
+    w["rq1"] = cal(acc_1)
+    s_w1 = cfg["gelu_in_max"] / (s_n1 * max_abs(acc_1))
+    s_h1 = s_n1 * s_w1 / rq_value(w["rq1"])
+    hp = requant(acc_1, w["rq1"])
+    w["gelu_b_q"], w["gelu_one"] = gelu_params(s_h1)
+    check_gelu_params(w["gelu_b_q"], w["gelu_one"])
+    g = gelu_acc(hp, w["gelu_b_q"], w["gelu_one"])
+    w["gelu_rq"] = cal(g)
+    s_g = s_h1 / math.sqrt(2.0)
+    g_scale = s_h1 * 0.2888 * s_g * s_g / 2
+    s_hid = g_scale / rq_value(w["gelu_rq"])
+    hid = requant(g, w["gelu_rq"])
+    acc_2 = linear_acc(hid, w2, b2)
+    w["rq2"] = cal(acc_2)
+    s_w2 = F_REAL_MAX / (s_hid * max_abs(acc_2))
+    s_f = s_hid * s_w2 / rq_value(w["rq2"])
+    f = requant(acc_2, w["rq2"])
+    sc.update(w1=s_w1, hidden_pre=s_h1, gelu_acc=g_scale, hidden=s_hid, w2=s_w2, ffn=s_f)
+
+    # ---- residual 2 and LayerNorm 2
+    w["add2"], s_r2 = add_params(n1, s_n1, f, s_f, qc)
+    r2 = clamp8(add_raw(n1, f, w["add2"]))
+    acc_ln2 = layernorm_acc(r2, g2, be2)
+    w["ln2_rq"] = cal(acc_ln2)
+    s_out = GAMMA_SCALE / 256 / rq_value(w["ln2_rq"])
+    sc.update(r2=s_r2, out=s_out)
+
+    # ---- every parameter fixed: run the pipelines from the parameter set alone
+    st = Stats()
+    std = run_encoder(x, w, dims, fused=False, st=st)
+    fw = run_encoder(x, w, dims, fused=True, st=st)
+    # the calibration pass computed the same integers
+    assert np.array_equal(std["mhsa"]["q"], Q) and np.array_equal(std["mhsa"]["attn"], attn)
+    assert np.array_equal(std["mhsa"]["out"], x1) and np.array_equal(std["n1"], n1)
+    assert np.array_equal(std["hidden"], hid) and np.array_equal(std["ffn"], f)
+    assert np.array_equal(std["r2"], r2)
+
+    # ---- per-channel requantization of linear(x, wq, bq), ROW layout
+    pc_mul, pc_shift = [], []
+    for n in range(N):
+        m_, s_ = cal(acc_q[:, n])
+        pc_mul.append(m_)
+        pc_shift.append(s_)
+    check_rq_pc(pc_mul, pc_shift)
+    q_pc = requant(acc_q, (pc_mul, pc_shift), st, "q_per_channel")
+    pc = dict(mul=i64(pc_mul), shift=i64(pc_shift), out=q_pc)
+
+    case = dict(cfg=cfg, dims=dims, x=x, w=w, scales=sc, fw_info=fw_info, std=std, fw=fw, pc=pc)
+    case["stats"] = statistics(case, st)
+    return case
+
+
+# =============================================================================================
+# Statistics
+# =============================================================================================
+
+def crc32(a):
+    return zlib.crc32(np.asarray(a, dtype=np.int8).tobytes()) & 0xFFFFFFFF
+
+
+def pearson(a, b):
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    a = a - a.mean()
+    b = b - b.mean()
+    den = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    return float((a * b).sum()) / den if den > 0 else 0.0
+
+
+def statistics(case, st):
+    std, fw = case["std"], case["fw"]
+    S = case["dims"]["S"]
+    ms, mf = std["mhsa"], fw["mhsa"]
+    d_mhsa = np.abs(ms["out"] - mf["out"])
+    d_enc = np.abs(std["out"] - fw["out"])
+    sc_s = ms["scores"].astype(np.float64)
+    sc_f = mf["scores"].astype(np.float64)
+    # the fused path drops terms constant along a softmax row: compare row-centred scores too
+    sc_s_c = sc_s - sc_s.mean(axis=-1, keepdims=True)
+    sc_f_c = sc_f - sc_f.mean(axis=-1, keepdims=True)
+    stats = {
+        "clamp_fraction": {k: v for k, v in sorted(st.fractions().items())},
+        "softmax_row_max_prob_mean": float(ms["probs"].max(axis=-1).mean()) / 255.0,
+        "softmax_row_max_prob_mean_fw": float(mf["probs"].max(axis=-1).mean()) / 255.0,
+        "softmax_uniform_prob": 1.0 / S,
+        "gelu_nonzero_fraction": float(np.count_nonzero(std["hidden"])) / std["hidden"].size,
+        "mhsa_vs_fw_diff_bytes": int(np.count_nonzero(d_mhsa)),
+        "mhsa_vs_fw_max_abs_diff": int(d_mhsa.max()),
+        "encoder_vs_fw_diff_bytes": int(np.count_nonzero(d_enc)),
+        "encoder_vs_fw_max_abs_diff": int(d_enc.max()),
+        "scores_vs_fw_corr": pearson(sc_s, sc_f),
+        "scores_vs_fw_corr_row_centred": pearson(sc_s_c, sc_f_c),
+        "probs_vs_fw_max_abs_diff": int(np.abs(ms["probs"] - mf["probs"]).max()),
+        "mhsa_vs_fw_corr": pearson(ms["out"], mf["out"]),
+        "out_bytes": case["dims"]["S"] * case["dims"]["E"],
+    }
+    # sanity of the calibration: asserted here so that a bad case never gets written
+    for k, v in stats["clamp_fraction"].items():
+        assert v < 0.05, "stage %s clamps %.3f of its outputs" % (k, v)
+    assert stats["softmax_row_max_prob_mean"] > max(0.1, 5.0 / S), stats
+    assert stats["softmax_row_max_prob_mean"] < 0.95, stats
+    assert 0.3 < stats["gelu_nonzero_fraction"] < 1.0, stats
+    assert stats["scores_vs_fw_corr_row_centred"] > 0.95, stats
+    return stats
+
+
+def rounded(v):
+    if isinstance(v, float):
+        return float("%.6g" % v)
+    if isinstance(v, dict):
+        return {k: rounded(x) for k, x in v.items()}
+    return v
+
+
+# =============================================================================================
+# Emission
+# =============================================================================================
+
+def c_array(ctype, name, values, per_line=16):
+    v = [int(t) for t in np.asarray(values).ravel()]
+    lines = ["static const %s %s[%d] __attribute__((aligned(4))) = {" % (ctype, name, len(v))]
+    width = max(len(str(t)) for t in v)
+    for i in range(0, len(v), per_line):
+        lines.append("    " + ", ".join(str(t).rjust(width) for t in v[i:i + per_line]) + ",")
+    lines.append("};")
+    return "\n".join(lines) + "\n"
+
+
+def c_rq(rq, ch_mul="NULL", ch_shift="NULL"):
+    return "{.mul = %d, .shift = %d, .ch_mul = %s, .ch_shift = %s}" % (rq[0], rq[1], ch_mul,
+                                                                        ch_shift)
+
+
+def c_rq_array(name, rqs):
+    lines = ["static const tx_requant %s[%d] = {" % (name, len(rqs))]
+    for rq in rqs:
+        lines.append("    " + c_rq(rq) + ",")
+    lines.append("};")
+    return "\n".join(lines) + "\n"
+
+
+def c_softmax(sm):
+    return "{.ln2 = %d, .b = %d, .c = %d}" % sm
+
+
+def c_add(ap):
+    return "{.mul_a = %d, .mul_b = %d, .shift = %d}" % ap
+
+
+def c_double(v):
+    s = repr(float(v))
+    assert float(s) == v
+    return s
+
+
+def emit_case_c(case):
+    name = case["cfg"]["name"]
+    d, w, std, fw, pc = case["dims"], case["w"], case["std"], case["fw"], case["pc"]
+    ms, mf = std["mhsa"], fw["mhsa"]
+    p = name + "_"
+    out = []
+    out.append("/* Generated by %s. Do not edit: regenerate with\n"
+               " *   /usr/bin/python3 kernels/golden/gen_golden.py --out DIR --cases %s\n"
+               " * Case %s: S=%d E=%d H=%d P=%d F=%d, seed 0x%X. */\n"
+               % (GENERATOR, name, name, d["S"], d["E"], d["H"], d["P"], d["F"],
+                  case["cfg"]["seed"]))
+    out.append('#include "golden_case.h"\n\n#include <stddef.h>\n')
+
+    arrays = [
+        ("int8_t", "x", case["x"]),
+        ("int8_t", "wq", w["wq"]), ("int8_t", "wk", w["wk"]), ("int8_t", "wv", w["wv"]),
+        ("int8_t", "wo", w["wo"]),
+        ("int32_t", "bq", w["bq"]), ("int32_t", "bk", w["bk"]), ("int32_t", "bv", w["bv"]),
+        ("int32_t", "bo", w["bo"]),
+        ("int8_t", "wf", w["wf"]), ("int32_t", "bf", w["bf"]),
+        ("int8_t", "ln1_gamma", w["ln1_gamma"]), ("int32_t", "ln1_beta", w["ln1_beta"]),
+        ("int8_t", "w1", w["w1"]), ("int32_t", "b1", w["b1"]),
+        ("int8_t", "w2", w["w2"]), ("int32_t", "b2", w["b2"]),
+        ("int8_t", "ln2_gamma", w["ln2_gamma"]), ("int32_t", "ln2_beta", w["ln2_beta"]),
+        ("int8_t", "q", ms["q"]), ("int8_t", "k", ms["k"]), ("int8_t", "vt", ms["vt"]),
+        ("int8_t", "scores", ms["scores"]), ("uint8_t", "probs", ms["probs"]),
+        ("int8_t", "attn", ms["attn"]), ("int8_t", "mhsa_out", ms["out"]),
+        ("int8_t", "r1", std["r1"]), ("int8_t", "n1", std["n1"]),
+        ("int8_t", "hidden_pre", std["hidden_pre"]), ("int8_t", "hidden", std["hidden"]),
+        ("int8_t", "ffn", std["ffn"]), ("int8_t", "r2", std["r2"]),
+        ("int8_t", "encoder_out", std["out"]),
+        ("int8_t", "xw", mf["xw"]), ("int8_t", "scores_fw", mf["scores"]),
+        ("uint8_t", "probs_fw", mf["probs"]), ("int8_t", "attn_fw", mf["attn"]),
+        ("int8_t", "mhsa_fw_out", mf["out"]), ("int8_t", "encoder_fw_out", fw["out"]),
+        ("int32_t", "q_pc_mul", pc["mul"]), ("int32_t", "q_pc_shift", pc["shift"]),
+        ("int8_t", "q_per_channel", pc["out"]),
+    ]
+    ranges = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int32_t": (INT32_MIN + 1, INT32_MAX)}
+    for ctype, nm, a in arrays:
+        a = i64(a)
+        lo, hi = ranges[ctype]
+        assert a.min() >= lo and a.max() <= hi, nm
+        out.append("\n" + c_array(ctype, p + nm, a))
+    out.append("\n" + c_rq_array(p + "rq_xw", w["rq_xw"]))
+    out.append("\n" + c_rq_array(p + "rq_scores_fw", w["rq_scores_fw"]))
+
+    def outp(arr_name, a):
+        return "{.out = %s, .crc = 0x%08Xu}" % (p + arr_name, crc32(a))
+
+    sc = case["scales"]
+    L = []
+    L.append("const tx_golden_case golden_%s = {" % name)
+    L.append('    .name = "%s",' % name)
+    L.append('    .generator = "%s",' % GENERATOR)
+    L.append("    .dims = {.S = %d, .E = %d, .H = %d, .P = %d, .F = %d},"
+             % (d["S"], d["E"], d["H"], d["P"], d["F"]))
+    L.append("    .x = %sx," % p)
+    L.append("    .w = {")
+    L.append("        .mhsa = {")
+    L.append("            .wq = %swq, .wk = %swk, .wv = %swv, .wo = %swo," % (p, p, p, p))
+    L.append("            .bq = %sbq, .bk = %sbk, .bv = %sbv, .bo = %sbo," % (p, p, p, p))
+    for nm in ("rq_q", "rq_k", "rq_v", "rq_o"):
+        L.append("            .%s = %s," % (nm, c_rq(w[nm])))
+    L.append("            .attn = {")
+    L.append("                .rq_scores = %s," % c_rq(w["rq_scores"]))
+    L.append("                .softmax = %s," % c_softmax(w["softmax"]))
+    L.append("                .rq_av = %s," % c_rq(w["rq_av"]))
+    L.append("            },")
+    L.append("            .wf = %swf, .bf = %sbf," % (p, p))
+    L.append("            .rq_xw = %srq_xw, .rq_scores_fw = %srq_scores_fw," % (p, p))
+    L.append("            .softmax_fw = %s," % c_softmax(w["softmax_fw"]))
+    L.append("        },")
+    L.append("        .add1 = %s," % c_add(w["add1"]))
+    L.append("        .ln1 = {.gamma = %sln1_gamma, .beta = %sln1_beta, .rq = %s},"
+             % (p, p, c_rq(w["ln1_rq"])))
+    L.append("        .w1 = %sw1, .b1 = %sb1, .rq1 = %s," % (p, p, c_rq(w["rq1"])))
+    L.append("        .gelu = {.b_q = %d, .one = %d, .rq = %s},"
+             % (w["gelu_b_q"], w["gelu_one"], c_rq(w["gelu_rq"])))
+    L.append("        .w2 = %sw2, .b2 = %sb2, .rq2 = %s," % (p, p, c_rq(w["rq2"])))
+    L.append("        .add2 = %s," % c_add(w["add2"]))
+    L.append("        .ln2 = {.gamma = %sln2_gamma, .beta = %sln2_beta, .rq = %s},"
+             % (p, p, c_rq(w["ln2_rq"])))
+    L.append("    },")
+    for nm in ("q", "k", "vt", "scores", "probs", "attn"):
+        L.append("    .%s = %s%s," % (nm, p, nm))
+    L.append("    .mhsa = %s," % outp("mhsa_out", ms["out"]))
+    for nm in ("r1", "n1", "hidden_pre", "hidden", "ffn", "r2"):
+        L.append("    .%s = %s%s," % (nm, p, nm))
+    L.append("    .encoder = %s," % outp("encoder_out", std["out"]))
+    for nm in ("xw", "scores_fw", "probs_fw", "attn_fw"):
+        L.append("    .%s = %s%s," % (nm, p, nm))
+    L.append("    .mhsa_fw = %s," % outp("mhsa_fw_out", mf["out"]))
+    L.append("    .encoder_fw = %s," % outp("encoder_fw_out", fw["out"]))
+    L.append("    .s_x = %s, .s_wq = %s, .s_wk = %s, .s_sc = %s,"
+             % (c_double(sc["x"]), c_double(sc["wq"]), c_double(sc["wk"]), c_double(sc["sc"])))
+    L.append("    .rq_q_per_channel = %s,"
+             % c_rq(w["rq_q"], p + "q_pc_mul", p + "q_pc_shift"))
+    L.append("    .q_per_channel = %sq_per_channel," % p)
+    L.append("};")
+    out.append("\n" + "\n".join(L) + "\n")
+    return "".join(out)
+
+
+def emit_index_c(names):
+    out = ["/* Generated by %s. Do not edit. */\n" % GENERATOR, '#include "golden_case.h"\n\n']
+    for n in names:
+        out.append("extern const tx_golden_case golden_%s;\n" % n)
+    out.append("\nconst tx_golden_case *const tx_golden_cases[] = {\n")
+    for n in names:
+        out.append("    &golden_%s,\n" % n)
+    out.append("};\nconst int tx_golden_case_count = %d;\n" % len(names))
+    return "".join(out)
+
+
+def case_summary(case):
+    d = case["dims"]
+    std, fw = case["std"], case["fw"]
+    return {
+        "name": case["cfg"]["name"],
+        "generator": GENERATOR,
+        "seed": case["cfg"]["seed"],
+        "dims": {k: d[k] for k in ("S", "E", "H", "P", "F")},
+        "crc": {
+            "mhsa": crc32(std["mhsa"]["out"]),
+            "encoder": crc32(std["out"]),
+            "mhsa_fw": crc32(fw["mhsa"]["out"]),
+            "encoder_fw": crc32(fw["out"]),
+        },
+        "stats": rounded(case["stats"]),
+    }
+
+
+def emit_json(case):
+    return json.dumps(case_summary(case), indent=2, sort_keys=True) + "\n"
+
+
+def emit_stamp(cases):
+    L = ["generator: %s %s" % (GEN_NAME, GEN_VERSION),
+         "numpy: %s" % np.__version__,
+         "spec: docs/NUMERICS.md",
+         "cases: %s" % " ".join(c["cfg"]["name"] for c in cases), ""]
+    for case in cases:
+        s = case_summary(case)
+        d = s["dims"]
+        L.append("[%s]" % s["name"])
+        L.append("seed: 0x%X" % s["seed"])
+        L.append("dims: S=%d E=%d H=%d P=%d F=%d" % (d["S"], d["E"], d["H"], d["P"], d["F"]))
+        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw"):
+            L.append("crc.%s: 0x%08X" % (k, s["crc"][k]))
+        w = case["w"]
+        L.append("softmax: ln2=%d b=%d c=%d (eps = s_sc = %.6g)" % (w["softmax"] + (case["scales"]["sc"],)))
+        L.append("gelu: b_q=%d one=%d" % (w["gelu_b_q"], w["gelu_one"]))
+        for k, v in sorted(s["stats"].items()):
+            if isinstance(v, dict):
+                for k2, v2 in v.items():
+                    L.append("%s.%s: %s" % (k, k2, v2))
+            else:
+                L.append("%s: %s" % (k, v))
+        L.append("")
+    return "\n".join(L)
+
+
+def write(path, text):
+    with open(path, "w", encoding="ascii", newline="\n") as f:
+        f.write(text)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True, help="output directory")
+    ap.add_argument("--cases", default=",".join(CASE_NAMES),
+                    help="comma-separated subset of: " + ",".join(CASE_NAMES))
+    args = ap.parse_args(argv)
+    names = [n for n in args.cases.split(",") if n]
+    for n in names:
+        if n not in CASE_NAMES:
+            ap.error("unknown case %r (known: %s)" % (n, ", ".join(CASE_NAMES)))
+    os.makedirs(args.out, exist_ok=True)
+    cases = []
+    for cfg in CASES:
+        if cfg["name"] not in names:
+            continue
+        case = build_case(cfg)
+        cases.append(case)
+        write(os.path.join(args.out, "golden_%s.c" % cfg["name"]), emit_case_c(case))
+        write(os.path.join(args.out, "golden_%s.json" % cfg["name"]), emit_json(case))
+    write(os.path.join(args.out, "golden_index.c"), emit_index_c([c["cfg"]["name"] for c in cases]))
+    write(os.path.join(args.out, "STAMP.txt"), emit_stamp(cases))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+/* Cortex-M DSP GEMM (SXTB16 + SMLAD).
+ * Block shape: R activation rows x 1 weight row, R = 6 (tails 4, 2, 1). The R rows are widened to
+ * int16 once per block (SXTB16, or UXTB16 for softmax probabilities) into the caller's scratch,
+ * interleaved so that one pointer walks them with LDRD; then every weight row reuses them. Per
+ * 4-deep step: 1 weight load, 2 SXTB16, and per row 1 LDRD + 2 SMLAD: 21 instructions for 24 MACs.
+ * Why not 4 x 2: eight accumulators plus four widened weights, two operands and three pointers
+ * need 18 registers; the M4 has 14, and the spills cost more than the second column saves.
+ * SXTB16 yields lanes (b0, b2) and after ROR 8 (b1, b3); the activations are widened in the same
+ * lane order, so each SMLAD pairs matching k. */
+#include "../common/gemm_edges.h"
+#include "dsp.h"
+
+#define TX_DSP_ROWS 6
+
+static void tx_dsp_widen_rows(const tx_gemm *g, int32_t m, int32_t R, int32_t K4, uint32_t *dst)
+{
+    const uint8_t *base = (const uint8_t *)g->a + (size_t)m * g->lda;
+    for (int32_t r = 0; r < R; ++r) {
+        const uint8_t *row = base + (size_t)r * g->lda;
+        uint32_t *d = dst + 2 * r;
+        for (int32_t j = 0; j < K4; ++j, d += 2 * R) {
+            uint32_t w = tx_load_u32(row + 4 * j);
+            d[0] = g->a_unsigned ? tx_uxtb16(w) : tx_sxtb16(w);
+            d[1] = g->a_unsigned ? tx_uxtb16_ror8(w) : tx_sxtb16_ror8(w);
+        }
+    }
+}
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define TX_ROW_ASM(i)                                                                             \
+    "ldrd %[a0], %[a1], [%[pa]], #8\n\t"                                                         \
+    "smlad %[c" #i "], %[a0], %[we], %[c" #i "]\n\t"                                             \
+    "smlad %[c" #i "], %[a1], %[wo], %[c" #i "]\n\t"
+#define TX_WEIGHT_ASM                                                                             \
+    "ldr %[wo], [%[pb]], #4\n\t"                                                                 \
+    "sxtb16 %[we], %[wo]\n\t"                                                                    \
+    "sxtb16 %[wo], %[wo], ror #8\n\t"
+#define TX_TEMPS [we] "=&r"(we), [wo] "=&r"(wo), [a0] "=&r"(a0), [a1] "=&r"(a1)
+#endif
+
+/* c[r] += row_r(widened, K4 steps) . b[0 .. 4*K4) for R rows */
+static inline void tx_dsp_dot_rows(int32_t R, const uint32_t *pa, const int8_t *pb, int32_t K4,
+                                   int32_t *c)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    uint32_t we, wo, a0, a1;
+    if (R == 6) {
+        int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5];
+        for (int32_t j = 0; j < K4; ++j)
+            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3)
+                                 TX_ROW_ASM(4) TX_ROW_ASM(5)
+                             : [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
+                               [c4] "+r"(c4), [c5] "+r"(c5), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
+                             :
+                             : "memory");
+        c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5;
+    } else if (R == 4) {
+        int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+        for (int32_t j = 0; j < K4; ++j)
+            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3)
+                             : [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
+                               [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
+                             :
+                             : "memory");
+        c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
+    } else if (R == 2) {
+        int32_t c0 = c[0], c1 = c[1];
+        for (int32_t j = 0; j < K4; ++j)
+            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1)
+                             : [c0] "+r"(c0), [c1] "+r"(c1), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
+                             :
+                             : "memory");
+        c[0] = c0; c[1] = c1;
+    } else {
+        int32_t c0 = c[0];
+        for (int32_t j = 0; j < K4; ++j)
+            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0)
+                             : [c0] "+r"(c0), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
+                             :
+                             : "memory");
+        c[0] = c0;
+    }
+#else
+    for (int32_t j = 0; j < K4; ++j, pb += 4) {
+        uint32_t w = tx_load_u32(pb);
+        uint32_t we = tx_sxtb16(w), wo = tx_sxtb16_ror8(w);
+        for (int32_t r = 0; r < R; ++r, pa += 2)
+            c[r] = tx_smlad(pa[1], wo, tx_smlad(pa[0], we, c[r]));
+    }
+#endif
+}
+
+static inline void tx_dsp_store(const tx_gemm *g, int32_t m, int32_t n, int32_t dot)
+{
+    int32_t idx = m * g->rs + n * g->cs;
+    if (g->rq)
+        g->out[idx] = tx_dsp_requant(dot, tx_rq_mul(g->rq, n), tx_rq_shift(g->rq, n));
+    else
+        g->acc[idx] += dot;
+}
+
+static void tx_dsp_block(const tx_gemm *g, int32_t m, int32_t R, uint32_t *wa)
+{
+    const int32_t K = g->K, K4 = K / 4, Kt = K4 * 4;
+    tx_dsp_widen_rows(g, m, R, K4, wa);
+    for (int32_t n = 0; n < g->N; ++n) {
+        const int8_t *b = g->b + (size_t)n * g->ldb;
+        const int32_t bias = (g->rq && g->bias) ? g->bias[n] : 0;
+        int32_t c[TX_DSP_ROWS];
+        for (int32_t r = 0; r < R; ++r)
+            c[r] = bias;
+        tx_dsp_dot_rows(R, wa, b, K4, c);
+        for (int32_t r = 0; r < R; ++r) {
+            if (Kt < K)
+                c[r] += tx_dot_at(g, m + r, n, Kt);
+            tx_dsp_store(g, m + r, n, c[r]);
+        }
+    }
+}
+
+void tx_gemm_dsp(const tx_gemm *g)
+{
+    uint32_t *wa = (uint32_t *)g->scratch;
+    int32_t m = 0;
+    for (; m + TX_DSP_ROWS <= g->M; m += TX_DSP_ROWS)
+        tx_dsp_block(g, m, TX_DSP_ROWS, wa);
+    for (int32_t R = 4; R >= 1; R /= 2)
+        for (; m + R <= g->M; m += R)
+            tx_dsp_block(g, m, R, wa);
+}

@@ -1,0 +1,22 @@
+/* Variant table: which micro-kernel serves a tx_ctx, and how much scratch it wants. */
+#include "internal.h"
+
+tx_gemm_fn tx_gemm_for(tx_variant v)
+{
+    switch (v) {
+    case TX_VARIANT_REF: return tx_gemm_ref;
+    case TX_VARIANT_OPT2X2: return tx_gemm_opt2x2;
+    case TX_VARIANT_OPT4X2: return tx_gemm_opt4x2;
+    case TX_VARIANT_DSP: return tx_gemm_dsp;
+    case TX_VARIANT_RV32: return tx_gemm_rv32;
+    default: return 0;
+    }
+}
+
+size_t tx_gemm_scratch_size(tx_variant v, int32_t K)
+{
+    /* the DSP kernel widens 6 rows of A to int16 once per row block (see arm/gemm_dsp.c) */
+    if (v == TX_VARIANT_DSP && K > 0)
+        return TX_ALIGN8((size_t)6 * (size_t)(K / 4) * 8u);
+    return 0;
+}

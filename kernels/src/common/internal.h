@@ -1,0 +1,110 @@
+/* Internal contract shared by the operators and the GEMM micro-kernel variants.
+ * Everything GEMM-shaped in the library (projections, Q.K^T, A.V, the split output projection,
+ * the FFN) is one call of tx_gemm: out(m, n) = sum_k a[m][k] * b[n][k]. Each variant implements
+ * exactly this and nothing else, so a variant is proven bit-exact once for every operator. */
+#ifndef TINYTX_INTERNAL_H
+#define TINYTX_INTERNAL_H
+
+#include "tinytx/kernels.h"
+
+typedef struct {
+    int32_t M, N, K;
+    const void *a;          /* [M][K] rows, stride lda; int8, or uint8 when a_unsigned */
+    int32_t lda;
+    int32_t a_unsigned;
+    const int8_t *b;        /* [N][K] rows, stride ldb */
+    int32_t ldb;
+    /* requantize mode (rq != NULL): out[m*rs + n*cs] = requant(bias[n] + dot) */
+    const tx_requant *rq;
+    const int32_t *bias;    /* [N] or NULL */
+    int8_t *out;
+    /* accumulate mode (rq == NULL): acc[m*rs + n*cs] += dot */
+    int32_t *acc;
+    int32_t rs, cs;
+    void *scratch;          /* the variant's own scratch, tx_gemm_scratch_size(variant, K) bytes */
+} tx_gemm;
+
+typedef void (*tx_gemm_fn)(const tx_gemm *g);
+
+void tx_gemm_ref(const tx_gemm *g);
+void tx_gemm_opt2x2(const tx_gemm *g);
+void tx_gemm_opt4x2(const tx_gemm *g);
+void tx_gemm_dsp(const tx_gemm *g);
+void tx_gemm_rv32(const tx_gemm *g);
+
+/* NULL for an unknown variant */
+tx_gemm_fn tx_gemm_for(tx_variant v);
+size_t tx_gemm_scratch_size(tx_variant v, int32_t K);
+
+/* ---- requantization helpers, shared by every variant */
+static inline int8_t tx_clamp8(int64_t v)
+{
+    return (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v));
+}
+
+static inline int8_t tx_rq(int32_t acc, int32_t mul, int32_t shift)
+{
+    return tx_clamp8(((int64_t)acc * mul + ((int64_t)1 << (shift - 1))) >> shift);
+}
+
+static inline int32_t tx_rq_mul(const tx_requant *rq, int32_t n)
+{
+    return rq->ch_mul ? rq->ch_mul[n] : rq->mul;
+}
+
+static inline int32_t tx_rq_shift(const tx_requant *rq, int32_t n)
+{
+    return rq->ch_shift ? rq->ch_shift[n] : rq->shift;
+}
+
+/* finish one output element of a GEMM in either mode */
+static inline void tx_gemm_store(const tx_gemm *g, int32_t m, int32_t n, int32_t dot)
+{
+    int32_t idx = m * g->rs + n * g->cs;
+    if (g->rq) {
+        int32_t acc = dot + (g->bias ? g->bias[n] : 0);
+        g->out[idx] = tx_rq(acc, tx_rq_mul(g->rq, n), tx_rq_shift(g->rq, n));
+    } else {
+        g->acc[idx] += dot;
+    }
+}
+
+static inline int32_t tx_a_at(const tx_gemm *g, int32_t m, int32_t k)
+{
+    const uint8_t *row = (const uint8_t *)g->a + (size_t)m * g->lda;
+    return g->a_unsigned ? (int32_t)row[k] : (int32_t)(int8_t)row[k];
+}
+
+/* ---- scratch carving: a bump allocator over the caller's buffer, 8-byte aligned */
+typedef struct {
+    uint8_t *base;
+    size_t size;
+    size_t used;
+} tx_arena;
+
+#define TX_ALIGN8(n) (((size_t)(n) + 7u) & ~(size_t)7u)
+
+/* bytes to reserve so that an arbitrarily aligned buffer still fits `n` after aligning */
+#define TX_SCRATCH_SLACK 8u
+
+tx_status tx_arena_init(tx_arena *ar, const tx_ctx *ctx, size_t need);
+void *tx_arena_at(tx_arena *ar, size_t offset);
+
+tx_status tx_check_ctx(const tx_ctx *ctx);
+tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n);
+tx_status tx_gelu_check(const tx_gelu_params *p);
+tx_status tx_layernorm_check(const tx_layernorm_params *p, int32_t D);
+tx_status tx_add_check(const tx_add_params *p);
+
+/* shared operator bodies used by the composite operators (arguments already validated) */
+void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
+                     uint8_t *out, uint32_t *tmp);
+void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
+                      int32_t T, int32_t S, int32_t D, int32_t P, const int8_t *q, int32_t ldq,
+                      const int8_t *k, int32_t ldk, const int8_t *vt, int8_t *out,
+                      int32_t out_stride, int8_t *scores, uint32_t *tmp);
+void tx_linear_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_linear_params *p, int32_t S,
+                   int32_t K, int32_t N, const int8_t *x, int32_t ldx, const int8_t *w,
+                   int32_t ldw, const int32_t *bias, int8_t *out);
+
+#endif

@@ -1,0 +1,275 @@
+/* Multi-head self-attention under three schedules. All compute the same integers
+ * (NUMERICS.md "Multi-head self-attention"); they differ in what is alive at once:
+ *  - layer-wise: Q, K, V of every head, then all H score maps (S x S each);
+ *  - head-wise / depth-first(T): one head at a time, T query rows at a time; the output
+ *    projection is summed head by head in int32, so no head's attention output outlives it.
+ * Each schedule's scratch plan frees every buffer as soon as it is dead (shared regions below),
+ * so the memory comparison between schedules is fair. */
+#include "../common/internal.h"
+
+typedef struct {
+    size_t total;
+    size_t gemm;                  /* offset of the GEMM variant scratch */
+    /* layer-wise */
+    size_t vt, r1, k, maps;       /* r1: Q (or XW), then softmax row buffer, then attn */
+    /* head-wise / depth-first */
+    size_t acc, kh, vth, r, scores; /* r: q tile, then softmax row buffer, then o tile */
+    int32_t T;
+} tx_mhsa_plan;
+
+static size_t tx_max3(size_t a, size_t b, size_t c)
+{
+    size_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+static int32_t tx_mhsa_kmax(const tx_mhsa_dims *d)
+{
+    int32_t k = d->E;
+    if (d->S > k) k = d->S;
+    if (d->P > k) k = d->P;
+    if (d->H * d->P > k) k = d->H * d->P;
+    return k;
+}
+
+static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
+                              tx_mhsa_plan *pl)
+{
+    const size_t S = (size_t)d->S, E = (size_t)d->E, H = (size_t)d->H, P = (size_t)d->P;
+    const int fused = cfg->mode == TX_ATTN_FUSED;
+    const size_t g = tx_gemm_scratch_size(v, tx_mhsa_kmax(d));
+    size_t o = 0;
+    *pl = (tx_mhsa_plan){0};
+    if (cfg->schedule == TX_MHSA_LAYERWISE) {
+        pl->vt = o;   o += TX_ALIGN8(H * P * S);
+        pl->r1 = o;   o += TX_ALIGN8(tx_max3(fused ? H * S * E : H * S * P, S * 4u, S * H * P));
+        pl->k = o;    o += fused ? 0 : TX_ALIGN8(H * S * P);
+        pl->maps = o; o += TX_ALIGN8(H * S * S);
+    } else {
+        const size_t T = cfg->schedule == TX_MHSA_HEADWISE ? S : (size_t)cfg->tile_rows;
+        pl->T = (int32_t)T;
+        pl->acc = o;    o += TX_ALIGN8(S * E * 4u);
+        pl->kh = o;     o += fused ? 0 : TX_ALIGN8(S * P);
+        pl->vth = o;    o += TX_ALIGN8(P * S);
+        pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, T * P));
+        pl->scores = o; o += TX_ALIGN8(T * S);
+    }
+    pl->gemm = o;
+    pl->total = o + g;
+}
+
+size_t tx_mhsa_s8_get_buffer_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v)
+{
+    if (!cfg || !d || d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0)
+        return 0;
+    tx_mhsa_plan pl;
+    tx_mhsa_make_plan(cfg, d, v, &pl);
+    return pl.total + TX_SCRATCH_SLACK;
+}
+
+static tx_requant tx_rq_slice(const tx_requant *rq, int32_t off)
+{
+    tx_requant r = *rq;
+    if (r.ch_mul) {
+        r.ch_mul += off;
+        r.ch_shift += off;
+    }
+    return r;
+}
+
+static tx_status tx_mhsa_check(const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                               const tx_mhsa_weights *w)
+{
+    tx_status st;
+    if (d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0)
+        return TX_ERR_DIM;
+    if (cfg->mode != TX_ATTN_STANDARD && cfg->mode != TX_ATTN_FUSED)
+        return TX_ERR_PARAM;
+    if (cfg->schedule != TX_MHSA_LAYERWISE && cfg->schedule != TX_MHSA_HEADWISE &&
+        cfg->schedule != TX_MHSA_DEPTHFIRST)
+        return TX_ERR_PARAM;
+    if (cfg->schedule == TX_MHSA_DEPTHFIRST && (cfg->tile_rows < 1 || cfg->tile_rows > d->S))
+        return TX_ERR_PARAM;
+    if (!w->wv || !w->wo)
+        return TX_ERR_NULL;
+    if ((st = tx_requant_check(&w->rq_v)) != TX_OK || (st = tx_requant_check(&w->rq_o)) != TX_OK ||
+        (st = tx_requant_check(&w->attn.rq_av)) != TX_OK)
+        return st;
+    if (w->attn.rq_av.ch_mul)
+        return TX_ERR_PARAM;
+    if (cfg->mode == TX_ATTN_STANDARD) {
+        if (!w->wq || !w->wk)
+            return TX_ERR_NULL;
+        if ((st = tx_requant_check(&w->rq_q)) != TX_OK ||
+            (st = tx_requant_check(&w->rq_k)) != TX_OK ||
+            (st = tx_requant_check(&w->attn.rq_scores)) != TX_OK ||
+            (st = tx_softmax_check(&w->attn.softmax, d->S)) != TX_OK)
+            return st;
+        if (w->attn.rq_scores.ch_mul)
+            return TX_ERR_PARAM;
+    } else {
+        if (!w->wf || !w->rq_xw || !w->rq_scores_fw)
+            return TX_ERR_NULL;
+        if ((st = tx_softmax_check(&w->softmax_fw, d->S)) != TX_OK)
+            return st;
+        for (int32_t h = 0; h < d->H; ++h) {
+            if ((st = tx_requant_check(&w->rq_xw[h])) != TX_OK ||
+                (st = tx_requant_check(&w->rq_scores_fw[h])) != TX_OK)
+                return st;
+            if (w->rq_scores_fw[h].ch_mul)
+                return TX_ERR_PARAM;
+        }
+    }
+    return TX_OK;
+}
+
+/* scores-stage parameters of head h: standard, or fused with the head's own requantization */
+static tx_attention_params tx_head_attention(const tx_mhsa_config *cfg, const tx_mhsa_weights *w,
+                                             int32_t h)
+{
+    tx_attention_params ap = w->attn;
+    if (cfg->mode == TX_ATTN_FUSED) {
+        ap.rq_scores = w->rq_scores_fw[h];
+        ap.softmax = w->softmax_fw;
+    }
+    return ap;
+}
+
+/* the query rows [r0, r0+t) of head h: Q_h rows (standard) or requant(X W_h^T + b_h) (fused) */
+static void tx_head_query(tx_gemm_fn gemm, void *gs, const tx_mhsa_config *cfg,
+                          const tx_mhsa_dims *d, const tx_mhsa_weights *w, int32_t h, int32_t r0,
+                          int32_t t, const int8_t *x, int8_t *q)
+{
+    const int32_t E = d->E, P = d->P;
+    tx_linear_params lp = {.layout = TX_LAYOUT_ROW, .heads = 1};
+    if (cfg->mode == TX_ATTN_FUSED) {
+        lp.rq = w->rq_xw[h];
+        tx_linear_run(gemm, gs, &lp, t, E, E, x + (size_t)r0 * E, E, w->wf + (size_t)h * E * E, E,
+                      w->bf ? w->bf + h * E : 0, q);
+    } else {
+        lp.rq = tx_rq_slice(&w->rq_q, h * P);
+        tx_linear_run(gemm, gs, &lp, t, E, P, x + (size_t)r0 * E, E, w->wq + (size_t)h * P * E, E,
+                      w->bq ? w->bq + h * P : 0, q);
+    }
+}
+
+static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *ar,
+                              const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                              const tx_mhsa_weights *w, const int8_t *x, int8_t *out)
+{
+    const int32_t S = d->S, E = d->E, H = d->H, P = d->P, HP = H * P;
+    const int fused = cfg->mode == TX_ATTN_FUSED;
+    const int32_t D = fused ? E : P;
+    void *gs = tx_arena_at(ar, pl->gemm);
+    int8_t *vt = tx_arena_at(ar, pl->vt);
+    int8_t *q = tx_arena_at(ar, pl->r1);   /* Q [H][S][P] or XW [H][S][E] */
+    int8_t *k = tx_arena_at(ar, pl->k);    /* K [H][S][P] (standard) */
+    int8_t *maps = tx_arena_at(ar, pl->maps);
+
+    tx_linear_params lp = {.rq = w->rq_v, .layout = TX_LAYOUT_HEAD_T, .heads = H};
+    tx_linear_run(gemm, gs, &lp, S, E, HP, x, E, w->wv, E, w->bv, vt);
+    if (fused) {
+        for (int32_t h = 0; h < H; ++h)
+            tx_head_query(gemm, gs, cfg, d, w, h, 0, S, x, q + (size_t)h * S * E);
+    } else {
+        lp.layout = TX_LAYOUT_HEAD;
+        lp.rq = w->rq_q;
+        tx_linear_run(gemm, gs, &lp, S, E, HP, x, E, w->wq, E, w->bq, q);
+        lp.rq = w->rq_k;
+        tx_linear_run(gemm, gs, &lp, S, E, HP, x, E, w->wk, E, w->bk, k);
+    }
+    /* all heads' score maps */
+    for (int32_t h = 0; h < H; ++h) {
+        tx_attention_params ap = tx_head_attention(cfg, w, h);
+        tx_gemm g = {.M = S, .N = S, .K = D, .a = q + (size_t)h * S * D, .lda = D,
+                     .b = fused ? x : k + (size_t)h * S * P, .ldb = D, .rq = &ap.rq_scores,
+                     .out = maps + (size_t)h * S * S, .rs = S, .cs = 1, .scratch = gs};
+        gemm(&g);
+    }
+    /* Q/K are dead: their region now holds the softmax row buffer, then the attention output */
+    for (int32_t h = 0; h < H; ++h) {
+        tx_attention_params ap = tx_head_attention(cfg, w, h);
+        int8_t *m = maps + (size_t)h * S * S;
+        tx_softmax_rows(&ap.softmax, S, S, m, (uint8_t *)m, (uint32_t *)(void *)q);
+    }
+    int8_t *attn = q;
+    for (int32_t h = 0; h < H; ++h) {
+        tx_gemm g = {.M = S, .N = P, .K = S, .a = maps + (size_t)h * S * S, .lda = S,
+                     .a_unsigned = 1, .b = vt + (size_t)h * P * S, .ldb = S, .rq = &w->attn.rq_av,
+                     .out = attn + h * P, .rs = HP, .cs = 1, .scratch = gs};
+        gemm(&g);
+    }
+    lp.layout = TX_LAYOUT_ROW;
+    lp.rq = w->rq_o;
+    tx_linear_run(gemm, gs, &lp, S, HP, E, attn, HP, w->wo, HP, w->bo, out);
+}
+
+static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *ar,
+                            const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                            const tx_mhsa_weights *w, const int8_t *x, int8_t *out)
+{
+    const int32_t S = d->S, E = d->E, H = d->H, P = d->P, HP = H * P, T = pl->T;
+    const int fused = cfg->mode == TX_ATTN_FUSED;
+    void *gs = tx_arena_at(ar, pl->gemm);
+    int32_t *acc = tx_arena_at(ar, pl->acc);
+    int8_t *kh = tx_arena_at(ar, pl->kh);
+    int8_t *vth = tx_arena_at(ar, pl->vth);
+    int8_t *r = tx_arena_at(ar, pl->r);
+    int8_t *scores = tx_arena_at(ar, pl->scores);
+
+    for (int32_t i = 0; i < S * E; ++i)
+        acc[i] = 0;
+    for (int32_t h = 0; h < H; ++h) {
+        tx_linear_params lp = {.rq = tx_rq_slice(&w->rq_v, h * P), .layout = TX_LAYOUT_HEAD_T,
+                               .heads = 1};
+        tx_linear_run(gemm, gs, &lp, S, E, P, x, E, w->wv + (size_t)h * P * E, E,
+                      w->bv ? w->bv + h * P : 0, vth);
+        if (!fused) {
+            lp.layout = TX_LAYOUT_ROW;
+            lp.rq = tx_rq_slice(&w->rq_k, h * P);
+            tx_linear_run(gemm, gs, &lp, S, E, P, x, E, w->wk + (size_t)h * P * E, E,
+                          w->bk ? w->bk + h * P : 0, kh);
+        }
+        const tx_attention_params ap = tx_head_attention(cfg, w, h);
+        const int8_t *key = fused ? x : kh;
+        const int32_t D = fused ? E : P;
+        for (int32_t r0 = 0; r0 < S; r0 += T) {
+            const int32_t t = S - r0 < T ? S - r0 : T;
+            /* r holds the query tile, then (inside) the softmax row buffer, then the output tile;
+             * the output tile overwrites the query tile only after the scores are computed */
+            tx_head_query(gemm, gs, cfg, d, w, h, r0, t, x, r);
+            tx_attention_run(gemm, gs, &ap, t, S, D, P, r, D, key, D, vth, r, P, scores,
+                             (uint32_t *)(void *)r);
+            tx_gemm g = {.M = t, .N = E, .K = P, .a = r, .lda = P, .b = w->wo + (size_t)h * P,
+                         .ldb = HP, .acc = acc + (size_t)r0 * E, .rs = E, .cs = 1, .scratch = gs};
+            gemm(&g);
+        }
+    }
+    for (int32_t s = 0; s < S; ++s)
+        for (int32_t e = 0; e < E; ++e)
+            out[s * E + e] = tx_rq(acc[s * E + e] + (w->bo ? w->bo[e] : 0), tx_rq_mul(&w->rq_o, e),
+                                   tx_rq_shift(&w->rq_o, e));
+}
+
+tx_status tx_mhsa_s8(const tx_ctx *ctx, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                     const tx_mhsa_weights *w, const int8_t *x, int8_t *out)
+{
+    tx_status st = tx_check_ctx(ctx);
+    if (st != TX_OK)
+        return st;
+    if (!cfg || !d || !w || !x || !out)
+        return TX_ERR_NULL;
+    if ((st = tx_mhsa_check(cfg, d, w)) != TX_OK)
+        return st;
+    tx_mhsa_plan pl;
+    tx_mhsa_make_plan(cfg, d, ctx->variant, &pl);
+    tx_arena ar;
+    if ((st = tx_arena_init(&ar, ctx, pl.total)) != TX_OK)
+        return st;
+    tx_gemm_fn gemm = tx_gemm_for(ctx->variant);
+    if (cfg->schedule == TX_MHSA_LAYERWISE)
+        tx_mhsa_layerwise(gemm, &pl, &ar, cfg, d, w, x, out);
+    else
+        tx_mhsa_by_head(gemm, &pl, &ar, cfg, d, w, x, out);
+    return TX_OK;
+}

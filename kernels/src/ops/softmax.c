@@ -1,0 +1,72 @@
+/* Integer softmax (I-BERT i-exp): second-order polynomial on (-ln2, 0], shifts for the power of
+ * two, integer normalization to uint8. NUMERICS.md "Integer softmax". */
+#include "../common/internal.h"
+
+static uint32_t tx_softmax_tmax(const tx_softmax_params *p)
+{
+    int64_t lo = (int64_t)p->b - p->ln2 + 1;
+    if (lo < 0)
+        lo = -lo;
+    return (uint32_t)(lo > p->b ? lo : p->b);
+}
+
+tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n)
+{
+    if (!p)
+        return TX_ERR_NULL;
+    if (p->ln2 < 1 || p->b < 1 || p->c < 0 || p->b > 65535 || p->ln2 > 65535)
+        return TX_ERR_PARAM;
+    uint64_t t = tx_softmax_tmax(p);
+    uint64_t ymax = t * t + (uint64_t)p->c;
+    if (ymax * 255u >= ((uint64_t)1 << 32) || (uint64_t)n * ymax >= ((uint64_t)1 << 32))
+        return TX_ERR_PARAM;
+    return TX_OK;
+}
+
+void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
+                     uint8_t *out, uint32_t *tmp)
+{
+    const uint32_t ln2 = (uint32_t)p->ln2;
+    for (int32_t r = 0; r < rows; ++r, in += n, out += n) {
+        int32_t m = in[0];
+        for (int32_t j = 1; j < n; ++j)
+            m = in[j] > m ? in[j] : m;
+        uint32_t sum = 0;
+        for (int32_t j = 0; j < n; ++j) {
+            uint32_t nd = (uint32_t)(m - in[j]); /* -d >= 0 */
+            uint32_t z = nd / ln2;
+            if (z > 31)
+                z = 31;
+            int32_t t = (int32_t)(z * ln2) - (int32_t)nd + p->b; /* p + b */
+            uint32_t y = ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
+            tmp[j] = y;
+            sum += y;
+        }
+        for (int32_t j = 0; j < n; ++j)
+            out[j] = (uint8_t)(tmp[j] * 255u / sum);
+    }
+}
+
+size_t tx_softmax_s8_get_buffer_size(int32_t n)
+{
+    return n > 0 ? (size_t)n * 4u + TX_SCRATCH_SLACK : 0;
+}
+
+tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int32_t rows, int32_t n,
+                        const int8_t *in, uint8_t *out)
+{
+    tx_status st = tx_check_ctx(ctx);
+    if (st != TX_OK)
+        return st;
+    if (!params || !in || !out)
+        return TX_ERR_NULL;
+    if (rows <= 0 || n <= 0)
+        return TX_ERR_DIM;
+    if ((st = tx_softmax_check(params, n)) != TX_OK)
+        return st;
+    tx_arena ar;
+    if ((st = tx_arena_init(&ar, ctx, (size_t)n * 4u)) != TX_OK)
+        return st;
+    tx_softmax_rows(params, rows, n, in, out, (uint32_t *)ar.base);
+    return TX_OK;
+}

@@ -1,0 +1,102 @@
+// MHSA under every schedule and the whole encoder layer, both attention modes, every variant:
+// bit-exact with the golden model, inside exactly the scratch their _get_buffer_size asks for.
+#include "golden_fixture.h"
+
+namespace tinytx::test {
+namespace {
+
+std::vector<tx_mhsa_config> schedules(const tx_golden_case *c, tx_attn_mode mode)
+{
+    const int32_t S = c->dims.S;
+    std::vector<tx_mhsa_config> v{{mode, TX_MHSA_LAYERWISE, 0}, {mode, TX_MHSA_HEADWISE, 0}};
+    for (int32_t T : {1, 2, 4, S / 2, S - 1, S})
+        if (T >= 1 && T <= S) v.push_back({mode, TX_MHSA_DEPTHFIRST, T});
+    return v;
+}
+
+std::string describe(const tx_mhsa_config &cfg)
+{
+    static const char *names[] = {"layerwise", "headwise", "depthfirst"};
+    return std::string(cfg.mode == TX_ATTN_FUSED ? "fused " : "standard ") + names[cfg.schedule] +
+           (cfg.schedule == TX_MHSA_DEPTHFIRST ? " T=" + std::to_string(cfg.tile_rows) : "");
+}
+
+class GoldenComposite : public ::testing::TestWithParam<tx_variant> {};
+
+TEST_P(GoldenComposite, MhsaEverySchedule)
+{
+    const tx_variant v = GetParam();
+    for (const auto *c : golden_cases()) {
+        const tx_mhsa_dims d{c->dims.S, c->dims.E, c->dims.H, c->dims.P};
+        const size_t SE = size_t(d.S) * d.E;
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+            for (const auto &cfg : schedules(c, mode)) {
+                SCOPED_TRACE(case_variant_name(c, v) + " " + describe(cfg));
+                const size_t need = tx_mhsa_s8_get_buffer_size(&cfg, &d, v);
+                ASSERT_GT(need, 0u);
+                Guarded scratch(need, 5), out(SE);
+                tx_ctx ctx{scratch.data(), need, v};
+                ASSERT_EQ(TX_OK, tx_mhsa_s8(&ctx, &cfg, &d, &c->w.mhsa, c->x, out.s8()));
+                const auto &want = mode == TX_ATTN_FUSED ? c->mhsa_fw : c->mhsa;
+                EXPECT_TRUE(same_bytes(out.data(), want.out, SE));
+                EXPECT_EQ(want.crc, tx_crc32(out.data(), SE));
+                EXPECT_TRUE(scratch.guards_intact());
+                EXPECT_TRUE(out.guards_intact());
+            }
+        }
+    }
+}
+
+TEST_P(GoldenComposite, EncoderLayerUntiledAndFfnTiled)
+{
+    const tx_variant v = GetParam();
+    for (const auto *c : golden_cases()) {
+        const auto &d = c->dims;
+        const size_t SE = size_t(d.S) * d.E;
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+            for (int32_t tile : {0, 1, d.F / 3, d.F - 1, d.F}) {
+                for (auto sched : {TX_MHSA_LAYERWISE, TX_MHSA_DEPTHFIRST}) {
+                    tx_encoder_config cfg{{mode, sched, std::max(1, d.S / 4)}, tile};
+                    SCOPED_TRACE(case_variant_name(c, v) + " " + describe(cfg.mhsa) + " ffn_tile=" +
+                                 std::to_string(tile));
+                    const size_t need = tx_encoder_s8_get_buffer_size(&cfg, &d, v);
+                    Guarded scratch(need, 1), out(SE);
+                    tx_ctx ctx{scratch.data(), need, v};
+                    ASSERT_EQ(TX_OK, tx_encoder_s8(&ctx, &cfg, &d, &c->w, c->x, out.s8()));
+                    const auto &want = mode == TX_ATTN_FUSED ? c->encoder_fw : c->encoder;
+                    EXPECT_TRUE(same_bytes(out.data(), want.out, SE));
+                    EXPECT_TRUE(scratch.guards_intact());
+                    EXPECT_TRUE(out.guards_intact());
+                }
+            }
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, GoldenComposite, ::testing::ValuesIn(all_variants()),
+                         [](const auto &info) { return std::string(tx_variant_name(info.param)); });
+
+TEST(MemoryPlan, DepthFirstNeedsLessThanLayerwiseAndShrinksWithT)
+{
+    for (const auto *c : golden_cases()) {
+        SCOPED_TRACE(c->name);
+        const tx_mhsa_dims d{c->dims.S, c->dims.E, c->dims.H, c->dims.P};
+        tx_mhsa_config lw{TX_ATTN_STANDARD, TX_MHSA_LAYERWISE, 0};
+        tx_mhsa_config hw{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0};
+        tx_mhsa_config df{TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, 1};
+        tx_mhsa_config dfS{TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, d.S};
+        const size_t a = tx_mhsa_s8_get_buffer_size(&lw, &d, TX_VARIANT_REF);
+        const size_t b = tx_mhsa_s8_get_buffer_size(&hw, &d, TX_VARIANT_REF);
+        const size_t e = tx_mhsa_s8_get_buffer_size(&df, &d, TX_VARIANT_REF);
+        EXPECT_LE(e, b);
+        EXPECT_EQ(b, tx_mhsa_s8_get_buffer_size(&dfS, &d, TX_VARIANT_REF)) << "head-wise is DF with T=S";
+        // the S x S maps of all heads dominate layer-wise once H*S*S outgrows the int32
+        // accumulator of the by-head schedules
+        if (size_t(d.H) * d.S * d.S > size_t(d.S) * d.E * 4) {
+            EXPECT_LT(e, a);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace tinytx::test
