@@ -39,47 +39,45 @@ static void tx_dsp_widen_rows(const tx_gemm *g, int32_t m, int32_t R, int32_t K4
 #endif
 
 /* c[r] += row_r(widened, K4 steps) . b[0 .. 4*K4) for R rows */
-static inline void tx_dsp_dot_rows(int32_t R, const uint32_t *pa, const int8_t *pb, int32_t K4,
+static inline __attribute__((always_inline)) void tx_dsp_dot_rows(int32_t R, const uint32_t *pa, const int8_t *pb, int32_t K4,
                                    int32_t *c)
 {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     uint32_t we, wo, a0, a1;
+    /* two 4-deep steps per loop iteration halve the loop overhead; an odd step runs alone */
+#define TX_DSP_LOOP(BODY, ...)                                                                    \
+    do {                                                                                         \
+        int32_t j = 0;                                                                           \
+        for (; j + 2 <= K4; j += 2)                                                              \
+            __asm__ volatile(BODY BODY : __VA_ARGS__ : : "memory");                              \
+        if (j < K4)                                                                              \
+            __asm__ volatile(BODY : __VA_ARGS__ : : "memory");                                   \
+    } while (0)
     if (R == 6) {
         int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5];
-        for (int32_t j = 0; j < K4; ++j)
-            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3)
-                                 TX_ROW_ASM(4) TX_ROW_ASM(5)
-                             : [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
-                               [c4] "+r"(c4), [c5] "+r"(c5), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
-                             :
-                             : "memory");
+        TX_DSP_LOOP(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3)
+                        TX_ROW_ASM(4) TX_ROW_ASM(5),
+                    [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3), [c4] "+r"(c4),
+                    [c5] "+r"(c5), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS);
         c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5;
     } else if (R == 4) {
         int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-        for (int32_t j = 0; j < K4; ++j)
-            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3)
-                             : [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
-                               [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
-                             :
-                             : "memory");
+        TX_DSP_LOOP(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3),
+                    [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3), [pa] "+r"(pa),
+                    [pb] "+r"(pb), TX_TEMPS);
         c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
     } else if (R == 2) {
         int32_t c0 = c[0], c1 = c[1];
-        for (int32_t j = 0; j < K4; ++j)
-            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1)
-                             : [c0] "+r"(c0), [c1] "+r"(c1), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
-                             :
-                             : "memory");
+        TX_DSP_LOOP(TX_WEIGHT_ASM TX_ROW_ASM(0) TX_ROW_ASM(1),
+                    [c0] "+r"(c0), [c1] "+r"(c1), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS);
         c[0] = c0; c[1] = c1;
     } else {
         int32_t c0 = c[0];
-        for (int32_t j = 0; j < K4; ++j)
-            __asm__ volatile(TX_WEIGHT_ASM TX_ROW_ASM(0)
-                             : [c0] "+r"(c0), [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS
-                             :
-                             : "memory");
+        TX_DSP_LOOP(TX_WEIGHT_ASM TX_ROW_ASM(0), [c0] "+r"(c0), [pa] "+r"(pa), [pb] "+r"(pb),
+                    TX_TEMPS);
         c[0] = c0;
     }
+#undef TX_DSP_LOOP
 #else
     for (int32_t j = 0; j < K4; ++j, pb += 4) {
         uint32_t w = tx_load_u32(pb);
@@ -90,31 +88,48 @@ static inline void tx_dsp_dot_rows(int32_t R, const uint32_t *pa, const int8_t *
 #endif
 }
 
-static inline void tx_dsp_store(const tx_gemm *g, int32_t m, int32_t n, int32_t dot)
+/* Finish R outputs of column n starting at row m: requantize (shift > 32 takes the SMMLA path of
+ * tx_dsp_requant with the column's constants hoisted) or accumulate. */
+static inline __attribute__((always_inline)) void tx_dsp_finish(const tx_gemm *g, int32_t m,
+                                                               int32_t n, int32_t R,
+                                                               const int32_t *c)
 {
-    int32_t idx = m * g->rs + n * g->cs;
-    if (g->rq)
-        g->out[idx] = tx_dsp_requant(dot, tx_rq_mul(g->rq, n), tx_rq_shift(g->rq, n));
-    else
-        g->acc[idx] += dot;
+    const int32_t rs = g->rs, idx = m * rs + n * g->cs;
+    if (!g->rq) {
+        for (int32_t r = 0; r < R; ++r)
+            g->acc[idx + r * rs] += c[r];
+        return;
+    }
+    const int32_t mul = tx_rq_mul(g->rq, n), shift = tx_rq_shift(g->rq, n);
+    int8_t *o = g->out + idx;
+    if (shift > 32) {
+        const int32_t rnd = (int32_t)1 << (shift - 33), sh = shift - 32;
+        for (int32_t r = 0; r < R; ++r)
+            o[r * rs] = (int8_t)tx_ssat8(tx_smmla(c[r], mul, rnd) >> sh);
+    } else {
+        for (int32_t r = 0; r < R; ++r)
+            o[r * rs] = tx_dsp_requant(c[r], mul, shift);
+    }
 }
 
-static void tx_dsp_block(const tx_gemm *g, int32_t m, int32_t R, uint32_t *wa)
+/* one block of R rows against every weight row; R is a compile-time constant at each call */
+static inline __attribute__((always_inline)) void tx_dsp_block(const tx_gemm *g, int32_t m,
+                                                              int32_t R, uint32_t *wa)
 {
     const int32_t K = g->K, K4 = K / 4, Kt = K4 * 4;
+    const int with_bias = g->rq && g->bias;
     tx_dsp_widen_rows(g, m, R, K4, wa);
     for (int32_t n = 0; n < g->N; ++n) {
         const int8_t *b = g->b + (size_t)n * g->ldb;
-        const int32_t bias = (g->rq && g->bias) ? g->bias[n] : 0;
+        const int32_t bias = with_bias ? g->bias[n] : 0;
         int32_t c[TX_DSP_ROWS];
         for (int32_t r = 0; r < R; ++r)
             c[r] = bias;
         tx_dsp_dot_rows(R, wa, b, K4, c);
-        for (int32_t r = 0; r < R; ++r) {
-            if (Kt < K)
+        if (Kt < K)
+            for (int32_t r = 0; r < R; ++r)
                 c[r] += tx_dot_at(g, m + r, n, Kt);
-            tx_dsp_store(g, m + r, n, c[r]);
-        }
+        tx_dsp_finish(g, m, n, R, c);
     }
 }
 
@@ -124,7 +139,15 @@ void tx_gemm_dsp(const tx_gemm *g)
     int32_t m = 0;
     for (; m + TX_DSP_ROWS <= g->M; m += TX_DSP_ROWS)
         tx_dsp_block(g, m, TX_DSP_ROWS, wa);
-    for (int32_t R = 4; R >= 1; R /= 2)
-        for (; m + R <= g->M; m += R)
-            tx_dsp_block(g, m, R, wa);
+    /* the remaining 0..5 rows: at most one block each of 4, 2 and 1 */
+    if (m + 4 <= g->M) {
+        tx_dsp_block(g, m, 4, wa);
+        m += 4;
+    }
+    if (m + 2 <= g->M) {
+        tx_dsp_block(g, m, 2, wa);
+        m += 2;
+    }
+    if (m < g->M)
+        tx_dsp_block(g, m, 1, wa);
 }

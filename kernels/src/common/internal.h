@@ -99,10 +99,17 @@ tx_status tx_add_check(const tx_add_params *p);
 /* shared operator bodies used by the composite operators (arguments already validated) */
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
                      uint8_t *out, uint32_t *tmp);
+/* i-exp of every possible d = max - x of int8 inputs, so a row costs one lookup per element */
+#define TX_SOFTMAX_LUT 256
+void tx_softmax_lut(const tx_softmax_params *p, uint32_t *lut);
+void tx_softmax_rows_lut(const uint32_t *lut, int32_t rows, int32_t n, const int8_t *in,
+                         uint8_t *out, uint32_t *tmp);
+/* softmax through `lut` (tx_softmax_lut of p->softmax) */
 void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
-                      int32_t T, int32_t S, int32_t D, int32_t P, const int8_t *q, int32_t ldq,
-                      const int8_t *k, int32_t ldk, const int8_t *vt, int8_t *out,
-                      int32_t out_stride, int8_t *scores, uint32_t *tmp);
+                      const uint32_t *lut, int32_t T, int32_t S, int32_t D, int32_t P,
+                      const int8_t *q, int32_t ldq, const int8_t *k, int32_t ldk,
+                      const int8_t *vt, int8_t *out, int32_t out_stride, int8_t *scores,
+                      uint32_t *tmp);
 void tx_linear_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_linear_params *p, int32_t S,
                    int32_t K, int32_t N, const int8_t *x, int32_t ldx, const int8_t *w,
                    int32_t ldw, const int32_t *bias, int8_t *out);

@@ -10,6 +10,7 @@
 typedef struct {
     size_t total;
     size_t gemm;                  /* offset of the GEMM variant scratch */
+    size_t lut;                   /* the softmax exponential table, live throughout */
     /* layer-wise */
     size_t vt, r1, k, maps;       /* r1: Q (or XW), then softmax row buffer, then attn */
     /* head-wise / depth-first */
@@ -54,6 +55,7 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
         pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, T * P));
         pl->scores = o; o += TX_ALIGN8(T * S);
     }
+    pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
     pl->gemm = o;
     pl->total = o + g;
 }
@@ -165,6 +167,8 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     int8_t *q = tx_arena_at(ar, pl->r1);   /* Q [H][S][P] or XW [H][S][E] */
     int8_t *k = tx_arena_at(ar, pl->k);    /* K [H][S][P] (standard) */
     int8_t *maps = tx_arena_at(ar, pl->maps);
+    uint32_t *lut = tx_arena_at(ar, pl->lut);
+    tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     tx_linear_params lp = {.rq = w->rq_v, .layout = TX_LAYOUT_HEAD_T, .heads = H};
     tx_linear_run(gemm, gs, &lp, S, E, HP, x, E, w->wv, E, w->bv, vt);
@@ -187,11 +191,7 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
         gemm(&g);
     }
     /* Q/K are dead: their region now holds the softmax row buffer, then the attention output */
-    for (int32_t h = 0; h < H; ++h) {
-        tx_attention_params ap = tx_head_attention(cfg, w, h);
-        int8_t *m = maps + (size_t)h * S * S;
-        tx_softmax_rows(&ap.softmax, S, S, m, (uint8_t *)m, (uint32_t *)(void *)q);
-    }
+    tx_softmax_rows_lut(lut, H * S, S, maps, (uint8_t *)maps, (uint32_t *)(void *)q);
     int8_t *attn = q;
     for (int32_t h = 0; h < H; ++h) {
         tx_gemm g = {.M = S, .N = P, .K = S, .a = maps + (size_t)h * S * S, .lda = S,
@@ -216,6 +216,8 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     int8_t *vth = tx_arena_at(ar, pl->vth);
     int8_t *r = tx_arena_at(ar, pl->r);
     int8_t *scores = tx_arena_at(ar, pl->scores);
+    uint32_t *lut = tx_arena_at(ar, pl->lut);
+    tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     for (int32_t i = 0; i < S * E; ++i)
         acc[i] = 0;
@@ -238,7 +240,7 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
             /* r holds the query tile, then (inside) the softmax row buffer, then the output tile;
              * the output tile overwrites the query tile only after the scores are computed */
             tx_head_query(gemm, gs, cfg, d, w, h, r0, t, x, r);
-            tx_attention_run(gemm, gs, &ap, t, S, D, P, r, D, key, D, vth, r, P, scores,
+            tx_attention_run(gemm, gs, &ap, lut, t, S, D, P, r, D, key, D, vth, r, P, scores,
                              (uint32_t *)(void *)r);
             tx_gemm g = {.M = t, .N = E, .K = P, .a = r, .lda = P, .b = w->wo + (size_t)h * P,
                          .ldb = HP, .acc = acc + (size_t)r0 * E, .rs = E, .cs = 1, .scratch = gs};

@@ -23,22 +23,57 @@ tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n)
     return TX_OK;
 }
 
+/* i-exp of d = max - x (NUMERICS.md), for 0 <= d <= 255 */
+static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t nd)
+{
+    const uint32_t ln2 = (uint32_t)p->ln2;
+    uint32_t z = nd / ln2;
+    if (z > 31)
+        z = 31;
+    int32_t t = (int32_t)(z * ln2) - (int32_t)nd + p->b; /* p + b */
+    return ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
+}
+
+void tx_softmax_lut(const tx_softmax_params *p, uint32_t *lut)
+{
+    for (uint32_t d = 0; d < TX_SOFTMAX_LUT; ++d)
+        lut[d] = tx_iexp(p, d);
+}
+
+/* int8 inputs: d = max - x is at most 255, so one table lookup gives the exponential */
+static void tx_softmax_row_lut(int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp,
+                               const uint32_t *lut)
+{
+    int32_t m = in[0];
+    for (int32_t j = 1; j < n; ++j)
+        m = in[j] > m ? in[j] : m;
+    uint32_t sum = 0;
+    for (int32_t j = 0; j < n; ++j) {
+        uint32_t y = lut[m - in[j]];
+        tmp[j] = y;
+        sum += y;
+    }
+    for (int32_t j = 0; j < n; ++j)
+        out[j] = (uint8_t)(tmp[j] * 255u / sum);
+}
+
+void tx_softmax_rows_lut(const uint32_t *lut, int32_t rows, int32_t n, const int8_t *in,
+                         uint8_t *out, uint32_t *tmp)
+{
+    for (int32_t r = 0; r < rows; ++r, in += n, out += n)
+        tx_softmax_row_lut(n, in, out, tmp, lut);
+}
+
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
                      uint8_t *out, uint32_t *tmp)
 {
-    const uint32_t ln2 = (uint32_t)p->ln2;
     for (int32_t r = 0; r < rows; ++r, in += n, out += n) {
         int32_t m = in[0];
         for (int32_t j = 1; j < n; ++j)
             m = in[j] > m ? in[j] : m;
         uint32_t sum = 0;
         for (int32_t j = 0; j < n; ++j) {
-            uint32_t nd = (uint32_t)(m - in[j]); /* -d >= 0 */
-            uint32_t z = nd / ln2;
-            if (z > 31)
-                z = 31;
-            int32_t t = (int32_t)(z * ln2) - (int32_t)nd + p->b; /* p + b */
-            uint32_t y = ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
+            uint32_t y = tx_iexp(p, (uint32_t)(m - in[j]));
             tmp[j] = y;
             sum += y;
         }
