@@ -17,12 +17,12 @@ __attribute__((section(".tx_mailbox"), used, aligned(8))) volatile tx_mailbox_t 
     .repeats = 1,
 };
 
-__attribute__((noinline, used)) void tx_bench_begin(void)
+__attribute__((noinline, noipa, used)) void tx_bench_begin(void)
 {
     __asm__ volatile("" ::: "memory");
 }
 
-__attribute__((noinline, used)) void tx_bench_end(void)
+__attribute__((noinline, noipa, used)) void tx_bench_end(void)
 {
     __asm__ volatile("" ::: "memory");
 }

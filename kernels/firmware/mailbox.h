@@ -58,7 +58,8 @@ typedef struct {
 
 extern volatile tx_mailbox_t tx_mailbox;
 
-/* Markers: empty, never inlined; a debugger sets breakpoints on them. */
+/* Markers: empty, never inlined nor folded into one another (noipa); a debugger sets
+ * breakpoints on them. */
 void tx_bench_begin(void);
 void tx_bench_end(void);
 

@@ -8,4 +8,7 @@
 #define TX_FW_EXIT_FAIL 1    /* a check failed (the applications' own verdict) */
 #define TX_FW_EXIT_FAULT 3   /* CPU fault / trap */
 
+/* Cortex-M7: invalidate and enable the L1 instruction and data caches (cache_cortexm7.c) */
+void tx_caches_enable(void);
+
 #endif

@@ -1,6 +1,6 @@
-/* Cortex-M startup: vector table, reset handler (copy the mailbox and .data, zero .bss, enable
- * the FPU, call main, exit through semihosting with main's return value), fault handlers that
- * report and exit with TX_FW_EXIT_FAULT. */
+/* Cortex-M startup: vector table, reset handler (enable the FPU, on Cortex-M7 the L1 caches,
+ * copy the mailbox and .data, zero .bss, call main, exit through semihosting with main's return
+ * value), fault handlers that report and exit with TX_FW_EXIT_FAULT. */
 #include <stdint.h>
 
 #include "console.h"
@@ -40,6 +40,9 @@ void Reset_Handler(void)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
     TX_SCB_VTOR = (uint32_t)(uintptr_t)__isr_vector_start;
+#if defined(TX_FW_CACHES)
+    tx_caches_enable();
+#endif
     tx_copy_words(_smailbox, _simailbox, _emailbox);
     tx_copy_words(_sdata, _sidata, _edata);
     for (uint32_t *p = _sbss; p < _ebss; ++p)

@@ -78,7 +78,7 @@ static void tx_measure_loop(tx_loop_fn f, uint32_t n, tx_counters *d)
     tx_counters_diff(&a, &b, d);
 }
 
-static uint64_t tx_absdiff(uint64_t a, uint64_t b)
+__attribute__((unused)) static uint64_t tx_absdiff(uint64_t a, uint64_t b)
 {
     return a > b ? a - b : b - a;
 }

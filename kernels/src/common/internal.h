@@ -20,7 +20,10 @@ typedef struct {
     int8_t *out;
     /* accumulate mode (rq == NULL): acc[m*rs + n*cs] += dot */
     int32_t *acc;
+    /* element (m, n) lives at m*rs + (n % gcols)*cs + (n / gcols)*gstride: columns come in groups
+     * of gcols (one head's P columns for the head-major layouts); gcols == 0 means one group */
     int32_t rs, cs;
+    int32_t gcols, gstride;
     void *scratch;          /* the variant's own scratch, tx_gemm_scratch_size(variant, K) bytes */
 } tx_gemm;
 
@@ -57,10 +60,17 @@ static inline int32_t tx_rq_shift(const tx_requant *rq, int32_t n)
     return rq->ch_shift ? rq->ch_shift[n] : rq->shift;
 }
 
+static inline int32_t tx_gemm_index(const tx_gemm *g, int32_t m, int32_t n)
+{
+    if (!g->gcols)
+        return m * g->rs + n * g->cs;
+    return m * g->rs + (n % g->gcols) * g->cs + (n / g->gcols) * g->gstride;
+}
+
 /* finish one output element of a GEMM in either mode */
 static inline void tx_gemm_store(const tx_gemm *g, int32_t m, int32_t n, int32_t dot)
 {
-    int32_t idx = m * g->rs + n * g->cs;
+    int32_t idx = tx_gemm_index(g, m, n);
     if (g->rq) {
         int32_t acc = dot + (g->bias ? g->bias[n] : 0);
         g->out[idx] = tx_rq(acc, tx_rq_mul(g->rq, n), tx_rq_shift(g->rq, n));

@@ -8,39 +8,28 @@ void tx_linear_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_linear_params *
 {
     tx_gemm g = {0};
     g.M = S;
+    g.N = N;
     g.K = K;
     g.a = x;
     g.lda = ldx;
+    g.b = w;
     g.ldb = ldw;
+    g.rq = &p->rq;
+    g.bias = bias;
+    g.out = out;
     g.scratch = gemm_scratch;
     if (p->layout == TX_LAYOUT_ROW) {
-        g.N = N;
-        g.b = w;
-        g.rq = &p->rq;
-        g.bias = bias;
-        g.out = out;
         g.rs = N;
         g.cs = 1;
-        gemm(&g);
-        return;
-    }
-    /* head layouts: one GEMM per head over that head's P weight rows */
-    const int32_t P = N / p->heads;
-    for (int32_t h = 0; h < p->heads; ++h) {
-        tx_requant rq = p->rq;
-        if (rq.ch_mul) {
-            rq.ch_mul += h * P;
-            rq.ch_shift += h * P;
-        }
-        g.N = P;
-        g.b = w + (size_t)h * P * ldw;
-        g.rq = &rq;
-        g.bias = bias ? bias + h * P : 0;
-        g.out = out + (size_t)h * S * P;
+    } else {
+        /* one GEMM for all heads: head h's P columns go to its own [S][P] or [P][S] block */
+        const int32_t P = N / p->heads;
+        g.gcols = P;
+        g.gstride = S * P;
         g.rs = p->layout == TX_LAYOUT_HEAD ? P : 1;
         g.cs = p->layout == TX_LAYOUT_HEAD ? 1 : S;
-        gemm(&g);
     }
+    gemm(&g);
 }
 
 size_t tx_linear_s8_get_buffer_size(tx_variant v, int32_t S, int32_t K, int32_t N)
