@@ -118,4 +118,5 @@ void tx_bench_measure(const tx_bench_spec *spec, tx_bench_fn fn, void *user, tx_
     tx_mailbox.scratch_peak = r->scratch_peak;
     tx_mailbox.state = (st == TX_OK && !overflow && !r->scratch_overrun) ? TX_MB_DONE : TX_MB_FAILED;
     tx_mailbox.seq = tx_mailbox.seq + 1u;
+    tx_bench_done();
 }

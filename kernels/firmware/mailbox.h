@@ -9,8 +9,11 @@
  *  - The firmware sets `state` = RUNNING and `config_id`/`config` before a measurement, calls
  *    tx_bench_begin() right before the first run and tx_bench_end() right after the last one, then
  *    fills the results and sets `state` = DONE (or FAILED) and increments `seq`. A host that
- *    breakpoints tx_bench_end (or polls `seq`) reads a complete record.
+ *    breakpoints tx_bench_done (or polls `seq`) reads a complete record.
  *  - Counters are totals over `repeats` runs. `flags` says which are valid (TX_MB_F_*).
+ *  - tx_bench_done() is called once the record is complete (version 2): a host reads the mailbox
+ *    there. Images made for the board agent (fw_agent_*) perform `runs` measurements of
+ *    `repeats` runs each (the agent writes both before the image starts; 0 means 1).
  * Field offsets are fixed (static asserts in mailbox.c); hosts read them little-endian. */
 #ifndef TX_FW_MAILBOX_H
 #define TX_FW_MAILBOX_H
@@ -18,7 +21,7 @@
 #include <stdint.h>
 
 #define TX_MAILBOX_MAGIC 0x424D5854u /* "TXMB" in memory */
-#define TX_MAILBOX_VERSION 1u
+#define TX_MAILBOX_VERSION 2u
 #define TX_MAILBOX_CONFIG_LEN 64
 
 enum {
@@ -54,6 +57,8 @@ typedef struct {
     uint32_t scratch_size; /* 72 bytes of scratch given to the kernel */
     uint32_t scratch_peak; /* 76 bytes of the scratch touched */
     char config[TX_MAILBOX_CONFIG_LEN]; /* 80 human-readable description, NUL-terminated */
+    uint32_t runs;         /* 144 in: measurements an agent image performs (0 = 1) */
+    uint32_t reserved;     /* 148 */
 } tx_mailbox_t;
 
 extern volatile tx_mailbox_t tx_mailbox;
@@ -62,5 +67,6 @@ extern volatile tx_mailbox_t tx_mailbox;
  * breakpoints on them. */
 void tx_bench_begin(void);
 void tx_bench_end(void);
+void tx_bench_done(void); /* the record is complete */
 
 #endif
