@@ -9,6 +9,8 @@ packages=(
   qemu-system-arm qemu-system-misc
   python3 python3-numpy
   libgtest-dev nlohmann-json3-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libunicorn-dev openocd
 )
 
 missing=()

@@ -1,0 +1,40 @@
+// A way to run firmware images: the in-process emulator, QEMU, or a real board over OpenOCD.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/elf_image.h"
+#include "tinytx/agent/measurement.h"
+
+namespace tinytx::agent {
+
+struct RunOptions {
+    uint32_t repeats = 1;      // measured runs, >= 1
+    uint32_t warmups = 0;      // runs before them, not reported
+    std::chrono::milliseconds deadline{10000};  // wall time for the whole request
+    std::optional<uint32_t> expected_crc;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;
+    // Runs the image warmups + repeats times (mailbox `runs`, `repeats` = 1 each) and returns the
+    // Measurement: status and error filled, identity fields (backend, board, image_hash) set.
+    // Never throws for a bad image or a misbehaving firmware: those are statuses.
+    // Safe to call from several threads at once unless the backend says otherwise.
+    virtual Measurement run(const BoardProfile &board, const ElfImage &image,
+                            const RunOptions &opts) = 0;
+};
+
+std::unique_ptr<Backend> make_iss_backend();
+std::unique_ptr<Backend> make_qemu_backend();
+// serial: the ST-Link serial to select; empty = the only one attached
+std::unique_ptr<Backend> make_openocd_backend(const std::string &serial);
+
+}  // namespace tinytx::agent

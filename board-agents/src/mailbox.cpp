@@ -1,0 +1,70 @@
+// Decoding the firmware mailbox (kernels/firmware/mailbox.h) from target memory bytes.
+#include "tinytx/agent/mailbox.h"
+
+#include "tinytx/agent/elf_image.h"
+
+namespace tinytx::agent::mailbox {
+
+static uint32_t u32(const uint8_t *p)
+{
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+static uint64_t u64(const uint8_t *p)
+{
+    return uint64_t(u32(p)) | uint64_t(u32(p + 4)) << 32;
+}
+
+View decode(const uint8_t *b, size_t n)
+{
+    if (n < kSize)
+        throw InvalidArgument("mailbox: " + std::to_string(n) + " bytes, need " +
+                              std::to_string(kSize));
+    View v{};
+    v.magic = u32(b + kOffMagic);
+    v.version = u32(b + kOffVersion);
+    v.size = u32(b + kOffSize);
+    if (v.magic != kMagic) throw InvalidArgument("mailbox: bad magic (not a tinytx image?)");
+    if (v.version != kVersion || v.size != kSize)
+        throw InvalidArgument("mailbox: version " + std::to_string(v.version) + " size " +
+                              std::to_string(v.size) + ", this agent speaks version " +
+                              std::to_string(kVersion));
+    v.repeats = u32(b + kOffRepeats);
+    v.config_id = u32(b + kOffConfigId);
+    v.status = int32_t(u32(b + kOffStatus));
+    v.state = u32(b + kOffState);
+    v.flags = u32(b + kOffFlags);
+    v.seq = u32(b + kOffSeq);
+    v.crc32 = u32(b + kOffCrc);
+    v.cycles = u64(b + kOffCycles);
+    v.instructions = u64(b + kOffInstructions);
+    v.ticks = u64(b + kOffTicks);
+    v.stack_peak = u32(b + kOffStackPeak);
+    v.arena_peak = u32(b + kOffArenaPeak);
+    v.runs = u32(b + kOffRuns);
+    const char *c = reinterpret_cast<const char *>(b + kOffConfig);
+    size_t len = 0;
+    while (len < 64 && c[len]) ++len;
+    v.config.assign(c, len);
+    return v;
+}
+
+RunRecord to_record(const View &v)
+{
+    RunRecord r;
+    r.cycles = v.cycles;
+    r.instructions = v.instructions;
+    r.stack_peak = v.stack_peak;
+    r.arena_peak = v.arena_peak;
+    r.crc32 = v.crc32;
+    r.kernel_status = v.status;
+    r.flags = v.flags;
+    return r;
+}
+
+std::array<uint8_t, 4> le32(uint32_t v)
+{
+    return {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
+}
+
+}  // namespace tinytx::agent::mailbox

@@ -1,0 +1,78 @@
+// The shipped board profiles load; bad profiles and unknown boards get errors naming the field.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tinytx/agent/board_profile.h"
+
+using namespace tinytx::agent;
+
+namespace {
+
+std::string error_of(const std::string &text)
+{
+    try {
+        parse_board_profile(text, "test.json");
+    } catch (const InvalidArgument &e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(BoardProfile, ShippedProfilesLoad)
+{
+    const auto cat = BoardCatalog::load_dir(BoardCatalog::default_dir());
+    EXPECT_EQ((std::vector<std::string>{"gap9", "nucleo-h743zi", "nucleo-l476rg"}), cat.names());
+    const auto &l4 = cat.get("nucleo-l476rg");
+    EXPECT_EQ(Arch::kArm, l4.arch);
+    EXPECT_EQ(80000000u, l4.clock_hz);
+    EXPECT_EQ("mps2-an386", l4.qemu_machine);
+    EXPECT_EQ(2u, l4.cycle_model.of("load"));
+    EXPECT_EQ(1u, l4.cycle_model.of("something-new")) << "unknown classes cost `other`";
+    EXPECT_EQ(Arch::kRiscv32, cat.get("gap9").arch);
+    EXPECT_DOUBLE_EQ(35.0, cat.get("gap9").active_mw);
+    EXPECT_EQ(0x24000000u, cat.get("nucleo-h743zi").memory[2].origin);
+}
+
+TEST(BoardProfile, UnknownBoardListsTheKnownOnes)
+{
+    const auto cat = BoardCatalog::load_dir(BoardCatalog::default_dir());
+    try {
+        cat.get("nucleo-f401re");
+        FAIL();
+    } catch (const InvalidArgument &e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("nucleo-f401re"), std::string::npos);
+        EXPECT_NE(m.find("gap9, nucleo-h743zi, nucleo-l476rg"), std::string::npos) << m;
+    }
+}
+
+TEST(BoardProfile, ErrorsNameTheField)
+{
+    std::ifstream in(BoardCatalog::default_dir() + "/nucleo-l476rg.json");
+    const auto good = nlohmann::json::parse(in);
+    EXPECT_EQ("", error_of(good.dump()));
+    auto without = [&](const std::string &ptr) {
+        auto j = good;
+        j.erase(ptr);
+        return j.dump();
+    };
+    EXPECT_NE(error_of(without("clock_hz")).find("'clock_hz' is missing"), std::string::npos);
+    EXPECT_NE(error_of(without("power")).find("'power' is missing"), std::string::npos);
+    auto j = good;
+    j["core"] = "cortex-a53";
+    EXPECT_NE(error_of(j.dump()).find("'core' must be one of"), std::string::npos);
+    j = good;
+    j["emulator"]["memory"][0]["origin"] = "1234";
+    EXPECT_NE(error_of(j.dump()).find("emulator.memory[0].origin"), std::string::npos);
+    j = good;
+    j["cycle_model"]["cycles"]["load"] = -2;
+    EXPECT_NE(error_of(j.dump()).find("cycle_model.cycles.load"), std::string::npos);
+    j = good;
+    j["power"].erase("source");
+    EXPECT_NE(error_of(j.dump()).find("power.source"), std::string::npos);
+    EXPECT_NE(error_of("{not json").find("not valid JSON"), std::string::npos);
+}
+
+}  // namespace
