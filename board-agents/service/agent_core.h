@@ -1,0 +1,79 @@
+// The agent without its transport: which boards it drives, the image cache, admission of
+// concurrent runs, and one Run request -> Measurement. The gRPC service and the local
+// `tinytx-agent measure` mode both go through here (the same code path).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <semaphore>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tinytx/agent/backend.h"
+#include "tinytx/agent/board_profile.h"
+
+namespace tinytx::agent {
+
+constexpr const char *kAgentVersion = "tinytx-agent 0.1.0";
+
+struct AgentConfig {
+    std::string boards_dir;                  // board profiles
+    // (profile, backend) pairs this agent serves; empty: every profile on iss and qemu
+    std::vector<std::pair<std::string, std::string>> boards;
+    unsigned workers = 0;                    // concurrent emulator runs, 0 = one per core
+    std::string openocd_serial;              // probe serial for openocd boards
+    size_t image_cache_bytes = 256u << 20;
+};
+
+struct RunRequestData {
+    std::variant<std::vector<uint8_t>, std::string> image;  // ELF bytes, or the sha256 of one
+    std::string board;
+    std::string backend;                     // empty: the first one serving the board
+    uint32_t repeats = 1, warmups = 0, deadline_ms = 0;
+    std::optional<uint32_t> expected_crc;
+};
+
+struct BoardInfo {
+    std::string profile, serial, backend, state, core;
+};
+
+struct HealthInfo {
+    uint64_t runs_total = 0, runs_in_flight = 0;
+    double uptime_s = 0;
+};
+
+class AgentCore {
+public:
+    explicit AgentCore(AgentConfig cfg);  // InvalidArgument for unknown boards or backends
+    ~AgentCore();
+
+    // InvalidArgument for a bad request or an unusable image; every firmware outcome is a status.
+    Measurement run(const RunRequestData &req);
+    std::vector<BoardInfo> describe() const;
+    HealthInfo health() const;
+
+private:
+    struct Slot;
+    std::shared_ptr<const ElfImage> image_for(const RunRequestData &req);
+    Slot &slot_for(const std::string &board, const std::string &backend);
+
+    AgentConfig cfg_;
+    BoardCatalog catalog_;
+    std::vector<std::unique_ptr<Slot>> slots_;
+    std::map<std::string, std::unique_ptr<Backend>> backends_;
+    std::unique_ptr<std::counting_semaphore<>> emulator_slots_;
+    mutable std::mutex cache_mu_;
+    std::list<std::shared_ptr<const ElfImage>> cache_;  // most recent first
+    size_t cache_bytes_ = 0;
+    std::atomic<uint64_t> runs_total_{0}, in_flight_{0};
+    std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace tinytx::agent

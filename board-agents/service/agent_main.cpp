@@ -1,0 +1,296 @@
+// tinytx-agent: serve measurements over gRPC, or measure one image locally or through an agent.
+#include <grpcpp/grpcpp.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent_core.h"
+#include "agent_service.h"
+#include "auth.h"
+#include "proto_convert.h"
+
+using namespace tinytx::agent;
+
+namespace {
+
+const char *kUsage = R"(tinytx-agent: runs tinytx firmware images on boards or emulators and reports measurements.
+
+Usage:
+  tinytx-agent serve [--listen ADDR] [--board NAME[:BACKEND]]... [--boards-dir DIR]
+                     [--workers N] [--token TOKEN | --token-file FILE]
+                     [--tls-cert PEM --tls-key PEM] [--openocd-serial SERIAL]
+  tinytx-agent measure --board NAME [--backend iss|qemu|openocd] FILE.elf
+                     [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX] [--json]
+  tinytx-agent call ADDR measure (same options as measure) [--token T | --token-file F] [--tls-ca PEM]
+  tinytx-agent call ADDR describe|health [--token T | --token-file F] [--tls-ca PEM]
+
+serve     Serves the Agent gRPC API (schemas/proto/tinytx/v1/agent.proto). Binds 127.0.0.1:7070
+          unless --listen says otherwise. With a token (--token, --token-file or
+          $TINYTX_AGENT_TOKEN) every call must present it; TLS when --tls-cert/--tls-key are given.
+          Without --board it serves every profile in the boards directory on iss and qemu.
+measure   Runs FILE.elf here, on the same code path the server uses, and prints the measurement.
+call      The same through a running agent at ADDR (host:port).
+
+Backends: iss (in-process emulator, default), qemu (QEMU under -icount, via its gdbstub),
+openocd (a real board over ST-Link). Figures say where they come from: measured, emulated, modeled.
+Exit status of measure/call: 0 when the status is OK, 1 otherwise, 2 for usage errors.
+)";
+
+struct Args {
+    std::vector<std::string> positional;
+    std::multimap<std::string, std::string> opts;
+    std::map<std::string, bool> flags;
+    bool has(const std::string &k) const { return opts.count(k); }
+    std::string get(const std::string &k, const std::string &def = "") const
+    {
+        auto it = opts.find(k);
+        return it == opts.end() ? def : it->second;
+    }
+};
+
+[[noreturn]] void usage_error(const std::string &msg)
+{
+    std::cerr << "tinytx-agent: " << msg << "\n(tinytx-agent --help for usage)\n";
+    std::exit(2);
+}
+
+Args parse_args(int argc, char **argv, int first)
+{
+    static const std::vector<std::string> with_value = {
+        "--listen", "--board", "--boards-dir", "--workers", "--token", "--token-file", "--tls-cert",
+        "--tls-key", "--tls-ca", "--backend", "--repeats", "--warmups", "--deadline-ms",
+        "--expect-crc", "--openocd-serial"};
+    Args a;
+    for (int i = first; i < argc; ++i) {
+        std::string s = argv[i];
+        if (s == "--json") {
+            a.flags[s] = true;
+        } else if (s.rfind("--", 0) == 0) {
+            std::string key = s, value;
+            if (auto eq = s.find('='); eq != std::string::npos) {
+                key = s.substr(0, eq);
+                value = s.substr(eq + 1);
+            } else if (std::find(with_value.begin(), with_value.end(), s) != with_value.end()) {
+                if (i + 1 >= argc) usage_error(s + " needs a value");
+                value = argv[++i];
+            }
+            if (std::find(with_value.begin(), with_value.end(), key) == with_value.end())
+                usage_error("unknown option " + key);
+            a.opts.emplace(key, value);
+        } else {
+            a.positional.push_back(s);
+        }
+    }
+    return a;
+}
+
+uint32_t parse_u32(const Args &a, const std::string &key, uint32_t def, int base = 10)
+{
+    if (!a.has(key)) return def;
+    const std::string v = a.get(key);
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, base);
+    if (v.empty() || *end || errno || n > 0xFFFFFFFFull || v[0] == '-')
+        usage_error(key + " expects a non-negative " + (base == 16 ? "hexadecimal " : "") +
+                    "number, got '" + v + "'");
+    return uint32_t(n);
+}
+
+RunRequestData request_from(const Args &a, size_t file_index)
+{
+    if (a.positional.size() <= file_index) usage_error("missing FILE.elf");
+    if (!a.has("--board")) usage_error("--board is required (e.g. --board nucleo-l476rg)");
+    const std::string path = a.positional[file_index];
+    std::ifstream f(path, std::ios::binary);
+    if (!f) usage_error("cannot open '" + path + "'");
+    RunRequestData r;
+    r.image = std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    r.board = a.get("--board");
+    r.backend = a.get("--backend");
+    r.repeats = parse_u32(a, "--repeats", 1);
+    r.warmups = parse_u32(a, "--warmups", 0);
+    r.deadline_ms = parse_u32(a, "--deadline-ms", 0);
+    if (a.has("--expect-crc")) {
+        std::string v = a.get("--expect-crc");
+        Args tmp;
+        tmp.opts.emplace("--expect-crc", v.rfind("0x", 0) == 0 ? v.substr(2) : v);
+        r.expected_crc = parse_u32(tmp, "--expect-crc", 0, 16);
+    }
+    return r;
+}
+
+int print_measurement(const Measurement &m, bool json)
+{
+    if (json) {
+        std::cout << to_json(m).dump(2) << std::endl;
+    } else {
+        std::printf("status        %s%s%s\n", to_string(m.status), m.error.empty() ? "" : ": ",
+                    m.error.c_str());
+        std::printf("board         %s (%s, %s)\n", m.board.c_str(), m.backend.c_str(), m.board_serial.c_str());
+        std::printf("cycles        %llu median of %zu runs (%s)\n", (unsigned long long)m.cycles_median,
+                    m.cycles.size(), to_string(m.cycles_source));
+        std::printf("instructions  %llu\n", (unsigned long long)m.instructions);
+        std::printf("energy        %.3f uJ (%s)\n", m.energy_uj, to_string(m.energy_source));
+        std::printf("stack peak    %u B\narena peak    %u B\n", m.stack_peak_bytes, m.arena_peak_bytes);
+        std::printf("output CRC    0x%08x %s\n", m.output_crc32, m.output_ok ? "ok" : "MISMATCH");
+        if (m.fault_pc) std::printf("fault PC      0x%08x\n", *m.fault_pc);
+        std::printf("wall time     %.1f ms\nimage         %s\n", m.wall_time_ms, m.image_hash.c_str());
+    }
+    return m.status == RunStatus::kOk ? 0 : 1;
+}
+
+std::unique_ptr<AgentCore> make_core(const Args &a)
+{
+    AgentConfig cfg;
+    cfg.boards_dir = a.get("--boards-dir");
+    cfg.workers = parse_u32(a, "--workers", 0);
+    cfg.openocd_serial = a.get("--openocd-serial");
+    for (auto [it, end] = a.opts.equal_range("--board"); it != end; ++it) {
+        const std::string v = it->second;
+        const auto colon = v.find(':');
+        cfg.boards.emplace_back(v.substr(0, colon), colon == std::string::npos ? "iss" : v.substr(colon + 1));
+    }
+    return std::make_unique<AgentCore>(std::move(cfg));
+}
+
+std::string read_file(const std::string &path, const char *what)
+{
+    std::ifstream in(path);
+    if (!in) usage_error(std::string("cannot read ") + what + " '" + path + "'");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::unique_ptr<grpc::Server> g_server;
+
+int serve(const Args &a)
+{
+    const std::string listen = a.get("--listen", "127.0.0.1:7070");
+    auto core = make_core(a);
+    const std::string token = resolve_token(a.get("--token"), a.get("--token-file"));
+    AgentService service(*core, token);
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (a.has("--tls-cert") || a.has("--tls-key")) {
+        if (!a.has("--tls-cert") || !a.has("--tls-key")) usage_error("TLS needs both --tls-cert and --tls-key");
+        grpc::SslServerCredentialsOptions ssl;
+        ssl.pem_key_cert_pairs.push_back({read_file(a.get("--tls-key"), "TLS key"),
+                                          read_file(a.get("--tls-cert"), "TLS certificate")});
+        creds = grpc::SslServerCredentials(ssl);
+    }
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(listen, creds, &port);
+    builder.RegisterService(&service);
+    builder.SetMaxReceiveMessageSize(80 << 20);
+    g_server = builder.BuildAndStart();
+    if (!g_server || port == 0) {
+        std::cerr << "tinytx-agent: cannot listen on " << listen << "\n";
+        return 1;
+    }
+    std::signal(SIGINT, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
+    std::signal(SIGTERM, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
+    std::string host = listen.substr(0, listen.rfind(':'));
+    std::cout << "{\"event\":\"serving\",\"address\":\"" << host << ":" << port << "\",\"token\":"
+              << (token.empty() ? "false" : "true") << ",\"tls\":" << (a.has("--tls-cert") ? "true" : "false")
+              << ",\"boards\":" << core->describe().size() << "}" << std::endl;
+    g_server->Wait();
+    return 0;
+}
+
+int call(const Args &a)
+{
+    if (a.positional.size() < 2) usage_error("call needs ADDR and a command (measure, describe, health)");
+    const std::string addr = a.positional[0], cmd = a.positional[1];
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (a.has("--tls-ca")) {
+        grpc::SslCredentialsOptions ssl;
+        ssl.pem_root_certs = read_file(a.get("--tls-ca"), "CA certificate");
+        creds = grpc::SslCredentials(ssl);
+    }
+    grpc::ChannelArguments ch_args;
+    ch_args.SetMaxSendMessageSize(80 << 20);
+    auto stub = tinytx::v1::Agent::NewStub(grpc::CreateCustomChannel(addr, creds, ch_args));
+    grpc::ClientContext ctx;
+    const std::string token = resolve_token(a.get("--token"), a.get("--token-file"));
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    grpc::Status st;
+    if (cmd == "measure") {
+        const RunRequestData r = request_from(a, 2);
+        tinytx::v1::RunRequest req;
+        const auto &bytes = std::get<std::vector<uint8_t>>(r.image);
+        req.set_elf(bytes.data(), bytes.size());
+        req.set_board(r.board);
+        req.set_backend(r.backend);
+        req.set_repeats(r.repeats);
+        req.set_warmups(r.warmups);
+        req.set_deadline_ms(r.deadline_ms);
+        if (r.expected_crc) req.set_expected_crc32(*r.expected_crc);
+        const uint32_t deadline = r.deadline_ms ? r.deadline_ms : 10000;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline + 30000));
+        tinytx::v1::Measurement out;
+        st = stub->Run(&ctx, req, &out);
+        if (st.ok()) return print_measurement(from_proto(out), a.flags.count("--json"));
+    } else if (cmd == "describe") {
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        tinytx::v1::DescribeResponse out;
+        st = stub->Describe(&ctx, {}, &out);
+        if (st.ok()) {
+            nlohmann::json j = {{"agent_version", out.agent_version()}, {"boards", nlohmann::json::array()}};
+            for (const auto &b : out.boards())
+                j["boards"].push_back({{"profile", b.profile()}, {"serial", b.serial()},
+                                       {"backend", b.backend()}, {"state", b.state()}, {"core", b.core()}});
+            std::cout << j.dump(2) << std::endl;
+            return 0;
+        }
+    } else if (cmd == "health") {
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        tinytx::v1::HealthResponse out;
+        st = stub->Health(&ctx, {}, &out);
+        if (st.ok()) {
+            std::cout << nlohmann::json({{"serving", out.serving()}, {"runs_total", out.runs_total()},
+                                         {"runs_in_flight", out.runs_in_flight()},
+                                         {"uptime_s", out.uptime_s()}, {"agent_version", out.agent_version()}})
+                             .dump(2)
+                      << std::endl;
+            return 0;
+        }
+    } else {
+        usage_error("unknown call command '" + cmd + "' (measure, describe, health)");
+    }
+    std::cerr << "tinytx-agent: " << addr << ": " << st.error_message() << " (gRPC code "
+              << int(st.error_code()) << ")\n";
+    return st.error_code() == grpc::StatusCode::UNAUTHENTICATED ? 3 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+        std::string(argv[1]) == "help") {
+        std::cout << kUsage;
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string mode = argv[1];
+    try {
+        if (mode == "serve") return serve(parse_args(argc, argv, 2));
+        if (mode == "measure") {
+            const Args a = parse_args(argc, argv, 2);
+            auto core = make_core(a);
+            return print_measurement(core->run(request_from(a, 0)), a.flags.count("--json"));
+        }
+        if (mode == "call") return call(parse_args(argc, argv, 2));
+    } catch (const InvalidArgument &e) {
+        std::cerr << "tinytx-agent: " << e.what() << "\n";
+        return 2;
+    }
+    usage_error("unknown mode '" + mode + "'");
+}

@@ -1,0 +1,37 @@
+#include "auth.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "tinytx/agent/elf_image.h"
+
+namespace tinytx::agent {
+
+std::string resolve_token(const std::string &flag, const std::string &file)
+{
+    if (!flag.empty()) return flag;
+    if (!file.empty()) {
+        std::ifstream in(file);
+        if (!in) throw InvalidArgument("cannot read token file '" + file + "'");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string t = ss.str();
+        while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+        if (t.empty()) throw InvalidArgument("token file '" + file + "' is empty");
+        return t;
+    }
+    const char *env = std::getenv("TINYTX_AGENT_TOKEN");
+    return env ? env : "";
+}
+
+bool token_matches(const std::string &presented, const std::string &token)
+{
+    const std::string want = "Bearer " + token;
+    unsigned char diff = presented.size() == want.size() ? 0 : 1;
+    for (size_t i = 0; i < want.size(); ++i)
+        diff |= uint8_t(want[i] ^ (i < presented.size() ? presented[i] : 0));
+    return diff == 0;
+}
+
+}  // namespace tinytx::agent

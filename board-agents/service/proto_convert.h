@@ -1,0 +1,12 @@
+// Measurement <-> tinytx.v1.Measurement, and the proto's enum names.
+#pragma once
+
+#include "agent.pb.h"
+#include "tinytx/agent/measurement.h"
+
+namespace tinytx::agent {
+
+tinytx::v1::Measurement to_proto(const Measurement &m);
+Measurement from_proto(const tinytx::v1::Measurement &p);
+
+}  // namespace tinytx::agent
