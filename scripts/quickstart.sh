@@ -9,3 +9,5 @@ scripts/setup.sh
 cmake --preset default
 cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)"
 cmake --build --preset default --target bench
+# and one EEGFormer MHSA image through the board agent's in-process emulator
+build/bin/tinytx-agent measure --board nucleo-l476rg build/bin/firmware/cortex-m4/fw_agent_eegformer.elf --repeats 3
