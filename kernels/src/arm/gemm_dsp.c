@@ -10,7 +10,7 @@
  * need 18 registers; the M4 has 14, and the spills cost more than the second column saves.
  * SXTB16 yields lanes (b0, b2) and after ROR 8 (b1, b3); the activations are widened in the same
  * lane order, so each SMLAD pairs matching k. */
-#include "../common/gemm_edges.h"
+#include "../common/internal.h"
 #include "dsp.h"
 
 #define TX_DSP_ROWS 6
