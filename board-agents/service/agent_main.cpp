@@ -148,12 +148,17 @@ int print_measurement(const Measurement &m, bool json)
     return m.status == RunStatus::kOk ? 0 : 1;
 }
 
-std::unique_ptr<AgentCore> make_core(const Args &a)
+// serve: every --board NAME[:BACKEND] is served; measure: the one --board on --backend
+std::unique_ptr<AgentCore> make_core(const Args &a, bool serving)
 {
     AgentConfig cfg;
     cfg.boards_dir = a.get("--boards-dir");
     cfg.workers = parse_u32(a, "--workers", 0);
     cfg.openocd_serial = a.get("--openocd-serial");
+    if (!serving) {
+        cfg.boards.emplace_back(a.get("--board"), a.get("--backend", "iss"));
+        return std::make_unique<AgentCore>(std::move(cfg));
+    }
     for (auto [it, end] = a.opts.equal_range("--board"); it != end; ++it) {
         const std::string v = it->second;
         const auto colon = v.find(':');
@@ -174,7 +179,7 @@ std::unique_ptr<grpc::Server> g_server;
 int serve(const Args &a)
 {
     const std::string listen = a.get("--listen", "127.0.0.1:7070");
-    auto core = make_core(a);
+    auto core = make_core(a, true);
     const std::string token = resolve_token(a.get("--token"), a.get("--token-file"));
     AgentService service(*core, token);
     std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
@@ -284,7 +289,8 @@ int main(int argc, char **argv)
         if (mode == "serve") return serve(parse_args(argc, argv, 2));
         if (mode == "measure") {
             const Args a = parse_args(argc, argv, 2);
-            auto core = make_core(a);
+            if (!a.has("--board")) usage_error("--board is required (e.g. --board nucleo-l476rg)");
+            auto core = make_core(a, false);
             return print_measurement(core->run(request_from(a, 0)), a.flags.count("--json"));
         }
         if (mode == "call") return call(parse_args(argc, argv, 2));

@@ -54,7 +54,7 @@ grpc::Status AgentService::Run(grpc::ServerContext *ctx, const tinytx::v1::RunRe
     try {
         *out = to_proto(core_.run(r));
     } catch (const InvalidArgument &e) {
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, printable(e.what()));
     } catch (const std::exception &e) {
         return grpc::Status(grpc::StatusCode::INTERNAL, e.what());
     }

@@ -54,11 +54,29 @@ Source source_from_proto(tinytx::v1::Source s)
 
 }  // namespace
 
+// proto3 strings must be UTF-8; errors can quote firmware console output or names read from a
+// corrupted image: keep printable ASCII, escape every other byte as \xNN
+std::string printable(const std::string &s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        if ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') {
+            out += char(c);
+        } else {
+            static const char *hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
 tinytx::v1::Measurement to_proto(const Measurement &m)
 {
     tinytx::v1::Measurement p;
     p.set_status(status_to_proto(m.status));
-    p.set_error(m.error);
+    p.set_error(printable(m.error));
     for (auto c : m.cycles) p.add_cycles(c);
     p.set_cycles_median(m.cycles_median);
     p.set_cycles_source(source_to_proto(m.cycles_source));

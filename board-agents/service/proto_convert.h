@@ -9,4 +9,7 @@ namespace tinytx::agent {
 tinytx::v1::Measurement to_proto(const Measurement &m);
 Measurement from_proto(const tinytx::v1::Measurement &p);
 
+// s with every byte outside printable ASCII escaped as \\xNN (proto3 strings must be UTF-8)
+std::string printable(const std::string &s);
+
 }  // namespace tinytx::agent

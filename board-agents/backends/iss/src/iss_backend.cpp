@@ -1,0 +1,151 @@
+// The iss backend: checks the request, runs one Machine, turns its outcome into a Measurement.
+#include <chrono>
+#include <exception>
+#include <new>
+
+#include "machine.h"
+#include "tinytx/agent/backend.h"
+#include "tinytx/agent/iss/iss.h"
+
+namespace tinytx::agent {
+namespace iss {
+
+namespace {
+
+constexpr uint32_t kMaxRuns = 100000;
+
+void check_request(const BoardProfile &board, const ElfImage &image, const RunOptions &opts)
+{
+    if (board.arch != image.arch())
+        throw InvalidArgument(std::string("image is for ") + to_string(image.arch()) + ", board " +
+                              board.name + " is " + to_string(board.arch));
+    if (board.arch == Arch::kArm && board.core != "cortex-m4" && board.core != "cortex-m7")
+        throw InvalidArgument("iss: board " + board.name + " has core '" + board.core +
+                              "'; the emulator models cortex-m4, cortex-m7 and rv32 cores");
+    if (board.arch == Arch::kRiscv32 && board.core.rfind("rv32", 0) != 0)
+        throw InvalidArgument("iss: board " + board.name + " has core '" + board.core +
+                              "'; the emulator models cortex-m4, cortex-m7 and rv32 cores");
+    if (opts.repeats < 1) throw InvalidArgument("repeats must be at least 1");
+    if (uint64_t(opts.repeats) + opts.warmups > kMaxRuns)
+        throw InvalidArgument("warmups + repeats must not exceed " + std::to_string(kMaxRuns));
+    image.require_protocol();
+}
+
+std::string with_console(std::string msg, const IssRunReport &r)
+{
+    if (r.console.empty()) return msg;
+    std::string tail = r.console.size() > 400 ? "..." + r.console.substr(r.console.size() - 400)
+                                              : r.console;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+    return msg + "; console: " + tail;
+}
+
+void conclude(const BoardProfile &board, const RunOptions &opts, Outcome &o,
+              const IssRunReport &report, Measurement &m)
+{
+    const uint32_t expected = opts.warmups + opts.repeats;
+    const std::string done = std::to_string(o.records.size()) + " of " + std::to_string(expected) + " runs";
+    switch (o.end) {
+    case Outcome::End::kTimeout:
+        m.status = RunStatus::kTimeout;
+        m.error = "timeout: " + o.message + " (" + done + " reported)";
+        return;
+    case Outcome::End::kFault:
+    case Outcome::End::kHalted:
+        m.status = RunStatus::kFault;
+        m.fault_pc = o.fault_pc;
+        m.error = with_console("fault: " + o.message + " (" + done + " reported)", report);
+        return;
+    case Outcome::End::kProtocol:
+        m.status = RunStatus::kInvalidArgument;
+        m.error = "mailbox protocol: " + o.message;
+        return;
+    case Outcome::End::kExit: break;
+    }
+    if (o.exit_status == 3) {  // TX_FW_EXIT_FAULT: the firmware's fault handler
+        m.status = RunStatus::kFault;
+        m.fault_pc = o.fault_pc ? o.fault_pc : std::optional<uint32_t>(o.pc);
+        m.error = with_console("fault: the firmware's fault handler exited with status 3 (" + done + " reported)", report);
+        return;
+    }
+    if (o.records.size() < expected) {
+        if (o.exit_status != 0) {
+            m.status = RunStatus::kKernelError;
+            m.error = with_console("the image exited with status " + std::to_string(o.exit_status) + " after " + done, report);
+        } else {
+            m.status = RunStatus::kInvalidArgument;
+            m.error = with_console("the image exited after " + done + " (does it honour the mailbox's `runs`?)", report);
+        }
+        return;
+    }
+    o.records.resize(expected);
+    summarize(o.records, opts.warmups, opts.expected_crc, {double(board.clock_hz), board.active_mw}, m);
+    if (m.status == RunStatus::kOk && o.exit_status != 0) {
+        m.status = RunStatus::kKernelError;
+        m.error = with_console("the image exited with status " + std::to_string(o.exit_status), report);
+    }
+}
+
+}  // namespace
+
+Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
+                    const IssConfig &config, IssRunReport *report)
+{
+    const auto t0 = Clock::now();
+    Measurement m;
+    m.backend = "iss";
+    m.board = board.name;
+    m.image_hash = image.sha256();
+    m.cycles_source = Source::kEmulated;
+    m.energy_source = Source::kModeled;
+    IssRunReport local;
+    IssRunReport &rep = report ? *report : local;
+    rep = IssRunReport{};
+    try {
+        check_request(board, image, opts);
+        IssConfig cfg = config;
+        if (cfg.clock_check_instructions == 0) cfg.clock_check_instructions = 1;
+        Machine machine(board, image, opts.warmups + opts.repeats, cfg, t0 + opts.deadline, rep);
+        Outcome o = machine.run();
+        conclude(board, opts, o, rep, m);
+    } catch (const InvalidArgument &e) {
+        m.status = RunStatus::kInvalidArgument;
+        m.error = e.what();
+    } catch (const EmulatorUnavailable &e) {
+        m.status = RunStatus::kUnavailable;
+        m.error = e.what();
+    } catch (const std::bad_alloc &) {
+        m.status = RunStatus::kInternal;
+        m.error = "iss: out of memory";
+    } catch (const std::exception &e) {
+        m.status = RunStatus::kInternal;
+        m.error = std::string("iss: ") + e.what();
+    } catch (...) {
+        m.status = RunStatus::kInternal;
+        m.error = "iss: unknown error";
+    }
+    m.wall_time_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return m;
+}
+
+namespace {
+
+class IssBackend final : public Backend {
+public:
+    std::string name() const override { return "iss"; }
+    Measurement run(const BoardProfile &board, const ElfImage &image,
+                    const RunOptions &opts) override
+    {
+        return run_iss(board, image, opts, IssConfig{}, nullptr);
+    }
+};
+
+}  // namespace
+}  // namespace iss
+
+std::unique_ptr<Backend> make_iss_backend()
+{
+    return std::make_unique<iss::IssBackend>();
+}
+
+}  // namespace tinytx::agent

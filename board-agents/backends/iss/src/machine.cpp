@@ -1,0 +1,656 @@
+// One emulated run (see machine.h).
+//
+// Unicorn 2.0.1 facts this code is built on (checked on Debian 12's libunicorn2):
+//  - Cortex-M: UC_MODE_THUMB | UC_MODE_MCLASS, model via uc_ctl; the reset vector is not read
+//    by Unicorn, so SP and PC are set from the image's vector table here. PC values written
+//    from hooks need bit 0 set.
+//  - `bkpt` arrives at UC_HOOK_INTR (intno 7, PC = the bkpt); `udf` at UC_HOOK_INSN_INVALID.
+//    uc_emu_stop() is ignored inside an interrupt hook, so the hook moves the PC to a stop
+//    address that is also the `until` address of uc_emu_start.
+//  - RV32 `ebreak` arrives at UC_HOOK_INSN_INVALID and ends uc_emu_start whatever the hook
+//    returns: semihosting calls resume with a new uc_emu_start. Other traps (illegal
+//    instruction, access faults) arrive at UC_HOOK_INTR with the cause as intno.
+//  - uc_emu_start's count argument installs a per-instruction hook and its timeout argument
+//    starts a helper thread that polls every few microseconds, so neither is used: the block
+//    hook counts instructions and looks at the clock every IssConfig::clock_check_instructions.
+//  - Any memory hook (read or write, any range) sends every load and store through the slow
+//    path: about 2x slower. Hence the snapshot high-water by default (high_water.h).
+#include "machine.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "tinytx/agent/mailbox.h"
+
+namespace tinytx::agent::iss {
+
+namespace {
+
+std::string hex(uint64_t v)
+{
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%08" PRIx64, v);
+    return buf;
+}
+
+const char *arm_exception_name(uint32_t intno)
+{
+    switch (intno) {  // QEMU target/arm EXCP_* numbers
+    case 1: return "undefined instruction";
+    case 2: return "SVC";
+    case 3: return "prefetch abort";
+    case 4: return "data abort";
+    case 5: return "IRQ";
+    case 6: return "FIQ";
+    case 7: return "breakpoint";
+    case 8: return "exception return";
+    case 17: return "coprocessor access (NOCP)";
+    case 18: return "invalid state (INVSTATE)";
+    case 19: return "stack overflow (STKOF)";
+    case 22: return "unaligned access";
+    default: return "exception";
+    }
+}
+
+const char *rv_cause_name(uint32_t cause)
+{
+    switch (cause) {
+    case 0: return "instruction address misaligned";
+    case 1: return "instruction access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    case 4: return "load address misaligned";
+    case 5: return "load access fault";
+    case 6: return "store address misaligned";
+    case 7: return "store access fault";
+    case 8: case 9: case 11: return "environment call";
+    default: return "trap";
+    }
+}
+
+const char *mem_type_name(uc_mem_type t)
+{
+    switch (t) {
+    case UC_MEM_READ_UNMAPPED: return "read of unmapped memory";
+    case UC_MEM_WRITE_UNMAPPED: return "write to unmapped memory";
+    case UC_MEM_FETCH_UNMAPPED: return "fetch from unmapped memory";
+    case UC_MEM_READ_PROT: return "read of protected memory";
+    case UC_MEM_WRITE_PROT: return "write to protected memory";
+    case UC_MEM_FETCH_PROT: return "fetch from protected memory";
+    default: return "invalid memory access";
+    }
+}
+
+constexpr uint32_t kArmCpuidM4 = 0x410FC241;  // Cortex-M4 r0p1
+constexpr uint32_t kArmCpuidM7 = 0x411FC272;  // Cortex-M7 r1p2
+constexpr uint32_t kExcpBkpt = 7;
+constexpr uint16_t kBkptSemihosting = 0xBEAB;
+constexpr uint32_t kRvSlli = 0x01F01013, kRvEbreak = 0x00100073, kRvSrai = 0x40705013;
+constexpr size_t kMaxCounterSites = 256;
+constexpr uint32_t kMaxTrackedBytes = 64u << 20;
+constexpr size_t kMaxExtraRecords = 64;
+
+}  // namespace
+
+Machine::Machine(const BoardProfile &board, const ElfImage &image, uint32_t expected_runs,
+                 const IssConfig &config, Clock::time_point deadline, IssRunReport &report)
+    : board_(board),
+      image_(image),
+      expected_runs_(expected_runs),
+      config_(config),
+      deadline_(deadline),
+      report_(report),
+      arm_(board.arch == Arch::kArm),
+      costs_(CostTable::from(board.cycle_model)),
+      scs_(&cycles_, board.core == "cortex-m7" ? kArmCpuidM7 : kArmCpuidM4)
+{
+}
+
+Machine::~Machine()
+{
+    if (uc_) uc_close(uc_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+void Machine::open_engine()
+{
+    uc_err e;
+    if (arm_) {
+        e = uc_open(UC_ARCH_ARM, uc_mode(UC_MODE_THUMB | UC_MODE_MCLASS), &uc_);
+        if (e == UC_ERR_OK) {
+            const int model = board_.core == "cortex-m7" ? UC_CPU_ARM_CORTEX_M7 : UC_CPU_ARM_CORTEX_M4;
+            e = uc_ctl_set_cpu_model(uc_, model);
+        }
+    } else {
+        e = uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_);
+    }
+    if (e != UC_ERR_OK) throw EmulatorUnavailable(std::string("unicorn: ") + uc_strerror(e));
+    size_t ps = 0;
+    if (uc_query(uc_, UC_QUERY_PAGE_SIZE, &ps) == UC_ERR_OK && ps) page_size_ = uint32_t(ps);
+}
+
+void Machine::map_memory()
+{
+    const uint64_t page = page_size_;
+    std::vector<std::pair<uint64_t, uint64_t>> regions;
+    for (const MemoryRegion &r : board_.emulator_memory) {
+        if (r.length == 0) throw InvalidArgument("board " + board_.name + ": emulator memory '" + r.name + "' is empty");
+        const uint64_t lo = r.origin / page * page;
+        const uint64_t hi = (uint64_t(r.origin) + r.length + page - 1) / page * page;
+        if (hi > (uint64_t(1) << 32))
+            throw InvalidArgument("board " + board_.name + ": emulator memory '" + r.name + "' ends past 4 GiB");
+        regions.emplace_back(lo, hi);
+    }
+    if (regions.empty()) throw InvalidArgument("board " + board_.name + ": no emulator memory");
+    if (arm_) regions.emplace_back(SystemControlSpace::kBase, uint64_t(SystemControlSpace::kBase) + SystemControlSpace::kSize);
+    std::sort(regions.begin(), regions.end());
+    for (size_t i = 1; i < regions.size(); ++i)
+        if (regions[i].first < regions[i - 1].second)
+            throw InvalidArgument("board " + board_.name + ": emulator memory regions overlap (or cover the Cortex-M system space) at " + hex(regions[i].first));
+
+    // a page for the stop address: executable under the Cortex-M default memory map
+    const uint32_t candidates[] = {0x1FFFF000u, 0x3FFFF000u, 0x7FFFF000u, 0x9FFFF000u, 0x00001000u};
+    bool found = false;
+    for (uint32_t c : candidates) {
+        const uint64_t lo = c / page * page, hi = lo + page;
+        const bool clash = std::any_of(regions.begin(), regions.end(), [&](auto &r) { return lo < r.second && r.first < hi; });
+        if (!clash) {
+            stop_addr_ = uint32_t(lo);
+            found = true;
+            break;
+        }
+    }
+    if (!found) throw InvalidArgument("board " + board_.name + ": emulator memory leaves no room for the emulator's stop page");
+
+    for (const auto &[lo, hi] : regions) {
+        if (arm_ && lo == SystemControlSpace::kBase) continue;
+        const uc_err e = uc_mem_map(uc_, lo, size_t(hi - lo), UC_PROT_ALL);
+        if (e != UC_ERR_OK) throw EmulatorUnavailable("unicorn: mapping " + hex(lo) + ".." + hex(hi) + ": " + uc_strerror(e));
+    }
+    if (arm_) {
+        const uc_err e = uc_mmio_map(uc_, SystemControlSpace::kBase, SystemControlSpace::kSize, &Machine::mmio_read, this, &Machine::mmio_write, this);
+        if (e != UC_ERR_OK) throw EmulatorUnavailable(std::string("unicorn: mapping the system control space: ") + uc_strerror(e));
+    }
+    if (uc_mem_map(uc_, stop_addr_, page_size_, UC_PROT_ALL) != UC_ERR_OK)
+        throw EmulatorUnavailable("unicorn: mapping the stop page");
+    mapped_ = regions;
+    mapped_.emplace_back(stop_addr_, uint64_t(stop_addr_) + page_size_);
+    std::sort(mapped_.begin(), mapped_.end());
+}
+
+bool Machine::covered(uint64_t addr, uint64_t len) const
+{
+    uint64_t at = addr;
+    const uint64_t end = addr + len;
+    for (const auto &[lo, hi] : mapped_) {
+        if (at >= end) break;
+        if (hi <= at) continue;
+        if (lo > at) return false;
+        at = hi;
+    }
+    return at >= end;
+}
+
+void Machine::load_image()
+{
+    for (const Segment &s : image_.segments()) {
+        if (!s.data.empty()) {
+            if (!covered(s.paddr, s.data.size()))
+                throw InvalidArgument("image segment at " + hex(s.paddr) + " (" + std::to_string(s.data.size()) + " bytes) lies outside the emulator memory of board " + board_.name);
+            if (!write(s.paddr, s.data.data(), s.data.size()))
+                throw InvalidArgument("image segment at " + hex(s.paddr) + " could not be loaded");
+        }
+        if (!covered(s.vaddr, s.memsz))
+            throw InvalidArgument("image segment at " + hex(s.vaddr) + " (" + std::to_string(s.memsz) + " bytes in memory) lies outside the emulator memory of board " + board_.name);
+    }
+}
+
+void Machine::resolve_symbols()
+{
+    mailbox_ = image_.require("tx_mailbox").addr;
+    begin_ = image_.require("tx_bench_begin").addr;
+    end_ = image_.require("tx_bench_end").addr;
+    done_ = image_.require("tx_bench_done").addr;
+    stack_bottom_ = image_.require("__stack_bottom").addr;
+    stack_top_ = image_.require("__stack_top").addr;
+    arena_start_ = image_.require("__tx_arena_start").addr;
+    arena_end_ = image_.require("__tx_arena_end").addr;
+    if (auto s = image_.symbol("main")) main_ = s->addr;
+    if (auto s = image_.symbol("tx_stack_paint")) stack_paint_ = s->addr;
+    if (!covered(mailbox_, mailbox::kSize))
+        throw InvalidArgument("tx_mailbox at " + hex(mailbox_) + " lies outside the emulator memory of board " + board_.name);
+
+    // `runs` and `repeats` in the mailbox's load image: the startup code copies them into place
+    const auto runs = mailbox::le32(expected_runs_), one = mailbox::le32(1);
+    for (const Segment &s : image_.segments()) {
+        if (mailbox_ < s.vaddr || uint64_t(mailbox_) + mailbox::kSize > uint64_t(s.vaddr) + s.data.size()) continue;
+        const uint32_t at = s.paddr + (mailbox_ - s.vaddr);
+        write(at + mailbox::kOffRuns, runs.data(), 4);
+        write(at + mailbox::kOffRepeats, one.data(), 4);
+    }
+
+    // tracked ranges: only sane ones (a broken image may have anything in its symbols)
+    auto sane = [&](uint32_t lo, uint32_t hi) { return hi > lo && hi - lo <= kMaxTrackedBytes && covered(lo, hi - lo); };
+    if (!sane(stack_bottom_, stack_top_)) stack_top_ = stack_bottom_;
+    if (!sane(arena_start_, arena_end_)) arena_end_ = arena_start_;
+    hw_.configure(stack_bottom_, stack_top_, arena_start_, arena_end_);
+
+    std::vector<std::pair<uint32_t, uint8_t>> m = {{begin_, kBegin}, {end_, kEnd}, {done_, kDone}, {stop_addr_, kStop}};
+    if (main_) m.emplace_back(*main_, kMain);
+    if (stack_paint_) m.emplace_back(*stack_paint_, kStackPaint);
+    std::sort(m.begin(), m.end());
+    for (const auto &[a, bits] : m) {
+        if (!markers_.empty() && markers_.back().first == a) markers_.back().second |= bits;
+        else markers_.emplace_back(a, bits);
+    }
+}
+
+void Machine::install_hooks()
+{
+    auto add = [&](int type, void *cb, uint64_t lo, uint64_t hi) {
+        uc_hook h;
+        const uc_err e = uc_hook_add(uc_, &h, type, cb, this, lo, hi);
+        if (e != UC_ERR_OK) throw EmulatorUnavailable(std::string("unicorn: adding a hook: ") + uc_strerror(e));
+        hooks_.push_back(h);
+    };
+    add(UC_HOOK_BLOCK, reinterpret_cast<void *>(&Machine::hook_block), 1, 0);
+    add(UC_HOOK_INTR, reinterpret_cast<void *>(&Machine::hook_intr), 1, 0);
+    add(UC_HOOK_INSN_INVALID, reinterpret_cast<void *>(&Machine::hook_invalid), 1, 0);
+    add(UC_HOOK_MEM_INVALID, reinterpret_cast<void *>(&Machine::hook_mem_invalid), 1, 0);
+    if (!arm_) {
+        counter_reads_ = find_counter_reads(image_.segments(), kMaxCounterSites);
+        std::vector<uint32_t> at;
+        for (const CounterRead &c : counter_reads_) {
+            at.push_back(c.addr);
+            at.push_back(c.addr + 4);
+        }
+        std::sort(at.begin(), at.end());
+        at.erase(std::unique(at.begin(), at.end()), at.end());
+        for (uint32_t a : at) add(UC_HOOK_CODE, reinterpret_cast<void *>(&Machine::hook_code), a, a);
+    }
+    if (config_.write_hooks) {
+        if (hw_.tracking_stack()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_write), stack_bottom_, stack_top_ - 1);
+        if (hw_.tracking_arena()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_write), arena_start_, arena_end_ - 1);
+    }
+}
+
+uint32_t Machine::reset()
+{
+    if (!arm_) return image_.entry();
+    // Cortex-M: initial SP and PC from the vector table (VTOR = 0 at reset, or where the image
+    // put .isr_vector)
+    uint32_t vtor = 0;
+    for (const Section &s : image_.sections())
+        if (s.name == ".isr_vector") vtor = s.addr;
+    uint32_t v[2];
+    if (!covered(vtor, 8) || !read(vtor, v, sizeof v))
+        throw InvalidArgument("no vector table at " + hex(vtor) + " in the emulator memory of board " + board_.name);
+    if (!(v[1] & 1u)) throw InvalidArgument("reset vector " + hex(v[1]) + " is not a Thumb address");
+    set_reg(UC_ARM_REG_MSP, v[0]);
+    set_reg(UC_ARM_REG_SP, v[0]);
+    set_reg(UC_ARM_REG_LR, 0xFFFFFFFFu);
+    return v[1] & ~1u;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the run
+
+Outcome Machine::run()
+{
+    open_engine();
+    map_memory();
+    load_image();
+    resolve_symbols();
+    install_hooks();
+    uint32_t start = reset();
+
+    for (;;) {
+        stop_ = Stop::kNone;
+        const uc_err e = uc_emu_start(uc_, arm_ ? (start | 1u) : start, stop_addr_, 0, 0);
+        if (stop_ == Stop::kResume) {  // RV32 semihosting call handled
+            if (Clock::now() >= deadline_) {
+                stop_ = Stop::kTimeout;
+            } else {
+                start = pc();
+                continue;
+            }
+        }
+        out_.pc = pc();
+        switch (stop_) {
+        case Stop::kExit: out_.end = Outcome::End::kExit; break;
+        case Stop::kTimeout:
+            out_.end = Outcome::End::kTimeout;
+            out_.message = "deadline passed after " + std::to_string(instructions_) + " instructions, pc " + hex(out_.pc);
+            break;
+        case Stop::kFault: out_.end = Outcome::End::kFault; break;
+        case Stop::kProtocol: out_.end = Outcome::End::kProtocol; break;
+        case Stop::kResume:
+        case Stop::kNone:
+            if (e != UC_ERR_OK) {
+                out_.end = Outcome::End::kFault;
+                out_.fault_pc = out_.pc;
+                out_.message = std::string(uc_strerror(e)) + " at pc " + hex(out_.pc);
+                if (bad_access_)
+                    out_.message = std::string(mem_type_name(bad_access_->first)) + " at " + hex(bad_access_->second) + ", pc " + hex(out_.pc);
+            } else {
+                out_.end = Outcome::End::kHalted;
+                out_.fault_pc = out_.pc;
+                out_.message = out_.pc == stop_addr_ ? "the image jumped to " + hex(out_.pc) + " (unmapped)"
+                                                     : "the core halted (WFI with no interrupt source) at pc " + hex(out_.pc);
+            }
+            break;
+        }
+        break;
+    }
+
+    if (out_.end == Outcome::End::kExit && out_.exit_status == 3 && !out_.fault_pc) {
+        // the firmware's own fault handler: on RV32 mepc is the faulting instruction
+        if (!arm_) {
+            uint32_t mepc = reg(UC_RISCV_REG_MEPC);
+            if (mepc) out_.fault_pc = mepc;
+        }
+    }
+    report_.total_instructions = instructions_;
+    report_.total_cycles = cycles_;
+    report_.blocks_decoded = cache_.size();
+    report_.calibration_instructions = calibration_.instructions;
+    report_.calibration_cycles = calibration_.cycles;
+    report_.console = semihosting_.console();
+    report_.final_pc = out_.pc;
+    if (out_.end == Outcome::End::kExit) report_.exit_status = out_.exit_status;
+    return std::move(out_);
+}
+
+void Machine::check_clock()
+{
+    next_clock_check_ = instructions_ + config_.clock_check_instructions;
+    if (Clock::now() >= deadline_) {
+        stop_ = Stop::kTimeout;
+        uc_emu_stop(uc_);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// blocks and markers
+
+const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
+{
+    BlockInfo info;
+    std::vector<uint8_t> code(size);
+    if (size && read(addr, code.data(), size))
+        info.cost = arm_ ? thumb_block_cost(code.data(), size, costs_) : rv32_block_cost(code.data(), size, costs_);
+    auto it = std::lower_bound(markers_.begin(), markers_.end(), std::make_pair(addr, uint8_t(0)));
+    if (it != markers_.end() && it->first == addr) info.markers = it->second;
+    return cache_.insert(addr, size, info);
+}
+
+void Machine::on_block(uint32_t addr, uint32_t size)
+{
+    if (prev_conditional_ && addr != prev_fallthrough_) cycles_ += prev_taken_extra_;
+    const BlockInfo *b = cache_.find(addr, size);
+    if (!b) b = classify(addr, size);
+    prev_conditional_ = b->cost.conditional_exit;
+    prev_fallthrough_ = addr + size;
+    prev_taken_extra_ = b->cost.taken_extra;
+    if (b->markers || addr == watch_return_) [[unlikely]]
+        on_markers(addr, b->markers);
+    instructions_ += b->cost.instructions;
+    cycles_ += b->cost.cycles;
+    if (instructions_ >= next_clock_check_) [[unlikely]]
+        check_clock();
+}
+
+void Machine::on_markers(uint32_t addr, uint8_t markers)
+{
+    auto reader = [this](uint32_t a, void *d, size_t n) { return read(a, d, n); };
+    if (addr == watch_return_) {  // back from tx_stack_paint: r0/a0 = the painted range's top
+        paint_end_ = reg(arm_ ? int(UC_ARM_REG_R0) : int(UC_RISCV_REG_A0));
+        watch_return_ = UINT32_MAX;
+    }
+    if (markers & kStackPaint) watch_return_ = reg(arm_ ? int(UC_ARM_REG_LR) : int(UC_RISCV_REG_RA)) & ~1u;
+    if (markers & kMain) {  // also written into the running image, in case it was not copied
+        const auto runs = mailbox::le32(expected_runs_), one = mailbox::le32(1);
+        write(mailbox_ + mailbox::kOffRuns, runs.data(), 4);
+        write(mailbox_ + mailbox::kOffRepeats, one.data(), 4);
+    }
+    if ((markers & kEnd) && in_window_) {
+        last_window_ = {instructions_ - window_start_.instructions, cycles_ - window_start_.cycles};
+        last_diff_ = hw_.end(reader);
+        last_hook_ = hw_.hook_peaks();
+        last_stack_ref_ = hw_.stack_reference();
+        in_window_ = false;
+        window_closed_ = true;
+        window_consumed_ = false;
+    }
+    if (markers & kBegin) {
+        // a window closed without a record is the harness's empty calibration window
+        if (window_closed_ && !window_consumed_) {
+            calibration_ = last_window_;
+            window_consumed_ = true;
+        }
+        const bool painted = paint_end_.has_value();
+        const uint32_t ref = painted ? *paint_end_ : reg(arm_ ? int(UC_ARM_REG_SP) : int(UC_RISCV_REG_SP));
+        paint_end_.reset();
+        hw_.begin(ref, painted, reader);
+        window_start_ = {instructions_, cycles_};
+        in_window_ = true;
+    }
+    if (markers & kDone) take_record();
+}
+
+void Machine::take_record()
+{
+    uint8_t bytes[mailbox::kSize];
+    IssWindowReport w;
+    if (!read(mailbox_, bytes, sizeof bytes)) {
+        out_.message = "tx_mailbox at " + hex(mailbox_) + " is not readable";
+        stop_ = Stop::kProtocol;
+        uc_emu_stop(uc_);
+        return;
+    }
+    try {
+        w.mailbox = mailbox::decode(bytes, sizeof bytes);
+    } catch (const InvalidArgument &e) {
+        out_.message = e.what();
+        stop_ = Stop::kProtocol;
+        uc_emu_stop(uc_);
+        return;
+    }
+    RunRecord r = mailbox::to_record(w.mailbox);
+    if (window_closed_ && !window_consumed_) {
+        window_consumed_ = true;
+        w.window_instructions = last_window_.instructions;
+        w.window_cycles = last_window_.cycles;
+        w.stack_reference = last_stack_ref_;
+        w.diff_stack_peak = last_diff_.stack;
+        w.diff_arena_peak = last_diff_.arena;
+        if (config_.write_hooks) {
+            w.hook_stack_peak = last_hook_.stack;
+            w.hook_arena_peak = last_hook_.arena;
+        }
+        const HighWater::Peaks &p = config_.write_hooks ? last_hook_ : last_diff_;
+        w.stack_overflow = p.overflow;
+        auto sub = [](uint64_t a, uint64_t b) { return a > b ? a - b : 0; };
+        r.instructions = sub(last_window_.instructions, calibration_.instructions);
+        r.cycles = sub(last_window_.cycles, calibration_.cycles);
+        r.stack_peak = p.stack;
+        r.arena_peak = p.arena;
+        r.flags = (r.flags & ~uint32_t(mailbox::kFlagInsnFromTicks)) | mailbox::kFlagCycles | mailbox::kFlagInstructions;
+        if (p.overflow) r.flags |= mailbox::kFlagStackOverflow;
+    }
+    w.record = r;
+    out_.records.push_back(r);
+    report_.windows.push_back(std::move(w));
+    if (out_.records.size() > expected_runs_ + kMaxExtraRecords) {
+        out_.message = "the image reported more than " + std::to_string(out_.records.size() - 1) + " runs, " + std::to_string(expected_runs_) + " were requested";
+        stop_ = Stop::kProtocol;
+        uc_emu_stop(uc_);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// traps
+
+void Machine::fault(const std::string &what, uint32_t at)
+{
+    if (stop_ == Stop::kFault) return;  // keep the first
+    stop_ = Stop::kFault;
+    out_.fault_pc = at;
+    out_.message = what + " at pc " + hex(at);
+}
+
+void Machine::redirect(uint32_t addr)
+{
+    set_reg(arm_ ? int(UC_ARM_REG_PC) : int(UC_RISCV_REG_PC), arm_ ? (addr | 1u) : addr);
+}
+
+void Machine::semihost(uint32_t op, uint32_t arg, uint32_t next_pc, bool from_interrupt)
+{
+    auto reader = [this](uint32_t a, void *d, size_t n) { return read(a, d, n); };
+    const Semihosting::Result r = semihosting_.call(op, arg, reader);
+    if (r.exit) {
+        stop_ = Stop::kExit;
+        out_.exit_status = r.exit_status;
+        if (from_interrupt) redirect(stop_addr_);
+        return;
+    }
+    set_reg(arm_ ? int(UC_ARM_REG_R0) : int(UC_RISCV_REG_A0), r.value);
+    if (from_interrupt) {
+        redirect(next_pc);
+    } else {
+        set_reg(UC_RISCV_REG_PC, next_pc);
+        stop_ = Stop::kResume;
+    }
+}
+
+void Machine::on_interrupt(uint32_t intno)
+{
+    const uint32_t at = pc();
+    if (arm_) {
+        uint16_t insn = 0;
+        if (intno == kExcpBkpt && read(at, &insn, 2) && insn == kBkptSemihosting) {
+            semihost(reg(UC_ARM_REG_R0), reg(UC_ARM_REG_R1), at + 2, true);
+            return;
+        }
+        fault(std::string("CPU exception ") + std::to_string(intno) + " (" + arm_exception_name(intno) + ")", at);
+    } else {
+        // Unicorn's RISC-V has advanced the PC by 4 before calling the hook (whatever the
+        // instruction's length: checked with a 16-bit c.unimp too)
+        fault(std::string("trap cause ") + std::to_string(intno) + " (" + rv_cause_name(intno) + ")", at - 4);
+    }
+    redirect(stop_addr_);
+}
+
+bool Machine::on_invalid_instruction()
+{
+    const uint32_t at = pc();
+    if (!arm_) {
+        uint32_t w[3];
+        if (at >= 4 && read(at - 4, w, sizeof w) && w[0] == kRvSlli && w[1] == kRvEbreak && w[2] == kRvSrai) {
+            semihost(reg(UC_RISCV_REG_A0), reg(UC_RISCV_REG_A1), at + 4, false);
+            return true;  // emulation stops anyway; run() resumes unless the image exited
+        }
+        uint32_t insn = 0;
+        if (read(at, &insn, 4) && insn == kRvEbreak) {
+            fault("ebreak (not a semihosting call)", at);
+            return false;
+        }
+    }
+    fault("undefined instruction", at);
+    return false;
+}
+
+void Machine::on_invalid_memory(uc_mem_type type, uint64_t addr, int)
+{
+    if (!bad_access_) bad_access_ = std::make_pair(type, addr);
+}
+
+void Machine::on_code(uint32_t addr)
+{
+    if (pending_.active && pending_.next == addr) {  // the counter CSR read just executed
+        set_reg(UC_RISCV_REG_X0 + pending_.rd, pending_.value);
+        pending_.active = false;
+    }
+    auto it = std::lower_bound(counter_reads_.begin(), counter_reads_.end(), addr,
+                               [](const CounterRead &c, uint32_t a) { return c.addr < a; });
+    if (it != counter_reads_.end() && it->addr == addr) {
+        pending_ = {true, addr + 4, it->rd, *counter_value(it->csr, cycles_, instructions_)};
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers and trampolines
+
+bool Machine::read(uint32_t addr, void *dst, size_t n)
+{
+    return uc_mem_read(uc_, addr, dst, n) == UC_ERR_OK;
+}
+
+bool Machine::write(uint32_t addr, const void *src, size_t n)
+{
+    return uc_mem_write(uc_, addr, src, n) == UC_ERR_OK;
+}
+
+uint32_t Machine::reg(int r)
+{
+    uint32_t v = 0;
+    uc_reg_read(uc_, r, &v);
+    return v;
+}
+
+void Machine::set_reg(int r, uint32_t v)
+{
+    uc_reg_write(uc_, r, &v);
+}
+
+uint32_t Machine::pc()
+{
+    return reg(arm_ ? int(UC_ARM_REG_PC) : int(UC_RISCV_REG_PC)) & (arm_ ? ~1u : ~0u);
+}
+
+void Machine::hook_block(uc_engine *, uint64_t addr, uint32_t size, void *self)
+{
+    static_cast<Machine *>(self)->on_block(uint32_t(addr), size);
+}
+
+void Machine::hook_intr(uc_engine *, uint32_t intno, void *self)
+{
+    static_cast<Machine *>(self)->on_interrupt(intno);
+}
+
+bool Machine::hook_invalid(uc_engine *, void *self)
+{
+    return static_cast<Machine *>(self)->on_invalid_instruction();
+}
+
+bool Machine::hook_mem_invalid(uc_engine *, uc_mem_type type, uint64_t addr, int size, int64_t, void *self)
+{
+    static_cast<Machine *>(self)->on_invalid_memory(type, addr, size);
+    return false;
+}
+
+void Machine::hook_code(uc_engine *, uint64_t addr, uint32_t, void *self)
+{
+    static_cast<Machine *>(self)->on_code(uint32_t(addr));
+}
+
+void Machine::hook_write(uc_engine *, uc_mem_type, uint64_t addr, int size, int64_t, void *self)
+{
+    static_cast<Machine *>(self)->on_write(uint32_t(addr), uint32_t(size));
+}
+
+uint64_t Machine::mmio_read(uc_engine *, uint64_t offset, unsigned size, void *self)
+{
+    return static_cast<Machine *>(self)->scs_.read(offset, size);
+}
+
+void Machine::mmio_write(uc_engine *, uint64_t offset, unsigned size, uint64_t value, void *self)
+{
+    static_cast<Machine *>(self)->scs_.write(offset, size, value);
+}
+
+}  // namespace tinytx::agent::iss

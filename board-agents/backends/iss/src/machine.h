@@ -1,0 +1,166 @@
+// One emulated run of one image: a Unicorn engine, the board's memory, the hooks that count
+// instructions and model cycles per block, the measurement-window bookkeeping, semihosting and
+// the deadline. Created and destroyed inside one Backend::run() call; nothing is shared between
+// machines, so runs on several threads are independent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unicorn/unicorn.h>
+#include <vector>
+
+#include "block_cache.h"
+#include "cycle_model.h"
+#include "high_water.h"
+#include "rv32_counters.h"
+#include "scs.h"
+#include "semihosting.h"
+#include "tinytx/agent/iss/iss.h"
+
+namespace tinytx::agent::iss {
+
+using Clock = std::chrono::steady_clock;
+
+// Unicorn could not be opened or configured (status kUnavailable).
+class EmulatorUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Outcome {
+    enum class End {
+        kExit,      // SYS_EXIT / SYS_EXIT_EXTENDED; exit_status says how
+        kTimeout,   // the deadline passed
+        kFault,     // CPU exception, invalid instruction, unmapped access
+        kHalted,    // emulation stopped on its own (WFI, a jump to the stop page)
+        kProtocol,  // the image broke the mailbox protocol (message says how)
+    };
+    End end = End::kHalted;
+    int exit_status = 0;
+    std::optional<uint32_t> fault_pc;
+    std::string message;
+    std::vector<RunRecord> records;  // one per tx_bench_done
+    uint32_t pc = 0;                 // where emulation ended
+};
+
+class Machine {
+public:
+    enum Marker : uint8_t { kBegin = 1, kEnd = 2, kDone = 4, kMain = 8, kStackPaint = 16, kStop = 32 };
+
+    // `expected_runs` = warmups + repeats, written into the mailbox (`runs`, `repeats` = 1).
+    Machine(const BoardProfile &board, const ElfImage &image, uint32_t expected_runs,
+            const IssConfig &config, Clock::time_point deadline, IssRunReport &report);
+    ~Machine();
+    Machine(const Machine &) = delete;
+    Machine &operator=(const Machine &) = delete;
+
+    // Sets up the engine and runs the image to its end. Throws InvalidArgument when the image
+    // does not fit the board's emulated memory, EmulatorUnavailable when Unicorn fails.
+    Outcome run();
+
+private:
+    enum class Stop { kNone, kResume, kExit, kTimeout, kFault, kProtocol };
+    struct Window {
+        uint64_t instructions = 0, cycles = 0;
+    };
+
+    // setup
+    void open_engine();
+    void map_memory();
+    void load_image();
+    void resolve_symbols();
+    void install_hooks();
+    uint32_t reset();
+
+    // hook bodies
+    void on_block(uint32_t addr, uint32_t size);
+    const BlockInfo *classify(uint32_t addr, uint32_t size);
+    void on_markers(uint32_t addr, uint8_t markers);
+    void on_interrupt(uint32_t intno);
+    bool on_invalid_instruction();
+    void on_invalid_memory(uc_mem_type type, uint64_t addr, int size);
+    void on_code(uint32_t addr);
+    void on_write(uint32_t addr, uint32_t size)
+    {
+        if (in_window_) hw_.on_write(addr, size);
+    }
+    void check_clock();
+
+    // helpers
+    bool read(uint32_t addr, void *dst, size_t n);
+    bool write(uint32_t addr, const void *src, size_t n);
+    bool covered(uint64_t addr, uint64_t len) const;
+    uint32_t reg(int r);
+    void set_reg(int r, uint32_t v);
+    uint32_t pc();
+    void redirect(uint32_t addr);  // from an interrupt hook: continue at addr
+    void fault(const std::string &what, uint32_t at);
+    void semihost(uint32_t op, uint32_t arg, uint32_t next_pc, bool from_interrupt);
+    void take_record();
+
+    static void hook_block(uc_engine *, uint64_t, uint32_t, void *);
+    static void hook_intr(uc_engine *, uint32_t, void *);
+    static bool hook_invalid(uc_engine *, void *);
+    static bool hook_mem_invalid(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
+    static void hook_code(uc_engine *, uint64_t, uint32_t, void *);
+    static void hook_write(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
+    static uint64_t mmio_read(uc_engine *, uint64_t, unsigned, void *);
+    static void mmio_write(uc_engine *, uint64_t, unsigned, uint64_t, void *);
+
+    const BoardProfile &board_;
+    const ElfImage &image_;
+    const uint32_t expected_runs_;
+    const IssConfig config_;
+    const Clock::time_point deadline_;
+    IssRunReport &report_;
+    const bool arm_;
+
+    uc_engine *uc_ = nullptr;
+    uint32_t page_size_ = 4096;
+    std::vector<std::pair<uint64_t, uint64_t>> mapped_;  // [lo, hi), sorted
+    uint32_t stop_addr_ = 0;
+    CostTable costs_;
+    BlockCache cache_;
+    SystemControlSpace scs_;
+    Semihosting semihosting_;
+    HighWater hw_;
+
+    // symbols
+    uint32_t mailbox_ = 0, begin_ = 0, end_ = 0, done_ = 0;
+    std::optional<uint32_t> main_, stack_paint_;
+    uint32_t stack_bottom_ = 0, stack_top_ = 0, arena_start_ = 0, arena_end_ = 0;
+    std::vector<std::pair<uint32_t, uint8_t>> markers_;  // sorted by address
+
+    // counting
+    uint64_t instructions_ = 0, cycles_ = 0;
+    bool prev_conditional_ = false;
+    uint32_t prev_fallthrough_ = 0, prev_taken_extra_ = 0;
+    uint64_t next_clock_check_ = 0;
+
+    // measurement windows
+    bool in_window_ = false, window_closed_ = false, window_consumed_ = true;
+    Window window_start_, last_window_, calibration_;
+    HighWater::Peaks last_diff_, last_hook_;
+    uint32_t last_stack_ref_ = 0;
+    uint32_t watch_return_ = UINT32_MAX;  // return address of tx_stack_paint
+    std::optional<uint32_t> paint_end_;
+
+    // RV32 counter CSR reads
+    std::vector<CounterRead> counter_reads_;
+    struct Pending {
+        bool active = false;
+        uint32_t next = 0;
+        uint8_t rd = 0;
+        uint32_t value = 0;
+    } pending_;
+
+    // how emulation stopped
+    Stop stop_ = Stop::kNone;
+    Outcome out_;
+    std::optional<std::pair<uc_mem_type, uint64_t>> bad_access_;
+    std::vector<uc_hook> hooks_;
+};
+
+}  // namespace tinytx::agent::iss

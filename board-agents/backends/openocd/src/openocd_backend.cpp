@@ -1,0 +1,302 @@
+// The openocd backend (see openocd_backend.h).
+#include "tinytx/openocd/openocd_backend.h"
+
+#include <map>
+#include <mutex>
+
+#include "tinytx/agent/mailbox.h"
+#include "tinytx/openocd/tcl_client.h"
+#include "tinytx/rsp/client.h"
+#include "tinytx/rsp/mailbox_session.h"
+#include "tinytx/rsp/process.h"
+
+namespace tinytx::openocd {
+
+namespace {
+
+using agent::Measurement;
+using agent::RunStatus;
+using rsp::Clock;
+
+constexpr uint32_t kDemcr = 0xE000EDFCu, kDemcrTrcena = 1u << 24;
+constexpr uint32_t kDwtCtrl = 0xE0001000u, kDwtCyccnt = 0xE0001004u, kDwtLar = 0xE0001FB0u;
+constexpr uint32_t kDwtLarKey = 0xC5ACCE55u;
+
+// thrown after m.status / m.error were set
+struct StatusSet {};
+
+double ms_since(Clock::time_point t)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+Millis left(Clock::time_point deadline, Millis cap)
+{
+    const auto l = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+    if (l.count() <= 0) return Millis(1);
+    return std::min(l, cap);
+}
+
+std::string trim(std::string s)
+{
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    size_t b = 0;
+    while (b < s.size() && (s[b] == '\n' || s[b] == ' ')) ++b;
+    return s.substr(b);
+}
+
+// OpenOCD's own error lines ("Error: open failed"), else the tail of its log
+std::string openocd_message(const std::string &log)
+{
+    std::string errors;
+    size_t pos = 0;
+    while (pos < log.size()) {
+        size_t nl = log.find('\n', pos);
+        if (nl == std::string::npos) nl = log.size();
+        const std::string line = log.substr(pos, nl - pos);
+        if (line.rfind("Error", 0) == 0) errors += (errors.empty() ? "" : "; ") + line;
+        pos = nl + 1;
+    }
+    if (!errors.empty()) return errors;
+    std::string t = trim(log);
+    return t.size() > 400 ? "..." + t.substr(t.size() - 400) : t;
+}
+
+// one mutex per probe: one image at a time per board
+std::shared_ptr<std::timed_mutex> board_lock(const std::string &serial)
+{
+    static std::mutex m;
+    static std::map<std::string, std::shared_ptr<std::timed_mutex>> locks;
+    std::lock_guard<std::mutex> g(m);
+    auto &l = locks[serial];
+    if (!l) l = std::make_shared<std::timed_mutex>();
+    return l;
+}
+
+class OpenocdBackend : public agent::Backend {
+public:
+    explicit OpenocdBackend(Options o) : opt_(std::move(o)), lock_(board_lock(opt_.serial)) {}
+    std::string name() const override { return "openocd"; }
+    Measurement run(const agent::BoardProfile &board, const agent::ElfImage &image,
+                    const agent::RunOptions &opts) override;
+
+private:
+    Options opt_;
+    std::shared_ptr<std::timed_mutex> lock_;
+};
+
+Measurement OpenocdBackend::run(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                const agent::RunOptions &opts)
+{
+    const auto t0 = Clock::now();
+    Measurement m;
+    m.backend = "openocd";
+    m.board = board.name;
+    m.board_serial = opt_.serial;
+    m.image_hash = image.sha256();
+    m.cycles_source = agent::Source::kMeasured;   // DWT CYCCNT
+    m.energy_source = agent::Source::kModeled;    // no power monitor configured
+    const auto deadline = t0 + opts.deadline;
+
+    std::optional<rsp::TempDir> dir;
+    rsp::Process proc;
+    std::string log_path;
+    auto died = [&](const std::string &what) {
+        const auto st = proc.wait_for(Millis(200));
+        std::string msg = what;
+        if (st) msg += ": " + opt_.program + " " + rsp::Process::describe(*st);
+        const std::string said = openocd_message(rsp::read_file_tail(log_path, 8192));
+        if (!said.empty()) msg += ": " + said;
+        if (said.find("open failed") != std::string::npos)
+            msg += " (no ST-Link probe" +
+                   (opt_.serial.empty() ? std::string() : " with serial " + opt_.serial) +
+                   " attached?)";
+        return msg;
+    };
+
+    std::unique_lock<std::timed_mutex> board_guard(*lock_, std::defer_lock);
+    try {
+        if (board.openocd_config.empty())
+            throw agent::InvalidArgument("board '" + board.name +
+                                         "' has no OpenOCD configuration (openocd.config)");
+        if (image.arch() != board.arch)
+            throw agent::InvalidArgument(std::string("image is ") + agent::to_string(image.arch()) +
+                                         ", board '" + board.name + "' (" + board.core +
+                                         ") runs " + agent::to_string(board.arch) + " images");
+        image.require_protocol();
+        if (opts.repeats == 0) throw agent::InvalidArgument("repeats must be >= 1");
+        if (opts.deadline.count() <= 0) throw agent::InvalidArgument("deadline must be > 0 ms");
+
+        if (!board_guard.try_lock_until(deadline)) {
+            m.status = RunStatus::kUnavailable;
+            m.error = "board '" + board.name + "' is busy with another image until the deadline";
+            throw StatusSet{};
+        }
+
+        dir.emplace("tinytx-openocd");
+        const std::string elf = dir->file("image.elf");
+        log_path = dir->file("openocd.log");
+        rsp::write_file(elf, image.bytes());
+        const uint16_t tcl_port = opt_.tcl_port ? opt_.tcl_port : rsp::pick_free_tcp_port();
+        const uint16_t gdb_port = opt_.gdb_port ? opt_.gdb_port : rsp::pick_free_tcp_port();
+        proc = rsp::Process::spawn({openocd_command(board, opt_, tcl_port, gdb_port), log_path,
+                                    log_path, ""});
+
+        // the TCL port opens before the adapter is initialised: a connection alone does not
+        // mean the probe is there; the first command tells
+        std::optional<TclClient> tcl;
+        try {
+            tcl.emplace(rsp::Socket::connect_retry(rsp::Endpoint::tcp("127.0.0.1", tcl_port),
+                                                   deadline, [&] { return proc.running(); }));
+            tcl->command("version", left(deadline, Millis(5000)));
+            // `program` resets and halts the core (reset init), writes and verifies the flash
+            tcl->command("program {" + elf + "} verify", left(deadline, Millis(120000)));
+            tcl->command("reset halt", left(deadline, Millis(10000)));
+        } catch (const rsp::Error &e) {
+            if (proc.wait_for(Millis(300))) {  // no probe: OpenOCD exits at init
+                m.status = RunStatus::kUnavailable;
+                m.error = died("OpenOCD exited");
+            } else if (Clock::now() >= deadline) {
+                m.status = RunStatus::kTimeout;
+                m.error = std::string("programming the board: ") + e.what();
+            } else {
+                m.status = RunStatus::kUnavailable;
+                m.error = std::string("programming the board: ") + e.what();
+            }
+            throw StatusSet{};
+        }
+        try {
+            // printing and exit through semihosting instead of halting on BKPT 0xAB
+            tcl->command("arm semihosting enable", left(deadline, Millis(2000)));
+        } catch (const TclError &) {
+        }
+
+        std::optional<rsp::Client> client;
+        try {
+            client.emplace(rsp::Socket::connect_retry(rsp::Endpoint::tcp("127.0.0.1", gdb_port),
+                                                      deadline, [&] { return proc.running(); }),
+                           Millis(5000));
+            client->handshake(left(deadline, Millis(5000)));
+        } catch (const rsp::Error &e) {
+            m.status = RunStatus::kUnavailable;
+            m.error = proc.wait_for(Millis(300)) ? died("OpenOCD exited")
+                                                 : std::string("OpenOCD's GDB port: ") + e.what();
+            throw StatusSet{};
+        }
+        measure_over_gdb(*client, board, image, opts, deadline, m);
+        if ((m.status == RunStatus::kUnavailable) && !proc.running()) m.error = died(m.error);
+        client->detach();
+        try {
+            tcl->eval("shutdown", Millis(500));
+        } catch (const rsp::Error &) {
+        }
+        proc.wait_for(Millis(500));
+    } catch (const StatusSet &) {
+    } catch (const agent::InvalidArgument &e) {
+        m.status = RunStatus::kInvalidArgument;
+        m.error = e.what();
+    } catch (const std::runtime_error &e) {
+        m.status = RunStatus::kUnavailable;  // openocd missing, no temporary directory, ...
+        m.error = e.what();
+    } catch (const std::exception &e) {
+        m.status = RunStatus::kInternal;
+        m.error = std::string("openocd backend: ") + e.what();
+    } catch (...) {
+        m.status = RunStatus::kInternal;
+        m.error = "openocd backend: unknown exception";
+    }
+    proc.kill_and_reap();
+    dir.reset();
+    m.wall_time_ms = ms_since(t0);
+    return m;
+}
+
+}  // namespace
+
+std::vector<std::string> openocd_command(const agent::BoardProfile &board, const Options &opt,
+                                         uint16_t tcl_port, uint16_t gdb_port)
+{
+    std::vector<std::string> argv{opt.program,
+                                  "-c", "tcl_port " + std::to_string(tcl_port),
+                                  "-c", "gdb_port " + std::to_string(gdb_port),
+                                  "-c", "telnet_port disabled"};
+    for (const auto &f : board.openocd_config) argv.insert(argv.end(), {"-f", f});
+    if (!opt.serial.empty()) argv.insert(argv.end(), {"-c", "adapter serial " + opt.serial});
+    for (const auto &c : opt.extra_commands) argv.insert(argv.end(), {"-c", c});
+    return argv;
+}
+
+std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
+{
+    std::string failed;
+    auto step = [&](const char *what, auto fn) {
+        try {
+            fn();
+        } catch (const rsp::Error &e) {
+            failed += (failed.empty() ? "" : "; ") + std::string(what) + ": " + e.what();
+        }
+    };
+    step("DEMCR.TRCENA", [&] { c.write_u32(kDemcr, c.read_u32(kDemcr, timeout) | kDemcrTrcena, timeout); });
+    // Cortex-M7: the DWT is locked after reset (the lock register is write-ignored elsewhere)
+    try {
+        c.write_u32(kDwtLar, kDwtLarKey, timeout);
+    } catch (const rsp::Error &) {
+    }
+    step("DWT_CYCCNT", [&] { c.write_u32(kDwtCyccnt, 0, timeout); });
+    step("DWT_CTRL.CYCCNTENA", [&] {
+        c.write_u32(kDwtCtrl, c.read_u32(kDwtCtrl, timeout) | 1u, timeout);
+        if (!(c.read_u32(kDwtCtrl, timeout) & 1u))
+            throw rsp::Error("the bit did not stick (no DWT, or DWT_CTRL.NOCYCCNT?)");
+    });
+    return failed;
+}
+
+void measure_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
+                      const agent::ElfImage &image, const agent::RunOptions &opts,
+                      Clock::time_point deadline, Measurement &m)
+{
+    std::string dwt_error;
+    if (image.arch() == agent::Arch::kArm) dwt_error = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
+    rsp::SessionOptions so;
+    so.runs = opts.warmups + opts.repeats;
+    so.deadline = deadline;
+    so.io_timeout = Millis(5000);  // a debug probe is slower than a socket
+    so.remove_breakpoints_at_end = true;
+    const rsp::SessionResult r = rsp::run_mailbox_session(client, image, so);
+    rsp::apply_session(r, opts, board, m);
+    m.cycles_source = agent::Source::kMeasured;
+    if (r.end == rsp::SessionResult::End::kCompleted) {
+        for (const auto &rec : r.records) {
+            if (!(rec.flags & agent::mailbox::kFlagCycles)) {
+                m.status = RunStatus::kUnavailable;
+                m.error = "the board's DWT cycle counter did not count (mailbox flags " +
+                          std::to_string(rec.flags) + "): no cycle measurement" +
+                          (dwt_error.empty() ? std::string() : " (enabling it: " + dwt_error + ")");
+                break;
+            }
+        }
+    }
+    if (!r.console.empty() && m.status != RunStatus::kOk) {
+        std::string c = trim(r.console);
+        if (c.size() > 300) c = "..." + c.substr(c.size() - 300);
+        m.error += " (console: " + c + ")";
+    }
+}
+
+std::unique_ptr<agent::Backend> make_openocd_backend(const Options &opt)
+{
+    return std::make_unique<OpenocdBackend>(opt);
+}
+
+}  // namespace tinytx::openocd
+
+namespace tinytx::agent {
+
+std::unique_ptr<Backend> make_openocd_backend(const std::string &serial)
+{
+    openocd::Options o;
+    o.serial = serial;
+    return openocd::make_openocd_backend(o);
+}
+
+}  // namespace tinytx::agent

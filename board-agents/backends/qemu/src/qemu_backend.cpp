@@ -1,0 +1,249 @@
+// The qemu backend (see qemu_backend.h).
+#include "tinytx/qemu/qemu_backend.h"
+
+#include <cstdio>
+#include <regex>
+
+#include "tinytx/agent/mailbox.h"
+#include "tinytx/rsp/client.h"
+#include "tinytx/rsp/mailbox_session.h"
+#include "tinytx/rsp/process.h"
+
+namespace tinytx::qemu {
+
+namespace {
+
+using agent::Measurement;
+using agent::RunStatus;
+using rsp::Clock;
+using rsp::Millis;
+
+// thrown after m.status / m.error were set
+struct StatusSet {};
+
+double ms_since(Clock::time_point t)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string trim(std::string s)
+{
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// The firmware's fault report ("FAULT exception=3 cfsr=... " / "FAULT mcause=... mepc=0x...").
+std::string fault_line(const std::string &console)
+{
+    const size_t p = console.find("FAULT ");
+    if (p == std::string::npos) return {};
+    const size_t e = console.find('\n', p);
+    return console.substr(p, e == std::string::npos ? std::string::npos : e - p);
+}
+
+std::optional<uint32_t> mepc_of(const std::string &line)
+{
+    static const std::regex re("mepc=0x([0-9a-fA-F]{1,8})");
+    std::smatch m;
+    if (std::regex_search(line, m, re)) return uint32_t(std::stoul(m[1].str(), nullptr, 16));
+    return std::nullopt;
+}
+
+class QemuBackend : public agent::Backend {
+public:
+    std::string name() const override { return "qemu"; }
+    Measurement run(const agent::BoardProfile &board, const agent::ElfImage &image,
+                    const agent::RunOptions &opts) override
+    {
+        return run_qemu(board, image, opts, nullptr);
+    }
+};
+
+void check_request(const agent::BoardProfile &board, const agent::ElfImage &image,
+                   const agent::RunOptions &opts)
+{
+    if (board.qemu_system.empty() || board.qemu_machine.empty())
+        throw agent::InvalidArgument("board '" + board.name +
+                                     "' has no QEMU machine (emulator.qemu_system / qemu_machine)");
+    if (image.arch() != board.arch)
+        throw agent::InvalidArgument(std::string("image is ") + agent::to_string(image.arch()) +
+                                     ", board '" + board.name + "' (" + board.core + ") runs " +
+                                     agent::to_string(board.arch) + " images");
+    image.require_protocol();
+    if (opts.repeats == 0) throw agent::InvalidArgument("repeats must be >= 1");
+    if (opts.deadline.count() <= 0) throw agent::InvalidArgument("deadline must be > 0 ms");
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_command(const agent::BoardProfile &board, const std::string &elf_path,
+                                      const std::string &gdb_socket, const std::string &console_path)
+{
+    std::vector<std::string> argv{board.qemu_system, "-M", board.qemu_machine};
+    if (!board.qemu_cpu.empty()) argv.insert(argv.end(), {"-cpu", board.qemu_cpu});
+    // the riscv virt machine would otherwise load OpenSBI at the image's address
+    if (board.arch == agent::Arch::kRiscv32) argv.insert(argv.end(), {"-bios", "none"});
+    argv.insert(argv.end(), {"-nographic", "-monitor", "none", "-serial", "null"});
+    if (console_path.empty()) {
+        argv.insert(argv.end(), {"-semihosting-config", "enable=on,target=native"});
+    } else {
+        argv.insert(argv.end(), {"-chardev", "file,id=tinytx_console,path=" + console_path,
+                                 "-semihosting-config",
+                                 "enable=on,target=native,chardev=tinytx_console"});
+    }
+    // one instruction = 1 ns of virtual time: deterministic counters
+    argv.insert(argv.end(), {"-icount", "shift=0"});
+    if (!gdb_socket.empty())
+        argv.insert(argv.end(), {"-S", "-chardev",
+                                 "socket,id=tinytx_gdb,path=" + gdb_socket + ",server=on,wait=off",
+                                 "-gdb", "chardev:tinytx_gdb"});
+    argv.insert(argv.end(), {"-kernel", elf_path});
+    return argv;
+}
+
+Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image,
+                     const agent::RunOptions &opts, RunStats *stats)
+{
+    const auto t0 = Clock::now();
+    RunStats st;
+    Measurement m;
+    m.backend = "qemu";
+    m.board = board.name;
+    m.image_hash = image.sha256();
+    // QEMU has no cycle model: cycles are instruction counts (see the header)
+    m.cycles_source = agent::Source::kEmulated;
+    m.energy_source = agent::Source::kModeled;
+
+    std::optional<rsp::TempDir> dir;
+    rsp::Process proc;
+    std::string console_path, stderr_path;
+    auto process_report = [&](const std::string &what) {
+        // the process is gone (or will be killed now): its status and what it said
+        std::optional<int> status = proc.wait_for(Millis(300));
+        std::string text = trim(rsp::read_file_tail(stderr_path, 2000));
+        std::string out = what;
+        if (status) out += ": " + board.qemu_system + " " + rsp::Process::describe(*status);
+        if (!text.empty()) out += ": " + text;
+        return out;
+    };
+    try {
+        check_request(board, image, opts);
+        const auto deadline = t0 + opts.deadline;
+        dir.emplace("tinytx-qemu");
+        const std::string elf = dir->file("image.elf"), sock = dir->file("gdb.sock");
+        console_path = dir->file("console.txt");
+        stderr_path = dir->file("stderr.txt");
+        rsp::write_file(elf, image.bytes());
+
+        auto t = Clock::now();
+        proc = rsp::Process::spawn(
+            {qemu_command(board, elf, sock, console_path), stderr_path, stderr_path, ""});
+        st.spawn_ms = ms_since(t);
+
+        t = Clock::now();
+        rsp::Socket s;
+        try {
+            s = rsp::Socket::connect_retry(rsp::Endpoint::unix_socket(sock), deadline,
+                                           [&] { return proc.running(); });
+        } catch (const rsp::Error &e) {
+            if (!proc.running()) {
+                m.status = RunStatus::kUnavailable;
+                m.error = process_report("QEMU did not start");
+            } else {
+                m.status = RunStatus::kTimeout;
+                m.error = std::string("QEMU's gdbstub did not accept a connection before the "
+                                      "deadline: ") + e.what();
+            }
+            throw StatusSet{};
+        }
+        st.connect_ms = ms_since(t);
+
+        rsp::Client client(std::move(s), Millis(2000));
+        rsp::SessionResult r;
+        t = Clock::now();
+        bool handshake_ok = false;
+        try {
+            client.handshake(std::min(Millis(2000), std::chrono::duration_cast<Millis>(deadline - Clock::now())));
+            handshake_ok = true;
+        } catch (const rsp::Error &e) {
+            r.end = Clock::now() >= deadline ? rsp::SessionResult::End::kTimeout
+                                             : rsp::SessionResult::End::kLost;
+            r.detail = std::string("gdbstub handshake: ") + e.what();
+        }
+        st.handshake_ms = ms_since(t);
+
+        if (handshake_ok) {
+            rsp::SessionOptions so;
+            so.runs = opts.warmups + opts.repeats;
+            so.deadline = deadline;
+            so.remove_breakpoints_at_end = false;  // QEMU is killed next
+            t = Clock::now();
+            r = rsp::run_mailbox_session(client, image, so);
+            st.session_ms = ms_since(t);
+            st.to_main_ms = r.at_main_ms;
+        }
+        st.packets = client.packets_sent();
+
+        // M-class under QEMU: no DWT, cycles := the instruction count derived from SysTick;
+        // RV32: mcycle already equals minstret under -icount shift=0
+        for (auto &rec : r.records)
+            if (!(rec.flags & agent::mailbox::kFlagCycles) || rec.cycles == 0) rec.cycles = rec.instructions;
+        rsp::apply_session(r, opts, board, m);
+
+        using End = rsp::SessionResult::End;
+        if (r.end == End::kExited || r.end == End::kFault) {
+            proc.wait_for(Millis(r.end == End::kExited ? 300 : 0));
+            proc.kill_and_reap();
+            const std::string line = fault_line(rsp::read_file_tail(console_path, 8192));
+            if (!line.empty()) {
+                m.status = RunStatus::kFault;
+                if (!m.fault_pc) m.fault_pc = mepc_of(line);
+                m.error += ": " + line;
+            } else if (r.end == End::kExited && m.status != RunStatus::kFault) {
+                const std::string c = trim(rsp::read_file_tail(console_path, 500));
+                if (!c.empty()) m.error += " (console: " + c + ")";
+            }
+        } else if (r.end == End::kLost || r.end == End::kTerminated) {
+            m.status = RunStatus::kUnavailable;
+            m.error = process_report(r.detail);
+        }
+    } catch (const agent::InvalidArgument &e) {
+        m.status = RunStatus::kInvalidArgument;
+        m.error = e.what();
+    } catch (const StatusSet &) {
+        // status and error set where it happened
+    } catch (const std::runtime_error &e) {
+        m.status = RunStatus::kUnavailable;  // QEMU missing, no temporary directory, ...
+        m.error = e.what();
+    } catch (const std::exception &e) {
+        m.status = RunStatus::kInternal;
+        m.error = std::string("qemu backend: ") + e.what();
+    } catch (...) {
+        m.status = RunStatus::kInternal;
+        m.error = "qemu backend: unknown exception";
+    }
+    const auto td = Clock::now();
+    proc.kill_and_reap();
+    dir.reset();
+    st.teardown_ms = ms_since(td);
+    m.wall_time_ms = ms_since(t0);
+    st.total_ms = m.wall_time_ms;
+    if (m.status != RunStatus::kOk && m.status != RunStatus::kWrongOutput &&
+        m.status != RunStatus::kKernelError) {
+        m.cycles.clear();
+        m.cycles_median = 0;
+    }
+    if (stats) *stats = st;
+    return m;
+}
+
+}  // namespace tinytx::qemu
+
+namespace tinytx::agent {
+
+std::unique_ptr<Backend> make_qemu_backend()
+{
+    return std::make_unique<qemu::QemuBackend>();
+}
+
+}  // namespace tinytx::agent
