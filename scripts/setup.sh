@@ -10,7 +10,7 @@ packages=(
   python3 python3-numpy
   libgtest-dev nlohmann-json3-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libunicorn-dev openocd
+  libunicorn-dev openocd openssl
 )
 
 missing=()

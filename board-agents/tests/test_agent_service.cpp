@@ -228,5 +228,25 @@ TEST(AgentService, TokenIsRequiredWhenConfigured)
     EXPECT_EQ(3, WEXITSTATUS(std::system(cmd.c_str())));
 }
 
+TEST(AgentService, ServesOverTlsWithTheGivenCertificate)
+{
+    char dir[] = "/tmp/tinytx-tls-XXXXXX";
+    ASSERT_NE(nullptr, mkdtemp(dir));
+    const std::string d = dir;
+    const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+                            " -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+                            d + "/key.pem -out " + d + "/cert.pem > /dev/null 2>&1";
+    ASSERT_EQ(0, std::system(gen.c_str())) << "openssl (Debian package openssl) is needed for this test";
+    {
+        AgentProcess agent({"--board", "nucleo-l476rg:iss", "--tls-cert", d + "/cert.pem", "--tls-key",
+                            d + "/key.pem", "--token", "t"});
+        const std::string base = std::string(TINYTX_AGENT_BIN) + " call " + agent.address();
+        EXPECT_EQ(0, WEXITSTATUS(std::system((base + " health --token t --tls-ca " + d + "/cert.pem > /dev/null").c_str())));
+        // a plaintext client cannot talk to a TLS server
+        EXPECT_NE(0, WEXITSTATUS(std::system((base + " health --token t > /dev/null 2>&1").c_str())));
+    }
+    std::system(("rm -rf " + d).c_str());
+}
+
 }  // namespace
 }  // namespace tinytx::test
