@@ -259,6 +259,7 @@ void Machine::install_hooks()
     };
     add(UC_HOOK_BLOCK, reinterpret_cast<void *>(&Machine::hook_block), 1, 0);
     add(UC_HOOK_INTR, reinterpret_cast<void *>(&Machine::hook_intr), 1, 0);
+    intr_hook_ = hooks_.back();
     add(UC_HOOK_INSN_INVALID, reinterpret_cast<void *>(&Machine::hook_invalid), 1, 0);
     add(UC_HOOK_MEM_INVALID, reinterpret_cast<void *>(&Machine::hook_mem_invalid), 1, 0);
     if (!arm_) {
@@ -396,8 +397,10 @@ void Machine::on_block(uint32_t addr, uint32_t size)
     prev_conditional_ = b->cost.conditional_exit;
     prev_fallthrough_ = addr + size;
     prev_taken_extra_ = b->cost.taken_extra;
-    if (b->markers || addr == watch_return_) [[unlikely]]
+    if (b->markers || addr == watch_return_) [[unlikely]] {
+        if (b->markers & kStop) return;  // Unicorn's own halt at the `until` address
         on_markers(addr, b->markers);
+    }
     instructions_ += b->cost.instructions;
     cycles_ += b->cost.cycles;
     if (instructions_ >= next_clock_check_) [[unlikely]]
@@ -542,7 +545,14 @@ void Machine::on_interrupt(uint32_t intno)
         // instruction's length: checked with a 16-bit c.unimp too)
         fault(std::string("trap cause ") + std::to_string(intno) + " (" + rv_cause_name(intno) + ")", at - 4);
     }
+    // Continue at the stop address. Some broken states fault on every fetch (e.g. after a
+    // v8-M BXNS executed on a v7-M core); there neither the redirect nor uc_emu_stop() ends
+    // the exception loop, but an exception nobody hooks does: so this hook removes itself.
     redirect(stop_addr_);
+    if (intr_hook_) {
+        uc_hook_del(uc_, *intr_hook_);
+        intr_hook_.reset();
+    }
 }
 
 bool Machine::on_invalid_instruction()

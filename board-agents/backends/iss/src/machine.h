@@ -161,6 +161,7 @@ private:
     Outcome out_;
     std::optional<std::pair<uc_mem_type, uint64_t>> bad_access_;
     std::vector<uc_hook> hooks_;
+    std::optional<uc_hook> intr_hook_;
 };
 
 }  // namespace tinytx::agent::iss
