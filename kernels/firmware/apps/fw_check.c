@@ -19,14 +19,7 @@ int main(void)
     const tx_encoder_dims *d = &gc->dims;
     tx_bench_init();
 
-    tx_puts("CASE");
-    tx_put_kv_str("name", gc->name);
-    tx_put_kv_u32("S", (uint32_t)d->S);
-    tx_put_kv_u32("E", (uint32_t)d->E);
-    tx_put_kv_u32("P", (uint32_t)d->P);
-    tx_put_kv_u32("H", (uint32_t)d->H);
-    tx_put_kv_u32("F", (uint32_t)d->F);
-    tx_putc('\n');
+    tx_fw_put_case(gc);
     tx_puts("GENERATOR ");
     tx_puts(gc->generator ? gc->generator : "?");
     tx_putc('\n');

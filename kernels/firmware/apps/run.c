@@ -188,3 +188,16 @@ void tx_fw_put_build(void)
         tx_putc(*v);
     tx_putc('\n');
 }
+
+void tx_fw_put_case(const tx_golden_case *gc)
+{
+    const tx_encoder_dims *d = &gc->dims;
+    tx_puts("CASE");
+    tx_put_kv_str("name", gc->name);
+    tx_put_kv_u32("S", (uint32_t)d->S);
+    tx_put_kv_u32("E", (uint32_t)d->E);
+    tx_put_kv_u32("P", (uint32_t)d->P);
+    tx_put_kv_u32("H", (uint32_t)d->H);
+    tx_put_kv_u32("F", (uint32_t)d->F);
+    tx_putc('\n');
+}

@@ -20,6 +20,9 @@ void tx_fw_run(const tx_golden_case *gc, const tx_fw_config *c, uint32_t config_
 /* "mhsa std depthfirst 9 dsp": the fields shared by the CRC and BENCH lines */
 void tx_fw_put_config(const tx_fw_config *c);
 
+/* the CASE line: the golden case's name and dimensions */
+void tx_fw_put_case(const tx_golden_case *gc);
+
 /* "BUILD cpu=cortex-m4 opt=-O3 cc=gcc-12.2.1": how the image was built */
 void tx_fw_put_build(void);
 
