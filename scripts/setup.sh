@@ -11,6 +11,7 @@ packages=(
   libgtest-dev nlohmann-json3-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libunicorn-dev openocd openssl
+  libsqlite3-dev libeigen3-dev
 )
 
 missing=()
