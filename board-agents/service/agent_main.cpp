@@ -128,7 +128,7 @@ RunRequestData request_from(const Args &a, size_t file_index)
     return r;
 }
 
-int print_measurement(const Measurement &m, bool json)
+int print_measurement(const Measurement &m, bool json, bool crc_expected)
 {
     if (json) {
         std::cout << to_json(m).dump(2) << std::endl;
@@ -141,7 +141,8 @@ int print_measurement(const Measurement &m, bool json)
         std::printf("instructions  %llu\n", (unsigned long long)m.instructions);
         std::printf("energy        %.3f uJ (%s)\n", m.energy_uj, to_string(m.energy_source));
         std::printf("stack peak    %u B\narena peak    %u B\n", m.stack_peak_bytes, m.arena_peak_bytes);
-        std::printf("output CRC    0x%08x %s\n", m.output_crc32, m.output_ok ? "ok" : "MISMATCH");
+        std::printf("output CRC    0x%08x %s\n", m.output_crc32,
+                    !m.output_ok ? "MISMATCH" : crc_expected ? "as expected" : "(not checked: no --expect-crc)");
         if (m.fault_pc) std::printf("fault PC      0x%08x\n", *m.fault_pc);
         std::printf("wall time     %.1f ms\nimage         %s\n", m.wall_time_ms, m.image_hash.c_str());
     }
@@ -242,7 +243,7 @@ int call(const Args &a)
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline + 30000));
         tinytx::v1::Measurement out;
         st = stub->Run(&ctx, req, &out);
-        if (st.ok()) return print_measurement(from_proto(out), a.flags.count("--json"));
+        if (st.ok()) return print_measurement(from_proto(out), a.flags.count("--json"), r.expected_crc.has_value());
     } else if (cmd == "describe") {
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
         tinytx::v1::DescribeResponse out;
@@ -291,7 +292,8 @@ int main(int argc, char **argv)
             const Args a = parse_args(argc, argv, 2);
             if (!a.has("--board")) usage_error("--board is required (e.g. --board nucleo-l476rg)");
             auto core = make_core(a, false);
-            return print_measurement(core->run(request_from(a, 0)), a.flags.count("--json"));
+            const RunRequestData r = request_from(a, 0);
+            return print_measurement(core->run(r), a.flags.count("--json"), r.expected_crc.has_value());
         }
         if (mode == "call") return call(parse_args(argc, argv, 2));
     } catch (const InvalidArgument &e) {
