@@ -1,0 +1,116 @@
+// tinytx::tuner::Model — the model IR: an int8 post-norm encoder Tiny Transformer with its
+// integer operator parameters (docs/NUMERICS.md) and owned weights, loaded from a model spec
+// (schemas/json/model.schema.json). Errors are data: load_model never throws for bad input.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "tinytx/kernels.h"
+
+namespace tinytx::tuner {
+
+// One requantization, per tensor or (linear only) per output channel.
+struct Requant {
+    int32_t mul = 0;
+    int32_t shift = 1;
+    std::vector<int32_t> ch_mul;   // empty, or one per output column
+    std::vector<int32_t> ch_shift; // same length as ch_mul
+
+    bool per_channel() const { return !ch_mul.empty(); }
+    // points into this object's vectors: valid while it lives and is not moved
+    tx_requant c() const;
+};
+
+// Real scales where the spec gives them (0 = unknown).
+struct LayerScales {
+    double s_x = 0, s_wq = 0, s_wk = 0, s_sc = 0, s_out = 0;
+};
+
+// Fused-weight self-attention extras (optional in a spec).
+struct FusedAttention {
+    std::vector<int8_t> wf;        // [H][E][E]
+    std::vector<int32_t> bf;       // [H][E] or empty
+    std::vector<Requant> rq_xw;    // [H]
+    std::vector<Requant> rq_scores_fw; // [H]
+    tx_softmax_params softmax{};
+};
+
+// One encoder layer: every array owned, every parameter as the kernels take it.
+struct EncoderLayer {
+    // MHSA, standard projections: [H*P][E] and [E][H*P]; biases may be empty (= NULL)
+    std::vector<int8_t> wq, wk, wv, wo;
+    std::vector<int32_t> bq, bk, bv, bo;
+    Requant rq_q, rq_k, rq_v, rq_o, rq_scores, rq_av;
+    tx_softmax_params softmax{};
+    std::optional<FusedAttention> fused;
+
+    tx_add_params add1{}, add2{};
+    std::vector<int8_t> ln1_gamma, ln2_gamma;  // [E]
+    std::vector<int32_t> ln1_beta, ln2_beta;   // [E]
+    Requant ln1_rq, ln2_rq;
+
+    std::vector<int8_t> w1, w2;   // [F][E], [E][F]
+    std::vector<int32_t> b1, b2;  // [F], [E] or empty
+    Requant rq1, rq2;
+    int32_t gelu_b_q = -1, gelu_one = 1;
+    Requant gelu_rq;
+
+    LayerScales scales;
+};
+
+// The kernels' C view of one layer. Holds pointers into the EncoderLayer it was made from (and
+// its own tx_requant arrays for the fused path): valid while both live and are not moved.
+struct EncoderWeightsView {
+    tx_encoder_weights w{};
+    std::vector<tx_requant> rq_xw, rq_scores_fw;
+
+    EncoderWeightsView() = default;
+    EncoderWeightsView(const EncoderWeightsView &) = delete;
+    EncoderWeightsView &operator=(const EncoderWeightsView &) = delete;
+};
+
+struct Model {
+    std::string name;
+    std::string generator;           // as stated by the spec ("" if absent)
+    tx_encoder_dims dims{};
+    std::vector<EncoderLayer> layers;
+    std::filesystem::path spec_path; // where it was loaded from ("" for in-memory specs)
+    std::string weights_sha256;      // of the weights file ("" when every tensor is inline)
+
+    // calibration input, int8 [S][E] (empty when the spec has none)
+    std::vector<int8_t> calibration_input;
+    double input_scale = 0;                    // 0 = unknown
+    std::optional<uint32_t> expected_output_crc32;
+
+    tx_mhsa_dims mhsa_dims() const { return {dims.S, dims.E, dims.H, dims.P}; }
+    bool has_fused() const; // every layer carries fused-weight attention extras
+
+    // Fill `view` with the C structs for layer `i` (pointing into this model's storage).
+    void encoder_weights(size_t i, EncoderWeightsView &view) const;
+};
+
+struct ModelError {
+    std::string path;   // JSON path of the offending field, e.g. "layers[0].mhsa.rq_q.shift"
+    std::string reason; // e.g. "must be 1..62, got 70"
+    std::string message() const { return path.empty() ? reason : path + ": " + reason; }
+};
+
+struct ModelLoadResult {
+    std::optional<Model> model;
+    std::optional<ModelError> error;
+    bool ok() const { return model.has_value(); }
+};
+
+// Parse and validate a model spec file (weights and calibration input resolved next to it).
+ModelLoadResult load_model(const std::filesystem::path &json_path);
+// Parse and validate JSON text / a parsed document; files are resolved relative to base_dir.
+ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir);
+ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir);
+
+} // namespace tinytx::tuner

@@ -1,0 +1,584 @@
+// Model spec (schemas/json/model.schema.json) -> Model IR, with validation. Every error names
+// the JSON path of the offending field and the reason; the first error ends the parse.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "tinytx/agent/elf_image.h" // tinytx::agent::sha256_hex
+#include "tinytx/tuner/model.h"
+
+namespace tinytx::tuner {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr int64_t kInt32Min = INT32_MIN;
+constexpr int64_t kInt32Max = INT32_MAX;
+
+struct Fail {
+    std::string path, reason;
+};
+
+[[noreturn]] void fail(const std::string &path, const std::string &reason)
+{
+    throw Fail{path, reason};
+}
+
+std::string join(const std::string &path, const std::string &key)
+{
+    return path.empty() ? key : path + "." + key;
+}
+
+std::string index(const std::string &path, size_t i)
+{
+    return path + "[" + std::to_string(i) + "]";
+}
+
+std::string type_of(const json &v)
+{
+    if (v.is_number_integer())
+        return "integer";
+    if (v.is_number_float())
+        return "number " + v.dump();
+    return v.type_name();
+}
+
+std::string shape_str(const std::vector<int64_t> &s)
+{
+    std::string r = "[";
+    for (size_t i = 0; i < s.size(); ++i)
+        r += (i ? ", " : "") + std::to_string(s[i]);
+    return r + "]";
+}
+
+const json &object_at(const json &v, const std::string &path)
+{
+    if (!v.is_object())
+        fail(path, "must be an object, got " + type_of(v));
+    return v;
+}
+
+// Reject unknown keys: a misspelt optional field must not be silently ignored.
+void only_keys(const json &obj, const std::string &path, std::initializer_list<const char *> keys)
+{
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        bool known = false;
+        for (const char *k : keys)
+            known = known || it.key() == k;
+        if (!known)
+            fail(join(path, it.key()), "unknown field");
+    }
+}
+
+const json &required(const json &obj, const std::string &path, const char *key)
+{
+    auto it = obj.find(key);
+    if (it == obj.end())
+        fail(join(path, key), "required field missing");
+    return *it;
+}
+
+const json *optional_field(const json &obj, const char *key)
+{
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+}
+
+int64_t integer(const json &v, const std::string &path, int64_t lo, int64_t hi)
+{
+    if (!v.is_number_integer())
+        fail(path, "must be an integer, got " + type_of(v));
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+        fail(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
+    int64_t x = v.get<int64_t>();
+    if (x < lo || x > hi)
+        fail(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                       std::to_string(x));
+    return x;
+}
+
+int64_t integer_at(const json &obj, const std::string &path, const char *key, int64_t lo, int64_t hi)
+{
+    return integer(required(obj, path, key), join(path, key), lo, hi);
+}
+
+std::string string_at(const json &obj, const std::string &path, const char *key)
+{
+    const json &v = required(obj, path, key);
+    if (!v.is_string())
+        fail(join(path, key), "must be a string, got " + type_of(v));
+    return v.get<std::string>();
+}
+
+double positive_number(const json &v, const std::string &path)
+{
+    if (!v.is_number())
+        fail(path, "must be a number, got " + type_of(v));
+    double d = v.get<double>();
+    if (!std::isfinite(d) || d <= 0)
+        fail(path, "must be a finite number > 0, got " + v.dump());
+    return d;
+}
+
+bool is_sha256_hex(const std::string &s)
+{
+    if (s.size() != 64)
+        return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    return true;
+}
+
+std::vector<uint8_t> read_file(const fs::path &p, const std::string &path_for_error)
+{
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+        fail(path_for_error, "file '" + p.string() + "' does not exist or is not a regular file");
+    std::ifstream in(p, std::ios::binary);
+    if (!in)
+        fail(path_for_error, "cannot open '" + p.string() + "'");
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad())
+        fail(path_for_error, "cannot read '" + p.string() + "'");
+    return bytes;
+}
+
+// {"file": ..., "sha256": ...} -> the file's bytes, checked against the digest.
+std::vector<uint8_t> load_file_ref(const json &obj, const std::string &path, const fs::path &base_dir,
+                                   std::string *sha_out)
+{
+    std::string file = string_at(obj, path, "file");
+    if (file.empty())
+        fail(join(path, "file"), "must not be empty");
+    std::string sha = string_at(obj, path, "sha256");
+    if (!is_sha256_hex(sha))
+        fail(join(path, "sha256"), "must be 64 lowercase hex digits, got \"" + sha + "\"");
+    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : base_dir / file;
+    std::vector<uint8_t> bytes = read_file(p, join(path, "file"));
+    std::string actual = tinytx::agent::sha256_hex(bytes);
+    if (actual != sha)
+        fail(join(path, "sha256"), "does not match '" + p.string() + "' (its sha256 is " + actual + ")");
+    if (sha_out)
+        *sha_out = sha;
+    return bytes;
+}
+
+class Parser {
+  public:
+    Parser(const json &spec, fs::path base_dir) : spec_(spec), base_(std::move(base_dir)) {}
+
+    Model run()
+    {
+        object_at(spec_, "");
+        only_keys(spec_, "", {"$schema", "format", "version", "name", "generator", "seed", "S", "E",
+                              "H", "P", "F", "weights", "calibration_input", "layers"});
+        if (const json *f = optional_field(spec_, "format"))
+            if (!f->is_string() || *f != "tinytx-model")
+                fail("format", "must be \"tinytx-model\", got " + f->dump());
+        if (const json *v = optional_field(spec_, "version"))
+            integer(*v, "version", 1, 1);
+        Model m;
+        m.name = string_at(spec_, "", "name");
+        if (m.name.empty())
+            fail("name", "must not be empty");
+        for (char c : m.name)
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+                fail("name", "may only contain letters, digits, '_', '-' and '.', got \"" + m.name + "\"");
+        if (const json *g = optional_field(spec_, "generator")) {
+            if (!g->is_string())
+                fail("generator", "must be a string, got " + type_of(*g));
+            m.generator = g->get<std::string>();
+        }
+        if (const json *s = optional_field(spec_, "seed"))
+            if (!s->is_number_integer())
+                fail("seed", "must be an integer, got " + type_of(*s));
+        d_.S = static_cast<int32_t>(integer_at(spec_, "", "S", 1, 4096));
+        d_.E = static_cast<int32_t>(integer_at(spec_, "", "E", 1, 4096));
+        d_.H = static_cast<int32_t>(integer_at(spec_, "", "H", 1, 256));
+        d_.P = static_cast<int32_t>(integer_at(spec_, "", "P", 1, 4096));
+        d_.F = static_cast<int32_t>(integer_at(spec_, "", "F", 1, 65536));
+        if (static_cast<int64_t>(d_.H) * d_.P > 65536)
+            fail("P", "H*P must be <= 65536, got " + std::to_string(int64_t(d_.H) * d_.P));
+        m.dims = d_;
+
+        if (const json *w = optional_field(spec_, "weights")) {
+            object_at(*w, "weights");
+            only_keys(*w, "weights", {"file", "sha256"});
+            blob_ = load_file_ref(*w, "weights", base_, &m.weights_sha256);
+            have_blob_ = true;
+        }
+        if (const json *ci = optional_field(spec_, "calibration_input"))
+            parse_input(*ci, m);
+
+        const json &layers = required(spec_, "", "layers");
+        if (!layers.is_array())
+            fail("layers", "must be an array, got " + type_of(layers));
+        if (layers.empty())
+            fail("layers", "must have at least 1 layer");
+        if (layers.size() > 64)
+            fail("layers", "must have at most 64 layers, got " + std::to_string(layers.size()));
+        m.layers.reserve(layers.size());
+        for (size_t i = 0; i < layers.size(); ++i)
+            m.layers.push_back(parse_layer(layers[i], index("layers", i)));
+        return m;
+    }
+
+  private:
+    const json &spec_;
+    fs::path base_;
+    tx_encoder_dims d_{};
+    std::vector<uint8_t> blob_;
+    bool have_blob_ = false;
+
+    void parse_input(const json &ci, Model &m)
+    {
+        const std::string path = "calibration_input";
+        object_at(ci, path);
+        only_keys(ci, path, {"file", "sha256", "scale", "expected_output_crc32"});
+        std::vector<uint8_t> bytes = load_file_ref(ci, path, base_, nullptr);
+        size_t want = static_cast<size_t>(d_.S) * d_.E;
+        if (bytes.size() != want)
+            fail(join(path, "file"), "has " + std::to_string(bytes.size()) + " bytes, expected S*E = " +
+                                         std::to_string(want));
+        m.calibration_input.resize(want);
+        std::memcpy(m.calibration_input.data(), bytes.data(), want);
+        if (const json *s = optional_field(ci, "scale"))
+            m.input_scale = positive_number(*s, join(path, "scale"));
+        if (const json *c = optional_field(ci, "expected_output_crc32")) {
+            const std::string p = join(path, "expected_output_crc32");
+            if (!c->is_string())
+                fail(p, "must be a string like \"0x1a2b3c4d\", got " + type_of(*c));
+            std::string s = c->get<std::string>();
+            bool good = s.size() == 10 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+            for (size_t i = 2; good && i < s.size(); ++i)
+                good = std::isxdigit(static_cast<unsigned char>(s[i])) != 0;
+            if (!good)
+                fail(p, "must be a string like \"0x1a2b3c4d\", got \"" + s + "\"");
+            m.expected_output_crc32 = static_cast<uint32_t>(std::stoul(s.substr(2), nullptr, 16));
+        }
+    }
+
+    // A tensor: shape must equal `shape` (named dims in `dims_desc`), int8 or int32.
+    template <typename T>
+    std::vector<T> tensor(const json &v, const std::string &path, const std::vector<int64_t> &shape,
+                          const char *dims_desc)
+    {
+        constexpr bool is8 = sizeof(T) == 1;
+        const char *dtype = is8 ? "int8" : "int32";
+        object_at(v, path);
+        only_keys(v, path, {"dtype", "shape", "offset", "data"});
+        std::string dt = string_at(v, path, "dtype");
+        if (dt != dtype)
+            fail(join(path, "dtype"), std::string("must be \"") + dtype + "\", got \"" + dt + "\"");
+        const json &sh = required(v, path, "shape");
+        if (!sh.is_array())
+            fail(join(path, "shape"), "must be an array, got " + type_of(sh));
+        std::vector<int64_t> got;
+        for (size_t i = 0; i < sh.size(); ++i)
+            got.push_back(integer(sh[i], index(join(path, "shape"), i), 0, INT32_MAX));
+        if (got != shape)
+            fail(join(path, "shape"), "must be " + shape_str(shape) + " (" + dims_desc + "), got " +
+                                          shape_str(got));
+        size_t n = 1;
+        for (int64_t s : shape)
+            n *= static_cast<size_t>(s);
+        const json *off = optional_field(v, "offset");
+        const json *data = optional_field(v, "data");
+        if (off && data)
+            fail(path, "must have either \"offset\" or \"data\", not both");
+        std::vector<T> out;
+        if (off) {
+            int64_t o = integer(*off, join(path, "offset"), 0, INT64_MAX);
+            if (!have_blob_)
+                fail(join(path, "offset"), "needs a top-level \"weights\" file");
+            uint64_t bytes = static_cast<uint64_t>(n) * sizeof(T);
+            if (static_cast<uint64_t>(o) > blob_.size() || bytes > blob_.size() - static_cast<uint64_t>(o))
+                fail(join(path, "offset"), "offset " + std::to_string(o) + " + size " +
+                                               std::to_string(bytes) + " exceeds the weights file (" +
+                                               std::to_string(blob_.size()) + " bytes)");
+            out.resize(n); // only now: the file holds that many bytes
+            const uint8_t *p = blob_.data() + o;
+            for (size_t i = 0; i < n; ++i) {
+                if constexpr (is8) {
+                    out[i] = static_cast<int8_t>(p[i]);
+                } else {
+                    uint32_t u = uint32_t(p[4 * i]) | uint32_t(p[4 * i + 1]) << 8 |
+                                 uint32_t(p[4 * i + 2]) << 16 | uint32_t(p[4 * i + 3]) << 24;
+                    out[i] = static_cast<int32_t>(u);
+                }
+            }
+        } else if (data) {
+            const std::string dp = join(path, "data");
+            if (!data->is_array())
+                fail(dp, "must be an array, got " + type_of(*data));
+            if (data->size() != n)
+                fail(dp, "must have " + std::to_string(n) + " values (" + shape_str(shape) + "), got " +
+                             std::to_string(data->size()));
+            int64_t lo = is8 ? -128 : kInt32Min, hi = is8 ? 127 : kInt32Max;
+            out.resize(n); // the document holds that many values
+            for (size_t i = 0; i < n; ++i)
+                out[i] = static_cast<T>(integer((*data)[i], index(dp, i), lo, hi));
+        } else {
+            fail(path, "must have \"offset\" (into the weights file) or inline \"data\"");
+        }
+        return out;
+    }
+
+    template <typename T>
+    std::vector<T> tensor_at(const json &obj, const std::string &path, const char *key,
+                             const std::vector<int64_t> &shape, const char *dims_desc)
+    {
+        return tensor<T>(required(obj, path, key), join(path, key), shape, dims_desc);
+    }
+
+    template <typename T>
+    std::vector<T> optional_tensor(const json &obj, const std::string &path, const char *key,
+                                   const std::vector<int64_t> &shape, const char *dims_desc)
+    {
+        const json *v = optional_field(obj, key);
+        return v ? tensor<T>(*v, join(path, key), shape, dims_desc) : std::vector<T>{};
+    }
+
+    // channels > 0: per-channel arrays allowed with that many entries; 0: per tensor only
+    Requant requant(const json &v, const std::string &path, int64_t channels)
+    {
+        object_at(v, path);
+        only_keys(v, path, {"mul", "shift", "ch_mul", "ch_shift"});
+        Requant r;
+        r.mul = static_cast<int32_t>(integer_at(v, path, "mul", 0, kInt32Max));
+        r.shift = static_cast<int32_t>(integer_at(v, path, "shift", 1, 62));
+        const json *cm = optional_field(v, "ch_mul");
+        const json *cs = optional_field(v, "ch_shift");
+        if (!cm && !cs)
+            return r;
+        if (channels == 0)
+            fail(join(path, cm ? "ch_mul" : "ch_shift"),
+                 "per-channel requantization is not supported here (per tensor only)");
+        if (!cm || !cs)
+            fail(join(path, cm ? "ch_shift" : "ch_mul"), "required field missing (ch_mul and ch_shift go together)");
+        for (auto [arr, key, lo, hi, dst] :
+             {std::tuple{cm, "ch_mul", int64_t{0}, kInt32Max, &r.ch_mul},
+              std::tuple{cs, "ch_shift", int64_t{1}, int64_t{62}, &r.ch_shift}}) {
+            const std::string p = join(path, key);
+            if (!arr->is_array())
+                fail(p, "must be an array, got " + type_of(*arr));
+            if (static_cast<int64_t>(arr->size()) != channels)
+                fail(p, "must have " + std::to_string(channels) + " entries (one per output channel), got " +
+                            std::to_string(arr->size()));
+            for (size_t i = 0; i < arr->size(); ++i)
+                dst->push_back(static_cast<int32_t>(integer((*arr)[i], index(p, i), lo, hi)));
+        }
+        return r;
+    }
+
+    Requant requant_at(const json &obj, const std::string &path, const char *key, int64_t channels)
+    {
+        return requant(required(obj, path, key), join(path, key), channels);
+    }
+
+    std::vector<Requant> requant_list(const json &obj, const std::string &path, const char *key)
+    {
+        const json &v = required(obj, path, key);
+        const std::string p = join(path, key);
+        if (!v.is_array())
+            fail(p, "must be an array, got " + type_of(v));
+        if (static_cast<int64_t>(v.size()) != d_.H)
+            fail(p, "must have H = " + std::to_string(d_.H) + " entries (one per head), got " +
+                        std::to_string(v.size()));
+        std::vector<Requant> out;
+        for (size_t i = 0; i < v.size(); ++i)
+            out.push_back(requant(v[i], index(p, i), 0));
+        return out;
+    }
+
+    tx_softmax_params softmax(const json &obj, const std::string &path, const char *key)
+    {
+        const std::string p = join(path, key);
+        const json &v = object_at(required(obj, path, key), p);
+        only_keys(v, p, {"ln2", "b", "c"});
+        tx_softmax_params sm{};
+        sm.ln2 = static_cast<int32_t>(integer_at(v, p, "ln2", 1, kInt32Max));
+        sm.b = static_cast<int32_t>(integer_at(v, p, "b", 1, kInt32Max));
+        sm.c = static_cast<int32_t>(integer_at(v, p, "c", 0, kInt32Max));
+        int64_t tmax = std::max<int64_t>(sm.b, std::llabs(int64_t(sm.b) - sm.ln2 + 1));
+        unsigned __int128 y = static_cast<unsigned __int128>(tmax) * tmax + sm.c;
+        const unsigned __int128 lim = static_cast<unsigned __int128>(1) << 32;
+        if (y * 255 >= lim)
+            fail(p, "(max(b, |b - ln2 + 1|)^2 + c) * 255 must be < 2^32 (NUMERICS.md softmax), got b=" +
+                        std::to_string(sm.b) + " ln2=" + std::to_string(sm.ln2) + " c=" + std::to_string(sm.c));
+        if (y * static_cast<unsigned>(d_.S) >= lim)
+            fail(p, "S * (max(b, |b - ln2 + 1|)^2 + c) must be < 2^32 for rows of S = " +
+                        std::to_string(d_.S));
+        return sm;
+    }
+
+    tx_add_params add(const json &obj, const std::string &path, const char *key)
+    {
+        const std::string p = join(path, key);
+        const json &v = object_at(required(obj, path, key), p);
+        only_keys(v, p, {"mul_a", "mul_b", "shift"});
+        tx_add_params a{};
+        a.mul_a = static_cast<int32_t>(integer_at(v, p, "mul_a", 0, kInt32Max));
+        a.mul_b = static_cast<int32_t>(integer_at(v, p, "mul_b", 0, kInt32Max));
+        a.shift = static_cast<int32_t>(integer_at(v, p, "shift", 1, 62));
+        return a;
+    }
+
+    void layernorm(const json &obj, const std::string &path, const char *key, std::vector<int8_t> &gamma,
+                   std::vector<int32_t> &beta, Requant &rq)
+    {
+        const std::string p = join(path, key);
+        const json &v = object_at(required(obj, path, key), p);
+        only_keys(v, p, {"gamma", "beta", "rq"});
+        gamma = tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E");
+        beta = tensor_at<int32_t>(v, p, "beta", {d_.E}, "E");
+        rq = requant_at(v, p, "rq", 0);
+    }
+
+    EncoderLayer parse_layer(const json &lj, const std::string &path)
+    {
+        object_at(lj, path);
+        only_keys(lj, path, {"scales", "mhsa", "add1", "ln1", "ffn", "add2", "ln2"});
+        EncoderLayer l;
+        const int64_t S = d_.S, E = d_.E, H = d_.H, P = d_.P, F = d_.F, N = H * P;
+        (void)S;
+
+        if (const json *sc = optional_field(lj, "scales")) {
+            const std::string p = join(path, "scales");
+            object_at(*sc, p);
+            only_keys(*sc, p, {"s_x", "s_wq", "s_wk", "s_sc", "s_out"});
+            for (auto [key, dst] : {std::pair{"s_x", &l.scales.s_x}, std::pair{"s_wq", &l.scales.s_wq},
+                                    std::pair{"s_wk", &l.scales.s_wk}, std::pair{"s_sc", &l.scales.s_sc},
+                                    std::pair{"s_out", &l.scales.s_out}})
+                if (const json *x = optional_field(*sc, key))
+                    *dst = positive_number(*x, join(p, key));
+        }
+
+        {
+            const std::string p = join(path, "mhsa");
+            const json &m = object_at(required(lj, path, "mhsa"), p);
+            only_keys(m, p, {"wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo", "rq_q", "rq_k", "rq_v",
+                             "rq_o", "rq_scores", "softmax", "rq_av", "fused"});
+            l.wq = tensor_at<int8_t>(m, p, "wq", {N, E}, "H*P, E");
+            l.bq = optional_tensor<int32_t>(m, p, "bq", {N}, "H*P");
+            l.wk = tensor_at<int8_t>(m, p, "wk", {N, E}, "H*P, E");
+            l.bk = optional_tensor<int32_t>(m, p, "bk", {N}, "H*P");
+            l.wv = tensor_at<int8_t>(m, p, "wv", {N, E}, "H*P, E");
+            l.bv = optional_tensor<int32_t>(m, p, "bv", {N}, "H*P");
+            l.wo = tensor_at<int8_t>(m, p, "wo", {E, N}, "E, H*P");
+            l.bo = optional_tensor<int32_t>(m, p, "bo", {E}, "E");
+            l.rq_q = requant_at(m, p, "rq_q", N);
+            l.rq_k = requant_at(m, p, "rq_k", N);
+            l.rq_v = requant_at(m, p, "rq_v", N);
+            l.rq_o = requant_at(m, p, "rq_o", E);
+            l.rq_scores = requant_at(m, p, "rq_scores", 0);
+            l.softmax = softmax(m, p, "softmax");
+            l.rq_av = requant_at(m, p, "rq_av", 0);
+            if (const json *fj = optional_field(m, "fused")) {
+                const std::string fp = join(p, "fused");
+                object_at(*fj, fp);
+                only_keys(*fj, fp, {"wf", "bf", "rq_xw", "rq_scores_fw", "softmax"});
+                FusedAttention f;
+                f.wf = tensor_at<int8_t>(*fj, fp, "wf", {H, E, E}, "H, E, E");
+                f.bf = optional_tensor<int32_t>(*fj, fp, "bf", {H, E}, "H, E");
+                f.rq_xw = requant_list(*fj, fp, "rq_xw");
+                f.rq_scores_fw = requant_list(*fj, fp, "rq_scores_fw");
+                f.softmax = softmax(*fj, fp, "softmax");
+                l.fused = std::move(f);
+            }
+        }
+
+        l.add1 = add(lj, path, "add1");
+        layernorm(lj, path, "ln1", l.ln1_gamma, l.ln1_beta, l.ln1_rq);
+
+        {
+            const std::string p = join(path, "ffn");
+            const json &f = object_at(required(lj, path, "ffn"), p);
+            only_keys(f, p, {"w1", "b1", "rq1", "gelu", "w2", "b2", "rq2"});
+            l.w1 = tensor_at<int8_t>(f, p, "w1", {F, E}, "F, E");
+            l.b1 = optional_tensor<int32_t>(f, p, "b1", {F}, "F");
+            l.rq1 = requant_at(f, p, "rq1", F);
+            const std::string gp = join(p, "gelu");
+            const json &g = object_at(required(f, p, "gelu"), gp);
+            only_keys(g, gp, {"b_q", "one", "rq"});
+            l.gelu_b_q = static_cast<int32_t>(integer_at(g, gp, "b_q", kInt32Min, -1));
+            l.gelu_one = static_cast<int32_t>(integer_at(g, gp, "one", 1, kInt32Max));
+            int64_t bq2 = int64_t(l.gelu_b_q) * l.gelu_b_q;
+            if (128 * (int64_t(l.gelu_one) + std::max<int64_t>(l.gelu_one, bq2)) >= (int64_t(1) << 31))
+                fail(gp, "128 * (one + max(one, b_q^2)) must be < 2^31 (NUMERICS.md i-GELU), got b_q=" +
+                             std::to_string(l.gelu_b_q) + " one=" + std::to_string(l.gelu_one));
+            l.gelu_rq = requant_at(g, gp, "rq", 0);
+            l.w2 = tensor_at<int8_t>(f, p, "w2", {E, F}, "E, F");
+            l.b2 = optional_tensor<int32_t>(f, p, "b2", {E}, "E");
+            l.rq2 = requant_at(f, p, "rq2", E);
+        }
+
+        l.add2 = add(lj, path, "add2");
+        layernorm(lj, path, "ln2", l.ln2_gamma, l.ln2_beta, l.ln2_rq);
+        return l;
+    }
+};
+
+} // namespace
+
+ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir)
+{
+    ModelLoadResult r;
+    try {
+        r.model = Parser(spec, base_dir).run();
+    } catch (const Fail &f) {
+        r.error = ModelError{f.path, f.reason};
+    } catch (const std::exception &e) {
+        r.error = ModelError{"", std::string("internal error: ") + e.what()};
+    }
+    return r;
+}
+
+ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir)
+{
+    json spec;
+    try {
+        spec = json::parse(json_text);
+    } catch (const json::parse_error &e) {
+        ModelLoadResult r;
+        r.error = ModelError{"", std::string("invalid JSON: ") + e.what()};
+        return r;
+    }
+    return parse_model(spec, base_dir);
+}
+
+ModelLoadResult load_model(const std::filesystem::path &json_path)
+{
+    ModelLoadResult r;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(json_path, ec)) {
+        r.error = ModelError{"", "model spec '" + json_path.string() + "' does not exist or is not a file"};
+        return r;
+    }
+    std::ifstream in(json_path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in) {
+        r.error = ModelError{"", "cannot read model spec '" + json_path.string() + "'"};
+        return r;
+    }
+    r = parse_model(ss.str(), json_path.parent_path());
+    if (r.model)
+        r.model->spec_path = json_path;
+    return r;
+}
+
+} // namespace tinytx::tuner

@@ -1,0 +1,150 @@
+// Every shipped model loads, with the dims its name promises; the inline-weights form of a spec
+// loads to the same IR as the weights-file form.
+#include <gtest/gtest.h>
+
+#include "model_test_util.h"
+#include "tinytx/tuner/model.h"
+
+namespace tinytx::tuner {
+namespace {
+
+using test::models_dir;
+
+struct Expect {
+    const char *name;
+    int S, E, H, P, F;
+    size_t layers;
+};
+
+class ShippedModel : public ::testing::TestWithParam<Expect> {};
+
+TEST_P(ShippedModel, LoadsWithExpectedDims)
+{
+    const Expect &x = GetParam();
+    ModelLoadResult r = load_model(models_dir() / (std::string(x.name) + ".json"));
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    const Model &m = *r.model;
+    EXPECT_EQ(m.name, x.name);
+    EXPECT_EQ(m.dims.S, x.S);
+    EXPECT_EQ(m.dims.E, x.E);
+    EXPECT_EQ(m.dims.H, x.H);
+    EXPECT_EQ(m.dims.P, x.P);
+    EXPECT_EQ(m.dims.F, x.F);
+    ASSERT_EQ(m.layers.size(), x.layers);
+    EXPECT_TRUE(m.has_fused());
+    EXPECT_EQ(m.weights_sha256.size(), 64u);
+    EXPECT_EQ(m.calibration_input.size(), size_t(x.S) * x.E);
+    EXPECT_TRUE(m.expected_output_crc32.has_value());
+    EXPECT_GT(m.input_scale, 0.0);
+    const size_t N = size_t(x.H) * x.P;
+    for (const EncoderLayer &l : m.layers) {
+        EXPECT_EQ(l.wq.size(), N * x.E);
+        EXPECT_EQ(l.wo.size(), N * x.E);
+        EXPECT_EQ(l.w1.size(), size_t(x.F) * x.E);
+        EXPECT_EQ(l.fused->wf.size(), size_t(x.H) * x.E * x.E);
+        EXPECT_EQ(l.fused->rq_xw.size(), size_t(x.H));
+        EXPECT_GT(l.scales.s_sc, 0.0);
+    }
+    EncoderWeightsView v;
+    m.encoder_weights(0, v);
+    EXPECT_EQ(v.w.mhsa.wq, m.layers[0].wq.data());
+    EXPECT_EQ(v.w.mhsa.rq_xw, v.rq_xw.data());
+    EXPECT_EQ(v.w.ln2.beta, m.layers[0].ln2_beta.data());
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ShippedModel,
+                         ::testing::Values(Expect{"eegformer", 81, 32, 8, 32, 128, 1},
+                                           Expect{"ecgformer", 66, 16, 8, 2, 64, 1},
+                                           Expect{"tiny4", 16, 64, 8, 8, 128, 4},
+                                           Expect{"cct", 64, 128, 1, 192, 512, 1}),
+                         [](const auto &info) { return std::string(info.param.name); });
+
+// Replace every {"offset", "dtype", "shape"} by {"data": [...]} read from the weights file.
+void inline_tensors(nlohmann::json &j, const std::string &blob)
+{
+    if (j.is_object()) {
+        if (j.contains("offset") && j.contains("dtype")) {
+            size_t off = j["offset"].get<size_t>(), n = 1;
+            for (auto &s : j["shape"])
+                n *= s.get<size_t>();
+            nlohmann::json data = nlohmann::json::array();
+            const auto *p = reinterpret_cast<const unsigned char *>(blob.data()) + off;
+            for (size_t i = 0; i < n; ++i) {
+                if (j["dtype"] == "int8") {
+                    data.push_back(int(static_cast<int8_t>(p[i])));
+                } else {
+                    uint32_t u = uint32_t(p[4 * i]) | uint32_t(p[4 * i + 1]) << 8 |
+                                 uint32_t(p[4 * i + 2]) << 16 | uint32_t(p[4 * i + 3]) << 24;
+                    data.push_back(static_cast<int32_t>(u));
+                }
+            }
+            j.erase("offset");
+            j["data"] = data;
+            return;
+        }
+        for (auto &[k, v] : j.items())
+            inline_tensors(v, blob);
+    } else if (j.is_array()) {
+        for (auto &v : j)
+            inline_tensors(v, blob);
+    }
+}
+
+TEST(ModelInline, InlineWeightsGiveTheSameModel)
+{
+    auto spec = test::read_json(models_dir() / "ecgformer.json");
+    std::string blob = test::read_text(models_dir() / "ecgformer.bin");
+    ModelLoadResult a = parse_model(spec, models_dir());
+    ASSERT_TRUE(a.ok()) << a.error->message();
+    inline_tensors(spec["layers"], blob);
+    spec.erase("weights");
+    ModelLoadResult b = parse_model(spec, models_dir());
+    ASSERT_TRUE(b.ok()) << b.error->message();
+    EXPECT_TRUE(b.model->weights_sha256.empty());
+    const EncoderLayer &la = a.model->layers[0], &lb = b.model->layers[0];
+    EXPECT_EQ(la.wq, lb.wq);
+    EXPECT_EQ(la.bo, lb.bo);
+    EXPECT_EQ(la.fused->wf, lb.fused->wf);
+    EXPECT_EQ(la.fused->bf, lb.fused->bf);
+    EXPECT_EQ(la.ln2_beta, lb.ln2_beta);
+    EXPECT_EQ(la.w2, lb.w2);
+}
+
+TEST(ModelInline, BiasesAreOptional)
+{
+    auto spec = test::read_json(models_dir() / "eegformer.json");
+    for (const char *b : {"bq", "bk", "bv", "bo"})
+        spec["layers"][0]["mhsa"].erase(b);
+    spec["layers"][0]["ffn"].erase("b1");
+    ModelLoadResult r = parse_model(spec, models_dir());
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    EncoderWeightsView v;
+    r.model->encoder_weights(0, v);
+    EXPECT_EQ(v.w.mhsa.bq, nullptr);
+    EXPECT_EQ(v.w.b1, nullptr);
+    EXPECT_NE(v.w.b2, nullptr);
+}
+
+TEST(ModelInline, PerChannelRequantLoads)
+{
+    auto spec = test::read_json(models_dir() / "ecgformer.json");
+    auto &rq1 = spec["layers"][0]["ffn"]["rq1"];
+    rq1["ch_mul"] = std::vector<int>(64, rq1["mul"].get<int>());
+    rq1["ch_shift"] = std::vector<int>(64, rq1["shift"].get<int>());
+    ModelLoadResult r = parse_model(spec, models_dir());
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    EXPECT_TRUE(r.model->layers[0].rq1.per_channel());
+    EncoderWeightsView v;
+    r.model->encoder_weights(0, v);
+    EXPECT_EQ(v.w.rq1.ch_mul, r.model->layers[0].rq1.ch_mul.data());
+}
+
+TEST(ModelLoad, MissingSpecFileIsAnError)
+{
+    ModelLoadResult r = load_model(models_dir() / "no-such-model.json");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error->message().find("does not exist"), std::string::npos);
+}
+
+} // namespace
+} // namespace tinytx::tuner
