@@ -1,0 +1,390 @@
+// Database: the tuner's operations over the schema (schema.cpp), with statements prepared once.
+#include "tinytx/tuner/database.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <limits>
+
+namespace tinytx::tuner {
+
+using sqlite::ResetGuard;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+namespace {
+
+agent::RunStatus parse_status(const std::string &s)
+{
+    using agent::RunStatus;
+    for (RunStatus v : {RunStatus::kOk, RunStatus::kTimeout, RunStatus::kFault,
+                        RunStatus::kWrongOutput, RunStatus::kKernelError,
+                        RunStatus::kInvalidArgument, RunStatus::kUnavailable, RunStatus::kInternal})
+        if (s == agent::to_string(v)) return v;
+    return RunStatus::kInternal;
+}
+
+agent::Source parse_source(const std::string &s)
+{
+    using agent::Source;
+    for (Source v : {Source::kMeasured, Source::kEmulated, Source::kModeled})
+        if (s == agent::to_string(v)) return v;
+    return Source::kModeled;
+}
+
+std::string canonical(const nlohmann::json &j) { return j.dump(); }  // object keys are sorted
+
+}  // namespace
+
+struct Database::Statements {
+    Statement find_model, insert_model;
+    Statement find_board, insert_board, update_board;
+    Statement insert_candidate, find_candidate;
+    Statement insert_build, insert_measurement;
+    Statement measured, measured_hashes;
+    Statement find_run, insert_run, resume_run, finish_run;
+    Statement list_measurements, count_measurements;
+
+    explicit Statements(sqlite::Connection &c)
+        : find_model(c.prepare("SELECT id FROM models WHERE name = ?1 AND spec_hash = ?2")),
+          insert_model(
+              c.prepare("INSERT INTO models(name, spec_hash, spec_json) VALUES (?1, ?2, ?3)")),
+          find_board(c.prepare("SELECT id, profile_json FROM boards WHERE name = ?1")),
+          insert_board(c.prepare("INSERT INTO boards(name, profile_json) VALUES (?1, ?2)")),
+          update_board(c.prepare("UPDATE boards SET profile_json = ?2 WHERE id = ?1")),
+          insert_candidate(c.prepare(
+              "INSERT INTO candidates(model_id, board_id, schedule_hash, schedule_json) "
+              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(model_id, board_id, schedule_hash) DO NOTHING")),
+          find_candidate(c.prepare("SELECT id FROM candidates WHERE model_id = ?1 AND "
+                                   "board_id = ?2 AND schedule_hash = ?3")),
+          insert_build(c.prepare("INSERT INTO builds(candidate_id, image_hash, toolchain, flags, "
+                                 "image_size) VALUES (?1, ?2, ?3, ?4, ?5)")),
+          insert_measurement(c.prepare(
+              "INSERT INTO measurements(candidate_id, build_id, agent, backend, board, "
+              "board_serial, status, error, cycles_median, cycles_json, cycles_source, "
+              "instructions, stack_peak_bytes, arena_peak_bytes, energy_uj, energy_source, "
+              "output_crc32, output_ok, fault_pc, image_hash, agent_version, wall_time_ms) "
+              "VALUES (:candidate_id, :build_id, :agent, :backend, :board, :board_serial, "
+              ":status, :error, :cycles_median, :cycles_json, :cycles_source, :instructions, "
+              ":stack_peak_bytes, :arena_peak_bytes, :energy_uj, :energy_source, :output_crc32, "
+              ":output_ok, :fault_pc, :image_hash, :agent_version, :wall_time_ms)")),
+          measured(c.prepare("SELECT EXISTS(SELECT 1 FROM measurements WHERE candidate_id = ?1 "
+                             "AND status <> 'UNAVAILABLE')")),
+          measured_hashes(c.prepare(
+              "SELECT DISTINCT c.schedule_hash FROM candidates c JOIN measurements m ON "
+              "m.candidate_id = c.id WHERE c.model_id = ?1 AND c.board_id = ?2 AND "
+              "m.status <> 'UNAVAILABLE'")),
+          find_run(c.prepare("SELECT id, model_id, board_id, command_json, budget_bytes, "
+                             "strategy, state, started, finished FROM tuning_runs "
+                             "WHERE command_json = ?1")),
+          insert_run(c.prepare("INSERT INTO tuning_runs(model_id, board_id, command_json, "
+                               "budget_bytes, strategy) VALUES (?1, ?2, ?3, ?4, ?5)")),
+          resume_run(c.prepare("UPDATE tuning_runs SET state = 'running', finished = NULL "
+                               "WHERE id = ?1 AND state <> 'finished'")),
+          finish_run(c.prepare(
+              "UPDATE tuning_runs SET state = ?2, finished = strftime('%Y-%m-%dT%H:%M:%fZ', "
+              "'now') WHERE id = ?1")),
+          list_measurements(c.prepare(
+              "SELECT m.id, m.candidate_id, m.build_id, c.schedule_hash, c.schedule_json, "
+              "m.agent, m.created, m.status, m.error, m.backend, m.board, m.board_serial, "
+              "m.image_hash, m.agent_version, m.cycles_json, m.cycles_median, m.cycles_source, "
+              "m.instructions, m.stack_peak_bytes, m.arena_peak_bytes, m.energy_uj, "
+              "m.energy_source, m.output_crc32, m.output_ok, m.fault_pc, m.wall_time_ms "
+              "FROM measurements m JOIN candidates c ON c.id = m.candidate_id "
+              "WHERE c.model_id = ?1 AND c.board_id = ?2 ORDER BY m.id")),
+          count_measurements(c.prepare("SELECT COUNT(*) FROM measurements"))
+    {
+    }
+};
+
+Database::Database(const std::string &path, const sqlite::OpenOptions &options)
+    : c_(path, options)
+{
+    migrate(c_);
+    st_ = new Statements(c_);
+}
+
+Database::~Database() { delete st_; }  // statements finalized before the connection closes
+
+int64_t Database::upsert_model(const std::string &name, const std::string &spec_hash,
+                               const std::string &spec_json)
+{
+    Transaction tx(c_);
+    int64_t id = 0;
+    {
+        ResetGuard g(st_->find_model);
+        if (st_->find_model.bind(1, name).bind(2, spec_hash).step())
+            id = st_->find_model.column_int64(0);
+    }
+    if (id == 0) {
+        ResetGuard g(st_->insert_model);
+        st_->insert_model.bind(1, name).bind(2, spec_hash).bind(3, spec_json).run();
+        id = c_.last_insert_rowid();
+    }
+    tx.commit();
+    return id;
+}
+
+int64_t Database::upsert_board(const std::string &name, const std::string &profile_json)
+{
+    Transaction tx(c_);
+    int64_t id = 0;
+    std::string old;
+    {
+        ResetGuard g(st_->find_board);
+        if (st_->find_board.bind(1, name).step()) {
+            id = st_->find_board.column_int64(0);
+            old = st_->find_board.column_text(1);
+        }
+    }
+    if (id == 0) {
+        ResetGuard g(st_->insert_board);
+        st_->insert_board.bind(1, name).bind(2, profile_json).run();
+        id = c_.last_insert_rowid();
+    } else if (old != profile_json) {
+        ResetGuard g(st_->update_board);
+        st_->update_board.bind(1, id).bind(2, profile_json).run();
+    }
+    tx.commit();
+    return id;
+}
+
+// Without a transaction of its own: callers hold one.
+static CandidateRef insert_or_get_candidate(sqlite::Connection &c, Statement &ins, Statement &find,
+                                            int64_t model_id, int64_t board_id,
+                                            const std::string &hash, const std::string &json)
+{
+    CandidateRef r;
+    {
+        ResetGuard g(ins);
+        ins.bind(1, model_id).bind(2, board_id).bind(3, hash).bind(4, json).run();
+        r.inserted = c.changes() == 1;
+    }
+    if (r.inserted) {
+        r.id = c.last_insert_rowid();
+    } else {
+        ResetGuard g(find);
+        if (!find.bind(1, model_id).bind(2, board_id).bind(3, hash).step())
+            throw sqlite::Error(SQLITE_INTERNAL, "candidate " + hash + " neither inserted nor found",
+                                find.sql());
+        r.id = find.column_int64(0);
+    }
+    return r;
+}
+
+CandidateRef Database::candidate(int64_t model_id, int64_t board_id,
+                                 const std::string &schedule_hash,
+                                 const std::string &schedule_json)
+{
+    Transaction tx(c_);
+    auto r = insert_or_get_candidate(c_, st_->insert_candidate, st_->find_candidate, model_id,
+                                     board_id, schedule_hash, schedule_json);
+    tx.commit();
+    return r;
+}
+
+std::vector<CandidateRef> Database::candidates(
+    int64_t model_id, int64_t board_id,
+    std::span<const std::pair<std::string, std::string>> hash_and_json)
+{
+    std::vector<CandidateRef> out;
+    out.reserve(hash_and_json.size());
+    Transaction tx(c_);
+    for (const auto &[hash, json] : hash_and_json)
+        out.push_back(insert_or_get_candidate(c_, st_->insert_candidate, st_->find_candidate,
+                                              model_id, board_id, hash, json));
+    tx.commit();
+    return out;
+}
+
+int64_t Database::record_build(const BuildRecord &b)
+{
+    ResetGuard g(st_->insert_build);
+    st_->insert_build.bind(1, b.candidate_id)
+        .bind(2, b.image_hash)
+        .bind(3, b.toolchain)
+        .bind(4, b.flags)
+        .bind(5, b.image_size)
+        .run();
+    return c_.last_insert_rowid();
+}
+
+std::vector<int64_t> Database::record_measurements(std::span<const MeasurementEntry> batch)
+{
+    std::vector<int64_t> ids;
+    ids.reserve(batch.size());
+    Transaction tx(c_);
+    Statement &s = st_->insert_measurement;
+    for (const MeasurementEntry &e : batch) {
+        const agent::Measurement &m = e.measurement;
+        ResetGuard g(s);
+        s.bind(":candidate_id", e.candidate_id)
+            .bind(":build_id", e.build_id)
+            .bind(":agent", e.agent)
+            .bind(":backend", m.backend)
+            .bind(":board", m.board)
+            .bind(":board_serial", m.board_serial)
+            .bind(":status", agent::to_string(m.status))
+            .bind(":error", m.error)
+            .bind(":cycles_median", m.cycles_median)
+            .bind(":cycles_json", nlohmann::json(m.cycles).dump())
+            .bind(":cycles_source", agent::to_string(m.cycles_source))
+            .bind(":instructions", m.instructions)
+            .bind(":stack_peak_bytes", m.stack_peak_bytes)
+            .bind(":arena_peak_bytes", m.arena_peak_bytes)
+            .bind(":energy_uj", m.energy_uj)
+            .bind(":energy_source", agent::to_string(m.energy_source))
+            .bind(":output_crc32", m.output_crc32)
+            .bind(":output_ok", m.output_ok)
+            .bind(":fault_pc", m.fault_pc)
+            .bind(":image_hash", m.image_hash)
+            .bind(":agent_version", m.agent_version)
+            .bind(":wall_time_ms", m.wall_time_ms)
+            .run();
+        ids.push_back(c_.last_insert_rowid());
+    }
+    tx.commit();
+    return ids;
+}
+
+int64_t Database::record_measurement(const MeasurementEntry &e)
+{
+    return record_measurements(std::span<const MeasurementEntry>(&e, 1)).front();
+}
+
+bool Database::measured(int64_t candidate_id)
+{
+    ResetGuard g(st_->measured);
+    st_->measured.bind(1, candidate_id).step();
+    return st_->measured.column_int64(0) != 0;
+}
+
+std::set<std::string> Database::measured_hashes(int64_t model_id, int64_t board_id)
+{
+    std::set<std::string> out;
+    ResetGuard g(st_->measured_hashes);
+    st_->measured_hashes.bind(1, model_id).bind(2, board_id);
+    while (st_->measured_hashes.step()) out.insert(st_->measured_hashes.column_text(0));
+    return out;
+}
+
+TuningRun Database::read_run(Statement &s, bool resumed)
+{
+    TuningRun r;
+    r.id = s.column_int64(0);
+    r.model_id = s.column_int64(1);
+    r.board_id = s.column_int64(2);
+    r.command_json = s.column_text(3);
+    r.budget_bytes = static_cast<uint64_t>(s.column_int64(4));
+    r.strategy = s.column_text(5);
+    r.state = s.column_text(6);
+    r.started = s.column_text(7);
+    if (!s.is_null(8)) r.finished = s.column_text(8);
+    r.resumed = resumed;
+    return r;
+}
+
+std::optional<TuningRun> Database::find_run(const nlohmann::json &command)
+{
+    ResetGuard g(st_->find_run);
+    if (!st_->find_run.bind(1, canonical(command)).step()) return std::nullopt;
+    return read_run(st_->find_run, true);
+}
+
+TuningRun Database::start_run(int64_t model_id, int64_t board_id, const nlohmann::json &command,
+                              uint64_t budget_bytes, const std::string &strategy)
+{
+    const std::string cmd = canonical(command);
+    Transaction tx(c_);
+    std::optional<int64_t> existing;
+    {
+        ResetGuard g(st_->find_run);
+        if (st_->find_run.bind(1, cmd).step()) {
+            existing = st_->find_run.column_int64(0);
+            if (st_->find_run.column_int64(1) != model_id ||
+                st_->find_run.column_int64(2) != board_id)
+                throw sqlite::Error(SQLITE_CONSTRAINT,
+                                    "tuning run " + std::to_string(*existing) +
+                                        " of this command has another model or board");
+        }
+    }
+    const bool resumed = existing.has_value();
+    if (resumed) {
+        ResetGuard g(st_->resume_run);
+        st_->resume_run.bind(1, *existing).run();
+    } else {
+        ResetGuard g(st_->insert_run);
+        st_->insert_run.bind(1, model_id)
+            .bind(2, board_id)
+            .bind(3, cmd)
+            .bind(4, budget_bytes)
+            .bind(5, strategy)
+            .run();
+    }
+    TuningRun r;
+    {
+        ResetGuard g(st_->find_run);
+        st_->find_run.bind(1, cmd).step();
+        r = read_run(st_->find_run, resumed);
+    }
+    tx.commit();
+    return r;
+}
+
+void Database::finish_run(int64_t run_id, const std::string &state)
+{
+    ResetGuard g(st_->finish_run);
+    st_->finish_run.bind(1, run_id).bind(2, state).run();
+    if (c_.changes() != 1)
+        throw sqlite::Error(SQLITE_NOTFOUND, "no tuning run " + std::to_string(run_id),
+                            st_->finish_run.sql());
+}
+
+std::vector<MeasuredCandidate> Database::measurements(int64_t model_id, int64_t board_id)
+{
+    std::vector<MeasuredCandidate> out;
+    Statement &s = st_->list_measurements;
+    ResetGuard g(s);
+    s.bind(1, model_id).bind(2, board_id);
+    while (s.step()) {
+        MeasuredCandidate mc;
+        mc.measurement_id = s.column_int64(0);
+        mc.candidate_id = s.column_int64(1);
+        mc.build_id = s.column_opt_int64(2);
+        mc.schedule_hash = s.column_text(3);
+        mc.schedule_json = s.column_text(4);
+        mc.agent = s.column_text(5);
+        mc.created = s.column_text(6);
+        agent::Measurement &m = mc.measurement;
+        m.status = parse_status(s.column_text(7));
+        m.error = s.column_text(8);
+        m.backend = s.column_text(9);
+        m.board = s.column_text(10);
+        m.board_serial = s.column_text(11);
+        m.image_hash = s.column_text(12);
+        m.agent_version = s.column_text(13);
+        m.cycles = nlohmann::json::parse(s.column_text(14)).get<std::vector<uint64_t>>();
+        m.cycles_median = static_cast<uint64_t>(s.column_int64(15));
+        m.cycles_source = parse_source(s.column_text(16));
+        m.instructions = static_cast<uint64_t>(s.column_int64(17));
+        m.stack_peak_bytes = static_cast<uint32_t>(s.column_int64(18));
+        m.arena_peak_bytes = static_cast<uint32_t>(s.column_int64(19));
+        m.energy_uj = s.column_double(20);
+        m.energy_source = parse_source(s.column_text(21));
+        m.output_crc32 = static_cast<uint32_t>(s.column_int64(22));
+        m.output_ok = s.column_int64(23) != 0;
+        if (!s.is_null(24)) m.fault_pc = static_cast<uint32_t>(s.column_int64(24));
+        m.wall_time_ms = s.column_double(25);
+        out.push_back(std::move(mc));
+    }
+    return out;
+}
+
+int64_t Database::measurement_count()
+{
+    ResetGuard g(st_->count_measurements);
+    st_->count_measurements.step();
+    return st_->count_measurements.column_int64(0);
+}
+
+}  // namespace tinytx::tuner
