@@ -24,12 +24,15 @@ static size_t tx_max3(size_t a, size_t b, size_t c)
     return m > c ? m : c;
 }
 
-static int32_t tx_mhsa_kmax(const tx_mhsa_dims *d)
+/* the longest reduction any GEMM of the schedule runs (it sizes the variant's scratch): the
+ * projections (E), the scores (P, or E when fused), A.V (S), and the output projection, which is
+ * one GEMM over H*P in the layer-wise schedule but P per head in the others */
+static int32_t tx_mhsa_kmax(const tx_mhsa_config *cfg, const tx_mhsa_dims *d)
 {
     int32_t k = d->E;
     if (d->S > k) k = d->S;
     if (d->P > k) k = d->P;
-    if (d->H * d->P > k) k = d->H * d->P;
+    if (cfg->schedule == TX_MHSA_LAYERWISE && d->H * d->P > k) k = d->H * d->P;
     return k;
 }
 
@@ -38,7 +41,7 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
 {
     const size_t S = (size_t)d->S, E = (size_t)d->E, H = (size_t)d->H, P = (size_t)d->P;
     const int fused = cfg->mode == TX_ATTN_FUSED;
-    const size_t g = tx_gemm_scratch_size(v, tx_mhsa_kmax(d));
+    const size_t g = tx_gemm_scratch_size(v, tx_mhsa_kmax(cfg, d));
     size_t o = 0;
     *pl = (tx_mhsa_plan){0};
     if (cfg->schedule == TX_MHSA_LAYERWISE) {

@@ -1,0 +1,82 @@
+// tinytx::tuner::DesignSpace — the legal schedules of one model on one board (DESIGN.md "Tuner
+// concepts"). Only legal points exist in it: enumeration, index access and check() agree.
+//
+// Knobs per layer and their legal values:
+//   attention  standard; fused only when the model carries fused weights (Model::has_fused)
+//   mhsa       layerwise, headwise, depthfirst with T in {1, 2, 4, 8, round(sqrt S), S/4, S/2}
+//              ∩ [1, S-1] (deduplicated, ascending; T = S would be head-wise)
+//   variant    ref, opt2x2, opt4x2 everywhere; dsp on cortex-m4/m7; rv32 on rv32imc
+//   ffn_tile   0 (untiled) and {F/8, F/4, F/2} ∩ [1, F-1]
+//   placement  a RAM-like region (ram|tcm|l1|l2) of the board that holds the whole plan
+//              (MemoryPlanner peak <= region length). The arena is one block, so the placement is
+//              one per schedule, even in per-layer mode. A knob set whose plan fits no region is
+//              not in the space. A board with no RAM-like region gets placement "" (unchecked).
+// Modes: kShared — every layer uses the same knob set (size = sum over regions of n_r);
+//        kPerLayer — each layer picks its own (size = sum over regions of n_r^L), where n_r is
+//        the number of knob sets whose plan fits region r.
+// Index order: regions in board order; within a region, mixed radix over layers with layer 0
+// the fastest digit, each digit an index into the region's fitting knob sets (in
+// layer_knob_sets() order: attention, mhsa, T, variant, ffn_tile — outermost first).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/schedule.h"
+
+namespace tinytx::tuner {
+
+enum class SpaceMode { kShared, kPerLayer };
+
+class DesignSpace {
+public:
+    struct Result;
+
+    // Errors (bad dims, no layers, a space larger than 2^63 points) come back as data.
+    static Result create(const Model &m, const agent::BoardProfile &b, SpaceMode mode);
+    static Result create(const std::string &model_name, const tx_encoder_dims &d, size_t n_layers,
+                         bool has_fused, const agent::BoardProfile &b, SpaceMode mode);
+
+    // the value sets (exposed for tests, search mutation operators and reports)
+    static std::vector<int32_t> tile_rows_choices(int32_t S);
+    static std::vector<int32_t> ffn_tile_choices(int32_t F);
+    static std::vector<tx_variant> variant_choices(const std::string &core);
+
+    SpaceMode mode() const { return mode_; }
+    uint64_t size() const { return size_; }
+    // The index-th point, 0 <= index < size(); out of range throws std::out_of_range.
+    Schedule at(uint64_t index) const;
+    // "" when the schedule is a point of this space, else why not (naming the field).
+    std::string check(const Schedule &s) const;
+
+    // every knob set of one layer with placement "" (before the memory filter)
+    const std::vector<LayerKnobs> &layer_knob_sets() const { return knobs_; }
+    // the candidate placements, in board order, and how many knob sets fit each
+    const std::vector<std::string> &placements() const { return placements_; }
+    size_t fitting_count(size_t placement_index) const { return fit_[placement_index].size(); }
+
+private:
+    std::string model_, board_name_, core_;
+    tx_encoder_dims dims_{};
+    size_t n_layers_ = 0;
+    bool has_fused_ = false;
+    SpaceMode mode_ = SpaceMode::kShared;
+    std::vector<LayerKnobs> knobs_;
+    std::vector<std::string> placements_;
+    std::vector<uint64_t> region_length_;      // 0 = unchecked ("" placement)
+    std::vector<std::vector<uint32_t>> fit_;   // per placement: indices into knobs_
+    std::vector<uint64_t> region_size_;        // points per placement
+    uint64_t size_ = 0;
+};
+
+struct DesignSpace::Result {
+    std::optional<DesignSpace> space;
+    std::string error;
+    bool ok() const { return space.has_value(); }
+};
+
+} // namespace tinytx::tuner

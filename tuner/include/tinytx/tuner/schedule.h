@@ -1,0 +1,87 @@
+// tinytx::tuner::Schedule — the knob values for every encoder layer of one model on one board
+// (DESIGN.md "Tuner concepts"), its JSON form (schemas/json/schedule.schema.json), a canonical
+// JSON text and its sha256 (the candidate's identity), and the kernels' C view of one layer.
+// Errors are data: parsing never throws for bad input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "tinytx/kernels.h"
+
+namespace tinytx::tuner {
+
+enum class AttentionMode { kStandard, kFused };
+enum class MhsaSchedule { kLayerwise, kHeadwise, kDepthfirst };
+
+// One layer's knobs. tile_rows is meaningful only for kDepthfirst (it is 0 otherwise: the
+// canonical form); ffn_tile 0 = untiled, else 1..F-1 hidden columns per tile. placement names the
+// board memory region holding the arena ("" = not chosen). The arena is one block for the whole
+// model (see memory_planner.h), so every layer of a valid schedule names the same placement.
+struct LayerKnobs {
+    AttentionMode attention = AttentionMode::kStandard;
+    MhsaSchedule mhsa = MhsaSchedule::kLayerwise;
+    int32_t tile_rows = 0;
+    tx_variant variant = TX_VARIANT_REF;
+    int32_t ffn_tile = 0;
+    std::string placement;
+
+    bool operator==(const LayerKnobs &) const = default;
+};
+
+struct Schedule {
+    std::string model;   // model name ("" = unspecified)
+    std::string board;   // board profile name ("" = unspecified)
+    std::vector<LayerKnobs> layers;
+
+    bool operator==(const Schedule &) const = default;
+};
+
+struct ScheduleError {
+    std::string path;    // JSON path, e.g. "layers[1].tile_rows"
+    std::string reason;
+    std::string message() const { return path.empty() ? reason : path + ": " + reason; }
+};
+
+struct ScheduleParseResult {
+    std::optional<Schedule> schedule;
+    std::optional<ScheduleError> error;
+    bool ok() const { return schedule.has_value(); }
+};
+
+// knob names as they appear in JSON
+const char *attention_name(AttentionMode m);      // standard | fused
+const char *mhsa_name(MhsaSchedule s);            // layerwise | headwise | depthfirst
+const char *variant_name(tx_variant v);           // ref | opt2x2 | opt4x2 | dsp | rv32
+std::optional<AttentionMode> parse_attention(const std::string &s);
+std::optional<MhsaSchedule> parse_mhsa(const std::string &s);
+std::optional<tx_variant> parse_variant(const std::string &s);
+
+// {"model","board","layers":[{"attention","mhsa","tile_rows"(depthfirst only),"variant",
+//  "ffn_tile","placement"(when set)}]}. Extra top-level keys (objectives, memory plan, ...) are
+// ignored by the parser so an exported schedule reads back.
+nlohmann::json layer_to_json(const LayerKnobs &k);
+nlohmann::json to_json(const Schedule &s);
+ScheduleParseResult schedule_from_json(const nlohmann::json &j);
+ScheduleParseResult parse_schedule(const std::string &json_text);
+
+// to_json(s) with sorted keys and no whitespace; the tile_rows of non-depth-first layers are
+// normalised to 0 (omitted) first, so equal schedules have equal text.
+std::string canonical_json(const Schedule &s);
+// sha256 hex of canonical_json(s)
+std::string schedule_hash(const Schedule &s);
+
+// Structural check against the model's dims (not board legality: see DesignSpace::check):
+// tile_rows in 1..S-1 for depth-first (T = S is head-wise), ffn_tile 0 or 1..F-1, variant known,
+// layer count equal to n_layers, one placement for all layers.
+std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers);
+
+// The kernels' view of one layer's knobs.
+tx_encoder_config to_encoder_config(const LayerKnobs &k);
+inline tx_variant to_variant(const LayerKnobs &k) { return k.variant; }
+
+} // namespace tinytx::tuner

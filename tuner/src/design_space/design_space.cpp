@@ -1,0 +1,206 @@
+#include "tinytx/tuner/design_space.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "tinytx/tuner/memory_planner.h"
+
+namespace tinytx::tuner {
+
+std::vector<int32_t> DesignSpace::tile_rows_choices(int32_t S)
+{
+    const int32_t cands[] = {1, 2, 4, 8, static_cast<int32_t>(std::lround(std::sqrt(double(S)))),
+                             S / 4, S / 2};
+    std::vector<int32_t> out;
+    for (int32_t t : cands)
+        if (t >= 1 && t <= S - 1)
+            out.push_back(t);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<int32_t> DesignSpace::ffn_tile_choices(int32_t F)
+{
+    std::vector<int32_t> out{0};
+    for (int32_t t : {F / 8, F / 4, F / 2})
+        if (t >= 1 && t <= F - 1)
+            out.push_back(t);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<tx_variant> DesignSpace::variant_choices(const std::string &core)
+{
+    std::vector<tx_variant> v{TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2};
+    if (core == "cortex-m4" || core == "cortex-m7")
+        v.push_back(TX_VARIANT_DSP);
+    if (core == "rv32imc")
+        v.push_back(TX_VARIANT_RV32);
+    return v;
+}
+
+namespace {
+
+constexpr uint64_t kMaxSize = uint64_t(1) << 63;
+
+// a^n, or nullopt above kMaxSize
+std::optional<uint64_t> checked_pow(uint64_t a, size_t n)
+{
+    uint64_t r = 1;
+    for (size_t i = 0; i < n; ++i) {
+        if (a != 0 && r > kMaxSize / a)
+            return std::nullopt;
+        r *= a;
+    }
+    return r;
+}
+
+} // namespace
+
+DesignSpace::Result DesignSpace::create(const Model &m, const agent::BoardProfile &b, SpaceMode mode)
+{
+    return create(m.name, m.dims, m.layers.size(), m.has_fused(), b, mode);
+}
+
+DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_encoder_dims &d,
+                                        size_t n_layers, bool has_fused,
+                                        const agent::BoardProfile &b, SpaceMode mode)
+{
+    Result r;
+    if (d.S < 2 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0) {
+        r.error = "dims: S must be >= 2 and E, H, P, F positive";
+        return r;
+    }
+    if (n_layers == 0) {
+        r.error = "layers: the model has no layers";
+        return r;
+    }
+    DesignSpace s;
+    s.model_ = model_name;
+    s.board_name_ = b.name;
+    s.core_ = b.core;
+    s.dims_ = d;
+    s.n_layers_ = n_layers;
+    s.has_fused_ = has_fused;
+    s.mode_ = mode;
+
+    std::vector<AttentionMode> modes{AttentionMode::kStandard};
+    if (has_fused)
+        modes.push_back(AttentionMode::kFused);
+    const auto tiles = tile_rows_choices(d.S);
+    const auto ffns = ffn_tile_choices(d.F);
+    const auto variants = variant_choices(b.core);
+    for (auto a : modes) {
+        std::vector<std::pair<MhsaSchedule, int32_t>> scheds{{MhsaSchedule::kLayerwise, 0},
+                                                             {MhsaSchedule::kHeadwise, 0}};
+        for (int32_t t : tiles)
+            scheds.push_back({MhsaSchedule::kDepthfirst, t});
+        for (auto [ms, t] : scheds)
+            for (auto v : variants)
+                for (int32_t f : ffns)
+                    s.knobs_.push_back(LayerKnobs{a, ms, t, v, f, ""});
+    }
+
+    std::vector<size_t> layout(s.knobs_.size());
+    for (size_t i = 0; i < s.knobs_.size(); ++i)
+        layout[i] = layer_layout_bytes(d, layer_scratch_bytes(d, s.knobs_[i]));
+
+    for (const auto &reg : b.memory)
+        if (is_ram_like(reg)) {
+            s.placements_.push_back(reg.name);
+            s.region_length_.push_back(reg.length);
+        }
+    if (s.placements_.empty()) {
+        s.placements_.push_back("");
+        s.region_length_.push_back(0);
+    }
+    const size_t digits = mode == SpaceMode::kShared ? 1 : n_layers;
+    for (size_t p = 0; p < s.placements_.size(); ++p) {
+        std::vector<uint32_t> fit;
+        for (size_t i = 0; i < s.knobs_.size(); ++i)
+            if (s.region_length_[p] == 0 || layout[i] <= s.region_length_[p])
+                fit.push_back(static_cast<uint32_t>(i));
+        auto n = checked_pow(fit.size(), digits);
+        if (!n || s.size_ + *n > kMaxSize) {
+            r.error = "design space larger than 2^63 points; use SpaceMode::kShared";
+            return r;
+        }
+        s.size_ += *n;
+        s.region_size_.push_back(*n);
+        s.fit_.push_back(std::move(fit));
+    }
+    r.space = std::move(s);
+    return r;
+}
+
+Schedule DesignSpace::at(uint64_t index) const
+{
+    if (index >= size_)
+        throw std::out_of_range("DesignSpace::at: index " + std::to_string(index) + " >= size " +
+                                std::to_string(size_));
+    size_t p = 0;
+    while (index >= region_size_[p]) {
+        index -= region_size_[p];
+        ++p;
+    }
+    const auto &fit = fit_[p];
+    Schedule s;
+    s.model = model_;
+    s.board = board_name_;
+    for (size_t l = 0; l < n_layers_; ++l) {
+        LayerKnobs k;
+        if (mode_ == SpaceMode::kShared) {
+            k = knobs_[fit[index]];
+        } else {
+            k = knobs_[fit[index % fit.size()]];
+            index /= fit.size();
+        }
+        k.placement = placements_[p];
+        s.layers.push_back(std::move(k));
+    }
+    return s;
+}
+
+std::string DesignSpace::check(const Schedule &s) const
+{
+    if (!s.model.empty() && s.model != model_)
+        return "model: schedule is for \"" + s.model + "\", the space for \"" + model_ + "\"";
+    if (!s.board.empty() && s.board != board_name_)
+        return "board: schedule is for \"" + s.board + "\", the space for \"" + board_name_ + "\"";
+    if (auto e = check_dims(s, dims_, n_layers_))
+        return e->message();
+    for (size_t i = 0; i < s.layers.size(); ++i) {
+        const std::string base = "layers[" + std::to_string(i) + "]";
+        LayerKnobs k = s.layers[i];
+        k.placement.clear();
+        if (k.attention == AttentionMode::kFused && !has_fused_)
+            return base + ".attention: fused needs fused weights, which the model does not carry";
+        const auto vs = variant_choices(core_);
+        if (std::find(vs.begin(), vs.end(), k.variant) == vs.end())
+            return base + ".variant: " + variant_name(k.variant) + " is not available on " + core_;
+        if (std::find(knobs_.begin(), knobs_.end(), k) == knobs_.end())
+            return base + ": tile_rows/ffn_tile not among the space's choices";
+        if (mode_ == SpaceMode::kShared && !(s.layers[i] == s.layers[0]))
+            return base + ": shared mode needs every layer to use layers[0]'s knobs";
+    }
+    const std::string &pl = s.layers[0].placement;
+    auto it = std::find(placements_.begin(), placements_.end(), pl);
+    if (it == placements_.end())
+        return "layers[0].placement: \"" + pl + "\" is not a RAM-like region of " + board_name_;
+    const size_t p = static_cast<size_t>(it - placements_.begin());
+    if (region_length_[p] != 0) {
+        auto plan = plan_memory(dims_, n_layers_, s);
+        if (!plan.ok())
+            return plan.error;
+        if (plan.plan->peak_bytes > region_length_[p])
+            return "layers[0].placement: arena of " + std::to_string(plan.plan->peak_bytes) +
+                   " bytes does not fit \"" + pl + "\" (" + std::to_string(region_length_[p]) +
+                   " bytes)";
+    }
+    return "";
+}
+
+} // namespace tinytx::tuner

@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/tuner/design_space.h"
+#include "tinytx/tuner/memory_planner.h"
+
+using namespace tinytx::tuner;
+using tinytx::agent::BoardCatalog;
+using tinytx::agent::BoardProfile;
+
+static const tx_encoder_dims kEeg{81, 32, 8, 32, 128};
+
+static const BoardCatalog &catalog()
+{
+    static BoardCatalog c = BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    return c;
+}
+
+// every point is legal: kernel-accepted, board-legal, fits its placement
+static void expect_all_legal(const DesignSpace &ds, const BoardProfile &b, bool has_fused,
+                             size_t n_layers, uint64_t stride = 1)
+{
+    const auto variants = DesignSpace::variant_choices(b.core);
+    for (uint64_t i = 0; i < ds.size(); i += stride) {
+        const Schedule s = ds.at(i);
+        ASSERT_EQ(ds.check(s), "") << i;
+        ASSERT_FALSE(check_dims(s, kEeg, n_layers));
+        auto plan = plan_memory(kEeg, n_layers, s);
+        ASSERT_TRUE(plan.ok()) << plan.error;
+        ASSERT_EQ(check_placement(*plan.plan, s, b), "") << i;
+        for (const auto &k : s.layers) {
+            ASSERT_TRUE(has_fused || k.attention == AttentionMode::kStandard);
+            ASSERT_NE(std::find(variants.begin(), variants.end(), k.variant), variants.end());
+            if (k.variant == TX_VARIANT_DSP)
+                ASSERT_TRUE(b.core == "cortex-m4" || b.core == "cortex-m7");
+            if (k.variant == TX_VARIANT_RV32)
+                ASSERT_EQ(b.core, "rv32imc");
+        }
+    }
+}
+
+TEST(DesignSpace, Choices)
+{
+    EXPECT_EQ(DesignSpace::tile_rows_choices(81), (std::vector<int32_t>{1, 2, 4, 8, 9, 20, 40}));
+    EXPECT_EQ(DesignSpace::tile_rows_choices(2), (std::vector<int32_t>{1}));
+    EXPECT_EQ(DesignSpace::ffn_tile_choices(128), (std::vector<int32_t>{0, 16, 32, 64}));
+    EXPECT_EQ(DesignSpace::ffn_tile_choices(4), (std::vector<int32_t>{0, 1, 2}));
+    EXPECT_EQ(DesignSpace::variant_choices("cortex-m7").back(), TX_VARIANT_DSP);
+    EXPECT_EQ(DesignSpace::variant_choices("rv32imc").back(), TX_VARIANT_RV32);
+    EXPECT_EQ(DesignSpace::variant_choices("x86").size(), 3u);
+}
+
+TEST(DesignSpace, SharedModeAllLegalAndExhaustive)
+{
+    for (const auto &name : catalog().names()) {
+        const BoardProfile &b = catalog().get(name);
+        for (bool fused : {false, true}) {
+            auto r = DesignSpace::create("eeg", kEeg, 2, fused, b, SpaceMode::kShared);
+            ASSERT_TRUE(r.ok()) << r.error;
+            const DesignSpace &ds = *r.space;
+            EXPECT_GT(ds.size(), 0u) << name;
+            uint64_t total = 0;
+            for (size_t p = 0; p < ds.placements().size(); ++p)
+                total += ds.fitting_count(p);
+            EXPECT_EQ(ds.size(), total);
+            expect_all_legal(ds, b, fused, 2);
+            EXPECT_THROW(ds.at(ds.size()), std::out_of_range);
+            // all distinct
+            std::set<std::string> hashes;
+            for (uint64_t i = 0; i < ds.size(); ++i)
+                hashes.insert(schedule_hash(ds.at(i)));
+            EXPECT_EQ(hashes.size(), ds.size());
+        }
+    }
+}
+
+TEST(DesignSpace, PlacementFilteredByPlan)
+{
+    // L476: the 96 KiB SRAM1 cannot hold EEGFormer layer-wise; nothing layer-wise is placed there
+    const BoardProfile &b = catalog().get("nucleo-l476rg");
+    auto r = DesignSpace::create("eeg", kEeg, 1, false, b, SpaceMode::kShared);
+    ASSERT_TRUE(r.ok());
+    const DesignSpace &ds = *r.space;
+    size_t smallest = SIZE_MAX;
+    for (const auto &reg : b.memory)
+        if (is_ram_like(reg)) smallest = std::min<size_t>(smallest, reg.length);
+    bool filtered = false;
+    for (size_t p = 0; p < ds.placements().size(); ++p)
+        filtered = filtered || ds.fitting_count(p) < ds.layer_knob_sets().size();
+    EXPECT_TRUE(filtered);
+    expect_all_legal(ds, b, false, 1);
+}
+
+TEST(DesignSpace, PerLayerMultiplies)
+{
+    const BoardProfile &b = catalog().get("nucleo-h743zi");
+    auto sh = DesignSpace::create("eeg", kEeg, 2, true, b, SpaceMode::kShared);
+    auto pl = DesignSpace::create("eeg", kEeg, 2, true, b, SpaceMode::kPerLayer);
+    ASSERT_TRUE(sh.ok() && pl.ok());
+    uint64_t expect = 0;
+    for (size_t p = 0; p < pl.space->placements().size(); ++p)
+        expect += uint64_t(pl.space->fitting_count(p)) * pl.space->fitting_count(p);
+    EXPECT_EQ(pl.space->size(), expect);
+    EXPECT_GT(pl.space->size(), sh.space->size());
+    expect_all_legal(*pl.space, b, true, 2, 97);
+    // layers really differ somewhere
+    bool differ = false;
+    for (uint64_t i = 0; i < 50 && !differ; ++i) {
+        auto s = pl.space->at(i);
+        differ = !(s.layers[0] == s.layers[1]);
+    }
+    EXPECT_TRUE(differ);
+    // a per-layer schedule is not a point of the shared space
+    EXPECT_NE(sh.space->check(pl.space->at(1)), "");
+}
+
+TEST(DesignSpace, IllegalPointsAreRejected)
+{
+    const BoardProfile &h7 = catalog().get("nucleo-h743zi");
+    const BoardProfile &gap = catalog().get("gap9");
+    auto r = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared);
+    ASSERT_TRUE(r.ok());
+    Schedule ok = r.space->at(0);
+    ASSERT_EQ(r.space->check(ok), "");
+    Schedule s = ok;
+    s.layers[0].attention = AttentionMode::kFused;
+    EXPECT_NE(r.space->check(s).find("fused"), std::string::npos);
+    s = ok;
+    s.layers[0].variant = TX_VARIANT_RV32;
+    EXPECT_NE(r.space->check(s).find("variant"), std::string::npos);
+    s = ok;
+    s.layers[0].mhsa = MhsaSchedule::kDepthfirst;
+    s.layers[0].tile_rows = 3;
+    EXPECT_NE(r.space->check(s), "");
+    s.layers[0].tile_rows = 81;
+    EXPECT_NE(r.space->check(s), "");
+    s = ok;
+    s.layers[0].placement = "flash";
+    EXPECT_NE(r.space->check(s), "");
+    s = ok;
+    s.board = "gap9";
+    EXPECT_NE(r.space->check(s), "");
+
+    auto g = DesignSpace::create("eeg", kEeg, 1, false, gap, SpaceMode::kShared);
+    ASSERT_TRUE(g.ok());
+    for (uint64_t i = 0; i < g.space->size(); ++i)
+        ASSERT_NE(g.space->at(i).layers[0].variant, TX_VARIANT_DSP);
+}
+
+TEST(DesignSpace, BadInputIsAnError)
+{
+    const BoardProfile &b = catalog().get("nucleo-h743zi");
+    EXPECT_FALSE(DesignSpace::create("x", {0, 32, 8, 32, 128}, 1, false, b, SpaceMode::kShared).ok());
+    EXPECT_FALSE(DesignSpace::create("x", kEeg, 0, false, b, SpaceMode::kShared).ok());
+    auto huge = DesignSpace::create("x", kEeg, 64, true, b, SpaceMode::kPerLayer);
+    EXPECT_FALSE(huge.ok());
+    EXPECT_NE(huge.error.find("2^63"), std::string::npos);
+}

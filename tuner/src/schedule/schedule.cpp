@@ -1,0 +1,266 @@
+#include "tinytx/tuner/schedule.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tinytx/agent/elf_image.h"
+
+namespace tinytx::tuner {
+
+using nlohmann::json;
+
+const char *attention_name(AttentionMode m)
+{
+    return m == AttentionMode::kFused ? "fused" : "standard";
+}
+
+const char *mhsa_name(MhsaSchedule s)
+{
+    switch (s) {
+    case MhsaSchedule::kLayerwise: return "layerwise";
+    case MhsaSchedule::kHeadwise: return "headwise";
+    case MhsaSchedule::kDepthfirst: return "depthfirst";
+    }
+    return "unknown";
+}
+
+const char *variant_name(tx_variant v)
+{
+    switch (v) {
+    case TX_VARIANT_REF: return "ref";
+    case TX_VARIANT_OPT2X2: return "opt2x2";
+    case TX_VARIANT_OPT4X2: return "opt4x2";
+    case TX_VARIANT_DSP: return "dsp";
+    case TX_VARIANT_RV32: return "rv32";
+    default: return "unknown";
+    }
+}
+
+std::optional<AttentionMode> parse_attention(const std::string &s)
+{
+    if (s == "standard") return AttentionMode::kStandard;
+    if (s == "fused") return AttentionMode::kFused;
+    return std::nullopt;
+}
+
+std::optional<MhsaSchedule> parse_mhsa(const std::string &s)
+{
+    if (s == "layerwise") return MhsaSchedule::kLayerwise;
+    if (s == "headwise") return MhsaSchedule::kHeadwise;
+    if (s == "depthfirst") return MhsaSchedule::kDepthfirst;
+    return std::nullopt;
+}
+
+std::optional<tx_variant> parse_variant(const std::string &s)
+{
+    for (int v = 0; v < TX_VARIANT_COUNT; ++v)
+        if (s == variant_name(static_cast<tx_variant>(v)))
+            return static_cast<tx_variant>(v);
+    return std::nullopt;
+}
+
+json layer_to_json(const LayerKnobs &k)
+{
+    json j = json::object();
+    j["attention"] = attention_name(k.attention);
+    j["mhsa"] = mhsa_name(k.mhsa);
+    if (k.mhsa == MhsaSchedule::kDepthfirst)
+        j["tile_rows"] = k.tile_rows;
+    j["variant"] = variant_name(k.variant);
+    j["ffn_tile"] = k.ffn_tile;
+    if (!k.placement.empty())
+        j["placement"] = k.placement;
+    return j;
+}
+
+json to_json(const Schedule &s)
+{
+    json j = json::object();
+    j["model"] = s.model;
+    j["board"] = s.board;
+    json layers = json::array();
+    for (const auto &k : s.layers)
+        layers.push_back(layer_to_json(k));
+    j["layers"] = std::move(layers);
+    return j;
+}
+
+namespace {
+
+ScheduleParseResult fail(std::string path, std::string reason)
+{
+    ScheduleParseResult r;
+    r.error = ScheduleError{std::move(path), std::move(reason)};
+    return r;
+}
+
+const char *type_name(const json &j)
+{
+    return j.type_name();
+}
+
+} // namespace
+
+ScheduleParseResult schedule_from_json(const json &j)
+{
+    if (!j.is_object())
+        return fail("", std::string("schedule must be an object, got ") + type_name(j));
+    Schedule s;
+    for (const char *key : {"model", "board"}) {
+        if (!j.contains(key))
+            continue;
+        const json &v = j.at(key);
+        if (!v.is_string())
+            return fail(key, std::string("must be a string, got ") + type_name(v));
+        (std::string(key) == "model" ? s.model : s.board) = v.get<std::string>();
+    }
+    if (!j.contains("layers"))
+        return fail("layers", "missing");
+    const json &layers = j.at("layers");
+    if (!layers.is_array())
+        return fail("layers", std::string("must be an array, got ") + type_name(layers));
+    if (layers.empty())
+        return fail("layers", "must have at least one layer");
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const std::string base = "layers[" + std::to_string(i) + "]";
+        const json &l = layers[i];
+        if (!l.is_object())
+            return fail(base, std::string("must be an object, got ") + type_name(l));
+        for (auto it = l.begin(); it != l.end(); ++it) {
+            static const char *known[] = {"attention", "mhsa", "tile_rows", "variant", "ffn_tile",
+                                          "placement"};
+            bool ok = false;
+            for (const char *k : known)
+                ok = ok || it.key() == k;
+            if (!ok)
+                return fail(base + "." + it.key(), "unknown knob");
+        }
+        LayerKnobs k;
+        auto str = [&](const char *key, std::string &out) -> std::optional<ScheduleError> {
+            if (!l.contains(key))
+                return ScheduleError{base + "." + key, "missing"};
+            const json &v = l.at(key);
+            if (!v.is_string())
+                return ScheduleError{base + "." + key,
+                                     std::string("must be a string, got ") + type_name(v)};
+            out = v.get<std::string>();
+            return std::nullopt;
+        };
+        auto integer = [&](const char *key, int32_t &out) -> std::optional<ScheduleError> {
+            const json &v = l.at(key);
+            if (!v.is_number_integer())
+                return ScheduleError{base + "." + key,
+                                     std::string("must be an integer, got ") + type_name(v)};
+            const int64_t x = v.get<int64_t>();
+            if (x < 0 || x > INT32_MAX)
+                return ScheduleError{base + "." + key,
+                                     "must be 0.." + std::to_string(INT32_MAX) + ", got " +
+                                         std::to_string(x)};
+            out = static_cast<int32_t>(x);
+            return std::nullopt;
+        };
+        std::string a, m, v;
+        if (auto e = str("attention", a)) return fail(e->path, e->reason);
+        auto am = parse_attention(a);
+        if (!am) return fail(base + ".attention", "must be standard|fused, got \"" + a + "\"");
+        k.attention = *am;
+        if (auto e = str("mhsa", m)) return fail(e->path, e->reason);
+        auto ms = parse_mhsa(m);
+        if (!ms)
+            return fail(base + ".mhsa", "must be layerwise|headwise|depthfirst, got \"" + m + "\"");
+        k.mhsa = *ms;
+        if (k.mhsa == MhsaSchedule::kDepthfirst) {
+            if (!l.contains("tile_rows"))
+                return fail(base + ".tile_rows", "missing (required for depthfirst)");
+            if (auto e = integer("tile_rows", k.tile_rows)) return fail(e->path, e->reason);
+            if (k.tile_rows < 1)
+                return fail(base + ".tile_rows", "must be >= 1, got " + std::to_string(k.tile_rows));
+        } else if (l.contains("tile_rows")) {
+            int32_t t = 0;
+            if (auto e = integer("tile_rows", t)) return fail(e->path, e->reason);
+            if (t != 0)
+                return fail(base + ".tile_rows", "only applies to depthfirst (got " +
+                                                     std::to_string(t) + " with " + m + ")");
+        }
+        if (auto e = str("variant", v)) return fail(e->path, e->reason);
+        auto var = parse_variant(v);
+        if (!var)
+            return fail(base + ".variant", "must be ref|opt2x2|opt4x2|dsp|rv32, got \"" + v + "\"");
+        k.variant = *var;
+        if (l.contains("ffn_tile"))
+            if (auto e = integer("ffn_tile", k.ffn_tile)) return fail(e->path, e->reason);
+        if (l.contains("placement"))
+            if (auto e = str("placement", k.placement)) return fail(e->path, e->reason);
+        s.layers.push_back(std::move(k));
+    }
+    ScheduleParseResult r;
+    r.schedule = std::move(s);
+    return r;
+}
+
+ScheduleParseResult parse_schedule(const std::string &json_text)
+{
+    json j = json::parse(json_text, nullptr, false);
+    if (j.is_discarded())
+        return fail("", "not valid JSON");
+    return schedule_from_json(j);
+}
+
+std::string canonical_json(const Schedule &s)
+{
+    Schedule c = s;
+    for (auto &k : c.layers)
+        if (k.mhsa != MhsaSchedule::kDepthfirst)
+            k.tile_rows = 0;
+    // nlohmann::json objects are std::map-backed: keys come out sorted; dump() without an
+    // indent emits no whitespace.
+    return to_json(c).dump();
+}
+
+std::string schedule_hash(const Schedule &s)
+{
+    const std::string text = canonical_json(s);
+    return tinytx::agent::sha256_hex(std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers)
+{
+    if (s.layers.size() != n_layers)
+        return ScheduleError{"layers", "has " + std::to_string(s.layers.size()) +
+                                           " entries, the model has " + std::to_string(n_layers) +
+                                           " layers"};
+    for (size_t i = 0; i < s.layers.size(); ++i) {
+        const std::string base = "layers[" + std::to_string(i) + "]";
+        const LayerKnobs &k = s.layers[i];
+        if (k.mhsa == MhsaSchedule::kDepthfirst && (k.tile_rows < 1 || k.tile_rows >= d.S))
+            return ScheduleError{base + ".tile_rows", "must be 1.." + std::to_string(d.S - 1) +
+                                                          " (S-1), got " + std::to_string(k.tile_rows)};
+        if (k.mhsa != MhsaSchedule::kDepthfirst && k.tile_rows != 0)
+            return ScheduleError{base + ".tile_rows", "only applies to depthfirst"};
+        if (k.ffn_tile < 0 || (k.ffn_tile != 0 && k.ffn_tile >= d.F))
+            return ScheduleError{base + ".ffn_tile", "must be 0 (untiled) or 1.." +
+                                                         std::to_string(d.F - 1) + ", got " +
+                                                         std::to_string(k.ffn_tile)};
+        if (k.variant < 0 || k.variant >= TX_VARIANT_COUNT)
+            return ScheduleError{base + ".variant", "unknown variant"};
+        if (k.placement != s.layers[0].placement)
+            return ScheduleError{base + ".placement",
+                                 "must equal layers[0].placement (one arena for the model)"};
+    }
+    return std::nullopt;
+}
+
+tx_encoder_config to_encoder_config(const LayerKnobs &k)
+{
+    tx_encoder_config c{};
+    c.mhsa.mode = k.attention == AttentionMode::kFused ? TX_ATTN_FUSED : TX_ATTN_STANDARD;
+    switch (k.mhsa) {
+    case MhsaSchedule::kLayerwise: c.mhsa.schedule = TX_MHSA_LAYERWISE; break;
+    case MhsaSchedule::kHeadwise: c.mhsa.schedule = TX_MHSA_HEADWISE; break;
+    case MhsaSchedule::kDepthfirst: c.mhsa.schedule = TX_MHSA_DEPTHFIRST; break;
+    }
+    c.mhsa.tile_rows = k.mhsa == MhsaSchedule::kDepthfirst ? k.tile_rows : 0;
+    c.ffn_tile = k.ffn_tile;
+    return c;
+}
+
+} // namespace tinytx::tuner

@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tinytx/tuner/schedule.h"
+
+using namespace tinytx::tuner;
+
+static Schedule sample()
+{
+    Schedule s;
+    s.model = "eegformer";
+    s.board = "nucleo-h743zi";
+    s.layers.push_back({AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 9, TX_VARIANT_DSP, 32, "dtcm"});
+    s.layers.push_back({AttentionMode::kFused, MhsaSchedule::kHeadwise, 0, TX_VARIANT_OPT4X2, 0, "dtcm"});
+    return s;
+}
+
+TEST(Schedule, JsonRoundTrip)
+{
+    const Schedule s = sample();
+    auto r = schedule_from_json(to_json(s));
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    EXPECT_EQ(*r.schedule, s);
+    auto r2 = parse_schedule(canonical_json(s));
+    ASSERT_TRUE(r2.ok());
+    EXPECT_EQ(*r2.schedule, s);
+}
+
+TEST(Schedule, CanonicalAndHash)
+{
+    const Schedule s = sample();
+    const std::string c = canonical_json(s);
+    EXPECT_EQ(c.find(' '), std::string::npos);
+    EXPECT_EQ(c.find('\n'), std::string::npos);
+    EXPECT_LT(c.find("\"board\""), c.find("\"layers\""));
+    EXPECT_LT(c.find("\"attention\""), c.find("\"ffn_tile\""));
+    EXPECT_EQ(schedule_hash(s).size(), 64u);
+    Schedule t = s;
+    t.layers[1].tile_rows = 5;  // ignored for head-wise: same canonical form
+    EXPECT_EQ(schedule_hash(t), schedule_hash(s));
+    t.layers[0].tile_rows = 8;
+    EXPECT_NE(schedule_hash(t), schedule_hash(s));
+}
+
+TEST(Schedule, ErrorsNameThePath)
+{
+    auto j = to_json(sample());
+    j["layers"][1]["mhsa"] = "diagonal";
+    auto r = schedule_from_json(j);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error->path, "layers[1].mhsa");
+
+    j = to_json(sample());
+    j["layers"][0].erase("tile_rows");
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].tile_rows");
+    j = to_json(sample());
+    j["layers"][0]["ffn_tile"] = "big";
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].ffn_tile");
+    j = to_json(sample());
+    j["layers"][0]["variant"] = "neon";
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].variant");
+    j = to_json(sample());
+    j["layers"][0]["cores"] = 8;
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].cores");
+    j = to_json(sample());
+    j["layers"][1]["tile_rows"] = 4;
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[1].tile_rows");
+    EXPECT_EQ(parse_schedule("{").error->path, "");
+    EXPECT_EQ(parse_schedule("{\"layers\":{}}").error->path, "layers");
+    EXPECT_EQ(parse_schedule("{\"model\":3,\"layers\":[]}").error->path, "model");
+}
+
+TEST(Schedule, CheckDims)
+{
+    const tx_encoder_dims d{81, 32, 8, 32, 128};
+    Schedule s = sample();
+    EXPECT_FALSE(check_dims(s, d, 2));
+    EXPECT_EQ(check_dims(s, d, 1)->path, "layers");
+    s.layers[0].tile_rows = 81;
+    EXPECT_EQ(check_dims(s, d, 2)->path, "layers[0].tile_rows");
+    s = sample();
+    s.layers[1].ffn_tile = 128;
+    EXPECT_EQ(check_dims(s, d, 2)->path, "layers[1].ffn_tile");
+    s = sample();
+    s.layers[1].placement = "axi_sram";
+    EXPECT_EQ(check_dims(s, d, 2)->path, "layers[1].placement");
+}
+
+TEST(Schedule, EncoderConfig)
+{
+    const Schedule s = sample();
+    tx_encoder_config c = to_encoder_config(s.layers[0]);
+    EXPECT_EQ(c.mhsa.mode, TX_ATTN_STANDARD);
+    EXPECT_EQ(c.mhsa.schedule, TX_MHSA_DEPTHFIRST);
+    EXPECT_EQ(c.mhsa.tile_rows, 9);
+    EXPECT_EQ(c.ffn_tile, 32);
+    EXPECT_EQ(to_variant(s.layers[0]), TX_VARIANT_DSP);
+    c = to_encoder_config(s.layers[1]);
+    EXPECT_EQ(c.mhsa.mode, TX_ATTN_FUSED);
+    EXPECT_EQ(c.mhsa.schedule, TX_MHSA_HEADWISE);
+    EXPECT_EQ(c.ffn_tile, 0);
+}
