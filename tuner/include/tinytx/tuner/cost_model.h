@@ -1,0 +1,148 @@
+// tinytx::tuner::CostModel — predicts the cycles (and energy, from the board's power model) of a
+// model under a schedule on one board, as features . coefficients (DESIGN.md "CostModel").
+//
+// Features are exact work counts derived from the schedule, mirroring what the kernels run
+// (kernels/src/ops/{mhsa,attention,encoder}.c, docs/NUMERICS.md):
+//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32):
+//     gemm_calls.v    GEMM micro-kernel invocations (per-call setup)
+//     gemm_macs.v     multiply-accumulates (M*N*K summed over calls)
+//     gemm_out_rq.v   output elements requantized inside the GEMM (bias + requant + store)
+//     gemm_out_acc.v  output elements accumulated in int32 (head-wise O-projection, FFN tiles)
+//   variant-independent (scalar) work:
+//     softmax_rows, softmax_elems   integer softmax (rows of S)
+//     gelu_elems                    i-GELU
+//     layernorm_rows, layernorm_elems
+//     add_elems                     residual adds
+//     acc_elems                     int32 accumulator zeroing + final requantization (S*E each
+//                                   time the O-projection or FFN is summed in int32)
+//     head_iters                    per-head loop bodies of head-wise / depth-first attention
+//     attn_tiles                    attention tiles (score GEMM + softmax + A.V per tile)
+//     ffn_tiles                     FFN hidden tiles (1 when untiled)
+//     layers                        per-layer constant (softmax table, dispatch, call overhead)
+// Predicted cycles = sum_i features[i] * coef[i], coef >= 0. Coefficients start from an analytic
+// prior per core (documented in cost_model.cpp) and are calibrated from measurements by a
+// non-negative, ridge-regularized (toward the prior), relative-error least-squares fit (Eigen).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/kernels.h"
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/schedule.h"
+
+namespace tinytx::tuner {
+
+inline constexpr size_t kCostVariants = TX_VARIANT_COUNT;  // 5
+inline constexpr size_t kGemmFeaturesPerVariant = 4;       // calls, macs, out_rq, out_acc
+inline constexpr size_t kScalarFeatures = 11;
+inline constexpr size_t kNumCostFeatures = kCostVariants * kGemmFeaturesPerVariant + kScalarFeatures;
+
+// Index of each feature in a CostFeatures vector.
+namespace feat {
+inline constexpr size_t gemm_calls(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 0; }
+inline constexpr size_t gemm_macs(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 1; }
+inline constexpr size_t gemm_out_rq(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 2; }
+inline constexpr size_t gemm_out_acc(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 3; }
+inline constexpr size_t kScalarBase = kCostVariants * kGemmFeaturesPerVariant;
+inline constexpr size_t softmax_rows = kScalarBase + 0;
+inline constexpr size_t softmax_elems = kScalarBase + 1;
+inline constexpr size_t gelu_elems = kScalarBase + 2;
+inline constexpr size_t layernorm_rows = kScalarBase + 3;
+inline constexpr size_t layernorm_elems = kScalarBase + 4;
+inline constexpr size_t add_elems = kScalarBase + 5;
+inline constexpr size_t acc_elems = kScalarBase + 6;
+inline constexpr size_t head_iters = kScalarBase + 7;
+inline constexpr size_t attn_tiles = kScalarBase + 8;
+inline constexpr size_t ffn_tiles = kScalarBase + 9;
+inline constexpr size_t layers = kScalarBase + 10;
+} // namespace feat
+
+using CostFeatures = std::array<double, kNumCostFeatures>;
+
+// "gemm_macs.dsp", "softmax_elems", ... (the JSON keys of coefficients)
+const std::string &cost_feature_name(size_t i);
+std::optional<size_t> cost_feature_index(const std::string &name);
+
+// Exact work counts of one encoder layer / a whole schedule (one LayerKnobs per layer).
+// tile_rows outside 1..S-1 for depth-first counts as head-wise (T = S); ffn_tile 0 or >= F is
+// untiled, as in the kernels.
+CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k);
+CostFeatures schedule_features(const tx_encoder_dims &d, const Schedule &s);
+inline CostFeatures schedule_features(const Model &m, const Schedule &s) {
+    return schedule_features(m.dims, s);
+}
+
+// Convenience totals (summed over variants).
+double total_gemm_macs(const CostFeatures &f);
+double total_gemm_calls(const CostFeatures &f);
+
+struct CostMeasurement {
+    CostFeatures features{};
+    double cycles = 0;
+    std::string label;   // e.g. schedule hash; informational
+};
+
+// Predicted-vs-measured error over a set of points (percentages of the measured cycles).
+struct CostErrorReport {
+    size_t points = 0;
+    double mape_pct = 0;        // mean |pred - meas| / meas * 100
+    double max_abs_pct = 0;     // max  |pred - meas| / meas * 100
+    double rms_pct = 0;
+};
+
+struct CalibrationOptions {
+    // Ridge strength toward the prior, in units of (relative residual)^2 per unit relative change
+    // of a coefficient (the unknowns are coef/prior). Not scaled with the number of points, so
+    // it matters only when data is scarce or a feature is poorly determined.
+    double ridge = 1e-3;
+    size_t max_iterations = 200;   // NNLS outer iterations
+};
+
+class CostModel {
+public:
+    CostModel() = default;
+    // Prior coefficients for the board's core (cortex-m4 | cortex-m7 | rv32imc | other).
+    static CostModel prior_for(const agent::BoardProfile &board);
+    static CostModel prior_for_core(const std::string &core, uint64_t clock_hz, double active_mw,
+                                    const std::string &board_name = "");
+    static CostFeatures prior_coefficients(const std::string &core);
+
+    double predict_cycles(const CostFeatures &f) const;
+    double predict_energy_uj(const CostFeatures &f) const { return energy_uj(predict_cycles(f)); }
+    // energy_uj = cycles / clock_hz * active_mw * 1000 (0 when the clock is unknown)
+    double energy_uj(double cycles) const;
+
+    // Non-negative ridge least squares on the relative residuals (pred/meas - 1). Replaces the
+    // coefficients; keeps the old ones as the ridge target. Returns the error on `points`.
+    CostErrorReport calibrate(const std::vector<CostMeasurement> &points,
+                              const CalibrationOptions &opt = {});
+    CostErrorReport evaluate(const std::vector<CostMeasurement> &points) const;
+
+    // JSON: {"format":"tinytx.cost_model/1","board","core","clock_hz","active_mw",
+    //        "coefficients":{name:value},"prior":{name:value},
+    //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct"}}
+    nlohmann::json to_json() const;
+    static std::optional<CostModel> from_json(const nlohmann::json &j, std::string *error = nullptr);
+    bool save(const std::filesystem::path &p, std::string *error = nullptr) const;
+    static std::optional<CostModel> load(const std::filesystem::path &p, std::string *error = nullptr);
+
+    std::string board;
+    std::string core;
+    uint64_t clock_hz = 0;
+    double active_mw = 0;
+    CostFeatures coef{};
+    CostFeatures prior{};
+    size_t calibration_points = 0;   // 0 = prior only
+    CostErrorReport calibration_error;
+};
+
+} // namespace tinytx::tuner

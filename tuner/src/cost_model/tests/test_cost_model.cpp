@@ -1,0 +1,308 @@
+#include "tinytx/tuner/cost_model.h"
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace tinytx::tuner;
+
+namespace {
+
+LayerKnobs knobs(AttentionMode a, MhsaSchedule m, int32_t T, tx_variant v, int32_t ffn = 0) {
+    LayerKnobs k;
+    k.attention = a;
+    k.mhsa = m;
+    k.tile_rows = m == MhsaSchedule::kDepthfirst ? T : 0;
+    k.variant = v;
+    k.ffn_tile = ffn;
+    return k;
+}
+
+std::vector<LayerKnobs> all_mhsa(AttentionMode a, int32_t S) {
+    std::vector<LayerKnobs> out = {knobs(a, MhsaSchedule::kLayerwise, 0, TX_VARIANT_REF),
+                                   knobs(a, MhsaSchedule::kHeadwise, 0, TX_VARIANT_DSP)};
+    for (int32_t T : {1, 2, 7, 16, 40, S - 1})
+        out.push_back(knobs(a, MhsaSchedule::kDepthfirst, T, TX_VARIANT_OPT2X2, T % 3 ? 0 : 48));
+    return out;
+}
+
+const tx_encoder_dims kEeg = {81, 32, 8, 32, 128};
+
+} // namespace
+
+TEST(Features, EegformerStandardMacTotalSameForEverySchedule) {
+    const double S = kEeg.S, E = kEeg.E, H = kEeg.H, P = kEeg.P, F = kEeg.F;
+    const double mhsa = 4 * S * E * P * H + 2 * S * S * P * H;
+    const double ffn = 2 * S * E * F;
+    for (const auto &k : all_mhsa(AttentionMode::kStandard, kEeg.S)) {
+        const CostFeatures f = layer_features(kEeg, k);
+        EXPECT_DOUBLE_EQ(total_gemm_macs(f), mhsa + ffn) << mhsa_name(k.mhsa) << " T=" << k.tile_rows;
+        EXPECT_DOUBLE_EQ(f[feat::gemm_macs(k.variant)], mhsa + ffn);
+        EXPECT_DOUBLE_EQ(f[feat::softmax_elems], H * S * S);
+        EXPECT_DOUBLE_EQ(f[feat::softmax_rows], H * S);
+        EXPECT_DOUBLE_EQ(f[feat::gelu_elems], S * F);
+        EXPECT_DOUBLE_EQ(f[feat::layernorm_elems], 2 * S * E);
+        EXPECT_DOUBLE_EQ(f[feat::add_elems], 2 * S * E);
+    }
+}
+
+TEST(Features, EegformerFusedMacTotalSameForEverySchedule) {
+    const double S = kEeg.S, E = kEeg.E, H = kEeg.H, P = kEeg.P, F = kEeg.F;
+    // X.W_h (S E^2) and scores against X (S^2 E) per head, V and O projections, and A.V
+    const double mhsa = H * (S * E * E + S * S * E) + 2 * S * E * P * H + S * S * P * H;
+    for (const auto &k : all_mhsa(AttentionMode::kFused, kEeg.S)) {
+        const CostFeatures f = layer_features(kEeg, k);
+        EXPECT_DOUBLE_EQ(total_gemm_macs(f), mhsa + 2 * S * E * F) << mhsa_name(k.mhsa);
+    }
+}
+
+TEST(Features, SmallCaseHandCounted) {
+    const tx_encoder_dims d = {4, 2, 2, 3, 6};   // S E H P F
+    // depth-first T=3: tiles of 3 and 1 rows per head; FFN tiles of 4 and 2 columns
+    CostFeatures f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 3,
+                                             TX_VARIANT_OPT4X2, 4));
+    const tx_variant v = TX_VARIANT_OPT4X2;
+    EXPECT_EQ(f[feat::head_iters], 2);
+    EXPECT_EQ(f[feat::attn_tiles], 4);
+    EXPECT_EQ(f[feat::ffn_tiles], 2);
+    // per head V_h, K_h + per tile Q, scores, A.V, O; FFN 2 per tile
+    EXPECT_EQ(f[feat::gemm_calls(v)], 2 * (2 + 2 * 4) + 2 * 2);
+    EXPECT_EQ(f[feat::gemm_out_acc(v)], 4 * 2 * 2 /*O per head*/ + 4 * 2 * 2 /*W2 per tile*/);
+    // V_h, K_h: S*P each per head; Q tile t*P, scores t*S, A.V t*P per tile; W1 S*fc
+    EXPECT_EQ(f[feat::gemm_out_rq(v)], 2 * (12 + 12 + 12 + 16 + 12) + 4 * 6);
+    EXPECT_EQ(f[feat::acc_elems], 8 + 8);
+    EXPECT_EQ(f[feat::softmax_rows], 8);
+    EXPECT_EQ(f[feat::softmax_elems], 32);
+    EXPECT_EQ(f[feat::gelu_elems], 24);
+    EXPECT_EQ(f[feat::layernorm_rows], 8);
+    EXPECT_EQ(f[feat::layers], 1);
+    for (tx_variant o : {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_DSP, TX_VARIANT_RV32})
+        EXPECT_EQ(f[feat::gemm_calls(o)], 0);
+
+    // layer-wise standard, untiled FFN: V, Q, K, H scores, H A.V, O; W1, W2
+    f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_REF));
+    EXPECT_EQ(f[feat::gemm_calls(TX_VARIANT_REF)], 3 + 2 + 2 + 1 + 2);
+    EXPECT_EQ(f[feat::gemm_out_acc(TX_VARIANT_REF)], 0);
+    EXPECT_EQ(f[feat::acc_elems], 0);
+    EXPECT_EQ(f[feat::head_iters], 0);
+    EXPECT_EQ(f[feat::ffn_tiles], 1);
+
+    // ffn_tile >= F is untiled; depth-first T = S counts as head-wise
+    EXPECT_EQ(layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, v, 6)),
+              layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 4, v, 0)));
+}
+
+TEST(Features, ScheduleSumsLayersWithTheirVariants) {
+    Schedule s;
+    s.layers = {knobs(AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_DSP),
+                knobs(AttentionMode::kFused, MhsaSchedule::kLayerwise, 0, TX_VARIANT_REF)};
+    const CostFeatures f = schedule_features(kEeg, s);
+    const CostFeatures a = layer_features(kEeg, s.layers[0]), b = layer_features(kEeg, s.layers[1]);
+    for (size_t i = 0; i < kNumCostFeatures; ++i) EXPECT_DOUBLE_EQ(f[i], a[i] + b[i]) << cost_feature_name(i);
+    EXPECT_EQ(f[feat::layers], 2);
+    EXPECT_GT(f[feat::gemm_macs(TX_VARIANT_DSP)], 0);
+    EXPECT_GT(f[feat::gemm_macs(TX_VARIANT_REF)], 0);
+}
+
+TEST(Features, LoadedModelDims) {
+    auto r = load_model(std::filesystem::path(TINYTX_MODELS_DIR) / "eegformer.json");
+    ASSERT_TRUE(r.ok()) << (r.error ? r.error->message() : "");
+    Schedule s;
+    s.layers.assign(r.model->layers.size(),
+                    knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_REF));
+    const CostFeatures f = schedule_features(*r.model, s);
+    const auto &d = r.model->dims;
+    const double per_layer = 4.0 * d.S * d.E * d.P * d.H + 2.0 * d.S * d.S * d.P * d.H + 2.0 * d.S * d.E * d.F;
+    EXPECT_DOUBLE_EQ(total_gemm_macs(f), per_layer * double(r.model->layers.size()));
+}
+
+TEST(Features, NamesRoundTrip) {
+    for (size_t i = 0; i < kNumCostFeatures; ++i) EXPECT_EQ(cost_feature_index(cost_feature_name(i)), i);
+    EXPECT_EQ(cost_feature_name(feat::gemm_macs(TX_VARIANT_DSP)), "gemm_macs.dsp");
+    EXPECT_FALSE(cost_feature_index("nope"));
+}
+
+namespace {
+
+// random schedules over several shapes, measured with known coefficients and noise
+std::vector<CostMeasurement> synth(const CostFeatures &truth, size_t n, uint32_t seed, double noise,
+                                   const std::vector<tx_variant> &variants, bool random_dims = false) {
+    std::vector<tx_encoder_dims> dims = {
+        {81, 32, 8, 32, 128}, {64, 128, 1, 192, 512}, {66, 16, 8, 2, 64}, {16, 64, 8, 8, 128}};
+    std::mt19937 rng(seed);
+    // per-layer counts that depend only on the dims (softmax/LayerNorm rows, GELU elements, the
+    // per-layer constant) are separable only across many shapes
+    if (random_dims) {
+        dims.clear();
+        for (int i = 0; i < 40; ++i)
+            dims.push_back({int32_t(8 + rng() % 90), int32_t(8 << (rng() % 4)), int32_t(1 + rng() % 8),
+                            int32_t(2 + rng() % 31), int32_t(32 + rng() % 225)});
+    }
+    std::uniform_real_distribution<double> u(-noise, noise);
+    std::vector<CostMeasurement> out;
+    for (size_t i = 0; i < n; ++i) {
+        const auto &d = dims[rng() % dims.size()];
+        Schedule s;
+        const size_t L = 1 + rng() % 3;
+        for (size_t l = 0; l < L; ++l) {
+            const auto a = rng() % 2 ? AttentionMode::kFused : AttentionMode::kStandard;
+            const auto m = MhsaSchedule(rng() % 3);
+            const int32_t T = 1 + int32_t(rng() % uint32_t(d.S - 1));
+            const int32_t ffn = rng() % 2 ? 0 : 1 + int32_t(rng() % uint32_t(d.F - 1));
+            s.layers.push_back(knobs(a, m, T, variants[rng() % variants.size()], ffn));
+        }
+        CostMeasurement p;
+        p.features = schedule_features(d, s);
+        double c = 0;
+        for (size_t j = 0; j < kNumCostFeatures; ++j) c += p.features[j] * truth[j];
+        p.cycles = c * (1 + u(rng));
+        out.push_back(p);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(Calibration, RecoversKnownCoefficientsAndPredictsHeldOut) {
+    CostModel m = CostModel::prior_for_core("cortex-m4", 80'000'000, 30.0, "test");
+    // truth: the prior perturbed by factors in [0.6, 1.6]
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> fac(0.6, 1.6);
+    CostFeatures truth = m.prior;
+    for (double &c : truth) c *= fac(rng);
+    const std::vector<tx_variant> vs = {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2,
+                                        TX_VARIANT_DSP, TX_VARIANT_RV32};
+    const auto train = synth(truth, 300, 1, 0.01, vs, true);
+    const auto held = synth(truth, 60, 2, 0.01, vs, true);
+
+    const auto prior_err = m.evaluate(held);
+    CalibrationOptions opt;
+    opt.ridge = 1e-6;
+    const auto rep = m.calibrate(train, opt);
+    EXPECT_EQ(rep.points, train.size());
+    EXPECT_EQ(m.calibration_points, train.size());
+    EXPECT_LT(rep.mape_pct, 1.0);
+    const auto hold = m.evaluate(held);
+    EXPECT_LT(hold.mape_pct, 1.0);
+    EXPECT_LT(hold.max_abs_pct, 2.0);
+    EXPECT_LT(hold.mape_pct, prior_err.mape_pct);
+
+    // the MAC coefficients carry the cycles: recovered within a few percent despite the noise;
+    // every coefficient is non-negative
+    for (size_t j = 0; j < kNumCostFeatures; ++j) EXPECT_GE(m.coef[j], 0.0) << cost_feature_name(j);
+    for (tx_variant v : vs)
+        EXPECT_NEAR(m.coef[feat::gemm_macs(v)], truth[feat::gemm_macs(v)], 0.03 * truth[feat::gemm_macs(v)])
+            << variant_name(v);
+
+    // noise-free: every identifiable coefficient is recovered. add_elems and layernorm_elems are
+    // always equal (2*S*E per layer), so only their sum is identifiable.
+    CostModel exact = CostModel::prior_for_core("cortex-m4", 80'000'000, 30.0);
+    opt.ridge = 1e-12;
+    exact.calibrate(synth(truth, 300, 11, 0.0, vs, true), opt);
+    EXPECT_LT(exact.evaluate(held).max_abs_pct, 2.0);
+    for (size_t j = 0; j < kNumCostFeatures; ++j) {
+        if (j == feat::add_elems || j == feat::layernorm_elems) continue;
+        EXPECT_NEAR(exact.coef[j], truth[j], 0.02 * truth[j]) << cost_feature_name(j);
+    }
+    EXPECT_NEAR(exact.coef[feat::add_elems] + exact.coef[feat::layernorm_elems],
+                truth[feat::add_elems] + truth[feat::layernorm_elems],
+                0.02 * (truth[feat::add_elems] + truth[feat::layernorm_elems]));
+}
+
+TEST(Calibration, ScarceDataStaysNearPriorAndNonNegative) {
+    CostModel m = CostModel::prior_for_core("cortex-m7", 480'000'000, 200.0);
+    CostFeatures truth = m.prior;
+    for (double &c : truth) c *= 1.2;
+    truth[feat::layers] = 0;  // a zero true coefficient: the fit must not go negative
+    const auto pts = synth(truth, 3, 3, 0.0, {TX_VARIANT_DSP});
+    m.calibrate(pts);  // default ridge
+    for (size_t j = 0; j < kNumCostFeatures; ++j) {
+        EXPECT_GE(m.coef[j], 0.0);
+        if (m.prior[j] > 0 && j != feat::layers) {
+            EXPECT_LT(std::abs(m.coef[j] / m.prior[j] - 1), 0.6) << cost_feature_name(j);
+        }
+    }
+    // unseen variants keep their prior
+    EXPECT_EQ(m.coef[feat::gemm_macs(TX_VARIANT_REF)], m.prior[feat::gemm_macs(TX_VARIANT_REF)]);
+    EXPECT_LT(m.calibration_error.mape_pct, 5.0);
+}
+
+TEST(Calibration, EmptyOrInvalidPointsLeaveModelUnchanged) {
+    CostModel m = CostModel::prior_for_core("rv32imc", 1, 1);
+    const auto before = m.coef;
+    CostMeasurement bad;
+    bad.cycles = 0;
+    const auto r = m.calibrate({bad});
+    EXPECT_EQ(r.points, 0u);
+    EXPECT_EQ(m.coef, before);
+    EXPECT_EQ(m.calibration_points, 0u);
+}
+
+TEST(Persistence, JsonRoundTripAndFile) {
+    CostModel m = CostModel::prior_for_core("cortex-m4", 80'000'000, 33.5, "nucleo-l476rg");
+    CostFeatures truth = m.prior;
+    truth[feat::gemm_macs(TX_VARIANT_DSP)] = 1.7;
+    m.calibrate(synth(truth, 40, 5, 0.01, {TX_VARIANT_DSP, TX_VARIANT_REF}));
+    const auto j = m.to_json();
+    EXPECT_EQ(j.at("calibration").at("points"), 40);
+    std::string err;
+    auto back = CostModel::from_json(j, &err);
+    ASSERT_TRUE(back) << err;
+    EXPECT_EQ(back->coef, m.coef);
+    EXPECT_EQ(back->prior, m.prior);
+    EXPECT_EQ(back->board, "nucleo-l476rg");
+    EXPECT_EQ(back->clock_hz, 80'000'000u);
+    EXPECT_EQ(back->calibration_points, 40u);
+    EXPECT_DOUBLE_EQ(back->calibration_error.mape_pct, m.calibration_error.mape_pct);
+
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tinytx_cost_model_" + std::to_string(::getpid()) + "/m.json");
+    ASSERT_TRUE(m.save(path, &err)) << err;
+    auto loaded = CostModel::load(path, &err);
+    ASSERT_TRUE(loaded) << err;
+    EXPECT_EQ(loaded->coef, m.coef);
+    std::filesystem::remove_all(path.parent_path());
+
+    nlohmann::json badj = j;
+    badj["coefficients"]["gemm_macs.dsp"] = -1;
+    EXPECT_FALSE(CostModel::from_json(badj, &err));
+    EXPECT_NE(err.find("gemm_macs.dsp"), std::string::npos);
+    badj = j;
+    badj["coefficients"]["bogus"] = 1;
+    EXPECT_FALSE(CostModel::from_json(badj, &err));
+    badj = j;
+    badj["format"] = "x";
+    EXPECT_FALSE(CostModel::from_json(badj));
+    EXPECT_FALSE(CostModel::load("/nonexistent/dir/m.json", &err));
+}
+
+TEST(Energy, CyclesOverClockTimesPower) {
+    auto cat = tinytx::agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    const auto &b = cat.get("nucleo-l476rg");
+    CostModel m = CostModel::prior_for(b);
+    EXPECT_EQ(m.core, b.core);
+    EXPECT_EQ(m.clock_hz, b.clock_hz);
+    const double cycles = 1.0e6;
+    EXPECT_DOUBLE_EQ(m.energy_uj(cycles), cycles / double(b.clock_hz) * b.active_mw * 1000.0);
+    CostFeatures f{};
+    f[feat::gemm_macs(TX_VARIANT_DSP)] = 1000;
+    EXPECT_DOUBLE_EQ(m.predict_cycles(f), 1000 * m.coef[feat::gemm_macs(TX_VARIANT_DSP)]);
+    EXPECT_DOUBLE_EQ(m.predict_energy_uj(f), m.energy_uj(m.predict_cycles(f)));
+    // 80 MHz, 1 W -> 80e6 cycles = 1 J = 1e6 uJ
+    CostModel k = CostModel::prior_for_core("cortex-m4", 80'000'000, 1000.0);
+    EXPECT_DOUBLE_EQ(k.energy_uj(80e6), 1e6);
+    CostModel z;
+    EXPECT_EQ(z.energy_uj(1e6), 0.0);
+}
+
+TEST(Priors, OrderedByVariantOnMClass) {
+    const auto c = CostModel::prior_coefficients("cortex-m4");
+    EXPECT_GT(c[feat::gemm_macs(TX_VARIANT_REF)], c[feat::gemm_macs(TX_VARIANT_OPT2X2)]);
+    EXPECT_GT(c[feat::gemm_macs(TX_VARIANT_OPT2X2)], c[feat::gemm_macs(TX_VARIANT_DSP)]);
+    const auto r = CostModel::prior_coefficients("rv32imc");
+    EXPECT_LT(r[feat::gemm_macs(TX_VARIANT_RV32)], r[feat::gemm_macs(TX_VARIANT_DSP)]);
+    for (double v : c) EXPECT_GT(v, 0);
+}
