@@ -1,0 +1,100 @@
+// tinytx::tuner::Builder — DESIGN.md "Builder: codegen C (static arena offsets, weights, kernel
+// calls) + cross-compile -> ELF (content-hash cache)".
+//
+// Codegen (generate_sources): for a Model, a Schedule and a BoardProfile, three C files:
+//   model.h       dims, the MemoryPlanner's arena layout as constants, declarations
+//   model_data.c  the weights as static const 8-byte aligned arrays, one tx_encoder_weights per
+//                 layer pointing into them, and the calibration input (depends on the model only)
+//   model_main.c  an agent image (kernels/firmware/mailbox.h protocol v2, like apps/fw_agent.c):
+//                 tx_bench_init, then tx_mailbox.runs measurements; each paints the planned arena,
+//                 copies the input to act0 and measures every layer in sequence (tx_encoder_s8
+//                 with the layer's config and variant, x/out/scratch at the plan's offsets); the
+//                 output CRC is over the final activation buffer.
+// Same inputs give byte-identical sources.
+//
+// Cross-compile (Builder::build): the generated sources plus the fixed part (kernel library and
+// firmware core for the board's CPU, listed in tuner/src/builder/firmware_sources.txt) with the
+// flags of cmake/toolchains and kernels/firmware/CMakeLists.txt, linked with the emulator
+// machine's linker script (cortex-m4: mps2_an386, cortex-m7: mps2_an500, rv32imc: riscv32_virt).
+// Every object is cached by (compiler, toolchain version, flags, source content, headers hash);
+// the ELF by (generated sources, fixed-part hash, flags, toolchain version, linker scripts).
+// Errors (unknown core, bad schedule, compiler failures with their stderr) are data.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/tuner/memory_planner.h"
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/schedule.h"
+
+namespace tinytx::tuner {
+
+struct GeneratedFile {
+    std::string name;      // "model.h", "model_data.c", "model_main.c"
+    std::string content;
+};
+
+struct CodegenResult {
+    std::vector<GeneratedFile> files;
+    std::optional<MemoryPlan> plan;
+    std::string error;     // "" when ok
+    bool ok() const { return error.empty(); }
+};
+
+// The C sources of one image. Checks the schedule against the model (check_dims) and plans memory.
+CodegenResult generate_sources(const Model &m, const Schedule &s, const agent::BoardProfile &b);
+// Writes the files into dir (created). "" or the error.
+std::string write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
+
+// How a board's core is built for: the toolchain, the CPU flags and the emulator linker script.
+struct TargetInfo {
+    std::string cpu;                // cortex-m4 | cortex-m7 | rv32 (firmware_sources.txt names)
+    std::string compiler;           // arm-none-eabi-gcc | riscv64-unknown-elf-gcc
+    std::vector<std::string> cpu_flags;
+    std::string machine;            // linker script basename in kernels/firmware/ld
+};
+std::optional<TargetInfo> target_for_core(const std::string &core);
+
+struct BuildOptions {
+    std::filesystem::path source_root;   // repository root; "" = the one this was built from
+    std::filesystem::path cache_dir;     // required
+    std::string opt_flags = "-O3";       // TINYTX_FW_OPT
+    int jobs = 0;                        // parallel compiles; 0 = hardware concurrency
+    std::string toolchain_prefix_arm = "arm-none-eabi-";
+    std::string toolchain_prefix_rv = "riscv64-unknown-elf-";
+};
+
+struct BuildResult {
+    std::string error;                   // "" when ok; compiler stderr included
+    std::filesystem::path elf_path;      // in the cache
+    std::filesystem::path sources_dir;   // the generated sources of this image
+    std::string image_key;               // content hash of everything that went into the ELF
+    bool cache_hit = false;              // the ELF came from the cache
+    size_t objects_compiled = 0;         // object-cache misses of this build
+    size_t objects_cached = 0;           // object-cache hits
+    std::string toolchain_version;       // first line of `<gcc> --version`
+    std::string cpu, machine;
+    std::optional<MemoryPlan> plan;
+    double seconds = 0;
+    bool ok() const { return error.empty(); }
+};
+
+class Builder {
+public:
+    explicit Builder(BuildOptions opts);
+    BuildResult build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const;
+    const BuildOptions &options() const { return opts_; }
+
+private:
+    BuildOptions opts_;
+};
+
+// The repository root compiled into the library (where kernels/ and tuner/ are).
+std::filesystem::path default_source_root();
+
+} // namespace tinytx::tuner

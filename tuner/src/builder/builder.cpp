@@ -1,0 +1,418 @@
+// Builder: cross-compiles the generated sources with the kernel library and the firmware core
+// into an agent image, with an object cache and an image cache keyed by content hashes.
+#include "tinytx/tuner/builder.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <atomic>
+#include <chrono>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "tinytx/agent/elf_image.h"
+
+extern char **environ;
+
+namespace tinytx::tuner {
+namespace fs = std::filesystem;
+
+#ifndef TINYTX_BUILDER_SOURCE_ROOT
+#define TINYTX_BUILDER_SOURCE_ROOT ""
+#endif
+
+fs::path default_source_root() { return fs::path(TINYTX_BUILDER_SOURCE_ROOT); }
+
+std::optional<TargetInfo> target_for_core(const std::string &core)
+{
+    // cmake/toolchains/{cortex-m4,cortex-m7,rv32imc}.cmake
+    if (core == "cortex-m4")
+        return TargetInfo{"cortex-m4", "arm-none-eabi-gcc",
+                          {"-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"},
+                          "mps2_an386"};
+    if (core == "cortex-m7")
+        return TargetInfo{"cortex-m7", "arm-none-eabi-gcc",
+                          {"-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard"},
+                          "mps2_an500"};
+    if (core == "rv32imc")
+        return TargetInfo{"rv32", "riscv64-unknown-elf-gcc",
+                          {"-march=rv32imc_zicsr", "-mabi=ilp32", "-mcmodel=medany"}, "riscv32_virt"};
+    return std::nullopt;
+}
+
+namespace {
+
+struct ProcResult {
+    int exit_code = -1;
+    std::string output;   // stdout + stderr
+    std::string error;    // could not start
+};
+
+std::string temp_name(const fs::path &dir, const std::string &stem)
+{
+    static std::atomic<unsigned> counter{0};
+    std::random_device rd;
+    return (dir / (stem + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
+                   std::to_string(rd())))
+        .string();
+}
+
+std::string read_file(const fs::path &p)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Runs argv[0] (PATH lookup) with stdout and stderr to a temporary file; waits for this pid only.
+ProcResult run_process(const std::vector<std::string> &argv, const fs::path &tmp_dir)
+{
+    ProcResult r;
+    const std::string log = temp_name(tmp_dir, "log");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    std::vector<char *> args;
+    for (const auto &a : argv)
+        args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        r.error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+        std::error_code ec;
+        fs::remove(log, ec);
+        return r;
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    r.output = read_file(log);
+    std::error_code ec;
+    fs::remove(log, ec);
+    if (r.output.size() > 16000)
+        r.output = r.output.substr(0, 16000) + "\n[... truncated]";
+    return r;
+}
+
+std::string join(const std::vector<std::string> &v, const char *sep = " ")
+{
+    std::string o;
+    for (size_t i = 0; i < v.size(); ++i)
+        o += (i ? sep : "") + v[i];
+    return o;
+}
+
+std::string hash_text(const std::string &s) { return agent::sha256_hex(std::vector<uint8_t>(s.begin(), s.end())); }
+
+struct FixedSource {
+    fs::path path;                    // absolute
+    std::string rel;                  // from the repository root
+    std::vector<std::string> flags;   // extra compile options
+};
+
+// tuner/src/builder/firmware_sources.txt, the lines for `cpu`
+std::string read_source_list(const fs::path &root, const std::string &cpu, std::vector<FixedSource> &out)
+{
+    const fs::path list = root / "tuner/src/builder/firmware_sources.txt";
+    std::ifstream in(list);
+    if (!in)
+        return "cannot read " + list.string();
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        std::istringstream ls(line);
+        std::string cpus, rel;
+        if (!(ls >> cpus) || cpus[0] == '#')
+            continue;
+        if (!(ls >> rel))
+            return list.string() + ":" + std::to_string(n) + ": missing source path";
+        bool match = cpus == "all";
+        std::istringstream cs(cpus);
+        for (std::string c; std::getline(cs, c, ',');)
+            match = match || c == cpu;
+        if (!match)
+            continue;
+        FixedSource f{root / rel, rel, {}};
+        for (std::string fl; ls >> fl;)
+            f.flags.push_back(fl);
+        if (!fs::exists(f.path))
+            return list.string() + ":" + std::to_string(n) + ": " + f.path.string() + " does not exist";
+        out.push_back(std::move(f));
+    }
+    return "";
+}
+
+// Every header the fixed and generated sources may include, hashed (sorted by path).
+std::string headers_hash(const fs::path &root)
+{
+    std::vector<fs::path> files;
+    for (const char *dir : {"kernels/include", "kernels/src", "kernels/firmware"}) {
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(root / dir, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
+            if (it->is_regular_file() && it->path().extension() == ".h")
+                files.push_back(it->path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    std::string all;
+    for (const auto &f : files)
+        all += fs::relative(f, root).string() + "\n" + hash_text(read_file(f)) + "\n";
+    return hash_text(all);
+}
+
+std::mutex g_version_mu;
+std::map<std::string, std::string> g_versions;
+
+std::optional<std::string> toolchain_version(const std::string &gcc, const fs::path &tmp, std::string &err)
+{
+    std::lock_guard<std::mutex> lk(g_version_mu);
+    if (auto it = g_versions.find(gcc); it != g_versions.end())
+        return it->second;
+    ProcResult r = run_process({gcc, "--version"}, tmp);
+    if (!r.error.empty() || r.exit_code != 0) {
+        err = "toolchain: " + (r.error.empty() ? gcc + " --version failed: " + r.output : r.error);
+        return std::nullopt;
+    }
+    std::string first = r.output.substr(0, r.output.find('\n'));
+    g_versions[gcc] = first;
+    return first;
+}
+
+struct CompileJob {
+    fs::path source;
+    std::string content_hash;
+    std::vector<std::string> flags;   // everything but -c, -o and the source
+    fs::path object;                  // the cache path
+    bool cached = false;
+};
+
+} // namespace
+
+Builder::Builder(BuildOptions opts) : opts_(std::move(opts))
+{
+    if (opts_.source_root.empty())
+        opts_.source_root = default_source_root();
+}
+
+BuildResult Builder::build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    BuildResult r;
+    auto done = [&]() -> BuildResult {
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    };
+    try {
+        const auto target = target_for_core(b.core);
+        if (!target) {
+            r.error = "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)";
+            return done();
+        }
+        r.cpu = target->cpu;
+        r.machine = target->machine;
+        if (opts_.cache_dir.empty()) {
+            r.error = "options.cache_dir: required";
+            return done();
+        }
+        const fs::path root = opts_.source_root;
+        if (!fs::exists(root / "kernels/include/tinytx/kernels.h")) {
+            r.error = "options.source_root: " + root.string() + " is not a tinytx source tree";
+            return done();
+        }
+        CodegenResult gen = generate_sources(m, s, b);
+        if (!gen.ok()) {
+            r.error = gen.error;
+            return done();
+        }
+        r.plan = gen.plan;
+
+        const fs::path cache = opts_.cache_dir;
+        const fs::path tmp = cache / "tmp", objdir = cache / "obj" / target->cpu, elfdir = cache / "elf",
+                       srcdir = cache / "src";
+        for (const auto &d : {tmp, objdir, elfdir, srcdir})
+            fs::create_directories(d);
+
+        const bool rv = target->cpu == "rv32";
+        const std::string gcc = (rv ? opts_.toolchain_prefix_rv : opts_.toolchain_prefix_arm) + "gcc";
+        const auto version = toolchain_version(gcc, tmp, r.error);
+        if (!version)
+            return done();
+        r.toolchain_version = *version;
+
+        std::vector<FixedSource> fixed;
+        if (auto e = read_source_list(root, target->cpu, fixed); !e.empty()) {
+            r.error = "source list: " + e;
+            return done();
+        }
+
+        // flags: cmake/toolchains (CPU, -ffreestanding, sections), Release (opt, -DNDEBUG)
+        std::vector<std::string> base = target->cpu_flags;
+        std::istringstream of(opts_.opt_flags);
+        for (std::string f; of >> f;)
+            base.push_back(f);
+        for (const char *f : {"-DNDEBUG", "-std=gnu11", "-ffreestanding", "-ffunction-sections", "-fdata-sections"})
+            base.push_back(f);
+        const std::vector<std::string> includes = {"-I" + (root / "kernels/include").string(),
+                                                   "-I" + (root / "kernels/src").string(),
+                                                   "-I" + (root / "kernels/firmware").string()};
+        const std::string hdr = headers_hash(root);
+        const fs::path ld_dir = root / "kernels/firmware/ld";
+        std::vector<std::string> link_flags = target->cpu_flags;
+        for (const char *f : {"-nostdlib", "-nostartfiles", "-Wl,--gc-sections", "-Wl,-u,tx_mailbox",
+                              "-Wl,-u,tx_bench_begin", "-Wl,-u,tx_bench_end", "-Wl,-u,tx_bench_done",
+                              "-Wl,--no-warn-rwx-segments"})
+            link_flags.push_back(f);
+        link_flags.push_back("-L" + ld_dir.string());
+        link_flags.push_back("-T" + (ld_dir / (target->machine + ".ld")).string());
+        std::string libgcc = "-lgcc";
+        if (rv) {  // cmake/toolchains/rv32imc.cmake: the rv32im/ilp32 multilib's libgcc
+            ProcResult lg = run_process({gcc, "-march=rv32im", "-mabi=ilp32", "-print-libgcc-file-name"}, tmp);
+            std::string p = lg.output.substr(0, lg.output.find('\n'));
+            if (lg.error.empty() && lg.exit_code == 0 && !p.empty() && fs::exists(p))
+                libgcc = p;
+        }
+
+        // ---- the image key: generated sources + fixed part + flags + toolchain + linker scripts
+        std::string fixed_desc;
+        for (const auto &f : fixed)
+            fixed_desc += f.rel + " " + join(f.flags) + " " + hash_text(read_file(f.path)) + "\n";
+        const std::string fixed_hash = hash_text(fixed_desc + "headers " + hdr);
+        std::string key_text = "tinytx-builder 1\ncompiler " + gcc + "\nversion " + *version + "\ncflags " +
+                               join(base) + "\nldflags " + join(link_flags) + "\nlibgcc " +
+                               fs::path(libgcc).filename().string() + "\nfixed " + fixed_hash + "\n";
+        for (const char *ld : {"cortexm_sections.ld", "mps2_an386.ld", "mps2_an500.ld", "riscv32_virt.ld"})
+            if (fs::exists(ld_dir / ld))
+                key_text += std::string("ld ") + ld + " " + hash_text(read_file(ld_dir / ld)) + "\n";
+        for (const auto &f : gen.files)
+            key_text += "gen " + f.name + " " + hash_text(f.content) + "\n";
+        r.image_key = hash_text(key_text);
+        r.sources_dir = srcdir / r.image_key;
+        r.elf_path = elfdir / (r.image_key + ".elf");
+        if (!fs::exists(r.sources_dir / "model_main.c")) {
+            if (auto e = write_sources(gen.files, r.sources_dir); !e.empty()) {
+                r.error = "codegen: " + e;
+                return done();
+            }
+        }
+        if (fs::exists(r.elf_path)) {
+            r.cache_hit = true;
+            return done();
+        }
+
+        // ---- compile (object cache) and link
+        std::vector<CompileJob> jobs;
+        auto add_job = [&](const fs::path &src, const std::string &content, const std::vector<std::string> &extra,
+                           const std::vector<std::string> &inc) {
+            CompileJob j;
+            j.source = src;
+            j.content_hash = hash_text(content);
+            j.flags = base;
+            j.flags.insert(j.flags.end(), extra.begin(), extra.end());
+            j.flags.insert(j.flags.end(), inc.begin(), inc.end());
+            // include paths vary with the checkout location: key on the headers' content instead
+            const std::string key = hash_text("compiler " + gcc + "\nversion " + *version + "\nflags " +
+                                              join(base) + " " + join(extra) + "\nheaders " + hdr +
+                                              "\nsource " + src.filename().string() + " " + j.content_hash + "\n");
+            j.object = objdir / (key + ".o");
+            j.cached = fs::exists(j.object);
+            jobs.push_back(std::move(j));
+        };
+        for (const auto &f : fixed)
+            add_job(f.path, read_file(f.path), f.flags, includes);
+        std::vector<std::string> gen_inc = includes;
+        gen_inc.insert(gen_inc.begin(), "-I" + r.sources_dir.string());
+        for (const auto &f : gen.files)
+            if (f.name.size() > 2 && f.name.substr(f.name.size() - 2) == ".c")
+                add_job(r.sources_dir / f.name, f.content + "\n/* model.h */\n" + gen.files[0].content, {},
+                        gen_inc);
+
+        std::vector<size_t> todo;
+        for (size_t i = 0; i < jobs.size(); ++i) {
+            if (jobs[i].cached)
+                ++r.objects_cached;
+            else
+                todo.push_back(i);
+        }
+        r.objects_compiled = todo.size();
+        std::vector<std::string> errors(jobs.size());
+        std::atomic<size_t> next{0};
+        auto worker = [&]() {
+            for (size_t t; (t = next.fetch_add(1)) < todo.size();) {
+                CompileJob &j = jobs[todo[t]];
+                const std::string out = temp_name(objdir, j.object.stem().string());
+                std::vector<std::string> argv = {gcc};
+                argv.insert(argv.end(), j.flags.begin(), j.flags.end());
+                argv.insert(argv.end(), {"-c", j.source.string(), "-o", out});
+                ProcResult pr = run_process(argv, tmp);
+                std::error_code ec;
+                if (!pr.error.empty() || pr.exit_code != 0) {
+                    errors[todo[t]] = "compile " + j.source.string() + " failed (exit " +
+                                      std::to_string(pr.exit_code) + "): " + join(argv) + "\n" + pr.error +
+                                      pr.output;
+                    fs::remove(out, ec);
+                    continue;
+                }
+                fs::rename(out, j.object, ec);
+                if (ec)
+                    errors[todo[t]] = "cannot store " + j.object.string() + ": " + ec.message();
+            }
+        };
+        int n_threads = opts_.jobs > 0 ? opts_.jobs : static_cast<int>(std::thread::hardware_concurrency());
+        n_threads = std::max(1, std::min<int>(n_threads, static_cast<int>(todo.size())));
+        std::vector<std::thread> threads;
+        for (int i = 0; i < n_threads; ++i)
+            threads.emplace_back(worker);
+        for (auto &t : threads)
+            t.join();
+        for (const auto &e : errors)
+            if (!e.empty())
+                r.error += (r.error.empty() ? "" : "\n") + e;
+        if (!r.error.empty())
+            return done();
+
+        const std::string out = temp_name(elfdir, r.image_key);
+        std::vector<std::string> argv = {gcc};
+        argv.insert(argv.end(), link_flags.begin(), link_flags.end());
+        argv.push_back("-Wl,-Map=" + (r.sources_dir / "image.map").string());
+        for (const auto &j : jobs)
+            argv.push_back(j.object.string());
+        argv.push_back(libgcc);
+        argv.insert(argv.end(), {"-o", out});
+        ProcResult lr = run_process(argv, tmp);
+        std::error_code ec;
+        if (!lr.error.empty() || lr.exit_code != 0) {
+            r.error = "link failed (exit " + std::to_string(lr.exit_code) + "): " + join(argv) + "\n" + lr.error +
+                      lr.output;
+            fs::remove(out, ec);
+            return done();
+        }
+        fs::rename(out, r.elf_path, ec);
+        if (ec) {
+            r.error = "cannot store " + r.elf_path.string() + ": " + ec.message();
+            return done();
+        }
+        return done();
+    } catch (const std::exception &e) {
+        r.error = std::string("builder: ") + e.what();
+        return done();
+    }
+}
+
+} // namespace tinytx::tuner

@@ -1,0 +1,184 @@
+// Builder: deterministic codegen, errors as data, and the real thing: cross-compiled images of
+// whole models run on the in-process emulator, output CRC equal to the model's expected one.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "tinytx/agent/backend.h"
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/elf_image.h"
+#include "tinytx/tuner/builder.h"
+
+using namespace tinytx;
+using namespace tinytx::tuner;
+
+namespace {
+
+const Model &model(const std::string &name)
+{
+    static std::map<std::string, Model> models;
+    auto it = models.find(name);
+    if (it == models.end()) {
+        auto r = load_model(std::string(TINYTX_MODELS_DIR) + "/" + name + ".json");
+        if (!r.ok())
+            throw std::runtime_error("load " + name + ": " + r.error->message());
+        it = models.emplace(name, std::move(*r.model)).first;
+    }
+    return it->second;
+}
+
+const agent::BoardProfile &board(const std::string &name)
+{
+    static agent::BoardCatalog cat = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    return cat.get(name);
+}
+
+Schedule schedule(const Model &m, const std::string &board_name, MhsaSchedule mh, tx_variant v, int32_t ffn_tile = 0)
+{
+    Schedule s;
+    s.model = m.name;
+    s.board = board_name;
+    LayerKnobs k;
+    k.attention = AttentionMode::kStandard;
+    k.mhsa = mh;
+    k.tile_rows = mh == MhsaSchedule::kDepthfirst ? static_cast<int32_t>(std::lround(std::sqrt(m.dims.S))) : 0;
+    k.variant = v;
+    k.ffn_tile = ffn_tile;
+    s.layers.assign(m.layers.size(), k);
+    return s;
+}
+
+BuildOptions options()
+{
+    BuildOptions o;
+    o.cache_dir = TINYTX_BUILDER_CACHE;
+    return o;
+}
+
+// Builds, checks a second build is a cache hit, runs on the ISS, checks status and CRC.
+void build_and_run(const std::string &model_name, const std::string &board_name, const Schedule &s)
+{
+    const Model &m = model(model_name);
+    ASSERT_TRUE(m.expected_output_crc32.has_value());
+    const agent::BoardProfile &b = board(board_name);
+    Builder builder(options());
+    BuildResult r = builder.build(m, s, b);
+    ASSERT_TRUE(r.ok()) << r.error;
+    std::printf("[builder] %s on %s: %s in %.2f s (%zu objects compiled, %zu cached, image %s)\n",
+                model_name.c_str(), board_name.c_str(), r.cache_hit ? "cache hit" : "built", r.seconds,
+                r.objects_compiled, r.objects_cached, r.image_key.substr(0, 12).c_str());
+    ASSERT_TRUE(std::filesystem::exists(r.elf_path));
+
+    BuildResult again = builder.build(m, s, b);
+    ASSERT_TRUE(again.ok()) << again.error;
+    EXPECT_TRUE(again.cache_hit);
+    EXPECT_EQ(again.image_key, r.image_key);
+    EXPECT_EQ(again.elf_path, r.elf_path);
+    std::printf("[builder] second build: cache hit in %.3f s\n", again.seconds);
+
+    auto image = agent::ElfImage::load_file(r.elf_path.string());
+    agent::RunOptions ro;
+    ro.repeats = 2;
+    ro.expected_crc = *m.expected_output_crc32;
+    ro.deadline = std::chrono::milliseconds(120000);
+    auto backend = agent::make_iss_backend();
+    agent::Measurement meas = backend->run(b, image, ro);
+    EXPECT_EQ(meas.status, agent::RunStatus::kOk) << agent::to_string(meas.status) << ": " << meas.error;
+    EXPECT_EQ(meas.output_crc32, *m.expected_output_crc32);
+    EXPECT_TRUE(meas.output_ok);
+    ASSERT_TRUE(r.plan.has_value());
+    EXPECT_GT(meas.arena_peak_bytes, 0u);
+    EXPECT_LE(meas.arena_peak_bytes, r.plan->peak_bytes);
+    std::printf("[builder] ran: %llu cycles, arena peak %u of %zu planned bytes, crc 0x%08x\n",
+                static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r.plan->peak_bytes,
+                meas.output_crc32);
+}
+
+} // namespace
+
+TEST(Builder, CodegenIsDeterministic)
+{
+    const Model &m = model("eegformer");
+    const Schedule s = schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP);
+    auto a = generate_sources(m, s, board("nucleo-l476rg"));
+    auto b = generate_sources(m, s, board("nucleo-l476rg"));
+    ASSERT_TRUE(a.ok()) << a.error;
+    ASSERT_EQ(a.files.size(), 3u);
+    ASSERT_EQ(a.files.size(), b.files.size());
+    for (size_t i = 0; i < a.files.size(); ++i) {
+        EXPECT_EQ(a.files[i].name, b.files[i].name);
+        EXPECT_EQ(a.files[i].content, b.files[i].content) << a.files[i].name;
+    }
+    // another schedule changes the main file, not the weights
+    const Schedule s2 = schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_OPT4X2);
+    auto c = generate_sources(m, s2, board("nucleo-l476rg"));
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(a.files[1].content, c.files[1].content);
+    EXPECT_NE(a.files[2].content, c.files[2].content);
+    EXPECT_NE(a.files[2].content.find("TX_MHSA_DEPTHFIRST, 9}"), std::string::npos);
+    EXPECT_NE(a.files[0].content.find("#define TX_MODEL_ARENA_BYTES " + std::to_string(a.plan->peak_bytes) + "u"),
+              std::string::npos);
+}
+
+TEST(Builder, BadInputsAreErrors)
+{
+    const Model &m = model("tiny4");
+    Builder builder(options());
+    Schedule s = schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP);
+    s.layers.pop_back();
+    auto r = builder.build(m, s, board("nucleo-l476rg"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("schedule"), std::string::npos) << r.error;
+
+    agent::BoardProfile odd = board("nucleo-l476rg");
+    odd.core = "z80";
+    r = builder.build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF), odd);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("z80"), std::string::npos) << r.error;
+
+    r = builder.build(m, schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_REF), board("nucleo-l476rg"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("board"), std::string::npos) << r.error;
+
+    BuildOptions missing = options();
+    missing.toolchain_prefix_arm = "no-such-toolchain-";
+    r = Builder(missing).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),
+                               board("nucleo-l476rg"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("no-such-toolchain-gcc"), std::string::npos) << r.error;
+}
+
+TEST(Builder, CompilerErrorsCarryStderr)
+{
+    const Model &m = model("tiny4");
+    BuildOptions o = options();
+    o.opt_flags = "-O3 -fno-such-flag-tinytx";
+    auto r = Builder(o).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),
+                              board("nucleo-l476rg"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("-fno-such-flag-tinytx"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("compile"), std::string::npos) << r.error;
+}
+
+TEST(Builder, EegformerDepthFirstDspOnNucleoL476rg)
+{
+    const Model &m = model("eegformer");
+    build_and_run("eegformer", "nucleo-l476rg",
+                  schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP));
+}
+
+TEST(Builder, EegformerDepthFirstRv32OnGap9)
+{
+    const Model &m = model("eegformer");
+    build_and_run("eegformer", "gap9", schedule(m, "gap9", MhsaSchedule::kDepthfirst, TX_VARIANT_RV32));
+}
+
+TEST(Builder, Tiny4HeadwiseTiledFfnOnNucleoL476rg)
+{
+    const Model &m = model("tiny4");
+    ASSERT_EQ(m.layers.size(), 4u);
+    build_and_run("tiny4", "nucleo-l476rg",
+                  schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_OPT4X2, 32));
+}
