@@ -180,7 +180,7 @@ std::string DesignSpace::check(const Schedule &s) const
             return base + ".attention: fused needs fused weights, which the model does not carry";
         const auto vs = variant_choices(core_);
         if (std::find(vs.begin(), vs.end(), k.variant) == vs.end())
-            return base + ".variant: " + variant_name(k.variant) + " is not available on " + core_;
+            return base + ".variant: " + tx_variant_name(k.variant) + " is not available on " + core_;
         if (std::find(knobs_.begin(), knobs_.end(), k) == knobs_.end())
             return base + ": tile_rows/ffn_tile not among the space's choices";
         if (mode_ == SpaceMode::kShared && !(s.layers[i] == s.layers[0]))

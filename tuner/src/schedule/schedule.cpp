@@ -23,18 +23,6 @@ const char *mhsa_name(MhsaSchedule s)
     return "unknown";
 }
 
-const char *variant_name(tx_variant v)
-{
-    switch (v) {
-    case TX_VARIANT_REF: return "ref";
-    case TX_VARIANT_OPT2X2: return "opt2x2";
-    case TX_VARIANT_OPT4X2: return "opt4x2";
-    case TX_VARIANT_DSP: return "dsp";
-    case TX_VARIANT_RV32: return "rv32";
-    default: return "unknown";
-    }
-}
-
 std::optional<AttentionMode> parse_attention(const std::string &s)
 {
     if (s == "standard") return AttentionMode::kStandard;
@@ -53,7 +41,7 @@ std::optional<MhsaSchedule> parse_mhsa(const std::string &s)
 std::optional<tx_variant> parse_variant(const std::string &s)
 {
     for (int v = 0; v < TX_VARIANT_COUNT; ++v)
-        if (s == variant_name(static_cast<tx_variant>(v)))
+        if (s == tx_variant_name(static_cast<tx_variant>(v)))
             return static_cast<tx_variant>(v);
     return std::nullopt;
 }
@@ -65,7 +53,7 @@ json layer_to_json(const LayerKnobs &k)
     j["mhsa"] = mhsa_name(k.mhsa);
     if (k.mhsa == MhsaSchedule::kDepthfirst)
         j["tile_rows"] = k.tile_rows;
-    j["variant"] = variant_name(k.variant);
+    j["variant"] = tx_variant_name(k.variant);
     j["ffn_tile"] = k.ffn_tile;
     if (!k.placement.empty())
         j["placement"] = k.placement;

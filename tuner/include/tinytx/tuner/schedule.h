@@ -56,9 +56,9 @@ struct ScheduleParseResult {
 // knob names as they appear in JSON
 const char *attention_name(AttentionMode m);      // standard | fused
 const char *mhsa_name(MhsaSchedule s);            // layerwise | headwise | depthfirst
-const char *variant_name(tx_variant v);           // ref | opt2x2 | opt4x2 | dsp | rv32
 std::optional<AttentionMode> parse_attention(const std::string &s);
 std::optional<MhsaSchedule> parse_mhsa(const std::string &s);
+// variant names are tx_variant_name() of the kernel library
 std::optional<tx_variant> parse_variant(const std::string &s);
 
 // {"model","board","layers":[{"attention","mhsa","tile_rows"(depthfirst only),"variant",

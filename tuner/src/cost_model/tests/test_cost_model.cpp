@@ -195,7 +195,7 @@ TEST(Calibration, RecoversKnownCoefficientsAndPredictsHeldOut) {
     for (size_t j = 0; j < kNumCostFeatures; ++j) EXPECT_GE(m.coef[j], 0.0) << cost_feature_name(j);
     for (tx_variant v : vs)
         EXPECT_NEAR(m.coef[feat::gemm_macs(v)], truth[feat::gemm_macs(v)], 0.03 * truth[feat::gemm_macs(v)])
-            << variant_name(v);
+            << tx_variant_name(v);
 
     // noise-free: every identifiable coefficient is recovered. add_elems and layernorm_elems are
     // always equal (2*S*E per layer), so only their sum is identifiable.

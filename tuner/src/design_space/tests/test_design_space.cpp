@@ -34,10 +34,12 @@ static void expect_all_legal(const DesignSpace &ds, const BoardProfile &b, bool 
         for (const auto &k : s.layers) {
             ASSERT_TRUE(has_fused || k.attention == AttentionMode::kStandard);
             ASSERT_NE(std::find(variants.begin(), variants.end(), k.variant), variants.end());
-            if (k.variant == TX_VARIANT_DSP)
+            if (k.variant == TX_VARIANT_DSP) {
                 ASSERT_TRUE(b.core == "cortex-m4" || b.core == "cortex-m7");
-            if (k.variant == TX_VARIANT_RV32)
+            }
+            if (k.variant == TX_VARIANT_RV32) {
                 ASSERT_EQ(b.core, "rv32imc");
+            }
         }
     }
 }
