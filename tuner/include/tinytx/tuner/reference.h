@@ -1,0 +1,30 @@
+// tinytx::tuner::reference — one inference of a model under a schedule on the host, with the
+// kernel library, in an arena laid out exactly as the MemoryPlanner (and so the generated
+// firmware) lays it out. Every GEMM variant is bit-exact, so its output CRC is the one every
+// image of this schedule must print: the expected_output_crc32 of exports and the CRC the tuner
+// asks agents to check. Errors are data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/schedule.h"
+
+namespace tinytx::tuner {
+
+struct ReferenceResult {
+    std::vector<int8_t> output;   // [S][E], the last layer's output
+    uint32_t crc32 = 0;           // tx_crc32 of output
+    std::string error;            // "" when ok
+    bool ok() const { return error.empty(); }
+};
+
+// Runs on the model's calibration input.
+ReferenceResult run_reference(const Model &m, const Schedule &s);
+
+// "0x1a2b3c4d"
+std::string crc32_hex(uint32_t crc);
+
+} // namespace tinytx::tuner
