@@ -1,5 +1,5 @@
 // Builder codegen: model.h, model_data.c, model_main.c for one (Model, Schedule, BoardProfile).
-// Deterministic: only integers, names and the schedule hash go into the text.
+// Deterministic: only integers, names and the schedule hash (without placement) go into the text.
 #include "tinytx/tuner/builder.h"
 
 #include <unistd.h>
@@ -324,7 +324,13 @@ CodegenResult generate_sources(const Model &m, const Schedule &s, const agent::B
         r.error = "memory plan: unexpected layout (need act0, act1, scratch)";
         return r;
     }
-    const std::string hash = schedule_hash(s);
+    // The images are linked for the emulator machine, where the arena's region is not chosen by the
+    // placement knob: identify the code by the schedule without it, so schedules that differ only
+    // in placement give the same image (one build, one measurement).
+    Schedule code = s;
+    for (LayerKnobs &k : code.layers)
+        k.placement.clear();
+    const std::string hash = schedule_hash(code);
     r.files.push_back({"model.h", gen_header(m, s, *pr.plan, hash)});
     r.files.push_back({"model_data.c", gen_data(m, s)});
     r.files.push_back({"model_main.c", gen_main(m, s, *pr.plan, hash)});

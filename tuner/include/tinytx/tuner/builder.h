@@ -10,7 +10,9 @@
 //                 copies the input to act0 and measures every layer in sequence (tx_encoder_s8
 //                 with the layer's config and variant, x/out/scratch at the plan's offsets); the
 //                 output CRC is over the final activation buffer.
-// Same inputs give byte-identical sources.
+// Same inputs give byte-identical sources. Images are linked for the board's emulator machine,
+// so the placement knob does not reach the code: schedules that differ only in placement give
+// identical sources and the same image (placement matters on a board, which needs its own link).
 //
 // Cross-compile (Builder::build): the generated sources plus the fixed part (kernel library and
 // firmware core for the board's CPU, listed in tuner/src/builder/firmware_sources.txt) with the
