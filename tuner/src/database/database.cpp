@@ -44,6 +44,7 @@ struct Database::Statements {
     Statement measured, measured_hashes;
     Statement find_run, insert_run, resume_run, finish_run;
     Statement list_measurements, count_measurements;
+    Statement link_run, list_run_candidates, save_cost_model, find_cost_model;
 
     explicit Statements(sqlite::Connection &c)
         : find_model(c.prepare("SELECT id FROM models WHERE name = ?1 AND spec_hash = ?2")),
@@ -92,7 +93,17 @@ struct Database::Statements {
               "m.energy_source, m.output_crc32, m.output_ok, m.fault_pc, m.wall_time_ms "
               "FROM measurements m JOIN candidates c ON c.id = m.candidate_id "
               "WHERE c.model_id = ?1 AND c.board_id = ?2 ORDER BY m.id")),
-          count_measurements(c.prepare("SELECT COUNT(*) FROM measurements"))
+          count_measurements(c.prepare("SELECT COUNT(*) FROM measurements")),
+          link_run(c.prepare("INSERT INTO run_candidates(run_id, candidate_id) VALUES (?1, ?2) "
+                             "ON CONFLICT DO NOTHING")),
+          list_run_candidates(c.prepare(
+              "SELECT candidate_id FROM run_candidates WHERE run_id = ?1 ORDER BY candidate_id")),
+          save_cost_model(c.prepare(
+              "INSERT INTO cost_models(board_id, source, model_json) VALUES (?1, ?2, ?3) "
+              "ON CONFLICT(board_id, source) DO UPDATE SET model_json = excluded.model_json, "
+              "updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")),
+          find_cost_model(c.prepare(
+              "SELECT model_json FROM cost_models WHERE board_id = ?1 AND source = ?2"))
     {
     }
 };
@@ -209,42 +220,98 @@ int64_t Database::record_build(const BuildRecord &b)
     return c_.last_insert_rowid();
 }
 
+int64_t Database::insert_measurement(const MeasurementEntry &e)
+{
+    const agent::Measurement &m = e.measurement;
+    Statement &s = st_->insert_measurement;
+    ResetGuard g(s);
+    s.bind(":candidate_id", e.candidate_id)
+        .bind(":build_id", e.build_id)
+        .bind(":agent", e.agent)
+        .bind(":backend", m.backend)
+        .bind(":board", m.board)
+        .bind(":board_serial", m.board_serial)
+        .bind(":status", agent::to_string(m.status))
+        .bind(":error", m.error)
+        .bind(":cycles_median", m.cycles_median)
+        .bind(":cycles_json", nlohmann::json(m.cycles).dump())
+        .bind(":cycles_source", agent::to_string(m.cycles_source))
+        .bind(":instructions", m.instructions)
+        .bind(":stack_peak_bytes", m.stack_peak_bytes)
+        .bind(":arena_peak_bytes", m.arena_peak_bytes)
+        .bind(":energy_uj", m.energy_uj)
+        .bind(":energy_source", agent::to_string(m.energy_source))
+        .bind(":output_crc32", m.output_crc32)
+        .bind(":output_ok", m.output_ok)
+        .bind(":fault_pc", m.fault_pc)
+        .bind(":image_hash", m.image_hash)
+        .bind(":agent_version", m.agent_version)
+        .bind(":wall_time_ms", m.wall_time_ms)
+        .run();
+    return c_.last_insert_rowid();
+}
+
 std::vector<int64_t> Database::record_measurements(std::span<const MeasurementEntry> batch)
 {
     std::vector<int64_t> ids;
     ids.reserve(batch.size());
     Transaction tx(c_);
-    Statement &s = st_->insert_measurement;
-    for (const MeasurementEntry &e : batch) {
-        const agent::Measurement &m = e.measurement;
-        ResetGuard g(s);
-        s.bind(":candidate_id", e.candidate_id)
-            .bind(":build_id", e.build_id)
-            .bind(":agent", e.agent)
-            .bind(":backend", m.backend)
-            .bind(":board", m.board)
-            .bind(":board_serial", m.board_serial)
-            .bind(":status", agent::to_string(m.status))
-            .bind(":error", m.error)
-            .bind(":cycles_median", m.cycles_median)
-            .bind(":cycles_json", nlohmann::json(m.cycles).dump())
-            .bind(":cycles_source", agent::to_string(m.cycles_source))
-            .bind(":instructions", m.instructions)
-            .bind(":stack_peak_bytes", m.stack_peak_bytes)
-            .bind(":arena_peak_bytes", m.arena_peak_bytes)
-            .bind(":energy_uj", m.energy_uj)
-            .bind(":energy_source", agent::to_string(m.energy_source))
-            .bind(":output_crc32", m.output_crc32)
-            .bind(":output_ok", m.output_ok)
-            .bind(":fault_pc", m.fault_pc)
-            .bind(":image_hash", m.image_hash)
-            .bind(":agent_version", m.agent_version)
-            .bind(":wall_time_ms", m.wall_time_ms)
-            .run();
-        ids.push_back(c_.last_insert_rowid());
+    for (const MeasurementEntry &e : batch) ids.push_back(insert_measurement(e));
+    tx.commit();
+    return ids;
+}
+
+std::vector<int64_t> Database::record_trials(int64_t run_id, std::span<const TrialRecord> batch)
+{
+    std::vector<int64_t> ids;
+    ids.reserve(batch.size());
+    Transaction tx(c_);
+    for (const TrialRecord &t : batch) {
+        MeasurementEntry e = t.entry;
+        if (t.build) {
+            BuildRecord b = *t.build;
+            b.candidate_id = e.candidate_id;
+            e.build_id = record_build(b);
+        }
+        ids.push_back(insert_measurement(e));
+        ResetGuard g(st_->link_run);
+        st_->link_run.bind(1, run_id).bind(2, e.candidate_id).run();
     }
     tx.commit();
     return ids;
+}
+
+void Database::link_run_candidates(int64_t run_id, std::span<const int64_t> candidate_ids)
+{
+    Transaction tx(c_);
+    for (int64_t id : candidate_ids) {
+        ResetGuard g(st_->link_run);
+        st_->link_run.bind(1, run_id).bind(2, id).run();
+    }
+    tx.commit();
+}
+
+std::vector<int64_t> Database::run_candidates(int64_t run_id)
+{
+    std::vector<int64_t> out;
+    ResetGuard g(st_->list_run_candidates);
+    st_->list_run_candidates.bind(1, run_id);
+    while (st_->list_run_candidates.step()) out.push_back(st_->list_run_candidates.column_int64(0));
+    return out;
+}
+
+void Database::save_cost_model(int64_t board_id, const std::string &source,
+                               const std::string &model_json)
+{
+    ResetGuard g(st_->save_cost_model);
+    st_->save_cost_model.bind(1, board_id).bind(2, source).bind(3, model_json).run();
+}
+
+std::optional<std::string> Database::cost_model(int64_t board_id, const std::string &source)
+{
+    ResetGuard g(st_->find_cost_model);
+    if (!st_->find_cost_model.bind(1, board_id).bind(2, source).step()) return std::nullopt;
+    return st_->find_cost_model.column_text(0);
 }
 
 int64_t Database::record_measurement(const MeasurementEntry &e)

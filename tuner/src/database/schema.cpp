@@ -93,13 +93,34 @@ CREATE INDEX tuning_runs_model_board ON tuning_runs(model_id, board_id);
 )sql";
 }
 
+// Which candidates a tuning run tried (its front is computed over them), and the calibrated cost
+// model per board and figure source (a second run starts calibrated).
+std::string migration_2()
+{
+    const std::string now = kNow;
+    return R"sql(
+CREATE TABLE run_candidates (
+    run_id INTEGER NOT NULL REFERENCES tuning_runs(id),
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    PRIMARY KEY (run_id, candidate_id)
+) WITHOUT ROWID;
+CREATE TABLE cost_models (
+    board_id INTEGER NOT NULL REFERENCES boards(id),
+    source TEXT NOT NULL,
+    model_json TEXT NOT NULL,
+    updated TEXT NOT NULL DEFAULT )sql" + now + R"sql(,
+    PRIMARY KEY (board_id, source)
+);
+)sql";
+}
+
 }  // namespace
 
-int database_schema_version() { return 1; }
+int database_schema_version() { return 2; }
 
 void migrate(sqlite::Connection &c)
 {
-    const std::array<std::string, 1> migrations = {migration_1()};
+    const std::array<std::string, 2> migrations = {migration_1(), migration_2()};
     static_assert(std::tuple_size_v<decltype(migrations)> > 0);
     const int known = static_cast<int>(migrations.size());
 

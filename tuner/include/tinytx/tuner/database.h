@@ -45,6 +45,13 @@ struct MeasurementEntry {
     agent::Measurement measurement;
 };
 
+// One trial of a tuning run as recorded: its measurement and, when an image was built for it,
+// the build (the measurement then refers to it).
+struct TrialRecord {
+    MeasurementEntry entry;
+    std::optional<BuildRecord> build;  // build.candidate_id is entry.candidate_id
+};
+
 struct TuningRun {
     int64_t id = 0;
     int64_t model_id = 0;
@@ -99,6 +106,12 @@ public:
     // Returns the new measurement ids in order.
     std::vector<int64_t> record_measurements(std::span<const MeasurementEntry> batch);
     int64_t record_measurement(const MeasurementEntry &e);
+    // One batch of a tuning run, all or nothing: builds, measurements, and the run's link to
+    // every candidate. Returns the measurement ids in order.
+    std::vector<int64_t> record_trials(int64_t run_id, std::span<const TrialRecord> batch);
+    // Links candidates to a run without measuring them (reused results), idempotent.
+    void link_run_candidates(int64_t run_id, std::span<const int64_t> candidate_ids);
+    std::vector<int64_t> run_candidates(int64_t run_id);
 
     // A candidate counts as measured when it has a measurement whose status is not UNAVAILABLE
     // (the board could not be used: nothing about the candidate was learned). Failures of the
@@ -114,12 +127,17 @@ public:
     void finish_run(int64_t run_id, const std::string &state = "finished");
 
     std::vector<MeasuredCandidate> measurements(int64_t model_id, int64_t board_id);
+
+    // The calibrated cost model (its JSON) of a board for one figure source (emulated, measured).
+    void save_cost_model(int64_t board_id, const std::string &source, const std::string &model_json);
+    std::optional<std::string> cost_model(int64_t board_id, const std::string &source);
     int64_t measurement_count();
 
     sqlite::Connection &connection() { return c_; }
 
 private:
     TuningRun read_run(sqlite::Statement &s, bool resumed);
+    int64_t insert_measurement(const MeasurementEntry &e);  // inside the caller's transaction
 
     sqlite::Connection c_;
     struct Statements;

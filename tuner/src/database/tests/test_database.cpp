@@ -47,7 +47,8 @@ TEST(DatabaseSchema, FreshMemoryDatabaseIsAtCurrentVersion)
     Database db(":memory:");
     EXPECT_EQ(db.connection().query_int("PRAGMA user_version"), database_schema_version());
     EXPECT_EQ(db.connection().query_int("PRAGMA foreign_keys"), 1);
-    for (const char *t : {"models", "boards", "candidates", "builds", "measurements", "tuning_runs"})
+    for (const char *t : {"models", "boards", "candidates", "builds", "measurements", "tuning_runs",
+                          "run_candidates", "cost_models"})
         EXPECT_EQ(db.connection().query_int(
                       std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") +
                       t + "'"),
@@ -220,4 +221,43 @@ TEST_F(DatabaseOps, TuningRunsResumeBySameCommand)
     EXPECT_THROW(db.finish_run(99999), sqlite::Error);
     const int64_t other_model = db.upsert_model("x", "y", "{}");
     EXPECT_THROW(db.start_run(other_model, board, cmd, 1, "s"), sqlite::Error);
+}
+
+TEST_F(DatabaseOps, TrialBatchRecordsBuildsMeasurementsAndRunLinksTogether)
+{
+    const TuningRun run = db.start_run(model, board, {{"model", "tiny"}}, 1024, "exhaustive");
+    const int64_t a = db.candidate(model, board, "ha", "{}").id;
+    const int64_t b = db.candidate(model, board, "hb", "{}").id;
+    TrialRecord ta{{a, std::nullopt, "local", sample()}, BuildRecord{0, "img-a", "gcc 12", "-O3", 1000}};
+    TrialRecord tb{{b, std::nullopt, "local", sample(agent::RunStatus::kFault)}, std::nullopt};
+    const std::vector<TrialRecord> batch{ta, tb};
+    const auto ids = db.record_trials(run.id, batch);
+    ASSERT_EQ(ids.size(), 2u);
+    EXPECT_EQ(db.run_candidates(run.id), (std::vector<int64_t>{a, b}));
+    const auto ms = db.measurements(model, board);
+    ASSERT_EQ(ms.size(), 2u);
+    ASSERT_TRUE(ms[0].build_id.has_value());
+    EXPECT_EQ(db.connection().query_text("SELECT image_hash FROM builds WHERE id = " +
+                                         std::to_string(*ms[0].build_id)),
+              "img-a");
+    EXPECT_FALSE(ms[1].build_id.has_value());
+
+    // a bad candidate id rolls back the whole batch: no build, no measurement, no link
+    const int64_t builds = db.connection().query_int("SELECT COUNT(*) FROM builds");
+    const std::vector<TrialRecord> bad{ta, {{999999, std::nullopt, "local", sample()}, std::nullopt}};
+    EXPECT_ANY_THROW(db.record_trials(run.id, bad));
+    EXPECT_EQ(db.measurement_count(), 2);
+    EXPECT_EQ(db.connection().query_int("SELECT COUNT(*) FROM builds"), builds);
+    db.link_run_candidates(run.id, std::vector<int64_t>{a, a});  // idempotent
+    EXPECT_EQ(db.run_candidates(run.id).size(), 2u);
+}
+
+TEST_F(DatabaseOps, CostModelPerBoardAndSource)
+{
+    EXPECT_FALSE(db.cost_model(board, "emulated"));
+    db.save_cost_model(board, "emulated", R"({"v":1})");
+    db.save_cost_model(board, "emulated", R"({"v":2})");
+    db.save_cost_model(board, "measured", R"({"v":3})");
+    EXPECT_EQ(db.cost_model(board, "emulated").value_or(""), R"({"v":2})");
+    EXPECT_EQ(db.cost_model(board, "measured").value_or(""), R"({"v":3})");
 }

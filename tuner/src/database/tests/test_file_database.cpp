@@ -51,6 +51,26 @@ TEST(DatabaseFile, MigratesAnEmptyFile)
     EXPECT_EQ(c.query_text("PRAGMA integrity_check"), "ok");
 }
 
+TEST(DatabaseFile, MigratesVersion1KeepingItsData)
+{
+    test::TempDir dir;
+    const std::string path = dir.file("v1.db");
+    int64_t model = 0;
+    {
+        Database db(path);
+        model = db.upsert_model("tiny", "h", "{}");
+        // back to what a version-1 file looks like
+        db.connection().exec("DROP TABLE run_candidates; DROP TABLE cost_models; PRAGMA user_version = 1");
+    }
+    Database db(path);
+    EXPECT_EQ(db.connection().query_int("PRAGMA user_version"), database_schema_version());
+    EXPECT_EQ(db.upsert_model("tiny", "h", "{}"), model);
+    const int64_t board = db.upsert_board("b", "{}");
+    db.save_cost_model(board, "emulated", "{}");
+    EXPECT_TRUE(db.cost_model(board, "emulated"));
+    EXPECT_EQ(db.connection().query_text("PRAGMA integrity_check"), "ok");
+}
+
 TEST(DatabaseFile, RefusesANewerSchema)
 {
     test::TempDir dir;
