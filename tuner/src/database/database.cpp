@@ -5,6 +5,7 @@
 
 #include <array>
 #include <limits>
+#include <stdexcept>
 
 namespace tinytx::tuner {
 
@@ -40,7 +41,7 @@ struct Database::Statements {
     Statement find_model, insert_model;
     Statement find_board, insert_board, update_board;
     Statement insert_candidate, find_candidate;
-    Statement insert_build, insert_measurement;
+    Statement insert_build, find_build, insert_measurement;
     Statement measured, measured_hashes;
     Statement find_run, insert_run, resume_run, finish_run;
     Statement list_measurements, count_measurements;
@@ -59,7 +60,9 @@ struct Database::Statements {
           find_candidate(c.prepare("SELECT id FROM candidates WHERE model_id = ?1 AND "
                                    "board_id = ?2 AND schedule_hash = ?3")),
           insert_build(c.prepare("INSERT INTO builds(candidate_id, image_hash, toolchain, flags, "
-                                 "image_size) VALUES (?1, ?2, ?3, ?4, ?5)")),
+                                 "image_size, flash_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+          find_build(c.prepare("SELECT candidate_id, image_hash, toolchain, flags, image_size, "
+                               "flash_bytes FROM builds WHERE id = ?1")),
           insert_measurement(c.prepare(
               "INSERT INTO measurements(candidate_id, build_id, agent, backend, board, "
               "board_serial, status, error, cycles_median, cycles_json, cycles_source, "
@@ -216,8 +219,19 @@ int64_t Database::record_build(const BuildRecord &b)
         .bind(3, b.toolchain)
         .bind(4, b.flags)
         .bind(5, b.image_size)
+        .bind(6, b.flash_bytes)
         .run();
     return c_.last_insert_rowid();
+}
+
+std::optional<BuildRecord> Database::build(int64_t build_id)
+{
+    Statement &s = st_->find_build;
+    ResetGuard g(s);
+    if (!s.bind(1, build_id).step()) return std::nullopt;
+    return BuildRecord{s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3),
+                       static_cast<uint64_t>(s.column_int64(4)),
+                       static_cast<uint64_t>(s.column_int64(5))};
 }
 
 int64_t Database::insert_measurement(const MeasurementEntry &e)
@@ -261,10 +275,12 @@ std::vector<int64_t> Database::record_measurements(std::span<const MeasurementEn
     return ids;
 }
 
-std::vector<int64_t> Database::record_trials(int64_t run_id, std::span<const TrialRecord> batch)
+std::vector<RecordedTrial> Database::record_trials(int64_t run_id, std::span<const TrialRecord> batch,
+                                                  std::span<const int64_t> reused)
 {
-    std::vector<int64_t> ids;
+    std::vector<RecordedTrial> ids;
     ids.reserve(batch.size());
+    std::vector<std::optional<int64_t>> build_ids;
     Transaction tx(c_);
     for (const TrialRecord &t : batch) {
         MeasurementEntry e = t.entry;
@@ -272,23 +288,22 @@ std::vector<int64_t> Database::record_trials(int64_t run_id, std::span<const Tri
             BuildRecord b = *t.build;
             b.candidate_id = e.candidate_id;
             e.build_id = record_build(b);
+        } else if (t.same_image_as) {
+            if (*t.same_image_as >= build_ids.size())
+                throw std::invalid_argument("record_trials: same_image_as must name an earlier entry");
+            e.build_id = build_ids[*t.same_image_as];
         }
-        ids.push_back(insert_measurement(e));
+        build_ids.push_back(e.build_id);
+        ids.push_back({insert_measurement(e), e.build_id});
         ResetGuard g(st_->link_run);
         st_->link_run.bind(1, run_id).bind(2, e.candidate_id).run();
     }
-    tx.commit();
-    return ids;
-}
-
-void Database::link_run_candidates(int64_t run_id, std::span<const int64_t> candidate_ids)
-{
-    Transaction tx(c_);
-    for (int64_t id : candidate_ids) {
+    for (int64_t id : reused) {
         ResetGuard g(st_->link_run);
         st_->link_run.bind(1, run_id).bind(2, id).run();
     }
     tx.commit();
+    return ids;
 }
 
 std::vector<int64_t> Database::run_candidates(int64_t run_id)

@@ -93,8 +93,9 @@ CREATE INDEX tuning_runs_model_board ON tuning_runs(model_id, board_id);
 )sql";
 }
 
-// Which candidates a tuning run tried (its front is computed over them), and the calibrated cost
-// model per board and figure source (a second run starts calibrated).
+// Which candidates a tuning run tried (its front is computed over them), the calibrated cost
+// model per board and figure source (a second run starts calibrated), and the flash footprint of
+// every build (text + rodata + data).
 std::string migration_2()
 {
     const std::string now = kNow;
@@ -111,6 +112,7 @@ CREATE TABLE cost_models (
     updated TEXT NOT NULL DEFAULT )sql" + now + R"sql(,
     PRIMARY KEY (board_id, source)
 );
+ALTER TABLE builds ADD COLUMN flash_bytes INTEGER NOT NULL DEFAULT 0;
 )sql";
 }
 

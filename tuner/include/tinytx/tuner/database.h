@@ -35,6 +35,7 @@ struct BuildRecord {
     std::string toolchain;   // compiler name + version
     std::string flags;       // compile/link flags
     uint64_t image_size = 0; // bytes
+    uint64_t flash_bytes = 0; // text + rodata + data: what a board's flash holds
 };
 
 // One measurement to record: the agent's Measurement plus where it came from.
@@ -50,6 +51,13 @@ struct MeasurementEntry {
 struct TrialRecord {
     MeasurementEntry entry;
     std::optional<BuildRecord> build;  // build.candidate_id is entry.candidate_id
+    // Or: the image is the one built for batch[i] (a twin measured once): its build is referenced.
+    std::optional<size_t> same_image_as;
+};
+
+struct RecordedTrial {
+    int64_t measurement_id = 0;
+    std::optional<int64_t> build_id;
 };
 
 struct TuningRun {
@@ -101,16 +109,16 @@ public:
                                              hash_and_json);
 
     int64_t record_build(const BuildRecord &b);
+    std::optional<BuildRecord> build(int64_t build_id);
 
     // All or nothing: one transaction; an exception (bad candidate id, ...) records none.
     // Returns the new measurement ids in order.
     std::vector<int64_t> record_measurements(std::span<const MeasurementEntry> batch);
     int64_t record_measurement(const MeasurementEntry &e);
     // One batch of a tuning run, all or nothing: builds, measurements, and the run's link to
-    // every candidate. Returns the measurement ids in order.
-    std::vector<int64_t> record_trials(int64_t run_id, std::span<const TrialRecord> batch);
-    // Links candidates to a run without measuring them (reused results), idempotent.
-    void link_run_candidates(int64_t run_id, std::span<const int64_t> candidate_ids);
+    // every candidate of the batch and to `reused` (candidates told from earlier results).
+    std::vector<RecordedTrial> record_trials(int64_t run_id, std::span<const TrialRecord> batch,
+                                             std::span<const int64_t> reused = {});
     std::vector<int64_t> run_candidates(int64_t run_id);
 
     // A candidate counts as measured when it has a measurement whose status is not UNAVAILABLE

@@ -228,8 +228,9 @@ TEST_F(DatabaseOps, TrialBatchRecordsBuildsMeasurementsAndRunLinksTogether)
     const TuningRun run = db.start_run(model, board, {{"model", "tiny"}}, 1024, "exhaustive");
     const int64_t a = db.candidate(model, board, "ha", "{}").id;
     const int64_t b = db.candidate(model, board, "hb", "{}").id;
-    TrialRecord ta{{a, std::nullopt, "local", sample()}, BuildRecord{0, "img-a", "gcc 12", "-O3", 1000}};
-    TrialRecord tb{{b, std::nullopt, "local", sample(agent::RunStatus::kFault)}, std::nullopt};
+    TrialRecord ta{{a, std::nullopt, "local", sample()}, BuildRecord{0, "img-a", "gcc 12", "-O3", 1000, 800}, {}};
+    // b ran the image built for a (a twin): its measurement references a's build
+    TrialRecord tb{{b, std::nullopt, "local", sample(agent::RunStatus::kFault)}, std::nullopt, 0};
     const std::vector<TrialRecord> batch{ta, tb};
     const auto ids = db.record_trials(run.id, batch);
     ASSERT_EQ(ids.size(), 2u);
@@ -240,15 +241,17 @@ TEST_F(DatabaseOps, TrialBatchRecordsBuildsMeasurementsAndRunLinksTogether)
     EXPECT_EQ(db.connection().query_text("SELECT image_hash FROM builds WHERE id = " +
                                          std::to_string(*ms[0].build_id)),
               "img-a");
-    EXPECT_FALSE(ms[1].build_id.has_value());
+    EXPECT_EQ(ms[1].build_id, ms[0].build_id);
+    EXPECT_EQ(ids[1].build_id, ids[0].build_id);
+    EXPECT_EQ(db.build(*ms[0].build_id)->flash_bytes, 800u);
 
     // a bad candidate id rolls back the whole batch: no build, no measurement, no link
     const int64_t builds = db.connection().query_int("SELECT COUNT(*) FROM builds");
-    const std::vector<TrialRecord> bad{ta, {{999999, std::nullopt, "local", sample()}, std::nullopt}};
+    const std::vector<TrialRecord> bad{ta, {{999999, std::nullopt, "local", sample()}, std::nullopt, {}}};
     EXPECT_ANY_THROW(db.record_trials(run.id, bad));
     EXPECT_EQ(db.measurement_count(), 2);
     EXPECT_EQ(db.connection().query_int("SELECT COUNT(*) FROM builds"), builds);
-    db.link_run_candidates(run.id, std::vector<int64_t>{a, a});  // idempotent
+    db.record_trials(run.id, {}, std::vector<int64_t>{a, a});  // links are idempotent
     EXPECT_EQ(db.run_candidates(run.id).size(), 2u);
 }
 

@@ -1,0 +1,378 @@
+// tinytx-tune: tune one model for one board under a RAM budget (README, DESIGN.md "Data flow").
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tinytx/tuner/emit_c.h"
+#include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/report_json.h"
+#include "tinytx/tuner/runner.h"
+#include "tinytx/tuner/tuning.h"
+
+namespace {
+
+using namespace tinytx::tuner;
+namespace fs = std::filesystem;
+
+const char *kHelp = R"(tinytx-tune: find the fastest int8 Tiny Transformer schedules that fit a RAM budget
+
+Usage:
+  tinytx-tune --model MODEL.json --board BOARD --budget SIZE [options]
+
+Required:
+  --model FILE        model spec (schemas/json/model.schema.json), e.g. models/eegformer.json
+  --board NAME        board profile: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
+  --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based)
+
+Search:
+  --strategy S        auto (default: exhaustive when every point within the budget fits the trial
+                      budget, else nsga2) | exhaustive | nsga2 | guided (cost-model ranked)
+  --trials N          candidates to evaluate (default 160, at most the points within the budget)
+  --seed N            search seed (default 1); the same command reproduces the same run
+  --per-layer         let every layer choose its own knobs (default: one knob set for all layers)
+  --batch N           proposals per round (default 8)
+
+Measurement:
+  --agents LIST       host:port,... of `tinytx-agent serve` instances (default: an in-process agent)
+  --token-file FILE   token for the agents (else $TINYTX_AGENT_TOKEN); --tls-ca PEM for TLS
+  --backend B         iss (default for the in-process agent) | qemu | openocd
+  --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
+  --jobs N            measurements in flight (default: one per core)
+  --deadline-s N      wall-time limit of one measurement (default 120)
+
+Results:
+  --db FILE           results database (default tinytx.db); a run killed at any point and started
+                      again with the same command resumes: nothing is measured twice
+  --out FILE          write the best schedule (schemas/json/schedule.schema.json)
+  --emit-c DIR        write a deployable C folder of the best schedule (Makefile: host, qemu-m4,
+                      qemu-m7, nucleo-h743zi, nucleo-l476rg)
+  --json              print the front as JSON on stdout (progress stays on stderr)
+  --cache-dir DIR     build cache (default: tinytx-cache next to the database)
+  --boards-dir DIR    board profiles (default: the source tree's board-agents/boards)
+  --quiet             no progress
+
+Figures say where they come from: "emulated" (the in-process ISS cycle model or QEMU, not board
+cycles), "measured" (a real board through OpenOCD), "modeled" (the cost model's prediction).
+
+Exit status: 0 done, 1 bad input or a failed run, 2 the budget is below the smallest arena any
+schedule needs (the message gives that size and the schedule), 130 interrupted.
+
+Example:
+  tinytx-tune --model models/eegformer.json --board nucleo-h743zi --budget 512KB --out best.json
+)";
+
+[[noreturn]] void usage_error(const std::string &msg)
+{
+    std::cerr << "tinytx-tune: " << msg << "\n(tinytx-tune --help for usage)\n";
+    std::exit(1);
+}
+
+struct Options {
+    std::map<std::string, std::string> values;
+    bool json = false, quiet = false, per_layer = false;
+
+    bool has(const std::string &k) const { return values.count(k) != 0; }
+    const std::string &get(const std::string &k) const { return values.at(k); }
+};
+
+Options parse(int argc, char **argv)
+{
+    static const std::vector<std::string> valued = {
+        "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
+        "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
+        "--out", "--emit-c", "--cache-dir", "--boards-dir"};
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i], value;
+        if (a == "--help" || a == "-h") {
+            std::cout << kHelp;
+            std::exit(0);
+        }
+        if (a == "--version") {
+            std::cout << tool_version() << "\n";
+            std::exit(0);
+        }
+        if (a == "--json" || a == "--quiet" || a == "--per-layer") {
+            (a == "--json" ? o.json : a == "--quiet" ? o.quiet : o.per_layer) = true;
+            continue;
+        }
+        if (a.rfind("--", 0) != 0)
+            usage_error("unexpected argument '" + a + "' (every option starts with --)");
+        bool inline_value = false;
+        if (auto eq = a.find('='); eq != std::string::npos) {
+            value = a.substr(eq + 1);
+            a = a.substr(0, eq);
+            inline_value = true;
+        }
+        if (std::find(valued.begin(), valued.end(), a) == valued.end())
+            usage_error("unknown option " + a);
+        if (!inline_value) {
+            if (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0)
+                usage_error(a + " needs a value");
+            value = argv[++i];
+        }
+        if (value.empty())
+            usage_error(a + " needs a value");
+        if (o.has(a))
+            usage_error(a + " given twice");
+        o.values[a] = value;
+    }
+    for (const char *k : {"--model", "--board", "--budget"})
+        if (!o.has(k))
+            usage_error(std::string("missing ") + k);
+    return o;
+}
+
+uint64_t number(const Options &o, const std::string &key, uint64_t def, uint64_t lo, uint64_t hi)
+{
+    if (!o.has(key))
+        return def;
+    const std::string &v = o.get(key);
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || *end || errno || v[0] == '-' || n < lo || n > hi)
+        usage_error(key + " expects a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                    ", got '" + v + "'");
+    return n;
+}
+
+// Progress on stderr: a redrawn bar on a terminal, plain lines otherwise.
+class ProgressView {
+public:
+    explicit ProgressView(bool quiet) : quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0) {}
+
+    void update(const TuneProgress &p)
+    {
+        if (quiet_)
+            return;
+        std::ostringstream o;
+        o << "[" << p.done << "/" << p.planned << "] measured " << p.measured << ", recorded earlier "
+          << p.from_database;
+        if (p.failed)
+            o << ", failed " << p.failed;
+        if (p.eta_s >= 0)
+            o << ", ETA " << duration(p.eta_s);
+        if (tty_) {
+            const int width = 24;
+            const int fill = p.planned ? static_cast<int>(width * p.done / p.planned) : width;
+            std::cerr << "\r\033[K" << std::string(fill, '#') << std::string(width - fill, '.') << " " << o.str()
+                      << std::flush;
+            dirty_ = true;
+        } else {
+            std::cerr << o.str() << ": " << p.last << "\n";
+        }
+    }
+    void note(const std::string &s)
+    {
+        if (quiet_)
+            return;
+        finish();
+        std::cerr << s << "\n";
+    }
+    void finish()
+    {
+        if (dirty_)
+            std::cerr << "\n";
+        dirty_ = false;
+    }
+    static std::string duration(double s)
+    {
+        std::ostringstream o;
+        if (s < 90)
+            o << static_cast<int>(s + 0.5) << " s";
+        else
+            o << static_cast<int>(s / 60) << " min " << static_cast<int>(s) % 60 << " s";
+        return o.str();
+    }
+
+private:
+    bool quiet_, tty_, dirty_ = false;
+};
+
+std::string knobs_text(const Schedule &s)
+{
+    std::ostringstream o;
+    for (size_t i = 0; i < s.layers.size(); ++i) {
+        const LayerKnobs &k = s.layers[i];
+        if (i && k == s.layers[i - 1])
+            continue;
+        if (i)
+            o << " | L" << i << ": ";
+        o << attention_name(k.attention) << " " << mhsa_name(k.mhsa);
+        if (k.mhsa == MhsaSchedule::kDepthfirst)
+            o << "(T=" << k.tile_rows << ")";
+        o << " " << tx_variant_name(k.variant);
+        if (k.ffn_tile)
+            o << " ffn/" << k.ffn_tile;
+        if (!k.placement.empty())
+            o << " @" << k.placement;
+    }
+    return o.str();
+}
+
+void print_table(const TuneReport &r)
+{
+    std::cout << "\nPareto front of " << r.model_name << " on " << r.board << " (" << r.front.size()
+              << " points of " << r.trials.size() << " evaluated, figures " << r.front_source
+              << (r.front_source == "emulated" ? ": emulator cycle model, not board cycles" : "") << ")\n";
+    std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(11)
+              << "latency" << std::setw(11) << "energy" << std::setw(11) << "arena" << std::setw(8) << "budget"
+              << std::setw(10) << "flash" << "  schedule\n";
+    for (size_t n = 0; n < r.front.size(); ++n) {
+        const Trial &t = r.trials[r.front[n]];
+        const double us = r.clock_hz ? t.measurement.cycles_median * 1e6 / r.clock_hz : 0;
+        std::ostringstream lat, en, pct;
+        lat << std::fixed << std::setprecision(us < 1000 ? 1 : 0) << us << " us";
+        en << std::fixed << std::setprecision(2) << t.measurement.energy_uj << " uJ";
+        pct << std::fixed << std::setprecision(1) << 100.0 * t.plan.peak_bytes / r.budget_bytes << "%";
+        std::cout << std::left << std::setw(4) << (r.best && *r.best == r.front[n] ? "*" : std::to_string(n + 1))
+                  << std::right << std::setw(13) << t.measurement.cycles_median << std::setw(11) << lat.str()
+                  << std::setw(11) << en.str() << std::setw(11) << t.plan.peak_bytes << std::setw(8) << pct.str()
+                  << std::setw(10) << t.flash_bytes << "  " << knobs_text(t.schedule) << "\n";
+    }
+    if (r.best) {
+        const Trial &b = r.trials[*r.best];
+        std::cout << "\nbest (*): " << b.measurement.cycles_median << " cycles, arena " << b.plan.peak_bytes << " B = "
+                  << std::fixed << std::setprecision(1) << 100.0 * b.plan.peak_bytes / r.budget_bytes
+                  << "% of the " << format_bytes(r.budget_bytes) << " budget (" << r.budget_bytes - b.plan.peak_bytes
+                  << " B to spare); smallest arena any schedule needs: " << r.minimal_peak.peak_bytes << " B\n";
+    }
+    if (r.median_heldout_error_pct >= 0)
+        std::cout << "cost model: median |predicted - " << r.front_source << "| = " << std::setprecision(1)
+                  << r.median_heldout_error_pct << "% on " << r.heldout_error.points
+                  << " held-out candidates (prior: mean " << r.prior_error.mape_pct << "% on " << r.prior_error.points
+                  << "); calibrated on " << r.cost_model.calibration_points << " and stored\n";
+}
+
+void interrupted(int)
+{
+    static const char msg[] = "\ntinytx-tune: interrupted; what was measured is recorded: run the same command again to resume\n";
+    (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+    std::_Exit(130);
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    const Options o = parse(argc, argv);
+    TuneRequest req;
+    req.model_path = o.get("--model");
+    req.board = o.get("--board");
+    std::string err;
+    const auto budget = parse_byte_size(o.get("--budget"), &err);
+    if (!budget)
+        usage_error("--budget " + err);
+    req.budget_bytes = *budget;
+    if (o.has("--strategy")) {
+        req.strategy = o.get("--strategy");
+        if (req.strategy != "auto" && req.strategy != "exhaustive" && req.strategy != "nsga2" && req.strategy != "guided")
+            usage_error("--strategy must be auto, exhaustive, nsga2 or guided, got '" + req.strategy + "'");
+    }
+    req.trials = number(o, "--trials", 0, 1, 1000000);
+    req.seed = number(o, "--seed", 1, 0, UINT64_MAX);
+    req.batch = number(o, "--batch", 8, 1, 1024);
+    req.repeats = static_cast<uint32_t>(number(o, "--repeats", 1, 1, 1000));
+    req.jobs = static_cast<unsigned>(number(o, "--jobs", 0, 1, 256));
+    req.run_deadline = std::chrono::seconds(number(o, "--deadline-s", 120, 1, 86400));
+    req.mode = o.per_layer ? SpaceMode::kPerLayer : SpaceMode::kShared;
+    if (o.has("--backend")) {
+        req.backend = o.get("--backend");
+        if (req.backend != "iss" && req.backend != "qemu" && req.backend != "openocd")
+            usage_error("--backend must be iss, qemu or openocd, got '" + req.backend + "'");
+    }
+    if (o.has("--db"))
+        req.db_path = o.get("--db");
+    if (o.has("--cache-dir"))
+        req.cache_dir = o.get("--cache-dir");
+    if (o.has("--boards-dir"))
+        req.boards_dir = o.get("--boards-dir");
+    if (o.has("--token-file") && !o.has("--agents"))
+        usage_error("--token-file is for remote agents: give --agents too");
+    if (o.has("--agents")) {
+        try {
+            RemoteOptions ro;
+            ro.token = resolve_agent_token("", o.has("--token-file") ? o.get("--token-file") : "");
+            if (o.has("--tls-ca"))
+                ro.tls_ca_file = o.get("--tls-ca");
+            req.agents = make_remote_agents(o.get("--agents"), ro);
+        } catch (const std::exception &e) {
+            usage_error(std::string("--agents: ") + e.what());
+        }
+    }
+    if (!fs::exists(req.model_path))
+        usage_error("--model " + req.model_path.string() + ": no such file");
+
+    std::signal(SIGINT, interrupted);
+    std::signal(SIGTERM, interrupted);
+    ProgressView view(o.quiet);
+    TuneCallbacks cb;
+    cb.progress = [&](const TuneProgress &p) { view.update(p); };
+    cb.note = [&](const std::string &s) { view.note(s); };
+    TuneOutcome out = tune(req, cb);
+    view.finish();
+    if (out.exit_code != 0) {
+        std::cerr << "tinytx-tune: " << out.error << "\n";
+        if (out.minimal_peak && o.json)
+            std::cout << nlohmann::json{{"error", out.error},
+                                        {"minimal_peak_bytes", out.minimal_peak->peak_bytes},
+                                        {"schedule", to_json(out.minimal_peak->schedule)}}
+                             .dump(2)
+                      << "\n";
+        return out.exit_code;
+    }
+    const TuneReport &r = *out.report;
+    if (o.json)
+        std::cout << front_json(r).dump(2) << "\n";
+    else
+        print_table(r);
+    if (!r.best) {
+        std::cerr << "tinytx-tune: no candidate ran successfully within the budget (" << r.progress.failed
+                  << " failed, " << r.progress.over_budget << " over budget)\n";
+        return 1;
+    }
+    if (o.has("--out") || o.has("--emit-c")) {
+        ModelLoadResult lr = load_model(req.model_path);
+        if (!lr.ok()) {
+            std::cerr << "tinytx-tune: model: " << lr.error->message() << "\n";
+            return 1;
+        }
+        const Trial &best = r.trials[*r.best];
+        if (o.has("--out")) {
+            const nlohmann::json j = schedule_export_json(r, best, *lr.model, &err);
+            std::ofstream f(o.get("--out"));
+            if (j.is_null() || !(f << j.dump(2) << "\n")) {
+                std::cerr << "tinytx-tune: --out " << o.get("--out") << ": " << (j.is_null() ? err : "cannot write")
+                          << "\n";
+                return 1;
+            }
+            if (!o.json)
+                std::cout << "best schedule written to " << o.get("--out") << "\n";
+        }
+        if (o.has("--emit-c")) {
+            EmitCOptions eo;
+            eo.boards_dir = req.boards_dir;
+            const EmitCResult e = emit_c(*lr.model, best.schedule, o.get("--emit-c"), eo);
+            if (!e.ok()) {
+                std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.error << "\n";
+                return 1;
+            }
+            if (!o.json)
+                std::cout << "deployable C written to " << o.get("--emit-c") << " (make host && ./network_host prints crc32="
+                          << crc32_hex(e.expected_crc32) << ")\n";
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,29 @@
+// The JSON a tuning run is reported and exported as: the front (`tinytx-tune --json`) and the
+// best schedule's export (`--out`, schemas/json/schedule.schema.json).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/tuning.h"
+
+namespace tinytx::tuner {
+
+// {"schedule_id","latency_cycles","latency_us","energy_uj","peak_memory_bytes",
+//  "measured_arena_peak_bytes","flash_bytes","source","knobs"} of one trial
+nlohmann::json point_json(const TuneReport &r, const Trial &t);
+
+// {"model","board","budget_bytes","strategy","run_id","front":[point...],"best":point|null,
+//  "calibration":{...}}
+nlohmann::json front_json(const TuneReport &r);
+
+// The export of one trial: its schedule, model hash, board, budget, objectives predicted (by the
+// run's calibrated cost model) and measured, the memory plan, the expected output CRC (from the
+// host reference run of `m`) and the tool version. Error text in *error when the reference run
+// fails (then the result is null).
+nlohmann::json schedule_export_json(const TuneReport &r, const Trial &t, const Model &m,
+                                    std::string *error = nullptr);
+
+}  // namespace tinytx::tuner

@@ -1,0 +1,136 @@
+// tinytx::tuner::tune — the tuner's main loop (DESIGN.md "Data flow"): a model and a board ->
+// DesignSpace -> SearchStrategy batches -> MemoryPlanner (budget) + CostModel (prediction) ->
+// Builder -> Runner (agents) -> Database -> CostModel calibration -> Pareto front and best point.
+//
+// Resumable: the run is identified by its command (model spec hash, board, budget, strategy,
+// trials, seed, space mode, batch, repeats, backend). Started again, the same strategy replays the
+// same proposals; every candidate the database already holds a result for is told from there
+// instead of being built and measured again, so an interrupted run ends with the same front as an
+// uninterrupted one. Each batch is recorded in one transaction.
+//
+// Candidates whose image is identical (the placement knob does not reach emulator images, see
+// builder.h) are measured once: the second gets a copy of the first's measurement, its agent
+// field saying so.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinytx/agent/measurement.h"
+#include "tinytx/tuner/cost_model.h"
+#include "tinytx/tuner/database.h"
+#include "tinytx/tuner/design_space.h"
+#include "tinytx/tuner/memory_planner.h"
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/schedule.h"
+
+namespace tinytx::tuner {
+
+class Agent;
+
+// The version every export and database row of this tuner names.
+const char *tool_version();
+
+// "512KB", "512KiB", "0.5MiB", "65536", "64k" -> bytes. KB/KiB/K are 1024 (MCU datasheets count
+// RAM in binary units), MB/MiB/M 1024^2. Error text in *error (naming the input) on failure.
+std::optional<uint64_t> parse_byte_size(const std::string &text, std::string *error = nullptr);
+// 53248 -> "52.0 KiB"
+std::string format_bytes(uint64_t bytes);
+
+struct TuneRequest {
+    std::filesystem::path model_path;
+    std::string board;                    // board profile name
+    uint64_t budget_bytes = 0;            // arena budget; required
+    std::string strategy = "auto";        // auto | exhaustive | nsga2 | guided
+    uint64_t trials = 0;                  // candidates to evaluate; 0 = default_trials
+    uint64_t seed = 1;
+    SpaceMode mode = SpaceMode::kShared;
+    size_t batch = 8;                     // proposals per round (part of the run's identity)
+    uint32_t repeats = 1, warmups = 0;    // per measurement
+    std::string backend;                  // iss | qemu | openocd; "" = iss for the in-process agent
+    std::chrono::milliseconds run_deadline{120000};
+    std::filesystem::path db_path = "tinytx.db";
+    std::filesystem::path cache_dir;      // builder cache; "" = <db dir>/tinytx-cache
+    std::filesystem::path boards_dir;     // "" = the source tree's board-agents/boards
+    std::vector<std::shared_ptr<Agent>> agents;  // empty = one in-process agent
+    unsigned jobs = 0;                    // measurements in flight; 0 = hardware concurrency
+};
+
+inline constexpr uint64_t kDefaultTrials = 160;
+
+// One evaluated candidate.
+struct Trial {
+    uint64_t index = 0;                   // in the design space
+    Schedule schedule;
+    std::string hash;                     // schedule_hash
+    int64_t candidate_id = 0;
+    agent::Measurement measurement;
+    std::string agent;                    // who measured it (or "reused ..." for a copy)
+    bool from_database = false;           // recorded by an earlier (interrupted) run
+    MemoryPlan plan;
+    uint64_t flash_bytes = 0;             // text + rodata + data of the image (0 when not built)
+    double predicted_cycles = 0;          // by the cost model before calibration on this run
+    bool ok() const { return measurement.status == agent::RunStatus::kOk; }
+};
+
+struct TuneProgress {
+    uint64_t planned = 0;                 // trials this run will evaluate
+    uint64_t done = 0;                    // evaluated so far (measured + from the database)
+    uint64_t measured = 0;                // measured by this process
+    uint64_t from_database = 0;
+    uint64_t failed = 0;                  // status other than OK
+    uint64_t over_budget = 0;             // proposals skipped: planned peak above the budget
+    double elapsed_s = 0;
+    double eta_s = -1;                    // < 0 = unknown
+    std::string last;                     // a line about the newest trial
+};
+
+struct MinimalPeak {
+    uint64_t peak_bytes = 0;
+    Schedule schedule;
+};
+
+struct TuneReport {
+    std::string model_name, model_hash, board, strategy;
+    uint64_t budget_bytes = 0;
+    uint64_t clock_hz = 0;
+    TuningRun run;
+    uint64_t space_size = 0;
+    std::optional<uint64_t> feasible;     // points within the budget, when countable
+    MinimalPeak minimal_peak;
+    std::vector<Trial> trials;            // in proposal order
+    std::vector<size_t> front;            // indices into trials: the Pareto front (ok, in budget)
+    std::string front_source;             // emulated | measured
+    std::optional<size_t> best;           // fastest front point (ties: less energy, memory)
+    CostModel cost_model;                 // calibrated on every ok trial of this board
+    CostErrorReport prior_error;          // the cost model this run started with, on its trials
+    CostErrorReport heldout_error;        // fit on 75% of the trials, evaluated on the rest
+    double median_heldout_error_pct = -1; // median |pred - meas| / meas on held-out (-1: too few)
+    TuneProgress progress;
+    double seconds = 0;
+};
+
+struct TuneOutcome {
+    int exit_code = 0;                    // 0 ok, 1 bad input or failure, 2 budget below the minimum
+    std::string error;                    // for exit_code != 0
+    std::optional<MinimalPeak> minimal_peak;  // set when exit_code == 2
+    std::optional<TuneReport> report;
+};
+
+struct TuneCallbacks {
+    std::function<void(const TuneProgress &)> progress;   // after every trial
+    std::function<void(const std::string &)> note;        // one-line notes (resume, calibration)
+};
+
+TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb = {});
+
+// The smallest planned arena over the space's knob sets (shared mode: every layer alike).
+MinimalPeak minimal_peak(const Model &m, const DesignSpace &space);
+
+}  // namespace tinytx::tuner

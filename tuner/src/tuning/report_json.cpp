@@ -1,0 +1,95 @@
+// JSON views of a tuning report (report_json.h).
+#include "tinytx/tuner/report_json.h"
+
+#include "tinytx/tuner/reference.h"
+
+namespace tinytx::tuner {
+
+using nlohmann::json;
+
+namespace {
+
+double micros(double cycles, uint64_t clock_hz) { return clock_hz ? cycles / double(clock_hz) * 1e6 : 0; }
+
+json error_json(const CostErrorReport &e)
+{
+    return {{"points", e.points}, {"mape_pct", e.mape_pct}, {"max_abs_pct", e.max_abs_pct}, {"rms_pct", e.rms_pct}};
+}
+
+}  // namespace
+
+json point_json(const TuneReport &r, const Trial &t)
+{
+    const double cycles = static_cast<double>(t.measurement.cycles_median);
+    return {{"schedule_id", t.hash},
+            {"latency_cycles", t.measurement.cycles_median},
+            {"latency_us", micros(cycles, r.clock_hz)},
+            {"energy_uj", t.measurement.energy_uj},
+            {"peak_memory_bytes", t.plan.peak_bytes},
+            {"measured_arena_peak_bytes", t.measurement.arena_peak_bytes},
+            {"flash_bytes", t.flash_bytes},
+            {"source", agent::to_string(t.measurement.cycles_source)},
+            {"knobs", to_json(t.schedule)["layers"]}};
+}
+
+json front_json(const TuneReport &r)
+{
+    json front = json::array();
+    for (size_t i : r.front)
+        front.push_back(point_json(r, r.trials[i]));
+    json cal = {{"prior", error_json(r.prior_error)},
+                {"heldout", error_json(r.heldout_error)},
+                {"median_heldout_error_pct", r.median_heldout_error_pct},
+                {"points", r.cost_model.calibration_points}};
+    return {{"model", r.model_name},
+            {"model_hash", r.model_hash},
+            {"board", r.board},
+            {"budget_bytes", r.budget_bytes},
+            {"strategy", r.strategy},
+            {"run_id", r.run.id},
+            {"resumed", r.run.resumed},
+            {"space_size", r.space_size},
+            {"trials", r.trials.size()},
+            {"front", front},
+            {"best", r.best ? point_json(r, r.trials[*r.best]) : json(nullptr)},
+            {"calibration", cal}};
+}
+
+json schedule_export_json(const TuneReport &r, const Trial &t, const Model &m, std::string *error)
+{
+    const ReferenceResult ref = run_reference(m, t.schedule);
+    if (!ref.ok()) {
+        if (error)
+            *error = "reference run: " + ref.error;
+        return nullptr;
+    }
+    json j = to_json(t.schedule);
+    const CostFeatures f = schedule_features(m.dims, t.schedule);
+    const double predicted = r.cost_model.predict_cycles(f);
+    json measured = point_json(r, t);
+    measured.erase("knobs");
+    measured.erase("schedule_id");
+    j["schedule_id"] = t.hash;
+    j["model_hash"] = r.model_hash;
+    j["budget_bytes"] = r.budget_bytes;
+    j["objectives"] = {{"predicted",
+                        {{"latency_cycles", predicted},
+                         {"latency_us", micros(predicted, r.clock_hz)},
+                         {"energy_uj", r.cost_model.energy_uj(predicted)},
+                         {"peak_memory_bytes", t.plan.peak_bytes},
+                         {"source", "modeled"}}},
+                       {"measured", measured}};
+    json buffers = json::array();
+    for (const PlannedBuffer &b : t.plan.buffers)
+        buffers.push_back({{"name", b.name},
+                           {"offset", b.offset},
+                           {"size", b.size},
+                           {"first_layer", b.first_layer},
+                           {"last_layer", b.last_layer}});
+    j["memory_plan"] = {{"peak_bytes", t.plan.peak_bytes}, {"buffers", buffers}};
+    j["expected_output_crc32"] = crc32_hex(ref.crc32);
+    j["tool_version"] = tool_version();
+    return j;
+}
+
+}  // namespace tinytx::tuner

@@ -1,0 +1,601 @@
+// The tuning loop (tuning.h): propose, plan, build, measure, record, tell; then calibrate and
+// select the front.
+#include "tinytx/tuner/tuning.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "agent_core.h"
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/elf_image.h"
+#include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/pareto.h"
+#include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/runner.h"
+#include "tinytx/tuner/search.h"
+
+namespace tinytx::tuner {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const char *tool_version() { return "tinytx 0.1.0"; }
+
+namespace {
+
+std::vector<uint8_t> read_bytes(const fs::path &p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Identity of a model: its spec text, weights and calibration input.
+std::string model_hash(const Model &m)
+{
+    std::vector<uint8_t> all = read_bytes(m.spec_path);
+    const std::string w = m.weights_sha256;
+    all.insert(all.end(), w.begin(), w.end());
+    all.insert(all.end(), m.calibration_input.begin(), m.calibration_input.end());
+    return agent::sha256_hex(all);
+}
+
+json board_json(const agent::BoardProfile &b)
+{
+    json mem = json::array();
+    for (const auto &r : b.memory)
+        mem.push_back({{"name", r.name}, {"origin", r.origin}, {"length", r.length}, {"kind", r.kind}});
+    return {{"name", b.name}, {"core", b.core}, {"clock_hz", b.clock_hz}, {"memory", mem},
+            {"active_mw", b.active_mw}};
+}
+
+// The schedule without placement: what reaches the code of an emulator image (builder.h).
+std::string code_hash(Schedule s)
+{
+    for (LayerKnobs &k : s.layers)
+        k.placement.clear();
+    return schedule_hash(s);
+}
+
+uint64_t flash_bytes(const fs::path &elf)
+{
+    uint64_t n = 0;
+    const agent::ElfImage image = agent::ElfImage::load_file(elf.string());
+    for (const agent::Section &s : image.sections())
+        if (!s.nobits)
+            n += s.size;
+    return n;
+}
+
+double median_of(std::vector<double> v)
+{
+    if (v.empty())
+        return -1;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Objectives objectives_of(const Trial &t)
+{
+    if (!t.ok())
+        return Objectives::failure();
+    return {static_cast<double>(t.measurement.cycles_median), t.measurement.energy_uj,
+            static_cast<double>(t.plan.peak_bytes), false};
+}
+
+std::string describe(const Schedule &s)
+{
+    const LayerKnobs &k = s.layers.front();
+    std::ostringstream o;
+    o << attention_name(k.attention) << " " << mhsa_name(k.mhsa);
+    if (k.mhsa == MhsaSchedule::kDepthfirst)
+        o << " T=" << k.tile_rows;
+    o << " " << tx_variant_name(k.variant) << " ffn=" << k.ffn_tile;
+    if (!k.placement.empty())
+        o << " @" << k.placement;
+    if (s.layers.size() > 1 &&
+        std::any_of(s.layers.begin(), s.layers.end(), [&](const LayerKnobs &o2) { return !(o2 == k); }))
+        o << " (+per-layer)";
+    return o.str();
+}
+
+// Calibration report: error of the model the run started with, a held-out fit (every fourth
+// trial in hash order held out), then the final fit on every point.
+void calibrate(TuneReport &r, const tx_encoder_dims &dims)
+{
+    std::vector<std::pair<std::string, CostMeasurement>> pts;
+    for (const Trial &t : r.trials)
+        if (t.ok() && t.measurement.cycles_median > 0)
+            pts.push_back({t.hash, {schedule_features(dims, t.schedule),
+                                    static_cast<double>(t.measurement.cycles_median), t.hash}});
+    std::sort(pts.begin(), pts.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<CostMeasurement> all, train, held;
+    for (size_t i = 0; i < pts.size(); ++i) {
+        all.push_back(pts[i].second);
+        (i % 4 == 3 ? held : train).push_back(pts[i].second);
+    }
+    if (all.empty())
+        return;
+    r.prior_error = r.cost_model.evaluate(all);
+    if (held.size() >= 2 && train.size() >= 4) {
+        CostModel fit = r.cost_model;
+        fit.calibrate(train);
+        r.heldout_error = fit.evaluate(held);
+        std::vector<double> rel;
+        for (const CostMeasurement &p : held)
+            rel.push_back(std::fabs(fit.predict_cycles(p.features) - p.cycles) / p.cycles * 100.0);
+        r.median_heldout_error_pct = median_of(rel);
+    }
+    r.cost_model.calibrate(all);
+}
+
+void select_front(TuneReport &r)
+{
+    std::vector<ParetoPoint> pts;
+    std::vector<size_t> trial_of;
+    for (size_t i = 0; i < r.trials.size(); ++i) {
+        const Trial &t = r.trials[i];
+        if (!t.ok())
+            continue;
+        const auto src = parse_source(agent::to_string(t.measurement.cycles_source));
+        pts.push_back({t.hash, static_cast<double>(t.measurement.cycles_median), t.measurement.energy_uj,
+                       t.plan.peak_bytes, src.value_or(Source::kModeled)});
+        trial_of.push_back(i);
+    }
+    if (pts.empty())
+        return;
+    // the source most trials have (one backend per run: all of them)
+    std::map<Source, size_t> count;
+    for (const auto &p : pts)
+        ++count[p.source];
+    const Source src = std::max_element(count.begin(), count.end(), [](auto &a, auto &b) {
+                           return a.second < b.second;
+                       })->first;
+    r.front_source = source_name(src);
+    const auto fronts = pareto_fronts_by_source(pts, r.budget_bytes);
+    const auto it = fronts.find(src);
+    if (it == fronts.end())
+        return;
+    // Equal figures (schedules differing only where the emulator cannot tell, e.g. placement):
+    // keep the first proposed.
+    std::vector<size_t> front;
+    for (size_t pi : it->second.front) {
+        const size_t ti = trial_of[pi];
+        const bool dup = std::any_of(front.begin(), front.end(), [&](size_t o) {
+            const Trial &a = r.trials[o], &b = r.trials[ti];
+            return a.measurement.cycles_median == b.measurement.cycles_median &&
+                   a.measurement.energy_uj == b.measurement.energy_uj && a.plan.peak_bytes == b.plan.peak_bytes;
+        });
+        if (!dup)
+            front.push_back(ti);
+    }
+    std::sort(front.begin(), front.end(), [&](size_t a, size_t b) {
+        const Trial &x = r.trials[a], &y = r.trials[b];
+        return std::tuple(x.measurement.cycles_median, x.measurement.energy_uj, x.plan.peak_bytes, a) <
+               std::tuple(y.measurement.cycles_median, y.measurement.energy_uj, y.plan.peak_bytes, b);
+    });
+    r.front = front;
+    if (!front.empty())
+        r.best = front.front();
+}
+
+}  // namespace
+
+MinimalPeak minimal_peak(const Model &m, const DesignSpace &space)
+{
+    MinimalPeak best;
+    best.peak_bytes = UINT64_MAX;
+    for (const LayerKnobs &k : space.layer_knob_sets()) {
+        const size_t scratch = layer_scratch_bytes(m.dims, k);
+        if (scratch == 0)
+            continue;
+        const uint64_t peak = layer_layout_bytes(m.dims, scratch);
+        if (peak < best.peak_bytes) {
+            best.peak_bytes = peak;
+            best.schedule.layers.assign(m.layers.size(), k);
+        }
+    }
+    best.schedule.model = m.name;
+    best.schedule.board = space.size() ? space.at(0).board : "";
+    // the first region the design space offers (every region fits the smallest plan if any does)
+    if (!space.placements().empty())
+        for (LayerKnobs &k : best.schedule.layers)
+            k.placement = space.placements().front();
+    return best;
+}
+
+TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
+{
+    TuneOutcome out;
+    const auto t0 = Clock::now();
+    auto fail = [&](const std::string &msg) {
+        out.exit_code = 1;
+        out.error = msg;
+        return out;
+    };
+    auto note = [&](const std::string &s) {
+        if (cb.note)
+            cb.note(s);
+    };
+
+    // ---- inputs
+    ModelLoadResult lr = load_model(req.model_path);
+    if (!lr.ok())
+        return fail("model " + req.model_path.string() + ": " + lr.error->message());
+    const Model &m = *lr.model;
+    if (m.calibration_input.empty())
+        return fail("model " + req.model_path.string() +
+                    ": no calibration input (calibration_input.file): the tuner checks every image's output on it");
+    agent::BoardProfile board;
+    try {
+        const std::string dir = req.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req.boards_dir.string();
+        board = agent::BoardCatalog::load_dir(dir).get(req.board);
+    } catch (const std::exception &e) {
+        return fail(std::string("board: ") + e.what());
+    }
+    if (req.budget_bytes == 0)
+        return fail("budget: required (e.g. --budget 512KB)");
+    if (req.batch == 0 || req.batch > 1024)
+        return fail("batch: must be 1..1024");
+    if (req.repeats == 0 || req.repeats > 1000)
+        return fail("repeats: must be 1..1000");
+    DesignSpace::Result sr = DesignSpace::create(m, board, req.mode);
+    if (!sr.ok())
+        return fail("design space: " + sr.error);
+    const DesignSpace &space = *sr.space;
+    if (space.size() == 0)
+        return fail("design space: no schedule of " + m.name + " fits any memory region of " + board.name);
+
+    TuneReport r;
+    r.model_name = m.name;
+    r.model_hash = model_hash(m);
+    r.board = board.name;
+    r.budget_bytes = req.budget_bytes;
+    r.clock_hz = board.clock_hz;
+    r.space_size = space.size();
+    r.minimal_peak = minimal_peak(m, space);
+    if (req.budget_bytes < r.minimal_peak.peak_bytes) {
+        out.exit_code = 2;
+        out.minimal_peak = r.minimal_peak;
+        out.error = "budget " + format_bytes(req.budget_bytes) + " (" + std::to_string(req.budget_bytes) +
+                    " B) is below the smallest arena any schedule of " + m.name + " needs on " + board.name +
+                    ": " + std::to_string(r.minimal_peak.peak_bytes) + " B (" +
+                    format_bytes(r.minimal_peak.peak_bytes) + "), reached by " + describe(r.minimal_peak.schedule);
+        return out;
+    }
+
+    // Which points are within the budget, when the space is small enough to plan whole.
+    constexpr uint64_t kCountable = 200000;
+    if (space.size() <= kCountable) {
+        uint64_t n = 0;
+        for (uint64_t i = 0; i < space.size(); ++i) {
+            PlanResult p = plan_memory(m, space.at(i));
+            n += p.ok() && p.plan->peak_bytes <= req.budget_bytes;
+        }
+        r.feasible = n;
+    }
+    const uint64_t available = r.feasible.value_or(space.size());
+    const uint64_t trials = std::min<uint64_t>(req.trials ? req.trials : kDefaultTrials, available);
+    std::string kind = req.strategy;
+    if (kind == "auto")
+        kind = available <= trials ? "exhaustive" : "nsga2";
+    r.strategy = kind;
+
+    // ---- database, run, cost model
+    std::unique_ptr<Database> db;
+    try {
+        if (req.db_path.has_parent_path())
+            fs::create_directories(req.db_path.parent_path());
+        db = std::make_unique<Database>(req.db_path.string());
+    } catch (const std::exception &e) {
+        return fail("database " + req.db_path.string() + ": " + e.what());
+    }
+    const std::string backend = req.backend.empty() && req.agents.empty() ? "iss" : req.backend;
+    const std::string source = backend == "openocd" ? "measured" : "emulated";
+    const std::vector<uint8_t> spec = read_bytes(m.spec_path);
+    const int64_t model_id = db->upsert_model(m.name, r.model_hash, std::string(spec.begin(), spec.end()));
+    const int64_t board_id = db->upsert_board(board.name, board_json(board).dump());
+    const json command = {{"model", m.name},          {"model_hash", r.model_hash},
+                          {"board", board.name},      {"budget_bytes", req.budget_bytes},
+                          {"strategy", req.strategy}, {"trials", trials},
+                          {"seed", req.seed},         {"mode", req.mode == SpaceMode::kShared ? "shared" : "per-layer"},
+                          {"batch", req.batch},       {"repeats", req.repeats},
+                          {"warmups", req.warmups},   {"backend", backend}};
+    r.run = db->start_run(model_id, board_id, command, req.budget_bytes, kind);
+
+    r.cost_model = CostModel::prior_for(board);
+    if (auto stored = db->cost_model(board_id, source)) {
+        std::string err;
+        if (auto cm = CostModel::from_json(json::parse(*stored, nullptr, false), &err)) {
+            r.cost_model = *cm;
+            note("cost model: calibrated on " + std::to_string(cm->calibration_points) + " earlier " + source +
+                 " measurements of " + board.name);
+        } else {
+            note("cost model: the stored one is unusable (" + err + "); starting from the prior");
+        }
+    }
+    const CostModel start_model = r.cost_model;
+
+    SearchOptions so;
+    so.seed = req.seed;
+    SpaceSearchContext ctx;
+    ctx.dims = m.dims;
+    ctx.model = start_model;
+    std::string serr;
+    std::unique_ptr<SearchStrategy> strategy = make_strategy(kind, space, so, ctx, &serr);
+    if (!strategy)
+        return fail("strategy: " + serr);
+
+    // What is known already, by schedule hash and by image code (placement twins): from the
+    // database, then from every batch of this run.
+    struct Known {
+        agent::Measurement measurement;
+        std::string agent, hash;
+        std::optional<int64_t> build_id;
+        uint64_t flash_bytes = 0;
+    };
+    std::map<std::string, Known> known, known_code;
+    for (MeasuredCandidate &mc : db->measurements(model_id, board_id)) {
+        if (mc.measurement.status == agent::RunStatus::kUnavailable || mc.measurement.backend != backend)
+            continue;
+        Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
+        if (mc.build_id)
+            if (auto b = db->build(*mc.build_id))
+                k.flash_bytes = b->flash_bytes;
+        if (auto ps = parse_schedule(mc.schedule_json); ps.ok())
+            known_code[code_hash(*ps.schedule)] = k;
+        known[mc.schedule_hash] = std::move(k);
+    }
+    if (r.run.resumed)
+        note("resuming run " + std::to_string(r.run.id) + " (" + std::to_string(known.size()) +
+             " candidates of " + m.name + " on " + board.name + " already measured in " + req.db_path.string() + ")");
+
+    // ---- agents and builder
+    const unsigned jobs = req.jobs ? req.jobs : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::shared_ptr<Agent>> agents = req.agents;
+    if (agents.empty()) {
+        agent::AgentConfig ac;
+        ac.boards_dir = req.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req.boards_dir.string();
+        ac.boards = {{board.name, backend}};
+        ac.workers = jobs;
+        try {
+            agents.push_back(std::make_shared<LocalAgent>(ac));
+        } catch (const std::exception &e) {
+            return fail(std::string("in-process agent: ") + e.what());
+        }
+    }
+    Runner runner(agents, RunnerOptions{.max_in_flight = std::max<unsigned>(jobs, agents.size())});
+    BuildOptions bo;
+    bo.cache_dir = req.cache_dir.empty() ? (req.db_path.has_parent_path() ? req.db_path.parent_path() : fs::path("."))
+                                               / "tinytx-cache"
+                                         : req.cache_dir;
+    const Builder builder(bo);
+    std::mutex build_mu;  // one build at a time, each compiling with every core
+
+    std::map<std::vector<AttentionMode>, uint32_t> crc_by_modes;  // output depends on modes only
+    auto expected_crc = [&](const Schedule &s) -> std::optional<uint32_t> {
+        std::vector<AttentionMode> modes;
+        for (const auto &k : s.layers)
+            modes.push_back(k.attention);
+        if (auto it = crc_by_modes.find(modes); it != crc_by_modes.end())
+            return it->second;
+        ReferenceResult ref = run_reference(m, s);
+        if (!ref.ok())
+            return std::nullopt;
+        return crc_by_modes[modes] = ref.crc32;
+    };
+
+    TuneProgress &pg = r.progress;
+    pg.planned = trials;
+    std::mutex pg_mu;
+    double measured_seconds = 0;
+    auto report_progress = [&](const Trial &t, bool measured_now, double secs) {
+        std::lock_guard lk(pg_mu);
+        ++pg.done;
+        if (measured_now) {
+            ++pg.measured;
+            measured_seconds += secs;
+        } else {
+            ++pg.from_database;
+        }
+        if (!t.ok())
+            ++pg.failed;
+        pg.elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (pg.measured > 0)
+            pg.eta_s = (pg.planned - pg.done) * (pg.elapsed_s / std::max<uint64_t>(1, pg.done));
+        std::ostringstream l;
+        l << describe(t.schedule) << ": " << agent::to_string(t.measurement.status);
+        if (t.ok())
+            l << ", " << t.measurement.cycles_median << " cycles, " << t.plan.peak_bytes << " B";
+        else if (!t.measurement.error.empty())
+            l << " (" << t.measurement.error << ")";
+        if (!measured_now)
+            l << " [recorded earlier]";
+        pg.last = l.str();
+        if (cb.progress)
+            cb.progress(pg);
+    };
+
+    // ---- the loop
+    while (pg.done < trials && !strategy->done()) {
+        const std::vector<uint64_t> proposal = strategy->propose(req.batch);
+        if (proposal.empty())
+            break;
+        std::vector<std::pair<uint64_t, Objectives>> tells;
+        std::vector<Trial> batch;
+        for (uint64_t idx : proposal) {
+            if (pg.done + batch.size() >= trials)
+                break;
+            Trial t;
+            t.index = idx;
+            t.schedule = space.at(idx);
+            PlanResult pr = plan_memory(m, t.schedule);
+            const bool fits = pr.ok() && pr.plan->peak_bytes <= req.budget_bytes;
+            if (!fits) {
+                ++pg.over_budget;
+                tells.push_back({idx, Objectives::failure()});
+                continue;
+            }
+            t.plan = *pr.plan;
+            t.hash = schedule_hash(t.schedule);
+            t.predicted_cycles = start_model.predict_cycles(schedule_features(m.dims, t.schedule));
+            batch.push_back(std::move(t));
+        }
+        {
+            std::vector<std::pair<std::string, std::string>> hj;
+            for (const Trial &t : batch)
+                hj.push_back({t.hash, canonical_json(t.schedule)});
+            const auto refs = db->candidates(model_id, board_id, hj);
+            for (size_t i = 0; i < batch.size(); ++i)
+                batch[i].candidate_id = refs[i].id;
+        }
+
+        // Three kinds of trial: recorded earlier, a twin of an image measured (its measurement
+        // copied, its build referenced), to measure.
+        std::vector<int64_t> reused_ids;
+        std::vector<std::optional<int64_t>> build_ref(batch.size());  // twins of earlier batches
+        std::vector<std::optional<size_t>> twin_of(batch.size());     // twins within this batch
+        std::map<std::string, size_t> first_of_code;                   // code hash -> batch index
+        std::vector<size_t> to_measure;
+        for (size_t i = 0; i < batch.size(); ++i) {
+            Trial &t = batch[i];
+            const std::string ch = code_hash(t.schedule);
+            if (auto it = known.find(t.hash); it != known.end()) {
+                t.measurement = it->second.measurement;
+                t.agent = it->second.agent;
+                t.flash_bytes = it->second.flash_bytes;
+                t.from_database = true;
+                reused_ids.push_back(t.candidate_id);
+            } else if (auto kc = known_code.find(ch); kc != known_code.end()) {
+                t.measurement = kc->second.measurement;
+                t.flash_bytes = kc->second.flash_bytes;
+                t.agent = "same image as candidate " + kc->second.hash.substr(0, 12);
+                build_ref[i] = kc->second.build_id;
+            } else if (auto fb = first_of_code.find(ch); fb != first_of_code.end()) {
+                twin_of[i] = fb->second;
+            } else {
+                first_of_code[ch] = i;
+                to_measure.push_back(i);
+            }
+        }
+
+        // build (one at a time) and measure (several in flight)
+        std::vector<std::future<std::string>> work;
+        std::vector<std::optional<BuildRecord>> builds(batch.size());
+        std::vector<std::optional<uint32_t>> crcs(batch.size());
+        for (size_t i : to_measure)
+            crcs[i] = expected_crc(batch[i].schedule);  // here: the cache is not thread-safe
+        for (size_t i : to_measure) {
+            work.push_back(std::async(std::launch::async, [&, i]() -> std::string {
+                Trial &t = batch[i];
+                const auto w0 = Clock::now();
+                BuildResult br;
+                {
+                    std::lock_guard lk(build_mu);
+                    br = builder.build(m, t.schedule, board);
+                }
+                if (!br.ok())
+                    return "build of " + describe(t.schedule) + " failed: " + br.error;
+                t.flash_bytes = flash_bytes(br.elf_path);
+                RunJob job;
+                job.elf = br.elf_path;
+                job.board = board.name;
+                job.backend = backend;
+                job.repeats = req.repeats;
+                job.warmups = req.warmups;
+                job.deadline = req.run_deadline;
+                job.expected_crc = crcs[i];
+                RunOutcome ro = runner.submit(job).get();  // AgentConfigError, RunCancelled propagate
+                t.measurement = ro.measurement;
+                t.agent = ro.agent;
+                builds[i] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
+                                        bo.opt_flags + " " + br.cpu + " " + br.machine,
+                                        static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
+                report_progress(t, true, std::chrono::duration<double>(Clock::now() - w0).count());
+                return "";
+            }));
+        }
+        std::string error;
+        for (auto &f : work) {
+            try {
+                std::string e = f.get();
+                if (error.empty())
+                    error = e;
+            } catch (const std::exception &e) {
+                if (error.empty())
+                    error = e.what();
+            }
+        }
+        if (!error.empty()) {
+            db->finish_run(r.run.id, "failed");
+            return fail(error + "\n(what was measured is recorded; run the same command again to resume)");
+        }
+
+        std::vector<TrialRecord> records;
+        std::vector<size_t> record_of(batch.size());
+        for (size_t i = 0; i < batch.size(); ++i) {
+            Trial &t = batch[i];
+            if (twin_of[i]) {
+                const Trial &o = batch[*twin_of[i]];
+                t.measurement = o.measurement;
+                t.flash_bytes = o.flash_bytes;
+                t.agent = "same image as candidate " + o.hash.substr(0, 12);
+            }
+            if (!builds[i])
+                report_progress(t, false, 0);
+            if (t.from_database)
+                continue;
+            record_of[i] = records.size();
+            TrialRecord rec{MeasurementEntry{t.candidate_id, build_ref[i], t.agent, t.measurement}, builds[i], {}};
+            if (twin_of[i])
+                rec.same_image_as = record_of[*twin_of[i]];
+            records.push_back(std::move(rec));
+        }
+        std::string unavailable;
+        if (!to_measure.empty() && std::all_of(to_measure.begin(), to_measure.end(), [&](size_t i) {
+                return batch[i].measurement.status == agent::RunStatus::kUnavailable;
+            }))
+            unavailable = batch[to_measure.front()].measurement.error;
+        const std::vector<RecordedTrial> ids = db->record_trials(r.run.id, records, reused_ids);
+        for (size_t i = 0; i < batch.size(); ++i) {
+            Trial &t = batch[i];
+            if (t.measurement.status != agent::RunStatus::kUnavailable && !t.from_database) {
+                const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes};
+                known[t.hash] = k;
+                known_code.try_emplace(code_hash(t.schedule), k);
+            }
+            tells.push_back({t.index, objectives_of(t)});
+            r.trials.push_back(std::move(t));
+        }
+        if (!unavailable.empty()) {
+            db->finish_run(r.run.id, "failed");
+            return fail("no agent could run the images of this batch (status UNAVAILABLE: " + unavailable +
+                        "); what was measured is recorded; run the same command again to resume");
+        }
+        std::sort(tells.begin(), tells.end(), [](auto &a, auto &b) { return a.first < b.first; });
+        for (const auto &[idx, o] : tells)
+            strategy->tell(idx, o);
+    }
+    db->finish_run(r.run.id, "finished");
+
+    // ---- calibration and selection
+    calibrate(r, m.dims);
+    if (r.cost_model.calibration_points > 0)
+        db->save_cost_model(board_id, source, r.cost_model.to_json().dump());
+    select_front(r);
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    out.report = std::move(r);
+    return out;
+}
+
+}  // namespace tinytx::tuner
