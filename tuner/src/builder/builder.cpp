@@ -49,6 +49,66 @@ std::optional<TargetInfo> target_for_core(const std::string &core)
     return std::nullopt;
 }
 
+std::vector<std::string> firmware_compile_flags(const TargetInfo &t, const std::string &opt_flags)
+{
+    // cmake/toolchains (CPU, -ffreestanding, sections), Release (opt, -DNDEBUG)
+    std::vector<std::string> f = t.cpu_flags;
+    std::istringstream of(opt_flags);
+    for (std::string o; of >> o;)
+        f.push_back(o);
+    for (const char *o : {"-DNDEBUG", "-std=gnu11", "-ffreestanding", "-ffunction-sections", "-fdata-sections"})
+        f.push_back(o);
+    return f;
+}
+
+std::vector<std::string> firmware_link_flags(const TargetInfo &t)
+{
+    std::vector<std::string> f = t.cpu_flags;
+    for (const char *o : {"-nostdlib", "-nostartfiles", "-Wl,--gc-sections", "-Wl,-u,tx_mailbox",
+                          "-Wl,-u,tx_bench_begin", "-Wl,-u,tx_bench_end", "-Wl,-u,tx_bench_done",
+                          "-Wl,--no-warn-rwx-segments"})
+        f.push_back(o);
+    return f;
+}
+
+std::vector<std::string> firmware_include_dirs() { return {"kernels/include", "kernels/src", "kernels/firmware"}; }
+
+bool FirmwareSource::for_cpu(const std::string &cpu) const
+{
+    return cpus.empty() || std::find(cpus.begin(), cpus.end(), cpu) != cpus.end();
+}
+
+std::string read_firmware_sources(const fs::path &root, std::vector<FirmwareSource> &out)
+{
+    const fs::path list = root / "tuner/src/builder/firmware_sources.txt";
+    std::ifstream in(list);
+    if (!in)
+        return "cannot read " + list.string();
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        std::istringstream ls(line);
+        std::string cpus;
+        FirmwareSource f;
+        if (!(ls >> cpus) || cpus[0] == '#')
+            continue;
+        if (!(ls >> f.rel))
+            return list.string() + ":" + std::to_string(n) + ": missing source path";
+        if (cpus != "all") {
+            std::istringstream cs(cpus);
+            for (std::string c; std::getline(cs, c, ',');)
+                f.cpus.push_back(c);
+        }
+        for (std::string fl; ls >> fl;)
+            f.flags.push_back(fl);
+        if (!fs::exists(root / f.rel))
+            return list.string() + ":" + std::to_string(n) + ": " + (root / f.rel).string() + " does not exist";
+        out.push_back(std::move(f));
+    }
+    return "";
+}
+
 namespace {
 
 struct ProcResult {
@@ -125,36 +185,15 @@ struct FixedSource {
     std::vector<std::string> flags;   // extra compile options
 };
 
-// tuner/src/builder/firmware_sources.txt, the lines for `cpu`
+// the lines of firmware_sources.txt for `cpu`
 std::string read_source_list(const fs::path &root, const std::string &cpu, std::vector<FixedSource> &out)
 {
-    const fs::path list = root / "tuner/src/builder/firmware_sources.txt";
-    std::ifstream in(list);
-    if (!in)
-        return "cannot read " + list.string();
-    std::string line;
-    int n = 0;
-    while (std::getline(in, line)) {
-        ++n;
-        std::istringstream ls(line);
-        std::string cpus, rel;
-        if (!(ls >> cpus) || cpus[0] == '#')
-            continue;
-        if (!(ls >> rel))
-            return list.string() + ":" + std::to_string(n) + ": missing source path";
-        bool match = cpus == "all";
-        std::istringstream cs(cpus);
-        for (std::string c; std::getline(cs, c, ',');)
-            match = match || c == cpu;
-        if (!match)
-            continue;
-        FixedSource f{root / rel, rel, {}};
-        for (std::string fl; ls >> fl;)
-            f.flags.push_back(fl);
-        if (!fs::exists(f.path))
-            return list.string() + ":" + std::to_string(n) + ": " + f.path.string() + " does not exist";
-        out.push_back(std::move(f));
-    }
+    std::vector<FirmwareSource> all;
+    if (auto e = read_firmware_sources(root, all); !e.empty())
+        return e;
+    for (auto &f : all)
+        if (f.for_cpu(cpu))
+            out.push_back(FixedSource{root / f.rel, f.rel, std::move(f.flags)});
     return "";
 }
 
@@ -162,7 +201,7 @@ std::string read_source_list(const fs::path &root, const std::string &cpu, std::
 std::string headers_hash(const fs::path &root)
 {
     std::vector<fs::path> files;
-    for (const char *dir : {"kernels/include", "kernels/src", "kernels/firmware"}) {
+    for (const std::string &dir : firmware_include_dirs()) {
         std::error_code ec;
         for (auto it = fs::recursive_directory_iterator(root / dir, ec); !ec && it != fs::recursive_directory_iterator();
              it.increment(ec)) {
@@ -262,23 +301,13 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
             return done();
         }
 
-        // flags: cmake/toolchains (CPU, -ffreestanding, sections), Release (opt, -DNDEBUG)
-        std::vector<std::string> base = target->cpu_flags;
-        std::istringstream of(opts_.opt_flags);
-        for (std::string f; of >> f;)
-            base.push_back(f);
-        for (const char *f : {"-DNDEBUG", "-std=gnu11", "-ffreestanding", "-ffunction-sections", "-fdata-sections"})
-            base.push_back(f);
-        const std::vector<std::string> includes = {"-I" + (root / "kernels/include").string(),
-                                                   "-I" + (root / "kernels/src").string(),
-                                                   "-I" + (root / "kernels/firmware").string()};
+        const std::vector<std::string> base = firmware_compile_flags(*target, opts_.opt_flags);
+        std::vector<std::string> includes;
+        for (const std::string &d : firmware_include_dirs())
+            includes.push_back("-I" + (root / d).string());
         const std::string hdr = headers_hash(root);
         const fs::path ld_dir = root / "kernels/firmware/ld";
-        std::vector<std::string> link_flags = target->cpu_flags;
-        for (const char *f : {"-nostdlib", "-nostartfiles", "-Wl,--gc-sections", "-Wl,-u,tx_mailbox",
-                              "-Wl,-u,tx_bench_begin", "-Wl,-u,tx_bench_end", "-Wl,-u,tx_bench_done",
-                              "-Wl,--no-warn-rwx-segments"})
-            link_flags.push_back(f);
+        std::vector<std::string> link_flags = firmware_link_flags(*target);
         link_flags.push_back("-L" + ld_dir.string());
         link_flags.push_back("-T" + (ld_dir / (target->machine + ".ld")).string());
         std::string libgcc = "-lgcc";

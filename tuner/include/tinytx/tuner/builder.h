@@ -50,8 +50,24 @@ struct CodegenResult {
 
 // The C sources of one image. Checks the schedule against the model (check_dims) and plans memory.
 CodegenResult generate_sources(const Model &m, const Schedule &s, const agent::BoardProfile &b);
-// Writes the files into dir (created). "" or the error.
+// Writes the files into dir (created, and the folders of names like "a/b.c"). "" or the error.
 std::string write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
+
+// The pieces of the generated C, shared with the deployable export (emit_c.h):
+// a name rendered safe for C comments and string literals (printable ASCII; '*', '\\', '"' -> '_')
+std::string c_safe_text(const std::string &s);
+// the checks generate_sources makes (schedule vs model dims, variants, fused weights present,
+// calibration input of S*E bytes), then the memory plan with the act0, act1 and scratch buffers
+// the generated code addresses; the error names the field
+PlanResult plan_codegen(const Model &m, const Schedule &s);
+// the includes, TX_MODEL_* constants (dims, the plan's offsets) and the data file's declarations
+std::string c_model_constants(const Model &m, const MemoryPlan &p);
+// the data file: tx_model_dims, tx_model_input (calibration input) and tx_model_weights, as
+// static const aligned arrays; it includes `header` (which holds c_model_constants)
+std::string c_model_data(const Model &m, const Schedule &s, const std::string &header);
+// the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
+// from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET
+std::string c_model_layers(const Schedule &s, const MemoryPlan &p);
 
 // How a board's core is built for: the toolchain, the CPU flags and the emulator linker script.
 struct TargetInfo {
@@ -61,6 +77,25 @@ struct TargetInfo {
     std::string machine;            // linker script basename in kernels/firmware/ld
 };
 std::optional<TargetInfo> target_for_core(const std::string &core);
+
+// Compile options of every firmware object: CPU flags, opt_flags, freestanding C, sections
+// (include paths and per-file options not included).
+std::vector<std::string> firmware_compile_flags(const TargetInfo &t, const std::string &opt_flags);
+// Link options of every image: CPU flags, no libc, section GC, the measurement protocol's symbols
+// kept (the linker script, map and libgcc not included).
+std::vector<std::string> firmware_link_flags(const TargetInfo &t);
+// Include directories of the kernels and the firmware core, relative to the source root.
+std::vector<std::string> firmware_include_dirs();
+
+// One line of tuner/src/builder/firmware_sources.txt: the fixed part of every image.
+struct FirmwareSource {
+    std::vector<std::string> cpus;    // empty = all CPUs
+    std::string rel;                  // path from the source root
+    std::vector<std::string> flags;   // extra compile options
+    bool for_cpu(const std::string &cpu) const;
+};
+// Every line of the list (each path checked to exist); "" or the error with file:line.
+std::string read_firmware_sources(const std::filesystem::path &root, std::vector<FirmwareSource> &out);
 
 struct BuildOptions {
     std::filesystem::path source_root;   // repository root; "" = the one this was built from

@@ -1,0 +1,50 @@
+// emit_c: the firmware targets of the folder, from the board profiles (which core, which emulated
+// machine) and the linker scripts that exist for them.
+#include <algorithm>
+#include <map>
+
+#include "emit_c_internal.h"
+#include "tinytx/agent/board_profile.h"
+
+namespace tinytx::tuner::emit_detail {
+namespace fs = std::filesystem;
+
+std::string firmware_targets(const fs::path &root, const fs::path &boards_dir, std::vector<FirmwareTarget> &out)
+{
+    agent::BoardCatalog catalog;
+    try {
+        catalog = agent::BoardCatalog::load_dir(boards_dir.string());
+    } catch (const std::exception &e) {
+        return "board profiles (" + boards_dir.string() + "): " + e.what();
+    }
+    std::map<std::string, FirmwareTarget> targets;
+    for (const std::string &name : catalog.names()) {
+        const agent::BoardProfile &b = catalog.get(name);
+        const auto t = target_for_core(b.core);
+        if (b.arch != agent::Arch::kArm || !t)
+            continue;  // the export's images are Cortex-M ones
+        std::string ld = name;
+        std::replace(ld.begin(), ld.end(), '-', '_');
+        if (!fs::exists(root / "kernels/firmware/ld" / (ld + ".ld")))
+            continue;  // a board the firmware has no linker script for
+        targets[name] = {name, *t, ld, {}, b.description.empty() ? name : b.description};
+
+        // the board's emulated machine, linked like the Builder's agent images
+        const std::string short_core = b.core.rfind("cortex-", 0) == 0 ? b.core.substr(7) : b.core;
+        const std::string qname = "qemu-" + short_core;
+        if (b.qemu_system.empty() || b.qemu_machine.empty() || targets.count(qname))
+            continue;
+        std::vector<std::string> run = {b.qemu_system, "-M", b.qemu_machine};
+        if (!b.qemu_cpu.empty())
+            run.insert(run.end(), {"-cpu", b.qemu_cpu});
+        targets[qname] = {qname, *t, t->machine, run,
+                          "QEMU " + b.qemu_machine + " (" + b.core + "), the emulated machine of " + name};
+    }
+    if (targets.empty())
+        return "board profiles (" + boards_dir.string() + "): no Cortex-M board with a linker script";
+    for (auto &[name, t] : targets)
+        out.push_back(std::move(t));
+    return "";
+}
+
+} // namespace tinytx::tuner::emit_detail
