@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds everything and runs the kernel benchmark on the emulated Cortex-M4 and Cortex-M7
-# (QEMU, -icount shift=0): per kernel, schedule and variant, MACs, instructions, MAC per
-# instruction, arena and stack peak. Figures are emulated instruction counts, not board cycles.
+# The main job: builds everything, then tunes EEGFormer for the NUCLEO-H743ZI under a 512 KB arena
+# budget on the in-process emulated board (the agent's ISS cycle model: figures are emulated, not
+# board cycles) and prints the Pareto front. Results go to build/quickstart/ (tinytx.db, best.json,
+# deploy/); run it again and it resumes from the database without measuring anything twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 cmake --preset default
 cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)"
-cmake --build --preset default --target bench
-# and one EEGFormer MHSA image through the board agent's in-process emulator
-build/bin/tinytx-agent measure --board nucleo-l476rg build/bin/firmware/cortex-m4/fw_agent_eegformer.elf --repeats 3
+mkdir -p build/quickstart
+build/bin/tinytx-tune --model models/eegformer.json --board nucleo-h743zi --budget 512KB \
+  --db build/quickstart/tinytx.db --out build/quickstart/best.json --emit-c build/quickstart/deploy "$@"

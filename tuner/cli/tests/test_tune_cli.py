@@ -136,7 +136,7 @@ def test_kill_resume(tmp):
     kills = 0
     for _ in range(3):
         proc = subprocess.Popen([TUNE] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.2, max(0.3, clean_s * 0.8)))
+        time.sleep(rng.uniform(0.1, max(0.2, clean_s * 0.35)))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
