@@ -158,8 +158,7 @@ public:
         if (quiet_)
             return;
         std::ostringstream o;
-        o << "[" << p.done << "/" << p.planned << "] measured " << p.measured << ", recorded earlier "
-          << p.from_database;
+        o << "[" << p.done << "/" << p.planned << "] measured " << p.measured << ", reused " << p.reused;
         if (p.failed)
             o << ", failed " << p.failed;
         if (p.eta_s >= 0)
@@ -227,20 +226,21 @@ void print_table(const TuneReport &r)
     std::cout << "\nPareto front of " << r.model_name << " on " << r.board << " (" << r.front.size()
               << " points of " << r.trials.size() << " evaluated, figures " << r.front_source
               << (r.front_source == "emulated" ? ": emulator cycle model, not board cycles" : "") << ")\n";
-    std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(11)
-              << "latency" << std::setw(11) << "energy" << std::setw(11) << "arena" << std::setw(8) << "budget"
-              << std::setw(10) << "flash" << "  schedule\n";
+    std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(12)
+              << "latency" << std::setw(13) << "energy" << std::setw(10) << "arena" << std::setw(8) << "budget"
+              << std::setw(9) << "flash" << "  schedule\n";
     for (size_t n = 0; n < r.front.size(); ++n) {
         const Trial &t = r.trials[r.front[n]];
         const double us = r.clock_hz ? t.measurement.cycles_median * 1e6 / r.clock_hz : 0;
         std::ostringstream lat, en, pct;
-        lat << std::fixed << std::setprecision(us < 1000 ? 1 : 0) << us << " us";
-        en << std::fixed << std::setprecision(2) << t.measurement.energy_uj << " uJ";
+        lat << std::fixed << std::setprecision(us < 10000 ? 1 : 2) << (us < 10000 ? us : us / 1000)
+            << (us < 10000 ? " us" : " ms");
+        en << std::fixed << std::setprecision(1) << t.measurement.energy_uj << " uJ";
         pct << std::fixed << std::setprecision(1) << 100.0 * t.plan.peak_bytes / r.budget_bytes << "%";
         std::cout << std::left << std::setw(4) << (r.best && *r.best == r.front[n] ? "*" : std::to_string(n + 1))
-                  << std::right << std::setw(13) << t.measurement.cycles_median << std::setw(11) << lat.str()
-                  << std::setw(11) << en.str() << std::setw(11) << t.plan.peak_bytes << std::setw(8) << pct.str()
-                  << std::setw(10) << t.flash_bytes << "  " << knobs_text(t.schedule) << "\n";
+                  << std::right << std::setw(13) << t.measurement.cycles_median << std::setw(12) << lat.str()
+                  << std::setw(13) << en.str() << std::setw(10) << t.plan.peak_bytes << std::setw(8) << pct.str()
+                  << std::setw(9) << t.flash_bytes << "  " << knobs_text(t.schedule) << "\n";
     }
     if (r.best) {
         const Trial &b = r.trials[*r.best];
@@ -252,7 +252,8 @@ void print_table(const TuneReport &r)
     if (r.median_heldout_error_pct >= 0)
         std::cout << "cost model: median |predicted - " << r.front_source << "| = " << std::setprecision(1)
                   << r.median_heldout_error_pct << "% on " << r.heldout_error.points
-                  << " held-out candidates (prior: mean " << r.prior_error.mape_pct << "% on " << r.prior_error.points
+                  << " held-out candidates (the model this run started with: mean " << r.prior_error.mape_pct << "% on "
+                  << r.prior_error.points
                   << "); calibrated on " << r.cost_model.calibration_points << " and stored\n";
 }
 

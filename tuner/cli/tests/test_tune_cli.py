@@ -154,9 +154,85 @@ def test_kill_resume(tmp):
         check(front_of(final.stdout)[0] == front_of(clean.stdout)[0], "front after kills equals the clean front")
     # and again: nothing measured
     again = run(args[:-1])
-    check(again.returncode == 0 and re.search(r"measured 0,", again.stderr) is not None,
+    check(again.returncode == 0 and re.search(r"measured 0, reused 40", again.stderr) is not None,
           f"third run re-measured: {again.stderr[-500:]}")
     print(f"kill/resume: {kills} SIGKILLs, {n_killed} measurements, clean run {clean_s:.1f} s", flush=True)
+
+
+def test_guided_vs_exhaustive(tmp):
+    """Acceptance: on a space measured whole, guided search measuring at most 20% of it finds a
+    point within 2% of the exhaustive optimum latency (separate databases: guided starts from the
+    prior cost model, not one calibrated on the exhaustive run)."""
+    common = ["--json", "--quiet"]
+    ex = run(base(tmp, db="ex.db") + ["--strategy", "exhaustive", "--trials", "1000000"] + common)
+    check(ex.returncode == 0, f"exhaustive: {ex.stderr}")
+    if ex.returncode != 0:
+        return
+    e = json.loads(ex.stdout)
+    check(e["trials"] == e["feasible"], "exhaustive evaluated every point within the budget")
+    budget = max(1, e["feasible"] // 5)
+    gd = run(base(tmp, db="guided.db") + ["--strategy", "guided", "--trials", str(budget)] + common)
+    check(gd.returncode == 0, f"guided: {gd.stderr}")
+    if gd.returncode != 0:
+        return
+    g = json.loads(gd.stdout)
+    ratio = g["best"]["latency_cycles"] / e["best"]["latency_cycles"]
+    check(g["trials"] <= budget and g["measured"] <= budget, "guided measured at most 20%")
+    check(ratio <= 1.02, f"guided best {g['best']['latency_cycles']} vs exhaustive {e['best']['latency_cycles']}")
+    print(f"guided vs exhaustive: space {e['space_size']} points ({e['feasible']} within the budget, "
+          f"{e['measured']} distinct images measured); guided evaluated {g['trials']} ({100.0 * g['trials'] / e['feasible']:.0f}%), "
+          f"best {g['best']['latency_cycles']} vs optimum {e['best']['latency_cycles']} cycles (x{ratio:.4f})", flush=True)
+
+
+def test_eegformer_quickstart(tmp):
+    """Acceptance: the README's main job from a cold build cache, then again (resumed, nothing
+    measured); the smallest-memory front point is depth-first, and its measured arena peak against
+    the layer-wise schedules'. Times are reported, not asserted (shared machines are noisy)."""
+    args = ["--model", os.path.join(MODELS, "eegformer.json"), "--board", "nucleo-h743zi", "--budget", "512KB",
+            "--db", os.path.join(tmp, "qs.db"), "--cache-dir", os.path.join(tmp, "cold-cache"),
+            "--boards-dir", BOARDS, "--json", "--quiet"]
+    t0 = time.time()
+    cold = run(args, timeout=1800)
+    cold_s = time.time() - t0
+    check(cold.returncode == 0, f"quickstart tune: {cold.stderr}")
+    t0 = time.time()
+    warm = run(args)
+    warm_s = time.time() - t0
+    check(warm.returncode == 0, f"rerun: {warm.stderr}")
+    if cold.returncode != 0 or warm.returncode != 0:
+        return
+    c, w = json.loads(cold.stdout), json.loads(warm.stdout)
+    check(w["measured"] == 0 and w["resumed"], "the rerun measured nothing")
+    check(front_of(cold.stdout)[0] == front_of(warm.stdout)[0], "the rerun gives the same front")
+    smallest = min(c["front"], key=lambda p: p["peak_memory_bytes"])
+    check(smallest["knobs"][0]["mhsa"] == "depthfirst", f"smallest-memory front point is {smallest['knobs'][0]}")
+    db = sqlite3.connect(os.path.join(tmp, "qs.db"))
+    rows = db.execute("SELECT c.schedule_json, m.arena_peak_bytes, m.cycles_median FROM measurements m "
+                      "JOIN candidates c ON c.id = m.candidate_id WHERE m.status = 'OK'").fetchall()
+    lw = [(json.loads(s)["layers"][0], a, cyc) for s, a, cyc in rows if json.loads(s)["layers"][0]["mhsa"] == "layerwise"]
+    check(len(lw) > 0, "some layer-wise schedules were measured")
+    if not lw:
+        return
+    fastest_lw = min(lw, key=lambda x: x[2])
+    smallest_lw = min(lw, key=lambda x: x[1])
+    same_mode = [x for x in lw if x[0]["attention"] == smallest["knobs"][0]["attention"]]
+    ratio = fastest_lw[1] / smallest["measured_arena_peak_bytes"]
+    check(ratio >= 5.0, f"measured arena: depth-first {smallest['measured_arena_peak_bytes']} B vs best layer-wise {fastest_lw[1]} B")
+    print(f"quickstart: cold {cold_s:.0f} s ({c['measured']} images measured, {c['trials']} candidates), "
+          f"rerun {warm_s:.1f} s (measured {w['measured']}); best {c['best']['latency_cycles']} cycles, "
+          f"{c['best']['peak_memory_bytes']} B", flush=True)
+    print(f"arena (measured): smallest front point {smallest['measured_arena_peak_bytes']} B "
+          f"({smallest['knobs'][0]['attention']} depth-first T={smallest['knobs'][0].get('tile_rows')}); "
+          f"best (fastest) layer-wise {fastest_lw[1]} B -> x{ratio:.2f}; smallest layer-wise {smallest_lw[1]} B -> "
+          f"x{smallest_lw[1] / smallest['measured_arena_peak_bytes']:.2f}"
+          + (f"; smallest {same_mode[0][0]['attention']} layer-wise {min(x[1] for x in same_mode)} B -> "
+             f"x{min(x[1] for x in same_mode) / smallest['measured_arena_peak_bytes']:.2f}" if same_mode else ""),
+          flush=True)
+    cal = c["calibration"]
+    print(f"cost model: median held-out error {cal['median_heldout_error_pct']:.2f}% on {cal['heldout']['points']} "
+          f"candidates (mean {cal['heldout']['mape_pct']:.2f}%, max {cal['heldout']['max_abs_pct']:.2f}%); "
+          f"the model the run started with: mean {cal['prior']['mape_pct']:.1f}%", flush=True)
+    check(0 <= cal["median_heldout_error_pct"] <= 10.0, "median held-out cost-model error <= 10%")
 
 
 if __name__ == "__main__":
@@ -168,7 +244,9 @@ if __name__ == "__main__":
             shutil.copy(os.path.join(MODELS, f), MODELS_COPY)
     try:
         for name, fn in [("bad_flags", test_bad_flags), ("budget_floor", test_budget_floor),
-                         ("json_out_emit", test_json_out_emit), ("kill_resume", test_kill_resume)]:
+                         ("json_out_emit", test_json_out_emit), ("kill_resume", test_kill_resume),
+                         ("guided_vs_exhaustive", test_guided_vs_exhaustive),
+                         ("eegformer_quickstart", test_eegformer_quickstart)]:
             if ONLY and name != ONLY:
                 continue
             print("==", name, flush=True)

@@ -406,7 +406,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             ++pg.measured;
             measured_seconds += secs;
         } else {
-            ++pg.from_database;
+            ++pg.reused;
         }
         if (!t.ok())
             ++pg.failed;
@@ -419,8 +419,10 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             l << ", " << t.measurement.cycles_median << " cycles, " << t.plan.peak_bytes << " B";
         else if (!t.measurement.error.empty())
             l << " (" << t.measurement.error << ")";
-        if (!measured_now)
+        if (t.from_database)
             l << " [recorded earlier]";
+        else if (!measured_now)
+            l << " [" << t.agent << "]";
         pg.last = l.str();
         if (cb.progress)
             cb.progress(pg);

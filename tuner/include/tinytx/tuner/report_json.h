@@ -15,8 +15,8 @@ namespace tinytx::tuner {
 //  "measured_arena_peak_bytes","flash_bytes","source","knobs"} of one trial
 nlohmann::json point_json(const TuneReport &r, const Trial &t);
 
-// {"model","board","budget_bytes","strategy","run_id","front":[point...],"best":point|null,
-//  "calibration":{...}}
+// {"model","board","budget_bytes","strategy","run_id","space_size","feasible","measured",
+//  "reused","trials","front":[point...],"best":point|null,"calibration":{...}}
 nlohmann::json front_json(const TuneReport &r);
 
 // The export of one trial: its schedule, model hash, board, budget, objectives predicted (by the

@@ -81,9 +81,9 @@ struct Trial {
 
 struct TuneProgress {
     uint64_t planned = 0;                 // trials this run will evaluate
-    uint64_t done = 0;                    // evaluated so far (measured + from the database)
+    uint64_t done = 0;                    // evaluated so far (measured + reused)
     uint64_t measured = 0;                // measured by this process
-    uint64_t from_database = 0;
+    uint64_t reused = 0;                  // recorded earlier, or the same image as one measured
     uint64_t failed = 0;                  // status other than OK
     uint64_t over_budget = 0;             // proposals skipped: planned peak above the budget
     double elapsed_s = 0;

@@ -46,7 +46,7 @@ TEST(Tuning, MeasuresRecordsAndResumes)
     EXPECT_FALSE(r.run.resumed);
     ASSERT_EQ(r.trials.size(), 12u);
     EXPECT_EQ(progress_calls, 12u);
-    EXPECT_EQ(r.progress.measured + r.progress.from_database, 12u);
+    EXPECT_EQ(r.progress.measured + r.progress.reused, 12u);
     std::set<std::string> distinct;
     for (const Trial &t : r.trials) {
         distinct.insert(t.hash);
@@ -70,7 +70,7 @@ TEST(Tuning, MeasuresRecordsAndResumes)
     ASSERT_EQ(b.exit_code, 0) << b.error;
     EXPECT_TRUE(b.report->run.resumed);
     EXPECT_EQ(b.report->progress.measured, 0u);
-    EXPECT_EQ(b.report->progress.from_database, 12u);
+    EXPECT_EQ(b.report->progress.reused, 12u);
     EXPECT_EQ(front_hashes(*b.report), front_hashes(r));
     Database db(req.db_path.string());
     EXPECT_EQ(db.measurement_count(), 12);
