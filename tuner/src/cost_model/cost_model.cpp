@@ -1,5 +1,6 @@
-// CostModel: exact work counts per kernel kind and variant, a linear cycle model over them, and
-// its calibration (non-negative ridge least squares on relative residuals, Eigen).
+// CostModel: the linear cycle model over the work counts of features.cpp, starting from the priors
+// of priors.cpp, its calibration (non-negative ridge least squares on relative residuals, Eigen),
+// error reports and JSON persistence.
 #include "tinytx/tuner/cost_model.h"
 
 #include <algorithm>
@@ -15,192 +16,11 @@ namespace tinytx::tuner {
 
 namespace {
 
-const char *const kVariantKeys[kCostVariants] = {"ref", "opt2x2", "opt4x2", "dsp", "rv32"};
-const char *const kScalarKeys[kScalarFeatures] = {
-    "softmax_rows", "softmax_elems", "gelu_elems", "layernorm_rows", "layernorm_elems",
-    "add_elems",    "acc_elems",     "head_iters", "attn_tiles",     "ffn_tiles",
-    "layers"};
-const char *const kGemmKeys[kGemmFeaturesPerVariant] = {"gemm_calls", "gemm_macs", "gemm_out_rq",
-                                                        "gemm_out_acc"};
-
-const std::vector<std::string> &feature_names() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> n(kNumCostFeatures);
-        for (size_t v = 0; v < kCostVariants; ++v)
-            for (size_t g = 0; g < kGemmFeaturesPerVariant; ++g)
-                n[v * kGemmFeaturesPerVariant + g] = std::string(kGemmKeys[g]) + "." + kVariantKeys[v];
-        for (size_t i = 0; i < kScalarFeatures; ++i)
-            n[feat::kScalarBase + i] = kScalarKeys[i];
-        return n;
-    }();
-    return names;
-}
-
-// one GEMM micro-kernel call: M x N outputs over a reduction of K
-void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, bool requant) {
-    f[feat::gemm_calls(v)] += 1;
-    f[feat::gemm_macs(v)] += double(M) * double(N) * double(K);
-    f[requant ? feat::gemm_out_rq(v) : feat::gemm_out_acc(v)] += double(M) * double(N);
-}
-
-void set_gemm_prior(CostFeatures &c, tx_variant v, double call, double mac, double out_rq,
-                    double out_acc) {
-    c[feat::gemm_calls(v)] = call;
-    c[feat::gemm_macs(v)] = mac;
-    c[feat::gemm_out_rq(v)] = out_rq;
-    c[feat::gemm_out_acc(v)] = out_acc;
-}
-
 void fail(std::string *error, const std::string &msg) {
     if (error) *error = msg;
 }
 
 } // namespace
-
-const std::string &cost_feature_name(size_t i) { return feature_names().at(i); }
-
-std::optional<size_t> cost_feature_index(const std::string &name) {
-    const auto &n = feature_names();
-    auto it = std::find(n.begin(), n.end(), name);
-    if (it == n.end()) return std::nullopt;
-    return size_t(it - n.begin());
-}
-
-// Mirrors kernels/src/ops/mhsa.c (tx_mhsa_layerwise / tx_mhsa_by_head) and encoder.c.
-CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
-    CostFeatures f{};
-    const int64_t S = d.S, E = d.E, H = d.H, P = d.P, F = d.F, HP = H * P;
-    const tx_variant v = (k.variant >= 0 && k.variant < TX_VARIANT_COUNT) ? k.variant : TX_VARIANT_REF;
-    const bool fused = k.attention == AttentionMode::kFused;
-    const int64_t D = fused ? E : P;   // reduction of the score GEMM
-
-    if (k.mhsa == MhsaSchedule::kLayerwise) {
-        gemm(f, v, S, HP, E, true);                       // V (HEAD_T layout)
-        if (fused) {
-            for (int64_t h = 0; h < H; ++h) gemm(f, v, S, E, E, true);   // X . W_h^T
-        } else {
-            gemm(f, v, S, HP, E, true);                   // Q
-            gemm(f, v, S, HP, E, true);                   // K
-        }
-        for (int64_t h = 0; h < H; ++h) gemm(f, v, S, S, D, true);       // scores
-        f[feat::softmax_rows] += double(H * S);
-        f[feat::softmax_elems] += double(H * S * S);
-        for (int64_t h = 0; h < H; ++h) gemm(f, v, S, P, S, true);       // A . V
-        gemm(f, v, S, E, HP, true);                       // output projection
-    } else {
-        int64_t T = S;
-        if (k.mhsa == MhsaSchedule::kDepthfirst && k.tile_rows >= 1 && k.tile_rows < S)
-            T = k.tile_rows;
-        f[feat::acc_elems] += double(S * E);              // zero + requant of the O accumulator
-        for (int64_t h = 0; h < H; ++h) {
-            f[feat::head_iters] += 1;
-            gemm(f, v, S, P, E, true);                    // V_h
-            if (!fused) gemm(f, v, S, P, E, true);        // K_h
-            for (int64_t r0 = 0; r0 < S; r0 += T) {
-                const int64_t t = std::min(T, S - r0);
-                f[feat::attn_tiles] += 1;
-                gemm(f, v, t, fused ? E : P, E, true);    // query tile (Q_h rows or X W_h^T)
-                gemm(f, v, t, S, D, true);                // scores
-                f[feat::softmax_rows] += double(t);
-                f[feat::softmax_elems] += double(t * S);
-                gemm(f, v, t, P, S, true);                // A . V
-                gemm(f, v, t, E, P, false);               // O-projection slice, int32 accumulate
-            }
-        }
-    }
-
-    // encoder: add + LayerNorm, FFN, add + LayerNorm
-    f[feat::add_elems] += double(2 * S * E);
-    f[feat::layernorm_rows] += double(2 * S);
-    f[feat::layernorm_elems] += double(2 * S * E);
-    const int64_t Fc = (k.ffn_tile <= 0 || k.ffn_tile >= F) ? F : k.ffn_tile;
-    if (Fc == F) {
-        f[feat::ffn_tiles] += 1;
-        gemm(f, v, S, F, E, true);
-        f[feat::gelu_elems] += double(S * F);
-        gemm(f, v, S, E, F, true);
-    } else {
-        f[feat::acc_elems] += double(S * E);
-        for (int64_t f0 = 0; f0 < F; f0 += Fc) {
-            const int64_t fc = std::min(Fc, F - f0);
-            f[feat::ffn_tiles] += 1;
-            gemm(f, v, S, fc, E, true);
-            f[feat::gelu_elems] += double(S * fc);
-            gemm(f, v, S, E, fc, false);
-        }
-    }
-    f[feat::layers] += 1;
-    return f;
-}
-
-CostFeatures schedule_features(const tx_encoder_dims &d, const Schedule &s) {
-    CostFeatures f{};
-    for (const auto &k : s.layers) {
-        const CostFeatures l = layer_features(d, k);
-        for (size_t i = 0; i < kNumCostFeatures; ++i) f[i] += l[i];
-    }
-    return f;
-}
-
-double total_gemm_macs(const CostFeatures &f) {
-    double s = 0;
-    for (size_t v = 0; v < kCostVariants; ++v) s += f[feat::gemm_macs(tx_variant(v))];
-    return s;
-}
-
-double total_gemm_calls(const CostFeatures &f) {
-    double s = 0;
-    for (size_t v = 0; v < kCostVariants; ++v) s += f[feat::gemm_calls(tx_variant(v))];
-    return s;
-}
-
-// ------------------------------------------------------------------------------------------ priors
-// Analytic priors (cycles per unit of each feature), before any measurement:
-//  Cortex-M4 (single-issue, 1-cycle MUL/MLA, 2-cycle loads, no cache on SRAM):
-//    ref     ~8 cycles/MAC (two LDRSB + MLA + loop), opt2x2 ~4 (4 MACs share 4 loads),
-//    opt4x2  ~3.5, dsp ~1.3 (SXTB16 + SMLAD: two MACs per instruction, 6-row blocks),
-//    rv32 (portable unrolled C on Arm) ~5. Per call: 60-200 cycles of setup (blocking edges).
-//    Requantized output: ~20 cycles (64-bit multiply, round, clamp, store, bias load);
-//    int32-accumulated output: ~6. Softmax ~25/elem (max, i-exp LUT, sum, divide) + 40/row;
-//    GELU ~15/elem; LayerNorm ~30/elem (two passes, division) + 250/row (isqrt);
-//    add ~10/elem; int32 accumulator zero + requant ~20/elem; loop bodies 50-100;
-//    per layer ~3000 (softmax exponential table, dispatch).
-//  Cortex-M7 (dual issue, caches/TCM): ~0.6x the M4 MAC costs, ~0.7x the rest.
-//  RV32IMC (no SIMD): ref ~10, opt2x2 ~6, opt4x2 ~5, dsp ~8 (portable SMLAD stand-ins),
-//    rv32 ~4 cycles/MAC; the rest ~1.1x the M4 costs.
-CostFeatures CostModel::prior_coefficients(const std::string &core) {
-    CostFeatures c{};
-    set_gemm_prior(c, TX_VARIANT_REF, 60, 8.0, 20, 6);
-    set_gemm_prior(c, TX_VARIANT_OPT2X2, 120, 4.0, 18, 5);
-    set_gemm_prior(c, TX_VARIANT_OPT4X2, 150, 3.5, 18, 5);
-    set_gemm_prior(c, TX_VARIANT_DSP, 200, 1.3, 18, 5);
-    set_gemm_prior(c, TX_VARIANT_RV32, 80, 5.0, 18, 5);
-    c[feat::softmax_rows] = 40;
-    c[feat::softmax_elems] = 25;
-    c[feat::gelu_elems] = 15;
-    c[feat::layernorm_rows] = 250;
-    c[feat::layernorm_elems] = 30;
-    c[feat::add_elems] = 10;
-    c[feat::acc_elems] = 20;
-    c[feat::head_iters] = 50;
-    c[feat::attn_tiles] = 100;
-    c[feat::ffn_tiles] = 50;
-    c[feat::layers] = 3000;
-    if (core == "cortex-m7") {
-        for (size_t i = 0; i < kNumCostFeatures; ++i) {
-            const bool mac = i < feat::kScalarBase && i % kGemmFeaturesPerVariant == 1;
-            c[i] *= mac ? 0.6 : 0.7;
-        }
-    } else if (core.rfind("rv32", 0) == 0) {
-        for (size_t i = 0; i < kNumCostFeatures; ++i) c[i] *= 1.1;
-        c[feat::gemm_macs(TX_VARIANT_REF)] = 10;
-        c[feat::gemm_macs(TX_VARIANT_OPT2X2)] = 6;
-        c[feat::gemm_macs(TX_VARIANT_OPT4X2)] = 5;
-        c[feat::gemm_macs(TX_VARIANT_DSP)] = 8;
-        c[feat::gemm_macs(TX_VARIANT_RV32)] = 4;
-    }
-    return c;
-}
 
 CostModel CostModel::prior_for_core(const std::string &core, uint64_t clock_hz, double active_mw,
                                     const std::string &board_name) {
@@ -232,9 +52,11 @@ double CostModel::energy_uj(double cycles) const {
 CostErrorReport CostModel::evaluate(const std::vector<CostMeasurement> &points) const {
     CostErrorReport r;
     double sum = 0, sq = 0;
+    std::vector<double> errs;
     for (const auto &p : points) {
         if (!(p.cycles > 0)) continue;
         const double e = std::abs(predict_cycles(p.features) - p.cycles) / p.cycles * 100.0;
+        errs.push_back(e);
         sum += e;
         sq += e * e;
         r.max_abs_pct = std::max(r.max_abs_pct, e);
@@ -243,6 +65,9 @@ CostErrorReport CostModel::evaluate(const std::vector<CostMeasurement> &points) 
     if (r.points) {
         r.mape_pct = sum / double(r.points);
         r.rms_pct = std::sqrt(sq / double(r.points));
+        std::sort(errs.begin(), errs.end());
+        const size_t h = errs.size() / 2;
+        r.median_abs_pct = errs.size() % 2 ? errs[h] : 0.5 * (errs[h - 1] + errs[h]);
     }
     return r;
 }
@@ -374,7 +199,8 @@ nlohmann::json CostModel::to_json() const {
              {{"points", calibration_points},
               {"mape_pct", calibration_error.mape_pct},
               {"max_abs_pct", calibration_error.max_abs_pct},
-              {"rms_pct", calibration_error.rms_pct}}}};
+              {"rms_pct", calibration_error.rms_pct},
+              {"median_abs_pct", calibration_error.median_abs_pct}}}};
 }
 
 std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::string *error) {
@@ -412,6 +238,7 @@ std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::stri
             m.calibration_error.mape_pct = c.value("mape_pct", 0.0);
             m.calibration_error.max_abs_pct = c.value("max_abs_pct", 0.0);
             m.calibration_error.rms_pct = c.value("rms_pct", 0.0);
+            m.calibration_error.median_abs_pct = c.value("median_abs_pct", 0.0);
         }
         return m;
     } catch (const std::exception &e) {

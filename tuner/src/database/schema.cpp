@@ -116,13 +116,37 @@ ALTER TABLE builds ADD COLUMN flash_bytes INTEGER NOT NULL DEFAULT 0;
 )sql";
 }
 
+// The lab-farm daemon's jobs (tinytx-farmd): what was asked, where it stands, what it produced.
+std::string migration_3()
+{
+    const std::string now = kNow;
+    return R"sql(
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL DEFAULT 'queued',
+    model TEXT NOT NULL,
+    board TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    request_json TEXT NOT NULL,
+    run_id INTEGER REFERENCES tuning_runs(id),
+    exit_code INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    front_json TEXT NOT NULL DEFAULT '',
+    best_export_json TEXT NOT NULL DEFAULT '',
+    submitted TEXT NOT NULL DEFAULT )sql" + now + R"sql(,
+    finished TEXT
+);
+CREATE INDEX jobs_state ON jobs(state, priority);
+)sql";
+}
+
 }  // namespace
 
-int database_schema_version() { return 2; }
+int database_schema_version() { return 3; }
 
 void migrate(sqlite::Connection &c)
 {
-    const std::array<std::string, 2> migrations = {migration_1(), migration_2()};
+    const std::array<std::string, 3> migrations = {migration_1(), migration_2(), migration_3()};
     static_assert(std::tuple_size_v<decltype(migrations)> > 0);
     const int known = static_cast<int>(migrations.size());
 

@@ -1,5 +1,6 @@
 // The two kinds of agent the runner dispatches to: the in-process AgentCore and a remote
 // `tinytx-agent serve` over gRPC; and the parsing of --agents.
+#include <algorithm>
 #include <grpcpp/grpcpp.h>
 
 #include <charconv>
@@ -172,6 +173,26 @@ Measurement RemoteAgent::run(const RunJob &job, const std::vector<uint8_t> &elf)
         throw AgentFault("agent " + addr + ": gRPC error " + std::to_string(int(st.error_code())) + ": " +
                          st.error_message());
     }
+}
+
+std::vector<std::string> RemoteAgent::describe(std::chrono::milliseconds deadline)
+{
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+    if (!impl_->opts.token.empty()) ctx.AddMetadata("authorization", "Bearer " + impl_->opts.token);
+    tinytx::v1::DescribeRequest req;
+    tinytx::v1::DescribeResponse out;
+    const grpc::Status st = impl_->stub->Describe(&ctx, req, &out);
+    const std::string &addr = impl_->address;
+    if (st.error_code() == grpc::StatusCode::UNAUTHENTICATED || st.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+        throw AgentConfigError("agent " + addr + " refused us: " + st.error_message());
+    if (!st.ok())
+        throw AgentFault("agent " + addr + ": describe failed: " + st.error_message());
+    std::vector<std::string> boards;
+    for (const auto &b : out.boards())
+        if (std::find(boards.begin(), boards.end(), b.profile()) == boards.end())
+            boards.push_back(b.profile());
+    return boards;
 }
 
 // ---- --agents ------------------------------------------------------------------------------

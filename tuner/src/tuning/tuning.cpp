@@ -139,7 +139,9 @@ void calibrate(TuneReport &r, const tx_encoder_dims &dims)
     r.cost_model.calibrate(all);
 }
 
-void select_front(TuneReport &r)
+}  // namespace
+
+void compute_front(TuneReport &r)
 {
     std::vector<ParetoPoint> pts;
     std::vector<size_t> trial_of;
@@ -188,8 +190,6 @@ void select_front(TuneReport &r)
     if (!front.empty())
         r.best = front.front();
 }
-
-}  // namespace
 
 MinimalPeak minimal_peak(const Model &m, const DesignSpace &space)
 {
@@ -430,6 +430,12 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
 
     // ---- the loop
     while (pg.done < trials && !strategy->done()) {
+        if (cb.cancelled && cb.cancelled()) {
+            db->finish_run(r.run.id, "cancelled");
+            out.exit_code = 3;
+            out.error = "cancelled after " + std::to_string(pg.done) + " of " + std::to_string(trials) + " trials";
+            return out;
+        }
         const std::vector<uint64_t> proposal = strategy->propose(req.batch);
         if (proposal.empty())
             break;
@@ -584,6 +590,8 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             return fail("no agent could run the images of this batch (status UNAVAILABLE: " + unavailable +
                         "); what was measured is recorded; run the same command again to resume");
         }
+        if (cb.batch)
+            cb.batch(r);
         std::sort(tells.begin(), tells.end(), [](auto &a, auto &b) { return a.first < b.first; });
         for (const auto &[idx, o] : tells)
             strategy->tell(idx, o);
@@ -594,7 +602,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     calibrate(r, m.dims);
     if (r.cost_model.calibration_points > 0)
         db->save_cost_model(board_id, source, r.cost_model.to_json().dump());
-    select_front(r);
+    compute_front(r);
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     out.report = std::move(r);
     return out;

@@ -2,12 +2,28 @@
 // model under a schedule on one board, as features . coefficients (DESIGN.md "CostModel").
 //
 // Features are exact work counts derived from the schedule, mirroring what the kernels run
-// (kernels/src/ops/{mhsa,attention,encoder}.c, docs/NUMERICS.md):
-//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32):
-//     gemm_calls.v    GEMM micro-kernel invocations (per-call setup)
-//     gemm_macs.v     multiply-accumulates (M*N*K summed over calls)
-//     gemm_out_rq.v   output elements requantized inside the GEMM (bias + requant + store)
-//     gemm_out_acc.v  output elements accumulated in int32 (head-wise O-projection, FFN tiles)
+// (kernels/src/ops/{mhsa,attention,encoder,linear}.c, the GEMM variants in kernels/src/{ref,opt,
+// arm,rv}, docs/NUMERICS.md):
+//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32), summed over GEMM calls of M x N x K:
+//     gemm_calls.v        GEMM micro-kernel invocations (per-call setup)
+//     gemm_macs.v         multiply-accumulates (M*N*K, whatever path computes them)
+//     gemm_out_rq.v       output elements requantized inside the GEMM (bias + requant + store)
+//     gemm_out_acc.v      output elements accumulated in int32 (head-wise O-projection, FFN tiles)
+//     gemm_out_grouped.v  outputs stored through the head-major index (V, and layer-wise Q/K:
+//                         tx_gemm_store divides by the group width per output); 0 for dsp, whose
+//                         column pointers walk the groups
+//     gemm_blocks.v       dsp: column iterations beyond one per 6 outputs (the 3/2/1-row tail
+//                         blocks' extra per-column overhead); 0 for the others, whose register
+//                         block overhead is per blocked output (part of gemm_out_*)
+//     gemm_row_blocks.v   row blocks: M/bm for the bm x bn blocked variants (opt2x2 2x2, opt4x2
+//                         4x2, rv32 4x4), dsp's blocks of 6 rows plus its 3/2/1-row tails
+//     gemm_edge_outs.v    outputs the blocked variants leave to the scalar edge path (M*N minus
+//                         the blocked part); each is a scalar dot of length K
+//     gemm_edge_macs.v    MACs on that scalar edge path (edge_outs * K); for dsp the zero-padded
+//                         lanes of the last 4-deep step (M*N*(4*ceil(K/4) - K))
+//     gemm_steps.v        dsp: 4-deep reduction steps (a weight word loaded and split per step and
+//                         column) beyond the 6-row ideal, i.e. those the tail blocks add
+//     gemm_widen.v        dsp: activation words widened to int16 pairs (M*ceil(K/4) per call)
 //   variant-independent (scalar) work:
 //     softmax_rows, softmax_elems   integer softmax (rows of S)
 //     gelu_elems                    i-GELU
@@ -19,9 +35,10 @@
 //     attn_tiles                    attention tiles (score GEMM + softmax + A.V per tile)
 //     ffn_tiles                     FFN hidden tiles (1 when untiled)
 //     layers                        per-layer constant (softmax table, dispatch, call overhead)
-// Predicted cycles = sum_i features[i] * coef[i], coef >= 0. Coefficients start from an analytic
-// prior per core (documented in cost_model.cpp) and are calibrated from measurements by a
-// non-negative, ridge-regularized (toward the prior), relative-error least-squares fit (Eigen).
+// Predicted cycles = sum_i features[i] * coef[i], coef >= 0. Coefficients start from a prior per
+// core (fitted to ISS measurements, provenance in priors.cpp) and are calibrated from
+// measurements by a non-negative, ridge-regularized (toward the prior), relative-error
+// least-squares fit (Eigen).
 #pragma once
 
 #include <array>
@@ -42,7 +59,8 @@
 namespace tinytx::tuner {
 
 inline constexpr size_t kCostVariants = TX_VARIANT_COUNT;  // 5
-inline constexpr size_t kGemmFeaturesPerVariant = 4;       // calls, macs, out_rq, out_acc
+// calls, macs, out_rq, out_acc, out_grouped, blocks, row_blocks, edge_outs, edge_macs, steps, widen
+inline constexpr size_t kGemmFeaturesPerVariant = 11;
 inline constexpr size_t kScalarFeatures = 11;
 inline constexpr size_t kNumCostFeatures = kCostVariants * kGemmFeaturesPerVariant + kScalarFeatures;
 
@@ -52,6 +70,13 @@ inline constexpr size_t gemm_calls(tx_variant v) { return size_t(v) * kGemmFeatu
 inline constexpr size_t gemm_macs(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 1; }
 inline constexpr size_t gemm_out_rq(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 2; }
 inline constexpr size_t gemm_out_acc(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 3; }
+inline constexpr size_t gemm_out_grouped(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 4; }
+inline constexpr size_t gemm_blocks(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 5; }
+inline constexpr size_t gemm_row_blocks(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 6; }
+inline constexpr size_t gemm_edge_outs(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 7; }
+inline constexpr size_t gemm_edge_macs(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 8; }
+inline constexpr size_t gemm_steps(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 9; }
+inline constexpr size_t gemm_widen(tx_variant v) { return size_t(v) * kGemmFeaturesPerVariant + 10; }
 inline constexpr size_t kScalarBase = kCostVariants * kGemmFeaturesPerVariant;
 inline constexpr size_t softmax_rows = kScalarBase + 0;
 inline constexpr size_t softmax_elems = kScalarBase + 1;
@@ -97,6 +122,7 @@ struct CostErrorReport {
     double mape_pct = 0;        // mean |pred - meas| / meas * 100
     double max_abs_pct = 0;     // max  |pred - meas| / meas * 100
     double rms_pct = 0;
+    double median_abs_pct = 0;  // median |pred - meas| / meas * 100 (the tuner issue's criterion)
 };
 
 struct CalibrationOptions {
@@ -129,7 +155,7 @@ public:
 
     // JSON: {"format":"tinytx.cost_model/1","board","core","clock_hz","active_mw",
     //        "coefficients":{name:value},"prior":{name:value},
-    //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct"}}
+    //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct","median_abs_pct"}}
     nlohmann::json to_json() const;
     static std::optional<CostModel> from_json(const nlohmann::json &j, std::string *error = nullptr);
     bool save(const std::filesystem::path &p, std::string *error = nullptr) const;

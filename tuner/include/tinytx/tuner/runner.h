@@ -98,6 +98,9 @@ public:
     const std::string &name() const override;
     agent::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
     void cancel_all() override;
+    // The board profiles it serves (its Describe call): a liveness and configuration check.
+    // AgentFault when it does not answer in time, AgentConfigError when it refuses us.
+    std::vector<std::string> describe(std::chrono::milliseconds deadline);
 
 private:
     struct Impl;

@@ -117,7 +117,8 @@ struct TuneReport {
 };
 
 struct TuneOutcome {
-    int exit_code = 0;                    // 0 ok, 1 bad input or failure, 2 budget below the minimum
+    int exit_code = 0;                    // 0 ok, 1 bad input or failure, 2 budget below the minimum,
+                                          // 3 cancelled
     std::string error;                    // for exit_code != 0
     std::optional<MinimalPeak> minimal_peak;  // set when exit_code == 2
     std::optional<TuneReport> report;
@@ -126,9 +127,16 @@ struct TuneOutcome {
 struct TuneCallbacks {
     std::function<void(const TuneProgress &)> progress;   // after every trial
     std::function<void(const std::string &)> note;        // one-line notes (resume, calibration)
+    // after every recorded batch, with the trials so far (front not computed: compute_front)
+    std::function<void(const TuneReport &)> batch;
+    // polled before every batch: true stops the run (exit code 3, run state "cancelled")
+    std::function<bool()> cancelled;
 };
 
 TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb = {});
+
+// Fills r.front, r.front_source and r.best from r.trials (the OK ones within the budget).
+void compute_front(TuneReport &r);
 
 // The smallest planned arena over the space's knob sets (shared mode: every layer alike).
 MinimalPeak minimal_peak(const Model &m, const DesignSpace &space);

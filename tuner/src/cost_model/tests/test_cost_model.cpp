@@ -95,6 +95,46 @@ TEST(Features, SmallCaseHandCounted) {
               layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 4, v, 0)));
 }
 
+// The GEMMs of a layer-wise standard layer with S=7 E=4 H=1 P=3 F=6: V, Q, K (7x3, K=4, head-major),
+// scores (7x7, K=3), A.V (7x3, K=7), O (7x4, K=3), W1 (7x6, K=4), W2 (7x4, K=6).
+TEST(Features, GemmBlockingHandCounted) {
+    const tx_encoder_dims d = {7, 4, 1, 3, 6};
+    // opt4x2: 4x2 blocks over rows 0..3, the rest on the scalar edge path
+    CostFeatures f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_OPT4X2));
+    const tx_variant o = TX_VARIANT_OPT4X2;
+    EXPECT_EQ(f[feat::gemm_row_blocks(o)], 8);
+    EXPECT_EQ(f[feat::gemm_edge_outs(o)], 3 * 13 + 25 + 13 + 12 + 18 + 12);
+    EXPECT_EQ(f[feat::gemm_edge_macs(o)], 3 * 13 * 4 + 25 * 3 + 13 * 7 + 12 * 3 + 18 * 4 + 12 * 6);
+    EXPECT_EQ(f[feat::gemm_out_grouped(o)], 3 * 21);
+    EXPECT_EQ(f[feat::gemm_blocks(o)], 0);
+    EXPECT_EQ(f[feat::gemm_steps(o)], 0);
+    EXPECT_EQ(f[feat::gemm_widen(o)], 0);
+
+    // dsp: per GEMM one 6-row block and a 1-row tail (5/6 of a block beyond the ideal M/6)
+    f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_DSP));
+    const tx_variant v = TX_VARIANT_DSP;
+    EXPECT_EQ(f[feat::gemm_row_blocks(v)], 8 * 2);
+    EXPECT_NEAR(f[feat::gemm_blocks(v)], (3 + 3 + 3 + 7 + 3 + 4 + 6 + 4) * 5.0 / 6.0, 1e-9);
+    // ceil(K/4) steps per column: 1 1 1 1 2 1 1 2
+    EXPECT_NEAR(f[feat::gemm_steps(v)], (3 + 3 + 3 + 7 + 6 + 4 + 6 + 8) * 5.0 / 6.0, 1e-9);
+    // zero-padded lanes: scores K=3, A.V K=7, O K=3 pad 1; W2 K=6 pads 2
+    EXPECT_EQ(f[feat::gemm_edge_macs(v)], 49 + 21 + 28 + 56);
+    EXPECT_EQ(f[feat::gemm_widen(v)], 7 * (1 + 1 + 1 + 1 + 2 + 1 + 1 + 2));
+    EXPECT_EQ(f[feat::gemm_out_grouped(v)], 0);
+    EXPECT_EQ(f[feat::gemm_edge_outs(v)], 0);
+
+    // ref: every output is its own scalar dot; nothing blocked
+    f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_REF));
+    EXPECT_EQ(f[feat::gemm_out_grouped(TX_VARIANT_REF)], 3 * 21);
+    EXPECT_EQ(f[feat::gemm_edge_outs(TX_VARIANT_REF)] + f[feat::gemm_row_blocks(TX_VARIANT_REF)] +
+                  f[feat::gemm_blocks(TX_VARIANT_REF)],
+              0);
+
+    // head-wise: V_h is still head-major (one group), K_h is not
+    f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_RV32));
+    EXPECT_EQ(f[feat::gemm_out_grouped(TX_VARIANT_RV32)], 21);
+}
+
 TEST(Features, ScheduleSumsLayersWithTheirVariants) {
     Schedule s;
     s.layers = {knobs(AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_DSP),
@@ -304,5 +344,29 @@ TEST(Priors, OrderedByVariantOnMClass) {
     EXPECT_GT(c[feat::gemm_macs(TX_VARIANT_OPT2X2)], c[feat::gemm_macs(TX_VARIANT_DSP)]);
     const auto r = CostModel::prior_coefficients("rv32imc");
     EXPECT_LT(r[feat::gemm_macs(TX_VARIANT_RV32)], r[feat::gemm_macs(TX_VARIANT_DSP)]);
-    for (double v : c) EXPECT_GT(v, 0);
+}
+
+// Every work count a schedule can produce on a core costs something there: odd dims run the GEMM
+// edge paths, the DSP kernel's 3/2/1-row tails and its K tail; every schedule kind and FFN tiling.
+TEST(Priors, EveryReachableFeatureHasAPositiveCost) {
+    const tx_encoder_dims d = {13, 30, 3, 5, 18};
+    const std::vector<std::pair<std::string, std::vector<tx_variant>>> cores = {
+        {"cortex-m4", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_DSP}},
+        {"cortex-m7", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_DSP}},
+        {"rv32imc", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_RV32}}};
+    for (const auto &[core, variants] : cores) {
+        const auto c = CostModel::prior_coefficients(core);
+        for (tx_variant v : variants)
+            for (AttentionMode a : {AttentionMode::kStandard, AttentionMode::kFused})
+                for (const auto &k : {knobs(a, MhsaSchedule::kLayerwise, 0, v, 0),
+                                      knobs(a, MhsaSchedule::kHeadwise, 0, v, 7),
+                                      knobs(a, MhsaSchedule::kDepthfirst, 5, v, 0)}) {
+                    const CostFeatures f = layer_features(d, k);
+                    for (size_t j = 0; j < kNumCostFeatures; ++j) {
+                        if (f[j] != 0) {
+                            EXPECT_GT(c[j], 0) << core << " " << cost_feature_name(j);
+                        }
+                    }
+                }
+    }
 }

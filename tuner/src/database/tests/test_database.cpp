@@ -48,7 +48,7 @@ TEST(DatabaseSchema, FreshMemoryDatabaseIsAtCurrentVersion)
     EXPECT_EQ(db.connection().query_int("PRAGMA user_version"), database_schema_version());
     EXPECT_EQ(db.connection().query_int("PRAGMA foreign_keys"), 1);
     for (const char *t : {"models", "boards", "candidates", "builds", "measurements", "tuning_runs",
-                          "run_candidates", "cost_models"})
+                          "run_candidates", "cost_models", "jobs"})
         EXPECT_EQ(db.connection().query_int(
                       std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") +
                       t + "'"),

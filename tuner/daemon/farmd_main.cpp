@@ -1,0 +1,232 @@
+// tinytx-farmd: the lab-farm daemon (README "The lab farm").
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent_registry.h"
+#include "farm_log.h"
+#include "farm_service.h"
+#include "job_manager.h"
+#include "tinytx/tuner/runner.h"
+
+namespace {
+
+using namespace tinytx::farm;
+namespace fs = std::filesystem;
+
+const char *kHelp = R"(tinytx-farmd: the lab-farm daemon: a queue of tuning jobs over a registry of board agents
+
+Usage:
+  tinytx-farmd [options]
+
+Options:
+  --listen ADDR          gRPC address (default 127.0.0.1:7080: loopback unless told otherwise;
+                         port 0 picks a free one, printed on stdout)
+  --db FILE              the tuner's SQLite database, shared with tinytx-tune (default tinytx.db)
+  --data-dir DIR         uploaded models (default farm-data next to the database)
+  --cache-dir DIR        build cache (default tinytx-cache next to the database)
+  --boards-dir DIR       board profiles (default: the source tree's board-agents/boards)
+  --agents LIST          host:port,... of `tinytx-agent serve` instances to use
+  --agents-config FILE   JSON {"agents": [{"address": "host:port", "slots": 1}, ...]}
+  --agent-token-file F   the token the farm presents to its agents
+  --token-file FILE      the token clients and agents must present (else $TINYTX_FARM_TOKEN;
+                         none: the farm is open, say so in the log)
+  --public-read          reading jobs, fronts and metrics needs no token
+  --max-jobs N           jobs running at once (default 2); their runs share the agents fairly
+  --quarantine-after K   consecutive agent faults before quarantine (default 3)
+  --health-interval-ms N health checks of every agent (default 5000)
+  --lease-s N            registered agents heartbeat within this (default 15)
+  --log FILE             JSON-lines log (default stderr)
+
+Every job and measurement lives in the database: kill the daemon at any point (even kill -9),
+start it again with the same --db, and every job resumes where it was.
+Clients: tinytx-tune --farm ADDR ... (same options and output as a local run).
+)";
+
+[[noreturn]] void usage_error(const std::string &msg)
+{
+    std::cerr << "tinytx-farmd: " << msg << "\n(tinytx-farmd --help for usage)\n";
+    std::exit(1);
+}
+
+std::string read_token_file(const std::string &path, const char *what)
+{
+    std::ifstream in(path);
+    if (!in)
+        usage_error(std::string("cannot read ") + what + " '" + path + "'");
+    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
+        t.pop_back();
+    if (t.empty())
+        usage_error(std::string(what) + " '" + path + "' is empty");
+    return t;
+}
+
+unsigned number(const std::map<std::string, std::string> &o, const std::string &k, unsigned def, unsigned lo, unsigned hi)
+{
+    auto it = o.find(k);
+    if (it == o.end())
+        return def;
+    char *end = nullptr;
+    const unsigned long v = std::strtoul(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end || it->second[0] == '-' || v < lo || v > hi)
+        usage_error(k + " expects a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
+                    it->second + "'");
+    return static_cast<unsigned>(v);
+}
+
+std::unique_ptr<grpc::Server> g_server;
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    static const std::vector<std::string> valued = {
+        "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
+        "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
+        "--lease-s", "--log"};
+    std::map<std::string, std::string> o;
+    bool public_read = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::cout << kHelp;
+            return 0;
+        }
+        if (a == "--public-read") {
+            public_read = true;
+            continue;
+        }
+        if (std::find(valued.begin(), valued.end(), a) == valued.end())
+            usage_error("unknown option " + a);
+        if (i + 1 >= argc)
+            usage_error(a + " needs a value");
+        o[a] = argv[++i];
+    }
+    const fs::path db = o.count("--db") ? o["--db"] : "tinytx.db";
+    const fs::path base = db.has_parent_path() ? db.parent_path() : fs::path(".");
+
+    std::ofstream log_file;
+    if (o.count("--log")) {
+        log_file.open(o["--log"], std::ios::app);
+        if (!log_file)
+            usage_error("cannot write the log '" + o["--log"] + "'");
+    }
+    FarmLog log(o.count("--log") ? static_cast<std::ostream &>(log_file) : std::cerr);
+
+    std::string token;
+    if (o.count("--token-file"))
+        token = read_token_file(o["--token-file"], "token file");
+    else if (const char *env = std::getenv("TINYTX_FARM_TOKEN"))
+        token = env;
+    RegistryOptions ro;
+    if (o.count("--agent-token-file"))
+        ro.agent_token = read_token_file(o["--agent-token-file"], "agent token file");
+    ro.quarantine_after = number(o, "--quarantine-after", 3, 1, 1000);
+    ro.health_interval = std::chrono::milliseconds(number(o, "--health-interval-ms", 5000, 50, 3600000));
+    ro.lease = std::chrono::seconds(number(o, "--lease-s", 15, 1, 86400));
+
+    std::vector<std::pair<std::string, unsigned>> agents;
+    try {
+        if (o.count("--agents"))
+            for (const auto &a : tinytx::tuner::parse_agents(o["--agents"]))
+                agents.push_back({a, 1});
+    } catch (const std::exception &e) {
+        usage_error(e.what());
+    }
+    if (o.count("--agents-config")) {
+        std::ifstream f(o["--agents-config"]);
+        const auto j = nlohmann::json::parse(f, nullptr, false);
+        if (!f || j.is_discarded() || !j.contains("agents") || !j["agents"].is_array())
+            usage_error("--agents-config " + o["--agents-config"] + ": expected {\"agents\": [{\"address\": ...}]}");
+        for (const auto &a : j["agents"]) {
+            if (!a.is_object() || !a.contains("address") || !a["address"].is_string())
+                usage_error("--agents-config: every agent needs an \"address\"");
+            const unsigned slots = a.value("slots", 1u);
+            if (slots < 1 || slots > 64)
+                usage_error("--agents-config: slots must be 1..64");
+            agents.push_back({a["address"].get<std::string>(), slots});
+        }
+    }
+
+    JobManager::Options jo;
+    jo.db_path = db.string();
+    jo.data_dir = o.count("--data-dir") ? fs::path(o["--data-dir"]) : base / "farm-data";
+    jo.cache_dir = o.count("--cache-dir") ? fs::path(o["--cache-dir"]) : base / "tinytx-cache";
+    jo.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
+    jo.max_running = number(o, "--max-jobs", 2, 1, 64);
+
+    AgentRegistry registry(ro, log);
+    for (const auto &[address, slots] : agents) {
+        try {
+            registry.add(address, ro.agent_token, slots, false);
+        } catch (const std::exception &e) {
+            usage_error("agent " + address + ": " + e.what());
+        }
+    }
+    std::unique_ptr<JobManager> jobs;
+    try {
+        jobs = std::make_unique<JobManager>(jo, registry, log);
+    } catch (const std::exception &e) {
+        usage_error(std::string("database ") + db.string() + ": " + e.what());
+    }
+    FarmService service(*jobs, registry, log, token, public_read);
+
+    const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:7080";
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service);
+    builder.SetMaxReceiveMessageSize(256 << 20);
+    g_server = builder.BuildAndStart();
+    if (!g_server || port == 0) {
+        std::cerr << "tinytx-farmd: cannot listen on " << listen << "\n";
+        return 1;
+    }
+    jobs->start();
+    const std::string host = listen.substr(0, listen.rfind(':'));
+    log.event("serving", {{"address", host + ":" + std::to_string(port)},
+                          {"token", !token.empty()},
+                          {"public_read", public_read},
+                          {"agents", agents.size()}});
+    if (token.empty())
+        log.event("warning", {{"message", "no token: anyone who can reach " + listen + " can submit and cancel jobs"}});
+    std::cout << nlohmann::json{{"event", "serving"}, {"address", host + ":" + std::to_string(port)}}.dump()
+              << std::endl;
+
+    std::signal(SIGINT, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
+    std::signal(SIGTERM, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
+    std::atomic<bool> done{false};
+    std::thread summary([&] {  // a metrics line in the log every 30 s
+        for (int t = 0; !done; ++t) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (t % 150 != 149)
+                continue;
+            const RegistryMetrics m = registry.metrics();
+            nlohmann::json faults = nlohmann::json::object();
+            for (const auto &a : m.agents)
+                faults[a.id] = a.faults;
+            log.event("metrics", {{"queued_jobs", jobs->queued()},
+                                  {"running_jobs", jobs->running()},
+                                  {"runs_per_s", m.runs_per_s},
+                                  {"dispatch_overhead_ms_median", m.dispatch_overhead_ms_median},
+                                  {"faults", faults}});
+        }
+    });
+    g_server->Wait();
+    done = true;
+    summary.join();
+    jobs->stop();
+    registry.stop();
+    log.event("stopped");
+    return 0;
+}

@@ -1,0 +1,186 @@
+// Cost features: exact work counts of a schedule, per kernel kind and GEMM variant, mirroring the
+// kernels call by call (kernels/src/ops/{mhsa,attention,encoder,linear}.c) and, inside each GEMM
+// call, the blocking of the variant that runs it (kernels/src/{ref,opt,arm,rv}).
+#include "tinytx/tuner/cost_model.h"
+
+#include <algorithm>
+
+namespace tinytx::tuner {
+
+namespace {
+
+const char *const kVariantKeys[kCostVariants] = {"ref", "opt2x2", "opt4x2", "dsp", "rv32"};
+const char *const kScalarKeys[kScalarFeatures] = {
+    "softmax_rows", "softmax_elems", "gelu_elems", "layernorm_rows", "layernorm_elems",
+    "add_elems",    "acc_elems",     "head_iters", "attn_tiles",     "ffn_tiles",
+    "layers"};
+const char *const kGemmKeys[kGemmFeaturesPerVariant] = {
+    "gemm_calls",      "gemm_macs",      "gemm_out_rq",     "gemm_out_acc",
+    "gemm_out_grouped", "gemm_blocks",   "gemm_row_blocks", "gemm_edge_outs",
+    "gemm_edge_macs",  "gemm_steps",     "gemm_widen"};
+
+const std::vector<std::string> &feature_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n(kNumCostFeatures);
+        for (size_t v = 0; v < kCostVariants; ++v)
+            for (size_t g = 0; g < kGemmFeaturesPerVariant; ++g)
+                n[v * kGemmFeaturesPerVariant + g] = std::string(kGemmKeys[g]) + "." + kVariantKeys[v];
+        for (size_t i = 0; i < kScalarFeatures; ++i)
+            n[feat::kScalarBase + i] = kScalarKeys[i];
+        return n;
+    }();
+    return names;
+}
+
+// How tx_gemm stores an output: requantized int8, or added to an int32 accumulator; through the
+// plain row/column strides or the head-major column groups (tx_linear_run's HEAD / HEAD_T layouts).
+enum class Out { kRequant, kAccumulate };
+enum class Layout { kRow, kGrouped };
+
+// One GEMM micro-kernel call out(m, n) = sum_k a[m][k] b[n][k], M x N outputs over K.
+void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out out,
+          Layout layout = Layout::kRow) {
+    const double outs = double(M) * double(N);
+    f[feat::gemm_calls(v)] += 1;
+    f[feat::gemm_macs(v)] += outs * double(K);
+    f[out == Out::kRequant ? feat::gemm_out_rq(v) : feat::gemm_out_acc(v)] += outs;
+    if (v == TX_VARIANT_DSP) {
+        // gemm_dsp.c: blocks of 6 rows, then at most one block each of 3, 2 and 1 rows; each
+        // block widens its rows once, then runs every column with ceil(K/4) weight-word steps.
+        // Column iterations and steps are counted beyond the 6-row ideal (M/6 blocks): the ideal
+        // part is proportional to the (padded) MACs and outputs, so this is the same model with
+        // well-conditioned columns, and what remains is what the 3/2/1-row tails cost extra.
+        int64_t blocks = M / 6, rem = M % 6;
+        for (int64_t r = 3; r >= 1; --r)
+            if (rem >= r) {
+                ++blocks;
+                rem -= r;
+            }
+        const int64_t k4 = (K + 3) / 4;
+        const double extra = double(blocks) - double(M) / 6.0;
+        f[feat::gemm_row_blocks(v)] += double(blocks);
+        f[feat::gemm_blocks(v)] += extra * double(N);
+        f[feat::gemm_steps(v)] += extra * double(N * k4);
+        f[feat::gemm_edge_macs(v)] += outs * double(4 * k4 - K);
+        f[feat::gemm_widen(v)] += double(M * k4);
+        return;
+    }
+    if (layout == Layout::kGrouped) f[feat::gemm_out_grouped(v)] += outs;
+    int64_t bm = 0, bn = 0;   // register block of the blocked variants (gemm_edges.h does the rest)
+    switch (v) {
+    case TX_VARIANT_OPT2X2: bm = 2, bn = 2; break;
+    case TX_VARIANT_OPT4X2: bm = 4, bn = 2; break;
+    case TX_VARIANT_RV32: bm = 4, bn = 4; break;
+    default: return;   // ref: one scalar dot per output, charged by gemm_out_* and gemm_macs
+    }
+    // a register block's own overhead is per blocked output (bm*bn of them), so it is part of the
+    // gemm_out_* cost; the edge outputs pay the scalar path's overhead on top
+    const int64_t Mb = M - M % bm, Nb = N - N % bn;
+    const double edge = outs - double(Mb) * double(Nb);
+    f[feat::gemm_row_blocks(v)] += double(M / bm);
+    f[feat::gemm_edge_outs(v)] += edge;
+    f[feat::gemm_edge_macs(v)] += edge * double(K);
+}
+
+} // namespace
+
+const std::string &cost_feature_name(size_t i) { return feature_names().at(i); }
+
+std::optional<size_t> cost_feature_index(const std::string &name) {
+    const auto &n = feature_names();
+    auto it = std::find(n.begin(), n.end(), name);
+    if (it == n.end()) return std::nullopt;
+    return size_t(it - n.begin());
+}
+
+// Mirrors tx_encoder_s8 (encoder.c), tx_mhsa_layerwise / tx_mhsa_by_head (mhsa.c),
+// tx_attention_run (attention.c) and tx_linear_run (linear.c), GEMM by GEMM.
+CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
+    CostFeatures f{};
+    const int64_t S = d.S, E = d.E, H = d.H, P = d.P, F = d.F, HP = H * P;
+    const tx_variant v = (k.variant >= 0 && k.variant < TX_VARIANT_COUNT) ? k.variant : TX_VARIANT_REF;
+    const bool fused = k.attention == AttentionMode::kFused;
+    const int64_t D = fused ? E : P;   // reduction of the score GEMM
+    constexpr Out rq = Out::kRequant, acc = Out::kAccumulate;
+
+    if (k.mhsa == MhsaSchedule::kLayerwise) {
+        gemm(f, v, S, HP, E, rq, Layout::kGrouped);       // V, head-major transposed
+        if (fused) {
+            for (int64_t h = 0; h < H; ++h) gemm(f, v, S, E, E, rq);   // X . W_h^T
+        } else {
+            gemm(f, v, S, HP, E, rq, Layout::kGrouped);   // Q, head-major
+            gemm(f, v, S, HP, E, rq, Layout::kGrouped);   // K, head-major
+        }
+        for (int64_t h = 0; h < H; ++h) gemm(f, v, S, S, D, rq);       // scores
+        f[feat::softmax_rows] += double(H * S);
+        f[feat::softmax_elems] += double(H * S * S);
+        for (int64_t h = 0; h < H; ++h) gemm(f, v, S, P, S, rq);       // A . V
+        gemm(f, v, S, E, HP, rq);                         // output projection
+    } else {
+        int64_t T = S;
+        if (k.mhsa == MhsaSchedule::kDepthfirst && k.tile_rows >= 1 && k.tile_rows < S)
+            T = k.tile_rows;
+        f[feat::acc_elems] += double(S * E);              // zero + requant of the O accumulator
+        for (int64_t h = 0; h < H; ++h) {
+            f[feat::head_iters] += 1;
+            gemm(f, v, S, P, E, rq, Layout::kGrouped);    // V_h (HEAD_T, one group)
+            if (!fused) gemm(f, v, S, P, E, rq);          // K_h
+            for (int64_t r0 = 0; r0 < S; r0 += T) {
+                const int64_t t = std::min(T, S - r0);
+                f[feat::attn_tiles] += 1;
+                gemm(f, v, t, fused ? E : P, E, rq);      // query tile (Q_h rows or X W_h^T)
+                gemm(f, v, t, S, D, rq);                  // scores
+                f[feat::softmax_rows] += double(t);
+                f[feat::softmax_elems] += double(t * S);
+                gemm(f, v, t, P, S, rq);                  // A . V
+                gemm(f, v, t, E, P, acc);                 // O-projection slice, int32 accumulate
+            }
+        }
+    }
+
+    // encoder: add + LayerNorm, FFN, add + LayerNorm
+    f[feat::add_elems] += double(2 * S * E);
+    f[feat::layernorm_rows] += double(2 * S);
+    f[feat::layernorm_elems] += double(2 * S * E);
+    const int64_t Fc = (k.ffn_tile <= 0 || k.ffn_tile >= F) ? F : k.ffn_tile;
+    if (Fc == F) {
+        f[feat::ffn_tiles] += 1;
+        gemm(f, v, S, F, E, rq);
+        f[feat::gelu_elems] += double(S * F);
+        gemm(f, v, S, E, F, rq);
+    } else {
+        f[feat::acc_elems] += double(S * E);
+        for (int64_t f0 = 0; f0 < F; f0 += Fc) {
+            const int64_t fc = std::min(Fc, F - f0);
+            f[feat::ffn_tiles] += 1;
+            gemm(f, v, S, fc, E, rq);
+            f[feat::gelu_elems] += double(S * fc);
+            gemm(f, v, S, E, fc, acc);
+        }
+    }
+    f[feat::layers] += 1;
+    return f;
+}
+
+CostFeatures schedule_features(const tx_encoder_dims &d, const Schedule &s) {
+    CostFeatures f{};
+    for (const auto &k : s.layers) {
+        const CostFeatures l = layer_features(d, k);
+        for (size_t i = 0; i < kNumCostFeatures; ++i) f[i] += l[i];
+    }
+    return f;
+}
+
+double total_gemm_macs(const CostFeatures &f) {
+    double s = 0;
+    for (size_t v = 0; v < kCostVariants; ++v) s += f[feat::gemm_macs(tx_variant(v))];
+    return s;
+}
+
+double total_gemm_calls(const CostFeatures &f) {
+    double s = 0;
+    for (size_t v = 0; v < kCostVariants; ++v) s += f[feat::gemm_calls(tx_variant(v))];
+    return s;
+}
+
+} // namespace tinytx::tuner

@@ -1,0 +1,202 @@
+// Seeded design-space sample, built by the Builder and measured through the Runner's in-process
+// agent on the ISS backend (the same path the tuning loop takes).
+#include "iss_sample.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "agent_core.h"
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/design_space.h"
+#include "tinytx/tuner/model.h"
+#include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/runner.h"
+
+namespace tinytx::tuner::iss_sample {
+
+namespace {
+
+// FNV-1a: a seed per (board, model) that does not depend on the standard library's std::hash
+uint64_t fnv(const std::string &s, uint64_t h = 1469598103934665603ull) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+std::string knob_key(Schedule s) {
+    for (auto &k : s.layers) k.placement.clear();
+    return canonical_json(s);
+}
+
+struct Job {
+    size_t index;          // into Result::points
+    const Model *model;
+    const agent::BoardProfile *board;
+};
+
+} // namespace
+
+Result measure(const Spec &spec) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Result res;
+    agent::BoardCatalog catalog;
+    try {
+        catalog = agent::BoardCatalog::load_dir(spec.boards_dir.string());
+    } catch (const std::exception &e) {
+        res.error = std::string("boards: ") + e.what();
+        return res;
+    }
+    std::map<std::string, Model> models;
+    for (const auto &name : spec.models) {
+        auto r = load_model(spec.models_dir / (name + ".json"));
+        if (!r.ok()) {
+            res.error = "model " + name + ": " + r.error->message();
+            return res;
+        }
+        models.emplace(name, std::move(*r.model));
+    }
+
+    // draw the points
+    std::vector<Job> jobs;
+    for (const auto &bname : spec.boards) {
+        const agent::BoardProfile *board = nullptr;
+        try {
+            board = &catalog.get(bname);
+        } catch (const std::exception &e) {
+            res.error = e.what();
+            return res;
+        }
+        for (size_t mi = 0; mi < spec.models.size(); ++mi) {
+            const Model &m = models.at(spec.models[mi]);
+            const size_t want = spec.points_per_board / spec.models.size() +
+                                (mi < spec.points_per_board % spec.models.size() ? 1 : 0);
+            const SpaceMode mode = m.layers.size() > 1 ? SpaceMode::kPerLayer : SpaceMode::kShared;
+            auto ds = DesignSpace::create(m, *board, mode);
+            if (!ds.ok()) {
+                res.error = "design space " + m.name + " on " + bname + ": " + ds.error;
+                return res;
+            }
+            std::mt19937_64 rng(fnv(bname + "/" + m.name, fnv(std::to_string(spec.seed))));
+            std::uniform_int_distribution<uint64_t> pick(0, ds.space->size() - 1);
+            std::set<std::string> seen;
+            for (size_t tries = 0; seen.size() < want && tries < 100 * want; ++tries) {
+                Schedule s = ds.space->at(pick(rng));
+                if (!seen.insert(knob_key(s)).second) continue;
+                s.model = m.name;
+                s.board = bname;
+                Point p;
+                p.board = bname;
+                p.model = m.name;
+                p.m.features = schedule_features(m, s);
+                p.m.label = schedule_hash(s);
+                p.schedule = std::move(s);
+                jobs.push_back({res.points.size(), &m, board});
+                res.points.push_back(std::move(p));
+            }
+        }
+    }
+
+    // one in-process agent for every board on the ISS; builds and runs `jobs` at a time
+    agent::AgentConfig cfg;
+    cfg.boards_dir = spec.boards_dir.string();
+    for (const auto &b : spec.boards) cfg.boards.emplace_back(b, "iss");
+    cfg.workers = std::max(1u, spec.jobs);
+    std::unique_ptr<Runner> runner;
+    try {
+        runner = std::make_unique<Runner>(std::vector<std::shared_ptr<Agent>>{std::make_shared<LocalAgent>(cfg)},
+                                          RunnerOptions{.max_in_flight = cfg.workers});
+    } catch (const std::exception &e) {
+        res.error = std::string("agent: ") + e.what();
+        return res;
+    }
+
+    std::mutex mu;
+    std::vector<std::string> errors;
+    std::atomic<size_t> next{0}, built{0}, hits{0};
+    auto work = [&](int builder_jobs) {
+        BuildOptions bo;
+        bo.cache_dir = spec.cache_dir;
+        bo.jobs = builder_jobs;
+        const Builder builder(bo);
+        for (size_t i = next++; i < jobs.size(); i = next++) {
+            const Job &j = jobs[i];
+            Point &p = res.points[j.index];
+            const std::string what = p.model + " on " + p.board + " (" + p.m.label.substr(0, 12) + ")";
+            const BuildResult b = builder.build(*j.model, p.schedule, *j.board);
+            if (!b.ok()) {
+                std::lock_guard lk(mu);
+                errors.push_back("build " + what + ": " + b.error);
+                continue;
+            }
+            ++(b.cache_hit ? hits : built);
+            const ReferenceResult ref = run_reference(*j.model, p.schedule);
+            RunJob rj;
+            rj.elf = b.elf_path;
+            rj.board = p.board;
+            rj.backend = "iss";
+            rj.repeats = 1;
+            rj.deadline = std::chrono::milliseconds(300000);
+            if (ref.ok()) rj.expected_crc = ref.crc32;
+            const RunOutcome o = runner->submit(rj).get();
+            std::lock_guard lk(mu);
+            if (!ref.ok()) {
+                errors.push_back("reference " + what + ": " + ref.error);
+            } else if (o.measurement.status != agent::RunStatus::kOk) {
+                errors.push_back("run " + what + ": " + agent::to_string(o.measurement.status) + " " +
+                                 o.measurement.error);
+            } else {
+                p.m.cycles = double(o.measurement.cycles_median);
+                p.instructions = o.measurement.instructions;
+            }
+        }
+    };
+    // the first image per core compiles the kernel objects: let it use every job, then one
+    // compile per build with `jobs` builds at once
+    std::set<std::string> cores;
+    std::vector<Job> first, rest;
+    for (const Job &j : jobs) (cores.insert(j.board->core).second ? first : rest).push_back(j);
+    jobs = first;
+    work(int(cfg.workers));
+    jobs = rest;
+    next = 0;
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < cfg.workers; ++t) pool.emplace_back(work, 1);
+    for (auto &t : pool) t.join();
+
+    res.built = built;
+    res.cache_hits = hits;
+    if (!errors.empty()) {
+        res.error = std::to_string(errors.size()) + " point(s) failed; first: " + errors.front();
+        std::erase_if(res.points, [](const Point &p) { return !(p.m.cycles > 0); });
+    }
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+std::vector<Point> of_board(const std::vector<Point> &points, const std::string &board) {
+    std::vector<Point> out;
+    for (const auto &p : points)
+        if (p.board == board) out.push_back(p);
+    return out;
+}
+
+void split(const std::vector<Point> &points, double train_fraction, uint32_t seed,
+           std::vector<CostMeasurement> &train, std::vector<CostMeasurement> &held) {
+    std::map<std::string, std::vector<const Point *>> by_model;
+    for (const auto &p : points) by_model[p.model].push_back(&p);
+    std::mt19937 rng(seed);
+    for (auto &[name, v] : by_model) {
+        std::shuffle(v.begin(), v.end(), rng);
+        size_t n_train = size_t(train_fraction * double(v.size()) + 0.5);
+        if (v.size() >= 2) n_train = std::clamp<size_t>(n_train, 1, v.size() - 1);
+        for (size_t i = 0; i < v.size(); ++i) (i < n_train ? train : held).push_back(v[i]->m);
+    }
+}
+
+} // namespace tinytx::tuner::iss_sample
