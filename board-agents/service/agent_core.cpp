@@ -23,7 +23,8 @@ std::unique_ptr<Backend> make_backend(const std::string &name, const std::string
     if (name == "iss") return make_iss_backend();
     if (name == "qemu") return make_qemu_backend();
     if (name == "openocd") return make_openocd_backend(serial);
-    throw InvalidArgument("unknown backend '" + name + "'; known backends: iss, qemu, openocd");
+    if (name == "pulp") return make_pulp_backend();
+    throw InvalidArgument("unknown backend '" + name + "'; known backends: iss, qemu, pulp, openocd");
 }
 
 }  // namespace
@@ -35,8 +36,11 @@ AgentCore::AgentCore(AgentConfig cfg)
       started_(std::chrono::steady_clock::now())
 {
     if (cfg_.boards.empty())
-        for (const auto &name : catalog_.names())
+        for (const auto &name : catalog_.names()) {
             for (const char *b : {"iss", "qemu"}) cfg_.boards.emplace_back(name, b);
+            // the cluster simulator serves the RISC-V boards (gap9)
+            if (catalog_.get(name).arch == Arch::kRiscv32) cfg_.boards.emplace_back(name, "pulp");
+        }
     std::map<std::string, int> count;
     for (const auto &[profile, backend] : cfg_.boards) {
         catalog_.get(profile);  // unknown board: error listing the known ones

@@ -34,6 +34,8 @@ public:
 
 std::unique_ptr<Backend> make_iss_backend();
 std::unique_ptr<Backend> make_qemu_backend();
+// the GAP9 cluster simulator (backends/pulp): RV32IMC + XpulpV2, 8 cores, rv32 boards only
+std::unique_ptr<Backend> make_pulp_backend();
 // serial: the ST-Link serial to select; empty = the only one attached
 std::unique_ptr<Backend> make_openocd_backend(const std::string &serial);
 

@@ -1,0 +1,786 @@
+// Execution and timing of the cluster (see cluster.h for the scheduling rule).
+#include "cluster.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tinytx::agent::pulp {
+
+namespace {
+
+constexpr uint32_t kCauseFetchFault = 1, kCauseIllegal = 2, kCauseBreakpoint = 3,
+                   kCauseLoadFault = 5, kCauseStoreFault = 7, kCauseEcall = 11;
+
+constexpr uint32_t kSemihostPre = 0x01f01013u;   // slli x0, x0, 0x1f
+constexpr uint32_t kSemihostPost = 0x40705013u;  // srai x0, x0, 7
+
+uint32_t access_size(uint8_t kind) { return kind == kW ? 4u : (kind == kH || kind == kHu) ? 2u : 1u; }
+
+int bitlen(uint32_t v)
+{
+    int n = 0;
+    while (v) {
+        ++n;
+        v >>= 1;
+    }
+    return n;
+}
+
+// lanes of a packed operand: 2 x 16 or 4 x 8 bits, signed or not
+inline int32_t lane(uint32_t v, int i, bool half, bool is_signed)
+{
+    if (half) {
+        const uint32_t u = (v >> (16 * i)) & 0xFFFFu;
+        return is_signed ? int32_t(int16_t(u)) : int32_t(u);
+    }
+    const uint32_t u = (v >> (8 * i)) & 0xFFu;
+    return is_signed ? int32_t(int8_t(u)) : int32_t(u);
+}
+
+// the second SIMD operand after the mode: vector, rs2's lane 0 replicated, or the immediate
+inline uint32_t simd_b(uint8_t mode, uint32_t rs2v, int32_t imm)
+{
+    const bool half = (mode & 1u) == 0;
+    uint32_t s;
+    if (mode == kVecH || mode == kVecB) return rs2v;
+    s = (mode == kScH || mode == kScB) ? rs2v : uint32_t(imm);
+    return half ? ((s & 0xFFFFu) * 0x00010001u) : ((s & 0xFFu) * 0x01010101u);
+}
+
+inline uint32_t clip(int32_t v, int32_t lo, int32_t hi) { return uint32_t(v < lo ? lo : (v > hi ? hi : v)); }
+
+}  // namespace
+
+Cluster::Cluster(const Timing &t, std::vector<RegionSpec> regions, uint32_t periph_base)
+    : t_(t), periph_base_(periph_base)
+{
+    for (auto &spec : regions) {
+        Region r;
+        r.spec = spec;
+        r.mem.assign(spec.length, 0);
+        r.icache.assign(spec.length / 2 + 1, Insn{});
+        regions_.push_back(std::move(r));
+    }
+    for (auto &r : regions_)
+        if (r.spec.tcdm && !l1_) l1_ = &r;
+    cores_.resize(t_.cores);
+    for (uint32_t i = 0; i < t_.cores; ++i) cores_[i].id = i;
+    bank_free_.assign(t_.tcdm_banks, 0);
+    reset(0);
+}
+
+void Cluster::reset(uint32_t entry)
+{
+    for (auto &c : cores_) {
+        const uint32_t id = c.id;
+        c = Core{};
+        c.id = id;
+        c.pc = entry;
+        c.state = Core::State::kRunning;  // every core boots; the startup code parks the workers
+    }
+    running_ = uint32_t(cores_.size());
+    ++epoch_;
+    team_ = 1;
+    fork_arg_ = fork_fn_ = fork_gen_ = 0;
+    fork_time_ = 0;
+    barrier_arrived_ = 0;
+    barrier_last_ = 0;
+    dma_free_ = 0;
+    dma_done_.clear();
+    dma_rows_ = 1;
+    std::fill(bank_free_.begin(), bank_free_.end(), 0);
+    instructions_ = 0;
+    trapped_ = false;
+}
+
+// ---------------------------------------------------------------- host memory access
+Cluster::Region *Cluster::region(uint32_t addr, size_t n)
+{
+    for (auto &r : regions_)
+        if (addr >= r.spec.origin && uint64_t(addr - r.spec.origin) + n <= r.spec.length) return &r;
+    return nullptr;
+}
+
+const Cluster::Region *Cluster::region(uint32_t addr, size_t n) const
+{
+    return const_cast<Cluster *>(this)->region(addr, n);
+}
+
+bool Cluster::mapped(uint32_t addr, size_t n) const { return region(addr, n) != nullptr; }
+
+bool Cluster::read(uint32_t addr, void *dst, size_t n) const
+{
+    const Region *r = region(addr, n);
+    if (!r) return false;
+    std::memcpy(dst, r->mem.data() + (addr - r->spec.origin), n);
+    return true;
+}
+
+bool Cluster::write(uint32_t addr, const void *src, size_t n)
+{
+    Region *r = region(addr, n);
+    if (!r) return false;
+    std::memcpy(r->mem.data() + (addr - r->spec.origin), src, n);
+    invalidate(*r, addr, n);
+    return true;
+}
+
+void Cluster::invalidate(Region &r, uint32_t addr, size_t n)
+{
+    // an instruction starting up to 2 bytes before `addr` overlaps it
+    const uint32_t off = addr - r.spec.origin;
+    const uint32_t first = off >= 2 ? (off - 2) / 2 : 0;
+    const uint32_t last = uint32_t((off + n - 1) / 2);
+    for (uint32_t i = first; i <= last && i < r.icache.size(); ++i) {
+        const uint8_t w = r.icache[i].watch;
+        r.icache[i] = Insn{};
+        r.icache[i].watch = w;
+    }
+}
+
+void Cluster::watch(uint32_t addr)
+{
+    watched_.push_back(addr);
+    if (Region *r = region(addr, 2)) r->icache[(addr - r->spec.origin) / 2].watch = 1;
+}
+
+// ---------------------------------------------------------------- run loop
+Cluster::Stop Cluster::run(uint64_t budget)
+{
+    stopping_ = false;
+    skip_watch_ = true;  // resume past a breakpoint
+    const uint64_t end = instructions_ + budget;
+    while (!stopping_) {
+        if (instructions_ >= end) return Stop::kLimit;
+        Core *best = nullptr;
+        uint64_t second = UINT64_MAX;
+        for (auto &c : cores_) {
+            if (c.state != Core::State::kRunning) continue;
+            if (!best || c.cycle < best->cycle) {
+                if (best) second = std::min(second, best->cycle);
+                best = &c;
+            } else {
+                second = std::min(second, c.cycle);
+            }
+        }
+        if (!best) {
+            fault_message_ = "every core waits for a fork or a barrier";
+            fault_pc_ = cores_[0].pc;
+            return Stop::kDeadlock;
+        }
+        // run the earliest core while it stays the earliest and nothing changes state
+        const uint64_t e = epoch_;
+        do {
+            step(*best);
+        } while (!stopping_ && epoch_ == e && best->cycle <= second && instructions_ < end);
+    }
+    return stop_;
+}
+
+const Insn &Cluster::fetch(Core &c, bool &ok)
+{
+    static const Insn kNone{};
+    Region *r = (l1_ && c.pc - l1_->spec.origin < l1_->spec.length) ? l1_ : nullptr;
+    if (!r) {
+        for (auto &reg : regions_)
+            if (c.pc - reg.spec.origin < reg.spec.length) {
+                r = &reg;
+                break;
+            }
+    }
+    if (!r || (c.pc & 1u)) {
+        ok = false;
+        return kNone;
+    }
+    const uint32_t off = c.pc - r->spec.origin;
+    Insn &slot = r->icache[off / 2];
+    if (slot.op == Op::kInvalid) {
+        uint32_t w = 0;
+        const size_t avail = std::min<size_t>(4, r->spec.length - off);
+        std::memcpy(&w, r->mem.data() + off, avail);
+        if ((w & 3u) == 3u && avail < 4) {
+            ok = false;
+            return kNone;
+        }
+        const uint8_t watched = slot.watch;
+        slot = decode(w);
+        slot.watch = watched;
+    }
+    ok = true;
+    return slot;
+}
+
+void Cluster::step(Core &c)
+{
+    bool ok;
+    const Insn &in = fetch(c, ok);
+    if (!ok) {
+        trap(c, kCauseFetchFault, c.pc, "instruction fetch from an unmapped address");
+        return;
+    }
+    if (in.watch && c.id == 0) {
+        if (!skip_watch_) {
+            stop_ = Stop::kBreakpoint;
+            stopping_ = true;
+            return;
+        }
+    }
+    if (c.id == 0) skip_watch_ = false;
+    const uint8_t ld = c.last_load_rd;
+    if (ld && (((in.reads & kReadRs1) && in.rs1 == ld) || ((in.reads & kReadRs2) && in.rs2 == ld) ||
+               ((in.reads & kReadRs3) && in.rs3 == ld) || ((in.reads & kReadRd) && in.rd == ld))) {
+        c.cycle += t_.load_use;
+        c.stalls.load_use += t_.load_use;
+    }
+    c.last_load_rd = 0;
+    exec(c, in);
+    c.x[0] = 0;
+    c.cycle += 1;
+    ++c.instret;
+    ++instructions_;
+}
+
+void Cluster::trap(Core &c, uint32_t cause, uint32_t tval, const std::string &what)
+{
+    if (c.mtvec == 0) {
+        stop_ = Stop::kFault;
+        stopping_ = true;
+        fault_pc_ = c.pc;
+        fault_message_ = "core " + std::to_string(c.id) + ": " + what;
+        return;
+    }
+    trapped_ = true;
+    trap_pc_ = c.pc;
+    fault_message_ = "core " + std::to_string(c.id) + ": " + what;
+    c.mepc = c.pc;
+    c.mcause = cause;
+    c.mtval = tval;
+    c.pc = c.mtvec & ~3u;
+}
+
+void Cluster::hwloop(Core &c, uint32_t next_pc)
+{
+    // RI5CY: lpend is the address of the loop's last instruction; loop 0 is the inner loop
+    const uint32_t pc = c.pc;
+    for (int l = 0; l < 2; ++l) {
+        if (c.lp_count[l] && pc == c.lp_end[l]) {
+            if (--c.lp_count[l]) {
+                c.pc = c.lp_start[l];
+                return;
+            }
+        }
+    }
+    c.pc = next_pc;
+}
+
+// ---------------------------------------------------------------- memory from the cores
+uint32_t Cluster::memory_cost(Core &c, const Region &r, uint32_t addr, uint32_t size, bool is_load)
+{
+    uint32_t extra = 0;
+    if ((addr & 3u) + size > 4u) {
+        extra += t_.misaligned;
+        c.stalls.misaligned += t_.misaligned;
+    }
+    if (r.spec.tcdm) {
+        uint64_t &free = bank_free_[(addr >> 2) % t_.tcdm_banks];
+        const uint64_t at = c.cycle + extra;
+        if (free > at) {
+            const uint64_t wait = free - at;
+            extra += uint32_t(wait);
+            c.stalls.tcdm_conflict += wait;
+            free = at + wait + 1;
+        } else {
+            free = at + 1;
+        }
+    } else if (is_load) {
+        extra += t_.l2_load_latency;
+        c.stalls.l2 += t_.l2_load_latency;
+    }
+    return extra;
+}
+
+bool Cluster::load(Core &c, uint32_t addr, uint8_t kind, uint32_t &value)
+{
+    const uint32_t size = access_size(kind);
+    Region *r = (l1_ && addr - l1_->spec.origin < l1_->spec.length - (size - 1)) ? l1_ : region(addr, size);
+    if (!r) {
+        trap(c, kCauseLoadFault, addr, "load from an unmapped address");
+        return false;
+    }
+    const uint8_t *p = r->mem.data() + (addr - r->spec.origin);
+    switch (kind) {
+    case kB: value = uint32_t(int32_t(int8_t(p[0]))); break;
+    case kBu: value = p[0]; break;
+    case kH: value = uint32_t(int32_t(int16_t(uint16_t(p[0] | (p[1] << 8))))); break;
+    case kHu: value = uint32_t(p[0] | (p[1] << 8)); break;
+    default: std::memcpy(&value, p, 4); break;
+    }
+    c.cycle += memory_cost(c, *r, addr, size, true);
+    return true;
+}
+
+bool Cluster::store(Core &c, uint32_t addr, uint32_t size, uint32_t value)
+{
+    Region *r = (l1_ && addr - l1_->spec.origin < l1_->spec.length - (size - 1)) ? l1_ : region(addr, size);
+    if (!r) {
+        if (addr - periph_base_ < kPeriphSize) {
+            periph_store(c, addr - periph_base_, value);
+            return true;
+        }
+        trap(c, kCauseStoreFault, addr, "store to an unmapped address");
+        return false;
+    }
+    std::memcpy(r->mem.data() + (addr - r->spec.origin), &value, size);
+    // self-modifying code is rare here; keep the decode cache honest anyway
+    const uint32_t off = addr - r->spec.origin;
+    if (r->icache[off / 2].op != Op::kInvalid || (off >= 2 && r->icache[off / 2 - 1].op != Op::kInvalid) ||
+        r->icache[(off + size - 1) / 2].op != Op::kInvalid)
+        invalidate(*r, addr, size);
+    c.cycle += memory_cost(c, *r, addr, size, false);
+    return true;
+}
+
+// ---------------------------------------------------------------- event unit and DMA
+bool Cluster::periph_load(Core &c, uint32_t off, uint8_t rd, uint32_t &value)
+{
+    switch (off) {
+    case kRegCoreId: value = c.id; return true;
+    case kRegNumCores: value = uint32_t(cores_.size()); return true;
+    case kRegTeam: value = team_; return true;
+    case kRegForkArg: value = fork_arg_; return true;
+    case kRegFork:
+        if (c.id != 0 && c.id < team_ && c.seen_fork != fork_gen_) {
+            c.seen_fork = fork_gen_;
+            c.cycle = std::max(c.cycle, fork_time_ + t_.fork_latency);
+            value = fork_fn_;
+            return true;
+        }
+        c.state = Core::State::kWaitFork;
+        c.wait_rd = rd;
+        c.wait_since = c.cycle;
+        --running_;
+        ++epoch_;
+        return false;
+    case kRegBarrier:
+        if (c.id >= team_) {
+            value = 0;
+            return true;
+        }
+        barrier_arrive(c, rd);
+        if (c.state != Core::State::kRunning) return false;
+        value = 0;
+        return true;
+    case kRegDmaSrc: value = dma_src_; return true;
+    case kRegDmaDst: value = dma_dst_; return true;
+    case kRegDmaLen: value = dma_len_; return true;
+    case kRegDmaRows: value = dma_rows_; return true;
+    case kRegDmaStart: value = dma_start(c); return true;
+    case kRegDmaWaitAll:
+        if (dma_free_ > c.cycle) {
+            c.stalls.dma_wait += dma_free_ - c.cycle;
+            c.cycle = dma_free_;
+        }
+        value = 0;
+        return true;
+    default: value = 0; return true;
+    }
+}
+
+void Cluster::periph_store(Core &c, uint32_t off, uint32_t value)
+{
+    switch (off) {
+    case kRegTeam: team_ = std::clamp<uint32_t>(value, 1, uint32_t(cores_.size())); break;
+    case kRegForkArg: fork_arg_ = value; break;
+    case kRegFork: fork(c, value); break;
+    case kRegDmaSrc: dma_src_ = value; break;
+    case kRegDmaDst: dma_dst_ = value; break;
+    case kRegDmaLen: dma_len_ = value; break;
+    case kRegDmaRows: dma_rows_ = value ? value : 1; break;
+    case kRegDmaSrcStride: dma_src_stride_ = value; break;
+    case kRegDmaDstStride: dma_dst_stride_ = value; break;
+    case kRegDmaWait:
+        if (value < dma_done_.size() && dma_done_[value] > c.cycle) {
+            c.stalls.dma_wait += dma_done_[value] - c.cycle;
+            c.cycle = dma_done_[value];
+        }
+        break;
+    default: break;
+    }
+}
+
+void Cluster::fork(Core &c, uint32_t fn)
+{
+    if (c.id != 0) return;  // only the master core forks
+    fork_fn_ = fn;
+    ++fork_gen_;
+    fork_time_ = c.cycle;
+    barrier_arrived_ = 0;
+    barrier_last_ = 0;
+    for (auto &w : cores_) {
+        if (w.id == 0 || w.id >= team_ || w.state != Core::State::kWaitFork) continue;
+        w.seen_fork = fork_gen_;
+        w.x[w.wait_rd] = fn;
+        w.x[0] = 0;
+        const uint64_t at = std::max(w.cycle, fork_time_ + t_.fork_latency);
+        w.stalls.fork_wait += at - w.cycle;
+        w.cycle = at;
+        w.state = Core::State::kRunning;
+        ++running_;
+    }
+    ++epoch_;
+}
+
+void Cluster::barrier_arrive(Core &c, uint8_t rd)
+{
+    barrier_last_ = std::max(barrier_last_, c.cycle + 1);
+    if (++barrier_arrived_ < team_) {
+        c.state = Core::State::kWaitBarrier;
+        c.wait_rd = rd;
+        c.wait_since = c.cycle;
+        --running_;
+        ++epoch_;
+        return;
+    }
+    const uint64_t release = barrier_last_ + t_.barrier_latency;
+    for (auto &w : cores_) {
+        if (w.id >= team_ || &w == &c || w.state != Core::State::kWaitBarrier) continue;
+        w.x[w.wait_rd] = 0;
+        w.x[0] = 0;
+        w.state = Core::State::kRunning;
+        ++running_;
+        if (release > w.cycle) w.stalls.barrier += release - w.cycle;
+        w.cycle = std::max(w.cycle, release);
+    }
+    // the arriving core: step() adds the load's own cycle
+    if (release > c.cycle + 1) c.stalls.barrier += release - (c.cycle + 1);
+    c.cycle = std::max(c.cycle, release - 1);
+    barrier_arrived_ = 0;
+    barrier_last_ = 0;
+    ++epoch_;
+}
+
+uint32_t Cluster::dma_start(Core &c)
+{
+    const uint32_t rows = dma_rows_ ? dma_rows_ : 1;
+    uint64_t bytes = 0;
+    std::vector<uint8_t> buf(dma_len_);
+    bool ok = true;
+    for (uint32_t r = 0; r < rows && ok; ++r) {
+        const uint32_t src = dma_src_ + r * dma_src_stride_, dst = dma_dst_ + r * dma_dst_stride_;
+        ok = read(src, buf.data(), dma_len_) && write(dst, buf.data(), dma_len_);
+        bytes += dma_len_;
+    }
+    if (!ok) {
+        trap(c, kCauseStoreFault, dma_src_, "DMA transfer between unmapped addresses");
+        return UINT32_MAX;
+    }
+    dma_bytes_ += bytes;
+    const uint64_t start = std::max(c.cycle, dma_free_) + t_.dma_setup;
+    const uint64_t end = start + (bytes + t_.dma_bytes_per_cycle - 1) / t_.dma_bytes_per_cycle +
+                         uint64_t(rows - 1) * t_.dma_row_overhead;
+    dma_free_ = end;
+    dma_done_.push_back(end);
+    return uint32_t(dma_done_.size() - 1);
+}
+
+// ---------------------------------------------------------------- CSRs
+bool Cluster::csr(Core &c, uint32_t num, uint32_t *old, uint32_t value, int how)
+{
+    // how: 0 = write, 1 = set, 2 = clear, -1 = read only
+    uint32_t *reg = nullptr;
+    uint32_t ro = 0;
+    bool read_only = false;
+    switch (num) {
+    case 0x300: reg = &c.mstatus; break;
+    case 0x305: reg = &c.mtvec; break;
+    case 0x340: reg = &c.mscratch; break;
+    case 0x341: reg = &c.mepc; break;
+    case 0x342: reg = &c.mcause; break;
+    case 0x343: reg = &c.mtval; break;
+    case 0x301: ro = 0x40001104u; read_only = true; break;  // misa: RV32 I M C X
+    case 0x320: ro = 0; read_only = true; break;            // mcountinhibit: counters always on
+    case 0xB00: case 0xC00: ro = uint32_t(c.cycle); read_only = true; break;
+    case 0xB80: case 0xC80: ro = uint32_t(c.cycle >> 32); read_only = true; break;
+    case 0xB02: case 0xC02: ro = uint32_t(c.instret); read_only = true; break;
+    case 0xB82: case 0xC82: ro = uint32_t(c.instret >> 32); read_only = true; break;
+    case 0xF11: case 0xF12: case 0xF13: ro = 0; read_only = true; break;
+    case 0xF14: ro = c.id; read_only = true; break;
+    case 0x7B0: reg = &c.lp_start[0]; break;
+    case 0x7B1: reg = &c.lp_end[0]; break;
+    case 0x7B2: reg = &c.lp_count[0]; break;
+    case 0x7B4: reg = &c.lp_start[1]; break;
+    case 0x7B5: reg = &c.lp_end[1]; break;
+    case 0x7B6: reg = &c.lp_count[1]; break;
+    default: return false;
+    }
+    if (old) *old = reg ? *reg : ro;
+    if (read_only || how < 0) return true;  // writes to counters are ignored (the time base)
+    if (how == 0) *reg = value;
+    else if (how == 1) *reg |= value;
+    else *reg &= ~value;
+    return true;
+}
+
+// ---------------------------------------------------------------- one instruction
+void Cluster::exec(Core &c, const Insn &in)
+{
+    uint32_t *x = c.x;
+    const uint32_t a = x[in.rs1], b = x[in.rs2];
+    const uint32_t next = c.pc + in.len;
+    switch (in.op) {
+    case Op::kLui: x[in.rd] = uint32_t(in.imm); break;
+    case Op::kAuipc: x[in.rd] = c.pc + uint32_t(in.imm); break;
+    case Op::kJal:
+        x[in.rd] = next;
+        c.pc += uint32_t(in.imm);
+        c.cycle += t_.jal - 1;
+        c.stalls.branch += t_.jal - 1;
+        return;
+    case Op::kJalr: {
+        const uint32_t target = (a + uint32_t(in.imm)) & ~1u;
+        x[in.rd] = next;
+        c.pc = target;
+        c.cycle += t_.jalr - 1;
+        c.stalls.branch += t_.jalr - 1;
+        return;
+    }
+    case Op::kBeq: case Op::kBne: case Op::kBlt: case Op::kBge: case Op::kBltu: case Op::kBgeu: {
+        bool taken;
+        switch (in.op) {
+        case Op::kBeq: taken = a == b; break;
+        case Op::kBne: taken = a != b; break;
+        case Op::kBlt: taken = int32_t(a) < int32_t(b); break;
+        case Op::kBge: taken = int32_t(a) >= int32_t(b); break;
+        case Op::kBltu: taken = a < b; break;
+        default: taken = a >= b; break;
+        }
+        if (taken) {
+            c.pc += uint32_t(in.imm);
+            c.cycle += t_.branch_taken - 1;
+            c.stalls.branch += t_.branch_taken - 1;
+            return;
+        }
+        break;
+    }
+    case Op::kLb: case Op::kLh: case Op::kLw: case Op::kLbu: case Op::kLhu: {
+        static constexpr uint8_t kinds[] = {kB, kH, kW, kBu, kHu};
+        const uint8_t kind = kinds[int(in.op) - int(Op::kLb)];
+        const uint32_t addr = a + uint32_t(in.imm);
+        uint32_t v;
+        if (addr - periph_base_ < kPeriphSize) {
+            if (!periph_load(c, addr - periph_base_, in.rd, v)) {
+                c.pc = next;
+                return;
+            }
+        } else if (!load(c, addr, kind, v)) {
+            return;
+        }
+        x[in.rd] = v;
+        c.last_load_rd = in.rd;
+        break;
+    }
+    case Op::kSb: case Op::kSh: case Op::kSw: {
+        const uint32_t size = 1u << (int(in.op) - int(Op::kSb));
+        if (!store(c, a + uint32_t(in.imm), size, b)) return;
+        break;
+    }
+    case Op::kLoadPostImm: case Op::kLoadPostReg: case Op::kLoadRegReg: {
+        uint32_t addr = a, v;
+        if (in.op == Op::kLoadRegReg) addr = a + b;
+        if (!load(c, addr, in.imm2, v)) return;
+        if (in.op == Op::kLoadPostImm) x[in.rs1] = a + uint32_t(in.imm);
+        else if (in.op == Op::kLoadPostReg) x[in.rs1] = a + b;
+        x[in.rd] = v;
+        c.last_load_rd = in.rd;
+        break;
+    }
+    case Op::kStorePostImm: case Op::kStorePostReg: case Op::kStoreRegReg: {
+        const uint32_t size = 1u << in.imm2;
+        const uint32_t addr = in.op == Op::kStoreRegReg ? a + x[in.rs3] : a;
+        if (!store(c, addr, size, b)) return;
+        if (in.op == Op::kStorePostImm) x[in.rs1] = a + uint32_t(in.imm);
+        else if (in.op == Op::kStorePostReg) x[in.rs1] = a + x[in.rs3];
+        break;
+    }
+    case Op::kAddi: x[in.rd] = a + uint32_t(in.imm); break;
+    case Op::kSlti: x[in.rd] = int32_t(a) < in.imm; break;
+    case Op::kSltiu: x[in.rd] = a < uint32_t(in.imm); break;
+    case Op::kXori: x[in.rd] = a ^ uint32_t(in.imm); break;
+    case Op::kOri: x[in.rd] = a | uint32_t(in.imm); break;
+    case Op::kAndi: x[in.rd] = a & uint32_t(in.imm); break;
+    case Op::kSlli: x[in.rd] = a << in.imm; break;
+    case Op::kSrli: x[in.rd] = a >> in.imm; break;
+    case Op::kSrai: x[in.rd] = uint32_t(int32_t(a) >> in.imm); break;
+    case Op::kAdd: x[in.rd] = a + b; break;
+    case Op::kSub: x[in.rd] = a - b; break;
+    case Op::kSll: x[in.rd] = a << (b & 31); break;
+    case Op::kSlt: x[in.rd] = int32_t(a) < int32_t(b); break;
+    case Op::kSltu: x[in.rd] = a < b; break;
+    case Op::kXor: x[in.rd] = a ^ b; break;
+    case Op::kSrl: x[in.rd] = a >> (b & 31); break;
+    case Op::kSra: x[in.rd] = uint32_t(int32_t(a) >> (b & 31)); break;
+    case Op::kOr: x[in.rd] = a | b; break;
+    case Op::kAnd: x[in.rd] = a & b; break;
+    case Op::kMul: x[in.rd] = a * b; break;
+    case Op::kMulh: case Op::kMulhsu: case Op::kMulhu: {
+        int64_t r;
+        if (in.op == Op::kMulh) r = int64_t(int32_t(a)) * int64_t(int32_t(b));
+        else if (in.op == Op::kMulhsu) r = int64_t(int32_t(a)) * int64_t(uint64_t(b));
+        else r = int64_t(uint64_t(a) * uint64_t(b));
+        x[in.rd] = uint32_t(uint64_t(r) >> 32);
+        c.cycle += t_.mulh - 1;
+        c.stalls.muldiv += t_.mulh - 1;
+        break;
+    }
+    case Op::kDiv: case Op::kDivu: case Op::kRem: case Op::kRemu: {
+        const bool sgn = in.op == Op::kDiv || in.op == Op::kRem;
+        uint32_t r;
+        if (b == 0) {
+            r = (in.op == Op::kDiv || in.op == Op::kDivu) ? UINT32_MAX : a;
+        } else if (sgn && a == 0x80000000u && b == UINT32_MAX) {
+            r = in.op == Op::kDiv ? a : 0;
+        } else if (in.op == Op::kDiv) {
+            r = uint32_t(int32_t(a) / int32_t(b));
+        } else if (in.op == Op::kRem) {
+            r = uint32_t(int32_t(a) % int32_t(b));
+        } else if (in.op == Op::kDivu) {
+            r = a / b;
+        } else {
+            r = a % b;
+        }
+        // serial divider: one cycle per quotient bit
+        const uint32_t ua = sgn && int32_t(a) < 0 ? 0u - a : a, ub = sgn && int32_t(b) < 0 ? 0u - b : b;
+        const int qbits = b ? std::max(0, bitlen(ua) - bitlen(ub) + 1) : 0;
+        const uint32_t total = std::min(t_.div_max, t_.div_min + uint32_t(qbits));
+        c.cycle += total - 1;
+        c.stalls.muldiv += total - 1;
+        x[in.rd] = r;
+        break;
+    }
+    case Op::kFence: break;
+    case Op::kEcall: trap(c, kCauseEcall, 0, "ecall"); return;
+    case Op::kEbreak: {
+        uint32_t pre = 0, post = 0;
+        if (in.len == 4 && read(c.pc - 4, &pre, 4) && read(c.pc + 4, &post, 4) && pre == kSemihostPre &&
+            post == kSemihostPost && semihost_) {
+            const SemihostResult r = semihost_(x[10], x[11]);
+            x[10] = r.value;
+            if (r.exit) {
+                exit_status_ = r.status;
+                stop_ = Stop::kExit;
+                stopping_ = true;
+            }
+            break;
+        }
+        trap(c, kCauseBreakpoint, c.pc, "ebreak");
+        return;
+    }
+    case Op::kMret: c.pc = c.mepc; return;
+    case Op::kWfi:
+        if (c.id == 0) {
+            stop_ = Stop::kHalted;
+            stopping_ = true;
+            fault_pc_ = c.pc;
+            fault_message_ = "core 0 executed wfi";
+            return;
+        }
+        c.state = Core::State::kParked;
+        --running_;
+        ++epoch_;
+        c.pc = next;
+        return;
+    case Op::kCsrrw: case Op::kCsrrs: case Op::kCsrrc: case Op::kCsrrwi: case Op::kCsrrsi: case Op::kCsrrci: {
+        const bool imm = in.op == Op::kCsrrwi || in.op == Op::kCsrrsi || in.op == Op::kCsrrci;
+        const uint32_t v = imm ? in.rs1 : a;
+        int how = (in.op == Op::kCsrrw || in.op == Op::kCsrrwi) ? 0 : (in.op == Op::kCsrrs || in.op == Op::kCsrrsi) ? 1 : 2;
+        if (how != 0 && in.rs1 == 0) how = -1;  // csrr: no write
+        uint32_t old;
+        if (!csr(c, uint32_t(in.imm), &old, v, how)) {
+            trap(c, kCauseIllegal, in.raw, "unknown CSR " + std::to_string(in.imm));
+            return;
+        }
+        x[in.rd] = old;
+        break;
+    }
+    // ---- XpulpV2 hardware loops
+    case Op::kLpStarti: c.lp_start[in.imm2] = c.pc + uint32_t(in.imm); break;
+    case Op::kLpEndi: c.lp_end[in.imm2] = c.pc + uint32_t(in.imm); break;
+    case Op::kLpCount: c.lp_count[in.imm2] = a; break;
+    case Op::kLpCounti: c.lp_count[in.imm2] = uint32_t(in.imm); break;
+    case Op::kLpSetup:
+        c.lp_start[in.imm2] = next;
+        c.lp_end[in.imm2] = c.pc + uint32_t(in.imm);
+        c.lp_count[in.imm2] = a;
+        break;
+    case Op::kLpSetupi:
+        c.lp_start[in.imm2] = next;
+        c.lp_end[in.imm2] = c.pc + (uint32_t(in.rs3) << 1);
+        c.lp_count[in.imm2] = uint32_t(in.imm);
+        break;
+    // ---- XpulpV2 ALU
+    case Op::kPAbs: x[in.rd] = int32_t(a) < 0 ? 0u - a : a; break;
+    case Op::kPMin: x[in.rd] = int32_t(a) < int32_t(b) ? a : b; break;
+    case Op::kPMinu: x[in.rd] = a < b ? a : b; break;
+    case Op::kPMax: x[in.rd] = int32_t(a) > int32_t(b) ? a : b; break;
+    case Op::kPMaxu: x[in.rd] = a > b ? a : b; break;
+    case Op::kPClip: {
+        const int32_t n = in.imm > 0 ? in.imm - 1 : 0;
+        x[in.rd] = clip(int32_t(a), -(int32_t(1) << n), (int32_t(1) << n) - 1);
+        break;
+    }
+    case Op::kPClipu: {
+        const int32_t n = in.imm > 0 ? in.imm - 1 : 0;
+        x[in.rd] = clip(int32_t(a), 0, (int32_t(1) << n) - 1);
+        break;
+    }
+    case Op::kPClipr: x[in.rd] = clip(int32_t(a), -int32_t(b) - 1, int32_t(b)); break;
+    case Op::kPClipur: x[in.rd] = clip(int32_t(a), 0, int32_t(b)); break;
+    case Op::kPExths: x[in.rd] = uint32_t(int32_t(int16_t(a))); break;
+    case Op::kPExthz: x[in.rd] = a & 0xFFFFu; break;
+    case Op::kPExtbs: x[in.rd] = uint32_t(int32_t(int8_t(a))); break;
+    case Op::kPExtbz: x[in.rd] = a & 0xFFu; break;
+    case Op::kPMac: x[in.rd] += a * b; break;
+    case Op::kPMsu: x[in.rd] -= a * b; break;
+    // ---- XpulpV2 packed SIMD
+    case Op::kPvAdd: case Op::kPvSub: case Op::kPvMin: case Op::kPvMax: {
+        const bool half = (in.imm2 & 1u) == 0;
+        const uint32_t bv = simd_b(in.imm2, b, in.imm);
+        const int n = half ? 2 : 4, w = half ? 16 : 8;
+        const uint32_t mask = half ? 0xFFFFu : 0xFFu;
+        uint32_t r = 0;
+        for (int i = 0; i < n; ++i) {
+            const int32_t l = lane(a, i, half, true), m = lane(bv, i, half, true);
+            int32_t v;
+            switch (in.op) {
+            case Op::kPvAdd: v = l + m; break;
+            case Op::kPvSub: v = l - m; break;
+            case Op::kPvMin: v = l < m ? l : m; break;
+            default: v = l > m ? l : m; break;
+            }
+            r |= (uint32_t(v) & mask) << (w * i);
+        }
+        x[in.rd] = r;
+        break;
+    }
+    case Op::kPvDotup: case Op::kPvDotusp: case Op::kPvDotsp:
+    case Op::kPvSdotup: case Op::kPvSdotusp: case Op::kPvSdotsp: {
+        const bool half = (in.imm2 & 1u) == 0;
+        const uint32_t bv = simd_b(in.imm2, b, in.imm);
+        const bool sa = in.op == Op::kPvDotsp || in.op == Op::kPvSdotsp;
+        const bool sb = sa || in.op == Op::kPvDotusp || in.op == Op::kPvSdotusp;
+        const bool acc = in.op == Op::kPvSdotup || in.op == Op::kPvSdotusp || in.op == Op::kPvSdotsp;
+        uint32_t r = acc ? x[in.rd] : 0;
+        const int n = half ? 2 : 4;
+        for (int i = 0; i < n; ++i)
+            r += uint32_t(int64_t(lane(a, i, half, sa)) * lane(bv, i, half, sb));
+        x[in.rd] = r;
+        break;
+    }
+    case Op::kInvalid:
+    case Op::kIllegal:
+    default: trap(c, kCauseIllegal, in.raw, "illegal instruction"); return;
+    }
+    hwloop(c, next);
+}
+
+}  // namespace tinytx::agent::pulp

@@ -1,0 +1,168 @@
+// The PULP cluster simulator: N cores (RV32IMC + XpulpV2) sharing a banked L1 (TCDM) and an L2,
+// an event unit (fork, hardware barrier) and a cluster DMA, all in one deterministic loop: the
+// core with the smallest cycle count always executes next (ties: lowest id), so memory accesses
+// reach the TCDM banks in time order and bank conflicts are arbitrated first come, first served.
+//
+// Every core boots at the entry point, as on the hardware; the startup code lets core 0 run the
+// program and sends the others to wait for a fork in the event unit (periph.h has the register
+// map the firmware's cluster runtime uses; RV32 images without a cluster runtime park them).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "insn.h"
+#include "periph.h"
+#include "timing.h"
+
+namespace tinytx::agent::pulp {
+
+struct RegionSpec {
+    std::string name;
+    uint32_t origin = 0, length = 0;
+    bool tcdm = false;   // banked L1: one cycle, bank conflicts; otherwise L2-class memory
+};
+
+// Why a core stalled, per core (the bench prints them)
+struct StallCounters {
+    uint64_t load_use = 0, tcdm_conflict = 0, l2 = 0, branch = 0, muldiv = 0, misaligned = 0,
+             barrier = 0, dma_wait = 0, fork_wait = 0;
+};
+
+struct Core {
+    enum class State : uint8_t { kRunning, kWaitFork, kWaitBarrier, kParked };
+    uint32_t id = 0;
+    State state = State::kRunning;
+    uint32_t x[32] = {0};
+    uint32_t pc = 0;
+    uint64_t cycle = 0;       // this core's cycle counter (mcycle)
+    uint64_t instret = 0;     // retired instructions (minstret)
+    uint8_t last_load_rd = 0; // destination of the previous instruction when it was a load
+    // hardware loops 0 (inner) and 1
+    uint32_t lp_start[2] = {0, 0}, lp_end[2] = {0, 0}, lp_count[2] = {0, 0};
+    // machine-mode CSRs
+    uint32_t mtvec = 0, mepc = 0, mcause = 0, mtval = 0, mstatus = 0, mscratch = 0;
+    // event unit bookkeeping
+    uint32_t seen_fork = 0;
+    uint8_t wait_rd = 0;      // destination of the load that blocked
+    uint64_t wait_since = 0;
+    StallCounters stalls;
+};
+
+class Cluster {
+public:
+    enum class Stop {
+        kExit,        // a semihosting exit (exit_status())
+        kBreakpoint,  // core 0 is about to execute a watched address (pc())
+        kLimit,       // the instruction budget of run() is used up
+        kFault,       // a trap with no handler installed (mtvec == 0), fault_pc()
+        kDeadlock,    // no core can run: every one waits for a fork or a barrier
+        kHalted,      // core 0 executed wfi
+    };
+    // semihosting: op (a0), arg (a1) -> a0; sets `exit` to stop
+    struct SemihostResult {
+        bool exit = false;
+        int status = 0;
+        uint32_t value = 0;
+    };
+    using Semihost = std::function<SemihostResult(uint32_t op, uint32_t arg)>;
+
+    Cluster(const Timing &t, std::vector<RegionSpec> regions, uint32_t periph_base = kPeriphBase);
+
+    // host access to memory (loading, mailbox); false when not mapped
+    bool read(uint32_t addr, void *dst, size_t n) const;
+    bool write(uint32_t addr, const void *src, size_t n);
+    bool mapped(uint32_t addr, size_t n) const;
+
+    void reset(uint32_t entry);          // every core at entry, running
+    void watch(uint32_t addr);           // core 0 stops with kBreakpoint before executing addr
+    void set_semihost(Semihost s) { semihost_ = std::move(s); }
+
+    // Runs until a stop or until `budget` instructions (all cores) executed. After kBreakpoint,
+    // the next run() executes the watched instruction first.
+    Stop run(uint64_t budget);
+
+    Core &core(uint32_t i) { return cores_[i]; }
+    const Core &core(uint32_t i) const { return cores_[i]; }
+    uint32_t cores() const { return uint32_t(cores_.size()); }
+    uint32_t pc() const { return cores_[0].pc; }
+    int exit_status() const { return exit_status_; }
+    uint32_t fault_pc() const { return fault_pc_; }
+    const std::string &fault_message() const { return fault_message_; }
+    // the trap that reached a handler last (the firmware's fault handler then exits with 3)
+    bool trapped() const { return trapped_; }
+    uint32_t trap_pc() const { return trap_pc_; }
+    uint64_t instructions() const { return instructions_; }
+    const Timing &timing() const { return t_; }
+    uint64_t dma_bytes() const { return dma_bytes_; }
+
+private:
+    struct Region {
+        RegionSpec spec;
+        std::vector<uint8_t> mem;
+        std::vector<Insn> icache;  // decoded instructions per halfword, Op::kInvalid = not yet
+    };
+
+    void step(Core &c);
+    void exec(Core &c, const Insn &in);
+    const Insn &fetch(Core &c, bool &ok);
+    void trap(Core &c, uint32_t cause, uint32_t tval, const std::string &what);
+    void hwloop(Core &c, uint32_t next_pc);
+
+    // memory from a core: value, extra cycles into c.cycle; false on an access fault
+    bool load(Core &c, uint32_t addr, uint8_t kind, uint32_t &value);
+    bool store(Core &c, uint32_t addr, uint32_t size, uint32_t value);
+    Region *region(uint32_t addr, size_t n);
+    const Region *region(uint32_t addr, size_t n) const;
+    void invalidate(Region &r, uint32_t addr, size_t n);
+    uint32_t memory_cost(Core &c, const Region &r, uint32_t addr, uint32_t size, bool is_load);
+
+    // peripherals (event unit, DMA): loads may block the core (returns false = blocked)
+    bool periph_load(Core &c, uint32_t off, uint8_t rd, uint32_t &value);
+    void periph_store(Core &c, uint32_t off, uint32_t value);
+    void fork(Core &c, uint32_t fn);
+    void barrier_arrive(Core &c, uint8_t rd);
+    uint32_t dma_start(Core &c);
+
+    bool csr(Core &c, uint32_t num, uint32_t *old, uint32_t value, int how);
+
+    Timing t_;
+    std::vector<Region> regions_;
+    Region *l1_ = nullptr;
+    uint32_t periph_base_;
+    std::vector<Core> cores_;
+    std::vector<uint64_t> bank_free_;   // first cycle each TCDM bank is free again
+    std::vector<uint32_t> watched_;
+    bool skip_watch_ = false;
+    Semihost semihost_;
+    uint64_t epoch_ = 0;                // bumps whenever a core changes state
+    uint32_t running_ = 1;
+
+    // event unit
+    uint32_t team_ = 1, fork_arg_ = 0, fork_fn_ = 0, fork_gen_ = 0;
+    uint64_t fork_time_ = 0;
+    uint32_t barrier_arrived_ = 0;
+    uint64_t barrier_last_ = 0;
+    // DMA
+    uint32_t dma_src_ = 0, dma_dst_ = 0, dma_len_ = 0, dma_rows_ = 1, dma_src_stride_ = 0,
+             dma_dst_stride_ = 0, dma_next_id_ = 0;
+    uint64_t dma_free_ = 0;
+    std::vector<uint64_t> dma_done_;    // completion cycle per transfer id
+    uint64_t dma_bytes_ = 0;
+
+    // how the last run() ended
+    Stop stop_ = Stop::kLimit;
+    bool stopping_ = false;
+    int exit_status_ = 0;
+    uint32_t fault_pc_ = 0;
+    std::string fault_message_;
+    bool trapped_ = false;
+    uint32_t trap_pc_ = 0;
+    uint64_t instructions_ = 0;
+};
+
+}  // namespace tinytx::agent::pulp
