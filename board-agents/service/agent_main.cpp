@@ -1,6 +1,7 @@
 // tinytx-agent: serve measurements over gRPC, or measure one image locally or through an agent.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "agent_core.h"
+#include "farm.grpc.pb.h"
 #include "agent_service.h"
 #include "auth.h"
 #include "proto_convert.h"
@@ -27,6 +29,7 @@ Usage:
   tinytx-agent serve [--listen ADDR] [--board NAME[:BACKEND]]... [--boards-dir DIR]
                      [--workers N] [--token TOKEN | --token-file FILE]
                      [--tls-cert PEM --tls-key PEM] [--openocd-serial SERIAL]
+                     [--farm ADDR [--farm-token-file FILE] [--advertise HOST:PORT]]
   tinytx-agent measure --board NAME [--backend iss|qemu|openocd] FILE.elf
                      [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX] [--json]
   tinytx-agent call ADDR measure (same options as measure) [--token T | --token-file F] [--tls-ca PEM]
@@ -36,6 +39,8 @@ serve     Serves the Agent gRPC API (schemas/proto/tinytx/v1/agent.proto). Binds
           unless --listen says otherwise. With a token (--token, --token-file or
           $TINYTX_AGENT_TOKEN) every call must present it; TLS when --tls-cert/--tls-key are given.
           Without --board it serves every profile in the boards directory on iss and qemu.
+          With --farm it registers with a tinytx-farmd (as --advertise, default its own listen
+          address) and heartbeats within the farm's lease; registering again if the farm restarts.
 measure   Runs FILE.elf here, on the same code path the server uses, and prints the measurement.
 call      The same through a running agent at ADDR (host:port).
 
@@ -67,7 +72,7 @@ Args parse_args(int argc, char **argv, int first)
     static const std::vector<std::string> with_value = {
         "--listen", "--board", "--boards-dir", "--workers", "--token", "--token-file", "--tls-cert",
         "--tls-key", "--tls-ca", "--backend", "--repeats", "--warmups", "--deadline-ms",
-        "--expect-crc", "--openocd-serial"};
+        "--expect-crc", "--openocd-serial", "--farm", "--farm-token-file", "--advertise"};
     Args a;
     for (int i = first; i < argc; ++i) {
         std::string s = argv[i];
@@ -177,6 +182,48 @@ std::string read_file(const std::string &path, const char *what)
 
 std::unique_ptr<grpc::Server> g_server;
 
+// Registers with a tinytx-farmd and heartbeats until `stop`; registers again when the farm has
+// forgotten us (restarted) or could not be reached.
+void join_farm(const std::string &farm, const std::string &farm_token, const std::string &advertise,
+               const std::string &agent_token, const std::atomic<bool> &stop)
+{
+    auto stub = tinytx::v1::Farm::NewStub(grpc::CreateChannel(farm, grpc::InsecureChannelCredentials()));
+    auto ctx = [&] {
+        auto c = std::make_unique<grpc::ClientContext>();
+        c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        if (!farm_token.empty()) c->AddMetadata("authorization", "Bearer " + farm_token);
+        return c;
+    };
+    std::string id;
+    unsigned lease_s = 5;
+    while (!stop) {
+        if (id.empty()) {
+            tinytx::v1::RegisterAgentRequest req;
+            req.set_address(advertise);
+            req.set_agent_token(agent_token);
+            tinytx::v1::RegisterAgentResponse resp;
+            const grpc::Status st = stub->RegisterAgent(ctx().get(), req, &resp);
+            if (st.ok()) {
+                id = resp.agent_id();
+                lease_s = std::max(1u, resp.lease_s());
+                std::cout << "{\"event\":\"registered\",\"farm\":\"" << farm << "\",\"agent_id\":\"" << id << "\"}"
+                          << std::endl;
+            } else {
+                std::cerr << "tinytx-agent: farm " << farm << " did not register us: " << st.error_message() << "\n";
+            }
+        } else {
+            tinytx::v1::HeartbeatRequest req;
+            req.set_agent_id(id);
+            tinytx::v1::HeartbeatResponse resp;
+            const grpc::Status st = stub->Heartbeat(ctx().get(), req, &resp);
+            if (!st.ok()) id.clear();  // the farm restarted or is gone: register again
+        }
+        const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(lease_s * 1000 / 3);
+        while (!stop && std::chrono::steady_clock::now() < next)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
 int serve(const Args &a)
 {
     const std::string listen = a.get("--listen", "127.0.0.1:7070");
@@ -207,7 +254,18 @@ int serve(const Args &a)
     std::cout << "{\"event\":\"serving\",\"address\":\"" << host << ":" << port << "\",\"token\":"
               << (token.empty() ? "false" : "true") << ",\"tls\":" << (a.has("--tls-cert") ? "true" : "false")
               << ",\"boards\":" << core->describe().size() << "}" << std::endl;
+    std::atomic<bool> stop{false};
+    std::thread farm;
+    if (a.has("--farm")) {
+        std::string farm_token;
+        if (a.has("--farm-token-file")) farm_token = read_file(a.get("--farm-token-file"), "farm token");
+        while (!farm_token.empty() && std::isspace(static_cast<unsigned char>(farm_token.back()))) farm_token.pop_back();
+        const std::string advertise = a.get("--advertise", host + ":" + std::to_string(port));
+        farm = std::thread([&, farm_token, advertise] { join_farm(a.get("--farm"), farm_token, advertise, token, stop); });
+    }
     g_server->Wait();
+    stop = true;
+    if (farm.joinable()) farm.join();
     return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "farm_client.h"
 #include "tinytx/tuner/emit_c.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/report_json.h"
@@ -50,6 +51,11 @@ Measurement:
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
   --deadline-s N      wall-time limit of one measurement (default 120)
+
+Lab farm:
+  --farm ADDR         submit the job to a tinytx-farmd at ADDR instead of running it here; the
+                      progress and the results are the same (token: --farm-token-file FILE or
+                      $TINYTX_FARM_TOKEN; --priority N, higher first)
 
 Results:
   --db FILE           results database (default tinytx.db); a run killed at any point and started
@@ -91,7 +97,7 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--cache-dir", "--boards-dir"};
+        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--priority"};
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], value;
@@ -221,40 +227,63 @@ std::string knobs_text(const Schedule &s)
     return o.str();
 }
 
-void print_table(const TuneReport &r)
+// The front table, from the same JSON `--json` prints (local and farm runs alike).
+void print_table(const nlohmann::json &j)
 {
-    std::cout << "\nPareto front of " << r.model_name << " on " << r.board << " (" << r.front.size()
-              << " points of " << r.trials.size() << " evaluated, figures " << r.front_source
-              << (r.front_source == "emulated" ? ": emulator cycle model, not board cycles" : "") << ")\n";
+    const std::string source = j.value("front_source", "");
+    const uint64_t budget = j.value("budget_bytes", uint64_t(1));
+    const auto &front = j["front"];
+    std::cout << "\nPareto front of " << j.value("model", "") << " on " << j.value("board", "") << " ("
+              << front.size() << " points of " << j.value("trials", 0) << " evaluated, figures " << source
+              << (source == "emulated" ? ": emulator cycle model, not board cycles" : "") << ")\n";
     std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(12)
               << "latency" << std::setw(13) << "energy" << std::setw(10) << "arena" << std::setw(8) << "budget"
               << std::setw(9) << "flash" << "  schedule\n";
-    for (size_t n = 0; n < r.front.size(); ++n) {
-        const Trial &t = r.trials[r.front[n]];
-        const double us = r.clock_hz ? t.measurement.cycles_median * 1e6 / r.clock_hz : 0;
+    const std::string best_id = j["best"].is_object() ? j["best"].value("schedule_id", "") : "";
+    for (size_t n = 0; n < front.size(); ++n) {
+        const auto &p = front[n];
+        const double us = p.value("latency_us", 0.0);
+        const uint64_t peak = p.value("peak_memory_bytes", uint64_t(0));
         std::ostringstream lat, en, pct;
         lat << std::fixed << std::setprecision(us < 10000 ? 1 : 2) << (us < 10000 ? us : us / 1000)
             << (us < 10000 ? " us" : " ms");
-        en << std::fixed << std::setprecision(1) << t.measurement.energy_uj << " uJ";
-        pct << std::fixed << std::setprecision(1) << 100.0 * t.plan.peak_bytes / r.budget_bytes << "%";
-        std::cout << std::left << std::setw(4) << (r.best && *r.best == r.front[n] ? "*" : std::to_string(n + 1))
-                  << std::right << std::setw(13) << t.measurement.cycles_median << std::setw(12) << lat.str()
-                  << std::setw(13) << en.str() << std::setw(10) << t.plan.peak_bytes << std::setw(8) << pct.str()
-                  << std::setw(9) << t.flash_bytes << "  " << knobs_text(t.schedule) << "\n";
+        en << std::fixed << std::setprecision(1) << p.value("energy_uj", 0.0) << " uJ";
+        pct << std::fixed << std::setprecision(1) << 100.0 * peak / budget << "%";
+        nlohmann::json sched = {{"layers", p["knobs"]}};
+        const ScheduleParseResult ps = schedule_from_json(sched);
+        std::cout << std::left << std::setw(4) << (p.value("schedule_id", "") == best_id ? "*" : std::to_string(n + 1))
+                  << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(12) << lat.str()
+                  << std::setw(13) << en.str() << std::setw(10) << peak << std::setw(8) << pct.str() << std::setw(9)
+                  << p.value("flash_bytes", uint64_t(0)) << "  " << (ps.ok() ? knobs_text(*ps.schedule) : "?") << "\n";
     }
-    if (r.best) {
-        const Trial &b = r.trials[*r.best];
-        std::cout << "\nbest (*): " << b.measurement.cycles_median << " cycles, arena " << b.plan.peak_bytes << " B = "
-                  << std::fixed << std::setprecision(1) << 100.0 * b.plan.peak_bytes / r.budget_bytes
-                  << "% of the " << format_bytes(r.budget_bytes) << " budget (" << r.budget_bytes - b.plan.peak_bytes
-                  << " B to spare); smallest arena any schedule needs: " << r.minimal_peak.peak_bytes << " B\n";
+    if (!best_id.empty()) {
+        const auto &b = j["best"];
+        const uint64_t peak = b.value("peak_memory_bytes", uint64_t(0));
+        std::cout << "\nbest (*): " << b.value("latency_cycles", uint64_t(0)) << " cycles, arena " << peak << " B = "
+                  << std::fixed << std::setprecision(1) << 100.0 * peak / budget << "% of the " << format_bytes(budget)
+                  << " budget (" << budget - peak << " B to spare); smallest arena any schedule needs: "
+                  << j.value("minimal_peak_bytes", uint64_t(0)) << " B\n";
     }
-    if (r.median_heldout_error_pct >= 0)
-        std::cout << "cost model: median |predicted - " << r.front_source << "| = " << std::setprecision(1)
-                  << r.median_heldout_error_pct << "% on " << r.heldout_error.points
-                  << " held-out candidates (the model this run started with: mean " << r.prior_error.mape_pct << "% on "
-                  << r.prior_error.points
-                  << "); calibrated on " << r.cost_model.calibration_points << " and stored\n";
+    const auto &cal = j["calibration"];
+    if (cal.is_object() && cal.value("median_heldout_error_pct", -1.0) >= 0)
+        std::cout << "cost model: median |predicted - " << source << "| = " << std::setprecision(1)
+                  << cal.value("median_heldout_error_pct", 0.0) << "% on " << cal["heldout"].value("points", 0)
+                  << " held-out candidates (the model this run started with: mean " << cal["prior"].value("mape_pct", 0.0)
+                  << "% on " << cal["prior"].value("points", 0) << "); calibrated on " << cal.value("points", 0)
+                  << " and stored\n";
+}
+
+std::string read_token(const std::string &path)
+{
+    std::ifstream in(path);
+    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
+        t.pop_back();
+    if (!in && t.empty())
+        usage_error("cannot read the token file '" + path + "'");
+    if (t.empty())
+        usage_error("the token file '" + path + "' is empty");
+    return t;
 }
 
 void interrupted(int)
@@ -319,61 +348,104 @@ int main(int argc, char **argv)
     std::signal(SIGINT, interrupted);
     std::signal(SIGTERM, interrupted);
     ProgressView view(o.quiet);
-    TuneCallbacks cb;
-    cb.progress = [&](const TuneProgress &p) { view.update(p); };
-    cb.note = [&](const std::string &s) { view.note(s); };
-    TuneOutcome out = tune(req, cb);
-    view.finish();
-    if (out.exit_code != 0) {
-        std::cerr << "tinytx-tune: " << out.error << "\n";
-        if (out.minimal_peak && o.json)
-            std::cout << nlohmann::json{{"error", out.error},
-                                        {"minimal_peak_bytes", out.minimal_peak->peak_bytes},
-                                        {"schedule", to_json(out.minimal_peak->schedule)}}
-                             .dump(2)
+    nlohmann::json front, best_export;
+    if (o.has("--farm")) {
+        for (const char *k : {"--agents", "--db", "--cache-dir", "--backend", "--jobs", "--boards-dir", "--deadline-s", "--batch"})
+            if (o.has(k))
+                usage_error(std::string(k) + " is the farm's to choose: not with --farm");
+        FarmRequest fr;
+        fr.address = o.get("--farm");
+        if (o.has("--farm-token-file"))
+            fr.token = read_token(o.get("--farm-token-file"));
+        else if (const char *env = std::getenv("TINYTX_FARM_TOKEN"))
+            fr.token = env;
+        fr.model_path = req.model_path;
+        fr.board = req.board;
+        fr.strategy = req.strategy;
+        fr.budget_bytes = req.budget_bytes;
+        fr.trials = req.trials;
+        fr.seed = req.seed;
+        fr.repeats = req.repeats;
+        fr.per_layer = o.per_layer;
+        fr.priority = static_cast<int>(number(o, "--priority", 0, 0, 1000));
+        const FarmOutcome fo = run_on_farm(fr, [&](const TuneProgress &p) { view.update(p); });
+        view.finish();
+        if (fo.exit_code != 0) {
+            std::cerr << "tinytx-tune: " << (fo.job_id ? "farm job " + std::to_string(fo.job_id) + ": " : "") << fo.error
                       << "\n";
-        return out.exit_code;
+            return fo.exit_code;
+        }
+        front = nlohmann::json::parse(fo.front_json, nullptr, false);
+        if (!fo.best_export_json.empty())
+            best_export = nlohmann::json::parse(fo.best_export_json, nullptr, false);
+    } else {
+        if (o.has("--farm-token-file") || o.has("--priority"))
+            usage_error("--farm-token-file and --priority are for --farm");
+        TuneCallbacks cb;
+        cb.progress = [&](const TuneProgress &p) { view.update(p); };
+        cb.note = [&](const std::string &s) { view.note(s); };
+        TuneOutcome out = tune(req, cb);
+        view.finish();
+        if (out.exit_code != 0) {
+            std::cerr << "tinytx-tune: " << out.error << "\n";
+            if (out.minimal_peak && o.json)
+                std::cout << nlohmann::json{{"error", out.error},
+                                            {"minimal_peak_bytes", out.minimal_peak->peak_bytes},
+                                            {"schedule", to_json(out.minimal_peak->schedule)}}
+                                 .dump(2)
+                          << "\n";
+            return out.exit_code;
+        }
+        const TuneReport &r = *out.report;
+        front = front_json(r);
+        if (r.best && (o.has("--out") || o.has("--emit-c"))) {
+            ModelLoadResult lr = load_model(req.model_path);
+            if (lr.ok())
+                best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
+            if (best_export.is_null()) {
+                std::cerr << "tinytx-tune: export of the best schedule: " << (lr.ok() ? err : lr.error->message()) << "\n";
+                return 1;
+            }
+        }
     }
-    const TuneReport &r = *out.report;
-    if (o.json)
-        std::cout << front_json(r).dump(2) << "\n";
-    else
-        print_table(r);
-    if (!r.best) {
-        std::cerr << "tinytx-tune: no candidate ran successfully within the budget (" << r.progress.failed
-                  << " failed, " << r.progress.over_budget << " over budget)\n";
+    if (!front.is_object() || !front.contains("front")) {
+        std::cerr << "tinytx-tune: no front came back\n";
         return 1;
     }
-    if (o.has("--out") || o.has("--emit-c")) {
-        ModelLoadResult lr = load_model(req.model_path);
-        if (!lr.ok()) {
-            std::cerr << "tinytx-tune: model: " << lr.error->message() << "\n";
+    if (o.json)
+        std::cout << front.dump(2) << "\n";
+    else
+        print_table(front);
+    if (!front["best"].is_object()) {
+        std::cerr << "tinytx-tune: no candidate ran successfully within the budget\n";
+        return 1;
+    }
+    if (o.has("--out")) {
+        std::ofstream f(o.get("--out"));
+        if (best_export.is_null() || !(f << best_export.dump(2) << "\n")) {
+            std::cerr << "tinytx-tune: --out " << o.get("--out") << ": cannot write\n";
             return 1;
         }
-        const Trial &best = r.trials[*r.best];
-        if (o.has("--out")) {
-            const nlohmann::json j = schedule_export_json(r, best, *lr.model, &err);
-            std::ofstream f(o.get("--out"));
-            if (j.is_null() || !(f << j.dump(2) << "\n")) {
-                std::cerr << "tinytx-tune: --out " << o.get("--out") << ": " << (j.is_null() ? err : "cannot write")
-                          << "\n";
-                return 1;
-            }
-            if (!o.json)
-                std::cout << "best schedule written to " << o.get("--out") << "\n";
+        if (!o.json)
+            std::cout << "best schedule written to " << o.get("--out") << "\n";
+    }
+    if (o.has("--emit-c")) {
+        ModelLoadResult lr = load_model(req.model_path);
+        const ScheduleParseResult ps = schedule_from_json(best_export);
+        if (!lr.ok() || !ps.ok()) {
+            std::cerr << "tinytx-tune: --emit-c: " << (lr.ok() ? ps.error->message() : lr.error->message()) << "\n";
+            return 1;
         }
-        if (o.has("--emit-c")) {
-            EmitCOptions eo;
-            eo.boards_dir = req.boards_dir;
-            const EmitCResult e = emit_c(*lr.model, best.schedule, o.get("--emit-c"), eo);
-            if (!e.ok()) {
-                std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.error << "\n";
-                return 1;
-            }
-            if (!o.json)
-                std::cout << "deployable C written to " << o.get("--emit-c") << " (make host && ./network_host prints crc32="
-                          << crc32_hex(e.expected_crc32) << ")\n";
+        EmitCOptions eo;
+        eo.boards_dir = req.boards_dir;
+        const EmitCResult e = emit_c(*lr.model, *ps.schedule, o.get("--emit-c"), eo);
+        if (!e.ok()) {
+            std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.error << "\n";
+            return 1;
         }
+        if (!o.json)
+            std::cout << "deployable C written to " << o.get("--emit-c") << " (make host && ./network_host prints crc32="
+                      << crc32_hex(e.expected_crc32) << ")\n";
     }
     return 0;
 }

@@ -53,6 +53,8 @@ json front_json(const TuneReport &r)
             {"measured", r.progress.measured},
             {"reused", r.progress.reused},
             {"trials", r.trials.size()},
+            {"front_source", r.front_source},
+            {"minimal_peak_bytes", r.minimal_peak.peak_bytes},
             {"front", front},
             {"best", r.best ? point_json(r, r.trials[*r.best]) : json(nullptr)},
             {"calibration", cal}};
