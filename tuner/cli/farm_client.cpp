@@ -78,6 +78,7 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
     sub.set_priority(req.priority);
     sub.set_per_layer(req.per_layer);
     sub.set_repeats(req.repeats);
+    sub.set_deadline_s(req.deadline_s);
 
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(256 << 20);

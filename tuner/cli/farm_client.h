@@ -15,7 +15,7 @@ struct FarmRequest {
     std::filesystem::path model_path;
     std::string board, strategy = "auto";
     uint64_t budget_bytes = 0, trials = 0, seed = 1;
-    uint32_t repeats = 1;
+    uint32_t repeats = 1, deadline_s = 120;
     bool per_layer = false;
     int priority = 0;
 };

@@ -350,7 +350,7 @@ int main(int argc, char **argv)
     ProgressView view(o.quiet);
     nlohmann::json front, best_export;
     if (o.has("--farm")) {
-        for (const char *k : {"--agents", "--db", "--cache-dir", "--backend", "--jobs", "--boards-dir", "--deadline-s", "--batch"})
+        for (const char *k : {"--agents", "--db", "--cache-dir", "--backend", "--jobs", "--boards-dir", "--batch"})
             if (o.has(k))
                 usage_error(std::string(k) + " is the farm's to choose: not with --farm");
         FarmRequest fr;
@@ -366,6 +366,7 @@ int main(int argc, char **argv)
         fr.trials = req.trials;
         fr.seed = req.seed;
         fr.repeats = req.repeats;
+        fr.deadline_s = static_cast<uint32_t>(req.run_deadline.count() / 1000);
         fr.per_layer = o.per_layer;
         fr.priority = static_cast<int>(number(o, "--priority", 0, 0, 1000));
         const FarmOutcome fo = run_on_farm(fr, [&](const TuneProgress &p) { view.update(p); });

@@ -78,6 +78,7 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
 {
     tuner::RemoteOptions ro;
     ro.token = token;
+    ro.grace = std::chrono::milliseconds(2000);  // beyond the run's own deadline: then it is a fault
     auto agent = std::make_shared<RemoteAgent>(address, ro);  // AgentConfigError for bad TLS files
     std::vector<std::string> boards;
     std::string error;
@@ -270,7 +271,9 @@ agent::Measurement AgentRegistry::run(int64_t job_id, int priority, const tuner:
                                {"board", job.board},
                                {"status", agent::to_string(m.status)},
                                {"cycles", m.cycles_median},
-                               {"wall_ms", elapsed_ms}});
+                               {"wall_ms", elapsed_ms},
+                               {"agent_ms", m.wall_time_ms},
+                               {"overhead_ms", std::max(0.0, elapsed_ms - m.wall_time_ms)}});
             {
                 std::lock_guard lk(mu_);
                 const auto now = Clock::now();

@@ -67,6 +67,7 @@ Status FarmService::SubmitJob(grpc::ServerContext *ctx, const v1::SubmitJobReque
     spec.priority = req->priority();
     spec.per_layer = req->per_layer();
     spec.repeats = req->repeats() ? req->repeats() : 1;
+    spec.deadline_s = req->deadline_s();
     try {
         const int64_t id = jobs_.submit(spec);
         to_proto(*jobs_.view(id), out);

@@ -121,7 +121,8 @@ int64_t JobManager::submit(const JobSpec &spec)
                           {"trials", spec.trials},
                           {"seed", spec.seed},
                           {"per_layer", spec.per_layer},
-                          {"repeats", std::max(1u, spec.repeats)}};
+                          {"repeats", std::max(1u, spec.repeats)},
+                          {"deadline_s", spec.deadline_s ? spec.deadline_s : 120u}};
     std::lock_guard lk(mu_);
     const int64_t id = store_.insert(lr.model->name, spec.board, spec.priority, request);
     auto live = std::make_unique<Live>();
@@ -252,6 +253,7 @@ void JobManager::run_job(Live &job)
     req.seed = q.value("seed", uint64_t(1));
     req.mode = q.value("per_layer", false) ? tuner::SpaceMode::kPerLayer : tuner::SpaceMode::kShared;
     req.repeats = q.value("repeats", 1u);
+    req.run_deadline = std::chrono::seconds(q.value("deadline_s", 120u));
     req.db_path = opts_.db_path;
     req.cache_dir = opts_.cache_dir;
     req.boards_dir = opts_.boards_dir;

@@ -34,6 +34,7 @@ struct JobSpec {
     int priority = 0;
     bool per_layer = false;
     uint32_t repeats = 1;
+    uint32_t deadline_s = 120;                                // per measurement
 };
 
 struct JobView {

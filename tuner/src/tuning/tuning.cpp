@@ -18,6 +18,7 @@
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/pareto.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/runner.h"
@@ -229,7 +230,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     };
 
     // ---- inputs
-    ModelLoadResult lr = load_model(req.model_path);
+    ModelLoadResult lr = load_model_any(req.model_path);
     if (!lr.ok())
         return fail("model " + req.model_path.string() + ": " + lr.error->message());
     const Model &m = *lr.model;
@@ -346,7 +347,9 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     };
     std::map<std::string, Known> known, known_code;
     for (MeasuredCandidate &mc : db->measurements(model_id, board_id)) {
-        if (mc.measurement.status == agent::RunStatus::kUnavailable || mc.measurement.backend != backend)
+        // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
+        if (mc.measurement.status == agent::RunStatus::kUnavailable ||
+            (!backend.empty() && mc.measurement.backend != backend))
             continue;
         Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
         if (mc.build_id)
