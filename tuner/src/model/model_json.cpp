@@ -187,7 +187,11 @@ class Parser {
                               "H", "P", "F", "weights", "calibration_input", "layers"});
         if (const json *f = optional_field(spec_, "format"))
             if (!f->is_string() || *f != "tinytx-model")
-                fail("format", "must be \"tinytx-model\", got " + f->dump());
+                // no dump() of a container (recursive: a deeply nested one overflows the stack);
+                // an in-memory string may hold invalid UTF-8, which dump() would throw on
+                fail("format", "must be \"tinytx-model\", got " +
+                                   (f->is_structured() ? type_of(*f)
+                                                       : f->dump(-1, ' ', false, json::error_handler_t::replace)));
         if (const json *v = optional_field(spec_, "version"))
             integer(*v, "version", 1, 1);
         Model m;
@@ -197,6 +201,9 @@ class Parser {
         for (char c : m.name)
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
                 fail("name", "may only contain letters, digits, '_', '-' and '.', got \"" + m.name + "\"");
+        // the schema's pattern: no leading '-' or '.' (".." or "-x" as a file or option name)
+        if (!std::isalnum(static_cast<unsigned char>(m.name[0])))
+            fail("name", "must start with a letter or digit, got \"" + m.name + "\"");
         if (const json *g = optional_field(spec_, "generator")) {
             if (!g->is_string())
                 fail("generator", "must be a string, got " + type_of(*g));
@@ -517,7 +524,8 @@ class Parser {
             l.gelu_b_q = static_cast<int32_t>(integer_at(g, gp, "b_q", kInt32Min, -1));
             l.gelu_one = static_cast<int32_t>(integer_at(g, gp, "one", 1, kInt32Max));
             int64_t bq2 = int64_t(l.gelu_b_q) * l.gelu_b_q;
-            if (128 * (int64_t(l.gelu_one) + std::max<int64_t>(l.gelu_one, bq2)) >= (int64_t(1) << 31))
+            // 128 * x >= 2^31 as x >= 2^24: b_q^2 reaches 2^62, 128 times that overflows int64
+            if (int64_t(l.gelu_one) + std::max<int64_t>(l.gelu_one, bq2) >= (int64_t(1) << 24))
                 fail(gp, "128 * (one + max(one, b_q^2)) must be < 2^31 (NUMERICS.md i-GELU), got b_q=" +
                              std::to_string(l.gelu_b_q) + " one=" + std::to_string(l.gelu_one));
             l.gelu_rq = requant_at(g, gp, "rq", 0);
@@ -552,7 +560,7 @@ ModelLoadResult parse_model(const std::string &json_text, const std::filesystem:
     json spec;
     try {
         spec = json::parse(json_text);
-    } catch (const json::parse_error &e) {
+    } catch (const json::exception &e) { // parse_error, and out_of_range for a number like 1e999
         ModelLoadResult r;
         r.error = ModelError{"", std::string("invalid JSON: ") + e.what()};
         return r;

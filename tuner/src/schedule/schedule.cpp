@@ -138,11 +138,12 @@ ScheduleParseResult schedule_from_json(const json &j)
             if (!v.is_number_integer())
                 return ScheduleError{base + "." + key,
                                      std::string("must be an integer, got ") + type_name(v)};
-            const int64_t x = v.get<int64_t>();
+            // an unsigned value past INT64_MAX would read back as negative: print what was given
+            const bool too_big = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT32_MAX);
+            const int64_t x = too_big ? int64_t(INT32_MAX) + 1 : v.get<int64_t>();
             if (x < 0 || x > INT32_MAX)
                 return ScheduleError{base + "." + key,
-                                     "must be 0.." + std::to_string(INT32_MAX) + ", got " +
-                                         std::to_string(x)};
+                                     "must be 0.." + std::to_string(INT32_MAX) + ", got " + v.dump()};
             out = static_cast<int32_t>(x);
             return std::nullopt;
         };

@@ -156,6 +156,17 @@ const std::vector<BadCase> &bad_cases()
          },
          "layers[1].ln2.rq.mul", "must be an integer, got boolean"},
         {"RootNotObject", [](json &j) { j = json::array({1, 2}); }, "", "must be an object, got array"},
+        // regressions found by test_model_fuzz: 128 * b_q^2 overflowed int64 and wrapped below
+        // the bound, so these were accepted
+        {"GeluBqInt32Min", [](json &j) { L0(j)["ffn"]["gelu"]["b_q"] = INT32_MIN; }, "layers[0].ffn.gelu",
+         "128 * (one + max(one, b_q^2))"},
+        {"GeluBqWrapsToZero", [](json &j) { L0(j)["ffn"]["gelu"]["b_q"] = -(1 << 30); }, "layers[0].ffn.gelu",
+         "b_q=-1073741824"},
+        // the schema's name pattern starts with a letter or digit
+        {"NameLeadingDash", [](json &j) { j["name"] = "-x"; }, "name", "must start with a letter or digit"},
+        {"NameDotDot", [](json &j) { j["name"] = ".."; }, "name", "must start with a letter or digit"},
+        // printing the bad value threw on invalid UTF-8 ("internal error", no path)
+        {"FormatNotUtf8", [](json &j) { j["format"] = "\xff"; }, "format", "must be \"tinytx-model\""},
     };
     return cases;
 }
@@ -191,6 +202,28 @@ TEST(BadModelText, InvalidJsonIsRefused)
     ModelLoadResult r = parse_model(std::string("{\"name\": \"x\", "), test::models_dir());
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error->message().find("invalid JSON"), std::string::npos);
+}
+
+// Regression (test_model_fuzz): the parser reports a number a double cannot hold as
+// out_of_range, not parse_error; it escaped parse_model and ended the process.
+TEST(BadModelText, NumberOverflowIsRefused)
+{
+    ModelLoadResult r;
+    EXPECT_NO_THROW(r = parse_model(std::string("{\"name\": \"x\", \"S\": 1e999}"), test::models_dir()));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error->message().find("invalid JSON"), std::string::npos) << r.error->message();
+}
+
+// Regression (test_model_fuzz): a deeply nested "format" was dump()ed into the message,
+// recursively, and overflowed the stack.
+TEST(BadModelText, DeeplyNestedFormatIsRefused)
+{
+    const size_t depth = 100000;
+    const std::string text = "{\"format\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
+    ModelLoadResult r = parse_model(text, test::models_dir());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error->path, "format") << r.error->message();
+    EXPECT_NE(r.error->reason.find("got array"), std::string::npos) << r.error->message();
 }
 
 // A copy of eegformer in a temporary folder, with the weights file altered.

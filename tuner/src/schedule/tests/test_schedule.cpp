@@ -68,6 +68,14 @@ TEST(Schedule, ErrorsNameThePath)
     EXPECT_EQ(parse_schedule("{").error->path, "");
     EXPECT_EQ(parse_schedule("{\"layers\":{}}").error->path, "layers");
     EXPECT_EQ(parse_schedule("{\"model\":3,\"layers\":[]}").error->path, "model");
+
+    // regression (test_schedule_fuzz): 2^64-1 read back as int64 -1 and was reported as "got -1"
+    j = to_json(sample());
+    j["layers"][0]["tile_rows"] = UINT64_MAX;
+    auto big = schedule_from_json(j);
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.error->path, "layers[0].tile_rows");
+    EXPECT_NE(big.error->reason.find("got 18446744073709551615"), std::string::npos) << big.error->reason;
 }
 
 TEST(Schedule, CheckDims)
