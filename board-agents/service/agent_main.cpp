@@ -258,8 +258,11 @@ int serve(const Args &a)
     std::thread farm;
     if (a.has("--farm")) {
         std::string farm_token;
-        if (a.has("--farm-token-file")) farm_token = read_file(a.get("--farm-token-file"), "farm token");
-        while (!farm_token.empty() && std::isspace(static_cast<unsigned char>(farm_token.back()))) farm_token.pop_back();
+        try {
+            farm_token = resolve_token("", a.get("--farm-token-file"), "TINYTX_FARM_TOKEN");
+        } catch (const std::exception &e) {
+            usage_error(e.what());
+        }
         const std::string advertise = a.get("--advertise", host + ":" + std::to_string(port));
         farm = std::thread([&, farm_token, advertise] { join_farm(a.get("--farm"), farm_token, advertise, token, stop); });
     }

@@ -8,21 +8,24 @@
 
 namespace tinytx::agent {
 
-std::string resolve_token(const std::string &flag, const std::string &file)
+std::string read_token_file(const std::string &path)
+{
+    std::ifstream in(path);
+    if (!in) throw InvalidArgument("cannot read token file '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string t = ss.str();
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    if (t.empty()) throw InvalidArgument("token file '" + path + "' is empty");
+    return t;
+}
+
+std::string resolve_token(const std::string &flag, const std::string &file, const char *env)
 {
     if (!flag.empty()) return flag;
-    if (!file.empty()) {
-        std::ifstream in(file);
-        if (!in) throw InvalidArgument("cannot read token file '" + file + "'");
-        std::stringstream ss;
-        ss << in.rdbuf();
-        std::string t = ss.str();
-        while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-        if (t.empty()) throw InvalidArgument("token file '" + file + "' is empty");
-        return t;
-    }
-    const char *env = std::getenv("TINYTX_AGENT_TOKEN");
-    return env ? env : "";
+    if (!file.empty()) return read_token_file(file);
+    const char *value = std::getenv(env);
+    return value ? value : "";
 }
 
 bool token_matches(const std::string &presented, const std::string &token)

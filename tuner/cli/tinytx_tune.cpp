@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth.h"
 #include "farm_client.h"
 #include "tinytx/tuner/emit_c.h"
 #include "tinytx/tuner/reference.h"
@@ -273,19 +274,6 @@ void print_table(const nlohmann::json &j)
                   << " and stored\n";
 }
 
-std::string read_token(const std::string &path)
-{
-    std::ifstream in(path);
-    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
-        t.pop_back();
-    if (!in && t.empty())
-        usage_error("cannot read the token file '" + path + "'");
-    if (t.empty())
-        usage_error("the token file '" + path + "' is empty");
-    return t;
-}
-
 void interrupted(int)
 {
     static const char msg[] = "\ntinytx-tune: interrupted; what was measured is recorded: run the same command again to resume\n";
@@ -355,10 +343,12 @@ int main(int argc, char **argv)
                 usage_error(std::string(k) + " is the farm's to choose: not with --farm");
         FarmRequest fr;
         fr.address = o.get("--farm");
-        if (o.has("--farm-token-file"))
-            fr.token = read_token(o.get("--farm-token-file"));
-        else if (const char *env = std::getenv("TINYTX_FARM_TOKEN"))
-            fr.token = env;
+        try {
+            fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
+                                            "TINYTX_FARM_TOKEN");
+        } catch (const std::exception &e) {
+            usage_error(std::string("--farm-token-file: ") + e.what());
+        }
         fr.model_path = req.model_path;
         fr.board = req.board;
         fr.strategy = req.strategy;

@@ -16,6 +16,7 @@
 #include "farm_log.h"
 #include "farm_service.h"
 #include "job_manager.h"
+#include "auth.h"
 #include "tinytx/tuner/runner.h"
 
 namespace {
@@ -58,17 +59,13 @@ Clients: tinytx-tune --farm ADDR ... (same options and output as a local run).
     std::exit(1);
 }
 
-std::string read_token_file(const std::string &path, const char *what)
+std::string token_from(const std::string &file, const char *env)
 {
-    std::ifstream in(path);
-    if (!in)
-        usage_error(std::string("cannot read ") + what + " '" + path + "'");
-    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
-        t.pop_back();
-    if (t.empty())
-        usage_error(std::string(what) + " '" + path + "' is empty");
-    return t;
+    try {
+        return tinytx::agent::resolve_token("", file, env);
+    } catch (const std::exception &e) {
+        usage_error(e.what());
+    }
 }
 
 unsigned number(const std::map<std::string, std::string> &o, const std::string &k, unsigned def, unsigned lo, unsigned hi)
@@ -123,14 +120,9 @@ int main(int argc, char **argv)
     }
     FarmLog log(o.count("--log") ? static_cast<std::ostream &>(log_file) : std::cerr);
 
-    std::string token;
-    if (o.count("--token-file"))
-        token = read_token_file(o["--token-file"], "token file");
-    else if (const char *env = std::getenv("TINYTX_FARM_TOKEN"))
-        token = env;
+    const std::string token = token_from(o.count("--token-file") ? o["--token-file"] : "", "TINYTX_FARM_TOKEN");
     RegistryOptions ro;
-    if (o.count("--agent-token-file"))
-        ro.agent_token = read_token_file(o["--agent-token-file"], "agent token file");
+    ro.agent_token = token_from(o.count("--agent-token-file") ? o["--agent-token-file"] : "", "TINYTX_AGENT_TOKEN");
     ro.quarantine_after = number(o, "--quarantine-after", 3, 1, 1000);
     ro.health_interval = std::chrono::milliseconds(number(o, "--health-interval-ms", 5000, 50, 3600000));
     ro.lease = std::chrono::seconds(number(o, "--lease-s", 15, 1, 86400));

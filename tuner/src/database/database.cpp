@@ -295,10 +295,10 @@ std::vector<RecordedTrial> Database::record_trials(int64_t run_id, std::span<con
         }
         build_ids.push_back(e.build_id);
         ids.push_back({insert_measurement(e), e.build_id});
-        ResetGuard g(st_->link_run);
-        st_->link_run.bind(1, run_id).bind(2, e.candidate_id).run();
     }
-    for (int64_t id : reused) {
+    std::vector<int64_t> linked(reused.begin(), reused.end());
+    for (const TrialRecord &t : batch) linked.push_back(t.entry.candidate_id);
+    for (int64_t id : linked) {
         ResetGuard g(st_->link_run);
         st_->link_run.bind(1, run_id).bind(2, id).run();
     }
