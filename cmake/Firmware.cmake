@@ -10,8 +10,8 @@
 include(ExternalProject)
 
 option(TINYTX_FIRMWARE "Cross-build the firmware images and register the QEMU tests" ON)
-set(TINYTX_FIRMWARE_CPUS cortex-m4 cortex-m7 rv32 CACHE STRING
-    "CPUs to build firmware for (cortex-m4, cortex-m7, rv32)")
+set(TINYTX_FIRMWARE_CPUS cortex-m4 cortex-m7 rv32 gap9 CACHE STRING
+    "CPUs to build firmware for (cortex-m4, cortex-m7, rv32, gap9)")
 set(TINYTX_QEMU_TIMEOUT 240 CACHE STRING "Seconds one QEMU test may run")
 if(NOT TINYTX_FIRMWARE)
   return()
@@ -33,12 +33,16 @@ set(tinytx_fw_rv32_toolchain rv32imc.cmake)
 set(tinytx_fw_rv32_cc riscv64-unknown-elf-gcc)
 set(tinytx_fw_rv32_qemu qemu-system-riscv32)
 set(tinytx_fw_rv32_machine rv32)
+# gap9: the cluster simulator (pulp backend) runs these; its tests live in
+# board-agents/backends/pulp/tests
+set(tinytx_fw_gap9_toolchain gap9.cmake)
+set(tinytx_fw_gap9_cc riscv64-unknown-elf-gcc)
 
 set(tinytx_fw_targets "")
 set(tinytx_bench_cpus "")
 foreach(cpu IN LISTS TINYTX_FIRMWARE_CPUS)
   if(NOT DEFINED tinytx_fw_${cpu}_toolchain)
-    message(FATAL_ERROR "TINYTX_FIRMWARE_CPUS: unknown cpu '${cpu}' (cortex-m4, cortex-m7, rv32)")
+    message(FATAL_ERROR "TINYTX_FIRMWARE_CPUS: unknown cpu '${cpu}' (cortex-m4, cortex-m7, rv32, gap9)")
   endif()
   find_program(TINYTX_${cpu}_CC ${tinytx_fw_${cpu}_cc})
   if(NOT TINYTX_${cpu}_CC)
@@ -62,6 +66,9 @@ foreach(cpu IN LISTS TINYTX_FIRMWARE_CPUS)
     BUILD_ALWAYS ON
   )
   list(APPEND tinytx_fw_targets firmware-${cpu})
+  if(NOT DEFINED tinytx_fw_${cpu}_qemu)
+    continue()
+  endif()
 
   find_program(TINYTX_${cpu}_QEMU ${tinytx_fw_${cpu}_qemu})
   if(NOT TINYTX_${cpu}_QEMU)

@@ -57,8 +57,7 @@ Cluster::Cluster(const Timing &t, std::vector<RegionSpec> regions, uint32_t peri
     for (auto &spec : regions) {
         Region r;
         r.spec = spec;
-        r.mem.assign(spec.length, 0);
-        r.icache.assign(spec.length / 2 + 1, Insn{});
+        r.mem.assign(spec.length, 0);  // the decode cache is allocated at the first fetch
         regions_.push_back(std::move(r));
     }
     for (auto &r : regions_)
@@ -128,6 +127,7 @@ bool Cluster::write(uint32_t addr, const void *src, size_t n)
 void Cluster::invalidate(Region &r, uint32_t addr, size_t n)
 {
     // an instruction starting up to 2 bytes before `addr` overlaps it
+    if (r.icache.empty()) return;
     const uint32_t off = addr - r.spec.origin;
     const uint32_t first = off >= 2 ? (off - 2) / 2 : 0;
     const uint32_t last = uint32_t((off + n - 1) / 2);
@@ -141,7 +141,10 @@ void Cluster::invalidate(Region &r, uint32_t addr, size_t n)
 void Cluster::watch(uint32_t addr)
 {
     watched_.push_back(addr);
-    if (Region *r = region(addr, 2)) r->icache[(addr - r->spec.origin) / 2].watch = 1;
+    if (Region *r = region(addr, 2)) {
+        if (r->icache.empty()) r->icache.assign(r->spec.length / 2 + 1, Insn{});
+        r->icache[(addr - r->spec.origin) / 2].watch = 1;
+    }
 }
 
 // ---------------------------------------------------------------- run loop
@@ -193,6 +196,7 @@ const Insn &Cluster::fetch(Core &c, bool &ok)
         return kNone;
     }
     const uint32_t off = c.pc - r->spec.origin;
+    if (r->icache.empty()) r->icache.assign(r->spec.length / 2 + 1, Insn{});
     Insn &slot = r->icache[off / 2];
     if (slot.op == Op::kInvalid) {
         uint32_t w = 0;
@@ -226,6 +230,8 @@ void Cluster::step(Core &c)
         }
     }
     if (c.id == 0) skip_watch_ = false;
+    const uint64_t start = c.cycle;
+    const uint32_t pc = c.pc;
     const uint8_t ld = c.last_load_rd;
     if (ld && (((in.reads & kReadRs1) && in.rs1 == ld) || ((in.reads & kReadRs2) && in.rs2 == ld) ||
                ((in.reads & kReadRs3) && in.rs3 == ld) || ((in.reads & kReadRd) && in.rd == ld))) {
@@ -238,6 +244,7 @@ void Cluster::step(Core &c)
     c.cycle += 1;
     ++c.instret;
     ++instructions_;
+    if (profile_on_) profile_[pc] += c.cycle - start;
 }
 
 void Cluster::trap(Core &c, uint32_t cause, uint32_t tval, const std::string &what)
@@ -333,8 +340,8 @@ bool Cluster::store(Core &c, uint32_t addr, uint32_t size, uint32_t value)
     std::memcpy(r->mem.data() + (addr - r->spec.origin), &value, size);
     // self-modifying code is rare here; keep the decode cache honest anyway
     const uint32_t off = addr - r->spec.origin;
-    if (r->icache[off / 2].op != Op::kInvalid || (off >= 2 && r->icache[off / 2 - 1].op != Op::kInvalid) ||
-        r->icache[(off + size - 1) / 2].op != Op::kInvalid)
+    if (!r->icache.empty() && (r->icache[off / 2].op != Op::kInvalid || (off >= 2 && r->icache[off / 2 - 1].op != Op::kInvalid) ||
+        r->icache[(off + size - 1) / 2].op != Op::kInvalid))
         invalidate(*r, addr, size);
     c.cycle += memory_cost(c, *r, addr, size, false);
     return true;

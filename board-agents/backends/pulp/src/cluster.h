@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "insn.h"
@@ -99,6 +100,9 @@ public:
     uint64_t instructions() const { return instructions_; }
     const Timing &timing() const { return t_; }
     uint64_t dma_bytes() const { return dma_bytes_; }
+    // cycles spent per instruction address, summed over the cores (profiling; off by default)
+    void enable_profile() { profile_on_ = true; }
+    const std::unordered_map<uint32_t, uint64_t> &profile() const { return profile_; }
 
 private:
     struct Region {
@@ -163,6 +167,8 @@ private:
     bool trapped_ = false;
     uint32_t trap_pc_ = 0;
     uint64_t instructions_ = 0;
+    bool profile_on_ = false;
+    std::unordered_map<uint32_t, uint64_t> profile_;
 };
 
 }  // namespace tinytx::agent::pulp

@@ -1,6 +1,7 @@
 // The pulp backend: builds a Cluster from the board profile, loads the image, runs the mailbox
 // protocol (runs/repeats written at `main`, one record per tx_bench_done) and turns the outcome
 // into a Measurement, as the other backends do.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <new>
@@ -54,6 +55,7 @@ struct Sim {
                                       board.name);
         }
         cluster.reset(image.entry());
+        if (config.profile) cluster.enable_profile();
         cluster.set_semihost([this](uint32_t op, uint32_t arg) {
             auto r = semihosting.call(op, arg, [this](uint32_t a, void *d, size_t n) {
                 return cluster.read(a, d, n);
@@ -89,6 +91,9 @@ struct Sim {
         rep.dma_bytes = cluster.dma_bytes();
         rep.console = semihosting.console();
         rep.final_pc = cluster.pc();
+        rep.profile.assign(cluster.profile().begin(), cluster.profile().end());
+        std::sort(rep.profile.begin(), rep.profile.end(),
+                  [](const auto &a, const auto &b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     }
 };
 

@@ -67,3 +67,21 @@ TEST(PulpBackend, ErrorsAreStatuses)
     opts.repeats = 0;
     EXPECT_EQ(b->run(gap9(), ElfImage::load_file(fault), opts).status, RunStatus::kInvalidArgument);
 }
+
+TEST(PulpBackend, ClusterAgentImageMatchesTheSingleCoreKernels)
+{
+    // the 8-core Xpulp MHSA (gap9 image) and the single-core RV32 one compute the same integers
+    const std::string cluster = fw("gap9", "fw_cluster_agent_odd"), single = fw("rv32", "fw_agent_odd");
+    if (!std::filesystem::exists(cluster) || !std::filesystem::exists(single)) GTEST_SKIP() << "firmware not built";
+    RunOptions opts;
+    opts.repeats = 2;
+    opts.deadline = std::chrono::milliseconds(60000);
+    const Measurement c = make_pulp_backend()->run(gap9(), ElfImage::load_file(cluster), opts);
+    ASSERT_EQ(c.status, RunStatus::kOk) << c.error;
+    const Measurement s = make_iss_backend()->run(gap9(), ElfImage::load_file(single), opts);
+    ASSERT_EQ(s.status, RunStatus::kOk) << s.error;
+    EXPECT_EQ(c.output_crc32, s.output_crc32);
+    ASSERT_EQ(c.cycles.size(), 2u);
+    EXPECT_EQ(c.cycles[0], c.cycles[1]);
+    EXPECT_GT(c.stack_peak_bytes, 0u);
+}

@@ -1,6 +1,7 @@
 // tinytx-pulp-run: runs an RV32 image on the GAP9 cluster simulator to its semihosting exit and
 // prints its console and the per-core figures. Used by the gap9 firmware tests and the bench.
-//   tinytx-pulp-run [--board gap9] [--cores N] [--timeout SECONDS] [--expect-status N] [--json] image.elf
+//   tinytx-pulp-run [--board gap9] [--boards-dir DIR] [--cores N] [--timeout SECONDS] [--expect-status N] [--json]
+//                   [--profile] image.elf      (--profile: cycles per instruction address)
 // Exit status 0 when the image exited with the expected status (default 0), 1 otherwise, 2 on
 // bad usage.
 #include <chrono>
@@ -17,7 +18,7 @@ using namespace tinytx::agent;
 
 int main(int argc, char **argv)
 {
-    std::string board_name = "gap9", path;
+    std::string board_name = "gap9", boards_dir = BoardCatalog::default_dir(), path;
     pulp::PulpConfig cfg;
     int expect = 0;
     double timeout = 60;
@@ -32,13 +33,15 @@ int main(int argc, char **argv)
             return argv[++i];
         };
         if (a == "--board") board_name = value();
+        else if (a == "--boards-dir") boards_dir = value();
         else if (a == "--cores") cfg.cores = uint32_t(std::stoul(value()));
         else if (a == "--timeout") timeout = std::stod(value());
         else if (a == "--expect-status") expect = std::stoi(value());
         else if (a == "--json") json = true;
+        else if (a == "--profile") cfg.profile = true;
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: tinytx-pulp-run [--board gap9] [--cores N] [--timeout S] "
-                         "[--expect-status N] [--json] image.elf\n";
+            std::cout << "usage: tinytx-pulp-run [--board gap9] [--boards-dir DIR] [--cores N] [--timeout S] "
+                         "[--expect-status N] [--json] [--profile] image.elf\n";
             return 0;
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << "unknown option " << a << "\n";
@@ -52,7 +55,7 @@ int main(int argc, char **argv)
         return 2;
     }
     try {
-        const BoardCatalog cat = BoardCatalog::load_dir(BoardCatalog::default_dir());
+        const BoardCatalog cat = BoardCatalog::load_dir(boards_dir);
         const BoardProfile &board = cat.get(board_name);
         const ElfImage image = ElfImage::load_file(path);
         std::string error;
@@ -73,6 +76,11 @@ int main(int argc, char **argv)
                                       {"l2", c.l2}, {"branch", c.branch}, {"muldiv", c.muldiv},
                                       {"barrier", c.barrier}, {"dma_wait", c.dma_wait}});
             std::cout << j.dump() << "\n";
+        }
+        if (cfg.profile) {
+            std::cout << "PROFILE pc cycles (all cores)\n";
+            for (size_t i = 0; i < r.profile.size(); ++i)
+                std::printf("%08x %llu\n", r.profile[i].first, (unsigned long long)r.profile[i].second);
         }
         if (!r.exit_status) {
             std::cout << "pulp: no exit: " << error << "\n";

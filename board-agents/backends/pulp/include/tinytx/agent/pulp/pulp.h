@@ -16,6 +16,7 @@ namespace tinytx::agent::pulp {
 struct PulpConfig {
     uint32_t cores = 0;                    // 0: the profile's cluster_cores (8 on gap9)
     uint64_t max_instructions = 0;         // 0: no limit besides the deadline
+    bool profile = false;                  // fill PulpRunReport::profile
 };
 
 struct CoreReport {
@@ -32,6 +33,7 @@ struct PulpRunReport {
     std::optional<int> exit_status;
     std::string console;
     uint32_t final_pc = 0;
+    std::vector<std::pair<uint32_t, uint64_t>> profile;  // (pc, cycles over all cores), hottest first
 };
 
 // Never throws (see Backend::run).

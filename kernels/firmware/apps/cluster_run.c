@@ -1,0 +1,85 @@
+/* See cluster_run.h. */
+#include "cluster_run.h"
+
+#include "arena.h"
+#include "cluster_gap9.h"
+#include "tinytx/cluster.h"
+
+typedef struct {
+    tx_cluster cl;
+    const tx_mhsa_config *cfg;
+    const tx_mhsa_dims *d;
+    const tx_mhsa_weights *w;
+    const int8_t *x;
+    int8_t *out;
+} tx_fw_cluster_job;
+
+static tx_status tx_fw_cluster_job_run(void *user)
+{
+    tx_fw_cluster_job *j = (tx_fw_cluster_job *)user;
+    return tx_mhsa_s8_cluster(&j->cl, j->cfg, j->d, j->w, j->x, j->out);
+}
+
+static char *tx_fw_put(char *p, char *end, const char *s)
+{
+    while (*s && p < end)
+        *p++ = *s++;
+    return p;
+}
+
+static char *tx_fw_put_u(char *p, char *end, uint32_t v)
+{
+    char digits[12];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (n && p < end)
+        *p++ = digits[--n];
+    return p;
+}
+
+void tx_fw_cluster_describe(const tx_fw_cluster_config *c, char *buf, size_t len)
+{
+    static const char *const sched[] = {"layerwise", "headwise", "depthfirst"};
+    char *p = buf, *end = buf + len - 1;
+    p = tx_fw_put(p, end, c->cfg.mode == TX_ATTN_FUSED ? "mhsa fused " : "mhsa std ");
+    p = tx_fw_put(p, end, sched[c->cfg.schedule]);
+    p = tx_fw_put(p, end, " ");
+    p = tx_fw_put_u(p, end, (uint32_t)c->cfg.tile_rows);
+    p = tx_fw_put(p, end, " cores=");
+    p = tx_fw_put_u(p, end, (uint32_t)c->cores);
+    *p = '\0';
+}
+
+void tx_fw_cluster_run(const tx_mhsa_dims *d, const tx_mhsa_weights *w, const int8_t *x,
+                       const tx_fw_cluster_config *c, uint32_t config_id, tx_bench_result *r)
+{
+    const size_t bytes = (size_t)d->S * (size_t)d->E;
+    tx_fw_layout l = {0};
+    const size_t x_off = tx_fw_place(&l, bytes);
+    const size_t out_off = tx_fw_place(&l, bytes);
+    if (x_off == (size_t)-1 || out_off == (size_t)-1) {
+        *r = (tx_bench_result){.status = TX_ERR_BUFFER};
+        return;
+    }
+    uint8_t *arena = tx_fw_arena();
+    char desc[64];
+    tx_fw_cluster_describe(c, desc, sizeof desc);
+    tx_fw_cluster_job job = {tx_gap9_cluster(c->cores), &c->cfg, d, w, (const int8_t *)(arena + x_off),
+                             (int8_t *)(arena + out_off)};
+    const tx_bench_spec spec = {
+        .config_id = config_id,
+        .config = desc,
+        .layout_bytes = l.used,
+        .scratch_offset = l.used,
+        .scratch_size = 0,
+        .out = job.out,
+        .out_bytes = bytes,
+    };
+    tx_bench_arena_paint(l.used);
+    for (size_t i = 0; i < bytes; ++i)
+        arena[x_off + i] = (uint8_t)x[i];
+    tx_bench_measure(&spec, tx_fw_cluster_job_run, &job, r);
+}

@@ -1,0 +1,58 @@
+/* tinytx multi-core kernels: the same operators as kernels.h, split over the cores of a cluster
+ * (GAP9: 8 RV32IMC + XpulpV2 cores sharing a 128 KiB L1) with L2 -> L1 DMA tiling. Bit-exact with
+ * the single-core kernels for every core count (NUMERICS.md: tiling never changes the integers).
+ *
+ * The kernels reach the hardware through a tx_cluster: a fork-join entry point, a DMA and an L1
+ * buffer. tx_cluster_sequential() runs the cores' shares one after the other on the caller and
+ * copies with memcpy, so hosts and single-core targets run (and test) the same partitioning.
+ * The GEMM is the Xpulp micro-kernel (packed 4 x int8 dot products, post-increment loads,
+ * hardware loops) on targets built with TX_HAVE_XPULP, exact C stand-ins elsewhere. */
+#ifndef TINYTX_CLUSTER_H
+#define TINYTX_CLUSTER_H
+
+#include "tinytx/kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* one core's share of a parallel section: core in 0..cores-1 */
+typedef void (*tx_par_fn)(void *arg, int32_t core, int32_t cores);
+
+typedef struct {
+    int32_t cores;   /* 1..TX_CLUSTER_MAX_CORES */
+    /* runs fn(arg, c, cores) on every core c and returns when all have returned */
+    void (*fork_join)(int32_t cores, tx_par_fn fn, void *arg);
+    /* copies rows x len bytes (row strides in bytes) into L1; returns a handle for dma_wait */
+    uint32_t (*dma_start)(void *dst, const void *src, uint32_t len, uint32_t rows,
+                          uint32_t src_stride, uint32_t dst_stride);
+    void (*dma_wait)(uint32_t handle);
+    void *l1;        /* L1 (TCDM) buffer the kernels tile into, any alignment */
+    size_t l1_size;
+} tx_cluster;
+
+#define TX_CLUSTER_MAX_CORES 16
+
+/* fork_join runs the shares in order on the caller, DMA is memcpy */
+tx_cluster tx_cluster_sequential(int32_t cores, void *l1, size_t l1_size);
+
+/* Multi-head self-attention on the cluster, head by head: per head the cores split the K/V
+ * projection columns, then the query rows (standard or fused-weight attention; head-wise, or
+ * depth-first in tiles of tile_rows within each core's rows; the layer-wise schedule is
+ * computed head-wise, with the same integers). Weights stream from L2 into L1 by DMA, double
+ * buffered (head h+1 arrives while head h computes). x and out may live anywhere. */
+size_t tx_mhsa_s8_cluster_l1_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, int32_t cores,
+                                  const tx_mhsa_weights *w);
+tx_status tx_mhsa_s8_cluster(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                             const tx_mhsa_weights *w, const int8_t *x, int8_t *out);
+
+/* Linear layer on the cluster: the cores split the output columns and read x and w where they
+ * are (no DMA: the caller places them, e.g. in L1). Same result and layouts as tx_linear_s8. */
+tx_status tx_linear_s8_cluster(const tx_cluster *cl, const tx_linear_params *params, int32_t S,
+                               int32_t K, int32_t N, const int8_t *x, const int8_t *w,
+                               const int32_t *bias, int8_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TINYTX_CLUSTER_H */

@@ -1,0 +1,157 @@
+/* The Xpulp GEMM (the cluster kernels' micro-kernel): 4 x 2 output blocks, packed 4 x int8 dot
+ * products over K in a hardware loop (xpulp.h), the last K % 4 terms and the rows/columns no
+ * block covers in plain C. The finishing step is as lean as the loop: per column pair the bias
+ * and requantization are hoisted, output addresses are stepped, and when shift > 32 the
+ * requantization needs only the high word of acc * mul (exact: the rounding constant then only
+ * touches the high word) and clamps with p.clip. */
+#include "../common/gemm_edges.h"
+#include "internal_xpulp.h"
+#include "xpulp.h"
+
+/* how one output column is finished */
+typedef struct {
+    int32_t bias, mul, shift;
+    int32_t s, round;   /* shift - 32 and 2^(s-1), when hi_only */
+    int hi_only;        /* shift > 32 */
+} tx_xp_col;
+
+static inline tx_xp_col tx_xp_params(int32_t mul, int32_t shift)
+{
+    tx_xp_col c = {0, mul, shift, shift - 32, shift > 32 ? 1 << (shift - 33) : 0, shift > 32};
+    return c;
+}
+
+/* column n's finishing parameters; `uniform` holds them when the requantization is per tensor */
+static inline tx_xp_col tx_xp_column(const tx_gemm *g, const tx_xp_col *uniform, int32_t n)
+{
+    if (!g->rq)
+        return *uniform;
+    tx_xp_col c = g->rq->ch_mul || g->rq->ch_shift
+                      ? tx_xp_params(tx_rq_mul(g->rq, n), tx_rq_shift(g->rq, n))
+                      : *uniform;
+    c.bias = g->bias ? g->bias[n] : 0;
+    return c;
+}
+
+/* == tx_rq(dot + bias, mul, shift) when c->hi_only: |hi| <= 2^30, round <= 2^29, no overflow */
+static inline int8_t tx_xp_rq_hi(const tx_xp_col *c, int32_t dot)
+{
+    const int32_t hi = (int32_t)(((int64_t)(dot + c->bias) * c->mul) >> 32);
+    return (int8_t)tx_xp_clip8((hi + c->round) >> c->s);
+}
+
+static inline int8_t tx_xp_rq(const tx_xp_col *c, int32_t dot)
+{
+    return c->hi_only ? tx_xp_rq_hi(c, dot) : tx_rq(dot + c->bias, c->mul, c->shift);
+}
+
+static inline int32_t tx_xp_dot_tail(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
+{
+    int32_t dot = 0;
+    for (int32_t k = K4; k < g->K; ++k)
+        dot += (g->a_unsigned ? (int32_t)((const uint8_t *)a)[k] : (int32_t)a[k]) * (int32_t)b[k];
+    return dot;
+}
+
+static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
+{
+    tx_xp_acc c = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (K4)
+        c = tx_xp_block4x2(a, g->lda, b, g->ldb, K4 / 4, g->a_unsigned, c);
+    if (K4 != g->K) {
+        const int32_t lda = g->lda, ldb = g->ldb;
+        c.c0 += tx_xp_dot_tail(g, a, b, K4);
+        c.c1 += tx_xp_dot_tail(g, a, b + ldb, K4);
+        c.c2 += tx_xp_dot_tail(g, a + lda, b, K4);
+        c.c3 += tx_xp_dot_tail(g, a + lda, b + ldb, K4);
+        c.c4 += tx_xp_dot_tail(g, a + 2 * lda, b, K4);
+        c.c5 += tx_xp_dot_tail(g, a + 2 * lda, b + ldb, K4);
+        c.c6 += tx_xp_dot_tail(g, a + 3 * lda, b, K4);
+        c.c7 += tx_xp_dot_tail(g, a + 3 * lda, b + ldb, K4);
+    }
+    return c;
+}
+
+/* the row blocks of columns n, n + 1: o0 / o1 step down the two output columns */
+static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_t n, int32_t i0, int32_t i1)
+{
+    const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
+    const int8_t *a = (const int8_t *)g->a;
+    const int8_t *b = g->b + (size_t)n * g->ldb;
+    const tx_xp_col c0 = tx_xp_column(g, uniform, n), c1 = tx_xp_column(g, uniform, n + 1);
+    if (g->rq && c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s) {
+        /* the common case: one requantization for both columns, the high word suffices */
+        const int32_t mul = c0.mul, s = c0.s, round = c0.round, b0 = c0.bias, b1 = c1.bias;
+        int8_t *o0 = g->out + i0, *o1 = g->out + i1;
+        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda) {
+            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0 + b0, mul) + round) >> s), rs);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2 + b0, mul) + round) >> s), rs);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4 + b0, mul) + round) >> s), rs);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6 + b0, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1 + b1, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3 + b1, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5 + b1, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7 + b1, mul) + round) >> s), rs);
+        }
+    } else if (g->rq) {
+        int8_t *o0 = g->out + i0, *o1 = g->out + i1;
+        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
+            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
+            o0[0] = tx_xp_rq(&c0, c.c0);
+            o1[0] = tx_xp_rq(&c1, c.c1);
+            o0[rs] = tx_xp_rq(&c0, c.c2);
+            o1[rs] = tx_xp_rq(&c1, c.c3);
+            o0[2 * rs] = tx_xp_rq(&c0, c.c4);
+            o1[2 * rs] = tx_xp_rq(&c1, c.c5);
+            o0[3 * rs] = tx_xp_rq(&c0, c.c6);
+            o1[3 * rs] = tx_xp_rq(&c1, c.c7);
+        }
+    } else {
+        int32_t *o0 = g->acc + i0, *o1 = g->acc + i1;
+        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
+            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
+            o0[0] += c.c0;
+            o1[0] += c.c1;
+            o0[rs] += c.c2;
+            o1[rs] += c.c3;
+            o0[2 * rs] += c.c4;
+            o1[2 * rs] += c.c5;
+            o0[3 * rs] += c.c6;
+            o1[3 * rs] += c.c7;
+        }
+    }
+    /* rows below the last block of 4 (a core's share is often 1..3 rows) */
+    for (int32_t m = M4; m < g->M; ++m, a += lda) {
+        int32_t d0 = 0, d1 = 0;
+        for (int32_t k = 0; k < K4; k += 4) {
+            const uint32_t x = tx_xp_word(a + k), y0 = tx_xp_word(b + k), y1 = tx_xp_word(b + g->ldb + k);
+            d0 = g->a_unsigned ? tx_xp_sdotusp(d0, x, y0) : tx_xp_sdotsp(d0, x, y0);
+            d1 = g->a_unsigned ? tx_xp_sdotusp(d1, x, y1) : tx_xp_sdotsp(d1, x, y1);
+        }
+        d0 += tx_xp_dot_tail(g, a, b, K4);
+        d1 += tx_xp_dot_tail(g, a, b + g->ldb, K4);
+        if (g->rq) {
+            g->out[m * rs + i0] = tx_xp_rq(&c0, d0);
+            g->out[m * rs + i1] = tx_xp_rq(&c1, d1);
+        } else {
+            g->acc[m * rs + i0] += d0;
+            g->acc[m * rs + i1] += d1;
+        }
+    }
+}
+
+void tx_gemm_xpulp(const tx_gemm *g)
+{
+    const int32_t N = g->N, cs = g->cs;
+    const tx_xp_col uniform = g->rq ? tx_xp_params(g->rq->mul, g->rq->shift) : tx_xp_params(0, 0);
+    for (int32_t n = 0; n + 2 <= N; n += 2) {
+        /* element (m, n) at m * rs + column offset (head groups: tx_gemm_index) */
+        const int32_t i0 = g->gcols ? tx_gemm_index(g, 0, n) : n * cs;
+        const int32_t i1 = g->gcols ? tx_gemm_index(g, 0, n + 1) : i0 + cs;
+        tx_xp_pair(g, &uniform, n, i0, i1);
+    }
+    if (N & 1)  /* the odd last column: the shared scalar path */
+        for (int32_t m = 0; m < g->M; ++m)
+            tx_gemm_store(g, m, N - 1, tx_dot_at(g, m, N - 1, 0));
+}
