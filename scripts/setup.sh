@@ -7,20 +7,24 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   gcc-riscv64-unknown-elf
   qemu-system-arm qemu-system-misc
-  python3 python3-numpy
+  python3 python3-numpy python3-onnx
   libgtest-dev nlohmann-json3-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libunicorn-dev openocd openssl
   libsqlite3-dev libeigen3-dev
 )
 
+# only the tests need these (the ONNX importer's tests export models with PyTorch); the Docker
+# images, which run no tests, leave them out
+test_packages=(python3-torch)
+
 missing=()
-for p in "${packages[@]}"; do
+for p in "${packages[@]}" "${test_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages present"
+  echo "setup: all $(( ${#packages[@]} + ${#test_packages[@]} )) packages present"
   exit 0
 fi
 

@@ -1,0 +1,59 @@
+"""The importer's float path: the recognized encoder, run from its canonical weights (the ones
+that get quantized), in float64. It must reproduce the ONNX graph; the recognition is only
+trusted where it does."""
+
+import math
+
+import numpy as np
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _linear(x, w, b):
+    y = x @ w.T
+    return y if b is None else y + b
+
+
+def _layernorm(x, ln):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + ln["eps"]) * ln["gamma"] + ln["beta"]
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def activation(x, kind):
+    """relu, gelu (erf) or gelu_tanh (its tanh approximation)."""
+    if kind == "relu":
+        return np.maximum(x, 0.0)
+    if kind == "gelu_tanh":
+        return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)).astype(np.float64))
+
+
+def layer(x, lay, H, P):
+    """One post-norm layer on x [N][S][E]."""
+    w = lay.w
+    N, S, _ = x.shape
+
+    def heads(y):
+        return y.reshape(N, S, H, P).transpose(0, 2, 1, 3)
+
+    q, k, v = (heads(_linear(x, w["w" + c], w["b" + c])) for c in "qkv")
+    a = _softmax(q @ k.transpose(0, 1, 3, 2) / math.sqrt(P))
+    attn = (a @ v).transpose(0, 2, 1, 3).reshape(N, S, H * P)
+    n1 = _layernorm(x + _linear(attn, w["wo"], w["bo"]), lay.ln1)
+    f = _linear(activation(_linear(n1, w["w1"], w["b1"]), lay.act), w["w2"], w["b2"])
+    return _layernorm(n1 + f, lay.ln2)
+
+
+def run(x, enc):
+    """Every layer's output for x [N][S][E]."""
+    outs = []
+    for lay in enc.layers:
+        x = layer(x, lay, enc.dims["H"], enc.dims["P"])
+        outs.append(x)
+    return outs

@@ -1,0 +1,193 @@
+"""The import, end to end: read and check the ONNX file, evaluate it on the samples, recognize
+the encoder, check the float path against the graph, quantize, run the integer pipeline, and
+measure its accuracy. Returns everything the command writes; a Refusal says why not."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+
+import accuracy
+import float_encoder
+import quantize as Q
+import samples as SM
+from interpreter import Interpreter, unsupported_nodes
+import layer_calibration as C
+from onnx_graph import read_graph
+from recognize import Recognizer
+from refusal import Refusal, node_list, node_ref
+
+VERSION = "v1"
+GENERATOR = "tinytx-import %s (onnx %s, numpy %s)" % (VERSION, onnx.__version__, np.__version__)
+FLOAT_TOLERANCE = 1e-6   # relative to the largest value: the float path vs the graph, both float64
+
+
+@dataclass
+class Options:
+    onnx_path: str
+    calib: str = None
+    heldout: str = None
+    input_layout: str = "auto"
+    quantile: float = 0.9999
+    per_channel: bool = True
+    fused: bool = True
+    min_cosine: float = None
+
+
+@dataclass
+class Result:
+    graph: object
+    enc: object
+    dims: dict
+    layers: list              # [(w, scales)] for layer_calibration.layer_json
+    s_x: float
+    s_out: float
+    x0_int: np.ndarray        # the first calibration sample, int8 [S][E]
+    out_crc: int
+    float_outputs: np.ndarray  # the float path's graph output per calibration sample
+    report: dict
+    warnings: list = field(default_factory=list)
+
+
+class Evaluated:
+    """The graph evaluated on a set of samples: encoder input / output and graph output."""
+
+    def __init__(self, interp, enc, xs, layout, tensors):
+        S, F = xs.shape[1], xs.shape[2]
+        shape = SM.feed_shape(S, F, layout)
+        self.feeds = [x.reshape(shape) for x in xs]
+        runs = [interp.run(f) for f in self.feeds]
+        E = enc.dims["E"]
+        self.x_in = np.stack([r[enc.x_in].reshape(-1, E) for r in runs])
+        self.layer_outs = [np.stack([r[t].reshape(-1, E) for r in runs]) for t in tensors]
+        self.out = np.stack([r[interp.g.output_names[0]] for r in runs])
+        self.y_shape = runs[0][enc.y_out].shape
+        for what, a in (("encoder input", self.x_in), ("graph output", self.out)) + \
+                tuple(("layer %d output" % k, a) for k, a in enumerate(self.layer_outs)):
+            if not np.all(np.isfinite(a)):
+                raise Refusal("the float model's %s is not finite on these samples" % what)
+
+
+def _head(interp, enc, ev, y):
+    """The graph output with the encoder output pinned to y [N][S][E] (the head, in float)."""
+    if not enc.head:
+        return y.reshape(ev.out.shape)
+    out = interp.g.output_names[0]
+    return np.stack([interp.run(f, {enc.y_out: yi.reshape(ev.y_shape)})[out] for f, yi in zip(ev.feeds, y)])
+
+
+def _float_check(enc, ev, float_outs):
+    """The float path must reproduce the graph layer by layer, or the recognition is wrong."""
+    worst = 0.0
+    for k, (mine, ref) in enumerate(zip(float_outs, ev.layer_outs)):
+        err = float(np.abs(mine - ref).max()) / max(1.0, float(np.abs(ref).max()))
+        worst = max(worst, err)
+        if err > FLOAT_TOLERANCE:
+            raise Refusal("layer %d (LayerNorm %r): the recognized encoder does not reproduce the graph (relative "
+                          "error %.3g): the mapping onto the model IR is wrong for this export" % (k, enc.layers[k].info["ln2"], err))
+    return worst
+
+
+def _finite_output(graph, vals):
+    """A non-finite output (NaN / infinite weights in a corrupt file) named by the node that
+    first turned finite inputs into non-finite values."""
+    if np.all(np.isfinite(vals[graph.output_names[0]])):
+        return
+    for n in graph.nodes:
+        bad_in = [t for t in n.inputs if t and vals[t].dtype.kind == "f" and not np.all(np.isfinite(vals[t]))]
+        bad_out = [t for t in n.outputs if t and vals[t].dtype.kind == "f" and not np.all(np.isfinite(vals[t]))]
+        if bad_out and any(t in graph.initializers for t in bad_in):
+            raise Refusal("the float model's output is not finite on the first sample: node %s reads initializer "
+                          "%r, which holds infinite values" % (node_ref(n), next(t for t in bad_in if t in graph.initializers)))
+        if bad_out and not bad_in:
+            raise Refusal("the float model's output is not finite on the first sample: node %s is the first to "
+                          "produce non-finite values" % node_ref(n))
+    raise Refusal("the float model's output is not finite on the first sample")
+
+
+def import_model(opt):
+    with open(opt.onnx_path, "rb") as f:
+        data = f.read()
+    graph = read_graph(data, hashlib.sha256(data).hexdigest())
+    bad = unsupported_nodes(graph)
+    if bad:
+        raise Refusal("unsupported operators: %s" % node_list(bad))
+    layout = SM.input_layout(graph.input_dims, opt.input_layout)
+    warnings = []
+    if opt.calib:
+        xs = SM.load(opt.calib, graph.input_dims, layout, "--calib")
+    else:
+        xs = SM.synthetic(graph.input_dims, layout)
+        warnings.append("no --calib: calibrated on %d synthetic standard-normal samples; the scales may not fit "
+                        "real inputs" % len(xs))
+    interp = Interpreter(graph)
+    vals = interp.run(xs[0].reshape(SM.feed_shape(xs.shape[1], xs.shape[2], layout)))
+    _finite_output(graph, vals)
+    rec = Recognizer(graph, vals, interp.static)
+    enc = rec.encoder()
+    tensors = [lay.info["out_tensor"] for lay in enc.layers]
+    ev = Evaluated(interp, enc, xs, layout, tensors)
+
+    float_outs = float_encoder.run(ev.x_in, enc)
+    worst = _float_check(enc, ev, float_outs)
+    float_graph_out = _head(interp, enc, ev, float_outs[-1])
+
+    layers, s_x, s_out, x_int = Q.quantize(enc, ev.x_in, opt.quantile, opt.per_channel, opt.fused)
+    dims = enc.dims
+    sets = {"calibration": (ev, x_int)}
+    if opt.heldout:
+        hx = SM.load(opt.heldout, graph.input_dims, layout, "--heldout")
+        if hx.shape[1:] != xs.shape[1:]:
+            raise Refusal("--heldout samples are [%d][%d], the calibration samples [%d][%d]: the integer model has one S"
+                          % (hx.shape[1], hx.shape[2], xs.shape[1], xs.shape[2]))
+        hev = Evaluated(interp, enc, hx, layout, tensors)
+        sets["heldout"] = (hev, Q.quantize_input(hev.x_in, s_x))
+    acc = {}
+    for name, (e, xi) in sets.items():
+        acc[name] = {}
+        for mode in ("standard", "fused") if opt.fused else ("standard",):
+            try:
+                y = Q.run_layers(xi, layers, dims, mode == "fused") * s_out
+            except AssertionError as err:
+                raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
+            has_head = bool(enc.head)
+            acc[name][mode] = accuracy.compare(e.layer_outs[-1], y, e.out if has_head else None,
+                                               _head(interp, enc, e, y) if has_head else None)
+    fused_note = "disabled (--no-fused)" if not opt.fused else "kept"
+    if opt.min_cosine is not None:
+        for name, a in acc.items():
+            c = a["standard"]["cosine"]
+            if c < opt.min_cosine:
+                raise Refusal("accuracy: cosine %.5f on the %s set is below --min-cosine %g (standard attention)"
+                              % (c, name, opt.min_cosine))
+        if opt.fused:
+            low = [(n, a["fused"]["cosine"]) for n, a in acc.items() if a["fused"]["cosine"] < opt.min_cosine]
+            if low:
+                fused_note = "dropped: cosine %.5f on the %s set is below --min-cosine %g" % (low[0][1], low[0][0], opt.min_cosine)
+                warnings.append("fused-weight attention " + fused_note + "; the tuner will not propose it")
+                for w, _ in layers:
+                    for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
+                        w.pop(key, None)
+    x0 = x_int[0]
+    y0 = Q.run_layers(x0[None], layers, dims, False)[0]
+    crc_fused = C.crc32(Q.run_layers(x0[None], layers, dims, True)[0]) if "wf" in layers[0][0] else None
+    report = {
+        "generator": GENERATOR,
+        "source": {"onnx": opt.onnx_path, "sha256": graph.sha256, "producer": graph.producer, "opset": graph.opset},
+        "input": {"name": graph.input_name, "layout": layout, "S": int(xs.shape[1]), "features": int(xs.shape[2])},
+        "encoder": dict(dims, layers=len(enc.layers), input_tensor=enc.x_in, output_tensor=enc.y_out),
+        "host": {"note": "the embedding and the head run in float on the host; the integer model is the encoder",
+                 "embedding_nodes": enc.prelude, "head_nodes": enc.head},
+        "layers": [lay.info for lay in enc.layers],
+        "quantization": {"calibration": {"file": opt.calib, "samples": int(len(xs)), "synthetic": not opt.calib},
+                         "quantile": opt.quantile, "per_channel": opt.per_channel,
+                         "input_scale": s_x, "output_scale": s_out},
+        "float_check": {"max_relative_error_vs_graph": worst},
+        "accuracy": acc,
+        "fused_weight_attention": fused_note,
+        "expected_output_crc32": "0x%08x" % C.crc32(y0),
+        "expected_output_crc32_fused": None if crc_fused is None else "0x%08x" % crc_fused,
+        "warnings": warnings,
+    }
+    return Result(graph, enc, dims, layers, s_x, s_out, x0, C.crc32(y0), float_graph_out, report, warnings)

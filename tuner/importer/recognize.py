@@ -1,0 +1,237 @@
+"""From an evaluated ONNX graph to the model IR's encoder: find the blocks, then walk the
+residual stream layer by layer (post-norm: x -> attention -> add -> LayerNorm -> FFN -> add ->
+LayerNorm). What comes before the first layer may only be a linear embedding (plus a constant,
+e.g. a positional encoding); what comes after the last one is the head (pooling, linear layers,
+activations, softmax). Both stay float on the host. Every node that influences the output must
+be claimed by one of these, or the import is refused naming it.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from attention import AttentionFinder
+from blocks import Finder
+from interpreter import LAYOUT
+from layout import Tracer
+from refusal import Refusal, node_list, node_ref
+
+
+@dataclass
+class FloatLayer:
+    w: dict          # wq bq wk bk wv bv wo bo w1 b1 w2 b2 (float64, [out][in]; biases may be None)
+    ln1: dict        # gamma beta eps
+    ln2: dict
+    act: str         # gelu | relu
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Encoder:
+    x_in: str        # the tensor the first layer reads
+    y_out: str       # the tensor the last layer writes
+    dims: dict       # S E H P F
+    layers: list
+    prelude: list    # node names before the encoder (host, float)
+    head: list       # node names after it (host, float)
+
+
+HEAD_OPS = set(LAYOUT) | {"Cast", "ReduceMean", "ReduceSum", "ReduceMax", "Softmax", "LogSoftmax", "Tanh", "Sigmoid"}
+PRELUDE_OPS = set(LAYOUT) | {"Cast"}
+
+
+class Recognizer:
+    def __init__(self, graph, values, static):
+        self.g, self.v, self.static = graph, values, static
+        f = Finder(graph, values, static)
+        self.linears = f.linears()
+        self.norms = f.layernorms()
+        self.acts = f.activations()
+        self.tracer = Tracer(graph, values, static)
+        self.tracer.boundaries = {b.out for b in self.linears + self.norms + self.acts}
+        self.claimed = set()
+        self.order = {n.name: n.index for n in graph.nodes}
+
+    def claim(self, nodes):
+        self.claimed.update(n.index for n in nodes)
+
+    def src(self, t):
+        """The leaf tensor t is a plain re-layout of (claiming the layout nodes), else None."""
+        o = self.tracer.origin(t)
+        s = o.single()
+        if s is None or s[1] != 1.0:
+            return None
+        self.claim(o.nodes)
+        return s[0]
+
+    def reading(self, blocks, t, used=()):
+        return [b for b in blocks if b not in used and self.tracer.source(b.inp) == (t, 1.0)]
+
+    def one(self, blocks, t, what, after, used=()):
+        found = self.reading(blocks, t, used)
+        if len(found) != 1:
+            cons = self.g.consumers(t)
+            raise Refusal("%s: expected %s reading its output, found %s" % (
+                after, what, "none (its consumers: %s)" % (node_list(cons) or "none") if not found
+                else "%d" % len(found)))
+        b = found[0]
+        self.src(b.inp)
+        self.claim(b.nodes)
+        return b
+
+    def residual(self, a, b):
+        """The Add node of two dynamic tensors that are re-layouts of a and b."""
+        for n in self.g.nodes:
+            if n.op_type == "Add" and len(n.inputs) == 2 and all(i not in self.static for i in n.inputs):
+                s = {self.tracer.source(i) for i in n.inputs}
+                if s == {(a, 1.0), (b, 1.0)}:
+                    for i in n.inputs:
+                        self.src(i)
+                    self.claim([n])
+                    return n
+        return None
+
+    def adds_reading(self, t):
+        return [n for n in self.g.nodes if n.op_type == "Add" and len(n.inputs) == 2
+                and all(i not in self.static for i in n.inputs)
+                and any(self.tracer.source(i) == (t, 1.0) for i in n.inputs)]
+
+    def attentions(self):
+        af = AttentionFinder(self.g, self.v, self.static, self.tracer, self.linears)
+        groups = [h for h in (af.heads(n) for n in self.g.nodes if n.op_type == "Softmax"
+                              and n.inputs[0] not in self.static and self._is_attention(n)) if h]
+        by_av = {g.av_out: g for g in groups}
+        outs = []
+        used = set()
+        for lin in self.linears:
+            o = self.tracer.origin(lin.inp)
+            mine = [lf[0] for lf in o.leaves if lf[0] in by_av]
+            if mine:
+                outs.append(af.attention(lin, [by_av[m] for m in dict.fromkeys(mine)]))
+                used.update(mine)
+        for g in groups:
+            if g.av_out not in used:
+                raise Refusal("attention at softmax %s: its result reaches no output projection" % node_ref(g.softmax))
+        return sorted(outs, key=lambda a: self.order[a.info["softmax"][0]])
+
+    def _is_attention(self, soft):
+        """A softmax over a product of two computed tensors (a head's softmax is not)."""
+        p = self.g.producer_of.get(self.tracer.origin(soft.inputs[0]).leaves[0][0])
+        while p is not None and p.op_type in ("Add", "Where", "Mul", "Div"):
+            nxt = [i for i in p.inputs if i and i not in self.static]
+            if not nxt:
+                return False
+            p = self.g.producer_of.get(self.tracer.origin(nxt[0]).leaves[0][0])
+        return p is not None and p.op_type == "MatMul" and all(i not in self.static for i in p.inputs)
+
+    def layer(self, att, x, k):
+        where = "layer %d" % k
+        r1 = self.residual(x, att.out)
+        if r1 is None:
+            self._refuse_prenorm(att, x, k)
+        self.claim(att.nodes)
+        ln1 = self.one(self.norms, r1.outputs[0], "a LayerNorm (post-norm layer)", "%s: residual add %s" % (where, node_ref(r1)))
+        att_lin = {id(n) for n in att.nodes}
+        lins = [b for b in self.linears if id(b.nodes[0]) not in att_lin]
+        l1 = self.one(lins, ln1.out, "the FFN's first linear layer", "%s: LayerNorm %s" % (where, node_ref(ln1.nodes[0])))
+        act = self.one(self.acts, l1.out, "a GELU (erf or tanh form) or ReLU", "%s: FFN linear %s" % (where, node_ref(l1.nodes[0])))
+        l2 = self.one(lins, act.out, "the FFN's second linear layer", "%s: activation %s" % (where, node_ref(act.nodes[0])))
+        r2 = self.residual(ln1.out, l2.out)
+        if r2 is None:
+            raise Refusal("%s: the FFN output %s is not added to the LayerNorm output %s (post-norm residual)"
+                          % (where, node_ref(l2.nodes[0]), node_ref(ln1.nodes[0])))
+        ln2 = self.one(self.norms, r2.outputs[0], "a LayerNorm (post-norm layer)", "%s: residual add %s" % (where, node_ref(r2)))
+        w = dict(att.w, w1=l1.params["w"], b1=l1.params["b"], w2=l2.params["w"], b2=l2.params["b"])
+        for key, a in list(w.items()) + [("ln1 " + k, v) for k, v in ln1.params.items()] + \
+                [("ln2 " + k, v) for k, v in ln2.params.items()]:
+            if a is not None and not np.all(np.isfinite(a)):
+                raise Refusal("%s: parameter %s holds non-finite values" % (where, key))
+        info = dict(att.info, residual1=r1.name, ln1=ln1.name, ffn1=l1.name, activation=act.kind,
+                    activation_node=act.name, ffn2=l2.name, residual2=r2.name, ln2=ln2.name,
+                    out_tensor=ln2.out)
+        return FloatLayer(w, ln1.params, ln2.params, act.kind, info), ln2.out
+
+    def _refuse_prenorm(self, att, x, k):
+        for add in self.adds_reading(att.out):
+            other = [self.tracer.source(i) for i in add.inputs if self.tracer.source(i) != (att.out, 1.0)]
+            norm = next((b for b in self.norms if b.out == x), None)
+            if norm is not None and other and other[0] is not None and self.tracer.source(norm.inp) == other[0]:
+                raise Refusal("layer %d is pre-norm (norm_first=True): LayerNorm %s normalizes the attention input and "
+                              "the residual add %s bypasses it; the integer encoder layer is post-norm "
+                              "(docs/NUMERICS.md), only norm_first=False maps"
+                              % (k, node_ref(norm.nodes[0]), node_ref(add)))
+        raise Refusal("layer %d: the attention output (projection %r) is not added to the attention input "
+                      "(post-norm residual)" % (k, att.info["out_proj"]))
+
+    def ancestors(self, t, stop):
+        """Dynamic nodes t depends on, not looking past tensor `stop`."""
+        seen, todo, out = set(), [t], []
+        while todo:
+            x = todo.pop()
+            if x in seen or x == stop or x in self.static:
+                continue
+            seen.add(x)
+            p = self.g.producer_of.get(x)
+            if p is not None:
+                out.append(p)
+                todo.extend(i for i in p.inputs if i)
+        return list({n.index: n for n in out}.values())
+
+    def host_side(self, nodes, allowed, blocks, where):
+        """Claim the nodes of the prelude / head, refusing what the host side does not run."""
+        in_block = {n.index for b in blocks for n in b.nodes}
+        bad = []
+        for n in sorted(nodes, key=lambda n: n.index):
+            if n.index in in_block or n.index in self.claimed:
+                continue
+            if n.op_type in allowed or self.tracer.scale_of(n) is not None or \
+                    (n.op_type == "Add" and sum(i in self.static for i in n.inputs) == 1):
+                continue
+            bad.append(n)
+        if bad:
+            raise Refusal("%s: cannot map %s" % (where, node_list(bad)))
+        self.claim(nodes)
+        return [n.name for n in sorted(nodes, key=lambda n: n.index)]
+
+    def encoder(self):
+        atts = self.attentions()
+        if not atts:
+            raise Refusal("no self-attention found (no Softmax over a product of projections): not an encoder")
+        x = atts[0].inp
+        layers = []
+        for k, att in enumerate(atts):
+            if att.inp != x:
+                raise Refusal("layer %d: attention at softmax %r reads %r, not the output of layer %d"
+                              % (k, att.info["softmax"][0], att.inp, k - 1))
+            lay, x = self.layer(att, x, k)
+            layers.append(lay)
+        out = self.g.output_names[0]
+        g_in = self.g.input_name
+        pre_nodes = self.ancestors(atts[0].inp, g_in)
+        prelude = self.host_side(pre_nodes, PRELUDE_OPS, self.linears,
+                                 "before the encoder (only a linear embedding and layout operators map)") \
+            if pre_nodes else []
+        head_nodes = self.ancestors(out, x)
+        head = self.host_side(head_nodes, HEAD_OPS, self.linears + self.norms + self.acts,
+                              "after the encoder (the head may pool, and use linear layers, activations, softmax)") \
+            if head_nodes else []
+        self._all_claimed(out)
+        return Encoder(atts[0].inp, x, self._dims(atts, layers), layers, prelude, head)
+
+    def _all_claimed(self, out):
+        missing = [n for n in self.ancestors(out, None) if n.index not in self.claimed]
+        if missing:
+            raise Refusal("cannot map %s: not part of a recognized encoder layer, embedding or head"
+                          % node_list(sorted(missing, key=lambda n: n.index)))
+
+    def _dims(self, atts, layers):
+        S = self.v[atts[0].inp].size // self.v[atts[0].inp].shape[-1]
+        E = self.v[atts[0].inp].shape[-1]
+        d = dict(S=int(S), E=int(E), H=atts[0].H, P=atts[0].P, F=int(layers[0].w["w1"].shape[0]))
+        for k, (a, lay) in enumerate(zip(atts, layers)):
+            got = dict(H=a.H, P=a.P, F=int(lay.w["w1"].shape[0]), E=int(lay.w["wq"].shape[1]))
+            for key, v in got.items():
+                if v != d[key]:
+                    raise Refusal("layer %d: %s = %d differs from layer 0's %d: the model IR has one %s for all layers"
+                                  % (k, key, v, d[key], key))
+        return d

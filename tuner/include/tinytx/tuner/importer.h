@@ -1,0 +1,47 @@
+// Loading a model from an ONNX file: tinytx-import (tuner/importer, Python: ONNX parsing,
+// encoder recognition, post-training quantization) writes the project's model spec into a
+// content-addressed cache, which load_model then reads. Errors are data, as in load_model.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "tinytx/tuner/model.h"
+
+namespace tinytx::tuner {
+
+struct ImportOptions {
+    std::filesystem::path cache_dir;  // "" = default_import_cache_dir()
+    std::filesystem::path calib;      // "" = <model stem>.calib.npy next to the ONNX file, when present
+    std::string python;               // "" = the build's Python (TINYTX_PYTHON)
+    std::filesystem::path importer;   // "" = the source tree's tuner/importer/tinytx_import.py
+    // refuse a model whose integer encoder is less similar to the float one; drop fused-weight
+    // attention (so no fused schedule is ever proposed) when only it is below
+    std::optional<double> min_cosine;
+    std::chrono::seconds timeout{600};
+};
+
+struct ImportResult {
+    std::filesystem::path spec_path;  // the model spec in the cache (when ok)
+    bool cached = false;              // found in the cache, the importer did not run
+    std::string error;                // why not (the importer's message when it refused)
+    bool ok() const { return error.empty(); }
+};
+
+// Does the path name an ONNX file (by its extension, case-insensitive)?
+bool is_onnx_path(const std::filesystem::path &path);
+
+// $TINYTX_IMPORT_CACHE, else $XDG_CACHE_HOME/tinytx/import, else ~/.cache/tinytx/import, else
+// /tmp/tinytx-import-<uid>.
+std::filesystem::path default_import_cache_dir();
+
+// Import once per content: the cache key covers the ONNX bytes, the calibration samples and the
+// importer's own sources, so a changed model, data set or importer imports again.
+ImportResult import_onnx(const std::filesystem::path &onnx_path, const ImportOptions &opt = {});
+
+// load_model for a spec, import_onnx + load_model for an .onnx file.
+ModelLoadResult load_model_any(const std::filesystem::path &path, const ImportOptions &opt = {});
+
+}  // namespace tinytx::tuner

@@ -1,0 +1,253 @@
+// ONNX -> model spec through tinytx-import, cached by content (see importer.h).
+#include "tinytx/tuner/importer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include "tinytx/agent/elf_image.h"  // sha256_hex
+#include "tinytx/rsp/process.h"
+
+#ifndef TINYTX_IMPORTER_SCRIPT
+#define TINYTX_IMPORTER_SCRIPT "tuner/importer/tinytx_import.py"
+#endif
+#ifndef TINYTX_IMPORTER_PYTHON
+#define TINYTX_IMPORTER_PYTHON "/usr/bin/python3"
+#endif
+
+namespace tinytx::tuner {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::vector<uint8_t>> read_bytes(const fs::path &p)
+{
+    std::ifstream f(p, std::ios::binary);
+    if (!f)
+        return std::nullopt;
+    std::vector<uint8_t> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f.bad())
+        return std::nullopt;
+    return b;
+}
+
+// The spec's name is the file's stem: the schema's pattern, with anything else replaced.
+std::string model_name(const fs::path &onnx)
+{
+    std::string n = onnx.stem().string();
+    for (char &c : n)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+            c = '_';
+    if (n.empty() || !std::isalnum(static_cast<unsigned char>(n[0])))
+        n = "m" + n;
+    return n;
+}
+
+void append_blob(std::vector<uint8_t> &key, const std::string &tag, const std::vector<uint8_t> &blob)
+{
+    const std::string head = tag + ":" + std::to_string(blob.size()) + ":";
+    key.insert(key.end(), head.begin(), head.end());
+    key.insert(key.end(), blob.begin(), blob.end());
+}
+
+// The importer's sources that decide its output: its own folder and the shared calibration.
+std::vector<fs::path> importer_sources(const fs::path &script)
+{
+    std::vector<fs::path> files;
+    std::error_code ec;
+    const fs::path dir = script.parent_path();
+    for (const auto &e : fs::directory_iterator(dir, ec))
+        if (e.path().extension() == ".py")
+            files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    files.push_back(dir / ".." / ".." / "models" / "layer_calibration.py");
+    files.push_back(dir / ".." / ".." / "kernels" / "golden" / "gen_golden.py");
+    return files;
+}
+
+// "tinytx-import: error: FILE: reason" lines -> "reason"; else the log's tail.
+std::string importer_message(const std::string &log, const fs::path &onnx)
+{
+    std::istringstream in(log);
+    std::string line, out;
+    const std::string prefix = "tinytx-import: error: ";
+    while (std::getline(in, line)) {
+        if (line.rfind(prefix, 0) != 0)
+            continue;
+        line = line.substr(prefix.size());
+        const std::string file = onnx.string() + ": ";
+        if (line.rfind(file, 0) == 0)
+            line = line.substr(file.size());
+        out += (out.empty() ? "" : "; ") + line;
+    }
+    return out.empty() ? log.substr(log.size() > 2000 ? log.size() - 2000 : 0) : out;
+}
+
+// Private folders of imports that were killed (tinytx-tune interrupted) and never published.
+void remove_stale_imports(const fs::path &cache)
+{
+    std::error_code ec;
+    const auto now = fs::file_time_type::clock::now();
+    for (const auto &e : fs::directory_iterator(cache, ec)) {
+        const std::string n = e.path().filename().string();
+        std::error_code tec;
+        const auto t = fs::last_write_time(e.path(), tec);
+        if (n.rfind(".import-", 0) == 0 && !tec && now - t > std::chrono::hours(24))
+            fs::remove_all(e.path(), tec);
+    }
+}
+
+}  // namespace
+
+bool is_onnx_path(const fs::path &path)
+{
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext == ".onnx";
+}
+
+fs::path default_import_cache_dir()
+{
+    if (const char *d = std::getenv("TINYTX_IMPORT_CACHE"); d && *d)
+        return d;
+    if (const char *x = std::getenv("XDG_CACHE_HOME"); x && *x)
+        return fs::path(x) / "tinytx" / "import";
+    if (const char *h = std::getenv("HOME"); h && *h)
+        return fs::path(h) / ".cache" / "tinytx" / "import";
+    return fs::path("/tmp") / ("tinytx-import-" + std::to_string(::getuid()));
+}
+
+ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
+{
+    ImportResult r;
+    const fs::path script = opt.importer.empty() ? fs::path(TINYTX_IMPORTER_SCRIPT) : opt.importer;
+    const std::string python = opt.python.empty() ? std::string(TINYTX_IMPORTER_PYTHON) : opt.python;
+    fs::path calib = opt.calib;
+    if (calib.empty()) {
+        const fs::path sibling = onnx_path.parent_path() / (onnx_path.stem().string() + ".calib.npy");
+        if (fs::exists(sibling))
+            calib = sibling;
+    }
+
+    // ---- the cache key: model, samples, importer
+    std::vector<uint8_t> key;
+    const auto model = read_bytes(onnx_path);
+    if (!model) {
+        r.error = "cannot read " + onnx_path.string() + ": " + std::strerror(errno);
+        return r;
+    }
+    append_blob(key, "onnx", *model);
+    if (!calib.empty()) {
+        const auto c = read_bytes(calib);
+        if (!c) {
+            r.error = "cannot read the calibration samples " + calib.string();
+            return r;
+        }
+        append_blob(key, "calib", *c);
+    }
+    if (opt.min_cosine) {
+        const std::string mc = std::to_string(*opt.min_cosine);
+        append_blob(key, "min_cosine", std::vector<uint8_t>(mc.begin(), mc.end()));
+    }
+    for (const fs::path &src : importer_sources(script)) {
+        const auto s = read_bytes(src);
+        if (!s) {
+            r.error = "the importer is missing: cannot read " + src.string();
+            return r;
+        }
+        append_blob(key, src.filename().string(), *s);
+    }
+    const std::string name = model_name(onnx_path);
+    const fs::path cache = opt.cache_dir.empty() ? default_import_cache_dir() : opt.cache_dir;
+    const fs::path dir = cache / agent::sha256_hex(key).substr(0, 24);
+    r.spec_path = dir / (name + ".json");
+    if (fs::exists(r.spec_path)) {
+        r.cached = true;
+        return r;
+    }
+
+    // ---- import into a private folder, then publish it whole (a concurrent import may win)
+    std::error_code ec;
+    fs::create_directories(cache, ec);
+    remove_stale_imports(cache);
+    std::string templ = (cache / ".import-XXXXXX").string();
+    if (ec || !::mkdtemp(templ.data())) {
+        r.error = "cannot create a folder in the import cache " + cache.string() + ": " +
+                  (ec ? ec.message() : std::string(std::strerror(errno)));
+        return r;
+    }
+    const fs::path tmp = templ;
+    const std::string log = (tmp / "import.log").string();
+    std::vector<std::string> argv{python, script.string(), onnx_path.string(), "-o", (tmp / (name + ".json")).string(),
+                                  "--quiet"};
+    if (!calib.empty()) {
+        argv.push_back("--calib");
+        argv.push_back(calib.string());
+    }
+    if (opt.min_cosine) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", *opt.min_cosine);
+        argv.push_back("--min-cosine");
+        argv.push_back(buf);
+    }
+    std::optional<int> status;
+    try {
+        rsp::Process p = rsp::Process::spawn({argv, log, log, ""});
+        status = p.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(opt.timeout));
+        if (!status) {
+            p.kill_and_reap();
+            r.error = "tinytx-import did not finish within " + std::to_string(opt.timeout.count()) + " s";
+        }
+    } catch (const std::exception &e) {
+        r.error = std::string("cannot run tinytx-import: ") + e.what();
+    }
+    if (r.error.empty() && *status != 0)
+        r.error = (*status == 2 ? "ONNX import refused: " : "tinytx-import failed (" + rsp::Process::describe(*status) + "): ") +
+                  importer_message(rsp::read_file_tail(log, 16000), onnx_path);
+    if (!r.error.empty()) {
+        fs::remove_all(tmp, ec);
+        return r;
+    }
+    fs::rename(tmp, dir, ec);
+    if (ec) {
+        fs::remove_all(tmp, ec);
+        if (!fs::exists(r.spec_path))
+            r.error = "cannot publish the import into " + dir.string();
+    }
+    return r;
+}
+
+ModelLoadResult load_model_any(const fs::path &path, const ImportOptions &opt)
+{
+    if (!is_onnx_path(path))
+        return load_model(path);
+    ImportResult ir = import_onnx(path, opt);
+    ModelLoadResult r;
+    if (ir.ok()) {
+        r = load_model(ir.spec_path);
+        if (!r.ok() && ir.cached) {  // a damaged cache entry: import again, once
+            std::error_code ec;
+            fs::remove_all(ir.spec_path.parent_path(), ec);
+            ir = import_onnx(path, opt);
+            if (ir.ok())
+                r = load_model(ir.spec_path);
+        }
+    }
+    if (!ir.ok()) {
+        r = ModelLoadResult{};
+        r.error = ModelError{"", ir.error};
+    }
+    return r;
+}
+
+}  // namespace tinytx::tuner
