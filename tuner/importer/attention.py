@@ -166,23 +166,20 @@ class AttentionFinder:
         ids = o.ids.reshape(-1, N)
         S = ids.shape[0]
         leaf = o.leaf_of(ids)
-        head_of = {}   # (group index, local head) -> global head, in the order Wo reads them
-        cols = np.zeros((S, N), dtype=np.int64)
-        for r in range(S):
-            for m in range(N):
-                gi = int(leaf[r, m])
-                grp = by_out[names[gi]]
-                G, Sg, P = grp.shape
-                h, s, p = np.unravel_index(int(ids[r, m]) - o.leaves[gi][1], (G, Sg, P))
-                if s != r:
-                    raise Refusal("output projection %s: attention rows are re-ordered" % ref)
-                key = (gi, int(h))
-                if key not in head_of:
-                    head_of[key] = len(head_of)
-                cols[r, m] = head_of[key] * P + p
+        h_of, s_of, p_of = (np.zeros((S, N), dtype=np.int64) for _ in range(3))
+        for gi, (name, off, _) in enumerate(o.leaves):
+            m = leaf == gi
+            h_of[m], s_of[m], p_of[m] = np.unravel_index(ids[m] - off, by_out[name].shape)
+        if np.any(s_of != np.arange(S)[:, None]):
+            raise Refusal("output projection %s: attention rows are re-ordered" % ref)
+        key = leaf * (1 << 32) + h_of   # (group, local head)
+        head_of = {k: i for i, k in enumerate(dict.fromkeys(key[0].tolist()))}   # in the order Wo reads them
+        if len({g.shape[2] for g in groups}) != 1:
+            raise Refusal("output projection %s: its heads differ in size: the integer attention has one P" % ref)
+        P = groups[0].shape[2]
+        cols = np.vectorize(lambda k: head_of.get(k, -1))(key) * P + p_of
         if np.any(cols != cols[0]):
             raise Refusal("output projection %s: heads are mixed differently per position" % ref)
-        P = groups[0].shape[2]
         H = len(head_of)
         if sorted(cols[0]) != list(range(H * P)) or N != H * P:
             raise Refusal("output projection %s: reads %d columns, not each of %d heads x %d once" % (ref, N, H, P))
@@ -190,7 +187,8 @@ class AttentionFinder:
         w = {k: np.zeros((H * P, groups[0].q.params["w"].shape[1])) for k in ("wq", "wk", "wv")}
         b = {k: np.zeros(H * P) for k in ("bq", "bk", "bv")}
         has_b = {"bq": False, "bk": False, "bv": False}
-        for (gi, h), hg in head_of.items():
+        for k, hg in head_of.items():
+            gi, h = k >> 32, k & 0xFFFFFFFF
             grp = by_out[names[gi]]
             rows = slice(hg * P, (hg + 1) * P)
             for k, lin, sel, scale in (("q", grp.q, grp.q_rows, grp.alpha * math.sqrt(P)),

@@ -151,9 +151,9 @@ def import_model(opt):
                 y = Q.run_layers(xi, layers, dims, mode == "fused") * s_out
             except AssertionError as err:
                 raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
-            has_head = bool(enc.head)
-            acc[name][mode] = accuracy.compare(e.layer_outs[-1], y, e.out if has_head else None,
-                                               _head(interp, enc, e, y) if has_head else None)
+            top1 = enc.classifier   # top-1 agreement only means something for a classifier head
+            acc[name][mode] = accuracy.compare(e.layer_outs[-1], y, e.out if top1 else None,
+                                               _head(interp, enc, e, y) if top1 else None)
     fused_note = "disabled (--no-fused)" if not opt.fused else "kept"
     if opt.min_cosine is not None:
         for name, a in acc.items():

@@ -34,6 +34,7 @@ class Encoder:
     layers: list
     prelude: list    # node names before the encoder (host, float)
     head: list       # node names after it (host, float)
+    classifier: bool = False   # the head has a linear layer: its argmax is a class
 
 
 HEAD_OPS = set(LAYOUT) | {"Cast", "ReduceMean", "ReduceSum", "ReduceMax", "Softmax", "LogSoftmax", "Tanh", "Sigmoid"}
@@ -216,7 +217,9 @@ class Recognizer:
                               "after the encoder (the head may pool, and use linear layers, activations, softmax)") \
             if head_nodes else []
         self._all_claimed(out)
-        return Encoder(atts[0].inp, x, self._dims(atts, layers), layers, prelude, head)
+        linear_nodes = {n.index for b in self.linears for n in b.nodes}
+        classifier = any(n.index in linear_nodes for n in head_nodes)
+        return Encoder(atts[0].inp, x, self._dims(atts, layers), layers, prelude, head, classifier)
 
     def _all_claimed(self, out):
         missing = [n for n in self.ancestors(out, None) if n.index not in self.claimed]

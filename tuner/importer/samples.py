@@ -32,8 +32,11 @@ def input_layout(dims, want):
         return "bsf"
     if b0 and b1 and dims[1] == 1 and dims[0] is None:
         return "sbf"
-    raise Refusal("graph input dims %s: cannot tell the batch axis; give --input-layout bsf or sbf"
-                  % ["?" if d is None else d for d in dims])
+    shown = ["?" if d is None else d for d in dims]
+    if not b0 and not b1:
+        raise Refusal("graph input dims %s: no batch dimension of 1 (export with one sample, e.g. "
+                      "torch.randn(1, S, features))" % shown)
+    raise Refusal("graph input dims %s: cannot tell the batch axis; give --input-layout bsf or sbf" % shown)
 
 
 def seq_feature_dims(dims, layout):
