@@ -110,3 +110,48 @@ TEST(ClusterLinear, EveryLayoutMatchesTheSingleCoreKernel)
         EXPECT_TRUE(same_bytes(got.data(), gc->q_per_channel, got.size())) << gc->name;
     }
 }
+
+TEST(ClusterEncoder, EveryCoreCountAndTileMatchesTheGolden)
+{
+    for (const tx_golden_case *gc : golden_cases()) {
+        const tx_encoder_dims &d = gc->dims;
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+            const uint32_t want = mode == TX_ATTN_STANDARD ? gc->encoder.crc : gc->encoder_fw.crc;
+            for (int32_t tile : {0, d.F / 4, 3}) {
+                for (int32_t cores : {1, 3, 8}) {
+                    const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile};
+                    const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, &d, cores, &gc->w);
+                    const size_t l2_need = tx_encoder_s8_cluster_get_buffer_size(&cfg, &d);
+                    ASSERT_GT(l1_need, 0u);
+                    std::vector<uint8_t> l1(l1_need + 5), l2(l2_need + 1);
+                    tx_cluster cl = tx_cluster_sequential(cores, l1.data() + 5, l1_need);
+                    const tx_ctx ctx = {l2.data() + 1, l2_need, TX_VARIANT_REF};
+                    std::vector<int8_t> out(size_t(d.S) * d.E);
+                    ASSERT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, &d, &gc->w, gc->x, out.data()), TX_OK)
+                        << gc->name;
+                    EXPECT_EQ(tx_crc32(out.data(), out.size()), want)
+                        << gc->name << " mode " << mode << " tile " << tile << " cores " << cores;
+                }
+            }
+        }
+    }
+}
+
+TEST(ClusterEncoder, RefusesWhatDoesNotFit)
+{
+    const tx_golden_case *gc = golden_cases().front();
+    const tx_encoder_config cfg = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, 0};
+    const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, &gc->dims, 8, &gc->w);
+    std::vector<uint8_t> l1(l1_need), l2(tx_encoder_s8_cluster_get_buffer_size(&cfg, &gc->dims));
+    std::vector<int8_t> out(size_t(gc->dims.S) * gc->dims.E);
+    tx_cluster cl = tx_cluster_sequential(8, l1.data(), l1_need - 64);
+    tx_ctx ctx = {l2.data(), l2.size(), TX_VARIANT_REF};
+    EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_BUFFER);
+    cl = tx_cluster_sequential(8, l1.data(), l1_need);
+    ctx.scratch_size = 8;
+    EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_BUFFER);
+    tx_encoder_config bad = cfg;
+    bad.ffn_tile = -1;
+    ctx.scratch_size = l2.size();
+    EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &bad, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_PARAM);
+}

@@ -7,9 +7,10 @@
 
 typedef struct {
     tx_cluster cl;
-    const tx_mhsa_config *cfg;
-    const tx_mhsa_dims *d;
-    const tx_mhsa_weights *w;
+    const tx_fw_cluster_config *c;
+    const tx_encoder_dims *d;
+    const tx_encoder_weights *w;
+    tx_ctx ctx;  /* the encoder's L2 scratch */
     const int8_t *x;
     int8_t *out;
 } tx_fw_cluster_job;
@@ -17,7 +18,12 @@ typedef struct {
 static tx_status tx_fw_cluster_job_run(void *user)
 {
     tx_fw_cluster_job *j = (tx_fw_cluster_job *)user;
-    return tx_mhsa_s8_cluster(&j->cl, j->cfg, j->d, j->w, j->x, j->out);
+    if (j->c->encoder) {
+        const tx_encoder_config ec = {j->c->cfg, j->c->ffn_tile};
+        return tx_encoder_s8_cluster(&j->cl, &j->ctx, &ec, j->d, j->w, j->x, j->out);
+    }
+    const tx_mhsa_dims md = {j->d->S, j->d->E, j->d->H, j->d->P};
+    return tx_mhsa_s8_cluster(&j->cl, &j->c->cfg, &md, &j->w->mhsa, j->x, j->out);
 }
 
 static char *tx_fw_put(char *p, char *end, const char *s)
@@ -44,37 +50,45 @@ void tx_fw_cluster_describe(const tx_fw_cluster_config *c, char *buf, size_t len
 {
     static const char *const sched[] = {"layerwise", "headwise", "depthfirst"};
     char *p = buf, *end = buf + len - 1;
-    p = tx_fw_put(p, end, c->cfg.mode == TX_ATTN_FUSED ? "mhsa fused " : "mhsa std ");
+    p = tx_fw_put(p, end, c->encoder ? "encoder " : "mhsa ");
+    p = tx_fw_put(p, end, c->cfg.mode == TX_ATTN_FUSED ? "fused " : "std ");
     p = tx_fw_put(p, end, sched[c->cfg.schedule]);
     p = tx_fw_put(p, end, " ");
     p = tx_fw_put_u(p, end, (uint32_t)c->cfg.tile_rows);
+    if (c->encoder) {
+        p = tx_fw_put(p, end, " ffn=");
+        p = tx_fw_put_u(p, end, (uint32_t)c->ffn_tile);
+    }
     p = tx_fw_put(p, end, " cores=");
     p = tx_fw_put_u(p, end, (uint32_t)c->cores);
     *p = '\0';
 }
 
-void tx_fw_cluster_run(const tx_mhsa_dims *d, const tx_mhsa_weights *w, const int8_t *x,
+void tx_fw_cluster_run(const tx_encoder_dims *d, const tx_encoder_weights *w, const int8_t *x,
                        const tx_fw_cluster_config *c, uint32_t config_id, tx_bench_result *r)
 {
     const size_t bytes = (size_t)d->S * (size_t)d->E;
+    const tx_encoder_config ec = {c->cfg, c->ffn_tile};
+    const size_t scratch = c->encoder ? tx_encoder_s8_cluster_get_buffer_size(&ec, d) : 0;
     tx_fw_layout l = {0};
     const size_t x_off = tx_fw_place(&l, bytes);
     const size_t out_off = tx_fw_place(&l, bytes);
-    if (x_off == (size_t)-1 || out_off == (size_t)-1) {
+    const size_t s_off = tx_fw_place(&l, scratch);
+    if (x_off == (size_t)-1 || out_off == (size_t)-1 || s_off == (size_t)-1) {
         *r = (tx_bench_result){.status = TX_ERR_BUFFER};
         return;
     }
     uint8_t *arena = tx_fw_arena();
     char desc[64];
     tx_fw_cluster_describe(c, desc, sizeof desc);
-    tx_fw_cluster_job job = {tx_gap9_cluster(c->cores), &c->cfg, d, w, (const int8_t *)(arena + x_off),
-                             (int8_t *)(arena + out_off)};
+    tx_fw_cluster_job job = {tx_gap9_cluster(c->cores), c, d, w, {arena + s_off, scratch, TX_VARIANT_REF},
+                             (const int8_t *)(arena + x_off), (int8_t *)(arena + out_off)};
     const tx_bench_spec spec = {
         .config_id = config_id,
         .config = desc,
         .layout_bytes = l.used,
-        .scratch_offset = l.used,
-        .scratch_size = 0,
+        .scratch_offset = s_off,
+        .scratch_size = scratch,
         .out = job.out,
         .out_bytes = bytes,
     };

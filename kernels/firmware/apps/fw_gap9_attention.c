@@ -82,6 +82,7 @@ int main(void)
     tx_fill_bias(tx_bo, TX_E);
     const tx_mhsa_dims d = {TX_S, TX_E, TX_H, TX_P};
     const tx_requant proj = {1 << 30, 37, 0, 0}; /* acc / 128 */
+    tx_encoder_weights ew = {0};
     tx_mhsa_weights w = {0};
     w.wq = tx_wq;
     w.wk = tx_wk;
@@ -126,9 +127,11 @@ int main(void)
     int exact = rr.status == TX_OK;
     static const int32_t cores[2] = {1, 8};
     for (int i = 0; i < 2; ++i) {
-        const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, cores[i]};
+        const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, cores[i], 0, 0};
+        const tx_encoder_dims ed = {TX_S, TX_E, TX_H, TX_P, 1};
         tx_bench_result r;
-        tx_fw_cluster_run(&d, &w, tx_x, &c, (uint32_t)(i + 1), &r);
+        ew.mhsa = w;
+        tx_fw_cluster_run(&ed, &ew, tx_x, &c, (uint32_t)(i + 1), &r);
         cycles[i] = r.cycles;
         exact &= r.status == TX_OK && r.crc == rr.crc;
         tx_puts("CORES ");

@@ -46,6 +46,20 @@ size_t tx_mhsa_s8_cluster_l1_size(const tx_mhsa_config *cfg, const tx_mhsa_dims 
 tx_status tx_mhsa_s8_cluster(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
                              const tx_mhsa_weights *w, const int8_t *x, int8_t *out);
 
+/* A post-norm encoder layer on the cluster (as tx_encoder_s8): the MHSA above, then per row band
+ * the residual and LayerNorm, the FFN over hidden tiles of ffn_tile columns (0 = one tile of F)
+ * with its weight tiles streamed into L1 by DMA, double buffered (the cores split the tile's
+ * hidden columns for the first linear and i-GELU, then the E output columns for the second,
+ * summed in int32), and the second residual and LayerNorm. ctx->scratch (any memory, e.g. L2)
+ * holds what is not in L1, tx_encoder_s8_cluster_get_buffer_size bytes; ctx->variant is not used
+ * (the cluster GEMM is the Xpulp one). */
+size_t tx_encoder_s8_cluster_get_buffer_size(const tx_encoder_config *cfg, const tx_encoder_dims *d);
+size_t tx_encoder_s8_cluster_l1_size(const tx_encoder_config *cfg, const tx_encoder_dims *d, int32_t cores,
+                                     const tx_encoder_weights *w);
+tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const tx_encoder_config *cfg,
+                                const tx_encoder_dims *d, const tx_encoder_weights *w, const int8_t *x,
+                                int8_t *out);
+
 /* Linear layer on the cluster: the cores split the output columns and read x and w where they
  * are (no DMA: the caller places them, e.g. in L1). Same result and layouts as tx_linear_s8. */
 tx_status tx_linear_s8_cluster(const tx_cluster *cl, const tx_linear_params *params, int32_t S,
