@@ -16,7 +16,8 @@ namespace tinytx::tuner {
 nlohmann::json point_json(const TuneReport &r, const Trial &t);
 
 // {"model","board","budget_bytes","strategy","run_id","space_size","feasible","measured",
-//  "reused","trials","front":[point...],"best":point|null,"calibration":{...}}
+//  "reused","trials","front_source","minimal_peak_bytes","front":[point...],"best":point|null,
+//  "calibration":{...}}
 nlohmann::json front_json(const TuneReport &r);
 
 // The export of one trial: its schedule, model hash, board, budget, objectives predicted (by the
