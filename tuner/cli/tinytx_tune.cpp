@@ -33,7 +33,9 @@ Usage:
   tinytx-tune --model MODEL.json --board BOARD --budget SIZE [options]
 
 Required:
-  --model FILE        model spec (schemas/json/model.schema.json), e.g. models/eegformer.json
+  --model FILE        model spec (schemas/json/model.schema.json), e.g. models/eegformer.json, or an
+                      ONNX encoder exported from PyTorch (imported first, see tinytx-import; with
+                      --calib X.npy and --min-cosine C, the importer's options)
   --board NAME        board profile: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
   --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based)
 
@@ -98,7 +100,8 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--priority"};
+        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--priority", "--calib",
+        "--min-cosine"};
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], value;
@@ -306,6 +309,15 @@ int main(int argc, char **argv)
     req.jobs = static_cast<unsigned>(number(o, "--jobs", 0, 1, 256));
     req.run_deadline = std::chrono::seconds(number(o, "--deadline-s", 120, 1, 86400));
     req.mode = o.per_layer ? SpaceMode::kPerLayer : SpaceMode::kShared;
+    if (o.has("--calib"))
+        req.calib = o.get("--calib");
+    if (o.has("--min-cosine")) {
+        char *end = nullptr;
+        const double c = std::strtod(o.get("--min-cosine").c_str(), &end);
+        if (*end || !(c >= -1.0 && c <= 1.0))
+            usage_error("--min-cosine expects a number in -1..1, got '" + o.get("--min-cosine") + "'");
+        req.min_cosine = c;
+    }
     if (o.has("--backend")) {
         req.backend = o.get("--backend");
         if (req.backend != "iss" && req.backend != "qemu" && req.backend != "openocd")
@@ -390,7 +402,7 @@ int main(int argc, char **argv)
         const TuneReport &r = *out.report;
         front = front_json(r);
         if (r.best && (o.has("--out") || o.has("--emit-c"))) {
-            ModelLoadResult lr = load_model(req.model_path);
+            ModelLoadResult lr = load_request_model(req);
             if (lr.ok())
                 best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
             if (best_export.is_null()) {
@@ -421,7 +433,7 @@ int main(int argc, char **argv)
             std::cout << "best schedule written to " << o.get("--out") << "\n";
     }
     if (o.has("--emit-c")) {
-        ModelLoadResult lr = load_model(req.model_path);
+        ModelLoadResult lr = load_request_model(req);
         const ScheduleParseResult ps = schedule_from_json(best_export);
         if (!lr.ok() || !ps.ok()) {
             std::cerr << "tinytx-tune: --emit-c: " << (lr.ok() ? ps.error->message() : lr.error->message()) << "\n";

@@ -215,6 +215,14 @@ MinimalPeak minimal_peak(const Model &m, const DesignSpace &space)
     return best;
 }
 
+ModelLoadResult load_request_model(const TuneRequest &req)
+{
+    ImportOptions io;
+    io.calib = req.calib;
+    io.min_cosine = req.min_cosine;
+    return load_model_any(req.model_path, io);
+}
+
 TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
 {
     TuneOutcome out;
@@ -230,7 +238,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     };
 
     // ---- inputs
-    ModelLoadResult lr = load_model_any(req.model_path);
+    ModelLoadResult lr = load_request_model(req);
     if (!lr.ok())
         return fail("model " + req.model_path.string() + ": " + lr.error->message());
     const Model &m = *lr.model;

@@ -44,7 +44,9 @@ std::optional<uint64_t> parse_byte_size(const std::string &text, std::string *er
 std::string format_bytes(uint64_t bytes);
 
 struct TuneRequest {
-    std::filesystem::path model_path;
+    std::filesystem::path model_path;     // a model spec (.json) or an ONNX encoder (imported)
+    std::filesystem::path calib;          // ONNX only: calibration inputs (.npy); "" = next to it
+    std::optional<double> min_cosine;     // ONNX only: the importer's accuracy floor
     std::string board;                    // board profile name
     uint64_t budget_bytes = 0;            // arena budget; required
     std::string strategy = "auto";        // auto | exhaustive | nsga2 | guided
@@ -137,6 +139,9 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb = {});
 
 // Fills r.front, r.front_source and r.best from r.trials (the OK ones within the budget).
 void compute_front(TuneReport &r);
+
+// The model of a request: a spec, or an ONNX encoder imported with the request's options.
+ModelLoadResult load_request_model(const TuneRequest &req);
 
 // The smallest planned arena over the space's knob sets (shared mode: every layer alike).
 MinimalPeak minimal_peak(const Model &m, const DesignSpace &space);
