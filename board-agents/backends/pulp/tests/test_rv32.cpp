@@ -191,3 +191,34 @@ TEST(Rv32, Compressed)
     EXPECT_EQ(b.x(1), kCode + 12);
     EXPECT_EQ(b.c().pc, kCode + 0x40);
 }
+
+TEST(Rv32, CsrImmediateFormsFenceMretEbreak)
+{
+    Rig r;
+    // csrrwi x5, mscratch, 12; csrrsi x6, mscratch, 3; csrrci x7, mscratch, 4; csrrc x8, mscratch, x9;
+    // fence; csrr x10, mscratch
+    r.program({i_type(0x340, 12, 5, 5, 0x73), i_type(0x340, 3, 6, 6, 0x73), i_type(0x340, 4, 7, 7, 0x73),
+               i_type(0x340, 9, 3, 8, 0x73), 0x0ff0000fu, csrr(10, 0x340)});
+    r.x(9) = 1;
+    EXPECT_EQ(r.run(6), 6u);
+    EXPECT_EQ(r.x(5), 0u);    // old value
+    EXPECT_EQ(r.x(6), 12u);
+    EXPECT_EQ(r.x(7), 15u);   // 12 | 3
+    EXPECT_EQ(r.x(8), 11u);   // 15 & ~4
+    EXPECT_EQ(r.x(10), 10u);  // 11 & ~1
+
+    // ebreak outside the semihosting sequence traps (cause 3); the handler returns with mret
+    Rig t;
+    t.program({i_type(0x305, 5, 1, 0, 0x73) /*csrw mtvec, t0*/, kEbreak, addi(6, 0, 7)});
+    const uint32_t handler = kCode + 0x40;
+    // handler: csrr t2, mepc; addi t2, t2, 4; csrw mepc, t2; mret
+    std::vector<uint32_t> h = {csrr(7, 0x341), addi(7, 7, 4), i_type(0x341, 7, 1, 0, 0x73), 0x30200073u};
+    t.cl.write(handler, h.data(), h.size() * 4);
+    t.x(5) = handler;
+    t.run(2);
+    EXPECT_EQ(t.c().mcause, 3u);
+    EXPECT_EQ(t.c().mepc, kCode + 4);
+    EXPECT_EQ(t.c().pc, handler);
+    t.run(5);  // the handler, then the instruction after the ebreak
+    EXPECT_EQ(t.x(6), 7u);
+}

@@ -218,3 +218,16 @@ TEST(Xpulp, SdotAccumulatorLoadUse)
     EXPECT_EQ(r.run(3), 3u);
     EXPECT_EQ(r.x(10), 4u);
 }
+
+TEST(Xpulp, HalfwordMinMaxAndScalarSub)
+{
+    Rig r(1);
+    r.program({pv(kPvMin, 0, 10, 5, 6), pv(kPvMax, 0, 11, 5, 6), pv(kPvSub, 5, 12, 5, 6), pv_sci(kPvSub, 6, 13, 5, 3)});
+    r.x(5) = 0x8000007Fu;  // halves 127, -32768
+    r.x(6) = 0x0001FFFFu;  // halves -1, 1; lane 0 byte 0xFF = -1
+    r.run(4);
+    EXPECT_EQ(r.x(10), 0x8000FFFFu);  // min(127, -1) = -1, min(-32768, 1) = -32768
+    EXPECT_EQ(r.x(11), 0x0001007Fu);  // 127, 1
+    EXPECT_EQ(r.x(12), 0x81010180u);  // bytes 127, 0, 0, -128 minus -1: -128 (wraps), 1, 1, -127
+    EXPECT_EQ(r.x(13), 0x7FFD007Cu);  // halves 127 - 3, -32768 - 3 (wraps to 32765)
+}
