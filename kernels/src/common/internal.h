@@ -105,6 +105,12 @@ tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n);
 tx_status tx_gelu_check(const tx_gelu_params *p);
 tx_status tx_layernorm_check(const tx_layernorm_params *p, int32_t D);
 tx_status tx_add_check(const tx_add_params *p);
+/* argument checks shared by the single-core and the cluster entry points (pointers to the
+ * activations are the caller's to check) */
+tx_status tx_linear_check(const tx_linear_params *params, int32_t S, int32_t K, int32_t N);
+tx_status tx_mhsa_check(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, const tx_mhsa_weights *w);
+tx_status tx_encoder_check(const tx_encoder_config *cfg, const tx_encoder_dims *d,
+                           const tx_encoder_weights *w);
 
 /* shared operator bodies used by the composite operators (arguments already validated) */
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,

@@ -48,13 +48,11 @@ size_t tx_encoder_s8_get_buffer_size(const tx_encoder_config *cfg, const tx_enco
     return pl.total + TX_SCRATCH_SLACK;
 }
 
-tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const tx_encoder_dims *d,
-                        const tx_encoder_weights *w, const int8_t *x, int8_t *out)
+tx_status tx_encoder_check(const tx_encoder_config *cfg, const tx_encoder_dims *d,
+                           const tx_encoder_weights *w)
 {
-    tx_status st = tx_check_ctx(ctx);
-    if (st != TX_OK)
-        return st;
-    if (!cfg || !d || !w || !x || !out)
+    tx_status st;
+    if (!cfg || !d || !w)
         return TX_ERR_NULL;
     if (d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0 || d->F <= 0)
         return TX_ERR_DIM;
@@ -66,6 +64,19 @@ tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const t
         (st = tx_add_check(&w->add1)) != TX_OK || (st = tx_add_check(&w->add2)) != TX_OK ||
         (st = tx_layernorm_check(&w->ln1, d->E)) != TX_OK ||
         (st = tx_layernorm_check(&w->ln2, d->E)) != TX_OK || (st = tx_gelu_check(&w->gelu)) != TX_OK)
+        return st;
+    return TX_OK;
+}
+
+tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const tx_encoder_dims *d,
+                        const tx_encoder_weights *w, const int8_t *x, int8_t *out)
+{
+    tx_status st = tx_check_ctx(ctx);
+    if (st != TX_OK)
+        return st;
+    if (!x || !out)
+        return TX_ERR_NULL;
+    if ((st = tx_encoder_check(cfg, d, w)) != TX_OK)
         return st;
     tx_encoder_plan pl;
     tx_encoder_make_plan(cfg, d, ctx->variant, &pl);

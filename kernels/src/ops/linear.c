@@ -40,13 +40,9 @@ size_t tx_linear_s8_get_buffer_size(tx_variant v, int32_t S, int32_t K, int32_t 
     return n ? n + TX_SCRATCH_SLACK : 0;
 }
 
-tx_status tx_linear_s8(const tx_ctx *ctx, const tx_linear_params *params, int32_t S, int32_t K,
-                       int32_t N, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *out)
+tx_status tx_linear_check(const tx_linear_params *params, int32_t S, int32_t K, int32_t N)
 {
-    tx_status st = tx_check_ctx(ctx);
-    if (st != TX_OK)
-        return st;
-    if (!params || !x || !w || !out)
+    if (!params)
         return TX_ERR_NULL;
     if (S <= 0 || K <= 0 || N <= 0)
         return TX_ERR_DIM;
@@ -56,7 +52,18 @@ tx_status tx_linear_s8(const tx_ctx *ctx, const tx_linear_params *params, int32_
         if (params->heads <= 0 || N % params->heads != 0)
             return TX_ERR_DIM;
     }
-    if ((st = tx_requant_check(&params->rq)) != TX_OK)
+    return tx_requant_check(&params->rq);
+}
+
+tx_status tx_linear_s8(const tx_ctx *ctx, const tx_linear_params *params, int32_t S, int32_t K,
+                       int32_t N, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    tx_status st = tx_check_ctx(ctx);
+    if (st != TX_OK)
+        return st;
+    if (!x || !w || !out)
+        return TX_ERR_NULL;
+    if ((st = tx_linear_check(params, S, K, N)) != TX_OK)
         return st;
     tx_arena ar;
     if ((st = tx_arena_init(&ar, ctx, tx_gemm_scratch_size(ctx->variant, K))) != TX_OK)

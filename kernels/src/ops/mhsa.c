@@ -82,8 +82,7 @@ static tx_requant tx_rq_slice(const tx_requant *rq, int32_t off)
     return r;
 }
 
-static tx_status tx_mhsa_check(const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
-                               const tx_mhsa_weights *w)
+tx_status tx_mhsa_check(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, const tx_mhsa_weights *w)
 {
     tx_status st;
     if (d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0)

@@ -201,18 +201,11 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
                                 int8_t *out)
 {
     tx_status st;
-    if (!cl || !ctx || !cfg || !d || !w || !x || !out)
+    if (!cl || !ctx || !x || !out || !cl->l1 || !cl->fork_join || !cl->dma_start || !cl->dma_wait)
         return TX_ERR_NULL;
-    if (d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0 || d->F <= 0)
-        return TX_ERR_DIM;
-    if (cfg->ffn_tile < 0 || cl->cores < 1 || cl->cores > TX_CLUSTER_MAX_CORES)
+    if (cl->cores < 1 || cl->cores > TX_CLUSTER_MAX_CORES)
         return TX_ERR_PARAM;
-    if (!w->w1 || !w->w2 || !cl->l1 || !cl->fork_join || !cl->dma_start || !cl->dma_wait)
-        return TX_ERR_NULL;
-    if ((st = tx_requant_check(&w->rq1)) != TX_OK || (st = tx_requant_check(&w->rq2)) != TX_OK ||
-        (st = tx_add_check(&w->add1)) != TX_OK || (st = tx_add_check(&w->add2)) != TX_OK ||
-        (st = tx_layernorm_check(&w->ln1, d->E)) != TX_OK ||
-        (st = tx_layernorm_check(&w->ln2, d->E)) != TX_OK || (st = tx_gelu_check(&w->gelu)) != TX_OK)
+    if ((st = tx_encoder_check(cfg, d, w)) != TX_OK)
         return st;
     tx_arena ar;
     if ((st = tx_arena_init(&ar, ctx, TX_ALIGN8((size_t)d->S * (size_t)d->E))) != TX_OK)

@@ -47,19 +47,11 @@ tx_status tx_linear_s8_cluster(const tx_cluster *cl, const tx_linear_params *par
                                const int32_t *bias, int8_t *out)
 {
     tx_status st;
-    if (!cl || !cl->fork_join || !params || !x || !w || !out)
+    if (!cl || !cl->fork_join || !x || !w || !out)
         return TX_ERR_NULL;
     if (cl->cores < 1 || cl->cores > TX_CLUSTER_MAX_CORES)
         return TX_ERR_PARAM;
-    if (S <= 0 || K <= 0 || N <= 0)
-        return TX_ERR_DIM;
-    if (params->layout != TX_LAYOUT_ROW) {
-        if (params->layout != TX_LAYOUT_HEAD && params->layout != TX_LAYOUT_HEAD_T)
-            return TX_ERR_PARAM;
-        if (params->heads <= 0 || N % params->heads != 0)
-            return TX_ERR_DIM;
-    }
-    if ((st = tx_requant_check(&params->rq)) != TX_OK)
+    if ((st = tx_linear_check(params, S, K, N)) != TX_OK)
         return st;
     tx_lin_job j = {params, S, K, N, x, w, bias, out};
     cl->fork_join(cl->cores, tx_lin_share, &j);

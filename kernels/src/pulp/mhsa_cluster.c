@@ -286,48 +286,11 @@ static void tx_mc_finish(void *arg, int32_t core, int32_t cores)
 static tx_status tx_mc_check(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
                              const tx_mhsa_weights *w)
 {
-    tx_status st;
     if (!cl->fork_join || !cl->dma_start || !cl->dma_wait || !cl->l1)
         return TX_ERR_NULL;
     if (cl->cores < 1 || cl->cores > TX_CLUSTER_MAX_CORES)
         return TX_ERR_PARAM;
-    if (d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0)
-        return TX_ERR_DIM;
-    if ((cfg->mode != TX_ATTN_STANDARD && cfg->mode != TX_ATTN_FUSED) ||
-        (cfg->schedule != TX_MHSA_LAYERWISE && cfg->schedule != TX_MHSA_HEADWISE &&
-         cfg->schedule != TX_MHSA_DEPTHFIRST) ||
-        (cfg->schedule == TX_MHSA_DEPTHFIRST && (cfg->tile_rows < 1 || cfg->tile_rows > d->S)))
-        return TX_ERR_PARAM;
-    if (!w->wv || !w->wo)
-        return TX_ERR_NULL;
-    if ((st = tx_requant_check(&w->rq_v)) != TX_OK || (st = tx_requant_check(&w->rq_o)) != TX_OK ||
-        (st = tx_requant_check(&w->attn.rq_av)) != TX_OK)
-        return st;
-    if (w->attn.rq_av.ch_mul)
-        return TX_ERR_PARAM;
-    if (cfg->mode == TX_ATTN_STANDARD) {
-        if (!w->wq || !w->wk)
-            return TX_ERR_NULL;
-        if ((st = tx_requant_check(&w->rq_q)) != TX_OK || (st = tx_requant_check(&w->rq_k)) != TX_OK ||
-            (st = tx_requant_check(&w->attn.rq_scores)) != TX_OK ||
-            (st = tx_softmax_check(&w->attn.softmax, d->S)) != TX_OK)
-            return st;
-        if (w->attn.rq_scores.ch_mul)
-            return TX_ERR_PARAM;
-    } else {
-        if (!w->wf || !w->rq_xw || !w->rq_scores_fw)
-            return TX_ERR_NULL;
-        if ((st = tx_softmax_check(&w->softmax_fw, d->S)) != TX_OK)
-            return st;
-        for (int32_t h = 0; h < d->H; ++h) {
-            if ((st = tx_requant_check(&w->rq_xw[h])) != TX_OK ||
-                (st = tx_requant_check(&w->rq_scores_fw[h])) != TX_OK)
-                return st;
-            if (w->rq_scores_fw[h].ch_mul)
-                return TX_ERR_PARAM;
-        }
-    }
-    return TX_OK;
+    return tx_mhsa_check(cfg, d, w);
 }
 
 tx_status tx_mhsa_s8_cluster(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
