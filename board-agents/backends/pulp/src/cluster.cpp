@@ -88,8 +88,11 @@ void Cluster::reset(uint32_t entry)
     dma_done_.clear();
     dma_rows_ = 1;
     std::fill(bank_free_.begin(), bank_free_.end(), 0);
+    dma_bytes_ = 0;
     instructions_ = 0;
     trapped_ = false;
+    exit_status_ = 0;
+    profile_.clear();
 }
 
 // ---------------------------------------------------------------- host memory access

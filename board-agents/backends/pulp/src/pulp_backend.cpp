@@ -3,6 +3,7 @@
 // into a Measurement, as the other backends do.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <new>
 
