@@ -394,19 +394,4 @@ Insn decode(uint32_t word)
     return i;
 }
 
-const char *op_name(Op op)
-{
-    switch (op) {
-    case Op::kPvSdotsp: return "pv.sdotsp";
-    case Op::kPvSdotusp: return "pv.sdotusp";
-    case Op::kPvSdotup: return "pv.sdotup";
-    case Op::kPvDotsp: return "pv.dotsp";
-    case Op::kPvDotusp: return "pv.dotusp";
-    case Op::kPvDotup: return "pv.dotup";
-    case Op::kPMac: return "p.mac";
-    case Op::kIllegal: return "illegal";
-    default: return "insn";
-    }
-}
-
 }  // namespace tinytx::agent::pulp

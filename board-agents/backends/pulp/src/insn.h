@@ -7,8 +7,8 @@
 namespace tinytx::agent::pulp {
 
 enum class Op : uint8_t {
-    kInvalid = 0,  // not decoded yet (decode cache) or illegal
-    kIllegal,
+    kInvalid = 0,  // not decoded yet (decode cache)
+    kIllegal,      // no instruction of the subset: traps
     // RV32I
     kLui, kAuipc, kJal, kJalr,
     kBeq, kBne, kBlt, kBge, kBltu, kBgeu,
@@ -55,6 +55,5 @@ constexpr uint8_t kReadRs1 = 1, kReadRs2 = 2, kReadRs3 = 4, kReadRd = 8;
 // compressed).
 Insn decode(uint32_t word);
 
-const char *op_name(Op op);
 
 }  // namespace tinytx::agent::pulp
