@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -381,7 +382,8 @@ std::string write_sources(const std::vector<GeneratedFile> &files, const std::fi
         if (ec)
             return "cannot create " + path.parent_path().string() + ": " + ec.message();
         // unique per process: concurrent builds of the same image write the same directory
-        const auto tmp = dir / (f.name + ".tmp." + std::to_string(::getpid()));
+        static std::atomic<unsigned> counter{0};  // and per thread: builds run side by side
+        const auto tmp = dir / (f.name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++));
         {
             std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
             out << f.content;

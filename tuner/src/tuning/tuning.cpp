@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <sstream>
 #include <thread>
 
@@ -391,7 +392,10 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                                                / "tinytx-cache"
                                          : req.cache_dir;
     const Builder builder(bo);
-    std::mutex build_mu;  // one build at a time, each compiling with every core
+    // The first build compiles the kernel library for the core (with every core) alone, so no
+    // two builds compile the same objects; later ones mostly hit the caches and run side by side.
+    std::shared_mutex build_mu;
+    bool warmed = false;
 
     std::map<std::vector<AttentionMode>, uint32_t> crc_by_modes;  // output depends on modes only
     auto expected_crc = [&](const Schedule &s) -> std::optional<uint32_t> {
@@ -520,8 +524,16 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 const auto w0 = Clock::now();
                 BuildResult br;
                 {
-                    std::lock_guard lk(build_mu);
+                    std::unique_lock first(build_mu, std::defer_lock);
+                    std::shared_lock later(build_mu, std::defer_lock);
+                    first.lock();
+                    if (warmed) {
+                        first.unlock();
+                        later.lock();
+                    }
                     br = builder.build(m, t.schedule, board);
+                    if (first.owns_lock())
+                        warmed = true;
                 }
                 if (!br.ok())
                     return "build of " + describe(t.schedule) + " failed: " + br.error;
