@@ -310,7 +310,11 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     } catch (const std::exception &e) {
         return fail("database " + req.db_path.string() + ": " + e.what());
     }
-    const std::string backend = req.backend.empty() && req.agents.empty() ? "iss" : req.backend;
+    // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
+    // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
+    const std::string backend = !req.backend.empty() || !req.agents.empty() ? req.backend
+                                : board.arch == agent::Arch::kRiscv32      ? "pulp"
+                                                                           : "iss";
     const std::string source = backend == "openocd" ? "measured" : "emulated";
     const std::vector<uint8_t> spec = read_bytes(m.spec_path);
     const int64_t model_id = db->upsert_model(m.name, r.model_hash, std::string(spec.begin(), spec.end()));

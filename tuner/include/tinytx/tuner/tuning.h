@@ -55,7 +55,8 @@ struct TuneRequest {
     SpaceMode mode = SpaceMode::kShared;
     size_t batch = 8;                     // proposals per round (part of the run's identity)
     uint32_t repeats = 1, warmups = 0;    // per measurement
-    std::string backend;                  // iss | qemu | openocd; "" = iss for the in-process agent
+    std::string backend;                  // iss | qemu | pulp | openocd; "" = for the in-process
+                                          // agent pulp on RISC-V boards (GAP9), iss on Cortex-M
     std::chrono::milliseconds run_deadline{120000};
     std::filesystem::path db_path = "tinytx.db";
     std::filesystem::path cache_dir;      // builder cache; "" = <db dir>/tinytx-cache
