@@ -12,14 +12,18 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libunicorn-dev openocd openssl
   libsqlite3-dev libeigen3-dev
+  libboost-dev nodejs npm
 )
 
-# only the tests need these (the ONNX importer's tests export models with PyTorch); the Docker
-# images, which run no tests, leave them out
-test_packages=(python3-torch)
+# only the tests need these (the ONNX importer's tests export models with PyTorch, the dashboard's
+# run in Chromium); the Docker images, which run no tests, leave them out
+test_packages=(python3-torch chromium)
 
 missing=()
 for p in "${packages[@]}" "${test_packages[@]}"; do
+  # a node that is there already (e.g. NodeSource's nodejs, which carries npm) does: Debian's npm
+  # would conflict with it
+  case "$p" in nodejs | npm) command -v "${p/nodejs/node}" >/dev/null && continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 

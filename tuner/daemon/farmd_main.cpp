@@ -1,5 +1,6 @@
 // tinytx-farmd: the lab-farm daemon (README "The lab farm").
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <csignal>
@@ -13,10 +14,12 @@
 #include <vector>
 
 #include "agent_registry.h"
+#include "dashboard_server.h"
 #include "farm_log.h"
 #include "farm_service.h"
 #include "job_manager.h"
 #include "auth.h"
+#include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/runner.h"
 
 namespace {
@@ -47,6 +50,17 @@ Options:
   --health-interval-ms N health checks of every agent (default 5000)
   --lease-s N            registered agents heartbeat within this (default 15)
   --log FILE             JSON-lines log (default stderr)
+
+Dashboard (README "Dashboard"):
+  --http ADDR            the web dashboard and its JSON API (default 127.0.0.1:7081: loopback
+                         unless told otherwise; port 0 picks a free one; "off" for none). Reads
+                         and writes need the --token-file token as the gRPC calls do; when
+                         the default port is taken the farm runs without a dashboard
+  --dashboard-only       only the dashboard, read-only over --db: no gRPC, no agents, no jobs
+  --dashboard-dir DIR    the front-end's build output (default: this build's dashboards/ output)
+  --models-dir DIRS      comma-separated directories holding the models' files, for the schedule
+                         and C downloads (the source tree's models/ and the farm's uploads are
+                         searched as well)
 
 Every job and measurement lives in the database: kill the daemon at any point (even kill -9),
 start it again with the same --db, and every job resumes where it was.
@@ -90,9 +104,9 @@ int main(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
         "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
-        "--lease-s", "--log"};
+        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir"};
     std::map<std::string, std::string> o;
-    bool public_read = false;
+    bool public_read = false, dashboard_only = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -101,6 +115,10 @@ int main(int argc, char **argv)
         }
         if (a == "--public-read") {
             public_read = true;
+            continue;
+        }
+        if (a == "--dashboard-only") {
+            dashboard_only = true;
             continue;
         }
         if (std::find(valued.begin(), valued.end(), a) == valued.end())
@@ -121,6 +139,47 @@ int main(int argc, char **argv)
     FarmLog log(o.count("--log") ? static_cast<std::ostream &>(log_file) : std::cerr);
 
     const std::string token = token_from(o.count("--token-file") ? o["--token-file"] : "", "TINYTX_FARM_TOKEN");
+    const fs::path data_dir = o.count("--data-dir") ? fs::path(o["--data-dir"]) : base / "farm-data";
+    DashboardConfig dash;
+    dash.http_address = o.count("--http") ? o["--http"] : "127.0.0.1:7081";
+    dash.db_path = db.string();
+    dash.api.token = token;
+    dash.api.public_read = public_read;
+    dash.api.static_dir = o.count("--dashboard-dir") ? fs::path(o["--dashboard-dir"]) : default_dashboard_dir();
+    dash.api.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
+    if (o.count("--models-dir"))
+        for (size_t start = 0; start <= o["--models-dir"].size();) {
+            const size_t comma = std::min(o["--models-dir"].find(',', start), o["--models-dir"].size());
+            if (comma > start)
+                dash.api.model_dirs.push_back(o["--models-dir"].substr(start, comma - start));
+            start = comma + 1;
+        }
+    dash.api.model_dirs.push_back(tinytx::tuner::default_source_root() / "models");
+    dash.api.model_dirs.push_back(data_dir / "models");
+    if (dashboard_only) {
+        if (dash.http_address == "off")
+            usage_error("--dashboard-only needs --http");
+        if (!o.count("--db"))
+            usage_error("--dashboard-only needs --db FILE");
+        // SIGINT and SIGTERM are waited for below: block them before any thread starts
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+        std::string error;
+        auto dashboard = Dashboard::start(dash, nullptr, log, &error);
+        if (!dashboard) {
+            std::cerr << "tinytx-farmd: " << error << "\n";
+            return 1;
+        }
+        std::cout << nlohmann::json{{"event", "serving"}, {"http", dashboard->address()}}.dump() << std::endl;
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        dashboard->stop();
+        log.event("stopped");
+        return 0;
+    }
     RegistryOptions ro;
     ro.agent_token = token_from(o.count("--agent-token-file") ? o["--agent-token-file"] : "", "TINYTX_AGENT_TOKEN");
     ro.quarantine_after = number(o, "--quarantine-after", 3, 1, 1000);
@@ -152,7 +211,7 @@ int main(int argc, char **argv)
 
     JobManager::Options jo;
     jo.db_path = db.string();
-    jo.data_dir = o.count("--data-dir") ? fs::path(o["--data-dir"]) : base / "farm-data";
+    jo.data_dir = data_dir;
     jo.cache_dir = o.count("--cache-dir") ? fs::path(o["--cache-dir"]) : base / "tinytx-cache";
     jo.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
     jo.max_running = number(o, "--max-jobs", 2, 1, 64);
@@ -185,6 +244,20 @@ int main(int argc, char **argv)
         return 1;
     }
     jobs->start();
+    std::unique_ptr<Dashboard> dashboard;
+    if (dash.http_address != "off") {
+        std::string error;
+        dashboard = Dashboard::start(dash, jobs.get(), log, &error);
+        if (!dashboard && o.count("--http")) {
+            std::cerr << "tinytx-farmd: " << error << "\n";
+            g_server->Shutdown();
+            jobs->stop();
+            return 1;
+        }
+        // the default port taken (another farm on this machine): the farm runs, without a dashboard
+        if (!dashboard)
+            log.event("warning", {{"message", "no dashboard: " + error + " (--http ADDR picks another)"}});
+    }
     const std::string host = listen.substr(0, listen.rfind(':'));
     log.event("serving", {{"address", host + ":" + std::to_string(port)},
                           {"token", !token.empty()},
@@ -192,8 +265,10 @@ int main(int argc, char **argv)
                           {"agents", agents.size()}});
     if (token.empty())
         log.event("warning", {{"message", "no token: anyone who can reach " + listen + " can submit and cancel jobs"}});
-    std::cout << nlohmann::json{{"event", "serving"}, {"address", host + ":" + std::to_string(port)}}.dump()
-              << std::endl;
+    nlohmann::json serving = {{"event", "serving"}, {"address", host + ":" + std::to_string(port)}};
+    if (dashboard)
+        serving["http"] = dashboard->address();
+    std::cout << serving.dump() << std::endl;
 
     std::signal(SIGINT, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
     std::signal(SIGTERM, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
@@ -217,6 +292,8 @@ int main(int argc, char **argv)
     g_server->Wait();
     done = true;
     summary.join();
+    if (dashboard)
+        dashboard->stop();  // its event streams watch the jobs: before they stop
     jobs->stop();
     registry.stop();
     log.event("stopped");

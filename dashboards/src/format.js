@@ -1,0 +1,61 @@
+// Numbers as people read them in a lab: bytes in KiB, cycles in millions, knobs in one line.
+
+export function kib(bytes) {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export function cycles(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(Math.round(n));
+}
+
+export function ms(us) {
+  return `${(us / 1000).toFixed(2)} ms`;
+}
+
+export function energy(uj) {
+  return uj >= 1000 ? `${(uj / 1000).toFixed(2)} mJ` : `${uj.toFixed(1)} µJ`;
+}
+
+export function pct(x) {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(2)} %`;
+}
+
+export function seconds(s) {
+  if (s < 0) return '?';
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+// "standard · depthfirst T=4 · dsp · ffn 16 · @dtcm"
+export function layerKnobs(k) {
+  const parts = [k.attention, k.mhsa === 'depthfirst' ? `depthfirst T=${k.tile_rows}` : k.mhsa, k.variant,
+    k.ffn_tile ? `ffn ${k.ffn_tile}` : 'ffn untiled'];
+  if (k.placement) parts.push(`@${k.placement}`);
+  return parts.join(' · ');
+}
+
+// One line when every layer has the same knobs, else one per layer.
+export function knobLines(layers) {
+  const lines = layers.map(layerKnobs);
+  if (lines.every((l) => l === lines[0])) return [`${layers.length > 1 ? 'all layers: ' : ''}${lines[0]}`];
+  return lines.map((l, i) => `L${i}: ${l}`);
+}
+
+export function shortId(hash) {
+  return hash.slice(0, 12);
+}
+
+// The text of an element, escaped (the dashboard builds its DOM from data, never from HTML).
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('data-')) e.setAttribute(k, v);
+    else if (k === 'text') e.textContent = v;
+    else e[k] = v;
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}

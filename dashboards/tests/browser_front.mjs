@@ -1,0 +1,127 @@
+// The page in headless Chromium over the real tune's database (tinytx-farmd --dashboard-only):
+// the points drawn and listed are the tuner's front (count and values); hovering a point shows its
+// knobs, clicking it opens its detail (knobs per layer, arena plan, predicted vs measured,
+// downloads); the budget and the view can be changed; the calibration chart holds every measured
+// candidate. Screenshots go to the build tree (dashboard-test/front/*.png).
+import path from 'node:path';
+import {
+  browser, check, copyDb, figures, log, main, startDashboardOnly, stop, tuned, waitFor, workDir,
+} from './harness.mjs';
+
+const knobText = (k) => [k.attention, k.mhsa, k.mhsa === 'depthfirst' ? String(k.tile_rows) : '–', k.variant,
+  k.ffn_tile ? String(k.ffn_tile) : 'untiled', k.placement || '–'];
+
+main('dashboard.browser_front', async () => {
+  const { db, front: tuner } = tuned();
+  const dir = workDir('front');
+  const server = await startDashboardOnly(copyDb(db, dir, 'front.db'), dir);
+  const b = await browser();
+  const page = await b.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(`http://${server.http}/`)) external.push(r.url()); });
+
+  await page.goto(`http://${server.http}/`);
+  await page.waitForSelector('body[data-ready="yes"]', { timeout: 20000 });
+
+  // ---- the front on the page is the tuner's front
+  const drawn = await page.evaluate(() => window.__tinytx.frontChart.frontPoints());
+  const rows = await page.$$eval('#front-table tbody tr', (trs) => trs.map((tr) => ({
+    schedule_id: tr.dataset.scheduleId, latency_cycles: Number(tr.dataset.cycles), energy_uj: Number(tr.dataset.energy),
+    peak_memory_bytes: Number(tr.dataset.peak), candidate_id: Number(tr.dataset.candidateId),
+  })));
+  const want = tuner.front.map(figures).sort();
+  check(drawn.length === tuner.front.length, `${drawn.length} front points drawn, the tuner's front has ${tuner.front.length}`);
+  check(rows.length === tuner.front.length, `${rows.length} rows in the front table`);
+  check(JSON.stringify(drawn.map(figures).sort()) === JSON.stringify(want), 'the drawn points have the tuner\'s figures');
+  check(JSON.stringify(rows.map(figures).sort()) === JSON.stringify(want), 'the table rows have the tuner\'s figures');
+  const counted = await page.evaluate(() => {
+    const ds = window.__tinytx.frontChart.chart.data.datasets;
+    return Object.fromEntries(['front', 'dominated', 'over_budget', 'budget'].map((k) =>
+      [k, ds.filter((d) => d.kind === k).reduce((n, d) => n + d.data.length, 0)]));
+  });
+  const api = await page.evaluate(() => window.__tinytx.state.front);
+  check(counted.front + counted.dominated + counted.over_budget === api.points.length,
+    `every measured candidate is drawn (${JSON.stringify(counted)}, ${api.points.length} points)`);
+  check(counted.budget === 2, 'the budget is drawn as a line');
+  const summary = await page.textContent('#front-summary');
+  check(summary.includes(`front ${tuner.front.length} (emulated)`) && summary.includes('budget 512.0 KiB'), `summary: ${summary}`);
+  const legend = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.map((d) => d.label));
+  check(legend.some((l) => l.startsWith('front · emulated')) && legend.some((l) => l.startsWith('dominated · emulated')),
+    `the legend tells the figures' source: ${legend}`);
+  const greys = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.find((d) => d.kind === 'dominated').backgroundColor);
+  check(/rgba\(110, 118, 130/.test(greys), `dominated points are grey (${greys})`);
+  await page.screenshot({ path: path.join(dir, 'front.png'), fullPage: true });
+
+  // ---- hover the fastest front point: its knobs
+  const best = tuner.front[0];
+  const bestRow = rows.find((r) => r.schedule_id === best.schedule_id);
+  const pos = await page.evaluate((id) => window.__tinytx.frontChart.pointPosition(id), bestRow.candidate_id);
+  check(pos, 'the best point has a marker');
+  await page.mouse.move(pos.x, pos.y);
+  await page.waitForSelector('#tooltip:not([hidden])', { timeout: 5000 });
+  const tip = await page.textContent('#tooltip');
+  const k = best.knobs[0];
+  check(tip.includes(best.schedule_id.slice(0, 12)) && tip.includes(k.attention) && tip.includes(k.variant) && tip.includes(k.mhsa),
+    `the tooltip shows the knobs: ${tip}`);
+  await page.screenshot({ path: path.join(dir, 'hover.png') });
+
+  // ---- click it: the detail
+  await page.mouse.click(pos.x, pos.y);
+  await page.waitForSelector(`#detail[data-candidate-id="${bestRow.candidate_id}"]:not([hidden])`, { timeout: 5000 });
+  const knobRows = await page.$$eval('#detail-knobs tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check(knobRows.length === best.knobs.length, `${knobRows.length} layers in the detail`);
+  best.knobs.forEach((kn, i) => check(JSON.stringify(knobRows[i].slice(1, 7)) === JSON.stringify(knobText(kn)),
+    `layer ${i} knobs ${knobRows[i]} = ${knobText(kn)}`));
+  const plan = await page.textContent('#plan-summary');
+  check(plan.includes(`peak ${(best.peak_memory_bytes / 1024).toFixed(1)} KiB`), `the arena plan: ${plan}`);
+  const bars = await page.evaluate(() => document.querySelector('#plan-chart').getBoundingClientRect().height);
+  check(bars > 40, 'the arena plan is drawn');
+  const cyc = await page.$$eval('#detail-cycles tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.row, tr.textContent])));
+  check(cyc.predicted && cyc.measured && cyc.error && cyc.measured.includes((best.latency_cycles / 1e6).toFixed(2)),
+    `predicted vs measured: ${JSON.stringify(cyc)}`);
+  const hrefs = await page.$$eval('.downloads a', (as) => as.map((a) => [a.getAttribute('href'), a.className]));
+  check(hrefs.length === 2 && hrefs.every(([h, c]) => h && !c.includes('disabled')), `downloads offered: ${hrefs}`);
+  const exp = await page.request.get(`http://${server.http}${hrefs[0][0]}`);
+  check(exp.status() === 200 && (await exp.json()).schedule_id === best.schedule_id, 'the schedule download is this point\'s');
+  await page.screenshot({ path: path.join(dir, 'detail.png'), fullPage: true });
+
+  // ---- the calibration chart: every measured candidate, predicted against measured
+  const cal = await page.evaluate(() => window.__tinytx.calibrationChart.chart.data.datasets
+    .filter((d) => d.type !== 'line').reduce((n, d) => n + d.data.length, 0));
+  check(cal === api.points.length, `calibration chart: ${cal} points for ${api.points.length} measured candidates`);
+  check((await page.textContent('#calibration-summary')).includes('median |error|'), 'calibration summary');
+
+  // ---- a tighter budget: some points go over it, the front is recomputed by the daemon
+  const version = await page.evaluate(() => window.__tinytx.frontVersion);
+  const tight = Math.ceil(tuner.minimal_peak_bytes * 1.1);
+  await page.fill('#budget-input', String(tight));
+  await page.press('#budget-input', 'Enter');
+  await waitFor('the front for the new budget', () => page.evaluate((v) => window.__tinytx.frontVersion > v, version), 10000);
+  const under = await page.evaluate(() => window.__tinytx.state.front);
+  const over = under.points.filter((p) => p.status === 'over_budget').length;
+  check(under.budget_bytes === tight && over > 0 && under.points.filter((p) => p.status === 'front').every((p) => p.peak_memory_bytes <= tight),
+    `budget ${tight}: ${over} over it, the front within it`);
+  check(page.url().includes(`budget=${tight}`), 'the selection is in the URL');
+  check(errors.length === 0, `no page errors: ${errors}`);
+  errors.length = 0;
+  await page.fill('#budget-input', '12XB');  // the daemon answers 400: the page says why
+  await page.press('#budget-input', 'Enter');
+  await waitFor('the error', async () => (await page.textContent('#status')).includes('budget'), 5000);
+
+  // ---- the energy view
+  await page.fill('#budget-input', '');
+  await page.press('#budget-input', 'Enter');
+  await page.selectOption('#view-select', 'energy');
+  const ys = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.find((d) => d.kind === 'front').data.map((d) => d.y - d.p.energy_uj));
+  check(ys.every((d) => d === 0), 'the energy view plots energy');
+  await page.screenshot({ path: path.join(dir, 'energy.png'), fullPage: true });
+
+  check(external.length === 0, `no request leaves the daemon: ${external}`);
+  check(errors.every((e) => e.includes('400 (Bad Request)')), `no page errors but the 400 asked for: ${errors}`);
+  log(`front of ${drawn.length} points matches the tuner; screenshots in ${dir}`);
+  await b.close();
+  await stop(server.proc);
+});

@@ -1,0 +1,52 @@
+#include "dashboard_server.h"
+
+#include <cstdlib>
+
+namespace tinytx::farm {
+
+std::filesystem::path default_dashboard_dir()
+{
+    if (const char *env = std::getenv("TINYTX_DASHBOARD_DIR"); env && *env)
+        return env;
+#ifdef TINYTX_DASHBOARD_DIR
+    return TINYTX_DASHBOARD_DIR;
+#else
+    return "dashboard";
+#endif
+}
+
+std::unique_ptr<Dashboard> Dashboard::start(const DashboardConfig &config, JobManager *jobs, FarmLog &log,
+                                            std::string *error)
+{
+    std::unique_ptr<Dashboard> d(new Dashboard());
+    try {
+        d->store_ = std::make_unique<DashboardStore>(config.db_path);
+    } catch (const std::exception &e) {
+        *error = e.what();
+        return nullptr;
+    }
+    d->api_ = std::make_unique<DashboardApi>(*d->store_, jobs, log, config.api);
+    HttpServerOptions so;
+    so.address = config.http_address;
+    DashboardApi *api = d->api_.get();
+    d->server_ = std::make_unique<HttpServer>(so, [api](const HttpRequest &r) { return api->handle(r); }, log);
+    if (std::string e = d->server_->start(); !e.empty()) {
+        *error = e;
+        return nullptr;
+    }
+    log.event("dashboard", {{"address", d->server_->address()},
+                            {"static_dir", config.api.static_dir.string()},
+                            {"built", std::filesystem::exists(config.api.static_dir / "index.html")},
+                            {"mode", jobs ? "farm" : "dashboard-only"}});
+    return d;
+}
+
+Dashboard::~Dashboard() { stop(); }
+
+void Dashboard::stop()
+{
+    if (server_)
+        server_->stop();
+}
+
+}  // namespace tinytx::farm

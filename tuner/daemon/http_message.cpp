@@ -1,0 +1,23 @@
+#include "http_message.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tinytx::farm {
+
+HttpResponse error_response(unsigned status, const std::string &message)
+{
+    HttpResponse r;
+    r.status = status;
+    r.body = nlohmann::json{{"error", message}}.dump();
+    return r;
+}
+
+HttpResponse json_response(const std::string &json_text, unsigned status)
+{
+    HttpResponse r;
+    r.status = status;
+    r.body = json_text;
+    return r;
+}
+
+}  // namespace tinytx::farm

@@ -1,0 +1,358 @@
+#include "http_server.h"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace tinytx::farm {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+bool loopback_host(const std::string &host_header)
+{
+    std::string host = host_header;
+    if (!host.empty() && host[0] == '[') {  // [::1]:7081
+        const size_t close = host.find(']');
+        if (close == std::string::npos)
+            return false;
+        host = host.substr(1, close - 1);
+    } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
+        host = host.substr(0, colon);
+    }
+    for (char &c : host)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (host == "localhost")
+        return true;
+    boost::system::error_code ec;
+    const net::ip::address a = net::ip::make_address(host, ec);
+    return !ec && a.is_loopback();
+}
+
+namespace {
+
+// One event stream's thread and the socket it owns. `mu` orders stop()'s shutdown of the socket
+// against the thread closing it (the descriptor could otherwise be reused by then).
+struct StreamSlot {
+    std::thread thread;
+    std::atomic<bool> done{false};
+    std::mutex mu;
+    int fd = -1;  // -1 once closed
+};
+
+struct Core {
+    HttpServerOptions opt;
+    HttpServer::Handler handler;
+    FarmLog &log;
+    net::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    net::thread_pool pool;
+    std::vector<std::thread> io;
+    bool loopback = false;
+    std::atomic<bool> stopping{false};
+    std::mutex streams_mu;
+    std::list<std::unique_ptr<StreamSlot>> streams;
+    std::string bound;
+
+    Core(HttpServerOptions o, HttpServer::Handler h, FarmLog &l)
+        : opt(std::move(o)), handler(std::move(h)), log(l), pool(std::max(1u, opt.handler_threads))
+    {
+    }
+
+    void accept();
+    // Takes the connection over for an event stream (or refuses it with 503 when too many).
+    void start_stream(tcp::socket socket, HttpResponse response);
+    void run_stream(tcp::socket &socket, const HttpResponse &response);
+};
+
+void add_common_headers(http::response<http::string_body> &res, const HttpResponse &r)
+{
+    res.set(http::field::server, "tinytx-farmd");
+    res.set(http::field::content_type, r.content_type);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Frame-Options", "DENY");
+    res.set("Referrer-Policy", "no-referrer");
+    if (r.content_type.rfind("text/html", 0) == 0)  // everything the page needs comes from here
+        res.set("Content-Security-Policy",
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "frame-ancestors 'none'");
+    for (const auto &[k, v] : r.headers)
+        res.set(k, v);
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, Core &core) : stream_(std::move(socket)), core_(core) {}
+
+    void run()
+    {
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+private:
+    void read()
+    {
+        parser_.emplace();
+        parser_->body_limit(core_.opt.max_body_bytes);
+        parser_->header_limit(16 * 1024);
+        stream_.expires_after(core_.opt.read_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, size_t)
+    {
+        if (ec) {
+            // malformed requests get an answer; a closed, reset or idle connection just ends
+            if (ec == http::error::body_limit)
+                return respond(error_response(413, "request body too large"), false);
+            if (ec == http::error::header_limit)
+                return respond(error_response(431, "request headers too large"), false);
+            if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                ec != http::error::end_of_stream && ec != http::error::partial_message)
+                return respond(error_response(400, "malformed HTTP request: " + ec.message()), false);
+            return close();
+        }
+        const auto &m = parser_->get();
+        HttpRequest req;
+        req.method = std::string(m.method_string());
+        req.target = std::string(m.target());
+        req.authorization = std::string(m[http::field::authorization]);
+        req.cookie = std::string(m[http::field::cookie]);
+        req.host = std::string(m[http::field::host]);
+        req.body = m.body();
+        beast::error_code pe;
+        const auto ep = stream_.socket().remote_endpoint(pe);
+        if (!pe)
+            req.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+        version_ = m.version();
+        const bool keep_alive = m.keep_alive();
+        if (core_.loopback && !loopback_host(req.host))
+            return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
+                           false);
+        net::post(core_.pool, [self = shared_from_this(), req = std::move(req), keep_alive]() mutable {
+            HttpResponse r;
+            try {
+                r = self->core_.handler(req);
+            } catch (const std::exception &e) {
+                r = error_response(500, e.what());
+            }
+            net::post(self->stream_.get_executor(), [self, r = std::move(r), keep_alive]() mutable {
+                self->respond(std::move(r), keep_alive);
+            });
+        });
+    }
+
+    void respond(HttpResponse r, bool keep_alive)
+    {
+        if (r.stream) {
+            stream_.expires_never();
+            core_.start_stream(stream_.release_socket(), std::move(r));
+            return;
+        }
+        auto res = std::make_shared<http::response<http::string_body>>();
+        res->version(version_);
+        res->result(r.status);
+        add_common_headers(*res, r);
+        res->keep_alive(keep_alive && !core_.stopping);
+        res->body() = std::move(r.body);
+        res->prepare_payload();
+        stream_.expires_after(core_.opt.read_timeout);
+        http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+            if (ec)
+                return;
+            if (res->need_eof())
+                return self->close();
+            self->read();
+        });
+    }
+
+    void close()
+    {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    Core &core_;
+    unsigned version_ = 11;
+};
+
+void Core::accept()
+{
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || stopping)
+            return;
+        if (!ec)
+            std::make_shared<Session>(std::move(socket), *this)->run();
+        else
+            log.event("http_accept_failed", {{"error", ec.message()}});
+        accept();
+    });
+}
+
+void Core::start_stream(tcp::socket socket, HttpResponse response)
+{
+    std::lock_guard lk(streams_mu);
+    for (auto it = streams.begin(); it != streams.end();) {
+        if ((*it)->done) {
+            (*it)->thread.join();
+            it = streams.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (streams.size() >= opt.max_streams || stopping) {
+        const std::string body = error_response(503, "too many event streams").body;
+        const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                 "Connection: close\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+        beast::error_code ec;
+        net::write(socket, net::buffer(busy), ec);
+        socket.close(ec);
+        return;
+    }
+    auto slot = std::make_unique<StreamSlot>();
+    StreamSlot *s = slot.get();
+    s->fd = socket.native_handle();
+    s->thread = std::thread([this, s, socket = std::move(socket), response = std::move(response)]() mutable {
+        run_stream(socket, response);
+        {
+            std::lock_guard sl(s->mu);
+            beast::error_code ec;
+            socket.shutdown(tcp::socket::shutdown_both, ec);
+            socket.close(ec);
+            s->fd = -1;
+        }
+        s->done = true;
+    });
+    streams.push_back(std::move(slot));
+}
+
+void Core::run_stream(tcp::socket &socket, const HttpResponse &response)
+{
+    // close-delimited body: the stream ends when the connection does
+    std::string head = "HTTP/1.1 200 OK\r\nServer: tinytx-farmd\r\nContent-Type: text/event-stream\r\n"
+                       "Cache-Control: no-cache\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n";
+    for (const auto &[k, v] : response.headers)
+        head += k + ": " + v + "\r\n";
+    head += "\r\n";
+    beast::error_code ec;
+    net::write(socket, net::buffer(head), ec);
+    if (ec)
+        return;
+    const auto send = [&](const std::string &chunk) {
+        if (stopping || ec)
+            return false;
+        net::write(socket, net::buffer(chunk), ec);
+        return !ec;
+    };
+    response.stream(send, stopping);
+}
+
+}  // namespace
+
+struct HttpServer::Impl : Core {
+    using Core::Core;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, FarmLog &log)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), log))
+{
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::string HttpServer::start()
+{
+    Core &c = *impl_;
+    const std::string &a = c.opt.address;
+    std::string host, port;
+    if (!a.empty() && a[0] == '[') {
+        const size_t close = a.find("]:");
+        if (close == std::string::npos)
+            return "--http " + a + ": expected [ipv6]:port";
+        host = a.substr(1, close - 1);
+        port = a.substr(close + 2);
+    } else {
+        const size_t colon = a.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            return "--http " + a + ": expected host:port";
+        host = a.substr(0, colon);
+        port = a.substr(colon + 1);
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) > 65535)
+        return "--http " + a + ": the port must be 0..65535";
+    beast::error_code ec;
+    tcp::resolver resolver(c.ioc);
+    const auto found = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
+    if (ec || found.empty())
+        return "--http " + a + ": cannot resolve '" + host + "': " + ec.message();
+    const tcp::endpoint ep = *found.begin();
+    c.acceptor.open(ep.protocol(), ec);
+    if (!ec)
+        c.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec)
+        c.acceptor.bind(ep, ec);
+    if (!ec)
+        c.acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+        return "--http " + a + ": cannot listen: " + ec.message();
+    const tcp::endpoint local = c.acceptor.local_endpoint(ec);
+    c.loopback = local.address().is_loopback();
+    c.bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
+              ":" + std::to_string(local.port());
+    c.accept();
+    for (unsigned i = 0; i < std::max(1u, c.opt.io_threads); ++i)
+        c.io.emplace_back([&c] { c.ioc.run(); });
+    return "";
+}
+
+std::string HttpServer::address() const { return impl_->bound; }
+
+void HttpServer::stop()
+{
+    Core &c = *impl_;
+    if (c.stopping.exchange(true))
+        return;
+    net::post(c.ioc, [&c] {
+        beast::error_code ec;
+        c.acceptor.close(ec);
+    });
+    c.ioc.stop();
+    for (std::thread &t : c.io)
+        if (t.joinable())
+            t.join();
+    c.pool.join();
+    std::lock_guard lk(c.streams_mu);
+    for (auto &s : c.streams) {
+        {
+            std::lock_guard sl(s->mu);
+            if (s->fd >= 0)
+                ::shutdown(s->fd, SHUT_RDWR);  // a blocked write returns now
+        }
+        s->thread.join();
+    }
+    c.streams.clear();
+}
+
+}  // namespace tinytx::farm

@@ -1,0 +1,74 @@
+#include "model_locator.h"
+
+#include <fstream>
+#include <iterator>
+
+#include "tinytx/agent/elf_image.h"  // sha256_hex
+
+namespace tinytx::farm {
+
+namespace fs = std::filesystem;
+
+std::string model_identity(const std::string &spec_text, const tuner::Model &m)
+{
+    // mirrors tuning.cpp's model_hash, which reads the spec file these bytes came from
+    std::vector<uint8_t> all(spec_text.begin(), spec_text.end());
+    all.insert(all.end(), m.weights_sha256.begin(), m.weights_sha256.end());
+    all.insert(all.end(), m.calibration_input.begin(), m.calibration_input.end());
+    return agent::sha256_hex(all);
+}
+
+namespace {
+
+bool same_text(const fs::path &p, const std::string &text)
+{
+    std::error_code ec;
+    if (fs::file_size(p, ec) != text.size() || ec)
+        return false;
+    std::ifstream in(p, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return bytes == text;
+}
+
+}  // namespace
+
+std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, const std::string &spec_hash,
+                                                       const std::string &spec_text, std::string *error)
+{
+    std::lock_guard lk(mu_);
+    if (auto it = found_.find(spec_hash); it != found_.end())
+        return it->second;
+    std::vector<fs::path> places;
+    for (const fs::path &d : dirs_) {
+        std::error_code ec;
+        if (!fs::is_directory(d, ec))
+            continue;
+        places.push_back(d);
+        for (auto it = fs::directory_iterator(d, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+            if (it->is_directory(ec))
+                places.push_back(it->path());
+    }
+    for (const fs::path &dir : places) {
+        std::error_code ec;
+        for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            const fs::path &p = it->path();
+            if (p.extension() != ".json" || !same_text(p, spec_text))
+                continue;
+            tuner::ModelLoadResult lr = tuner::load_model(p);
+            if (!lr.ok() || model_identity(spec_text, *lr.model) != spec_hash)
+                continue;  // same spec, other weights: not this model
+            auto m = std::make_shared<const tuner::Model>(std::move(*lr.model));
+            found_[spec_hash] = m;
+            return m;
+        }
+    }
+    std::string where;
+    for (const fs::path &d : dirs_)
+        where += (where.empty() ? "" : ", ") + d.string();
+    *error = "the files of model " + name + " (" + spec_hash.substr(0, 12) +
+             ") are not in " + (where.empty() ? "any model directory" : where) +
+             " (start the daemon with --models-dir DIR where its spec and weights are)";
+    return nullptr;
+}
+
+}  // namespace tinytx::farm

@@ -1,0 +1,37 @@
+// Finds the files of a model the database names (its spec text is stored, its weights are not):
+// a spec file with the very text of the stored spec, whose weights and calibration input give the
+// stored identity hash. Searched: the given directories and their immediate subdirectories (the
+// farm keeps each uploaded model in data-dir/models/<hash>/). Found models are kept in memory.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tinytx/tuner/model.h"
+
+namespace tinytx::farm {
+
+// The identity tinytx-tune records for a model (models.spec_hash): sha256 over the spec text,
+// the weights' sha256 and the calibration input.
+std::string model_identity(const std::string &spec_text, const tuner::Model &m);
+
+class ModelLocator {
+public:
+    explicit ModelLocator(std::vector<std::filesystem::path> dirs) : dirs_(std::move(dirs)) {}
+
+    // The loaded model, or nullptr with *error saying where it was looked for.
+    std::shared_ptr<const tuner::Model> find(const std::string &name, const std::string &spec_hash,
+                                             const std::string &spec_text, std::string *error);
+    const std::vector<std::filesystem::path> &dirs() const { return dirs_; }
+
+private:
+    std::vector<std::filesystem::path> dirs_;
+    std::mutex mu_;
+    std::map<std::string, std::shared_ptr<const tuner::Model>> found_;  // by spec_hash
+};
+
+}  // namespace tinytx::farm

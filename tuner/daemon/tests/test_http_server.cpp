@@ -1,0 +1,154 @@
+// The HTTP server on loopback: requests reach the handler, keep-alive, the Host check, an event
+// stream and a stop that ends it.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <thread>
+
+#include "http_server.h"
+
+using namespace tinytx::farm;
+
+namespace {
+
+// One raw request on a fresh connection; the whole answer (the server closes after it).
+std::string round_trip(const std::string &address, const std::string &request, size_t stop_after = 0)
+{
+    const size_t colon = address.rfind(':');
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+    inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa) != 0) {
+        ::close(fd);
+        return "";
+    }
+    ::send(fd, request.data(), request.size(), 0);
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+        if (stop_after && out.size() >= stop_after)
+            break;
+    }
+    ::close(fd);
+    return out;
+}
+
+std::string get(const std::string &path, const std::string &host = "localhost")
+{
+    return "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+}
+
+}  // namespace
+
+TEST(HttpServer, AnswersOnLoopback)
+{
+    std::ostringstream log_text;
+    FarmLog log(log_text);
+    HttpServerOptions o;
+    o.address = "127.0.0.1:0";
+    HttpServer server(o, [](const HttpRequest &r) {
+        HttpResponse res = json_response("{\"target\":\"" + r.target + "\",\"method\":\"" + r.method + "\"}");
+        if (r.target == "/page")
+            res.content_type = "text/html; charset=utf-8";
+        return res;
+    }, log);
+    ASSERT_EQ(server.start(), "");
+    const std::string a = server.address();
+    ASSERT_EQ(a.rfind("127.0.0.1:", 0), 0u) << a;
+
+    const std::string r = round_trip(a, get("/api/x?y=1"));
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK", 0), 0u) << r;
+    EXPECT_NE(r.find("{\"target\":\"/api/x?y=1\",\"method\":\"GET\"}"), std::string::npos);
+    EXPECT_NE(r.find("X-Content-Type-Options: nosniff"), std::string::npos);
+    EXPECT_NE(round_trip(a, get("/page")).find("Content-Security-Policy: default-src 'self'"), std::string::npos);
+
+    // two requests on one connection
+    const std::string two = round_trip(a, "GET /1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n"
+                                        "GET /2 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(two.find("\"/1\""), std::string::npos);
+    EXPECT_NE(two.find("\"/2\""), std::string::npos);
+
+    // a name that is not this machine's: refused (DNS rebinding)
+    EXPECT_EQ(round_trip(a, get("/", "evil.example:7081")).rfind("HTTP/1.1 403", 0), 0u);
+    EXPECT_EQ(round_trip(a, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n").rfind("HTTP/1.1 403", 0), 0u);
+    // garbage
+    EXPECT_EQ(round_trip(a, "NOT HTTP\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+    // too large a body
+    EXPECT_EQ(round_trip(a, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\n").rfind("HTTP/1.1 413", 0),
+              0u);
+    server.stop();
+}
+
+TEST(HttpServer, EventStreamsRunUntilTheServerStops)
+{
+    std::ostringstream log_text;
+    FarmLog log(log_text);
+    HttpServerOptions o;
+    o.address = "127.0.0.1:0";
+    o.max_streams = 1;
+    std::atomic<int> ended{0};
+    HttpServer server(o, [&](const HttpRequest &) {
+        HttpResponse r;
+        r.stream = [&](const std::function<bool(const std::string &)> &send, const std::atomic<bool> &stopping) {
+            for (int i = 0; !stopping; ++i) {
+                if (!send("data: " + std::to_string(i) + "\n\n"))
+                    break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+            ++ended;
+        };
+        return r;
+    }, log);
+    ASSERT_EQ(server.start(), "");
+    const std::string s = round_trip(server.address(), get("/api/events"), 200);
+    EXPECT_EQ(s.rfind("HTTP/1.1 200 OK", 0), 0u);
+    EXPECT_NE(s.find("Content-Type: text/event-stream"), std::string::npos);
+    EXPECT_NE(s.find("data: 0\n\ndata: 1\n\n"), std::string::npos) << s;
+    // the client left: the stream notices at its next write and ends
+    for (int i = 0; i < 100 && ended == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(ended, 1);
+    // one stream at a time here: a second one while the first runs is refused
+    std::thread first([&] { round_trip(server.address(), get("/api/events"), 1u << 30); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(round_trip(server.address(), get("/api/events")).rfind("HTTP/1.1 503", 0), 0u);
+    server.stop();  // ends the first stream, whose client then sees the connection close
+    first.join();
+    EXPECT_EQ(ended, 2);
+}
+
+TEST(HttpServer, BadAddressesAreErrors)
+{
+    std::ostringstream log_text;
+    FarmLog log(log_text);
+    for (const char *a : {"127.0.0.1", "127.0.0.1:99999", "nonexistent.invalid:80", "[::1:80"}) {
+        HttpServerOptions o;
+        o.address = a;
+        HttpServer server(o, [](const HttpRequest &) { return HttpResponse{}; }, log);
+        EXPECT_NE(server.start(), "") << a;
+    }
+}
+
+TEST(HttpServer, LoopbackHostNames)
+{
+    EXPECT_TRUE(loopback_host("localhost"));
+    EXPECT_TRUE(loopback_host("LOCALHOST:7081"));
+    EXPECT_TRUE(loopback_host("127.0.0.1:7081"));
+    EXPECT_TRUE(loopback_host("127.1.2.3"));
+    EXPECT_TRUE(loopback_host("[::1]:7081"));
+    EXPECT_FALSE(loopback_host("example.com"));
+    EXPECT_FALSE(loopback_host("10.0.0.1:7081"));
+    EXPECT_FALSE(loopback_host(""));
+    EXPECT_FALSE(loopback_host("localhost.evil.com"));
+}

@@ -1,0 +1,63 @@
+// Request targets: paths, percent-decoding, typed parameters and their messages.
+#include <gtest/gtest.h>
+
+#include "url_query.h"
+
+using namespace tinytx::farm;
+
+TEST(UrlQuery, SplitsPathAndDecodesParameters)
+{
+    const UrlQuery q = parse_target("/api/front?model=1&board=%32&budget=512+KB");
+    ASSERT_TRUE(q.ok()) << q.error;
+    EXPECT_EQ(q.path, "/api/front");
+    EXPECT_EQ(q.params.at("board"), "2");
+    EXPECT_EQ(q.params.at("budget"), "512 KB");
+    std::string err;
+    EXPECT_EQ(q.id("model", &err), 1);
+    EXPECT_EQ(q.id("board", &err), 2);
+    EXPECT_FALSE(q.id("candidate", &err));
+    EXPECT_TRUE(err.empty());
+}
+
+TEST(UrlQuery, RefusesMalformedTargets)
+{
+    EXPECT_FALSE(parse_target("/api/front?model=%zz").ok());
+    EXPECT_FALSE(parse_target("/api/front?model=%4").ok());
+    EXPECT_FALSE(parse_target("/api/front?model=1&model=2").ok());
+    EXPECT_NE(parse_target("/api/front?model=1&model=2").error.find("twice"), std::string::npos);
+    EXPECT_FALSE(parse_target("/api/%00").ok());
+    EXPECT_FALSE(parse_target("api/front").ok());
+    EXPECT_FALSE(parse_target("/a?=1").ok());
+}
+
+TEST(UrlQuery, IdsAndNumbersSayWhatIsWrong)
+{
+    std::string err;
+    for (const char *bad : {"abc", "-1", "0", "01", "1.5", "", " 1", "9223372036854775808"}) {
+        const UrlQuery q = parse_target(std::string("/x?model=") + bad);
+        ASSERT_TRUE(q.ok());
+        EXPECT_FALSE(q.id("model", &err)) << bad;
+        EXPECT_NE(err.find("'model'"), std::string::npos) << err;
+    }
+    EXPECT_EQ(parse_target("/x?model=9223372036854775807").id("model", &err), INT64_MAX);
+    const UrlQuery q = parse_target("/x?limit=50&offset=x");
+    EXPECT_EQ(q.number("limit", 1, 100, &err), 50u);
+    EXPECT_FALSE(q.number("limit", 1, 10, &err));
+    EXPECT_NE(err.find("1..10"), std::string::npos);
+    EXPECT_FALSE(q.number("offset", 0, 10, &err));
+    EXPECT_FALSE(err.empty());
+}
+
+TEST(UrlQuery, UnknownParametersAreNamed)
+{
+    const UrlQuery q = parse_target("/api/front?model=1&modle=2");
+    EXPECT_EQ(q.unknown({"model", "board"}), "unknown parameter 'modle' (known: board, model)");
+    EXPECT_EQ(q.unknown({"model", "modle"}), "");
+    EXPECT_NE(parse_target("/api/info?x=1").unknown({}).find("takes none"), std::string::npos);
+}
+
+TEST(UrlQuery, PathParts)
+{
+    EXPECT_EQ(path_parts("/api//candidates/12/"), (std::vector<std::string>{"api", "candidates", "12"}));
+    EXPECT_TRUE(path_parts("/").empty());
+}

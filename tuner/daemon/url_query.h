@@ -1,0 +1,42 @@
+// A request target split into its path and query parameters, percent-decoded, with typed reads
+// whose failures are messages naming the parameter (the API answers them with 400).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tinytx::farm {
+
+struct UrlQuery {
+    std::string path;                            // decoded, e.g. "/api/candidates/12"
+    std::map<std::string, std::string> params;   // decoded; a repeated name is an error
+    std::string error;                           // "" when the target parsed
+
+    bool ok() const { return error.empty(); }
+    bool has(const std::string &name) const { return params.count(name) != 0; }
+
+    // Names not in `allowed`, as one message ("unknown parameter 'x' (known: a, b)"), or "".
+    std::string unknown(const std::set<std::string> &allowed) const;
+    // A database id: 1..2^63-1. nullopt with *error set when present but malformed; nullopt with
+    // *error empty when absent.
+    std::optional<int64_t> id(const std::string &name, std::string *error) const;
+    // A whole number in lo..hi (same conventions).
+    std::optional<uint64_t> number(const std::string &name, uint64_t lo, uint64_t hi, std::string *error) const;
+};
+
+UrlQuery parse_target(const std::string &target);
+
+// "%41b+c" -> "Ab c" (+ is a space in a query only); nullopt for a bad escape or a NUL byte.
+std::optional<std::string> percent_decode(const std::string &s, bool plus_is_space);
+
+// "12" -> 12 for ids in 1..2^63-1; nullopt for anything else (signs, spaces, leading zeros).
+std::optional<int64_t> parse_id(const std::string &s);
+
+// "/api/candidates/12/schedule.json" split on '/', empty parts dropped.
+std::vector<std::string> path_parts(const std::string &path);
+
+}  // namespace tinytx::farm
