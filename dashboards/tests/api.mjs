@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import {
-  TOKEN, check, copyDb, figures, log, main, run, startDashboardOnly, startFarm, stop, tuned, workDir,
+  TOKEN, check, copyDb, figures, log, main, run, startDashboardOnly, startFarm, stop, tuned, waitFor, workDir,
 } from './harness.mjs';
 
 async function get(base, target, headers = {}) {
@@ -21,27 +21,37 @@ async function get(base, target, headers = {}) {
   return { status: r.status, body, text, headers: r.headers, bytes: text.length };
 }
 
-// the first `n` server-sent events of a stream
-async function events(url, n, headers = {}) {
+// A server-sent event stream being read: the events so far, a wait for one, and its end.
+function stream(url, headers = {}) {
   const ctl = new AbortController();
-  const r = await fetch(url, { headers, signal: ctl.signal });
-  const out = [];
-  let buf = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of r.body) {
-    buf += decoder.decode(chunk, { stream: true });
-    let cut;
-    while ((cut = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, cut);
-      buf = buf.slice(cut + 2);
-      const ev = /^event: (.*)$/m.exec(block);
-      const data = /^data: (.*)$/m.exec(block);
-      if (ev && data) out.push({ event: ev[1], data: JSON.parse(data[1]) });
+  const seen = [];
+  let type = null;
+  const reading = (async () => {
+    const r = await fetch(url, { headers, signal: ctl.signal });
+    type = r.headers.get('content-type');
+    let buf = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of r.body) {
+      buf += decoder.decode(chunk, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const ev = /^event: (.*)$/m.exec(block);
+        const data = /^data: (.*)$/m.exec(block);
+        if (ev && data) seen.push({ event: ev[1], data: JSON.parse(data[1]) });
+      }
     }
-    if (out.length >= n) break;
-  }
-  ctl.abort();
-  return { type: r.headers.get('content-type'), events: out };
+  })().catch(() => {});
+  return {
+    events: seen,
+    type: () => type,
+    wait: (what, pred) => waitFor(what, () => seen.find(pred), 15000),
+    close: async () => {
+      ctl.abort();
+      await reading;
+    },
+  };
 }
 
 main('dashboard.api', async () => {
@@ -110,10 +120,11 @@ main('dashboard.api', async () => {
   check(rebind === 403, `foreign Host header: ${rebind}`);
 
   // ---- the event stream
-  const ev = await events(`${base}/api/events`, 2);
-  check(ev.type === 'text/event-stream', `events content type ${ev.type}`);
-  check(ev.events[0] && ev.events[0].event === 'hello' && ev.events[0].data.mode === 'farm', `hello: ${JSON.stringify(ev.events[0])}`);
-  check(ev.events.some((e) => e.event === 'measurements' && e.data.newest > 0), 'the newest measurement is announced');
+  const ev = stream(`${base}/api/events`);
+  await ev.wait('the newest measurement announced', (e) => e.event === 'measurements' && e.data.newest > 0);
+  check(ev.type() === 'text/event-stream', `events content type ${ev.type()}`);
+  check(ev.events[0].event === 'hello' && ev.events[0].data.mode === 'farm', `hello: ${JSON.stringify(ev.events[0])}`);
+  await ev.close();
 
   // ---- downloads of the best point: the schedule export, and a C folder that builds and agrees
   const best = f.body.points.find((p) => p.schedule_id === tuner.best.schedule_id);
@@ -141,7 +152,8 @@ main('dashboard.api', async () => {
 
   // ---- a farm whose reads need the token too (no --public-read), read-only over the database
   const tokenFile = path.join(dir, 'farm.token');
-  const ro = await startDashboardOnly(copyDb(db, dir, 'ro.db'), dir, ['--token-file', tokenFile]);
+  const roDb = copyDb(db, dir, 'ro.db');
+  const ro = await startDashboardOnly(roDb, dir, ['--token-file', tokenFile]);
   const rbase = `http://${ro.http}`;
   check((await get(rbase, '/api/models')).status === 401, 'reads without the token: 401');
   check((await get(rbase, '/api/models', { Authorization: `Bearer ${TOKEN}` })).status === 200, 'reads with the token');
@@ -149,5 +161,13 @@ main('dashboard.api', async () => {
   check((await get(rbase, '/')).status === 200, 'the page itself needs no token (it holds no data)');
   const roCancel = await fetch(`${rbase}/api/jobs/1/cancel`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } });
   check(roCancel.status === 405, `no job runs in --dashboard-only: ${roCancel.status}`);
+  // something else (a local tinytx-tune) records a measurement in the database: the stream says so
+  const live = stream(`${rbase}/api/events`, { Authorization: `Bearer ${TOKEN}` });
+  const first = await live.wait('the newest measurement', (e) => e.event === 'measurements');
+  const add = await run('/usr/bin/python3', [path.join(path.dirname(new URL(import.meta.url).pathname), 'synthesize_front.py'), roDb, '1']);
+  check(add.code === 0, `a measurement added: ${add.stderr}`);
+  const next = await live.wait('a newer measurement announced', (e) => e.event === 'measurements' && e.data.newest > first.data.newest);
+  check(next.data.newest === first.data.newest + 1, `newest ${first.data.newest} -> ${next.data.newest}`);
+  await live.close();
   await stop(ro.proc);
 });

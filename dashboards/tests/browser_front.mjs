@@ -2,10 +2,11 @@
 // the points drawn and listed are the tuner's front (count and values); hovering a point shows its
 // knobs, clicking it opens its detail (knobs per layer, arena plan, predicted vs measured,
 // downloads); the budget and the view can be changed; the calibration chart holds every measured
-// candidate. Screenshots go to the build tree (dashboard-test/front/*.png).
+// candidate; figures from a board (synthesized) are a front of their own with their own marker.
+// Screenshots go to the build tree (dashboard-test/front/*.png).
 import path from 'node:path';
 import {
-  browser, check, copyDb, figures, log, main, startDashboardOnly, stop, tuned, waitFor, workDir,
+  browser, check, copyDb, figures, log, main, run, startDashboardOnly, stop, tuned, waitFor, workDir,
 } from './harness.mjs';
 
 const knobText = (k) => [k.attention, k.mhsa, k.mhsa === 'depthfirst' ? String(k.tile_rows) : '–', k.variant,
@@ -14,7 +15,8 @@ const knobText = (k) => [k.attention, k.mhsa, k.mhsa === 'depthfirst' ? String(k
 main('dashboard.browser_front', async () => {
   const { db, front: tuner } = tuned();
   const dir = workDir('front');
-  const server = await startDashboardOnly(copyDb(db, dir, 'front.db'), dir);
+  const dbCopy = copyDb(db, dir, 'front.db');
+  const server = await startDashboardOnly(dbCopy, dir);
   const b = await browser();
   const page = await b.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
@@ -118,6 +120,22 @@ main('dashboard.browser_front', async () => {
   const ys = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.find((d) => d.kind === 'front').data.map((d) => d.y - d.p.energy_uj));
   check(ys.every((d) => d === 0), 'the energy view plots energy');
   await page.screenshot({ path: path.join(dir, 'energy.png'), fullPage: true });
+
+  // ---- figures from a board beside the emulated ones: a front of their own, a marker of their own
+  const add = await run('/usr/bin/python3', [path.join(path.dirname(new URL(import.meta.url).pathname), 'synthesize_front.py'),
+    dbCopy, '5', 'measured']);
+  check(add.code === 0, `measured points added: ${add.stderr}`);
+  await page.selectOption('#view-select', 'memory');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="yes"]', { timeout: 20000 });
+  const mixed = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets
+    .filter((d) => d.kind === 'front').map((d) => ({ source: d.source, marker: d.pointStyle, n: d.data.length, label: d.label })));
+  const emu = mixed.find((d) => d.source === 'emulated');
+  const meas = mixed.find((d) => d.source === 'measured');
+  check(emu && meas && emu.marker !== meas.marker && meas.label.includes('measured (board)') && emu.n === tuner.front.length && meas.n >= 1,
+    `emulated and measured are fronts of their own with their own markers: ${JSON.stringify(mixed)}`);
+  check((await page.textContent('#front-summary')).includes('fronts of their own'), 'the summary says the sources are kept apart');
+  await page.screenshot({ path: path.join(dir, 'sources.png'), fullPage: true });
 
   check(external.length === 0, `no request leaves the daemon: ${external}`);
   check(errors.every((e) => e.includes('400 (Bad Request)')), `no page errors but the 400 asked for: ${errors}`);

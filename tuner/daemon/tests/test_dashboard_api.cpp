@@ -218,6 +218,28 @@ TEST_F(DashboardApiTest, NewestUsableMeasurementCounts)
     EXPECT_EQ(p[d]["status"], "dominated");
 }
 
+TEST_F(DashboardApiTest, EachFigureSourceIsAFrontOfItsOwn)
+{
+    {
+        tuner::Database db(db_path);
+        agent::Measurement m = measurement(500000, 5);  // better than anything emulated
+        m.cycles_source = agent::Source::kMeasured;
+        m.backend = "openocd";
+        const std::vector<tuner::MeasurementEntry> batch = {{c, std::nullopt, "board", m}};
+        db.record_measurements(batch);
+    }
+    const json f = get_json("/api/front?model=1&board=1");
+    EXPECT_EQ(f["fronts"]["emulated"], json::array({b, a}));  // not compared with the board's figure
+    EXPECT_EQ(f["fronts"]["measured"], json::array({c}));
+    int c_points = 0;
+    for (const json &p : f["points"])
+        if (p["candidate_id"] == c) {
+            ++c_points;
+            EXPECT_EQ(p["status"], p["source"] == "measured" ? "front" : "dominated");
+        }
+    EXPECT_EQ(c_points, 2);
+}
+
 TEST_F(DashboardApiTest, CandidateDetail)
 {
     const json j = get_json("/api/candidates/" + std::to_string(b));
