@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import {
-  TOKEN, check, copyDb, figures, log, main, run, startDashboardOnly, startFarm, stop, tuned, waitFor, workDir,
+  TOKEN, check, copyDb, figures, log, main, run, startDashboardOnly, startFarm, stop, stream, tuned, workDir,
 } from './harness.mjs';
 
 async function get(base, target, headers = {}) {
@@ -19,39 +19,6 @@ async function get(base, target, headers = {}) {
     /* not JSON */
   }
   return { status: r.status, body, text, headers: r.headers, bytes: text.length };
-}
-
-// A server-sent event stream being read: the events so far, a wait for one, and its end.
-function stream(url, headers = {}) {
-  const ctl = new AbortController();
-  const seen = [];
-  let type = null;
-  const reading = (async () => {
-    const r = await fetch(url, { headers, signal: ctl.signal });
-    type = r.headers.get('content-type');
-    let buf = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of r.body) {
-      buf += decoder.decode(chunk, { stream: true });
-      let cut;
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        const ev = /^event: (.*)$/m.exec(block);
-        const data = /^data: (.*)$/m.exec(block);
-        if (ev && data) seen.push({ event: ev[1], data: JSON.parse(data[1]) });
-      }
-    }
-  })().catch(() => {});
-  return {
-    events: seen,
-    type: () => type,
-    wait: (what, pred) => waitFor(what, () => seen.find(pred), 15000),
-    close: async () => {
-      ctl.abort();
-      await reading;
-    },
-  };
 }
 
 main('dashboard.api', async () => {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
-  TOKEN, args, bin, browser, check, copyDb, log, main, startAgent, startFarm, stop, tuned, waitFor, workDir,
+  TOKEN, args, bin, browser, check, copyDb, log, main, startAgent, startFarm, stop, stream, tuned, waitFor, workDir,
 } from './harness.mjs';
 
 function submit(farm, extra) {
@@ -44,12 +44,15 @@ main('dashboard.browser_live', async () => {
   await waitFor('the live indicator', () => page.$('#live.on'), 10000);
 
   // ---- a job: seen running, progress growing, points arriving, finished
-  const job = submit(farm, ['--trials', '16', '--seed', '11', '--json']);
+  // 40 trials: five batches, so points arrive while it runs
+  const job = submit(farm, ['--trials', '40', '--seed', '11', '--json']);
   const li = await waitFor('the job on the page, running with progress', async () => {
     const e = await page.$('#jobs li[data-state="running"][data-done]');
     return e && e.evaluate((x) => ({ id: x.dataset.jobId, done: Number(x.dataset.done), planned: Number(x.dataset.planned) }));
   }, 60000);
   log(`job ${li.id} running: ${li.done}/${li.planned}`);
+  // the job's own stream (JobManager::wait underneath): every change until it ends
+  const jobEvents = stream(`${base}/api/jobs/${li.id}/events`, { Authorization: `Bearer ${TOKEN}` });
   const later = await waitFor('the progress to grow', async () => {
     const done = await page.$eval(`#jobs li[data-job-id="${li.id}"]`, (x) => Number(x.dataset.done || 0)).catch(() => 0);
     return done > li.done ? done : 0;
@@ -59,12 +62,20 @@ main('dashboard.browser_live', async () => {
     const n = await drawn();
     return n > before ? n : 0;
   }, 60000);
+  const then = await page.$eval(`#jobs li[data-job-id="${li.id}"]`, (x) => ({ state: x.dataset.state, done: x.dataset.done }));
   const marked = await page.evaluate(() => window.__tinytx.state.newIds.size);
   check(marked > 0, `the newest points are marked (${marked})`);
-  log(`points: ${before} -> ${grown} while the job runs`);
+  check(then.state === 'running', `the points arrived while the job ran (it was ${then.state} at ${then.done})`);
+  log(`points: ${before} -> ${grown} with the job ${then.state} at ${then.done}/${li.planned}`);
   await page.screenshot({ path: path.join(dir, 'live.png'), fullPage: true });
   await page.waitForSelector(`#jobs li[data-job-id="${li.id}"][data-state="finished"]`, { timeout: 90000 });
   const out = await job.done;
+  await jobEvents.wait('the job stream\'s end', (e) => e.event === 'end', 10000);
+  const dones = jobEvents.events.filter((e) => e.event === 'job' && e.data.progress).map((e) => e.data.progress.done);
+  check(dones.length >= 2 && dones.every((d, i) => i === 0 || d >= dones[i - 1]) && dones.at(-1) === li.planned,
+    `the job's event stream follows its progress to the end: ${dones}`);
+  check(jobEvents.events.at(-1).data.state === 'finished', `the stream ends with the job: ${JSON.stringify(jobEvents.events.at(-1))}`);
+  await jobEvents.close();
   check(out.code === 0, `tinytx-tune --farm exited ${out.code}: ${out.stderr.slice(-1500)}`);
 
   // after the job, the page shows what the daemon computes (one more refresh may be pending)

@@ -136,6 +136,39 @@ export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 100) {
   }
 }
 
+// A server-sent event stream being read: the events so far, a wait for one, and its end.
+export function stream(url, headers = {}) {
+  const ctl = new AbortController();
+  const seen = [];
+  let type = null;
+  const reading = (async () => {
+    const r = await fetch(url, { headers, signal: ctl.signal });
+    type = r.headers.get('content-type');
+    let buf = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of r.body) {
+      buf += decoder.decode(chunk, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const ev = /^event: (.*)$/m.exec(block);
+        const data = /^data: (.*)$/m.exec(block);
+        if (ev && data) seen.push({ event: ev[1], data: JSON.parse(data[1]) });
+      }
+    }
+  })().catch(() => {});
+  return {
+    events: seen,
+    type: () => type,
+    wait: (what, pred, timeoutMs = 15000) => waitFor(what, () => seen.find(pred), timeoutMs),
+    close: async () => {
+      ctl.abort();
+      await reading;
+    },
+  };
+}
+
 // the figures a front point is compared by
 export const figures = (p) => `${p.schedule_id}|${p.latency_cycles}|${p.energy_uj}|${p.peak_memory_bytes}`;
 

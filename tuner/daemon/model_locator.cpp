@@ -38,6 +38,11 @@ std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, 
     std::lock_guard lk(mu_);
     if (auto it = found_.find(spec_hash); it != found_.end())
         return it->second;
+    const auto now = std::chrono::steady_clock::now();
+    if (auto it = missed_.find(spec_hash); it != missed_.end() && now - it->second.first < std::chrono::seconds(10)) {
+        *error = it->second.second;
+        return nullptr;
+    }
     std::vector<fs::path> places;
     for (const fs::path &d : dirs_) {
         std::error_code ec;
@@ -68,6 +73,7 @@ std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, 
     *error = "the files of model " + name + " (" + spec_hash.substr(0, 12) +
              ") are not in " + (where.empty() ? "any model directory" : where) +
              " (start the daemon with --models-dir DIR where its spec and weights are)";
+    missed_[spec_hash] = {now, *error};
     return nullptr;
 }
 

@@ -4,6 +4,7 @@
 // farm keeps each uploaded model in data-dir/models/<hash>/). Found models are kept in memory.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -32,6 +33,8 @@ private:
     std::vector<std::filesystem::path> dirs_;
     std::mutex mu_;
     std::map<std::string, std::shared_ptr<const tuner::Model>> found_;  // by spec_hash
+    // misses, remembered a little while: every candidate view asks, and a search reads files
+    std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>> missed_;
 };
 
 }  // namespace tinytx::farm
