@@ -2,11 +2,11 @@
 // colours it shares between charts.
 import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement,
-  PointElement, ScatterController, Tooltip,
+  LogarithmicScale, PointElement, ScatterController, Tooltip,
 } from 'chart.js';
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement,
-  PointElement, ScatterController, Tooltip);
+  LogarithmicScale, PointElement, ScatterController, Tooltip);
 Chart.defaults.animation = false;  // fronts are redrawn as points arrive: no animation to wait for
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 

@@ -87,19 +87,19 @@ export class FrontChart {
           order: 3,
         });
     }
-    // the budget line; when it is far above every point the axis stops short of it (a far budget
-    // would flatten the points against the axis) and the legend says so
+    // the budget line; when it is far above every point a linear axis would flatten the points
+    // against the bottom: the memory axis turns logarithmic then (and says so)
     const ys = front.points.map(ax.y);
     const yMax = Math.max(...ys, 0);
     const budgetY = front.budget_bytes ? front.budget_bytes / 1024 : 0;
-    const budgetAbove = view !== 'energy' && budgetY > yMax * 3;
+    const logY = view !== 'energy' && budgetY > yMax * 3;
     if (view !== 'energy' && front.budget_bytes && front.points.length) {
       const xs = front.points.map(ax.x);
       const pad = (Math.max(...xs) - Math.min(...xs)) * 0.04 || 1;
       const y = budgetY;
       datasets.push({
         type: 'line',
-        label: `budget ${kib(front.budget_bytes)}${budgetAbove ? ' (above the chart)' : ''}`,
+        label: `budget ${kib(front.budget_bytes)}`,
         kind: 'budget',
         data: [{ x: Math.min(...xs) - pad, y }, { x: Math.max(...xs) + pad, y }],
         borderColor: '#b3261e',
@@ -118,8 +118,10 @@ export class FrontChart {
       interaction: { mode: 'nearest', intersect: true },
       scales: {
         x: { type: 'linear', title: { display: true, text: ax.xTitle } },
-        y: { type: 'linear', title: { display: true, text: ax.yTitle }, beginAtZero: true,
-          max: budgetAbove ? Math.ceil(yMax * 1.15) : undefined },
+        y: logY
+          ? { type: 'logarithmic', title: { display: true, text: `${ax.yTitle}, log scale` },
+            min: Math.min(...ys) * 0.85, max: budgetY * 1.25, ticks: { callback: (v) => (String(v)[0] === '1' || String(v)[0] === '2' || String(v)[0] === '5' ? v : '') } }
+          : { type: 'linear', title: { display: true, text: ax.yTitle }, beginAtZero: true },
       },
       plugins: {
         legend: { position: 'bottom', labels: { usePointStyle: true, boxHeight: 7 } },
