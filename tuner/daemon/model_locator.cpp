@@ -3,20 +3,11 @@
 #include <fstream>
 #include <iterator>
 
-#include "tinytx/agent/elf_image.h"  // sha256_hex
+#include "tinytx/tuner/tuning.h"
 
 namespace tinytx::farm {
 
 namespace fs = std::filesystem;
-
-std::string model_identity(const std::string &spec_text, const tuner::Model &m)
-{
-    // mirrors tuning.cpp's model_hash, which reads the spec file these bytes came from
-    std::vector<uint8_t> all(spec_text.begin(), spec_text.end());
-    all.insert(all.end(), m.weights_sha256.begin(), m.weights_sha256.end());
-    all.insert(all.end(), m.calibration_input.begin(), m.calibration_input.end());
-    return agent::sha256_hex(all);
-}
 
 namespace {
 
@@ -60,7 +51,7 @@ std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, 
             if (p.extension() != ".json" || !same_text(p, spec_text))
                 continue;
             tuner::ModelLoadResult lr = tuner::load_model(p);
-            if (!lr.ok() || model_identity(spec_text, *lr.model) != spec_hash)
+            if (!lr.ok() || tuner::model_hash(*lr.model) != spec_hash)
                 continue;  // same spec, other weights: not this model
             auto m = std::make_shared<const tuner::Model>(std::move(*lr.model));
             found_[spec_hash] = m;

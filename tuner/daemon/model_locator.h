@@ -16,10 +16,6 @@
 
 namespace tinytx::farm {
 
-// The identity tinytx-tune records for a model (models.spec_hash): sha256 over the spec text,
-// the weights' sha256 and the calibration input.
-std::string model_identity(const std::string &spec_text, const tuner::Model &m);
-
 class ModelLocator {
 public:
     explicit ModelLocator(std::vector<std::filesystem::path> dirs) : dirs_(std::move(dirs)) {}

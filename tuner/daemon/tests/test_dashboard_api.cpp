@@ -9,6 +9,7 @@
 
 #include "dashboard_api.h"
 #include "model_locator.h"
+#include "tinytx/tuner/tuning.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
@@ -76,7 +77,7 @@ protected:
         const std::string text = read(spec);
         {
             tuner::Database db(db_path);
-            const int64_t model = db.upsert_model("eegformer", model_identity(text, *lr.model), text);
+            const int64_t model = db.upsert_model("eegformer", tuner::model_hash(*lr.model), text);
             const int64_t board = db.upsert_board(
                 "nucleo-h743zi",
                 R"({"name":"nucleo-h743zi","core":"cortex-m7","clock_hz":480000000,"active_mw":234.0,"memory":[]})");

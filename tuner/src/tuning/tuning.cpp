@@ -41,16 +41,6 @@ std::vector<uint8_t> read_bytes(const fs::path &p)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Identity of a model: its spec text, weights and calibration input.
-std::string model_hash(const Model &m)
-{
-    std::vector<uint8_t> all = read_bytes(m.spec_path);
-    const std::string w = m.weights_sha256;
-    all.insert(all.end(), w.begin(), w.end());
-    all.insert(all.end(), m.calibration_input.begin(), m.calibration_input.end());
-    return agent::sha256_hex(all);
-}
-
 json board_json(const agent::BoardProfile &b)
 {
     json mem = json::array();
@@ -214,6 +204,14 @@ MinimalPeak minimal_peak(const Model &m, const DesignSpace &space)
         for (LayerKnobs &k : best.schedule.layers)
             k.placement = space.placements().front();
     return best;
+}
+
+std::string model_hash(const Model &m)
+{
+    std::vector<uint8_t> all = read_bytes(m.spec_path);
+    all.insert(all.end(), m.weights_sha256.begin(), m.weights_sha256.end());
+    all.insert(all.end(), m.calibration_input.begin(), m.calibration_input.end());
+    return agent::sha256_hex(all);
 }
 
 ModelLoadResult load_request_model(const TuneRequest &req)

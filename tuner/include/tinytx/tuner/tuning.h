@@ -141,6 +141,10 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb = {});
 // Fills r.front, r.front_source and r.best from r.trials (the OK ones within the budget).
 void compute_front(TuneReport &r);
 
+// The identity a run records for its model (models.spec_hash): sha256 over the spec file's text
+// (m.spec_path), the weights' sha256 and the calibration input.
+std::string model_hash(const Model &m);
+
 // The model of a request: a spec, or an ONNX encoder imported with the request's options.
 ModelLoadResult load_request_model(const TuneRequest &req);
 
