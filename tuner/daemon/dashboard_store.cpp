@@ -10,9 +10,6 @@ using tuner::sqlite::Statement;
 namespace {
 
 constexpr const char *kRunColumns = "SELECT id, model_id, board_id, budget_bytes, strategy, state, started FROM tuning_runs ";
-constexpr const char *kJobColumns =
-    "SELECT id, state, model, board, priority, request_json, COALESCE(run_id, 0), exit_code, error, front_json, "
-    "best_export_json, submitted FROM jobs ";
 
 }  // namespace
 
@@ -56,8 +53,8 @@ struct DashboardStore::Statements {
                               "WHERE id = ?1")),
           runs(c.prepare(std::string(kRunColumns) + "WHERE model_id = ?1 AND board_id = ?2 ORDER BY id DESC")),
           run(c.prepare(std::string(kRunColumns) + "WHERE id = ?1")),
-          jobs(c.prepare(std::string(kJobColumns) + "ORDER BY id")),
-          job(c.prepare(std::string(kJobColumns) + "WHERE id = ?1")),
+          jobs(c.prepare(std::string(kSelectJobs) + "ORDER BY id")),
+          job(c.prepare(std::string(kSelectJobs) + "WHERE id = ?1")),
           newest(c.prepare("SELECT COALESCE(MAX(id), 0) FROM measurements"))
     {
     }
@@ -218,22 +215,8 @@ std::vector<JobRecord> DashboardStore::select_jobs(std::optional<int64_t> id)
     if (id)
         s.bind(1, *id);
     std::vector<JobRecord> out;
-    while (s.step()) {
-        JobRecord j;
-        j.id = s.column_int64(0);
-        j.state = s.column_text(1);
-        j.model = s.column_text(2);
-        j.board = s.column_text(3);
-        j.priority = static_cast<int>(s.column_int64(4));
-        j.request = nlohmann::json::parse(s.column_text(5), nullptr, false);
-        j.run_id = s.column_int64(6);
-        j.exit_code = static_cast<int>(s.column_int64(7));
-        j.error = s.column_text(8);
-        j.front_json = s.column_text(9);
-        j.best_export_json = s.column_text(10);
-        j.submitted = s.column_text(11);
-        out.push_back(std::move(j));
-    }
+    while (s.step())
+        out.push_back(read_job(s));
     return out;
 }
 

@@ -5,6 +5,28 @@ namespace tinytx::farm {
 using tuner::sqlite::ResetGuard;
 using tuner::sqlite::Statement;
 
+const char *const kSelectJobs =
+    "SELECT id, state, model, board, priority, request_json, COALESCE(run_id, 0), exit_code, error, front_json, "
+    "best_export_json, submitted FROM jobs ";
+
+JobRecord read_job(const Statement &s)
+{
+    JobRecord j;
+    j.id = s.column_int64(0);
+    j.state = s.column_text(1);
+    j.model = s.column_text(2);
+    j.board = s.column_text(3);
+    j.priority = static_cast<int>(s.column_int64(4));
+    j.request = nlohmann::json::parse(s.column_text(5), nullptr, false);
+    j.run_id = s.column_int64(6);
+    j.exit_code = static_cast<int>(s.column_int64(7));
+    j.error = s.column_text(8);
+    j.front_json = s.column_text(9);
+    j.best_export_json = s.column_text(10);
+    j.submitted = s.column_text(11);
+    return j;
+}
+
 JobStore::JobStore(const std::string &db_path) : c_(db_path) {}
 
 int64_t JobStore::insert(const std::string &model, const std::string &board, int priority,
@@ -46,27 +68,12 @@ void JobStore::finish(int64_t id, const std::string &state, int exit_code, const
 std::vector<JobRecord> JobStore::select(const std::string &where, std::optional<int64_t> id)
 {
     std::lock_guard lk(mu_);
-    Statement s = c_.prepare("SELECT id, state, model, board, priority, request_json, COALESCE(run_id, 0), exit_code, "
-                             "error, front_json, best_export_json, submitted FROM jobs " + where + " ORDER BY id");
+    Statement s = c_.prepare(std::string(kSelectJobs) + where + " ORDER BY id");
     if (id)
         s.bind(1, *id);
     std::vector<JobRecord> out;
-    while (s.step()) {
-        JobRecord j;
-        j.id = s.column_int64(0);
-        j.state = s.column_text(1);
-        j.model = s.column_text(2);
-        j.board = s.column_text(3);
-        j.priority = static_cast<int>(s.column_int64(4));
-        j.request = nlohmann::json::parse(s.column_text(5), nullptr, false);
-        j.run_id = s.column_int64(6);
-        j.exit_code = static_cast<int>(s.column_int64(7));
-        j.error = s.column_text(8);
-        j.front_json = s.column_text(9);
-        j.best_export_json = s.column_text(10);
-        j.submitted = s.column_text(11);
-        out.push_back(std::move(j));
-    }
+    while (s.step())
+        out.push_back(read_job(s));
     return out;
 }
 

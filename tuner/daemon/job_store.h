@@ -25,6 +25,10 @@ struct JobRecord {
     std::string error, front_json, best_export_json, submitted;
 };
 
+// "SELECT <the job columns> FROM jobs " (append WHERE / ORDER BY), and one row of it.
+extern const char *const kSelectJobs;
+JobRecord read_job(const tuner::sqlite::Statement &s);
+
 class JobStore {
 public:
     explicit JobStore(const std::string &db_path);  // the database must be migrated already
