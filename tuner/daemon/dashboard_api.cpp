@@ -142,6 +142,8 @@ struct DashboardApi::Impl {
     // the model and board named by the query's parameters, or the response saying what is wrong
     std::optional<Pair> pair(int64_t model_id, int64_t board_id, HttpResponse *error);
     std::optional<Pair> query_pair(const UrlQuery &q, HttpResponse *error);
+    // a candidate and its model and board (404 for an unknown id)
+    std::optional<std::pair<CandidateRow, Pair>> candidate_pair(int64_t id, HttpResponse *error);
     // ?budget= when given, else the newest tuning run's for the pair, else none
     std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
     tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
@@ -399,6 +401,20 @@ std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::query_pair(const Url
     return pair(*model_id, *board_id, error);
 }
 
+std::optional<std::pair<CandidateRow, DashboardApi::Impl::Pair>> DashboardApi::Impl::candidate_pair(
+    int64_t id, HttpResponse *error)
+{
+    auto c = store.candidate(id);
+    if (!c) {
+        *error = error_response(404, "no candidate with id " + std::to_string(id));
+        return std::nullopt;
+    }
+    auto p = pair(c->model_id, c->board_id, error);
+    if (!p)
+        return std::nullopt;
+    return std::make_pair(std::move(*c), std::move(*p));
+}
+
 std::optional<uint64_t> DashboardApi::Impl::budget(const UrlQuery &q, const Pair &p, std::string *from,
                                                    HttpResponse *error)
 {
@@ -499,13 +515,12 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
 
 HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
 {
-    const auto c = store.candidate(id);
-    if (!c)
-        return error_response(404, "no candidate with id " + std::to_string(id));
     HttpResponse error;
-    const auto p = pair(c->model_id, c->board_id, &error);
-    if (!p)
+    const auto cp = candidate_pair(id, &error);
+    if (!cp)
         return error;
+    const CandidateRow *c = &cp->first;
+    const Pair *p = &cp->second;
     std::string from;
     const auto b = budget(q, *p, &from, &error);
     if (!b)
@@ -581,13 +596,12 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
 
 HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
 {
-    const auto c = store.candidate(id);
-    if (!c)
-        return error_response(404, "no candidate with id " + std::to_string(id));
     HttpResponse error;
-    const auto p = pair(c->model_id, c->board_id, &error);
-    if (!p)
+    const auto cp = candidate_pair(id, &error);
+    if (!cp)
         return error;
+    const CandidateRow *c = &cp->first;
+    const Pair *p = &cp->second;
     std::string from;
     const auto b = budget(q, *p, &from, &error);
     if (!b)
@@ -615,13 +629,12 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
 
 HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
 {
-    const auto c = store.candidate(id);
-    if (!c)
-        return error_response(404, "no candidate with id " + std::to_string(id));
     HttpResponse error;
-    const auto p = pair(c->model_id, c->board_id, &error);
-    if (!p)
+    const auto cp = candidate_pair(id, &error);
+    if (!cp)
         return error;
+    const CandidateRow *c = &cp->first;
+    const Pair *p = &cp->second;
     std::string err;
     const auto model = locator.find(p->model.name, p->model.spec_hash, p->model.spec_json, &err);
     if (!model)
