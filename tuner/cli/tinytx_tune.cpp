@@ -211,27 +211,6 @@ private:
     bool quiet_, tty_, dirty_ = false;
 };
 
-std::string knobs_text(const Schedule &s)
-{
-    std::ostringstream o;
-    for (size_t i = 0; i < s.layers.size(); ++i) {
-        const LayerKnobs &k = s.layers[i];
-        if (i && k == s.layers[i - 1])
-            continue;
-        if (i)
-            o << " | L" << i << ": ";
-        o << attention_name(k.attention) << " " << mhsa_name(k.mhsa);
-        if (k.mhsa == MhsaSchedule::kDepthfirst)
-            o << "(T=" << k.tile_rows << ")";
-        o << " " << tx_variant_name(k.variant);
-        if (k.ffn_tile)
-            o << " ffn/" << k.ffn_tile;
-        if (!k.placement.empty())
-            o << " @" << k.placement;
-    }
-    return o.str();
-}
-
 // The front table, from the same JSON `--json` prints (local and farm runs alike).
 void print_table(const nlohmann::json &j)
 {
@@ -259,7 +238,7 @@ void print_table(const nlohmann::json &j)
         std::cout << std::left << std::setw(4) << (p.value("schedule_id", "") == best_id ? "*" : std::to_string(n + 1))
                   << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(12) << lat.str()
                   << std::setw(13) << en.str() << std::setw(10) << peak << std::setw(8) << pct.str() << std::setw(9)
-                  << p.value("flash_bytes", uint64_t(0)) << "  " << (ps.ok() ? knobs_text(*ps.schedule) : "?") << "\n";
+                  << p.value("flash_bytes", uint64_t(0)) << "  " << (ps.ok() ? schedule_summary(*ps.schedule) : "?") << "\n";
     }
     if (!best_id.empty()) {
         const auto &b = j["best"];

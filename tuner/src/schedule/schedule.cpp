@@ -1,5 +1,7 @@
 #include "tinytx/tuner/schedule.h"
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "tinytx/agent/elf_image.h"
@@ -250,6 +252,27 @@ tx_encoder_config to_encoder_config(const LayerKnobs &k)
     c.mhsa.tile_rows = k.mhsa == MhsaSchedule::kDepthfirst ? k.tile_rows : 0;
     c.ffn_tile = k.ffn_tile;
     return c;
+}
+
+std::string schedule_summary(const Schedule &s)
+{
+    std::ostringstream o;
+    for (size_t i = 0; i < s.layers.size(); ++i) {
+        const LayerKnobs &k = s.layers[i];
+        if (i && k == s.layers[i - 1])
+            continue;
+        if (i)
+            o << " | L" << i << ": ";
+        o << attention_name(k.attention) << " " << mhsa_name(k.mhsa);
+        if (k.mhsa == MhsaSchedule::kDepthfirst)
+            o << "(T=" << k.tile_rows << ")";
+        o << " " << tx_variant_name(k.variant);
+        if (k.ffn_tile)
+            o << " ffn/" << k.ffn_tile;
+        if (!k.placement.empty())
+            o << " @" << k.placement;
+    }
+    return o.str();
 }
 
 } // namespace tinytx::tuner

@@ -85,22 +85,6 @@ Objectives objectives_of(const Trial &t)
             static_cast<double>(t.plan.peak_bytes), false};
 }
 
-std::string describe(const Schedule &s)
-{
-    const LayerKnobs &k = s.layers.front();
-    std::ostringstream o;
-    o << attention_name(k.attention) << " " << mhsa_name(k.mhsa);
-    if (k.mhsa == MhsaSchedule::kDepthfirst)
-        o << " T=" << k.tile_rows;
-    o << " " << tx_variant_name(k.variant) << " ffn=" << k.ffn_tile;
-    if (!k.placement.empty())
-        o << " @" << k.placement;
-    if (s.layers.size() > 1 &&
-        std::any_of(s.layers.begin(), s.layers.end(), [&](const LayerKnobs &o2) { return !(o2 == k); }))
-        o << " (+per-layer)";
-    return o.str();
-}
-
 // Calibration report: error of the model the run started with, a held-out fit (every fourth
 // trial in hash order held out), then the final fit on every point.
 void calibrate(TuneReport &r, const tx_encoder_dims &dims)
@@ -278,7 +262,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         out.error = "budget " + format_bytes(req.budget_bytes) + " (" + std::to_string(req.budget_bytes) +
                     " B) is below the smallest arena any schedule of " + m.name + " needs on " + board.name +
                     ": " + std::to_string(r.minimal_peak.peak_bytes) + " B (" +
-                    format_bytes(r.minimal_peak.peak_bytes) + "), reached by " + describe(r.minimal_peak.schedule);
+                    format_bytes(r.minimal_peak.peak_bytes) + "), reached by " + schedule_summary(r.minimal_peak.schedule);
         return out;
     }
 
@@ -431,7 +415,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         if (pg.measured > 0)
             pg.eta_s = (pg.planned - pg.done) * (pg.elapsed_s / std::max<uint64_t>(1, pg.done));
         std::ostringstream l;
-        l << describe(t.schedule) << ": " << agent::to_string(t.measurement.status);
+        l << schedule_summary(t.schedule) << ": " << agent::to_string(t.measurement.status);
         if (t.ok())
             l << ", " << t.measurement.cycles_median << " cycles, " << t.plan.peak_bytes << " B";
         else if (!t.measurement.error.empty())
@@ -538,7 +522,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                         warmed = true;
                 }
                 if (!br.ok())
-                    return "build of " + describe(t.schedule) + " failed: " + br.error;
+                    return "build of " + schedule_summary(t.schedule) + " failed: " + br.error;
                 t.flash_bytes = flash_bytes(br.elf_path);
                 RunJob job;
                 job.elf = br.elf_path;

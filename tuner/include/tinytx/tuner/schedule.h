@@ -75,6 +75,10 @@ std::string canonical_json(const Schedule &s);
 // sha256 hex of canonical_json(s)
 std::string schedule_hash(const Schedule &s);
 
+// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm", then " | L<i>: ..." for every
+// layer whose knobs differ from the layer before.
+std::string schedule_summary(const Schedule &s);
+
 // Structural check against the model's dims (not board legality: see DesignSpace::check):
 // tile_rows in 1..S-1 for depth-first (T = S is head-wise), ffn_tile 0 or 1..F-1, variant known,
 // layer count equal to n_layers, one placement for all layers.

@@ -40,7 +40,9 @@ TEST(Tuning, MeasuresRecordsAndResumes)
     req.batch = 4;
     req.strategy = "nsga2";
     uint64_t progress_calls = 0;
-    TuneOutcome a = tune(req, {.progress = [&](const TuneProgress &) { ++progress_calls; }});
+    TuneCallbacks cb;
+    cb.progress = [&](const TuneProgress &) { ++progress_calls; };
+    TuneOutcome a = tune(req, cb);
     ASSERT_EQ(a.exit_code, 0) << a.error;
     const TuneReport &r = *a.report;
     EXPECT_FALSE(r.run.resumed);
