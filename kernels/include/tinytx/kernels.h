@@ -30,14 +30,16 @@ typedef enum {
     TX_ERR_VARIANT = -5,   /* unknown kernel variant */
 } tx_status;
 
-/* GEMM micro-kernel variants. All are available on every target (the DSP variant uses portable
- * C stand-ins for SMLAD/SXTB16 where the compiler does not target Armv7E-M), all bit-exact. */
+/* GEMM micro-kernel variants. All are available on every target (the DSP and Xpulp variants use
+ * portable C stand-ins where the compiler does not target Armv7E-M / TX_HAVE_XPULP), all bit-exact. */
 typedef enum {
     TX_VARIANT_REF = 0,    /* plain C oracle */
     TX_VARIANT_OPT2X2 = 1, /* portable, 2x2 output blocking */
     TX_VARIANT_OPT4X2 = 2, /* portable, 4x2 output blocking */
     TX_VARIANT_DSP = 3,    /* Cortex-M DSP: SXTB16 + SMLAD, 6-row blocks (see src/arm/gemm_dsp.c) */
     TX_VARIANT_RV32 = 4,   /* unrolled for RV32IMC */
+    TX_VARIANT_XPULP = 5,  /* RV32 + XpulpV2 (GAP9): packed int8 dot products, hardware loops, 4x2 blocks
+                            * (src/rv/gemm_xpulp.c; the GEMM of the cluster kernels, cluster.h) */
     TX_VARIANT_COUNT
 } tx_variant;
 

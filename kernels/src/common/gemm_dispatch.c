@@ -1,5 +1,6 @@
 /* Variant table: which micro-kernel serves a tx_ctx, and how much scratch it wants. */
 #include "internal.h"
+#include "../rv/internal_xpulp.h"
 
 tx_gemm_fn tx_gemm_for(tx_variant v)
 {
@@ -9,6 +10,7 @@ tx_gemm_fn tx_gemm_for(tx_variant v)
     case TX_VARIANT_OPT4X2: return tx_gemm_opt4x2;
     case TX_VARIANT_DSP: return tx_gemm_dsp;
     case TX_VARIANT_RV32: return tx_gemm_rv32;
+    case TX_VARIANT_XPULP: return tx_gemm_xpulp;
     default: return 0;
     }
 }

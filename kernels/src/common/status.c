@@ -9,6 +9,7 @@ const char *tx_variant_name(tx_variant v)
     case TX_VARIANT_OPT4X2: return "opt4x2";
     case TX_VARIANT_DSP: return "dsp";
     case TX_VARIANT_RV32: return "rv32";
+    case TX_VARIANT_XPULP: return "xpulp";
     default: return "unknown";
     }
 }

@@ -1,5 +1,5 @@
 /* The Xpulp GEMM micro-kernel (rv/gemm_xpulp.c): the tx_gemm contract of common/internal.h,
- * used by the cluster kernels (pulp/). Not a tx_variant: it serves the cluster entry points. */
+ * of TX_VARIANT_XPULP and of the cluster kernels (pulp/). */
 #ifndef TINYTX_INTERNAL_XPULP_H
 #define TINYTX_INTERNAL_XPULP_H
 
