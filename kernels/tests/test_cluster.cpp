@@ -31,20 +31,28 @@ TEST(ClusterXpulp, DotProductStandIns)
 
 namespace {
 
-struct Run {
-    tx_mhsa_config cfg;
-    int32_t cores;
-};
+constexpr tx_cluster_split kSplits[] = {TX_SPLIT_ROWS, TX_SPLIT_HEADS};
 
-uint32_t run_cluster(const tx_golden_case *gc, const tx_mhsa_config &cfg, int32_t cores, tx_status *st)
+const char *split_name(tx_cluster_split split) { return split == TX_SPLIT_HEADS ? "heads" : "rows"; }
+
+uint32_t run_cluster(const tx_golden_case *gc, const tx_mhsa_config &cfg, tx_cluster_split split, int32_t cores,
+                     tx_status *st)
 {
     const tx_mhsa_dims d = {gc->dims.S, gc->dims.E, gc->dims.H, gc->dims.P};
-    const size_t need = tx_mhsa_s8_cluster_l1_size(&cfg, &d, cores, &gc->w.mhsa);
+    const size_t need = tx_mhsa_s8_cluster_l1_size(&cfg, split, &d, cores, &gc->w.mhsa);
+    EXPECT_GT(need, 0u);
     std::vector<uint8_t> l1(need + 3);
     tx_cluster cl = tx_cluster_sequential(cores, l1.data() + 3, need);  // misaligned on purpose
     std::vector<int8_t> out(size_t(d.S) * d.E);
-    *st = tx_mhsa_s8_cluster(&cl, &cfg, &d, &gc->w.mhsa, gc->x, out.data());
+    *st = tx_mhsa_s8_cluster(&cl, &cfg, split, &d, &gc->w.mhsa, gc->x, out.data());
     return tx_crc32(out.data(), out.size());
+}
+
+// the weights with every optional bias removed, standard and fused
+tx_mhsa_weights without_biases(tx_mhsa_weights w)
+{
+    w.bq = w.bk = w.bv = w.bo = w.bf = nullptr;
+    return w;
 }
 
 }  // namespace
@@ -54,14 +62,67 @@ TEST(ClusterMhsa, EveryCoreCountMatchesTheGolden)
     for (const tx_golden_case *gc : golden_cases()) {
         for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
             const uint32_t want = mode == TX_ATTN_STANDARD ? gc->mhsa.crc : gc->mhsa_fw.crc;
-            for (int32_t cores : {1, 2, 3, 8}) {
-                for (int sched = 0; sched < 3; ++sched) {
-                    tx_mhsa_config cfg = {mode, tx_mhsa_schedule(sched), 2};
+            for (tx_cluster_split split : kSplits) {
+                for (int32_t cores : {1, 2, 3, 8}) {
+                    for (int sched = 0; sched < 3; ++sched) {
+                        tx_mhsa_config cfg = {mode, tx_mhsa_schedule(sched), 2};
+                        tx_status st;
+                        const uint32_t crc = run_cluster(gc, cfg, split, cores, &st);
+                        ASSERT_EQ(st, TX_OK) << gc->name << " split " << split_name(split);
+                        EXPECT_EQ(crc, want) << gc->name << " mode " << mode << " split " << split_name(split)
+                                             << " cores " << cores << " schedule " << sched;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Both splits on other tile sizes and on core counts above H (idle cores in the heads split),
+// against the rows split's own result: the same integers whatever the partitioning
+TEST(ClusterMhsa, HeadsSplitMatchesTheRowsSplitForEveryTile)
+{
+    for (const tx_golden_case *gc : golden_cases()) {
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+            const uint32_t want = mode == TX_ATTN_STANDARD ? gc->mhsa.crc : gc->mhsa_fw.crc;
+            for (int32_t tile : {1, 3, gc->dims.S - 1, gc->dims.S}) {
+                if (tile < 1)
+                    continue;
+                for (int32_t cores : {gc->dims.H - 1, gc->dims.H + 1, 16}) {
+                    if (cores < 1)
+                        continue;
+                    const tx_mhsa_config cfg = {mode, TX_MHSA_DEPTHFIRST, tile};
                     tx_status st;
-                    const uint32_t crc = run_cluster(gc, cfg, cores, &st);
+                    const uint32_t crc = run_cluster(gc, cfg, TX_SPLIT_HEADS, cores, &st);
                     ASSERT_EQ(st, TX_OK) << gc->name;
-                    EXPECT_EQ(crc, want) << gc->name << " mode " << mode << " cores " << cores
-                                         << " schedule " << sched;
+                    EXPECT_EQ(crc, want) << gc->name << " mode " << mode << " tile " << tile << " cores " << cores;
+                }
+            }
+        }
+    }
+}
+
+// The biases are optional: both splits without any, against the single-core library kernel
+TEST(ClusterMhsa, WithoutBiasesMatchesTheSingleCoreKernel)
+{
+    for (const tx_golden_case *gc : golden_cases()) {
+        const tx_mhsa_dims d = {gc->dims.S, gc->dims.E, gc->dims.H, gc->dims.P};
+        const tx_mhsa_weights w = without_biases(gc->w.mhsa);
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+            const tx_mhsa_config cfg = {mode, TX_MHSA_DEPTHFIRST, 2};
+            const size_t ref_need = tx_mhsa_s8_get_buffer_size(&cfg, &d, TX_VARIANT_REF);
+            std::vector<uint8_t> scratch(ref_need);
+            const tx_ctx ctx = {scratch.data(), scratch.size(), TX_VARIANT_REF};
+            std::vector<int8_t> want(size_t(d.S) * d.E), got(want.size());
+            ASSERT_EQ(tx_mhsa_s8(&ctx, &cfg, &d, &w, gc->x, want.data()), TX_OK) << gc->name;
+            for (tx_cluster_split split : kSplits) {
+                for (int32_t cores : {1, 3, 8}) {
+                    const size_t need = tx_mhsa_s8_cluster_l1_size(&cfg, split, &d, cores, &w);
+                    std::vector<uint8_t> l1(need);
+                    tx_cluster cl = tx_cluster_sequential(cores, l1.data(), need);
+                    ASSERT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, split, &d, &w, gc->x, got.data()), TX_OK);
+                    EXPECT_TRUE(same_bytes(got.data(), want.data(), want.size()))
+                        << gc->name << " mode " << mode << " split " << split_name(split) << " cores " << cores;
                 }
             }
         }
@@ -73,17 +134,54 @@ TEST(ClusterMhsa, RefusesWhatDoesNotFit)
     const tx_golden_case *gc = golden_cases().front();
     const tx_mhsa_dims d = {gc->dims.S, gc->dims.E, gc->dims.H, gc->dims.P};
     const tx_mhsa_config cfg = {TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0};
-    const size_t need = tx_mhsa_s8_cluster_l1_size(&cfg, &d, 8, &gc->w.mhsa);
-    std::vector<uint8_t> l1(need);
     std::vector<int8_t> out(size_t(d.S) * d.E);
-    tx_cluster cl = tx_cluster_sequential(8, l1.data(), need / 2);
-    EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_BUFFER);
-    cl = tx_cluster_sequential(0, l1.data(), need);
-    EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_PARAM);
-    cl = tx_cluster_sequential(8, l1.data(), need);
-    tx_mhsa_config bad = {TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, 0};
-    EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &bad, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_PARAM);
-    EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, &d, &gc->w.mhsa, nullptr, out.data()), TX_ERR_NULL);
+    for (tx_cluster_split split : kSplits) {
+        const size_t need = tx_mhsa_s8_cluster_l1_size(&cfg, split, &d, 8, &gc->w.mhsa);
+        ASSERT_GT(need, 0u);
+        std::vector<uint8_t> l1(need);
+        tx_cluster cl = tx_cluster_sequential(8, l1.data(), need / 2);
+        EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, split, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_BUFFER);
+        // one byte short (the size holds 8 bytes of alignment slack; l1 is aligned here)
+        cl = tx_cluster_sequential(8, l1.data(), need - 8 - 1);
+        EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, split, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_BUFFER)
+            << split_name(split);
+        cl = tx_cluster_sequential(0, l1.data(), need);
+        EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, split, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_PARAM);
+        cl = tx_cluster_sequential(8, l1.data(), need);
+        tx_mhsa_config bad = {TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, 0};
+        EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &bad, split, &d, &gc->w.mhsa, gc->x, out.data()), TX_ERR_PARAM);
+        EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, split, &d, &gc->w.mhsa, nullptr, out.data()), TX_ERR_NULL);
+    }
+    // an unknown split
+    const size_t need = tx_mhsa_s8_cluster_l1_size(&cfg, TX_SPLIT_ROWS, &d, 8, &gc->w.mhsa);
+    std::vector<uint8_t> l1(need);
+    tx_cluster cl = tx_cluster_sequential(8, l1.data(), need);
+    for (int bad : {-1, 2, 7}) {
+        EXPECT_EQ(tx_mhsa_s8_cluster(&cl, &cfg, tx_cluster_split(bad), &d, &gc->w.mhsa, gc->x, out.data()),
+                  TX_ERR_PARAM);
+        EXPECT_EQ(tx_mhsa_s8_cluster_l1_size(&cfg, tx_cluster_split(bad), &d, 8, &gc->w.mhsa), 0u);
+    }
+}
+
+// The tuner asks with w == NULL before it has weights: that must bound the size with any weights
+TEST(ClusterMhsa, SizeWithoutWeightsIsAnUpperBound)
+{
+    for (const tx_golden_case *gc : golden_cases()) {
+        const tx_mhsa_dims d = {gc->dims.S, gc->dims.E, gc->dims.H, gc->dims.P};
+        const tx_mhsa_weights bare = without_biases(gc->w.mhsa);
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED})
+            for (tx_cluster_split split : kSplits)
+                for (int32_t cores : {1, 2, 3, 8})
+                    for (int sched = 0; sched < 3; ++sched) {
+                        const tx_mhsa_config cfg = {mode, tx_mhsa_schedule(sched), 2};
+                        const size_t none = tx_mhsa_s8_cluster_l1_size(&cfg, split, &d, cores, nullptr);
+                        const size_t real = tx_mhsa_s8_cluster_l1_size(&cfg, split, &d, cores, &gc->w.mhsa);
+                        const size_t no_bias = tx_mhsa_s8_cluster_l1_size(&cfg, split, &d, cores, &bare);
+                        EXPECT_GT(real, 0u);
+                        EXPECT_GE(none, real) << gc->name << " split " << split_name(split) << " cores " << cores;
+                        EXPECT_GE(real, no_bias) << gc->name;
+                    }
+    }
 }
 
 TEST(ClusterLinear, EveryLayoutMatchesTheSingleCoreKernel)
@@ -117,20 +215,38 @@ TEST(ClusterEncoder, EveryCoreCountAndTileMatchesTheGolden)
         const tx_encoder_dims &d = gc->dims;
         for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
             const uint32_t want = mode == TX_ATTN_STANDARD ? gc->encoder.crc : gc->encoder_fw.crc;
-            for (int32_t tile : {0, d.F / 4, 3}) {
-                for (int32_t cores : {1, 3, 8}) {
-                    const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile};
-                    const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, &d, cores, &gc->w);
+            for (tx_cluster_split split : kSplits) {
+                for (int32_t tile : {0, d.F / 4, 3}) {
+                    for (int32_t cores : {1, 3, 8}) {
+                        const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile};
+                        const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, split, &d, cores, &gc->w);
+                        const size_t l2_need = tx_encoder_s8_cluster_get_buffer_size(&cfg, &d);
+                        ASSERT_GT(l1_need, 0u);
+                        std::vector<uint8_t> l1(l1_need + 5), l2(l2_need + 1);
+                        tx_cluster cl = tx_cluster_sequential(cores, l1.data() + 5, l1_need);
+                        const tx_ctx ctx = {l2.data() + 1, l2_need, TX_VARIANT_REF};
+                        std::vector<int8_t> out(size_t(d.S) * d.E);
+                        ASSERT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, split, &d, &gc->w, gc->x, out.data()), TX_OK)
+                            << gc->name;
+                        EXPECT_EQ(tx_crc32(out.data(), out.size()), want)
+                            << gc->name << " mode " << mode << " split " << split_name(split) << " tile " << tile
+                            << " cores " << cores;
+                    }
+                }
+            }
+            // the other schedules, on 8 cores
+            for (tx_cluster_split split : kSplits) {
+                for (tx_mhsa_schedule sched : {TX_MHSA_LAYERWISE, TX_MHSA_HEADWISE}) {
+                    const tx_encoder_config cfg = {{mode, sched, 0}, d.F / 4};
+                    const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, split, &d, 8, &gc->w);
                     const size_t l2_need = tx_encoder_s8_cluster_get_buffer_size(&cfg, &d);
-                    ASSERT_GT(l1_need, 0u);
-                    std::vector<uint8_t> l1(l1_need + 5), l2(l2_need + 1);
-                    tx_cluster cl = tx_cluster_sequential(cores, l1.data() + 5, l1_need);
-                    const tx_ctx ctx = {l2.data() + 1, l2_need, TX_VARIANT_REF};
+                    std::vector<uint8_t> l1(l1_need), l2(l2_need);
+                    tx_cluster cl = tx_cluster_sequential(8, l1.data(), l1_need);
+                    const tx_ctx ctx = {l2.data(), l2_need, TX_VARIANT_REF};
                     std::vector<int8_t> out(size_t(d.S) * d.E);
-                    ASSERT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, &d, &gc->w, gc->x, out.data()), TX_OK)
-                        << gc->name;
+                    ASSERT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, split, &d, &gc->w, gc->x, out.data()), TX_OK);
                     EXPECT_EQ(tx_crc32(out.data(), out.size()), want)
-                        << gc->name << " mode " << mode << " tile " << tile << " cores " << cores;
+                        << gc->name << " mode " << mode << " split " << split_name(split) << " schedule " << sched;
                 }
             }
         }
@@ -141,17 +257,52 @@ TEST(ClusterEncoder, RefusesWhatDoesNotFit)
 {
     const tx_golden_case *gc = golden_cases().front();
     const tx_encoder_config cfg = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, 0};
-    const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, &gc->dims, 8, &gc->w);
-    std::vector<uint8_t> l1(l1_need), l2(tx_encoder_s8_cluster_get_buffer_size(&cfg, &gc->dims));
     std::vector<int8_t> out(size_t(gc->dims.S) * gc->dims.E);
-    tx_cluster cl = tx_cluster_sequential(8, l1.data(), l1_need - 64);
-    tx_ctx ctx = {l2.data(), l2.size(), TX_VARIANT_REF};
-    EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_BUFFER);
-    cl = tx_cluster_sequential(8, l1.data(), l1_need);
-    ctx.scratch_size = 8;
-    EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_BUFFER);
-    tx_encoder_config bad = cfg;
-    bad.ffn_tile = -1;
-    ctx.scratch_size = l2.size();
-    EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &bad, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_PARAM);
+    for (tx_cluster_split split : kSplits) {
+        const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, 8, &gc->w);
+        ASSERT_GT(l1_need, 64u);
+        std::vector<uint8_t> l1(l1_need), l2(tx_encoder_s8_cluster_get_buffer_size(&cfg, &gc->dims));
+        tx_cluster cl = tx_cluster_sequential(8, l1.data(), l1_need - 64);
+        tx_ctx ctx = {l2.data(), l2.size(), TX_VARIANT_REF};
+        EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, split, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_BUFFER)
+            << split_name(split);
+        cl = tx_cluster_sequential(8, l1.data(), l1_need);
+        ctx.scratch_size = 8;
+        EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, split, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_BUFFER);
+        tx_encoder_config bad = cfg;
+        bad.ffn_tile = -1;
+        ctx.scratch_size = l2.size();
+        EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &bad, split, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_PARAM);
+        EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, split, &gc->dims, &gc->w, gc->x, out.data()), TX_OK);
+    }
+    const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, TX_SPLIT_ROWS, &gc->dims, 8, &gc->w);
+    std::vector<uint8_t> l1(l1_need), l2(tx_encoder_s8_cluster_get_buffer_size(&cfg, &gc->dims));
+    tx_cluster cl = tx_cluster_sequential(8, l1.data(), l1_need);
+    const tx_ctx ctx = {l2.data(), l2.size(), TX_VARIANT_REF};
+    for (int bad : {-1, 2}) {
+        EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, tx_cluster_split(bad), &gc->dims, &gc->w, gc->x, out.data()),
+                  TX_ERR_PARAM);
+        EXPECT_EQ(tx_encoder_s8_cluster_l1_size(&cfg, tx_cluster_split(bad), &gc->dims, 8, &gc->w), 0u);
+    }
+}
+
+TEST(ClusterEncoder, SizeWithoutWeightsIsAnUpperBound)
+{
+    for (const tx_golden_case *gc : golden_cases()) {
+        tx_encoder_weights bare = gc->w;
+        bare.mhsa = without_biases(gc->w.mhsa);
+        bare.b1 = bare.b2 = nullptr;
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED})
+            for (tx_cluster_split split : kSplits)
+                for (int32_t cores : {1, 3, 8})
+                    for (int32_t tile : {0, gc->dims.F / 4, 3}) {
+                        const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile};
+                        const size_t none = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, cores, nullptr);
+                        const size_t real = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, cores, &gc->w);
+                        const size_t no_bias = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, cores, &bare);
+                        EXPECT_GT(real, 0u);
+                        EXPECT_GE(none, real) << gc->name << " split " << split_name(split);
+                        EXPECT_GE(real, no_bias) << gc->name;
+                    }
+    }
 }

@@ -3,7 +3,6 @@
 
 #include "arena.h"
 #include "cluster_gap9.h"
-#include "tinytx/cluster.h"
 
 typedef struct {
     tx_cluster cl;
@@ -20,10 +19,10 @@ static tx_status tx_fw_cluster_job_run(void *user)
     tx_fw_cluster_job *j = (tx_fw_cluster_job *)user;
     if (j->c->encoder) {
         const tx_encoder_config ec = {j->c->cfg, j->c->ffn_tile};
-        return tx_encoder_s8_cluster(&j->cl, &j->ctx, &ec, j->d, j->w, j->x, j->out);
+        return tx_encoder_s8_cluster(&j->cl, &j->ctx, &ec, j->c->split, j->d, j->w, j->x, j->out);
     }
     const tx_mhsa_dims md = {j->d->S, j->d->E, j->d->H, j->d->P};
-    return tx_mhsa_s8_cluster(&j->cl, &j->c->cfg, &md, &j->w->mhsa, j->x, j->out);
+    return tx_mhsa_s8_cluster(&j->cl, &j->c->cfg, j->c->split, &md, &j->w->mhsa, j->x, j->out);
 }
 
 static char *tx_fw_put(char *p, char *end, const char *s)
@@ -59,9 +58,25 @@ void tx_fw_cluster_describe(const tx_fw_cluster_config *c, char *buf, size_t len
         p = tx_fw_put(p, end, " ffn=");
         p = tx_fw_put_u(p, end, (uint32_t)c->ffn_tile);
     }
+    p = tx_fw_put(p, end, c->split == TX_SPLIT_HEADS ? " split=heads" : " split=rows");
     p = tx_fw_put(p, end, " cores=");
     p = tx_fw_put_u(p, end, (uint32_t)c->cores);
     *p = '\0';
+}
+
+size_t tx_fw_cluster_l1_need(const tx_encoder_dims *d, const tx_encoder_weights *w, const tx_fw_cluster_config *c)
+{
+    if (c->encoder) {
+        const tx_encoder_config ec = {c->cfg, c->ffn_tile};
+        return tx_encoder_s8_cluster_l1_size(&ec, c->split, d, c->cores, w);
+    }
+    const tx_mhsa_dims md = {d->S, d->E, d->H, d->P};
+    return tx_mhsa_s8_cluster_l1_size(&c->cfg, c->split, &md, c->cores, &w->mhsa);
+}
+
+size_t tx_fw_cluster_l1_free(int32_t cores)
+{
+    return tx_gap9_cluster(cores).l1_size;
 }
 
 void tx_fw_cluster_run(const tx_encoder_dims *d, const tx_encoder_weights *w, const int8_t *x,

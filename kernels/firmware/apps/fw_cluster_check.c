@@ -1,9 +1,13 @@
-/* fw_cluster_check_<case> (gap9): the cluster MHSA on the golden case for every attention mode x
- * schedule x core count (1, 2, 4, 8), and the cluster encoder layer for every mode x FFN tiling
- * (untiled, F/4) on 1 and 8 cores, with the Xpulp micro-kernel, L2 -> L1 DMA and the event unit;
- * one line per run:
+/* fw_cluster_check_<case> (gap9): the cluster MHSA on the golden case for every split (rows,
+ * heads) x attention mode x schedule x core count (1, 2, 4, 8), and the cluster encoder layer for
+ * every split x mode x FFN tiling (untiled, F/4) on 1 and 8 cores, with the Xpulp micro-kernel,
+ * L2 -> L1 DMA and the event unit; one line per run:
  *   CRC <config> 0x<crc32> <status> cycles=<n>
- * exit 0 only if every run returned TX_OK with the golden CRC. */
+ * or, for a heads-split configuration that needs more L1 than the cluster has (e.g. head-wise
+ * S x S scores on every core), not run:
+ *   NOFIT <config> l1_need=<bytes> l1=<bytes>
+ * exit 0 only if every run returned TX_OK with the golden CRC (the rows split fits every golden
+ * case: not fitting is a failure there). */
 #include "cluster_run.h"
 #include "console.h"
 #include "golden_select.h"
@@ -13,10 +17,21 @@
 /* one run, its CRC line; 1 when it failed */
 static int tx_check_one(const tx_golden_case *gc, const tx_fw_cluster_config *c, uint32_t want, uint32_t id)
 {
-    tx_bench_result r;
-    tx_fw_cluster_run(&gc->dims, &gc->w, gc->x, c, id, &r);
     char desc[64];
     tx_fw_cluster_describe(c, desc, sizeof desc);
+    const size_t need = tx_fw_cluster_l1_need(&gc->dims, &gc->w, c), have = tx_fw_cluster_l1_free(c->cores);
+    if (c->split == TX_SPLIT_HEADS && need > have) {
+        tx_puts("NOFIT ");
+        tx_puts(desc);
+        tx_puts(" l1_need=");
+        tx_put_u32((uint32_t)need);
+        tx_puts(" l1=");
+        tx_put_u32((uint32_t)have);
+        tx_putc('\n');
+        return 0;
+    }
+    tx_bench_result r;
+    tx_fw_cluster_run(&gc->dims, &gc->w, gc->x, c, id, &r);
     tx_puts("CRC ");
     tx_puts(desc);
     tx_putc(' ');
@@ -45,21 +60,25 @@ int main(void)
     int failures = 0;
     uint32_t runs = 0;
     static const int32_t cores[] = {1, 2, 4, 8};
-    for (int mode = 0; mode < 2; ++mode)
-        for (int sched = 0; sched < 3; ++sched)
-            for (unsigned k = 0; k < sizeof cores / sizeof cores[0]; ++k) {
-                const tx_fw_cluster_config c = {
-                    {(tx_attn_mode)mode, (tx_mhsa_schedule)sched, tx_fw_tile_mid(d.S)}, cores[k], 0, 0};
-                failures += tx_check_one(gc, &c, mode == TX_ATTN_FUSED ? gc->mhsa_fw.crc : gc->mhsa.crc, runs++);
-            }
-    for (int mode = 0; mode < 2; ++mode)
-        for (int tiled = 0; tiled < 2; ++tiled)
-            for (int32_t n = 1; n <= 8; n += 7) {
-                const tx_fw_cluster_config c = {{(tx_attn_mode)mode, TX_MHSA_DEPTHFIRST, tx_fw_tile_mid(d.S)},
-                                                n, 1, tiled ? tx_fw_ffn_tile(d.F) : 0};
-                failures += tx_check_one(gc, &c, mode == TX_ATTN_FUSED ? gc->encoder_fw.crc : gc->encoder.crc,
-                                         runs++);
-            }
+    static const tx_cluster_split splits[] = {TX_SPLIT_ROWS, TX_SPLIT_HEADS};
+    for (unsigned s = 0; s < 2; ++s)
+        for (int mode = 0; mode < 2; ++mode)
+            for (int sched = 0; sched < 3; ++sched)
+                for (unsigned k = 0; k < sizeof cores / sizeof cores[0]; ++k) {
+                    const tx_fw_cluster_config c = {{(tx_attn_mode)mode, (tx_mhsa_schedule)sched, tx_fw_tile_mid(d.S)},
+                                                    cores[k], splits[s], 0, 0};
+                    failures +=
+                        tx_check_one(gc, &c, mode == TX_ATTN_FUSED ? gc->mhsa_fw.crc : gc->mhsa.crc, runs++);
+                }
+    for (unsigned s = 0; s < 2; ++s)
+        for (int mode = 0; mode < 2; ++mode)
+            for (int tiled = 0; tiled < 2; ++tiled)
+                for (int32_t n = 1; n <= 8; n += 7) {
+                    const tx_fw_cluster_config c = {{(tx_attn_mode)mode, TX_MHSA_DEPTHFIRST, tx_fw_tile_mid(d.S)},
+                                                    n, splits[s], 1, tiled ? tx_fw_ffn_tile(d.F) : 0};
+                    failures += tx_check_one(gc, &c, mode == TX_ATTN_FUSED ? gc->encoder_fw.crc : gc->encoder.crc,
+                                             runs++);
+                }
     tx_puts(failures ? "CLUSTER CHECK FAIL\n" : "CLUSTER CHECK PASS\n");
     return failures ? TX_FW_EXIT_FAIL : TX_FW_EXIT_OK;
 }

@@ -36,29 +36,46 @@ typedef struct {
 /* fork_join runs the shares in order on the caller, DMA is memcpy */
 tx_cluster tx_cluster_sequential(int32_t cores, void *l1, size_t l1_size);
 
-/* Multi-head self-attention on the cluster, head by head: per head the cores split the K/V
- * projection columns, then the query rows (standard or fused-weight attention; head-wise, or
- * depth-first in tiles of tile_rows within each core's rows; the layer-wise schedule is
- * computed head-wise, with the same integers). Weights stream from L2 into L1 by DMA, double
- * buffered (head h+1 arrives while head h computes). x and out may live anywhere. */
-size_t tx_mhsa_s8_cluster_l1_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, int32_t cores,
-                                  const tx_mhsa_weights *w);
-tx_status tx_mhsa_s8_cluster(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
-                             const tx_mhsa_weights *w, const int8_t *x, int8_t *out);
+/* How the MHSA is split over the cores (both give the same integers, NUMERICS.md) */
+typedef enum {
+    TX_SPLIT_ROWS = 0,   /* today's scheme: per head, the cores split projection columns, query rows, output columns */
+    TX_SPLIT_HEADS = 1,  /* each core computes whole heads (core c: heads c, c+cores, ...), then the cores split the output projection's columns */
+} tx_cluster_split;
 
-/* A post-norm encoder layer on the cluster (as tx_encoder_s8): the MHSA above, then per row band
- * the residual and LayerNorm, the FFN over hidden tiles of ffn_tile columns (0 = one tile of F)
- * with its weight tiles streamed into L1 by DMA, double buffered (the cores split the tile's
- * hidden columns for the first linear and i-GELU, then the E output columns for the second,
- * summed in int32), and the second residual and LayerNorm. ctx->scratch (any memory, e.g. L2)
- * holds what is not in L1, tx_encoder_s8_cluster_get_buffer_size bytes; ctx->variant is not used
- * (the cluster GEMM is the Xpulp one). */
+/* Multi-head self-attention on the cluster (standard or fused-weight attention; the layer-wise
+ * schedule is computed head-wise, with the same integers; depth-first computes the scores in
+ * tiles of tile_rows query rows).
+ * TX_SPLIT_ROWS, head by head: per head the cores split the Q/K/V projection columns, then the
+ * query rows (head-wise: each core's share whole; depth-first: tiles within the share), then the
+ * output projection's columns (summed in int32 over the heads). A head's weights stream from L2
+ * into L1 by DMA, double buffered (head h+1 arrives while head h computes).
+ * TX_SPLIT_HEADS, heads in groups of min(cores, H): in a group every core computes one head whole
+ * (projections, all S query rows: whole head-wise, tiles depth-first) into a shared S x H*P
+ * buffer; a group's weights arrive by DMA, double buffered when there are several groups. Then
+ * Wo arrives whole and the cores split the E output columns. Cores without a head idle.
+ * l1_size: the L1 bytes the kernel needs (any alignment); 0 for bad arguments or an unknown
+ * split. w may be NULL: the size then assumes every optional bias is present (an upper bound of
+ * the size with any weights). x and out may live anywhere. Returns TX_ERR_BUFFER when
+ * cl->l1_size is smaller than l1_size, TX_ERR_PARAM for an unknown split. */
+size_t tx_mhsa_s8_cluster_l1_size(const tx_mhsa_config *cfg, tx_cluster_split split, const tx_mhsa_dims *d,
+                                  int32_t cores, const tx_mhsa_weights *w);
+tx_status tx_mhsa_s8_cluster(const tx_cluster *cl, const tx_mhsa_config *cfg, tx_cluster_split split,
+                             const tx_mhsa_dims *d, const tx_mhsa_weights *w, const int8_t *x, int8_t *out);
+
+/* A post-norm encoder layer on the cluster (as tx_encoder_s8): the MHSA above (split as asked),
+ * then per row band the residual and LayerNorm, the FFN over hidden tiles of ffn_tile columns
+ * (0 = one tile of F) with its weight tiles streamed into L1 by DMA, double buffered (the cores
+ * split the tile's hidden columns for the first linear and i-GELU, then the E output columns for
+ * the second, summed in int32), and the second residual and LayerNorm. ctx->scratch (any memory,
+ * e.g. L2) holds what is not in L1, tx_encoder_s8_cluster_get_buffer_size bytes (the same for
+ * both splits); ctx->variant is not used (the cluster GEMM is the Xpulp one). l1_size as for the
+ * MHSA (w may be NULL: every optional bias assumed present). */
 size_t tx_encoder_s8_cluster_get_buffer_size(const tx_encoder_config *cfg, const tx_encoder_dims *d);
-size_t tx_encoder_s8_cluster_l1_size(const tx_encoder_config *cfg, const tx_encoder_dims *d, int32_t cores,
-                                     const tx_encoder_weights *w);
+size_t tx_encoder_s8_cluster_l1_size(const tx_encoder_config *cfg, tx_cluster_split split, const tx_encoder_dims *d,
+                                     int32_t cores, const tx_encoder_weights *w);
 tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const tx_encoder_config *cfg,
-                                const tx_encoder_dims *d, const tx_encoder_weights *w, const int8_t *x,
-                                int8_t *out);
+                                tx_cluster_split split, const tx_encoder_dims *d, const tx_encoder_weights *w,
+                                const int8_t *x, int8_t *out);
 
 /* Linear layer on the cluster: the cores split the output columns and read x and w where they
  * are (no DMA: the caller places them, e.g. in L1). Same result and layouts as tx_linear_s8. */

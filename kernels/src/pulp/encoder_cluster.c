@@ -43,7 +43,7 @@ static void tx_ec_make_plan(const tx_encoder_config *cfg, const tx_encoder_dims 
     size_t o = 0;
     pl->w1 = o; o += TX_ALIGN8(T * E);
     pl->w2 = o; o += TX_ALIGN8(E * T);
-    pl->b1 = o; o += (w && w->b1) ? TX_ALIGN8(T * 4u) : 0;
+    pl->b1 = o; o += (!w || w->b1) ? TX_ALIGN8(T * 4u) : 0; /* w == NULL: an upper bound */
     pl->wsize = o;
     pl->n1 = 0;
     pl->rest = TX_ALIGN8(S * E);
@@ -63,11 +63,11 @@ size_t tx_encoder_s8_cluster_get_buffer_size(const tx_encoder_config *cfg, const
 }
 
 /* the L1 bytes the layer uses from an 8-byte aligned start; 0 for bad dimensions */
-static size_t tx_ec_l1_raw(const tx_encoder_config *cfg, const tx_encoder_dims *d, int32_t cores,
-                           const tx_encoder_weights *w, tx_ec_plan *pl)
+static size_t tx_ec_l1_raw(const tx_encoder_config *cfg, tx_cluster_split split, const tx_encoder_dims *d,
+                           int32_t cores, const tx_encoder_weights *w, tx_ec_plan *pl)
 {
     const tx_mhsa_dims md = {d->S, d->E, d->H, d->P};
-    const size_t mhsa = tx_mhsa_s8_cluster_l1_size(&cfg->mhsa, &md, cores, w ? &w->mhsa : 0);
+    const size_t mhsa = tx_mhsa_s8_cluster_l1_size(&cfg->mhsa, split, &md, cores, w ? &w->mhsa : 0);
     if (!mhsa)
         return 0;
     tx_ec_make_plan(cfg, d, w, pl);
@@ -75,13 +75,13 @@ static size_t tx_ec_l1_raw(const tx_encoder_config *cfg, const tx_encoder_dims *
     return pl->rest + (pl->total > mhsa ? pl->total : mhsa);
 }
 
-size_t tx_encoder_s8_cluster_l1_size(const tx_encoder_config *cfg, const tx_encoder_dims *d, int32_t cores,
-                                     const tx_encoder_weights *w)
+size_t tx_encoder_s8_cluster_l1_size(const tx_encoder_config *cfg, tx_cluster_split split, const tx_encoder_dims *d,
+                                     int32_t cores, const tx_encoder_weights *w)
 {
     if (!cfg || !d || d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0 || d->F <= 0)
         return 0;
     tx_ec_plan pl;
-    const size_t raw = tx_ec_l1_raw(cfg, d, cores, w, &pl);
+    const size_t raw = tx_ec_l1_raw(cfg, split, d, cores, w, &pl);
     return raw ? raw + TX_SCRATCH_SLACK : 0;
 }
 
@@ -197,8 +197,8 @@ static uint32_t tx_ec_fetch(const tx_ec *e, int32_t f0, int32_t fc, uint8_t *buf
 }
 
 tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const tx_encoder_config *cfg,
-                                const tx_encoder_dims *d, const tx_encoder_weights *w, const int8_t *x,
-                                int8_t *out)
+                                tx_cluster_split split, const tx_encoder_dims *d, const tx_encoder_weights *w,
+                                const int8_t *x, int8_t *out)
 {
     tx_status st;
     if (!cl || !ctx || !x || !out || !cl->l1 || !cl->fork_join || !cl->dma_start || !cl->dma_wait)
@@ -207,6 +207,8 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
         return TX_ERR_PARAM;
     if ((st = tx_encoder_check(cfg, d, w)) != TX_OK)
         return st;
+    if (split != TX_SPLIT_ROWS && split != TX_SPLIT_HEADS)
+        return TX_ERR_PARAM;
     tx_arena ar;
     if ((st = tx_arena_init(&ar, ctx, TX_ALIGN8((size_t)d->S * (size_t)d->E))) != TX_OK)
         return st;
@@ -218,7 +220,7 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
     e.f = (int8_t *)ar.base;
     e.out = out;
     const size_t mis = (size_t)(-(uintptr_t)cl->l1 & 7u);
-    const size_t need = tx_ec_l1_raw(cfg, d, cl->cores, w, &e.pl);
+    const size_t need = tx_ec_l1_raw(cfg, split, d, cl->cores, w, &e.pl);
     if (!need)
         return TX_ERR_PARAM;
     if (cl->l1_size < mis || cl->l1_size - mis < need)
@@ -230,7 +232,7 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
     sub.l1 = e.l1 + e.pl.rest;
     sub.l1_size = cl->l1_size - mis - e.pl.rest;
     const tx_mhsa_dims md = {d->S, d->E, d->H, d->P};
-    if ((st = tx_mhsa_s8_cluster(&sub, &cfg->mhsa, &md, &w->mhsa, x, (int8_t *)(e.l1 + e.pl.n1))) != TX_OK)
+    if ((st = tx_mhsa_s8_cluster(&sub, &cfg->mhsa, split, &md, &w->mhsa, x, (int8_t *)(e.l1 + e.pl.n1))) != TX_OK)
         return st;
     cl->fork_join(cl->cores, tx_ec_norm1, &e);
 
