@@ -49,6 +49,46 @@ std::optional<TargetInfo> target_for_core(const std::string &core)
     return std::nullopt;
 }
 
+bool uses_cluster(const Schedule &s)
+{
+    for (const LayerKnobs &k : s.layers)
+        if (k.cores > 0 || k.variant == TX_VARIANT_XPULP)
+            return true;
+    return false;
+}
+
+int32_t board_cluster_cores(const agent::BoardProfile &b)
+{
+    auto it = b.cycle_model.cycles.find("cluster_cores");
+    return it == b.cycle_model.cycles.end() ? 0 : static_cast<int32_t>(it->second);
+}
+
+size_t board_cluster_l1_free(const agent::BoardProfile &b)
+{
+    for (const agent::MemoryRegion &r : b.memory)
+        if (r.kind == "l1")
+            return r.length > kGap9L1Reserved ? r.length - kGap9L1Reserved : 0;
+    return 0;
+}
+
+std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, std::string *error)
+{
+    if (!uses_cluster(s))
+        return target_for_core(b.core);
+    if (b.core != "rv32imc" || board_cluster_cores(b) == 0) {
+        if (error)
+            *error = "schedule: cluster layers (cores >= 1 or variant xpulp) need a board with a cluster (gap9); " +
+                     b.name + " has none";
+        return std::nullopt;
+    }
+    // cmake/toolchains/gap9.cmake: rv32imc plus the Xpulp instructions the kernels emit with .insn
+    TargetInfo t = *target_for_core("rv32imc");
+    t.cpu = "gap9";
+    t.cpu_flags.push_back("-DTX_HAVE_XPULP=1");
+    t.machine = "gap9";
+    return t;
+}
+
 std::vector<std::string> firmware_compile_flags(const TargetInfo &t, const std::string &opt_flags)
 {
     // cmake/toolchains (CPU, -ffreestanding, sections), Release (opt, -DNDEBUG)
@@ -259,9 +299,10 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
         return r;
     };
     try {
-        const auto target = target_for_core(b.core);
+        const auto target = target_for(b, s, &r.error);
         if (!target) {
-            r.error = "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)";
+            if (r.error.empty())
+                r.error = "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)";
             return done();
         }
         r.cpu = target->cpu;
@@ -288,7 +329,7 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
         for (const auto &d : {tmp, objdir, elfdir, srcdir})
             fs::create_directories(d);
 
-        const bool rv = target->cpu == "rv32";
+        const bool rv = target->cpu == "rv32" || target->cpu == "gap9";
         const std::string gcc = (rv ? opts_.toolchain_prefix_rv : opts_.toolchain_prefix_arm) + "gcc";
         const auto version = toolchain_version(gcc, tmp, r.error);
         if (!version)
@@ -326,7 +367,7 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
         std::string key_text = "tinytx-builder 1\ncompiler " + gcc + "\nversion " + *version + "\ncflags " +
                                join(base) + "\nldflags " + join(link_flags) + "\nlibgcc " +
                                fs::path(libgcc).filename().string() + "\nfixed " + fixed_hash + "\n";
-        for (const char *ld : {"cortexm_sections.ld", "mps2_an386.ld", "mps2_an500.ld", "riscv32_virt.ld"})
+        for (const char *ld : {"cortexm_sections.ld", "mps2_an386.ld", "mps2_an500.ld", "riscv32_virt.ld", "gap9.ld"})
             if (fs::exists(ld_dir / ld))
                 key_text += std::string("ld ") + ld + " " + hash_text(read_file(ld_dir / ld)) + "\n";
         for (const auto &f : gen.files)

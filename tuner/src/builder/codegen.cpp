@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -32,6 +33,7 @@ const char *variant_c(tx_variant v)
     case TX_VARIANT_OPT4X2: return "TX_VARIANT_OPT4X2";
     case TX_VARIANT_DSP: return "TX_VARIANT_DSP";
     case TX_VARIANT_RV32: return "TX_VARIANT_RV32";
+    case TX_VARIANT_XPULP: return "TX_VARIANT_XPULP";
     default: return nullptr;
     }
 }
@@ -252,11 +254,37 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
     return o.str();
 }
 
-std::string c_model_layers(const Schedule &s, const MemoryPlan &p)
+std::string c_model_layers(const tx_encoder_dims &d, const Schedule &s, const MemoryPlan &p)
 {
+    // Schedules with cluster layers also carry each layer's cores and split, and run those layers
+    // with tx_encoder_s8_cluster: on the GAP9 runtime (kernels/firmware/cluster_gap9.h) where the
+    // Xpulp kernels are built, elsewhere (a host check) with the same partitioning run core after
+    // core in a static buffer standing in for L1. Schedules without stay plain C for any target.
+    const bool cluster = uses_cluster(s);
     std::ostringstream o;
+    if (cluster) {
+        size_t l1 = 8;
+        for (const LayerKnobs &k : s.layers)
+            if (k.cores > 0) {
+                const tx_encoder_config cfg = to_encoder_config(k);
+                l1 = std::max(l1, tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(k.split), &d, k.cores, nullptr));
+            }
+        o << "#include \"tinytx/cluster.h\"\n\n"
+          << "#if defined(TX_HAVE_XPULP) /* the GAP9 cluster */\n"
+          << "#include \"cluster_gap9.h\"\n"
+          << "static tx_cluster tx_model_cluster(int32_t cores) { return tx_gap9_cluster(cores); }\n"
+          << "#else /* one core runs every core's share in turn; this buffer stands in for L1 */\n"
+          << "static uint8_t tx_model_l1[" << l1 << "u] __attribute__((aligned(8)));\n"
+          << "static tx_cluster tx_model_cluster(int32_t cores)\n{\n"
+          << "    return tx_cluster_sequential(cores, tx_model_l1, sizeof tx_model_l1);\n}\n"
+          << "#endif\n\n";
+    }
     o << "typedef struct {\n    tx_encoder_config cfg;\n    tx_variant variant;\n"
-      << "    uint32_t x_offset, out_offset, scratch_offset, scratch_size;\n} tx_model_layer;\n\n"
+      << "    uint32_t x_offset, out_offset, scratch_offset, scratch_size;\n";
+    if (cluster)
+        o << "    int32_t cores; /* 0: the single-core kernel; else the cluster kernel on that many cores */\n"
+          << "    tx_cluster_split split;\n";
+    o << "} tx_model_layer;\n\n"
       << "static const tx_model_layer tx_model_layers[TX_MODEL_LAYERS] = {\n";
     for (size_t i = 0; i < s.layers.size(); ++i) {
         const LayerKnobs &k = s.layers[i];
@@ -264,7 +292,10 @@ std::string c_model_layers(const Schedule &s, const MemoryPlan &p)
         const LayerPlacement &lp = p.layers.at(i);
         o << "    {{{" << attn_c(k.attention) << ", " << sched_c(k.mhsa) << ", " << c.mhsa.tile_rows << "}, "
           << c.ffn_tile << "}, " << variant_c(k.variant) << ", " << lp.x_offset << "u, " << lp.out_offset
-          << "u, " << lp.scratch_offset << "u, " << lp.scratch_size << "u},\n";
+          << "u, " << lp.scratch_offset << "u, " << lp.scratch_size << "u";
+        if (cluster)
+            o << ", " << k.cores << ", " << (k.split == ClusterSplit::kHeads ? "TX_SPLIT_HEADS" : "TX_SPLIT_ROWS");
+        o << "},\n";
     }
     o << "};\n\n"
       << "/* one inference: every layer in sequence, ping-pong between act0 and act1, one scratch block */\n"
@@ -272,10 +303,20 @@ std::string c_model_layers(const Schedule &s, const MemoryPlan &p)
       << "    for (uint32_t i = 0; i < TX_MODEL_LAYERS; ++i) {\n"
       << "        const tx_model_layer *l = &tx_model_layers[i];\n"
       << "        const tx_ctx ctx = {arena + l->scratch_offset, l->scratch_size, l->variant};\n"
-      << "        const tx_status st = tx_encoder_s8(&ctx, &l->cfg, &tx_model_dims, &tx_model_weights[i],\n"
-      << "                                           (const int8_t *)(arena + l->x_offset),\n"
-      << "                                           (int8_t *)(arena + l->out_offset));\n"
-      << "        if (st != TX_OK)\n            return st;\n    }\n    return TX_OK;\n}\n";
+      << "        const int8_t *x = (const int8_t *)(arena + l->x_offset);\n"
+      << "        int8_t *out = (int8_t *)(arena + l->out_offset);\n";
+    if (cluster)
+        o << "        tx_status st;\n"
+          << "        if (l->cores > 0) {\n"
+          << "            const tx_cluster cl = tx_model_cluster(l->cores);\n"
+          << "            st = tx_encoder_s8_cluster(&cl, &ctx, &l->cfg, l->split, &tx_model_dims, &tx_model_weights[i], x,\n"
+          << "                                       out);\n"
+          << "        } else {\n"
+          << "            st = tx_encoder_s8(&ctx, &l->cfg, &tx_model_dims, &tx_model_weights[i], x, out);\n"
+          << "        }\n";
+    else
+        o << "        const tx_status st = tx_encoder_s8(&ctx, &l->cfg, &tx_model_dims, &tx_model_weights[i], x, out);\n";
+    o << "        if (st != TX_OK)\n            return st;\n    }\n    return TX_OK;\n}\n";
     return o.str();
 }
 
@@ -300,7 +341,7 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
       << " * of tx_mailbox.repeats runs each; every run executes all layers in sequence. */\n"
       << "#include \"arena.h\"\n#include \"bench.h\"\n#include \"console.h\"\n#include \"mailbox.h\"\n"
       << "#include \"model.h\"\n\n"
-      << c_model_layers(s, p) << "\n";
+      << c_model_layers(m.dims, s, p) << "\n";
     std::string desc = c_safe_text(m.name) + " " + hash.substr(0, 16);
     if (desc.size() > 63)
         desc = desc.substr(desc.size() - 63);

@@ -35,7 +35,8 @@ struct GemmPrior {
 };
 
 // kScalarFeatures, in feat:: order: softmax_rows, softmax_elems, gelu_elems, layernorm_rows,
-// layernorm_elems, add_elems, acc_elems, head_iters, attn_tiles, ffn_tiles, layers
+// layernorm_elems, add_elems, acc_elems, head_iters, attn_tiles, ffn_tiles, layers, cluster_forks,
+// dma_bytes
 using ScalarPrior = std::array<double, kScalarFeatures>;
 
 struct CorePrior {
@@ -43,32 +44,37 @@ struct CorePrior {
     ScalarPrior scalar;
 };
 
-// Variants a core's design space never offers (rv32 on Cortex-M, dsp on RV32) were not measured:
-// the nearest measured variant stands in (opt4x2 for the 4x4 rv32 kernel on Cortex-M; ref for
-// dsp's portable C stand-ins on RV32, which do ref's work plus the packing).
+// Variants a core's design space never offers (rv32 and xpulp on Cortex-M, dsp on RV32) were not
+// measured: the nearest measured variant stands in (opt4x2 for the 4x4 rv32 kernel and the 4x2
+// xpulp one on Cortex-M; ref for dsp's portable C stand-ins on RV32, which do ref's work plus the
+// packing). The RV32 xpulp row and the cluster features (cluster_forks, dma_bytes) are XPULP_PRIOR
+// below.
 const CorePrior kCortexM7 = {
     {{TX_VARIANT_REF, 64.4, 6.14, 74.7, 16.2, 8, 0, 0, 0, 0, 0, 0},
      {TX_VARIANT_OPT2X2, 151, 2.81, 60.3, 14.8, 10.6, 0, 20.5, 13.8, 3.31, 0, 0},
      {TX_VARIANT_OPT4X2, 155, 4.79, 62.6, 8.36, 11.9, 0, 16.1, 15.6, 1.19, 0, 0},
      {TX_VARIANT_DSP, 312, 1.4, 10.6, 7.83, 0, 44.2, 37.1, 0, 2.24, 5.54, 9.22},
-     {TX_VARIANT_RV32, 155, 4.79, 62.6, 8.36, 11.9, 0, 16.1, 15.6, 1.19, 0, 0}},
-    {39.5, 35.7, 33.4, 338, 91.2, 14.8, 65.2, 35.8, 108, 36.9, 2690}};
+     {TX_VARIANT_RV32, 155, 4.79, 62.6, 8.36, 11.9, 0, 16.1, 15.6, 1.19, 0, 0},
+     {TX_VARIANT_XPULP, 155, 4.79, 62.6, 8.36, 11.9, 0, 16.1, 15.6, 1.19, 0, 0}},
+    {39.5, 35.7, 33.4, 338, 91.2, 14.8, 65.2, 35.8, 108, 36.9, 2690, 0, 0}};
 
 const CorePrior kCortexM4 = {
     {{TX_VARIANT_REF, 81.3, 8.48, 103, 19.3, 14.5, 0, 0, 0, 0, 0, 0},
      {TX_VARIANT_OPT2X2, 208, 4.1, 82.3, 19.1, 16.2, 0, 30.5, 18.1, 4.91, 0, 0},
      {TX_VARIANT_OPT4X2, 211, 6.52, 87.2, 17.8, 16.9, 0, 24.3, 15.3, 2.52, 0, 0},
      {TX_VARIANT_DSP, 333, 1.47, 14.1, 14.1, 0, 69.9, 50.2, 0, 2.83, 6.7, 10.2},
-     {TX_VARIANT_RV32, 211, 6.52, 87.2, 17.8, 16.9, 0, 24.3, 15.3, 2.52, 0, 0}},
-    {50.2, 44.2, 40.4, 469, 87.9, 16.4, 85.3, 50.6, 137, 53.6, 3610}};
+     {TX_VARIANT_RV32, 211, 6.52, 87.2, 17.8, 16.9, 0, 24.3, 15.3, 2.52, 0, 0},
+     {TX_VARIANT_XPULP, 211, 6.52, 87.2, 17.8, 16.9, 0, 24.3, 15.3, 2.52, 0, 0}},
+    {50.2, 44.2, 40.4, 469, 87.9, 16.4, 85.3, 50.6, 137, 53.6, 3610, 0, 0}};
 
 const CorePrior kRv32imc = {
     {{TX_VARIANT_REF, 70.7, 8.15, 86.3, 17.6, 19.3, 0, 0, 0, 0, 0, 0},
      {TX_VARIANT_OPT2X2, 142, 4.8, 63.6, 11.3, 20.7, 0, 25.9, 17.6, 3.47, 0, 0},
      {TX_VARIANT_OPT4X2, 139, 3.59, 85.9, 15.2, 19.4, 0, 26.2, 2.63, 4.61, 0, 0},
      {TX_VARIANT_DSP, 70.7, 8.15, 86.3, 17.6, 19.3, 0, 0, 0, 0, 0, 0},
-     {TX_VARIANT_RV32, 89.3, 4.09, 72.6, 15, 20.5, 0, 25.6, 13.6, 4.05, 0, 0}},
-    {56.4, 55.4, 37.6, 550, 133, 22.2, 78.1, 55.8, 106, 57.4, 4040}};
+     {TX_VARIANT_RV32, 89.3, 4.09, 72.6, 15, 20.5, 0, 25.6, 13.6, 4.05, 0, 0},
+     {TX_VARIANT_XPULP, 60, 0.45, 8, 4, 10, 15, 30, 20, 0.6, 5, 0}},
+    {56.4, 55.4, 37.6, 550, 133, 22.2, 78.1, 55.8, 106, 57.4, 4040, 40, 0.01}};
 
 } // namespace
 

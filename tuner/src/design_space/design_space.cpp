@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "tinytx/cluster.h"
 #include "tinytx/tuner/memory_planner.h"
 
 namespace tinytx::tuner {
@@ -32,14 +33,31 @@ std::vector<int32_t> DesignSpace::ffn_tile_choices(int32_t F)
     return out;
 }
 
-std::vector<tx_variant> DesignSpace::variant_choices(const std::string &core)
+std::vector<tx_variant> DesignSpace::variant_choices(const std::string &core, bool cluster)
 {
     std::vector<tx_variant> v{TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2};
     if (core == "cortex-m4" || core == "cortex-m7")
         v.push_back(TX_VARIANT_DSP);
     if (core == "rv32imc")
         v.push_back(TX_VARIANT_RV32);
+    if (cluster)
+        v.push_back(TX_VARIANT_XPULP);
     return v;
+}
+
+std::vector<int32_t> DesignSpace::cores_choices(int32_t cluster_cores)
+{
+    std::vector<int32_t> out;
+    for (int32_t c : {1, 2, 4, 8})
+        if (c <= cluster_cores)
+            out.push_back(c);
+    return out;
+}
+
+size_t DesignSpace::cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k)
+{
+    const tx_encoder_config cfg = to_encoder_config(k);
+    return tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(k.split), &d, k.cores, nullptr);
 }
 
 namespace {
@@ -60,14 +78,16 @@ std::optional<uint64_t> checked_pow(uint64_t a, size_t n)
 
 } // namespace
 
-DesignSpace::Result DesignSpace::create(const Model &m, const agent::BoardProfile &b, SpaceMode mode)
+DesignSpace::Result DesignSpace::create(const Model &m, const agent::BoardProfile &b, SpaceMode mode,
+                                        const SpaceOptions &opt)
 {
-    return create(m.name, m.dims, m.layers.size(), m.has_fused(), b, mode);
+    return create(m.name, m.dims, m.layers.size(), m.has_fused(), b, mode, opt);
 }
 
 DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_encoder_dims &d,
                                         size_t n_layers, bool has_fused,
-                                        const agent::BoardProfile &b, SpaceMode mode)
+                                        const agent::BoardProfile &b, SpaceMode mode,
+                                        const SpaceOptions &opt)
 {
     Result r;
     if (d.S < 2 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0) {
@@ -86,13 +106,15 @@ DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_
     s.n_layers_ = n_layers;
     s.has_fused_ = has_fused;
     s.mode_ = mode;
+    s.opt_ = opt;
 
     std::vector<AttentionMode> modes{AttentionMode::kStandard};
     if (has_fused)
         modes.push_back(AttentionMode::kFused);
     const auto tiles = tile_rows_choices(d.S);
     const auto ffns = ffn_tile_choices(d.F);
-    const auto variants = variant_choices(b.core);
+    const auto variants = variant_choices(b.core, opt.cluster_cores > 0);
+    const auto cores = cores_choices(opt.cluster_cores);
     for (auto a : modes) {
         std::vector<std::pair<MhsaSchedule, int32_t>> scheds{{MhsaSchedule::kLayerwise, 0},
                                                              {MhsaSchedule::kHeadwise, 0}};
@@ -100,8 +122,18 @@ DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_
             scheds.push_back({MhsaSchedule::kDepthfirst, t});
         for (auto [ms, t] : scheds)
             for (auto v : variants)
-                for (int32_t f : ffns)
-                    s.knobs_.push_back(LayerKnobs{a, ms, t, v, f, ""});
+                for (int32_t f : ffns) {
+                    s.knobs_.push_back(LayerKnobs{a, ms, t, v, f, "", 0, ClusterSplit::kRows});
+                    if (v != TX_VARIANT_XPULP)
+                        continue;
+                    for (int32_t c : cores)
+                        for (ClusterSplit sp : {ClusterSplit::kRows, ClusterSplit::kHeads}) {
+                            LayerKnobs k{a, ms, t, v, f, "", c, sp};
+                            const size_t l1 = cluster_l1_bytes(d, k);
+                            if (l1 != 0 && l1 <= opt.l1_bytes)
+                                s.knobs_.push_back(k);
+                        }
+                }
     }
 
     std::vector<size_t> layout(s.knobs_.size());
@@ -112,16 +144,20 @@ DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_
         if (is_ram_like(reg)) {
             s.placements_.push_back(reg.name);
             s.region_length_.push_back(reg.length);
+            s.region_kind_.push_back(reg.kind);
         }
     if (s.placements_.empty()) {
         s.placements_.push_back("");
         s.region_length_.push_back(0);
+        s.region_kind_.push_back("");
     }
     const size_t digits = mode == SpaceMode::kShared ? 1 : n_layers;
     for (size_t p = 0; p < s.placements_.size(); ++p) {
+        const bool l1_region = s.region_kind_[p] == "l1";
         std::vector<uint32_t> fit;
         for (size_t i = 0; i < s.knobs_.size(); ++i)
-            if (s.region_length_[p] == 0 || layout[i] <= s.region_length_[p])
+            if ((s.region_length_[p] == 0 || layout[i] <= s.region_length_[p]) &&
+                !(l1_region && s.knobs_[i].cores > 0))
                 fit.push_back(static_cast<uint32_t>(i));
         auto n = checked_pow(fit.size(), digits);
         if (!n || s.size_ + *n > kMaxSize) {
@@ -178,9 +214,22 @@ std::string DesignSpace::check(const Schedule &s) const
         k.placement.clear();
         if (k.attention == AttentionMode::kFused && !has_fused_)
             return base + ".attention: fused needs fused weights, which the model does not carry";
-        const auto vs = variant_choices(core_);
+        const auto vs = variant_choices(core_, opt_.cluster_cores > 0);
         if (std::find(vs.begin(), vs.end(), k.variant) == vs.end())
-            return base + ".variant: " + tx_variant_name(k.variant) + " is not available on " + core_;
+            return base + ".variant: " + tx_variant_name(k.variant) + " is not available on " + core_ +
+                   (k.variant == TX_VARIANT_XPULP ? " without the cluster (the pulp backend)" : "");
+        if (k.cores > 0) {
+            const auto cs = cores_choices(opt_.cluster_cores);
+            if (std::find(cs.begin(), cs.end(), k.cores) == cs.end())
+                return base + ".cores: " + std::to_string(k.cores) + " is not among the space's choices (" +
+                       (cs.empty() ? std::string("no cluster on this run") : "1, 2, 4, 8 up to " +
+                                                                                 std::to_string(opt_.cluster_cores)) +
+                       ")";
+            const size_t l1 = cluster_l1_bytes(dims_, k);
+            if (l1 == 0 || l1 > opt_.l1_bytes)
+                return base + ": the cluster kernel needs " + std::to_string(l1) + " bytes of L1, " +
+                       std::to_string(opt_.l1_bytes) + " are free";
+        }
         if (std::find(knobs_.begin(), knobs_.end(), k) == knobs_.end())
             return base + ": tile_rows/ffn_tile not among the space's choices";
         if (mode_ == SpaceMode::kShared && !(s.layers[i] == s.layers[0]))
@@ -191,6 +240,10 @@ std::string DesignSpace::check(const Schedule &s) const
     if (it == placements_.end())
         return "layers[0].placement: \"" + pl + "\" is not a RAM-like region of " + board_name_;
     const size_t p = static_cast<size_t>(it - placements_.begin());
+    if (region_kind_[p] == "l1")
+        for (const LayerKnobs &k : s.layers)
+            if (k.cores > 0)
+                return "layers[0].placement: \"" + pl + "\" is the cluster's L1, which the cluster layers tile into";
     if (region_length_[p] != 0) {
         auto plan = plan_memory(dims_, n_layers_, s);
         if (!plan.ok())

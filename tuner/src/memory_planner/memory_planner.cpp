@@ -7,6 +7,8 @@ namespace tinytx::tuner {
 size_t layer_scratch_bytes(const tx_encoder_dims &d, const LayerKnobs &k)
 {
     const tx_encoder_config cfg = to_encoder_config(k);
+    if (k.cores > 0)   // the cluster kernel: its tiles are in L1, the rest in this scratch
+        return tx_encoder_s8_cluster_get_buffer_size(&cfg, &d);
     return tx_encoder_s8_get_buffer_size(&cfg, &d, k.variant);
 }
 

@@ -25,6 +25,18 @@ const char *mhsa_name(MhsaSchedule s)
     return "unknown";
 }
 
+const char *split_name(ClusterSplit s)
+{
+    return s == ClusterSplit::kHeads ? "heads" : "rows";
+}
+
+std::optional<ClusterSplit> parse_split(const std::string &s)
+{
+    if (s == "rows") return ClusterSplit::kRows;
+    if (s == "heads") return ClusterSplit::kHeads;
+    return std::nullopt;
+}
+
 std::optional<AttentionMode> parse_attention(const std::string &s)
 {
     if (s == "standard") return AttentionMode::kStandard;
@@ -59,6 +71,10 @@ json layer_to_json(const LayerKnobs &k)
     j["ffn_tile"] = k.ffn_tile;
     if (!k.placement.empty())
         j["placement"] = k.placement;
+    if (k.cores != 0) {
+        j["cores"] = k.cores;
+        j["split"] = split_name(k.split);
+    }
     return j;
 }
 
@@ -117,7 +133,7 @@ ScheduleParseResult schedule_from_json(const json &j)
             return fail(base, std::string("must be an object, got ") + type_name(l));
         for (auto it = l.begin(); it != l.end(); ++it) {
             static const char *known[] = {"attention", "mhsa", "tile_rows", "variant", "ffn_tile",
-                                          "placement"};
+                                          "placement", "cores", "split"};
             bool ok = false;
             for (const char *k : known)
                 ok = ok || it.key() == k;
@@ -175,12 +191,25 @@ ScheduleParseResult schedule_from_json(const json &j)
         if (auto e = str("variant", v)) return fail(e->path, e->reason);
         auto var = parse_variant(v);
         if (!var)
-            return fail(base + ".variant", "must be ref|opt2x2|opt4x2|dsp|rv32, got \"" + v + "\"");
+            return fail(base + ".variant", "must be ref|opt2x2|opt4x2|dsp|rv32|xpulp, got \"" + v + "\"");
         k.variant = *var;
         if (l.contains("ffn_tile"))
             if (auto e = integer("ffn_tile", k.ffn_tile)) return fail(e->path, e->reason);
         if (l.contains("placement"))
             if (auto e = str("placement", k.placement)) return fail(e->path, e->reason);
+        if (l.contains("cores"))
+            if (auto e = integer("cores", k.cores)) return fail(e->path, e->reason);
+        if (l.contains("split")) {
+            std::string sp;
+            if (auto e = str("split", sp)) return fail(e->path, e->reason);
+            auto split = parse_split(sp);
+            if (!split) return fail(base + ".split", "must be rows|heads, got \"" + sp + "\"");
+            if (k.cores == 0 && *split != ClusterSplit::kRows)
+                return fail(base + ".split", "only applies to cluster layers (cores >= 1)");
+            k.split = *split;
+        } else if (k.cores != 0) {
+            return fail(base + ".split", "missing (required when cores >= 1)");
+        }
         s.layers.push_back(std::move(k));
     }
     ScheduleParseResult r;
@@ -199,9 +228,12 @@ ScheduleParseResult parse_schedule(const std::string &json_text)
 std::string canonical_json(const Schedule &s)
 {
     Schedule c = s;
-    for (auto &k : c.layers)
+    for (auto &k : c.layers) {
         if (k.mhsa != MhsaSchedule::kDepthfirst)
             k.tile_rows = 0;
+        if (k.cores == 0)
+            k.split = ClusterSplit::kRows;
+    }
     // nlohmann::json objects are std::map-backed: keys come out sorted; dump() without an
     // indent emits no whitespace.
     return to_json(c).dump();
@@ -233,6 +265,13 @@ std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims
                                                          std::to_string(k.ffn_tile)};
         if (k.variant < 0 || k.variant >= TX_VARIANT_COUNT)
             return ScheduleError{base + ".variant", "unknown variant"};
+        if (k.cores < 0 || k.cores > kMaxClusterCores)
+            return ScheduleError{base + ".cores", "must be 0 (one core, the library kernels) or 1.." +
+                                                      std::to_string(kMaxClusterCores) + ", got " +
+                                                      std::to_string(k.cores)};
+        if (k.cores > 0 && k.variant != TX_VARIANT_XPULP)
+            return ScheduleError{base + ".variant", std::string("must be xpulp on a cluster layer (cores >= 1), got ") +
+                                                        tx_variant_name(k.variant)};
         if (k.placement != s.layers[0].placement)
             return ScheduleError{base + ".placement",
                                  "must equal layers[0].placement (one arena for the model)"};
@@ -254,6 +293,11 @@ tx_encoder_config to_encoder_config(const LayerKnobs &k)
     return c;
 }
 
+tx_cluster_split to_cluster_split(ClusterSplit s)
+{
+    return s == ClusterSplit::kHeads ? TX_SPLIT_HEADS : TX_SPLIT_ROWS;
+}
+
 std::string schedule_summary(const Schedule &s)
 {
     std::ostringstream o;
@@ -267,6 +311,8 @@ std::string schedule_summary(const Schedule &s)
         if (k.mhsa == MhsaSchedule::kDepthfirst)
             o << "(T=" << k.tile_rows << ")";
         o << " " << tx_variant_name(k.variant);
+        if (k.cores)
+            o << " x" << k.cores << " " << split_name(k.split);
         if (k.ffn_tile)
             o << " ffn/" << k.ffn_tile;
         if (!k.placement.empty())

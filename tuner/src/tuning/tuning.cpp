@@ -241,7 +241,18 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         return fail("batch: must be 1..1024");
     if (req.repeats == 0 || req.repeats > 1000)
         return fail("repeats: must be 1..1000");
-    DesignSpace::Result sr = DesignSpace::create(m, board, req.mode);
+    // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
+    // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
+    const std::string backend = !req.backend.empty() || !req.agents.empty() ? req.backend
+                                : board.arch == agent::Arch::kRiscv32      ? "pulp"
+                                                                           : "iss";
+    // Only the pulp backend emulates the cluster: elsewhere its knobs are not in the space.
+    SpaceOptions space_opt;
+    if (backend == "pulp") {
+        space_opt.cluster_cores = board_cluster_cores(board);
+        space_opt.l1_bytes = board_cluster_l1_free(board);
+    }
+    DesignSpace::Result sr = DesignSpace::create(m, board, req.mode, space_opt);
     if (!sr.ok())
         return fail("design space: " + sr.error);
     const DesignSpace &space = *sr.space;
@@ -292,11 +303,6 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     } catch (const std::exception &e) {
         return fail("database " + req.db_path.string() + ": " + e.what());
     }
-    // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
-    // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
-    const std::string backend = !req.backend.empty() || !req.agents.empty() ? req.backend
-                                : board.arch == agent::Arch::kRiscv32      ? "pulp"
-                                                                           : "iss";
     const std::string source = backend == "openocd" ? "measured" : "emulated";
     const std::vector<uint8_t> spec = read_bytes(m.spec_path);
     const int64_t model_id = db->upsert_model(m.name, r.model_hash, std::string(spec.begin(), spec.end()));

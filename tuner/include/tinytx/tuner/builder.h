@@ -17,7 +17,8 @@
 // Cross-compile (Builder::build): the generated sources plus the fixed part (kernel library and
 // firmware core for the board's CPU, listed in tuner/src/builder/firmware_sources.txt) with the
 // flags of cmake/toolchains and kernels/firmware/CMakeLists.txt, linked with the emulator
-// machine's linker script (cortex-m4: mps2_an386, cortex-m7: mps2_an500, rv32imc: riscv32_virt).
+// machine's linker script (cortex-m4: mps2_an386, cortex-m7: mps2_an500, rv32imc: riscv32_virt;
+// schedules with cluster layers: gap9, see target_for).
 // Every object is cached by (compiler, toolchain version, flags, source content, headers hash);
 // the ELF by (generated sources, fixed-part hash, flags, toolchain version, linker scripts).
 // Errors (unknown core, bad schedule, compiler failures with their stderr) are data.
@@ -66,17 +67,30 @@ std::string c_model_constants(const Model &m, const MemoryPlan &p);
 // static const aligned arrays; it includes `header` (which holds c_model_constants)
 std::string c_model_data(const Model &m, const Schedule &s, const std::string &header);
 // the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
-// from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET
-std::string c_model_layers(const Schedule &s, const MemoryPlan &p);
+// from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
+// the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)
+std::string c_model_layers(const tx_encoder_dims &d, const Schedule &s, const MemoryPlan &p);
 
 // How a board's core is built for: the toolchain, the CPU flags and the emulator linker script.
 struct TargetInfo {
-    std::string cpu;                // cortex-m4 | cortex-m7 | rv32 (firmware_sources.txt names)
+    std::string cpu;                // cortex-m4 | cortex-m7 | rv32 | gap9 (firmware_sources.txt names)
     std::string compiler;           // arm-none-eabi-gcc | riscv64-unknown-elf-gcc
     std::vector<std::string> cpu_flags;
     std::string machine;            // linker script basename in kernels/firmware/ld
 };
 std::optional<TargetInfo> target_for_core(const std::string &core);
+// The target of one image: the core's, or the GAP9 cluster's (cpu "gap9": rv32imc with the Xpulp
+// kernels, -DTX_HAVE_XPULP=1, linked with gap9.ld for the pulp backend's memory map) when a layer
+// runs on the cluster or uses the xpulp variant. nullopt and *error for an unknown core, or
+// cluster layers on a board without a cluster.
+std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, std::string *error);
+bool uses_cluster(const Schedule &s);
+// The board's cluster: its cores (the profile's cycle_model "cluster_cores", 0 = none), and the L1
+// bytes left to the kernels' tiles by kernels/firmware/ld/gap9.ld (the l1 region minus the stacks
+// of core 0, 8 KiB, and of the 7 workers, 1 KiB each).
+inline constexpr uint32_t kGap9L1Reserved = 8 * 1024 + 7 * 1024;
+int32_t board_cluster_cores(const agent::BoardProfile &b);
+size_t board_cluster_l1_free(const agent::BoardProfile &b);
 
 // Compile options of every firmware object: CPU flags, opt_flags, freestanding C, sections
 // (include paths and per-file options not included).

@@ -4,7 +4,7 @@
 // Features are exact work counts derived from the schedule, mirroring what the kernels run
 // (kernels/src/ops/{mhsa,attention,encoder,linear}.c, the GEMM variants in kernels/src/{ref,opt,
 // arm,rv}, docs/NUMERICS.md):
-//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32), summed over GEMM calls of M x N x K:
+//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32, xpulp), summed over GEMM calls of M x N x K:
 //     gemm_calls.v        GEMM micro-kernel invocations (per-call setup)
 //     gemm_macs.v         multiply-accumulates (M*N*K, whatever path computes them)
 //     gemm_out_rq.v       output elements requantized inside the GEMM (bias + requant + store)
@@ -13,16 +13,19 @@
 //                         tx_gemm_store divides by the group width per output); 0 for dsp, whose
 //                         column pointers walk the groups
 //     gemm_blocks.v       dsp: column iterations beyond one per 6 outputs (the 3/2/1-row tail
-//                         blocks' extra per-column overhead); 0 for the others, whose register
-//                         block overhead is per blocked output (part of gemm_out_*)
+//                         blocks' extra per-column overhead); xpulp: its 4 x 2 blocks (a hardware
+//                         loop each); 0 for the others, whose register block overhead is per
+//                         blocked output (part of gemm_out_*)
 //     gemm_row_blocks.v   row blocks: M/bm for the bm x bn blocked variants (opt2x2 2x2, opt4x2
-//                         4x2, rv32 4x4), dsp's blocks of 6 rows plus its 3/2/1-row tails
+//                         4x2, rv32 4x4), dsp's blocks of 6 rows plus its 3/2/1-row tails;
+//                         xpulp: its column pairs (per-pair requantization set-up)
 //     gemm_edge_outs.v    outputs the blocked variants leave to the scalar edge path (M*N minus
 //                         the blocked part); each is a scalar dot of length K
 //     gemm_edge_macs.v    MACs on that scalar edge path (edge_outs * K); for dsp the zero-padded
 //                         lanes of the last 4-deep step (M*N*(4*ceil(K/4) - K))
 //     gemm_steps.v        dsp: 4-deep reduction steps (a weight word loaded and split per step and
-//                         column) beyond the 6-row ideal, i.e. those the tail blocks add
+//                         column) beyond the 6-row ideal, i.e. those the tail blocks add; xpulp:
+//                         the scalar MACs of a K that is not a multiple of 4
 //     gemm_widen.v        dsp: activation words widened to int16 pairs (M*ceil(K/4) per call)
 //   variant-independent (scalar) work:
 //     softmax_rows, softmax_elems   integer softmax (rows of S)
@@ -35,6 +38,13 @@
 //     attn_tiles                    attention tiles (score GEMM + softmax + A.V per tile)
 //     ffn_tiles                     FFN hidden tiles (1 when untiled)
 //     layers                        per-layer constant (softmax table, dispatch, call overhead)
+//     cluster_forks                 fork-joins of the cluster kernels (wake-up, barrier, the
+//                                   imbalance of the shares)
+//     dma_bytes                     bytes the cluster kernels move L2 -> L1 (mostly hidden behind
+//                                   compute by double buffering)
+// A cluster layer (cores >= 1) is counted on its critical path: the largest share of every
+// parallel section (cluster_features.cpp mirrors kernels/src/pulp/), so its GEMM, softmax, GELU
+// and LayerNorm counts are one core's, under variant xpulp.
 // Predicted cycles = sum_i features[i] * coef[i], coef >= 0. Coefficients start from a prior per
 // core (fitted to ISS measurements, provenance in priors.cpp) and are calibrated from
 // measurements by a non-negative, ridge-regularized (toward the prior), relative-error
@@ -58,10 +68,10 @@
 
 namespace tinytx::tuner {
 
-inline constexpr size_t kCostVariants = TX_VARIANT_COUNT;  // 5
+inline constexpr size_t kCostVariants = TX_VARIANT_COUNT;  // 6
 // calls, macs, out_rq, out_acc, out_grouped, blocks, row_blocks, edge_outs, edge_macs, steps, widen
 inline constexpr size_t kGemmFeaturesPerVariant = 11;
-inline constexpr size_t kScalarFeatures = 11;
+inline constexpr size_t kScalarFeatures = 13;
 inline constexpr size_t kNumCostFeatures = kCostVariants * kGemmFeaturesPerVariant + kScalarFeatures;
 
 // Index of each feature in a CostFeatures vector.
@@ -89,6 +99,8 @@ inline constexpr size_t head_iters = kScalarBase + 7;
 inline constexpr size_t attn_tiles = kScalarBase + 8;
 inline constexpr size_t ffn_tiles = kScalarBase + 9;
 inline constexpr size_t layers = kScalarBase + 10;
+inline constexpr size_t cluster_forks = kScalarBase + 11;
+inline constexpr size_t dma_bytes = kScalarBase + 12;
 } // namespace feat
 
 using CostFeatures = std::array<double, kNumCostFeatures>;

@@ -5,18 +5,25 @@
 //   attention  standard; fused only when the model carries fused weights (Model::has_fused)
 //   mhsa       layerwise, headwise, depthfirst with T in {1, 2, 4, 8, round(sqrt S), S/4, S/2}
 //              ∩ [1, S-1] (deduplicated, ascending; T = S would be head-wise)
-//   variant    ref, opt2x2, opt4x2 everywhere; dsp on cortex-m4/m7; rv32 on rv32imc
+//   variant    ref, opt2x2, opt4x2 everywhere; dsp on cortex-m4/m7; rv32 on rv32imc; xpulp with
+//              a cluster (SpaceOptions::cluster_cores > 0)
 //   ffn_tile   0 (untiled) and {F/8, F/4, F/2} ∩ [1, F-1]
+//   cores      0 (the single-core library kernels); with a cluster, also {1, 2, 4, 8} ∩
+//              [1, cluster_cores] for variant xpulp: the cluster kernels, whose L1 tiles are
+//              tile_rows and ffn_tile; a cluster knob set is in the space only when its L1 use
+//              (tx_encoder_s8_cluster_l1_size, biases assumed) fits SpaceOptions::l1_bytes
+//   split      rows | heads on cluster layers (rows when cores is 0)
 //   placement  a RAM-like region (ram|tcm|l1|l2) of the board that holds the whole plan
 //              (MemoryPlanner peak <= region length). The arena is one block, so the placement is
 //              one per schedule, even in per-layer mode. A knob set whose plan fits no region is
 //              not in the space. A board with no RAM-like region gets placement "" (unchecked).
+//              Cluster knob sets never place the arena in an l1 region: their tiles fill it.
 // Modes: kShared — every layer uses the same knob set (size = sum over regions of n_r);
 //        kPerLayer — each layer picks its own (size = sum over regions of n_r^L), where n_r is
 //        the number of knob sets whose plan fits region r.
 // Index order: regions in board order; within a region, mixed radix over layers with layer 0
 // the fastest digit, each digit an index into the region's fitting knob sets (in
-// layer_knob_sets() order: attention, mhsa, T, variant, ffn_tile — outermost first).
+// layer_knob_sets() order: attention, mhsa, T, variant, ffn_tile, cores, split — outermost first).
 #pragma once
 
 #include <cstdint>
@@ -32,19 +39,31 @@ namespace tinytx::tuner {
 
 enum class SpaceMode { kShared, kPerLayer };
 
+// What the measuring platform offers beyond the board's core: the GAP9 cluster is there only on
+// the backend that emulates it (pulp), so the tuner turns it on per run.
+struct SpaceOptions {
+    int32_t cluster_cores = 0;   // 0 = no cluster knobs
+    size_t l1_bytes = 0;         // L1 free for the cluster kernels' tiles
+};
+
 class DesignSpace {
 public:
     struct Result;
 
     // Errors (bad dims, no layers, a space larger than 2^63 points) come back as data.
-    static Result create(const Model &m, const agent::BoardProfile &b, SpaceMode mode);
+    static Result create(const Model &m, const agent::BoardProfile &b, SpaceMode mode,
+                         const SpaceOptions &opt = {});
     static Result create(const std::string &model_name, const tx_encoder_dims &d, size_t n_layers,
-                         bool has_fused, const agent::BoardProfile &b, SpaceMode mode);
+                         bool has_fused, const agent::BoardProfile &b, SpaceMode mode,
+                         const SpaceOptions &opt = {});
 
     // the value sets (exposed for tests, search mutation operators and reports)
     static std::vector<int32_t> tile_rows_choices(int32_t S);
     static std::vector<int32_t> ffn_tile_choices(int32_t F);
-    static std::vector<tx_variant> variant_choices(const std::string &core);
+    static std::vector<tx_variant> variant_choices(const std::string &core, bool cluster = false);
+    static std::vector<int32_t> cores_choices(int32_t cluster_cores);   // {1, 2, 4, 8} ∩ [1, n]
+    // the L1 bytes a cluster knob set needs (biases assumed present); 0 when the kernels refuse it
+    static size_t cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k);
 
     SpaceMode mode() const { return mode_; }
     uint64_t size() const { return size_; }
@@ -65,9 +84,11 @@ private:
     size_t n_layers_ = 0;
     bool has_fused_ = false;
     SpaceMode mode_ = SpaceMode::kShared;
+    SpaceOptions opt_;
     std::vector<LayerKnobs> knobs_;
     std::vector<std::string> placements_;
     std::vector<uint64_t> region_length_;      // 0 = unchecked ("" placement)
+    std::vector<std::string> region_kind_;     // MemoryRegion::kind
     std::vector<std::vector<uint32_t>> fit_;   // per placement: indices into knobs_
     std::vector<uint64_t> region_size_;        // points per placement
     uint64_t size_ = 0;

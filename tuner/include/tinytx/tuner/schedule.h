@@ -11,17 +11,25 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "tinytx/cluster.h"
 #include "tinytx/kernels.h"
 
 namespace tinytx::tuner {
 
 enum class AttentionMode { kStandard, kFused };
 enum class MhsaSchedule { kLayerwise, kHeadwise, kDepthfirst };
+// How a cluster layer divides its work among the cores (tinytx/cluster.h tx_cluster_split):
+// per head by projection columns / query rows / output columns, or whole heads per core.
+enum class ClusterSplit { kRows, kHeads };
 
 // One layer's knobs. tile_rows is meaningful only for kDepthfirst (it is 0 otherwise: the
 // canonical form); ffn_tile 0 = untiled, else 1..F-1 hidden columns per tile. placement names the
 // board memory region holding the arena ("" = not chosen). The arena is one block for the whole
 // model (see memory_planner.h), so every layer of a valid schedule names the same placement.
+// cores: 0 = the single-core library kernel (tx_encoder_s8 with `variant`); 1..16 = the cluster
+// kernel (tx_encoder_s8_cluster, GAP9) on that many cores, split as `split`, variant xpulp (the
+// cluster's GEMM), tile_rows and ffn_tile its L1 tiles. split is kRows (the canonical form) when
+// cores is 0.
 struct LayerKnobs {
     AttentionMode attention = AttentionMode::kStandard;
     MhsaSchedule mhsa = MhsaSchedule::kLayerwise;
@@ -29,9 +37,14 @@ struct LayerKnobs {
     tx_variant variant = TX_VARIANT_REF;
     int32_t ffn_tile = 0;
     std::string placement;
+    int32_t cores = 0;
+    ClusterSplit split = ClusterSplit::kRows;
 
     bool operator==(const LayerKnobs &) const = default;
 };
+
+// the cluster kernels' limit (TX_CLUSTER_MAX_CORES of tinytx/cluster.h)
+inline constexpr int32_t kMaxClusterCores = 16;
 
 struct Schedule {
     std::string model;   // model name ("" = unspecified)
@@ -56,13 +69,15 @@ struct ScheduleParseResult {
 // knob names as they appear in JSON
 const char *attention_name(AttentionMode m);      // standard | fused
 const char *mhsa_name(MhsaSchedule s);            // layerwise | headwise | depthfirst
+const char *split_name(ClusterSplit s);           // rows | heads
 std::optional<AttentionMode> parse_attention(const std::string &s);
 std::optional<MhsaSchedule> parse_mhsa(const std::string &s);
+std::optional<ClusterSplit> parse_split(const std::string &s);
 // variant names are tx_variant_name() of the kernel library
 std::optional<tx_variant> parse_variant(const std::string &s);
 
 // {"model","board","layers":[{"attention","mhsa","tile_rows"(depthfirst only),"variant",
-//  "ffn_tile","placement"(when set)}]}. Extra top-level keys (objectives, memory plan, ...) are
+//  "ffn_tile","placement"(when set),"cores","split"(cluster layers only: cores >= 1)}]}. Extra top-level keys (objectives, memory plan, ...) are
 // ignored by the parser so an exported schedule reads back.
 nlohmann::json layer_to_json(const LayerKnobs &k);
 nlohmann::json to_json(const Schedule &s);
@@ -75,17 +90,20 @@ std::string canonical_json(const Schedule &s);
 // sha256 hex of canonical_json(s)
 std::string schedule_hash(const Schedule &s);
 
-// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm", then " | L<i>: ..." for every
+// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm" (cluster layers: "... xpulp x8
+// heads ..."), then " | L<i>: ..." for every
 // layer whose knobs differ from the layer before.
 std::string schedule_summary(const Schedule &s);
 
 // Structural check against the model's dims (not board legality: see DesignSpace::check):
 // tile_rows in 1..S-1 for depth-first (T = S is head-wise), ffn_tile 0 or 1..F-1, variant known,
-// layer count equal to n_layers, one placement for all layers.
+// layer count equal to n_layers, one placement for all layers, cores 0..kMaxClusterCores with
+// variant xpulp on cluster layers.
 std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers);
 
 // The kernels' view of one layer's knobs.
 tx_encoder_config to_encoder_config(const LayerKnobs &k);
+tx_cluster_split to_cluster_split(ClusterSplit s);
 inline tx_variant to_variant(const LayerKnobs &k) { return k.variant; }
 
 } // namespace tinytx::tuner

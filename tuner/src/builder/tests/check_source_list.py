@@ -23,9 +23,9 @@ core = sources(cmake_block("kernels/firmware/CMakeLists.txt", "add_library(tinyt
                "kernels/firmware/")
 core = {s for s in core if "fw_arch_sources" not in s}
 arch = {}
-for cpu, body in re.findall(r'TINYTX_TARGET_CPU STREQUAL "([\w-]+)"\)\s*\n\s*set\(fw_arch_sources ([^)]*)\)', fw):
+for cpu, body in re.findall(r'TINYTX_TARGET_CPU STREQUAL "([\w-]+)"\)\s*\n(?:\s*#[^\n]*\n)*\s*set\(fw_arch_sources ([^)]*)\)', fw):
     arch[cpu] = sources(body, "kernels/firmware/")
-if set(arch) != {"rv32", "cortex-m4", "cortex-m7"}:
+if set(arch) != {"rv32", "gap9", "cortex-m4", "cortex-m7"}:
     sys.exit(f"could not read fw_arch_sources for every CPU from kernels/firmware/CMakeLists.txt: {sorted(arch)}")
 # the M7 adds cache_cortexm7.c on a separate line of the same set()
 for m in re.finditer(r'STREQUAL "cortex-m7"\)\s*\n\s*set\(fw_arch_sources([^)]*)\)', fw):

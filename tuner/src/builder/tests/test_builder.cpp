@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
+#include <regex>
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
@@ -57,8 +59,10 @@ BuildOptions options()
     return o;
 }
 
-// Builds, checks a second build is a cache hit, runs on the ISS, checks status and CRC.
-void build_and_run(const std::string &model_name, const std::string &board_name, const Schedule &s)
+// Builds, checks a second build is a cache hit, runs on the ISS (or the GAP9 cluster simulator),
+// checks status and CRC; returns the cycles.
+void build_and_run_into(const std::string &model_name, const std::string &board_name, const Schedule &s,
+                        bool pulp, uint64_t &cycles)
 {
     const Model &m = model(model_name);
     ASSERT_TRUE(m.expected_output_crc32.has_value());
@@ -83,8 +87,9 @@ void build_and_run(const std::string &model_name, const std::string &board_name,
     ro.repeats = 2;
     ro.expected_crc = *m.expected_output_crc32;
     ro.deadline = std::chrono::milliseconds(120000);
-    auto backend = agent::make_iss_backend();
+    auto backend = pulp ? agent::make_pulp_backend() : agent::make_iss_backend();
     agent::Measurement meas = backend->run(b, image, ro);
+    cycles = meas.cycles_median;
     EXPECT_EQ(meas.status, agent::RunStatus::kOk) << agent::to_string(meas.status) << ": " << meas.error;
     EXPECT_EQ(meas.output_crc32, *m.expected_output_crc32);
     EXPECT_TRUE(meas.output_ok);
@@ -94,6 +99,24 @@ void build_and_run(const std::string &model_name, const std::string &board_name,
     std::printf("[builder] ran: %llu cycles, arena peak %u of %zu planned bytes, crc 0x%08x\n",
                 static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r.plan->peak_bytes,
                 meas.output_crc32);
+}
+
+uint64_t build_and_run(const std::string &model_name, const std::string &board_name, const Schedule &s,
+                       bool pulp = false)
+{
+    uint64_t cycles = 0;
+    build_and_run_into(model_name, board_name, s, pulp, cycles);
+    return cycles;
+}
+
+Schedule on_cluster(Schedule s, int32_t cores, ClusterSplit split)
+{
+    for (LayerKnobs &k : s.layers) {
+        k.variant = TX_VARIANT_XPULP;
+        k.cores = cores;
+        k.split = split;
+    }
+    return s;
 }
 
 } // namespace
@@ -173,6 +196,63 @@ TEST(Builder, EegformerDepthFirstRv32OnGap9)
 {
     const Model &m = model("eegformer");
     build_and_run("eegformer", "gap9", schedule(m, "gap9", MhsaSchedule::kDepthfirst, TX_VARIANT_RV32));
+}
+
+// The GAP9 cluster: images with tx_encoder_s8_cluster calls, linked with the GAP9 runtime, run on
+// the cluster simulator with the reference's output; more cores, fewer cycles.
+TEST(Builder, EegformerOnTheGap9Cluster)
+{
+    const Model &m = model("eegformer");
+    const Schedule df = schedule(m, "gap9", MhsaSchedule::kDepthfirst, TX_VARIANT_RV32, 32);
+    const uint64_t one = build_and_run("eegformer", "gap9", on_cluster(df, 1, ClusterSplit::kRows), true);
+    const uint64_t eight = build_and_run("eegformer", "gap9", on_cluster(df, 8, ClusterSplit::kRows), true);
+    const uint64_t heads = build_and_run("eegformer", "gap9", on_cluster(df, 4, ClusterSplit::kHeads), true);
+    std::printf("[builder] eegformer on the gap9 cluster (emulated): 1 core %llu, 8 cores (rows) %llu, "
+                "4 cores (heads) %llu cycles\n",
+                static_cast<unsigned long long>(one), static_cast<unsigned long long>(eight),
+                static_cast<unsigned long long>(heads));
+    EXPECT_LT(eight * 3, one);
+    EXPECT_LT(heads * 2, one);
+    // the single-core library kernels with the Xpulp GEMM, from L2, in the cluster image
+    Schedule lib = df;
+    for (LayerKnobs &k : lib.layers)
+        k.variant = TX_VARIANT_XPULP;
+    build_and_run("eegformer", "gap9", lib, true);
+}
+
+// kGap9L1Reserved is what gap9.ld puts in L1 before the kernels' buffer: the stacks
+TEST(Builder, Gap9L1ReserveMatchesTheLinkerScript)
+{
+    std::ifstream in(default_source_root() / "kernels/firmware/ld/gap9.ld");
+    const std::string ld((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto value = [&](const std::string &sym) {
+        std::smatch m;
+        const std::regex re(sym + R"( = (?:DEFINED\(\w+\) \? \w+ : )?(\d+)(K?);)");
+        EXPECT_TRUE(std::regex_search(ld, m, re)) << sym;
+        return m.empty() ? 0u : uint32_t(std::stoul(m[1])) * (m[2] == "K" ? 1024u : 1u);
+    };
+    EXPECT_EQ(value("__stack_size") + value("__worker_stack_size") * value("__worker_count"), kGap9L1Reserved);
+    EXPECT_EQ(board_cluster_l1_free(board("gap9")), 128u * 1024u - kGap9L1Reserved);
+    EXPECT_EQ(board_cluster_cores(board("gap9")), 8);
+    EXPECT_EQ(board_cluster_cores(board("nucleo-h743zi")), 0);
+}
+
+TEST(Builder, ClusterLayersNeedACluster)
+{
+    const Model &m = model("tiny4");
+    const Schedule s = on_cluster(schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF), 8,
+                                  ClusterSplit::kRows);
+    auto r = Builder(options()).build(m, s, board("nucleo-l476rg"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("cluster"), std::string::npos) << r.error;
+    // the generated code runs the cluster layers through a tx_cluster; the L1 stand-in elsewhere
+    auto g = generate_sources(m, on_cluster(schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_REF), 8,
+                                            ClusterSplit::kHeads),
+                              board("gap9"));
+    ASSERT_TRUE(g.ok()) << g.error;
+    EXPECT_NE(g.files[2].content.find("tx_encoder_s8_cluster(&cl"), std::string::npos);
+    EXPECT_NE(g.files[2].content.find("TX_SPLIT_HEADS"), std::string::npos);
+    EXPECT_NE(g.files[2].content.find("tx_cluster_sequential"), std::string::npos);
 }
 
 TEST(Builder, Tiny4HeadwiseTiledFfnOnNucleoL476rg)

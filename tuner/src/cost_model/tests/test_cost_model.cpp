@@ -192,7 +192,12 @@ std::vector<CostMeasurement> synth(const CostFeatures &truth, size_t n, uint32_t
             const auto m = MhsaSchedule(rng() % 3);
             const int32_t T = 1 + int32_t(rng() % uint32_t(d.S - 1));
             const int32_t ffn = rng() % 2 ? 0 : 1 + int32_t(rng() % uint32_t(d.F - 1));
-            s.layers.push_back(knobs(a, m, T, variants[rng() % variants.size()], ffn));
+            LayerKnobs k = knobs(a, m, T, variants[rng() % variants.size()], ffn);
+            if (k.variant == TX_VARIANT_XPULP && rng() % 2) {   // a GAP9 cluster layer
+                k.cores = int32_t(1u << (rng() % 4));
+                k.split = rng() % 2 ? ClusterSplit::kHeads : ClusterSplit::kRows;
+            }
+            s.layers.push_back(k);
         }
         CostMeasurement p;
         p.features = schedule_features(d, s);
@@ -214,7 +219,7 @@ TEST(Calibration, RecoversKnownCoefficientsAndPredictsHeldOut) {
     CostFeatures truth = m.prior;
     for (double &c : truth) c *= fac(rng);
     const std::vector<tx_variant> vs = {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2,
-                                        TX_VARIANT_DSP, TX_VARIANT_RV32};
+                                        TX_VARIANT_DSP, TX_VARIANT_RV32, TX_VARIANT_XPULP};
     const auto train = synth(truth, 300, 1, 0.01, vs, true);
     const auto held = synth(truth, 60, 2, 0.01, vs, true);
 
@@ -227,7 +232,9 @@ TEST(Calibration, RecoversKnownCoefficientsAndPredictsHeldOut) {
     EXPECT_LT(rep.mape_pct, 1.0);
     const auto hold = m.evaluate(held);
     EXPECT_LT(hold.mape_pct, 1.0);
-    EXPECT_LT(hold.max_abs_pct, 2.0);
+    // (a cluster layer's critical path puts most cycles on few features, where the 1% noise of
+    // the training points shows most)
+    EXPECT_LT(hold.max_abs_pct, 4.0);
     EXPECT_LT(hold.mape_pct, prior_err.mape_pct);
 
     // the MAC coefficients carry the cycles: recovered within a few percent despite the noise;
@@ -245,7 +252,8 @@ TEST(Calibration, RecoversKnownCoefficientsAndPredictsHeldOut) {
     EXPECT_LT(exact.evaluate(held).max_abs_pct, 2.0);
     for (size_t j = 0; j < kNumCostFeatures; ++j) {
         if (j == feat::add_elems || j == feat::layernorm_elems) continue;
-        EXPECT_NEAR(exact.coef[j], truth[j], 0.02 * truth[j]) << cost_feature_name(j);
+        // (features the Cortex-M4 prior has no cost for stay near 0)
+        EXPECT_NEAR(exact.coef[j], truth[j], 0.02 * truth[j] + 1e-3) << cost_feature_name(j);
     }
     EXPECT_NEAR(exact.coef[feat::add_elems] + exact.coef[feat::layernorm_elems],
                 truth[feat::add_elems] + truth[feat::layernorm_elems],

@@ -161,3 +161,61 @@ TEST(DesignSpace, BadInputIsAnError)
     EXPECT_FALSE(huge.ok());
     EXPECT_NE(huge.error.find("2^63"), std::string::npos);
 }
+
+// GAP9 with its cluster (the pulp backend): cores and split join the space, every cluster knob set
+// fits the free L1, none places the arena in L1; without the option the space is unchanged.
+TEST(DesignSpace, Gap9ClusterKnobs)
+{
+    const BoardProfile &b = catalog().get("gap9");
+    const SpaceOptions cluster{8, 128 * 1024 - 15 * 1024};
+    auto plain = DesignSpace::create("eegformer", kEeg, 1, true, b, SpaceMode::kShared);
+    auto with = DesignSpace::create("eegformer", kEeg, 1, true, b, SpaceMode::kShared, cluster);
+    ASSERT_TRUE(plain.ok() && with.ok());
+    EXPECT_GT(with.space->size(), plain.space->size());
+    for (const LayerKnobs &k : plain.space->layer_knob_sets())
+        EXPECT_TRUE(k.cores == 0 && k.variant != TX_VARIANT_XPULP);
+
+    std::set<int32_t> cores;
+    std::set<ClusterSplit> splits;
+    size_t refused_l1 = 0;
+    for (const LayerKnobs &k : with.space->layer_knob_sets()) {
+        if (k.cores == 0)
+            continue;
+        EXPECT_EQ(k.variant, TX_VARIANT_XPULP);
+        cores.insert(k.cores);
+        splits.insert(k.split);
+        const size_t l1 = DesignSpace::cluster_l1_bytes(kEeg, k);
+        EXPECT_GT(l1, 0u);
+        EXPECT_LE(l1, cluster.l1_bytes);
+    }
+    // the heads split of EEGFormer on 8 cores with whole 81 x 81 score maps per core does not fit
+    LayerKnobs big{AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_XPULP, 0, "", 8,
+                   ClusterSplit::kHeads};
+    EXPECT_GT(DesignSpace::cluster_l1_bytes(kEeg, big), cluster.l1_bytes);
+    refused_l1 += std::count(with.space->layer_knob_sets().begin(), with.space->layer_knob_sets().end(), big);
+    EXPECT_EQ(refused_l1, 0u);
+    EXPECT_EQ(cores, (std::set<int32_t>{1, 2, 4, 8}));
+    EXPECT_EQ(splits, (std::set<ClusterSplit>{ClusterSplit::kRows, ClusterSplit::kHeads}));
+
+    for (uint64_t i = 0; i < with.space->size(); ++i) {
+        const Schedule s = with.space->at(i);
+        ASSERT_EQ(with.space->check(s), "") << i;
+        if (s.layers[0].cores > 0)
+            EXPECT_NE(s.layers[0].placement, "l1");
+    }
+
+    // what check() says about cluster points outside the space
+    Schedule s = with.space->at(0);
+    s.layers[0] = LayerKnobs{AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 9, TX_VARIANT_XPULP, 0, "l2", 8,
+                             ClusterSplit::kRows};
+    EXPECT_EQ(with.space->check(s), "");
+    EXPECT_NE(plain.space->check(s).find("xpulp"), std::string::npos) << plain.space->check(s);
+    s.layers[0].placement = "l1";
+    EXPECT_NE(with.space->check(s).find("L1"), std::string::npos) << with.space->check(s);
+    s.layers[0].placement = "l2";
+    s.layers[0].cores = 3;
+    EXPECT_NE(with.space->check(s).find("cores"), std::string::npos) << with.space->check(s);
+    s.layers[0] = big;
+    s.layers[0].placement = "l2";
+    EXPECT_NE(with.space->check(s).find("bytes of L1"), std::string::npos) << with.space->check(s);
+}

@@ -42,6 +42,44 @@ TEST(Schedule, CanonicalAndHash)
     EXPECT_NE(schedule_hash(t), schedule_hash(s));
 }
 
+TEST(Schedule, ClusterKnobsRoundTripAndAreChecked)
+{
+    Schedule s = sample();
+    for (LayerKnobs &k : s.layers) {
+        k.variant = TX_VARIANT_XPULP;
+        k.cores = 8;
+        k.split = ClusterSplit::kHeads;
+    }
+    const auto j = to_json(s);
+    EXPECT_EQ(j["layers"][0]["cores"], 8);
+    EXPECT_EQ(j["layers"][0]["split"], "heads");
+    EXPECT_EQ(j["layers"][0]["variant"], "xpulp");
+    auto back = schedule_from_json(j);
+    ASSERT_TRUE(back.ok()) << back.error->message();
+    EXPECT_EQ(*back.schedule, s);
+    EXPECT_EQ(schedule_hash(*back.schedule), schedule_hash(s));
+    EXPECT_NE(schedule_summary(s).find("xpulp x8 heads"), std::string::npos) << schedule_summary(s);
+    // single-core layers carry neither key, and their split does not change the identity
+    Schedule one = sample();
+    EXPECT_FALSE(to_json(one)["layers"][0].contains("cores"));
+    EXPECT_FALSE(to_json(one)["layers"][0].contains("split"));
+    Schedule odd = one;
+    odd.layers[0].split = ClusterSplit::kHeads;
+    EXPECT_EQ(schedule_hash(odd), schedule_hash(one));
+    // the structural check: cluster layers use the Xpulp kernels, at most kMaxClusterCores cores
+    const tx_encoder_dims d{16, 64, 8, 8, 128};
+    Schedule bad = s;
+    bad.layers[0].variant = TX_VARIANT_RV32;
+    ASSERT_TRUE(check_dims(bad, d, s.layers.size()).has_value());
+    EXPECT_EQ(check_dims(bad, d, s.layers.size())->path, "layers[0].variant");
+    bad = s;
+    bad.layers[1].cores = kMaxClusterCores + 1;
+    ASSERT_TRUE(check_dims(bad, d, s.layers.size()).has_value());
+    EXPECT_EQ(check_dims(bad, d, s.layers.size())->path, "layers[1].cores");
+    EXPECT_EQ(to_cluster_split(ClusterSplit::kHeads), TX_SPLIT_HEADS);
+    EXPECT_EQ(to_cluster_split(ClusterSplit::kRows), TX_SPLIT_ROWS);
+}
+
 TEST(Schedule, ErrorsNameThePath)
 {
     auto j = to_json(sample());
@@ -60,8 +98,19 @@ TEST(Schedule, ErrorsNameThePath)
     j["layers"][0]["variant"] = "neon";
     EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].variant");
     j = to_json(sample());
+    j["layers"][0]["threads"] = 8;
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].threads");
+    // cluster knobs: split goes with cores >= 1, cores must be a count
+    j = to_json(sample());
     j["layers"][0]["cores"] = 8;
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].split");
+    j["layers"][0]["split"] = "diagonal";
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].split");
+    j["layers"][0]["cores"] = -1;
     EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].cores");
+    j = to_json(sample());
+    j["layers"][0]["split"] = "heads";
+    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].split");
     j = to_json(sample());
     j["layers"][1]["tile_rows"] = 4;
     EXPECT_EQ(schedule_from_json(j).error->path, "layers[1].tile_rows");

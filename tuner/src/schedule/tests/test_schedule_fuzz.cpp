@@ -182,7 +182,7 @@ void field_cases(Cases &cs, const Family &f)
         const json &l = f.doc["layers"][i];
         const json::json_pointer lp("/layers/" + std::to_string(i));
         // unknown knob names
-        for (const char *k : {"cores", "tile", "Attention", "tile_rows "})
+        for (const char *k : {"threads", "tile", "Attention", "tile_rows "})
             cs.doc("unknown_knob", layer(i, k), Want::kRefusedAt, layer(i, k),
                    [lp, k = std::string(k)](json &j) { j[lp][k] = 1; }, "unknown knob");
         // the mhsa schedule changed under the tile_rows knob
