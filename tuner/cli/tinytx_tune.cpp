@@ -37,7 +37,10 @@ Required:
                       ONNX encoder exported from PyTorch (imported first, see tinytx-import; with
                       --calib X.npy and --min-cosine C, the importer's options)
   --board NAME        board profile: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
-  --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based)
+                      (on the pulp backend the GAP9 cluster joins the search: cores 1/2/4/8, the
+                      split of the work by rows or by heads, the Xpulp kernels)
+  --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based);
+                      on gap9 the arena is in L2, cluster layers' tiles in L1 (shown beside it)
 
 Search:
   --strategy S        auto (default: exhaustive when every point within the budget fits the trial
@@ -66,7 +69,8 @@ Results:
                       again with the same command resumes: nothing is measured twice
   --out FILE          write the best schedule (schemas/json/schedule.schema.json)
   --emit-c DIR        write a deployable C folder of the best schedule (Makefile: host, qemu-m4,
-                      qemu-m7, nucleo-h743zi, nucleo-l476rg)
+                      qemu-m7, nucleo-h743zi, nucleo-l476rg; GAP9 cluster layers run core after
+                      core there, the GAP9 image itself is the tuner's, see docs/GAP9.md)
   --json              print the front as JSON on stdout (progress stays on stderr)
   --cache-dir DIR     build cache (default: tinytx-cache next to the database)
   --boards-dir DIR    board profiles (default: the source tree's board-agents/boards)
@@ -238,7 +242,11 @@ void print_table(const nlohmann::json &j)
         std::cout << std::left << std::setw(4) << (p.value("schedule_id", "") == best_id ? "*" : std::to_string(n + 1))
                   << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(12) << lat.str()
                   << std::setw(13) << en.str() << std::setw(10) << peak << std::setw(8) << pct.str() << std::setw(9)
-                  << p.value("flash_bytes", uint64_t(0)) << "  " << (ps.ok() ? schedule_summary(*ps.schedule) : "?") << "\n";
+                  << p.value("flash_bytes", uint64_t(0)) << "  " << (ps.ok() ? schedule_summary(*ps.schedule) : "?");
+        // GAP9 cluster tiles live in L1, beside the arena the budget bounds
+        if (const uint64_t l1 = p.value("cluster_l1_bytes", uint64_t(0)))
+            std::cout << " (L1 tiles " << l1 << " B)";
+        std::cout << "\n";
     }
     if (!best_id.empty()) {
         const auto &b = j["best"];

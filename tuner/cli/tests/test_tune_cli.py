@@ -235,6 +235,58 @@ def test_eegformer_quickstart(tmp):
     check(0 <= cal["median_heldout_error_pct"] <= 10.0, "median held-out cost-model error <= 10%")
 
 
+def test_gap9_cluster(tmp):
+    """GAP9 on its cluster simulator (the pulp backend, the default for gap9): the tuner explores
+    cores and the split, every image's output is checked against the reference, the best point runs
+    on the cluster, and the export builds and prints the expected CRC on the host (the cluster
+    layers run core after core there)."""
+    out, emit = os.path.join(tmp, "g9.json"), os.path.join(tmp, "g9-deploy")
+    args = base(tmp, model="eegformer", board="gap9", budget="512KB", db="g9.db") + [
+        "--trials", "64", "--json", "--quiet", "--out", out, "--emit-c", emit]
+    t0 = time.time()
+    p = run(args, timeout=1800)
+    secs = time.time() - t0
+    check(p.returncode == 0, f"gap9 tune: {p.returncode} {p.stderr[-2000:]}")
+    if p.returncode != 0:
+        return
+    j = json.loads(p.stdout)
+    best = j["best"]
+    check(best["knobs"][0].get("cores", 0) >= 2, f"the best gap9 point runs on the cluster: {best['knobs'][0]}")
+    db = sqlite3.connect(os.path.join(tmp, "g9.db"))
+    rows = db.execute("SELECT c.schedule_json, m.cycles_median, m.status, m.output_ok, m.backend FROM measurements m "
+                      "JOIN candidates c ON c.id = m.candidate_id").fetchall()
+    check(all(r[2] == "OK" and r[3] == 1 for r in rows), "every gap9 image ran and gave the reference output")
+    check(all(r[4] == "pulp" for r in rows), "measured on the pulp backend")
+    layers = [(json.loads(s)["layers"][0], cyc) for s, cyc, *_ in rows]
+    cores = {k.get("cores", 0) for k, _ in layers}
+    splits = {k["split"] for k, _ in layers if "split" in k}
+    check({1, 2, 4, 8} <= cores and 0 in cores, f"explored cores {sorted(cores)}")
+    check(splits == {"rows", "heads"}, f"explored splits {sorted(splits)}")
+    single = min(c for k, c in layers if k.get("cores", 0) == 0)
+    cluster8 = min((c for k, c in layers if k.get("cores", 0) == 8), default=None)
+    # same knobs on 1 and on 8 cores, where both were measured
+    by_knobs = {}
+    for k, c in layers:
+        if k.get("cores", 0) in (1, 8):
+            key = json.dumps({x: v for x, v in k.items() if x not in ("cores", "placement")}, sort_keys=True)
+            by_knobs.setdefault(key, {})[k["cores"]] = c
+    pairs = [v[1] / v[8] for v in by_knobs.values() if 1 in v and 8 in v]
+    check(cluster8 is not None and cluster8 * 6 < single, f"8 cores vs the best single-core schedule: {cluster8} vs {single}")
+    print(f"gap9 (emulated, pulp backend): {secs:.0f} s, {j['measured']} images; best {best['latency_cycles']} cycles "
+          f"({best['knobs'][0]}); best single-core (library kernels) {single}; best 8-core {cluster8}; "
+          f"same knobs 1 vs 8 cores: x{min(pairs) if pairs else 0:.2f}..x{max(pairs) if pairs else 0:.2f} "
+          f"over {len(pairs)} pairs", flush=True)
+    exported = json.load(open(out))
+    check(exported["layers"][0].get("cores") == best["knobs"][0].get("cores"), "the export carries the cores")
+    l1 = exported["memory_plan"].get("cluster_l1_bytes", 0)
+    check(0 < l1 <= 128 * 1024 - 15 * 1024, f"the export's L1 tiles fit the free L1: {l1}")
+    m = subprocess.run(["make", "-s", "-C", emit, "host"], capture_output=True, text=True, timeout=300)
+    check(m.returncode == 0, f"make host: {m.stderr[-2000:]}")
+    if m.returncode == 0:
+        h = subprocess.run([os.path.join(emit, "network_host")], capture_output=True, text=True, timeout=60)
+        check(f"crc32={exported['expected_output_crc32']}" in h.stdout, f"network_host prints {h.stdout!r}")
+
+
 if __name__ == "__main__":
     tmp = tempfile.mkdtemp(prefix="tinytx-cli-")
     MODELS_COPY = os.path.join(tmp, "models")
@@ -246,7 +298,7 @@ if __name__ == "__main__":
         for name, fn in [("bad_flags", test_bad_flags), ("budget_floor", test_budget_floor),
                          ("json_out_emit", test_json_out_emit), ("kill_resume", test_kill_resume),
                          ("guided_vs_exhaustive", test_guided_vs_exhaustive),
-                         ("eegformer_quickstart", test_eegformer_quickstart)]:
+                         ("eegformer_quickstart", test_eegformer_quickstart), ("gap9_cluster", test_gap9_cluster)]:
             if ONLY and name != ONLY:
                 continue
             print("==", name, flush=True)

@@ -54,6 +54,12 @@ PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule
             p.peak_layer = static_cast<int>(i);
         }
         max_scratch = std::max(max_scratch, scratch);
+        if (s.layers[i].cores > 0) {
+            const tx_encoder_config cfg = to_encoder_config(s.layers[i]);
+            p.cluster_l1_bytes = std::max(p.cluster_l1_bytes,
+                                          tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(s.layers[i].split), &d,
+                                                                        s.layers[i].cores, nullptr));
+        }
         p.layers.push_back(lp);
     }
     const int last = static_cast<int>(s.layers.size()) - 1;

@@ -25,10 +25,19 @@ ReferenceResult run_reference(const Model &m, const Schedule &s)
     std::vector<uint64_t> storage((p.peak_bytes + 7) / 8 + 1);
     auto *arena = reinterpret_cast<uint8_t *>(storage.data());
     std::memcpy(arena + p.layers.at(0).x_offset, m.calibration_input.data(), act);
+    std::vector<uint64_t> own_scratch;
     for (size_t i = 0; i < m.layers.size(); ++i) {
         const LayerPlacement &lp = p.layers[i];
         const tx_encoder_config cfg = to_encoder_config(s.layers[i]);
-        const tx_ctx ctx{arena + lp.scratch_offset, lp.scratch_size, s.layers[i].variant};
+        tx_ctx ctx{arena + lp.scratch_offset, lp.scratch_size, s.layers[i].variant};
+        if (s.layers[i].cores > 0) {
+            // A cluster layer is checked against the single-core library kernel (the cluster
+            // kernels are bit-exact with it for every core count and split), with that kernel's
+            // scratch: the plan holds only the cluster kernel's L2 part.
+            own_scratch.assign(tx_encoder_s8_get_buffer_size(&cfg, &m.dims, ctx.variant) / 8 + 1, 0);
+            ctx.scratch = own_scratch.data();
+            ctx.scratch_size = own_scratch.size() * 8;
+        }
         EncoderWeightsView w;
         m.encoder_weights(i, w);
         const tx_status st = tx_encoder_s8(&ctx, &cfg, &m.dims, &w.w,

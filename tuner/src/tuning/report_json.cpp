@@ -27,6 +27,7 @@ json point_json(const TuneReport &r, const Trial &t)
             {"energy_uj", t.measurement.energy_uj},
             {"peak_memory_bytes", t.plan.peak_bytes},
             {"measured_arena_peak_bytes", t.measurement.arena_peak_bytes},
+            {"cluster_l1_bytes", t.plan.cluster_l1_bytes},
             {"flash_bytes", t.flash_bytes},
             {"source", agent::to_string(t.measurement.cycles_source)},
             {"knobs", to_json(t.schedule)["layers"]}};
@@ -92,6 +93,8 @@ json schedule_export_json(const TuneReport &r, const Trial &t, const Model &m, s
                            {"first_layer", b.first_layer},
                            {"last_layer", b.last_layer}});
     j["memory_plan"] = {{"peak_bytes", t.plan.peak_bytes}, {"buffers", buffers}};
+    if (t.plan.cluster_l1_bytes)
+        j["memory_plan"]["cluster_l1_bytes"] = t.plan.cluster_l1_bytes;
     j["expected_output_crc32"] = crc32_hex(ref.crc32);
     j["tool_version"] = tool_version();
     return j;

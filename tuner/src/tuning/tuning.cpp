@@ -390,15 +390,18 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     bool warmed = false;
 
     std::map<std::vector<AttentionMode>, uint32_t> crc_by_modes;  // output depends on modes only
-    auto expected_crc = [&](const Schedule &s) -> std::optional<uint32_t> {
+    // the CRC every image of s must print; nullopt and *error when the host reference cannot run it
+    auto expected_crc = [&](const Schedule &s, std::string *error) -> std::optional<uint32_t> {
         std::vector<AttentionMode> modes;
         for (const auto &k : s.layers)
             modes.push_back(k.attention);
         if (auto it = crc_by_modes.find(modes); it != crc_by_modes.end())
             return it->second;
         ReferenceResult ref = run_reference(m, s);
-        if (!ref.ok())
+        if (!ref.ok()) {
+            *error = ref.error;
             return std::nullopt;
+        }
         return crc_by_modes[modes] = ref.crc32;
     };
 
@@ -508,11 +511,14 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         std::vector<std::future<std::string>> work;
         std::vector<std::optional<BuildRecord>> builds(batch.size());
         std::vector<std::optional<uint32_t>> crcs(batch.size());
+        std::vector<std::string> crc_errors(batch.size());
         for (size_t i : to_measure)
-            crcs[i] = expected_crc(batch[i].schedule);  // here: the cache is not thread-safe
+            crcs[i] = expected_crc(batch[i].schedule, &crc_errors[i]);  // here: the cache is not thread-safe
         for (size_t i : to_measure) {
             work.push_back(std::async(std::launch::async, [&, i]() -> std::string {
                 Trial &t = batch[i];
+                if (!crcs[i])   // never measure what cannot be checked
+                    return "host reference run of " + schedule_summary(t.schedule) + " failed: " + crc_errors[i];
                 const auto w0 = Clock::now();
                 BuildResult br;
                 {

@@ -59,6 +59,9 @@ struct MemoryPlan {
     size_t activation_bytes = 0;    // S*E
     std::vector<LayerPlacement> layers;
     std::vector<PlannedBuffer> buffers;  // act0, act1, scratch (size = max scratch_i)
+    // GAP9 cluster layers keep their tiles in L1, outside the arena: the most any layer uses
+    // (tx_encoder_s8_cluster_l1_size with every bias assumed; 0 without cluster layers)
+    size_t cluster_l1_bytes = 0;
 
     bool fits(size_t budget_bytes) const { return peak_bytes <= budget_bytes; }
 };

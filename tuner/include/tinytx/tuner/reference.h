@@ -2,7 +2,8 @@
 // kernel library, in an arena laid out exactly as the MemoryPlanner (and so the generated
 // firmware) lays it out. Every GEMM variant is bit-exact, so its output CRC is the one every
 // image of this schedule must print: the expected_output_crc32 of exports and the CRC the tuner
-// asks agents to check. Errors are data.
+// asks agents to check. Cluster layers (cores >= 1) run as the single-core library kernel, which
+// the cluster kernels equal bit for bit. Errors are data.
 #pragma once
 
 #include <cstdint>

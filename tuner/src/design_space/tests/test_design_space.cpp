@@ -200,8 +200,9 @@ TEST(DesignSpace, Gap9ClusterKnobs)
     for (uint64_t i = 0; i < with.space->size(); ++i) {
         const Schedule s = with.space->at(i);
         ASSERT_EQ(with.space->check(s), "") << i;
-        if (s.layers[0].cores > 0)
+        if (s.layers[0].cores > 0) {
             EXPECT_NE(s.layers[0].placement, "l1");
+        }
     }
 
     // what check() says about cluster points outside the space

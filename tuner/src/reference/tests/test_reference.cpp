@@ -69,5 +69,30 @@ TEST(Reference, BadScheduleIsAnError)
 
 TEST(Reference, CrcHex) { EXPECT_EQ(crc32_hex(0x1a2b3c4du), "0x1a2b3c4d"); EXPECT_EQ(crc32_hex(0), "0x00000000"); }
 
+// A schedule with GAP9 cluster layers: the reference runs them as the library kernel, with the
+// output of the same schedule on one core.
+TEST(Reference, ClusterLayersGiveTheSingleCoreOutput)
+{
+    const Model m = load("tiny4");
+    Schedule one;
+    LayerKnobs k;
+    k.mhsa = MhsaSchedule::kDepthfirst;
+    k.tile_rows = 4;
+    k.variant = TX_VARIANT_XPULP;
+    one.layers.assign(m.layers.size(), k);
+    Schedule cluster = one;
+    for (LayerKnobs &c : cluster.layers) {
+        c.cores = 8;
+        c.split = ClusterSplit::kHeads;
+    }
+    const ReferenceResult a = run_reference(m, one), b = run_reference(m, cluster);
+    ASSERT_TRUE(a.ok()) << a.error;
+    ASSERT_TRUE(b.ok()) << b.error;
+    EXPECT_EQ(a.crc32, b.crc32);
+    ASSERT_TRUE(m.expected_output_crc32.has_value());
+    EXPECT_EQ(b.crc32, *m.expected_output_crc32);
+}
+
 } // namespace
 } // namespace tinytx::tuner
+
