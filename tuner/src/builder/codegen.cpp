@@ -254,7 +254,7 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
     return o.str();
 }
 
-std::string c_model_layers(const tx_encoder_dims &d, const Schedule &s, const MemoryPlan &p)
+std::string c_model_layers(const Schedule &s, const MemoryPlan &p)
 {
     // Schedules with cluster layers also carry each layer's cores and split, and run those layers
     // with tx_encoder_s8_cluster: on the GAP9 runtime (kernels/firmware/cluster_gap9.h) where the
@@ -263,12 +263,7 @@ std::string c_model_layers(const tx_encoder_dims &d, const Schedule &s, const Me
     const bool cluster = uses_cluster(s);
     std::ostringstream o;
     if (cluster) {
-        size_t l1 = 8;
-        for (const LayerKnobs &k : s.layers)
-            if (k.cores > 0) {
-                const tx_encoder_config cfg = to_encoder_config(k);
-                l1 = std::max(l1, tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(k.split), &d, k.cores, nullptr));
-            }
+        const size_t l1 = std::max<size_t>(8, p.cluster_l1_bytes);
         o << "#include \"tinytx/cluster.h\"\n\n"
           << "#if defined(TX_HAVE_XPULP) /* the GAP9 cluster */\n"
           << "#include \"cluster_gap9.h\"\n"
@@ -341,7 +336,7 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
       << " * of tx_mailbox.repeats runs each; every run executes all layers in sequence. */\n"
       << "#include \"arena.h\"\n#include \"bench.h\"\n#include \"console.h\"\n#include \"mailbox.h\"\n"
       << "#include \"model.h\"\n\n"
-      << c_model_layers(m.dims, s, p) << "\n";
+      << c_model_layers(s, p) << "\n";
     std::string desc = c_safe_text(m.name) + " " + hash.substr(0, 16);
     if (desc.size() > 63)
         desc = desc.substr(desc.size() - 63);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "tinytx/cluster.h"
 #include "tinytx/tuner/memory_planner.h"
 
 namespace tinytx::tuner {
@@ -52,12 +51,6 @@ std::vector<int32_t> DesignSpace::cores_choices(int32_t cluster_cores)
         if (c <= cluster_cores)
             out.push_back(c);
     return out;
-}
-
-size_t DesignSpace::cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k)
-{
-    const tx_encoder_config cfg = to_encoder_config(k);
-    return tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(k.split), &d, k.cores, nullptr);
 }
 
 namespace {
@@ -129,7 +122,7 @@ DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_
                     for (int32_t c : cores)
                         for (ClusterSplit sp : {ClusterSplit::kRows, ClusterSplit::kHeads}) {
                             LayerKnobs k{a, ms, t, v, f, "", c, sp};
-                            const size_t l1 = cluster_l1_bytes(d, k);
+                            const size_t l1 = layer_cluster_l1_bytes(d, k);
                             if (l1 != 0 && l1 <= opt.l1_bytes)
                                 s.knobs_.push_back(k);
                         }
@@ -225,7 +218,7 @@ std::string DesignSpace::check(const Schedule &s) const
                        (cs.empty() ? std::string("no cluster on this run") : "1, 2, 4, 8 up to " +
                                                                                  std::to_string(opt_.cluster_cores)) +
                        ")";
-            const size_t l1 = cluster_l1_bytes(dims_, k);
+            const size_t l1 = layer_cluster_l1_bytes(dims_, k);
             if (l1 == 0 || l1 > opt_.l1_bytes)
                 return base + ": the cluster kernel needs " + std::to_string(l1) + " bytes of L1, " +
                        std::to_string(opt_.l1_bytes) + " are free";

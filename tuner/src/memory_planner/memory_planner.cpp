@@ -12,6 +12,14 @@ size_t layer_scratch_bytes(const tx_encoder_dims &d, const LayerKnobs &k)
     return tx_encoder_s8_get_buffer_size(&cfg, &d, k.variant);
 }
 
+size_t layer_cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k)
+{
+    if (k.cores <= 0)
+        return 0;
+    const tx_encoder_config cfg = to_encoder_config(k);
+    return tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(k.split), &d, k.cores, nullptr);
+}
+
 size_t layer_layout_bytes(const tx_encoder_dims &d, size_t scratch_bytes)
 {
     const size_t act = static_cast<size_t>(d.S) * static_cast<size_t>(d.E);
@@ -54,12 +62,7 @@ PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule
             p.peak_layer = static_cast<int>(i);
         }
         max_scratch = std::max(max_scratch, scratch);
-        if (s.layers[i].cores > 0) {
-            const tx_encoder_config cfg = to_encoder_config(s.layers[i]);
-            p.cluster_l1_bytes = std::max(p.cluster_l1_bytes,
-                                          tx_encoder_s8_cluster_l1_size(&cfg, to_cluster_split(s.layers[i].split), &d,
-                                                                        s.layers[i].cores, nullptr));
-        }
+        p.cluster_l1_bytes = std::max(p.cluster_l1_bytes, layer_cluster_l1_bytes(d, s.layers[i]));
         p.layers.push_back(lp);
     }
     const int last = static_cast<int>(s.layers.size()) - 1;

@@ -11,7 +11,7 @@
 //   cores      0 (the single-core library kernels); with a cluster, also {1, 2, 4, 8} ∩
 //              [1, cluster_cores] for variant xpulp: the cluster kernels, whose L1 tiles are
 //              tile_rows and ffn_tile; a cluster knob set is in the space only when its L1 use
-//              (tx_encoder_s8_cluster_l1_size, biases assumed) fits SpaceOptions::l1_bytes
+//              (layer_cluster_l1_bytes of memory_planner.h) fits SpaceOptions::l1_bytes
 //   split      rows | heads on cluster layers (rows when cores is 0)
 //   placement  a RAM-like region (ram|tcm|l1|l2) of the board that holds the whole plan
 //              (MemoryPlanner peak <= region length). The arena is one block, so the placement is
@@ -62,8 +62,6 @@ public:
     static std::vector<int32_t> ffn_tile_choices(int32_t F);
     static std::vector<tx_variant> variant_choices(const std::string &core, bool cluster = false);
     static std::vector<int32_t> cores_choices(int32_t cluster_cores);   // {1, 2, 4, 8} ∩ [1, n]
-    // the L1 bytes a cluster knob set needs (biases assumed present); 0 when the kernels refuse it
-    static size_t cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k);
 
     SpaceMode mode() const { return mode_; }
     uint64_t size() const { return size_; }

@@ -74,6 +74,9 @@ struct PlanResult {
 
 // Scratch for one layer, as the kernels compute it.
 size_t layer_scratch_bytes(const tx_encoder_dims &d, const LayerKnobs &k);
+// The L1 bytes of a GAP9 cluster layer's tiles (tx_encoder_s8_cluster_l1_size, every bias
+// assumed); 0 for a single-core layer or a configuration the kernels refuse.
+size_t layer_cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k);
 // Layout bytes of the first three placements for one layer's scratch size (run.c's l.used).
 size_t layer_layout_bytes(const tx_encoder_dims &d, size_t scratch_bytes);
 

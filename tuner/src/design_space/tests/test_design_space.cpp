@@ -184,14 +184,14 @@ TEST(DesignSpace, Gap9ClusterKnobs)
         EXPECT_EQ(k.variant, TX_VARIANT_XPULP);
         cores.insert(k.cores);
         splits.insert(k.split);
-        const size_t l1 = DesignSpace::cluster_l1_bytes(kEeg, k);
+        const size_t l1 = layer_cluster_l1_bytes(kEeg, k);
         EXPECT_GT(l1, 0u);
         EXPECT_LE(l1, cluster.l1_bytes);
     }
     // the heads split of EEGFormer on 8 cores with whole 81 x 81 score maps per core does not fit
     LayerKnobs big{AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_XPULP, 0, "", 8,
                    ClusterSplit::kHeads};
-    EXPECT_GT(DesignSpace::cluster_l1_bytes(kEeg, big), cluster.l1_bytes);
+    EXPECT_GT(layer_cluster_l1_bytes(kEeg, big), cluster.l1_bytes);
     refused_l1 += std::count(with.space->layer_knob_sets().begin(), with.space->layer_knob_sets().end(), big);
     EXPECT_EQ(refused_l1, 0u);
     EXPECT_EQ(cores, (std::set<int32_t>{1, 2, 4, 8}));
