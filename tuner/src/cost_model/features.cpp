@@ -5,12 +5,13 @@
 #include "tinytx/tuner/cost_model.h"
 
 #include <algorithm>
+#include <array>
 
 namespace tinytx::tuner {
 
 namespace {
 
-const char *const kVariantKeys[kCostVariants] = {"ref", "opt2x2", "opt4x2", "dsp", "rv32", "xpulp"};
+const char *const kVariantKeys[kCostVariants] = {"ref", "opt2x2", "opt4x2", "dsp", "rv32", "xpulp", "cluster"};
 const char *const kScalarKeys[kScalarFeatures] = {
     "softmax_rows", "softmax_elems", "gelu_elems", "layernorm_rows", "layernorm_elems",
     "add_elems",    "acc_elems",     "head_iters", "attn_tiles",     "ffn_tiles",
@@ -66,20 +67,27 @@ void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out ou
         f[feat::gemm_widen(v)] += double(M * k4);
         return;
     }
-    if (layout == Layout::kGrouped) f[feat::gemm_out_grouped(v)] += outs;
-    if (v == TX_VARIANT_XPULP) {
-        // gemm_xpulp.c: column pairs, each down blocks of 4 rows x 2 columns of packed 4-deep dot
-        // products in a hardware loop; the rows below the last block of 4 and an odd last column
-        // take the edge paths; a K that is not a multiple of 4 leaves scalar MACs per output
+    if (v == TX_VARIANT_XPULP || v == kClusterGemm) {
+        // gemm_xpulp.c (the single-core variant xpulp, and every GEMM of the cluster kernels):
+        // column pairs, each down blocks of 4 rows x 2 columns of packed 4-deep dot products in a
+        // hardware loop; the rows below the last block of 4 run packed 4-deep steps for the pair
+        // (a word of a, one of each b row, two sdotsp); an odd last column takes the shared scalar
+        // path (tx_dot_at + tx_gemm_store: a scalar dot of length K per output); the pairs' K % 4
+        // last terms are scalar MACs. Head-major stores cost per column pair (two tx_gemm_index
+        // calls, part of the pair's set-up) except on the odd column, whose tx_gemm_store divides
+        // per output.
         const int64_t M4 = M - M % 4, N2 = N - N % 2, K4 = K - K % 4;
-        const double edge = outs - double(M4) * double(N2);
+        const double odd = double(M) * double(N % 2);
         f[feat::gemm_row_blocks(v)] += double(N2 / 2);
         f[feat::gemm_blocks(v)] += double(M4 / 4) * double(N2 / 2);
-        f[feat::gemm_edge_outs(v)] += edge;
-        f[feat::gemm_edge_macs(v)] += edge * double(K);
-        f[feat::gemm_steps(v)] += outs * double(K - K4);
+        f[feat::gemm_widen(v)] += double(M - M4) * double(N2 / 2) * double(K4 / 4);
+        f[feat::gemm_edge_outs(v)] += odd;
+        f[feat::gemm_edge_macs(v)] += odd * double(K);
+        f[feat::gemm_steps(v)] += double(M) * double(N2) * double(K - K4);
+        if (layout == Layout::kGrouped) f[feat::gemm_out_grouped(v)] += odd;
         return;
     }
+    if (layout == Layout::kGrouped) f[feat::gemm_out_grouped(v)] += outs;
     int64_t bm = 0, bn = 0;   // register block of the blocked variants (gemm_edges.h does the rest)
     switch (v) {
     case TX_VARIANT_OPT2X2: bm = 2, bn = 2; break;
@@ -96,20 +104,65 @@ void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out ou
     f[feat::gemm_edge_macs(v)] += edge * double(K);
 }
 
-// The largest share of n items over `cores` when each share is rounded up to `align` (the
-// kernels' tx_mc_band / tx_ec_band): what the slowest core computes.
-int64_t share(int64_t n, int64_t cores, int64_t align) {
+// Core `core`'s band [b0, b1) of n items over `cores`, each band rounded up to `align` (the
+// kernels' tx_mc_band / tx_ec_band): the first bands are full, the last may be short (odd).
+struct Band {
+    int64_t b0, b1;
+    int64_t n() const { return b1 - b0; }
+};
+Band band(int64_t n, int64_t core, int64_t cores, int64_t align) {
     int64_t per = (n + cores - 1) / cores;
     per = (per + align - 1) / align * align;
-    return std::min(per, n);
+    const int64_t b0 = std::min(core * per, n);
+    return {b0, std::min(b0 + per, n)};
 }
 
-// One head's attention of `rows` query rows in tiles of T (scores, softmax, A.V).
-void attention_rows(CostFeatures &f, int64_t rows, int64_t T, int64_t S, int64_t D, int64_t P) {
-    constexpr tx_variant x = TX_VARIANT_XPULP;
+// Which core of a parallel section is the slowest: its share's cycles by rough per-unit costs of
+// the cluster's code paths (the Xpulp GEMM in L1; only the order of the shares of one section
+// matters, e.g. a last band of one odd column on the scalar path against full bands of pairs).
+double share_cycles(const CostFeatures &f) {
+    constexpr tx_variant x = kClusterGemm;
+    return 50 * f[feat::gemm_calls(x)] + 0.5 * f[feat::gemm_macs(x)] + 8 * f[feat::gemm_out_rq(x)] +
+           8 * f[feat::gemm_out_acc(x)] + 25 * f[feat::gemm_blocks(x)] + 60 * f[feat::gemm_row_blocks(x)] +
+           40 * f[feat::gemm_edge_outs(x)] + 6 * f[feat::gemm_edge_macs(x)] + 6 * f[feat::gemm_steps(x)] +
+           5 * f[feat::gemm_widen(x)] + 60 * f[feat::softmax_rows] + 30 * f[feat::softmax_elems] +
+           40 * f[feat::gelu_elems] + 300 * f[feat::layernorm_rows] + 30 * f[feat::layernorm_elems] +
+           15 * f[feat::add_elems] + 10 * f[feat::acc_elems] + 50 * f[feat::attn_tiles];
+}
+
+// A parallel section (one fork-join): share(core, features) adds core `core`'s work; the slowest
+// core's is what the section costs. bands(core) names a core's work (its band sizes): cores with
+// the same bands do the same work, so only the first of them is counted (full bands, the short
+// last one, empty ones: a few shares per section, whatever the core count).
+using Bands = std::array<int64_t, 2>;
+template <class BandsOf, class Share>
+void section(CostFeatures &f, int64_t cores, BandsOf &&bands, Share &&share) {
+    CostFeatures worst{};
+    double worst_cycles = -1;
+    std::array<Bands, 16> seen{};
+    size_t n_seen = 0;
+    for (int64_t c = 0; c < cores; ++c) {
+        const Bands b = bands(c);
+        if (std::find(seen.begin(), seen.begin() + n_seen, b) != seen.begin() + n_seen) continue;
+        if (n_seen < seen.size()) seen[n_seen++] = b;
+        CostFeatures s{};
+        share(c, s);
+        const double cy = share_cycles(s);
+        if (cy > worst_cycles) worst = s, worst_cycles = cy;
+    }
+    for (size_t i = 0; i < kNumCostFeatures; ++i) f[i] += worst[i];
+    f[feat::cluster_forks] += 1;
+}
+
+// One head's attention of `rows` query rows in tiles of T (scores, softmax, A.V); q_k > 0: each
+// tile first projects its own rows of Q_h (or X W_h^T), t x D over K = q_k (the heads split).
+void attention_rows(CostFeatures &f, int64_t rows, int64_t T, int64_t S, int64_t D, int64_t P,
+                    int64_t q_k = 0) {
+    constexpr tx_variant x = kClusterGemm;
     for (int64_t r0 = 0; r0 < rows; r0 += T) {
         const int64_t t = std::min(T, rows - r0);
         f[feat::attn_tiles] += 1;
+        if (q_k > 0) gemm(f, x, t, D, q_k, Out::kRequant);
         gemm(f, x, t, S, D, Out::kRequant);
         f[feat::softmax_rows] += double(t);
         f[feat::softmax_elems] += double(t * S);
@@ -118,63 +171,93 @@ void attention_rows(CostFeatures &f, int64_t rows, int64_t T, int64_t S, int64_t
 }
 
 // tx_encoder_s8_cluster (kernels/src/pulp/encoder_cluster.c, mhsa_cluster.c) on its critical
-// path: every parallel section counts the largest share.
+// path: every parallel section counts its slowest core's share (section()); what core 0 does
+// alone between the forks (DMA programming and waits) is per head / group / tile.
 CostFeatures cluster_layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
     CostFeatures f{};
-    constexpr tx_variant x = TX_VARIANT_XPULP;
+    constexpr tx_variant x = kClusterGemm;
     constexpr Out rq = Out::kRequant, acc = Out::kAccumulate;
     const int64_t S = d.S, E = d.E, H = d.H, P = d.P, F = d.F, c = k.cores;
     const bool fused = k.attention == AttentionMode::kFused;
     const int64_t D = fused ? E : P;
     const int64_t head_w = (fused ? E * E : 2 * P * E) + P * E + E * P + 4 * (D + (fused ? 0 : P) + P);
-    const int64_t rows = share(S, c, 1);
-    const bool df = k.mhsa == MhsaSchedule::kDepthfirst && k.tile_rows >= 1;
+    const bool df = k.mhsa == MhsaSchedule::kDepthfirst;
+    // the bands of n items (rows: align 1; GEMM columns: align 2, as the kernels cut them)
+    auto cols = [&](int64_t n) { return [n, c](int64_t core) { return Bands{band(n, core, c, 2).n(), 0}; }; };
+    const auto rows = [c, S](int64_t core) { return Bands{band(S, core, c, 1).n(), 0}; };
+    // norm1 / norm2: residual + LayerNorm by rows; the FFN's int32 accumulator zeroed with norm1
+    // and requantized with norm2 (acc_elems counts zero + requantization once, as single-core)
+    const auto norm = [&](int64_t core, CostFeatures &s) {
+        const int64_t r = rows(core)[0];
+        s[feat::add_elems] += double(r * E);
+        s[feat::layernorm_rows] += double(r);
+        s[feat::layernorm_elems] += double(r * E);
+        s[feat::acc_elems] += 0.5 * double(r * E);
+    };
     f[feat::dma_bytes] += double(S * E);                   // x into L1
     if (k.split == ClusterSplit::kRows) {
-        // per head: projection columns, query rows, output columns; acc zeroed and requantized by rows
-        const int64_t T = df ? std::max<int64_t>(1, std::min<int64_t>(k.tile_rows, rows)) : rows;
-        f[feat::cluster_forks] += double(2 + 3 * H);
-        f[feat::acc_elems] += double(rows * E);
+        // per head: the projection columns, the query rows (tiles of T within the core's rows),
+        // the output columns into the int32 acc; acc zeroed before the heads and requantized
+        // (+ bo) after them, by rows
+        const int64_t per = (S + c - 1) / c;
+        const int64_t T = std::max<int64_t>(1, df ? std::min<int64_t>(k.tile_rows, per) : per);
+        const auto half_acc = [&](int64_t core, CostFeatures &s) { s[feat::acc_elems] += 0.5 * double(rows(core)[0] * E); };
+        section(f, c, rows, half_acc);
         for (int64_t h = 0; h < H; ++h) {
             f[feat::head_iters] += 1;
             f[feat::dma_bytes] += double(head_w);
-            gemm(f, x, S, share(D, c, 2), E, rq);              // Q_h or X W_h^T
-            gemm(f, x, S, share(P, c, 2), E, rq);              // Vt_h
-            if (!fused) gemm(f, x, S, share(P, c, 2), E, rq);  // K_h
-            attention_rows(f, rows, T, S, D, P);
-            gemm(f, x, S, share(E, c, 2), P, acc);             // O_h Wo_h^T
+            section(
+                f, c, [&](int64_t core) { return Bands{band(D, core, c, 2).n(), band(P, core, c, 2).n()}; },
+                [&](int64_t core, CostFeatures &s) {
+                    const int64_t nd = band(D, core, c, 2).n(), np = band(P, core, c, 2).n();
+                    if (nd) gemm(s, x, S, nd, E, rq);             // Q_h or X W_h^T
+                    if (np) gemm(s, x, S, np, E, rq);             // Vt_h
+                    if (np && !fused) gemm(s, x, S, np, E, rq);   // K_h
+                });
+            section(f, c, rows, [&](int64_t core, CostFeatures &s) { attention_rows(s, rows(core)[0], T, S, D, P); });
+            section(f, c, cols(E), [&](int64_t core, CostFeatures &s) {
+                if (const int64_t ne = band(E, core, c, 2).n()) gemm(s, x, S, ne, P, acc);   // O_h Wo_h^T
+            });
         }
+        section(f, c, rows, half_acc);
     } else {
-        // whole heads per core, a group of `c` heads at a time, then the output projection by columns
+        // whole heads per core, a group of min(c, H) heads at a time (every core of a group does
+        // the same work: Vt_h and K_h over all S rows, then per tile its Q rows and the
+        // attention), then the output projection by columns
         const int64_t groups = (H + c - 1) / c;
-        const int64_t T = df ? std::min<int64_t>(k.tile_rows, S) : S;
-        f[feat::cluster_forks] += double(groups + 1);
+        const int64_t T = std::max<int64_t>(1, df ? std::min<int64_t>(k.tile_rows, S) : S);
         f[feat::dma_bytes] += double(H * head_w);
         for (int64_t g = 0; g < groups; ++g) {
             f[feat::head_iters] += 1;
-            gemm(f, x, S, D, E, rq);
-            gemm(f, x, S, P, E, rq);
-            if (!fused) gemm(f, x, S, P, E, rq);
-            attention_rows(f, S, T, S, D, P);
+            section(f, 1, rows, [&](int64_t, CostFeatures &s) {
+                gemm(s, x, S, P, E, rq);
+                if (!fused) gemm(s, x, S, P, E, rq);
+                attention_rows(s, S, T, S, D, P, E);
+            });
         }
-        gemm(f, x, S, share(E, c, 2), H * P, rq);             // requant(O Wo^T + bo)
+        section(f, c, cols(E), [&](int64_t core, CostFeatures &s) {
+            if (const int64_t ne = band(E, core, c, 2).n()) gemm(s, x, S, ne, H * P, rq);   // requant(O Wo^T + bo)
+        });
     }
-    // residual + LayerNorm by rows (acc zeroed), FFN tiles by columns, requant + residual + LayerNorm
-    f[feat::cluster_forks] += 2;
-    f[feat::add_elems] += double(2 * rows * E);
-    f[feat::layernorm_rows] += double(2 * rows);
-    f[feat::layernorm_elems] += double(2 * rows * E);
-    f[feat::acc_elems] += double(rows * E);
+    // norm1; per hidden tile the hidden columns (first linear, then i-GELU row by row), then the
+    // E output columns; norm2
+    section(f, c, rows, norm);
     const int64_t Fc = (k.ffn_tile <= 0 || k.ffn_tile >= F) ? F : k.ffn_tile;
     for (int64_t f0 = 0; f0 < F; f0 += Fc) {
         const int64_t fc = std::min(Fc, F - f0);
         f[feat::ffn_tiles] += 1;
-        f[feat::cluster_forks] += 2;
         f[feat::dma_bytes] += double(2 * fc * E + 4 * fc);
-        gemm(f, x, S, share(fc, c, 2), E, rq);
-        f[feat::gelu_elems] += double(S * share(fc, c, 2));
-        gemm(f, x, S, share(E, c, 2), fc, acc);
+        section(f, c, cols(fc), [&](int64_t core, CostFeatures &s) {
+            if (const int64_t nf = band(fc, core, c, 2).n()) {
+                gemm(s, x, S, nf, E, rq);
+                s[feat::gelu_elems] += double(S * nf);
+            }
+        });
+        section(f, c, cols(E), [&](int64_t core, CostFeatures &s) {
+            if (const int64_t ne = band(E, core, c, 2).n()) gemm(s, x, S, ne, fc, acc);
+        });
     }
+    section(f, c, rows, norm);
     f[feat::layers] += 1;
     return f;
 }

@@ -3,30 +3,36 @@
 //
 // Features are exact work counts derived from the schedule, mirroring what the kernels run
 // (kernels/src/ops/{mhsa,attention,encoder,linear}.c, the GEMM variants in kernels/src/{ref,opt,
-// arm,rv}, docs/NUMERICS.md):
-//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32, xpulp), summed over GEMM calls of M x N x K:
+// arm,rv}, the cluster kernels in kernels/src/pulp, docs/NUMERICS.md):
+//   per GEMM variant v (ref, opt2x2, opt4x2, dsp, rv32, xpulp: the single-core library kernels;
+//   cluster: the cluster kernels' GEMMs, the Xpulp micro-kernel on operands in L1, where the
+//   single-core xpulp variant reads L2), summed over GEMM calls of M x N x K:
 //     gemm_calls.v        GEMM micro-kernel invocations (per-call setup)
 //     gemm_macs.v         multiply-accumulates (M*N*K, whatever path computes them)
 //     gemm_out_rq.v       output elements requantized inside the GEMM (bias + requant + store)
 //     gemm_out_acc.v      output elements accumulated in int32 (head-wise O-projection, FFN tiles)
 //     gemm_out_grouped.v  outputs stored through the head-major index (V, and layer-wise Q/K:
 //                         tx_gemm_store divides by the group width per output); 0 for dsp, whose
-//                         column pointers walk the groups
+//                         column pointers walk the groups, and cluster (no head-major stores);
+//                         xpulp: only its odd last column's (its pairs index once per pair)
 //     gemm_blocks.v       dsp: column iterations beyond one per 6 outputs (the 3/2/1-row tail
-//                         blocks' extra per-column overhead); xpulp: its 4 x 2 blocks (a hardware
-//                         loop each); 0 for the others, whose register block overhead is per
-//                         blocked output (part of gemm_out_*)
+//                         blocks' extra per-column overhead); xpulp, cluster: the 4 x 2 blocks (a
+//                         hardware loop each); 0 for the others, whose register block overhead is
+//                         per blocked output (part of gemm_out_*)
 //     gemm_row_blocks.v   row blocks: M/bm for the bm x bn blocked variants (opt2x2 2x2, opt4x2
 //                         4x2, rv32 4x4), dsp's blocks of 6 rows plus its 3/2/1-row tails;
-//                         xpulp: its column pairs (per-pair requantization set-up)
+//                         xpulp, cluster: the column pairs (per-pair requantization set-up)
 //     gemm_edge_outs.v    outputs the blocked variants leave to the scalar edge path (M*N minus
-//                         the blocked part); each is a scalar dot of length K
+//                         the blocked part; xpulp, cluster: the odd last column's M); each is a
+//                         scalar dot of length K
 //     gemm_edge_macs.v    MACs on that scalar edge path (edge_outs * K); for dsp the zero-padded
 //                         lanes of the last 4-deep step (M*N*(4*ceil(K/4) - K))
 //     gemm_steps.v        dsp: 4-deep reduction steps (a weight word loaded and split per step and
-//                         column) beyond the 6-row ideal, i.e. those the tail blocks add; xpulp:
-//                         the scalar MACs of a K that is not a multiple of 4
-//     gemm_widen.v        dsp: activation words widened to int16 pairs (M*ceil(K/4) per call)
+//                         column) beyond the 6-row ideal, i.e. those the tail blocks add; xpulp,
+//                         cluster: the column pairs' scalar MACs of a K that is not a multiple of 4
+//     gemm_widen.v        dsp: activation words widened to int16 pairs (M*ceil(K/4) per call);
+//                         xpulp, cluster: the packed 4-deep steps of the rows below the last block
+//                         of 4 (per column pair: a word of a, one per b row, two sdotsp)
 //   variant-independent (scalar) work:
 //     softmax_rows, softmax_elems   integer softmax (rows of S)
 //     gelu_elems                    i-GELU
@@ -38,17 +44,17 @@
 //     attn_tiles                    attention tiles (score GEMM + softmax + A.V per tile)
 //     ffn_tiles                     FFN hidden tiles (1 when untiled)
 //     layers                        per-layer constant (softmax table, dispatch, call overhead)
-//     cluster_forks                 fork-joins of the cluster kernels (wake-up, barrier, the
-//                                   imbalance of the shares)
+//     cluster_forks                 fork-joins of the cluster kernels (dispatch, wake-up,
+//                                   barrier; core 0's DMA programming between them)
 //     dma_bytes                     bytes the cluster kernels move L2 -> L1 (mostly hidden behind
 //                                   compute by double buffering)
-// A cluster layer (cores >= 1) is counted on its critical path: the largest share of every
-// parallel section (cluster_features.cpp mirrors kernels/src/pulp/), so its GEMM, softmax, GELU
-// and LayerNorm counts are one core's, under variant xpulp.
+// A cluster layer (cores >= 1) is counted on its critical path: the slowest core's share of every
+// parallel section (features.cpp mirrors kernels/src/pulp/), so its GEMM, softmax, GELU and
+// LayerNorm counts are one core's, its GEMMs under `cluster` (kClusterGemm).
 // Predicted cycles = sum_i features[i] * coef[i], coef >= 0. Coefficients start from a prior per
-// core (fitted to ISS measurements, provenance in priors.cpp) and are calibrated from
-// measurements by a non-negative, ridge-regularized (toward the prior), relative-error
-// least-squares fit (Eigen).
+// core (fitted to emulator measurements: the ISS, for gap9 the pulp cluster simulator; provenance
+// in priors.cpp) and are calibrated from measurements by a non-negative, ridge-regularized
+// (toward the prior), relative-error least-squares fit (Eigen).
 #pragma once
 
 #include <array>
@@ -68,7 +74,9 @@
 
 namespace tinytx::tuner {
 
-inline constexpr size_t kCostVariants = TX_VARIANT_COUNT;  // 6
+// GEMM feature blocks: one per library variant (tx_variant), then the cluster kernels' GEMMs
+inline constexpr size_t kCostVariants = TX_VARIANT_COUNT + 1;  // 7
+inline constexpr tx_variant kClusterGemm = static_cast<tx_variant>(TX_VARIANT_COUNT);
 // calls, macs, out_rq, out_acc, out_grouped, blocks, row_blocks, edge_outs, edge_macs, steps, widen
 inline constexpr size_t kGemmFeaturesPerVariant = 11;
 inline constexpr size_t kScalarFeatures = 13;
@@ -105,20 +113,20 @@ inline constexpr size_t dma_bytes = kScalarBase + 12;
 
 using CostFeatures = std::array<double, kNumCostFeatures>;
 
-// "gemm_macs.dsp", "softmax_elems", ... (the JSON keys of coefficients)
+// "gemm_macs.dsp", "gemm_macs.cluster", "softmax_elems", ... (the JSON keys of coefficients)
 const std::string &cost_feature_name(size_t i);
 std::optional<size_t> cost_feature_index(const std::string &name);
 
 // Exact work counts of one encoder layer / a whole schedule (one LayerKnobs per layer).
-// tile_rows outside 1..S-1 for depth-first counts as head-wise (T = S); ffn_tile 0 or >= F is
-// untiled, as in the kernels.
+// tile_rows outside 1..S-1 for depth-first counts as head-wise (T = S) in the library kernels; the
+// cluster kernels clamp it to 1..(their rows); ffn_tile 0 or >= F is untiled, as in the kernels.
 CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k);
 CostFeatures schedule_features(const tx_encoder_dims &d, const Schedule &s);
 inline CostFeatures schedule_features(const Model &m, const Schedule &s) {
     return schedule_features(m.dims, s);
 }
 
-// Convenience totals (summed over variants).
+// Convenience totals (summed over the GEMM blocks, cluster included).
 double total_gemm_macs(const CostFeatures &f);
 double total_gemm_calls(const CostFeatures &f);
 

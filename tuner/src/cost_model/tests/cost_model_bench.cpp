@@ -1,8 +1,10 @@
-// tinytx_cost_model_bench: how well the cost model predicts the ISS, per board, before and after
-// calibration, on held-out points of a seeded design-space sample (the figures of the closing
-// note). --dump writes every point (knobs, features, cycles) as JSON for offline analysis; --fit
-// prints the coefficients fitted to all points next to the priors (how the priors were derived,
-// on seed 1: the default seed is another one, so the held-out figures are out of that sample).
+// tinytx_cost_model_bench: how well the cost model predicts the emulators (the ISS; gap9 on the
+// pulp cluster simulator), per board, before and after calibration, on held-out points of a seeded
+// design-space sample (the figures of the closing note). --dump writes every point (knobs,
+// features, per-layer features, cycles) as JSON for offline analysis; --fit prints the
+// coefficients fitted to all points (but the mixed-image ones, iss_sample::mixed_image) next to
+// the priors (how the priors were derived, on seed 1: the default seed is another one, so the
+// held-out figures are out of that sample).
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -42,20 +44,25 @@ int usage(const char *argv0) {
 // Fits every coefficient the points determine (ridge toward the current prior, which keeps the
 // directions the sample cannot separate where they were) and prints the result as priors.cpp rows.
 void print_fit(const std::string &board, const std::string &core, const CostModel &prior,
-               const std::vector<CostMeasurement> &all, double ridge) {
+               const std::vector<CostMeasurement> &all, size_t left_out, double ridge) {
     CostModel fit = prior;
     CalibrationOptions o;
     o.ridge = ridge;
     const auto rep = fit.calibrate(all, o);
-    std::printf("\n%s (%s): fit to all %zu points (ridge %g): median %.2f%%, max %.2f%%\n", board.c_str(),
-                core.c_str(), rep.points, ridge, rep.median_abs_pct, rep.max_abs_pct);
+    std::printf("\n%s (%s): fit to all %zu points (ridge %g; %zu mixed-image points left out): median %.2f%%, "
+                "max %.2f%%\n",
+                board.c_str(), core.c_str(), rep.points, ridge, left_out, rep.median_abs_pct, rep.max_abs_pct);
     for (size_t v = 0; v < kCostVariants; ++v) {
         bool seen = false;
         for (const auto &p : all) seen |= p.features[feat::gemm_calls(tx_variant(v))] != 0;
         if (!seen) continue;
-        std::string name = tx_variant_name(tx_variant(v));
+        // "gemm_calls.<variant>" -> TX_VARIANT_<VARIANT>, or kClusterGemm
+        std::string name = cost_feature_name(feat::gemm_calls(tx_variant(v)));
+        name = name.substr(name.find('.') + 1);
         for (char &ch : name) ch = char(std::toupper(static_cast<unsigned char>(ch)));
-        std::printf("    {TX_VARIANT_%s,", name.c_str());
+        if (tx_variant(v) == kClusterGemm) name = "kClusterGemm";
+        else name = "TX_VARIANT_" + name;
+        std::printf("    {%s,", name.c_str());
         for (size_t g = 0; g < kGemmFeaturesPerVariant; ++g)
             std::printf(" %.3g%s", fit.coef[v * kGemmFeaturesPerVariant + g], g + 1 < kGemmFeaturesPerVariant ? "," : "},\n");
     }
@@ -116,7 +123,7 @@ int main(int argc, char **argv) {
     }
     const auto catalog = agent::BoardCatalog::load_dir(spec.boards_dir.string());
 
-    std::printf("\nheld-out |predicted - measured| / measured (ISS cycles), seed %u, train fraction %.2f, "
+    std::printf("\nheld-out |predicted - measured| / measured (emulated cycles), seed %u, train fraction %.2f, "
                 "prior: %s\n",
                 spec.seed, train_fraction, prior_core.empty() ? "the board's core" : prior_core.c_str());
     std::printf("%-15s %5s %5s | %9s %9s | %9s %9s\n", "board", "train", "held", "prior med", "prior max",
@@ -137,9 +144,12 @@ int main(int argc, char **argv) {
         std::printf("%-15s %5zu %5zu | %8.2f%% %8.2f%% | %8.2f%% %8.2f%%\n", b.c_str(), train.size(), held.size(),
                     prior.median_abs_pct, prior.max_abs_pct, cal.median_abs_pct, cal.max_abs_pct);
         if (fit) {
+            // not the points whose single-core layers run in a cluster image (iss_sample::mixed_image)
             std::vector<CostMeasurement> all;
-            for (const auto &p : pts) all.push_back(p.m);
-            print_fit(b, catalog.get(b).core, CostModel::prior_for(catalog.get(b)), all, fit_ridge);
+            for (const auto &p : pts)
+                if (!iss_sample::mixed_image(p.schedule)) all.push_back(p.m);
+            print_fit(b, catalog.get(b).core, CostModel::prior_for(catalog.get(b)), all, pts.size() - all.size(),
+                      fit_ridge);
         }
         if (!dump.empty()) {
             const CostModel p0 = CostModel::prior_for(catalog.get(b));
@@ -147,8 +157,19 @@ int main(int argc, char **argv) {
                 nlohmann::json f = nlohmann::json::object();
                 for (size_t j = 0; j < kNumCostFeatures; ++j)
                     if (p.m.features[j] != 0) f[cost_feature_name(j)] = p.m.features[j];
+                nlohmann::json per_layer = nlohmann::json::array();
+                for (const auto &k : p.schedule.layers) {
+                    const CostFeatures lf = layer_features(p.dims, k);
+                    nlohmann::json o = nlohmann::json::object();
+                    for (size_t j = 0; j < kNumCostFeatures; ++j)
+                        if (lf[j] != 0) o[cost_feature_name(j)] = lf[j];
+                    per_layer.push_back(std::move(o));
+                }
                 out.push_back({{"board", p.board},
                                {"model", p.model},
+                               {"backend", p.backend},
+                               {"mixed_image", iss_sample::mixed_image(p.schedule)},
+                               {"layer_features", per_layer},
                                {"schedule", to_json(p.schedule)},
                                {"features", f},
                                {"cycles", p.m.cycles},

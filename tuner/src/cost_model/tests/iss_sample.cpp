@@ -1,5 +1,6 @@
 // Seeded design-space sample, built by the Builder and measured through the Runner's in-process
-// agent on the ISS backend (the same path the tuning loop takes).
+// agent (the same path the tuning loop takes): on the ISS backend, or for a board with a cluster
+// (gap9) on the pulp backend with the cluster knobs in the space, as tuning.cpp does for "pulp".
 #include "iss_sample.h"
 
 #include <algorithm>
@@ -38,9 +39,14 @@ struct Job {
     size_t index;          // into Result::points
     const Model *model;
     const agent::BoardProfile *board;
+    std::string target;    // the image's TargetInfo::cpu (the kernel objects it compiles)
 };
 
 } // namespace
+
+std::string backend_for(const agent::BoardProfile &board) {
+    return board_cluster_cores(board) > 0 ? "pulp" : "iss";
+}
 
 Result measure(const Spec &spec) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -77,7 +83,13 @@ Result measure(const Spec &spec) {
             const size_t want = spec.points_per_board / spec.models.size() +
                                 (mi < spec.points_per_board % spec.models.size() ? 1 : 0);
             const SpaceMode mode = m.layers.size() > 1 ? SpaceMode::kPerLayer : SpaceMode::kShared;
-            auto ds = DesignSpace::create(m, *board, mode);
+            // the cluster knobs exist only where the backend emulates the cluster (tuning.cpp)
+            SpaceOptions opt;
+            if (backend_for(*board) == "pulp") {
+                opt.cluster_cores = board_cluster_cores(*board);
+                opt.l1_bytes = board_cluster_l1_free(*board);
+            }
+            auto ds = DesignSpace::create(m, *board, mode, opt);
             if (!ds.ok()) {
                 res.error = "design space " + m.name + " on " + bname + ": " + ds.error;
                 return res;
@@ -93,19 +105,22 @@ Result measure(const Spec &spec) {
                 Point p;
                 p.board = bname;
                 p.model = m.name;
+                p.dims = m.dims;
                 p.m.features = schedule_features(m, s);
                 p.m.label = schedule_hash(s);
+                p.backend = backend_for(*board);
+                const auto target = target_for(*board, s, nullptr);   // nullopt: the build says why
                 p.schedule = std::move(s);
-                jobs.push_back({res.points.size(), &m, board});
+                jobs.push_back({res.points.size(), &m, board, target ? target->cpu : board->core});
                 res.points.push_back(std::move(p));
             }
         }
     }
 
-    // one in-process agent for every board on the ISS; builds and runs `jobs` at a time
+    // one in-process agent for every board on its backend; builds and runs `jobs` at a time
     agent::AgentConfig cfg;
     cfg.boards_dir = spec.boards_dir.string();
-    for (const auto &b : spec.boards) cfg.boards.emplace_back(b, "iss");
+    for (const auto &b : spec.boards) cfg.boards.emplace_back(b, backend_for(catalog.get(b)));
     cfg.workers = std::max(1u, spec.jobs);
     std::unique_ptr<Runner> runner;
     try {
@@ -139,7 +154,7 @@ Result measure(const Spec &spec) {
             RunJob rj;
             rj.elf = b.elf_path;
             rj.board = p.board;
-            rj.backend = "iss";
+            rj.backend = p.backend;
             rj.repeats = 1;
             rj.deadline = std::chrono::milliseconds(300000);
             if (ref.ok()) rj.expected_crc = ref.crc32;
@@ -156,11 +171,11 @@ Result measure(const Spec &spec) {
             }
         }
     };
-    // the first image per core compiles the kernel objects: let it use every job, then one
+    // the first image per target compiles the kernel objects: let it use every job, then one
     // compile per build with `jobs` builds at once
-    std::set<std::string> cores;
+    std::set<std::string> targets;
     std::vector<Job> first, rest;
-    for (const Job &j : jobs) (cores.insert(j.board->core).second ? first : rest).push_back(j);
+    for (const Job &j : jobs) (targets.insert(j.target).second ? first : rest).push_back(j);
     jobs = first;
     work(int(cfg.workers));
     jobs = rest;
@@ -177,6 +192,13 @@ Result measure(const Spec &spec) {
     }
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;
+}
+
+bool mixed_image(const Schedule &s) {
+    if (!uses_cluster(s)) return false;
+    for (const auto &k : s.layers)
+        if (k.cores == 0 && k.variant != TX_VARIANT_XPULP) return true;
+    return false;
 }
 
 std::vector<Point> of_board(const std::vector<Point> &points, const std::string &board) {

@@ -1,6 +1,7 @@
-// A seeded sample of design-space points, built and measured on the in-process ISS: the ground
-// truth the cost model is checked (and its priors were fitted) against. Shared by the `iss` test
-// and tinytx_cost_model_bench; not part of the tuner library (it needs the builder and runner).
+// A seeded sample of design-space points, built and measured on the in-process emulators (the ISS;
+// for gap9 the pulp cluster simulator): the ground truth the cost model is checked (and its priors
+// were fitted) against. Shared by the `iss` test and tinytx_cost_model_bench; not part of the
+// tuner library (it needs the builder and runner).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/agent/board_profile.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -23,9 +25,10 @@ struct Spec {
 };
 
 struct Point {
-    std::string board, model;
+    std::string board, model, backend;         // backend: "iss" or "pulp"
     Schedule schedule;
-    CostMeasurement m;                         // features, ISS cycles, label = schedule hash
+    tx_encoder_dims dims{};                    // the model's (layer_features of each layer)
+    CostMeasurement m;                         // features, emulated cycles, label = schedule hash
     uint64_t instructions = 0;
 };
 
@@ -38,15 +41,28 @@ struct Result {
 };
 
 // Draws, per board and model, distinct knob sets uniformly from the design space (shared mode for
-// one-layer models, per-layer mode otherwise; the placement is ignored when telling points apart,
-// the ISS has no memory system), builds them, runs them once on the ISS (deterministic) with the
-// host reference's CRC as the expected output.
+// one-layer models, per-layer mode otherwise; the placement is ignored when telling points apart:
+// the images put the arena where the emulator machine has it), builds them, runs them once on the
+// board's backend (deterministic) with the host reference's CRC as the expected output. A board
+// with a cluster (board_cluster_cores > 0: gap9) is measured on the pulp backend over the cluster
+// design space (single-core variants incl. xpulp, and cores 1/2/4/8 with either split where the
+// L1 holds the tiles), as tuning.cpp runs it; the others on the ISS.
 Result measure(const Spec &spec);
+
+// The backend measure() runs a board on: "pulp" for a board with a cluster, else "iss".
+std::string backend_for(const agent::BoardProfile &board);
 
 // Seeded split of one board's points: about train_fraction of them (at least one each side when
 // there are two or more) into train, the rest into held, stratified by model.
 void split(const std::vector<Point> &points, double train_fraction, uint32_t seed,
            std::vector<CostMeasurement> &train, std::vector<CostMeasurement> &held);
+
+// Whether the schedule's image puts single-core library layers (ref, opt2x2, opt4x2, rv32) into a
+// GAP9 cluster image: an image with a cluster layer or the xpulp variant is linked with gap9.ld
+// (stack in L1), one without with riscv32_virt.ld (stack in DRAM, L2-class on the pulp backend),
+// so such layers run cheaper there than the same layers alone, which no feature sees. The priors'
+// fit leaves these points out (cost_model_bench --fit); the sample keeps them.
+bool mixed_image(const Schedule &s);
 
 // The points of one board.
 std::vector<Point> of_board(const std::vector<Point> &points, const std::string &board);

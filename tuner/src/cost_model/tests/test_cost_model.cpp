@@ -135,6 +135,99 @@ TEST(Features, GemmBlockingHandCounted) {
     EXPECT_EQ(f[feat::gemm_out_grouped(TX_VARIANT_RV32)], 21);
 }
 
+// The Xpulp GEMM (single-core variant and cluster): 4 x 2 blocks, the rows below the last block
+// of 4 in packed steps per column pair, the odd last column on the scalar path.
+TEST(Features, XpulpBlockingHandCounted) {
+    const tx_encoder_dims d = {7, 4, 1, 3, 6};
+    const tx_variant x = TX_VARIANT_XPULP;
+    // layer-wise standard: V, Q, K (7x3, K=4, head-major), scores (7x7, K=3), A.V (7x3, K=7),
+    // O (7x4, K=3), W1 (7x6, K=4), W2 (7x4, K=6)
+    const CostFeatures f = layer_features(d, knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, x));
+    // column pairs: 1 + 1 + 1 + 3 + 1 + 2 + 3 + 2
+    EXPECT_EQ(f[feat::gemm_row_blocks(x)], 14);
+    EXPECT_EQ(f[feat::gemm_blocks(x)], 14);   // one block of rows 0..3 per pair
+    // 3 rows below the block per pair, K4/4 steps: K=4 -> 1, K=3 -> 0, K=7 -> 1, K=6 -> 1
+    EXPECT_EQ(f[feat::gemm_widen(x)], 3 * (1 + 1 + 1 + 0 + 1 + 0 + 3 + 2));
+    // odd columns (N = 3, 3, 3, 7, 3): 7 scalar dots each
+    EXPECT_EQ(f[feat::gemm_edge_outs(x)], 5 * 7);
+    EXPECT_EQ(f[feat::gemm_edge_macs(x)], 7 * (4 + 4 + 4 + 3 + 7));
+    EXPECT_EQ(f[feat::gemm_out_grouped(x)], 3 * 7);   // the odd column of V, Q, K
+    // the pairs' K % 4 terms: scores 7x6 x 3, A.V 7x2 x 3, O 7x4 x 3, W2 7x4 x 2
+    EXPECT_EQ(f[feat::gemm_steps(x)], 7 * 6 * 3 + 7 * 2 * 3 + 7 * 4 * 3 + 7 * 4 * 2);
+}
+
+// A cluster layer on one core does the library's work (the same MACs, softmax, GELU, LayerNorm),
+// counted under the cluster GEMM; on more cores its critical path is one core's share.
+TEST(Features, ClusterLayerOnOneCoreDoesTheLibraryWork) {
+    const tx_encoder_dims d = {13, 30, 3, 5, 18};
+    for (AttentionMode a : {AttentionMode::kStandard, AttentionMode::kFused})
+        for (ClusterSplit split : {ClusterSplit::kRows, ClusterSplit::kHeads})
+            for (const auto &k0 : {knobs(a, MhsaSchedule::kHeadwise, 0, TX_VARIANT_XPULP, 7),
+                                   knobs(a, MhsaSchedule::kDepthfirst, 5, TX_VARIANT_XPULP, 0)}) {
+                const CostFeatures lib = layer_features(d, k0);
+                LayerKnobs k = k0;
+                k.cores = 1;
+                k.split = split;
+                const CostFeatures one = layer_features(d, k);
+                const std::string what = std::string(split == ClusterSplit::kRows ? "rows" : "heads") + " " +
+                                         mhsa_name(k.mhsa) + (a == AttentionMode::kFused ? " fused" : "");
+                EXPECT_DOUBLE_EQ(one[feat::gemm_macs(kClusterGemm)], total_gemm_macs(lib)) << what;
+                EXPECT_DOUBLE_EQ(total_gemm_macs(one), total_gemm_macs(lib)) << what;
+                for (size_t j : {feat::softmax_elems, feat::softmax_rows, feat::gelu_elems, feat::layernorm_rows,
+                                 feat::layernorm_elems, feat::add_elems, feat::attn_tiles})
+                    EXPECT_DOUBLE_EQ(one[j], lib[j]) << what << " " << cost_feature_name(j);
+                EXPECT_EQ(one[feat::gemm_macs(TX_VARIANT_XPULP)], 0) << what;
+                EXPECT_GT(one[feat::cluster_forks], 0) << what;
+                EXPECT_GT(one[feat::dma_bytes], 0) << what;
+                for (int32_t c : {2, 4, 8}) {
+                    k.cores = c;
+                    const CostFeatures many = layer_features(d, k);
+                    // (not >= 1/c of the work: the slowest share may be an odd column's, fewer
+                    // MACs on the scalar path)
+                    EXPECT_LT(total_gemm_macs(many), total_gemm_macs(lib)) << what << " cores " << c;
+                    EXPECT_DOUBLE_EQ(many[feat::dma_bytes], one[feat::dma_bytes]) << what << " cores " << c;
+                }
+            }
+}
+
+// mhsa_cluster.c's heads split: core 0's head per group (min(cores, H) heads a group): Vt_h and
+// K_h over all S rows, then per tile of T rows its Q rows, the scores and A.V; then the output
+// projection (K = H*P) split by columns. The rows split cuts the columns in bands of pairs, so a
+// last band of one odd column takes the scalar path and is the slowest share.
+TEST(Features, ClusterSplitsHandCounted) {
+    const tx_encoder_dims d = {13, 30, 3, 5, 18};
+    const tx_variant x = kClusterGemm;
+    LayerKnobs k = knobs(AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 5, TX_VARIANT_XPULP, 0);
+    k.cores = 4;
+    k.split = ClusterSplit::kHeads;   // one group of 3 heads
+    CostFeatures f = layer_features(d, k);
+    // V, K; 3 tiles x (Q, scores, A.V); the output projection; FFN W1, W2
+    EXPECT_EQ(f[feat::gemm_calls(x)], 2 + 3 * 3 + 1 + 2);
+    EXPECT_EQ(f[feat::attn_tiles], 3);
+    EXPECT_EQ(f[feat::head_iters], 1);
+    EXPECT_EQ(f[feat::cluster_forks], 1 + 1 + 1 + 2 + 1);   // group, output, norm1, FFN tile, norm2
+    // one core's head: V, K, Q (13x5, K=30), scores (13x13, K=5), A.V (13x5, K=13); the output
+    // projection's 8 of E=30 columns (K=15); W1's 6 of F=18 columns, W2's 8 of 30 (K=18)
+    EXPECT_EQ(f[feat::gemm_macs(x)], 3 * 13 * 5 * 30 + 13 * 13 * 5 + 13 * 5 * 13 + 13 * 8 * 15 + 13 * 6 * 30 +
+                                         13 * 8 * 18);
+    k.cores = 2;   // two groups (heads 0, 1; head 2), the core with a head per group
+    EXPECT_EQ(layer_features(d, k)[feat::head_iters], 2);
+    EXPECT_EQ(layer_features(d, k)[feat::attn_tiles], 6);
+
+    // rows split on 4 cores: P = D = 5 in bands 2, 2, 1: the third core's odd column (13 scalar
+    // dots of K=30, for each of Q, V, K) outweighs the others' pairs; the query rows' bands of 4
+    // have the odd last columns of the scores (N=13) and A.V (N=5), 4 outputs each
+    k.split = ClusterSplit::kRows;
+    k.cores = 4;
+    f = layer_features(d, k);
+    EXPECT_EQ(f[feat::gemm_edge_outs(x)], 3 * (3 * 13 + 4 + 4));   // 3 heads
+    EXPECT_EQ(f[feat::gemm_edge_macs(x)], 3 * (3 * 13 * 30 + 4 * 5 + 4 * 13));
+    EXPECT_EQ(f[feat::cluster_forks], 1 + 3 * 3 + 1 + 1 + 2 + 1);
+    // query rows in bands of 4: tiles of min(5, 4) = 4 rows, one per core and head
+    EXPECT_EQ(f[feat::attn_tiles], 3);
+    EXPECT_EQ(f[feat::softmax_rows], 3 * 4);
+}
+
 TEST(Features, ScheduleSumsLayersWithTheirVariants) {
     Schedule s;
     s.layers = {knobs(AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_DSP),
@@ -361,18 +454,34 @@ TEST(Priors, EveryReachableFeatureHasAPositiveCost) {
     const std::vector<std::pair<std::string, std::vector<tx_variant>>> cores = {
         {"cortex-m4", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_DSP}},
         {"cortex-m7", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_DSP}},
-        {"rv32imc", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_RV32}}};
+        {"rv32imc", {TX_VARIANT_REF, TX_VARIANT_OPT2X2, TX_VARIANT_OPT4X2, TX_VARIANT_RV32, TX_VARIANT_XPULP}}};
     for (const auto &[core, variants] : cores) {
         const auto c = CostModel::prior_coefficients(core);
         for (tx_variant v : variants)
             for (AttentionMode a : {AttentionMode::kStandard, AttentionMode::kFused})
-                for (const auto &k : {knobs(a, MhsaSchedule::kLayerwise, 0, v, 0),
-                                      knobs(a, MhsaSchedule::kHeadwise, 0, v, 7),
-                                      knobs(a, MhsaSchedule::kDepthfirst, 5, v, 0)}) {
-                    const CostFeatures f = layer_features(d, k);
-                    for (size_t j = 0; j < kNumCostFeatures; ++j) {
-                        if (f[j] != 0) {
-                            EXPECT_GT(c[j], 0) << core << " " << cost_feature_name(j);
+                for (const auto &k0 : {knobs(a, MhsaSchedule::kLayerwise, 0, v, 0),
+                                       knobs(a, MhsaSchedule::kHeadwise, 0, v, 7),
+                                       knobs(a, MhsaSchedule::kDepthfirst, 5, v, 0)}) {
+                    // on rv32imc (gap9) xpulp layers also run on the cluster, 1..8 cores, both splits
+                    std::vector<LayerKnobs> ks = {k0};
+                    if (v == TX_VARIANT_XPULP)
+                        for (int32_t n : {1, 2, 4, 8})
+                            for (ClusterSplit split : {ClusterSplit::kRows, ClusterSplit::kHeads}) {
+                                LayerKnobs k = k0;
+                                k.cores = n;
+                                k.split = split;
+                                ks.push_back(k);
+                            }
+                    for (const auto &k : ks) {
+                        const CostFeatures f = layer_features(d, k);
+                        for (size_t j = 0; j < kNumCostFeatures; ++j) {
+                            // the fit to pulp gives the 4 x 2 blocks' set-up no cost of its own
+                            // (priors.cpp: the per-MAC and per-pair costs carry it)
+                            if (j == feat::gemm_blocks(TX_VARIANT_XPULP) || j == feat::gemm_blocks(kClusterGemm))
+                                continue;
+                            if (f[j] != 0) {
+                                EXPECT_GT(c[j], 0) << core << " " << cost_feature_name(j) << " cores " << k.cores;
+                            }
                         }
                     }
                 }
