@@ -71,11 +71,13 @@ size_t board_cluster_l1_free(const agent::BoardProfile &b)
     return 0;
 }
 
-std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, std::string *error)
+std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, bool cluster_images,
+                                     std::string *error)
 {
-    if (!uses_cluster(s))
+    const bool has_cluster = b.core == "rv32imc" && board_cluster_cores(b) > 0;
+    if (!uses_cluster(s) && !(cluster_images && has_cluster))
         return target_for_core(b.core);
-    if (b.core != "rv32imc" || board_cluster_cores(b) == 0) {
+    if (!has_cluster) {
         if (error)
             *error = "schedule: cluster layers (cores >= 1 or variant xpulp) need a board with a cluster (gap9); " +
                      b.name + " has none";
@@ -299,7 +301,7 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
         return r;
     };
     try {
-        const auto target = target_for(b, s, &r.error);
+        const auto target = target_for(b, s, opts_.cluster_images, &r.error);
         if (!target) {
             if (r.error.empty())
                 r.error = "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)";

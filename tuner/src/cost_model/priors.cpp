@@ -15,18 +15,17 @@
 // - rv32imc: fitted to gap9 on the pulp backend (board-agents/backends/pulp, the GAP9 cluster
 //   simulator the tuner measures gap9 on; riscv64-unknown-elf-gcc 12.2.0 at -O3) over the cluster
 //   design space (single-core ref, opt2x2, opt4x2, rv32, xpulp; cluster layers on 1/2/4/8 cores,
-//   rows or heads split), 240 seeded points, ridge 1e-4 toward the earlier ISS fit of this table
-//   (and rough guesses for the xpulp and cluster rows, cluster_forks and dma_bytes), by
+//   rows or heads split), 240 seeded points, ridge 1e-4 toward this table's previous fit (on pulp
+//   with single-core images linked for the plain RV32 machine, itself started from the ISS fit), by
 //     tinytx_cost_model_bench --boards gap9 --models-dir /tmp/prior_shapes --per-board 240
 //         --seed 1 --fit --fit-ridge 1e-4 --models (as above)
-//   (1-2 minutes on 2 cores). The fit leaves out 28 of the 240 points: mixed images
-//   (iss_sample::mixed_image), whose single-core library layers run in a cluster image with the
-//   stack in L1 instead of DRAM, which no feature sees (predicted 10-35 %, up to 60 %, too high).
-//   In-sample error on the other 212: median 0.8 %, max 5.2 % (cluster points median 1.1-1.9 %);
-//   on the 212 such points of seed 2: median 1.0 %, max 7.2 %. (The ISS fit it replaces was 60 %
-//   off on pulp: the pulp backend charges 10 cycles more per load from L2, and a single-core image
-//   keeps weights, arena and stack in L2-class memory; gap9 on the iss or qemu backend, single-core
-//   only, starts about 3x pessimistic, which calibration corrects.) The 4 x 2 blocks' hardware-loop
+//   (1-2 minutes on 2 cores), every image linked for the cluster as the tuner links them on pulp
+//   (BuildOptions::cluster_images: single-core schedules run on cluster core 0, stack in L1, data
+//   in L2, like the single-core layers of mixed schedules). In-sample error on the 240 points:
+//   median 0.52 %, max 5.15 %; on the 240 of seed 2 (not fitted): median 0.66 %, max 9.4 %.
+//   (The ISS fit it replaces was 60 % off on pulp: the pulp backend charges 10 cycles more per
+//   load from L2, where a single-core layer's weights and arena are; gap9 on the iss or qemu
+//   backend, single-core only, starts about 3x pessimistic, which calibration corrects.) The 4 x 2 blocks' hardware-loop
 //   set-up (gemm_blocks of xpulp and cluster) fitted to 0: the per-MAC and per-pair costs carry it.
 // The emulators are single-issue without caches (the ISS without any memory system): on a real
 // board the Cortex-M7's dual issue and caches make these pessimistic, which calibration corrects.
@@ -89,14 +88,14 @@ const CorePrior kCortexM4 = {
     {50.2, 44.2, 40.4, 469, 87.9, 16.4, 85.3, 50.6, 137, 53.6, 3610, 0, 0}};
 
 const CorePrior kRv32imc = {
-    {{TX_VARIANT_REF, 79.1, 28, 308, 99.1, 23.6, 0, 0, 0, 0, 0, 0},
-     {TX_VARIANT_OPT2X2, 353, 14.6, 224, 53, 0.745, 0, 34.7, 71.1, 13.7, 0, 0},
-     {TX_VARIANT_OPT4X2, 174, 12.2, 298, 91.8, 27.7, 0, 29, 2.92, 16.2, 0, 0},
-     {TX_VARIANT_DSP, 79.1, 28, 308, 99.1, 23.6, 0, 0, 0, 0, 0, 0},
-     {TX_VARIANT_RV32, 150, 14.5, 236, 79.2, 7.12, 0, 28.1, 59.6, 13.9, 0, 0},
-     {TX_VARIANT_XPULP, 76.8, 2.1, 47.6, 25.8, 11.8, 0, 136, 95.5, 30.3, 29.8, 26.2},
-     {kClusterGemm, 343, 0.37, 19.7, 22.5, 0, 0, 153, 34.3, 12.8, 11.6, 9.6}},
-    {159, 31.4, 129, 258, 119, 21.8, 113, 51.6, 287, 134, 38600, 106, 0.0108}};
+    {{TX_VARIANT_REF, 49.5, 27.9, 126, 44.2, 22.6, 0, 0, 0, 0, 0, 0},
+     {TX_VARIANT_OPT2X2, 137, 14.5, 106, 30.3, 0.741, 0, 37.1, 15.8, 13.5, 0, 0},
+     {TX_VARIANT_OPT4X2, 165, 10.9, 124, 37.6, 13.4, 0, 28.2, 2.71, 17.1, 0, 0},
+     {TX_VARIANT_DSP, 49.5, 27.9, 126, 44.2, 22.6, 0, 0, 0, 0, 0, 0},
+     {TX_VARIANT_RV32, 113, 8.87, 113, 37.5, 2.98, 0, 29.5, 10.7, 19.2, 0, 0},
+     {TX_VARIANT_XPULP, 104, 2.11, 46.1, 25.7, 13.3, 0, 139, 152, 28.8, 29.7, 26.1},
+     {kClusterGemm, 728, 0.4, 17.7, 20.8, 0, 0, 135, 22.2, 13.2, 11.6, 9.68}},
+    {165, 33, 132, 387, 109, 21.5, 114, 29.1, 111, 356, 37700, 62.3, 0.00272}};
 
 } // namespace
 

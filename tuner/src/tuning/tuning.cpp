@@ -383,6 +383,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     bo.cache_dir = req.cache_dir.empty() ? (req.db_path.has_parent_path() ? req.db_path.parent_path() : fs::path("."))
                                                / "tinytx-cache"
                                          : req.cache_dir;
+    bo.cluster_images = space_opt.cluster_cores > 0;
     const Builder builder(bo);
     // The first build compiles the kernel library for the core (with every core) alone, so no
     // two builds compile the same objects; later ones mostly hit the caches and run side by side.

@@ -81,9 +81,12 @@ struct TargetInfo {
 std::optional<TargetInfo> target_for_core(const std::string &core);
 // The target of one image: the core's, or the GAP9 cluster's (cpu "gap9": rv32imc with the Xpulp
 // kernels, -DTX_HAVE_XPULP=1, linked with gap9.ld for the pulp backend's memory map) when a layer
-// runs on the cluster or uses the xpulp variant. nullopt and *error for an unknown core, or
-// cluster layers on a board without a cluster.
-std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, std::string *error);
+// runs on the cluster or uses the xpulp variant, or for every image of a board with a cluster when
+// cluster_images is set (the run emulates the cluster: single-core schedules then run on cluster
+// core 0 like the cluster ones, stack in L1, data in L2, so their cycles compare). nullopt and
+// *error for an unknown core, or cluster layers on a board without a cluster.
+std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, bool cluster_images,
+                                     std::string *error);
 bool uses_cluster(const Schedule &s);
 // The board's cluster: its cores (the profile's cycle_model "cluster_cores", 0 = none), and the L1
 // bytes left to the kernels' tiles by kernels/firmware/ld/gap9.ld (the l1 region minus the stacks
@@ -116,6 +119,7 @@ struct BuildOptions {
     std::filesystem::path cache_dir;     // required
     std::string opt_flags = "-O3";       // TINYTX_FW_OPT
     int jobs = 0;                        // parallel compiles; 0 = hardware concurrency
+    bool cluster_images = false;         // link every image of a cluster board for it (target_for)
     std::string toolchain_prefix_arm = "arm-none-eabi-";
     std::string toolchain_prefix_rv = "riscv64-unknown-elf-";
 };

@@ -2,7 +2,7 @@
 // pulp cluster simulator), per board, before and after calibration, on held-out points of a seeded
 // design-space sample (the figures of the closing note). --dump writes every point (knobs,
 // features, per-layer features, cycles) as JSON for offline analysis; --fit prints the
-// coefficients fitted to all points (but the mixed-image ones, iss_sample::mixed_image) next to
+// coefficients fitted to all points next to
 // the priors (how the priors were derived, on seed 1: the default seed is another one, so the
 // held-out figures are out of that sample).
 #include <cctype>
@@ -44,14 +44,13 @@ int usage(const char *argv0) {
 // Fits every coefficient the points determine (ridge toward the current prior, which keeps the
 // directions the sample cannot separate where they were) and prints the result as priors.cpp rows.
 void print_fit(const std::string &board, const std::string &core, const CostModel &prior,
-               const std::vector<CostMeasurement> &all, size_t left_out, double ridge) {
+               const std::vector<CostMeasurement> &all, double ridge) {
     CostModel fit = prior;
     CalibrationOptions o;
     o.ridge = ridge;
     const auto rep = fit.calibrate(all, o);
-    std::printf("\n%s (%s): fit to all %zu points (ridge %g; %zu mixed-image points left out): median %.2f%%, "
-                "max %.2f%%\n",
-                board.c_str(), core.c_str(), rep.points, ridge, left_out, rep.median_abs_pct, rep.max_abs_pct);
+    std::printf("\n%s (%s): fit to all %zu points (ridge %g): median %.2f%%, max %.2f%%\n", board.c_str(),
+                core.c_str(), rep.points, ridge, rep.median_abs_pct, rep.max_abs_pct);
     for (size_t v = 0; v < kCostVariants; ++v) {
         bool seen = false;
         for (const auto &p : all) seen |= p.features[feat::gemm_calls(tx_variant(v))] != 0;
@@ -144,12 +143,9 @@ int main(int argc, char **argv) {
         std::printf("%-15s %5zu %5zu | %8.2f%% %8.2f%% | %8.2f%% %8.2f%%\n", b.c_str(), train.size(), held.size(),
                     prior.median_abs_pct, prior.max_abs_pct, cal.median_abs_pct, cal.max_abs_pct);
         if (fit) {
-            // not the points whose single-core layers run in a cluster image (iss_sample::mixed_image)
             std::vector<CostMeasurement> all;
-            for (const auto &p : pts)
-                if (!iss_sample::mixed_image(p.schedule)) all.push_back(p.m);
-            print_fit(b, catalog.get(b).core, CostModel::prior_for(catalog.get(b)), all, pts.size() - all.size(),
-                      fit_ridge);
+            for (const auto &p : pts) all.push_back(p.m);
+            print_fit(b, catalog.get(b).core, CostModel::prior_for(catalog.get(b)), all, fit_ridge);
         }
         if (!dump.empty()) {
             const CostModel p0 = CostModel::prior_for(catalog.get(b));
@@ -168,7 +164,6 @@ int main(int argc, char **argv) {
                 out.push_back({{"board", p.board},
                                {"model", p.model},
                                {"backend", p.backend},
-                               {"mixed_image", iss_sample::mixed_image(p.schedule)},
                                {"layer_features", per_layer},
                                {"schedule", to_json(p.schedule)},
                                {"features", f},

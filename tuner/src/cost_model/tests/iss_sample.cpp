@@ -109,7 +109,7 @@ Result measure(const Spec &spec) {
                 p.m.features = schedule_features(m, s);
                 p.m.label = schedule_hash(s);
                 p.backend = backend_for(*board);
-                const auto target = target_for(*board, s, nullptr);   // nullopt: the build says why
+                const auto target = target_for(*board, s, true, nullptr);   // as bo.cluster_images; nullopt: the build says why
                 p.schedule = std::move(s);
                 jobs.push_back({res.points.size(), &m, board, target ? target->cpu : board->core});
                 res.points.push_back(std::move(p));
@@ -138,6 +138,7 @@ Result measure(const Spec &spec) {
         BuildOptions bo;
         bo.cache_dir = spec.cache_dir;
         bo.jobs = builder_jobs;
+        bo.cluster_images = true;   // gap9 on pulp, as tuning.cpp links it (other boards: no cluster)
         const Builder builder(bo);
         for (size_t i = next++; i < jobs.size(); i = next++) {
             const Job &j = jobs[i];
@@ -192,13 +193,6 @@ Result measure(const Spec &spec) {
     }
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;
-}
-
-bool mixed_image(const Schedule &s) {
-    if (!uses_cluster(s)) return false;
-    for (const auto &k : s.layers)
-        if (k.cores == 0 && k.variant != TX_VARIANT_XPULP) return true;
-    return false;
 }
 
 std::vector<Point> of_board(const std::vector<Point> &points, const std::string &board) {

@@ -57,13 +57,6 @@ std::string backend_for(const agent::BoardProfile &board);
 void split(const std::vector<Point> &points, double train_fraction, uint32_t seed,
            std::vector<CostMeasurement> &train, std::vector<CostMeasurement> &held);
 
-// Whether the schedule's image puts single-core library layers (ref, opt2x2, opt4x2, rv32) into a
-// GAP9 cluster image: an image with a cluster layer or the xpulp variant is linked with gap9.ld
-// (stack in L1), one without with riscv32_virt.ld (stack in DRAM, L2-class on the pulp backend),
-// so such layers run cheaper there than the same layers alone, which no feature sees. The priors'
-// fit leaves these points out (cost_model_bench --fit); the sample keeps them.
-bool mixed_image(const Schedule &s);
-
 // The points of one board.
 std::vector<Point> of_board(const std::vector<Point> &points, const std::string &board);
 
