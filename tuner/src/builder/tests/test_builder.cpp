@@ -220,6 +220,32 @@ TEST(Builder, EegformerOnTheGap9Cluster)
     build_and_run("eegformer", "gap9", lib, true);
 }
 
+// A run that emulates the cluster links every gap9 image for it: a single-core schedule runs on
+// cluster core 0, with the reference output.
+TEST(Builder, Gap9ClusterImagesForSingleCoreSchedules)
+{
+    const Model &m = model("tiny4");
+    BuildOptions o = options();
+    o.cluster_images = true;
+    const Schedule s = schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_RV32);
+    BuildResult r = Builder(o).build(m, s, board("gap9"));
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.cpu, "gap9");
+    EXPECT_EQ(r.machine, "gap9");
+    EXPECT_EQ(Builder(options()).build(m, s, board("gap9")).machine, "riscv32_virt");
+    agent::RunOptions ro;
+    ro.expected_crc = *m.expected_output_crc32;
+    ro.deadline = std::chrono::milliseconds(120000);
+    const agent::Measurement meas =
+        agent::make_pulp_backend()->run(board("gap9"), agent::ElfImage::load_file(r.elf_path.string()), ro);
+    EXPECT_EQ(meas.status, agent::RunStatus::kOk) << meas.error;
+    EXPECT_TRUE(meas.output_ok);
+    // boards without a cluster are not affected
+    EXPECT_EQ(Builder(o).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),
+                               board("nucleo-l476rg")).cpu,
+              "cortex-m4");
+}
+
 // kGap9L1Reserved is what gap9.ld puts in L1 before the kernels' buffer: the stacks
 TEST(Builder, Gap9L1ReserveMatchesTheLinkerScript)
 {
