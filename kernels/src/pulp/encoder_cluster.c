@@ -4,7 +4,7 @@
  * normalised MHSA residual, the FFN's input), the FFN's int32 accumulator, the hidden tile and
  * two buffers of weight tiles; the MHSA uses the L1 behind n1 while it runs. */
 #include "../rv/internal_xpulp.h"
-#include "tinytx/cluster.h"
+#include "cluster_internal.h"
 
 typedef struct {
     size_t n1, rest;                 /* rest: the MHSA's L1, later the FFN's */
@@ -219,18 +219,16 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
     e.x = x;
     e.f = (int8_t *)ar.base;
     e.out = out;
-    const size_t mis = (size_t)(-(uintptr_t)cl->l1 & 7u);
     const size_t need = tx_ec_l1_raw(cfg, split, d, cl->cores, w, &e.pl);
     if (!need)
         return TX_ERR_PARAM;
-    if (cl->l1_size < mis || cl->l1_size - mis < need)
+    if (!(e.l1 = tx_cluster_l1(cl, need)))
         return TX_ERR_BUFFER;
-    e.l1 = (uint8_t *)cl->l1 + mis;
 
     /* the MHSA in the L1 behind n1, its output straight into n1 */
     tx_cluster sub = *cl;
     sub.l1 = e.l1 + e.pl.rest;
-    sub.l1_size = cl->l1_size - mis - e.pl.rest;
+    sub.l1_size = cl->l1_size - (size_t)(e.l1 - (uint8_t *)cl->l1) - e.pl.rest;
     const tx_mhsa_dims md = {d->S, d->E, d->H, d->P};
     if ((st = tx_mhsa_s8_cluster(&sub, &cfg->mhsa, split, &md, &w->mhsa, x, (int8_t *)(e.l1 + e.pl.n1))) != TX_OK)
         return st;

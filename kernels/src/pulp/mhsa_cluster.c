@@ -24,7 +24,7 @@
  * per-head int32 sums). Wo shares its L1 with the group buffers: it is fetched while the last
  * group computes when it fits beside that group's buffer, after it otherwise. */
 #include "../rv/internal_xpulp.h"
-#include "tinytx/cluster.h"
+#include "cluster_internal.h"
 
 typedef struct {
     size_t x, acc, qh, kh, vth, oh, lut, wbuf[2], core, per_core, total;
@@ -312,10 +312,8 @@ static tx_status tx_mc_run_rows(const tx_cluster *cl, const tx_mhsa_config *cfg,
     m.w = w;
     m.out = out;
     tx_mc_make_plan(cfg, d, cl->cores, w, &m.pl);
-    const size_t mis = (size_t)(-(uintptr_t)cl->l1 & 7u);
-    if (cl->l1_size < mis || cl->l1_size - mis < m.pl.total)
+    if (!(m.l1 = tx_cluster_l1(cl, m.pl.total)))
         return TX_ERR_BUFFER;
-    m.l1 = (uint8_t *)cl->l1 + mis;
 
     uint32_t handles[2][8];
     int nh[2];
@@ -576,10 +574,8 @@ static tx_status tx_mh_run(const tx_cluster *cl, const tx_mhsa_config *cfg, cons
     m.w = w;
     m.out = out;
     tx_mh_make_plan(cfg, d, cl->cores, w, &m.pl);
-    const size_t mis = (size_t)(-(uintptr_t)cl->l1 & 7u);
-    if (cl->l1_size < mis || cl->l1_size - mis < m.pl.total)
+    if (!(m.l1 = tx_cluster_l1(cl, m.pl.total)))
         return TX_ERR_BUFFER;
-    m.l1 = (uint8_t *)cl->l1 + mis;
 
     /* only this core (core 0, outside the forks) programs the DMA */
     uint32_t handles[2][8];
