@@ -69,8 +69,8 @@ Results:
                       again with the same command resumes: nothing is measured twice
   --out FILE          write the best schedule (schemas/json/schedule.schema.json)
   --emit-c DIR        write a deployable C folder of the best schedule (Makefile: host, qemu-m4,
-                      qemu-m7, nucleo-h743zi, nucleo-l476rg; GAP9 cluster layers run core after
-                      core there, the GAP9 image itself is the tuner's, see docs/GAP9.md)
+                      qemu-m7, nucleo-h743zi, nucleo-l476rg, and gap9-sim for GAP9 cluster
+                      schedules: the cluster image on tinytx-pulp-run; see docs/GAP9.md)
   --json              print the front as JSON on stdout (progress stays on stderr)
   --cache-dir DIR     build cache (default: tinytx-cache next to the database)
   --boards-dir DIR    board profiles (default: the source tree's board-agents/boards)

@@ -285,6 +285,12 @@ def test_gap9_cluster(tmp):
     if m.returncode == 0:
         h = subprocess.run([os.path.join(emit, "network_host")], capture_output=True, text=True, timeout=60)
         check(f"crc32={exported['expected_output_crc32']}" in h.stdout, f"network_host prints {h.stdout!r}")
+    # the exported cluster image on the GAP9 simulator: the make target fails on a wrong CRC
+    pulp_run = os.path.join(os.path.dirname(TUNE), "tinytx-pulp-run")
+    g = subprocess.run(["make", "-s", "-C", emit, "gap9-sim", f"PULP_RUN={pulp_run}"], capture_output=True,
+                       text=True, timeout=600)
+    check(g.returncode == 0, f"make gap9-sim: {g.stdout[-1000:]} {g.stderr[-2000:]}")
+    check(f"crc32={exported['expected_output_crc32']}" in g.stdout, f"gap9-sim prints {g.stdout[-500:]!r}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
         const fs::path boards = opt.boards_dir.empty() ? root / "board-agents/boards" : opt.boards_dir;
         if (r.error = emit_detail::firmware_targets(root, boards, targets); !r.error.empty())
             return r;
+        if (r.error = emit_detail::cluster_target(boards, s, targets); !r.error.empty())
+            return r;
         std::vector<FirmwareSource> sources;
         if (auto e = read_firmware_sources(root, sources); !e.empty()) {
             r.error = "source list: " + e;

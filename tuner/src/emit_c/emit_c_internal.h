@@ -21,6 +21,7 @@ struct FirmwareTarget {
     std::string linker_script;     // basename in kernels/firmware/ld, without ".ld"
     std::vector<std::string> run;  // emulator command line without -kernel; empty = build only
     std::string description;       // for the README and the Makefile's help
+    bool pulp = false;             // runs under tinytx-pulp-run (the GAP9 cluster simulator), not QEMU
 };
 
 // One target per board profile with an Arm core and a linker script of its own
@@ -29,6 +30,12 @@ struct FirmwareTarget {
 // Sorted by name. "" or the error.
 std::string firmware_targets(const std::filesystem::path &root, const std::filesystem::path &boards_dir,
                              std::vector<FirmwareTarget> &out);
+
+// For a schedule with GAP9 cluster layers on a board with a cluster: "gap9-sim", the cluster image
+// as the Builder links it (gap9.ld, the pulp backend's memory map), run by tinytx-pulp-run.
+// Nothing for other schedules. "" or the error.
+std::string cluster_target(const std::filesystem::path &boards_dir, const Schedule &s,
+                           std::vector<FirmwareTarget> &out);
 
 // The host build compiles the kernel library only: the lines for every CPU under kernels/src/.
 bool is_host_source(const FirmwareSource &f);

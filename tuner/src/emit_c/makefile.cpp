@@ -66,7 +66,7 @@ std::string makefile(const Network &n, const std::vector<FirmwareSource> &source
       << "CC ?= cc\nHOST_CFLAGS ?= -O2 -std=gnu11 -Wall -Wextra\n"
       << "# the Arm-only assembly is empty on other hosts: no executable-stack note needed\n"
       << "HOST_ASFLAGS ?= -Wa,--noexecstack\n"
-      << "FW_OPT ?= -O3\nFW_WARNINGS ?= -Wall -Wextra\nQEMU_TIMEOUT ?= 600\n"
+      << "FW_OPT ?= -O3\nFW_WARNINGS ?= -Wall -Wextra\nQEMU_TIMEOUT ?= 600\nPULP_RUN ?= tinytx-pulp-run\n"
       << "QEMU_FLAGS := -nographic -monitor none -serial null -semihosting-config enable=on,target=native "
          "-icount shift=0\n\n"
       << ".SUFFIXES:\n.DEFAULT_GOAL := host\n.PHONY: host run-host images clean";
@@ -115,6 +115,11 @@ std::string makefile(const Network &n, const std::vector<FirmwareSource> &source
           << "CFLAGS_" << v << " := " << join(firmware_compile_flags(t.target, "$(FW_OPT)"))
           << " -DTX_NETWORK_FIRMWARE\n"
           << "LDFLAGS_" << v << " := " << join(firmware_link_flags(t.target)) << "\n";
+        // RISC-V: the rv32im/ilp32 multilib's libgcc, as the Builder links it
+        if (t.target.compiler.rfind("riscv", 0) == 0)
+            o << "LIBGCC_" << v << " := $(shell $(CC_" << v << ") -march=rv32im -mabi=ilp32 -print-libgcc-file-name)\n";
+        else
+            o << "LIBGCC_" << v << " := -lgcc\n";
         list(o, "SRCS_" + v, srcs);
         o << "OBJS_" << v << " := $(patsubst %,build/" << cpu << "/%.o,$(basename $(SRCS_" << v << ")))\n";
         object_rules(o, cpu, "$(CC_" + v + ")", "$(CFLAGS_" + v + ") $(FW_WARNINGS)", "", with_flags);
@@ -130,9 +135,11 @@ std::string makefile(const Network &n, const std::vector<FirmwareSource> &source
         o << "\n# " << t.name << ": " << t.description << "\n"
           << elf << ": $(OBJS_" << v << ") $(wildcard $(LD_DIR)/*.ld)\n\t@mkdir -p $(@D)\n"
           << "\t$(CC_" << v << ") $(LDFLAGS_" << v << ") -L$(LD_DIR) -T$(LD_DIR)/" << t.linker_script
-          << ".ld -Wl,-Map=$(@D)/network.map $(OBJS_" << v << ") -lgcc -o $@\n"
+          << ".ld -Wl,-Map=$(@D)/network.map $(OBJS_" << v << ") $(LIBGCC_" << v << ") -o $@\n"
           << t.name << ": " << elf << "\n";
-        if (t.run.empty())
+        if (t.pulp)
+            o << "\t$(PULP_RUN) --timeout $(QEMU_TIMEOUT) $<\n";
+        else if (t.run.empty())
             o << "\t@echo \"" << t.name << ": $< (linked for the board; the console and the exit status use "
               << "semihosting: run it under a debugger, e.g. a tinytx board agent)\"\n";
         else

@@ -20,13 +20,14 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
          "the firmware core: it builds without the tinytx source tree.\n\n"
       << "**Expected output CRC-32: `" << crc << "`** — every target prints `crc32=" << crc
       << "` for the calibration input and exits with status 0 (non-zero on any other output).\n\n"
-      << "## Schedule\n\n| layer | attention | MHSA schedule | tile rows | GEMM variant | FFN tile |\n"
-      << "|---|---|---|---|---|---|\n";
+      << "## Schedule\n\n| layer | attention | MHSA schedule | tile rows | GEMM variant | FFN tile | cores |\n"
+      << "|---|---|---|---|---|---|---|\n";
     for (size_t i = 0; i < n.schedule.layers.size(); ++i) {
         const LayerKnobs &k = n.schedule.layers[i];
         o << "| " << i << " | " << attention_name(k.attention) << " | " << mhsa_name(k.mhsa) << " | "
           << (k.mhsa == MhsaSchedule::kDepthfirst ? std::to_string(k.tile_rows) : "-") << " | "
-          << tx_variant_name(k.variant) << " | " << (k.ffn_tile ? std::to_string(k.ffn_tile) : "untiled")
+          << tx_variant_name(k.variant) << " | " << (k.ffn_tile ? std::to_string(k.ffn_tile) : "untiled") << " | "
+          << (k.cores ? std::to_string(k.cores) + " (GAP9 cluster, split by " + split_name(k.split) + ")" : "1")
           << " |\n";
     }
     o << "\nArena: **" << n.plan.peak_bytes << " bytes** (`TX_NETWORK_ARENA_BYTES`, the exact peak of the "
@@ -51,11 +52,21 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
       << "| `host` | `./network_host` with the host C compiler (`make run-host` runs it) |\n";
     for (const auto &t : targets)
         o << "| `" << t.name << "` | "
-          << (t.run.empty() ? "links `build/" + t.name + "/network.elf` for " : "builds and runs under QEMU: ")
+          << (t.run.empty() ? "links `build/" + t.name + "/network.elf` for "
+              : t.pulp      ? "builds and runs on "
+                            : "builds and runs under QEMU: ")
           << t.description << " |\n";
     o << "| `images` | every firmware image, nothing run |\n\n"
       << "Needs a C compiler and make; the firmware targets `arm-none-eabi-gcc`, the QEMU ones "
-      << "`qemu-system-arm` (run with semihosting and `-icount shift=0`; `QEMU_TIMEOUT` seconds at most).\n\n"
+      << "`qemu-system-arm` (run with semihosting and `-icount shift=0`; `QEMU_TIMEOUT` seconds at most).\n\n";
+    for (const auto &t : targets)
+        if (t.pulp)
+            o << "`" << t.name << "` needs `riscv64-unknown-elf-gcc` and `tinytx-pulp-run` (in `build/bin` of a tinytx "
+              << "build; `make " << t.name << " PULP_RUN=/path/to/tinytx-pulp-run`). The cluster layers call "
+              << "`tx_encoder_s8_cluster` through a `tx_cluster` (`kernels/include/tinytx/cluster.h`): here the "
+              << "simulator's runtime (`kernels/firmware/cluster_gap9.c`); on a GAP9, write one over the GAP SDK's "
+              << "cluster team fork and DMA. Built without Xpulp (the host), they run every core's share in turn.\n\n";
+    o << ""
       << "The firmware images (`main.c` built with `TX_NETWORK_FIRMWARE`) run the inference measured "
       << "with the tinytx measurement harness: the `tx_mailbox` record (protocol v2: `runs` measurements of "
       << "`repeats` inferences), the `tx_bench_begin`/`tx_bench_end` markers around them and "

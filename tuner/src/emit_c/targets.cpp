@@ -47,4 +47,24 @@ std::string firmware_targets(const fs::path &root, const fs::path &boards_dir, s
     return "";
 }
 
+std::string cluster_target(const fs::path &boards_dir, const Schedule &s, std::vector<FirmwareTarget> &out)
+{
+    if (!uses_cluster(s))
+        return "";
+    try {
+        const agent::BoardProfile b = agent::BoardCatalog::load_dir(boards_dir.string()).get(s.board);
+        std::string error;
+        const auto t = target_for(b, s, true, &error);
+        if (!t)
+            return error;
+        out.push_back({"gap9-sim", *t, t->machine, {"tinytx-pulp-run"},
+                       "the " + b.name + " cluster in the tinytx GAP9 simulator (tinytx-pulp-run; its memory map, "
+                       "not a GAP9 SDK image)",
+                       true});
+        return "";
+    } catch (const std::exception &e) {
+        return "schedule.board (" + s.board + "): " + e.what();
+    }
+}
+
 } // namespace tinytx::tuner::emit_detail
