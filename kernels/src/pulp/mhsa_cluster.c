@@ -142,24 +142,67 @@ static void tx_mc_band(int32_t n, int32_t core, int32_t cores, int32_t align, in
     *b1 = tx_min32(*b0 + per, n);
 }
 
-/* N columns of requant(X W^T + bias) at out (element (s, n) at s*rs + n*cs); w, bias, rq and out
- * already point at the band's first column */
-static void tx_mc_project(const tx_mc *m, const int8_t *w, const int32_t *bias, const tx_requant *rq,
-                          int32_t N, int8_t *out, int32_t rs, int32_t cs)
+/* requant(a W^T + bias) on one core: M rows of a (X or its rows, stride E) against N weight rows
+ * (stride E), element (s, n) at out + s*rs + n*cs */
+static void tx_mc_xw(int32_t E, int32_t M, const int8_t *a, const int8_t *w, const int32_t *bias,
+                     const tx_requant *rq, int32_t N, int8_t *out, int32_t rs, int32_t cs)
 {
     tx_gemm g = {0};
-    g.M = m->d->S;
+    g.M = M;
     g.N = N;
-    g.K = m->d->E;
-    g.a = m->l1 + m->pl.x;
-    g.lda = m->d->E;
+    g.K = E;
+    g.a = a;
+    g.lda = E;
     g.b = w;
-    g.ldb = m->d->E;
+    g.ldb = E;
     g.rq = rq;
     g.bias = bias;
     g.out = out;
     g.rs = rs;
     g.cs = cs;
+    tx_gemm_xpulp(&g);
+}
+
+/* N columns of requant(X W^T + bias) over all S rows of X in L1; w, bias, rq and out already
+ * point at the band's first column */
+static void tx_mc_project(const tx_mc *m, const int8_t *w, const int32_t *bias, const tx_requant *rq,
+                          int32_t N, int8_t *out, int32_t rs, int32_t cs)
+{
+    tx_mc_xw(m->d->E, m->d->S, (const int8_t *)(m->l1 + m->pl.x), w, bias, rq, N, out, rs, cs);
+}
+
+/* One attention tile of head h: the t x S scores of t query rows q (stride D) against every key
+ * (K_h rows, or X itself for fused-weight attention; stride D), softmax, then A.V against Vt_h
+ * (P rows of S) into out (stride out_rs). scores (t x S) and tmp (S words) are the core's own. */
+static void tx_mc_attend(const tx_mhsa_weights *w, int fused, int32_t h, int32_t t, int32_t S, int32_t D,
+                         int32_t P, const int8_t *q, const int8_t *keys, const int8_t *vt, const uint32_t *lut,
+                         int8_t *scores, uint32_t *tmp, int8_t *out, int32_t out_rs)
+{
+    tx_gemm g = {0};
+    g.M = t;
+    g.N = S;
+    g.K = D;
+    g.a = q;
+    g.lda = D;
+    g.b = keys;
+    g.ldb = D;
+    g.rq = fused ? &w->rq_scores_fw[h] : &w->attn.rq_scores;
+    g.out = scores;
+    g.rs = S;
+    g.cs = 1;
+    tx_gemm_xpulp(&g);
+    tx_softmax_rows_lut(lut, t, S, scores, (uint8_t *)scores, tmp);
+    /* uint8 probabilities times Vt_h rows */
+    g.N = P;
+    g.K = S;
+    g.a = scores;
+    g.lda = S;
+    g.a_unsigned = 1;
+    g.b = vt;
+    g.ldb = S;
+    g.rq = &w->attn.rq_av;
+    g.out = out;
+    g.rs = out_rs;
     tx_gemm_xpulp(&g);
 }
 
@@ -212,37 +255,11 @@ static void tx_mc_rows(void *arg, int32_t core, int32_t cores)
     uint32_t *tmp = (uint32_t *)(void *)(mine + TX_ALIGN8((size_t)m->pl.T * (size_t)S));
     const int8_t *q = (const int8_t *)(m->l1 + m->pl.qh);
     const uint32_t *lut = (const uint32_t *)(const void *)(m->l1 + m->pl.lut);
-    const tx_requant *rq_s = fused ? &w->rq_scores_fw[h] : &w->attn.rq_scores;
-    for (int32_t t0 = r0; t0 < r1; t0 += m->pl.T) {
-        const int32_t t = tx_min32(m->pl.T, r1 - t0);
-        tx_gemm g = {0};
-        /* scores against every key: K_h (standard) or X itself (fused) */
-        g.M = t;
-        g.N = S;
-        g.K = D;
-        g.a = q + (size_t)t0 * D;
-        g.lda = D;
-        g.b = fused ? (const int8_t *)(m->l1 + m->pl.x) : (const int8_t *)(m->l1 + m->pl.kh);
-        g.ldb = D;
-        g.rq = rq_s;
-        g.out = scores;
-        g.rs = S;
-        g.cs = 1;
-        tx_gemm_xpulp(&g);
-        tx_softmax_rows_lut(lut, t, S, scores, (uint8_t *)scores, tmp);
-        /* A.V: uint8 probabilities times Vt_h rows */
-        g.N = P;
-        g.K = S;
-        g.a = scores;
-        g.lda = S;
-        g.a_unsigned = 1;
-        g.b = (const int8_t *)(m->l1 + m->pl.vth);
-        g.ldb = S;
-        g.rq = &w->attn.rq_av;
-        g.out = (int8_t *)(m->l1 + m->pl.oh) + (size_t)t0 * P;
-        g.rs = P;
-        tx_gemm_xpulp(&g);
-    }
+    const int8_t *keys = (const int8_t *)(m->l1 + (fused ? m->pl.x : m->pl.kh));
+    for (int32_t t0 = r0; t0 < r1; t0 += m->pl.T)
+        tx_mc_attend(w, fused, h, tx_min32(m->pl.T, r1 - t0), S, D, P, q + (size_t)t0 * D, keys,
+                     (const int8_t *)(m->l1 + m->pl.vth), lut, scores, tmp,
+                     (int8_t *)(m->l1 + m->pl.oh) + (size_t)t0 * P, P);
 }
 
 /* phase C: acc[:, e0:e1] += O_h Wo_h[e0:e1]^T (Wo_h is E rows of P in L1) */
@@ -445,27 +462,6 @@ static void tx_mh_fetch(const tx_mh *m, int32_t g, uint8_t *buf, uint32_t *handl
 #undef TX_MH_COPY
 }
 
-/* one core: requant(a W^T + bias) for M rows a of X (stride E) and N weight rows w (stride E),
- * element (s, n) at out + s*rs + n*cs */
-static void tx_mh_gemm(const tx_mh *m, int32_t M, const int8_t *a, const int8_t *w, const int32_t *bias,
-                       const tx_requant *rq, int32_t N, int8_t *out, int32_t rs, int32_t cs)
-{
-    tx_gemm g = {0};
-    g.M = M;
-    g.N = N;
-    g.K = m->d->E;
-    g.a = a;
-    g.lda = m->d->E;
-    g.b = w;
-    g.ldb = m->d->E;
-    g.rq = rq;
-    g.bias = bias;
-    g.out = out;
-    g.rs = rs;
-    g.cs = cs;
-    tx_gemm_xpulp(&g);
-}
-
 /* core c: head g*n + c of the current group, whole, into its columns of O */
 static void tx_mh_head(void *arg, int32_t core, int32_t cores)
 {
@@ -491,49 +487,23 @@ static void tx_mh_head(void *arg, int32_t core, int32_t cores)
     ((present) ? (const int32_t *)(const void *)(gb + (off)) + j * (size_t)(len) : (const int32_t *)0)
     /* Vt_h (P x S) and K_h (S x P) over all S rows */
     const tx_requant rv = tx_mc_slice(&w->rq_v, h * P);
-    tx_mh_gemm(m, S, x, (const int8_t *)(gb + pl->g_v) + j * (size_t)P * E, TX_MH_BIAS(w->bv != 0, pl->g_bv, P),
-               &rv, P, vt, 1, S);
+    tx_mc_xw(E, S, x, (const int8_t *)(gb + pl->g_v) + j * (size_t)P * E, TX_MH_BIAS(w->bv != 0, pl->g_bv, P),
+             &rv, P, vt, 1, S);
     if (!fused) {
         const tx_requant rk = tx_mc_slice(&w->rq_k, h * P);
-        tx_mh_gemm(m, S, x, (const int8_t *)(gb + pl->g_k) + j * (size_t)P * E,
-                   TX_MH_BIAS(w->bk != 0, pl->g_bk, P), &rk, P, k, P, 1);
+        tx_mc_xw(E, S, x, (const int8_t *)(gb + pl->g_k) + j * (size_t)P * E,
+                 TX_MH_BIAS(w->bk != 0, pl->g_bk, P), &rk, P, k, P, 1);
     }
     const tx_requant rq = fused ? w->rq_xw[h] : tx_mc_slice(&w->rq_q, h * P);
     const int8_t *wq = (const int8_t *)(gb + pl->g_q) + j * (size_t)D * E;
     const int32_t *bq = TX_MH_BIAS(fused ? w->bf != 0 : w->bq != 0, pl->g_bq, D);
 #undef TX_MH_BIAS
-    const tx_requant *rq_s = fused ? &w->rq_scores_fw[h] : &w->attn.rq_scores;
     for (int32_t t0 = 0; t0 < S; t0 += pl->T) {
         const int32_t t = tx_min32(pl->T, S - t0);
-        /* the tile's rows of Q_h (or X W_h^T + b_h) */
-        tx_mh_gemm(m, t, x + (size_t)t0 * E, wq, bq, &rq, D, q, D, 1);
-        /* scores against every key: K_h (standard) or X itself (fused) */
-        tx_gemm g = {0};
-        g.M = t;
-        g.N = S;
-        g.K = D;
-        g.a = q;
-        g.lda = D;
-        g.b = fused ? x : k;
-        g.ldb = D;
-        g.rq = rq_s;
-        g.out = scores;
-        g.rs = S;
-        g.cs = 1;
-        tx_gemm_xpulp(&g);
-        tx_softmax_rows_lut(lut, t, S, scores, (uint8_t *)scores, tmp);
-        /* A.V: uint8 probabilities times Vt_h rows, into O's columns h*P .. h*P + P - 1 */
-        g.N = P;
-        g.K = S;
-        g.a = scores;
-        g.lda = S;
-        g.a_unsigned = 1;
-        g.b = vt;
-        g.ldb = S;
-        g.rq = &w->attn.rq_av;
-        g.out = (int8_t *)(m->l1 + pl->o) + (size_t)t0 * HP + (size_t)h * P;
-        g.rs = HP;
-        tx_gemm_xpulp(&g);
+        /* the tile's rows of Q_h (or X W_h^T + b_h), then its attention into O's columns of head h */
+        tx_mc_xw(E, t, x + (size_t)t0 * E, wq, bq, &rq, D, q, D, 1);
+        tx_mc_attend(w, fused, h, t, S, D, P, q, fused ? x : k, vt, lut, scores, tmp,
+                     (int8_t *)(m->l1 + pl->o) + (size_t)t0 * HP + (size_t)h * P, HP);
     }
 }
 
