@@ -26,8 +26,6 @@ typedef struct {
     int32_t f0, fc;      /* the current hidden tile */
 } tx_ec;
 
-static int32_t tx_ec_min(int32_t a, int32_t b) { return a < b ? a : b; }
-
 static int32_t tx_ec_tile(const tx_encoder_config *cfg, const tx_encoder_dims *d)
 {
     return (cfg->ffn_tile <= 0 || cfg->ffn_tile >= d->F) ? d->F : cfg->ffn_tile;
@@ -85,14 +83,6 @@ size_t tx_encoder_s8_cluster_l1_size(const tx_encoder_config *cfg, tx_cluster_sp
     return raw ? raw + TX_SCRATCH_SLACK : 0;
 }
 
-static void tx_ec_band(int32_t n, int32_t core, int32_t cores, int32_t align, int32_t *b0, int32_t *b1)
-{
-    int32_t per = (n + cores - 1) / cores;
-    per = (per + align - 1) / align * align;
-    *b0 = tx_ec_min(core * per, n);
-    *b1 = tx_ec_min(*b0 + per, n);
-}
-
 static const tx_ctx tx_ec_ctx = {0, 0, TX_VARIANT_REF};
 
 /* n1 = LayerNorm1(x + mhsa(x)) for a row band, in place in L1; the FFN accumulator starts at 0 */
@@ -101,7 +91,7 @@ static void tx_ec_norm1(void *arg, int32_t core, int32_t cores)
     const tx_ec *e = (const tx_ec *)arg;
     const int32_t E = e->d->E;
     int32_t r0, r1;
-    tx_ec_band(e->d->S, core, cores, 1, &r0, &r1);
+    tx_cl_band(e->d->S, core, cores, 1, &r0, &r1);
     if (r0 >= r1)
         return;
     int8_t *n1 = (int8_t *)(e->l1 + e->pl.n1) + (size_t)r0 * E;
@@ -118,7 +108,7 @@ static void tx_ec_ffn1(void *arg, int32_t core, int32_t cores)
     const tx_ec *e = (const tx_ec *)arg;
     const int32_t S = e->d->S, E = e->d->E, fc = e->fc;
     int32_t c0, c1;
-    tx_ec_band(fc, core, cores, 2, &c0, &c1);
+    tx_cl_band(fc, core, cores, 2, &c0, &c1);
     if (c0 >= c1)
         return;
     int8_t *hid = (int8_t *)(e->l1 + e->pl.rest + e->pl.hid);
@@ -151,7 +141,7 @@ static void tx_ec_ffn2(void *arg, int32_t core, int32_t cores)
     const tx_ec *e = (const tx_ec *)arg;
     const int32_t E = e->d->E, fc = e->fc;
     int32_t c0, c1;
-    tx_ec_band(E, core, cores, 2, &c0, &c1);
+    tx_cl_band(E, core, cores, 2, &c0, &c1);
     if (c0 >= c1)
         return;
     tx_gemm g = {0};
@@ -174,7 +164,7 @@ static void tx_ec_norm2(void *arg, int32_t core, int32_t cores)
     const tx_ec *e = (const tx_ec *)arg;
     const int32_t E = e->d->E;
     int32_t r0, r1;
-    tx_ec_band(e->d->S, core, cores, 1, &r0, &r1);
+    tx_cl_band(e->d->S, core, cores, 1, &r0, &r1);
     if (r0 >= r1)
         return;
     const size_t off = (size_t)r0 * E;
@@ -236,14 +226,14 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
 
     const int32_t F = d->F, T = e.pl.tile;
     uint8_t *buf[2] = {e.l1 + e.pl.rest + e.pl.wbuf[0], e.l1 + e.pl.rest + e.pl.wbuf[1]};
-    uint32_t pending = tx_ec_fetch(&e, 0, tx_ec_min(T, F), buf[0]);
+    uint32_t pending = tx_ec_fetch(&e, 0, tx_cl_min(T, F), buf[0]);
     for (int32_t f0 = 0, i = 0; f0 < F; f0 += T, ++i) {
         cl->dma_wait(pending);
         /* the other buffer's tile is finished: the next tile streams in meanwhile */
         if (f0 + T < F)
-            pending = tx_ec_fetch(&e, f0 + T, tx_ec_min(T, F - f0 - T), buf[(i + 1) & 1]);
+            pending = tx_ec_fetch(&e, f0 + T, tx_cl_min(T, F - f0 - T), buf[(i + 1) & 1]);
         e.f0 = f0;
-        e.fc = tx_ec_min(T, F - f0);
+        e.fc = tx_cl_min(T, F - f0);
         e.wcur = buf[i & 1];
         cl->fork_join(cl->cores, tx_ec_ffn1, &e);
         cl->fork_join(cl->cores, tx_ec_ffn2, &e);

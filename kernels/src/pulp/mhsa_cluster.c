@@ -45,7 +45,6 @@ typedef struct {
     int8_t *out;
 } tx_mc;
 
-static int32_t tx_min32(int32_t a, int32_t b) { return a < b ? a : b; }
 static size_t tx_maxz(size_t a, size_t b) { return a > b ? a : b; }
 
 /* which optional biases get L1 room: w == NULL (a size query before the weights exist) plans
@@ -62,7 +61,7 @@ static void tx_mc_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     const size_t D = fused ? E : P;
     *pl = (tx_mc_plan){0};
     pl->share = (d->S + cores - 1) / cores;
-    pl->T = cfg->schedule == TX_MHSA_DEPTHFIRST ? tx_min32(cfg->tile_rows, pl->share) : pl->share;
+    pl->T = cfg->schedule == TX_MHSA_DEPTHFIRST ? tx_cl_min(cfg->tile_rows, pl->share) : pl->share;
     if (pl->T < 1)
         pl->T = 1;
     /* a head's weights: [Wq_h or W_h][Wk_h][Wv_h][Wo_h (E x P)] then its biases */
@@ -132,14 +131,6 @@ static uint32_t tx_mc_fetch(const tx_mc *m, int32_t h, uint8_t *buf, uint32_t *h
     TX_MC_COPY(buf + m->pl.w_o, w->wo + hh * P, P, E, HP, P);
 #undef TX_MC_COPY
     return handles[*n - 1];
-}
-
-static void tx_mc_band(int32_t n, int32_t core, int32_t cores, int32_t align, int32_t *b0, int32_t *b1)
-{
-    int32_t per = (n + cores - 1) / cores;
-    per = (per + align - 1) / align * align;
-    *b0 = tx_min32(core * per, n);
-    *b1 = tx_min32(*b0 + per, n);
 }
 
 /* requant(a W^T + bias) on one core: M rows of a (X or its rows, stride E) against N weight rows
@@ -221,13 +212,13 @@ static void tx_mc_qkv(void *arg, int32_t core, int32_t cores)
     const int32_t D = fused ? E : P;
     const int8_t *wb = m->wcur;
     int32_t n0, n1;
-    tx_mc_band(D, core, cores, 2, &n0, &n1);
+    tx_cl_band(D, core, cores, 2, &n0, &n1);
     if (n0 < n1) {
         const tx_requant rq = tx_mc_slice(fused ? &w->rq_xw[h] : &w->rq_q, (fused ? 0 : h * P) + n0);
         tx_mc_project(m, wb + m->pl.w_q + (size_t)n0 * E, tx_mc_bias(m, fused ? w->bf != 0 : w->bq != 0, m->pl.b_q, n0),
                       &rq, n1 - n0, (int8_t *)(m->l1 + m->pl.qh) + n0, D, 1);
     }
-    tx_mc_band(P, core, cores, 2, &n0, &n1);
+    tx_cl_band(P, core, cores, 2, &n0, &n1);
     if (n0 >= n1)
         return;
     const tx_requant rv = tx_mc_slice(&w->rq_v, h * P + n0);
@@ -249,7 +240,7 @@ static void tx_mc_rows(void *arg, int32_t core, int32_t cores)
     const int fused = m->cfg->mode == TX_ATTN_FUSED;
     const int32_t D = fused ? E : P;
     int32_t r0, r1;
-    tx_mc_band(S, core, cores, 1, &r0, &r1);
+    tx_cl_band(S, core, cores, 1, &r0, &r1);
     uint8_t *mine = m->l1 + m->pl.core + m->pl.per_core * (size_t)core;
     int8_t *scores = (int8_t *)mine;
     uint32_t *tmp = (uint32_t *)(void *)(mine + TX_ALIGN8((size_t)m->pl.T * (size_t)S));
@@ -257,7 +248,7 @@ static void tx_mc_rows(void *arg, int32_t core, int32_t cores)
     const uint32_t *lut = (const uint32_t *)(const void *)(m->l1 + m->pl.lut);
     const int8_t *keys = (const int8_t *)(m->l1 + (fused ? m->pl.x : m->pl.kh));
     for (int32_t t0 = r0; t0 < r1; t0 += m->pl.T)
-        tx_mc_attend(w, fused, h, tx_min32(m->pl.T, r1 - t0), S, D, P, q + (size_t)t0 * D, keys,
+        tx_mc_attend(w, fused, h, tx_cl_min(m->pl.T, r1 - t0), S, D, P, q + (size_t)t0 * D, keys,
                      (const int8_t *)(m->l1 + m->pl.vth), lut, scores, tmp,
                      (int8_t *)(m->l1 + m->pl.oh) + (size_t)t0 * P, P);
 }
@@ -268,7 +259,7 @@ static void tx_mc_out(void *arg, int32_t core, int32_t cores)
     const tx_mc *m = (const tx_mc *)arg;
     const int32_t E = m->d->E, P = m->d->P;
     int32_t e0, e1;
-    tx_mc_band(E, core, cores, 2, &e0, &e1);
+    tx_cl_band(E, core, cores, 2, &e0, &e1);
     if (e0 >= e1)
         return;
     tx_gemm g = {0};
@@ -289,7 +280,7 @@ static void tx_mc_zero(void *arg, int32_t core, int32_t cores)
 {
     const tx_mc *m = (const tx_mc *)arg;
     int32_t r0, r1;
-    tx_mc_band(m->d->S, core, cores, 1, &r0, &r1);
+    tx_cl_band(m->d->S, core, cores, 1, &r0, &r1);
     int32_t *acc = (int32_t *)(void *)(m->l1 + m->pl.acc);
     for (int32_t i = r0 * m->d->E; i < r1 * m->d->E; ++i)
         acc[i] = 0;
@@ -301,7 +292,7 @@ static void tx_mc_finish(void *arg, int32_t core, int32_t cores)
     const tx_mhsa_weights *w = m->w;
     const int32_t E = m->d->E;
     int32_t r0, r1;
-    tx_mc_band(m->d->S, core, cores, 1, &r0, &r1);
+    tx_cl_band(m->d->S, core, cores, 1, &r0, &r1);
     const int32_t *acc = (const int32_t *)(const void *)(m->l1 + m->pl.acc);
     for (int32_t s = r0; s < r1; ++s)
         for (int32_t e = 0; e < E; ++e)
@@ -389,9 +380,9 @@ static void tx_mh_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     const int fused = cfg->mode == TX_ATTN_FUSED;
     const size_t D = fused ? E : P;
     *pl = (tx_mh_plan){0};
-    pl->n = tx_min32(cores, d->H);
+    pl->n = tx_cl_min(cores, d->H);
     pl->groups = (d->H + pl->n - 1) / pl->n;
-    pl->T = cfg->schedule == TX_MHSA_DEPTHFIRST ? tx_min32(cfg->tile_rows, d->S) : d->S;
+    pl->T = cfg->schedule == TX_MHSA_DEPTHFIRST ? tx_cl_min(cfg->tile_rows, d->S) : d->S;
     if (pl->T < 1)
         pl->T = 1;
     const size_t n = (size_t)pl->n, T = (size_t)pl->T;
@@ -441,7 +432,7 @@ static void tx_mh_fetch(const tx_mh *m, int32_t g, uint8_t *buf, uint32_t *handl
     const tx_mhsa_weights *w = m->w;
     const size_t E = (size_t)m->d->E, P = (size_t)m->d->P;
     const size_t h0 = (size_t)g * (size_t)m->pl.n;
-    const size_t cnt = (size_t)tx_min32(m->pl.n, m->d->H - (int32_t)h0);
+    const size_t cnt = (size_t)tx_cl_min(m->pl.n, m->d->H - (int32_t)h0);
     *nh = 0;
 #define TX_MH_COPY(dst, src, len) handles[(*nh)++] = cl->dma_start((dst), (src), (uint32_t)(len), 1, 0, 0)
     if (m->cfg->mode == TX_ATTN_FUSED) {
@@ -499,7 +490,7 @@ static void tx_mh_head(void *arg, int32_t core, int32_t cores)
     const int32_t *bq = TX_MH_BIAS(fused ? w->bf != 0 : w->bq != 0, pl->g_bq, D);
 #undef TX_MH_BIAS
     for (int32_t t0 = 0; t0 < S; t0 += pl->T) {
-        const int32_t t = tx_min32(pl->T, S - t0);
+        const int32_t t = tx_cl_min(pl->T, S - t0);
         /* the tile's rows of Q_h (or X W_h^T + b_h), then its attention into O's columns of head h */
         tx_mc_xw(E, t, x + (size_t)t0 * E, wq, bq, &rq, D, q, D, 1);
         tx_mc_attend(w, fused, h, t, S, D, P, q, fused ? x : k, vt, lut, scores, tmp,
@@ -514,7 +505,7 @@ static void tx_mh_out(void *arg, int32_t core, int32_t cores)
     const tx_mhsa_weights *w = m->w;
     const int32_t E = m->d->E, HP = m->d->H * m->d->P;
     int32_t e0, e1;
-    tx_mc_band(E, core, cores, 2, &e0, &e1);
+    tx_cl_band(E, core, cores, 2, &e0, &e1);
     if (e0 >= e1)
         return;
     const tx_requant rq = tx_mc_slice(&w->rq_o, e0);

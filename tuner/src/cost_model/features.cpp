@@ -105,7 +105,8 @@ void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out ou
 }
 
 // Core `core`'s band [b0, b1) of n items over `cores`, each band rounded up to `align` (the
-// kernels' tx_mc_band / tx_ec_band): the first bands are full, the last may be short (odd).
+// kernels' tx_cl_band, kernels/src/pulp/cluster_internal.h): the first bands are full, the last
+// may be short (odd).
 struct Band {
     int64_t b0, b1;
     int64_t n() const { return b1 - b0; }
