@@ -43,8 +43,8 @@ struct LayerKnobs {
     bool operator==(const LayerKnobs &) const = default;
 };
 
-// the cluster kernels' limit (TX_CLUSTER_MAX_CORES of tinytx/cluster.h)
-inline constexpr int32_t kMaxClusterCores = 16;
+// the cluster kernels' limit
+inline constexpr int32_t kMaxClusterCores = TX_CLUSTER_MAX_CORES;
 
 struct Schedule {
     std::string model;   // model name ("" = unspecified)
