@@ -87,6 +87,11 @@ foreach(cpu IN LISTS TINYTX_FIRMWARE_CPUS)
            COMMAND ${TINYTX_PYTHON} ${tinytx_fw_tools}/run_qemu.py --machine ${m}
                    --timeout 30 --expect-status 42 ${dir}/fw_exit_code.elf)
   set_tests_properties(qemu_exit_code_${cpu} PROPERTIES LABELS qemu TIMEOUT 60)
+  add_test(NAME qemu_gemm_sweep_${cpu}
+           COMMAND ${TINYTX_PYTHON} ${tinytx_fw_tools}/run_qemu.py --machine ${m}
+                   --timeout ${TINYTX_QEMU_TIMEOUT} ${dir}/fw_gemm_sweep.elf)
+  set_tests_properties(qemu_gemm_sweep_${cpu} PROPERTIES LABELS qemu TIMEOUT ${TINYTX_QEMU_TIMEOUT}
+                       PASS_REGULAR_EXPRESSION "GEMM SWEEP PASS")
   add_test(NAME qemu_fault_${cpu}
            COMMAND ${TINYTX_PYTHON} ${tinytx_fw_tools}/run_qemu.py --machine ${m}
                    --timeout 30 --expect-status 3 ${dir}/fw_fault.elf)

@@ -1,5 +1,7 @@
 // MHSA under every schedule and the whole encoder layer, both attention modes, every variant:
 // bit-exact with the golden model, inside exactly the scratch their _get_buffer_size asks for.
+#include <cstring>
+
 #include "golden_fixture.h"
 
 namespace tinytx::test {
@@ -42,6 +44,28 @@ TEST_P(GoldenComposite, MhsaEverySchedule)
                 EXPECT_EQ(want.crc, tx_crc32(out.data(), SE));
                 EXPECT_TRUE(scratch.guards_intact());
                 EXPECT_TRUE(out.guards_intact());
+            }
+        }
+    }
+}
+
+// out may alias x: every schedule writes its output only after the last read of x
+TEST_P(GoldenComposite, MhsaInPlace)
+{
+    const tx_variant v = GetParam();
+    for (const auto *c : golden_cases()) {
+        const tx_mhsa_dims d{c->dims.S, c->dims.E, c->dims.H, c->dims.P};
+        const size_t SE = size_t(d.S) * d.E;
+        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+            for (const auto &cfg : schedules(c, mode)) {
+                SCOPED_TRACE(case_variant_name(c, v) + " " + describe(cfg));
+                const size_t need = tx_mhsa_s8_get_buffer_size(&cfg, &d, v);
+                Guarded scratch(need, 5), xo(SE);
+                std::memcpy(xo.data(), c->x, SE);
+                tx_ctx ctx{scratch.data(), need, v};
+                ASSERT_EQ(TX_OK, tx_mhsa_s8(&ctx, &cfg, &d, &c->w.mhsa, xo.s8(), xo.s8()));
+                const auto &want = mode == TX_ATTN_FUSED ? c->mhsa_fw : c->mhsa;
+                EXPECT_EQ(want.crc, tx_crc32(xo.data(), SE));
             }
         }
     }
@@ -94,6 +118,29 @@ TEST(MemoryPlan, DepthFirstNeedsLessThanLayerwiseAndShrinksWithT)
         // accumulator of the by-head schedules
         if (size_t(d.H) * d.S * d.S > size_t(d.S) * d.E * 4) {
             EXPECT_LT(e, a);
+        }
+    }
+}
+
+// the by-head schedules finish through whichever output stage needs less memory: int8 head
+// outputs [S][H*P] projected once, or the int32 [S][E] accumulator; H = 1 never takes the int32 one
+TEST(MemoryPlan, ByHeadOutputStageIsTheSmaller)
+{
+    struct Shape { int32_t S, E, H, P; };
+    for (const Shape sh : {Shape{81, 32, 8, 32}, Shape{66, 16, 8, 2}, Shape{4, 32, 8, 32},
+                           Shape{64, 128, 1, 192}, Shape{64, 64, 16, 4}, Shape{16, 64, 8, 8}}) {
+        const tx_mhsa_dims d{sh.S, sh.E, sh.H, sh.P};
+        SCOPED_TRACE(std::to_string(sh.S) + "," + std::to_string(sh.E) + "," + std::to_string(sh.H) +
+                     "," + std::to_string(sh.P));
+        for (int32_t T : {1, sh.S}) {
+            const tx_mhsa_config cfg{TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, T};
+            const size_t concat = size_t(sh.S) * sh.H * sh.P, acc = size_t(sh.S) * sh.E * 4;
+            const tx_mhsa_out_stage st = tx_mhsa_s8_out_stage(&cfg, &d, TX_VARIANT_DSP);
+            if (sh.H == 1 || concat + 64 < acc) {
+                EXPECT_EQ(TX_MHSA_OUT_CONCAT_S8, st);
+            } else if (acc + 64 * 12 < concat) {
+                EXPECT_EQ(TX_MHSA_OUT_ACC_S32, st);
+            }
         }
     }
 }

@@ -190,7 +190,16 @@ typedef struct {
     int32_t S, E, H, P;
 } tx_mhsa_dims;
 
+/* How the head-wise and depth-first schedules finish: the head outputs kept as int8 [S][H*P] and
+ * projected once (as the layer-wise schedule does), or the output projection summed head by head
+ * into int32 [S][E]. Both compute the same integers; tx_mhsa_s8 takes whichever needs the smaller
+ * buffer for the shape (always CONCAT_S8 when H = 1, and for the layer-wise schedule). */
+typedef enum { TX_MHSA_OUT_CONCAT_S8 = 0, TX_MHSA_OUT_ACC_S32 = 1 } tx_mhsa_out_stage;
+tx_mhsa_out_stage tx_mhsa_s8_out_stage(const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                                       tx_variant v);
+
 size_t tx_mhsa_s8_get_buffer_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v);
+/* out may alias x: every schedule writes out only after its last read of x */
 tx_status tx_mhsa_s8(const tx_ctx *ctx, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
                      const tx_mhsa_weights *w, const int8_t *x, int8_t *out);
 

@@ -1,157 +1,228 @@
-/* Cortex-M (Armv7E-M) DSP GEMM column loop for a block of R widened activation rows: for every
- * weight row (column) of the GEMM, R dot products with SXTB16/SMLAD, requantized through SMMLA
- * (shift > 32, NUMERICS.md identity in dsp.h) and stored down the R output rows.
+/* Cortex-M (Armv7E-M) DSP GEMM column loop for a block of R widened activation rows, R in
+ * {6, 4, 2, 1}: for every weight row (column) of the GEMM, R dot products with SXTB16/SMLAD,
+ * then either requantized through SMMLA (per-tensor, shift > 32: the identity in dsp.h) and
+ * stored as int8 down the R output rows, or added to R int32 accumulators.
  *
- * void tx_dsp_colsR_asm(tx_dsp_cols_job *job), R in {6, 3, 2, 1}   (job layout: gemm_dsp.c)
+ *   void tx_dsp_cols<R>_<rq|acc>(tx_dsp_job *job)         (job layout: gemm_dsp.c)
  *
- * The routine keeps up to 6 accumulators (r0-r5), both stream pointers and 4 temporaries in
- * r6-r11 and the step counter in r12 during the reduction; everything per column lives in the job
- * struct, addressed through lr. Requires K % 4 == 0, K >= 4, a bias array and per-tensor
- * requantization. */
+ * Registers in the reduction: accumulators r0..r(R-1), weight lanes r6 (even k) / r7 (odd k),
+ * widened activations r8-r11 (LDM of two rows' lane pairs: 5 cycles for 4 words on the M4 table,
+ * against 6 for two LDRD), activation pointer r12, weight pointer lr. That is every register,
+ * so the pass counter of the unrolled loop lives on the stack (7 cycles per 4 steps).
+ * The 4-step body is entered Duff-style at the step that leaves a multiple of 4 (the entry
+ * address is computed once per call), so any K costs no single-step loop; K % 4 ends with one
+ * step whose activations were zero-padded by the widening and whose weight word is assembled
+ * from the remaining bytes only (nothing is read past a weight row).
+ * Cortex-M7: each LDM is issued ahead of the SMLADs that consume the previous one's registers
+ * only where the register pressure allows; the M7 dual-issues a load with a MAC when they are
+ * independent (the iss cycle model, single-issue, cannot show it). */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     .syntax unified
     .thumb
     .text
 
-    .equ J_WA,      0   /* const uint32_t *: widened rows, 6 interleaved (even, odd) pairs per step */
-    .equ J_B,       4   /* const int8_t *: current weight row */
+    .equ J_WA,      0   /* const uint32_t *: widened rows, R interleaved (even, odd) pairs per step */
+    .equ J_B,       4   /* const int8_t *: weight row of the current column */
     .equ J_LDB,     8
-    .equ J_NLEFT,  12   /* columns left */
-    .equ J_K4,     16   /* 4-deep steps */
-    .equ J_BIAS,   20   /* const int32_t *: bias of the current column */
-    .equ J_OCOL,   24   /* int8_t *: output of row 0, current column */
-    .equ J_RS,     28
-    .equ J_MUL,    32
-    .equ J_RND,    36
-    .equ J_SH,     40
-    .equ J_GLEFT,  44   /* columns left in the current group */
-    .equ J_GCOLS,  48
-    .equ J_CS,     52
-    .equ J_GSTRIDE, 56
-    .equ J_OGROUP, 60   /* int8_t *: output of row 0, first column of the current group */
+    .equ J_NCOLS,  12   /* columns left */
+    .equ J_K4,     16   /* full 4-deep steps */
+    .equ J_REM,    20   /* K % 4 */
+    .equ J_BIAS,   24   /* const int32_t *: bias of the current column, or NULL */
+    .equ J_OCOL,   28   /* output of row 0, current column (int8 or int32) */
+    .equ J_RS,     32   /* bytes between output rows */
+    .equ J_CS,     36   /* bytes between output columns */
+    .equ J_MUL,    40
+    .equ J_RND,    44
+    .equ J_SH,     48
 
-    /* one activation row of a 4-deep step: its (even, odd) lane pair against the weight lanes */
-    .macro ROW acc
-    ldrd    r10, r11, [r6], #8
-    smlad   \acc, r10, r8, \acc
-    smlad   \acc, r11, r9, \acc
+    /* stack frame below the saved registers */
+    .equ F_PASS,    0   /* passes left through the 4-step body */
+    .equ F_JOB,     4
+    .equ F_ENTRY,   8   /* where the first pass enters the body (Thumb bit set) */
+    .equ F_PASSES, 12   /* passes per column */
+    .equ F_SIZE,   16
+
+    /* the R rows of one 4-deep step against the weight lanes in r6/r7 */
+    .macro ROWS R
+    .if \R == 1
+    ldrd    r8, r9, [r12], #8
+    smlad   r0, r8, r6, r0
+    smlad   r0, r9, r7, r0
+    .else
+    ldm     r12!, {r8-r11}
+    smlad   r0, r8, r6, r0
+    smlad   r0, r9, r7, r0
+    smlad   r1, r10, r6, r1
+    smlad   r1, r11, r7, r1
+    .endif
+    .if \R >= 4
+    ldm     r12!, {r8-r11}
+    smlad   r2, r8, r6, r2
+    smlad   r2, r9, r7, r2
+    smlad   r3, r10, r6, r3
+    smlad   r3, r11, r7, r3
+    .endif
+    .if \R == 6
+    ldm     r12!, {r8-r11}
+    smlad   r4, r8, r6, r4
+    smlad   r4, r9, r7, r4
+    smlad   r5, r10, r6, r5
+    smlad   r5, r11, r7, r5
+    .endif
     .endm
 
-    /* one 4-deep step for R rows: weight word -> (even, odd) lanes, then R rows */
+    /* one full step: the weight word, its (even, odd) lanes, the rows; 32-bit encodings only,
+     * so every step has the same size (the Duff entry relies on it) */
     .macro STEP R
-    ldr     r9, [r7], #4
-    sxtb16  r8, r9
-    sxtb16  r9, r9, ror #8
-    ROW     r0
-    .if \R > 1
-    ROW     r1
-    .endif
-    .if \R > 2
-    ROW     r2
-    .endif
-    .if \R > 3
-    ROW     r3
-    ROW     r4
-    ROW     r5
-    .endif
+    ldr.w   r7, [lr], #4
+    sxtb16  r6, r7
+    sxtb16  r7, r7, ror #8
+    ROWS    \R
     .endm
 
-    /* requantize accumulator \acc and store it at \addr */
+    /* requantize accumulator \acc and store it at \addr (mul r6, rounding r7, shift r8) */
     .macro REQ acc, addr:vararg
-    smmla   \acc, \acc, r8, r9
-    asr     \acc, \acc, r10
+    smmla   \acc, \acc, r6, r7
+    asr     \acc, \acc, r8
     ssat    \acc, #8, \acc
     strb    \acc, \addr
     .endm
 
-    .macro COLUMNS R, name
+    /* add accumulator \acc to the int32 at \addr */
+    .macro ACC acc, addr:vararg
+    ldr     r6, \addr
+    add     r6, r6, \acc
+    str     r6, \addr
+    .endm
+
+    /* finish R rows of the column whose row 0 is at r9, rows r10 bytes apart */
+    .macro FINISH R, OP
+    \OP     r0, [r9]
+    .if \R > 1
+    \OP     r1, [r9, r10]
+    .endif
+    .if \R > 2
+    add     r12, r9, r10, lsl #1
+    \OP     r2, [r12]
+    \OP     r3, [r12, r10]
+    .endif
+    .if \R > 4
+    add     r12, r12, r10, lsl #1
+    \OP     r4, [r12]
+    \OP     r5, [r12, r10]
+    .endif
+    .endm
+
+    .macro COLUMNS R, MODE, name, step_bytes
     .global \name
     .type   \name, %function
     .thumb_func
 \name:
     push    {r4-r11, lr}
-    mov     lr, r0
-1:  /* column */
-    ldr     r7, [lr, #J_B]
-    ldr     r6, [lr, #J_WA]
-    ldr     r12, [lr, #J_BIAS]
-    ldr     r0, [r12], #4
-    str     r12, [lr, #J_BIAS]
+    sub     sp, sp, #F_SIZE
+    str     r0, [sp, #F_JOB]
+    ldr     r1, [r0, #J_K4]
+    adds    r2, r1, #3
+    lsrs    r2, r2, #2              /* passes = ceil(K4 / 4) */
+    str     r2, [sp, #F_PASSES]
+    and     r3, r1, #3
+    rsb     r3, r3, #4
+    and     r3, r3, #3              /* steps the first pass skips */
+    adr.w   r4, 20f
+    movs    r5, #\step_bytes
+    mla     r4, r3, r5, r4
+    orr     r4, r4, #1
+    str     r4, [sp, #F_ENTRY]
+10: /* column: accumulators start at the bias (or 0 in accumulate mode / without bias) */
+    ldr     r11, [sp, #F_JOB]
+    ldrd    r12, lr, [r11, #J_WA]
+    movs    r0, #0
+    .ifc \MODE, rq
+    ldr     r6, [r11, #J_BIAS]
+    cbz     r6, 11f
+    ldr     r0, [r6], #4
+    str     r6, [r11, #J_BIAS]
+11:
+    .endif
     .if \R > 1
     mov     r1, r0
     .endif
     .if \R > 2
     mov     r2, r0
-    .endif
-    .if \R > 3
     mov     r3, r0
+    .endif
+    .if \R > 4
     mov     r4, r0
     mov     r5, r0
     .endif
-    ldr     r12, [lr, #J_K4]
-    /* K4 % 4 single steps first, then blocks of four */
-    ands    r8, r12, #3
-    beq     3f
-2:  STEP    \R
-    subs    r12, r12, #1
-    tst     r12, #3
-    bne     2b
-3:  lsrs    r12, r12, #2
-    beq     5f
-4:  STEP    \R
+    ldr     r6, [sp, #F_PASSES]
+    cmp     r6, #0
+    beq     40f
+    str     r6, [sp, #F_PASS]
+    ldr     r7, [sp, #F_ENTRY]
+    bx      r7
+    .balign 4
+20: STEP    \R
+21: STEP    \R
     STEP    \R
     STEP    \R
-    STEP    \R
-    subs    r12, r12, #1
-    bne     4b
-5:  /* finish the column */
-    ldr     r6, [lr, #J_LDB]
-    ldr     r7, [lr, #J_B]
-    add     r7, r7, r6
-    str     r7, [lr, #J_B]
-    ldr     r8, [lr, #J_MUL]
-    ldr     r9, [lr, #J_RND]
-    ldr     r10, [lr, #J_SH]
-    ldr     r11, [lr, #J_OCOL]
-    ldr     r12, [lr, #J_RS]
-    REQ     r0, [r11]
-    .if \R > 1
-    REQ     r1, [r11, r12]
+    .if (21b - 20b) != \step_bytes
+    .error "STEP size differs from the Duff entry's step size"
     .endif
-    .if \R > 2
-    add     r6, r11, r12, lsl #1
-    REQ     r2, [r6]
+    ldr     r6, [sp, #F_PASS]
+    subs    r6, r6, #1
+    str     r6, [sp, #F_PASS]
+    bne     20b
+40: /* K % 4: the last weights of the row, assembled bytewise, against zero-padded activations */
+    ldr     r11, [sp, #F_JOB]
+    ldr     r6, [r11, #J_REM]
+    cmp     r6, #0
+    beq     50f
+    ldrb    r7, [lr]
+    cmp     r6, #2
+    itt     hs
+    ldrbhs  r8, [lr, #1]
+    orrhs   r7, r7, r8, lsl #8
+    cmp     r6, #3
+    itt     eq
+    ldrbeq  r8, [lr, #2]
+    orreq   r7, r7, r8, lsl #16
+    sxtb16  r6, r7
+    sxtb16  r7, r7, ror #8
+    ROWS    \R
+    ldr     r11, [sp, #F_JOB]       /* the rows' LDM took r11 */
+50: /* finish the column, then step to the next one */
+    ldrd    r9, r10, [r11, #J_OCOL]
+    .ifc \MODE, rq
+    add     r6, r11, #J_MUL
+    ldm     r6, {r6-r8}
+    FINISH  \R, REQ
+    .else
+    FINISH  \R, ACC
     .endif
-    .if \R > 3
-    REQ     r3, [r6, r12]
-    add     r6, r6, r12, lsl #1
-    REQ     r4, [r6]
-    REQ     r5, [r6, r12]
-    .endif
-    /* next column: within the group, or the first column of the next group */
-    ldr     r8, [lr, #J_GLEFT]
-    subs    r8, r8, #1
-    beq     6f
-    ldr     r9, [lr, #J_CS]
-    add     r11, r11, r9
-    b       7f
-6:  ldr     r11, [lr, #J_OGROUP]
-    ldr     r9, [lr, #J_GSTRIDE]
-    add     r11, r11, r9
-    str     r11, [lr, #J_OGROUP]
-    ldr     r8, [lr, #J_GCOLS]
-7:  str     r8, [lr, #J_GLEFT]
-    str     r11, [lr, #J_OCOL]
-    ldr     r8, [lr, #J_NLEFT]
-    subs    r8, r8, #1
-    str     r8, [lr, #J_NLEFT]
-    bne     1b
+    ldr     r6, [r11, #J_CS]
+    add     r9, r9, r6
+    str     r9, [r11, #J_OCOL]
+    ldrd    r6, r7, [r11, #J_B]
+    add     r6, r6, r7
+    str     r6, [r11, #J_B]
+    ldr     r6, [r11, #J_NCOLS]
+    subs    r6, r6, #1
+    str     r6, [r11, #J_NCOLS]
+    bne     10b
+    add     sp, sp, #F_SIZE
     pop     {r4-r11, pc}
     .size   \name, . - \name
     .endm
 
-    COLUMNS 6, tx_dsp_cols6_asm
-    COLUMNS 3, tx_dsp_cols3_asm
-    COLUMNS 2, tx_dsp_cols2_asm
-    COLUMNS 1, tx_dsp_cols1_asm
+    /* step sizes in bytes: LDR.W + 2 SXTB16 = 12, then per row pair LDM.W + 4 SMLAD = 20
+     * (one row: LDRD + 2 SMLAD = 12) */
+    COLUMNS 6, rq,  tx_dsp_cols6_rq,  72
+    COLUMNS 4, rq,  tx_dsp_cols4_rq,  52
+    COLUMNS 2, rq,  tx_dsp_cols2_rq,  32
+    COLUMNS 1, rq,  tx_dsp_cols1_rq,  24
+    COLUMNS 6, acc, tx_dsp_cols6_acc, 72
+    COLUMNS 4, acc, tx_dsp_cols4_acc, 52
+    COLUMNS 2, acc, tx_dsp_cols2_acc, 32
+    COLUMNS 1, acc, tx_dsp_cols1_acc, 24
 #endif

@@ -1,13 +1,17 @@
 /* Cortex-M DSP GEMM (SXTB16 + SMLAD).
- * Block shape: R activation rows x 1 weight row, R = 6 (tails 3, 2, 1). The R rows are widened to
+ * Block shape: R activation rows x 1 weight row, R = 6 (tails 4, 2, 1). The R rows are widened to
  * int16 once per block (SXTB16, or UXTB16 for softmax probabilities) into the caller's scratch,
- * interleaved so that one pointer walks them with LDRD; every weight row then reuses them. Per
- * 4-deep step: 1 weight load, 2 SXTB16, and per row 1 LDRD + 2 SMLAD: 21 instructions for 24 MACs.
+ * interleaved so that one pointer walks them with LDM (two rows' lane pairs at a time); every weight
+ * row then reuses them. Per 4-deep step: 1 weight load, 2 SXTB16, 3 LDM and 12 SMLAD: 18
+ * instructions, 31 cycles on the M4 table, for 24 MACs. Every GEMM the operators issue (with or
+ * without bias, int32 accumulation, unsigned A for A.V, any K) runs the assembly column loop of
+ * dsp_columns.S on Armv7E-M; only per-channel requantization or shift <= 32 take the C loop.
  * A reduction length that is not a multiple of 4 ends with one more step whose widened activations
  * are zero-padded and whose weight word is assembled from the remaining bytes only (nothing is read
  * past a weight row).
  * Why not 4 x 2: eight accumulators plus four widened weights, two operands and three pointers
- * need 18 registers; the M4 has 14, and the spills cost more than the second column saves.
+ * need 18 registers; the M4 has 14, and the spills cost more than the second column saves. 6 x 1
+ * with LDM uses all 14: accumulators 6, weight lanes 2, activations 4, two pointers.
  * SXTB16 yields lanes (b0, b2) and after ROR 8 (b1, b3); the activations are widened in the same
  * lane order, so each SMLAD pairs matching k. */
 #include "../common/internal.h"
@@ -61,197 +65,120 @@ static inline uint32_t tx_dsp_tail_word(const int8_t *b, int32_t rem)
     return w;
 }
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#define TX_ROW_ASM(i)                                                                             \
-    "ldrd %[a0], %[a1], [%[pa]], #8\n\t"                                                         \
-    "smlad %[c" #i "], %[a0], %[we], %[c" #i "]\n\t"                                             \
-    "smlad %[c" #i "], %[a1], %[wo], %[c" #i "]\n\t"
-#define TX_LOAD_W_ASM "ldr %[wo], [%[pb]], #4\n\t"
-#define TX_SPLIT_W_ASM                                                                            \
-    "sxtb16 %[we], %[wo]\n\t"                                                                    \
-    "sxtb16 %[wo], %[wo], ror #8\n\t"
-#define TX_TEMPS [we] "=&r"(we), [wo] "+&r"(wo), [a0] "=&r"(a0), [a1] "=&r"(a1)
-/* K4 full steps, two per iteration (half the loop overhead), then the zero-padded tail step */
-#define TX_DSP_DOT(ROWS, ...)                                                                     \
-    do {                                                                                         \
-        uint32_t we, wo = 0, a0, a1;                                                             \
-        const uint32_t *pa = wa;                                                                 \
-        const int8_t *pb = b;                                                                    \
-        int32_t j = 0;                                                                           \
-        for (; j + 2 <= K4; j += 2)                                                              \
-            __asm__ volatile(TX_LOAD_W_ASM TX_SPLIT_W_ASM ROWS TX_LOAD_W_ASM TX_SPLIT_W_ASM ROWS \
-                             : __VA_ARGS__, [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS : : "memory"); \
-        if (j < K4)                                                                              \
-            __asm__ volatile(TX_LOAD_W_ASM TX_SPLIT_W_ASM ROWS                                   \
-                             : __VA_ARGS__, [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS : : "memory"); \
-        if (rem) {                                                                               \
-            wo = tx_dsp_tail_word(pb, rem);                                                      \
-            __asm__ volatile(TX_SPLIT_W_ASM ROWS                                                 \
-                             : __VA_ARGS__, [pa] "+r"(pa), [pb] "+r"(pb), TX_TEMPS : : "memory"); \
-        }                                                                                        \
-    } while (0)
-#define TX_R6 TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2) TX_ROW_ASM(3) TX_ROW_ASM(4) TX_ROW_ASM(5)
-#define TX_R3 TX_ROW_ASM(0) TX_ROW_ASM(1) TX_ROW_ASM(2)
-#define TX_R2 TX_ROW_ASM(0) TX_ROW_ASM(1)
-#define TX_R1 TX_ROW_ASM(0)
-#else
-/* the same steps in portable C (host tests, other targets) */
+/* The portable form of the column loop's steps (host tests, other targets, and the cases the
+ * assembly does not take): the same lanes and the same SMLAD order. */
 static inline void tx_dsp_step(int32_t R, uint32_t w, const uint32_t *pa, int32_t *c)
 {
     const uint32_t we = tx_sxtb16(w), wo = tx_sxtb16_ror8(w);
     for (int32_t r = 0; r < R; ++r)
         c[r] = tx_smlad(pa[2 * r + 1], wo, tx_smlad(pa[2 * r], we, c[r]));
 }
-static inline void tx_dsp_dot_c(int32_t R, const uint32_t *wa, const int8_t *b, int32_t K4,
-                                int32_t rem, int32_t *c)
-{
-    for (int32_t j = 0; j < K4; ++j)
-        tx_dsp_step(R, tx_load_u32(b + 4 * j), wa + 2 * R * j, c);
-    if (rem)
-        tx_dsp_step(R, tx_dsp_tail_word(b + 4 * K4, rem), wa + 2 * R * K4, c);
-}
-#endif
 
-/* Output column pointers walk the column groups of tx_gemm (head-major layouts) */
-typedef struct {
-    int32_t left;    /* columns left in this group */
-    int32_t gcols, cs, gstride;
-    uint8_t *col, *group;
-} tx_dsp_cols;
-
-static inline tx_dsp_cols tx_dsp_cols_start(const tx_gemm *g, void *base, int32_t elem)
+static void tx_dsp_columns_c(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
 {
-    tx_dsp_cols c;
-    c.gcols = g->gcols ? g->gcols : g->N;
-    c.left = c.gcols;
-    c.cs = g->cs * elem;
-    c.gstride = g->gstride * elem;
-    c.col = c.group = (uint8_t *)base;
-    return c;
-}
-
-static inline void tx_dsp_cols_next(tx_dsp_cols *c)
-{
-    if (--c->left) {
-        c->col += c->cs;
-    } else {
-        c->left = c->gcols;
-        c->group += c->gstride;
-        c->col = c->group;
+    const int32_t K4 = g->K / 4, rem = g->K - 4 * K4;
+    const int8_t *b = g->b;
+    for (int32_t n = 0; n < g->N; ++n, b += g->ldb) {
+        int32_t c[TX_DSP_ROWS];
+        const int32_t init = g->rq && g->bias ? g->bias[n] : 0;
+        for (int32_t r = 0; r < R; ++r)
+            c[r] = init;
+        for (int32_t j = 0; j < K4; ++j)
+            tx_dsp_step(R, tx_load_u32(b + 4 * j), wa + 2 * R * j, c);
+        if (rem)
+            tx_dsp_step(R, tx_dsp_tail_word(b + 4 * K4, rem), wa + 2 * R * K4, c);
+        for (int32_t r = 0; r < R; ++r) {
+            const int32_t idx = tx_gemm_index(g, m + r, n);
+            if (g->rq)
+                g->out[idx] = tx_dsp_requant(c[r], tx_rq_mul(g->rq, n), tx_rq_shift(g->rq, n));
+            else
+                g->acc[idx] += c[r];
+        }
     }
 }
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-/* The job of dsp_columns.S; field offsets are fixed there. */
+/* The job of dsp_columns.S: one run of columns with a constant column stride (one column group
+ * of the head-major layouts); field offsets are fixed there. */
 typedef struct {
     const uint32_t *wa;
     const int8_t *b;
-    int32_t ldb, nleft, k4;
+    int32_t ldb, ncols, k4, rem;
     const int32_t *bias;
-    int8_t *ocol;
-    int32_t rs, mul, rnd, sh, gleft, gcols, cs, gstride;
-    int8_t *ogroup;
-} tx_dsp_cols_job;
-_Static_assert(sizeof(tx_dsp_cols_job) == 64, "dsp_columns.S expects this layout");
-void tx_dsp_cols6_asm(tx_dsp_cols_job *job);
-void tx_dsp_cols3_asm(tx_dsp_cols_job *job);
-void tx_dsp_cols2_asm(tx_dsp_cols_job *job);
-void tx_dsp_cols1_asm(tx_dsp_cols_job *job);
+    uint8_t *ocol;
+    int32_t rs, cs, mul, rnd, sh;
+} tx_dsp_job;
+_Static_assert(sizeof(tx_dsp_job) == 52, "dsp_columns.S expects this layout");
+typedef void (*tx_dsp_cols_fn)(tx_dsp_job *job);
+void tx_dsp_cols6_rq(tx_dsp_job *job);
+void tx_dsp_cols4_rq(tx_dsp_job *job);
+void tx_dsp_cols2_rq(tx_dsp_job *job);
+void tx_dsp_cols1_rq(tx_dsp_job *job);
+void tx_dsp_cols6_acc(tx_dsp_job *job);
+void tx_dsp_cols4_acc(tx_dsp_job *job);
+void tx_dsp_cols2_acc(tx_dsp_job *job);
+void tx_dsp_cols1_acc(tx_dsp_job *job);
 
-/* the whole column loop of an R-row block in assembly; 0 if this GEMM needs the C path */
+static tx_dsp_cols_fn tx_dsp_cols_for(int32_t R, int rq)
+{
+    switch (R) {
+    case 6: return rq ? tx_dsp_cols6_rq : tx_dsp_cols6_acc;
+    case 4: return rq ? tx_dsp_cols4_rq : tx_dsp_cols4_acc;
+    case 2: return rq ? tx_dsp_cols2_rq : tx_dsp_cols2_acc;
+    default: return rq ? tx_dsp_cols1_rq : tx_dsp_cols1_acc;
+    }
+}
+
+/* The job of dsp_gemv.S: one row against groups of 4 weight rows; field offsets fixed there. */
+typedef struct {
+    const uint32_t *wa;
+    const int8_t *b;
+    int32_t ldb, nquads, k4, rem;
+    const int32_t *bias;
+    uint8_t *ocol;
+    int32_t cs, mul, rnd, sh;
+} tx_dsp_gemv_job;
+_Static_assert(sizeof(tx_dsp_gemv_job) == 48, "dsp_gemv.S expects this layout");
+void tx_dsp_gemv4_rq(tx_dsp_gemv_job *job);
+void tx_dsp_gemv4_acc(tx_dsp_gemv_job *job);
+
+/* the assembly column loop, one call per column group (one row: 4 columns at a time, then the
+ * rest); 0 if this GEMM needs the C loop */
 static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
 {
-    if (!g->rq || g->rq->ch_mul || g->rq->shift <= 32 || !g->bias || g->K % 4 != 0)
+    const tx_requant *rq = g->rq;
+    if (rq && (rq->ch_mul || rq->shift <= 32))
         return 0;
-    const int32_t gcols = g->gcols ? g->gcols : g->N, sh = g->rq->shift - 32;
-    int8_t *o = g->out + (size_t)m * g->rs;
-    tx_dsp_cols_job job = {wa, g->b, g->ldb, g->N, g->K / 4, g->bias, o, g->rs, g->rq->mul,
-                           (int32_t)1 << (sh - 1), sh, gcols, gcols, g->cs, g->gstride, o};
-    switch (R) {
-    case 6: tx_dsp_cols6_asm(&job); break;
-    case 3: tx_dsp_cols3_asm(&job); break;
-    case 2: tx_dsp_cols2_asm(&job); break;
-    default: tx_dsp_cols1_asm(&job); break;
+    const int32_t elem = rq ? 1 : 4, gcols = g->gcols ? g->gcols : g->N;
+    const int32_t sh = rq ? rq->shift - 32 : 0, mul = rq ? rq->mul : 0;
+    const int32_t rnd = rq ? (int32_t)1 << (sh - 1) : 0;
+    uint8_t *row0 = rq ? (uint8_t *)(g->out + (size_t)m * g->rs)
+                       : (uint8_t *)(g->acc + (size_t)m * g->rs);
+    const tx_dsp_cols_fn cols = tx_dsp_cols_for(R, rq != 0);
+    for (int32_t n0 = 0; n0 < g->N; n0 += gcols) {
+        const int32_t ncols = g->N - n0 < gcols ? g->N - n0 : gcols;
+        const int8_t *b = g->b + (size_t)n0 * g->ldb;
+        const int32_t *bias = rq && g->bias ? g->bias + n0 : 0;
+        uint8_t *ocol = row0 + (size_t)(n0 / gcols) * g->gstride * elem;
+        int32_t done = 0;
+        if (R == 1 && ncols >= 4) {
+            done = ncols & ~3;
+            tx_dsp_gemv_job gj = {wa, b, g->ldb, done / 4, g->K / 4, g->K % 4, bias, ocol,
+                                  g->cs * elem, mul, rnd, sh};
+            if (rq)
+                tx_dsp_gemv4_rq(&gj);
+            else
+                tx_dsp_gemv4_acc(&gj);
+            if (done == ncols)
+                continue;
+        }
+        tx_dsp_job job = {wa, b + (size_t)done * g->ldb, g->ldb, ncols - done, g->K / 4, g->K % 4,
+                          bias ? bias + done : 0, ocol + (size_t)done * g->cs * elem,
+                          g->rs * elem, g->cs * elem, mul, rnd, sh};
+        cols(&job);
     }
     return 1;
 }
-#endif
-
-/* The common case in C, kept lean: 6 rows, per-tensor requantization with shift > 32 (SMMLA
- * path), bias in the accumulator's initial value. */
-static void tx_dsp_rows6_fast(const tx_gemm *g, int32_t m, const uint32_t *wa)
-{
-    const int32_t K4 = g->K / 4, rem = g->K - 4 * K4, N = g->N, rs = g->rs, ldb = g->ldb;
-    const int32_t mul = g->rq->mul, sh = g->rq->shift - 32, rnd = (int32_t)1 << (sh - 1);
-    const int32_t *bias = g->bias;
-    const int8_t *b = g->b;
-    tx_dsp_cols oc = tx_dsp_cols_start(g, g->out + (size_t)m * rs, 1);
-    for (int32_t n = 0; n < N; ++n, b += ldb, tx_dsp_cols_next(&oc)) {
-        const int32_t init = bias ? bias[n] : 0;
-        int32_t c[6] = {init, init, init, init, init, init};
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-        int32_t c0 = init, c1 = init, c2 = init, c3 = init, c4 = init, c5 = init;
-        TX_DSP_DOT(TX_R6, [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
-                   [c4] "+r"(c4), [c5] "+r"(c5));
-        c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5;
-#else
-        tx_dsp_dot_c(6, wa, b, K4, rem, c);
-#endif
-        int8_t *o = (int8_t *)oc.col;
-        for (int r = 0; r < 6; ++r, o += rs)
-            *o = (int8_t)tx_ssat8(tx_smmla(c[r], mul, rnd) >> sh);
-    }
-}
-
-/* Every other case (3, 2 or 1 rows; per-channel or shift <= 32 requantization; int32
- * accumulation), with the per-call values hoisted out of the column loop. */
-#define TX_DSP_COLUMNS(R, ...)                                                                    \
-    static void tx_dsp_rows##R(const tx_gemm *g, int32_t m, const uint32_t *wa)                  \
-    {                                                                                            \
-        const int32_t K = g->K, K4 = K / 4, rem = K - 4 * K4, N = g->N, rs = g->rs;              \
-        const int8_t *b = g->b;                                                                  \
-        const tx_requant *rq = g->rq;                                                            \
-        const int32_t *bias = rq ? g->bias : 0;                                                  \
-        tx_dsp_cols oc = rq ? tx_dsp_cols_start(g, g->out + (size_t)m * rs, 1)                   \
-                            : tx_dsp_cols_start(g, g->acc + (size_t)m * rs, 4);                  \
-        for (int32_t n = 0; n < N; ++n, b += g->ldb, tx_dsp_cols_next(&oc)) {                    \
-            int32_t c[R];                                                                        \
-            const int32_t init = bias ? bias[n] : 0;                                             \
-            for (int32_t r = 0; r < R; ++r)                                                      \
-                c[r] = init;                                                                     \
-            __VA_ARGS__;                                                                         \
-            if (rq) {                                                                            \
-                const int32_t mul = tx_rq_mul(rq, n), shift = tx_rq_shift(rq, n);                \
-                int8_t *o = (int8_t *)oc.col;                                                    \
-                for (int32_t r = 0; r < R; ++r)                                                  \
-                    o[r * rs] = tx_dsp_requant(c[r], mul, shift);                                \
-            } else {                                                                             \
-                int32_t *a = (int32_t *)(void *)oc.col;                                          \
-                for (int32_t r = 0; r < R; ++r)                                                  \
-                    a[r * rs] += c[r];                                                           \
-            }                                                                                    \
-        }                                                                                        \
-    }
-
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-TX_DSP_COLUMNS(6, { int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5];
-                    TX_DSP_DOT(TX_R6, [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
-                               [c4] "+r"(c4), [c5] "+r"(c5));
-                    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; })
-TX_DSP_COLUMNS(3, { int32_t c0 = c[0], c1 = c[1], c2 = c[2];
-                    TX_DSP_DOT(TX_R3, [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2));
-                    c[0] = c0; c[1] = c1; c[2] = c2; })
-TX_DSP_COLUMNS(2, { int32_t c0 = c[0], c1 = c[1];
-                    TX_DSP_DOT(TX_R2, [c0] "+r"(c0), [c1] "+r"(c1));
-                    c[0] = c0; c[1] = c1; })
-TX_DSP_COLUMNS(1, { int32_t c0 = c[0];
-                    TX_DSP_DOT(TX_R1, [c0] "+r"(c0));
-                    c[0] = c0; })
-#else
-TX_DSP_COLUMNS(6, tx_dsp_dot_c(6, wa, b, K4, rem, c))
-TX_DSP_COLUMNS(3, tx_dsp_dot_c(3, wa, b, K4, rem, c))
-TX_DSP_COLUMNS(2, tx_dsp_dot_c(2, wa, b, K4, rem, c))
-TX_DSP_COLUMNS(1, tx_dsp_dot_c(1, wa, b, K4, rem, c))
 #endif
 
 /* one block of R rows: widen them, then the fastest column loop this GEMM allows */
@@ -262,17 +189,7 @@ static void tx_dsp_block(const tx_gemm *g, int32_t m, int32_t R, uint32_t *wa)
     if (tx_dsp_columns_asm(g, m, R, wa))
         return;
 #endif
-    switch (R) {
-    case 6:
-        if (g->rq && !g->rq->ch_mul && g->rq->shift > 32)
-            tx_dsp_rows6_fast(g, m, wa);
-        else
-            tx_dsp_rows6(g, m, wa);
-        break;
-    case 3: tx_dsp_rows3(g, m, wa); break;
-    case 2: tx_dsp_rows2(g, m, wa); break;
-    default: tx_dsp_rows1(g, m, wa); break;
-    }
+    tx_dsp_columns_c(g, m, R, wa);
 }
 
 void tx_gemm_dsp(const tx_gemm *g)
@@ -281,8 +198,8 @@ void tx_gemm_dsp(const tx_gemm *g)
     int32_t m = 0;
     for (; m + TX_DSP_ROWS <= g->M; m += TX_DSP_ROWS)
         tx_dsp_block(g, m, TX_DSP_ROWS, wa);
-    /* the remaining 0..5 rows: at most one block each of 3, 2 and 1 */
-    for (int32_t R = 3; R >= 1; --R)
+    /* the remaining 0..5 rows: at most one block each of 4, 2 and 1 */
+    for (int32_t R = 4; R >= 1; R /= 2)
         if (m + R <= g->M) {
             tx_dsp_block(g, m, R, wa);
             m += R;

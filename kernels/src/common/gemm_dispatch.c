@@ -15,10 +15,10 @@ tx_gemm_fn tx_gemm_for(tx_variant v)
     }
 }
 
-size_t tx_gemm_scratch_size(tx_variant v, int32_t K)
+size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K)
 {
-    /* the DSP kernel widens 6 rows of A to int16 once per row block (see arm/gemm_dsp.c) */
-    if (v == TX_VARIANT_DSP && K > 0)
-        return TX_ALIGN8((size_t)6 * (size_t)((K + 3) / 4) * 8u);
+    /* the DSP kernel widens up to 6 rows of A to int16 once per row block (see arm/gemm_dsp.c) */
+    if (v == TX_VARIANT_DSP && M > 0 && K > 0)
+        return TX_ALIGN8((size_t)(M < 6 ? M : 6) * (size_t)((K + 3) / 4) * 8u);
     return 0;
 }

@@ -24,7 +24,7 @@ typedef struct {
      * of gcols (one head's P columns for the head-major layouts); gcols == 0 means one group */
     int32_t rs, cs;
     int32_t gcols, gstride;
-    void *scratch;          /* the variant's own scratch, tx_gemm_scratch_size(variant, K) bytes */
+    void *scratch;          /* the variant's own scratch, tx_gemm_scratch_size(variant, M, K) bytes */
 } tx_gemm;
 
 typedef void (*tx_gemm_fn)(const tx_gemm *g);
@@ -37,7 +37,8 @@ void tx_gemm_rv32(const tx_gemm *g);
 
 /* NULL for an unknown variant */
 tx_gemm_fn tx_gemm_for(tx_variant v);
-size_t tx_gemm_scratch_size(tx_variant v, int32_t K);
+/* scratch of the variant for GEMMs of at most M rows and K deep */
+size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K);
 
 /* ---- requantization helpers, shared by every variant */
 static inline int8_t tx_clamp8(int64_t v)

@@ -43,7 +43,7 @@ void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_pa
 static size_t tx_attention_need(tx_variant v, int32_t T, int32_t S, int32_t D)
 {
     size_t kmax = (size_t)(D > S ? D : S);
-    return TX_ALIGN8((size_t)T * S) + tx_gemm_scratch_size(v, (int32_t)kmax) + (size_t)S * 4u +
+    return TX_ALIGN8((size_t)T * S) + tx_gemm_scratch_size(v, T, (int32_t)kmax) + (size_t)S * 4u +
            TX_SOFTMAX_LUT * 4u;
 }
 
@@ -80,7 +80,7 @@ tx_status tx_attention_head_s8(const tx_ctx *ctx, const tx_attention_params *par
         return st;
     int8_t *scores = (int8_t *)ar.base;
     void *gs = ar.base + TX_ALIGN8((size_t)T * S);
-    uint32_t *tmp = (uint32_t *)((uint8_t *)gs + tx_gemm_scratch_size(ctx->variant, D > S ? D : S));
+    uint32_t *tmp = (uint32_t *)((uint8_t *)gs + tx_gemm_scratch_size(ctx->variant, T, D > S ? D : S));
     uint32_t *lut = tmp + S;
     tx_softmax_lut(&params->softmax, lut);
     tx_attention_run(tx_gemm_for(ctx->variant), gs, params, lut, T, S, D, P, q, ldq, k, ldk, vt,

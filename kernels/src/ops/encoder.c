@@ -34,7 +34,7 @@ static void tx_encoder_make_plan(const tx_encoder_config *cfg, const tx_encoder_
     pl->acc = o;    o += tiled ? TX_ALIGN8(S * E * 4u) : 0;
     pl->f = o;      o += TX_ALIGN8(S * E);
     int32_t kmax = d->E > d->F ? d->E : d->F;
-    pl->gemm = o;   o += tx_gemm_scratch_size(v, kmax);
+    pl->gemm = o;   o += tx_gemm_scratch_size(v, d->S, kmax);
     pl->total = o > mhsa_end ? o : mhsa_end;
 }
 

@@ -34,9 +34,8 @@ void tx_linear_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_linear_params *
 
 size_t tx_linear_s8_get_buffer_size(tx_variant v, int32_t S, int32_t K, int32_t N)
 {
-    (void)S;
     (void)N;
-    size_t n = tx_gemm_scratch_size(v, K);
+    size_t n = tx_gemm_scratch_size(v, S, K);
     return n ? n + TX_SCRATCH_SLACK : 0;
 }
 
@@ -66,7 +65,7 @@ tx_status tx_linear_s8(const tx_ctx *ctx, const tx_linear_params *params, int32_
     if ((st = tx_linear_check(params, S, K, N)) != TX_OK)
         return st;
     tx_arena ar;
-    if ((st = tx_arena_init(&ar, ctx, tx_gemm_scratch_size(ctx->variant, K))) != TX_OK)
+    if ((st = tx_arena_init(&ar, ctx, tx_gemm_scratch_size(ctx->variant, S, K))) != TX_OK)
         return st;
     tx_linear_run(tx_gemm_for(ctx->variant), ar.base, params, S, K, N, x, K, w, K, bias, out);
     return TX_OK;
@@ -88,7 +87,7 @@ tx_status tx_linear_acc_s32(const tx_ctx *ctx, int32_t S, int32_t K, int32_t N, 
     if (S <= 0 || K <= 0 || N <= 0 || ldx < K || ldw < K)
         return TX_ERR_DIM;
     tx_arena ar;
-    if ((st = tx_arena_init(&ar, ctx, tx_gemm_scratch_size(ctx->variant, K))) != TX_OK)
+    if ((st = tx_arena_init(&ar, ctx, tx_gemm_scratch_size(ctx->variant, S, K))) != TX_OK)
         return st;
     tx_gemm g = {0};
     g.M = S;

@@ -1,8 +1,11 @@
 /* Multi-head self-attention under three schedules. All compute the same integers
  * (NUMERICS.md "Multi-head self-attention"); they differ in what is alive at once:
  *  - layer-wise: Q, K, V of every head, then all H score maps (S x S each);
- *  - head-wise / depth-first(T): one head at a time, T query rows at a time; the output
- *    projection is summed head by head in int32, so no head's attention output outlives it.
+ *  - head-wise / depth-first(T): one head at a time, T query rows at a time. The output stage is
+ *    whichever needs less memory for the shape (tx_mhsa_make_plan): the head outputs kept as int8
+ *    [S][H*P] and projected once at the end (as layer-wise does), or the output projection summed
+ *    head by head in int32 [S][E], so no head's attention output outlives it. Both give the same
+ *    integers; with H = 1 the int8 stage always wins (no int32 accumulator).
  * Each schedule's scratch plan frees every buffer as soon as it is dead (shared regions below),
  * so the memory comparison between schedules is fair. */
 #include "../common/internal.h"
@@ -14,8 +17,10 @@ typedef struct {
     /* layer-wise */
     size_t vt, r1, k, maps;       /* r1: Q (or XW), then softmax row buffer, then attn */
     /* head-wise / depth-first */
-    size_t acc, kh, vth, r, scores; /* r: q tile, then softmax row buffer, then o tile */
+    size_t acc, kh, vth, r, scores; /* r: q tile, then softmax row buffer (then o tile) */
+    size_t concat;                  /* the int8 output stage: head outputs [S][H*P] */
     int32_t T;
+    int concat_stage;               /* 1: int8 [S][H*P] + one projection; 0: int32 [S][E] */
 } tx_mhsa_plan;
 
 static size_t tx_max3(size_t a, size_t b, size_t c)
@@ -27,13 +32,39 @@ static size_t tx_max3(size_t a, size_t b, size_t c)
 /* the longest reduction any GEMM of the schedule runs (it sizes the variant's scratch): the
  * projections (E), the scores (P, or E when fused), A.V (S), and the output projection, which is
  * one GEMM over H*P in the layer-wise schedule but P per head in the others */
-static int32_t tx_mhsa_kmax(const tx_mhsa_config *cfg, const tx_mhsa_dims *d)
+static int32_t tx_mhsa_kmax(const tx_mhsa_dims *d, int one_projection)
 {
     int32_t k = d->E;
     if (d->S > k) k = d->S;
     if (d->P > k) k = d->P;
-    if (cfg->schedule == TX_MHSA_LAYERWISE && d->H * d->P > k) k = d->H * d->P;
+    if (one_projection && d->H * d->P > k) k = d->H * d->P;
     return k;
+}
+
+/* the by-head schedules' buffers for one output stage; returns the total */
+static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
+                                   int concat_stage, tx_mhsa_plan *pl)
+{
+    const size_t S = (size_t)d->S, E = (size_t)d->E, H = (size_t)d->H, P = (size_t)d->P;
+    const int fused = cfg->mode == TX_ATTN_FUSED;
+    const size_t T = cfg->schedule == TX_MHSA_HEADWISE ? S : (size_t)cfg->tile_rows;
+    size_t o = 0;
+    *pl = (tx_mhsa_plan){0};
+    pl->T = (int32_t)T;
+    pl->concat_stage = concat_stage;
+    if (concat_stage) {
+        pl->concat = o; o += TX_ALIGN8(S * H * P);
+    } else {
+        pl->acc = o;    o += TX_ALIGN8(S * E * 4u);
+    }
+    pl->kh = o;     o += fused ? 0 : TX_ALIGN8(S * P);
+    pl->vth = o;    o += TX_ALIGN8(P * S);
+    pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, concat_stage ? 0 : T * P));
+    pl->scores = o; o += TX_ALIGN8(T * S);
+    pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
+    pl->gemm = o;
+    pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, concat_stage));
+    return pl->total;
 }
 
 static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
@@ -41,26 +72,33 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
 {
     const size_t S = (size_t)d->S, E = (size_t)d->E, H = (size_t)d->H, P = (size_t)d->P;
     const int fused = cfg->mode == TX_ATTN_FUSED;
-    const size_t g = tx_gemm_scratch_size(v, tx_mhsa_kmax(cfg, d));
+    if (cfg->schedule != TX_MHSA_LAYERWISE) {
+        tx_mhsa_plan acc32;
+        const size_t concat = tx_mhsa_plan_by_head(cfg, d, v, 1, pl);
+        if (d->H > 1 && tx_mhsa_plan_by_head(cfg, d, v, 0, &acc32) < concat)
+            *pl = acc32;
+        return;
+    }
     size_t o = 0;
     *pl = (tx_mhsa_plan){0};
-    if (cfg->schedule == TX_MHSA_LAYERWISE) {
-        pl->vt = o;   o += TX_ALIGN8(H * P * S);
-        pl->r1 = o;   o += TX_ALIGN8(tx_max3(fused ? H * S * E : H * S * P, S * 4u, S * H * P));
-        pl->k = o;    o += fused ? 0 : TX_ALIGN8(H * S * P);
-        pl->maps = o; o += TX_ALIGN8(H * S * S);
-    } else {
-        const size_t T = cfg->schedule == TX_MHSA_HEADWISE ? S : (size_t)cfg->tile_rows;
-        pl->T = (int32_t)T;
-        pl->acc = o;    o += TX_ALIGN8(S * E * 4u);
-        pl->kh = o;     o += fused ? 0 : TX_ALIGN8(S * P);
-        pl->vth = o;    o += TX_ALIGN8(P * S);
-        pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, T * P));
-        pl->scores = o; o += TX_ALIGN8(T * S);
-    }
+    pl->vt = o;   o += TX_ALIGN8(H * P * S);
+    pl->r1 = o;   o += TX_ALIGN8(tx_max3(fused ? H * S * E : H * S * P, S * 4u, S * H * P));
+    pl->k = o;    o += fused ? 0 : TX_ALIGN8(H * S * P);
+    pl->maps = o; o += TX_ALIGN8(H * S * S);
     pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
     pl->gemm = o;
-    pl->total = o + g;
+    pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, 1));
+}
+
+tx_mhsa_out_stage tx_mhsa_s8_out_stage(const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
+                                       tx_variant v)
+{
+    if (!cfg || !d || d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0 ||
+        cfg->schedule == TX_MHSA_LAYERWISE)
+        return TX_MHSA_OUT_CONCAT_S8;
+    tx_mhsa_plan pl;
+    tx_mhsa_make_plan(cfg, d, v, &pl);
+    return pl.concat_stage ? TX_MHSA_OUT_CONCAT_S8 : TX_MHSA_OUT_ACC_S32;
 }
 
 size_t tx_mhsa_s8_get_buffer_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v)
@@ -214,6 +252,7 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     const int fused = cfg->mode == TX_ATTN_FUSED;
     void *gs = tx_arena_at(ar, pl->gemm);
     int32_t *acc = tx_arena_at(ar, pl->acc);
+    int8_t *concat = tx_arena_at(ar, pl->concat);
     int8_t *kh = tx_arena_at(ar, pl->kh);
     int8_t *vth = tx_arena_at(ar, pl->vth);
     int8_t *r = tx_arena_at(ar, pl->r);
@@ -221,8 +260,9 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     uint32_t *lut = tx_arena_at(ar, pl->lut);
     tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
-    for (int32_t i = 0; i < S * E; ++i)
-        acc[i] = 0;
+    if (!pl->concat_stage)
+        for (int32_t i = 0; i < S * E; ++i)
+            acc[i] = 0;
     for (int32_t h = 0; h < H; ++h) {
         tx_linear_params lp = {.rq = tx_rq_slice(&w->rq_v, h * P), .layout = TX_LAYOUT_HEAD_T,
                                .heads = 1};
@@ -239,15 +279,27 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
         const int32_t D = fused ? E : P;
         for (int32_t r0 = 0; r0 < S; r0 += T) {
             const int32_t t = S - r0 < T ? S - r0 : T;
-            /* r holds the query tile, then (inside) the softmax row buffer, then the output tile;
-             * the output tile overwrites the query tile only after the scores are computed */
+            /* r holds the query tile, then (inside) the softmax row buffer; the output tile goes
+             * to the head's columns of concat, or overwrites the query tile only after the scores
+             * are computed and is summed into acc through the head's slice of W_o */
             tx_head_query(gemm, gs, cfg, d, w, h, r0, t, x, r);
+            if (pl->concat_stage) {
+                tx_attention_run(gemm, gs, &ap, lut, t, S, D, P, r, D, key, D, vth,
+                                 concat + (size_t)r0 * HP + h * P, HP, scores,
+                                 (uint32_t *)(void *)r);
+                continue;
+            }
             tx_attention_run(gemm, gs, &ap, lut, t, S, D, P, r, D, key, D, vth, r, P, scores,
                              (uint32_t *)(void *)r);
             tx_gemm g = {.M = t, .N = E, .K = P, .a = r, .lda = P, .b = w->wo + (size_t)h * P,
                          .ldb = HP, .acc = acc + (size_t)r0 * E, .rs = E, .cs = 1, .scratch = gs};
             gemm(&g);
         }
+    }
+    if (pl->concat_stage) {
+        tx_linear_params lp = {.rq = w->rq_o, .layout = TX_LAYOUT_ROW, .heads = 1};
+        tx_linear_run(gemm, gs, &lp, S, HP, E, concat, HP, w->wo, HP, w->bo, out);
+        return;
     }
     for (int32_t s = 0; s < S; ++s)
         for (int32_t e = 0; e < E; ++e)

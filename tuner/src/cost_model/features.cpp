@@ -3,6 +3,7 @@
 // kernels/src/pulp on their critical path) and, inside each GEMM call, the blocking of the variant
 // that runs it (kernels/src/{ref,opt,arm,rv}).
 #include "tinytx/tuner/cost_model.h"
+#include "tinytx/tuner/schedule.h"
 
 #include <algorithm>
 #include <array>
@@ -47,13 +48,13 @@ void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out ou
     f[feat::gemm_macs(v)] += outs * double(K);
     f[out == Out::kRequant ? feat::gemm_out_rq(v) : feat::gemm_out_acc(v)] += outs;
     if (v == TX_VARIANT_DSP) {
-        // gemm_dsp.c: blocks of 6 rows, then at most one block each of 3, 2 and 1 rows; each
+        // gemm_dsp.c: blocks of 6 rows, then at most one block each of 4, 2 and 1 rows; each
         // block widens its rows once, then runs every column with ceil(K/4) weight-word steps.
         // Column iterations and steps are counted beyond the 6-row ideal (M/6 blocks): the ideal
         // part is proportional to the (padded) MACs and outputs, so this is the same model with
-        // well-conditioned columns, and what remains is what the 3/2/1-row tails cost extra.
+        // well-conditioned columns, and what remains is what the 4/2/1-row tails cost extra.
         int64_t blocks = M / 6, rem = M % 6;
-        for (int64_t r = 3; r >= 1; --r)
+        for (int64_t r = 4; r >= 1; r /= 2)
             if (rem >= r) {
                 ++blocks;
                 rem -= r;
@@ -302,7 +303,10 @@ CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
         int64_t T = S;
         if (k.mhsa == MhsaSchedule::kDepthfirst && k.tile_rows >= 1 && k.tile_rows < S)
             T = k.tile_rows;
-        f[feat::acc_elems] += double(S * E);              // zero + requant of the O accumulator
+        const tx_mhsa_dims md{d.S, d.E, d.H, d.P};
+        const tx_encoder_config cfg = to_encoder_config(k);
+        const bool concat = tx_mhsa_s8_out_stage(&cfg.mhsa, &md, v) == TX_MHSA_OUT_CONCAT_S8;
+        if (!concat) f[feat::acc_elems] += double(S * E);   // zero + requant of the O accumulator
         for (int64_t h = 0; h < H; ++h) {
             f[feat::head_iters] += 1;
             gemm(f, v, S, P, E, rq, Layout::kGrouped);    // V_h (HEAD_T, one group)
@@ -315,9 +319,10 @@ CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
                 f[feat::softmax_rows] += double(t);
                 f[feat::softmax_elems] += double(t * S);
                 gemm(f, v, t, P, S, rq);                  // A . V
-                gemm(f, v, t, E, P, acc);                 // O-projection slice, int32 accumulate
+                if (!concat) gemm(f, v, t, E, P, acc);    // O-projection slice, int32 accumulate
             }
         }
+        if (concat) gemm(f, v, S, E, HP, rq);             // output projection of the int8 stage
     }
 
     // encoder: add + LayerNorm, FFN, add + LayerNorm
