@@ -21,26 +21,26 @@
     .thumb
     .text
 
-    .equ J_WA,      0   /* const uint32_t *: widened rows, R interleaved (even, odd) pairs per step */
-    .equ J_B,       4   /* const int8_t *: weight row of the current column */
-    .equ J_LDB,     8
-    .equ J_NCOLS,  12   /* columns left */
-    .equ J_K4,     16   /* full 4-deep steps */
-    .equ J_REM,    20   /* K % 4 */
-    .equ J_BIAS,   24   /* const int32_t *: bias of the current column, or NULL */
-    .equ J_OCOL,   28   /* output of row 0, current column (int8 or int32) */
-    .equ J_RS,     32   /* bytes between output rows */
-    .equ J_CS,     36   /* bytes between output columns */
-    .equ J_MUL,    40
-    .equ J_RND,    44
-    .equ J_SH,     48
-
-    /* stack frame below the saved registers */
-    .equ F_PASS,    0   /* passes left through the 4-step body */
-    .equ F_JOB,     4
-    .equ F_ENTRY,   8   /* where the first pass enters the body (Thumb bit set) */
-    .equ F_PASSES, 12   /* passes per column */
-    .equ F_SIZE,   16
+    /* the job (gemm_dsp.c), copied below the saved registers as the stack frame; every field
+     * the column loop touches is one SP-relative load away, and related fields are adjacent so
+     * that one LDM fetches them */
+    .equ F_PASS,    0   /* passes left through the 4-step body (working counter) */
+    .equ F_MUL,     4   /* requantization: multiplier, rounding 2^(sh-1), shift - 32 */
+    .equ F_RND,     8
+    .equ F_SH,     12
+    .equ F_OCOL,   16   /* output of row 0, current column (int8 or int32) */
+    .equ F_RS,     20   /* bytes between output rows */
+    .equ F_CS,     24   /* bytes between output columns */
+    .equ F_WA,     28   /* const uint32_t *: widened rows, R interleaved (even, odd) pairs per step */
+    .equ F_BSKIP,  32   /* from the end of a row's 4-deep steps to the next weight row */
+    .equ F_NCOLS,  36   /* columns left */
+    .equ F_BIAS,   40   /* const int32_t *: bias of the current column, or NULL */
+    .equ F_ENTRY,  44   /* in: K / 4; then where each column enters the body (Thumb bit set) */
+    .equ F_PASSES, 48   /* passes per column */
+    .equ F_REM,    52   /* K % 4 */
+    .equ F_B,      56   /* const int8_t *: the first column's weight row */
+    .equ F_SIZE,   60
+    .equ JOB_WORDS, 14  /* the job: F_MUL .. F_B */
 
     /* the R rows of one 4-deep step against the weight lanes in r6/r7 */
     .macro ROWS R
@@ -120,28 +120,35 @@
 \name:
     push    {r4-r11, lr}
     sub     sp, sp, #F_SIZE
-    str     r0, [sp, #F_JOB]
-    ldr     r1, [r0, #J_K4]
+    add     r1, sp, #F_MUL
+    ldm     r0!, {r2-r8}
+    stmia   r1!, {r2-r8}
+    ldm     r0, {r2-r8}
+    stm     r1, {r2-r8}
+    ldr     r1, [sp, #F_ENTRY]      /* K / 4 */
     adds    r2, r1, #3
     lsrs    r2, r2, #2              /* passes = ceil(K4 / 4) */
     str     r2, [sp, #F_PASSES]
-    and     r3, r1, #3
+    cbnz    r1, 1f
+    adr.w   r4, 40f                 /* K < 4: straight to the last step */
+    b       2f
+1:  and     r3, r1, #3
     rsb     r3, r3, #4
     and     r3, r3, #3              /* steps the first pass skips */
     adr.w   r4, 20f
     movs    r5, #\step_bytes
     mla     r4, r3, r5, r4
-    orr     r4, r4, #1
+2:  orr     r4, r4, #1
     str     r4, [sp, #F_ENTRY]
+    ldr     lr, [sp, #F_B]
 10: /* column: accumulators start at the bias (or 0 in accumulate mode / without bias) */
-    ldr     r11, [sp, #F_JOB]
-    ldrd    r12, lr, [r11, #J_WA]
+    ldr     r12, [sp, #F_WA]
     movs    r0, #0
     .ifc \MODE, rq
-    ldr     r6, [r11, #J_BIAS]
+    ldr     r6, [sp, #F_BIAS]
     cbz     r6, 11f
     ldr     r0, [r6], #4
-    str     r6, [r11, #J_BIAS]
+    str     r6, [sp, #F_BIAS]
 11:
     .endif
     .if \R > 1
@@ -155,12 +162,9 @@
     mov     r4, r0
     mov     r5, r0
     .endif
-    ldr     r6, [sp, #F_PASSES]
-    cmp     r6, #0
-    beq     40f
-    str     r6, [sp, #F_PASS]
-    ldr     r7, [sp, #F_ENTRY]
-    bx      r7
+    ldrd    r6, r7, [sp, #F_ENTRY]  /* entry, passes */
+    str     r7, [sp, #F_PASS]
+    bx      r6
     .balign 4
 20: STEP    \R
 21: STEP    \R
@@ -174,8 +178,7 @@
     str     r6, [sp, #F_PASS]
     bne     20b
 40: /* K % 4: the last weights of the row, assembled bytewise, against zero-padded activations */
-    ldr     r11, [sp, #F_JOB]
-    ldr     r6, [r11, #J_REM]
+    ldr     r6, [sp, #F_REM]
     cmp     r6, #0
     beq     50f
     ldrb    r7, [lr]
@@ -190,25 +193,23 @@
     sxtb16  r6, r7
     sxtb16  r7, r7, ror #8
     ROWS    \R
-    ldr     r11, [sp, #F_JOB]       /* the rows' LDM took r11 */
 50: /* finish the column, then step to the next one */
-    ldrd    r9, r10, [r11, #J_OCOL]
     .ifc \MODE, rq
-    add     r6, r11, #J_MUL
-    ldm     r6, {r6-r8}
+    add     r6, sp, #F_MUL
+    ldm     r6, {r6-r10}            /* mul, rnd, sh, ocol, rs */
     FINISH  \R, REQ
     .else
+    ldrd    r9, r10, [sp, #F_OCOL]
     FINISH  \R, ACC
     .endif
-    ldr     r6, [r11, #J_CS]
+    ldr     r6, [sp, #F_CS]
     add     r9, r9, r6
-    str     r9, [r11, #J_OCOL]
-    ldrd    r6, r7, [r11, #J_B]
-    add     r6, r6, r7
-    str     r6, [r11, #J_B]
-    ldr     r6, [r11, #J_NCOLS]
+    str     r9, [sp, #F_OCOL]
+    ldr     r6, [sp, #F_BSKIP]
+    add     lr, lr, r6
+    ldr     r6, [sp, #F_NCOLS]
     subs    r6, r6, #1
-    str     r6, [r11, #J_NCOLS]
+    str     r6, [sp, #F_NCOLS]
     bne     10b
     add     sp, sp, #F_SIZE
     pop     {r4-r11, pc}

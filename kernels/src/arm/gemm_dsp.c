@@ -98,17 +98,19 @@ static void tx_dsp_columns_c(const tx_gemm *g, int32_t m, int32_t R, const uint3
 }
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-/* The job of dsp_columns.S: one run of columns with a constant column stride (one column group
- * of the head-major layouts); field offsets are fixed there. */
+/* The job of dsp_columns.S (its stack frame from F_MUL on): one run of columns with a constant
+ * column stride (one column group of the head-major layouts); field offsets are fixed there. */
 typedef struct {
-    const uint32_t *wa;
-    const int8_t *b;
-    int32_t ldb, ncols, k4, rem;
-    const int32_t *bias;
+    int32_t mul, rnd, sh;
     uint8_t *ocol;
-    int32_t rs, cs, mul, rnd, sh;
+    int32_t rs, cs;
+    const uint32_t *wa;
+    int32_t bskip, ncols;
+    const int32_t *bias;
+    int32_t k4, passes, rem;
+    const int8_t *b;
 } tx_dsp_job;
-_Static_assert(sizeof(tx_dsp_job) == 52, "dsp_columns.S expects this layout");
+_Static_assert(sizeof(tx_dsp_job) == 56, "dsp_columns.S expects this layout");
 typedef void (*tx_dsp_cols_fn)(tx_dsp_job *job);
 void tx_dsp_cols6_rq(tx_dsp_job *job);
 void tx_dsp_cols4_rq(tx_dsp_job *job);
@@ -172,19 +174,99 @@ static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint
             if (done == ncols)
                 continue;
         }
-        tx_dsp_job job = {wa, b + (size_t)done * g->ldb, g->ldb, ncols - done, g->K / 4, g->K % 4,
-                          bias ? bias + done : 0, ocol + (size_t)done * g->cs * elem,
-                          g->rs * elem, g->cs * elem, mul, rnd, sh};
+        tx_dsp_job job = {mul, rnd, sh, ocol + (size_t)done * g->cs * elem, g->rs * elem,
+                          g->cs * elem, wa, g->ldb - 4 * (g->K / 4), ncols - done,
+                          bias ? bias + done : 0, g->K / 4, 0, g->K % 4,
+                          b + (size_t)done * g->ldb};
         cols(&job);
     }
     return 1;
 }
 #endif
 
+/* Output column pointers walk the column groups of tx_gemm (head-major layouts) */
+typedef struct {
+    int32_t left; /* columns left in this group */
+    int32_t gcols, cs, gstride;
+    uint8_t *col, *group;
+} tx_dsp_cols;
+
+static inline tx_dsp_cols tx_dsp_cols_start(const tx_gemm *g, void *base, int32_t elem)
+{
+    tx_dsp_cols c;
+    c.gcols = g->gcols ? g->gcols : g->N;
+    c.left = c.gcols;
+    c.cs = g->cs * elem;
+    c.gstride = g->gstride * elem;
+    c.col = c.group = (uint8_t *)base;
+    return c;
+}
+
+static inline void tx_dsp_cols_next(tx_dsp_cols *c)
+{
+    if (--c->left) {
+        c->col += c->cs;
+    } else {
+        c->left = c->gcols;
+        c->group += c->gstride;
+        c->col = c->group;
+    }
+}
+
+/* The weights of one column when K <= 4, in one word: a halfword or word load where the row
+ * allows it (nothing is read past the row). */
+static inline uint32_t tx_dsp_short_word(const int8_t *b, int32_t K)
+{
+    uint16_t h;
+    switch (K) {
+    case 1: return (uint8_t)b[0];
+    case 2: __builtin_memcpy(&h, b, 2); return h;
+    case 3: __builtin_memcpy(&h, b, 2); return h | (uint32_t)(uint8_t)b[2] << 16;
+    default: return tx_load_u32(b);
+    }
+}
+
+/* Thin heads (K <= 4: Q.K^T with P <= 4): one 4-deep step per output, so the column loop's
+ * per-column work would dominate; here a column costs one weight word and its two lanes, and
+ * each of the R rows two SMLADs and the requantization (per-tensor, shift > 32). R is a constant
+ * at each call, so the row loop unrolls. */
+static inline __attribute__((always_inline)) void
+tx_dsp_columns_short(const tx_gemm *g, int32_t m, const int32_t R, const uint32_t *wa)
+{
+    const int32_t K = g->K, mul = g->rq->mul, sh = g->rq->shift - 32, rnd = (int32_t)1 << (sh - 1);
+    const int32_t rs = g->rs;
+    const int8_t *b = g->b;
+    tx_dsp_cols oc = tx_dsp_cols_start(g, g->out + (size_t)m * rs, 1);
+    for (int32_t n = 0; n < g->N; ++n, b += g->ldb, tx_dsp_cols_next(&oc)) {
+        const uint32_t w = tx_dsp_short_word(b, K);
+        const uint32_t we = tx_sxtb16(w), wo = tx_sxtb16_ror8(w);
+        const int32_t init = g->bias ? g->bias[n] : 0;
+        int8_t *o = (int8_t *)oc.col;
+        for (int32_t r = 0; r < R; ++r, o += rs) {
+            const int32_t c = tx_smlad(wa[2 * r + 1], wo, tx_smlad(wa[2 * r], we, init));
+            *o = (int8_t)tx_ssat8(tx_smmla(c, mul, rnd) >> sh);
+        }
+    }
+}
+
+static void tx_dsp_columns_short_r(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
+{
+    switch (R) {
+    case 6: tx_dsp_columns_short(g, m, 6, wa); break;
+    case 4: tx_dsp_columns_short(g, m, 4, wa); break;
+    default: tx_dsp_columns_short(g, m, 2, wa); break;
+    }
+}
+
 /* one block of R rows: widen them, then the fastest column loop this GEMM allows */
 static void tx_dsp_block(const tx_gemm *g, int32_t m, int32_t R, uint32_t *wa)
 {
     tx_dsp_widen_rows(g, m, R, wa);
+    /* one row (a depth-first tile of one query) goes to the 4-column GEMV instead */
+    if (g->K <= 4 && R > 1 && g->rq && !g->rq->ch_mul && g->rq->shift > 32) {
+        tx_dsp_columns_short_r(g, m, R, wa);
+        return;
+    }
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     if (tx_dsp_columns_asm(g, m, R, wa))
         return;
