@@ -14,11 +14,9 @@ txb_scale txb_scale_of(float real)
         m *= 0.5f;
         ++e;
     }
-    int64_t q = (int64_t)(m * 2147483648.0f + 0.5f);
-    if (q >= ((int64_t)1 << 31)) { /* rounding reached 1.0 */
-        q >>= 1;
-        ++e;
-    }
+    /* exact: m has 24 significant bits and m * 2^31 < 2^31 (a single-precision conversion;
+     * the M7 build's 64-bit one would use double-precision instructions) */
+    const uint32_t q = (uint32_t)(m * 2147483648.0f);
     return (txb_scale){(int32_t)q, e};
 }
 

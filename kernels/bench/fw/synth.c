@@ -21,6 +21,15 @@ void txb_synth_int8(int8_t *dst, int32_t n)
         dst[i] = (int8_t)((int32_t)(txb_next() & 127u) - 64);
 }
 
+void txb_synth_scores(int8_t *dst, int32_t n)
+{
+    for (int32_t i = 0; i < n; ++i) {
+        const uint32_t r = txb_next();
+        /* a sum of two uniforms: std sqrt(341 + 85) ~ 21, in [-48, 46] */
+        dst[i] = (int8_t)((int32_t)(r & 63u) - 32 + (int32_t)((r >> 6) & 31u) - 16);
+    }
+}
+
 static void txb_bias(int32_t *dst, int32_t n)
 {
     for (int32_t i = 0; i < n; ++i)

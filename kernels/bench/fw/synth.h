@@ -47,4 +47,7 @@ void txb_synth_fill(const txb_shape *s, const txb_synth_buffers *b, tx_mhsa_weig
 /* n int8 values uniform in [-64, 63] from the shared generator (for the standalone operators) */
 void txb_synth_int8(int8_t *dst, int32_t n);
 
+/* n int8 attention scores spread like the MHSA's (std ~21 LSB), for the standalone softmax */
+void txb_synth_scores(int8_t *dst, int32_t n);
+
 #endif

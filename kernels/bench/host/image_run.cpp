@@ -76,8 +76,10 @@ ImageResult run_image(const agent::BoardProfile &board, const std::string &elf_p
                         std::to_string(rep.windows.size()) + " measured windows";
             return out;
         }
-        for (size_t i = 0; i < out.runs.size(); ++i)
+        for (size_t i = 0; i < out.runs.size(); ++i) {
             out.runs[i].cycles = rep.windows[i].record.cycles;
+            out.runs[i].instructions = rep.windows[i].record.instructions;
+        }
         if (m.status != agent::RunStatus::kOk) {
             out.error = std::string("emulator: ") + agent::to_string(m.status) + " " + m.error;
             return out;

@@ -16,6 +16,7 @@ struct VsRun {
     int status = -1;             // 0: ran, fit its layout, returned success
     uint32_t crc = 0;
     uint64_t cycles = 0;         // the emulator window's model cycles (harness overhead removed)
+    uint64_t instructions = 0;   // the window's instructions (harness overhead removed)
     uint64_t firmware_cycles = 0; // what the firmware read from DWT CYCCNT (the same model)
     uint64_t arena = 0;          // bytes by the ledger rule (fw/ledger.h)
     uint64_t touched = 0;        // arena bytes painting saw written

@@ -191,7 +191,8 @@ Verdict print_board(std::ostream &os, const BoardResult &b, bool with_cmsis, con
                 const double n = double(t->macs);
                 auto per = [&](const VsRun *r) {
                     if (!r || !r->cycles) return std::string("-");
-                    return softmax ? fmt("%.2f cyc/score", double(r->cycles) / n)
+                    return softmax ? fmt("%.2f cyc/score, ", double(r->cycles) / n) +
+                                         fmt("%.2f insn/score", double(r->instructions) / n)
                                    : fmt("%.3f MAC/cyc", n / double(r->cycles));
                 };
                 os << "  " << pad(op, 22) << " tinytx " << lpad(mcycles(t->cycles), 10) << " ("
@@ -231,7 +232,8 @@ std::string to_json(const std::vector<BoardResult> &boards, const std::vector<Ve
                     j << (first ? "" : ",") << "\n       {\"kind\": \"" << kind << "\", \"shape\": \""
                       << r.shape << "\", \"impl\": \"" << r.impl << "\", \"mode\": \"" << r.mode
                       << "\", \"sched\": \"" << r.sched << "\", \"T\": " << r.tile_rows
-                      << ", \"cycles\": " << r.cycles << ", \"arena\": " << r.arena
+                      << ", \"cycles\": " << r.cycles << ", \"instructions\": " << r.instructions
+                      << ", \"arena\": " << r.arena
                       << ", \"arena_touched\": " << r.touched << ", \"workspace\": " << r.workspace
                       << ", \"macs\": " << r.macs << ", \"crc\": \"" << crc
                       << "\", \"status\": " << r.status << "}";
