@@ -114,6 +114,8 @@ int main(int argc, char **argv)
         verdicts.push_back(bench::print_board(std::cout, b, with_cmsis, no_cmsis_reason));
         problems += verdicts.back().problems;
     }
+    for (size_t i = 0; i < boards.size(); ++i)
+        if (boards[i].cpu == "cortex-m4") bench::print_acceptance(std::cout, boards[i], verdicts[i], with_cmsis);
     if (!json_path.empty()) {
         const auto parent = std::filesystem::path(json_path).parent_path();
         if (!parent.empty()) std::filesystem::create_directories(parent);

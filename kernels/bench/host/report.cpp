@@ -207,6 +207,48 @@ Verdict print_board(std::ostream &os, const BoardResult &b, bool with_cmsis, con
     return v;
 }
 
+void print_acceptance(std::ostream &os, const BoardResult &m4, const Verdict &v, bool with_cmsis)
+{
+    auto find = [](const std::vector<ImageResult> &ims, const std::string &shape, const std::string &impl,
+                   const std::string &mode, const std::string &sched) -> const VsRun * {
+        for (const auto &im : ims)
+            for (const auto &r : im.runs)
+                if (r.shape == shape && r.impl == impl && (mode.empty() || r.mode == mode) &&
+                    (sched.empty() || r.sched == sched))
+                    return &r;
+        return nullptr;
+    };
+    auto line = [&](const std::string &what, const std::string &value, bool met) {
+        os << "  " << pad(what, 58) << pad(value, 26) << (met ? "met" : "NOT MET") << "\n";
+    };
+    os << "\nIssue 18 acceptance, Cortex-M4 table (" << m4.board << "), EMULATED; informational\n";
+    for (const char *fc : {"fc_81x32x256", "fc_64x128x512"})
+        if (const VsRun *r = find(m4.ops, fc, "tinytx", "", ""); r && r->cycles) {
+            const double mpc = double(r->macs) / double(r->cycles);
+            line(std::string("linear ") + (fc + 3) + " >= 0.9 MAC/cycle", fmt("%.3f MAC/cycle", mpc), mpc >= 0.9);
+        }
+    double worst = 0;
+    for (const auto &im : m4.ops)
+        for (const auto &r : im.runs)
+            if (r.impl == "tinytx" && r.shape.rfind("softmax", 0) == 0 && r.macs)
+                worst = std::max(worst, double(r.cycles) / double(r.macs));
+    if (worst > 0) line("softmax (tx_softmax_s8) <= 12 cycles/score", fmt("%.2f cycles/score", worst), worst <= 12);
+    if (const VsRun *r = find(m4.shapes, "eegformer", "tinytx", "std", "layerwise"))
+        line("EEGFormer standard layer-wise <= 7.5 M cycles", mcycles(r->cycles), r->cycles <= 7500000);
+    uint64_t best = 0;
+    for (const auto &im : m4.shapes)
+        for (const auto &r : im.runs)
+            if (r.shape == "eegformer" && r.impl == "tinytx" && r.cycles && (!best || r.cycles < best))
+                best = r.cycles;
+    if (best) line("EEGFormer best schedule <= 6.5 M cycles", mcycles(best), best <= 6500000);
+    if (with_cmsis && v.shapes_compared) {
+        line("mean speedup over CMSIS-NN B1 >= 6x", fmt("%.2fx", v.mean_speedup_b1), v.mean_speedup_b1 >= 6);
+        line("smallest tinytx arena <= B2 on every shape",
+             std::to_string(v.arena_le_b2) + " of " + std::to_string(v.shapes_compared) + " shapes",
+             v.arena_le_b2 == v.shapes_compared);
+    }
+}
+
 std::string to_json(const std::vector<BoardResult> &boards, const std::vector<Verdict> &verdicts,
                     bool with_cmsis, const std::string &why)
 {

@@ -29,6 +29,10 @@ struct Verdict {
 // with_cmsis false: tinytx alone, `why` says why
 Verdict print_board(std::ostream &os, const BoardResult &b, bool with_cmsis, const std::string &why);
 
+// Issue 18's acceptance figures (M4 table), each with its measured value; informational: a
+// performance target never fails the bench.
+void print_acceptance(std::ostream &os, const BoardResult &m4, const Verdict &v, bool with_cmsis);
+
 std::string to_json(const std::vector<BoardResult> &boards, const std::vector<Verdict> &verdicts,
                     bool with_cmsis, const std::string &why);
 
