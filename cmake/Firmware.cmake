@@ -4,9 +4,11 @@
 # fw_bench_<case>, and installs the ELFs to ${CMAKE_BINARY_DIR}/bin/firmware/<cpu>/. Then:
 #   ctest -L qemu     every image under QEMU (-icount shift=0): the self-tests, the exit-status
 #                     path, and fw_check for every (cpu, case) against the golden JSON CRCs
-#   cmake --build build --target bench
+#   cmake --build build --target bench_grid
 #                     fw_bench on M4 (mps2-an386), M7 (mps2-an500) and RV32 (virt): the table
 #                     and ${CMAKE_BINARY_DIR}/bench/bench.json
+#   cmake --build build --target bench
+#                     tinytx against CMSIS-NN side by side (kernels/bench/README.md)
 include(ExternalProject)
 
 option(TINYTX_FIRMWARE "Cross-build the firmware images and register the QEMU tests" ON)
@@ -38,6 +40,9 @@ set(tinytx_fw_rv32_machine rv32)
 set(tinytx_fw_gap9_toolchain gap9.cmake)
 set(tinytx_fw_gap9_cc riscv64-unknown-elf-gcc)
 
+# CMSIS-NN reaches the cross builds for the bench images only (kernels/bench)
+include(${PROJECT_SOURCE_DIR}/kernels/bench/cmsis_nn_dir.cmake)
+
 set(tinytx_fw_targets "")
 set(tinytx_bench_cpus "")
 foreach(cpu IN LISTS TINYTX_FIRMWARE_CPUS)
@@ -60,6 +65,7 @@ foreach(cpu IN LISTS TINYTX_FIRMWARE_CPUS)
       -DCMAKE_BUILD_TYPE=Release
       -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR>
       -DTINYTX_GOLDEN_DIR=${TINYTX_GOLDEN_DIR}
+      -DCMSIS_NN_DIR=${CMSIS_NN_DIR}
     CMAKE_CACHE_ARGS
       -DTINYTX_GOLDEN_CASES:STRING=${TINYTX_GOLDEN_CASES}
     DEPENDS golden
@@ -117,7 +123,7 @@ if(tinytx_bench_cpus)
                    --out ${CMAKE_BINARY_DIR}/bench/bench_smoke.json)
   set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT ${TINYTX_QEMU_TIMEOUT})
 
-  add_custom_target(bench
+  add_custom_target(bench_grid
     COMMAND ${TINYTX_PYTHON} ${tinytx_fw_tools}/bench.py --firmware-dir ${TINYTX_FIRMWARE_DIR}
             --cpus ${bench_cpus} --out ${CMAKE_BINARY_DIR}/bench/bench.json
     DEPENDS ${tinytx_fw_targets}
