@@ -22,7 +22,7 @@ void txb_measure(const txb_run_spec *spec, const int8_t *input, txb_run_fn fn, v
 {
     tx_fw_layout l = {0};
     const size_t in_off = tx_fw_place(&l, spec->in_bytes);
-    const size_t out_off = tx_fw_place(&l, spec->out_bytes);
+    const size_t out_off = spec->in_place ? in_off : tx_fw_place(&l, spec->out_bytes);
     /* whole words: painting sees writes word by word */
     const size_t ws_off = tx_fw_place(&l, (spec->workspace_bytes + 7u) & ~(size_t)7u);
     *res = (txb_run_result){0, 0, 0};

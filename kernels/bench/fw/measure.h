@@ -21,6 +21,7 @@ typedef struct {
     size_t in_bytes, out_bytes, workspace_bytes;
     size_t arena_rule;   /* bytes by the ledger rule */
     uint64_t macs;       /* multiply-accumulates of the layer (0: not a MAC figure) */
+    int in_place;        /* the output overwrites the input (tx_mhsa_s8 allows out == x) */
 } txb_run_spec;
 
 /* fn(user, in, workspace, out) returns 0 when fine */
