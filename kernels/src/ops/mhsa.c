@@ -58,7 +58,7 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
         pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, T * P));
         pl->scores = o; o += TX_ALIGN8(T * S);
     }
-    pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
+    pl->lut = o;  o += TX_SOFTMAX_LUT_BYTES;
     pl->gemm = o;
     pl->total = o + g;
 }
@@ -169,7 +169,7 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     int8_t *q = tx_arena_at(ar, pl->r1);   /* Q [H][S][P] or XW [H][S][E] */
     int8_t *k = tx_arena_at(ar, pl->k);    /* K [H][S][P] (standard) */
     int8_t *maps = tx_arena_at(ar, pl->maps);
-    uint32_t *lut = tx_arena_at(ar, pl->lut);
+    tx_softmax_table *lut = tx_arena_at(ar, pl->lut);
     tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     tx_linear_params lp = {.rq = w->rq_v, .layout = TX_LAYOUT_HEAD_T, .heads = H};
@@ -218,7 +218,7 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     int8_t *vth = tx_arena_at(ar, pl->vth);
     int8_t *r = tx_arena_at(ar, pl->r);
     int8_t *scores = tx_arena_at(ar, pl->scores);
-    uint32_t *lut = tx_arena_at(ar, pl->lut);
+    tx_softmax_table *lut = tx_arena_at(ar, pl->lut);
     tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     for (int32_t i = 0; i < S * E; ++i)

@@ -1,0 +1,144 @@
+/* The softmax rows of attention, through the exp table (tx_softmax_table): three passes per row
+ * (row max four bytes at a time; exp and sum; normalize) and one exact reciprocal per row
+ * instead of a divide per element. Bit-exact with NUMERICS.md "Integer softmax":
+ * out = floor(255 y / sum), with 255 y < 2^32 and y <= sum.
+ *
+ * The reciprocal. R = floor((2^32 - 1) / sum), rr = 2^32 - R sum (1 <= rr <= sum).
+ *  - Fast: M = ceil(255 2^32 / sum) = 255 R + ceil(255 rr / sum), e = M sum - 255 2^32 < sum.
+ *    y M / 2^32 = 255 y / sum + y e / (sum 2^32): with 255 y = q sum + r (r < sum) the fraction
+ *    is (r + y e / 2^32) / sum, below 1 when y e < 2^32. So q = (y M) >> 32 exactly for every
+ *    y of the row when ymax e < 2^32 (e <= lut->emax). M fits 32 bits when sum >= 256; 255 rr
+ *    stays below 2^32 when sum < 2^24.
+ *  - Otherwise: N = 255 y, N R / 2^32 = N / sum - N rr / (sum 2^32) lies in (N/sum - 1, N/sum],
+ *    so (N R) >> 32 is q or q - 1, and one remainder check finishes it. */
+#include "../common/internal.h"
+
+static inline uint32_t tx_sm_load4(const void *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4); /* one LDR on Cortex-M (unaligned LDR is allowed) */
+    return v;
+}
+
+static inline void tx_sm_store4(void *p, uint32_t v)
+{
+    __builtin_memcpy(p, &v, 4);
+}
+
+/* per byte lane, the larger of two signed bytes */
+static inline uint32_t tx_sm_max_s8x4(uint32_t a, uint32_t b)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    uint32_t r;
+    /* SSUB8 sets GE per lane where a >= b; SEL takes a there, b elsewhere */
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    uint32_t r = 0;
+    for (unsigned k = 0; k < 32; k += 8) {
+        int32_t x = (int8_t)(a >> k), y = (int8_t)(b >> k);
+        r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
+    }
+    return r;
+#endif
+}
+
+static int32_t tx_sm_row_max(const int8_t *in, int32_t n)
+{
+    uint32_t acc = 0x80808080u;
+    int32_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        acc = tx_sm_max_s8x4(tx_sm_max_s8x4(acc, tx_sm_load4(in + j)), tx_sm_load4(in + j + 4));
+    if (j + 4 <= n) {
+        acc = tx_sm_max_s8x4(acc, tx_sm_load4(in + j));
+        j += 4;
+    }
+    acc = tx_sm_max_s8x4(acc, (acc >> 16) | (acc << 16));
+    acc = tx_sm_max_s8x4(acc, acc >> 8);
+    int32_t m = (int8_t)acc;
+    for (; j < n; ++j)
+        m = in[j] > m ? in[j] : m;
+    return m;
+}
+
+/* y[j] = i-exp(m - x[j]) into tmp; returns the sum (< 2^32 by tx_softmax_check) */
+static uint32_t tx_sm_row_exp(const uint16_t *r, int32_t m, int32_t n, const int8_t *in,
+                              uint32_t *tmp)
+{
+    const uint16_t *base = r + 255 - m; /* base[x] = r[255 - (m - x)] = i-exp(m - x) */
+    uint32_t sum = 0;
+    int32_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        uint32_t w = tx_sm_load4(in + j);
+        uint32_t y0 = base[(int8_t)w], y1 = base[(int8_t)(w >> 8)];
+        uint32_t y2 = base[(int8_t)(w >> 16)], y3 = base[(int32_t)w >> 24];
+        tmp[j] = y0;
+        tmp[j + 1] = y1;
+        tmp[j + 2] = y2;
+        tmp[j + 3] = y3;
+        sum += y0 + y1 + y2 + y3;
+    }
+    for (; j < n; ++j) {
+        uint32_t y = base[in[j]];
+        tmp[j] = y;
+        sum += y;
+    }
+    return sum;
+}
+
+static inline uint32_t tx_sm_mulhi(uint32_t a, uint32_t b)
+{
+    return (uint32_t)(((uint64_t)a * b) >> 32);
+}
+
+static void tx_sm_row_norm_fast(uint32_t M, int32_t n, const uint32_t *tmp, uint8_t *out)
+{
+    int32_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        uint32_t q0 = tx_sm_mulhi(tmp[j], M), q1 = tx_sm_mulhi(tmp[j + 1], M);
+        uint32_t q2 = tx_sm_mulhi(tmp[j + 2], M), q3 = tx_sm_mulhi(tmp[j + 3], M);
+        tx_sm_store4(out + j, q0 | q1 << 8 | q2 << 16 | q3 << 24);
+    }
+    for (; j < n; ++j)
+        out[j] = (uint8_t)tx_sm_mulhi(tmp[j], M);
+}
+
+static void tx_sm_row_norm_checked(uint32_t R, uint32_t sum, int32_t n, const uint32_t *tmp,
+                                   uint8_t *out)
+{
+    for (int32_t j = 0; j < n; ++j) {
+        uint32_t N = tmp[j] * 255u;
+        uint32_t q = tx_sm_mulhi(N, R);
+        q += N - q * sum >= sum;
+        out[j] = (uint8_t)q;
+    }
+}
+
+static void tx_sm_row(const tx_softmax_table *lut, int32_t n, const int8_t *in, uint8_t *out,
+                      uint32_t *tmp)
+{
+    const uint32_t sum = tx_sm_row_exp(lut->u.r, tx_sm_row_max(in, n), n, in, tmp);
+    const uint32_t R = 0xFFFFFFFFu / sum;
+    const uint32_t rr = 0u - R * sum; /* 2^32 - R sum */
+    if (sum >= 256u && sum < (1u << 24)) {
+        const uint32_t u = rr * 255u + (sum - 1u);
+        const uint32_t c2 = u / sum;
+        const uint32_t e = sum - 1u - (u - c2 * sum);
+        if (e <= lut->emax) {
+            tx_sm_row_norm_fast(R * 255u + c2, n, tmp, out);
+            return;
+        }
+    }
+    tx_sm_row_norm_checked(R, sum, n, tmp, out);
+}
+
+void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
+                         uint8_t *out, uint32_t *tmp)
+{
+    if (!lut->emax) { /* the exps do not fit the table */
+        tx_softmax_rows(&lut->u.p, rows, n, in, out, tmp);
+        return;
+    }
+    for (int32_t r = 0; r < rows; ++r, in += n, out += n)
+        tx_sm_row(lut, n, in, out, tmp);
+}
