@@ -117,8 +117,9 @@ void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const 
                      uint8_t *out, uint32_t *tmp);
 /* i-exp of every possible d = max - x of int8 inputs, so a row costs one lookup per element.
  * Stored reversed (r[k] = i-exp(255 - k)) so a row indexes it by x itself, from r + 255 - max;
- * 16-bit entries: they fit whenever tmax^2 + c < 2^16 (eps > ~0.0065, far finer than scores
- * need). Otherwise `emax` is 0 and `u.p` holds the parameters: rows compute i-exp directly. */
+ * 16-bit entries, used when every exp is below 2^15 (tmax^2 + c < 2^15 holds for eps > ~0.01:
+ * scores of int8 at finer scales would span less than +-1.3). Otherwise `emax` is 0 and `u.p`
+ * holds the parameters: rows compute i-exp directly (exact, slower). */
 typedef struct {
     union {
         uint16_t r[256];

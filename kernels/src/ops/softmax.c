@@ -41,7 +41,7 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
         uint32_t y = tx_iexp(p, d);
         ymax = y > ymax ? y : ymax;
     }
-    if (ymax > 0xFFFFu) {
+    if (ymax > 0x7FFFu) { /* the rows' packed halves and SMLAD sum need 15-bit exps */
         lut->u.p = *p;
         lut->emax = 0;
         return;

@@ -1,14 +1,14 @@
 /* The softmax rows of attention, through the exp table (tx_softmax_table): three passes per row
- * (row max four bytes at a time; exp and sum; normalize) and one exact reciprocal per row
- * instead of a divide per element. Bit-exact with NUMERICS.md "Integer softmax":
- * out = floor(255 y / sum), with 255 y < 2^32 and y <= sum.
+ * (row max four bytes at a time; exp and sum, the exps kept as 16-bit pairs; normalize two
+ * exps per load) and one exact reciprocal per row instead of a divide per element. Bit-exact
+ * with NUMERICS.md "Integer softmax": out = floor(255 y / sum), where 255 y < 2^32, y <= sum.
  *
  * The reciprocal. R = floor((2^32 - 1) / sum), rr = 2^32 - R sum (1 <= rr <= sum).
  *  - Fast: M = ceil(255 2^32 / sum) = 255 R + ceil(255 rr / sum), e = M sum - 255 2^32 < sum.
  *    y M / 2^32 = 255 y / sum + y e / (sum 2^32): with 255 y = q sum + r (r < sum) the fraction
  *    is (r + y e / 2^32) / sum, below 1 when y e < 2^32. So q = (y M) >> 32 exactly for every
- *    y of the row when ymax e < 2^32 (e <= lut->emax). M fits 32 bits when sum >= 256; 255 rr
- *    stays below 2^32 when sum < 2^24.
+ *    y of the row when ymax e < 2^32 (e <= lut->emax). M < 2^31 (SMULWB/T take it signed)
+ *    when sum > 510; 255 rr stays below 2^32 when sum < 2^24.
  *  - Otherwise: N = 255 y, N R / 2^32 = N / sum - N rr / (sum 2^32) lies in (N/sum - 1, N/sum],
  *    so (N R) >> 32 is q or q - 1, and one remainder check finishes it. */
 #include "../common/internal.h"
@@ -25,23 +25,69 @@ static inline void tx_sm_store4(void *p, uint32_t v)
     __builtin_memcpy(p, &v, 4);
 }
 
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* per byte lane, the larger of two signed bytes */
 static inline uint32_t tx_sm_max_s8x4(uint32_t a, uint32_t b)
 {
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     uint32_t r;
     /* SSUB8 sets GE per lane where a >= b; SEL takes a there, b elsewhere */
     __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b));
     return r;
+}
+/* acc + lo(p) + hi(p), halves signed */
+static inline uint32_t tx_sm_add_halves(uint32_t p, uint32_t acc)
+{
+    uint32_t r;
+    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(p), "r"(0x00010001u), "r"(acc));
+    return r;
+}
+/* (m * lo(p)) >> 16 and (m * hi(p)) >> 16, m and halves signed */
+static inline uint32_t tx_sm_mulw_lo(uint32_t m, uint32_t p)
+{
+    uint32_t r;
+    __asm__("smulwb %0, %1, %2" : "=r"(r) : "r"(m), "r"(p));
+    return r;
+}
+static inline uint32_t tx_sm_mulw_hi(uint32_t m, uint32_t p)
+{
+    uint32_t r;
+    __asm__("smulwt %0, %1, %2" : "=r"(r) : "r"(m), "r"(p));
+    return r;
+}
+/* hi(t) : hi(b) (PKHTB with ASR #16) */
+static inline uint32_t tx_sm_pack_hi(uint32_t t, uint32_t b)
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(t), "r"(b));
+    return r;
+}
 #else
+static inline uint32_t tx_sm_max_s8x4(uint32_t a, uint32_t b)
+{
     uint32_t r = 0;
     for (unsigned k = 0; k < 32; k += 8) {
         int32_t x = (int8_t)(a >> k), y = (int8_t)(b >> k);
         r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
     }
     return r;
-#endif
 }
+static inline uint32_t tx_sm_add_halves(uint32_t p, uint32_t acc)
+{
+    return acc + (uint32_t)((int32_t)(int16_t)p + (int32_t)(int16_t)(p >> 16));
+}
+static inline uint32_t tx_sm_mulw_lo(uint32_t m, uint32_t p)
+{
+    return (uint32_t)(int32_t)(((int64_t)(int32_t)m * (int16_t)p) >> 16);
+}
+static inline uint32_t tx_sm_mulw_hi(uint32_t m, uint32_t p)
+{
+    return (uint32_t)(int32_t)(((int64_t)(int32_t)m * (int16_t)(p >> 16)) >> 16);
+}
+static inline uint32_t tx_sm_pack_hi(uint32_t t, uint32_t b)
+{
+    return (t & 0xFFFF0000u) | (b >> 16);
+}
+#endif
 
 static int32_t tx_sm_row_max(const int8_t *in, int32_t n)
 {
@@ -61,54 +107,60 @@ static int32_t tx_sm_row_max(const int8_t *in, int32_t n)
     return m;
 }
 
-/* y[j] = i-exp(m - x[j]) into tmp; returns the sum (< 2^32 by tx_softmax_check) */
+/* y[j] = i-exp(m - x[j]) into tmp as 16-bit pairs (y[2i] | y[2i+1] << 16); returns the sum
+ * (< 2^32 by tx_softmax_check) */
 static uint32_t tx_sm_row_exp(const uint16_t *r, int32_t m, int32_t n, const int8_t *in,
                               uint32_t *tmp)
 {
     const uint16_t *base = r + 255 - m; /* base[x] = r[255 - (m - x)] = i-exp(m - x) */
     uint32_t sum = 0;
     int32_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        uint32_t w = tx_sm_load4(in + j);
-        uint32_t y0 = base[(int8_t)w], y1 = base[(int8_t)(w >> 8)];
-        uint32_t y2 = base[(int8_t)(w >> 16)], y3 = base[(int32_t)w >> 24];
-        tmp[j] = y0;
-        tmp[j + 1] = y1;
-        tmp[j + 2] = y2;
-        tmp[j + 3] = y3;
-        sum += y0 + y1 + y2 + y3;
+    for (; j + 8 <= n; j += 8, tmp += 4) {
+        uint32_t w = tx_sm_load4(in + j), v = tx_sm_load4(in + j + 4);
+        uint32_t p0 = base[(int8_t)w] | (uint32_t)base[(int8_t)(w >> 8)] << 16;
+        uint32_t p1 = base[(int8_t)(w >> 16)] | (uint32_t)base[(int32_t)w >> 24] << 16;
+        uint32_t p2 = base[(int8_t)v] | (uint32_t)base[(int8_t)(v >> 8)] << 16;
+        uint32_t p3 = base[(int8_t)(v >> 16)] | (uint32_t)base[(int32_t)v >> 24] << 16;
+        sum = tx_sm_add_halves(p0, sum);
+        sum = tx_sm_add_halves(p1, sum);
+        sum = tx_sm_add_halves(p2, sum);
+        sum = tx_sm_add_halves(p3, sum);
+        tmp[0] = p0;
+        tmp[1] = p1;
+        tmp[2] = p2;
+        tmp[3] = p3;
     }
-    for (; j < n; ++j) {
-        uint32_t y = base[in[j]];
-        tmp[j] = y;
-        sum += y;
+    for (; j + 2 <= n; j += 2, ++tmp) {
+        uint32_t p = base[in[j]] | (uint32_t)base[in[j + 1]] << 16;
+        sum = tx_sm_add_halves(p, sum);
+        *tmp = p;
+    }
+    if (j < n) {
+        *tmp = base[in[j]];
+        sum += *tmp;
     }
     return sum;
 }
 
-static inline uint32_t tx_sm_mulhi(uint32_t a, uint32_t b)
-{
-    return (uint32_t)(((uint64_t)a * b) >> 32);
-}
-
+/* q = (M y) >> 32 as ((M y) >> 16) >> 16 on the packed pairs, M < 2^31 */
 static void tx_sm_row_norm_fast(uint32_t M, int32_t n, const uint32_t *tmp, uint8_t *out)
 {
     int32_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        uint32_t q0 = tx_sm_mulhi(tmp[j], M), q1 = tx_sm_mulhi(tmp[j + 1], M);
-        uint32_t q2 = tx_sm_mulhi(tmp[j + 2], M), q3 = tx_sm_mulhi(tmp[j + 3], M);
-        tx_sm_store4(out + j, q0 | q1 << 8 | q2 << 16 | q3 << 24);
+    for (; j + 4 <= n; j += 4, tmp += 2) {
+        uint32_t a = tx_sm_pack_hi(tx_sm_mulw_lo(M, tmp[1]), tx_sm_mulw_lo(M, tmp[0]));
+        uint32_t b = tx_sm_pack_hi(tx_sm_mulw_hi(M, tmp[1]), tx_sm_mulw_hi(M, tmp[0]));
+        tx_sm_store4(out + j, a | b << 8); /* q0 | q1 << 8 | q2 << 16 | q3 << 24 */
     }
     for (; j < n; ++j)
-        out[j] = (uint8_t)tx_sm_mulhi(tmp[j], M);
+        out[j] = (uint8_t)(tx_sm_mulw_lo(M, tmp[(j & 3) >> 1] >> (16 * (j & 1))) >> 16);
 }
 
 static void tx_sm_row_norm_checked(uint32_t R, uint32_t sum, int32_t n, const uint32_t *tmp,
                                    uint8_t *out)
 {
     for (int32_t j = 0; j < n; ++j) {
-        uint32_t N = tmp[j] * 255u;
-        uint32_t q = tx_sm_mulhi(N, R);
+        uint32_t N = ((tmp[j >> 1] >> (16 * (j & 1))) & 0xFFFFu) * 255u;
+        uint32_t q = (uint32_t)(((uint64_t)N * R) >> 32);
         q += N - q * sum >= sum;
         out[j] = (uint8_t)q;
     }
@@ -120,7 +172,7 @@ static void tx_sm_row(const tx_softmax_table *lut, int32_t n, const int8_t *in, 
     const uint32_t sum = tx_sm_row_exp(lut->u.r, tx_sm_row_max(in, n), n, in, tmp);
     const uint32_t R = 0xFFFFFFFFu / sum;
     const uint32_t rr = 0u - R * sum; /* 2^32 - R sum */
-    if (sum >= 256u && sum < (1u << 24)) {
+    if (sum > 510u && sum < (1u << 24)) { /* M < 2^31 and 255 rr < 2^32 */
         const uint32_t u = rr * 255u + (sum - 1u);
         const uint32_t c2 = u / sum;
         const uint32_t e = sum - 1u - (u - c2 * sum);
