@@ -12,93 +12,16 @@
  *  - Otherwise: N = 255 y, N R / 2^32 = N / sum - N rr / (sum 2^32) lies in (N/sum - 1, N/sum],
  *    so (N R) >> 32 is q or q - 1, and one remainder check finishes it. */
 #include "../common/internal.h"
-
-static inline uint32_t tx_sm_load4(const void *p)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4); /* one LDR on Cortex-M (unaligned LDR is allowed) */
-    return v;
-}
-
-static inline void tx_sm_store4(void *p, uint32_t v)
-{
-    __builtin_memcpy(p, &v, 4);
-}
-
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-/* per byte lane, the larger of two signed bytes */
-static inline uint32_t tx_sm_max_s8x4(uint32_t a, uint32_t b)
-{
-    uint32_t r;
-    /* SSUB8 sets GE per lane where a >= b; SEL takes a there, b elsewhere */
-    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b));
-    return r;
-}
-/* acc + lo(p) + hi(p), halves signed */
-static inline uint32_t tx_sm_add_halves(uint32_t p, uint32_t acc)
-{
-    uint32_t r;
-    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(p), "r"(0x00010001u), "r"(acc));
-    return r;
-}
-/* (m * lo(p)) >> 16 and (m * hi(p)) >> 16, m and halves signed */
-static inline uint32_t tx_sm_mulw_lo(uint32_t m, uint32_t p)
-{
-    uint32_t r;
-    __asm__("smulwb %0, %1, %2" : "=r"(r) : "r"(m), "r"(p));
-    return r;
-}
-static inline uint32_t tx_sm_mulw_hi(uint32_t m, uint32_t p)
-{
-    uint32_t r;
-    __asm__("smulwt %0, %1, %2" : "=r"(r) : "r"(m), "r"(p));
-    return r;
-}
-/* hi(t) : hi(b) (PKHTB with ASR #16) */
-static inline uint32_t tx_sm_pack_hi(uint32_t t, uint32_t b)
-{
-    uint32_t r;
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(t), "r"(b));
-    return r;
-}
-#else
-static inline uint32_t tx_sm_max_s8x4(uint32_t a, uint32_t b)
-{
-    uint32_t r = 0;
-    for (unsigned k = 0; k < 32; k += 8) {
-        int32_t x = (int8_t)(a >> k), y = (int8_t)(b >> k);
-        r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
-    }
-    return r;
-}
-static inline uint32_t tx_sm_add_halves(uint32_t p, uint32_t acc)
-{
-    return acc + (uint32_t)((int32_t)(int16_t)p + (int32_t)(int16_t)(p >> 16));
-}
-static inline uint32_t tx_sm_mulw_lo(uint32_t m, uint32_t p)
-{
-    return (uint32_t)(int32_t)(((int64_t)(int32_t)m * (int16_t)p) >> 16);
-}
-static inline uint32_t tx_sm_mulw_hi(uint32_t m, uint32_t p)
-{
-    return (uint32_t)(int32_t)(((int64_t)(int32_t)m * (int16_t)(p >> 16)) >> 16);
-}
-static inline uint32_t tx_sm_pack_hi(uint32_t t, uint32_t b)
-{
-    return (t & 0xFFFF0000u) | (b >> 16);
-}
-#endif
+#include "softmax_loops.h"
 
 static int32_t tx_sm_row_max(const int8_t *in, int32_t n)
 {
     uint32_t acc = 0x80808080u;
-    int32_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        acc = tx_sm_max_s8x4(tx_sm_max_s8x4(acc, tx_sm_load4(in + j)), tx_sm_load4(in + j + 4));
-    if (j + 4 <= n) {
+    int32_t j = n & ~15;
+    if (j)
+        acc = tx_sm_max16(in, j >> 4, acc);
+    for (; j + 4 <= n; j += 4)
         acc = tx_sm_max_s8x4(acc, tx_sm_load4(in + j));
-        j += 4;
-    }
     acc = tx_sm_max_s8x4(acc, (acc >> 16) | (acc << 16));
     acc = tx_sm_max_s8x4(acc, acc >> 8);
     int32_t m = (int8_t)acc;
@@ -114,25 +37,13 @@ static uint32_t tx_sm_row_exp(const uint16_t *r, int32_t m, int32_t n, const int
 {
     const uint16_t *base = r + 255 - m; /* base[x] = r[255 - (m - x)] = i-exp(m - x) */
     uint32_t sum = 0;
-    int32_t j = 0;
-    for (; j + 8 <= n; j += 8, tmp += 4) {
-        uint32_t w = tx_sm_load4(in + j), v = tx_sm_load4(in + j + 4);
-        uint32_t p0 = base[(int8_t)w] | (uint32_t)base[(int8_t)(w >> 8)] << 16;
-        uint32_t p1 = base[(int8_t)(w >> 16)] | (uint32_t)base[(int32_t)w >> 24] << 16;
-        uint32_t p2 = base[(int8_t)v] | (uint32_t)base[(int8_t)(v >> 8)] << 16;
-        uint32_t p3 = base[(int8_t)(v >> 16)] | (uint32_t)base[(int32_t)v >> 24] << 16;
-        sum = tx_sm_add_halves(p0, sum);
-        sum = tx_sm_add_halves(p1, sum);
-        sum = tx_sm_add_halves(p2, sum);
-        sum = tx_sm_add_halves(p3, sum);
-        tmp[0] = p0;
-        tmp[1] = p1;
-        tmp[2] = p2;
-        tmp[3] = p3;
-    }
-    for (; j + 2 <= n; j += 2, ++tmp) {
+    int32_t j = n & ~7;
+    if (j)
+        sum = tx_sm_exp8(in, j >> 3, base, tmp, sum);
+    for (tmp += j >> 1; j + 2 <= n; j += 2, ++tmp) {
         uint32_t p = base[in[j]] | (uint32_t)base[in[j + 1]] << 16;
-        sum = tx_sm_add_halves(p, sum);
+        sum += p & 0xFFFFu;
+        sum += p >> 16;
         *tmp = p;
     }
     if (j < n) {
@@ -142,17 +53,14 @@ static uint32_t tx_sm_row_exp(const uint16_t *r, int32_t m, int32_t n, const int
     return sum;
 }
 
-/* q = (M y) >> 32 as ((M y) >> 16) >> 16 on the packed pairs, M < 2^31 */
+/* q = (M y) >> 32, M < 2^31 */
 static void tx_sm_row_norm_fast(uint32_t M, int32_t n, const uint32_t *tmp, uint8_t *out)
 {
-    int32_t j = 0;
-    for (; j + 4 <= n; j += 4, tmp += 2) {
-        uint32_t a = tx_sm_pack_hi(tx_sm_mulw_lo(M, tmp[1]), tx_sm_mulw_lo(M, tmp[0]));
-        uint32_t b = tx_sm_pack_hi(tx_sm_mulw_hi(M, tmp[1]), tx_sm_mulw_hi(M, tmp[0]));
-        tx_sm_store4(out + j, a | b << 8); /* q0 | q1 << 8 | q2 << 16 | q3 << 24 */
-    }
+    int32_t j = n & ~7;
+    if (j)
+        tx_sm_norm8(tmp, j >> 3, M, out);
     for (; j < n; ++j)
-        out[j] = (uint8_t)(tx_sm_mulw_lo(M, tmp[(j & 3) >> 1] >> (16 * (j & 1))) >> 16);
+        out[j] = (uint8_t)(((uint64_t)((tmp[j >> 1] >> (16 * (j & 1))) & 0xFFFFu) * M) >> 32);
 }
 
 static void tx_sm_row_norm_checked(uint32_t R, uint32_t sum, int32_t n, const uint32_t *tmp,
