@@ -74,22 +74,53 @@ static void tx_sm_row_norm_checked(uint32_t R, uint32_t sum, int32_t n, const ui
     }
 }
 
+/* M = ceil(255 2^32 / sum) when the fast normalization is exact for the row (see the top), else
+ * 0. ceil(255 rr / sum) through R as well: (u R) >> 32 is floor(u / sum) or one less. */
+static inline uint32_t tx_sm_recip(uint32_t sum, uint32_t R, uint32_t emax)
+{
+    if (sum <= 510u || sum >= (1u << 24)) /* M < 2^31 and 255 rr < 2^32 */
+        return 0;
+    const uint32_t rr = 0u - R * sum; /* 2^32 - R sum */
+    const uint32_t u = rr * 255u + (sum - 1u);
+    uint32_t c2 = (uint32_t)(((uint64_t)u * R) >> 32);
+    uint32_t rem = u - c2 * sum;
+    if (rem >= sum) {
+        ++c2;
+        rem -= sum;
+    }
+    return sum - 1u - rem <= emax ? R * 255u + c2 : 0u; /* e = sum - 1 - rem */
+}
+
 static void tx_sm_row(const tx_softmax_table *lut, int32_t n, const int8_t *in, uint8_t *out,
                       uint32_t *tmp)
 {
     const uint32_t sum = tx_sm_row_exp(lut->u.r, tx_sm_row_max(in, n), n, in, tmp);
     const uint32_t R = 0xFFFFFFFFu / sum;
-    const uint32_t rr = 0u - R * sum; /* 2^32 - R sum */
-    if (sum > 510u && sum < (1u << 24)) { /* M < 2^31 and 255 rr < 2^32 */
-        const uint32_t u = rr * 255u + (sum - 1u);
-        const uint32_t c2 = u / sum;
-        const uint32_t e = sum - 1u - (u - c2 * sum);
-        if (e <= lut->emax) {
-            tx_sm_row_norm_fast(R * 255u + c2, n, tmp, out);
-            return;
-        }
-    }
-    tx_sm_row_norm_checked(R, sum, n, tmp, out);
+    const uint32_t M = tx_sm_recip(sum, R, lut->emax);
+    if (M)
+        tx_sm_row_norm_fast(M, n, tmp, out);
+    else
+        tx_sm_row_norm_checked(R, sum, n, tmp, out);
+}
+
+/* a row of whole blocks of 8 (S = 16, 32, 64, 128...): the loops alone, no tails */
+static void tx_sm_row8(const tx_softmax_table *lut, int32_t n, const int8_t *in, uint8_t *out,
+                       uint32_t *tmp)
+{
+    uint32_t acc = 0x80808080u;
+    if (n >= 16)
+        acc = tx_sm_max16(in, n >> 4, acc);
+    if (n & 8)
+        acc = tx_sm_max_s8x4(tx_sm_max_s8x4(acc, tx_sm_load4(in + n - 8)), tx_sm_load4(in + n - 4));
+    acc = tx_sm_max_s8x4(acc, (acc >> 16) | (acc << 16));
+    acc = tx_sm_max_s8x4(acc, acc >> 8);
+    const uint32_t sum = tx_sm_exp8(in, n >> 3, lut->u.r + 255 - (int8_t)acc, tmp, 0);
+    const uint32_t R = 0xFFFFFFFFu / sum;
+    const uint32_t M = tx_sm_recip(sum, R, lut->emax);
+    if (M)
+        tx_sm_norm8(tmp, n >> 3, M, out);
+    else
+        tx_sm_row_norm_checked(R, sum, n, tmp, out);
 }
 
 void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
@@ -99,6 +130,10 @@ void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, c
         tx_softmax_rows(&lut->u.p, rows, n, in, out, tmp);
         return;
     }
-    for (int32_t r = 0; r < rows; ++r, in += n, out += n)
-        tx_sm_row(lut, n, in, out, tmp);
+    if (!(n & 7))
+        for (int32_t r = 0; r < rows; ++r, in += n, out += n)
+            tx_sm_row8(lut, n, in, out, tmp);
+    else
+        for (int32_t r = 0; r < rows; ++r, in += n, out += n)
+            tx_sm_row(lut, n, in, out, tmp);
 }
