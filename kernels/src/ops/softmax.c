@@ -69,9 +69,10 @@ void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const 
     }
 }
 
+/* scratch: [row buffer n words][exp table] */
 size_t tx_softmax_s8_get_buffer_size(int32_t n)
 {
-    return n > 0 ? (size_t)n * 4u + TX_SCRATCH_SLACK : 0;
+    return n > 0 ? (size_t)n * 4u + TX_SOFTMAX_LUT_BYTES + TX_SCRATCH_SLACK : 0;
 }
 
 tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int32_t rows, int32_t n,
@@ -87,8 +88,16 @@ tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int3
     if ((st = tx_softmax_check(params, n)) != TX_OK)
         return st;
     tx_arena ar;
-    if ((st = tx_arena_init(&ar, ctx, (size_t)n * 4u)) != TX_OK)
+    if ((st = tx_arena_init(&ar, ctx, (size_t)n * 4u + TX_SOFTMAX_LUT_BYTES)) != TX_OK)
         return st;
-    tx_softmax_rows(params, rows, n, in, out, (uint32_t *)ar.base);
+    uint32_t *tmp = (uint32_t *)ar.base;
+    /* the table costs 256 exps: worth it once the rows hold more scores than that */
+    if ((int64_t)rows * n < 256) {
+        tx_softmax_rows(params, rows, n, in, out, tmp);
+        return TX_OK;
+    }
+    tx_softmax_table *lut = (tx_softmax_table *)(void *)(tmp + n);
+    tx_softmax_lut(params, lut);
+    tx_softmax_rows_lut(lut, rows, n, in, out, tmp);
     return TX_OK;
 }
