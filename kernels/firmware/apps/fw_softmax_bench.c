@@ -1,13 +1,15 @@
-/* fw_softmax_bench: cycles per score of the attention softmax (the row kernel the attention and
- * MHSA schedules run, through the exp table), rows of S = 16, 32, 64, 81, 128 int8 scores, for
- * two score scales. The CRC of every configuration goes to the console so a change of the kernel
- * can be checked for identical output. Exit status 0 when every run returned TX_OK. */
+/* fw_softmax_bench: first checks the attention softmax (the exp-table row kernel, the assembly
+ * on Armv7E-M) against the per-element divide on the target itself, over the hard rows of
+ * kernels/tests/softmax_edges.h ("SOFTMAX CHECK ok"); then measures cycles per score, rows of
+ * S = 16, 32, 64, 81, 128 int8 scores at two score scales, with the output CRC of each (a kernel
+ * change must keep them). Exit status 0 when the check passed and every run returned TX_OK. */
 #include <stdint.h>
 
 #include "arena.h"
 #include "bench.h"
 #include "common/internal.h"
 #include "console.h"
+#include "softmax_edges.h"
 
 #define TX_SMB_ROWS 8
 #ifndef TX_SMB_TABLE_T
@@ -42,6 +44,40 @@ static tx_status tx_smb_copy(void *user)
     return TX_OK;
 }
 
+/* every edge row: table path == direct path (tx_softmax_rows, a divide per element) */
+static int tx_smb_check(uint8_t *a)
+{
+    int8_t *x = (int8_t *)a, *y = (int8_t *)(a + 256);
+    uint8_t *want = a + 512;
+    uint32_t *tmp = (uint32_t *)(void *)(a + 1024);
+    tx_softmax_table *lut = (tx_softmax_table *)(void *)(a + 2048);
+    uint32_t rows = 0, bad = 0;
+    for (int pi = 0; pi < TX_SM_EDGE_NPARAMS; ++pi) {
+        const tx_softmax_params *p = &tx_sm_edge_params[pi];
+        tx_softmax_lut(p, lut);
+        for (int li = 0; li < TX_SM_EDGE_NLENGTHS; ++li) {
+            const int32_t n = tx_sm_edge_lengths[li];
+            if (tx_softmax_check(p, n) != TX_OK)
+                continue;
+            tx_sm_edge_iter it = {0, 0, 0};
+            while (tx_sm_edge_next(&it, p, n, x)) {
+                tx_softmax_rows(p, 1, n, x, want, tmp);
+                for (int32_t j = 0; j < n; ++j)
+                    y[j] = x[j];
+                tx_softmax_rows_lut(lut, 1, n, y, (uint8_t *)y, tmp);
+                for (int32_t j = 0; j < n; ++j)
+                    bad += (uint8_t)y[j] != want[j];
+                ++rows;
+            }
+        }
+    }
+    tx_puts(bad ? "SOFTMAX CHECK FAIL" : "SOFTMAX CHECK ok");
+    tx_put_kv_u32("rows", rows);
+    tx_put_kv_u32("wrong", bad);
+    tx_putc('\n');
+    return bad != 0 || rows < 1000;
+}
+
 int main(void)
 {
     /* eps = 1/16 (scores within +-8) and eps = 1/50 (+-2.5): NUMERICS.md's constants */
@@ -57,8 +93,8 @@ int main(void)
         seed = seed * 1664525u + 1013904223u;
         src[i] = (int8_t)((int32_t)(seed >> 24) % 97 - 48); /* spread like requantized scores */
     }
+    int failed = tx_smb_check(a + 8192);
     tx_bench_init();
-    int failed = 0;
     for (int pi = 0; pi < 2; ++pi) {
         tx_softmax_lut(&prm[pi], lut);
         for (unsigned si = 0; si < sizeof sizes / sizeof sizes[0]; ++si) {
