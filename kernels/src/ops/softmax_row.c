@@ -74,13 +74,17 @@ static void tx_sm_row_norm_checked(uint32_t R, uint32_t sum, int32_t n, const ui
     }
 }
 
-/* M = ceil(255 2^32 / sum) when the fast normalization is exact for the row (see the top), else
- * 0. ceil(255 rr / sum) through R as well: (u R) >> 32 is floor(u / sum) or one less. */
+/* A multiplier M for the fast normalization when it is exact for the row (see the top), else 0.
+ * First M = 255 (R + 1) >= 255 2^32 / sum, whose error e = 255 (sum - rr) is small enough on
+ * most realistic rows; else the exact ceiling 255 R + ceil(255 rr / sum), the quotient through
+ * R as well ((u R) >> 32 is floor(u / sum) or one less). */
 static inline uint32_t tx_sm_recip(uint32_t sum, uint32_t R, uint32_t emax)
 {
     if (sum <= 510u || sum >= (1u << 24)) /* M < 2^31 and 255 rr < 2^32 */
         return 0;
     const uint32_t rr = 0u - R * sum; /* 2^32 - R sum */
+    if ((sum - rr) * 255u <= emax)
+        return (R + 1u) * 255u;
     const uint32_t u = rr * 255u + (sum - 1u);
     uint32_t c2 = (uint32_t)(((uint64_t)u * R) >> 32);
     uint32_t rem = u - c2 * sum;
@@ -103,6 +107,12 @@ static void tx_sm_row(const tx_softmax_table *lut, int32_t n, const int8_t *in, 
         tx_sm_row_norm_checked(R, sum, n, tmp, out);
 }
 
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* kernels/src/arm/softmax_rows8.S: tx_sm_row8 below for every row, in registers */
+void tx_sm_rows8_dsp(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
+                     uint8_t *out, uint32_t *tmp);
+#else
+
 /* a row of whole blocks of 8 (S = 16, 32, 64, 128...): the loops alone, no tails */
 static void tx_sm_row8(const tx_softmax_table *lut, int32_t n, const int8_t *in, uint8_t *out,
                        uint32_t *tmp)
@@ -122,6 +132,7 @@ static void tx_sm_row8(const tx_softmax_table *lut, int32_t n, const int8_t *in,
     else
         tx_sm_row_norm_checked(R, sum, n, tmp, out);
 }
+#endif
 
 void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
                          uint8_t *out, uint32_t *tmp)
@@ -130,10 +141,15 @@ void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, c
         tx_softmax_rows(&lut->u.p, rows, n, in, out, tmp);
         return;
     }
-    if (!(n & 7))
+    if (!(n & 7)) {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+        if (rows > 0)
+            tx_sm_rows8_dsp(lut, rows, n, in, out, tmp);
+#else
         for (int32_t r = 0; r < rows; ++r, in += n, out += n)
             tx_sm_row8(lut, n, in, out, tmp);
-    else
+#endif
+    } else
         for (int32_t r = 0; r < rows; ++r, in += n, out += n)
             tx_sm_row(lut, n, in, out, tmp);
 }
