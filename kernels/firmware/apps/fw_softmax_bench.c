@@ -1,7 +1,7 @@
 /* fw_softmax_bench: first checks the attention softmax (the exp-table row kernel, the assembly
  * on Armv7E-M) against the per-element divide on the target itself, over the hard rows of
  * kernels/tests/softmax_edges.h ("SOFTMAX CHECK ok"); then measures cycles per score, rows of
- * S = 16, 32, 64, 81, 128 int8 scores at two score scales, with the output CRC of each (a kernel
+ * S = 4, 16, 32, 64, 66, 81, 128 int8 scores at two score scales, with the output CRC of each (a kernel
  * change must keep them). Exit status 0 when the check passed and every run returned TX_OK. */
 #include <stdint.h>
 
@@ -82,7 +82,7 @@ int main(void)
 {
     /* eps = 1/16 (scores within +-8) and eps = 1/50 (+-2.5): NUMERICS.md's constants */
     static const tx_softmax_params prm[2] = {{11, 22, 246}, {35, 68, 2399}};
-    static const int32_t sizes[] = {16, 32, 64, 81, 128};
+    static const int32_t sizes[] = {4, 16, 32, 64, 66, 81, 128};
     uint8_t *a = tx_fw_arena();
     int8_t *src = (int8_t *)a;
     int8_t *scores = (int8_t *)(a + 2048);
