@@ -1,15 +1,16 @@
-/* Cortex-M (Armv7E-M) softmax rows of whole 8-blocks through the exp table: the same three passes
- * and per-row reciprocal as kernels/src/ops/softmax_row.c (whose C is the host-tested model of
- * this code), with everything a row needs kept in registers, so a row costs its loops plus ~40
- * cycles on the Cortex-M4 table.
+/* Cortex-M (Armv7E-M) softmax rows through the exp table: the same three passes and per-row
+ * reciprocal as kernels/src/ops/softmax_row.c (whose C is the host-tested model of this code),
+ * with everything a row needs kept in registers, so a row costs its loops plus ~40 cycles on
+ * the Cortex-M4 table. Whole 8-blocks run the unrolled loops; the last n % 8 scores go one or
+ * two at a time.
  *
- * void tx_sm_rows8_dsp(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
- *                      uint8_t *out, uint32_t *tmp)
- * Requires rows >= 1, n % 8 == 0, n >= 8, lut->emax != 0, tmp 4-byte aligned (LDRD/STRD);
- * in and out may alias and need no alignment.
+ * void tx_sm_rows_dsp(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
+ *                     uint8_t *out, uint32_t *tmp)
+ * Requires rows >= 1, n >= 1, lut->emax != 0, tmp 4-byte aligned (LDM/LDRD/STRD); in and out
+ * may alias and need no alignment.
  *
  * Registers across rows: r3 in (the exp pass walks it to the next row), r1 out (likewise the
- * normalization), r2 n, r0 &lut->r[255], lr tmp; rows left and emax on the stack. */
+ * normalization), r2 n, r0 &lut->r[255], lr tmp; rows left, emax and tmp on the stack. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     .syntax unified
     .thumb
@@ -79,11 +80,11 @@
     sel     r6, r7, r6
     .endm
 
-    .global tx_sm_rows8_dsp
-    .type   tx_sm_rows8_dsp, %function
+    .global tx_sm_rows_dsp
+    .type   tx_sm_rows_dsp, %function
     .thumb_func
     .p2align 2
-tx_sm_rows8_dsp:
+tx_sm_rows_dsp:
     push    {r4-r11, lr}
     sub     sp, sp, #12
     ldr     r4, [r0, #T_EMAX]
@@ -91,14 +92,15 @@ tx_sm_rows8_dsp:
     add     r0, r0, #510                /* &lut->r[255] */
     ldr     r1, [sp, #48]               /* out */
     ldr     lr, [sp, #52]               /* tmp */
+    str     lr, [sp, #8]
 
 .Lrow:
     /* ---- row max: 16 bytes per iteration (SSUB8 sets GE per lane, SEL keeps the larger); LDM
-     * when the row is word aligned (it then stays so: n % 8 == 0) */
+     * when the row is word aligned */
     mov     r6, #0x80808080
     mov     r4, r3
     lsrs    r5, r2, #4
-    beq     .Lmax8
+    beq     .Lmax_tail
     tst     r3, #3
     bne     .Lmax_unaligned
 1:  ldmia   r4!, {r7-r10}
@@ -116,16 +118,17 @@ tx_sm_rows8_dsp:
     ssub8   r11, r6, r7
     sel     r6, r6, r7
     sxtb    r6, r6
+    ands    r5, r2, #7
+    bne     .Lmax_bytes
+.Lmax_done:
     sub     r6, r0, r6, lsl #1          /* row base: base[x] = r[255 - (max - x)] */
 
-    /* ---- exps and their sum, an odd 8-block first, then pairs */
+    /* ---- exps and their sum: an odd 8-block, pairs of 8-blocks, then the last n % 8 */
     movs    r5, #0
     mov     r7, #0x00010001
-    lsrs    r4, r2, #4                  /* carry: n & 8 */
-    bcc     5f
-    EXP4
-    EXP4
-    cmp     r4, #0
+    lsrs    r4, r2, #4                  /* carry: n & 8; Z: no pair (EXP4 keeps the flags) */
+    bcs     .Lexp_odd8
+.Lexp_pairs:
     beq     6f
 5:  EXP4
     EXP4
@@ -133,7 +136,10 @@ tx_sm_rows8_dsp:
     EXP4
     subs    r4, r4, #1
     bne     5b
-6:  sub     lr, lr, r2, lsl #1          /* tmp back to the row's pairs */
+6:  ands    r4, r2, #7
+    bne     .Lexp_tail
+.Lexp_done:
+    ldr     lr, [sp, #8]                /* tmp back to the row's pairs */
 
     /* ---- reciprocal: R = floor((2^32 - 1) / sum) (r6), rr = 2^32 - R sum (r8) */
     mov     r8, #-1
@@ -153,19 +159,20 @@ tx_sm_rows8_dsp:
     add     r9, r6, #1
     rsb     r9, r9, r9, lsl #8
 
-    /* ---- normalize, M in r9: an odd 8-block first, then pairs */
+    /* ---- normalize, M in r9: an odd 8-block, pairs of 8-blocks, then the last n % 8 */
 .Lnorm:
-    lsrs    r4, r2, #4
-    bcc     8f
-    NORM8
-    cmp     r4, #0
-    beq     .Lnext
+    lsrs    r4, r2, #4                  /* carry: n & 8; Z: no pair (NORM8 keeps the flags) */
+    bcs     .Lnorm_odd8
+.Lnorm_pairs:
+    beq     7f
 8:  NORM8
     NORM8
     subs    r4, r4, #1
     bne     8b
+7:  ands    r4, r2, #7
+    bne     .Lnorm_tail
 .Lnext:
-    sub     lr, lr, r2, lsl #1
+    ldr     lr, [sp, #8]
     ldr     r4, [sp]
     subs    r4, r4, #1
     str     r4, [sp]
@@ -173,7 +180,7 @@ tx_sm_rows8_dsp:
     add     sp, sp, #12
     pop     {r4-r11, pc}
 
-    /* ---- out of line: the row max of unaligned rows and of a last 8-block */
+    /* ---- out of line: the row max of unaligned rows, of an 8-block and of the last bytes */
 .Lmax_unaligned:
     ldr     r7, [r4], #4
     ldr     r8, [r4], #4
@@ -185,12 +192,45 @@ tx_sm_rows8_dsp:
     b       .Lmax_tail
 .Lmax8:
     ldr     r7, [r4], #4
-    ldr     r8, [r4]
+    ldr     r8, [r4], #4
     ssub8   r11, r7, r8
     sel     r7, r7, r8
     ssub8   r11, r7, r6
     sel     r6, r7, r6
     b       .Lmax_reduce
+.Lmax_bytes:                            /* r5 = n % 8 bytes at r4, the max so far in r6 */
+    ldrsb   r7, [r4], #1
+    cmp     r7, r6
+    it      gt
+    movgt   r6, r7
+    subs    r5, r5, #1
+    bne     .Lmax_bytes
+    b       .Lmax_done
+
+    /* ---- out of line: exps of an odd 8-block, and of the last n % 8 scores (r4) by pairs */
+.Lexp_odd8:
+    EXP4
+    EXP4
+    b       .Lexp_pairs
+.Lexp_tail:
+    subs    r4, r4, #2
+    blo     12f
+11: ldrsb   r9, [r3], #1
+    ldrsb   r10, [r3], #1
+    ldrh    r9, [r6, r9, lsl #1]
+    ldrh    r10, [r6, r10, lsl #1]
+    pkhbt   r9, r9, r10, lsl #16
+    smlad   r5, r9, r7, r5
+    str     r9, [lr], #4
+    subs    r4, r4, #2
+    bhs     11b
+12: cmn     r4, #1                      /* -1: one score left, -2: none */
+    bne     .Lexp_done
+    ldrsb   r9, [r3], #1
+    ldrh    r9, [r6, r9, lsl #1]
+    add     r5, r5, r9
+    str     r9, [lr], #4
+    b       .Lexp_done
 
     /* ---- out of line: M = 255 R + ceil(255 rr / sum), e = sum - 1 - rem, the quotient through
      * R with one check */
@@ -212,9 +252,28 @@ tx_sm_rows8_dsp:
     add     r9, r9, r12
     b       .Lnorm
 
+    /* ---- out of line: normalization of an odd 8-block and of the last n % 8 (r4) */
+.Lnorm_odd8:
+    NORM8
+    b       .Lnorm_pairs
+.Lnorm_tail:
+    ldr     r6, [lr], #4
+    smulwb  r10, r9, r6
+    lsr     r10, r10, #16
+    strb    r10, [r1], #1
+    subs    r4, r4, #1
+    beq     .Lnext
+    smulwt  r10, r9, r6
+    lsr     r10, r10, #16
+    strb    r10, [r1], #1
+    subs    r4, r4, #1
+    bne     .Lnorm_tail
+    b       .Lnext
+
     /* ---- out of line: normalize by the remainder check (sums the fast path cannot take) */
 .Lchecked:
-    lsr     r4, r2, #1
+    lsrs    r4, r2, #1
+    beq     15f
 10: ldr     r7, [lr], #4
     uxth    r8, r7
     CHECKED1 r8
@@ -222,6 +281,10 @@ tx_sm_rows8_dsp:
     CHECKED1 r8
     subs    r4, r4, #1
     bne     10b
+15: tst     r2, #1
+    beq     .Lnext
+    ldr     r8, [lr], #4                /* the odd last exp (upper half 0) */
+    CHECKED1 r8
     b       .Lnext
-    .size   tx_sm_rows8_dsp, . - tx_sm_rows8_dsp
+    .size   tx_sm_rows_dsp, . - tx_sm_rows_dsp
 #endif
