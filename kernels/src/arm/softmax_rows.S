@@ -110,6 +110,9 @@ tx_sm_rows_dsp:
 .Lmax_tail:
     tst     r2, #8
     bne     .Lmax8
+.Lmax_word:
+    tst     r2, #4
+    bne     .Lmax4
 .Lmax_reduce:
     ror     r7, r6, #16
     ssub8   r11, r6, r7
@@ -118,7 +121,7 @@ tx_sm_rows_dsp:
     ssub8   r11, r6, r7
     sel     r6, r6, r7
     sxtb    r6, r6
-    ands    r5, r2, #7
+    ands    r5, r2, #3
     bne     .Lmax_bytes
 .Lmax_done:
     sub     r6, r0, r6, lsl #1          /* row base: base[x] = r[255 - (max - x)] */
@@ -197,8 +200,13 @@ tx_sm_rows_dsp:
     sel     r7, r7, r8
     ssub8   r11, r7, r6
     sel     r6, r7, r6
+    b       .Lmax_word
+.Lmax4:
+    ldr     r7, [r4], #4
+    ssub8   r11, r7, r6
+    sel     r6, r7, r6
     b       .Lmax_reduce
-.Lmax_bytes:                            /* r5 = n % 8 bytes at r4, the max so far in r6 */
+.Lmax_bytes:                            /* r5 = n % 4 bytes at r4, the max so far in r6 */
     ldrsb   r7, [r4], #1
     cmp     r7, r6
     it      gt
@@ -212,7 +220,12 @@ tx_sm_rows_dsp:
     EXP4
     EXP4
     b       .Lexp_pairs
-.Lexp_tail:
+.Lexp_tail:                             /* r4 = n % 8: a word of four first */
+    tst     r4, #4
+    beq     13f
+    EXP4
+13: ands    r4, r4, #3
+    beq     .Lexp_done
     subs    r4, r4, #2
     blo     12f
 11: ldrsb   r9, [r3], #1
@@ -256,8 +269,14 @@ tx_sm_rows_dsp:
 .Lnorm_odd8:
     NORM8
     b       .Lnorm_pairs
-.Lnorm_tail:
-    ldr     r6, [lr], #4
+.Lnorm_tail:                            /* r4 = n % 8: four first */
+    tst     r4, #4
+    beq     14f
+    ldrd    r6, r7, [lr], #8
+    NORM4   r6, r7
+14: ands    r4, r4, #3
+    beq     .Lnext
+16: ldr     r6, [lr], #4
     smulwb  r10, r9, r6
     lsr     r10, r10, #16
     strb    r10, [r1], #1
@@ -267,7 +286,7 @@ tx_sm_rows_dsp:
     lsr     r10, r10, #16
     strb    r10, [r1], #1
     subs    r4, r4, #1
-    bne     .Lnorm_tail
+    bne     16b
     b       .Lnext
 
     /* ---- out of line: normalize by the remainder check (sums the fast path cannot take) */
