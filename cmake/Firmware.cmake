@@ -103,6 +103,14 @@ foreach(cpu IN LISTS TINYTX_FIRMWARE_CPUS)
                    --timeout 30 --expect-status 3 ${dir}/fw_fault.elf)
   set_tests_properties(qemu_fault_${cpu} PROPERTIES LABELS qemu TIMEOUT 60
                        PASS_REGULAR_EXPRESSION "FAULT .*exit status 3, expected 3: ok")
+  if(NOT cpu STREQUAL "gap9")
+    # the attention softmax on the target against its per-element divide, hard rows
+    add_test(NAME qemu_softmax_${cpu}
+             COMMAND ${TINYTX_PYTHON} ${tinytx_fw_tools}/run_qemu.py --machine ${m}
+                     --timeout ${TINYTX_QEMU_TIMEOUT} ${dir}/fw_softmax_bench.elf)
+    set_tests_properties(qemu_softmax_${cpu} PROPERTIES LABELS qemu TIMEOUT ${TINYTX_QEMU_TIMEOUT}
+                         PASS_REGULAR_EXPRESSION "SOFTMAX CHECK ok")
+  endif()
   foreach(case IN LISTS TINYTX_GOLDEN_CASES)
     add_test(NAME qemu_check_${cpu}_${case}
              COMMAND ${TINYTX_PYTHON} ${tinytx_fw_tools}/check_crc.py --machine ${m}

@@ -116,14 +116,26 @@ tx_status tx_encoder_check(const tx_encoder_config *cfg, const tx_encoder_dims *
 /* shared operator bodies used by the composite operators (arguments already validated) */
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
                      uint8_t *out, uint32_t *tmp);
-/* i-exp of every possible d = max - x of int8 inputs, so a row costs one lookup per element */
-#define TX_SOFTMAX_LUT 256
-void tx_softmax_lut(const tx_softmax_params *p, uint32_t *lut);
-void tx_softmax_rows_lut(const uint32_t *lut, int32_t rows, int32_t n, const int8_t *in,
+/* i-exp of every possible d = max - x of int8 inputs, so a row costs one lookup per element.
+ * Stored reversed (r[k] = i-exp(255 - k)) so a row indexes it by x itself, from r + 255 - max;
+ * 16-bit entries, used when every exp is below 2^15 (tmax^2 + c < 2^15 holds for eps > ~0.01:
+ * scores of int8 at finer scales would span less than +-1.3). Otherwise `emax` is 0 and `u.p`
+ * holds the parameters: rows compute i-exp directly (exact, slower). */
+typedef struct {
+    union {
+        uint16_t r[256];
+        tx_softmax_params p;
+    } u;
+    uint32_t emax; /* floor((2^32 - 1) / max entry): the reciprocal error a row may have */
+} tx_softmax_table;
+/* what the schedules reserve for the table (was 256 x uint32 = 1 KiB) */
+#define TX_SOFTMAX_LUT_BYTES TX_ALIGN8(sizeof(tx_softmax_table))
+void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut);
+void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
                          uint8_t *out, uint32_t *tmp);
 /* softmax through `lut` (tx_softmax_lut of p->softmax) */
 void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
-                      const uint32_t *lut, int32_t T, int32_t S, int32_t D, int32_t P,
+                      const tx_softmax_table *lut, int32_t T, int32_t S, int32_t D, int32_t P,
                       const int8_t *q, int32_t ldq, const int8_t *k, int32_t ldk,
                       const int8_t *vt, int8_t *out, int32_t out_stride, int8_t *scores,
                       uint32_t *tmp);

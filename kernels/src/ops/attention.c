@@ -4,7 +4,7 @@
 #include "../common/internal.h"
 
 void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
-                      const uint32_t *lut, int32_t T, int32_t S, int32_t D, int32_t P,
+                      const tx_softmax_table *lut, int32_t T, int32_t S, int32_t D, int32_t P,
                       const int8_t *q, int32_t ldq, const int8_t *k, int32_t ldk,
                       const int8_t *vt, int8_t *out, int32_t out_stride, int8_t *scores,
                       uint32_t *tmp)
@@ -44,7 +44,7 @@ static size_t tx_attention_need(tx_variant v, int32_t T, int32_t S, int32_t D)
 {
     size_t kmax = (size_t)(D > S ? D : S);
     return TX_ALIGN8((size_t)T * S) + tx_gemm_scratch_size(v, T, (int32_t)kmax) + (size_t)S * 4u +
-           TX_SOFTMAX_LUT * 4u;
+           TX_SOFTMAX_LUT_BYTES;
 }
 
 size_t tx_attention_head_s8_get_buffer_size(tx_variant v, int32_t T, int32_t S, int32_t D)
@@ -81,7 +81,7 @@ tx_status tx_attention_head_s8(const tx_ctx *ctx, const tx_attention_params *par
     int8_t *scores = (int8_t *)ar.base;
     void *gs = ar.base + TX_ALIGN8((size_t)T * S);
     uint32_t *tmp = (uint32_t *)((uint8_t *)gs + tx_gemm_scratch_size(ctx->variant, T, D > S ? D : S));
-    uint32_t *lut = tmp + S;
+    tx_softmax_table *lut = (tx_softmax_table *)(void *)(tmp + S);
     tx_softmax_lut(&params->softmax, lut);
     tx_attention_run(tx_gemm_for(ctx->variant), gs, params, lut, T, S, D, P, q, ldq, k, ldk, vt,
                      out, out_stride, scores, tmp);

@@ -61,7 +61,7 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
     pl->vth = o;    o += TX_ALIGN8(P * S);
     pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, concat_stage ? 0 : T * P));
     pl->scores = o; o += TX_ALIGN8(T * S);
-    pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
+    pl->lut = o;  o += TX_SOFTMAX_LUT_BYTES;
     pl->gemm = o;
     pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, concat_stage));
     return pl->total;
@@ -85,7 +85,7 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
     pl->r1 = o;   o += TX_ALIGN8(tx_max3(fused ? H * S * E : H * S * P, S * 4u, S * H * P));
     pl->k = o;    o += fused ? 0 : TX_ALIGN8(H * S * P);
     pl->maps = o; o += TX_ALIGN8(H * S * S);
-    pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
+    pl->lut = o;  o += TX_SOFTMAX_LUT_BYTES;
     pl->gemm = o;
     pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, 1));
 }
@@ -207,7 +207,7 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     int8_t *q = tx_arena_at(ar, pl->r1);   /* Q [H][S][P] or XW [H][S][E] */
     int8_t *k = tx_arena_at(ar, pl->k);    /* K [H][S][P] (standard) */
     int8_t *maps = tx_arena_at(ar, pl->maps);
-    uint32_t *lut = tx_arena_at(ar, pl->lut);
+    tx_softmax_table *lut = tx_arena_at(ar, pl->lut);
     tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     tx_linear_params lp = {.rq = w->rq_v, .layout = TX_LAYOUT_HEAD_T, .heads = H};
@@ -257,7 +257,7 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     int8_t *vth = tx_arena_at(ar, pl->vth);
     int8_t *r = tx_arena_at(ar, pl->r);
     int8_t *scores = tx_arena_at(ar, pl->scores);
-    uint32_t *lut = tx_arena_at(ar, pl->lut);
+    tx_softmax_table *lut = tx_arena_at(ar, pl->lut);
     tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     if (!pl->concat_stage)

@@ -34,34 +34,21 @@ static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t nd)
     return ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
 }
 
-void tx_softmax_lut(const tx_softmax_params *p, uint32_t *lut)
+void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
 {
-    for (uint32_t d = 0; d < TX_SOFTMAX_LUT; ++d)
-        lut[d] = tx_iexp(p, d);
-}
-
-/* int8 inputs: d = max - x is at most 255, so one table lookup gives the exponential */
-static void tx_softmax_row_lut(int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp,
-                               const uint32_t *lut)
-{
-    int32_t m = in[0];
-    for (int32_t j = 1; j < n; ++j)
-        m = in[j] > m ? in[j] : m;
-    uint32_t sum = 0;
-    for (int32_t j = 0; j < n; ++j) {
-        uint32_t y = lut[m - in[j]];
-        tmp[j] = y;
-        sum += y;
+    uint32_t ymax = 0;
+    for (uint32_t d = 0; d < 256u; ++d) {
+        uint32_t y = tx_iexp(p, d);
+        ymax = y > ymax ? y : ymax;
     }
-    for (int32_t j = 0; j < n; ++j)
-        out[j] = (uint8_t)(tmp[j] * 255u / sum);
-}
-
-void tx_softmax_rows_lut(const uint32_t *lut, int32_t rows, int32_t n, const int8_t *in,
-                         uint8_t *out, uint32_t *tmp)
-{
-    for (int32_t r = 0; r < rows; ++r, in += n, out += n)
-        tx_softmax_row_lut(n, in, out, tmp, lut);
+    if (ymax > 0x7FFFu) { /* the rows' packed halves and SMLAD sum need 15-bit exps */
+        lut->u.p = *p;
+        lut->emax = 0;
+        return;
+    }
+    for (uint32_t d = 0; d < 256u; ++d)
+        lut->u.r[255u - d] = (uint16_t)tx_iexp(p, d);
+    lut->emax = 0xFFFFFFFFu / ymax; /* ymax >= i-exp(0) = b^2 + c >= 1 */
 }
 
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
@@ -82,9 +69,10 @@ void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const 
     }
 }
 
+/* scratch: [row buffer n words][exp table] */
 size_t tx_softmax_s8_get_buffer_size(int32_t n)
 {
-    return n > 0 ? (size_t)n * 4u + TX_SCRATCH_SLACK : 0;
+    return n > 0 ? (size_t)n * 4u + TX_SOFTMAX_LUT_BYTES + TX_SCRATCH_SLACK : 0;
 }
 
 tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int32_t rows, int32_t n,
@@ -100,8 +88,16 @@ tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int3
     if ((st = tx_softmax_check(params, n)) != TX_OK)
         return st;
     tx_arena ar;
-    if ((st = tx_arena_init(&ar, ctx, (size_t)n * 4u)) != TX_OK)
+    if ((st = tx_arena_init(&ar, ctx, (size_t)n * 4u + TX_SOFTMAX_LUT_BYTES)) != TX_OK)
         return st;
-    tx_softmax_rows(params, rows, n, in, out, (uint32_t *)ar.base);
+    uint32_t *tmp = (uint32_t *)ar.base;
+    /* the table costs 256 exps: worth it once the rows hold more scores than that */
+    if ((int64_t)rows * n < 256) {
+        tx_softmax_rows(params, rows, n, in, out, tmp);
+        return TX_OK;
+    }
+    tx_softmax_table *lut = (tx_softmax_table *)(void *)(tmp + n);
+    tx_softmax_lut(params, lut);
+    tx_softmax_rows_lut(lut, rows, n, in, out, tmp);
     return TX_OK;
 }

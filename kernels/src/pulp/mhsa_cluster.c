@@ -82,7 +82,7 @@ static void tx_mc_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     pl->kh = o;      o += fused ? 0 : TX_ALIGN8(S * P);
     pl->vth = o;     o += TX_ALIGN8(P * S);
     pl->oh = o;      o += TX_ALIGN8(S * P);
-    pl->lut = o;     o += TX_SOFTMAX_LUT * 4u;
+    pl->lut = o;     o += TX_SOFTMAX_LUT_BYTES;
     pl->wbuf[0] = o; o += pl->wsize;
     pl->wbuf[1] = o; o += pl->wsize;
     /* per core: the scores of a tile (T x S) and the softmax row buffer (S words) */
@@ -166,7 +166,7 @@ static void tx_mc_project(const tx_mc *m, const int8_t *w, const int32_t *bias, 
  * (K_h rows, or X itself for fused-weight attention; stride D), softmax, then A.V against Vt_h
  * (P rows of S) into out (stride out_rs). scores (t x S) and tmp (S words) are the core's own. */
 static void tx_mc_attend(const tx_mhsa_weights *w, int fused, int32_t h, int32_t t, int32_t S, int32_t D,
-                         int32_t P, const int8_t *q, const int8_t *keys, const int8_t *vt, const uint32_t *lut,
+                         int32_t P, const int8_t *q, const int8_t *keys, const int8_t *vt, const tx_softmax_table *lut,
                          int8_t *scores, uint32_t *tmp, int8_t *out, int32_t out_rs)
 {
     tx_gemm g = {0};
@@ -245,7 +245,7 @@ static void tx_mc_rows(void *arg, int32_t core, int32_t cores)
     int8_t *scores = (int8_t *)mine;
     uint32_t *tmp = (uint32_t *)(void *)(mine + TX_ALIGN8((size_t)m->pl.T * (size_t)S));
     const int8_t *q = (const int8_t *)(m->l1 + m->pl.qh);
-    const uint32_t *lut = (const uint32_t *)(const void *)(m->l1 + m->pl.lut);
+    const tx_softmax_table *lut = (const tx_softmax_table *)(const void *)(m->l1 + m->pl.lut);
     const int8_t *keys = (const int8_t *)(m->l1 + (fused ? m->pl.x : m->pl.kh));
     for (int32_t t0 = r0; t0 < r1; t0 += m->pl.T)
         tx_mc_attend(w, fused, h, tx_cl_min(m->pl.T, r1 - t0), S, D, P, q + (size_t)t0 * D, keys,
@@ -328,7 +328,7 @@ static tx_status tx_mc_run_rows(const tx_cluster *cl, const tx_mhsa_config *cfg,
     const uint32_t x_dma = cl->dma_start(m.l1 + m.pl.x, x, (uint32_t)(d->S * d->E), 1, 0, 0);
     tx_mc_fetch(&m, 0, m.l1 + m.pl.wbuf[0], handles[0], &nh[0]);
     tx_softmax_lut(cfg->mode == TX_ATTN_FUSED ? &w->softmax_fw : &w->attn.softmax,
-                   (uint32_t *)(void *)(m.l1 + m.pl.lut));
+                   (tx_softmax_table *)(void *)(m.l1 + m.pl.lut));
     cl->fork_join(cl->cores, tx_mc_zero, &m);
     cl->dma_wait(x_dma);
     for (int32_t h = 0; h < d->H; ++h) {
@@ -412,7 +412,7 @@ static void tx_mh_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     pl->per_core = o;
     o = 0;
     pl->x = o;    o += TX_ALIGN8(S * E);
-    pl->lut = o;  o += TX_SOFTMAX_LUT * 4u;
+    pl->lut = o;  o += TX_SOFTMAX_LUT_BYTES;
     pl->o = o;    o += TX_ALIGN8(S * HP);
     pl->w = o;    o += pl->wsize;
     pl->core = o; o += pl->per_core * n;
@@ -473,7 +473,7 @@ static void tx_mh_head(void *arg, int32_t core, int32_t cores)
     int8_t *k = (int8_t *)(mine + pl->c_k), *vt = (int8_t *)(mine + pl->c_vt);
     int8_t *q = (int8_t *)(mine + pl->c_q), *scores = (int8_t *)(mine + pl->c_sc);
     uint32_t *tmp = (uint32_t *)(void *)(mine + pl->c_tmp);
-    const uint32_t *lut = (const uint32_t *)(const void *)(m->l1 + pl->lut);
+    const tx_softmax_table *lut = (const tx_softmax_table *)(const void *)(m->l1 + pl->lut);
 #define TX_MH_BIAS(present, off, len) \
     ((present) ? (const int32_t *)(const void *)(gb + (off)) + j * (size_t)(len) : (const int32_t *)0)
     /* Vt_h (P x S) and K_h (S x P) over all S rows */
@@ -544,7 +544,7 @@ static tx_status tx_mh_run(const tx_cluster *cl, const tx_mhsa_config *cfg, cons
     const uint32_t x_dma = cl->dma_start(m.l1 + m.pl.x, x, (uint32_t)(d->S * d->E), 1, 0, 0);
     tx_mh_fetch(&m, 0, m.l1 + m.pl.w + tx_mh_slot(&m.pl, 0), handles[0], &nh[0]);
     tx_softmax_lut(cfg->mode == TX_ATTN_FUSED ? &w->softmax_fw : &w->attn.softmax,
-                   (uint32_t *)(void *)(m.l1 + m.pl.lut));
+                   (tx_softmax_table *)(void *)(m.l1 + m.pl.lut));
     cl->dma_wait(x_dma);
     uint8_t *wo = m.l1 + m.pl.w;
     const uint32_t wo_len = (uint32_t)(d->E * d->H * d->P);
