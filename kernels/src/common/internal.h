@@ -133,7 +133,10 @@ typedef struct {
 void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut);
 void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
                          uint8_t *out, uint32_t *tmp);
-/* softmax through `lut` (tx_softmax_lut of p->softmax) */
+/* through `lut` when there is one, else exp by exp from `p` (the same integers) */
+void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p, int32_t rows,
+                         int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp);
+/* softmax through `lut` (tx_softmax_lut of p->softmax), or exp by exp when lut is NULL */
 void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
                       const tx_softmax_table *lut, int32_t T, int32_t S, int32_t D, int32_t P,
                       const int8_t *q, int32_t ldq, const int8_t *k, int32_t ldk,

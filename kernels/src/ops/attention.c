@@ -24,7 +24,7 @@ void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_pa
     g.scratch = gemm_scratch;
     gemm(&g);
 
-    tx_softmax_rows_lut(lut, T, S, scores, (uint8_t *)scores, tmp);
+    tx_softmax_rows_any(lut, &p->softmax, T, S, scores, (uint8_t *)scores, tmp);
 
     g.N = P;
     g.K = S;

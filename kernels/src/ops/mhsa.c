@@ -13,7 +13,8 @@
 typedef struct {
     size_t total;
     size_t gemm;                  /* offset of the GEMM variant scratch */
-    size_t lut;                   /* the softmax exponential table, live throughout */
+    size_t lut;                   /* the softmax exponential table, live throughout (or none) */
+    int table;                    /* 0: the exps are computed per score, no table */
     /* layer-wise */
     size_t vt, r1, k, maps;       /* r1: Q (or XW), then softmax row buffer, then attn */
     /* head-wise / depth-first */
@@ -41,6 +42,13 @@ static int32_t tx_mhsa_kmax(const tx_mhsa_dims *d, int one_projection)
     return k;
 }
 
+/* The exp table costs 256 exps to build and TX_SOFTMAX_LUT_BYTES to keep; with fewer scores
+ * than that in the whole MHSA, computing each score's exp is as fast and needs no memory. */
+static int tx_mhsa_uses_table(const tx_mhsa_dims *d)
+{
+    return (int64_t)d->H * d->S * d->S >= 256;
+}
+
 /* the by-head schedules' buffers for one output stage; returns the total */
 static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
                                    int concat_stage, tx_mhsa_plan *pl)
@@ -61,7 +69,8 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
     pl->vth = o;    o += TX_ALIGN8(P * S);
     pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, concat_stage ? 0 : T * P));
     pl->scores = o; o += TX_ALIGN8(T * S);
-    pl->lut = o;  o += TX_SOFTMAX_LUT_BYTES;
+    pl->table = tx_mhsa_uses_table(d);
+    pl->lut = o;  o += pl->table ? TX_SOFTMAX_LUT_BYTES : 0;
     pl->gemm = o;
     pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, concat_stage));
     return pl->total;
@@ -85,7 +94,8 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
     pl->r1 = o;   o += TX_ALIGN8(tx_max3(fused ? H * S * E : H * S * P, S * 4u, S * H * P));
     pl->k = o;    o += fused ? 0 : TX_ALIGN8(H * S * P);
     pl->maps = o; o += TX_ALIGN8(H * S * S);
-    pl->lut = o;  o += TX_SOFTMAX_LUT_BYTES;
+    pl->table = tx_mhsa_uses_table(d);
+    pl->lut = o;  o += pl->table ? TX_SOFTMAX_LUT_BYTES : 0;
     pl->gemm = o;
     pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, 1));
 }
@@ -207,8 +217,9 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     int8_t *q = tx_arena_at(ar, pl->r1);   /* Q [H][S][P] or XW [H][S][E] */
     int8_t *k = tx_arena_at(ar, pl->k);    /* K [H][S][P] (standard) */
     int8_t *maps = tx_arena_at(ar, pl->maps);
-    tx_softmax_table *lut = tx_arena_at(ar, pl->lut);
-    tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
+    tx_softmax_table *lut = pl->table ? tx_arena_at(ar, pl->lut) : 0;
+    if (lut)
+        tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     tx_linear_params lp = {.rq = w->rq_v, .layout = TX_LAYOUT_HEAD_T, .heads = H};
     tx_linear_run(gemm, gs, &lp, S, E, HP, x, E, w->wv, E, w->bv, vt);
@@ -231,7 +242,8 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
         gemm(&g);
     }
     /* Q/K are dead: their region now holds the softmax row buffer, then the attention output */
-    tx_softmax_rows_lut(lut, H * S, S, maps, (uint8_t *)maps, (uint32_t *)(void *)q);
+    tx_softmax_rows_any(lut, fused ? &w->softmax_fw : &w->attn.softmax, H * S, S, maps,
+                        (uint8_t *)maps, (uint32_t *)(void *)q);
     int8_t *attn = q;
     for (int32_t h = 0; h < H; ++h) {
         tx_gemm g = {.M = S, .N = P, .K = S, .a = maps + (size_t)h * S * S, .lda = S,
@@ -257,8 +269,9 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     int8_t *vth = tx_arena_at(ar, pl->vth);
     int8_t *r = tx_arena_at(ar, pl->r);
     int8_t *scores = tx_arena_at(ar, pl->scores);
-    tx_softmax_table *lut = tx_arena_at(ar, pl->lut);
-    tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
+    tx_softmax_table *lut = pl->table ? tx_arena_at(ar, pl->lut) : 0;
+    if (lut)
+        tx_softmax_lut(fused ? &w->softmax_fw : &w->attn.softmax, lut);
 
     if (!pl->concat_stage)
         for (int32_t i = 0; i < S * E; ++i)

@@ -101,3 +101,12 @@ tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int3
     tx_softmax_rows_lut(lut, rows, n, in, out, tmp);
     return TX_OK;
 }
+
+void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p, int32_t rows,
+                         int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp)
+{
+    if (lut)
+        tx_softmax_rows_lut(lut, rows, n, in, out, tmp);
+    else
+        tx_softmax_rows(p, rows, n, in, out, tmp);
+}
