@@ -80,11 +80,11 @@ int main(void)
     static txb_cmsis_layer layer;
     txb_cmsis_layer_of(s, &txb_buffers, &layer);
     const txb_run_spec b1 = {TXB_NAME, "cmsis-b1", "std", "-", 0, se, se, txb_b1_workspace(s),
-                             txb_b1_arena(s), macs};
+                             txb_b1_arena(s), macs, 0};
     txb_measure(&b1, txb_x, txb_b1, &layer, &r);
     failures += !r.ok;
     const txb_run_spec b2 = {TXB_NAME, "cmsis-b2", "std", "-", 0, se, se, txb_b2_workspace(s),
-                             txb_b2_arena(s), macs};
+                             txb_b2_arena(s), macs, 0};
     txb_measure(&b2, txb_x, txb_b2, &layer, &r);
     failures += !r.ok;
 #else

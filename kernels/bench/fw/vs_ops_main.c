@@ -79,11 +79,11 @@ static void txb_fc(const char *name, int32_t S, int32_t K, int32_t N, int *failu
     const uint64_t macs = (uint64_t)S * K * N;
     txb_run_result r;
     const txb_run_spec tx = {name, "tinytx", "-", "-", 0, in, out, j.scratch,
-                             in + out + j.scratch, macs};
+                             in + out + j.scratch, macs, 0};
     txb_measure(&tx, txb_in, txb_tinytx_fc, &j, &r);
     *failures += !r.ok;
 #if TXB_HAVE_CMSIS_NN
-    const txb_run_spec cm = {name, "cmsis", "-", "-", 0, in, out, 0, in + out, macs};
+    const txb_run_spec cm = {name, "cmsis", "-", "-", 0, in, out, 0, in + out, macs, 0};
     txb_measure(&cm, txb_in, txb_cmsis_fc_run, &j, &r);
     *failures += !r.ok;
 #endif
@@ -97,11 +97,11 @@ static void txb_softmax(const char *name, int32_t rows, int32_t n, int *failures
     const size_t bytes = (size_t)rows * n;
     txb_run_result r;
     const txb_run_spec tx = {name, "tinytx", "-", "-", 0, bytes, bytes, j.scratch,
-                             2 * bytes + j.scratch, bytes};
+                             2 * bytes + j.scratch, bytes, 0};
     txb_measure(&tx, txb_in, txb_tinytx_softmax_run, &j, &r);
     *failures += !r.ok;
 #if TXB_HAVE_CMSIS_NN
-    const txb_run_spec cm = {name, "cmsis", "-", "-", 0, bytes, bytes, 0, 2 * bytes, bytes};
+    const txb_run_spec cm = {name, "cmsis", "-", "-", 0, bytes, bytes, 0, 2 * bytes, bytes, 0};
     txb_measure(&cm, txb_in, txb_cmsis_softmax_run, &j, &r);
     *failures += !r.ok;
 #endif

@@ -162,7 +162,9 @@ typedef enum { TX_ATTN_STANDARD = 0, TX_ATTN_FUSED = 1 } tx_attn_mode;
 typedef enum {
     TX_MHSA_LAYERWISE = 0,  /* Q, K, V of all heads, then all H score maps live at once */
     TX_MHSA_HEADWISE = 1,   /* one head at a time, its S x S map whole */
-    TX_MHSA_DEPTHFIRST = 2, /* one head at a time, tiles of T query rows: T x S scores only */
+    TX_MHSA_DEPTHFIRST = 2, /* one head at a time, tiles of T query rows: T x S scores only;
+                             * T = 1 is the memory-minimal schedule: its GEMMs also widen one
+                             * row at a time and it keeps no softmax exp table */
 } tx_mhsa_schedule;
 
 typedef struct {

@@ -287,3 +287,11 @@ void tx_gemm_dsp(const tx_gemm *g)
             m += R;
         }
 }
+
+/* One row at a time (the 4-column GEMV on Armv7E-M): scratch for one widened row only, for the
+ * memory-minimal schedule; 0.59 MAC/cycle in the reduction against 0.77 for 6-row blocks. */
+void tx_gemm_dsp_rows1(const tx_gemm *g)
+{
+    for (int32_t m = 0; m < g->M; ++m)
+        tx_dsp_block(g, m, 1, (uint32_t *)g->scratch);
+}

@@ -22,3 +22,8 @@ size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K)
         return TX_ALIGN8((size_t)(M < 6 ? M : 6) * (size_t)((K + 3) / 4) * 8u);
     return 0;
 }
+
+tx_gemm_fn tx_gemm_one_row_for(tx_variant v)
+{
+    return v == TX_VARIANT_DSP ? tx_gemm_dsp_rows1 : tx_gemm_for(v);
+}

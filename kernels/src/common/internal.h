@@ -39,6 +39,10 @@ void tx_gemm_rv32(const tx_gemm *g);
 tx_gemm_fn tx_gemm_for(tx_variant v);
 /* scratch of the variant for GEMMs of at most M rows and K deep */
 size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K);
+/* the variant's GEMM that needs scratch for one row only (tx_gemm_scratch_size(v, 1, K)): the
+ * same for the variants without scratch; dsp widens one row at a time */
+void tx_gemm_dsp_rows1(const tx_gemm *g);
+tx_gemm_fn tx_gemm_one_row_for(tx_variant v);
 
 /* ---- requantization helpers, shared by every variant */
 static inline int8_t tx_clamp8(int64_t v)

@@ -15,6 +15,7 @@ typedef struct {
     size_t gemm;                  /* offset of the GEMM variant scratch */
     size_t lut;                   /* the softmax exponential table, live throughout (or none) */
     int table;                    /* 0: the exps are computed per score, no table */
+    int one_row;                  /* GEMMs widen one row at a time (scratch of one row) */
     /* layer-wise */
     size_t vt, r1, k, maps;       /* r1: Q (or XW), then softmax row buffer, then attn */
     /* head-wise / depth-first */
@@ -60,6 +61,9 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
     *pl = (tx_mhsa_plan){0};
     pl->T = (int32_t)T;
     pl->concat_stage = concat_stage;
+    /* depth-first with one query row is the memory-minimal schedule: its GEMMs also widen one row
+     * at a time, and it keeps no exp table */
+    pl->one_row = T == 1;
     if (concat_stage) {
         pl->concat = o; o += TX_ALIGN8(S * H * P);
     } else {
@@ -69,10 +73,10 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
     pl->vth = o;    o += TX_ALIGN8(P * S);
     pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, concat_stage ? 0 : T * P));
     pl->scores = o; o += TX_ALIGN8(T * S);
-    pl->table = tx_mhsa_uses_table(d);
+    pl->table = !pl->one_row && tx_mhsa_uses_table(d);
     pl->lut = o;  o += pl->table ? TX_SOFTMAX_LUT_BYTES : 0;
     pl->gemm = o;
-    pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, concat_stage));
+    pl->total = o + tx_gemm_scratch_size(v, pl->one_row ? 1 : d->S, tx_mhsa_kmax(d, concat_stage));
     return pl->total;
 }
 
@@ -336,6 +340,8 @@ tx_status tx_mhsa_s8(const tx_ctx *ctx, const tx_mhsa_config *cfg, const tx_mhsa
     if ((st = tx_arena_init(&ar, ctx, pl.total)) != TX_OK)
         return st;
     tx_gemm_fn gemm = tx_gemm_for(ctx->variant);
+    if (pl.one_row)
+        gemm = tx_gemm_one_row_for(ctx->variant);
     if (cfg->schedule == TX_MHSA_LAYERWISE)
         tx_mhsa_layerwise(gemm, &pl, &ar, cfg, d, w, x, out);
     else

@@ -42,7 +42,7 @@ enum class Layout { kRow, kGrouped };
 
 // One GEMM micro-kernel call out(m, n) = sum_k a[m][k] b[n][k], M x N outputs over K.
 void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out out,
-          Layout layout = Layout::kRow) {
+          Layout layout = Layout::kRow, bool one_row = false) {
     const double outs = double(M) * double(N);
     f[feat::gemm_calls(v)] += 1;
     f[feat::gemm_macs(v)] += outs * double(K);
@@ -53,7 +53,8 @@ void gemm(CostFeatures &f, tx_variant v, int64_t M, int64_t N, int64_t K, Out ou
         // Column iterations and steps are counted beyond the 6-row ideal (M/6 blocks): the ideal
         // part is proportional to the (padded) MACs and outputs, so this is the same model with
         // well-conditioned columns, and what remains is what the 4/2/1-row tails cost extra.
-        int64_t blocks = M / 6, rem = M % 6;
+        // (tx_gemm_dsp_rows1, the memory-minimal schedule's: every row a block of its own)
+        int64_t blocks = one_row ? M : M / 6, rem = one_row ? 0 : M % 6;
         for (int64_t r = 4; r >= 1; r /= 2)
             if (rem >= r) {
                 ++blocks;
@@ -306,11 +307,12 @@ CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
         const tx_mhsa_dims md{d.S, d.E, d.H, d.P};
         const tx_encoder_config cfg = to_encoder_config(k);
         const bool concat = tx_mhsa_s8_out_stage(&cfg.mhsa, &md, v) == TX_MHSA_OUT_CONCAT_S8;
+        const bool one_row = T == 1;                      // the memory-minimal schedule (mhsa.c)
         if (!concat) f[feat::acc_elems] += double(S * E);   // zero + requant of the O accumulator
         for (int64_t h = 0; h < H; ++h) {
             f[feat::head_iters] += 1;
-            gemm(f, v, S, P, E, rq, Layout::kGrouped);    // V_h (HEAD_T, one group)
-            if (!fused) gemm(f, v, S, P, E, rq);          // K_h
+            gemm(f, v, S, P, E, rq, Layout::kGrouped, one_row);   // V_h (HEAD_T, one group)
+            if (!fused) gemm(f, v, S, P, E, rq, Layout::kRow, one_row);   // K_h
             for (int64_t r0 = 0; r0 < S; r0 += T) {
                 const int64_t t = std::min(T, S - r0);
                 f[feat::attn_tiles] += 1;
@@ -322,7 +324,7 @@ CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
                 if (!concat) gemm(f, v, t, E, P, acc);    // O-projection slice, int32 accumulate
             }
         }
-        if (concat) gemm(f, v, S, E, HP, rq);             // output projection of the int8 stage
+        if (concat) gemm(f, v, S, E, HP, rq, Layout::kRow, one_row);   // the int8 stage's projection
     }
 
     // encoder: add + LayerNorm, FFN, add + LayerNorm
