@@ -20,6 +20,7 @@
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/report_json.h"
 #include "tinytx/tuner/runner.h"
+#include "tinytx/tuner/request_limits.h"
 #include "tinytx/tuner/tuning.h"
 
 namespace {
@@ -57,7 +58,7 @@ Measurement:
                       in-process agent: pulp on gap9, iss on the Cortex-M boards
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
-  --deadline-s N      wall-time limit of one measurement (default 120)
+  --deadline-s N      wall-time limit of one measurement, 1..600 s (default 120)
 
 Lab farm:
   --farm ADDR         submit the job to a tinytx-farmd at ADDR instead of running it here; the
@@ -290,12 +291,16 @@ int main(int argc, char **argv)
         if (req.strategy != "auto" && req.strategy != "exhaustive" && req.strategy != "nsga2" && req.strategy != "guided")
             usage_error("--strategy must be auto, exhaustive, nsga2 or guided, got '" + req.strategy + "'");
     }
-    req.trials = number(o, "--trials", 0, 1, 1000000);
-    req.seed = number(o, "--seed", 1, 0, UINT64_MAX);
-    req.batch = number(o, "--batch", 8, 1, 1024);
-    req.repeats = static_cast<uint32_t>(number(o, "--repeats", 1, 1, 1000));
+    // the same ranges the farm and the agents enforce (request_limits.h)
+    auto limited = [&](const char *flag, uint64_t def, const RequestLimit &l) { return number(o, flag, def, l.min, l.max); };
+    if (!within(limits::kBudgetBytes, req.budget_bytes))
+        usage_error("--budget " + out_of_range(limits::kBudgetBytes, req.budget_bytes));
+    req.trials = limited("--trials", 0, limits::kTrials);
+    req.seed = limited("--seed", 1, limits::kSeed);
+    req.batch = limited("--batch", 8, limits::kBatch);
+    req.repeats = static_cast<uint32_t>(limited("--repeats", 1, limits::kRepeats));
     req.jobs = static_cast<unsigned>(number(o, "--jobs", 0, 1, 256));
-    req.run_deadline = std::chrono::seconds(number(o, "--deadline-s", 120, 1, 86400));
+    req.run_deadline = std::chrono::seconds(limited("--deadline-s", 120, limits::kDeadlineS));
     req.mode = o.per_layer ? SpaceMode::kPerLayer : SpaceMode::kShared;
     if (o.has("--calib"))
         req.calib = o.get("--calib");

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "auth.h"
+
 namespace tinytx::farm {
 
 using tuner::AgentConfigError;
@@ -29,6 +31,7 @@ struct AgentRegistry::Entry {
     unsigned consecutive_faults = 0;
     uint64_t runs = 0, faults = 0;
     bool registered = false;
+    bool after_fault = false;  // out of dispatch until a health check passes
     Clock::time_point lease_expiry{};
     Clock::time_point next_health{};
 
@@ -74,8 +77,25 @@ void AgentRegistry::stop()
         health_.join();
 }
 
+void AgentRegistry::require_may_register(const std::string &address, const std::string &token) const
+{
+    for (const auto &x : entries_) {
+        if (x->address != address)
+            continue;
+        if (!x->registered)
+            throw RegistrationRefused("address " + address + " is an agent of the farm's configuration");
+        // the same agent again (a restart) presents the same token; anyone else is refused
+        if (!agent::token_matches("Bearer " + token, x->token))
+            throw RegistrationRefused("address " + address + " is registered by another agent (another agent token)");
+    }
+}
+
 std::string AgentRegistry::add(const std::string &address, const std::string &token, unsigned slots, bool registered)
 {
+    if (registered) {  // refused before the farm dials anything
+        std::lock_guard lk(mu_);
+        require_may_register(address, token);
+    }
     tuner::RemoteOptions ro;
     ro.token = token;
     ro.grace = std::chrono::milliseconds(2000);  // beyond the run's own deadline: then it is a fault
@@ -94,6 +114,8 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         error = e.what();
     }
     std::lock_guard lk(mu_);
+    if (registered)
+        require_may_register(address, token);  // again: another registration may have come meanwhile
     Entry *e = nullptr;
     for (auto &x : entries_)
         if (x->id == address)
@@ -112,6 +134,7 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         e->boards = boards;
         e->state = AgentState::kIdle;
         e->consecutive_faults = 0;
+        e->after_fault = false;  // it just answered: as good as a health check
         e->settle();
     } else {
         e->state = AgentState::kOffline;
@@ -231,13 +254,19 @@ void AgentRegistry::release(Entry *e, int64_t job_id, bool fault, const std::str
         if (fault) {
             ++e->faults;
             ++e->consecutive_faults;
-            e->next_health = Clock::now();  // a health check after every fault
             if (e->consecutive_faults >= opts_.quarantine_after && e->state != AgentState::kOffline) {
                 e->state = AgentState::kQuarantined;
+                e->after_fault = false;
                 e->next_health = Clock::now() + opts_.health_interval;
                 log_.event("agent_quarantined", {{"agent", e->id},
                                                  {"consecutive_faults", e->consecutive_faults},
                                                  {"reason", why}});
+            } else if (e->state != AgentState::kOffline && e->state != AgentState::kQuarantined) {
+                // no further run until a health check passes: a hung agent must not take the next
+                // run and a second full deadline before anyone notices
+                e->state = AgentState::kQuarantined;
+                e->after_fault = true;
+                e->next_health = Clock::now();
             }
         } else {
             e->consecutive_faults = 0;
@@ -336,7 +365,16 @@ void AgentRegistry::health_loop()
             std::lock_guard g(mu_);
             e->next_health = Clock::now() + opts_.health_interval;
             const bool was_out = !e->usable();
-            if (ok && was_out) {
+            if (e->after_fault) {  // the check a fault asked for
+                e->after_fault = false;
+                if (ok) {
+                    e->state = AgentState::kIdle;
+                    e->settle();
+                    log_.event("agent_checked", {{"agent", e->id}, {"consecutive_faults", e->consecutive_faults}});
+                } else {
+                    log_.event("agent_quarantined", {{"agent", e->id}, {"reason", "health check failed after a fault"}});
+                }
+            } else if (ok && was_out) {
                 e->state = AgentState::kIdle;
                 e->consecutive_faults = 0;
                 e->settle();

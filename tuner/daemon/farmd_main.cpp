@@ -37,6 +37,8 @@ Options:
                          port 0 picks a free one, printed on stdout)
   --db FILE              the tuner's SQLite database, shared with tinytx-tune (default tinytx.db)
   --data-dir DIR         uploaded models (default farm-data next to the database)
+  --upload-quota SIZE    most bytes one job may upload: spec and files (default 64MiB)
+  --store-quota SIZE     most bytes of uploaded models the farm keeps (default 4GiB)
   --cache-dir DIR        build cache (default tinytx-cache next to the database)
   --boards-dir DIR       board profiles (default: the source tree's board-agents/boards)
   --agents LIST          host:port,... of `tinytx-agent serve` instances to use
@@ -104,7 +106,7 @@ int main(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
         "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
-        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir"};
+        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir", "--upload-quota", "--store-quota"};
     std::map<std::string, std::string> o;
     bool public_read = false, dashboard_only = false;
     for (int i = 1; i < argc; ++i) {
@@ -215,6 +217,15 @@ int main(int argc, char **argv)
     jo.cache_dir = o.count("--cache-dir") ? fs::path(o["--cache-dir"]) : base / "tinytx-cache";
     jo.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
     jo.max_running = number(o, "--max-jobs", 2, 1, 64);
+    for (auto [flag, quota] : {std::pair{"--upload-quota", &jo.model_quota.upload_bytes},
+                               std::pair{"--store-quota", &jo.model_quota.total_bytes}})
+        if (o.count(flag)) {
+            std::string err;
+            const auto bytes = tinytx::tuner::parse_byte_size(o[flag], &err);
+            if (!bytes || *bytes == 0)
+                usage_error(std::string(flag) + " " + (err.empty() ? "must be above 0" : err));
+            *quota = *bytes;
+        }
 
     AgentRegistry registry(ro, log);
     for (const auto &[address, slots] : agents) {

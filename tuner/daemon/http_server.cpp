@@ -1,7 +1,10 @@
 #include "http_server.h"
 
+#include "cross_site.h"
+
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <list>
 #include <mutex>
@@ -50,6 +53,7 @@ namespace {
 // One event stream's thread and the socket it owns. `mu` orders stop()'s shutdown of the socket
 // against the thread closing it (the descriptor could otherwise be reused by then).
 struct StreamSlot {
+    std::string client;  // the peer's address, for the per-client limit
     std::thread thread;
     std::atomic<bool> done{false};
     std::mutex mu;
@@ -129,29 +133,41 @@ private:
                 return respond(error_response(400, "malformed HTTP request: " + ec.message()), false);
             return close();
         }
-        const auto &m = parser_->get();
         HttpRequest req;
-        req.method = std::string(m.method_string());
-        req.target = std::string(m.target());
-        req.authorization = std::string(m[http::field::authorization]);
-        req.cookie = std::string(m[http::field::cookie]);
-        req.host = std::string(m[http::field::host]);
-        req.body = m.body();
-        beast::error_code pe;
-        const auto ep = stream_.socket().remote_endpoint(pe);
-        if (!pe)
-            req.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
-        version_ = m.version();
-        const bool keep_alive = m.keep_alive();
-        if (core_.loopback && !loopback_host(req.host))
-            return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
-                           false);
+        bool keep_alive = false;
+        try {
+            const auto &m = parser_->get();
+            req.method = std::string(m.method_string());
+            req.target = std::string(m.target());
+            req.authorization = std::string(m[http::field::authorization]);
+            req.cookie = std::string(m[http::field::cookie]);
+            req.host = std::string(m[http::field::host]);
+            req.origin = std::string(m[http::field::origin]);
+            req.fetch_site = std::string(m["Sec-Fetch-Site"]);
+            req.body = m.body();
+            beast::error_code pe;
+            const auto ep = stream_.socket().remote_endpoint(pe);
+            if (!pe)
+                req.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+            version_ = m.version();
+            keep_alive = m.keep_alive();
+            if (core_.loopback && !loopback_host(req.host))
+                return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
+                               false);
+            if (const std::string why = cross_site_refusal(req); !why.empty()) {
+                core_.log.event("refused", {{"call", "http " + req.method}, {"peer", req.peer}, {"reason", why}});
+                return respond(error_response(403, why), false);
+            }
+        } catch (const std::exception &e) {  // whatever the bytes of a request, this connection ends, not the farm
+            return respond(error_response(400, std::string("malformed HTTP request: ") + e.what()), false);
+        }
         net::post(core_.pool, [self = shared_from_this(), req = std::move(req), keep_alive]() mutable {
             HttpResponse r;
             try {
                 r = self->core_.handler(req);
             } catch (const std::exception &e) {
-                r = error_response(500, e.what());
+                self->core_.log.event("http_error", {{"error", e.what()}});
+                r = error_response(500, "internal error (see the farm's log)");
             }
             net::post(self->stream_.get_executor(), [self, r = std::move(r), keep_alive]() mutable {
                 self->respond(std::move(r), keep_alive);
@@ -220,7 +236,10 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
             ++it;
         }
     }
-    if (streams.size() >= opt.max_streams || stopping) {
+    beast::error_code pe;
+    const std::string client = socket.remote_endpoint(pe).address().to_string();
+    const auto of_client = std::count_if(streams.begin(), streams.end(), [&](const auto &x) { return x->client == client; });
+    if (streams.size() >= opt.max_streams || static_cast<unsigned>(of_client) >= opt.max_streams_per_client || stopping) {
         const std::string body = error_response(503, "too many event streams").body;
         const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                                  "Connection: close\r\nContent-Length: " +
@@ -232,7 +251,11 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
     }
     auto slot = std::make_unique<StreamSlot>();
     StreamSlot *s = slot.get();
+    s->client = client;
     s->fd = socket.native_handle();
+    // a reader that stops reading: its writes fail after the timeout and its slot is freed
+    const timeval tv{static_cast<time_t>(opt.write_timeout.count()), 0};
+    ::setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     s->thread = std::thread([this, s, socket = std::move(socket), response = std::move(response)]() mutable {
         run_stream(socket, response);
         {
