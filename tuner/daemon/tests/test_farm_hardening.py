@@ -150,7 +150,7 @@ def test_uploads(tmp):
     secret_sha = hashlib.sha256(open(secret, "rb").read()).hexdigest()
     secret_size = str(os.path.getsize(secret))
     data = os.path.join(tmp, "data")
-    farmd, farm, _ = start_farmd(tmp, ["--upload-quota", "300KiB", "--store-quota", "400KiB"])
+    farmd, farm, _ = start_farmd(tmp, ["--upload-quota", "300KiB", "--store-quota", "200KiB"])
 
     def weights_at(path, sha="0" * 64):
         def edit(spec):
@@ -363,7 +363,7 @@ def test_agents(tmp):
     # health check for a minute), the job finishes on the others
     configured_p.send_signal(signal.SIGSTOP)
     t0 = time.time()
-    job = grpc1(farm, "SubmitJob", {**model_upload("ecgformer"), "deadlineS": 2, "trials": "6"}, token=bearer)
+    job = grpc1(farm, "SubmitJob", {**model_upload("ecgformer"), "deadlineS": 2, "trials": "16"}, token=bearer)
     check(job["code"] == 0, f"job submitted: {job['message']}")
     jid = job["response"].get("id", "0")
     state = {}
