@@ -254,19 +254,18 @@ void AgentRegistry::release(Entry *e, int64_t job_id, bool fault, const std::str
         if (fault) {
             ++e->faults;
             ++e->consecutive_faults;
-            if (e->consecutive_faults >= opts_.quarantine_after && e->state != AgentState::kOffline) {
+            if (e->state != AgentState::kOffline && e->state != AgentState::kQuarantined) {
+                // no further run until a health check passes: a hung agent must not take the next
+                // run and a second full deadline before anyone notices. The check comes at once,
+                // unless faults keep coming (quarantine_after in a row): then at the health interval.
+                const bool repeated = e->consecutive_faults >= opts_.quarantine_after;
                 e->state = AgentState::kQuarantined;
-                e->after_fault = false;
-                e->next_health = Clock::now() + opts_.health_interval;
+                e->after_fault = !repeated;
+                e->next_health = repeated ? Clock::now() + opts_.health_interval : Clock::now();
                 log_.event("agent_quarantined", {{"agent", e->id},
                                                  {"consecutive_faults", e->consecutive_faults},
-                                                 {"reason", why}});
-            } else if (e->state != AgentState::kOffline && e->state != AgentState::kQuarantined) {
-                // no further run until a health check passes: a hung agent must not take the next
-                // run and a second full deadline before anyone notices
-                e->state = AgentState::kQuarantined;
-                e->after_fault = true;
-                e->next_health = Clock::now();
+                                                 {"reason", why},
+                                                 {"until", "a health check passes"}});
             }
         } else {
             e->consecutive_faults = 0;
@@ -365,14 +364,12 @@ void AgentRegistry::health_loop()
             std::lock_guard g(mu_);
             e->next_health = Clock::now() + opts_.health_interval;
             const bool was_out = !e->usable();
-            if (e->after_fault) {  // the check a fault asked for
+            if (e->after_fault) {  // the check a single fault asked for; its fault count stays
                 e->after_fault = false;
                 if (ok) {
                     e->state = AgentState::kIdle;
                     e->settle();
-                    log_.event("agent_checked", {{"agent", e->id}, {"consecutive_faults", e->consecutive_faults}});
-                } else {
-                    log_.event("agent_quarantined", {{"agent", e->id}, {"reason", "health check failed after a fault"}});
+                    log_.event("agent_healthy", {{"agent", e->id}, {"consecutive_faults", e->consecutive_faults}});
                 }
             } else if (ok && was_out) {
                 e->state = AgentState::kIdle;

@@ -4,6 +4,7 @@
 // call: {"code": N, "message": "...", "response": {...}}. Python here has no gRPC, hence this tool.
 #include <grpcpp/grpcpp.h>
 
+#include <google/protobuf/stubs/strutil.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <iostream>
@@ -25,6 +26,15 @@ json call(const json &line, const std::string &token, Call invoke)
     if (const auto st = google::protobuf::util::JsonStringToMessage(line.value("request", json::object()).dump(), &req);
         !st.ok())
         return {{"code", -1}, {"message", "bad request JSON: " + std::string(st.message())}};
+    // "raw": {"field": "<base64>"}: bytes JSON cannot carry (invalid UTF-8) into string fields
+    if (line.contains("raw") && line["raw"].is_object())
+        for (const auto &[name, b64] : line["raw"].items()) {
+            const auto *field = req.GetDescriptor()->FindFieldByName(name);
+            std::string bytes;
+            if (field && !field->is_repeated() && b64.is_string() &&
+                google::protobuf::Base64Unescape(b64.template get<std::string>(), &bytes))
+                req.GetReflection()->SetString(&req, field, bytes);
+        }
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(line.value("timeout_s", 20)));
     if (!token.empty())
