@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "farm.grpc.pb.h"
+#include "plaintext_policy.h"
 
 namespace tinytx::tuner {
 
@@ -88,7 +89,26 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(256 << 20);
     args.SetMaxReceiveMessageSize(64 << 20);
-    auto stub = v1::Farm::NewStub(grpc::CreateCustomChannel(req.address, grpc::InsecureChannelCredentials(), args));
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (!req.tls_ca_file.empty()) {
+        grpc::SslCredentialsOptions ssl;
+        try {
+            ssl.pem_root_certs = read_all(req.tls_ca_file);
+        } catch (const std::exception &e) {
+            out.exit_code = 1;
+            out.error = std::string("--farm-tls-ca: ") + e.what();
+            return out;
+        }
+        creds = grpc::SslCredentials(ssl);
+    }
+    if (const std::string why = agent::plaintext_token_refusal(req.address, !req.token.empty(), !req.tls_ca_file.empty(),
+                                                               req.insecure, "--farm-tls-ca");
+        !why.empty()) {
+        out.exit_code = 1;
+        out.error = why;
+        return out;
+    }
+    auto stub = v1::Farm::NewStub(grpc::CreateCustomChannel(req.address, creds, args));
     auto context = [&](std::chrono::seconds deadline) {
         auto ctx = std::make_unique<grpc::ClientContext>();
         if (deadline.count())

@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "farm_client.h"
+#include "plaintext_policy.h"
 #include "tinytx/tuner/emit_c.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/report_json.h"
@@ -63,7 +64,9 @@ Measurement:
 Lab farm:
   --farm ADDR         submit the job to a tinytx-farmd at ADDR instead of running it here; the
                       progress and the results are the same (token: --farm-token-file FILE or
-                      $TINYTX_FARM_TOKEN; --priority N, higher first)
+                      $TINYTX_FARM_TOKEN; --priority N, higher first; --farm-tls-ca PEM: over
+                      TLS, trusting this CA)
+  --insecure          send a token in clear to a farm or agents not on loopback (else refused)
 
 Results:
   --db FILE           results database (default tinytx.db); a run killed at any point and started
@@ -95,7 +98,7 @@ Example:
 
 struct Options {
     std::map<std::string, std::string> values;
-    bool json = false, quiet = false, per_layer = false;
+    bool json = false, quiet = false, per_layer = false, insecure = false;
 
     bool has(const std::string &k) const { return values.count(k) != 0; }
     const std::string &get(const std::string &k) const { return values.at(k); }
@@ -106,7 +109,7 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--priority", "--calib",
+        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--priority", "--calib",
         "--min-cosine"};
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -119,8 +122,8 @@ Options parse(int argc, char **argv)
             std::cout << tool_version() << "\n";
             std::exit(0);
         }
-        if (a == "--json" || a == "--quiet" || a == "--per-layer") {
-            (a == "--json" ? o.json : a == "--quiet" ? o.quiet : o.per_layer) = true;
+        if (a == "--json" || a == "--quiet" || a == "--per-layer" || a == "--insecure") {
+            (a == "--json" ? o.json : a == "--quiet" ? o.quiet : a == "--insecure" ? o.insecure : o.per_layer) = true;
             continue;
         }
         if (a.rfind("--", 0) != 0)
@@ -330,6 +333,11 @@ int main(int argc, char **argv)
             ro.token = resolve_agent_token("", o.has("--token-file") ? o.get("--token-file") : "");
             if (o.has("--tls-ca"))
                 ro.tls_ca_file = o.get("--tls-ca");
+            for (const std::string &address : parse_agents(o.get("--agents")))
+                if (const std::string why = tinytx::agent::plaintext_token_refusal(
+                        address, !ro.token.empty(), !ro.tls_ca_file.empty(), o.insecure, "--tls-ca");
+                    !why.empty())
+                    usage_error(why);
             req.agents = make_remote_agents(o.get("--agents"), ro);
         } catch (const std::exception &e) {
             usage_error(std::string("--agents: ") + e.what());
@@ -348,6 +356,8 @@ int main(int argc, char **argv)
                 usage_error(std::string(k) + " is the farm's to choose: not with --farm");
         FarmRequest fr;
         fr.address = o.get("--farm");
+        fr.tls_ca_file = o.has("--farm-tls-ca") ? o.get("--farm-tls-ca") : "";
+        fr.insecure = o.insecure;
         try {
             fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
                                             "TINYTX_FARM_TOKEN");
@@ -375,8 +385,8 @@ int main(int argc, char **argv)
         if (!fo.best_export_json.empty())
             best_export = nlohmann::json::parse(fo.best_export_json, nullptr, false);
     } else {
-        if (o.has("--farm-token-file") || o.has("--priority"))
-            usage_error("--farm-token-file and --priority are for --farm");
+        if (o.has("--farm-token-file") || o.has("--priority") || o.has("--farm-tls-ca"))
+            usage_error("--farm-token-file, --farm-tls-ca and --priority are for --farm");
         TuneCallbacks cb;
         cb.progress = [&](const TuneProgress &p) { view.update(p); };
         cb.note = [&](const std::string &s) { view.note(s); };

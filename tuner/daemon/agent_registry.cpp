@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth.h"
+#include "plaintext_policy.h"
 
 namespace tinytx::farm {
 
@@ -96,8 +97,13 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         std::lock_guard lk(mu_);
         require_may_register(address, token);
     }
+    if (const std::string why = agent::plaintext_token_refusal(address, !token.empty(), !opts_.agent_tls_ca.empty(),
+                                                               opts_.insecure, "--agent-tls-ca");
+        !why.empty())
+        throw AgentConfigError(why);
     tuner::RemoteOptions ro;
     ro.token = token;
+    ro.tls_ca_file = opts_.agent_tls_ca;
     ro.grace = std::chrono::milliseconds(2000);  // beyond the run's own deadline: then it is a fault
     auto agent = std::make_shared<RemoteAgent>(address, ro);  // AgentConfigError for bad TLS files
     std::vector<std::string> boards;

@@ -52,6 +52,8 @@ struct RegistryOptions {
     std::chrono::seconds lease{15};                // registered agents heartbeat within this
     std::chrono::milliseconds wait_for_agent{60000};  // a run waits this long for any healthy agent
     std::string agent_token;                       // presented to the configured agents
+    std::string agent_tls_ca;                      // PEM file: dial every agent over TLS ("" = plaintext)
+    bool insecure = false;                         // allow tokens in clear to non-loopback agents
 };
 
 struct AgentSnapshot {

@@ -44,6 +44,11 @@ Options:
   --agents LIST          host:port,... of `tinytx-agent serve` instances to use
   --agents-config FILE   JSON {"agents": [{"address": "host:port", "slots": 1}, ...]}
   --agent-token-file F   the token the farm presents to its agents
+  --agent-tls-ca PEM     dial every agent over TLS, trusting this CA
+  --tls-cert PEM, --tls-key PEM
+                         serve gRPC over TLS (the dashboard's HTTP stays plaintext: put it on
+                         loopback or behind a TLS proxy)
+  --insecure             allow tokens in clear to agents that are not on loopback
   --token-file FILE      the token clients and agents must present (else $TINYTX_FARM_TOKEN;
                          none: the farm is open, say so in the log)
   --public-read          reading jobs, fronts and metrics needs no token
@@ -97,6 +102,17 @@ unsigned number(const std::map<std::string, std::string> &o, const std::string &
     return static_cast<unsigned>(v);
 }
 
+std::string read_pem(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+        usage_error("cannot read " + path);
+    if (text.empty())
+        usage_error(path + " is missing or empty");
+    return text;
+}
+
 std::unique_ptr<grpc::Server> g_server;
 
 }  // namespace
@@ -106,9 +122,10 @@ int main(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
         "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
-        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir", "--upload-quota", "--store-quota"};
+        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir", "--upload-quota", "--store-quota",
+        "--tls-cert", "--tls-key", "--agent-tls-ca"};
     std::map<std::string, std::string> o;
-    bool public_read = false, dashboard_only = false;
+    bool public_read = false, dashboard_only = false, insecure = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -121,6 +138,10 @@ int main(int argc, char **argv)
         }
         if (a == "--dashboard-only") {
             dashboard_only = true;
+            continue;
+        }
+        if (a == "--insecure") {
+            insecure = true;
             continue;
         }
         if (std::find(valued.begin(), valued.end(), a) == valued.end())
@@ -187,6 +208,8 @@ int main(int argc, char **argv)
     ro.quarantine_after = number(o, "--quarantine-after", 3, 1, 1000);
     ro.health_interval = std::chrono::milliseconds(number(o, "--health-interval-ms", 5000, 50, 3600000));
     ro.lease = std::chrono::seconds(number(o, "--lease-s", 15, 1, 86400));
+    ro.agent_tls_ca = o.count("--agent-tls-ca") ? o["--agent-tls-ca"] : "";
+    ro.insecure = insecure;
 
     std::vector<std::pair<std::string, unsigned>> agents;
     try {
@@ -246,7 +269,15 @@ int main(int argc, char **argv)
     const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:7080";
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (o.count("--tls-cert") || o.count("--tls-key")) {
+        if (!o.count("--tls-cert") || !o.count("--tls-key"))
+            usage_error("TLS needs both --tls-cert and --tls-key");
+        grpc::SslServerCredentialsOptions ssl;
+        ssl.pem_key_cert_pairs.push_back({read_pem(o["--tls-key"]), read_pem(o["--tls-cert"])});
+        creds = grpc::SslServerCredentials(ssl);
+    }
+    builder.AddListeningPort(listen, creds, &port);
     builder.RegisterService(&service);
     builder.SetMaxReceiveMessageSize(256 << 20);
     g_server = builder.BuildAndStart();
@@ -271,6 +302,7 @@ int main(int argc, char **argv)
     }
     const std::string host = listen.substr(0, listen.rfind(':'));
     log.event("serving", {{"address", host + ":" + std::to_string(port)},
+                          {"tls", o.count("--tls-cert") != 0},
                           {"token", !token.empty()},
                           {"public_read", public_read},
                           {"agents", agents.size()}});

@@ -403,8 +403,53 @@ def test_streams(tmp):
     print(f"streams: one client got {ok} of 40 event streams asked", flush=True)
 
 
+# ---- finding 9 (no TLS in the farm; tokens in clear)
+def make_certs(tmp):
+    d = os.path.join(tmp, "pki")
+    os.makedirs(d)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=tinytx test CA")
+    run("req", *ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost")
+    open(os.path.join(d, "ext"), "w").write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem",
+        "-days", "2", "-extfile", "ext")
+    return (os.path.join(d, n) for n in ("ca.pem", "srv.pem", "srv.key"))
+
+
+def test_tls(tmp):
+    ca, cert, key = make_certs(tmp)
+    farm_token, agent_token = os.path.join(tmp, "farm.token"), os.path.join(tmp, "agent.token")
+    open(farm_token, "w").write("farm-s3cret\n")
+    open(agent_token, "w").write("agent-s3cret\n")
+    tls = ["--tls-cert", cert, "--tls-key", key]
+    _, farm, _ = start_farmd(tmp, [*tls, "--agent-tls-ca", ca, "--token-file", farm_token,
+                                   "--agent-token-file", agent_token])
+    agent, _ = start_agent([*tls, "--token-file", agent_token, "--farm", farm, "--farm-tls-ca", ca,
+                            "--farm-token-file", farm_token])
+    reg = json.loads(agent.stdout.readline())
+    check(reg.get("event") == "registered", f"the agent registered over TLS: {reg}")
+    args = ["--model", os.path.join(MODELS, "ecgformer.json"), "--board", "nucleo-l476rg", "--budget", "96KB",
+            "--trials", "4", "--strategy", "nsga2", "--json", "--quiet"]
+    r = subprocess.run([TUNE, "--farm", farm, "--farm-tls-ca", ca, "--farm-token-file", farm_token, *args],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0 and json.loads(r.stdout or "{}").get("front"),
+          f"a tune over TLS on every hop: {r.returncode} {r.stderr[-300:]}")
+    plain = subprocess.run([TUNE, "--farm", farm, "--farm-token-file", farm_token, *args], capture_output=True,
+                           text=True, timeout=120)
+    check(plain.returncode != 0, "a plaintext client is not served by a TLS farm")
+    # a token never goes in clear to a machine elsewhere (192.0.2.1: TEST-NET, nothing answers)
+    far = subprocess.run([TUNE, "--farm", "192.0.2.1:7080", "--farm-token-file", farm_token, *args],
+                         capture_output=True, text=True, timeout=20)
+    check(far.returncode != 0 and "without TLS" in far.stderr, f"tinytx-tune: token in clear refused: {far.stderr}")
+    far = subprocess.run([AGENT, "serve", "--listen", "127.0.0.1:0", "--board", "nucleo-l476rg:iss", "--farm",
+                          "192.0.2.1:7080", "--farm-token-file", farm_token], capture_output=True, text=True, timeout=20)
+    check(far.returncode != 0 and "without TLS" in far.stderr, f"tinytx-agent --farm: token in clear refused: {far.stderr}")
+    print("tls: farm, agent and tuner tuned over TLS on every hop; tokens in clear to non-loopback refused", flush=True)
+
+
 PARTS = {"uploads": test_uploads, "crash": test_crash, "cross_site": test_cross_site, "poison": test_poison,
-         "agents": test_agents, "streams": test_streams}
+         "agents": test_agents, "streams": test_streams, "tls": test_tls}
 
 if __name__ == "__main__":
     tmp = tempfile.mkdtemp(prefix="tinytx-hardening-")
