@@ -257,7 +257,11 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
     const timeval tv{static_cast<time_t>(opt.write_timeout.count()), 0};
     ::setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     s->thread = std::thread([this, s, socket = std::move(socket), response = std::move(response)]() mutable {
-        run_stream(socket, response);
+        try {
+            run_stream(socket, response);
+        } catch (const std::exception &e) {  // the stream ends, not the farm
+            log.event("http_error", {{"stream", true}, {"error", e.what()}});
+        }
         {
             std::lock_guard sl(s->mu);
             beast::error_code ec;
