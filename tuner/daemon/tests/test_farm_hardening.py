@@ -156,7 +156,7 @@ def test_uploads(tmp):
     secret_sha = hashlib.sha256(open(secret, "rb").read()).hexdigest()
     secret_size = str(os.path.getsize(secret))
     data = os.path.join(tmp, "data")
-    farmd, farm, _ = start_farmd(tmp, ["--upload-quota", "300KiB", "--store-quota", "200KiB"])
+    farmd, farm, _ = start_farmd(tmp)
 
     def weights_at(path, sha="0" * 64):
         def edit(spec):
@@ -189,9 +189,6 @@ def test_uploads(tmp):
     check(all(r["code"] == 3 for r in results), f"malformed uploads refused: {[r['message'] for r in results[:5]]}")
     check(disk_bytes(data) == 0, f"refused uploads left {disk_bytes(data)} bytes under the data dir")
 
-    # quota per job and in total
-    r = grpc1(farm, "SubmitJob", model_upload("ecgformer", extra_files=[("big.bin", b"\0" * 400000)]))
-    check(r["code"] == 8, f"an upload over --upload-quota: RESOURCE_EXHAUSTED, got {r['code']} {r['message']}")
     first = grpc1(farm, "SubmitJob", model_upload("ecgformer"))
     check(first["code"] == 0, f"a good upload is accepted: {first['message']}")
     stored = disk_bytes(data)
@@ -207,12 +204,17 @@ def test_uploads(tmp):
              for r, _, fs in os.walk(data) for f in fs}
     check(before == after, "a second upload of the same model rewrote stored files")
 
+    check(alive(farmd), "farmd alive")
+    kill(farmd)
+
+    # quota per job and in total (the store above holds one small model)
+    farmd, farm, _ = start_farmd(tmp, ["--upload-quota", "300KiB", "--store-quota", "200KiB"], log="quota.log")
+    r = grpc1(farm, "SubmitJob", model_upload("ecgformer", extra_files=[("big.bin", b"\0" * 400000)]))
+    check(r["code"] == 8, f"an upload over --upload-quota: RESOURCE_EXHAUSTED, got {r['code']} {r['message']}")
     r = grpc1(farm, "SubmitJob", model_upload("tiny4"))
     check(r["code"] == 8, f"an upload over --store-quota: RESOURCE_EXHAUSTED, got {r['code']} {r['message']}")
-    for j in (first, second):
-        if j["code"] == 0:
-            grpc1(farm, "CancelJob", {"id": j["response"]["id"]})
-    check(alive(farmd), "farmd alive")
+    check(disk_bytes(data) == stored, "a refused upload left bytes behind")
+    kill(farmd)
     print(f"uploads: paths outside the upload refused without echo; {len(bad) * 10} malformed uploads left "
           f"nothing; quotas enforced; a stored model is never rewritten ({stored} bytes)", flush=True)
 
