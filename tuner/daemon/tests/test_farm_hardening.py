@@ -45,9 +45,15 @@ def start_farmd(tmp, extra=(), log="farmd.log", agents=()):
             "--data-dir", os.path.join(tmp, "data"), "--cache-dir", CACHE, "--log", os.path.join(tmp, log), *extra]
     if agents:
         args += ["--agents", ",".join(agents)]
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stderr to a file: a pipe nobody drains would block the daemon once full (protobuf logs a
+    # line for every request whose strings are not UTF-8)
+    err = open(os.path.join(tmp, log + ".stderr"), "w")
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
     PROCS.append(p)
-    line = first_line(p)
+    try:
+        line = first_line(p)
+    except RuntimeError:
+        raise RuntimeError(f"{FARMD} did not start: {open(err.name).read()}")
     return p, line["address"], line.get("http")
 
 
