@@ -30,7 +30,8 @@ Usage:
   tinytx-agent serve [--listen ADDR] [--board NAME[:BACKEND]]... [--boards-dir DIR]
                      [--workers N] [--token TOKEN | --token-file FILE]
                      [--tls-cert PEM --tls-key PEM] [--openocd-serial SERIAL]
-                     [--farm ADDR [--farm-token-file FILE] [--farm-tls-ca PEM] [--advertise HOST:PORT]]
+                     [--farm ADDR [--farm-token-file FILE] [--farm-tls-ca PEM
+                     [--farm-tls-cert PEM --farm-tls-key PEM]] [--advertise HOST:PORT]]
                      [--insecure]
   tinytx-agent measure --board NAME [--backend iss|qemu|openocd] FILE.elf
                      [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX] [--json]
@@ -76,7 +77,7 @@ Args parse_args(int argc, char **argv, int first)
     static const std::vector<std::string> with_value = {
         "--listen", "--board", "--boards-dir", "--workers", "--token", "--token-file", "--tls-cert",
         "--tls-key", "--tls-ca", "--backend", "--repeats", "--warmups", "--deadline-ms",
-        "--expect-crc", "--openocd-serial", "--farm", "--farm-token-file", "--farm-tls-ca", "--advertise"};
+        "--expect-crc", "--openocd-serial", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--advertise"};
     Args a;
     for (int i = first; i < argc; ++i) {
         std::string s = argv[i];
@@ -273,6 +274,12 @@ int serve(const Args &a)
         if (a.has("--farm-tls-ca")) {
             grpc::SslCredentialsOptions ssl;
             ssl.pem_root_certs = read_file(a.get("--farm-tls-ca"), "farm CA certificate");
+            if (a.has("--farm-tls-cert") != a.has("--farm-tls-key"))
+                usage_error("--farm-tls-cert and --farm-tls-key go together");
+            if (a.has("--farm-tls-cert")) {  // for a farm that admits only clients its CA signed
+                ssl.pem_cert_chain = read_file(a.get("--farm-tls-cert"), "TLS certificate");
+                ssl.pem_private_key = read_file(a.get("--farm-tls-key"), "TLS key");
+            }
             farm_creds = grpc::SslCredentials(ssl);
         }
         if (const std::string why = plaintext_token_refusal(a.get("--farm"), !farm_token.empty() || !token.empty(),

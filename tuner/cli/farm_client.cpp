@@ -94,6 +94,10 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
         grpc::SslCredentialsOptions ssl;
         try {
             ssl.pem_root_certs = read_all(req.tls_ca_file);
+            if (!req.tls_cert_file.empty()) {
+                ssl.pem_cert_chain = read_all(req.tls_cert_file);
+                ssl.pem_private_key = read_all(req.tls_key_file);
+            }
         } catch (const std::exception &e) {
             out.exit_code = 1;
             out.error = std::string("--farm-tls-ca: ") + e.what();

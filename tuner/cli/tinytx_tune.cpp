@@ -65,7 +65,8 @@ Lab farm:
   --farm ADDR         submit the job to a tinytx-farmd at ADDR instead of running it here; the
                       progress and the results are the same (token: --farm-token-file FILE or
                       $TINYTX_FARM_TOKEN; --priority N, higher first; --farm-tls-ca PEM: over
-                      TLS, trusting this CA)
+                      TLS, trusting this CA; --farm-tls-cert/--farm-tls-key PEM: this client's
+                      certificate, for a farm that asks for one)
   --insecure          send a token in clear to a farm or agents not on loopback (else refused)
 
 Results:
@@ -109,7 +110,7 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--priority", "--calib",
+        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
         "--min-cosine"};
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -357,6 +358,10 @@ int main(int argc, char **argv)
         FarmRequest fr;
         fr.address = o.get("--farm");
         fr.tls_ca_file = o.has("--farm-tls-ca") ? o.get("--farm-tls-ca") : "";
+        if (o.has("--farm-tls-cert") != o.has("--farm-tls-key") || (o.has("--farm-tls-cert") && !o.has("--farm-tls-ca")))
+            usage_error("--farm-tls-cert and --farm-tls-key go together, with --farm-tls-ca");
+        fr.tls_cert_file = o.has("--farm-tls-cert") ? o.get("--farm-tls-cert") : "";
+        fr.tls_key_file = o.has("--farm-tls-key") ? o.get("--farm-tls-key") : "";
         fr.insecure = o.insecure;
         try {
             fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",

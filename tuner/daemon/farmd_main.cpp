@@ -48,6 +48,8 @@ Options:
   --tls-cert PEM, --tls-key PEM
                          serve gRPC over TLS (the dashboard's HTTP stays plaintext: put it on
                          loopback or behind a TLS proxy)
+  --tls-client-ca PEM    with --tls-cert: every client (tuner, agent) must present a certificate
+                         this CA signed
   --insecure             allow tokens in clear to agents that are not on loopback
   --token-file FILE      the token clients and agents must present (else $TINYTX_FARM_TOKEN;
                          none: the farm is open, say so in the log)
@@ -123,7 +125,7 @@ int main(int argc, char **argv)
         "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
         "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
         "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir", "--upload-quota", "--store-quota",
-        "--tls-cert", "--tls-key", "--agent-tls-ca"};
+        "--tls-cert", "--tls-key", "--tls-client-ca", "--agent-tls-ca"};
     std::map<std::string, std::string> o;
     bool public_read = false, dashboard_only = false, insecure = false;
     for (int i = 1; i < argc; ++i) {
@@ -273,9 +275,16 @@ int main(int argc, char **argv)
     if (o.count("--tls-cert") || o.count("--tls-key")) {
         if (!o.count("--tls-cert") || !o.count("--tls-key"))
             usage_error("TLS needs both --tls-cert and --tls-key");
-        grpc::SslServerCredentialsOptions ssl;
+        // with a client CA, only holders of a certificate it signed get a connection at all
+        grpc::SslServerCredentialsOptions ssl(o.count("--tls-client-ca")
+                                                  ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                                  : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
         ssl.pem_key_cert_pairs.push_back({read_pem(o["--tls-key"]), read_pem(o["--tls-cert"])});
+        if (o.count("--tls-client-ca"))
+            ssl.pem_root_certs = read_pem(o["--tls-client-ca"]);
         creds = grpc::SslServerCredentials(ssl);
+    } else if (o.count("--tls-client-ca")) {
+        usage_error("--tls-client-ca needs --tls-cert and --tls-key");
     }
     builder.AddListeningPort(listen, creds, &port);
     builder.RegisterService(&service);

@@ -428,11 +428,14 @@ def make_certs(tmp):
     open(os.path.join(d, "ext"), "w").write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem",
         "-days", "2", "-extfile", "ext")
-    return (os.path.join(d, n) for n in ("ca.pem", "srv.pem", "srv.key"))
+    run("req", *ec, "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=tinytx client")
+    run("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+        "client.pem", "-days", "2")
+    return (os.path.join(d, n) for n in ("ca.pem", "srv.pem", "srv.key", "client.pem", "client.key"))
 
 
 def test_tls(tmp):
-    ca, cert, key = make_certs(tmp)
+    ca, cert, key, client_cert, client_key = make_certs(tmp)
     farm_token, agent_token = os.path.join(tmp, "farm.token"), os.path.join(tmp, "agent.token")
     open(farm_token, "w").write("farm-s3cret\n")
     open(agent_token, "w").write("agent-s3cret\n")
@@ -459,7 +462,20 @@ def test_tls(tmp):
     far = subprocess.run([AGENT, "serve", "--listen", "127.0.0.1:0", "--board", "nucleo-l476rg:iss", "--farm",
                           "192.0.2.1:7080", "--farm-token-file", farm_token], capture_output=True, text=True, timeout=20)
     check(far.returncode != 0 and "without TLS" in far.stderr, f"tinytx-agent --farm: token in clear refused: {far.stderr}")
-    print("tls: farm, agent and tuner tuned over TLS on every hop; tokens in clear to non-loopback refused", flush=True)
+    # a farm that admits only clients with a certificate of its CA
+    _, farm2, _ = start_farmd(tmp, [*tls, "--tls-client-ca", ca, "--agent-tls-ca", ca, "--agent-token-file",
+                                    agent_token, "--db", os.path.join(tmp, "mtls.db")], log="mtls.log")
+    agent2, _ = start_agent([*tls, "--token-file", agent_token, "--farm", farm2, "--farm-tls-ca", ca,
+                             "--farm-tls-cert", client_cert, "--farm-tls-key", client_key])
+    reg = json.loads(agent2.stdout.readline())
+    check(reg.get("event") == "registered", f"the agent registered with its client certificate: {reg}")
+    r = subprocess.run([TUNE, "--farm", farm2, "--farm-tls-ca", ca, "--farm-tls-cert", client_cert,
+                        "--farm-tls-key", client_key, *args], capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"a tune with a client certificate: {r.stderr[-300:]}")
+    r = subprocess.run([TUNE, "--farm", farm2, "--farm-tls-ca", ca, *args], capture_output=True, text=True, timeout=120)
+    check(r.returncode != 0, "a client without a certificate is refused")
+    print("tls: farm, agent and tuner tuned over TLS on every hop (and with client certificates); tokens in clear "
+          "to non-loopback refused", flush=True)
 
 
 PARTS = {"uploads": test_uploads, "crash": test_crash, "cross_site": test_cross_site, "poison": test_poison,
