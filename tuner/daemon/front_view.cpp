@@ -1,9 +1,8 @@
 #include "front_view.h"
 
-#include "tinytx/tuner/candidate_result.h"
-
 #include <set>
 
+#include "tinytx/tuner/candidate_result.h"
 #include "tinytx/tuner/memory_planner.h"
 
 namespace tinytx::farm {

@@ -1,7 +1,5 @@
 #include "http_server.h"
 
-#include "cross_site.h"
-
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -20,6 +18,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "cross_site.h"
 
 namespace tinytx::farm {
 

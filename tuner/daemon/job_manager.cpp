@@ -1,11 +1,9 @@
 #include "job_manager.h"
 
 #include <algorithm>
-#include <fstream>
 #include <stdexcept>
 
 #include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/database.h"
 #include "tinytx/tuner/report_json.h"
 #include "tinytx/tuner/request_limits.h"

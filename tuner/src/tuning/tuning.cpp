@@ -1,7 +1,6 @@
 // The tuning loop (tuning.h): propose, plan, build, measure, record, tell; then calibrate and
 // select the front.
 #include "tinytx/tuner/tuning.h"
-#include "tinytx/tuner/request_limits.h"
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +23,7 @@
 #include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/pareto.h"
 #include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/request_limits.h"
 #include "tinytx/tuner/runner.h"
 #include "tinytx/tuner/search.h"
 
