@@ -1,6 +1,9 @@
 #include "http_server.h"
 
+#include <poll.h>
 #include <sys/socket.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -253,9 +256,6 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
     StreamSlot *s = slot.get();
     s->client = client;
     s->fd = socket.native_handle();
-    // a reader that stops reading: its writes fail after the timeout and its slot is freed
-    const timeval tv{static_cast<time_t>(opt.write_timeout.count()), 0};
-    ::setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     s->thread = std::thread([this, s, socket = std::move(socket), response = std::move(response)]() mutable {
         try {
             run_stream(socket, response);
@@ -274,6 +274,26 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
     streams.push_back(std::move(slot));
 }
 
+// All of `bytes` within `timeout`, or false. Asio's blocking write waits without end once the
+// socket is non-blocking (as Beast leaves it), so the wait is bounded here with poll().
+bool write_within(int fd, const std::string &bytes, std::chrono::milliseconds timeout)
+{
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    for (size_t done = 0; done < bytes.size();) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLOUT, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+            return false;  // the reader has not taken anything for the whole timeout
+        const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue;
+        if (n <= 0)
+            return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
 void Core::run_stream(tcp::socket &socket, const HttpResponse &response)
 {
     // close-delimited body: the stream ends when the connection does
@@ -282,15 +302,14 @@ void Core::run_stream(tcp::socket &socket, const HttpResponse &response)
     for (const auto &[k, v] : response.headers)
         head += k + ": " + v + "\r\n";
     head += "\r\n";
-    beast::error_code ec;
-    net::write(socket, net::buffer(head), ec);
-    if (ec)
+    const int fd = socket.native_handle();
+    bool ok = write_within(fd, head, opt.write_timeout);
+    if (!ok)
         return;
     const auto send = [&](const std::string &chunk) {
-        if (stopping || ec)
+        if (stopping || !ok)
             return false;
-        net::write(socket, net::buffer(chunk), ec);
-        return !ec;
+        return ok = write_within(fd, chunk, opt.write_timeout);
     };
     response.stream(send, stopping);
 }
