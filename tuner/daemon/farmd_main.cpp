@@ -46,8 +46,7 @@ Options:
   --agent-token-file F   the token the farm presents to its agents
   --agent-tls-ca PEM     dial every agent over TLS, trusting this CA
   --tls-cert PEM, --tls-key PEM
-                         serve gRPC over TLS (the dashboard's HTTP stays plaintext: put it on
-                         loopback or behind a TLS proxy)
+                         serve gRPC and the dashboard (HTTPS) over TLS
   --tls-client-ca PEM    with --tls-cert: every client (tuner, agent) must present a certificate
                          this CA signed
   --insecure             allow tokens in clear to agents that are not on loopback
@@ -167,6 +166,10 @@ int main(int argc, char **argv)
     const fs::path data_dir = o.count("--data-dir") ? fs::path(o["--data-dir"]) : base / "farm-data";
     DashboardConfig dash;
     dash.http_address = o.count("--http") ? o["--http"] : "127.0.0.1:7081";
+    if (o.count("--tls-cert") && o.count("--tls-key")) {
+        dash.tls_cert_file = o["--tls-cert"];
+        dash.tls_key_file = o["--tls-key"];
+    }
     dash.db_path = db.string();
     dash.api.token = token;
     dash.api.public_read = public_read;

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -440,8 +441,8 @@ def test_tls(tmp):
     open(farm_token, "w").write("farm-s3cret\n")
     open(agent_token, "w").write("agent-s3cret\n")
     tls = ["--tls-cert", cert, "--tls-key", key]
-    _, farm, _ = start_farmd(tmp, [*tls, "--agent-tls-ca", ca, "--token-file", farm_token,
-                                   "--agent-token-file", agent_token])
+    _, farm, web = start_farmd(tmp, [*tls, "--agent-tls-ca", ca, "--token-file", farm_token,
+                                     "--agent-token-file", agent_token])
     agent, _ = start_agent([*tls, "--token-file", agent_token, "--farm", farm, "--farm-tls-ca", ca,
                             "--farm-token-file", farm_token])
     reg = json.loads(agent.stdout.readline())
@@ -462,6 +463,25 @@ def test_tls(tmp):
     far = subprocess.run([AGENT, "serve", "--listen", "127.0.0.1:0", "--board", "nucleo-l476rg:iss", "--farm",
                           "192.0.2.1:7080", "--farm-token-file", farm_token], capture_output=True, text=True, timeout=20)
     check(far.returncode != 0 and "without TLS" in far.stderr, f"tinytx-agent --farm: token in clear refused: {far.stderr}")
+    # the dashboard over HTTPS: the API and an event stream; plain HTTP gets no answer
+    def https(target, stop_after=None):
+        ctx = ssl.create_default_context(cafile=ca)
+        h_, port = web.rsplit(":", 1)
+        with socket.create_connection((h_, int(port)), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s_:
+                s_.sendall(request("GET", target, web.encode(), [b"Authorization: Bearer farm-s3cret"]))
+                data = b""
+                while not stop_after or len(data) < stop_after:
+                    chunk = s_.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                return data
+    check(https(b"/api/jobs").startswith(b"HTTP/1.1 200"), "the dashboard's API over HTTPS")
+    check(https(b"/api/events", 12).startswith(b"HTTP/1.1 200"), "an event stream over HTTPS")
+    status, _ = http(web, request("GET", b"/api/jobs", web.encode()))
+    check(status == 0, f"plain HTTP to the HTTPS dashboard is not answered, got {status}")
+
     # a farm that admits only clients with a certificate of its CA
     _, farm2, _ = start_farmd(tmp, [*tls, "--tls-client-ca", ca, "--agent-tls-ca", ca, "--agent-token-file",
                                     agent_token, "--db", os.path.join(tmp, "mtls.db")], log="mtls.log")
