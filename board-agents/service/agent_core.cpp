@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "tinytx/agent/run_limits.h"
+
 namespace tinytx::agent {
 
 struct AgentCore::Slot {
@@ -14,9 +16,7 @@ struct AgentCore::Slot {
 
 namespace {
 
-constexpr uint32_t kMaxRuns = 1000;
-constexpr uint32_t kDefaultDeadlineMs = 10000, kMaxDeadlineMs = 600000;
-constexpr size_t kMaxImageBytes = 64u << 20;
+constexpr uint32_t kMaxRuns = kMaxRepeats;
 
 std::unique_ptr<Backend> make_backend(const std::string &name, const std::string &serial)
 {
@@ -109,7 +109,7 @@ Measurement AgentCore::run(const RunRequestData &req)
     if (repeats > kMaxRuns) throw InvalidArgument("repeats must be 1.." + std::to_string(kMaxRuns));
     if (req.warmups > kMaxRuns) throw InvalidArgument("warmups must be 0.." + std::to_string(kMaxRuns));
     const uint32_t deadline = req.deadline_ms ? req.deadline_ms : kDefaultDeadlineMs;
-    if (deadline > kMaxDeadlineMs) throw InvalidArgument("deadline_ms must be at most 600000");
+    if (deadline > kMaxDeadlineMs) throw InvalidArgument("deadline_ms must be at most " + std::to_string(kMaxDeadlineMs));
     if (req.board.empty()) throw InvalidArgument("board is missing");
     Slot &slot = slot_for(req.board, req.backend);
     const BoardProfile &profile = catalog_.get(slot.profile);

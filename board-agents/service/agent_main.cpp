@@ -15,6 +15,7 @@
 
 #include "agent_core.h"
 #include "farm.grpc.pb.h"
+#include "plaintext_policy.h"
 #include "agent_service.h"
 #include "auth.h"
 #include "proto_convert.h"
@@ -29,7 +30,9 @@ Usage:
   tinytx-agent serve [--listen ADDR] [--board NAME[:BACKEND]]... [--boards-dir DIR]
                      [--workers N] [--token TOKEN | --token-file FILE]
                      [--tls-cert PEM --tls-key PEM] [--openocd-serial SERIAL]
-                     [--farm ADDR [--farm-token-file FILE] [--advertise HOST:PORT]]
+                     [--farm ADDR [--farm-token-file FILE] [--farm-tls-ca PEM
+                     [--farm-tls-cert PEM --farm-tls-key PEM]] [--advertise HOST:PORT]]
+                     [--insecure]
   tinytx-agent measure --board NAME [--backend iss|qemu|openocd] FILE.elf
                      [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX] [--json]
   tinytx-agent call ADDR measure (same options as measure) [--token T | --token-file F] [--tls-ca PEM]
@@ -41,6 +44,8 @@ serve     Serves the Agent gRPC API (schemas/proto/tinytx/v1/agent.proto). Binds
           Without --board it serves every profile in the boards directory on iss and qemu.
           With --farm it registers with a tinytx-farmd (as --advertise, default its own listen
           address) and heartbeats within the farm's lease; registering again if the farm restarts.
+          Over TLS with --farm-tls-ca (the farm's CA). Tokens (the farm's, and this agent's, which
+          registration hands to the farm) go without TLS only to a loopback farm, or with --insecure.
 measure   Runs FILE.elf here, on the same code path the server uses, and prints the measurement.
 call      The same through a running agent at ADDR (host:port).
 
@@ -72,11 +77,11 @@ Args parse_args(int argc, char **argv, int first)
     static const std::vector<std::string> with_value = {
         "--listen", "--board", "--boards-dir", "--workers", "--token", "--token-file", "--tls-cert",
         "--tls-key", "--tls-ca", "--backend", "--repeats", "--warmups", "--deadline-ms",
-        "--expect-crc", "--openocd-serial", "--farm", "--farm-token-file", "--advertise"};
+        "--expect-crc", "--openocd-serial", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--advertise"};
     Args a;
     for (int i = first; i < argc; ++i) {
         std::string s = argv[i];
-        if (s == "--json") {
+        if (s == "--json" || s == "--insecure") {
             a.flags[s] = true;
         } else if (s.rfind("--", 0) == 0) {
             std::string key = s, value;
@@ -184,10 +189,11 @@ std::unique_ptr<grpc::Server> g_server;
 
 // Registers with a tinytx-farmd and heartbeats until `stop`; registers again when the farm has
 // forgotten us (restarted) or could not be reached.
-void join_farm(const std::string &farm, const std::string &farm_token, const std::string &advertise,
-               const std::string &agent_token, const std::atomic<bool> &stop)
+void join_farm(const std::string &farm, const std::shared_ptr<grpc::ChannelCredentials> &creds,
+               const std::string &farm_token, const std::string &advertise, const std::string &agent_token,
+               const std::atomic<bool> &stop)
 {
-    auto stub = tinytx::v1::Farm::NewStub(grpc::CreateChannel(farm, grpc::InsecureChannelCredentials()));
+    auto stub = tinytx::v1::Farm::NewStub(grpc::CreateChannel(farm, creds));
     auto ctx = [&] {
         auto c = std::make_unique<grpc::ClientContext>();
         c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -264,7 +270,28 @@ int serve(const Args &a)
             usage_error(e.what());
         }
         const std::string advertise = a.get("--advertise", host + ":" + std::to_string(port));
-        farm = std::thread([&, farm_token, advertise] { join_farm(a.get("--farm"), farm_token, advertise, token, stop); });
+        std::shared_ptr<grpc::ChannelCredentials> farm_creds = grpc::InsecureChannelCredentials();
+        if (a.has("--farm-tls-ca")) {
+            grpc::SslCredentialsOptions ssl;
+            ssl.pem_root_certs = read_file(a.get("--farm-tls-ca"), "farm CA certificate");
+            if (a.has("--farm-tls-cert") != a.has("--farm-tls-key"))
+                usage_error("--farm-tls-cert and --farm-tls-key go together");
+            if (a.has("--farm-tls-cert")) {  // for a farm that admits only clients its CA signed
+                ssl.pem_cert_chain = read_file(a.get("--farm-tls-cert"), "TLS certificate");
+                ssl.pem_private_key = read_file(a.get("--farm-tls-key"), "TLS key");
+            }
+            farm_creds = grpc::SslCredentials(ssl);
+        }
+        if (const std::string why = plaintext_token_refusal(a.get("--farm"), !farm_token.empty() || !token.empty(),
+                                                            a.has("--farm-tls-ca"), a.flags.count("--insecure"),
+                                                            "--farm-tls-ca");
+            !why.empty()) {
+            g_server->Shutdown();
+            usage_error(why);
+        }
+        farm = std::thread([&, farm_creds, farm_token, advertise] {
+            join_farm(a.get("--farm"), farm_creds, farm_token, advertise, token, stop);
+        });
     }
     g_server->Wait();
     stop = true;

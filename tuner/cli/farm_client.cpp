@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "farm.grpc.pb.h"
+#include "plaintext_policy.h"
 
 namespace tinytx::tuner {
 
@@ -25,19 +26,26 @@ std::string read_all(const fs::path &p)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// every "file" the spec names (weights, calibration input), relative to it
-void collect_files(const nlohmann::json &j, std::vector<std::string> &out)
+// Every "file" the spec names (weights, calibration input), read from beside it, and renamed in
+// the spec to the plain name it is uploaded under: a farm takes files only by plain name.
+void collect_files(nlohmann::json &j, const fs::path &base, v1::SubmitJobRequest &sub)
 {
     if (j.is_object()) {
         for (auto it = j.begin(); it != j.end(); ++it) {
-            if (it.key() == "file" && it->is_string())
-                out.push_back(it->get<std::string>());
-            else
-                collect_files(*it, out);
+            if (it.key() == "file" && it->is_string()) {
+                const std::string path = it->get<std::string>();
+                const std::string name = fs::path(path).filename().string();
+                v1::NamedFile *f = sub.add_model_files();
+                f->set_name(name);
+                f->set_content(read_all(fs::path(path).is_absolute() ? fs::path(path) : base / path));
+                *it = name;
+            } else {
+                collect_files(*it, base, sub);
+            }
         }
     } else if (j.is_array()) {
-        for (const auto &x : j)
-            collect_files(x, out);
+        for (auto &x : j)
+            collect_files(x, base, sub);
     }
 }
 
@@ -56,15 +64,13 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
     FarmOutcome out;
     v1::SubmitJobRequest sub;
     try {
-        sub.set_model_spec(read_all(req.model_path));
-        const auto spec = nlohmann::json::parse(sub.model_spec(), nullptr, false);
-        std::vector<std::string> files;
-        collect_files(spec, files);
-        for (const auto &name : files) {
-            v1::NamedFile *f = sub.add_model_files();
-            f->set_name(fs::path(name).filename().string());
-            f->set_content(read_all(req.model_path.parent_path() / name));
-        }
+        const std::string text = read_all(req.model_path);
+        auto spec = nlohmann::json::parse(text, nullptr, false);
+        const auto before = spec;
+        collect_files(spec, req.model_path.parent_path(), sub);
+        // the spec as written when it names its files plainly already (the same model hash as a
+        // local run); else with the names the farm will know them by
+        sub.set_model_spec(spec.is_discarded() || spec == before ? text : spec.dump(2));
     } catch (const std::exception &e) {
         out.exit_code = 1;
         out.error = std::string("model: ") + e.what();
@@ -83,7 +89,30 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(256 << 20);
     args.SetMaxReceiveMessageSize(64 << 20);
-    auto stub = v1::Farm::NewStub(grpc::CreateCustomChannel(req.address, grpc::InsecureChannelCredentials(), args));
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (!req.tls_ca_file.empty()) {
+        grpc::SslCredentialsOptions ssl;
+        try {
+            ssl.pem_root_certs = read_all(req.tls_ca_file);
+            if (!req.tls_cert_file.empty()) {
+                ssl.pem_cert_chain = read_all(req.tls_cert_file);
+                ssl.pem_private_key = read_all(req.tls_key_file);
+            }
+        } catch (const std::exception &e) {
+            out.exit_code = 1;
+            out.error = std::string("--farm-tls-ca: ") + e.what();
+            return out;
+        }
+        creds = grpc::SslCredentials(ssl);
+    }
+    if (const std::string why = agent::plaintext_token_refusal(req.address, !req.token.empty(), !req.tls_ca_file.empty(),
+                                                               req.insecure, "--farm-tls-ca");
+        !why.empty()) {
+        out.exit_code = 1;
+        out.error = why;
+        return out;
+    }
+    auto stub = v1::Farm::NewStub(grpc::CreateCustomChannel(req.address, creds, args));
     auto context = [&](std::chrono::seconds deadline) {
         auto ctx = std::make_unique<grpc::ClientContext>();
         if (deadline.count())

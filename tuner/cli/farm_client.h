@@ -12,6 +12,9 @@ namespace tinytx::tuner {
 
 struct FarmRequest {
     std::string address, token;
+    std::string tls_ca_file;        // the farm's CA (PEM); "" = plaintext
+    std::string tls_cert_file, tls_key_file;  // this client's certificate, for a farm that asks
+    bool insecure = false;          // a token in clear to a farm not on loopback
     std::filesystem::path model_path;
     std::string board, strategy = "auto";
     uint64_t budget_bytes = 0, trials = 0, seed = 1;

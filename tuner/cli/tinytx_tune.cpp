@@ -16,10 +16,12 @@
 
 #include "auth.h"
 #include "farm_client.h"
+#include "plaintext_policy.h"
 #include "tinytx/tuner/emit_c.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/report_json.h"
 #include "tinytx/tuner/runner.h"
+#include "tinytx/tuner/request_limits.h"
 #include "tinytx/tuner/tuning.h"
 
 namespace {
@@ -57,12 +59,15 @@ Measurement:
                       in-process agent: pulp on gap9, iss on the Cortex-M boards
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
-  --deadline-s N      wall-time limit of one measurement (default 120)
+  --deadline-s N      wall-time limit of one measurement, 1..600 s (default 120)
 
 Lab farm:
   --farm ADDR         submit the job to a tinytx-farmd at ADDR instead of running it here; the
                       progress and the results are the same (token: --farm-token-file FILE or
-                      $TINYTX_FARM_TOKEN; --priority N, higher first)
+                      $TINYTX_FARM_TOKEN; --priority N, higher first; --farm-tls-ca PEM: over
+                      TLS, trusting this CA; --farm-tls-cert/--farm-tls-key PEM: this client's
+                      certificate, for a farm that asks for one)
+  --insecure          send a token in clear to a farm or agents not on loopback (else refused)
 
 Results:
   --db FILE           results database (default tinytx.db); a run killed at any point and started
@@ -94,7 +99,7 @@ Example:
 
 struct Options {
     std::map<std::string, std::string> values;
-    bool json = false, quiet = false, per_layer = false;
+    bool json = false, quiet = false, per_layer = false, insecure = false;
 
     bool has(const std::string &k) const { return values.count(k) != 0; }
     const std::string &get(const std::string &k) const { return values.at(k); }
@@ -105,7 +110,7 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--priority", "--calib",
+        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
         "--min-cosine"};
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -118,8 +123,8 @@ Options parse(int argc, char **argv)
             std::cout << tool_version() << "\n";
             std::exit(0);
         }
-        if (a == "--json" || a == "--quiet" || a == "--per-layer") {
-            (a == "--json" ? o.json : a == "--quiet" ? o.quiet : o.per_layer) = true;
+        if (a == "--json" || a == "--quiet" || a == "--per-layer" || a == "--insecure") {
+            (a == "--json" ? o.json : a == "--quiet" ? o.quiet : a == "--insecure" ? o.insecure : o.per_layer) = true;
             continue;
         }
         if (a.rfind("--", 0) != 0)
@@ -290,12 +295,16 @@ int main(int argc, char **argv)
         if (req.strategy != "auto" && req.strategy != "exhaustive" && req.strategy != "nsga2" && req.strategy != "guided")
             usage_error("--strategy must be auto, exhaustive, nsga2 or guided, got '" + req.strategy + "'");
     }
-    req.trials = number(o, "--trials", 0, 1, 1000000);
-    req.seed = number(o, "--seed", 1, 0, UINT64_MAX);
-    req.batch = number(o, "--batch", 8, 1, 1024);
-    req.repeats = static_cast<uint32_t>(number(o, "--repeats", 1, 1, 1000));
+    // the same ranges the farm and the agents enforce (request_limits.h)
+    auto limited = [&](const char *flag, uint64_t def, const RequestLimit &l) { return number(o, flag, def, l.min, l.max); };
+    if (!within(limits::kBudgetBytes, req.budget_bytes))
+        usage_error("--budget " + out_of_range(limits::kBudgetBytes, req.budget_bytes));
+    req.trials = limited("--trials", 0, limits::kTrials);
+    req.seed = limited("--seed", 1, limits::kSeed);
+    req.batch = limited("--batch", 8, limits::kBatch);
+    req.repeats = static_cast<uint32_t>(limited("--repeats", 1, limits::kRepeats));
     req.jobs = static_cast<unsigned>(number(o, "--jobs", 0, 1, 256));
-    req.run_deadline = std::chrono::seconds(number(o, "--deadline-s", 120, 1, 86400));
+    req.run_deadline = std::chrono::seconds(limited("--deadline-s", 120, limits::kDeadlineS));
     req.mode = o.per_layer ? SpaceMode::kPerLayer : SpaceMode::kShared;
     if (o.has("--calib"))
         req.calib = o.get("--calib");
@@ -325,6 +334,11 @@ int main(int argc, char **argv)
             ro.token = resolve_agent_token("", o.has("--token-file") ? o.get("--token-file") : "");
             if (o.has("--tls-ca"))
                 ro.tls_ca_file = o.get("--tls-ca");
+            for (const std::string &address : parse_agents(o.get("--agents")))
+                if (const std::string why = tinytx::agent::plaintext_token_refusal(
+                        address, !ro.token.empty(), !ro.tls_ca_file.empty(), o.insecure, "--tls-ca");
+                    !why.empty())
+                    usage_error(why);
             req.agents = make_remote_agents(o.get("--agents"), ro);
         } catch (const std::exception &e) {
             usage_error(std::string("--agents: ") + e.what());
@@ -343,6 +357,12 @@ int main(int argc, char **argv)
                 usage_error(std::string(k) + " is the farm's to choose: not with --farm");
         FarmRequest fr;
         fr.address = o.get("--farm");
+        fr.tls_ca_file = o.has("--farm-tls-ca") ? o.get("--farm-tls-ca") : "";
+        if (o.has("--farm-tls-cert") != o.has("--farm-tls-key") || (o.has("--farm-tls-cert") && !o.has("--farm-tls-ca")))
+            usage_error("--farm-tls-cert and --farm-tls-key go together, with --farm-tls-ca");
+        fr.tls_cert_file = o.has("--farm-tls-cert") ? o.get("--farm-tls-cert") : "";
+        fr.tls_key_file = o.has("--farm-tls-key") ? o.get("--farm-tls-key") : "";
+        fr.insecure = o.insecure;
         try {
             fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
                                             "TINYTX_FARM_TOKEN");
@@ -370,8 +390,8 @@ int main(int argc, char **argv)
         if (!fo.best_export_json.empty())
             best_export = nlohmann::json::parse(fo.best_export_json, nullptr, false);
     } else {
-        if (o.has("--farm-token-file") || o.has("--priority"))
-            usage_error("--farm-token-file and --priority are for --farm");
+        if (o.has("--farm-token-file") || o.has("--priority") || o.has("--farm-tls-ca"))
+            usage_error("--farm-token-file, --farm-tls-ca and --priority are for --farm");
         TuneCallbacks cb;
         cb.progress = [&](const TuneProgress &p) { view.update(p); };
         cb.note = [&](const std::string &s) { view.note(s); };

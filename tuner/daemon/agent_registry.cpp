@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "auth.h"
+#include "plaintext_policy.h"
+
 namespace tinytx::farm {
 
 using tuner::AgentConfigError;
@@ -29,6 +32,7 @@ struct AgentRegistry::Entry {
     unsigned consecutive_faults = 0;
     uint64_t runs = 0, faults = 0;
     bool registered = false;
+    bool after_fault = false;  // out of dispatch until a health check passes
     Clock::time_point lease_expiry{};
     Clock::time_point next_health{};
 
@@ -74,10 +78,32 @@ void AgentRegistry::stop()
         health_.join();
 }
 
+void AgentRegistry::require_may_register(const std::string &address, const std::string &token) const
+{
+    for (const auto &x : entries_) {
+        if (x->address != address)
+            continue;
+        if (!x->registered)
+            throw RegistrationRefused("address " + address + " is an agent of the farm's configuration");
+        // the same agent again (a restart) presents the same token; anyone else is refused
+        if (!agent::token_matches("Bearer " + token, x->token))
+            throw RegistrationRefused("address " + address + " is registered by another agent (another agent token)");
+    }
+}
+
 std::string AgentRegistry::add(const std::string &address, const std::string &token, unsigned slots, bool registered)
 {
+    if (registered) {  // refused before the farm dials anything
+        std::lock_guard lk(mu_);
+        require_may_register(address, token);
+    }
+    if (const std::string why = agent::plaintext_token_refusal(address, !token.empty(), !opts_.agent_tls_ca.empty(),
+                                                               opts_.insecure, "--agent-tls-ca");
+        !why.empty())
+        throw AgentConfigError(why);
     tuner::RemoteOptions ro;
     ro.token = token;
+    ro.tls_ca_file = opts_.agent_tls_ca;
     ro.grace = std::chrono::milliseconds(2000);  // beyond the run's own deadline: then it is a fault
     auto agent = std::make_shared<RemoteAgent>(address, ro);  // AgentConfigError for bad TLS files
     std::vector<std::string> boards;
@@ -94,6 +120,8 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         error = e.what();
     }
     std::lock_guard lk(mu_);
+    if (registered)
+        require_may_register(address, token);  // again: another registration may have come meanwhile
     Entry *e = nullptr;
     for (auto &x : entries_)
         if (x->id == address)
@@ -112,6 +140,7 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         e->boards = boards;
         e->state = AgentState::kIdle;
         e->consecutive_faults = 0;
+        e->after_fault = false;  // it just answered: as good as a health check
         e->settle();
     } else {
         e->state = AgentState::kOffline;
@@ -231,13 +260,18 @@ void AgentRegistry::release(Entry *e, int64_t job_id, bool fault, const std::str
         if (fault) {
             ++e->faults;
             ++e->consecutive_faults;
-            e->next_health = Clock::now();  // a health check after every fault
-            if (e->consecutive_faults >= opts_.quarantine_after && e->state != AgentState::kOffline) {
+            if (e->state != AgentState::kOffline && e->state != AgentState::kQuarantined) {
+                // no further run until a health check passes: a hung agent must not take the next
+                // run and a second full deadline before anyone notices. The check comes at once,
+                // unless faults keep coming (quarantine_after in a row): then at the health interval.
+                const bool repeated = e->consecutive_faults >= opts_.quarantine_after;
                 e->state = AgentState::kQuarantined;
-                e->next_health = Clock::now() + opts_.health_interval;
+                e->after_fault = !repeated;
+                e->next_health = repeated ? Clock::now() + opts_.health_interval : Clock::now();
                 log_.event("agent_quarantined", {{"agent", e->id},
                                                  {"consecutive_faults", e->consecutive_faults},
-                                                 {"reason", why}});
+                                                 {"reason", why},
+                                                 {"until", "a health check passes"}});
             }
         } else {
             e->consecutive_faults = 0;
@@ -336,7 +370,14 @@ void AgentRegistry::health_loop()
             std::lock_guard g(mu_);
             e->next_health = Clock::now() + opts_.health_interval;
             const bool was_out = !e->usable();
-            if (ok && was_out) {
+            if (e->after_fault) {  // the check a single fault asked for; its fault count stays
+                e->after_fault = false;
+                if (ok) {
+                    e->state = AgentState::kIdle;
+                    e->settle();
+                    log_.event("agent_healthy", {{"agent", e->id}, {"consecutive_faults", e->consecutive_faults}});
+                }
+            } else if (ok && was_out) {
                 e->state = AgentState::kIdle;
                 e->consecutive_faults = 0;
                 e->settle();

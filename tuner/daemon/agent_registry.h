@@ -9,7 +9,10 @@
 // - A failure of the agent or board (unreachable, deadline, transport error, a run that timed out)
 //   counts against the agent and the run goes to another agent. After `quarantine_after`
 //   consecutive faults the agent is quarantined: it takes no work until a health check passes.
-//   Health checks run on a schedule for every agent and after faults.
+//   After every fault the agent takes no run until a health check passes (a hung agent is out
+//   after its first timeout). Health checks run on a schedule for every agent and after faults.
+// - An address belongs to whoever put it there: the configuration's agents cannot be registered
+//   over, and a registered address only by the same agent token again.
 // - What the image did (FAULT, WRONG_OUTPUT, KERNEL_ERROR) is the candidate's result: returned,
 //   not retried. A TIMEOUT is retried once on another agent; twice timed out, it is the result.
 #pragma once
@@ -22,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +40,11 @@ using Clock = std::chrono::steady_clock;
 enum class AgentState { kIdle, kLeased, kRunning, kQuarantined, kOffline };
 const char *to_string(AgentState s);
 
+// RegisterAgent for an address the farm's configuration or another agent holds.
+struct RegistrationRefused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 struct RegistryOptions {
     unsigned quarantine_after = 3;                 // consecutive faults
     std::chrono::milliseconds health_interval{5000};
@@ -43,6 +52,8 @@ struct RegistryOptions {
     std::chrono::seconds lease{15};                // registered agents heartbeat within this
     std::chrono::milliseconds wait_for_agent{60000};  // a run waits this long for any healthy agent
     std::string agent_token;                       // presented to the configured agents
+    std::string agent_tls_ca;                      // PEM file: dial every agent over TLS ("" = plaintext)
+    bool insecure = false;                         // allow tokens in clear to non-loopback agents
 };
 
 struct AgentSnapshot {
@@ -68,7 +79,8 @@ public:
 
     // Adds (or refreshes) the agent at address; asks it which boards it serves. A configured
     // agent that does not answer is added offline (health checks bring it in later); a
-    // registering one must answer. Returns its id (the address).
+    // registering one must answer, and RegistrationRefused when the address is configured or
+    // registered with another token. Returns its id (the address).
     std::string add(const std::string &address, const std::string &token, unsigned slots, bool registered);
     // Renews a registered agent's lease; false for an unknown id.
     bool heartbeat(const std::string &id);
@@ -93,6 +105,7 @@ private:
     void pump();  // grants free slots to waiters; called with mu_ held
     void health_loop();
     bool check(Entry &e);  // a health check (outside the lock)
+    void require_may_register(const std::string &address, const std::string &token) const;  // mu_ held
 
     RegistryOptions opts_;
     FarmLog &log_;

@@ -28,6 +28,8 @@ std::unique_ptr<Dashboard> Dashboard::start(const DashboardConfig &config, JobMa
     d->api_ = std::make_unique<DashboardApi>(*d->store_, jobs, log, config.api);
     HttpServerOptions so;
     so.address = config.http_address;
+    so.tls_cert_file = config.tls_cert_file;
+    so.tls_key_file = config.tls_key_file;
     DashboardApi *api = d->api_.get();
     d->server_ = std::make_unique<HttpServer>(so, [api](const HttpRequest &r) { return api->handle(r); }, log);
     if (std::string e = d->server_->start(); !e.empty()) {

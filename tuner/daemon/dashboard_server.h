@@ -18,6 +18,7 @@ namespace tinytx::farm {
 
 struct DashboardConfig {
     std::string http_address = "127.0.0.1:7081";
+    std::string tls_cert_file, tls_key_file;  // PEM: HTTPS ("" = plain HTTP)
     std::string db_path;
     DashboardOptions api;
 };

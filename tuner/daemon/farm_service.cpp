@@ -35,6 +35,23 @@ void to_proto(const JobView &v, v1::Job *out)
 
 Status not_found(int64_t id) { return {StatusCode::NOT_FOUND, "no job " + std::to_string(id)}; }
 
+// Every call's exceptions become its status, one mapping for all: a bad request is the
+// caller's error, nothing one request does may end the daemon.
+template <class Body>
+Status guarded(FarmLog &log, const char *call, Body &&body)
+{
+    try {
+        return body();
+    } catch (const std::invalid_argument &e) {
+        return {StatusCode::INVALID_ARGUMENT, e.what()};
+    } catch (const QuotaExceeded &e) {
+        return {StatusCode::RESOURCE_EXHAUSTED, e.what()};
+    } catch (const std::exception &e) {
+        log.event("error", {{"call", call}, {"message", e.what()}});
+        return {StatusCode::INTERNAL, std::string(call) + " failed on the farm's side (see its log)"};
+    }
+}
+
 }  // namespace
 
 Status FarmService::authorize(grpc::ServerContext *ctx, const char *call, bool write) const
@@ -53,155 +70,170 @@ Status FarmService::authorize(grpc::ServerContext *ctx, const char *call, bool w
 
 Status FarmService::SubmitJob(grpc::ServerContext *ctx, const v1::SubmitJobRequest *req, v1::Job *out)
 {
-    if (Status s = authorize(ctx, "SubmitJob", true); !s.ok())
-        return s;
-    JobSpec spec;
-    spec.model_spec = req->model_spec();
-    for (const auto &f : req->model_files())
-        spec.files.push_back({f.name(), f.content()});
-    spec.board = req->board();
-    spec.budget_bytes = req->budget_bytes();
-    spec.strategy = req->strategy().empty() ? "auto" : req->strategy();
-    spec.trials = req->trials();
-    spec.seed = req->seed();
-    spec.priority = req->priority();
-    spec.per_layer = req->per_layer();
-    spec.repeats = req->repeats() ? req->repeats() : 1;
-    spec.deadline_s = req->deadline_s();
-    try {
+    return guarded(log_, "SubmitJob", [&]() -> Status {
+        if (Status s = authorize(ctx, "SubmitJob", true); !s.ok())
+            return s;
+        JobSpec spec;
+        spec.model_spec = req->model_spec();
+        for (const auto &f : req->model_files())
+            spec.files.push_back({f.name(), f.content()});
+        spec.board = req->board();
+        spec.budget_bytes = req->budget_bytes();
+        spec.strategy = req->strategy().empty() ? "auto" : req->strategy();
+        spec.trials = req->trials();
+        spec.seed = req->seed();
+        spec.priority = req->priority();
+        spec.per_layer = req->per_layer();
+        spec.repeats = req->repeats() ? req->repeats() : 1;
+        spec.deadline_s = req->deadline_s();
         const int64_t id = jobs_.submit(spec);
         to_proto(*jobs_.view(id), out);
         return Status::OK;
-    } catch (const std::invalid_argument &e) {
-        return {StatusCode::INVALID_ARGUMENT, e.what()};
-    } catch (const std::exception &e) {
-        return {StatusCode::INTERNAL, e.what()};
-    }
+    });
 }
 
 Status FarmService::WatchJob(grpc::ServerContext *ctx, const v1::JobRef *req, grpc::ServerWriter<v1::JobUpdate> *w)
 {
-    if (Status s = authorize(ctx, "WatchJob", false); !s.ok())
-        return s;
-    auto v = jobs_.view(req->id());
-    if (!v)
-        return not_found(req->id());
-    std::string sent_front;
-    for (;;) {
-        v1::JobUpdate u;
-        to_proto(*v, u.mutable_job());
-        if (v->front_json != sent_front)  // the front only when it changed
-            u.set_front_json(sent_front = v->front_json);
-        if (!w->Write(u))
-            return Status::OK;  // the client went away
-        if (v->ended())
-            return Status::OK;
-        const uint64_t version = v->version;
-        do {
-            if (ctx->IsCancelled())
-                return Status::OK;
-            v = jobs_.wait(req->id(), version, std::chrono::milliseconds(500));
-        } while (v && v->version == version && !v->ended());
+    return guarded(log_, "WatchJob", [&]() -> Status {
+        if (Status s = authorize(ctx, "WatchJob", false); !s.ok())
+            return s;
+        auto v = jobs_.view(req->id());
         if (!v)
             return not_found(req->id());
-    }
+        std::string sent_front;
+        for (;;) {
+            v1::JobUpdate u;
+            to_proto(*v, u.mutable_job());
+            if (v->front_json != sent_front)  // the front only when it changed
+                u.set_front_json(sent_front = v->front_json);
+            if (!w->Write(u))
+                return Status::OK;  // the client went away
+            if (v->ended())
+                return Status::OK;
+            const uint64_t version = v->version;
+            do {
+                if (ctx->IsCancelled())
+                    return Status::OK;
+                v = jobs_.wait(req->id(), version, std::chrono::milliseconds(500));
+            } while (v && v->version == version && !v->ended());
+            if (!v)
+                return not_found(req->id());
+        }
+    });
 }
 
 Status FarmService::ListJobs(grpc::ServerContext *ctx, const v1::ListJobsRequest *, v1::ListJobsResponse *out)
 {
-    if (Status s = authorize(ctx, "ListJobs", false); !s.ok())
-        return s;
-    for (const JobView &v : jobs_.list())
-        to_proto(v, out->add_jobs());
-    return Status::OK;
+    return guarded(log_, "ListJobs", [&]() -> Status {
+        if (Status s = authorize(ctx, "ListJobs", false); !s.ok())
+            return s;
+        for (const JobView &v : jobs_.list())
+            to_proto(v, out->add_jobs());
+        return Status::OK;
+    });
 }
 
 Status FarmService::GetJob(grpc::ServerContext *ctx, const v1::JobRef *req, v1::Job *out)
 {
-    if (Status s = authorize(ctx, "GetJob", false); !s.ok())
-        return s;
-    auto v = jobs_.view(req->id());
-    if (!v)
-        return not_found(req->id());
-    to_proto(*v, out);
-    return Status::OK;
+    return guarded(log_, "GetJob", [&]() -> Status {
+        if (Status s = authorize(ctx, "GetJob", false); !s.ok())
+            return s;
+        auto v = jobs_.view(req->id());
+        if (!v)
+            return not_found(req->id());
+        to_proto(*v, out);
+        return Status::OK;
+    });
 }
 
 Status FarmService::GetFront(grpc::ServerContext *ctx, const v1::JobRef *req, v1::Front *out)
 {
-    if (Status s = authorize(ctx, "GetFront", false); !s.ok())
-        return s;
-    auto v = jobs_.view(req->id());
-    if (!v)
-        return not_found(req->id());
-    to_proto(*v, out->mutable_job());
-    out->set_front_json(v->front_json);
-    out->set_best_export_json(v->record.best_export_json);
-    return Status::OK;
+    return guarded(log_, "GetFront", [&]() -> Status {
+        if (Status s = authorize(ctx, "GetFront", false); !s.ok())
+            return s;
+        auto v = jobs_.view(req->id());
+        if (!v)
+            return not_found(req->id());
+        to_proto(*v, out->mutable_job());
+        out->set_front_json(v->front_json);
+        out->set_best_export_json(v->record.best_export_json);
+        return Status::OK;
+    });
 }
 
 Status FarmService::CancelJob(grpc::ServerContext *ctx, const v1::JobRef *req, v1::Job *out)
 {
-    if (Status s = authorize(ctx, "CancelJob", true); !s.ok())
-        return s;
-    auto v = jobs_.cancel(req->id());
-    if (!v)
-        return not_found(req->id());
-    to_proto(*v, out);
-    return Status::OK;
+    return guarded(log_, "CancelJob", [&]() -> Status {
+        if (Status s = authorize(ctx, "CancelJob", true); !s.ok())
+            return s;
+        auto v = jobs_.cancel(req->id());
+        if (!v)
+            return not_found(req->id());
+        to_proto(*v, out);
+        return Status::OK;
+    });
 }
 
 Status FarmService::RegisterAgent(grpc::ServerContext *ctx, const v1::RegisterAgentRequest *req,
                                   v1::RegisterAgentResponse *out)
 {
-    if (Status s = authorize(ctx, "RegisterAgent", true); !s.ok())
-        return s;
-    try {
-        const std::string id = registry_.add(req->address(), req->agent_token(), 1, true);
-        out->set_agent_id(id);
-        out->set_lease_s(static_cast<uint32_t>(registry_.lease().count()));
-        for (const auto &a : registry_.agents())
-            if (a.id == id)
-                for (const auto &b : a.boards)
-                    out->add_boards(b);
-        return Status::OK;
-    } catch (const std::exception &e) {
-        return {StatusCode::FAILED_PRECONDITION, std::string("the farm cannot use this agent: ") + e.what()};
-    }
+    return guarded(log_, "RegisterAgent", [&]() -> Status {
+        if (Status s = authorize(ctx, "RegisterAgent", true); !s.ok())
+            return s;
+        try {
+            const std::string id = registry_.add(req->address(), req->agent_token(), 1, true);
+            out->set_agent_id(id);
+            out->set_lease_s(static_cast<uint32_t>(registry_.lease().count()));
+            for (const auto &a : registry_.agents())
+                if (a.id == id)
+                    for (const auto &b : a.boards)
+                        out->add_boards(b);
+            return Status::OK;
+        } catch (const RegistrationRefused &e) {
+            log_.event("refused", {{"call", "RegisterAgent"}, {"peer", ctx->peer()}, {"reason", e.what()}});
+            return {StatusCode::PERMISSION_DENIED, e.what()};
+        } catch (const std::exception &e) {
+            return {StatusCode::FAILED_PRECONDITION, std::string("the farm cannot use this agent: ") + e.what()};
+        }
+    });
 }
 
 Status FarmService::Heartbeat(grpc::ServerContext *ctx, const v1::HeartbeatRequest *req, v1::HeartbeatResponse *out)
 {
-    if (Status s = authorize(ctx, "Heartbeat", true); !s.ok())
-        return s;
-    if (!registry_.heartbeat(req->agent_id()))
-        return {StatusCode::NOT_FOUND, "unknown agent '" + req->agent_id() + "': register first"};
-    out->set_lease_s(static_cast<uint32_t>(registry_.lease().count()));
-    return Status::OK;
+    return guarded(log_, "Heartbeat", [&]() -> Status {
+        if (Status s = authorize(ctx, "Heartbeat", true); !s.ok())
+            return s;
+        if (!registry_.heartbeat(req->agent_id()))
+            return {StatusCode::NOT_FOUND, "unknown agent '" + req->agent_id() + "': register first"};
+        out->set_lease_s(static_cast<uint32_t>(registry_.lease().count()));
+        return Status::OK;
+    });
 }
 
 Status FarmService::Metrics(grpc::ServerContext *ctx, const v1::MetricsRequest *, v1::MetricsResponse *out)
 {
-    if (Status s = authorize(ctx, "Metrics", false); !s.ok())
-        return s;
-    const RegistryMetrics m = registry_.metrics();
-    out->set_queued_jobs(jobs_.queued());
-    out->set_running_jobs(jobs_.running());
-    out->set_runs_per_s(m.runs_per_s);
-    out->set_dispatch_overhead_ms_median(m.dispatch_overhead_ms_median);
-    for (const AgentSnapshot &a : m.agents) {
-        v1::AgentMetrics *x = out->add_agents();
-        x->set_agent_id(a.id);
-        x->set_address(a.address);
-        x->set_state(to_string(a.state));
-        for (const auto &b : a.boards)
-            x->add_boards(b);
-        x->set_runs(a.runs);
-        x->set_faults(a.faults);
-        x->set_consecutive_faults(a.consecutive_faults);
-        x->set_in_flight(a.in_flight);
-    }
-    return Status::OK;
+    return guarded(log_, "Metrics", [&]() -> Status {
+        if (Status s = authorize(ctx, "Metrics", false); !s.ok())
+            return s;
+        const RegistryMetrics m = registry_.metrics();
+        out->set_queued_jobs(jobs_.queued());
+        out->set_running_jobs(jobs_.running());
+        out->set_runs_per_s(m.runs_per_s);
+        out->set_dispatch_overhead_ms_median(m.dispatch_overhead_ms_median);
+        for (const AgentSnapshot &a : m.agents) {
+            v1::AgentMetrics *x = out->add_agents();
+            x->set_agent_id(a.id);
+            x->set_address(a.address);
+            x->set_state(to_string(a.state));
+            for (const auto &b : a.boards)
+                x->add_boards(b);
+            x->set_runs(a.runs);
+            x->set_faults(a.faults);
+            x->set_consecutive_faults(a.consecutive_faults);
+            x->set_in_flight(a.in_flight);
+        }
+        return Status::OK;
+    });
 }
 
 }  // namespace tinytx::farm

@@ -37,11 +37,19 @@ Options:
                          port 0 picks a free one, printed on stdout)
   --db FILE              the tuner's SQLite database, shared with tinytx-tune (default tinytx.db)
   --data-dir DIR         uploaded models (default farm-data next to the database)
+  --upload-quota SIZE    most bytes one job may upload: spec and files (default 64MiB)
+  --store-quota SIZE     most bytes of uploaded models the farm keeps (default 4GiB)
   --cache-dir DIR        build cache (default tinytx-cache next to the database)
   --boards-dir DIR       board profiles (default: the source tree's board-agents/boards)
   --agents LIST          host:port,... of `tinytx-agent serve` instances to use
   --agents-config FILE   JSON {"agents": [{"address": "host:port", "slots": 1}, ...]}
   --agent-token-file F   the token the farm presents to its agents
+  --agent-tls-ca PEM     dial every agent over TLS, trusting this CA
+  --tls-cert PEM, --tls-key PEM
+                         serve gRPC and the dashboard (HTTPS) over TLS
+  --tls-client-ca PEM    with --tls-cert: every client (tuner, agent) must present a certificate
+                         this CA signed
+  --insecure             allow tokens in clear to agents that are not on loopback
   --token-file FILE      the token clients and agents must present (else $TINYTX_FARM_TOKEN;
                          none: the farm is open, say so in the log)
   --public-read          reading jobs, fronts and metrics needs no token
@@ -95,6 +103,17 @@ unsigned number(const std::map<std::string, std::string> &o, const std::string &
     return static_cast<unsigned>(v);
 }
 
+std::string read_pem(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+        usage_error("cannot read " + path);
+    if (text.empty())
+        usage_error(path + " is missing or empty");
+    return text;
+}
+
 std::unique_ptr<grpc::Server> g_server;
 
 }  // namespace
@@ -104,9 +123,10 @@ int main(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
         "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
-        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir"};
+        "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir", "--upload-quota", "--store-quota",
+        "--tls-cert", "--tls-key", "--tls-client-ca", "--agent-tls-ca"};
     std::map<std::string, std::string> o;
-    bool public_read = false, dashboard_only = false;
+    bool public_read = false, dashboard_only = false, insecure = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -119,6 +139,10 @@ int main(int argc, char **argv)
         }
         if (a == "--dashboard-only") {
             dashboard_only = true;
+            continue;
+        }
+        if (a == "--insecure") {
+            insecure = true;
             continue;
         }
         if (std::find(valued.begin(), valued.end(), a) == valued.end())
@@ -142,6 +166,10 @@ int main(int argc, char **argv)
     const fs::path data_dir = o.count("--data-dir") ? fs::path(o["--data-dir"]) : base / "farm-data";
     DashboardConfig dash;
     dash.http_address = o.count("--http") ? o["--http"] : "127.0.0.1:7081";
+    if (o.count("--tls-cert") && o.count("--tls-key")) {
+        dash.tls_cert_file = o["--tls-cert"];
+        dash.tls_key_file = o["--tls-key"];
+    }
     dash.db_path = db.string();
     dash.api.token = token;
     dash.api.public_read = public_read;
@@ -185,6 +213,8 @@ int main(int argc, char **argv)
     ro.quarantine_after = number(o, "--quarantine-after", 3, 1, 1000);
     ro.health_interval = std::chrono::milliseconds(number(o, "--health-interval-ms", 5000, 50, 3600000));
     ro.lease = std::chrono::seconds(number(o, "--lease-s", 15, 1, 86400));
+    ro.agent_tls_ca = o.count("--agent-tls-ca") ? o["--agent-tls-ca"] : "";
+    ro.insecure = insecure;
 
     std::vector<std::pair<std::string, unsigned>> agents;
     try {
@@ -215,6 +245,15 @@ int main(int argc, char **argv)
     jo.cache_dir = o.count("--cache-dir") ? fs::path(o["--cache-dir"]) : base / "tinytx-cache";
     jo.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
     jo.max_running = number(o, "--max-jobs", 2, 1, 64);
+    for (auto [flag, quota] : {std::pair{"--upload-quota", &jo.model_quota.upload_bytes},
+                               std::pair{"--store-quota", &jo.model_quota.total_bytes}})
+        if (o.count(flag)) {
+            std::string err;
+            const auto bytes = tinytx::tuner::parse_byte_size(o[flag], &err);
+            if (!bytes || *bytes == 0)
+                usage_error(std::string(flag) + " " + (err.empty() ? "must be above 0" : err));
+            *quota = *bytes;
+        }
 
     AgentRegistry registry(ro, log);
     for (const auto &[address, slots] : agents) {
@@ -235,7 +274,22 @@ int main(int argc, char **argv)
     const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:7080";
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (o.count("--tls-cert") || o.count("--tls-key")) {
+        if (!o.count("--tls-cert") || !o.count("--tls-key"))
+            usage_error("TLS needs both --tls-cert and --tls-key");
+        // with a client CA, only holders of a certificate it signed get a connection at all
+        grpc::SslServerCredentialsOptions ssl(o.count("--tls-client-ca")
+                                                  ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                                  : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+        ssl.pem_key_cert_pairs.push_back({read_pem(o["--tls-key"]), read_pem(o["--tls-cert"])});
+        if (o.count("--tls-client-ca"))
+            ssl.pem_root_certs = read_pem(o["--tls-client-ca"]);
+        creds = grpc::SslServerCredentials(ssl);
+    } else if (o.count("--tls-client-ca")) {
+        usage_error("--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    builder.AddListeningPort(listen, creds, &port);
     builder.RegisterService(&service);
     builder.SetMaxReceiveMessageSize(256 << 20);
     g_server = builder.BuildAndStart();
@@ -260,6 +314,7 @@ int main(int argc, char **argv)
     }
     const std::string host = listen.substr(0, listen.rfind(':'));
     log.event("serving", {{"address", host + ":" + std::to_string(port)},
+                          {"tls", o.count("--tls-cert") != 0},
                           {"token", !token.empty()},
                           {"public_read", public_read},
                           {"agents", agents.size()}});

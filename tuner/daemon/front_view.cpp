@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "tinytx/tuner/candidate_result.h"
 #include "tinytx/tuner/memory_planner.h"
 
 namespace tinytx::farm {
@@ -16,7 +17,7 @@ FrontView front_view(const std::vector<tuner::MeasuredCandidate> &measurements, 
     std::map<std::pair<int64_t, std::string>, size_t> newest;
     std::vector<const tuner::MeasuredCandidate *> chosen;
     for (const tuner::MeasuredCandidate &mc : measurements) {
-        if (mc.measurement.status == agent::RunStatus::kUnavailable)
+        if (!tuner::is_candidate_result(mc.measurement.status))
             continue;
         const auto key = std::pair{mc.candidate_id, std::string(agent::to_string(mc.measurement.cycles_source))};
         if (auto it = newest.find(key); it != newest.end())

@@ -8,7 +8,8 @@ HttpResponse error_response(unsigned status, const std::string &message)
 {
     HttpResponse r;
     r.status = status;
-    r.body = nlohmann::json{{"error", message}}.dump();
+    // a message may quote what the client sent (a Host header, a path): never throw on its bytes
+    r.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r;
 }
 

@@ -16,6 +16,8 @@ struct HttpRequest {
     std::string authorization;   // the Authorization header ("" when absent)
     std::string cookie;          // the Cookie header
     std::string host;            // the Host header
+    std::string origin;          // the Origin header ("" when absent)
+    std::string fetch_site;      // the Sec-Fetch-Site header ("" when absent)
     std::string body;
     std::string peer;            // "127.0.0.1:51234", for the log
 };
@@ -34,7 +36,8 @@ struct HttpResponse {
     EventStream stream;                                         // set: an event stream, body unused
 };
 
-// {"error": message} with the status (400, 401, 404, ...).
+// {"error": message} with the status (400, 401, 404, ...). Never throws: bytes of the message
+// that are not UTF-8 are replaced.
 HttpResponse error_response(unsigned status, const std::string &message);
 HttpResponse json_response(const std::string &json_text, unsigned status = 200);
 

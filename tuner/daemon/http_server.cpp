@@ -1,12 +1,18 @@
 #include "http_server.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -17,6 +23,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "cross_site.h"
 
 namespace tinytx::farm {
 
@@ -50,11 +59,28 @@ namespace {
 // One event stream's thread and the socket it owns. `mu` orders stop()'s shutdown of the socket
 // against the thread closing it (the descriptor could otherwise be reused by then).
 struct StreamSlot {
+    std::string client;  // the peer's address, for the per-client limit
     std::thread thread;
     std::atomic<bool> done{false};
     std::mutex mu;
     int fd = -1;  // -1 once closed
+    std::atomic<int64_t> writing_since_ms{0};  // a TLS write in progress (the watchdog bounds it)
 };
+
+// The connection an event stream's thread takes over: plain or TLS.
+struct StreamConn {
+    int fd = -1;
+    std::string client;
+    bool bounded = true;                                  // write() bounds its own wait
+    std::function<bool(const std::string &)> write;      // all of the bytes, or false
+    std::function<void()> close;
+};
+
+int64_t steady_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 struct Core {
     HttpServerOptions opt;
@@ -69,6 +95,8 @@ struct Core {
     std::mutex streams_mu;
     std::list<std::unique_ptr<StreamSlot>> streams;
     std::string bound;
+    std::optional<net::ssl::context> tls;  // HTTPS when the options name a certificate
+    std::thread watchdog;                   // ends TLS stream writes that wait past the timeout
 
     Core(HttpServerOptions o, HttpServer::Handler h, FarmLog &l)
         : opt(std::move(o)), handler(std::move(h)), log(l), pool(std::max(1u, opt.handler_threads))
@@ -77,9 +105,30 @@ struct Core {
 
     void accept();
     // Takes the connection over for an event stream (or refuses it with 503 when too many).
-    void start_stream(tcp::socket socket, HttpResponse response);
-    void run_stream(tcp::socket &socket, const HttpResponse &response);
+    void start_stream(StreamConn conn, HttpResponse response);
+    void run_stream(StreamSlot &slot, const StreamConn &conn, const HttpResponse &response);
+    void watch_writes();
 };
+
+// All of `bytes` within `timeout`, or false. Asio's blocking write waits without end once the
+// socket is non-blocking (as Beast leaves it), so the wait is bounded here with poll().
+bool write_within(int fd, const std::string &bytes, std::chrono::milliseconds timeout)
+{
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    for (size_t done = 0; done < bytes.size();) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLOUT, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+            return false;  // the reader has not taken anything for the whole timeout
+        const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue;
+        if (n <= 0)
+            return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
 
 void add_common_headers(http::response<http::string_body> &res, const HttpResponse &r)
 {
@@ -96,13 +145,27 @@ void add_common_headers(http::response<http::string_body> &res, const HttpRespon
         res.set(k, v);
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection, plain (beast::tcp_stream) or TLS (beast::ssl_stream over it).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
 public:
-    Session(tcp::socket socket, Core &core) : stream_(std::move(socket)), core_(core) {}
+    Session(tcp::socket socket, Core &core) : stream_(make_stream(std::move(socket), core)), core_(core) {}
 
     void run()
     {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            if constexpr (kTls) {
+                self->lowest().expires_after(self->core_.opt.read_timeout);
+                self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+                    if (!ec)
+                        self->read();
+                });
+            } else {
+                self->read();
+            }
+        });
     }
 
 private:
@@ -111,9 +174,9 @@ private:
         parser_.emplace();
         parser_->body_limit(core_.opt.max_body_bytes);
         parser_->header_limit(16 * 1024);
-        stream_.expires_after(core_.opt.read_timeout);
+        lowest().expires_after(core_.opt.read_timeout);
         http::async_read(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                         beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
     }
 
     void on_read(beast::error_code ec, size_t)
@@ -129,29 +192,41 @@ private:
                 return respond(error_response(400, "malformed HTTP request: " + ec.message()), false);
             return close();
         }
-        const auto &m = parser_->get();
         HttpRequest req;
-        req.method = std::string(m.method_string());
-        req.target = std::string(m.target());
-        req.authorization = std::string(m[http::field::authorization]);
-        req.cookie = std::string(m[http::field::cookie]);
-        req.host = std::string(m[http::field::host]);
-        req.body = m.body();
-        beast::error_code pe;
-        const auto ep = stream_.socket().remote_endpoint(pe);
-        if (!pe)
-            req.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
-        version_ = m.version();
-        const bool keep_alive = m.keep_alive();
-        if (core_.loopback && !loopback_host(req.host))
-            return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
-                           false);
-        net::post(core_.pool, [self = shared_from_this(), req = std::move(req), keep_alive]() mutable {
+        bool keep_alive = false;
+        try {
+            const auto &m = parser_->get();
+            req.method = std::string(m.method_string());
+            req.target = std::string(m.target());
+            req.authorization = std::string(m[http::field::authorization]);
+            req.cookie = std::string(m[http::field::cookie]);
+            req.host = std::string(m[http::field::host]);
+            req.origin = std::string(m[http::field::origin]);
+            req.fetch_site = std::string(m["Sec-Fetch-Site"]);
+            req.body = m.body();
+            beast::error_code pe;
+            const auto ep = lowest().socket().remote_endpoint(pe);
+            if (!pe)
+                req.peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+            version_ = m.version();
+            keep_alive = m.keep_alive();
+            if (core_.loopback && !loopback_host(req.host))
+                return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
+                               false);
+            if (const std::string why = cross_site_refusal(req); !why.empty()) {
+                core_.log.event("refused", {{"call", "http " + req.method}, {"peer", req.peer}, {"reason", why}});
+                return respond(error_response(403, why), false);
+            }
+        } catch (const std::exception &e) {  // whatever the bytes of a request, this connection ends, not the farm
+            return respond(error_response(400, std::string("malformed HTTP request: ") + e.what()), false);
+        }
+        net::post(core_.pool, [self = this->shared_from_this(), req = std::move(req), keep_alive]() mutable {
             HttpResponse r;
             try {
                 r = self->core_.handler(req);
             } catch (const std::exception &e) {
-                r = error_response(500, e.what());
+                self->core_.log.event("http_error", {{"error", e.what()}});
+                r = error_response(500, "internal error (see the farm's log)");
             }
             net::post(self->stream_.get_executor(), [self, r = std::move(r), keep_alive]() mutable {
                 self->respond(std::move(r), keep_alive);
@@ -162,8 +237,8 @@ private:
     void respond(HttpResponse r, bool keep_alive)
     {
         if (r.stream) {
-            stream_.expires_never();
-            core_.start_stream(stream_.release_socket(), std::move(r));
+            lowest().expires_never();
+            core_.start_stream(hand_over(), std::move(r));
             return;
         }
         auto res = std::make_shared<http::response<http::string_body>>();
@@ -173,8 +248,8 @@ private:
         res->keep_alive(keep_alive && !core_.stopping);
         res->body() = std::move(r.body);
         res->prepare_payload();
-        stream_.expires_after(core_.opt.read_timeout);
-        http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+        lowest().expires_after(core_.opt.read_timeout);
+        http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
             if (ec)
                 return;
             if (res->need_eof())
@@ -186,10 +261,54 @@ private:
     void close()
     {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     }
 
-    beast::tcp_stream stream_;
+    static Stream make_stream(tcp::socket socket, Core &core)
+    {
+        if constexpr (kTls)
+            return Stream(beast::tcp_stream(std::move(socket)), *core.tls);
+        else
+            return Stream(std::move(socket));
+    }
+
+    beast::tcp_stream &lowest() { return beast::get_lowest_layer(stream_); }
+
+    // The connection, for an event stream's thread of its own
+    StreamConn hand_over()
+    {
+        StreamConn c;
+        beast::error_code pe;
+        c.client = lowest().socket().remote_endpoint(pe).address().to_string();
+        if constexpr (kTls) {
+            auto st = std::make_shared<Stream>(std::move(stream_));
+            c.fd = beast::get_lowest_layer(*st).socket().native_handle();
+            c.bounded = false;  // asio's TLS writes wait without end: the watchdog bounds them
+            c.write = [st](const std::string &bytes) {
+                beast::error_code ec;
+                net::write(*st, net::buffer(bytes), ec);
+                return !ec;
+            };
+            c.close = [st] {
+                beast::error_code ec;
+                beast::get_lowest_layer(*st).socket().shutdown(tcp::socket::shutdown_both, ec);
+                beast::get_lowest_layer(*st).socket().close(ec);
+            };
+        } else {
+            auto sock = std::make_shared<tcp::socket>(stream_.release_socket());
+            c.fd = sock->native_handle();
+            const auto timeout = core_.opt.write_timeout;
+            c.write = [fd = c.fd, timeout](const std::string &bytes) { return write_within(fd, bytes, timeout); };
+            c.close = [sock] {
+                beast::error_code ec;
+                sock->shutdown(tcp::socket::shutdown_both, ec);
+                sock->close(ec);
+            };
+        }
+        return c;
+    }
+
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     Core &core_;
@@ -201,15 +320,17 @@ void Core::accept()
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || stopping)
             return;
-        if (!ec)
-            std::make_shared<Session>(std::move(socket), *this)->run();
+        if (!ec && tls)
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this)->run();
+        else if (!ec)
+            std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this)->run();
         else
             log.event("http_accept_failed", {{"error", ec.message()}});
         accept();
     });
 }
 
-void Core::start_stream(tcp::socket socket, HttpResponse response)
+void Core::start_stream(StreamConn conn, HttpResponse response)
 {
     std::lock_guard lk(streams_mu);
     for (auto it = streams.begin(); it != streams.end();) {
@@ -220,26 +341,31 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
             ++it;
         }
     }
-    if (streams.size() >= opt.max_streams || stopping) {
+    const auto of_client =
+        std::count_if(streams.begin(), streams.end(), [&](const auto &x) { return x->client == conn.client; });
+    if (streams.size() >= opt.max_streams || static_cast<unsigned>(of_client) >= opt.max_streams_per_client || stopping) {
         const std::string body = error_response(503, "too many event streams").body;
         const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                                  "Connection: close\r\nContent-Length: " +
                                  std::to_string(body.size()) + "\r\n\r\n" + body;
-        beast::error_code ec;
-        net::write(socket, net::buffer(busy), ec);
-        socket.close(ec);
+        if (conn.bounded)  // a TLS write could wait without end on this I/O thread: just closed
+            conn.write(busy);
+        conn.close();
         return;
     }
     auto slot = std::make_unique<StreamSlot>();
     StreamSlot *s = slot.get();
-    s->fd = socket.native_handle();
-    s->thread = std::thread([this, s, socket = std::move(socket), response = std::move(response)]() mutable {
-        run_stream(socket, response);
+    s->client = conn.client;
+    s->fd = conn.fd;
+    s->thread = std::thread([this, s, conn = std::move(conn), response = std::move(response)]() mutable {
+        try {
+            run_stream(*s, conn, response);
+        } catch (const std::exception &e) {  // the stream ends, not the farm
+            log.event("http_error", {{"stream", true}, {"error", e.what()}});
+        }
         {
             std::lock_guard sl(s->mu);
-            beast::error_code ec;
-            socket.shutdown(tcp::socket::shutdown_both, ec);
-            socket.close(ec);
+            conn.close();
             s->fd = -1;
         }
         s->done = true;
@@ -247,7 +373,7 @@ void Core::start_stream(tcp::socket socket, HttpResponse response)
     streams.push_back(std::move(slot));
 }
 
-void Core::run_stream(tcp::socket &socket, const HttpResponse &response)
+void Core::run_stream(StreamSlot &slot, const StreamConn &conn, const HttpResponse &response)
 {
     // close-delimited body: the stream ends when the connection does
     std::string head = "HTTP/1.1 200 OK\r\nServer: tinytx-farmd\r\nContent-Type: text/event-stream\r\n"
@@ -255,17 +381,34 @@ void Core::run_stream(tcp::socket &socket, const HttpResponse &response)
     for (const auto &[k, v] : response.headers)
         head += k + ": " + v + "\r\n";
     head += "\r\n";
-    beast::error_code ec;
-    net::write(socket, net::buffer(head), ec);
-    if (ec)
-        return;
+    bool ok = true;
     const auto send = [&](const std::string &chunk) {
-        if (stopping || ec)
+        if (stopping || !ok)
             return false;
-        net::write(socket, net::buffer(chunk), ec);
-        return !ec;
+        slot.writing_since_ms = steady_ms();
+        ok = conn.write(chunk);
+        slot.writing_since_ms = 0;
+        return ok;
     };
-    response.stream(send, stopping);
+    if (send(head))
+        response.stream(send, stopping);
+}
+
+void Core::watch_writes()
+{
+    while (!stopping) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::lock_guard lk(streams_mu);
+        const int64_t now = steady_ms();
+        for (auto &s : streams) {
+            const int64_t since = s->writing_since_ms;
+            if (since && now - since > std::chrono::milliseconds(opt.write_timeout).count()) {
+                std::lock_guard sl(s->mu);
+                if (s->fd >= 0)
+                    ::shutdown(s->fd, SHUT_RDWR);  // the blocked write returns with an error
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -307,6 +450,17 @@ std::string HttpServer::start()
     const auto found = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
     if (ec || found.empty())
         return "--http " + a + ": cannot resolve '" + host + "': " + ec.message();
+    if (!c.opt.tls_cert_file.empty()) {
+        try {
+            c.tls.emplace(net::ssl::context::tls_server);
+            c.tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                               net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+            c.tls->use_certificate_chain_file(c.opt.tls_cert_file);
+            c.tls->use_private_key_file(c.opt.tls_key_file, net::ssl::context::pem);
+        } catch (const std::exception &e) {
+            return "--http TLS: " + std::string(e.what()) + " (" + c.opt.tls_cert_file + ", " + c.opt.tls_key_file + ")";
+        }
+    }
     const tcp::endpoint ep = *found.begin();
     c.acceptor.open(ep.protocol(), ec);
     if (!ec)
@@ -322,6 +476,8 @@ std::string HttpServer::start()
     c.bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
               ":" + std::to_string(local.port());
     c.accept();
+    if (c.tls)
+        c.watchdog = std::thread([&c] { c.watch_writes(); });
     for (unsigned i = 0; i < std::max(1u, c.opt.io_threads); ++i)
         c.io.emplace_back([&c] { c.ioc.run(); });
     return "";
@@ -343,6 +499,8 @@ void HttpServer::stop()
         if (t.joinable())
             t.join();
     c.pool.join();
+    if (c.watchdog.joinable())
+        c.watchdog.join();
     std::lock_guard lk(c.streams_mu);
     for (auto &s : c.streams) {
         {

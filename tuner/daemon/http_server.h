@@ -21,8 +21,11 @@ struct HttpServerOptions {
     unsigned io_threads = 1;
     unsigned handler_threads = 2;
     unsigned max_streams = 32;                 // event streams at once; more get 503
+    unsigned max_streams_per_client = 8;       // from one address: no reader holds every slot
+    std::chrono::seconds write_timeout{10};    // an event stream whose reader does not read ends
     std::chrono::seconds read_timeout{30};     // per request, and idle keep-alive connections
     size_t max_body_bytes = 64 * 1024;
+    std::string tls_cert_file, tls_key_file;   // PEM: serve HTTPS ("" = plain HTTP)
 };
 
 // Is `host` (a Host header: name or address, optional port) one that names this machine? A

@@ -1,13 +1,12 @@
 #include "job_manager.h"
 
 #include <algorithm>
-#include <fstream>
 #include <stdexcept>
 
 #include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/database.h"
 #include "tinytx/tuner/report_json.h"
+#include "tinytx/tuner/request_limits.h"
 
 namespace tinytx::farm {
 
@@ -23,14 +22,7 @@ struct JobManager::Live {
 
 namespace {
 
-bool plain_file_name(const std::string &n)
-{
-    if (n.empty() || n.size() > 128 || n[0] == '.')
-        return false;
-    return std::all_of(n.begin(), n.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    });
-}
+constexpr uint32_t kDefaultDeadlineS = 120;
 
 }  // namespace
 
@@ -39,7 +31,8 @@ JobManager::JobManager(Options opts, AgentRegistry &registry, FarmLog &log)
       store_([&] {
           tuner::Database migrate_first(opts_.db_path);  // brings the schema up to date
           return opts_.db_path;
-      }())
+      }()),
+      models_(opts_.data_dir / "models", opts_.model_quota)
 {
 }
 
@@ -85,11 +78,17 @@ void JobManager::stop()
 
 int64_t JobManager::submit(const JobSpec &spec)
 {
-    if (spec.budget_bytes == 0)
-        throw std::invalid_argument("budget_bytes: required");
+    // every number against the table the agents enforce (0 = the default, where there is one)
+    tuner::require_within(tuner::limits::kBudgetBytes, spec.budget_bytes);
+    if (spec.trials)
+        tuner::require_within(tuner::limits::kTrials, spec.trials);
+    tuner::require_within(tuner::limits::kSeed, spec.seed);
+    tuner::require_within(tuner::limits::kRepeats, spec.repeats ? spec.repeats : 1);
+    tuner::require_within(tuner::limits::kDeadlineS, spec.deadline_s ? spec.deadline_s : kDefaultDeadlineS);
     const std::vector<std::string> strategies = {"auto", "exhaustive", "nsga2", "guided"};
     if (std::find(strategies.begin(), strategies.end(), spec.strategy) == strategies.end())
-        throw std::invalid_argument("strategy: must be auto, exhaustive, nsga2 or guided, got '" + spec.strategy + "'");
+        throw std::invalid_argument("strategy: must be auto, exhaustive, nsga2 or guided, got " +
+                                    json(spec.strategy).dump(-1, ' ', true, json::error_handler_t::replace));
     try {
         agent::BoardCatalog::load_dir(opts_.boards_dir.empty() ? agent::BoardCatalog::default_dir()
                                                                : opts_.boards_dir.string())
@@ -97,24 +96,10 @@ int64_t JobManager::submit(const JobSpec &spec)
     } catch (const std::exception &e) {
         throw std::invalid_argument(std::string("board: ") + e.what());
     }
-    // the model, stored by content
-    std::vector<uint8_t> all(spec.model_spec.begin(), spec.model_spec.end());
-    for (const auto &[name, bytes] : spec.files) {
-        if (!plain_file_name(name))
-            throw std::invalid_argument("model file name '" + name + "': only letters, digits, '.', '_', '-'");
-        all.insert(all.end(), name.begin(), name.end());
-        all.insert(all.end(), bytes.begin(), bytes.end());
-    }
-    const fs::path dir = opts_.data_dir / "models" / agent::sha256_hex(all).substr(0, 32);
-    fs::create_directories(dir);
-    for (const auto &[name, bytes] : spec.files)
-        std::ofstream(dir / name, std::ios::binary) << bytes;
-    std::ofstream(dir / "model.json", std::ios::binary) << spec.model_spec;
-    const tuner::ModelLoadResult lr = tuner::load_model(dir / "model.json");
-    if (!lr.ok())
-        throw std::invalid_argument("model: " + lr.error->message());
+    // validated in memory, then stored once by content (ModelStore)
+    const ModelStore::Stored stored = models_.put(spec.model_spec, spec.files);
 
-    const json request = {{"model_path", (dir / "model.json").string()},
+    const json request = {{"model_path", stored.spec_path.string()},
                           {"board", spec.board},
                           {"budget_bytes", spec.budget_bytes},
                           {"strategy", spec.strategy},
@@ -122,13 +107,13 @@ int64_t JobManager::submit(const JobSpec &spec)
                           {"seed", spec.seed},
                           {"per_layer", spec.per_layer},
                           {"repeats", std::max(1u, spec.repeats)},
-                          {"deadline_s", spec.deadline_s ? spec.deadline_s : 120u}};
+                          {"deadline_s", spec.deadline_s ? spec.deadline_s : kDefaultDeadlineS}};
     std::lock_guard lk(mu_);
-    const int64_t id = store_.insert(lr.model->name, spec.board, spec.priority, request);
+    const int64_t id = store_.insert(stored.model_name, spec.board, spec.priority, request);
     auto live = std::make_unique<Live>();
     live->view.record = *store_.get(id);
     jobs_[id] = std::move(live);
-    log_.event("job_submitted", {{"job", id}, {"model", lr.model->name}, {"board", spec.board},
+    log_.event("job_submitted", {{"job", id}, {"model", stored.model_name}, {"board", spec.board},
                                  {"priority", spec.priority}, {"budget_bytes", spec.budget_bytes}});
     cv_.notify_all();
     return id;
@@ -226,7 +211,11 @@ void JobManager::schedule_loop()
                 break;
             j->started = true;
             j->view.record.state = "running";
-            store_.set_state(j->view.record.id, "running");
+            try {
+                store_.set_state(j->view.record.id, "running");
+            } catch (const std::exception &e) {  // recorded when it ends; the scheduler goes on
+                log_.event("error", {{"job", j->view.record.id}, {"message", e.what()}});
+            }
             touch(*j);
             ++active;
             if (j->thread.joinable())
@@ -239,6 +228,32 @@ void JobManager::schedule_loop()
 
 void JobManager::run_job(Live &job)
 {
+    try {
+        run_tuning(job);
+    } catch (const std::exception &e) {
+        // one job's failure (a database error, a bad stored request) ends that job, not the farm
+        fail_job(job, std::string("internal error: ") + e.what());
+    }
+}
+
+void JobManager::fail_job(Live &job, const std::string &error)
+{
+    std::lock_guard lk(mu_);
+    const int64_t id = job.view.record.id;
+    job.view.record.state = "failed";
+    job.view.record.exit_code = 1;
+    job.view.record.error = error;
+    try {
+        store_.finish(id, "failed", 1, error, job.view.record.front_json, "");
+    } catch (const std::exception &e) {  // the database itself refuses: say so, keep serving
+        log_.event("error", {{"job", id}, {"message", std::string("cannot record the failure: ") + e.what()}});
+    }
+    log_.event("job_failed", {{"job", id}, {"board", job.view.record.board}, {"exit_code", 1}, {"error", error}});
+    touch(job);
+}
+
+void JobManager::run_tuning(Live &job)
+{
     const JobRecord rec = [&] {
         std::lock_guard lk(mu_);
         return job.view.record;
@@ -246,6 +261,7 @@ void JobManager::run_job(Live &job)
     const json &q = rec.request;
     tuner::TuneRequest req;
     req.model_path = q.value("model_path", "");
+    req.model_files_confined = true;  // every farm job: its upload's files, nothing else
     req.board = rec.board;
     req.budget_bytes = q.value("budget_bytes", uint64_t(0));
     req.strategy = q.value("strategy", "auto");
@@ -291,7 +307,7 @@ void JobManager::run_job(Live &job)
     if (out.report) {
         front = tuner::front_json(*out.report).dump();
         if (out.report->best) {
-            const tuner::ModelLoadResult lr = tuner::load_model(req.model_path);
+            const tuner::ModelLoadResult lr = tuner::load_model_confined(req.model_path);
             std::string err;
             if (lr.ok())
                 best_export = tuner::schedule_export_json(*out.report, out.report->trials[*out.report->best],

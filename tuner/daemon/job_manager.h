@@ -20,6 +20,7 @@
 #include "agent_registry.h"
 #include "farm_log.h"
 #include "job_store.h"
+#include "model_store.h"
 #include "tinytx/tuner/tuning.h"
 
 namespace tinytx::farm {
@@ -56,6 +57,7 @@ public:
         std::filesystem::path cache_dir;    // builder cache
         std::filesystem::path boards_dir;   // "" = the source tree's
         unsigned max_running = 2;
+        ModelStore::Quota model_quota;      // uploads: per job and in total
     };
 
     JobManager(Options opts, AgentRegistry &registry, FarmLog &log);
@@ -64,7 +66,8 @@ public:
     void start();  // takes up unfinished jobs and starts scheduling
     void stop();   // stops scheduling; running jobs stop after their batch and stay queued
 
-    // std::invalid_argument (with the reason) for a bad spec, file name, board or budget
+    // std::invalid_argument (with the reason) for a bad spec, file name, board or number;
+    // QuotaExceeded for an upload over the store's quotas
     int64_t submit(const JobSpec &spec);
     std::optional<JobView> cancel(int64_t id);
     std::optional<JobView> view(int64_t id);
@@ -77,13 +80,16 @@ public:
 private:
     struct Live;
     void schedule_loop();
-    void run_job(Live &job);
+    void run_job(Live &job);     // never throws: an exception fails the job, with its message
+    void run_tuning(Live &job);
+    void fail_job(Live &job, const std::string &error);
     void touch(Live &job);  // version++ and notify, with mu_ held
 
     Options opts_;
     AgentRegistry &registry_;
     FarmLog &log_;
     JobStore store_;
+    ModelStore models_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::map<int64_t, std::unique_ptr<Live>> jobs_;

@@ -34,23 +34,25 @@ std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, 
         *error = it->second.second;
         return nullptr;
     }
-    std::vector<fs::path> places;
+    // (folder, confined): a subdirectory is where the farm keeps uploads, whose specs may name only
+    // files beside them (a spec stored before uploads were checked must not read the host's files)
+    std::vector<std::pair<fs::path, bool>> places;
     for (const fs::path &d : dirs_) {
         std::error_code ec;
         if (!fs::is_directory(d, ec))
             continue;
-        places.push_back(d);
+        places.push_back({d, false});
         for (auto it = fs::directory_iterator(d, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
             if (it->is_directory(ec))
-                places.push_back(it->path());
+                places.push_back({it->path(), true});
     }
-    for (const fs::path &dir : places) {
+    for (const auto &[dir, confined] : places) {
         std::error_code ec;
         for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
             const fs::path &p = it->path();
             if (p.extension() != ".json" || !same_text(p, spec_text))
                 continue;
-            tuner::ModelLoadResult lr = tuner::load_model(p);
+            tuner::ModelLoadResult lr = confined ? tuner::load_model_confined(p) : tuner::load_model(p);
             if (!lr.ok() || tuner::model_hash(*lr.model) != spec_hash)
                 continue;  // same spec, other weights: not this model
             auto m = std::make_shared<const tuner::Model>(std::move(*lr.model));

@@ -1,7 +1,8 @@
 // Finds the files of a model the database names (its spec text is stored, its weights are not):
 // a spec file with the very text of the stored spec, whose weights and calibration input give the
 // stored identity hash. Searched: the given directories and their immediate subdirectories (the
-// farm keeps each uploaded model in data-dir/models/<hash>/). Found models are kept in memory.
+// farm keeps each uploaded model in data-dir/models/<hash>/; specs found there load confined to
+// their folder: load_model_confined). Found models are kept in memory.
 #pragma once
 
 #include <chrono>

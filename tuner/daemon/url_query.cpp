@@ -83,6 +83,29 @@ std::vector<std::string> path_parts(const std::string &path)
     return parts;
 }
 
+bool valid_utf8(const std::string &s)
+{
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
+        if (n == 4 || i + n >= s.size())
+            return false;
+        uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+        for (size_t k = 1; k <= n; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d >> 6) != 0x2)
+                return false;
+            cp = (cp << 6) | (d & 0x3f);
+        }
+        // overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8
+        const uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < least[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 UrlQuery parse_target(const std::string &target)
 {
     UrlQuery q;
@@ -90,6 +113,10 @@ UrlQuery parse_target(const std::string &target)
     const auto path = percent_decode(target.substr(0, mark), false);
     if (!path || path->empty() || (*path)[0] != '/') {
         q.error = "malformed request path";
+        return q;
+    }
+    if (!valid_utf8(*path)) {
+        q.error = "the request path is not UTF-8";
         return q;
     }
     q.path = *path;
@@ -110,6 +137,10 @@ UrlQuery parse_target(const std::string &target)
         const auto value = percent_decode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
         if (!name || !value || name->empty()) {
             q.error = "malformed query parameter '" + pair + "'";
+            return q;
+        }
+        if (!valid_utf8(*name) || !valid_utf8(*value)) {
+            q.error = "a query parameter is not UTF-8";
             return q;
         }
         if (!q.params.emplace(*name, *value).second) {

@@ -28,10 +28,14 @@ struct UrlQuery {
     std::optional<uint64_t> number(const std::string &name, uint64_t lo, uint64_t hi, std::string *error) const;
 };
 
+// A path or parameter that is not UTF-8 after decoding is an error (answered with 400).
 UrlQuery parse_target(const std::string &target);
 
 // "%41b+c" -> "Ab c" (+ is a space in a query only); nullopt for a bad escape or a NUL byte.
 std::optional<std::string> percent_decode(const std::string &s, bool plus_is_space);
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(const std::string &s);
 
 // "12" -> 12 for ids in 1..2^63-1; nullopt for anything else (signs, spaces, leading zeros).
 std::optional<int64_t> parse_id(const std::string &s);

@@ -1,5 +1,5 @@
 // The HTTP server on loopback: requests reach the handler, keep-alive, the Host check, an event
-// stream and a stop that ends it.
+// stream and a stop that ends it, the limits on event streams, HTTPS.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -151,4 +155,126 @@ TEST(HttpServer, LoopbackHostNames)
     EXPECT_FALSE(loopback_host("10.0.0.1:7081"));
     EXPECT_FALSE(loopback_host(""));
     EXPECT_FALSE(loopback_host("localhost.evil.com"));
+}
+
+TEST(HttpServer, AReaderThatStopsReadingLosesItsStream)
+{
+    std::ostringstream log_text;
+    FarmLog log(log_text);
+    HttpServerOptions o;
+    o.address = "127.0.0.1:0";
+    o.max_streams = 1;
+    o.write_timeout = std::chrono::seconds(1);
+    std::atomic<int> ended{0};
+    HttpServer server(o, [&](const HttpRequest &) {
+        HttpResponse r;
+        r.stream = [&](const std::function<bool(const std::string &)> &send, const std::atomic<bool> &stopping) {
+            const std::string chunk = "data: " + std::string(64 * 1024, 'x') + "\n\n";
+            while (!stopping && send(chunk)) {
+            }
+            ++ended;
+        };
+        return r;
+    }, log);
+    ASSERT_EQ(server.start(), "");
+    // connected, asking, never reading: the socket buffers fill and the write times out
+    const std::string a = server.address();
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(a.substr(a.rfind(':') + 1))));
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa), 0);
+    const std::string req = get("/api/events");
+    ::send(fd, req.data(), req.size(), 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    while (ended == 0 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(ended, 1) << "the stream of a reader that never reads did not end";
+    // its slot is free again: the next reader gets a stream, not 503
+    EXPECT_EQ(round_trip(a, get("/api/events"), 100).rfind("HTTP/1.1 200", 0), 0u);
+    ::close(fd);
+    server.stop();
+}
+
+TEST(HttpServer, OneClientCannotHoldEveryStream)
+{
+    std::ostringstream log_text;
+    FarmLog log(log_text);
+    HttpServerOptions o;
+    o.address = "127.0.0.1:0";
+    o.max_streams = 4;
+    o.max_streams_per_client = 2;
+    HttpServer server(o, [&](const HttpRequest &) {
+        HttpResponse r;
+        r.stream = [&](const std::function<bool(const std::string &)> &send, const std::atomic<bool> &stopping) {
+            while (!stopping && send(": keep-alive\n\n"))
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        };
+        return r;
+    }, log);
+    ASSERT_EQ(server.start(), "");
+    std::vector<std::thread> held;
+    for (int i = 0; i < 2; ++i)
+        held.emplace_back([&] { round_trip(server.address(), get("/api/events"), 1u << 30); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(round_trip(server.address(), get("/api/events")).rfind("HTTP/1.1 503", 0), 0u);
+    server.stop();
+    for (auto &t : held)
+        t.join();
+}
+
+TEST(HttpServer, OverTlsAReaderThatStopsReadingLosesItsStreamToo)
+{
+    // a certificate made by the openssl command, as an operator would
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("tinytx-https-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    const std::string make = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+                             "-subj /CN=localhost -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(make.c_str()), 0);
+
+    std::ostringstream log_text;
+    FarmLog log(log_text);
+    HttpServerOptions o;
+    o.address = "127.0.0.1:0";
+    o.max_streams = 1;
+    o.write_timeout = std::chrono::seconds(1);
+    o.tls_cert_file = cert;
+    o.tls_key_file = key;
+    std::atomic<int> ended{0};
+    HttpServer server(o, [&](const HttpRequest &) {
+        HttpResponse r;
+        r.stream = [&](const std::function<bool(const std::string &)> &send, const std::atomic<bool> &stopping) {
+            const std::string chunk = "data: " + std::string(64 * 1024, 'x') + "\n\n";
+            while (!stopping && send(chunk)) {
+            }
+            ++ended;
+        };
+        return r;
+    }, log);
+    ASSERT_EQ(server.start(), "");
+    const std::string a = server.address();
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(a.substr(a.rfind(':') + 1))));
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa), 0);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    ASSERT_EQ(SSL_connect(ssl), 1);  // the test trusts any certificate: it checks the server's writes
+    const std::string req = get("/api/events");
+    ASSERT_GT(SSL_write(ssl, req.data(), static_cast<int>(req.size())), 0);
+    // never read: the server's TLS writes block, and the watchdog ends them
+    const auto t0 = std::chrono::steady_clock::now();
+    while (ended == 0 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(ended, 1) << "the TLS stream of a reader that never reads did not end";
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    ::close(fd);
+    server.stop();
+    std::filesystem::remove_all(dir);
 }

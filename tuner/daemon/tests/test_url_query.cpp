@@ -61,3 +61,15 @@ TEST(UrlQuery, PathParts)
     EXPECT_EQ(path_parts("/api//candidates/12/"), (std::vector<std::string>{"api", "candidates", "12"}));
     EXPECT_TRUE(path_parts("/").empty());
 }
+
+TEST(UrlQuery, PathsAndParametersMustBeUtf8)
+{
+    EXPECT_TRUE(valid_utf8("plain ascii"));
+    EXPECT_TRUE(valid_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));  // é, €, an emoji
+    for (const char *bad : {"\xff", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\x80"})
+        EXPECT_FALSE(valid_utf8(bad)) << bad;
+    EXPECT_FALSE(parse_target("/api/%ff").ok());
+    EXPECT_FALSE(parse_target("/api/front?model=%c0%af").ok());
+    EXPECT_FALSE(parse_target("/api/front?%ed%a0%80=1").ok());
+    EXPECT_TRUE(parse_target("/api/front?model=%c3%a9").ok());
+}

@@ -73,11 +73,11 @@ struct Database::Statements {
               ":stack_peak_bytes, :arena_peak_bytes, :energy_uj, :energy_source, :output_crc32, "
               ":output_ok, :fault_pc, :image_hash, :agent_version, :wall_time_ms)")),
           measured(c.prepare("SELECT EXISTS(SELECT 1 FROM measurements WHERE candidate_id = ?1 "
-                             "AND status <> 'UNAVAILABLE')")),
+                             "AND status NOT IN ('UNAVAILABLE', 'INVALID_ARGUMENT', 'INTERNAL'))")),
           measured_hashes(c.prepare(
               "SELECT DISTINCT c.schedule_hash FROM candidates c JOIN measurements m ON "
               "m.candidate_id = c.id WHERE c.model_id = ?1 AND c.board_id = ?2 AND "
-              "m.status <> 'UNAVAILABLE'")),
+              "m.status NOT IN ('UNAVAILABLE', 'INVALID_ARGUMENT', 'INTERNAL')")),
           find_run(c.prepare("SELECT id, model_id, board_id, command_json, budget_bytes, "
                              "strategy, state, started, finished FROM tuning_runs "
                              "WHERE command_json = ?1")),

@@ -16,6 +16,7 @@
 
 #include "tinytx/agent/elf_image.h" // tinytx::agent::sha256_hex
 #include "tinytx/tuner/model.h"
+#include "tinytx/tuner/model_files.h"
 
 namespace tinytx::tuner {
 
@@ -142,22 +143,8 @@ bool is_sha256_hex(const std::string &s)
     return true;
 }
 
-std::vector<uint8_t> read_file(const fs::path &p, const std::string &path_for_error)
-{
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec))
-        fail(path_for_error, "file '" + p.string() + "' does not exist or is not a regular file");
-    std::ifstream in(p, std::ios::binary);
-    if (!in)
-        fail(path_for_error, "cannot open '" + p.string() + "'");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
-        fail(path_for_error, "cannot read '" + p.string() + "'");
-    return bytes;
-}
-
 // {"file": ..., "sha256": ...} -> the file's bytes, checked against the digest.
-std::vector<uint8_t> load_file_ref(const json &obj, const std::string &path, const fs::path &base_dir,
+std::vector<uint8_t> load_file_ref(const json &obj, const std::string &path, const ModelFiles &files,
                                    std::string *sha_out)
 {
     std::string file = string_at(obj, path, "file");
@@ -166,19 +153,23 @@ std::vector<uint8_t> load_file_ref(const json &obj, const std::string &path, con
     std::string sha = string_at(obj, path, "sha256");
     if (!is_sha256_hex(sha))
         fail(join(path, "sha256"), "must be 64 lowercase hex digits, got \"" + sha + "\"");
-    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : base_dir / file;
-    std::vector<uint8_t> bytes = read_file(p, join(path, "file"));
-    std::string actual = tinytx::agent::sha256_hex(bytes);
+    std::string reason;
+    std::optional<std::vector<uint8_t>> bytes = files.read(file, &reason);
+    if (!bytes)
+        fail(join(path, "file"), reason);
+    std::string actual = tinytx::agent::sha256_hex(*bytes);
     if (actual != sha)
-        fail(join(path, "sha256"), "does not match '" + p.string() + "' (its sha256 is " + actual + ")");
+        // the digest only to the owner of the file: to anyone else it says what the file holds
+        fail(join(path, "sha256"), files.reveals_files() ? "does not match '" + file + "' (its sha256 is " + actual + ")"
+                                                         : "does not match the file '" + file + "'");
     if (sha_out)
         *sha_out = sha;
-    return bytes;
+    return std::move(*bytes);
 }
 
 class Parser {
   public:
-    Parser(const json &spec, fs::path base_dir) : spec_(spec), base_(std::move(base_dir)) {}
+    Parser(const json &spec, const ModelFiles &files) : spec_(spec), files_(files) {}
 
     Model run()
     {
@@ -224,7 +215,7 @@ class Parser {
         if (const json *w = optional_field(spec_, "weights")) {
             object_at(*w, "weights");
             only_keys(*w, "weights", {"file", "sha256"});
-            blob_ = load_file_ref(*w, "weights", base_, &m.weights_sha256);
+            blob_ = load_file_ref(*w, "weights", files_, &m.weights_sha256);
             have_blob_ = true;
         }
         if (const json *ci = optional_field(spec_, "calibration_input"))
@@ -245,7 +236,7 @@ class Parser {
 
   private:
     const json &spec_;
-    fs::path base_;
+    const ModelFiles &files_;
     tx_encoder_dims d_{};
     std::vector<uint8_t> blob_;
     bool have_blob_ = false;
@@ -255,7 +246,7 @@ class Parser {
         const std::string path = "calibration_input";
         object_at(ci, path);
         only_keys(ci, path, {"file", "sha256", "scale", "expected_output_crc32"});
-        std::vector<uint8_t> bytes = load_file_ref(ci, path, base_, nullptr);
+        std::vector<uint8_t> bytes = load_file_ref(ci, path, files_, nullptr);
         size_t want = static_cast<size_t>(d_.S) * d_.E;
         if (bytes.size() != want)
             fail(join(path, "file"), "has " + std::to_string(bytes.size()) + " bytes, expected S*E = " +
@@ -542,11 +533,11 @@ class Parser {
 
 } // namespace
 
-ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir)
+ModelLoadResult parse_model(const nlohmann::json &spec, const ModelFiles &files)
 {
     ModelLoadResult r;
     try {
-        r.model = Parser(spec, base_dir).run();
+        r.model = Parser(spec, files).run();
     } catch (const Fail &f) {
         r.error = ModelError{f.path, f.reason};
     } catch (const std::exception &e) {
@@ -555,7 +546,7 @@ ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::p
     return r;
 }
 
-ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir)
+ModelLoadResult parse_model(const std::string &json_text, const ModelFiles &files)
 {
     json spec;
     try {
@@ -565,10 +556,22 @@ ModelLoadResult parse_model(const std::string &json_text, const std::filesystem:
         r.error = ModelError{"", std::string("invalid JSON: ") + e.what()};
         return r;
     }
-    return parse_model(spec, base_dir);
+    return parse_model(spec, files);
 }
 
-ModelLoadResult load_model(const std::filesystem::path &json_path)
+ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir)
+{
+    return parse_model(spec, ModelFiles::local(base_dir));
+}
+
+ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir)
+{
+    return parse_model(json_text, ModelFiles::local(base_dir));
+}
+
+namespace {
+
+ModelLoadResult load_spec_file(const std::filesystem::path &json_path, const ModelFiles &files)
 {
     ModelLoadResult r;
     std::error_code ec;
@@ -583,10 +586,22 @@ ModelLoadResult load_model(const std::filesystem::path &json_path)
         r.error = ModelError{"", "cannot read model spec '" + json_path.string() + "'"};
         return r;
     }
-    r = parse_model(ss.str(), json_path.parent_path());
+    r = parse_model(ss.str(), files);
     if (r.model)
         r.model->spec_path = json_path;
     return r;
+}
+
+} // namespace
+
+ModelLoadResult load_model(const std::filesystem::path &json_path)
+{
+    return load_spec_file(json_path, ModelFiles::local(json_path.parent_path()));
+}
+
+ModelLoadResult load_model_confined(const std::filesystem::path &json_path)
+{
+    return load_spec_file(json_path, ModelFiles::confined_to(json_path.parent_path()));
 }
 
 } // namespace tinytx::tuner

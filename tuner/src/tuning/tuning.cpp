@@ -19,9 +19,11 @@
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/candidate_result.h"
 #include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/pareto.h"
 #include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/request_limits.h"
 #include "tinytx/tuner/runner.h"
 #include "tinytx/tuner/search.h"
 
@@ -200,6 +202,8 @@ std::string model_hash(const Model &m)
 
 ModelLoadResult load_request_model(const TuneRequest &req)
 {
+    if (req.model_files_confined)
+        return load_model_confined(req.model_path);
     ImportOptions io;
     io.calib = req.calib;
     io.min_cosine = req.min_cosine;
@@ -237,10 +241,15 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     }
     if (req.budget_bytes == 0)
         return fail("budget: required (e.g. --budget 512KB)");
-    if (req.batch == 0 || req.batch > 1024)
-        return fail("batch: must be 1..1024");
-    if (req.repeats == 0 || req.repeats > 1000)
-        return fail("repeats: must be 1..1000");
+    // whole seconds, rounded up; 0 (the agent's default) passes
+    const uint64_t deadline_s = std::max<uint64_t>(1, static_cast<uint64_t>(req.run_deadline.count() + 999) / 1000);
+    for (const auto &[limit, value] : {std::pair{limits::kBudgetBytes, req.budget_bytes},
+                                       std::pair{limits::kBatch, uint64_t(req.batch)},
+                                       std::pair{limits::kRepeats, uint64_t(req.repeats)},
+                                       std::pair{limits::kSeed, req.seed},
+                                       std::pair{limits::kDeadlineS, deadline_s}})
+        if (!within(limit, value))
+            return fail(out_of_range(limit, value));
     // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
     // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
     const std::string backend = !req.backend.empty() || !req.agents.empty() ? req.backend
@@ -349,8 +358,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     std::map<std::string, Known> known, known_code;
     for (MeasuredCandidate &mc : db->measurements(model_id, board_id)) {
         // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
-        if (mc.measurement.status == agent::RunStatus::kUnavailable ||
-            (!backend.empty() && mc.measurement.backend != backend))
+        if (!is_candidate_result(mc.measurement.status) || (!backend.empty() && mc.measurement.backend != backend))
             continue;
         Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
         if (mc.build_id)
@@ -591,15 +599,19 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 rec.same_image_as = record_of[*twin_of[i]];
             records.push_back(std::move(rec));
         }
-        std::string unavailable;
-        if (!to_measure.empty() && std::all_of(to_measure.begin(), to_measure.end(), [&](size_t i) {
-                return batch[i].measurement.status == agent::RunStatus::kUnavailable;
-            }))
-            unavailable = batch[to_measure.front()].measurement.error;
+        // a batch in which no image got a result of its own: the settings or the agents are at
+        // fault, and every further batch would fail the same way
+        std::string request_failed;
+        if (!to_measure.empty() && std::none_of(to_measure.begin(), to_measure.end(), [&](size_t i) {
+                return is_candidate_result(batch[i].measurement.status);
+            })) {
+            const agent::Measurement &first = batch[to_measure.front()].measurement;
+            request_failed = std::string(agent::to_string(first.status)) + ": " + first.error;
+        }
         const std::vector<RecordedTrial> ids = db->record_trials(r.run.id, records, reused_ids);
         for (size_t i = 0; i < batch.size(); ++i) {
             Trial &t = batch[i];
-            if (t.measurement.status != agent::RunStatus::kUnavailable && !t.from_database) {
+            if (is_candidate_result(t.measurement.status) && !t.from_database) {
                 const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes};
                 known[t.hash] = k;
                 known_code.try_emplace(code_hash(t.schedule), k);
@@ -607,9 +619,9 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             tells.push_back({t.index, objectives_of(t)});
             r.trials.push_back(std::move(t));
         }
-        if (!unavailable.empty()) {
+        if (!request_failed.empty()) {
             db->finish_run(r.run.id, "failed");
-            return fail("no agent could run the images of this batch (status UNAVAILABLE: " + unavailable +
+            return fail("no image of this batch was measured (status " + request_failed +
                         "); what was measured is recorded; run the same command again to resume");
         }
         if (cb.batch)

@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "tinytx/kernels.h"
+#include "tinytx/tuner/model_files.h"
 
 namespace tinytx::tuner {
 
@@ -112,5 +113,10 @@ ModelLoadResult load_model(const std::filesystem::path &json_path);
 // Parse and validate JSON text / a parsed document; files are resolved relative to base_dir.
 ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir);
 ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir);
+// The same, with the spec's files from `files` (a farm's uploads: plain names only).
+ModelLoadResult parse_model(const std::string &json_text, const ModelFiles &files);
+ModelLoadResult parse_model(const nlohmann::json &spec, const ModelFiles &files);
+// A stored upload (a farm job's model): its files only by plain name beside the spec, no links.
+ModelLoadResult load_model_confined(const std::filesystem::path &json_path);
 
 } // namespace tinytx::tuner

@@ -45,6 +45,8 @@ std::string format_bytes(uint64_t bytes);
 
 struct TuneRequest {
     std::filesystem::path model_path;     // a model spec (.json) or an ONNX encoder (imported)
+    bool model_files_confined = false;    // a farm's stored upload: its files only beside it
+                                          // (load_model_confined), never a path it names
     std::filesystem::path calib;          // ONNX only: calibration inputs (.npy); "" = next to it
     std::optional<double> min_cosine;     // ONNX only: the importer's accuracy floor
     std::string board;                    // board profile name

@@ -170,6 +170,10 @@ TEST_F(DatabaseOps, MeasuredAndMeasuredHashes)
     db.record_measurement({c2.id, std::nullopt, "a", sample(agent::RunStatus::kTimeout)});
     db.record_measurement({c3.id, std::nullopt, "a", sample(agent::RunStatus::kUnavailable)});
     db.record_measurement({other.id, std::nullopt, "a", sample()});
+    // the request was refused, not the image run (candidate_result.h): measure again
+    const auto c4 = db.candidate(model, board, "s4", "{}");
+    db.record_measurement({c4.id, std::nullopt, "a", sample(agent::RunStatus::kInvalidArgument)});
+    EXPECT_FALSE(db.measured(c4.id));
     EXPECT_TRUE(db.measured(c1.id));
     EXPECT_TRUE(db.measured(c2.id));   // a candidate failure is a result
     EXPECT_FALSE(db.measured(c3.id));  // the board was unavailable: measure again

@@ -1,0 +1,17 @@
+// When a token may travel without TLS: only to this machine (loopback), unless the user says
+// --insecure. Shared by everything that sends a token over gRPC (tinytx-tune --farm, the farm
+// dialing its agents, an agent registering with a farm).
+#pragma once
+
+#include <string>
+
+namespace tinytx::agent {
+
+// "127.0.0.1:7080", "[::1]:7080", "localhost:7080" (with or without an "ipv4:"/"ipv6:" scheme).
+bool loopback_address(const std::string &address);
+
+// "" when allowed; else why not, naming the address and the flag that would allow it.
+std::string plaintext_token_refusal(const std::string &address, bool sends_token, bool tls, bool insecure,
+                                    const std::string &tls_flag);
+
+}  // namespace tinytx::agent
