@@ -135,7 +135,9 @@ TEST(MemoryPlan, ByHeadOutputStageIsTheSmaller)
         for (int32_t T : {1, sh.S}) {
             const tx_mhsa_config cfg{TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, T};
             const size_t concat = size_t(sh.S) * sh.H * sh.P, acc = size_t(sh.S) * sh.E * 4;
-            const tx_mhsa_out_stage st = tx_mhsa_s8_out_stage(&cfg, &d, TX_VARIANT_DSP);
+            tx_mhsa_plan_info info;
+            tx_mhsa_s8_plan_info(&cfg, &d, TX_VARIANT_DSP, &info);
+            const tx_mhsa_out_stage st = info.out_stage;
             if (sh.H == 1 || concat + 64 < acc) {
                 EXPECT_EQ(TX_MHSA_OUT_CONCAT_S8, st);
             } else if (acc + 64 * 12 < concat) {

@@ -163,8 +163,9 @@ typedef enum {
     TX_MHSA_LAYERWISE = 0,  /* Q, K, V of all heads, then all H score maps live at once */
     TX_MHSA_HEADWISE = 1,   /* one head at a time, its S x S map whole */
     TX_MHSA_DEPTHFIRST = 2, /* one head at a time, tiles of T query rows: T x S scores only;
-                             * T = 1 is the memory-minimal schedule: its GEMMs also widen one
-                             * row at a time and it keeps no softmax exp table */
+                             * T = 1 is the memory-minimal schedule: where they are a large
+                             * share of its scratch, it also drops the softmax exp table and
+                             * widens one GEMM row at a time (tx_mhsa_s8_plan_info) */
 } tx_mhsa_schedule;
 
 typedef struct {
@@ -197,8 +198,14 @@ typedef struct {
  * into int32 [S][E]. Both compute the same integers; tx_mhsa_s8 takes whichever needs the smaller
  * buffer for the shape (always CONCAT_S8 when H = 1, and for the layer-wise schedule). */
 typedef enum { TX_MHSA_OUT_CONCAT_S8 = 0, TX_MHSA_OUT_ACC_S32 = 1 } tx_mhsa_out_stage;
-tx_mhsa_out_stage tx_mhsa_s8_out_stage(const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
-                                       tx_variant v);
+/* What tx_mhsa_s8 will do for a configuration (for cost models; the integers never change) */
+typedef struct {
+    tx_mhsa_out_stage out_stage;
+    int32_t exp_table; /* 1: the softmax exps come from a 256-entry table; 0: computed per score */
+    int32_t gemm_rows; /* rows per GEMM block of the dsp variant: 6, or 1 (memory-minimal) */
+} tx_mhsa_plan_info;
+void tx_mhsa_s8_plan_info(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
+                          tx_mhsa_plan_info *info);
 
 size_t tx_mhsa_s8_get_buffer_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v);
 /* out may alias x: every schedule writes out only after its last read of x */

@@ -50,9 +50,10 @@ static int tx_mhsa_uses_table(const tx_mhsa_dims *d)
     return (int64_t)d->H * d->S * d->S >= 256;
 }
 
-/* the by-head schedules' buffers for one output stage; returns the total */
-static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
-                                   int concat_stage, tx_mhsa_plan *pl)
+/* lays out the by-head schedules' buffers for one output stage, with or without the exp table,
+ * with 6-row or one-row GEMM blocks; returns the total */
+static size_t tx_mhsa_lay_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
+                                  int concat_stage, int table, int one_row, tx_mhsa_plan *pl)
 {
     const size_t S = (size_t)d->S, E = (size_t)d->E, H = (size_t)d->H, P = (size_t)d->P;
     const int fused = cfg->mode == TX_ATTN_FUSED;
@@ -61,9 +62,8 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
     *pl = (tx_mhsa_plan){0};
     pl->T = (int32_t)T;
     pl->concat_stage = concat_stage;
-    /* depth-first with one query row is the memory-minimal schedule: its GEMMs also widen one row
-     * at a time, and it keeps no exp table */
-    pl->one_row = T == 1;
+    pl->table = table;
+    pl->one_row = one_row;
     if (concat_stage) {
         pl->concat = o; o += TX_ALIGN8(S * H * P);
     } else {
@@ -73,11 +73,30 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
     pl->vth = o;    o += TX_ALIGN8(P * S);
     pl->r = o;      o += TX_ALIGN8(tx_max3(T * (fused ? E : P), S * 4u, concat_stage ? 0 : T * P));
     pl->scores = o; o += TX_ALIGN8(T * S);
-    pl->table = !pl->one_row && tx_mhsa_uses_table(d);
-    pl->lut = o;  o += pl->table ? TX_SOFTMAX_LUT_BYTES : 0;
+    pl->lut = o;  o += table ? TX_SOFTMAX_LUT_BYTES : 0;
     pl->gemm = o;
-    pl->total = o + tx_gemm_scratch_size(v, pl->one_row ? 1 : d->S, tx_mhsa_kmax(d, concat_stage));
+    pl->total = o + tx_gemm_scratch_size(v, one_row ? 1 : d->S, tx_mhsa_kmax(d, concat_stage));
     return pl->total;
+}
+
+/* The by-head plan for one output stage. Depth-first with one query row is the memory-minimal
+ * schedule: it also drops the exp table and widens one GEMM row at a time wherever either saves
+ * more than an eighth of its scratch (small layers, where they are most of what remains; in
+ * larger ones the activations dominate and both stay, as they are faster). */
+static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
+                                   int concat_stage, tx_mhsa_plan *pl)
+{
+    const int table = tx_mhsa_uses_table(d);
+    const size_t full = tx_mhsa_lay_by_head(cfg, d, v, concat_stage, table, 0, pl);
+    if (pl->T != 1)
+        return full;
+    const int32_t kmax = tx_mhsa_kmax(d, concat_stage);
+    const size_t rows_saved = tx_gemm_scratch_size(v, d->S, kmax) - tx_gemm_scratch_size(v, 1, kmax);
+    const int drop_table = table && (size_t)TX_SOFTMAX_LUT_BYTES * 8u > full;
+    const int one_row = rows_saved * 8u > full;
+    if (!drop_table && !one_row)
+        return full;
+    return tx_mhsa_lay_by_head(cfg, d, v, concat_stage, table && !drop_table, one_row, pl);
 }
 
 static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
@@ -104,15 +123,18 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
     pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, 1));
 }
 
-tx_mhsa_out_stage tx_mhsa_s8_out_stage(const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
-                                       tx_variant v)
+void tx_mhsa_s8_plan_info(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
+                          tx_mhsa_plan_info *info)
 {
-    if (!cfg || !d || d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0 ||
-        cfg->schedule == TX_MHSA_LAYERWISE)
-        return TX_MHSA_OUT_CONCAT_S8;
+    *info = (tx_mhsa_plan_info){TX_MHSA_OUT_CONCAT_S8, 1, 6};
+    if (!cfg || !d || d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0)
+        return;
     tx_mhsa_plan pl;
     tx_mhsa_make_plan(cfg, d, v, &pl);
-    return pl.concat_stage ? TX_MHSA_OUT_CONCAT_S8 : TX_MHSA_OUT_ACC_S32;
+    info->out_stage = pl.concat_stage || cfg->schedule == TX_MHSA_LAYERWISE ? TX_MHSA_OUT_CONCAT_S8
+                                                                         : TX_MHSA_OUT_ACC_S32;
+    info->exp_table = pl.table;
+    info->gemm_rows = pl.one_row ? 1 : 6;
 }
 
 size_t tx_mhsa_s8_get_buffer_size(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v)

@@ -306,8 +306,10 @@ CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
             T = k.tile_rows;
         const tx_mhsa_dims md{d.S, d.E, d.H, d.P};
         const tx_encoder_config cfg = to_encoder_config(k);
-        const bool concat = tx_mhsa_s8_out_stage(&cfg.mhsa, &md, v) == TX_MHSA_OUT_CONCAT_S8;
-        const bool one_row = T == 1;                      // the memory-minimal schedule (mhsa.c)
+        tx_mhsa_plan_info plan;
+        tx_mhsa_s8_plan_info(&cfg.mhsa, &md, v, &plan);
+        const bool concat = plan.out_stage == TX_MHSA_OUT_CONCAT_S8;
+        const bool one_row = plan.gemm_rows == 1;         // the memory-minimal schedule (mhsa.c)
         if (!concat) f[feat::acc_elems] += double(S * E);   // zero + requant of the O accumulator
         for (int64_t h = 0; h < H; ++h) {
             f[feat::head_iters] += 1;

@@ -73,7 +73,9 @@ TEST(Features, SmallCaseHandCounted) {
     // (32): per head V_h, K_h + per tile Q, scores, A.V; one output projection; FFN 2 per tile
     const tx_encoder_config cfg = to_encoder_config(knobs(AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 3, v, 4));
     const tx_mhsa_dims md{4, 2, 2, 3};
-    ASSERT_EQ(tx_mhsa_s8_out_stage(&cfg.mhsa, &md, v), TX_MHSA_OUT_CONCAT_S8);
+    tx_mhsa_plan_info plan;
+    tx_mhsa_s8_plan_info(&cfg.mhsa, &md, v, &plan);
+    ASSERT_EQ(plan.out_stage, TX_MHSA_OUT_CONCAT_S8);
     EXPECT_EQ(f[feat::gemm_calls(v)], 2 * (2 + 2 * 3) + 1 + 2 * 2);
     EXPECT_EQ(f[feat::gemm_out_acc(v)], 4 * 2 * 2 /*W2 per tile*/);
     // V_h, K_h: S*P each per head; Q tile t*P, scores t*S, A.V t*P per tile; O S*E; W1 S*fc
