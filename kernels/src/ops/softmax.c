@@ -34,20 +34,30 @@ static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t nd)
     return ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
 }
 
+/* The table in one pass without a divide: d = max - x walks 0..255 with its quotient z and
+ * remainder by ln2 kept incrementally, so t = p + b = b - remainder (NUMERICS.md); once z reaches
+ * its cap of 31 the remainder keeps growing, as floor(-d / ln2) capped at 31 demands. The largest
+ * exp has z = 0 and sits at an end of the first ln2 values of d (t^2 is convex there). */
 void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
 {
-    uint32_t ymax = 0;
-    for (uint32_t d = 0; d < 256u; ++d) {
-        uint32_t y = tx_iexp(p, d);
-        ymax = y > ymax ? y : ymax;
-    }
+    const uint32_t ln2 = (uint32_t)p->ln2, c = (uint32_t)p->c;
+    const int32_t b = p->b, dlast = p->ln2 - 1 < 255 ? p->ln2 - 1 : 255;
+    const uint32_t y0 = (uint32_t)(b * b) + c, y1 = (uint32_t)((b - dlast) * (b - dlast)) + c;
+    const uint32_t ymax = y0 > y1 ? y0 : y1;
     if (ymax > 0x7FFFu) { /* the rows' packed halves and SMLAD sum need 15-bit exps */
         lut->u.p = *p;
         lut->emax = 0;
         return;
     }
-    for (uint32_t d = 0; d < 256u; ++d)
-        lut->u.r[255u - d] = (uint16_t)tx_iexp(p, d);
+    uint32_t z = 0, rem = 0;
+    for (uint32_t d = 0; d < 256u; ++d) {
+        const int32_t t = b - (int32_t)rem;
+        lut->u.r[255u - d] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
+        if (++rem == ln2 && z < 31u) {
+            rem = 0;
+            ++z;
+        }
+    }
     lut->emax = 0xFFFFFFFFu / ymax; /* ymax >= i-exp(0) = b^2 + c >= 1 */
 }
 
