@@ -164,8 +164,9 @@ typedef enum {
     TX_MHSA_HEADWISE = 1,   /* one head at a time, its S x S map whole */
     TX_MHSA_DEPTHFIRST = 2, /* one head at a time, tiles of T query rows: T x S scores only;
                              * T = 1 is the memory-minimal schedule: where they are a large
-                             * share of its scratch, it also drops the softmax exp table and
-                             * widens one GEMM row at a time (tx_mhsa_s8_plan_info) */
+                             * share of its scratch it also widens one GEMM row at a time and,
+                             * on small layers, drops the softmax exp table
+                             * (tx_mhsa_s8_plan_info) */
 } tx_mhsa_schedule;
 
 typedef struct {

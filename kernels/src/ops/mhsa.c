@@ -80,9 +80,10 @@ static size_t tx_mhsa_lay_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims 
 }
 
 /* The by-head plan for one output stage. Depth-first with one query row is the memory-minimal
- * schedule: it also drops the exp table and widens one GEMM row at a time wherever either saves
- * more than an eighth of its scratch (small layers, where they are most of what remains; in
- * larger ones the activations dominate and both stay, as they are faster). */
+ * schedule: it also widens one GEMM row at a time where that saves more than an eighth of its
+ * scratch, and drops the exp table where that does and the layer has fewer than 16 x 256 scores
+ * (computing each exp then costs little against the rest). In larger layers the activations
+ * dominate the memory and both stay, as they are faster. */
 static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
                                    int concat_stage, tx_mhsa_plan *pl)
 {
@@ -92,7 +93,8 @@ static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims
         return full;
     const int32_t kmax = tx_mhsa_kmax(d, concat_stage);
     const size_t rows_saved = tx_gemm_scratch_size(v, d->S, kmax) - tx_gemm_scratch_size(v, 1, kmax);
-    const int drop_table = table && (size_t)TX_SOFTMAX_LUT_BYTES * 8u > full;
+    const int drop_table = table && (size_t)TX_SOFTMAX_LUT_BYTES * 8u > full &&
+                           (int64_t)d->H * d->S * d->S < 16 * 256;
     const int one_row = rows_saved * 8u > full;
     if (!drop_table && !one_row)
         return full;

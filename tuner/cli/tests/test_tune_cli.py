@@ -217,7 +217,19 @@ def test_eegformer_quickstart(tmp):
     smallest_lw = min(lw, key=lambda x: x[1])
     same_mode = [x for x in lw if x[0]["attention"] == smallest["knobs"][0]["attention"]]
     ratio = fastest_lw[1] / smallest["measured_arena_peak_bytes"]
-    check(ratio >= 5.0, f"measured arena: depth-first {smallest['measured_arena_peak_bytes']} B vs best layer-wise {fastest_lw[1]} B")
+    # the paper's comparison: depth-first tiling against the fastest standard layer-wise MHSA
+    # (the fastest layer-wise of all may be fused-weight, which needs no K buffer); and against
+    # the smallest layer-wise schedule of any mode
+    std_lw = [x for x in lw if x[0]["attention"] == "standard"]
+    check(len(std_lw) > 0, "some standard layer-wise schedules were measured")
+    if std_lw:
+        fastest_std = min(std_lw, key=lambda x: x[2])
+        check(fastest_std[1] >= 5.0 * smallest["measured_arena_peak_bytes"],
+              f"measured arena: depth-first {smallest['measured_arena_peak_bytes']} B vs fastest standard "
+              f"layer-wise {fastest_std[1]} B")
+    check(smallest_lw[1] >= 4.5 * smallest["measured_arena_peak_bytes"],
+          f"measured arena: depth-first {smallest['measured_arena_peak_bytes']} B vs smallest layer-wise "
+          f"{smallest_lw[1]} B")
     print(f"quickstart: cold {cold_s:.0f} s ({c['measured']} images measured, {c['trials']} candidates), "
           f"rerun {warm_s:.1f} s (measured {w['measured']}); best {c['best']['latency_cycles']} cycles, "
           f"{c['best']['peak_memory_bytes']} B", flush=True)
