@@ -134,6 +134,12 @@ typedef struct {
 } tx_softmax_table;
 /* what the schedules reserve for the table (was 256 x uint32 = 1 KiB) */
 #define TX_SOFTMAX_LUT_BYTES TX_ALIGN8(sizeof(tx_softmax_table))
+/* Building the table costs 256 exps: it pays once a call's rows hold at least that many scores;
+ * below, each score's exp is computed directly (as fast, and no table memory). */
+static inline int tx_softmax_table_pays(int64_t scores)
+{
+    return scores >= 256;
+}
 void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut);
 void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, const int8_t *in,
                          uint8_t *out, uint32_t *tmp);

@@ -43,11 +43,10 @@ static int32_t tx_mhsa_kmax(const tx_mhsa_dims *d, int one_projection)
     return k;
 }
 
-/* The exp table costs 256 exps to build and TX_SOFTMAX_LUT_BYTES to keep; with fewer scores
- * than that in the whole MHSA, computing each score's exp is as fast and needs no memory. */
-static int tx_mhsa_uses_table(const tx_mhsa_dims *d)
+/* the scores of the whole MHSA: every softmax row of every head */
+static int64_t tx_mhsa_scores(const tx_mhsa_dims *d)
 {
-    return (int64_t)d->H * d->S * d->S >= 256;
+    return (int64_t)d->H * d->S * d->S;
 }
 
 /* lays out the by-head schedules' buffers for one output stage, with or without the exp table,
@@ -87,14 +86,14 @@ static size_t tx_mhsa_lay_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims 
 static size_t tx_mhsa_plan_by_head(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, tx_variant v,
                                    int concat_stage, tx_mhsa_plan *pl)
 {
-    const int table = tx_mhsa_uses_table(d);
+    const int table = tx_softmax_table_pays(tx_mhsa_scores(d));
     const size_t full = tx_mhsa_lay_by_head(cfg, d, v, concat_stage, table, 0, pl);
     if (pl->T != 1)
         return full;
     const int32_t kmax = tx_mhsa_kmax(d, concat_stage);
     const size_t rows_saved = tx_gemm_scratch_size(v, d->S, kmax) - tx_gemm_scratch_size(v, 1, kmax);
     const int drop_table = table && (size_t)TX_SOFTMAX_LUT_BYTES * 8u > full &&
-                           (int64_t)d->H * d->S * d->S < 16 * 256;
+                           !tx_softmax_table_pays(tx_mhsa_scores(d) / 16);
     const int one_row = rows_saved * 8u > full;
     if (!drop_table && !one_row)
         return full;
@@ -119,7 +118,7 @@ static void tx_mhsa_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, 
     pl->r1 = o;   o += TX_ALIGN8(tx_max3(fused ? H * S * E : H * S * P, S * 4u, S * H * P));
     pl->k = o;    o += fused ? 0 : TX_ALIGN8(H * S * P);
     pl->maps = o; o += TX_ALIGN8(H * S * S);
-    pl->table = tx_mhsa_uses_table(d);
+    pl->table = tx_softmax_table_pays(tx_mhsa_scores(d));
     pl->lut = o;  o += pl->table ? TX_SOFTMAX_LUT_BYTES : 0;
     pl->gemm = o;
     pl->total = o + tx_gemm_scratch_size(v, d->S, tx_mhsa_kmax(d, 1));

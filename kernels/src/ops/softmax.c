@@ -101,8 +101,7 @@ tx_status tx_softmax_s8(const tx_ctx *ctx, const tx_softmax_params *params, int3
     if ((st = tx_arena_init(&ar, ctx, (size_t)n * 4u + TX_SOFTMAX_LUT_BYTES)) != TX_OK)
         return st;
     uint32_t *tmp = (uint32_t *)ar.base;
-    /* the table costs 256 exps: worth it once the rows hold more scores than that */
-    if ((int64_t)rows * n < 256) {
+    if (!tx_softmax_table_pays((int64_t)rows * n)) {
         tx_softmax_rows(params, rows, n, in, out, tmp);
         return TX_OK;
     }
