@@ -13,6 +13,12 @@ bool loopback_address(const std::string &address)
     for (const char *scheme : {"ipv4:", "ipv6:", "dns:///", "dns:"})
         if (host.rfind(scheme, 0) == 0)
             host = host.substr(std::string(scheme).size());
+    return loopback_host(host);
+}
+
+bool loopback_host(const std::string &host_port)
+{
+    std::string host = host_port;
     if (!host.empty() && host[0] == '[') {
         const size_t close = host.find(']');
         if (close == std::string::npos)

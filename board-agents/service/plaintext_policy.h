@@ -7,7 +7,11 @@
 
 namespace tinytx::agent {
 
-// "127.0.0.1:7080", "[::1]:7080", "localhost:7080" (with or without an "ipv4:"/"ipv6:" scheme).
+// Does `host` (a name or address with an optional port: "localhost:7080", "127.0.0.1",
+// "[::1]:7080") name this machine?
+bool loopback_host(const std::string &host);
+
+// loopback_host of a gRPC target (with or without an "ipv4:"/"ipv6:"/"dns:" scheme).
 bool loopback_address(const std::string &address);
 
 // "" when allowed; else why not, naming the address and the flag that would allow it.

@@ -34,26 +34,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-bool loopback_host(const std::string &host_header)
-{
-    std::string host = host_header;
-    if (!host.empty() && host[0] == '[') {  // [::1]:7081
-        const size_t close = host.find(']');
-        if (close == std::string::npos)
-            return false;
-        host = host.substr(1, close - 1);
-    } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
-        host = host.substr(0, colon);
-    }
-    for (char &c : host)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (host == "localhost")
-        return true;
-    boost::system::error_code ec;
-    const net::ip::address a = net::ip::make_address(host, ec);
-    return !ec && a.is_loopback();
-}
-
 namespace {
 
 // One event stream's thread and the socket it owns. `mu` orders stop()'s shutdown of the socket

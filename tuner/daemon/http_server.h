@@ -13,6 +13,7 @@
 
 #include "farm_log.h"
 #include "http_message.h"
+#include "plaintext_policy.h"
 
 namespace tinytx::farm {
 
@@ -30,8 +31,8 @@ struct HttpServerOptions {
 
 // Is `host` (a Host header: name or address, optional port) one that names this machine? A
 // server bound to loopback answers only those, so a web page elsewhere cannot reach it under a
-// name of its own (DNS rebinding).
-bool loopback_host(const std::string &host);
+// name of its own (DNS rebinding). The same test the token policy applies to gRPC targets.
+using agent::loopback_host;
 
 class HttpServer {
 public:
