@@ -297,24 +297,39 @@ def run_mhsa(x, w, dims, fused, st=None):
     return r
 
 
-def run_encoder(x, w, dims, fused, st=None):
-    """Post-norm encoder layer. Returns a dict of every intermediate (mhsa ones under 'mhsa')."""
-    tag = "_fw" if fused else ""
-    m = run_mhsa(x, w, dims, fused, st)
-    r = {"mhsa": m}
-    r["r1"] = st.q8("r1" + tag, add_raw(x, m["out"], w["add1"])) if st else clamp8(
-        add_raw(x, m["out"], w["add1"]))
-    r["n1"] = requant(layernorm_acc(r["r1"], w["ln1_gamma"], w["ln1_beta"]), w["ln1_rq"], st,
-                      "n1" + tag)
-    r["hidden_pre"] = requant(linear_acc(r["n1"], w["w1"], w["b1"]), w["rq1"], st,
+def run_encoder(x, w, dims, fused, st=None, norm="post"):
+    """One encoder layer, post-norm or pre-norm (NUMERICS.md). Returns a dict of every
+    intermediate (mhsa ones under 'mhsa'). Pre-norm stages are tagged "_prenorm" in the stats."""
+    tag = ("_fw" if fused else "") + ("_prenorm" if norm == "pre" else "")
+
+    def add(stage, a, b, ap):
+        raw = add_raw(a, b, ap)
+        return st.q8(stage + tag, raw) if st else clamp8(raw)
+
+    def ln(stage, v, i):
+        acc = layernorm_acc(v, w["ln%d_gamma" % i], w["ln%d_beta" % i])
+        return requant(acc, w["ln%d_rq" % i], st, stage + tag)
+
+    r = {}
+    if norm == "pre":
+        r["n1"] = ln("n1", x, 1)
+        r["mhsa"] = m = run_mhsa(r["n1"], w, dims, fused, st)
+        r["r1"] = add("r1", x, m["out"], w["add1"])
+        ffn_in = r["n2"] = ln("n2", r["r1"], 2)
+    else:
+        r["mhsa"] = m = run_mhsa(x, w, dims, fused, st)
+        r["r1"] = add("r1", x, m["out"], w["add1"])
+        ffn_in = r["n1"] = ln("n1", r["r1"], 1)
+    r["hidden_pre"] = requant(linear_acc(ffn_in, w["w1"], w["b1"]), w["rq1"], st,
                               "hidden_pre" + tag)
     r["hidden"] = requant(gelu_acc(r["hidden_pre"], w["gelu_b_q"], w["gelu_one"]), w["gelu_rq"],
                           st, "hidden" + tag)
     r["ffn"] = requant(linear_acc(r["hidden"], w["w2"], w["b2"]), w["rq2"], st, "ffn" + tag)
-    r["r2"] = st.q8("r2" + tag, add_raw(r["n1"], r["ffn"], w["add2"])) if st else clamp8(
-        add_raw(r["n1"], r["ffn"], w["add2"]))
-    r["out"] = requant(layernorm_acc(r["r2"], w["ln2_gamma"], w["ln2_beta"]), w["ln2_rq"], st,
-                       "out" + tag)
+    if norm == "pre":
+        r["out"] = add("out", r["r1"], r["ffn"], w["add2"])
+    else:
+        r["r2"] = add("r2", r["n1"], r["ffn"], w["add2"])
+        r["out"] = ln("out", r["r2"], 2)
     return r
 
 
@@ -553,6 +568,12 @@ def build_case(cfg):
     st = Stats()
     std = run_encoder(x, w, dims, fused=False, st=st)
     fw = run_encoder(x, w, dims, fused=True, st=st)
+    # the pre-norm layer on the same parameter set (its LayerNorms and adds take operands of the
+    # ranges they were calibrated for: LayerNorm outputs and the residual stream)
+    st_pre = Stats()
+    pre = {"std": run_encoder(x, w, dims, fused=False, st=st_pre, norm="pre"),
+           "fw": run_encoder(x, w, dims, fused=True, st=st_pre, norm="pre"),
+           "stats": st_pre}
     # the calibration pass computed the same integers
     assert np.array_equal(std["mhsa"]["q"], Q) and np.array_equal(std["mhsa"]["attn"], attn)
     assert np.array_equal(std["mhsa"]["out"], x1) and np.array_equal(std["n1"], n1)
@@ -569,7 +590,8 @@ def build_case(cfg):
     q_pc = requant(acc_q, (pc_mul, pc_shift), st, "q_per_channel")
     pc = dict(mul=i64(pc_mul), shift=i64(pc_shift), out=q_pc)
 
-    case = dict(cfg=cfg, dims=dims, x=x, w=w, scales=sc, fw_info=fw_info, std=std, fw=fw, pc=pc)
+    case = dict(cfg=cfg, dims=dims, x=x, w=w, scales=sc, fw_info=fw_info, std=std, fw=fw, pc=pc,
+                pre=pre)
     case["stats"] = statistics(case, st)
     return case
 
@@ -617,10 +639,16 @@ def statistics(case, st):
         "probs_vs_fw_max_abs_diff": int(np.abs(ms["probs"] - mf["probs"]).max()),
         "mhsa_vs_fw_corr": pearson(ms["out"], mf["out"]),
         "out_bytes": case["dims"]["S"] * case["dims"]["E"],
+        "pre_norm_clamp_fraction": {k: v for k, v in
+                                    sorted(case["pre"]["stats"].fractions().items())},
+        "pre_norm_vs_post_norm_diff_bytes": int(np.count_nonzero(case["pre"]["std"]["out"] !=
+                                                                 std["out"])),
     }
     # sanity of the calibration: asserted here so that a bad case never gets written
     for k, v in stats["clamp_fraction"].items():
         assert v < 0.05, "stage %s clamps %.3f of its outputs" % (k, v)
+    for k, v in stats["pre_norm_clamp_fraction"].items():
+        assert v < 0.10, "pre-norm stage %s clamps %.3f of its outputs" % (k, v)
     assert stats["softmax_row_max_prob_mean"] > max(0.1, 5.0 / S), stats
     assert stats["softmax_row_max_prob_mean"] < 0.95, stats
     assert 0.3 < stats["gelu_nonzero_fraction"] < 1.0, stats
@@ -711,6 +739,8 @@ def emit_case_c(case):
         ("int8_t", "xw", mf["xw"]), ("int8_t", "scores_fw", mf["scores"]),
         ("uint8_t", "probs_fw", mf["probs"]), ("int8_t", "attn_fw", mf["attn"]),
         ("int8_t", "mhsa_fw_out", mf["out"]), ("int8_t", "encoder_fw_out", fw["out"]),
+        ("int8_t", "encoder_pre_out", case["pre"]["std"]["out"]),
+        ("int8_t", "encoder_pre_fw_out", case["pre"]["fw"]["out"]),
         ("int32_t", "q_pc_mul", pc["mul"]), ("int32_t", "q_pc_shift", pc["shift"]),
         ("int8_t", "q_per_channel", pc["out"]),
     ]
@@ -770,6 +800,8 @@ def emit_case_c(case):
         L.append("    .%s = %s%s," % (nm, p, nm))
     L.append("    .mhsa_fw = %s," % outp("mhsa_fw_out", mf["out"]))
     L.append("    .encoder_fw = %s," % outp("encoder_fw_out", fw["out"]))
+    L.append("    .encoder_pre = %s," % outp("encoder_pre_out", case["pre"]["std"]["out"]))
+    L.append("    .encoder_pre_fw = %s," % outp("encoder_pre_fw_out", case["pre"]["fw"]["out"]))
     L.append("    .s_x = %s, .s_wq = %s, .s_wk = %s, .s_sc = %s,"
              % (c_double(sc["x"]), c_double(sc["wq"]), c_double(sc["wk"]), c_double(sc["sc"])))
     L.append("    .rq_q_per_channel = %s,"
@@ -804,6 +836,8 @@ def case_summary(case):
             "encoder": crc32(std["out"]),
             "mhsa_fw": crc32(fw["mhsa"]["out"]),
             "encoder_fw": crc32(fw["out"]),
+            "encoder_pre": crc32(case["pre"]["std"]["out"]),
+            "encoder_pre_fw": crc32(case["pre"]["fw"]["out"]),
         },
         "stats": rounded(case["stats"]),
     }
@@ -824,7 +858,7 @@ def emit_stamp(cases):
         L.append("[%s]" % s["name"])
         L.append("seed: 0x%X" % s["seed"])
         L.append("dims: S=%d E=%d H=%d P=%d F=%d" % (d["S"], d["E"], d["H"], d["P"], d["F"]))
-        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw"):
+        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw", "encoder_pre", "encoder_pre_fw"):
             L.append("crc.%s: 0x%08X" % (k, s["crc"][k]))
         w = case["w"]
         L.append("softmax: ln2=%d b=%d c=%d (eps = s_sc = %.6g)" % (w["softmax"] + (case["scales"]["sc"],)))

@@ -45,6 +45,10 @@ typedef struct {
     tx_golden_output mhsa_fw;
     tx_golden_output encoder_fw;
 
+    /* the pre-norm layer (NUMERICS.md) on the same parameters, standard and fused-weight */
+    tx_golden_output encoder_pre;
+    tx_golden_output encoder_pre_fw;
+
     /* what the FWSA derivation starts from (float scales of the int8 tensors) */
     double s_x, s_wq, s_wk, s_sc;
 

@@ -217,7 +217,7 @@ TEST(BadParams, MhsaAndEncoder)
     auto enc = [&](tx_encoder_config cfg, tx_encoder_dims dd, tx_encoder_weights ew) {
         return [=](int8_t *out, tx_ctx *ctx, size_t) { return tx_encoder_s8(ctx, &cfg, &dd, &ew, c->x, out); };
     };
-    tx_encoder_config ec{df, 16};
+    tx_encoder_config ec{df, 16, TX_NORM_POST};
     const size_t eneed = tx_encoder_s8_get_buffer_size(&ec, &c->dims, TX_VARIANT_DSP);
     u.expect(TX_OK, enc(ec, c->dims, c->w), eneed, "encoder valid");
     u.expect(TX_ERR_BUFFER, enc(ec, c->dims, c->w), eneed - TX_SCRATCH_SLACK - 1, "encoder scratch short");
@@ -227,6 +227,9 @@ TEST(BadParams, MhsaAndEncoder)
     tx_encoder_config ebad = ec;
     ebad.ffn_tile = -1;
     u.expect(TX_ERR_PARAM, enc(ebad, c->dims, c->w), eneed, "negative FFN tile");
+    ebad = ec;
+    ebad.norm = tx_norm_position(2);
+    u.expect(TX_ERR_PARAM, enc(ebad, c->dims, c->w), eneed, "unknown norm position");
     ebad = ec;
     ebad.mhsa.tile_rows = 0;
     u.expect(TX_ERR_PARAM, enc(ebad, c->dims, c->w), eneed, "encoder T = 0");

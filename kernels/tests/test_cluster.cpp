@@ -218,7 +218,7 @@ TEST(ClusterEncoder, EveryCoreCountAndTileMatchesTheGolden)
             for (tx_cluster_split split : kSplits) {
                 for (int32_t tile : {0, d.F / 4, 3}) {
                     for (int32_t cores : {1, 3, 8}) {
-                        const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile};
+                        const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile, TX_NORM_POST};
                         const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, split, &d, cores, &gc->w);
                         const size_t l2_need = tx_encoder_s8_cluster_get_buffer_size(&cfg, &d);
                         ASSERT_GT(l1_need, 0u);
@@ -237,7 +237,7 @@ TEST(ClusterEncoder, EveryCoreCountAndTileMatchesTheGolden)
             // the other schedules, on 8 cores
             for (tx_cluster_split split : kSplits) {
                 for (tx_mhsa_schedule sched : {TX_MHSA_LAYERWISE, TX_MHSA_HEADWISE}) {
-                    const tx_encoder_config cfg = {{mode, sched, 0}, d.F / 4};
+                    const tx_encoder_config cfg = {{mode, sched, 0}, d.F / 4, TX_NORM_POST};
                     const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, split, &d, 8, &gc->w);
                     const size_t l2_need = tx_encoder_s8_cluster_get_buffer_size(&cfg, &d);
                     std::vector<uint8_t> l1(l1_need), l2(l2_need);
@@ -256,7 +256,7 @@ TEST(ClusterEncoder, EveryCoreCountAndTileMatchesTheGolden)
 TEST(ClusterEncoder, RefusesWhatDoesNotFit)
 {
     const tx_golden_case *gc = golden_cases().front();
-    const tx_encoder_config cfg = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, 0};
+    const tx_encoder_config cfg = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, 0, TX_NORM_POST};
     std::vector<int8_t> out(size_t(gc->dims.S) * gc->dims.E);
     for (tx_cluster_split split : kSplits) {
         const size_t l1_need = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, 8, &gc->w);
@@ -272,6 +272,9 @@ TEST(ClusterEncoder, RefusesWhatDoesNotFit)
         tx_encoder_config bad = cfg;
         bad.ffn_tile = -1;
         ctx.scratch_size = l2.size();
+        EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &bad, split, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_PARAM);
+        bad = cfg;
+        bad.norm = TX_NORM_PRE; // post-norm only on the cluster
         EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &bad, split, &gc->dims, &gc->w, gc->x, out.data()), TX_ERR_PARAM);
         EXPECT_EQ(tx_encoder_s8_cluster(&cl, &ctx, &cfg, split, &gc->dims, &gc->w, gc->x, out.data()), TX_OK);
     }
@@ -296,7 +299,7 @@ TEST(ClusterEncoder, SizeWithoutWeightsIsAnUpperBound)
             for (tx_cluster_split split : kSplits)
                 for (int32_t cores : {1, 3, 8})
                     for (int32_t tile : {0, gc->dims.F / 4, 3}) {
-                        const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile};
+                        const tx_encoder_config cfg = {{mode, TX_MHSA_DEPTHFIRST, 2}, tile, TX_NORM_POST};
                         const size_t none = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, cores, nullptr);
                         const size_t real = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, cores, &gc->w);
                         const size_t no_bias = tx_encoder_s8_cluster_l1_size(&cfg, split, &gc->dims, cores, &bare);

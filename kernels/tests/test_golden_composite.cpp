@@ -53,26 +53,41 @@ TEST_P(GoldenComposite, MhsaEverySchedule)
     }
 }
 
+const tx_golden_output &encoder_want(const tx_golden_case *c, tx_attn_mode mode, tx_norm_position n)
+{
+    const bool fused = mode == TX_ATTN_FUSED;
+    if (n == TX_NORM_PRE) return fused ? c->encoder_pre_fw : c->encoder_pre;
+    return fused ? c->encoder_fw : c->encoder;
+}
+
 TEST_P(GoldenComposite, EncoderLayerUntiledAndFfnTiled)
 {
     const tx_variant v = GetParam();
     for (const auto *c : golden_cases()) {
         const auto &d = c->dims;
         const size_t SE = size_t(d.S) * d.E;
-        for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
-            for (int32_t tile : {0, 1, d.F / 3, d.F - 1, d.F}) {
-                for (auto sched : {TX_MHSA_LAYERWISE, TX_MHSA_DEPTHFIRST}) {
-                    tx_encoder_config cfg{{mode, sched, std::max(1, d.S / 4)}, tile};
-                    SCOPED_TRACE(case_variant_name(c, v) + " " + describe(cfg.mhsa) + " ffn_tile=" +
-                                 std::to_string(tile));
-                    const size_t need = tx_encoder_s8_get_buffer_size(&cfg, &d, v);
-                    Guarded scratch(need, 1), out(SE);
-                    tx_ctx ctx{scratch.data(), need, v};
-                    ASSERT_EQ(TX_OK, tx_encoder_s8(&ctx, &cfg, &d, &c->w, c->x, out.s8()));
-                    const auto &want = mode == TX_ATTN_FUSED ? c->encoder_fw : c->encoder;
-                    EXPECT_TRUE(same_bytes(out.data(), want.out, SE));
-                    EXPECT_TRUE(scratch.guards_intact());
-                    EXPECT_TRUE(out.guards_intact());
+        for (tx_norm_position norm : {TX_NORM_POST, TX_NORM_PRE}) {
+            for (tx_attn_mode mode : {TX_ATTN_STANDARD, TX_ATTN_FUSED}) {
+                for (int32_t tile : {0, 1, d.F / 3, d.F - 1, d.F}) {
+                    for (auto sched : {TX_MHSA_LAYERWISE, TX_MHSA_DEPTHFIRST}) {
+                        tx_encoder_config cfg{{mode, sched, std::max(1, d.S / 4)}, tile, norm};
+                        SCOPED_TRACE(case_variant_name(c, v) + " " + describe(cfg.mhsa) +
+                                     " ffn_tile=" + std::to_string(tile) +
+                                     (norm == TX_NORM_PRE ? " pre-norm" : " post-norm"));
+                        const size_t need = tx_encoder_s8_get_buffer_size(&cfg, &d, v);
+                        Guarded scratch(need, 1), out(SE);
+                        tx_ctx ctx{scratch.data(), need, v};
+                        ASSERT_EQ(TX_OK, tx_encoder_s8(&ctx, &cfg, &d, &c->w, c->x, out.s8()));
+                        const auto &want = encoder_want(c, mode, norm);
+                        EXPECT_TRUE(same_bytes(out.data(), want.out, SE));
+                        EXPECT_EQ(want.crc, tx_crc32(out.data(), SE));
+                        EXPECT_TRUE(scratch.guards_intact());
+                        EXPECT_TRUE(out.guards_intact());
+                        // out may alias x (a network ping-pongs two buffers)
+                        std::memcpy(out.data(), c->x, SE);
+                        ASSERT_EQ(TX_OK, tx_encoder_s8(&ctx, &cfg, &d, &c->w, out.s8(), out.s8()));
+                        EXPECT_EQ(want.crc, tx_crc32(out.data(), SE)) << "in place";
+                    }
                 }
             }
         }

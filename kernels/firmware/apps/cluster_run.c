@@ -18,7 +18,7 @@ static tx_status tx_fw_cluster_job_run(void *user)
 {
     tx_fw_cluster_job *j = (tx_fw_cluster_job *)user;
     if (j->c->encoder) {
-        const tx_encoder_config ec = {j->c->cfg, j->c->ffn_tile};
+        const tx_encoder_config ec = {j->c->cfg, j->c->ffn_tile, TX_NORM_POST};
         return tx_encoder_s8_cluster(&j->cl, &j->ctx, &ec, j->c->split, j->d, j->w, j->x, j->out);
     }
     const tx_mhsa_dims md = {j->d->S, j->d->E, j->d->H, j->d->P};
@@ -67,7 +67,7 @@ void tx_fw_cluster_describe(const tx_fw_cluster_config *c, char *buf, size_t len
 size_t tx_fw_cluster_l1_need(const tx_encoder_dims *d, const tx_encoder_weights *w, const tx_fw_cluster_config *c)
 {
     if (c->encoder) {
-        const tx_encoder_config ec = {c->cfg, c->ffn_tile};
+        const tx_encoder_config ec = {c->cfg, c->ffn_tile, TX_NORM_POST};
         return tx_encoder_s8_cluster_l1_size(&ec, c->split, d, c->cores, w);
     }
     const tx_mhsa_dims md = {d->S, d->E, d->H, d->P};
@@ -83,7 +83,7 @@ void tx_fw_cluster_run(const tx_encoder_dims *d, const tx_encoder_weights *w, co
                        const tx_fw_cluster_config *c, uint32_t config_id, tx_bench_result *r)
 {
     const size_t bytes = (size_t)d->S * (size_t)d->E;
-    const tx_encoder_config ec = {c->cfg, c->ffn_tile};
+    const tx_encoder_config ec = {c->cfg, c->ffn_tile, TX_NORM_POST};
     const size_t scratch = c->encoder ? tx_encoder_s8_cluster_get_buffer_size(&ec, d) : 0;
     tx_fw_layout l = {0};
     const size_t x_off = tx_fw_place(&l, bytes);

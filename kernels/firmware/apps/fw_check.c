@@ -43,7 +43,7 @@ int main(void)
         tx_put_hex32(o.r.crc);
         tx_putc(' ');
         tx_put_i32((int32_t)o.r.status);
-        if (c->op == TX_FW_OP_ENCODER) {
+        if (c->op == TX_FW_OP_ENCODER || c->op == TX_FW_OP_ENCODER_PRE) {
             tx_puts(" ffn_tile=");
             tx_put_i32(c->ffn_tile);
         }

@@ -38,6 +38,7 @@ const char *tx_fw_op_name(tx_fw_op op)
     case TX_FW_OP_MHSA: return "mhsa";
     case TX_FW_OP_ENCODER: return "encoder";
     case TX_FW_OP_LINEAR: return "linear";
+    case TX_FW_OP_ENCODER_PRE: return "encoder_pre";
     default: return "unknown";
     }
 }
@@ -122,6 +123,10 @@ int tx_fw_grid(int kind, const tx_encoder_dims *d, tx_fw_config *out, int max)
             n = tx_fw_push(out, n, max,
                            (tx_fw_config){TX_FW_OP_ENCODER, modes[m], TX_MHSA_DEPTHFIRST, tmid,
                                           tx_fw_ffn_tile(d->F), vars[v]});
+            if (kind == TX_FW_GRID_CHECK)
+                n = tx_fw_push(out, n, max,
+                               (tx_fw_config){TX_FW_OP_ENCODER_PRE, modes[m], TX_MHSA_DEPTHFIRST,
+                                              tmid, tx_fw_ffn_tile(d->F), vars[v]});
         }
     }
 

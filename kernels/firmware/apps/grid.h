@@ -1,12 +1,19 @@
 /* The configuration grid the check and bench images walk: every MHSA schedule (layer-wise,
  * head-wise, depth-first with T in {1, ~sqrt(S), S-1}) x attention mode x GEMM variant, the
- * encoder layer (untiled and FFN-tiled) and a standalone linear layer. */
+ * encoder layer (untiled and FFN-tiled; the check grid adds the pre-norm layer, FFN-tiled) and a
+ * standalone linear layer. */
 #ifndef TX_FW_GRID_H
 #define TX_FW_GRID_H
 
 #include "tinytx/kernels.h"
 
-typedef enum { TX_FW_OP_MHSA = 0, TX_FW_OP_ENCODER = 1, TX_FW_OP_LINEAR = 2 } tx_fw_op;
+/* ENCODER is the post-norm layer, ENCODER_PRE the pre-norm one */
+typedef enum {
+    TX_FW_OP_MHSA = 0,
+    TX_FW_OP_ENCODER = 1,
+    TX_FW_OP_LINEAR = 2,
+    TX_FW_OP_ENCODER_PRE = 3
+} tx_fw_op;
 
 typedef struct {
     tx_fw_op op;

@@ -12,6 +12,11 @@ typedef struct {
     int8_t *out;
 } tx_fw_job;
 
+static tx_norm_position tx_fw_norm(tx_fw_op op)
+{
+    return op == TX_FW_OP_ENCODER_PRE ? TX_NORM_PRE : TX_NORM_POST;
+}
+
 static tx_status tx_fw_job_run(void *user)
 {
     const tx_fw_job *j = user;
@@ -21,8 +26,9 @@ static tx_status tx_fw_job_run(void *user)
     switch (j->c->op) {
     case TX_FW_OP_MHSA:
         return tx_mhsa_s8(&j->ctx, &mc, &md, &j->gc->w.mhsa, j->x, j->out);
-    case TX_FW_OP_ENCODER: {
-        const tx_encoder_config ec = {mc, j->c->ffn_tile};
+    case TX_FW_OP_ENCODER:
+    case TX_FW_OP_ENCODER_PRE: {
+        const tx_encoder_config ec = {mc, j->c->ffn_tile, tx_fw_norm(j->c->op)};
         return tx_encoder_s8(&j->ctx, &ec, d, &j->gc->w, j->x, j->out);
     }
     case TX_FW_OP_LINEAR: {
@@ -44,8 +50,9 @@ static size_t tx_fw_scratch_size(const tx_golden_case *gc, const tx_fw_config *c
     switch (c->op) {
     case TX_FW_OP_MHSA:
         return tx_mhsa_s8_get_buffer_size(&mc, &md, c->variant);
-    case TX_FW_OP_ENCODER: {
-        const tx_encoder_config ec = {mc, c->ffn_tile};
+    case TX_FW_OP_ENCODER:
+    case TX_FW_OP_ENCODER_PRE: {
+        const tx_encoder_config ec = {mc, c->ffn_tile, tx_fw_norm(c->op)};
         return tx_encoder_s8_get_buffer_size(&ec, d, c->variant);
     }
     case TX_FW_OP_LINEAR:
@@ -61,6 +68,7 @@ static uint32_t tx_fw_expected_crc(const tx_golden_case *gc, const tx_fw_config 
     switch (c->op) {
     case TX_FW_OP_MHSA: return fused ? gc->mhsa_fw.crc : gc->mhsa.crc;
     case TX_FW_OP_ENCODER: return fused ? gc->encoder_fw.crc : gc->encoder.crc;
+    case TX_FW_OP_ENCODER_PRE: return fused ? gc->encoder_pre_fw.crc : gc->encoder_pre.crc;
     case TX_FW_OP_LINEAR:
         return tx_crc32(gc->q, (size_t)gc->dims.H * (size_t)gc->dims.S * (size_t)gc->dims.P);
     default: return 0;

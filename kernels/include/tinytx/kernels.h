@@ -213,21 +213,27 @@ size_t tx_mhsa_s8_get_buffer_size(const tx_mhsa_config *cfg, const tx_mhsa_dims 
 tx_status tx_mhsa_s8(const tx_ctx *ctx, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
                      const tx_mhsa_weights *w, const int8_t *x, int8_t *out);
 
-/* ---------------------------------------------------------------- encoder layer (post-norm) */
+/* ---------------------------------------------------------------- encoder layer */
+/* Where the LayerNorms sit (NUMERICS.md "Encoder layer"): post-norm (BERT, the paper's models)
+ * normalizes after each residual add; pre-norm (ViT, KWT, nn.TransformerEncoderLayer with
+ * norm_first=True) normalizes each sublayer's input and ends the layer with the add. */
+typedef enum { TX_NORM_POST = 0, TX_NORM_PRE = 1 } tx_norm_position;
+
 typedef struct {
     tx_mhsa_weights mhsa;
-    tx_add_params add1;              /* x + mhsa(x) */
+    tx_add_params add1;              /* x + mhsa(x), or x + mhsa(ln1(x)) */
     tx_layernorm_params ln1;
     const int8_t *w1;  const int32_t *b1;  tx_requant rq1;  /* [F][E] */
     tx_gelu_params gelu;
     const int8_t *w2;  const int32_t *b2;  tx_requant rq2;  /* [E][F] */
-    tx_add_params add2;              /* ln1 + ffn */
+    tx_add_params add2;              /* ln1 + ffn, or r1 + ffn(ln2(r1)) */
     tx_layernorm_params ln2;
 } tx_encoder_weights;
 
 typedef struct {
     tx_mhsa_config mhsa;
     int32_t ffn_tile;   /* hidden columns per FFN tile, 1..F; 0 or F = untiled */
+    tx_norm_position norm;
 } tx_encoder_config;
 
 typedef struct {

@@ -1,13 +1,18 @@
-/* One post-norm encoder layer: MHSA, residual, LayerNorm, FFN (linear, i-GELU, linear), residual,
- * LayerNorm. With ffn_tile the FFN runs over hidden-dimension tiles and sums the second linear in
- * int32, so the S x F activation never lives whole; the integers are the same (NUMERICS.md). */
+/* One encoder layer, post-norm or pre-norm (NUMERICS.md): MHSA, FFN (linear, i-GELU, linear),
+ * two residual adds and two LayerNorms. With ffn_tile the FFN runs over hidden-dimension tiles and
+ * sums the second linear in int32, so the S x F activation never lives whole; the integers are the
+ * same. Both orders need the same arena: pre-norm keeps the residual stream r1 beside the FFN's
+ * normalized input n2 and writes the FFN output straight into `out` (x is dead by then), where
+ * post-norm keeps n1 (the FFN input and the residual) beside a separate FFN output. */
 #include "../common/internal.h"
 
 typedef struct {
     size_t total, gemm;
-    size_t x1;            /* mhsa output, then r1, then n1 (in place) */
+    size_t x1;            /* post: mhsa output, then r1, then n1 (in place); pre: n1, mhsa output
+                           * (in place), then r1 */
     size_t mhsa;          /* MHSA scratch (phase 1) */
-    size_t hidden, acc, f; /* FFN (phase 2): hidden tile, int32 accumulator (tiled), f then r2 */
+    size_t hidden, acc;   /* FFN (phase 2): hidden tile, int32 accumulator (tiled) */
+    size_t f;             /* post: FFN output, then r2; pre: n2, the FFN input */
     int32_t tile;
 } tx_encoder_plan;
 
@@ -56,7 +61,7 @@ tx_status tx_encoder_check(const tx_encoder_config *cfg, const tx_encoder_dims *
         return TX_ERR_NULL;
     if (d->S <= 0 || d->E <= 0 || d->H <= 0 || d->P <= 0 || d->F <= 0)
         return TX_ERR_DIM;
-    if (cfg->ffn_tile < 0)
+    if (cfg->ffn_tile < 0 || (cfg->norm != TX_NORM_POST && cfg->norm != TX_NORM_PRE))
         return TX_ERR_PARAM;
     if (!w->w1 || !w->w2)
         return TX_ERR_NULL;
@@ -86,21 +91,29 @@ tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const t
 
     const int32_t S = d->S, E = d->E, F = d->F, Fc = pl.tile;
     const tx_mhsa_dims md = {S, E, d->H, d->P};
+    const int pre = cfg->norm == TX_NORM_PRE;
     int8_t *x1 = tx_arena_at(&ar, pl.x1);
     tx_ctx sub = {tx_arena_at(&ar, pl.mhsa), ar.size - pl.mhsa, ctx->variant};
+    if (pre)
+        tx_layernorm_s8(ctx, &w->ln1, S, E, x, x1);
     /* tx_mhsa_s8 validates the attention weights and config before it writes anything */
-    if ((st = tx_mhsa_s8(&sub, &cfg->mhsa, &md, &w->mhsa, x, x1)) != TX_OK)
+    if ((st = tx_mhsa_s8(&sub, &cfg->mhsa, &md, &w->mhsa, pre ? x1 : x, x1)) != TX_OK)
         return st;
     tx_add_s8(ctx, &w->add1, S * E, x, x1, x1);
-    tx_layernorm_s8(ctx, &w->ln1, S, E, x1, x1);
+    /* x1 is now r1; the FFN reads ffn_in and writes f */
+    int8_t *ffn_in = x1, *f = tx_arena_at(&ar, pl.f);
+    if (pre) {
+        ffn_in = f;
+        f = out;
+    }
+    tx_layernorm_s8(ctx, pre ? &w->ln2 : &w->ln1, S, E, x1, ffn_in);
 
     tx_gemm_fn gemm = tx_gemm_for(ctx->variant);
     void *gs = tx_arena_at(&ar, pl.gemm);
     int8_t *hid = tx_arena_at(&ar, pl.hidden);
-    int8_t *f = tx_arena_at(&ar, pl.f);
     tx_linear_params lp = {.rq = w->rq1, .layout = TX_LAYOUT_ROW, .heads = 1};
     if (Fc == F) {
-        tx_linear_run(gemm, gs, &lp, S, E, F, x1, E, w->w1, E, w->b1, hid);
+        tx_linear_run(gemm, gs, &lp, S, E, F, ffn_in, E, w->w1, E, w->b1, hid);
         tx_gelu_s8(ctx, &w->gelu, S * F, hid, hid);
         lp.rq = w->rq2;
         tx_linear_run(gemm, gs, &lp, S, F, E, hid, F, w->w2, F, w->b2, f);
@@ -116,7 +129,7 @@ tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const t
                 rq1.ch_shift += f0;
             }
             lp.rq = rq1;
-            tx_linear_run(gemm, gs, &lp, S, E, fc, x1, E, w->w1 + (size_t)f0 * E, E,
+            tx_linear_run(gemm, gs, &lp, S, E, fc, ffn_in, E, w->w1 + (size_t)f0 * E, E,
                           w->b1 ? w->b1 + f0 : 0, hid);
             tx_gelu_s8(ctx, &w->gelu, S * fc, hid, hid);
             tx_gemm g = {.M = S, .N = E, .K = fc, .a = hid, .lda = fc, .b = w->w2 + f0, .ldb = F,
@@ -125,6 +138,9 @@ tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const t
         }
         tx_requant_s32_s8(ctx, &w->rq2, S, E, acc, w->b2, f);
     }
+    /* post: r2 = n1 + f, out = ln2(r2); pre: out = r1 + f */
+    if (pre)
+        return tx_add_s8(ctx, &w->add2, S * E, x1, f, out);
     tx_add_s8(ctx, &w->add2, S * E, x1, f, f);
     return tx_layernorm_s8(ctx, &w->ln2, S, E, f, out);
 }

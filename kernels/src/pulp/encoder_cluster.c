@@ -199,6 +199,10 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
         return st;
     if (split != TX_SPLIT_ROWS && split != TX_SPLIT_HEADS)
         return TX_ERR_PARAM;
+    /* the cluster composition is post-norm only; pre-norm layers run on the fabric controller
+     * through tx_encoder_s8 (the tuner keeps pre-norm models off the cluster) */
+    if (cfg->norm != TX_NORM_POST)
+        return TX_ERR_PARAM;
     tx_arena ar;
     if ((st = tx_arena_init(&ar, ctx, TX_ALIGN8((size_t)d->S * (size_t)d->E))) != TX_OK)
         return st;

@@ -254,7 +254,7 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
     return o.str();
 }
 
-std::string c_model_layers(const Schedule &s, const MemoryPlan &p)
+std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p)
 {
     // Schedules with cluster layers also carry each layer's cores and split, and run those layers
     // with tx_encoder_s8_cluster: on the GAP9 runtime (kernels/firmware/cluster_gap9.h) where the
@@ -283,10 +283,10 @@ std::string c_model_layers(const Schedule &s, const MemoryPlan &p)
       << "static const tx_model_layer tx_model_layers[TX_MODEL_LAYERS] = {\n";
     for (size_t i = 0; i < s.layers.size(); ++i) {
         const LayerKnobs &k = s.layers[i];
-        const tx_encoder_config c = to_encoder_config(k);
+        const tx_encoder_config c = to_encoder_config(k, m.norm);
         const LayerPlacement &lp = p.layers.at(i);
         o << "    {{{" << attn_c(k.attention) << ", " << sched_c(k.mhsa) << ", " << c.mhsa.tile_rows << "}, "
-          << c.ffn_tile << "}, " << variant_c(k.variant) << ", " << lp.x_offset << "u, " << lp.out_offset
+          << c.ffn_tile << ", " << (c.norm == TX_NORM_PRE ? "TX_NORM_PRE" : "TX_NORM_POST") << "}, " << variant_c(k.variant) << ", " << lp.x_offset << "u, " << lp.out_offset
           << "u, " << lp.scratch_offset << "u, " << lp.scratch_size << "u";
         if (cluster)
             o << ", " << k.cores << ", " << (k.split == ClusterSplit::kHeads ? "TX_SPLIT_HEADS" : "TX_SPLIT_ROWS");
@@ -336,7 +336,7 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
       << " * of tx_mailbox.repeats runs each; every run executes all layers in sequence. */\n"
       << "#include \"arena.h\"\n#include \"bench.h\"\n#include \"console.h\"\n#include \"mailbox.h\"\n"
       << "#include \"model.h\"\n\n"
-      << c_model_layers(s, p) << "\n";
+      << c_model_layers(m, s, p) << "\n";
     std::string desc = c_safe_text(m.name) + " " + hash.substr(0, 16);
     if (desc.size() > 63)
         desc = desc.substr(desc.size() - 63);

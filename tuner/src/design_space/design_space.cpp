@@ -74,7 +74,11 @@ std::optional<uint64_t> checked_pow(uint64_t a, size_t n)
 DesignSpace::Result DesignSpace::create(const Model &m, const agent::BoardProfile &b, SpaceMode mode,
                                         const SpaceOptions &opt)
 {
-    return create(m.name, m.dims, m.layers.size(), m.has_fused(), b, mode, opt);
+    // the cluster kernels compose post-norm layers only (encoder_cluster.c)
+    SpaceOptions o = opt;
+    if (m.norm == TX_NORM_PRE)
+        o.cluster_cores = 0;
+    return create(m.name, m.dims, m.layers.size(), m.has_fused(), b, mode, o);
 }
 
 DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_encoder_dims &d,

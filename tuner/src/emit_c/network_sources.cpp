@@ -68,7 +68,7 @@ std::string network_c(const Network &n)
       << "#include \"network.h\"\n#include \"network_model.h\"\n\n"
       << "_Static_assert(TX_MODEL_ARENA_BYTES == TX_NETWORK_ARENA_BYTES, \"network.h and the plan disagree\");\n"
       << "_Static_assert(TX_MODEL_ACT_BYTES == TX_NETWORK_INPUT_BYTES, \"network.h and the plan disagree\");\n\n"
-      << c_model_layers(n.schedule, n.plan) << "\n"
+      << c_model_layers(n.model, n.schedule, n.plan) << "\n"
       << "tx_status tx_network_run(const int8_t *input, int8_t *output, uint8_t *arena)\n{\n"
       << "    if (!input || !output || !arena)\n        return TX_ERR_NULL;\n"
       << "    int8_t *x = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"

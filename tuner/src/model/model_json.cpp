@@ -175,7 +175,7 @@ class Parser {
     {
         object_at(spec_, "");
         only_keys(spec_, "", {"$schema", "format", "version", "name", "generator", "seed", "S", "E",
-                              "H", "P", "F", "weights", "calibration_input", "layers"});
+                              "H", "P", "F", "norm", "weights", "calibration_input", "layers"});
         if (const json *f = optional_field(spec_, "format"))
             if (!f->is_string() || *f != "tinytx-model")
                 // no dump() of a container (recursive: a deeply nested one overflows the stack);
@@ -211,6 +211,13 @@ class Parser {
         if (static_cast<int64_t>(d_.H) * d_.P > 65536)
             fail("P", "H*P must be <= 65536, got " + std::to_string(int64_t(d_.H) * d_.P));
         m.dims = d_;
+        if (const json *n = optional_field(spec_, "norm")) {
+            if (!n->is_string() || (*n != "post" && *n != "pre"))
+                fail("norm", "must be \"post\" (LayerNorm after each residual add, the default) or \"pre\" "
+                             "(LayerNorm before each sublayer, PyTorch's norm_first=True), got " +
+                                 (n->is_string() ? "\"" + n->get<std::string>() + "\"" : type_of(*n)));
+            m.norm = *n == "pre" ? TX_NORM_PRE : TX_NORM_POST;
+        }
 
         if (const json *w = optional_field(spec_, "weights")) {
             object_at(*w, "weights");

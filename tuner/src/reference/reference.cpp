@@ -28,7 +28,7 @@ ReferenceResult run_reference(const Model &m, const Schedule &s)
     std::vector<uint64_t> own_scratch;
     for (size_t i = 0; i < m.layers.size(); ++i) {
         const LayerPlacement &lp = p.layers[i];
-        const tx_encoder_config cfg = to_encoder_config(s.layers[i]);
+        const tx_encoder_config cfg = to_encoder_config(s.layers[i], m.norm);
         tx_ctx ctx{arena + lp.scratch_offset, lp.scratch_size, s.layers[i].variant};
         if (s.layers[i].cores > 0) {
             // A cluster layer is checked against the single-core library kernel (the cluster

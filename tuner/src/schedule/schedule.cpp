@@ -279,9 +279,10 @@ std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims
     return std::nullopt;
 }
 
-tx_encoder_config to_encoder_config(const LayerKnobs &k)
+tx_encoder_config to_encoder_config(const LayerKnobs &k, tx_norm_position norm)
 {
     tx_encoder_config c{};
+    c.norm = norm;
     c.mhsa.mode = k.attention == AttentionMode::kFused ? TX_ATTN_FUSED : TX_ATTN_STANDARD;
     switch (k.mhsa) {
     case MhsaSchedule::kLayerwise: c.mhsa.schedule = TX_MHSA_LAYERWISE; break;

@@ -69,7 +69,7 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
 // the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
 // from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
 // the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)
-std::string c_model_layers(const Schedule &s, const MemoryPlan &p);
+std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p);
 
 // How a board's core is built for: the toolchain, the CPU flags and the emulator linker script.
 struct TargetInfo {

@@ -42,7 +42,7 @@ enum class SpaceMode { kShared, kPerLayer };
 // What the measuring platform offers beyond the board's core: the GAP9 cluster is there only on
 // the backend that emulates it (pulp), so the tuner turns it on per run.
 struct SpaceOptions {
-    int32_t cluster_cores = 0;   // 0 = no cluster knobs
+    int32_t cluster_cores = 0;   // 0 = no cluster knobs (also for pre-norm models: post-norm only)
     size_t l1_bytes = 0;         // L1 free for the cluster kernels' tiles
 };
 

@@ -1,4 +1,4 @@
-// tinytx::tuner::Model — the model IR: an int8 post-norm encoder Tiny Transformer with its
+// tinytx::tuner::Model — the model IR: an int8 encoder Tiny Transformer (post- or pre-norm) with its
 // integer operator parameters (docs/NUMERICS.md) and owned weights, loaded from a model spec
 // (schemas/json/model.schema.json). Errors are data: load_model never throws for bad input.
 #pragma once
@@ -80,6 +80,7 @@ struct Model {
     std::string name;
     std::string generator;           // as stated by the spec ("" if absent)
     tx_encoder_dims dims{};
+    tx_norm_position norm = TX_NORM_POST; // of every layer (NUMERICS.md "Encoder layer")
     std::vector<EncoderLayer> layers;
     std::filesystem::path spec_path; // where it was loaded from ("" for in-memory specs)
     std::string weights_sha256;      // of the weights file ("" when every tensor is inline)

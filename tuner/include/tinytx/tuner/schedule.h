@@ -102,7 +102,9 @@ std::string schedule_summary(const Schedule &s);
 std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers);
 
 // The kernels' view of one layer's knobs.
-tx_encoder_config to_encoder_config(const LayerKnobs &k);
+// The kernel configuration of a layer. `norm` is the model's (Model::norm); the scratch size
+// tx_encoder_s8_get_buffer_size asks for is the same for both, so planners may leave it.
+tx_encoder_config to_encoder_config(const LayerKnobs &k, tx_norm_position norm = TX_NORM_POST);
 tx_cluster_split to_cluster_split(ClusterSplit s);
 inline tx_variant to_variant(const LayerKnobs &k) { return k.variant; }
 
