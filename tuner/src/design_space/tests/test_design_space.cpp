@@ -220,3 +220,24 @@ TEST(DesignSpace, Gap9ClusterKnobs)
     s.layers[0].placement = "l2";
     EXPECT_NE(with.space->check(s).find("bytes of L1"), std::string::npos) << with.space->check(s);
 }
+
+// The cluster kernels compose post-norm layers only: a pre-norm model gets no cluster knobs.
+TEST(DesignSpace, PreNormModelsKeepOffTheCluster)
+{
+    const BoardProfile &b = catalog().get("gap9");
+    const SpaceOptions cluster{8, 128 * 1024 - 15 * 1024};
+    Model m;
+    m.name = "eegformer";
+    m.dims = kEeg;
+    m.layers.resize(1);
+    auto post = DesignSpace::create(m, b, SpaceMode::kShared, cluster);
+    m.norm = TX_NORM_PRE;
+    auto pre = DesignSpace::create(m, b, SpaceMode::kShared, cluster);
+    ASSERT_TRUE(post.ok() && pre.ok());
+    auto on_cluster = [](const DesignSpace &s) {
+        const auto &ks = s.layer_knob_sets();
+        return std::count_if(ks.begin(), ks.end(), [](const LayerKnobs &k) { return k.cores > 0; });
+    };
+    EXPECT_GT(on_cluster(*post.space), 0);
+    EXPECT_EQ(on_cluster(*pre.space), 0);
+}

@@ -167,6 +167,8 @@ const std::vector<BadCase> &bad_cases()
         {"NameDotDot", [](json &j) { j["name"] = ".."; }, "name", "must start with a letter or digit"},
         // printing the bad value threw on invalid UTF-8 ("internal error", no path)
         {"FormatNotUtf8", [](json &j) { j["format"] = "\xff"; }, "format", "must be \"tinytx-model\""},
+        {"NormUnknown", [](json &j) { j["norm"] = "sandwich"; }, "norm", "norm_first=True), got \"sandwich\""},
+        {"NormNotAString", [](json &j) { j["norm"] = 1; }, "norm", "must be \"post\""},
     };
     return cases;
 }

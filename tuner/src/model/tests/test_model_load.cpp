@@ -110,6 +110,18 @@ TEST(ModelInline, InlineWeightsGiveTheSameModel)
     EXPECT_EQ(la.w2, lb.w2);
 }
 
+TEST(ModelLoad, NormDefaultsToPostAndReadsPre)
+{
+    auto spec = test::read_json(models_dir() / "ecgformer.json");
+    ModelLoadResult post = parse_model(spec, models_dir());
+    ASSERT_TRUE(post.ok()) << post.error->message();
+    EXPECT_EQ(post.model->norm, TX_NORM_POST);
+    spec["norm"] = "pre";
+    ModelLoadResult pre = parse_model(spec, models_dir());
+    ASSERT_TRUE(pre.ok()) << pre.error->message();
+    EXPECT_EQ(pre.model->norm, TX_NORM_PRE);
+}
+
 TEST(ModelInline, BiasesAreOptional)
 {
     auto spec = test::read_json(models_dir() / "eegformer.json");
