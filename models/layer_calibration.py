@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Calibration of one int8 post-norm encoder layer and the model spec writer, shared by
+"""Calibration of one int8 encoder layer (post- or pre-norm) and the model spec writer, shared by
 models/gen_models.py (synthetic weights) and tuner/importer (weights quantized from ONNX).
 
 Every integer operator parameter (requantizations, softmax / i-GELU constants, residual-add
@@ -88,20 +88,52 @@ def layernorm_acc(x, gamma, beta):
     return G.layernorm_acc(x.reshape(-1, x.shape[-1]), gamma, beta).reshape(x.shape)
 
 
-def calibrate_params(w, xs, s_x, dims, q, policy, act="gelu"):
+def calibrate_params(w, xs, s_x, dims, q, policy, act="gelu", norm="post"):
     """Fill w (integer weights of one layer, gen_golden's format) with every operator parameter,
     calibrated on the int8 inputs xs [N][S][E] of real scale s_x. act is "gelu" (i-GELU) or
-    "relu" (the i-GELU kernel with b_q = -1, one = 1 computes exactly 2 * relu(x)).
-    Returns (w, scales, s_out)."""
-    S, E, P, H = dims["S"], dims["E"], dims["P"], dims["H"]
+    "relu" (the i-GELU kernel with b_q = -1, one = 1 computes exactly 2 * relu(x)); norm is
+    "post" or "pre" (NUMERICS.md "Encoder layer"). Returns (w, scales, s_out)."""
     xs = i64(xs)
-    nx = len(xs)
 
     def bias(name, s_in):
         if name not in w:
             w[name] = policy.bias(name, s_in)
         return w[name]
 
+    def layernorm(name, v):
+        acc = layernorm_acc(v, w[name + "_gamma"], w[name + "_beta"])
+        w[name + "_rq"] = cal(acc, q)
+        return G.requant(acc, w[name + "_rq"]), policy.gamma_scale(name) / 256 / G.rq_value(w[name + "_rq"])
+
+    def residual(name, a, s_a, b, s_b):
+        w[name], s_out = add_params(a, s_a, b, s_b, q)
+        return G.clamp8(G.add_raw(a, b, w[name])), s_out
+
+    if norm == "pre":
+        n1, s_n1 = layernorm("ln1", xs)
+        x1, s_o, sc = _calibrate_mhsa(w, n1, s_n1, dims, q, policy, bias)
+        r1, s_r1 = residual("add1", xs, s_x, x1, s_o)
+        n2, s_n2 = layernorm("ln2", r1)
+        f, s_f = _calibrate_ffn(w, n2, s_n2, q, policy, bias, act)
+        _, s_out = residual("add2", r1, s_r1, f, s_f)
+    elif norm == "post":
+        x1, s_o, sc = _calibrate_mhsa(w, xs, s_x, dims, q, policy, bias)
+        r1, _ = residual("add1", xs, s_x, x1, s_o)
+        n1, s_n1 = layernorm("ln1", r1)
+        f, s_f = _calibrate_ffn(w, n1, s_n1, q, policy, bias, act)
+        r2, _ = residual("add2", n1, s_n1, f, s_f)
+        _, s_out = layernorm("ln2", r2)
+    else:
+        raise CalibrationError("norm %r: only post and pre map onto the encoder layer" % norm)
+    scales = dict(s_x=s_x, **sc, s_out=s_out)
+    return w, scales, s_out
+
+
+def _calibrate_mhsa(w, xs, s_x, dims, q, policy, bias):
+    """Q, K, V, scores, softmax, A.V and the output projection (and the fused-weight extras) on
+    the MHSA's int8 input xs of scale s_x. Returns (output, its scale, dict of the score scales)."""
+    S, P, H = dims["S"], dims["P"], dims["H"]
+    nx = len(xs)
     # Q, K, V (Q and K per tensor: the fused-weight derivation needs one scale each)
     acc_q = G.linear_acc(xs, w["wq"], bias("bq", s_x))
     acc_k = G.linear_acc(xs, w["wk"], bias("bk", s_x))
@@ -138,22 +170,16 @@ def calibrate_params(w, xs, s_x, dims, q, policy, act="gelu"):
     acc_o = G.linear_acc(attn, w["wo"], bias("bo", s_attn))
     s_wo = policy.weight_scale("wo", s_attn, acc_o)
     w["rq_o"], s_o = linear_rq(acc_o, s_attn, s_wo, q)
-    x1 = G.requant(acc_o, w["rq_o"])
-
     fused_extras(w, xs, s_x, s_wq, s_wk, s_sc, dims)
+    return G.requant(acc_o, w["rq_o"]), s_o, dict(s_wq=s_wq, s_wk=s_wk, s_sc=s_sc)
 
-    # residual 1 + LayerNorm 1
-    w["add1"], _ = add_params(xs, s_x, x1, s_o, q)
-    r1 = G.clamp8(G.add_raw(xs, x1, w["add1"]))
-    acc_ln1 = layernorm_acc(r1, w["ln1_gamma"], w["ln1_beta"])
-    w["ln1_rq"] = cal(acc_ln1, q)
-    s_n1 = policy.gamma_scale("ln1") / 256 / G.rq_value(w["ln1_rq"])
-    n1 = G.requant(acc_ln1, w["ln1_rq"])
 
-    # FFN
-    acc_1 = G.linear_acc(n1, w["w1"], bias("b1", s_n1))
-    s_w1 = policy.weight_scale("w1", s_n1, acc_1)
-    w["rq1"], s_h1 = linear_rq(acc_1, s_n1, s_w1, q)
+def _calibrate_ffn(w, n, s_n, q, policy, bias, act):
+    """linear1, the activation, linear2 on the FFN's int8 input n of scale s_n. Returns (output,
+    its scale)."""
+    acc_1 = G.linear_acc(n, w["w1"], bias("b1", s_n))
+    s_w1 = policy.weight_scale("w1", s_n, acc_1)
+    w["rq1"], s_h1 = linear_rq(acc_1, s_n, s_w1, q)
     hp = G.requant(acc_1, w["rq1"])
     if act == "gelu":
         w["gelu_b_q"], w["gelu_one"] = G.gelu_params(s_h1)
@@ -176,15 +202,7 @@ def calibrate_params(w, xs, s_x, dims, q, policy, act="gelu"):
     acc_2 = G.linear_acc(hid, w["w2"], bias("b2", s_hid))
     s_w2 = policy.weight_scale("w2", s_hid, acc_2)
     w["rq2"], s_f = linear_rq(acc_2, s_hid, s_w2, q)
-    f = G.requant(acc_2, w["rq2"])
-
-    # residual 2 + LayerNorm 2
-    w["add2"], _ = add_params(n1, s_n1, f, s_f, q)
-    r2 = G.clamp8(G.add_raw(n1, f, w["add2"]))
-    w["ln2_rq"] = cal(layernorm_acc(r2, w["ln2_gamma"], w["ln2_beta"]), q)
-    s_out = policy.gamma_scale("ln2") / 256 / G.rq_value(w["ln2_rq"])
-    scales = dict(s_x=s_x, s_wq=s_wq, s_wk=s_wk, s_sc=s_sc, s_out=s_out)
-    return w, scales, s_out
+    return G.requant(acc_2, w["rq2"]), s_f
 
 
 def softmax_scale(s_sc, S):
@@ -308,13 +326,15 @@ def crc32(a):
     return zlib.crc32(i64(a).astype(np.int8).tobytes()) & 0xFFFFFFFF
 
 
-def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None):
+def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None, norm="post"):
     """The whole spec: weights in <name>.bin, calibration input x0 (int8 [S][E]) in
     <name>.input.bin, out_crc the golden CRC-32 of the last layer's output on x0."""
     spec = {"format": "tinytx-model", "version": 1, "name": name, "generator": generator}
     if seed is not None:
         spec["seed"] = seed
     spec.update({k: int(dims[k]) for k in ("S", "E", "H", "P", "F")})
+    if norm != "post":
+        spec["norm"] = norm
     spec["weights"] = {"file": name + ".bin", "sha256": hashlib.sha256(wbytes).hexdigest()}
     spec["calibration_input"] = {
         "file": name + ".input.bin",

@@ -34,9 +34,7 @@ def activation(x, kind):
     return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)).astype(np.float64))
 
 
-def layer(x, lay, H, P):
-    """One post-norm layer on x [N][S][E]."""
-    w = lay.w
+def _attention(x, w, H, P):
     N, S, _ = x.shape
 
     def heads(y):
@@ -45,15 +43,27 @@ def layer(x, lay, H, P):
     q, k, v = (heads(_linear(x, w["w" + c], w["b" + c])) for c in "qkv")
     a = _softmax(q @ k.transpose(0, 1, 3, 2) / math.sqrt(P))
     attn = (a @ v).transpose(0, 2, 1, 3).reshape(N, S, H * P)
-    n1 = _layernorm(x + _linear(attn, w["wo"], w["bo"]), lay.ln1)
-    f = _linear(activation(_linear(n1, w["w1"], w["b1"]), lay.act), w["w2"], w["b2"])
-    return _layernorm(n1 + f, lay.ln2)
+    return _linear(attn, w["wo"], w["bo"])
+
+
+def _ffn(x, w, act):
+    return _linear(activation(_linear(x, w["w1"], w["b1"]), act), w["w2"], w["b2"])
+
+
+def layer(x, lay, H, P, norm="post"):
+    """One post-norm or pre-norm layer on x [N][S][E]."""
+    w = lay.w
+    if norm == "pre":
+        r1 = x + _attention(_layernorm(x, lay.ln1), w, H, P)
+        return r1 + _ffn(_layernorm(r1, lay.ln2), w, lay.act)
+    n1 = _layernorm(x + _attention(x, w, H, P), lay.ln1)
+    return _layernorm(n1 + _ffn(n1, w, lay.act), lay.ln2)
 
 
 def run(x, enc):
     """Every layer's output for x [N][S][E]."""
     outs = []
     for lay in enc.layers:
-        x = layer(x, lay, enc.dims["H"], enc.dims["P"])
+        x = layer(x, lay, enc.dims["H"], enc.dims["P"], enc.norm)
         outs.append(x)
     return outs

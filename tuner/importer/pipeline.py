@@ -84,8 +84,9 @@ def _float_check(enc, ev, float_outs):
         err = float(np.abs(mine - ref).max()) / max(1.0, float(np.abs(ref).max()))
         worst = max(worst, err)
         if err > FLOAT_TOLERANCE:
-            raise Refusal("layer %d (LayerNorm %r): the recognized encoder does not reproduce the graph (relative "
-                          "error %.3g): the mapping onto the model IR is wrong for this export" % (k, enc.layers[k].info["ln2"], err))
+            raise Refusal("layer %d (output %r): the recognized encoder does not reproduce the graph (relative "
+                          "error %.3g): the mapping onto the model IR is wrong for this export"
+                          % (k, enc.layers[k].info["out_tensor"], err))
     return worst
 
 
@@ -148,7 +149,7 @@ def import_model(opt):
         acc[name] = {}
         for mode in ("standard", "fused") if opt.fused else ("standard",):
             try:
-                y = Q.run_layers(xi, layers, dims, mode == "fused") * s_out
+                y = Q.run_layers(xi, layers, dims, mode == "fused", enc.norm) * s_out
             except AssertionError as err:
                 raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
             top1 = enc.classifier   # top-1 agreement only means something for a classifier head
@@ -170,13 +171,13 @@ def import_model(opt):
                     for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
                         w.pop(key, None)
     x0 = x_int[0]
-    y0 = Q.run_layers(x0[None], layers, dims, False)[0]
-    crc_fused = C.crc32(Q.run_layers(x0[None], layers, dims, True)[0]) if "wf" in layers[0][0] else None
+    y0 = Q.run_layers(x0[None], layers, dims, False, enc.norm)[0]
+    crc_fused = C.crc32(Q.run_layers(x0[None], layers, dims, True, enc.norm)[0]) if "wf" in layers[0][0] else None
     report = {
         "generator": GENERATOR,
         "source": {"onnx": opt.onnx_path, "sha256": graph.sha256, "producer": graph.producer, "opset": graph.opset},
         "input": {"name": graph.input_name, "layout": layout, "S": int(xs.shape[1]), "features": int(xs.shape[2])},
-        "encoder": dict(dims, layers=len(enc.layers), input_tensor=enc.x_in, output_tensor=enc.y_out),
+        "encoder": dict(dims, layers=len(enc.layers), norm=enc.norm, input_tensor=enc.x_in, output_tensor=enc.y_out),
         "host": {"note": "the embedding and the head run in float on the host; the integer model is the encoder",
                  "embedding_nodes": enc.prelude, "head_nodes": enc.head},
         "layers": [lay.info for lay in enc.layers],

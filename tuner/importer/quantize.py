@@ -95,9 +95,9 @@ def quantize_input(x, s_x):
     return np.clip(round_away(np.asarray(x) / s_x), -128, 127)
 
 
-def run_int(xs, w, dims, fused):
+def run_int(xs, w, dims, fused, norm):
     """The golden integer pipeline of one layer on every sample."""
-    return np.stack([G.run_encoder(x, w, dims, fused=fused)["out"] for x in xs]).astype(np.int64)
+    return np.stack([G.run_encoder(x, w, dims, fused=fused, norm=norm)["out"] for x in xs]).astype(np.int64)
 
 
 def quantize(enc, x0, q, per_channel, fused):
@@ -116,7 +116,7 @@ def quantize(enc, x0, q, per_channel, fused):
         try:
             # both GELU forms run as i-GELU (an erf approximation within 1e-3 of either)
             act = "relu" if lay.act == "relu" else "gelu"
-            w, scales, s_out = C.calibrate_params(w, xs, s, dims, q, pol, act=act)
+            w, scales, s_out = C.calibrate_params(w, xs, s, dims, q, pol, act=act, norm=enc.norm)
         except (C.CalibrationError, AssertionError) as e:
             raise Refusal("%s: quantization failed: %s" % (where, str(e) or "a parameter left its range"))
         if not fused:
@@ -124,16 +124,16 @@ def quantize(enc, x0, q, per_channel, fused):
                 w.pop(key, None)
         layers.append((w, scales))
         try:
-            xs = run_int(xs, w, dims, False)
+            xs = run_int(xs, w, dims, False, enc.norm)
         except AssertionError as e:
             raise Refusal("%s: the integer pipeline overflows: %s" % (where, e))
         s = s_out
     return layers, s_x, s, x_int
 
 
-def run_layers(x_int, layers, dims, fused):
+def run_layers(x_int, layers, dims, fused, norm):
     """Integer output of the whole encoder, standard or fused-weight attention."""
     xs = x_int
     for w, _ in layers:
-        xs = run_int(xs, w, dims, fused)
+        xs = run_int(xs, w, dims, fused, norm)
     return xs

@@ -1,6 +1,7 @@
 """From an evaluated ONNX graph to the model IR's encoder: find the blocks, then walk the
-residual stream layer by layer (post-norm: x -> attention -> add -> LayerNorm -> FFN -> add ->
-LayerNorm). What comes before the first layer may only be a linear embedding (plus a constant,
+residual stream layer by layer, post-norm (x -> attention -> add -> LayerNorm -> FFN -> add ->
+LayerNorm) or pre-norm (x -> LayerNorm -> attention -> add to x -> LayerNorm -> FFN -> add; every
+layer of a model the same). What comes before the first layer may only be a linear embedding (plus a constant,
 e.g. a positional encoding); what comes after the last one is the head (pooling, linear layers,
 activations, softmax). Both stay float on the host. Every node that influences the output must
 be claimed by one of these, or the import is refused naming it.
@@ -33,8 +34,9 @@ class Encoder:
     dims: dict       # S E H P F
     layers: list
     prelude: list    # node names before the encoder (host, float)
-    head: list       # node names after it (host, float)
+    head: list       # node names after it (host, float; a pre-norm model's final LayerNorm too)
     classifier: bool = False   # the head has a linear layer: its argmax is a class
+    norm: str = "post"         # post | pre (NUMERICS.md "Encoder layer")
 
 
 HEAD_OPS = set(LAYOUT) | {"Cast", "ReduceMean", "ReduceSum", "ReduceMax", "Softmax", "LogSoftmax", "Tanh", "Sigmoid"}
@@ -80,22 +82,32 @@ class Recognizer:
         self.claim(b.nodes)
         return b
 
-    def residual(self, a, b):
-        """The Add node of two dynamic tensors that are re-layouts of a and b."""
+    def find_residual(self, a, b):
+        """The Add node of two dynamic tensors that are re-layouts of a and b, or None."""
         for n in self.g.nodes:
             if n.op_type == "Add" and len(n.inputs) == 2 and all(i not in self.static for i in n.inputs):
-                s = {self.tracer.source(i) for i in n.inputs}
-                if s == {(a, 1.0), (b, 1.0)}:
-                    for i in n.inputs:
-                        self.src(i)
-                    self.claim([n])
+                if {self.tracer.source(i) for i in n.inputs} == {(a, 1.0), (b, 1.0)}:
                     return n
         return None
 
-    def adds_reading(self, t):
-        return [n for n in self.g.nodes if n.op_type == "Add" and len(n.inputs) == 2
-                and all(i not in self.static for i in n.inputs)
-                and any(self.tracer.source(i) == (t, 1.0) for i in n.inputs)]
+    def residual(self, a, b):
+        """find_residual, claiming the Add and the layout nodes on its inputs."""
+        n = self.find_residual(a, b)
+        if n is not None:
+            for i in n.inputs:
+                self.src(i)
+            self.claim([n])
+        return n
+
+    def norm_before(self, att):
+        """The LayerNorm whose output the attention reads, when its input also reaches the
+        attention output's residual add (a pre-norm layer), else None."""
+        for b in self.norms:
+            if b.out == att.inp:
+                s = self.tracer.source(b.inp)
+                if s is not None and s[1] == 1.0 and self.find_residual(s[0], att.out) is not None:
+                    return b
+        return None
 
     def attentions(self):
         af = AttentionFinder(self.g, self.v, self.static, self.tracer, self.linears)
@@ -126,43 +138,62 @@ class Recognizer:
         return p is not None and p.op_type == "MatMul" and all(i not in self.static for i in p.inputs)
 
     def layer(self, att, x, k):
+        """A post-norm layer reading x; returns (FloatLayer, its output tensor)."""
         where = "layer %d" % k
         r1 = self.residual(x, att.out)
         if r1 is None:
-            self._refuse_prenorm(att, x, k)
+            raise Refusal("%s: the attention output (projection %r) is not added to the attention input "
+                          "(post-norm residual)" % (where, att.info["out_proj"]))
         self.claim(att.nodes)
         ln1 = self.one(self.norms, r1.outputs[0], "a LayerNorm (post-norm layer)", "%s: residual add %s" % (where, node_ref(r1)))
-        att_lin = {id(n) for n in att.nodes}
-        lins = [b for b in self.linears if id(b.nodes[0]) not in att_lin]
-        l1 = self.one(lins, ln1.out, "the FFN's first linear layer", "%s: LayerNorm %s" % (where, node_ref(ln1.nodes[0])))
-        act = self.one(self.acts, l1.out, "a GELU (erf or tanh form) or ReLU", "%s: FFN linear %s" % (where, node_ref(l1.nodes[0])))
-        l2 = self.one(lins, act.out, "the FFN's second linear layer", "%s: activation %s" % (where, node_ref(act.nodes[0])))
+        l1, act, l2 = self.ffn(att, ln1.out, where, "LayerNorm %s" % node_ref(ln1.nodes[0]))
         r2 = self.residual(ln1.out, l2.out)
         if r2 is None:
             raise Refusal("%s: the FFN output %s is not added to the LayerNorm output %s (post-norm residual)"
                           % (where, node_ref(l2.nodes[0]), node_ref(ln1.nodes[0])))
         ln2 = self.one(self.norms, r2.outputs[0], "a LayerNorm (post-norm layer)", "%s: residual add %s" % (where, node_ref(r2)))
+        return self.float_layer(att, ln1, ln2, l1, act, l2, where, residual1=r1.name, residual2=r2.name,
+                                out_tensor=ln2.out), ln2.out
+
+    def layer_pre(self, att, x, k):
+        """A pre-norm layer whose residual stream is x; returns (FloatLayer, its output tensor)."""
+        where = "layer %d" % k
+        ln1 = self.norm_before(att)
+        if ln1 is None or self.tracer.source(ln1.inp) != (x, 1.0):
+            raise Refusal("%s: attention at softmax %r does not read a LayerNorm of the previous layer's output "
+                          "(every layer of a pre-norm model must be pre-norm)" % (where, att.info["softmax"][0]))
+        self.src(ln1.inp)
+        self.claim(ln1.nodes)
+        r1 = self.residual(x, att.out)
+        self.claim(att.nodes)
+        ln2 = self.one(self.norms, r1.outputs[0], "a LayerNorm (pre-norm layer: the FFN's input)",
+                       "%s: residual add %s" % (where, node_ref(r1)))
+        l1, act, l2 = self.ffn(att, ln2.out, where, "LayerNorm %s" % node_ref(ln2.nodes[0]))
+        r2 = self.residual(r1.outputs[0], l2.out)
+        if r2 is None:
+            raise Refusal("%s: the FFN output %s is not added to the residual stream %s (pre-norm residual)"
+                          % (where, node_ref(l2.nodes[0]), node_ref(r1)))
+        return self.float_layer(att, ln1, ln2, l1, act, l2, where, residual1=r1.name, residual2=r2.name,
+                                out_tensor=r2.outputs[0]), r2.outputs[0]
+
+    def ffn(self, att, t, where, after):
+        """linear -> activation -> linear reading tensor t (after names t's producer)."""
+        att_lin = {id(n) for n in att.nodes}
+        lins = [b for b in self.linears if id(b.nodes[0]) not in att_lin]
+        l1 = self.one(lins, t, "the FFN's first linear layer", "%s: %s" % (where, after))
+        act = self.one(self.acts, l1.out, "a GELU (erf or tanh form) or ReLU", "%s: FFN linear %s" % (where, node_ref(l1.nodes[0])))
+        l2 = self.one(lins, act.out, "the FFN's second linear layer", "%s: activation %s" % (where, node_ref(act.nodes[0])))
+        return l1, act, l2
+
+    def float_layer(self, att, ln1, ln2, l1, act, l2, where, **info):
         w = dict(att.w, w1=l1.params["w"], b1=l1.params["b"], w2=l2.params["w"], b2=l2.params["b"])
         for key, a in list(w.items()) + [("ln1 " + k, v) for k, v in ln1.params.items()] + \
                 [("ln2 " + k, v) for k, v in ln2.params.items()]:
             if a is not None and not np.all(np.isfinite(a)):
                 raise Refusal("%s: parameter %s holds non-finite values" % (where, key))
-        info = dict(att.info, residual1=r1.name, ln1=ln1.name, ffn1=l1.name, activation=act.kind,
-                    activation_node=act.name, ffn2=l2.name, residual2=r2.name, ln2=ln2.name,
-                    out_tensor=ln2.out)
-        return FloatLayer(w, ln1.params, ln2.params, act.kind, info), ln2.out
-
-    def _refuse_prenorm(self, att, x, k):
-        for add in self.adds_reading(att.out):
-            other = [self.tracer.source(i) for i in add.inputs if self.tracer.source(i) != (att.out, 1.0)]
-            norm = next((b for b in self.norms if b.out == x), None)
-            if norm is not None and other and other[0] is not None and self.tracer.source(norm.inp) == other[0]:
-                raise Refusal("layer %d is pre-norm (norm_first=True): LayerNorm %s normalizes the attention input and "
-                              "the residual add %s bypasses it; the integer encoder layer is post-norm "
-                              "(docs/NUMERICS.md), only norm_first=False maps"
-                              % (k, node_ref(norm.nodes[0]), node_ref(add)))
-        raise Refusal("layer %d: the attention output (projection %r) is not added to the attention input "
-                      "(post-norm residual)" % (k, att.info["out_proj"]))
+        info = dict(att.info, ln1=ln1.name, ffn1=l1.name, activation=act.kind, activation_node=act.name,
+                    ffn2=l2.name, ln2=ln2.name, **info)
+        return FloatLayer(w, ln1.params, ln2.params, act.kind, info)
 
     def ancestors(self, t, stop):
         """Dynamic nodes t depends on, not looking past tensor `stop`."""
@@ -198,17 +229,19 @@ class Recognizer:
         atts = self.attentions()
         if not atts:
             raise Refusal("no self-attention found (no Softmax over a product of projections): not an encoder")
-        x = atts[0].inp
+        ln0 = self.norm_before(atts[0])
+        norm = "pre" if ln0 is not None else "post"
+        x = x_in = self.tracer.source(ln0.inp)[0] if ln0 is not None else atts[0].inp
         layers = []
         for k, att in enumerate(atts):
-            if att.inp != x:
+            if norm == "post" and att.inp != x:
                 raise Refusal("layer %d: attention at softmax %r reads %r, not the output of layer %d"
                               % (k, att.info["softmax"][0], att.inp, k - 1))
-            lay, x = self.layer(att, x, k)
+            lay, x = (self.layer_pre if norm == "pre" else self.layer)(att, x, k)
             layers.append(lay)
         out = self.g.output_names[0]
         g_in = self.g.input_name
-        pre_nodes = self.ancestors(atts[0].inp, g_in)
+        pre_nodes = self.ancestors(x_in, g_in)
         prelude = self.host_side(pre_nodes, PRELUDE_OPS, self.linears,
                                  "before the encoder (only a linear embedding and layout operators map)") \
             if pre_nodes else []
@@ -219,7 +252,7 @@ class Recognizer:
         self._all_claimed(out)
         linear_nodes = {n.index for b in self.linears for n in b.nodes}
         classifier = any(n.index in linear_nodes for n in head_nodes)
-        return Encoder(atts[0].inp, x, self._dims(atts, layers), layers, prelude, head, classifier)
+        return Encoder(x_in, x, self._dims(atts, layers), layers, prelude, head, classifier, norm)
 
     def _all_claimed(self, out):
         missing = [n for n in self.ancestors(out, None) if n.index not in self.claimed]

@@ -83,7 +83,7 @@ def write_outputs(res, out_path):
     layers = [C.layer_json(w, scales, blob) for w, scales in res.layers]
     wbytes = bytes(blob.buf)
     spec = C.spec_json(name, pipeline.GENERATOR, res.dims, wbytes, res.x0_int, res.s_x,
-                       res.out_crc, layers)
+                       res.out_crc, layers, norm=res.enc.norm)
     files = C.spec_files(spec, wbytes, res.x0_int)
     os.makedirs(out_dir, exist_ok=True)
     report = json.dumps(res.report, indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else str(o))

@@ -60,6 +60,8 @@ def imports(c, cmd, exports, m, work):
     for f in (spec["weights"]["file"], spec["calibration_input"]["file"]):
         c.check(os.path.exists(os.path.join(work, f)), "%s: wrote %s" % (name, f))
     c.check(spec["S"] == m["S"] and "fused" in spec["layers"][0]["mhsa"], "%s: spec dims and fused extras" % name)
+    c.check(spec.get("norm", "post") == m.get("norm", "post"),
+            "%s: %s-norm layers (spec says %s)" % (name, m.get("norm", "post"), spec.get("norm", "post")))
     if "P" in m:
         c.check(spec["P"] == m["P"], "%s: P = %d (got %d)" % (name, m["P"], spec["P"]))
     for mode, a in rep["accuracy"]["calibration"].items():

@@ -94,10 +94,11 @@ TEST_F(Importer, ImportsOnceThenReadsTheCache)
     EXPECT_TRUE(m.layers[0].rq_v.per_channel());
 }
 
-// The importer's golden model (kernels/golden) and the C kernels agree on imported models.
+// The importer's golden model (kernels/golden) and the C kernels agree on imported models, post-
+// and pre-norm.
 TEST_F(Importer, KernelsReproduceTheImportersCrc)
 {
-    for (const char *name : {"eeg_hand", "mha_2layers", "mha_sf_relu", "perhead_sf"}) {
+    for (const char *name : {"eeg_hand", "mha_2layers", "mha_sf_relu", "perhead_sf", "prenorm", "prenorm_vit"}) {
         const ImportResult ir = import_onnx(kExports / (std::string(name) + ".onnx"), opt_);
         ASSERT_TRUE(ir.ok()) << name << ": " << ir.error;
         const ModelLoadResult r = load_model(ir.spec_path);
