@@ -55,6 +55,8 @@ struct Network {
     const MemoryPlan &plan;
     uint32_t expected_crc32;
     std::string schedule_hash;
+    std::string weights_c;  // network_weights.c (c_model_data)
+    size_t data_bytes = 0;  // its constant data: tensors, requantization tables, calibration input
 };
 
 // network.h, network_model.h, network.c, network_weights.c, schedule.json

@@ -21,9 +21,22 @@ std::string network_name(const Network &n)
     return c_safe_text(n.model.name).substr(0, 46) + " " + n.schedule_hash.substr(0, 16);
 }
 
+// A C float literal ("0.0625f"); 0 for a scale the spec does not state.
+std::string c_float(double v)
+{
+    std::ostringstream t;
+    t.precision(9);
+    t << v;
+    std::string s = t.str();
+    if (s.find_first_of(".eEn") == std::string::npos)
+        s += ".0";
+    return s + "f";
+}
+
 std::string network_h(const Network &n)
 {
     const MemoryPlan &p = n.plan;
+    const double s_in = n.model.input_scale, s_out = n.model.output_scale();
     std::ostringstream o;
     o << banner(n, "The network's API.")
       << "#ifndef TX_NETWORK_H\n#define TX_NETWORK_H\n\n"
@@ -35,6 +48,16 @@ std::string network_h(const Network &n)
       << "/* int8 [S][E] row-major in and out */\n"
       << "#define TX_NETWORK_INPUT_BYTES " << p.activation_bytes << "u\n"
       << "#define TX_NETWORK_OUTPUT_BYTES " << p.activation_bytes << "u\n"
+      << "/* quantization, real = scale * (q - zero_point), symmetric int8: the encoder's input as the\n"
+      << " * model was calibrated (its embedding runs before this, on the caller's side) and its output.\n"
+      << " * A scale of 0 means the model spec states none; tx_network_run_f32 then refuses. */\n"
+      << "#define TX_NETWORK_INPUT_SCALE " << c_float(s_in) << "\n"
+      << "#define TX_NETWORK_INPUT_ZERO_POINT 0\n"
+      << "#define TX_NETWORK_OUTPUT_SCALE " << c_float(s_out) << "\n"
+      << "#define TX_NETWORK_OUTPUT_ZERO_POINT 0\n"
+      << "/* constant data in flash (.rodata): the weights, biases and requantization tables of the layers\n"
+      << " * as this schedule uses them, and the calibration input (TX_NETWORK_INPUT_BYTES) */\n"
+      << "#define TX_NETWORK_WEIGHTS_BYTES " << n.data_bytes << "u\n"
       << "/* the arena the caller provides, 8-byte aligned: the MemoryPlanner's exact peak (activations and\n"
       << " * kernel scratch; nothing else is allocated) */\n"
       << "#define TX_NETWORK_ARENA_BYTES " << p.peak_bytes << "u\n"
@@ -48,6 +71,11 @@ std::string network_h(const Network &n)
       << " * input and output lie outside the arena. Returns TX_OK or the first kernel error. One arena\n"
       << " * serves one inference at a time; separate arenas may run concurrently. */\n"
       << "tx_status tx_network_run(const int8_t *input, int8_t *output, uint8_t *arena);\n\n"
+      << "/* The same on real values: input is quantized with TX_NETWORK_INPUT_SCALE (round half away from\n"
+      << " * zero, saturated to int8), the int8 output dequantized with TX_NETWORK_OUTPUT_SCALE.\n"
+      << " * TX_NETWORK_INPUT_BYTES floats in and TX_NETWORK_OUTPUT_BYTES out; TX_ERR_PARAM when a scale\n"
+      << " * is unknown. */\n"
+      << "tx_status tx_network_run_f32(const float *input, float *output, uint8_t *arena);\n\n"
       << "/* the model's deterministic calibration input, TX_NETWORK_INPUT_BYTES bytes */\n"
       << "const int8_t *tx_network_calibration_input(void);\n\n"
       << "#endif\n";
@@ -80,7 +108,24 @@ std::string network_c(const Network &n)
       << "    if (output != y)\n"
       << "        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            output[i] = y[i];\n"
       << "    return TX_OK;\n}\n\n"
-      << "const int8_t *tx_network_calibration_input(void)\n{\n    return tx_model_input;\n}\n";
+      << "const int8_t *tx_network_calibration_input(void)\n{\n    return tx_model_input;\n}\n\n"
+      << "tx_status tx_network_run_f32(const float *input, float *output, uint8_t *arena)\n{\n"
+      << "    if (!input || !output || !arena)\n        return TX_ERR_NULL;\n"
+      << "    if (!(TX_NETWORK_INPUT_SCALE > 0.0f) || !(TX_NETWORK_OUTPUT_SCALE > 0.0f))\n"
+      << "        return TX_ERR_PARAM;\n"
+      << "    /* quantize straight into the arena's input slot (tx_network_run then copies nothing) */\n"
+      << "    int8_t *x = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"
+      << "    for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i) {\n"
+      << "        const float q = input[i] / TX_NETWORK_INPUT_SCALE;\n"
+      << "        x[i] = (int8_t)(q >= 127.0f ? 127 : q <= -128.0f ? -128 : q != q ? 0 /* NaN */\n"
+      << "                                  : (int)(q + (q < 0.0f ? -0.5f : 0.5f)));\n"
+      << "    }\n"
+      << "    const tx_status st = tx_model_layers_run(arena);\n"
+      << "    if (st != TX_OK)\n        return st;\n"
+      << "    const int8_t *y = (const int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
+      << "    for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n"
+      << "        output[i] = TX_NETWORK_OUTPUT_SCALE * (float)y[i];\n"
+      << "    return TX_OK;\n}\n";
     return o.str();
 }
 
@@ -92,7 +137,7 @@ std::vector<GeneratedFile> network_sources(const Network &n)
         {"network.h", network_h(n)},
         {"network_model.h", network_model_h(n)},
         {"network.c", network_c(n)},
-        {"network_weights.c", c_model_data(n.model, n.schedule, "network_model.h")},
+        {"network_weights.c", n.weights_c},
         {"schedule.json", to_json(n.schedule).dump(2) + "\n"},
     };
 }

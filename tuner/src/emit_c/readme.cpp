@@ -5,6 +5,16 @@
 #include "tinytx/tuner/reference.h"
 
 namespace tinytx::tuner::emit_detail {
+namespace {
+
+std::string six_digits(double v)
+{
+    std::ostringstream t;
+    t << v; // the stream's default: 6 significant digits, exponent where shorter
+    return t.str();
+}
+
+} // namespace
 
 std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
 {
@@ -30,9 +40,22 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
           << (k.cores ? std::to_string(k.cores) + " (GAP9 cluster, split by " + split_name(k.split) + ")" : "1")
           << " |\n";
     }
-    o << "\nArena: **" << n.plan.peak_bytes << " bytes** (`TX_NETWORK_ARENA_BYTES`, the exact peak of the "
+    o << "\n## Sizes\n\n"
+      << "- Arena (RAM): **" << n.plan.peak_bytes << " bytes** (`TX_NETWORK_ARENA_BYTES`, the exact peak of the "
       << "tinytx memory planner: two activation buffers of " << n.plan.activation_bytes
-      << " bytes and the largest layer's kernel scratch; no heap).\n";
+      << " bytes and the largest layer's kernel scratch; no heap).\n"
+      << "- Constant data (flash): **" << n.data_bytes << " bytes** (`TX_NETWORK_WEIGHTS_BYTES`: weights, biases, "
+      << "requantization tables, the calibration input). Code comes on top: `arm-none-eabi-size "
+      << "build/<target>/network.elf` after `make <target>` gives the whole image.\n\n"
+      << "## Quantization\n\n"
+      << "In and out are int8 [S][E] = [" << m.dims.S << "][" << m.dims.E << "], row-major, symmetric: "
+      << "real = scale × q. Input scale `TX_NETWORK_INPUT_SCALE` = "
+      << (m.input_scale > 0 ? six_digits(m.input_scale) : std::string("unknown (the model spec states none)"))
+      << ", output scale `TX_NETWORK_OUTPUT_SCALE` = "
+      << (m.output_scale() > 0 ? six_digits(m.output_scale()) : std::string("unknown"))
+      << ", zero points 0. The input is the encoder's: a model imported from ONNX runs its embedding "
+         "before it (the import report lists those nodes). `tx_network_run_f32` quantizes float input "
+         "(round half away from zero, saturating) and dequantizes the output.\n\n";
     if (!n.schedule.board.empty())
         o << "Tuned for board `" << c_safe_text(n.schedule.board) << "`.";
     if (!n.schedule.layers.empty() && !n.schedule.layers[0].placement.empty())
@@ -43,13 +66,16 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
       << "int8_t out[TX_NETWORK_OUTPUT_BYTES];\n"
       << "tx_status st = tx_network_run(input /* int8 [S][E] */, out, arena);  /* TX_OK or a kernel error */\n"
       << "```\n\n"
+      << "or on real values: `tx_network_run_f32(float_in, float_out, arena)`.\n\n"
       << "`tx_network_calibration_input()` is the model's deterministic calibration input; "
       << "`tx_crc32(out, TX_NETWORK_OUTPUT_BYTES)` of its output is `TX_NETWORK_EXPECTED_CRC32`. "
       << "Link `network.c`, `network_weights.c` and the kernel sources under `kernels/src` "
       << "(include paths `kernels/include` and `kernels/src`).\n\n"
       << "## Targets (`make <target>`)\n\n"
       << "| target | what |\n|---|---|\n"
-      << "| `host` | `./network_host` with the host C compiler (`make run-host` runs it) |\n";
+      << "| `host` | `./network_host` with the host C compiler (`make run-host` runs it); "
+         "`./network_host IN.npy OUT.npy` runs every sample of a float32 NumPy array [N][S][E] and writes the "
+         "float32 outputs |\n";
     for (const auto &t : targets)
         o << "| `" << t.name << "` | "
           << (t.run.empty() ? "links `build/" + t.name + "/network.elf` for "
@@ -78,7 +104,7 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
       << "- `network.h`, `network.c`: the API and the layer table (knobs, kernel variant, arena offsets "
       << "per layer); `network_model.h`: the plan's offsets; `network_weights.c`: weights and calibration "
       << "input\n"
-      << "- `main.c`: one inference on the calibration input, prints the CRC\n"
+      << "- `main.c`: one inference on the calibration input, prints the CRC (on the host, also .npy in and out)\n"
       << "- `kernels/`: the tinytx kernels (`kernels/src`, `kernels/include`) and firmware core "
       << "(`kernels/firmware`: startup, semihosting console, cycle counters, mailbox, harness; linker "
       << "scripts in `kernels/firmware/ld`)\n";

@@ -22,6 +22,11 @@ tx_requant Requant::c() const
     return r;
 }
 
+double Model::output_scale() const
+{
+    return layers.empty() ? 0.0 : layers.back().scales.s_out;
+}
+
 bool Model::has_fused() const
 {
     if (layers.empty())

@@ -65,7 +65,8 @@ PlanResult plan_codegen(const Model &m, const Schedule &s);
 std::string c_model_constants(const Model &m, const MemoryPlan &p);
 // the data file: tx_model_dims, tx_model_input (calibration input) and tx_model_weights, as
 // static const aligned arrays; it includes `header` (which holds c_model_constants)
-std::string c_model_data(const Model &m, const Schedule &s, const std::string &header);
+std::string c_model_data(const Model &m, const Schedule &s, const std::string &header,
+                         size_t *weight_bytes = nullptr);
 // the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
 // from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
 // the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)

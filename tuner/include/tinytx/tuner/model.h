@@ -92,6 +92,7 @@ struct Model {
 
     tx_mhsa_dims mhsa_dims() const { return {dims.S, dims.E, dims.H, dims.P}; }
     bool has_fused() const; // every layer carries fused-weight attention extras
+    double output_scale() const; // real value of one int8 step of the last layer's output (0 = unknown)
 
     // Fill `view` with the C structs for layer `i` (pointing into this model's storage).
     void encoder_weights(size_t i, EncoderWeightsView &view) const;

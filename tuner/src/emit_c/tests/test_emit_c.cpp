@@ -4,11 +4,14 @@
 #include "emit_c_test_util.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/reference.h"
 
 using namespace emit_c_test;
 
@@ -81,6 +84,99 @@ TEST(EmitC, Tiny4MixedKnobsOnHost)
     const Schedule s = tiny4_schedule();
     ASSERT_TRUE(model("tiny4").has_fused());
     host_matches_reference("tiny4", s);
+}
+
+// A NumPy .npy file of float32 values (format 1.0, C order).
+void write_npy(const fs::path &p, const std::vector<float> &v, const std::vector<size_t> &shape)
+{
+    std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+    for (size_t d : shape)
+        dict += std::to_string(d) + ", ";
+    dict += "), }";
+    while ((10 + dict.size() + 1) % 64 != 0)
+        dict += ' ';
+    dict += '\n';
+    std::ofstream out(p, std::ios::binary);
+    out.write("\x93NUMPY\x01\x00", 8);
+    const char len[2] = {char(dict.size() & 0xFF), char(dict.size() >> 8)};
+    out.write(len, 2);
+    out << dict;
+    out.write(reinterpret_cast<const char *>(v.data()), std::streamsize(v.size() * sizeof(float)));
+}
+
+// The float32 payload of a .npy file written by network_host (and its header, for the shape).
+std::vector<float> read_npy(const fs::path &p, std::string &header)
+{
+    const std::string all = read_all(p);
+    if (all.size() < 10 || all.compare(0, 6, "\x93NUMPY") != 0)
+        return {};
+    const size_t hlen = uint8_t(all[8]) | size_t(uint8_t(all[9])) << 8;
+    header = all.substr(10, hlen);
+    std::vector<float> v((all.size() - 10 - hlen) / sizeof(float));
+    std::memcpy(v.data(), all.data() + 10 + hlen, v.size() * sizeof(float));
+    return v;
+}
+
+// network.h states the quantization and sizes; network_host runs float .npy files through
+// tx_network_run_f32: the dequantized calibration input gives the reference output exactly.
+TEST(EmitC, HostRunsNpyFilesThroughTheFloatEntry)
+{
+    const Model m = model("tiny4");
+    ASSERT_GT(m.input_scale, 0);
+    ASSERT_GT(m.output_scale(), 0);
+    TempDir dir("tiny4-npy");
+    const Schedule s = tiny4_schedule();
+    const EmitCResult r = export_ok(m, s, dir.path());
+    ASSERT_TRUE(r.ok()) << r.error;
+    const std::string h = read_all(dir.path() / "network.h");
+    for (const char *macro : {"TX_NETWORK_INPUT_SCALE ", "TX_NETWORK_OUTPUT_SCALE ", "TX_NETWORK_INPUT_ZERO_POINT 0",
+                              "TX_NETWORK_WEIGHTS_BYTES ", "tx_network_run_f32("})
+        EXPECT_NE(h.find(macro), std::string::npos) << macro;
+    const std::string readme = read_all(dir.path() / "README.md");
+    EXPECT_NE(readme.find("## Quantization"), std::string::npos);
+    EXPECT_NE(readme.find("## Sizes"), std::string::npos);
+    const Command b = make(dir.path(), "host");
+    ASSERT_EQ(b.status, 0) << b.output;
+
+    const size_t n = size_t(m.dims.S) * m.dims.E;
+    std::vector<float> in(2 * n);
+    for (size_t i = 0; i < n; ++i) {
+        in[i] = float(m.input_scale * m.calibration_input[i]);
+        in[n + i] = float(m.input_scale * 40.0 * std::sin(0.1 * double(i))); // another sample
+    }
+    write_npy(dir.path() / "in.npy", in, {2, size_t(m.dims.S), size_t(m.dims.E)});
+    const std::string host = "'" + (dir.path() / "network_host").string() + "'";
+    const Command ok = run(host + " '" + (dir.path() / "in.npy").string() + "' '" +
+                           (dir.path() / "out.npy").string() + "'");
+    ASSERT_EQ(ok.status, 0) << ok.output;
+    EXPECT_NE(ok.output.find("2 samples"), std::string::npos) << ok.output;
+    std::string header;
+    const std::vector<float> out = read_npy(dir.path() / "out.npy", header);
+    ASSERT_EQ(out.size(), 2 * n);
+    EXPECT_NE(header.find("(2, " + std::to_string(m.dims.S) + ", " + std::to_string(m.dims.E) + ")"),
+              std::string::npos)
+        << header;
+    // NumPy itself reads it (numpy is a test dependency: the golden model)
+    const Command np = run("/usr/bin/python3 -c \"import numpy, sys; a = numpy.load(sys.argv[1]); "
+                           "assert a.dtype == numpy.float32 and a.shape == (2, " + std::to_string(m.dims.S) + ", " +
+                           std::to_string(m.dims.E) + "), a.shape\" '" + (dir.path() / "out.npy").string() + "' 2>&1");
+    EXPECT_EQ(np.status, 0) << np.output;
+    const ReferenceResult ref = run_reference(m, s);
+    ASSERT_TRUE(ref.ok()) << ref.error;
+    for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(std::lround(out[i] / m.output_scale()), ref.output[i]) << i;
+    EXPECT_NE(std::vector<float>(out.begin(), out.begin() + long(n)),
+              std::vector<float>(out.begin() + long(n), out.end()));
+
+    // what a user gets wrong
+    std::ofstream(dir.path() / "model.pt") << "PK\x03\x04 a torch zip";
+    const Command bad = run(host + " '" + (dir.path() / "model.pt").string() + "' out2.npy 2>&1");
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.output.find("not a .npy file"), std::string::npos) << bad.output;
+    write_npy(dir.path() / "short.npy", std::vector<float>(n - 1), {n - 1});
+    const Command shape = run(host + " '" + (dir.path() / "short.npy").string() + "' out3.npy 2>&1");
+    EXPECT_EQ(shape.status, 1);
+    EXPECT_NE(shape.output.find("shape must end in"), std::string::npos) << shape.output;
 }
 
 TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
