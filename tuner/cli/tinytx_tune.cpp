@@ -42,7 +42,10 @@ Required:
                       (on the pulp backend the GAP9 cluster joins the search: cores 1/2/4/8, the
                       split of the work by rows or by heads, the Xpulp kernels)
   --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based);
-                      on gap9 the arena is in L2, cluster layers' tiles in L1 (shown beside it)
+                      on gap9 the arena is in L2, cluster layers' tiles in L1 (shown beside it);
+                      at most the board's largest RAM region (the arena lives in one)
+  --flash-budget SIZE images above it leave the front (default: the board's flash); a model whose
+                      weights alone exceed it is refused before anything is built
 
 Search:
   --strategy S        auto (default: exhaustive when every point within the budget fits the trial
@@ -108,7 +111,7 @@ struct Options {
 Options parse(int argc, char **argv)
 {
     static const std::vector<std::string> valued = {
-        "--model", "--board", "--budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
+        "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
         "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
         "--min-cosine"};
@@ -290,6 +293,12 @@ int main(int argc, char **argv)
     if (!budget)
         usage_error("--budget " + err);
     req.budget_bytes = *budget;
+    if (o.has("--flash-budget")) {
+        const auto flash = parse_byte_size(o.get("--flash-budget"), &err);
+        if (!flash)
+            usage_error("--flash-budget " + err);
+        req.flash_budget_bytes = *flash;
+    }
     if (o.has("--strategy")) {
         req.strategy = o.get("--strategy");
         if (req.strategy != "auto" && req.strategy != "exhaustive" && req.strategy != "nsga2" && req.strategy != "guided")

@@ -90,6 +90,13 @@ def test_budget_floor(tmp):
     if p.returncode == 2:
         j = json.loads(p.stdout)
         check(j["minimal_peak_bytes"] == int(m.group(1)), "minimal peak in the JSON")
+    # the other side: more than the board's RAM can hold, and weights the board's flash cannot
+    p = run(base(tmp, budget="512KB", db="ram.db"))
+    check(p.returncode == 1 and "sram1 96.0 KiB, sram2 32.0 KiB" in p.stderr and "--budget 96.0 KiB" in p.stderr,
+          f"budget above the board's RAM: exit {p.returncode}: {p.stderr}")
+    p = run(base(tmp, db="flash.db") + ["--flash-budget", "8KB"])
+    check(p.returncode == 1 and "flash:" in p.stderr and "nothing was built" in p.stderr,
+          f"weights above --flash-budget: {p.stderr}")
 
 
 def front_of(out):

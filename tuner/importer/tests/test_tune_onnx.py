@@ -19,7 +19,7 @@ def main(argv):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     env = dict(os.environ, TINYTX_IMPORT_CACHE=os.path.join(work, "import-cache"))
-    base = [tune, "--board", "nucleo-l476rg", "--budget", "128KB", "--trials", "4", "--batch", "4", "--quiet",
+    base = [tune, "--board", "nucleo-l476rg", "--budget", "96KB", "--trials", "4", "--batch", "4", "--quiet",
             "--db", os.path.join(work, "t.db"), "--cache-dir", os.path.join(work, "build-cache")]
     failed = []
 

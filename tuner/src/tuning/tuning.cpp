@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent_core.h"
+#include "board_fit.h"
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/builder.h"
@@ -125,7 +126,7 @@ void compute_front(TuneReport &r)
     std::vector<size_t> trial_of;
     for (size_t i = 0; i < r.trials.size(); ++i) {
         const Trial &t = r.trials[i];
-        if (!t.ok())
+        if (!t.ok() || (r.flash_budget_bytes && t.flash_bytes > r.flash_budget_bytes))
             continue;
         const auto src = parse_source(agent::to_string(t.measurement.cycles_source));
         pts.push_back({t.hash, static_cast<double>(t.measurement.cycles_median), t.measurement.energy_uj,
@@ -250,6 +251,9 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                                        std::pair{limits::kDeadlineS, deadline_s}})
         if (!within(limit, value))
             return fail(out_of_range(limit, value));
+    if (std::string e = check_budget_fits_ram(req.budget_bytes, board); !e.empty())
+        return fail(e);
+    const uint64_t flash_budget = req.flash_budget_bytes ? req.flash_budget_bytes : board_flash_bytes(board);
     // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
     // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
     const std::string backend = !req.backend.empty() || !req.agents.empty() ? req.backend
@@ -268,11 +272,15 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     if (space.size() == 0)
         return fail("design space: no schedule of " + m.name + " fits any memory region of " + board.name);
 
+    if (std::string e = check_data_fits_flash(m, space.at(0), flash_budget, board.name); !e.empty())
+        return fail(e);
+
     TuneReport r;
     r.model_name = m.name;
     r.model_hash = model_hash(m);
     r.board = board.name;
     r.budget_bytes = req.budget_bytes;
+    r.flash_budget_bytes = flash_budget;
     r.clock_hz = board.clock_hz;
     r.space_size = space.size();
     r.minimal_peak = minimal_peak(m, space);

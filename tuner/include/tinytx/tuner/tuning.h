@@ -51,6 +51,7 @@ struct TuneRequest {
     std::optional<double> min_cosine;     // ONNX only: the importer's accuracy floor
     std::string board;                    // board profile name
     uint64_t budget_bytes = 0;            // arena budget; required
+    uint64_t flash_budget_bytes = 0;      // images above it leave the front; 0 = the board's flash
     std::string strategy = "auto";        // auto | exhaustive | nsga2 | guided
     uint64_t trials = 0;                  // candidates to evaluate; 0 = default_trials
     uint64_t seed = 1;
@@ -104,13 +105,14 @@ struct MinimalPeak {
 struct TuneReport {
     std::string model_name, model_hash, board, strategy;
     uint64_t budget_bytes = 0;
+    uint64_t flash_budget_bytes = 0;      // 0 = unchecked (the board lists no flash)
     uint64_t clock_hz = 0;
     TuningRun run;
     uint64_t space_size = 0;
     std::optional<uint64_t> feasible;     // points within the budget, when countable
     MinimalPeak minimal_peak;
     std::vector<Trial> trials;            // in proposal order
-    std::vector<size_t> front;            // indices into trials: the Pareto front (ok, in budget)
+    std::vector<size_t> front;            // indices into trials: the Pareto front (ok, in both budgets)
     std::string front_source;             // emulated | measured
     std::optional<size_t> best;           // fastest front point (ties: less energy, memory)
     CostModel cost_model;                 // calibrated on every ok trial of this board

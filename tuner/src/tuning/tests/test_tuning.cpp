@@ -132,5 +132,44 @@ TEST(Tuning, BadInputsAreErrorsNotCrashes)
     EXPECT_NE(o.error.find("annealing"), std::string::npos) << o.error;
 }
 
+// The board's memory bounds the run: a budget above its largest RAM region and weights above its
+// flash are refused before anything is built; images above the flash budget leave the front.
+TEST(Tuning, BoardRamAndFlashBoundTheRun)
+{
+    test::TempDir dir;
+    TuneRequest req = request(dir, "ecgformer", "nucleo-l476rg", 128 * 1024);
+    TuneOutcome o = tune(req);
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.error.find("sram1 96.0 KiB"), std::string::npos) << o.error;
+
+    req = request(dir, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    req.flash_budget_bytes = 4096;
+    o = tune(req);
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.error.find("nothing was built"), std::string::npos) << o.error;
+    EXPECT_FALSE(o.report.has_value());
+
+    req.flash_budget_bytes = 0; // the board's 1 MiB
+    req.trials = 8;
+    req.batch = 4;
+    req.strategy = "nsga2";
+    const TuneOutcome a = tune(req);
+    ASSERT_EQ(a.exit_code, 0) << a.error;
+    EXPECT_EQ(a.report->flash_budget_bytes, 1024u * 1024u);
+    std::set<uint64_t> flashes;
+    for (const Trial &t : a.report->trials)
+        if (t.ok())
+            flashes.insert(t.flash_bytes);
+    ASSERT_GE(flashes.size(), 2u) << "the knobs should link different code";
+    // the same command with a flash budget between the images: resumed, nothing measured again
+    req.flash_budget_bytes = *flashes.begin();
+    const TuneOutcome b = tune(req);
+    ASSERT_EQ(b.exit_code, 0) << b.error;
+    EXPECT_TRUE(b.report->run.resumed);
+    ASSERT_FALSE(b.report->front.empty());
+    for (size_t i : b.report->front)
+        EXPECT_LE(b.report->trials[i].flash_bytes, req.flash_budget_bytes);
+}
+
 } // namespace
 } // namespace tinytx::tuner

@@ -1,0 +1,60 @@
+// The board-fit checks tune() makes before building (see board_fit.h).
+#include "board_fit.h"
+
+#include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/memory_planner.h"
+#include "tinytx/tuner/tuning.h"
+
+namespace tinytx::tuner {
+
+std::string check_budget_fits_ram(uint64_t budget_bytes, const agent::BoardProfile &b)
+{
+    const agent::MemoryRegion *largest = nullptr;
+    std::string ram;
+    for (const agent::MemoryRegion &r : b.memory) {
+        if (!is_ram_like(r))
+            continue;
+        ram += (ram.empty() ? "" : ", ") + r.name + " " + format_bytes(r.length);
+        if (!largest || r.length > largest->length)
+            largest = &r;
+    }
+    if (!largest || budget_bytes <= largest->length)
+        return "";
+    return "budget " + format_bytes(budget_bytes) + " (" + std::to_string(budget_bytes) + " B) is more than " +
+           b.name + " has in one RAM region (" + ram + "): the arena lives in one region, so use --budget " +
+           format_bytes(largest->length) + " (" + largest->name + ") or less";
+}
+
+uint64_t board_flash_bytes(const agent::BoardProfile &b)
+{
+    uint64_t n = 0;
+    for (const agent::MemoryRegion &r : b.memory)
+        if (r.kind == "flash")
+            n += r.length;
+    return n;
+}
+
+uint64_t model_min_data_bytes(const Model &m, Schedule any)
+{
+    for (LayerKnobs &k : any.layers)
+        k.attention = AttentionMode::kStandard; // the fused-weight extras come on top
+    size_t tensors = 0;
+    c_model_data(m, any, "model.h", &tensors);
+    return tensors + m.calibration_input.size();
+}
+
+std::string check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
+                                  const std::string &board_name)
+{
+    if (flash_bytes == 0)
+        return "";
+    const uint64_t data = model_min_data_bytes(m, any);
+    if (data <= flash_bytes)
+        return "";
+    return "flash: " + m.name + "'s weights and tables alone take " + format_bytes(data) + " (" +
+           std::to_string(data) + " B), more than the " + format_bytes(flash_bytes) + " of flash " +
+           "(--flash-budget; default: all of " + board_name + "'s flash); no image of it can be flashed, "
+           "so nothing was built. A smaller model, or a board with more flash";
+}
+
+} // namespace tinytx::tuner
