@@ -94,7 +94,7 @@ def test_budget_floor(tmp):
     p = run(base(tmp, budget="512KB", db="ram.db"))
     check(p.returncode == 1 and "sram1 96.0 KiB, sram2 32.0 KiB" in p.stderr and "--budget 96.0 KiB" in p.stderr,
           f"budget above the board's RAM: exit {p.returncode}: {p.stderr}")
-    p = run(base(tmp, db="flash.db") + ["--flash-budget", "8KB"])
+    p = run(base(tmp, db="flash.db") + ["--flash-budget", "1KB"])
     check(p.returncode == 1 and "flash:" in p.stderr and "nothing was built" in p.stderr,
           f"weights above --flash-budget: {p.stderr}")
 
