@@ -11,6 +11,14 @@ tx_status tx_check_ctx(const tx_ctx *ctx)
     return TX_OK;
 }
 
+tx_status tx_check_gemm_ctx(const tx_ctx *ctx)
+{
+    tx_status st = tx_check_ctx(ctx);
+    if (st == TX_OK && !tx_gemm_for(ctx->variant)) /* left out of the image's tx_gemm_table */
+        st = TX_ERR_VARIANT;
+    return st;
+}
+
 tx_status tx_arena_init(tx_arena *ar, const tx_ctx *ctx, size_t need)
 {
     uintptr_t p = (uintptr_t)ctx->scratch;

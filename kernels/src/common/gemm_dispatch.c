@@ -1,18 +1,16 @@
 /* Variant table: which micro-kernel serves a tx_ctx, and how much scratch it wants. */
 #include "internal.h"
-#include "../rv/internal_xpulp.h"
+
+/* every variant; an image that names its own (tinytx/gemm_table.h) links only those */
+__attribute__((weak)) const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {
+    [TX_VARIANT_REF] = TX_GEMM_IMPL_REF,       [TX_VARIANT_OPT2X2] = TX_GEMM_IMPL_OPT2X2,
+    [TX_VARIANT_OPT4X2] = TX_GEMM_IMPL_OPT4X2, [TX_VARIANT_DSP] = TX_GEMM_IMPL_DSP,
+    [TX_VARIANT_RV32] = TX_GEMM_IMPL_RV32,     [TX_VARIANT_XPULP] = TX_GEMM_IMPL_XPULP,
+};
 
 tx_gemm_fn tx_gemm_for(tx_variant v)
 {
-    switch (v) {
-    case TX_VARIANT_REF: return tx_gemm_ref;
-    case TX_VARIANT_OPT2X2: return tx_gemm_opt2x2;
-    case TX_VARIANT_OPT4X2: return tx_gemm_opt4x2;
-    case TX_VARIANT_DSP: return tx_gemm_dsp;
-    case TX_VARIANT_RV32: return tx_gemm_rv32;
-    case TX_VARIANT_XPULP: return tx_gemm_xpulp;
-    default: return 0;
-    }
+    return (unsigned)v < (unsigned)TX_VARIANT_COUNT ? tx_gemm_table[v].full : 0;
 }
 
 size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K)
@@ -25,5 +23,5 @@ size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K)
 
 tx_gemm_fn tx_gemm_one_row_for(tx_variant v)
 {
-    return v == TX_VARIANT_DSP ? tx_gemm_dsp_rows1 : tx_gemm_for(v);
+    return (unsigned)v < (unsigned)TX_VARIANT_COUNT ? tx_gemm_table[v].one_row : 0;
 }

@@ -5,9 +5,10 @@
 #ifndef TINYTX_INTERNAL_H
 #define TINYTX_INTERNAL_H
 
+#include "tinytx/gemm_table.h"
 #include "tinytx/kernels.h"
 
-typedef struct {
+typedef struct tx_gemm {
     int32_t M, N, K;
     const void *a;          /* [M][K] rows, stride lda; int8, or uint8 when a_unsigned */
     int32_t lda;
@@ -27,21 +28,14 @@ typedef struct {
     void *scratch;          /* the variant's own scratch, tx_gemm_scratch_size(variant, M, K) bytes */
 } tx_gemm;
 
-typedef void (*tx_gemm_fn)(const tx_gemm *g);
+/* tx_gemm_fn and the variants' GEMMs: tinytx/gemm_table.h */
 
-void tx_gemm_ref(const tx_gemm *g);
-void tx_gemm_opt2x2(const tx_gemm *g);
-void tx_gemm_opt4x2(const tx_gemm *g);
-void tx_gemm_dsp(const tx_gemm *g);
-void tx_gemm_rv32(const tx_gemm *g);
-
-/* NULL for an unknown variant */
+/* NULL for an unknown variant or one the image's tx_gemm_table leaves out */
 tx_gemm_fn tx_gemm_for(tx_variant v);
 /* scratch of the variant for GEMMs of at most M rows and K deep */
 size_t tx_gemm_scratch_size(tx_variant v, int32_t M, int32_t K);
 /* the variant's GEMM that needs scratch for one row only (tx_gemm_scratch_size(v, 1, K)): the
  * same for the variants without scratch; dsp widens one row at a time */
-void tx_gemm_dsp_rows1(const tx_gemm *g);
 tx_gemm_fn tx_gemm_one_row_for(tx_variant v);
 
 /* ---- requantization helpers, shared by every variant */
@@ -106,6 +100,9 @@ tx_status tx_arena_init(tx_arena *ar, const tx_ctx *ctx, size_t need);
 void *tx_arena_at(tx_arena *ar, size_t offset);
 
 tx_status tx_check_ctx(const tx_ctx *ctx);
+/* tx_check_ctx, and the variant's GEMM is linked (operators that multiply matrices; the
+ * elementwise ones run whatever the image's tx_gemm_table holds) */
+tx_status tx_check_gemm_ctx(const tx_ctx *ctx);
 tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n);
 tx_status tx_gelu_check(const tx_gelu_params *p);
 tx_status tx_layernorm_check(const tx_layernorm_params *p, int32_t D);

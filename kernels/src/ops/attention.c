@@ -59,7 +59,7 @@ tx_status tx_attention_head_s8(const tx_ctx *ctx, const tx_attention_params *par
                                const int8_t *k, int32_t ldk, const int8_t *vt, int8_t *out,
                                int32_t out_stride)
 {
-    tx_status st = tx_check_ctx(ctx);
+    tx_status st = tx_check_gemm_ctx(ctx);
     if (st != TX_OK)
         return st;
     if (!params || !q || !k || !vt || !out)

@@ -76,7 +76,7 @@ tx_status tx_encoder_check(const tx_encoder_config *cfg, const tx_encoder_dims *
 tx_status tx_encoder_s8(const tx_ctx *ctx, const tx_encoder_config *cfg, const tx_encoder_dims *d,
                         const tx_encoder_weights *w, const int8_t *x, int8_t *out)
 {
-    tx_status st = tx_check_ctx(ctx);
+    tx_status st = tx_check_gemm_ctx(ctx);
     if (st != TX_OK)
         return st;
     if (!x || !out)

@@ -57,7 +57,7 @@ tx_status tx_linear_check(const tx_linear_params *params, int32_t S, int32_t K, 
 tx_status tx_linear_s8(const tx_ctx *ctx, const tx_linear_params *params, int32_t S, int32_t K,
                        int32_t N, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *out)
 {
-    tx_status st = tx_check_ctx(ctx);
+    tx_status st = tx_check_gemm_ctx(ctx);
     if (st != TX_OK)
         return st;
     if (!x || !w || !out)
@@ -79,7 +79,7 @@ size_t tx_linear_acc_s32_get_buffer_size(tx_variant v, int32_t S, int32_t K, int
 tx_status tx_linear_acc_s32(const tx_ctx *ctx, int32_t S, int32_t K, int32_t N, const int8_t *x,
                             int32_t ldx, const int8_t *w, int32_t ldw, int32_t *acc)
 {
-    tx_status st = tx_check_ctx(ctx);
+    tx_status st = tx_check_gemm_ctx(ctx);
     if (st != TX_OK)
         return st;
     if (!x || !w || !acc)

@@ -350,7 +350,7 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
 tx_status tx_mhsa_s8(const tx_ctx *ctx, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
                      const tx_mhsa_weights *w, const int8_t *x, int8_t *out)
 {
-    tx_status st = tx_check_ctx(ctx);
+    tx_status st = tx_check_gemm_ctx(ctx);
     if (st != TX_OK)
         return st;
     if (!cfg || !d || !w || !x || !out)

@@ -3,7 +3,7 @@
  * reference does for ffn_tile < F and which gives the same result untiled). L1 holds n1 (the
  * normalised MHSA residual, the FFN's input), the FFN's int32 accumulator, the hidden tile and
  * two buffers of weight tiles; the MHSA uses the L1 behind n1 while it runs. */
-#include "../rv/internal_xpulp.h"
+#include "../common/internal.h"
 #include "cluster_internal.h"
 
 typedef struct {

@@ -1,6 +1,6 @@
 /* Linear layer on the cluster: every core takes a contiguous band of rows (any layout writes a
  * row band at out + m0 * row stride), the Xpulp GEMM computes it. */
-#include "../rv/internal_xpulp.h"
+#include "../common/internal.h"
 #include "tinytx/cluster.h"
 
 typedef struct {

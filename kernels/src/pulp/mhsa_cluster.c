@@ -23,7 +23,7 @@
  * output columns: out = requant(O Wo^T + bo), one GEMM over K = H*P (the same integers as the
  * per-head int32 sums). Wo shares its L1 with the group buffers: it is fetched while the last
  * group computes when it fits beside that group's buffer, after it otherwise. */
-#include "../rv/internal_xpulp.h"
+#include "../common/internal.h"
 #include "cluster_internal.h"
 
 typedef struct {

@@ -5,7 +5,7 @@
  * requantization needs only the high word of acc * mul (exact: the rounding constant then only
  * touches the high word) and clamps with p.clip. */
 #include "../common/gemm_edges.h"
-#include "internal_xpulp.h"
+#include "../common/internal.h"
 #include "xpulp.h"
 
 /* how one output column is finished */

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -268,6 +269,18 @@ std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &
     // core in a static buffer standing in for L1. Schedules without stay plain C for any target.
     const bool cluster = uses_cluster(s);
     std::ostringstream o;
+    // Only the GEMM variants of this schedule: with --gc-sections the image carries no other
+    // (an M4 image no RISC-V kernel, any image no variant it never calls).
+    std::set<tx_variant> variants;
+    for (const LayerKnobs &k : s.layers)
+        variants.insert(k.variant);
+    o << "#include \"tinytx/gemm_table.h\"\n\n"
+      << "const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {\n";
+    for (tx_variant v : variants) {
+        const std::string name = variant_c(v);
+        o << "    [" << name << "] = TX_GEMM_IMPL_" << name.substr(std::string("TX_VARIANT_").size()) << ",\n";
+    }
+    o << "};\n\n";
     if (cluster) {
         const size_t l1 = std::max<size_t>(8, p.cluster_l1_bytes);
         o << "#include \"tinytx/cluster.h\"\n\n"

@@ -307,6 +307,29 @@ TEST(Builder, Tiny4AsPreNormLayersOnNucleoL476rg)
     build_and_run_into(m, pre.crc32, "nucleo-l476rg", s, false, cycles);
 }
 
+// An image links the GEMM variants its schedule runs and no other: a Cortex-M4 image of a dsp
+// schedule has no RISC-V kernel and no portable variant.
+TEST(Builder, ImagesLinkOnlyTheirGemmVariants)
+{
+    const Model &m = model("tiny4");
+    Schedule s = schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP, 32);
+    s.layers[1].variant = TX_VARIANT_OPT2X2;
+    BuildResult r = Builder(options()).build(m, s, board("nucleo-l476rg"));
+    ASSERT_TRUE(r.ok()) << r.error;
+    const std::string cmd = "arm-none-eabi-nm '" + r.elf_path.string() + "'";
+    std::string syms;
+    if (FILE *p = popen(cmd.c_str(), "r")) {
+        char buf[512];
+        while (fgets(buf, sizeof buf, p))
+            syms += buf;
+        pclose(p);
+    }
+    ASSERT_NE(syms.find(" tx_gemm_dsp\n"), std::string::npos) << syms;
+    EXPECT_NE(syms.find(" tx_gemm_opt2x2\n"), std::string::npos);
+    for (const char *absent : {" tx_gemm_ref\n", " tx_gemm_opt4x2\n", " tx_gemm_rv32\n", " tx_gemm_xpulp\n"})
+        EXPECT_EQ(syms.find(absent), std::string::npos) << absent;
+}
+
 TEST(Builder, Tiny4HeadwiseTiledFfnOnNucleoL476rg)
 {
     const Model &m = model("tiny4");
