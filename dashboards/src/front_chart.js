@@ -48,12 +48,12 @@ export class FrontChart {
 
   // x: latency in the time unit its magnitude calls for when the board's clock is known (cycles
   // otherwise); y: the view's quantity in its unit
-  axes(front, view, points) {
+  axes(front, view, points, yTop) {
     const byTime = front.clock_hz > 0;
     const xv = (p) => (byTime ? p.latency_us : p.latency_cycles);
     const v = VIEWS[view] || VIEWS.memory;
     const xu = unitFor(byTime ? 'micros' : 'cycles', Math.max(0, ...points.map(xv)));
-    const yu = unitFor(v.units, Math.max(0, ...points.map(v.value)));
+    const yu = unitFor(v.units, yTop ?? Math.max(0, ...points.map(v.value)));
     return {
       x: (p) => xv(p) / xu.scale,
       xUnit: xu,
@@ -72,7 +72,8 @@ export class FrontChart {
     // a view of a quantity some points lack (accuracy of a mixed schedule) leaves them out
     const shown = front.points.filter((p) => (VIEWS[view] || VIEWS.memory).value(p) !== null
       && (VIEWS[view] || VIEWS.memory).value(p) !== undefined);
-    const ax = this.axes(front, view, shown);
+    const budget = view === 'memory' ? this.budgetPlacement(front, shown) : null;
+    const ax = this.axes(front, view, shown, budget && budget.top);
     this.units = { x: ax.xUnit, y: ax.yUnit };
     const onFront = shown.filter((p) => p.status === 'front');
     const values = onFront.map(ax.colourBy);
@@ -80,6 +81,9 @@ export class FrontChart {
     const hi = Math.max(...values);
     const colour = (p) => scaleColour(hi > lo ? (ax.colourBy(p) - lo) / (hi - lo) : 0.5);
     const point = (p) => ({ x: ax.x(p), y: ax.y(p), p });
+    // over the budget and above the axis: drawn on its top edge as a triangle pointing up
+    const capped = (p) => (budget && p.peak_memory_bytes > budget.top
+      ? { x: ax.x(p), y: budget.top / ax.yUnit.scale, p, above: true } : point(p));
     const sources = [...new Set(shown.map((p) => p.source))].sort();
     const datasets = [];
     for (const source of sources) {
@@ -115,11 +119,11 @@ export class FrontChart {
       const over = of(['over_budget']);
       if (over.length)
         datasets.push({
-          label: `over budget · ${label}`,
+          label: `over budget · ${label}${over.some((p) => capped(p).above) ? ' (▲ above the axis)' : ''}`,
           kind: 'over_budget',
           source,
-          data: over.map(point),
-          pointStyle: 'crossRot',
+          data: over.map(capped),
+          pointStyle: (c) => (c.raw && c.raw.above ? 'triangle' : 'crossRot'),
           pointRadius: 5,
           pointHoverRadius: 7,
           backgroundColor: LIGHT,
@@ -145,21 +149,11 @@ export class FrontChart {
         order: -1,
       });
 
-    // the budget: a line when near the points (the axis stretched to hold it), else an annotation
     const yScale = { beginAtZero: view !== 'accuracy', grace: '5%' };
-    this.budgetMark = null;
-    if (view === 'memory' && front.budget_bytes && shown.length) {
-      const inBudget = shown.filter((p) => p.status !== 'over_budget').map((p) => p.peak_memory_bytes);
-      const top = Math.max(1, ...inBudget);
-      const unit = unitFor('bytes', front.budget_bytes);
-      const label = `budget ${three(front.budget_bytes / unit.scale)} ${unit.name}`;
-      if (front.budget_bytes <= BUDGET_INSIDE * top) {
-        this.budgetMark = { mode: 'line', label, y: front.budget_bytes / ax.yUnit.scale };
-        yScale.suggestedMax = this.budgetMark.y * 1.05;
-      } else {
-        this.budgetMark = { mode: 'annotation',
-          label: `▲ ${label}, far above: the largest point in it uses ${three(100 * top / front.budget_bytes)} %` };
-      }
+    this.budgetMark = budget && budget.mark;
+    if (this.budgetMark && this.budgetMark.mode === 'line') {
+      this.budgetMark.y = front.budget_bytes / ax.yUnit.scale;
+      yScale.suggestedMax = this.budgetMark.y * 1.05;
     }
 
     const options = {
@@ -199,6 +193,21 @@ export class FrontChart {
           this.best ? ' · ★ best: the fastest front point, the schedule tinytx-tune --out exports' : '',
           sources.length > 1 ? ' · each figure source has its own front and marker' : '');
     }
+  }
+
+  // The budget is a line across the plot when the points within it keep at least a third of the
+  // height, else an annotation above them; the axis reaches a little above the budget line or
+  // the points within it, never further for points over the budget (they sit on its top edge).
+  budgetPlacement(front, shown) {
+    if (!front.budget_bytes || !shown.length) return null;
+    const inBudget = shown.filter((p) => p.status !== 'over_budget').map((p) => p.peak_memory_bytes);
+    const highest = Math.max(1, ...inBudget);
+    const unit = unitFor('bytes', front.budget_bytes);
+    const label = `budget ${three(front.budget_bytes / unit.scale)} ${unit.name}`;
+    if (front.budget_bytes <= BUDGET_INSIDE * highest)
+      return { top: Math.max(front.budget_bytes, highest) * 1.1, mark: { mode: 'line', label } };
+    return { top: highest * 1.1, mark: { mode: 'annotation',
+      label: `▲ ${label}, far above: the largest point in it uses ${three(100 * highest / front.budget_bytes)} %` } };
   }
 
   drawBudget(chart) {

@@ -91,10 +91,9 @@ std::string front_svg(const FrontPicture &p)
     const bool by_time = p.clock_hz > 0;
     auto xval = [&](const PicturePoint &q) { return by_time ? q.latency_us : double(q.latency_cycles); };
 
-    double xmax = 0, ymax = 0, front_ymax = 0;
+    double xmax = 0, front_ymax = 0;  // front_ymax: the highest point within the budget
     for (const PicturePoint &q : p.points) {
         xmax = std::max(xmax, xval(q));
-        ymax = std::max(ymax, double(q.peak_bytes));
         if (q.status != "over_budget")
             front_ymax = std::max(front_ymax, double(q.peak_bytes));
     }
@@ -102,7 +101,8 @@ std::string front_svg(const FrontPicture &p)
     // height; else above it, as an annotation with an arrow
     const double budget = double(p.budget_bytes);
     const bool budget_inside = budget > 0 && budget <= 3 * std::max(front_ymax, 1.0);
-    const double ytop_raw = std::max(budget_inside ? budget : 0.0, ymax) * 1.08;
+    // points over the budget do not stretch the axis: those above it sit on its top edge
+    const double ytop_raw = std::max(budget_inside ? budget : 0.0, front_ymax) * 1.08;
     const Unit xu = pick(by_time ? kMicros : kCycles, xmax);
     const Unit yu = pick(kBytes, ytop_raw);
     const std::vector<double> xt = ticks(std::max(xmax * 1.05, 1.0) / xu.scale, 6);
@@ -180,8 +180,10 @@ std::string front_svg(const FrontPicture &p)
         for (const PicturePoint &q : p.points) {
             if (q.status != pass)
                 continue;
-            const double x = X(xval(q)), y = Y(double(q.peak_bytes));
-            if (q.status == "over_budget")
+            const double x = X(xval(q)), y = Y(std::min(double(q.peak_bytes), yspan));
+            if (q.status == "over_budget" && double(q.peak_bytes) > yspan)
+                s << "<path class=\"point over above\" d=\"M" << num(x) << ' ' << num(y - 5) << " l5 8 h-10 z\" fill=\"#969ca6\"/>\n";
+            else if (q.status == "over_budget")
                 s << "<path class=\"point over\" d=\"M" << num(x - 4) << ' ' << num(y - 4) << " l8 8 m0 -8 l-8 8\" stroke=\"#969ca6\" stroke-width=\"2\"/>\n";
             else if (q.status == "dominated")
                 s << "<circle class=\"point dominated\" cx=\"" << num(x) << "\" cy=\"" << num(y) << "\" r=\"3.5\" fill=\"#6e7682\" fill-opacity=\"0.45\"/>\n";
