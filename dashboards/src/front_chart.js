@@ -150,6 +150,8 @@ export class FrontChart {
       });
 
     const yScale = { beginAtZero: view !== 'accuracy', grace: '5%' };
+    // points in a narrow band high above zero get the axis' height (zero would flatten them)
+    if (budget) yScale.beginAtZero = Math.min(...shown.map((p) => p.peak_memory_bytes)) < 0.4 * budget.top;
     this.budgetMark = budget && budget.mark;
     if (this.budgetMark && this.budgetMark.mode === 'line') {
       this.budgetMark.y = front.budget_bytes / ax.yUnit.scale;
