@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "farm_client.h"
 #include "plaintext_policy.h"
+#include "tinytx/tuner/display_units.h"
 #include "tinytx/tuner/emit_c.h"
 #include "tinytx/tuner/figure_source.h"
 #include "tinytx/tuner/front_picture.h"
@@ -227,24 +228,21 @@ private:
     bool quiet_, tty_, dirty_ = false;
 };
 
-// A column of the front table: one unit for every row, the largest whose value is at least 1 for
-// the column's smallest entry, so "3597.6 us" and "14.75 ms" are not printed side by side.
+// A column of the front table: one unit for every row, the one its smallest entry reads best in,
+// so "3597.6 us" and "14.75 ms" are not printed side by side.
 struct Column {
     std::string unit;
     double scale = 1;
     int decimals = 0;
 
-    static Column of(const std::vector<double> &values, const std::vector<std::pair<const char *, double>> &units)
+    static Column of(const std::vector<double> &values, Quantity q)
     {
         const double lo = values.empty() ? 0 : *std::min_element(values.begin(), values.end());
-        Column c{units.front().first, units.front().second};
-        for (const auto &[name, scale] : units)
-            if (lo >= scale)
-                c = {name, scale};
+        const DisplayUnit u = display_unit(q, lo);
         // three significant figures for the smallest entry, at most 3 decimals
-        const double small = lo / c.scale;
-        c.decimals = small <= 0 ? 0 : std::clamp(2 - static_cast<int>(std::floor(std::log10(small))), 0, 3);
-        return c;
+        const double small = lo / u.scale;
+        const int decimals = small <= 0 ? 0 : std::clamp(2 - static_cast<int>(std::floor(std::log10(small))), 0, 3);
+        return {u.name, u.scale, decimals};
     }
     std::string operator()(double v) const
     {
@@ -253,6 +251,13 @@ struct Column {
         return o.str();
     }
 };
+
+// s right-aligned in `width` columns ("µs": one column, two bytes, which std::setw would count)
+std::string right(const std::string &s, size_t width)
+{
+    const size_t columns = std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+    return std::string(width > columns ? width - columns : 0, ' ') + s;
+}
 
 // The front table, from the same JSON `--json` prints (local and farm runs alike).
 void print_table(const nlohmann::json &j)
@@ -271,15 +276,11 @@ void print_table(const nlohmann::json &j)
         arena.push_back(double(p.value("peak_memory_bytes", uint64_t(0))));
         flash.push_back(double(p.value("flash_bytes", uint64_t(0))));
     }
-    const Column lc = Column::of(lat, {{"us", 1}, {"ms", 1e3}, {"s", 1e6}});
-    const Column ec = Column::of(en, {{"uJ", 1}, {"mJ", 1e3}, {"J", 1e6}});
-    const Column bytes[] = {Column::of(arena, {{"B", 1}, {"KiB", 1024}, {"MiB", 1024.0 * 1024}}),
-                            Column::of(flash, {{"B", 1}, {"KiB", 1024}, {"MiB", 1024.0 * 1024}})};
-    const Column &ac = bytes[0], &fc = bytes[1];
-    std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(15)
-              << "latency (" + lc.unit + ")" << std::setw(14) << "energy (" + ec.unit + ")" << std::setw(14)
-              << "arena (" + ac.unit + ")" << std::setw(12) << "of budget" << std::setw(14) << "flash (" + fc.unit + ")"
-              << "  schedule\n";
+    const Column lc = Column::of(lat, Quantity::kMicroseconds), ec = Column::of(en, Quantity::kMicrojoules),
+                 ac = Column::of(arena, Quantity::kBytes), fc = Column::of(flash, Quantity::kBytes);
+    std::cout << "#   " << right("cycles", 13) << right("latency (" + lc.unit + ")", 15)
+              << right("energy (" + ec.unit + ")", 14) << right("arena (" + ac.unit + ")", 14) << right("of budget", 12)
+              << right("flash (" + fc.unit + ")", 14) << "  schedule\n";
     const std::string best_id = j["best"].is_object() ? j["best"].value("schedule_id", "") : "";
     for (size_t n = 0; n < front.size(); ++n) {
         const auto &p = front[n];

@@ -1,6 +1,8 @@
 // The front as an SVG picture (front_picture.h): hand-written SVG, so a report needs no browser.
 #include "tinytx/tuner/front_picture.h"
 
+#include "tinytx/tuner/display_units.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,25 +11,6 @@
 namespace tinytx::tuner {
 
 namespace {
-
-struct Unit {
-    const char *name;
-    double scale;  // base units per this unit
-};
-
-// the largest unit the axis' top value is at least 1 of, so labels stay short
-Unit pick(const std::vector<Unit> &units, double top)
-{
-    Unit u = units.front();
-    for (const Unit &c : units)
-        if (top >= c.scale)
-            u = c;
-    return u;
-}
-
-const std::vector<Unit> kBytes = {{"B", 1}, {"KiB", 1024}, {"MiB", 1024.0 * 1024}};
-const std::vector<Unit> kMicros = {{"µs", 1}, {"ms", 1e3}, {"s", 1e6}};
-const std::vector<Unit> kCycles = {{"cycles", 1}, {"k cycles", 1e3}, {"M cycles", 1e6}};
 
 // round steps (1, 2, 5 x 10^k) from 0 to at least top, about `want` of them
 std::vector<double> ticks(double top, int want)
@@ -68,22 +51,6 @@ std::string num(double v)
 
 }  // namespace
 
-std::string three_figures(double v)
-{
-    if (v == 0 || !std::isfinite(v))
-        return "0";
-    const int decimals = std::max(0, 2 - static_cast<int>(std::floor(std::log10(std::fabs(v)) + 1e-9)));
-    char b[48];
-    std::snprintf(b, sizeof b, "%.*f", decimals, v);
-    std::string s = b;
-    if (s.find('.') != std::string::npos) {  // 2.50 -> 2.5, 3.00 -> 3
-        s.erase(s.find_last_not_of('0') + 1);
-        if (s.back() == '.')
-            s.pop_back();
-    }
-    return s;
-}
-
 std::string front_svg(const FrontPicture &p)
 {
     const double W = 760, H = 490, left = 84, right = 24, top = 82, bottom = 58;
@@ -103,8 +70,8 @@ std::string front_svg(const FrontPicture &p)
     const bool budget_inside = budget > 0 && budget <= 3 * std::max(front_ymax, 1.0);
     // points over the budget do not stretch the axis: those above it sit on its top edge
     const double ytop_raw = std::max(budget_inside ? budget : 0.0, front_ymax) * 1.08;
-    const Unit xu = pick(by_time ? kMicros : kCycles, xmax);
-    const Unit yu = pick(kBytes, ytop_raw);
+    const DisplayUnit xu = display_unit(by_time ? Quantity::kMicroseconds : Quantity::kCycles, xmax);
+    const DisplayUnit yu = display_unit(Quantity::kBytes, ytop_raw);
     const std::vector<double> xt = ticks(std::max(xmax * 1.05, 1.0) / xu.scale, 6);
     const std::vector<double> yt = ticks(std::max(ytop_raw, 1.0) / yu.scale, 6);
     const double xspan = xt.back() * xu.scale, yspan = yt.back() * yu.scale;
@@ -145,7 +112,8 @@ std::string front_svg(const FrontPicture &p)
 
     // the budget
     if (budget > 0) {
-        const std::string label = "budget " + three_figures(budget / pick(kBytes, budget).scale) + " " + pick(kBytes, budget).name;
+        const DisplayUnit bu = display_unit(Quantity::kBytes, budget);
+        const std::string label = "budget " + three_figures(budget / bu.scale) + " " + bu.name;
         if (budget_inside) {
             s << "<line class=\"budget\" x1=\"" << left << "\" y1=\"" << num(Y(budget)) << "\" x2=\"" << left + pw
               << "\" y2=\"" << num(Y(budget)) << "\" stroke=\"#b3261e\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"

@@ -26,9 +26,6 @@ struct FrontPicture {
     std::vector<PicturePoint> points;
 };
 
-// "18.4 ms", "3.07 KiB": three significant figures and the unit (no exponent, no long float)
-std::string three_figures(double value);
-
 // The SVG document (self-contained: no fonts or scripts fetched).
 std::string front_svg(const FrontPicture &picture);
 
