@@ -64,6 +64,6 @@ export class CalibrationChart {
       `${source}: ${s.points} candidates, median |error| ${s.median_abs_pct.toFixed(2)} %, ` +
       `mean ${s.mape_pct.toFixed(2)} %, max ${s.max_abs_pct.toFixed(2)} % · cost model ` +
       (s.cost_model_calibration_points ? `calibrated on ${s.cost_model_calibration_points} measurements` : 'prior (uncalibrated)'))
-      .join(' — ') || 'no measured candidate on this board yet';
+      .join(' — ') || 'no candidate run on this board yet';
   }
 }

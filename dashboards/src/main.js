@@ -119,7 +119,7 @@ function summarize(front) {
   const count = (s) => front.points.filter((p) => p.status === s).length;
   const sources = Object.keys(front.fronts);
   const parts = [
-    `${front.points.length} measured candidates`,
+    `${front.points.length} candidates run`,
     ...sources.map((s) => `front ${front.fronts[s].length} (${s})`),
     `${count('dominated') + count('duplicate')} dominated`,
   ];
@@ -141,7 +141,7 @@ function summarize(front) {
 
 async function refreshFront() {
   if (!state.model || !state.board) {
-    $('#front-summary').textContent = 'No measured candidate yet: run tinytx-tune (or a farm job) on this database.';
+    $('#front-summary').textContent = 'No candidate run yet: run tinytx-tune (or a farm job) on this database.';
     return;
   }
   const t0 = performance.now();
