@@ -88,7 +88,7 @@ std::string front_svg(const FrontPicture &p)
     s << "<text x=\"" << left << "\" y=\"22\" font-size=\"15\" font-weight=\"bold\">" << xml("Pareto front of " + p.model + " on " + p.board)
       << "</text>\n<text x=\"" << left << "\" y=\"41\" fill=\"#5f6b7a\">"
       << xml(std::to_string(n_front) + " front points" +
-             (p.points.size() > n_front ? " of " + std::to_string(p.points.size()) + " measured" : "") + "; figures")
+             (p.points.size() > n_front ? " of " + std::to_string(p.points.size()) + " candidates run" : "") + "; figures")
       << "</text>\n<text x=\"" << left << "\" y=\"57\" fill=\"#5f6b7a\">" << xml(p.source) << "</text>\n";
 
     // grid, ticks and their labels
