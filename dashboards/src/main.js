@@ -130,9 +130,10 @@ function summarize(front) {
   if (sources.length > 1) parts.push('emulated and measured figures are fronts of their own');
   for (const s of sources) parts.push(`${sources.length > 1 ? s : 'all figures'}: ${front.source_text[s] || s}`);
   $('#front-summary').textContent = parts.join(' · ');
-  // what an empty budget field stands for
-  $('#budget-input').placeholder = front.budget_from.startsWith('run ')
-    ? `default: ${kib(front.budget_bytes)} (${front.budget_from})` : 'default: no budget (no tuning run)';
+  // what an empty budget field stands for (the daemon says when the field is empty)
+  if (front.budget_from !== 'request')
+    $('#budget-input').placeholder = front.budget_from.startsWith('run ')
+      ? `default: ${kib(front.budget_bytes)} (${front.budget_from})` : 'default: no budget (no tuning run)';
   // only imported models have an accuracy to plot
   $('#view-select option[value="accuracy"]').disabled = !front.accuracy;
   $('#download-svg').href = `/api/front.svg${query({ model: state.model, board: state.board, budget: state.budget })}`;
