@@ -2,6 +2,7 @@
 #include "tinytx/agent/board_profile.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -167,6 +168,13 @@ const BoardProfile &BoardCatalog::get(const std::string &name) const
 {
     auto it = boards_.find(name);
     if (it != boards_.end()) return it->second;
+    // boards are printed in capitals on their silkscreen (NUCLEO-H743ZI): any case names the profile
+    auto lower = [](std::string s) {
+        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+        return s;
+    };
+    for (const auto &[n, p] : boards_)
+        if (lower(n) == lower(name)) return p;
     std::string known;
     for (const auto &n : names()) known += (known.empty() ? "" : ", ") + n;
     throw InvalidArgument("unknown board '" + name + "'; known boards: " + known);

@@ -35,6 +35,14 @@ TEST(BoardProfile, ShippedProfilesLoad)
     EXPECT_EQ(0x24000000u, cat.get("nucleo-h743zi").memory[2].origin);
 }
 
+TEST(BoardProfile, NamesInAnyCase)
+{
+    // as printed on the board: the profile, under its own spelling
+    const auto cat = BoardCatalog::load_dir(BoardCatalog::default_dir());
+    EXPECT_EQ("nucleo-h743zi", cat.get("NUCLEO-H743ZI").name);
+    EXPECT_EQ("gap9", cat.get("GAP9").name);
+}
+
 TEST(BoardProfile, UnknownBoardListsTheKnownOnes)
 {
     const auto cat = BoardCatalog::load_dir(BoardCatalog::default_dir());

@@ -23,11 +23,13 @@ export class CalibrationChart {
       backgroundColor: PALETTE[i % PALETTE.length],
       pointRadius: 3.5,
     }));
+    // emulated cycles are called emulated: the axis names the sources it holds
+    const got = [...new Set(cal.points.map((p) => p.source))].sort().join(' or ') || 'measured';
     const all = cal.points.flatMap((p) => [p.predicted_cycles, p.measured_cycles]).map((v) => v / 1e6);
     if (all.length) {
       const lo = Math.min(...all) * 0.95;
       const hi = Math.max(...all) * 1.05;
-      datasets.push({ type: 'line', label: 'predicted = measured', data: [{ x: lo, y: lo }, { x: hi, y: hi }],
+      datasets.push({ type: 'line', label: `predicted = ${got}`, data: [{ x: lo, y: lo }, { x: hi, y: hi }],
         borderColor: 'rgba(29, 36, 48, 0.5)', borderDash: [4, 4], borderWidth: 1, pointRadius: 0, pointHoverRadius: 0 });
     }
     const options = {
@@ -36,7 +38,7 @@ export class CalibrationChart {
       parsing: false,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'predicted cycles (M)' } },
-        y: { type: 'linear', title: { display: true, text: 'measured cycles (M)' } },
+        y: { type: 'linear', title: { display: true, text: `${got} cycles (M)` } },
       },
       plugins: {
         legend: { position: 'bottom', labels: { usePointStyle: true, boxHeight: 7 } },
@@ -46,7 +48,7 @@ export class CalibrationChart {
             label: (item) => {
               const p = item.raw.p;
               return `${p.model} ${p.schedule_id.slice(0, 12)}: predicted ${cycles(p.predicted_cycles)}, ` +
-                `measured ${cycles(p.measured_cycles)} (${pct(p.error_pct)})`;
+                `${p.source} ${cycles(p.measured_cycles)} (${pct(p.error_pct)})`;
             },
           },
         },
@@ -62,6 +64,6 @@ export class CalibrationChart {
       `${source}: ${s.points} candidates, median |error| ${s.median_abs_pct.toFixed(2)} %, ` +
       `mean ${s.mape_pct.toFixed(2)} %, max ${s.max_abs_pct.toFixed(2)} % · cost model ` +
       (s.cost_model_calibration_points ? `calibrated on ${s.cost_model_calibration_points} measurements` : 'prior (uncalibrated)'))
-      .join(' — ') || 'no measured candidate on this board yet';
+      .join(' — ') || 'no candidate run on this board yet';
   }
 }

@@ -15,7 +15,7 @@ export { Chart };
 // Where a figure came from has a marker of its own (never mixed without saying so).
 export const SOURCE_MARKER = { emulated: 'circle', measured: 'rectRot', modeled: 'triangle' };
 export const SOURCE_LABEL = {
-  emulated: 'emulated (instruction-set simulator)',
+  emulated: 'emulated (simulator, not board cycles)',
   measured: 'measured (board)',
   modeled: 'modeled',
 };

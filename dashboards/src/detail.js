@@ -91,15 +91,21 @@ export class DetailPanel {
     rows.push(['predicted', `${cycles(c.predicted.cycles)} cycles · ${energy(c.predicted.energy_uj)}`,
       cm.calibration_points ? `cost model calibrated on ${cm.calibration_points} ${cm.figures} measurements`
         : 'prior cost model (not calibrated yet)']);
+    // emulated cycles are named emulated, with the simulator that produced them
+    const source = c.measured ? c.measured.cycles_source : 'measured';
+    this.root.querySelector('#detail-cycles-title').textContent = `Predicted vs ${source}`;
     if (c.measured) {
       const m = c.measured;
-      rows.push(['measured', `${cycles(m.cycles_median)} cycles · ${energy(m.energy_uj)}`,
-        `${m.cycles_source} by ${m.backend} (${m.agent})${c.board.clock_hz ? ' · ' + ms(m.latency_us) : ''}`]);
-      rows.push(['error', pct(m.error_pct), 'predicted against measured']);
+      rows.push([source, `${cycles(m.cycles_median)} cycles · ${energy(m.energy_uj)}`,
+        `${m.source_text} (agent ${m.agent})${c.board.clock_hz ? ' · ' + ms(m.latency_us) : ''}`]);
+      rows.push(['error', pct(m.error_pct), `predicted against ${source}`]);
       rows.push(['arena', `${kib(c.plan.peak_bytes)} planned`, `${kib(m.arena_peak_bytes)} touched (painted), stack ${kib(m.stack_peak_bytes)}`]);
+      rows.push(['flash', m.flash_bytes ? kib(m.flash_bytes) : '–', 'text + rodata + data of the image']);
     } else {
-      rows.push(['measured', '–', c.measurements.length ? `newest: ${c.measurements.at(-1).status}` : 'never']);
+      rows.push([source, '–', c.measurements.length ? `newest: ${c.measurements.at(-1).status}` : 'never']);
     }
+    if (c.accuracy !== null && c.accuracy !== undefined)
+      rows.push(['accuracy', `cosine ${c.accuracy.toFixed(4)}`, 'integer encoder against the float model (the import\'s figures)']);
     this.root.querySelector('#detail-cycles tbody').replaceChildren(...rows.map(([k, v, note]) =>
       el('tr', { 'data-row': k }, el('th', { text: k }), el('td', { text: v }), el('td', { class: 'knobs', text: note }))));
   }

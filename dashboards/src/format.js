@@ -59,3 +59,27 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return e;
 }
+
+// Three significant figures, no exponent, no trailing zeros: 18.42109375 -> "18.4", 0.5 -> "0.5"
+export function three(v) {
+  if (!Number.isFinite(v) || v === 0) return '0';
+  const decimals = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(v)) + 1e-9));
+  return String(Number(v.toFixed(decimals)));
+}
+
+// Units of a quantity, smallest first: [name, base units per unit]
+export const UNITS = {
+  bytes: [['B', 1], ['KiB', 1024], ['MiB', 1024 * 1024]],
+  micros: [['µs', 1], ['ms', 1e3], ['s', 1e6]],
+  cycles: [['cycles', 1], ['k cycles', 1e3], ['M cycles', 1e6]],
+  microjoules: [['µJ', 1], ['mJ', 1e3], ['J', 1e6]],
+  cosine: [['', 1]],
+};
+
+// The largest unit the values' top is at least one of: an axis or a column states one unit.
+export function unitFor(kind, top) {
+  const units = UNITS[kind];
+  let u = units[0];
+  for (const c of units) if (top >= c[1]) u = c;
+  return { name: u[0], scale: u[1] };
+}

@@ -3,7 +3,7 @@
 import { ApiError, getJson, openEvents, postJson, query, setToken } from './api.js';
 import { CalibrationChart } from './calibration_chart.js';
 import { DetailPanel } from './detail.js';
-import { el, energy, kib, knobLines, ms, shortId } from './format.js';
+import { el, kib, knobLines, shortId, three, unitFor } from './format.js';
 import { FrontChart } from './front_chart.js';
 import { JobsPanel } from './jobs.js';
 
@@ -73,21 +73,45 @@ async function loadLists() {
   fillSelects();
 }
 
+// The front points, the best one first (what tinytx-tune --out exports), then by latency; every
+// column in one unit, chosen by the magnitude of its values and named in its header.
 function renderTable(front) {
-  const points = frontChart.frontPoints().slice().sort((a, b) => a.latency_cycles - b.latency_cycles);
+  const best = frontChart.best;
+  const points = frontChart.frontPoints().slice().sort((a, b) =>
+    (best && b.candidate_id === best.candidate_id) - (best && a.candidate_id === best.candidate_id)
+    || a.latency_cycles - b.latency_cycles);
+  const unit = (kind, values) => {
+    const positive = values.filter((v) => v > 0);
+    return unitFor(kind, positive.length ? Math.min(...positive) : 0);
+  };
+  const lat = unit('micros', points.map((p) => p.latency_us));
+  const en = unit('microjoules', points.map((p) => p.energy_uj));
+  const arena = unit('bytes', points.map((p) => p.peak_memory_bytes));
+  const flash = unit('bytes', points.map((p) => p.flash_bytes || 0));
+  const withAccuracy = points.some((p) => p.accuracy !== null && p.accuracy !== undefined);
+  const headers = ['', 'schedule', 'source', front.clock_hz ? `latency (${lat.name})` : 'latency', 'cycles',
+    `energy (${en.name})`, `arena peak (${arena.name})`, `flash (${flash.name})`,
+    ...(withAccuracy ? ['accuracy (cosine)'] : []), 'knobs'];
+  $('#front-table thead tr').replaceChildren(...headers.map((h) => el('th', { text: h })));
+  const cell = (v, u) => el('td', { class: 'num', text: three(v / u.scale) });
   $('#front-count').textContent = points.length;
   $('#front-table tbody').replaceChildren(...points.map((p) => {
-    const tr = el('tr', {
+    const isBest = best && p.candidate_id === best.candidate_id;
+    return el('tr', {
       'data-candidate-id': p.candidate_id, 'data-schedule-id': p.schedule_id, 'data-cycles': p.latency_cycles,
       'data-energy': p.energy_uj, 'data-peak': p.peak_memory_bytes, 'data-source': p.source,
-      class: state.newIds.has(p.candidate_id) ? 'new' : '',
+      'data-best': isBest ? 'yes' : 'no',
+      class: `${state.newIds.has(p.candidate_id) ? 'new' : ''}${isBest ? ' best' : ''}`,
       onclick: () => openDetail(p.candidate_id),
     },
+    el('td', { class: 'mark', text: isBest ? '★ best' : '', title: isBest ? 'the schedule tinytx-tune --out exports' : '' }),
     el('td', { text: shortId(p.schedule_id) }), el('td', { text: p.source }),
-    el('td', { text: front.clock_hz ? ms(p.latency_us) : '–' }), el('td', { text: p.latency_cycles.toLocaleString('en') }),
-    el('td', { text: energy(p.energy_uj) }), el('td', { text: kib(p.peak_memory_bytes) }),
+    front.clock_hz ? cell(p.latency_us, lat) : el('td', { text: '–' }),
+    el('td', { class: 'num', text: p.latency_cycles.toLocaleString('en') }),
+    cell(p.energy_uj, en), cell(p.peak_memory_bytes, arena),
+    p.flash_bytes ? cell(p.flash_bytes, flash) : el('td', { text: '–' }),
+    ...(withAccuracy ? [el('td', { class: 'num', text: p.accuracy === null ? '–' : p.accuracy.toFixed(4) })] : []),
     el('td', { class: 'knobs', text: knobLines(p.knobs).join('; ') }));
-    return tr;
   }));
 }
 
@@ -95,7 +119,7 @@ function summarize(front) {
   const count = (s) => front.points.filter((p) => p.status === s).length;
   const sources = Object.keys(front.fronts);
   const parts = [
-    `${front.points.length} measured candidates`,
+    `${front.points.length} candidates run`,
     ...sources.map((s) => `front ${front.fronts[s].length} (${s})`),
     `${count('dominated') + count('duplicate')} dominated`,
   ];
@@ -104,14 +128,21 @@ function summarize(front) {
   parts.push(front.budget_bytes === null ? 'no budget'
     : `budget ${kib(front.budget_bytes)} (${front.budget_from === 'request' ? 'as asked' : `from ${front.budget_from}`})`);
   if (sources.length > 1) parts.push('emulated and measured figures are fronts of their own');
-  else if (sources.length) parts.push(`all figures ${sources[0]}`);
+  for (const s of sources) parts.push(`${sources.length > 1 ? s : 'all figures'}: ${front.source_text[s] || s}`);
   $('#front-summary').textContent = parts.join(' · ');
+  // what an empty budget field stands for (the daemon says when the field is empty)
+  if (front.budget_from !== 'request')
+    $('#budget-input').placeholder = front.budget_from.startsWith('run ')
+      ? `default: ${kib(front.budget_bytes)} (${front.budget_from})` : 'default: no budget (no tuning run)';
+  // only imported models have an accuracy to plot
+  $('#view-select option[value="accuracy"]').disabled = !front.accuracy;
+  $('#download-svg').href = `/api/front.svg${query({ model: state.model, board: state.board, budget: state.budget })}`;
   $('#front-title').textContent = `— ${front.model.name} on ${front.board.name}`;
 }
 
 async function refreshFront() {
   if (!state.model || !state.board) {
-    $('#front-summary').textContent = 'No measured candidate yet: run tinytx-tune (or a farm job) on this database.';
+    $('#front-summary').textContent = 'No candidate run yet: run tinytx-tune (or a farm job) on this database.';
     return;
   }
   const t0 = performance.now();
@@ -127,6 +158,7 @@ async function refreshFront() {
   state.newIds = new Set(seen ? front.points.map((p) => p.candidate_id).filter((id) => !seen.has(id)) : []);
   state.seen.set(key, new Set(front.points.map((p) => p.candidate_id)));
   state.front = front;
+  if (state.view === 'accuracy' && !front.accuracy) state.view = 'memory';
   frontChart.render(front, state.view, state.newIds, $('#legend-extra'));
   renderTable(front);
   summarize(front);
@@ -237,6 +269,12 @@ function addListeners() {
     state.view = e.target.value;
     writeHash();
     if (state.front) frontChart.render(state.front, state.view, state.newIds, $('#legend-extra'));
+  });
+  $('#download-png').addEventListener('click', (e) => {
+    const m = state.models.find((x) => x.id === state.model);
+    const b = state.boards.find((x) => x.id === state.board);
+    e.currentTarget.download = `${m ? m.name : 'model'}-${b ? b.name : 'board'}-front.png`;
+    e.currentTarget.href = frontChart.png();
   });
 }
 

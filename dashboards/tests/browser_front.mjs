@@ -3,10 +3,14 @@
 // knobs, clicking it opens its detail (knobs per layer, arena plan, predicted vs measured,
 // downloads); the budget and the view can be changed; the calibration chart holds every measured
 // candidate; figures from a board (synthesized) are a front of their own with their own marker.
-// Screenshots go to the build tree (dashboard-test/front/*.png).
+// The best point (what tinytx-tune --out exports) is starred and listed first, ticks carry three
+// significant figures and a unit, the budget is drawn, SVG and PNG downloads are pictures of the
+// front. Screenshots go to the build tree (dashboard-test/front/*.png; quickstart-front.png is the
+// quickstart's front).
 import path from 'node:path';
+import fs from 'node:fs';
 import {
-  browser, check, copyDb, figures, log, main, run, startDashboardOnly, stop, tuned, waitFor, workDir,
+  browser, check, checkTicks, copyDb, figures, log, main, run, startDashboardOnly, stop, tuned, waitFor, workDir,
 } from './harness.mjs';
 
 const knobText = (k) => [k.attention, k.mhsa, k.mhsa === 'depthfirst' ? String(k.tile_rows) : '–', k.variant,
@@ -47,15 +51,49 @@ main('dashboard.browser_front', async () => {
   const api = await page.evaluate(() => window.__tinytx.state.front);
   check(counted.front + counted.dominated + counted.over_budget === api.points.length,
     `every measured candidate is drawn (${JSON.stringify(counted)}, ${api.points.length} points)`);
-  check(counted.budget === 2, 'the budget is drawn as a line');
+  const mark = await page.evaluate(() => window.__tinytx.frontChart.budgetMark);
+  check(mark && mark.label.includes('budget 512 KiB'), `the budget is drawn: ${JSON.stringify(mark)}`);
   const summary = await page.textContent('#front-summary');
   check(summary.includes(`front ${tuner.front.length} (emulated)`) && summary.includes('budget 512.0 KiB'), `summary: ${summary}`);
+  check(summary.includes('emulated by the instruction-set simulator (Unicorn) with the nucleo-h743zi cycle model')
+    && !/all figures: measured/.test(summary), `the summary names the simulator: ${summary}`);
+  const placeholder = await page.getAttribute('#budget-input', 'placeholder');
+  check(/^default: 512\.0 KiB \(run \d+\)$/.test(placeholder), `the budget field says its default: ${placeholder}`);
+
+  // ---- the best point: starred on the chart, first in the table, the tuner's best
+  const starred = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets
+    .filter((d) => d.kind === 'best').map((d) => ({ style: d.pointStyle, ids: d.data.map((x) => x.p.schedule_id) })));
+  check(starred.length === 1 && starred[0].style === 'star' && starred[0].ids[0] === tuner.best.schedule_id,
+    `the tuner's best point is starred: ${JSON.stringify(starred)} vs ${tuner.best.schedule_id}`);
+  const first = await page.$eval('#front-table tbody tr', (tr) => ({ id: tr.dataset.scheduleId, best: tr.dataset.best,
+    mark: tr.cells[0].textContent }));
+  check(first.id === tuner.best.schedule_id && first.best === 'yes' && first.mark.includes('best'),
+    `the best point is listed first: ${JSON.stringify(first)}`);
+  const headers = await page.$$eval('#front-table thead th', (ths) => ths.map((th) => th.textContent));
+  for (const h of ['latency (', 'energy (', 'arena peak (', 'flash ('])
+    check(headers.some((x) => x.startsWith(h) && x.endsWith(')')), `the table header states the unit of ${h}: ${headers}`);
+  await checkTicks(page, 'quickstart front');
   const legend = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.map((d) => d.label));
   check(legend.some((l) => l.startsWith('front · emulated')) && legend.some((l) => l.startsWith('dominated · emulated')),
     `the legend tells the figures' source: ${legend}`);
   const greys = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.find((d) => d.kind === 'dominated').backgroundColor);
   check(/rgba\(110, 118, 130/.test(greys), `dominated points are grey (${greys})`);
   await page.screenshot({ path: path.join(dir, 'front.png'), fullPage: true });
+  await (await page.$('#front-section')).screenshot({ path: path.join(dir, 'quickstart-front.png') });
+
+  // ---- the static pictures: the daemon's SVG (the code tinytx-tune --plot runs) and the chart's PNG
+  const svgHref = await page.getAttribute('#download-svg', 'href');
+  const svg = await page.request.get(`http://${server.http}${svgHref}`);
+  const svgText = await svg.text();
+  check(svg.status() === 200 && svg.headers()['content-type'].startsWith('image/svg+xml') && svgText.includes('<svg')
+    && svgText.includes('best: ') && svgText.includes('budget 512 KiB'), `download SVG: ${svg.status()} ${svgText.slice(0, 200)}`);
+  fs.writeFileSync(path.join(dir, 'quickstart-front.svg'), svgText);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#download-png')]);
+  const pngFile = path.join(dir, 'download.png');
+  await png.saveAs(pngFile);
+  const magic = fs.readFileSync(pngFile).subarray(0, 8).toString('hex');
+  check(magic === '89504e470d0a1a0a' && png.suggestedFilename().endsWith('-front.png'),
+    `download PNG: ${png.suggestedFilename()} ${magic}`);
 
   // ---- hover the fastest front point: its knobs
   const best = tuner.front[0];
@@ -82,9 +120,11 @@ main('dashboard.browser_front', async () => {
   const bars = await page.evaluate(() => document.querySelector('#plan-chart').getBoundingClientRect().height);
   check(bars > 40, 'the arena plan is drawn');
   const cyc = await page.$$eval('#detail-cycles tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.row, tr.textContent])));
-  check(cyc.predicted && cyc.measured && cyc.error && cyc.measured.includes((best.latency_cycles / 1e6).toFixed(2)),
-    `predicted vs measured: ${JSON.stringify(cyc)}`);
-  const hrefs = await page.$$eval('.downloads a', (as) => as.map((a) => [a.getAttribute('href'), a.className]));
+  check(cyc.predicted && cyc.emulated && !cyc.measured && cyc.error && cyc.emulated.includes((best.latency_cycles / 1e6).toFixed(2))
+    && cyc.emulated.includes('emulated by the instruction-set simulator'), `predicted vs emulated: ${JSON.stringify(cyc)}`);
+  check(cyc.flash && /KiB/.test(cyc.flash), `the detail states flash: ${cyc.flash}`);
+  check((await page.textContent('#detail-cycles-title')) === 'Predicted vs emulated', 'emulated cycles are not called measured');
+  const hrefs = await page.$$eval('#detail .downloads a', (as) => as.map((a) => [a.getAttribute('href'), a.className]));
   check(hrefs.length === 2 && hrefs.every(([h, c]) => h && !c.includes('disabled')), `downloads offered: ${hrefs}`);
   const exp = await page.request.get(`http://${server.http}${hrefs[0][0]}`);
   check(exp.status() === 200 && (await exp.json()).schedule_id === best.schedule_id, 'the schedule download is this point\'s');
@@ -107,6 +147,17 @@ main('dashboard.browser_front', async () => {
   check(under.budget_bytes === tight && over > 0 && under.points.filter((p) => p.status === 'front').every((p) => p.peak_memory_bytes <= tight),
     `budget ${tight}: ${over} over it, the front within it`);
   check(page.url().includes(`budget=${tight}`), 'the selection is in the URL');
+  // a budget near the points is a dashed line across the whole plot, the axis stretched to show it
+  // points over it far above do not stretch the axis: they sit on its top edge
+  const near = await page.evaluate(() => {
+    const fc = window.__tinytx.frontChart;
+    const over = fc.chart.data.datasets.filter((d) => d.kind === 'over_budget').flatMap((d) => d.data);
+    return { mark: fc.budgetMark, yMax: fc.chart.scales.y.max, above: over.filter((d) => d.above).length,
+      beyond: over.filter((d) => d.y > fc.chart.scales.y.max).length };
+  });
+  check(near.mark && near.mark.mode === 'line' && near.yMax >= near.mark.y && near.yMax < 2 * near.mark.y
+    && near.above > 0 && near.beyond === 0, `a near budget is a line, the axis fitted to it: ${JSON.stringify(near)}`);
+  await page.screenshot({ path: path.join(dir, 'tight-budget.png'), fullPage: true });
   check(errors.length === 0, `no page errors: ${errors}`);
   errors.length = 0;
   await page.fill('#budget-input', '12XB');  // the daemon answers 400: the page says why
@@ -117,9 +168,18 @@ main('dashboard.browser_front', async () => {
   await page.fill('#budget-input', '');
   await page.press('#budget-input', 'Enter');
   await page.selectOption('#view-select', 'energy');
-  const ys = await page.evaluate(() => window.__tinytx.frontChart.chart.data.datasets.find((d) => d.kind === 'front').data.map((d) => d.y - d.p.energy_uj));
-  check(ys.every((d) => d === 0), 'the energy view plots energy');
+  const plotted = (field) => page.evaluate((f) => {
+    const fc = window.__tinytx.frontChart;
+    return fc.chart.data.datasets.find((d) => d.kind === 'front').data.map((d) => [d.y * fc.units.y.scale, d.p[f]]);
+  }, field);
+  const same = (pairs) => pairs.length > 0 && pairs.every(([a, b]) => Math.abs(a - b) <= 1e-9 * Math.max(1, b));
+  check(same(await plotted('energy_uj')), 'the energy view plots energy');
+  await checkTicks(page, 'energy view');
   await page.screenshot({ path: path.join(dir, 'energy.png'), fullPage: true });
+  await page.selectOption('#view-select', 'flash');
+  const flash = await plotted('flash_bytes');
+  check(same(flash) && flash.every(([, b]) => b > 0), `the flash view plots flash: ${JSON.stringify(flash.slice(0, 3))}`);
+  await checkTicks(page, 'flash view');
 
   // ---- figures from a board beside the emulated ones: a front of their own, a marker of their own
   const add = await run('/usr/bin/python3', [path.join(path.dirname(new URL(import.meta.url).pathname), 'synthesize_front.py'),

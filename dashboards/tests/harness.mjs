@@ -169,6 +169,25 @@ export function stream(url, headers = {}) {
   };
 }
 
+// Every tick label of the front chart is three significant figures and a unit ("18.4 ms",
+// "96 KiB"), never a raw float such as 18.42109375.
+export async function checkTicks(page, what) {
+  const labels = await page.evaluate(() => {
+    const { scales } = window.__tinytx.frontChart.chart;
+    return Object.fromEntries(['x', 'y'].map((a) => [a, scales[a].ticks.map((t) => t.label)]));
+  });
+  for (const [axis, ls] of Object.entries(labels)) {
+    const bad = ls.filter((l) => {
+      const m = /^(-?\d+(?:\.(\d+))?) (µs|ms|s|cycles|k cycles|M cycles|B|KiB|MiB|µJ|mJ|J)$/.exec(l);
+      if (!m) return true;
+      const digits = m[1].replace(/^-?0*\.?0*/, '').replace('.', '');
+      return Number(m[1]) !== 0 && digits.length > 3 && !/^\d+$/.test(m[1]);
+    });
+    check(ls.length >= 2 && bad.length === 0, `${what}: ${axis} tick labels with 3 significant figures and a unit: ${ls}`);
+  }
+  return labels;
+}
+
 // the figures a front point is compared by
 export const figures = (p) => `${p.schedule_id}|${p.latency_cycles}|${p.energy_uj}|${p.peak_memory_bytes}`;
 

@@ -17,7 +17,11 @@
 #include "auth.h"
 #include "farm_client.h"
 #include "plaintext_policy.h"
+#include "tinytx/tuner/display_units.h"
 #include "tinytx/tuner/emit_c.h"
+#include "tinytx/tuner/figure_source.h"
+#include "tinytx/tuner/front_picture.h"
+#include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/report_json.h"
 #include "tinytx/tuner/runner.h"
@@ -37,13 +41,15 @@ Usage:
 Required:
   --model FILE        model spec (schemas/json/model.schema.json), e.g. models/eegformer.json, or an
                       ONNX encoder exported from PyTorch (imported first, see tinytx-import; with
-                      --calib X.npy and --min-cosine C, the importer's options)
-  --board NAME        board profile: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
+                      --calib X.npy and --min-cosine C, the importer's options); a .pt/.pth
+                      checkpoint must be exported to ONNX first (torch.onnx.export)
+  --board NAME        board profile, any case: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
                       (on the pulp backend the GAP9 cluster joins the search: cores 1/2/4/8, the
                       split of the work by rows or by heads, the Xpulp kernels)
-  --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based);
-                      on gap9 the arena is in L2, cluster layers' tiles in L1 (shown beside it);
-                      at most the board's largest RAM region (the arena lives in one)
+  --budget SIZE       arena budget: 512KB, 512KiB, 0.5MiB or bytes (K/M units are 1024-based; a
+                      plain number below 1024 is refused: write its unit); at most the board's
+                      largest RAM region (the arena lives in one); on gap9 the arena is in L2,
+                      cluster layers' tiles in L1 (shown beside it)
   --flash-budget SIZE images above it leave the front (default: the board's flash); a model whose
                       weights alone exceed it is refused before anything is built
 
@@ -80,6 +86,8 @@ Results:
                       qemu-m7, nucleo-h743zi, nucleo-l476rg, and gap9-sim for GAP9 cluster
                       schedules: the cluster image on tinytx-pulp-run; see docs/GAP9.md)
   --json              print the front as JSON on stdout (progress stays on stderr)
+  --plot FILE.svg     draw the front (latency against arena peak, the best point and the budget)
+                      as an SVG picture, for reports
   --cache-dir DIR     build cache (default: tinytx-cache next to the database)
   --boards-dir DIR    board profiles (default: the source tree's board-agents/boards)
   --quiet             no progress
@@ -113,7 +121,7 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
+        "--out", "--emit-c", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
         "--min-cosine"};
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -223,6 +231,37 @@ private:
     bool quiet_, tty_, dirty_ = false;
 };
 
+// A column of the front table: one unit for every row, the one its smallest entry reads best in,
+// so "3597.6 us" and "14.75 ms" are not printed side by side.
+struct Column {
+    std::string unit;
+    double scale = 1;
+    int decimals = 0;
+
+    static Column of(const std::vector<double> &values, Quantity q)
+    {
+        const double lo = values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+        const DisplayUnit u = display_unit(q, lo);
+        // three significant figures for the smallest entry, at most 3 decimals
+        const double small = lo / u.scale;
+        const int decimals = small <= 0 ? 0 : std::clamp(2 - static_cast<int>(std::floor(std::log10(small))), 0, 3);
+        return {u.name, u.scale, decimals};
+    }
+    std::string operator()(double v) const
+    {
+        std::ostringstream o;
+        o << std::fixed << std::setprecision(decimals) << v / scale;
+        return o.str();
+    }
+};
+
+// s right-aligned in `width` columns ("µs": one column, two bytes, which std::setw would count)
+std::string right(const std::string &s, size_t width)
+{
+    const size_t columns = std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+    return std::string(width > columns ? width - columns : 0, ' ') + s;
+}
+
 // The front table, from the same JSON `--json` prints (local and farm runs alike).
 void print_table(const nlohmann::json &j)
 {
@@ -230,39 +269,45 @@ void print_table(const nlohmann::json &j)
     const uint64_t budget = j.value("budget_bytes", uint64_t(1));
     const auto &front = j["front"];
     std::cout << "\nPareto front of " << j.value("model", "") << " on " << j.value("board", "") << " ("
-              << front.size() << " points of " << j.value("trials", 0) << " evaluated, figures " << source
-              << (source == "emulated" ? ": emulator cycle model, not board cycles" : "") << ")\n";
-    std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(12)
-              << "latency" << std::setw(13) << "energy" << std::setw(10) << "arena" << std::setw(8) << "budget"
-              << std::setw(9) << "flash" << "  schedule\n";
+              << front.size() << " points of " << j.value("trials", 0) << " evaluated; figures "
+              << figure_source_text(source, front.empty() ? "" : front[0].value("backend", ""), j.value("board", ""))
+              << ")\n";
+    std::vector<double> lat, en, arena, flash;
+    for (const auto &p : front) {
+        lat.push_back(p.value("latency_us", 0.0));
+        en.push_back(p.value("energy_uj", 0.0));
+        arena.push_back(double(p.value("peak_memory_bytes", uint64_t(0))));
+        flash.push_back(double(p.value("flash_bytes", uint64_t(0))));
+    }
+    const Column lc = Column::of(lat, Quantity::kMicroseconds), ec = Column::of(en, Quantity::kMicrojoules),
+                 ac = Column::of(arena, Quantity::kBytes), fc = Column::of(flash, Quantity::kBytes);
+    std::cout << "#   " << right("cycles", 13) << right("latency (" + lc.unit + ")", 15)
+              << right("energy (" + ec.unit + ")", 14) << right("arena (" + ac.unit + ")", 14) << right("of budget", 12)
+              << right("flash (" + fc.unit + ")", 14) << "  schedule\n";
     const std::string best_id = j["best"].is_object() ? j["best"].value("schedule_id", "") : "";
     for (size_t n = 0; n < front.size(); ++n) {
         const auto &p = front[n];
-        const double us = p.value("latency_us", 0.0);
-        const uint64_t peak = p.value("peak_memory_bytes", uint64_t(0));
-        std::ostringstream lat, en, pct;
-        lat << std::fixed << std::setprecision(us < 10000 ? 1 : 2) << (us < 10000 ? us : us / 1000)
-            << (us < 10000 ? " us" : " ms");
-        en << std::fixed << std::setprecision(1) << p.value("energy_uj", 0.0) << " uJ";
-        pct << std::fixed << std::setprecision(1) << 100.0 * peak / budget << "%";
+        std::ostringstream pct;
+        pct << std::fixed << std::setprecision(1) << 100.0 * arena[n] / budget << " %";
         nlohmann::json sched = {{"layers", p["knobs"]}};
         const ScheduleParseResult ps = schedule_from_json(sched);
         std::cout << std::left << std::setw(4) << (p.value("schedule_id", "") == best_id ? "*" : std::to_string(n + 1))
-                  << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(12) << lat.str()
-                  << std::setw(13) << en.str() << std::setw(10) << peak << std::setw(8) << pct.str() << std::setw(9)
-                  << p.value("flash_bytes", uint64_t(0)) << "  " << (ps.ok() ? schedule_summary(*ps.schedule) : "?");
+                  << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(15) << lc(lat[n])
+                  << std::setw(14) << ec(en[n]) << std::setw(14) << ac(arena[n]) << std::setw(12) << pct.str()
+                  << std::setw(14) << fc(flash[n]) << "  " << (ps.ok() ? schedule_summary(*ps.schedule) : "?");
         // GAP9 cluster tiles live in L1, beside the arena the budget bounds
         if (const uint64_t l1 = p.value("cluster_l1_bytes", uint64_t(0)))
-            std::cout << " (L1 tiles " << l1 << " B)";
+            std::cout << " (L1 tiles " << format_bytes(l1) << ")";
         std::cout << "\n";
     }
     if (!best_id.empty()) {
         const auto &b = j["best"];
         const uint64_t peak = b.value("peak_memory_bytes", uint64_t(0));
-        std::cout << "\nbest (*): " << b.value("latency_cycles", uint64_t(0)) << " cycles, arena " << peak << " B = "
-                  << std::fixed << std::setprecision(1) << 100.0 * peak / budget << "% of the " << format_bytes(budget)
-                  << " budget (" << budget - peak << " B to spare); smallest arena any schedule needs: "
-                  << j.value("minimal_peak_bytes", uint64_t(0)) << " B\n";
+        std::cout << "\nbest (*, the schedule --out exports): " << b.value("latency_cycles", uint64_t(0))
+                  << " cycles, arena " << format_bytes(peak) << " = " << std::fixed << std::setprecision(1)
+                  << 100.0 * peak / budget << " % of the " << format_bytes(budget) << " budget ("
+                  << format_bytes(budget - peak) << " to spare); smallest arena any schedule needs: "
+                  << format_bytes(j.value("minimal_peak_bytes", uint64_t(0))) << "\n";
     }
     const auto &cal = j["calibration"];
     if (cal.is_object() && cal.value("median_heldout_error_pct", -1.0) >= 0)
@@ -271,6 +316,33 @@ void print_table(const nlohmann::json &j)
                   << " held-out candidates (the model this run started with: mean " << cal["prior"].value("mape_pct", 0.0)
                   << "% on " << cal["prior"].value("points", 0) << "); calibrated on " << cal.value("points", 0)
                   << " and stored\n";
+}
+
+// --plot: the front (every point of it is within the budget) with the best point and the budget
+bool write_plot(const nlohmann::json &j, const std::string &path)
+{
+    FrontPicture pic;
+    pic.model = j.value("model", "");
+    pic.board = j.value("board", "");
+    pic.budget_bytes = j.value("budget_bytes", uint64_t(0));
+    pic.clock_hz = j.value("clock_hz", uint64_t(0));
+    const std::string best_id = j["best"].is_object() ? j["best"].value("schedule_id", "") : "";
+    for (const auto &p : j["front"]) {
+        PicturePoint q;
+        q.latency_cycles = p.value("latency_cycles", uint64_t(0));
+        q.latency_us = p.value("latency_us", 0.0);
+        q.peak_bytes = p.value("peak_memory_bytes", uint64_t(0));
+        q.best = p.value("schedule_id", "") == best_id;
+        pic.points.push_back(q);
+        if (pic.source.empty())
+            pic.source = figure_source_text(p.value("source", ""), p.value("backend", ""), pic.board);
+    }
+    std::ofstream f(path);
+    if (!(f << front_svg(pic))) {
+        std::cerr << "tinytx-tune: --plot " << path << ": cannot write\n";
+        return false;
+    }
+    return true;
 }
 
 void interrupted(int)
@@ -355,6 +427,8 @@ int main(int argc, char **argv)
     }
     if (!fs::exists(req.model_path))
         usage_error("--model " + req.model_path.string() + ": no such file");
+    if (const std::string what = foreign_model_file(req.model_path); !what.empty())
+        usage_error("--model " + what);
 
     std::signal(SIGINT, interrupted);
     std::signal(SIGTERM, interrupted);
@@ -448,6 +522,12 @@ int main(int argc, char **argv)
         }
         if (!o.json)
             std::cout << "best schedule written to " << o.get("--out") << "\n";
+    }
+    if (o.has("--plot")) {
+        if (!write_plot(front, o.get("--plot")))
+            return 1;
+        if (!o.json)
+            std::cout << "front drawn in " << o.get("--plot") << "\n";
     }
     if (o.has("--emit-c")) {
         ModelLoadResult lr = load_request_model(req);

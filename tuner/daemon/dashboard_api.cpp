@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <ctime>
 #include <map>
 #include <set>
@@ -15,6 +16,8 @@
 #include "tar_writer.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/emit_c.h"
+#include "tinytx/tuner/figure_source.h"
+#include "tinytx/tuner/front_picture.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/report_json.h"
 #include "url_query.h"
@@ -120,6 +123,7 @@ struct DashboardApi::Impl {
     HttpResponse models();
     HttpResponse boards();
     HttpResponse front(const UrlQuery &q);
+    HttpResponse front_picture(const UrlQuery &q);
     HttpResponse candidate(int64_t id, const UrlQuery &q);
     HttpResponse schedule_export(int64_t id, const UrlQuery &q);
     HttpResponse deploy_tar(int64_t id);
@@ -147,6 +151,7 @@ struct DashboardApi::Impl {
     // ?budget= when given, else the newest tuning run's for the pair, else none
     std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
     tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
+    json model_accuracy(const Pair &p);
     tuner::TuneReport report_for(const Pair &p, uint64_t budget);
     json job_json(const JobRecord &r, const tuner::TuneProgress *progress, uint64_t version);
     std::vector<json> all_jobs();
@@ -249,6 +254,11 @@ HttpResponse DashboardApi::Impl::route(const HttpRequest &req, const UrlQuery &q
         if (auto u = params({"model", "board", "budget"}); !u.empty())
             return error_response(400, u);
         return front(q);
+    }
+    if (n == 2 && r1 == "front.svg") {
+        if (auto u = params({"model", "board", "budget"}); !u.empty())
+            return error_response(400, u);
+        return front_picture(q);
     }
     if (n >= 3 && r1 == "candidates") {
         const auto id = id_at(2, "candidate", &bad);
@@ -459,6 +469,47 @@ tuner::TuneReport DashboardApi::Impl::report_for(const Pair &p, uint64_t budget)
     return r;
 }
 
+// The import report beside an imported model's spec (<name>.report.json) holds the integer
+// encoder's accuracy against the float model, per attention mode; models written by hand have
+// none (null). Held-out figures when the import had them, else the calibration set's.
+json DashboardApi::Impl::model_accuracy(const Pair &p)
+{
+    std::string err;
+    const auto model = locator.find(p.model.name, p.model.spec_hash, p.model.spec_json, &err);
+    if (!model || model->spec_path.empty())
+        return nullptr;
+    const fs::path report = model->spec_path.parent_path() / (model->spec_path.stem().string() + ".report.json");
+    std::ifstream in(report);
+    const json r = in ? json::parse(in, nullptr, false) : json();
+    if (!r.is_object() || !r["accuracy"].is_object() || r["accuracy"].empty())
+        return nullptr;
+    const auto &acc = r["accuracy"];
+    const std::string set = acc.contains("heldout") ? "heldout" : acc.begin().key();
+    json out = {{"set", set}};
+    for (const char *mode : {"standard", "fused"})
+        if (acc[set].contains(mode))
+            out[mode] = acc[set][mode].value("cosine", 0.0);
+    return out;
+}
+
+namespace {
+
+// The cosine similarity of a schedule's output to the float model's: the import measured it for
+// all-standard and all-fused attention; a mix of both has no figure (null).
+json candidate_accuracy(const json &accuracy, const tuner::Schedule &s)
+{
+    if (!accuracy.is_object() || s.layers.empty())
+        return nullptr;
+    const tuner::AttentionMode m = s.layers[0].attention;
+    for (const auto &k : s.layers)
+        if (k.attention != m)
+            return nullptr;
+    const char *mode = m == tuner::AttentionMode::kFused ? "fused" : "standard";
+    return accuracy.contains(mode) ? accuracy[mode] : json(nullptr);
+}
+
+}  // namespace
+
 // ---- the front
 
 HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
@@ -471,26 +522,48 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
     const auto b = budget(q, *p, &from, &error);
     if (!b)
         return error;
-    const FrontView v = front_view(store.measurements(p->model.id, p->board.id), p->dims, p->n_layers, *b);
+    const std::vector<tuner::MeasuredCandidate> measured = store.measurements(p->model.id, p->board.id);
+    std::map<int64_t, std::optional<int64_t>> build_of;  // measurement id -> build id
+    for (const tuner::MeasuredCandidate &mc : measured)
+        build_of[mc.measurement_id] = mc.build_id;
+    const FrontView v = front_view(measured, p->dims, p->n_layers, *b);
     const tuner::TuneReport r = report_for(*p, *b);
+    const json accuracy = model_accuracy(*p);
     json points = json::array();
+    std::map<std::string, std::set<std::string>> backends;  // source -> backends that gave it
     for (const FrontPoint &fp : v.points) {
         json j = tuner::point_json(r, fp.trial);
         j["candidate_id"] = fp.trial.candidate_id;
         j["measurement_id"] = fp.measurement_id;
         j["status"] = fp.status;
         j["agent"] = fp.trial.agent;
+        j["flash_bytes"] = store.flash_bytes(build_of[fp.measurement_id]);
+        j["accuracy"] = candidate_accuracy(accuracy, fp.trial.schedule);
         if (!fp.duplicate_of.empty())
             j["duplicate_of"] = fp.duplicate_of;
-        j.erase("flash_bytes");  // the builds table has it; the front does not need it
+        backends[fp.source].insert(fp.trial.measurement.backend);
         points.push_back(std::move(j));
     }
     json fronts = json::object();
+    std::string best_source;  // as the tuner picks it: the source most candidates have
+    size_t most = 0;
     for (const auto &[source, idx] : v.fronts) {
         json ids = json::array();
         for (size_t i : idx)
             ids.push_back(v.points[i].trial.candidate_id);
         fronts[source] = ids;
+        const size_t n = std::count_if(v.points.begin(), v.points.end(), [&](const FrontPoint &fp) { return fp.source == source; });
+        if (!idx.empty() && n > most) {
+            most = n;
+            best_source = source;
+        }
+    }
+    json source_text = json::object();
+    for (const auto &[source, bs] : backends) {
+        std::string text;
+        for (const std::string &backend : bs)
+            text += (text.empty() ? "" : "; ") + tuner::figure_source_text(source, backend, p->board.name);
+        source_text[source] = text;
     }
     json failed = json::array();
     for (const FailedCandidate &f : v.failed)
@@ -505,10 +578,51 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
                               {"clock_hz", r.clock_hz},
                               {"points", points},
                               {"fronts", fronts},
+                              // the fastest point of the main source's front: what --out exports
+                              {"best", best_source.empty() ? json(nullptr)
+                                                           : json{{"candidate_id", fronts[best_source][0]},
+                                                                  {"source", best_source}}},
+                              {"source_text", source_text},
+                              {"accuracy", accuracy},
                               {"failed", failed},
                               {"problems", v.problems},
                               {"newest_measurement", newest_measurement()}}
                              .dump());
+}
+
+// The front as the SVG picture `tinytx-tune --plot` draws (the same code), from /api/front's JSON.
+HttpResponse DashboardApi::Impl::front_picture(const UrlQuery &q)
+{
+    HttpResponse res = front(q);
+    if (res.status != 200)
+        return res;
+    const json f = json::parse(res.body);
+    tuner::FrontPicture pic;
+    pic.model = f["model"].value("name", "");
+    pic.board = f["board"].value("name", "");
+    pic.clock_hz = f.value("clock_hz", uint64_t(0));
+    pic.budget_bytes = f["budget_bytes"].is_number() ? f["budget_bytes"].get<uint64_t>() : 0;
+    const std::string source = f["best"].is_object() ? f["best"].value("source", "") : "";
+    const int64_t best = f["best"].is_object() ? f["best"].value("candidate_id", int64_t(0)) : 0;
+    pic.source = f["source_text"].value(source, source);
+    for (const auto &p : f["points"]) {
+        if (p.value("source", "") != source)  // one source per picture, as on the tuner's front
+            continue;
+        tuner::PicturePoint q;
+        q.latency_cycles = p.value("latency_cycles", uint64_t(0));
+        q.latency_us = p.value("latency_us", 0.0);
+        q.peak_bytes = p.value("peak_memory_bytes", uint64_t(0));
+        const std::string st = p.value("status", "");
+        q.status = st == "front" || st == "over_budget" ? st : "dominated";
+        q.best = p.value("candidate_id", int64_t(0)) == best;
+        pic.points.push_back(q);
+    }
+    HttpResponse svg;
+    svg.content_type = "image/svg+xml";
+    svg.body = tuner::front_svg(pic);
+    svg.headers.push_back({"Content-Disposition", "attachment; filename=\"" + file_part(pic.model) + "-" +
+                                                      file_part(pic.board) + "-front.svg\""});
+    return svg;
 }
 
 // ---- one candidate
@@ -557,6 +671,9 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
         measured = measurement_json(*latest);
         const double clock = p->board.profile.value("clock_hz", 0.0);
         measured["latency_us"] = clock > 0 ? double(latest->measurement.cycles_median) / clock * 1e6 : 0.0;
+        measured["flash_bytes"] = store.flash_bytes(latest->build_id);
+        measured["source_text"] = tuner::figure_source_text(agent::to_string(latest->measurement.cycles_source),
+                                                            latest->measurement.backend, p->board.name);
         measured["error_pct"] = latest->measurement.cycles_median
                                     ? (predicted - double(latest->measurement.cycles_median)) /
                                           double(latest->measurement.cycles_median) * 100.0
@@ -585,6 +702,7 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
                  {"calibration_points", cm.calibration_points},
                  {"median_abs_pct", cm.calibration_error.median_abs_pct}}}}},
              {"measured", measured},
+             {"accuracy", candidate_accuracy(model_accuracy(*p), *ps.schedule)},
              {"measurements", history},
              {"downloads",
               {{"available", have_files},

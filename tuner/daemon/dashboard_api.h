@@ -3,7 +3,10 @@
 //   GET  /api/info                          mode, what needs a token
 //   GET  /api/models, /api/boards           with the (model, board) pairs that have measurements
 //   GET  /api/front?model=&board=[&budget=] every measured candidate classed against the budget
-//                                           (front | dominated | duplicate | over_budget), per source
+//                                           (front | dominated | duplicate | over_budget), per source,
+//                                           with flash, accuracy (imported models), the best point
+//                                           and each source said exactly (source_text)
+//   GET  /api/front.svg?model=&board=[&budget=] the same front as tinytx-tune --plot draws it
 //   GET  /api/candidates/ID[?budget=]       knobs per layer, memory plan, predicted vs measured
 //   GET  /api/candidates/ID/schedule.json   the schedule export (as tinytx-tune --out writes it)
 //   GET  /api/candidates/ID/deploy.tar      the emitted C folder (as tinytx-tune --emit-c writes it)

@@ -163,6 +163,15 @@ std::vector<tuner::MeasuredCandidate> DashboardStore::measurements(int64_t model
     return db_->measurements(model_id, board_id);
 }
 
+uint64_t DashboardStore::flash_bytes(std::optional<int64_t> build_id)
+{
+    if (!build_id)
+        return 0;
+    std::lock_guard lk(mu_);
+    const auto b = db_->build(*build_id);
+    return b ? b->flash_bytes : 0;
+}
+
 std::optional<std::string> DashboardStore::cost_model(int64_t board_id, const std::string &source)
 {
     std::lock_guard lk(mu_);

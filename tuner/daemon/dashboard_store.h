@@ -62,6 +62,8 @@ public:
     // every measurement of the model on the board, oldest first (tuner::Database's reading)
     std::vector<tuner::MeasuredCandidate> measurements(int64_t model_id, int64_t board_id);
     std::optional<std::string> cost_model(int64_t board_id, const std::string &source);
+    // the flash footprint of a build (text + rodata + data); 0 when there is no build
+    uint64_t flash_bytes(std::optional<int64_t> build_id);
     std::vector<RunRow> runs(int64_t model_id, int64_t board_id);  // newest first
     std::optional<RunRow> run(int64_t id);
     std::vector<JobRecord> jobs();   // the farm's jobs as recorded (dashboard-only mode)

@@ -20,6 +20,7 @@
 #include "job_manager.h"
 #include "auth.h"
 #include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/runner.h"
 
 namespace {
@@ -67,7 +68,8 @@ Dashboard (README "Dashboard"):
   --dashboard-only       only the dashboard, read-only over --db: no gRPC, no agents, no jobs
   --dashboard-dir DIR    the front-end's build output (default: this build's dashboards/ output)
   --models-dir DIRS      comma-separated directories holding the models' files, for the schedule
-                         and C downloads (the source tree's models/ and the farm's uploads are
+                         and C downloads (the source tree's models/, the farm's uploads and the
+                         ONNX import cache, $TINYTX_IMPORT_CACHE or ~/.cache/tinytx/import, are
                          searched as well)
 
 Every job and measurement lives in the database: kill the daemon at any point (even kill -9),
@@ -184,6 +186,8 @@ int main(int argc, char **argv)
         }
     dash.api.model_dirs.push_back(tinytx::tuner::default_source_root() / "models");
     dash.api.model_dirs.push_back(data_dir / "models");
+    // where `tinytx-tune --model x.onnx` imported models to: their downloads work with no flag
+    dash.api.model_dirs.push_back(tinytx::tuner::default_import_cache_dir());
     if (dashboard_only) {
         if (dash.http_address == "off")
             usage_error("--dashboard-only needs --http");

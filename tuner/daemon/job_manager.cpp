@@ -76,8 +76,9 @@ void JobManager::stop()
             j->thread.join();
 }
 
-int64_t JobManager::submit(const JobSpec &spec)
+int64_t JobManager::submit(const JobSpec &given)
 {
+    JobSpec spec = given;
     // every number against the table the agents enforce (0 = the default, where there is one)
     tuner::require_within(tuner::limits::kBudgetBytes, spec.budget_bytes);
     if (spec.trials)
@@ -90,9 +91,11 @@ int64_t JobManager::submit(const JobSpec &spec)
         throw std::invalid_argument("strategy: must be auto, exhaustive, nsga2 or guided, got " +
                                     json(spec.strategy).dump(-1, ' ', true, json::error_handler_t::replace));
     try {
-        agent::BoardCatalog::load_dir(opts_.boards_dir.empty() ? agent::BoardCatalog::default_dir()
-                                                               : opts_.boards_dir.string())
-            .get(spec.board);
+        // the profile's own spelling: agents register boards by it, whatever case the client typed
+        spec.board = agent::BoardCatalog::load_dir(opts_.boards_dir.empty() ? agent::BoardCatalog::default_dir()
+                                                                            : opts_.boards_dir.string())
+                         .get(spec.board)
+                         .name;
     } catch (const std::exception &e) {
         throw std::invalid_argument(std::string("board: ") + e.what());
     }

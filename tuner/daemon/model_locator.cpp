@@ -65,7 +65,9 @@ std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, 
         where += (where.empty() ? "" : ", ") + d.string();
     *error = "the files of model " + name + " (" + spec_hash.substr(0, 12) +
              ") are not in " + (where.empty() ? "any model directory" : where) +
-             " (start the daemon with --models-dir DIR where its spec and weights are)";
+             ": start tinytx-farmd with --models-dir DIR, DIR the folder that holds its spec and weights"
+             " (for a model tinytx-tune imported from ONNX, the import cache of the user who ran it:"
+             " $TINYTX_IMPORT_CACHE, else ~/.cache/tinytx/import)";
     missed_[spec_hash] = {now, *error};
     return nullptr;
 }

@@ -254,6 +254,56 @@ def test_eegformer_quickstart(tmp):
     check(0 <= cal["median_heldout_error_pct"] <= 10.0, "median held-out cost-model error <= 10%")
 
 
+def test_first_hour(tmp):
+    """What a new user types first: the board as printed on it, a budget without its unit, the file
+    their training script saved; every message says what to do. Then a short run: the table states
+    one unit per column in its header, the ETA waits for measured throughput, --plot draws."""
+    ok = base(tmp, db="fh.db")
+    p = run(["--model", ok[1], "--board", "nucleo-l476rg", "--budget", "512", "--db", ok[7]])
+    check(p.returncode == 1 and "did you mean 512KB?" in p.stderr, f"--budget 512: {p.stderr!r}")
+    # a torch.save checkpoint is a zip holding <name>/data.pkl; the legacy format a bare pickle
+    import zipfile
+    pt = os.path.join(tmp, "model.pt")
+    with zipfile.ZipFile(pt, "w") as z:
+        z.writestr("model/data.pkl", b"\x80\x02}q\x00.")
+    legacy = os.path.join(tmp, "legacy.pth")
+    open(legacy, "wb").write(b"\x80\x02}q\x00.")
+    for path, what in [(pt, "written by torch.save"), (legacy, "Python pickle")]:
+        p = run(["--model", path, "--board", "nucleo-l476rg", "--budget", "96KB", "--db", ok[7]])
+        check(p.returncode == 1 and what in p.stderr and "torch.onnx.export" in p.stderr
+              and "torch.no_grad()" in p.stderr, f"--model {os.path.basename(path)}: {p.stderr!r}")
+    p = run(["--model", ok[1], "--board", "nucleo-l476rg", "--budget", "96KB", "--db", ok[7], "--boards-dir", BOARDS,
+             "--board", "x"])
+    check(p.returncode == 1 and "given twice" in p.stderr, "--board twice")
+
+    plot = os.path.join(tmp, "front.svg")
+    args = [a if a != "nucleo-l476rg" else "NUCLEO-L476RG" for a in ok] + ["--trials", "12", "--plot", plot]
+    p = run(args)
+    check(p.returncode == 0, f"--board NUCLEO-L476RG: {p.returncode} {p.stderr[-2000:]}")
+    if p.returncode != 0:
+        return
+    header = next((l for l in p.stdout.splitlines() if "cycles" in l and "schedule" in l), "")
+    for col in ["latency (", "energy (", "arena (", "flash ("]:
+        check(col in header, f"the table header names the unit of {col!r}: {header!r}")
+    check("emulated by the instruction-set simulator" in p.stdout and "not board cycles" in p.stdout,
+          "the table names the simulator")
+    rows = [l for l in p.stdout.splitlines() if re.match(r"^(\*|\d+)\s+\d+\s", l)]
+    # the figures (before the schedule's summary) are bare numbers: their units are in the header
+    check(rows and all(re.fullmatch(r"[*\d .%]+", r[:len(header) - len("  schedule")]) for r in rows),
+          f"no unit inside the rows: {rows[:3]}")
+    lines = [l for l in p.stderr.splitlines() if l.startswith("[")]
+    first_eta = next((i for i, l in enumerate(lines) if "ETA" in l), None)
+    measured_then = int(re.search(r"measured (\d+)", lines[first_eta]).group(1)) if first_eta is not None else 99
+    check(lines and "ETA" not in lines[0], f"no ETA on the first progress line: {lines[:1]}")
+    check(first_eta is not None and measured_then >= 5,
+          f"an ETA comes, after a few measurements (at {measured_then}): {lines[:8]}")
+    svg = open(plot).read() if os.path.exists(plot) else ""
+    check(svg.startswith("<svg") and "best: " in svg and "budget 96 KiB" in svg, "--plot wrote the front with the budget")
+    ticks = re.findall(r'class="tick [xy]"[^>]*>([^<]*)<', svg)
+    check(ticks and all(re.fullmatch(r"\d+(\.\d{1,2})? (µs|ms|s|B|KiB|MiB)", t) for t in ticks),
+          f"tick labels: 3 significant figures and a unit: {ticks}")
+
+
 def test_gap9_cluster(tmp):
     """GAP9 on its cluster simulator (the pulp backend, the default for gap9): the tuner explores
     cores and the split, every image's output is checked against the reference, the best point runs
@@ -323,7 +373,8 @@ if __name__ == "__main__":
         for name, fn in [("bad_flags", test_bad_flags), ("budget_floor", test_budget_floor),
                          ("json_out_emit", test_json_out_emit), ("kill_resume", test_kill_resume),
                          ("guided_vs_exhaustive", test_guided_vs_exhaustive),
-                         ("eegformer_quickstart", test_eegformer_quickstart), ("gap9_cluster", test_gap9_cluster)]:
+                         ("eegformer_quickstart", test_eegformer_quickstart), ("gap9_cluster", test_gap9_cluster),
+                         ("first_hour", test_first_hour)]:
             if ONLY and name != ONLY:
                 continue
             print("==", name, flush=True)

@@ -229,8 +229,14 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
 
 ModelLoadResult load_model_any(const fs::path &path, const ImportOptions &opt)
 {
-    if (!is_onnx_path(path))
+    if (!is_onnx_path(path)) {
+        if (std::string what = foreign_model_file(path); !what.empty()) {
+            ModelLoadResult r;
+            r.error = ModelError{"", std::move(what)};
+            return r;
+        }
         return load_model(path);
+    }
     ImportResult ir = import_onnx(path, opt);
     ModelLoadResult r;
     if (ir.ok()) {

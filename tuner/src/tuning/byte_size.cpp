@@ -40,6 +40,10 @@ std::optional<uint64_t> parse_byte_size(const std::string &text, std::string *er
         return fail("must be between 1 byte and 1 PB");
     if (v != std::floor(v))
         return fail("is not a whole number of bytes (" + std::to_string(v) + ")");
+    // "--budget 512" almost always means 512 KB: no arena is that small, so ask rather than guess
+    if (u.empty() && v < 1024)
+        return fail("a plain number is bytes and " + number + " bytes is less than 1 KiB: did you mean " + number +
+                    "KB? (write the unit: 512KB, 512KiB, 0.5MiB; " + number + "B if you do mean bytes)");
     return static_cast<uint64_t>(v);
 }
 

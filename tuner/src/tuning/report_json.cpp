@@ -30,6 +30,7 @@ json point_json(const TuneReport &r, const Trial &t)
             {"cluster_l1_bytes", t.plan.cluster_l1_bytes},
             {"flash_bytes", t.flash_bytes},
             {"source", agent::to_string(t.measurement.cycles_source)},
+            {"backend", t.measurement.backend},
             {"knobs", to_json(t.schedule)["layers"]}};
 }
 
@@ -45,6 +46,7 @@ json front_json(const TuneReport &r)
     return {{"model", r.model_name},
             {"model_hash", r.model_hash},
             {"board", r.board},
+            {"clock_hz", r.clock_hz},
             {"budget_bytes", r.budget_bytes},
             {"strategy", r.strategy},
             {"run_id", r.run.id},

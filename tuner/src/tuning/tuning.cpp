@@ -425,21 +425,33 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     TuneProgress &pg = r.progress;
     pg.planned = trials;
     std::mutex pg_mu;
-    double measured_seconds = 0;
-    auto report_progress = [&](const Trial &t, bool measured_now, double secs) {
+    // The ETA comes from the throughput measured after the first measurement (which also compiles
+    // the kernel library: minutes, against seconds for the others) once a few more have come in;
+    // before that it is unknown rather than a guess 10x off.
+    constexpr uint64_t kMeasuredBeforeEta = 4;
+    std::optional<Clock::time_point> warm_at;
+    uint64_t done_at_warm = 0, measured_at_warm = 0;
+    auto report_progress = [&](const Trial &t, bool measured_now) {
         std::lock_guard lk(pg_mu);
+        const auto now = Clock::now();
         ++pg.done;
         if (measured_now) {
             ++pg.measured;
-            measured_seconds += secs;
         } else {
             ++pg.reused;
         }
         if (!t.ok())
             ++pg.failed;
-        pg.elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
-        if (pg.measured > 0)
-            pg.eta_s = (pg.planned - pg.done) * (pg.elapsed_s / std::max<uint64_t>(1, pg.done));
+        pg.elapsed_s = std::chrono::duration<double>(now - t0).count();
+        if (measured_now && !warm_at) {
+            warm_at = now;
+            done_at_warm = pg.done;
+            measured_at_warm = pg.measured;
+        }
+        if (warm_at && pg.measured - measured_at_warm >= kMeasuredBeforeEta && pg.done > done_at_warm) {
+            const double per_trial = std::chrono::duration<double>(now - *warm_at).count() / double(pg.done - done_at_warm);
+            pg.eta_s = double(pg.planned - std::min(pg.planned, pg.done)) * per_trial;
+        }
         std::ostringstream l;
         l << schedule_summary(t.schedule) << ": " << agent::to_string(t.measurement.status);
         if (t.ok())
@@ -536,7 +548,6 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 Trial &t = batch[i];
                 if (!crcs[i])   // never measure what cannot be checked
                     return "host reference run of " + schedule_summary(t.schedule) + " failed: " + crc_errors[i];
-                const auto w0 = Clock::now();
                 BuildResult br;
                 {
                     std::unique_lock first(build_mu, std::defer_lock);
@@ -567,7 +578,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 builds[i] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                         bo.opt_flags + " " + br.cpu + " " + br.machine,
                                         static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
-                report_progress(t, true, std::chrono::duration<double>(Clock::now() - w0).count());
+                report_progress(t, true);
                 return "";
             }));
         }
@@ -598,7 +609,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 t.agent = "same image as candidate " + o.hash.substr(0, 12);
             }
             if (!builds[i])
-                report_progress(t, false, 0);
+                report_progress(t, false);
             if (t.from_database)
                 continue;
             record_of[i] = records.size();

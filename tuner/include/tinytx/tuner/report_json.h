@@ -12,10 +12,10 @@
 namespace tinytx::tuner {
 
 // {"schedule_id","latency_cycles","latency_us","energy_uj","peak_memory_bytes",
-//  "measured_arena_peak_bytes","flash_bytes","source","knobs"} of one trial
+//  "measured_arena_peak_bytes","flash_bytes","source","backend","knobs"} of one trial
 nlohmann::json point_json(const TuneReport &r, const Trial &t);
 
-// {"model","board","budget_bytes","strategy","run_id","space_size","feasible","measured",
+// {"model","board","clock_hz","budget_bytes","strategy","run_id","space_size","feasible","measured",
 //  "reused","trials","front_source","minimal_peak_bytes","front":[point...],"best":point|null,
 //  "calibration":{...}}
 nlohmann::json front_json(const TuneReport &r);

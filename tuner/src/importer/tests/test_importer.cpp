@@ -68,6 +68,30 @@ TEST(ImporterPath, SpecsLoadAsBefore)
     EXPECT_EQ(r.model->name, "eegformer");
 }
 
+// What a training script saves is named, with the way to ONNX; specs and ONNX files are not judged
+TEST(ImporterPath, ForeignModelFilesAreNamedWithTheExport)
+{
+    const fs::path dir = fs::temp_directory_path() / ("tinytx-foreign-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto write = [&](const std::string &name, const std::string &bytes) {
+        std::ofstream(dir / name, std::ios::binary) << bytes;
+        return dir / name;
+    };
+    const std::string zip = std::string("PK\x03\x04", 4) + std::string(26, '\0') + "model/data.pkl";
+    const std::string checkpoint = foreign_model_file(write("model.pt", zip));
+    EXPECT_NE(checkpoint.find("torch.save"), std::string::npos) << checkpoint;
+    EXPECT_NE(checkpoint.find("torch.onnx.export"), std::string::npos) << checkpoint;
+    EXPECT_NE(foreign_model_file(write("legacy.pth", "\x80\x02}q\x00.")).find("pickle"), std::string::npos);
+    EXPECT_NE(foreign_model_file(write("model.bin", std::string("\x08\x07\x12\x07pytorch", 11))).find("rename it to model.onnx"),
+              std::string::npos);
+    EXPECT_EQ(foreign_model_file(write("spec.json", "  {\"name\": 1}")), "");
+    EXPECT_EQ(foreign_model_file(write("x.onnx", "anything")), "");
+    const ModelLoadResult r = load_model_any(dir / "model.pt");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error->message().find("torch.onnx.export"), std::string::npos);
+    fs::remove_all(dir);
+}
+
 TEST_F(Importer, ImportsOnceThenReadsTheCache)
 {
     const fs::path onnx = kExports / "eeg_hand.onnx";

@@ -26,6 +26,15 @@ TEST(ByteSize, BadInputNamesItself)
     }
 }
 
+TEST(ByteSize, SmallPlainNumberAsksForTheUnit)
+{
+    std::string err;
+    EXPECT_FALSE(parse_byte_size("512", &err));
+    EXPECT_NE(err.find("did you mean 512KB?"), std::string::npos) << err;
+    EXPECT_EQ(parse_byte_size("512B"), 512u);  // bytes said explicitly
+    EXPECT_EQ(parse_byte_size("1024"), 1024u);
+}
+
 TEST(ByteSize, Format)
 {
     EXPECT_EQ(format_bytes(100), "100 B");
