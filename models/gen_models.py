@@ -26,10 +26,11 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.dont_write_bytecode = True  # keep kernels/golden and models clean
-sys.path.insert(0, HERE)
-import layer_calibration as C  # noqa: E402  (stage-by-stage calibration, spec writer)
-from layer_calibration import G  # noqa: E402  (the independent integer operators of NUMERICS.md)
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+from tinytx_numerics import calibration as C  # noqa: E402  (stage-by-stage calibration)
+from tinytx_numerics import ops as G  # noqa: E402  (the integer operators of NUMERICS.md)
+from tinytx_numerics import spec as SP  # noqa: E402  (the model spec writer)
 
 GEN_NAME = "tinytx gen_models.py"
 GEN_VERSION = "v1"
@@ -89,7 +90,7 @@ class SyntheticScales:
     def weight_scale(self, name, s_in, acc):
         real_max = {"wv": V_REAL_MAX, "wo": O_REAL_MAX, "w1": self.cfg["gelu_in_max"],
                     "w2": F_REAL_MAX}[name]
-        return real_max / (s_in * C.max_abs(acc))
+        return real_max / (s_in * G.max_abs(acc))
 
     def gamma_scale(self, name):
         return GAMMA_SCALE
@@ -108,22 +109,22 @@ def build_model(cfg):
     dims = {k: cfg[k] for k in ("S", "E", "H", "P", "F")}
     rng = np.random.default_rng(cfg["seed"])
     x0 = rng.integers(-128, 127, size=(S, E), endpoint=True, dtype=np.int64)
-    blob = C.Blob()
+    blob = SP.Blob()
     layers = []
     x, s_x = x0, float(cfg["s_x"])
     stats = []
     for _ in range(cfg["layers"]):
         w, scales, s_out = calibrate_layer(cfg, rng, x, s_x)
-        layers.append(C.layer_json(w, scales, blob))
+        layers.append(SP.layer_json(w, scales, blob))
         r = G.run_encoder(x, w, dims, fused=False)
-        y = C.i64(r["out"])
+        y = G.i64(r["out"])
         clamps = int(np.count_nonzero((y == 127) | (y == -128)))
         assert len(np.unique(y)) > 16, "degenerate layer output"
         assert clamps < 0.05 * y.size, "layer output clamps %d of %d" % (clamps, y.size)
         stats.append({"distinct": int(len(np.unique(y))), "clamps": clamps})
         x, s_x = y, s_out
     wbytes = bytes(blob.buf)
-    spec = C.spec_json(cfg["name"], GENERATOR, dims, wbytes, x0, cfg["s_x"], C.crc32(x), layers,
+    spec = SP.spec_json(cfg["name"], GENERATOR, dims, wbytes, x0, cfg["s_x"], SP.crc32(x), layers,
                        seed=cfg["seed"])
     return spec, wbytes, x0, stats
 
@@ -142,7 +143,7 @@ def main(argv=None):
         if cfg["name"] not in names:
             continue
         spec, wbytes, x0, stats = build_model(cfg)
-        for fname, data in C.spec_files(spec, wbytes, x0).items():
+        for fname, data in SP.spec_files(spec, wbytes, x0).items():
             with open(os.path.join(args.out, fname), "wb") as f:
                 f.write(data)
         print("%s: %d weight bytes, layers %s, output crc %s"

@@ -13,7 +13,7 @@ import float_encoder
 import quantize as Q
 import samples as SM
 from interpreter import Interpreter, unsupported_nodes
-import layer_calibration as C
+from tinytx_numerics import spec as SP
 from onnx_graph import read_graph
 from recognize import Recognizer
 from refusal import Refusal, node_list, node_ref
@@ -40,7 +40,7 @@ class Result:
     graph: object
     enc: object
     dims: dict
-    layers: list              # [(w, scales)] for layer_calibration.layer_json
+    layers: list              # [(w, scales)] for tinytx_numerics.spec.layer_json
     s_x: float
     s_out: float
     x0_int: np.ndarray        # the first calibration sample, int8 [S][E]
@@ -172,7 +172,7 @@ def import_model(opt):
                         w.pop(key, None)
     x0 = x_int[0]
     y0 = Q.run_layers(x0[None], layers, dims, False, enc.norm)[0]
-    crc_fused = C.crc32(Q.run_layers(x0[None], layers, dims, True, enc.norm)[0]) if "wf" in layers[0][0] else None
+    crc_fused = SP.crc32(Q.run_layers(x0[None], layers, dims, True, enc.norm)[0]) if "wf" in layers[0][0] else None
     report = {
         "generator": GENERATOR,
         "source": {"onnx": opt.onnx_path, "sha256": graph.sha256, "producer": graph.producer, "opset": graph.opset},
@@ -187,8 +187,8 @@ def import_model(opt):
         "float_check": {"max_relative_error_vs_graph": worst},
         "accuracy": acc,
         "fused_weight_attention": fused_note,
-        "expected_output_crc32": "0x%08x" % C.crc32(y0),
+        "expected_output_crc32": "0x%08x" % SP.crc32(y0),
         "expected_output_crc32_fused": None if crc_fused is None else "0x%08x" % crc_fused,
         "warnings": warnings,
     }
-    return Result(graph, enc, dims, layers, s_x, s_out, x0, C.crc32(y0), float_graph_out, report, warnings)
+    return Result(graph, enc, dims, layers, s_x, s_out, x0, SP.crc32(y0), float_graph_out, report, warnings)

@@ -5,20 +5,15 @@ docs/NUMERICS.md needs one scale each) and per output channel for Wv, Wo, W1, W2
 requantization may be per channel) unless per_channel is off. Biases: int32 in the
 accumulator's scale. LayerNorm: int8 gamma (per-tensor scale), int32 beta in gamma's scale / 256.
 Everything else - requantizations, softmax and i-GELU constants, residual multipliers,
-fused-weight extras - is calibrated by models/layer_calibration.py on the integer pipeline,
+fused-weight extras - is calibrated by tinytx_numerics.calibration on the integer pipeline,
 layer by layer on the calibration samples (layer k+1 sees layer k's integer output).
 """
 
-import os
-import sys
-
 import numpy as np
+from tinytx_numerics import calibration as C
+from tinytx_numerics import ops as G
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
-import layer_calibration as C  # noqa: E402
-from layer_calibration import G  # noqa: E402
-
-from refusal import Refusal  # noqa: E402
+from refusal import Refusal
 
 INT32_MAX = 2 ** 31 - 1
 
@@ -43,7 +38,7 @@ def quantize_weight(w, s):
 
 
 class ImportScales:
-    """The policy layer_calibration asks for real scales and biases: the float weights' own."""
+    """The policy the calibration asks for real scales and biases: the float weights' own."""
 
     def __init__(self, layer, per_channel, where):
         self.where = where

@@ -21,7 +21,7 @@ import warnings
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(1, os.path.join(HERE, "..", "..", "models"))
+sys.path.insert(1, os.path.join(HERE, "..", "..", "python"))  # tinytx_numerics
 sys.setrecursionlimit(20000)
 
 import numpy as np  # noqa: E402
@@ -30,7 +30,7 @@ np.seterr(all="ignore")   # non-finite values are checked and reported, not warn
 warnings.simplefilter("ignore", RuntimeWarning)
 
 import accuracy  # noqa: E402
-import layer_calibration as C  # noqa: E402
+from tinytx_numerics import spec as SP  # noqa: E402
 import pipeline  # noqa: E402
 from refusal import Refusal  # noqa: E402
 
@@ -79,12 +79,12 @@ def write_outputs(res, out_path):
     if not name or not name[0].isalnum() or not set(name) <= NAME_OK:
         raise Refusal("-o %s: the file name is the model name: letters, digits, '_', '-', '.', starting with a "
                       "letter or digit" % out_path)
-    blob = C.Blob()
-    layers = [C.layer_json(w, scales, blob) for w, scales in res.layers]
+    blob = SP.Blob()
+    layers = [SP.layer_json(w, scales, blob) for w, scales in res.layers]
     wbytes = bytes(blob.buf)
-    spec = C.spec_json(name, pipeline.GENERATOR, res.dims, wbytes, res.x0_int, res.s_x,
+    spec = SP.spec_json(name, pipeline.GENERATOR, res.dims, wbytes, res.x0_int, res.s_x,
                        res.out_crc, layers, norm=res.enc.norm)
-    files = C.spec_files(spec, wbytes, res.x0_int)
+    files = SP.spec_files(spec, wbytes, res.x0_int)
     os.makedirs(out_dir, exist_ok=True)
     report = json.dumps(res.report, indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else str(o))
     files[name + ".report.json"] = (report + "\n").encode()

@@ -60,18 +60,18 @@ void append_blob(std::vector<uint8_t> &key, const std::string &tag, const std::v
     key.insert(key.end(), blob.begin(), blob.end());
 }
 
-// The importer's sources that decide its output: its own folder and the shared calibration.
+// The importer's sources that decide its output: its own folder and the numerics package.
 std::vector<fs::path> importer_sources(const fs::path &script)
 {
     std::vector<fs::path> files;
-    std::error_code ec;
     const fs::path dir = script.parent_path();
-    for (const auto &e : fs::directory_iterator(dir, ec))
-        if (e.path().extension() == ".py")
-            files.push_back(e.path());
+    for (const fs::path &d : {dir, dir / ".." / ".." / "python" / "tinytx_numerics"}) {
+        std::error_code ec;
+        for (const auto &e : fs::directory_iterator(d, ec))
+            if (e.path().extension() == ".py")
+                files.push_back(e.path());
+    }
     std::sort(files.begin(), files.end());
-    files.push_back(dir / ".." / ".." / "models" / "layer_calibration.py");
-    files.push_back(dir / ".." / ".." / "kernels" / "golden" / "gen_golden.py");
     return files;
 }
 

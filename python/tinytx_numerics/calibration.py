@@ -1,11 +1,10 @@
-#!/usr/bin/python3
-"""Calibration of one int8 encoder layer (post- or pre-norm) and the model spec writer, shared by
-models/gen_models.py (synthetic weights) and tuner/importer (weights quantized from ONNX).
+"""Calibration of one int8 encoder layer (post- or pre-norm), shared by models/gen_models.py
+(synthetic weights) and tuner/importer (weights quantized from ONNX).
 
 Every integer operator parameter (requantizations, softmax / i-GELU constants, residual-add
 multipliers, fused-weight attention extras) is chosen stage by stage by running the exact
-integer pipeline of docs/NUMERICS.md (kernels/golden/gen_golden.py's operators) on calibration
-inputs. Where a real weight scale or a bias is needed, a policy object supplies it:
+integer pipeline of docs/NUMERICS.md (tinytx_numerics.ops) on calibration inputs. Where a real
+weight scale or a bias is needed, a policy object supplies it:
 
     policy.qk_scales(max_qk, r_q, r_k, s_x, P) -> (s_wq, s_wk)      real scales of Wq, Wk
     policy.weight_scale(name, s_in, acc)        -> s_w: float, or an array (per output channel)
@@ -18,33 +17,18 @@ The generator picks scales after seeing the accumulators (targets for synthetic 
 importer returns the scales its float weights were quantized with.
 """
 
-import hashlib
-import json
 import math
-import os
-import re
-import sys
-import zlib
 
 import numpy as np
 
-sys.dont_write_bytecode = True  # keep kernels/golden clean
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernels", "golden"))
-import gen_golden as G  # noqa: E402  (the independent integer operators of NUMERICS.md)
+from . import ops as G
+from .ops import i64, max_abs
 
 TARGET = 120.0          # calibrated stages map the chosen quantile of |acc| to this many LSB
 
 
 class CalibrationError(Exception):
     """A parameter cannot be chosen within the ranges of docs/NUMERICS.md (message says which)."""
-
-
-def i64(a):
-    return np.asarray(a, dtype=np.int64)
-
-
-def max_abs(a):
-    return int(np.abs(i64(a)).max())
 
 
 def cal(acc, q):
@@ -236,129 +220,3 @@ def fused_extras(w, xs, s_x, s_wq, s_wk, s_sc, dims):
         bf.append(b_h)
     w["wf"], w["bf"], w["rq_xw"], w["rq_scores_fw"] = np.stack(wf), np.stack(bf), rq_xw, rq_sfw
     w["softmax_fw"] = G.softmax_params(s_sc)
-
-
-# =============================================================================================
-# The model spec (schemas/json/model.schema.json) and its files
-# =============================================================================================
-
-class Blob:
-    """The weights file: tensors appended at 4-byte aligned offsets."""
-
-    def __init__(self):
-        self.buf = bytearray()
-
-    def add(self, a, dtype):
-        a = i64(a)
-        if dtype == "int8":
-            assert a.min() >= -128 and a.max() <= 127
-            raw = a.astype("<i1").tobytes()
-        else:
-            assert a.min() >= -(2 ** 31) and a.max() < 2 ** 31
-            raw = a.astype("<i4").tobytes()
-        while len(self.buf) % 4:
-            self.buf.append(0)
-        off = len(self.buf)
-        self.buf += raw
-        return {"offset": off, "dtype": dtype, "shape": [int(s) for s in a.shape]}
-
-
-def rq_json(rq):
-    mul, shift = rq
-    if np.ndim(mul) == 0:
-        return {"mul": int(mul), "shift": int(shift)}
-    # per channel: mul/shift are required by the schema; the kernels read ch_mul/ch_shift
-    return {"mul": int(mul[0]), "shift": int(shift[0]),
-            "ch_mul": [int(v) for v in mul], "ch_shift": [int(v) for v in shift]}
-
-
-def layer_json(w, scales, blob):
-    """One layer of the spec; optional biases (None) and fused extras (absent) are left out."""
-    def t8(k):
-        return blob.add(w[k], "int8")
-
-    def t32(k):
-        return blob.add(w[k], "int32")
-
-    def softmax(sm):
-        return dict(zip(("ln2", "b", "c"), (int(v) for v in sm)))
-
-    mhsa = {}
-    for k in ("q", "k", "v", "o"):
-        mhsa["w" + k] = t8("w" + k)
-        if w.get("b" + k) is not None:
-            mhsa["b" + k] = t32("b" + k)
-    for k in ("q", "k", "v", "o"):
-        mhsa["rq_" + k] = rq_json(w["rq_" + k])
-    mhsa["rq_scores"] = rq_json(w["rq_scores"])
-    mhsa["softmax"] = softmax(w["softmax"])
-    mhsa["rq_av"] = rq_json(w["rq_av"])
-    if "wf" in w:
-        mhsa["fused"] = {
-            "wf": t8("wf"), "bf": t32("bf"),
-            "rq_xw": [rq_json(r) for r in w["rq_xw"]],
-            "rq_scores_fw": [rq_json(r) for r in w["rq_scores_fw"]],
-            "softmax": softmax(w["softmax_fw"]),
-        }
-    add = lambda ap: {"mul_a": int(ap[0]), "mul_b": int(ap[1]), "shift": int(ap[2])}  # noqa: E731
-    ln1 = {"gamma": t8("ln1_gamma"), "beta": t32("ln1_beta"), "rq": rq_json(w["ln1_rq"])}  # blob order
-    ffn = {"w1": t8("w1")}
-    if w.get("b1") is not None:
-        ffn["b1"] = t32("b1")
-    ffn["rq1"] = rq_json(w["rq1"])
-    ffn["gelu"] = {"b_q": int(w["gelu_b_q"]), "one": int(w["gelu_one"]), "rq": rq_json(w["gelu_rq"])}
-    ffn["w2"] = t8("w2")
-    if w.get("b2") is not None:
-        ffn["b2"] = t32("b2")
-    ffn["rq2"] = rq_json(w["rq2"])
-    return {
-        "scales": {k: float(v) for k, v in scales.items()},
-        "mhsa": mhsa,
-        "add1": add(w["add1"]),
-        "ln1": ln1,
-        "ffn": ffn,
-        "add2": add(w["add2"]),
-        "ln2": {"gamma": t8("ln2_gamma"), "beta": t32("ln2_beta"), "rq": rq_json(w["ln2_rq"])},
-    }
-
-
-def crc32(a):
-    return zlib.crc32(i64(a).astype(np.int8).tobytes()) & 0xFFFFFFFF
-
-
-def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None, norm="post"):
-    """The whole spec: weights in <name>.bin, calibration input x0 (int8 [S][E]) in
-    <name>.input.bin, out_crc the golden CRC-32 of the last layer's output on x0."""
-    spec = {"format": "tinytx-model", "version": 1, "name": name, "generator": generator}
-    if seed is not None:
-        spec["seed"] = seed
-    spec.update({k: int(dims[k]) for k in ("S", "E", "H", "P", "F")})
-    if norm != "post":
-        spec["norm"] = norm
-    spec["weights"] = {"file": name + ".bin", "sha256": hashlib.sha256(wbytes).hexdigest()}
-    spec["calibration_input"] = {
-        "file": name + ".input.bin",
-        "sha256": hashlib.sha256(input_bytes(x0)).hexdigest(),
-        "scale": float(s_x),
-        "expected_output_crc32": "0x%08x" % out_crc,
-    }
-    spec["layers"] = layers
-    return spec
-
-
-def input_bytes(x0):
-    return i64(x0).astype("<i1").tobytes()
-
-
-def compact_lists(text):
-    """Put lists of numbers (shapes) on one line."""
-    return re.sub(r"\[\s*(-?\d+(?:,\s*-?\d+)*)\s*\]",
-                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text)
-
-
-def spec_files(spec, wbytes, x0):
-    """{file name: bytes} of a spec: <name>.json, its weights and its calibration input."""
-    name = spec["name"]
-    text = compact_lists(json.dumps(spec, indent=1)) + "\n"
-    return {name + ".json": text.encode("ascii"), spec["weights"]["file"]: wbytes,
-            spec["calibration_input"]["file"]: input_bytes(x0)}
