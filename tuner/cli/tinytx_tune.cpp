@@ -41,7 +41,8 @@ Usage:
 Required:
   --model FILE        model spec (schemas/json/model.schema.json), e.g. models/eegformer.json, or an
                       ONNX encoder exported from PyTorch (imported first, see tinytx-import; with
-                      --calib X.npy and --min-cosine C, the importer's options); a .pt/.pth
+                      --calib X.npy, --min-cosine C and --val DATA.npz, the importer's options:
+                      the last, x inputs and y labels, reports float and int8 top-1); a .pt/.pth
                       checkpoint must be exported to ONNX first (torch.onnx.export)
   --board NAME        board profile, any case: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
                       (on the pulp backend the GAP9 cluster joins the search: cores 1/2/4/8, the
@@ -122,7 +123,7 @@ Options parse(int argc, char **argv)
         "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
         "--out", "--emit-c", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
-        "--min-cosine"};
+        "--min-cosine", "--val"};
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], value;
@@ -389,6 +390,8 @@ int main(int argc, char **argv)
     req.mode = o.per_layer ? SpaceMode::kPerLayer : SpaceMode::kShared;
     if (o.has("--calib"))
         req.calib = o.get("--calib");
+    if (o.has("--val"))
+        req.val = o.get("--val");
     if (o.has("--min-cosine")) {
         char *end = nullptr;
         const double c = std::strtod(o.get("--min-cosine").c_str(), &end);

@@ -11,8 +11,9 @@ def _cos(a, b):
     return float(np.dot(a, b) / (na * nb))
 
 
-def compare(ref, got, head_ref=None, head_got=None):
-    """ref, got: encoder outputs [N][S][E] (float, dequantized); head_*: head outputs [N][...]."""
+def compare(ref, got, head_ref=None, head_got=None, labels=None):
+    """ref, got: encoder outputs [N][S][E] (float, dequantized); head_*: head outputs [N][...];
+    labels: the true classes [N] (a validation set), for both heads' top-1 accuracy."""
     n = len(ref)
     r, g = ref.reshape(n, -1), got.reshape(n, -1)
     per = [_cos(r[i], g[i]) for i in range(n)]
@@ -31,6 +32,10 @@ def compare(ref, got, head_ref=None, head_got=None):
         out["top1_agreement"] = float(np.mean(a == b))
         out["top1_agree"] = int(np.sum(a == b))
         out["top1_total"] = int(a.size)
+        # one class per sample (a head over a pooled encoder; a batch axis of 1 is dropped)
+        if labels is not None and a.size == n:
+            out["float_top1"] = float(np.mean(a.reshape(n) == labels))
+            out["int8_top1"] = float(np.mean(b.reshape(n) == labels))
     return out
 
 
@@ -39,4 +44,6 @@ def line(name, m):
         name, m["cosine"], m["cosine_min_sample"], m["max_abs_error"], m["max_abs_float"])
     if "top1_agreement" in m:
         s += "  top-1 agreement %d/%d" % (m["top1_agree"], m["top1_total"])
+    if "int8_top1" in m:
+        s += "  top-1 vs labels: int8 %.2f%%, float %.2f%%" % (100 * m["int8_top1"], 100 * m["float_top1"])
     return s

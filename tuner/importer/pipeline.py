@@ -33,6 +33,7 @@ class Options:
     per_channel: bool = True
     fused: bool = True
     min_cosine: float = None
+    val: str = None           # .npz: x and y (labels) or ref (float outputs), for top-1 accuracy
 
 
 @dataclass
@@ -144,6 +145,17 @@ def import_model(opt):
                           % (hx.shape[1], hx.shape[2], xs.shape[1], xs.shape[2]))
         hev = Evaluated(interp, enc, hx, layout, tensors)
         sets["heldout"] = (hev, Q.quantize_input(hev.x_in, s_x))
+    labels = {}
+    if opt.val:
+        vx, labels["val"] = SM.load_val(opt.val, graph.input_dims, layout)
+        if vx.shape[1:] != xs.shape[1:]:
+            raise Refusal("--val samples are [%d][%d], the calibration samples [%d][%d]: the integer model has one S"
+                          % (vx.shape[1], vx.shape[2], xs.shape[1], xs.shape[2]))
+        if not enc.classifier:
+            raise Refusal("--val: the model has no classification head after the encoder (a linear layer), so "
+                          "top-1 accuracy means nothing; use --heldout for the encoder's similarity")
+        vev = Evaluated(interp, enc, vx, layout, tensors)
+        sets["val"] = (vev, Q.quantize_input(vev.x_in, s_x))
     acc = {}
     for name, (e, xi) in sets.items():
         acc[name] = {}
@@ -154,7 +166,10 @@ def import_model(opt):
                 raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
             top1 = enc.classifier   # top-1 agreement only means something for a classifier head
             acc[name][mode] = accuracy.compare(e.layer_outs[-1], y, e.out if top1 else None,
-                                               _head(interp, enc, e, y) if top1 else None)
+                                               _head(interp, enc, e, y) if top1 else None, labels.get(name))
+    if opt.val and "int8_top1" not in acc["val"]["standard"]:
+        raise Refusal("--val: the head gives more than one output vector per sample (no pooling before it), so a "
+                      "label per sample does not apply; use --heldout for the encoder's similarity")
     fused_note = "disabled (--no-fused)" if not opt.fused else "kept"
     if opt.min_cosine is not None:
         for name, a in acc.items():
@@ -181,6 +196,7 @@ def import_model(opt):
         "host": {"note": "the embedding and the head run in float on the host; the integer model is the encoder",
                  "embedding_nodes": enc.prelude, "head_nodes": enc.head},
         "layers": [lay.info for lay in enc.layers],
+        "validation": {"file": opt.val} if opt.val else None,
         "quantization": {"calibration": {"file": opt.calib, "samples": int(len(xs)), "synthetic": not opt.calib},
                          "quantile": opt.quantile, "per_channel": opt.per_channel,
                          "input_scale": s_x, "output_scale": s_out},

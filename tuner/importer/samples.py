@@ -74,6 +74,42 @@ def load(path, dims, layout, what):
     return a
 
 
+def load_val(path, dims, layout):
+    """A validation set, .npz: `x` samples [N][S][features] (as load) and `y` integer labels [N],
+    or `ref` the float model's outputs [N][...] (their argmax are the labels). (x, labels)."""
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise Refusal("--val %s: not a readable .npz archive (%s)" % (path, str(e).splitlines()[0] if str(e) else type(e).__name__))
+    if isinstance(z, np.ndarray):
+        raise Refusal("--val %s: one array; expected an .npz with x and y (numpy.savez(path, x=..., y=...))" % path)
+    keys = sorted(z.files)
+    if "x" not in keys or not ("y" in keys or "ref" in keys):
+        raise Refusal("--val %s: holds %s; expected x (inputs [N][S][features]) and y (integer labels [N]) or ref "
+                      "(the float model's outputs [N][...])" % (path, ", ".join(keys) or "nothing"))
+    x = z["x"]
+    if x.dtype.kind not in "fiu" or x.ndim != 3 or x.shape[0] == 0:
+        raise Refusal("--val %s: x is %s %s, expected floats [N][S][features]" % (path, x.dtype, list(x.shape)))
+    if "y" in keys:
+        labels = z["y"]
+        if labels.dtype.kind not in "iu" or labels.shape != (x.shape[0],):
+            raise Refusal("--val %s: y is %s %s, expected integer labels [%d]" % (path, labels.dtype, list(labels.shape),
+                                                                                x.shape[0]))
+    else:
+        ref = z["ref"]
+        if ref.shape[0] != x.shape[0] or ref.ndim < 2:
+            raise Refusal("--val %s: ref is %s, expected the float outputs [%d][...]" % (path, list(ref.shape), x.shape[0]))
+        labels = np.argmax(ref.reshape(ref.shape[0], -1), axis=-1)
+    tmp = x.astype(np.float64)
+    if not np.all(np.isfinite(tmp)):
+        raise Refusal("--val %s: x holds non-finite values" % path)
+    S, F = seq_feature_dims(dims, layout)
+    if (S is not None and x.shape[1] != S) or (F is not None and x.shape[2] != F):
+        raise Refusal("--val %s: samples of [%d][%d], the graph input takes [%s][%s]"
+                      % (path, x.shape[1], x.shape[2], S or "?", F or "?"))
+    return tmp, labels.astype(np.int64)
+
+
 def synthetic(dims, layout, seed=0):
     """Standard-normal samples when no calibration set is given (scales may not fit real data)."""
     S, F = seq_feature_dims(dims, layout)

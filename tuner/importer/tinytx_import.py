@@ -45,6 +45,8 @@ def parse(argv):
     ap.add_argument("-o", "--out", required=True, help="the model spec to write (its stem is the model name)")
     ap.add_argument("--calib", help="calibration inputs, .npy float [N][S][features]")
     ap.add_argument("--heldout", help="held-out inputs for the accuracy report, same format")
+    ap.add_argument("--val", help="a labelled validation set, .npz with x (inputs [N][S][features]) and y (integer "
+                    "labels [N]) or ref (the float model's outputs): top-1 accuracy of the float and the int8 model")
     ap.add_argument("--min-cosine", type=float, help="refuse when the integer encoder's cosine similarity to the "
                     "float one is below this; drop fused-weight attention when only it is below")
     ap.add_argument("--quantile", type=float, default=0.9999,
@@ -113,7 +115,7 @@ def main(argv=None):
     args = parse(argv)
     try:
         opt = pipeline.Options(args.onnx, args.calib, args.heldout, args.input_layout, args.quantile,
-                               not args.per_tensor, not args.no_fused, args.min_cosine)
+                               not args.per_tensor, not args.no_fused, args.min_cosine, args.val)
         if not 0.5 <= args.quantile <= 1.0:
             raise Refusal("--quantile %g: must be in 0.5..1" % args.quantile)
         if not os.path.isfile(args.onnx):

@@ -107,6 +107,26 @@ def min_cosine(c, cmd, exports, work):
     c.check(rc == 0 and "synthetic" in se, "no --calib: synthetic samples with a warning: %s" % se.strip()[:200])
 
 
+def digits_example(c, cmd, work):
+    """The shipped example trained on real data (examples/digits): int8 top-1 on its test set within
+    one point of the float model's, reported with --val; a --val without labels is refused."""
+    ex = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples", "digits")
+    onnx, calib, val = (os.path.join(ex, f) for f in ("digits.onnx", "digits.calib.npy", "digits_test.npz"))
+    rc, so, se = run(cmd, onnx, "--calib", calib, "--val", val, "-o", os.path.join(work, "digits.json"))
+    c.check(rc == 0 and "top-1 vs labels" in so, "digits: imports with --val (exit %d) %s" % (rc, (so + se)[-400:]))
+    if rc != 0:
+        return
+    rep = json.load(open(os.path.join(work, "digits.report.json")))["accuracy"]["val"]
+    for mode, a in rep.items():
+        c.check(a["float_top1"] >= 0.95 and a["int8_top1"] >= a["float_top1"] - 0.01,
+                "digits: %s int8 top-1 %.4f within 1 point of float %.4f on %d test images"
+                % (mode, a["int8_top1"], a["float_top1"], a["samples"]))
+    bad = os.path.join(work, "unlabelled.npz")
+    np.savez(bad, x=np.load(val)["x"])
+    rc, so, se = run(cmd, onnx, "--calib", calib, "--val", bad, "-o", os.path.join(work, "digits2.json"))
+    c.check(rc == 2 and "expected x" in se and "y (integer labels" in se, "--val without labels: %s" % se.strip())
+
+
 def main(argv):
     exports, cmd = argv
     manifest = json.load(open(os.path.join(exports, "manifest.json")))
@@ -115,6 +135,7 @@ def main(argv):
         for m in manifest["models"]:
             (refused if "refused" in m else imports)(c, cmd, exports, m, work)
         min_cosine(c, cmd, exports, work)
+        digits_example(c, cmd, work)
     print("%d failed" % len(c.failed))
     return 1 if c.failed else 0
 

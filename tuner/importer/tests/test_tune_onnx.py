@@ -7,6 +7,7 @@ message.
     test_tune_onnx.py TINYTX_TUNE EXPORTS_DIR WORK_DIR
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -38,6 +39,18 @@ def main(argv):
     cached = os.listdir(env["TINYTX_IMPORT_CACHE"])
     check(len([c for c in cached if not c.startswith(".")]) == 1 and not [c for c in cached if c.startswith(".")],
           "one import in the cache, no leftovers: %s" % cached)
+
+    # the example trained on real data, with its labelled test set: the tune prints the import's
+    # accuracy and its JSON carries it
+    digits = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples", "digits")
+    p = subprocess.run([a for a in base if a != "--quiet"] +
+                       ["--model", os.path.join(digits, "digits.onnx"), "--val", os.path.join(digits, "digits_test.npz"),
+                        "--json"], capture_output=True, text=True, env=env, timeout=240)
+    acc = json.loads(p.stdout).get("import_accuracy") if p.returncode == 0 else None
+    check(p.returncode == 0 and "top-1 vs labels int8" in p.stderr and acc and
+          acc["val"]["standard"]["int8_top1"] >= acc["val"]["standard"]["float_top1"] - 0.01,
+          "tinytx-tune --model digits.onnx --val: the import's accuracy printed and in the JSON: %s"
+          % (p.stderr.strip()[-500:] if p.returncode else [l for l in p.stderr.splitlines() if "accuracy" in l]))
 
     p = subprocess.run(base + ["--model", os.path.join(exports, "conv_middle.onnx")], capture_output=True,
                        text=True, env=env, timeout=120)

@@ -155,6 +155,14 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
         }
         append_blob(key, "calib", *c);
     }
+    if (!opt.val.empty()) {
+        const auto v = read_bytes(opt.val);
+        if (!v) {
+            r.error = "cannot read the validation set " + opt.val.string();
+            return r;
+        }
+        append_blob(key, "val", *v);
+    }
     if (opt.min_cosine) {
         const std::string mc = std::to_string(*opt.min_cosine);
         append_blob(key, "min_cosine", std::vector<uint8_t>(mc.begin(), mc.end()));
@@ -193,6 +201,10 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
     if (!calib.empty()) {
         argv.push_back("--calib");
         argv.push_back(calib.string());
+    }
+    if (!opt.val.empty()) {
+        argv.push_back("--val");
+        argv.push_back(opt.val.string());
     }
     if (opt.min_cosine) {
         char buf[32];

@@ -43,11 +43,16 @@ json front_json(const TuneReport &r)
                 {"heldout", error_json(r.heldout_error)},
                 {"median_heldout_error_pct", r.median_heldout_error_pct},
                 {"points", r.cost_model.calibration_points}};
+    json accuracy = r.import_accuracy.empty() ? json(nullptr) : json::parse(r.import_accuracy, nullptr, false);
+    if (accuracy.is_discarded())
+        accuracy = nullptr;
     return {{"model", r.model_name},
             {"model_hash", r.model_hash},
             {"board", r.board},
             {"clock_hz", r.clock_hz},
             {"budget_bytes", r.budget_bytes},
+            {"flash_budget_bytes", r.flash_budget_bytes},
+            {"import_accuracy", accuracy},
             {"strategy", r.strategy},
             {"run_id", r.run.id},
             {"resumed", r.run.resumed},

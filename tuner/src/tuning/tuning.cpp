@@ -208,7 +208,36 @@ ModelLoadResult load_request_model(const TuneRequest &req)
     ImportOptions io;
     io.calib = req.calib;
     io.min_cosine = req.min_cosine;
+    io.val = req.val;
     return load_model_any(req.model_path, io);
+}
+
+// The accuracy section of an imported model's report (beside its spec in the import cache), as
+// JSON text, and one line per data set and attention mode; "" and none for a plain spec.
+std::string import_accuracy(const Model &m, std::vector<std::string> &lines)
+{
+    if (m.spec_path.empty())
+        return "";
+    std::ifstream in(m.spec_path.parent_path() / (m.name + ".report.json"));
+    const json rep = json::parse(in, nullptr, false);
+    if (!in || rep.is_discarded() || !rep.contains("accuracy"))
+        return "";
+    for (const auto &[set, modes] : rep["accuracy"].items())
+        for (const auto &[mode, a] : modes.items()) {
+            std::ostringstream s;
+            s.setf(std::ios::fixed);
+            s.precision(5);
+            s << "import accuracy, " << set << " set (" << a.value("samples", 0) << "), " << mode
+              << " attention: cosine " << a.value("cosine", 0.0);
+            s.precision(2);
+            if (a.contains("int8_top1"))
+                s << ", top-1 vs labels int8 " << 100 * a.value("int8_top1", 0.0) << " % (float "
+                  << 100 * a.value("float_top1", 0.0) << " %)";
+            else if (a.contains("top1_agreement"))
+                s << ", top-1 agreement with float " << 100 * a.value("top1_agreement", 0.0) << " %";
+            lines.push_back(s.str());
+        }
+    return rep["accuracy"].dump();
 }
 
 TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
@@ -230,6 +259,12 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     if (!lr.ok())
         return fail("model " + req.model_path.string() + ": " + lr.error->message());
     const Model &m = *lr.model;
+    if (!req.val.empty() && !is_onnx_path(req.model_path))
+        return fail("--val: only for an ONNX model (the importer measures the float and int8 accuracy)");
+    std::vector<std::string> accuracy_lines;
+    const std::string accuracy_json = is_onnx_path(req.model_path) ? import_accuracy(m, accuracy_lines) : "";
+    for (const std::string &l : accuracy_lines)
+        note(l);
     if (m.calibration_input.empty())
         return fail("model " + req.model_path.string() +
                     ": no calibration input (calibration_input.file): the tuner checks every image's output on it");
@@ -281,6 +316,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     r.board = board.name;
     r.budget_bytes = req.budget_bytes;
     r.flash_budget_bytes = flash_budget;
+    r.import_accuracy = accuracy_json;
     r.clock_hz = board.clock_hz;
     r.space_size = space.size();
     r.minimal_peak = minimal_peak(m, space);

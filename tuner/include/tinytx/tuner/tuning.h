@@ -49,6 +49,7 @@ struct TuneRequest {
                                           // (load_model_confined), never a path it names
     std::filesystem::path calib;          // ONNX only: calibration inputs (.npy); "" = next to it
     std::optional<double> min_cosine;     // ONNX only: the importer's accuracy floor
+    std::filesystem::path val;            // ONNX only: a labelled validation set (.npz x, y)
     std::string board;                    // board profile name
     uint64_t budget_bytes = 0;            // arena budget; required
     uint64_t flash_budget_bytes = 0;      // images above it leave the front; 0 = the board's flash
@@ -121,6 +122,7 @@ struct TuneReport {
     double median_heldout_error_pct = -1; // median |pred - meas| / meas on held-out (-1: too few)
     TuneProgress progress;
     double seconds = 0;
+    std::string import_accuracy;          // ONNX models: the import report's "accuracy" (JSON text)
 };
 
 struct TuneOutcome {
