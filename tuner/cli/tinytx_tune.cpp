@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "farm_client.h"
 #include "plaintext_policy.h"
+#include "tinytx/tuner/analyze_report.h"
 #include "tinytx/tuner/display_units.h"
 #include "tinytx/tuner/emit_c.h"
 #include "tinytx/tuner/figure_source.h"
@@ -85,7 +86,10 @@ Results:
   --out FILE          write the best schedule (schemas/json/schedule.schema.json)
   --emit-c DIR        write a deployable C folder of the best schedule (Makefile: host, qemu-m4,
                       qemu-m7, nucleo-h743zi, nucleo-l476rg, and gap9-sim for GAP9 cluster
-                      schedules: the cluster image on tinytx-pulp-run; see docs/GAP9.md)
+                      schedules: the cluster image on tinytx-pulp-run; see docs/GAP9.md), with
+                      REPORT.txt (as --report)
+  --report FILE       the analyze report of the best schedule ("-": stdout): per layer its knobs,
+                      MACs, weights, scratch and share of the cycles; totals, flash, accuracy
   --json              print the front as JSON on stdout (progress stays on stderr)
   --plot FILE.svg     draw the front (latency against arena peak, the best point and the budget)
                       as an SVG picture, for reports
@@ -122,7 +126,7 @@ Options parse(int argc, char **argv)
     static const std::vector<std::string> valued = {
         "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
-        "--out", "--emit-c", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
+        "--out", "--emit-c", "--report", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
         "--min-cosine", "--val"};
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -495,7 +499,7 @@ int main(int argc, char **argv)
         }
         const TuneReport &r = *out.report;
         front = front_json(r);
-        if (r.best && (o.has("--out") || o.has("--emit-c"))) {
+        if (r.best && (o.has("--out") || o.has("--emit-c") || o.has("--report"))) {
             ModelLoadResult lr = load_request_model(req);
             if (lr.ok())
                 best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
@@ -532,18 +536,45 @@ int main(int argc, char **argv)
         if (!o.json)
             std::cout << "front drawn in " << o.get("--plot") << "\n";
     }
-    if (o.has("--emit-c")) {
+    if (o.has("--emit-c") || o.has("--report")) {
         ModelLoadResult lr = load_request_model(req);
         const ScheduleParseResult ps = schedule_from_json(best_export);
         if (!lr.ok() || !ps.ok()) {
-            std::cerr << "tinytx-tune: --emit-c: " << (lr.ok() ? ps.error->message() : lr.error->message()) << "\n";
+            std::cerr << "tinytx-tune: --emit-c/--report: " << (lr.ok() ? ps.error->message() : lr.error->message())
+                      << "\n";
             return 1;
         }
+        std::string report;
+        try {
+            const std::string dir = req.boards_dir.empty() ? tinytx::agent::BoardCatalog::default_dir()
+                                                           : req.boards_dir.string();
+            report = analyze_report(*lr.model, *ps.schedule, tinytx::agent::BoardCatalog::load_dir(dir).get(req.board),
+                                    front["best"], front.value("import_accuracy", nlohmann::json()));
+        } catch (const std::exception &e) {
+            std::cerr << "tinytx-tune: --report: " << e.what() << "\n";
+            return 1;
+        }
+        if (o.has("--report")) {
+            if (o.get("--report") == "-") {
+                std::cout << "\n" << report;
+            } else if (std::ofstream f(o.get("--report")); !(f << report)) {
+                std::cerr << "tinytx-tune: --report " << o.get("--report") << ": cannot write\n";
+                return 1;
+            } else if (!o.json) {
+                std::cout << "analyze report written to " << o.get("--report") << "\n";
+            }
+        }
+        if (!o.has("--emit-c"))
+            return 0;
         EmitCOptions eo;
         eo.boards_dir = req.boards_dir;
         const EmitCResult e = emit_c(*lr.model, *ps.schedule, o.get("--emit-c"), eo);
         if (!e.ok()) {
             std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.error << "\n";
+            return 1;
+        }
+        if (std::ofstream f(fs::path(o.get("--emit-c")) / "REPORT.txt"); !(f << report)) {
+            std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": cannot write REPORT.txt\n";
             return 1;
         }
         if (!o.json)

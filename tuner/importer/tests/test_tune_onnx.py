@@ -45,12 +45,17 @@ def main(argv):
     digits = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples", "digits")
     p = subprocess.run([a for a in base if a != "--quiet"] +
                        ["--model", os.path.join(digits, "digits.onnx"), "--val", os.path.join(digits, "digits_test.npz"),
-                        "--json"], capture_output=True, text=True, env=env, timeout=240)
+                        "--json", "--report", os.path.join(work, "report.txt")],
+                       capture_output=True, text=True, env=env, timeout=240)
     acc = json.loads(p.stdout).get("import_accuracy") if p.returncode == 0 else None
     check(p.returncode == 0 and "top-1 vs labels int8" in p.stderr and acc and
           acc["val"]["standard"]["int8_top1"] >= acc["val"]["standard"]["float_top1"] - 0.01,
           "tinytx-tune --model digits.onnx --val: the import's accuracy printed and in the JSON: %s"
           % (p.stderr.strip()[-500:] if p.returncode else [l for l in p.stderr.splitlines() if "accuracy" in l]))
+    report = open(os.path.join(work, "report.txt")).read() if p.returncode == 0 else ""
+    check(all(s in report for s in ("analyze: digits on nucleo-l476rg", "MACs", "cycles (share)", "flash: the image",
+                                    "val (360), standard: cosine", "top-1 int8")),
+          "--report: the analyze report of the best schedule:\n" + report)
 
     p = subprocess.run(base + ["--model", os.path.join(exports, "conv_middle.onnx")], capture_output=True,
                        text=True, env=env, timeout=120)
