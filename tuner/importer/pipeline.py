@@ -21,6 +21,7 @@ from refusal import Refusal, node_list, node_ref
 VERSION = "v1"
 GENERATOR = "tinytx-import %s (onnx %s, numpy %s)" % (VERSION, onnx.__version__, np.__version__)
 FLOAT_TOLERANCE = 1e-6   # relative to the largest value: the float path vs the graph, both float64
+CLIP_WARNING = 0.01      # held-out / validation inputs saturating at the encoder input beyond this
 
 
 @dataclass
@@ -156,6 +157,13 @@ def import_model(opt):
                           "top-1 accuracy means nothing; use --heldout for the encoder's similarity")
         vev = Evaluated(interp, enc, vx, layout, tensors)
         sets["val"] = (vev, Q.quantize_input(vev.x_in, s_x))
+    # data unlike the calibration set saturates at the encoder input: say so, with what to do
+    for name, (e, _) in sets.items():
+        clipped = Q.input_clip_fraction(e.x_in, s_x)
+        if name != "calibration" and clipped > CLIP_WARNING:
+            warnings.append("the %s set reaches the encoder far outside the calibration range: %.1f%% of its encoder "
+                            "inputs saturate the int8 scale chosen on --calib; calibrate on samples like the data the "
+                            "model will see (a few hundred from the training set)" % (name, 100 * clipped))
     acc = {}
     for name, (e, xi) in sets.items():
         acc[name] = {}

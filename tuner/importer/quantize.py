@@ -90,6 +90,12 @@ def quantize_input(x, s_x):
     return np.clip(round_away(np.asarray(x) / s_x), -128, 127)
 
 
+def input_clip_fraction(x, s_x):
+    """The fraction of encoder-input values beyond the int8 range at scale s_x (they saturate)."""
+    q = round_away(np.asarray(x) / s_x)
+    return float(np.count_nonzero((q > 127) | (q < -128))) / q.size
+
+
 def run_int(xs, w, dims, fused, norm):
     """The golden integer pipeline of one layer on every sample."""
     return np.stack([G.run_encoder(x, w, dims, fused=fused, norm=norm)["out"] for x in xs]).astype(np.int64)

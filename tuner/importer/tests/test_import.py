@@ -121,6 +121,12 @@ def digits_example(c, cmd, work):
         c.check(a["float_top1"] >= 0.95 and a["int8_top1"] >= a["float_top1"] - 0.01,
                 "digits: %s int8 top-1 %.4f within 1 point of float %.4f on %d test images"
                 % (mode, a["int8_top1"], a["float_top1"], a["samples"]))
+    far = os.path.join(work, "far.npz")
+    d = np.load(val)
+    np.savez(far, x=d["x"] * 6.0, y=d["y"])   # inputs unlike the calibration set
+    rc, so, se = run(cmd, onnx, "--calib", calib, "--val", far, "-o", os.path.join(work, "digits3.json"))
+    c.check(rc == 0 and "far outside the calibration range" in se, "--val far outside the calibration data warns: %s"
+            % se.strip()[-300:])
     bad = os.path.join(work, "unlabelled.npz")
     np.savez(bad, x=np.load(val)["x"])
     rc, so, se = run(cmd, onnx, "--calib", calib, "--val", bad, "-o", os.path.join(work, "digits2.json"))
