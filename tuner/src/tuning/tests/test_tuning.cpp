@@ -111,25 +111,27 @@ TEST(Tuning, BudgetBelowTheSmallestArenaIsExitTwoWithTheSchedule)
     EXPECT_FALSE(fs::exists(req.db_path));  // nothing started
 }
 
+// a run refused with exit status 1 before it reports anything, its message naming `what`
+void expect_refused(const TuneRequest &req, const std::string &what)
+{
+    const TuneOutcome o = tune(req);
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.error.find(what), std::string::npos) << o.error;
+    EXPECT_FALSE(o.report.has_value());
+}
+
 TEST(Tuning, BadInputsAreErrorsNotCrashes)
 {
     test::TempDir dir;
-    TuneRequest req = request(dir, "eegformer", "no-such-board", 512 * 1024);
-    TuneOutcome o = tune(req);
-    EXPECT_EQ(o.exit_code, 1);
-    EXPECT_NE(o.error.find("no-such-board"), std::string::npos) << o.error;
+    expect_refused(request(dir, "eegformer", "no-such-board", 512 * 1024), "no-such-board");
 
-    req = request(dir, "eegformer", "nucleo-h743zi", 512 * 1024);
+    TuneRequest req = request(dir, "eegformer", "nucleo-h743zi", 512 * 1024);
     req.model_path = dir.file("missing.json");
-    o = tune(req);
-    EXPECT_EQ(o.exit_code, 1);
-    EXPECT_NE(o.error.find("missing.json"), std::string::npos) << o.error;
+    expect_refused(req, "missing.json");
 
     req = request(dir, "eegformer", "nucleo-h743zi", 512 * 1024);
     req.strategy = "annealing";
-    o = tune(req);
-    EXPECT_EQ(o.exit_code, 1);
-    EXPECT_NE(o.error.find("annealing"), std::string::npos) << o.error;
+    expect_refused(req, "annealing");
 }
 
 // The board's memory bounds the run: a budget above its largest RAM region and weights above its
@@ -137,17 +139,11 @@ TEST(Tuning, BadInputsAreErrorsNotCrashes)
 TEST(Tuning, BoardRamAndFlashBoundTheRun)
 {
     test::TempDir dir;
-    TuneRequest req = request(dir, "ecgformer", "nucleo-l476rg", 128 * 1024);
-    TuneOutcome o = tune(req);
-    EXPECT_EQ(o.exit_code, 1);
-    EXPECT_NE(o.error.find("sram1 96.0 KiB"), std::string::npos) << o.error;
+    expect_refused(request(dir, "ecgformer", "nucleo-l476rg", 128 * 1024), "sram1 96.0 KiB");
 
-    req = request(dir, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    TuneRequest req = request(dir, "ecgformer", "nucleo-l476rg", 64 * 1024);
     req.flash_budget_bytes = 4096;
-    o = tune(req);
-    EXPECT_EQ(o.exit_code, 1);
-    EXPECT_NE(o.error.find("nothing was built"), std::string::npos) << o.error;
-    EXPECT_FALSE(o.report.has_value());
+    expect_refused(req, "nothing was built");
 
     req.flash_budget_bytes = 0; // the board's 1 MiB
     req.trials = 8;
