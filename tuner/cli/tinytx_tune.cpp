@@ -101,7 +101,9 @@ Figures say where they come from: "emulated" (the in-process ISS cycle model or 
 cycles), "measured" (a real board through OpenOCD), "modeled" (the cost model's prediction).
 
 Exit status: 0 done, 1 bad input or a failed run, 2 the budget is below the smallest arena any
-schedule needs (the message gives that size and the schedule), 130 interrupted.
+schedule needs (the message gives that size and the schedule), 130 interrupted (Ctrl-C: the
+measurements in flight finish and are recorded, so the same command resumes with them; Ctrl-C
+twice quits at once).
 
 Example:
   tinytx-tune --model models/eegformer.json --board nucleo-h743zi --budget 512KB --out best.json
@@ -350,8 +352,20 @@ bool write_plot(const nlohmann::json &j, const std::string &path)
     return true;
 }
 
+// Ctrl-C once: no new batch starts, the measurements in flight finish and are recorded, exit 130;
+// twice (or in farm mode, where the farm keeps the measurements): now.
+volatile std::sig_atomic_t g_interrupts = 0;
+bool g_graceful_stop = false;
+
 void interrupted(int)
 {
+    if (g_graceful_stop && g_interrupts == 0) {
+        g_interrupts = 1;
+        static const char msg[] = "\ntinytx-tune: interrupted; recording the measurements in flight (Ctrl-C again "
+                                  "to quit now)\n";
+        (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+        return;
+    }
     static const char msg[] = "\ntinytx-tune: interrupted; what was measured is recorded: run the same command again to resume\n";
     (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
     std::_Exit(130);
@@ -485,8 +499,15 @@ int main(int argc, char **argv)
         TuneCallbacks cb;
         cb.progress = [&](const TuneProgress &p) { view.update(p); };
         cb.note = [&](const std::string &s) { view.note(s); };
+        cb.cancelled = [] { return g_interrupts > 0; };
+        g_graceful_stop = true;
         TuneOutcome out = tune(req, cb);
         view.finish();
+        if (out.exit_code == 3) {   // cancelled by Ctrl-C between batches: every finished one is recorded
+            std::cerr << "tinytx-tune: interrupted (" << out.error
+                      << "); what was measured is recorded: run the same command again to resume\n";
+            return 130;
+        }
         if (out.exit_code != 0) {
             std::cerr << "tinytx-tune: " << out.error << "\n";
             if (out.minimal_peak && o.json)

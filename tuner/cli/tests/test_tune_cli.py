@@ -139,6 +139,18 @@ def test_kill_resume(tmp):
     clean = run(clean_args)
     clean_s = time.time() - t0
     check(clean.returncode == 0, f"clean run: {clean.stderr}")
+    # Ctrl-C: the batch in flight finishes and is recorded, exit 130
+    proc = subprocess.Popen([TUNE] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(max(0.3, clean_s * 0.3))
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=300)
+        n = sqlite3.connect(os.path.join(tmp, "t.db")).execute("SELECT COUNT(*) FROM measurements").fetchone()[0]
+        check(proc.returncode == 130 and "recording the measurements in flight" in err and
+              "what was measured is recorded" in err and n > 0 and n % 4 == 0,
+              f"Ctrl-C records whole batches: exit {proc.returncode}, {n} measurements, {err[-300:]}")
+    else:
+        proc.communicate()
     rng = random.Random(int(os.environ.get("TINYTX_KILL_SEED", "7")))
     kills = 0
     for _ in range(3):
