@@ -279,6 +279,16 @@ void print_table(const nlohmann::json &j)
               << front.size() << " points of " << j.value("trials", 0) << " evaluated; figures "
               << figure_source_text(source, front.empty() ? "" : front[0].value("backend", ""), j.value("board", ""))
               << ")\n";
+    // how much of the space the search saw: the front is only as good as that
+    const double space = j.value("space_size", 0.0), evaluated = j.value("trials", 0.0);
+    if (space > 0) {
+        std::cout << "coverage: " << evaluated << " of " << space << " schedules in the space evaluated ("
+                  << three_figures(100.0 * evaluated / space) << " %)";
+        if (j.contains("feasible") && j["feasible"].is_number() && j["feasible"].get<double>() > 0)
+            std::cout << "; " << j["feasible"].get<double>() << " fit the budget, "
+                      << three_figures(100.0 * evaluated / j["feasible"].get<double>()) << " % of them evaluated";
+        std::cout << "\n";
+    }
     std::vector<double> lat, en, arena, flash;
     for (const auto &p : front) {
         lat.push_back(p.value("latency_us", 0.0));

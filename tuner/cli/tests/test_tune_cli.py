@@ -299,6 +299,8 @@ def test_first_hour(tmp):
         check(col in header, f"the table header names the unit of {col!r}: {header!r}")
     check("emulated by the instruction-set simulator" in p.stdout and "not board cycles" in p.stdout,
           "the table names the simulator")
+    check(re.search(r"coverage: 12 of \d+ schedules in the space evaluated", p.stdout) is not None,
+          f"the table states the search's coverage: {p.stdout[:600]}")
     rows = [l for l in p.stdout.splitlines() if re.match(r"^(\*|\d+)\s+\d+\s", l)]
     # the figures (before the schedule's summary) are bare numbers: their units are in the header
     check(rows and all(re.fullmatch(r"[*\d .%]+", r[:len(header) - len("  schedule")]) for r in rows),
