@@ -25,6 +25,7 @@
 #else
 #define TX_DUAL_ISSUE 0
 #endif
+#include "dsp_epilogue.h"
     .syntax unified
     .thumb
     .text
@@ -126,19 +127,12 @@
     ROWS    \R
     .endm
 
-    /* requantize accumulator \acc and store it at \addr (mul r6, rounding r7, shift r8) */
+    /* the column epilogues: mul r6, rounding r7, shift r8 (dsp_epilogue.h) */
     .macro REQ acc, addr:vararg
-    smmla   \acc, \acc, r6, r7
-    asr     \acc, \acc, r8
-    ssat    \acc, #8, \acc
-    strb    \acc, \addr
+    TX_REQUANT8 \acc, r6, r7, r8, \addr
     .endm
-
-    /* add accumulator \acc to the int32 at \addr */
     .macro ACC acc, addr:vararg
-    ldr     r6, \addr
-    add     r6, r6, \acc
-    str     r6, \addr
+    TX_ACCUMULATE32 \acc, r6, \addr
     .endm
 
     /* finish R rows of the column whose row 0 is at r9, rows r10 bytes apart */

@@ -11,6 +11,7 @@
  * weight row: 9 cycles for 4). K % 4 ends with one step whose weight words are assembled from
  * the remaining bytes (nothing is read past a weight row); the widened row is zero-padded. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include "dsp_epilogue.h"
     .syntax unified
     .thumb
     .text
@@ -62,17 +63,12 @@
     smlad   \acc, r5, r7, \acc
     .endm
 
+    /* the column epilogues: mul r4, rounding r5, shift r6 (dsp_epilogue.h) */
     .macro REQ acc, addr:vararg
-    smmla   \acc, \acc, r4, r5
-    asr     \acc, \acc, r6
-    ssat    \acc, #8, \acc
-    strb    \acc, \addr
+    TX_REQUANT8 \acc, r4, r5, r6, \addr
     .endm
-
     .macro ACC acc, addr:vararg
-    ldr     r4, \addr
-    add     r4, r4, \acc
-    str     r4, \addr
+    TX_ACCUMULATE32 \acc, r4, \addr
     .endm
 
     .macro GEMV MODE, name
