@@ -60,6 +60,23 @@ void check_row(const tx_softmax_params &p, const tx_softmax_table &lut, const st
             << "tx_softmax_s8, n=" << n << " row " << r;
 }
 
+// every entry of the table is the definition's i-exp of its d, for every parameter set
+TEST(SoftmaxEdges, TableHoldsEveryExp)
+{
+    for (int pi = 0; pi < TX_SM_EDGE_NPARAMS; ++pi) {
+        const tx_softmax_params &p = tx_sm_edge_params[pi];
+        tx_softmax_table lut;
+        tx_softmax_lut(&p, &lut);
+        if (lut.emax == 0)
+            continue; // the direct path: no table
+        for (int64_t d = 0; d < 256; ++d) {
+            const int64_t z = std::min<int64_t>(d / p.ln2, 31), t = p.b - (d - z * p.ln2);
+            ASSERT_EQ(lut.u.r[255 - d], uint64_t(t * t + p.c) >> z)
+                << "ln2=" << p.ln2 << " b=" << p.b << " c=" << p.c << " d=" << d;
+        }
+    }
+}
+
 TEST(SoftmaxEdges, HardRowsEveryParameterSetAndLength)
 {
     size_t rows = 0, fast_sets = 0;

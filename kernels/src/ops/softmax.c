@@ -34,10 +34,13 @@ static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t nd)
     return ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
 }
 
-/* The table in one pass without a divide: d = max - x walks 0..255 with its quotient z and
- * remainder by ln2 kept incrementally, so t = p + b = b - remainder (NUMERICS.md); once z reaches
- * its cap of 31 the remainder keeps growing, as floor(-d / ln2) capped at 31 demands. The largest
- * exp has z = 0 and sits at an end of the first ln2 values of d (t^2 is convex there). */
+/* The table without a divide: d = max - x walks 0..255 in runs of ln2 values that share the shift
+ * z = floor(d / ln2) (NUMERICS.md), in which t = p + b = b - (d - z ln2) falls by one per step;
+ * once z reaches its cap of 31 the last run takes every remaining d, as floor(-d / ln2) capped at
+ * 31 demands. Every run below the cap has the same values of t, so once a run's largest exp
+ * (at one of its ends: t^2 is convex) shifts to 0, every later one does too (the capped run's
+ * exps are below 2^31 >> 31 = 0 as well): the rest of the table is zeros. The largest exp has
+ * z = 0 and sits at an end of the first run. */
 void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
 {
     const uint32_t ln2 = (uint32_t)p->ln2, c = (uint32_t)p->c;
@@ -49,15 +52,17 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
         lut->emax = 0;
         return;
     }
-    uint32_t z = 0, rem = 0;
-    for (uint32_t d = 0; d < 256u; ++d) {
-        const int32_t t = b - (int32_t)rem;
-        lut->u.r[255u - d] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
-        if (++rem == ln2 && z < 31u) {
-            rem = 0;
-            ++z;
-        }
+    uint32_t d = 0;
+    for (uint32_t z = 0; d < 256u; ++z) {
+        const uint32_t end = z < 31u && d + ln2 < 256u ? d + ln2 : 256u;
+        const int32_t t_last = b - (int32_t)(end - 1u - d);
+        if (z < 31u && (((uint32_t)(b * b) + c) >> z) == 0 && (((uint32_t)(t_last * t_last) + c) >> z) == 0)
+            break;
+        for (int32_t t = b; d < end; ++d, --t)
+            lut->u.r[255u - d] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
     }
+    for (; d < 256u; ++d)
+        lut->u.r[255u - d] = 0;
     lut->emax = 0xFFFFFFFFu / ymax; /* ymax >= i-exp(0) = b^2 + c >= 1 */
 }
 
