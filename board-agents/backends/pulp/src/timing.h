@@ -23,15 +23,19 @@ struct Timing {
     uint32_t cores = 8;
     uint32_t tcdm_banks = 16;     // word-interleaved L1 banks, one access per bank and cycle
     uint32_t l2_load_latency = 10;  // extra cycles of a load a cluster core issues to L2
-    uint32_t fork_latency = 4;    // cycles from the fork write to the workers' first instruction
+    uint32_t periph_latency = 0;  // extra cycles of a cluster core's access to a peripheral register
     uint32_t barrier_latency = 2; // cycles from the last arrival to the release of every core
+    uint32_t boot_latency = 0;    // cycles from the FC's fetch enable to a cluster core's first fetch
+    uint32_t icache_l0_miss = 0;  // extra cycles of a fetch missing the core's L0 icache, hitting L1
+    uint32_t icache_l1_miss = 0;  // extra cycles of a fetch missing both (a refill from L2)
     uint32_t dma_setup = 20;      // cycles before a transfer's first byte moves
     uint32_t dma_bytes_per_cycle = 8;
     uint32_t dma_row_overhead = 2;  // extra cycles per row of a 2-D transfer
 
     // keys: load_use, branch_taken, jal, jalr, mulh, div_min, div_max, misaligned,
-    // cluster_cores, tcdm_banks, l2_load_latency, fork_latency, barrier_latency, dma_setup,
-    // dma_bytes_per_cycle, dma_row_overhead (unknown keys belong to other backends)
+    // cluster_cores, tcdm_banks, l2_load_latency, periph_latency, barrier_latency, boot_latency,
+    // icache_l0_miss, icache_l1_miss, dma_setup, dma_bytes_per_cycle, dma_row_overhead (unknown
+    // keys belong to other backends)
     static Timing from_profile(const std::map<std::string, uint32_t> &cycles);
 };
 

@@ -74,7 +74,8 @@ int main(int argc, char **argv)
                 j["cores"].push_back({{"cycles", c.cycles}, {"instructions", c.instructions},
                                       {"load_use", c.load_use}, {"tcdm_conflict", c.tcdm_conflict},
                                       {"l2", c.l2}, {"branch", c.branch}, {"muldiv", c.muldiv},
-                                      {"barrier", c.barrier}, {"dma_wait", c.dma_wait}});
+                                      {"barrier", c.barrier}, {"dma_wait", c.dma_wait},
+                                      {"icache", c.icache}});
             std::cout << j.dump() << "\n";
         }
         if (cfg.profile) {

@@ -1,0 +1,76 @@
+#include "icache.h"
+
+#include <algorithm>
+
+namespace tinytx::agent::pulp {
+
+InstructionCache::InstructionCache(uint32_t cores, Costs costs) : costs_(costs), l0_(cores), buffer_(cores, 0)
+{
+    for (auto &l : l0_) l.sets = 8;
+    for (auto &l : l1_) l.sets = 32;
+    reset();
+}
+
+void InstructionCache::reset()
+{
+    enabled_ = false;
+    flush();
+}
+
+void InstructionCache::flush()
+{
+    for (auto &l : l0_) l.set.assign(l.sets, Set{});
+    for (auto &l : l1_) l.set.assign(l.sets, Set{});
+    std::fill(buffer_.begin(), buffer_.end(), 0);
+}
+
+bool InstructionCache::Level::lookup(uint32_t line, uint64_t now)
+{
+    Set &s = set[line % sets];
+    const uint32_t tag = line / sets;
+    int victim = 0;
+    for (int w = 0; w < 4; ++w) {
+        if (s.used[w] && s.tag[w] == tag) {
+            s.used[w] = now;
+            return true;
+        }
+        if (s.used[w] < s.used[victim]) victim = w;
+    }
+    s.tag[victim] = tag;
+    s.used[victim] = now;
+    return false;
+}
+
+InstructionCache::Outcome InstructionCache::fetch_line(uint32_t core, uint32_t line)
+{
+    Outcome o;
+    if (buffer_[core] == line + 1) return o;
+    buffer_[core] = line + 1;
+    ++now_;
+    if (l0_[core].lookup(line, now_)) return o;
+    o.l0_miss = true;
+    // L1 lines alternate over the two banks; each bank indexes with the line number without its bank bit
+    if (l1_[line & 1u].lookup(line >> 1, now_)) {
+        o.cycles = costs_.l0_miss;
+        return o;
+    }
+    o.l1_miss = true;
+    o.cycles = costs_.l1_miss;
+    return o;
+}
+
+InstructionCache::Outcome InstructionCache::fetch(uint32_t core, uint32_t pc, uint32_t len)
+{
+    if (!enabled_ || core >= l0_.size()) return {};
+    const uint32_t first = pc >> kLineBits, last = (pc + len - 1) >> kLineBits;
+    Outcome o = fetch_line(core, first);
+    if (last != first) {
+        const Outcome second = fetch_line(core, last);
+        o.cycles += second.cycles;
+        o.l0_miss |= second.l0_miss;
+        o.l1_miss |= second.l1_miss;
+    }
+    return o;
+}
+
+}  // namespace tinytx::agent::pulp

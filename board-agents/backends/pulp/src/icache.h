@@ -1,0 +1,54 @@
+// The cluster's instruction cache, shaped as pulp-open's: a private L0 per core (8 sets x 4 ways
+// of 16-byte lines) in front of a shared L1 (2 banks x 32 sets x 4 ways, lines interleaved over
+// the banks), refilled from L2. A core fetches through a one-line buffer, so only a fetch from
+// another line reaches the cache. Replacement is least recently used (GVSoC's caches pick a
+// pseudo-random way; the miss costs are calibrated against it, timing.h). Disabled after reset,
+// like the hardware; a disabled cache costs nothing here (images that never enable it, the RV32
+// ones, keep the flat fetch model).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace tinytx::agent::pulp {
+
+class InstructionCache {
+public:
+    struct Costs {
+        uint32_t l0_miss = 0;  // extra cycles of a fetch that misses L0 and hits L1
+        uint32_t l1_miss = 0;  // extra cycles of a fetch that misses both (refill from L2)
+    };
+    struct Outcome {
+        uint32_t cycles = 0;
+        bool l0_miss = false, l1_miss = false;
+    };
+
+    InstructionCache(uint32_t cores, Costs costs);
+    void reset();                       // disabled, empty
+    void enable(bool on) { enabled_ = on; }
+    void flush();
+    // the cost of core `core` fetching [pc, pc + len)
+    Outcome fetch(uint32_t core, uint32_t pc, uint32_t len);
+
+private:
+    static constexpr uint32_t kLineBits = 4;
+    struct Set {
+        uint32_t tag[4];
+        uint64_t used[4];               // last use, for LRU; 0 = invalid
+    };
+    struct Level {
+        uint32_t sets = 0;
+        std::vector<Set> set;
+        bool lookup(uint32_t line, uint64_t now);  // true on a hit; refills on a miss
+    };
+    Outcome fetch_line(uint32_t core, uint32_t line);
+
+    Costs costs_;
+    bool enabled_ = false;
+    uint64_t now_ = 0;
+    std::vector<Level> l0_;             // one per core
+    Level l1_[2];                       // the two banks
+    std::vector<uint32_t> buffer_;      // the line each core's fetch buffer holds (+1; 0 = none)
+};
+
+}  // namespace tinytx::agent::pulp
