@@ -34,6 +34,9 @@ static inline void tx_barrier(void)
 void tx_gap9_cluster_init(void)
 {
     TX_REG(TX_PO_EU_MASK_OR) = 1u << TX_PO_EU_BARRIER_EVENT;
+    /* every core counts every event in its PULP counters (cycles_gap9.c, the benches) */
+    __asm__ volatile("csrw " TX_PO_STR(TX_PO_CSR_PCER) ", %0" ::"r"(0xFFFFFFFFu));
+    __asm__ volatile("csrw " TX_PO_STR(TX_PO_CSR_PCMR) ", %0" ::"r"(1u));
     if (tx_core_id() == 0) {
         TX_REG(TX_PO_EU_BARRIER_TRIGGER_MASK(0)) = TX_ALL_CORES;
         TX_REG(TX_PO_EU_BARRIER_TARGET_MASK(0)) = TX_ALL_CORES;

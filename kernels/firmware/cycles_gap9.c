@@ -6,18 +6,13 @@
 
 #include "pulp_open.h"
 
-#define TX_STR2(x) #x
-#define TX_STR(x) TX_STR2(x)
-
 static uint32_t tx_last_cycles, tx_last_instr;
 static uint64_t tx_cycles64, tx_instr64;
 
+/* the cluster runtime turned every counter on (tx_gap9_cluster_init) */
 void tx_counters_init(uint32_t systick_reload)
 {
     (void)systick_reload;
-    const uint32_t events = 1u << TX_PO_PC_INSTR;
-    __asm__ volatile("csrw " TX_STR(TX_PO_CSR_PCER) ", %0" ::"r"(events));
-    __asm__ volatile("csrw " TX_STR(TX_PO_CSR_PCMR) ", %0" ::"r"(1u));
 }
 
 unsigned tx_counters_available(void)
@@ -29,7 +24,7 @@ void tx_counters_read(tx_counters *c)
 {
     uint32_t cyc, ins;
     __asm__ volatile("csrr %0, mcycle" : "=r"(cyc));
-    __asm__ volatile("csrr %0, 0x781" : "=r"(ins));
+    __asm__ volatile("csrr %0, 0x781" : "=r"(ins)); /* 0x780 + TX_PO_PC_INSTR */
     tx_cycles64 += (uint32_t)(cyc - tx_last_cycles);
     tx_instr64 += (uint32_t)(ins - tx_last_instr);
     tx_last_cycles = cyc;

@@ -46,5 +46,10 @@
 #define TX_PO_CSR_PCMR 0xCC1
 #define TX_PO_PC_CYCLES 0
 #define TX_PO_PC_INSTR 1
+#define TX_PO_PC_LD_STALL 2
+#define TX_PO_PC_IMISS 4
+#define TX_PO_PC_TCDM_CONT 16
+#define TX_PO_STR2(x) #x
+#define TX_PO_STR(x) TX_PO_STR2(x) /* a CSR number in inline assembly */
 
 #endif

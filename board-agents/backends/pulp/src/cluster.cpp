@@ -312,10 +312,12 @@ uint32_t Cluster::memory_cost(Core &c, const Region &r, uint32_t addr, uint32_t 
         } else {
             free = at + 1;
         }
-    } else if (is_load && c.hartid != kHartIdFc) {
-        extra += t_.l2_load_latency;
-        c.stalls.l2 += t_.l2_load_latency;
-        ++c.l2_loads;
+    } else if (c.hartid != kHartIdFc) {
+        // a cluster core waits for L2 on loads and on stores alike (no posted writes)
+        const uint32_t wait = is_load ? t_.l2_load_latency : t_.l2_store_latency;
+        extra += wait;
+        c.stalls.l2 += wait;
+        c.l2_loads += is_load;
     }
     ++(is_load ? c.loads : c.stores);
     return extra;

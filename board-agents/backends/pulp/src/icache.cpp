@@ -19,25 +19,28 @@ void InstructionCache::reset()
 
 void InstructionCache::flush()
 {
-    for (auto &l : l0_) l.set.assign(l.sets, Set{});
-    for (auto &l : l1_) l.set.assign(l.sets, Set{});
+    for (auto &l : l0_) l = Level{l.sets, std::vector<Set>(l.sets, Set{}), 1};
+    for (auto &l : l1_) l = Level{l.sets, std::vector<Set>(l.sets, Set{}), 1};
     std::fill(buffer_.begin(), buffer_.end(), 0);
 }
 
-bool InstructionCache::Level::lookup(uint32_t line, uint64_t now)
+bool InstructionCache::Level::lookup(uint32_t line)
 {
     Set &s = set[line % sets];
     const uint32_t tag = line / sets;
-    int victim = 0;
+    int victim = -1;
     for (int w = 0; w < 4; ++w) {
-        if (s.used[w] && s.tag[w] == tag) {
-            s.used[w] = now;
-            return true;
-        }
-        if (s.used[w] < s.used[victim]) victim = w;
+        if (s.valid[w] && s.tag[w] == tag) return true;
+        if (!s.valid[w] && victim < 0) victim = w;
+    }
+    if (victim < 0) {
+        // x^8 + x^6 + x^5 + x^4 + 1: a maximal-length 8-bit Fibonacci LFSR
+        const uint8_t bit = uint8_t(((lfsr >> 7) ^ (lfsr >> 5) ^ (lfsr >> 4) ^ (lfsr >> 3)) & 1u);
+        lfsr = uint8_t((lfsr << 1) | bit);
+        victim = lfsr & 3;
     }
     s.tag[victim] = tag;
-    s.used[victim] = now;
+    s.valid[victim] = true;
     return false;
 }
 
@@ -46,11 +49,10 @@ InstructionCache::Outcome InstructionCache::fetch_line(uint32_t core, uint32_t l
     Outcome o;
     if (buffer_[core] == line + 1) return o;
     buffer_[core] = line + 1;
-    ++now_;
-    if (l0_[core].lookup(line, now_)) return o;
+    if (l0_[core].lookup(line)) return o;
     o.l0_miss = true;
     // L1 lines alternate over the two banks; each bank indexes with the line number without its bank bit
-    if (l1_[line & 1u].lookup(line >> 1, now_)) {
+    if (l1_[line & 1u].lookup(line >> 1)) {
         o.cycles = costs_.l0_miss;
         return o;
     }

@@ -1,8 +1,9 @@
 // The cluster's instruction cache, shaped as pulp-open's: a private L0 per core (8 sets x 4 ways
 // of 16-byte lines) in front of a shared L1 (2 banks x 32 sets x 4 ways, lines interleaved over
 // the banks), refilled from L2. A core fetches through a one-line buffer, so only a fetch from
-// another line reaches the cache. Replacement is least recently used (GVSoC's caches pick a
-// pseudo-random way; the miss costs are calibrated against it, timing.h). Disabled after reset,
+// another line reaches the cache. A full set replaces a pseudo-random way (an 8-bit maximal LFSR
+// per cache), as GVSoC's caches do: least recently used would thrash on any loop larger than
+// the cache, where random replacement keeps some lines. Disabled after reset,
 // like the hardware; a disabled cache costs nothing here (images that never enable it, the RV32
 // ones, keep the flat fetch model).
 #pragma once
@@ -34,18 +35,18 @@ private:
     static constexpr uint32_t kLineBits = 4;
     struct Set {
         uint32_t tag[4];
-        uint64_t used[4];               // last use, for LRU; 0 = invalid
+        bool valid[4];
     };
     struct Level {
         uint32_t sets = 0;
         std::vector<Set> set;
-        bool lookup(uint32_t line, uint64_t now);  // true on a hit; refills on a miss
+        uint8_t lfsr = 1;
+        bool lookup(uint32_t line);     // true on a hit; refills on a miss
     };
     Outcome fetch_line(uint32_t core, uint32_t line);
 
     Costs costs_;
     bool enabled_ = false;
-    uint64_t now_ = 0;
     std::vector<Level> l0_;             // one per core
     Level l1_[2];                       // the two banks
     std::vector<uint32_t> buffer_;      // the line each core's fetch buffer holds (+1; 0 = none)

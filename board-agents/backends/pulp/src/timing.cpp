@@ -17,6 +17,7 @@ Timing Timing::from_profile(const std::map<std::string, uint32_t> &cycles)
         {"cluster_cores", &t.cores},
         {"tcdm_banks", &t.tcdm_banks},
         {"l2_load_latency", &t.l2_load_latency},
+        {"l2_store_latency", &t.l2_store_latency},
         {"periph_latency", &t.periph_latency},
         {"barrier_latency", &t.barrier_latency},
         {"boot_latency", &t.boot_latency},

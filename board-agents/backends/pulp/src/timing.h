@@ -22,7 +22,8 @@ struct Timing {
     // cluster memory system
     uint32_t cores = 8;
     uint32_t tcdm_banks = 16;     // word-interleaved L1 banks, one access per bank and cycle
-    uint32_t l2_load_latency = 10;  // extra cycles of a load a cluster core issues to L2
+    uint32_t l2_load_latency = 14;  // extra cycles of a load a cluster core issues to L2
+    uint32_t l2_store_latency = 14; // extra cycles of a store a cluster core issues to L2
     uint32_t periph_latency = 0;  // extra cycles of a cluster core's access to a peripheral register
     uint32_t barrier_latency = 2; // cycles from the last arrival to the release of every core
     uint32_t boot_latency = 0;    // cycles from the FC's fetch enable to a cluster core's first fetch
@@ -33,7 +34,7 @@ struct Timing {
     uint32_t dma_row_overhead = 2;  // extra cycles per row of a 2-D transfer
 
     // keys: load_use, branch_taken, jal, jalr, mulh, div_min, div_max, misaligned,
-    // cluster_cores, tcdm_banks, l2_load_latency, periph_latency, barrier_latency, boot_latency,
+    // cluster_cores, tcdm_banks, l2_load_latency, l2_store_latency, periph_latency, barrier_latency, boot_latency,
     // icache_l0_miss, icache_l1_miss, dma_setup, dma_bytes_per_cycle, dma_row_overhead (unknown
     // keys belong to other backends)
     static Timing from_profile(const std::map<std::string, uint32_t> &cycles);
