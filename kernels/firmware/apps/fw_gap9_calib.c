@@ -85,6 +85,32 @@ static uint32_t tx_bench_l2_load_use(void)
     return tx_mcycle() - t0;
 }
 
+/* 256 trips of: `op`, 4 instructions each, the loop counter in %0, a scratch pointer to L1 in %1 */
+#define TX_LOOP(name, body)                                                                   \
+    static uint32_t name(void)                                                                \
+    {                                                                                         \
+        uint32_t n = TX_ITER, a = 3, b = 5;                                                   \
+        int8_t *p = (int8_t *)tx_l1_words;                                                    \
+        const uint32_t t0 = tx_mcycle();                                                      \
+        __asm__ volatile("1: " body "\n addi %0, %0, -1\n bnez %0, 1b"                        \
+                         : "+&r"(n), "+&r"(p), "+&r"(a), "+&r"(b)                               \
+                         :                                                                    \
+                         : "memory");                                                         \
+        return tx_mcycle() - t0;                                                              \
+    }
+/* mulh then its use; mulh alone */
+TX_LOOP(tx_bench_mulh_use, "mulh %2, %2, %3\n add %2, %2, %3\n mulh %3, %3, %2\n add %3, %3, %2")
+TX_LOOP(tx_bench_mulh, "mulh %2, %3, %3\n add %3, %3, %3\n mulh %2, %3, %3\n add %3, %3, %3")
+/* divu of a 3-bit quotient */
+TX_LOOP(tx_bench_divu, "li %2, 77\n divu %2, %2, %3\n li %2, 77\n divu %2, %2, %3")
+/* byte loads then their use, as a store's data, as a branch operand */
+TX_LOOP(tx_bench_lbu_use, "lbu %2, 0(%1)\n add %3, %3, %2\n lbu %2, 1(%1)\n add %3, %3, %2")
+TX_LOOP(tx_bench_load_store, "lw %2, 0(%1)\n sw %2, 8(%1)\n lw %2, 4(%1)\n sw %2, 12(%1)")
+TX_LOOP(tx_bench_load_branch, "lw %2, 0(%1)\n bnez %2, 2f\n2: lw %2, 4(%1)\n beqz %2, 3f\n3:")
+/* post-increment loads and stores on one pointer, back to back (p.lbu rd, 1(p!); p.sb v, 1(p!)) */
+TX_LOOP(tx_bench_post_load, ".insn i 0x0B, 4, %2, %1, 1\n .insn i 0x0B, 4, %3, %1, 1\n .insn i 0x0B, 4, %2, %1, -1\n .insn i 0x0B, 4, %3, %1, -1")
+TX_LOOP(tx_bench_post_store, ".insn s 0x2B, 0, %2, 1(%1)\n .insn s 0x2B, 0, %3, 1(%1)\n .insn s 0x2B, 0, %2, -1(%1)\n .insn s 0x2B, 0, %3, -1(%1)")
+
 /* 8 x 256 stores to L2 */
 static uint32_t tx_bench_l2_stores(void)
 {
@@ -203,6 +229,23 @@ __attribute__((noinline)) static void tx_code_8k(void)
     __asm__ volatile(".option push\n.option norvc\n.rept 2048\naddi t0, t0, 1\n.endr\n.option pop" ::: "t0");
 }
 
+/* a loop whose body is `insns` four-byte instructions, 16 trips: 1 KiB (over an L0: every trip
+ * misses L0 and hits the shared L1) and 256 B (fits an L0) */
+#define TX_CODE_LOOP(name, insns)                                                             \
+    __attribute__((noinline)) static uint32_t name(void)                                      \
+    {                                                                                         \
+        uint32_t n = 16;                                                                      \
+        const uint32_t t0 = tx_mcycle();                                                      \
+        __asm__ volatile(".option push\n.option norvc\n1:\n.rept " #insns                     \
+                         "\naddi t0, t0, 1\n.endr\naddi %0, %0, -1\nbnez %0, 1b\n.option pop"   \
+                         : "+&r"(n)                                                            \
+                         :                                                                    \
+                         : "t0");                                                             \
+        return tx_mcycle() - t0;                                                              \
+    }
+TX_CODE_LOOP(tx_bench_loop_1k, 254)
+TX_CODE_LOOP(tx_bench_loop_256, 62)
+
 static uint32_t tx_bench_code(void (*fn)(void))
 {
     const uint32_t t0 = tx_mcycle();
@@ -220,6 +263,14 @@ int main(void)
     tx_report("l2_load_use_2048", tx_bench_l2_load_use());
     tx_report("l1_load_use_2048", tx_bench_load_use());
     tx_report("l2_stores_2048", tx_bench_l2_stores());
+    tx_report("mulh_use_512", tx_bench_mulh_use());
+    tx_report("mulh_512", tx_bench_mulh());
+    tx_report("divu_512", tx_bench_divu());
+    tx_report("lbu_use_512", tx_bench_lbu_use());
+    tx_report("load_store_data_512", tx_bench_load_store());
+    tx_report("load_branch_512", tx_bench_load_branch());
+    tx_report("post_inc_loads_1024", tx_bench_post_load());
+    tx_report("post_inc_stores_1024", tx_bench_post_store());
     tx_report("periph_reads_256", tx_bench_periph_reads());
     tx_report("tcdm_own_banks_8x256", tx_bench_tcdm(&cl, 0));
     tx_report("tcdm_one_bank_8x256", tx_bench_tcdm(&cl, 1));
@@ -228,6 +279,8 @@ int main(void)
     tx_report("dma_2d_256x64", tx_bench_dma(&cl, 256));
     tx_report("gemm_block_4x2_k256", tx_bench_gemm_block());
     tx_report("gemm_block_4x2_k256_again", tx_bench_gemm_block());
+    tx_report("loop_1k_x16", tx_bench_loop_1k());
+    tx_report("loop_256_x16", tx_bench_loop_256());
     tx_report("code_2k_cold", tx_bench_code(tx_code_2k));
     tx_report("code_2k_warm", tx_bench_code(tx_code_2k));
     tx_report("code_8k_cold", tx_bench_code(tx_code_8k));

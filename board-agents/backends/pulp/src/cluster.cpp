@@ -243,10 +243,16 @@ void Cluster::step(Core &c)
     const uint8_t ld = c.last_load_rd;
     if (ld && (((in.reads & kReadRs1) && in.rs1 == ld) || ((in.reads & kReadRs2) && in.rs2 == ld) ||
                ((in.reads & kReadRs3) && in.rs3 == ld) || ((in.reads & kReadRd) && in.rd == ld))) {
-        c.cycle += t_.load_use;
-        c.stalls.load_use += t_.load_use;
+        if (c.last_is_mulh) {
+            c.cycle += t_.mulh_use;
+            c.stalls.muldiv += t_.mulh_use;
+        } else {
+            c.cycle += t_.load_use;
+            c.stalls.load_use += t_.load_use;
+        }
     }
     c.last_load_rd = 0;
+    c.last_is_mulh = false;
     if (!l1_ || c.pc - l1_->spec.origin >= l1_->spec.length) {  // the icache holds L2 code
         const InstructionCache::Outcome f = icache_.fetch(c.id, c.pc, in.len);
         c.cycle += f.cycles;
@@ -732,6 +738,8 @@ void Cluster::exec(Core &c, const Insn &in)
         x[in.rd] = uint32_t(uint64_t(r) >> 32);
         c.cycle += t_.mulh - 1;
         c.stalls.muldiv += t_.mulh - 1;
+        c.last_load_rd = in.rd;  // its result is late for the next instruction too (mulh_use)
+        c.last_is_mulh = true;
         break;
     }
     case Op::kDiv: case Op::kDivu: case Op::kRem: case Op::kRemu: {
@@ -750,10 +758,11 @@ void Cluster::exec(Core &c, const Insn &in)
         } else {
             r = a % b;
         }
-        // serial divider: one cycle per quotient bit
-        const uint32_t ua = sgn && int32_t(a) < 0 ? 0u - a : a, ub = sgn && int32_t(b) < 0 ? 0u - b : b;
-        const int qbits = b ? std::max(0, bitlen(ua) - bitlen(ub) + 1) : 0;
-        const uint32_t total = std::min(t_.div_max, t_.div_min + uint32_t(qbits));
+        // serial divider: div_min cycles plus one per leading zero of the divisor's magnitude (one
+        // fewer for a negative divisor), div_min - 2 for a zero divisor
+        const uint32_t ub = sgn && int32_t(b) < 0 ? 0u - b : b;
+        const uint32_t zeros = 32u - uint32_t(bitlen(ub)) - (sgn && int32_t(b) < 0 ? 1u : 0u);
+        const uint32_t total = b == 0 ? std::max(1u, t_.div_min - 2) : std::min(t_.div_max, t_.div_min + zeros);
         c.cycle += total - 1;
         c.stalls.muldiv += total - 1;
         x[in.rd] = r;

@@ -11,6 +11,7 @@ Timing Timing::from_profile(const std::map<std::string, uint32_t> &cycles)
         {"jal", &t.jal},
         {"jalr", &t.jalr},
         {"mulh", &t.mulh},
+        {"mulh_use", &t.mulh_use},
         {"div_min", &t.div_min},
         {"div_max", &t.div_max},
         {"misaligned", &t.misaligned},
