@@ -209,10 +209,9 @@ static uint32_t tx_bench_forks(const tx_cluster *cl)
 
 static uint8_t tx_dma_src[16384];
 
-static uint32_t tx_bench_dma(const tx_cluster *cl, uint32_t rows)
+static uint32_t tx_bench_dma(const tx_cluster *cl, uint32_t rows, uint32_t len)
 {
     const uint32_t t0 = tx_mcycle();
-    const uint32_t len = rows > 1 ? 64u : 16384u;
     cl->dma_wait(cl->dma_start(cl->l1, tx_dma_src, len, rows, 128, len));
     return tx_mcycle() - t0;
 }
@@ -275,8 +274,11 @@ int main(void)
     tx_report("tcdm_own_banks_8x256", tx_bench_tcdm(&cl, 0));
     tx_report("tcdm_one_bank_8x256", tx_bench_tcdm(&cl, 1));
     tx_report("fork_join_32", tx_bench_forks(&cl));
-    tx_report("dma_16k", tx_bench_dma(&cl, 1));
-    tx_report("dma_2d_256x64", tx_bench_dma(&cl, 256));
+    tx_report("dma_16k", tx_bench_dma(&cl, 1, 16384));
+    tx_report("dma_64", tx_bench_dma(&cl, 1, 64));
+    tx_report("dma_1k", tx_bench_dma(&cl, 1, 1024));
+    tx_report("dma_2d_256x64", tx_bench_dma(&cl, 256, 64));
+    tx_report("dma_2d_8x16", tx_bench_dma(&cl, 8, 16));
     tx_report("gemm_block_4x2_k256", tx_bench_gemm_block());
     tx_report("gemm_block_4x2_k256_again", tx_bench_gemm_block());
     tx_report("loop_1k_x16", tx_bench_loop_1k());

@@ -254,7 +254,7 @@ void Cluster::step(Core &c)
     c.last_load_rd = 0;
     c.last_is_mulh = false;
     if (!l1_ || c.pc - l1_->spec.origin >= l1_->spec.length) {  // the icache holds L2 code
-        const InstructionCache::Outcome f = icache_.fetch(c.id, c.pc, in.len);
+        const InstructionCache::Outcome f = icache_.fetch(c.id, c.pc, in.len, c.cycle);
         c.cycle += f.cycles;
         c.stalls.icache += f.cycles;
     }

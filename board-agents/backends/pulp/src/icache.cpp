@@ -19,18 +19,22 @@ void InstructionCache::reset()
 
 void InstructionCache::flush()
 {
-    for (auto &l : l0_) l = Level{l.sets, std::vector<Set>(l.sets, Set{}), 1};
-    for (auto &l : l1_) l = Level{l.sets, std::vector<Set>(l.sets, Set{}), 1};
+    for (auto &l : l0_) l = Level{l.sets, std::vector<Set>(l.sets, Set{}), 1, 0};
+    for (auto &l : l1_) l = Level{l.sets, std::vector<Set>(l.sets, Set{}), 1, 0};
     std::fill(buffer_.begin(), buffer_.end(), 0);
 }
 
-bool InstructionCache::Level::lookup(uint32_t line)
+uint64_t *InstructionCache::Level::lookup(uint32_t line, bool &hit)
 {
     Set &s = set[line % sets];
     const uint32_t tag = line / sets;
     int victim = -1;
+    hit = false;
     for (int w = 0; w < 4; ++w) {
-        if (s.valid[w] && s.tag[w] == tag) return true;
+        if (s.valid[w] && s.tag[w] == tag) {
+            hit = true;
+            return &s.ready[w];
+        }
         if (!s.valid[w] && victim < 0) victim = w;
     }
     if (victim < 0) {
@@ -41,33 +45,38 @@ bool InstructionCache::Level::lookup(uint32_t line)
     }
     s.tag[victim] = tag;
     s.valid[victim] = true;
-    return false;
+    return &s.ready[victim];
 }
 
-InstructionCache::Outcome InstructionCache::fetch_line(uint32_t core, uint32_t line)
+InstructionCache::Outcome InstructionCache::fetch_line(uint32_t core, uint32_t line, uint64_t now)
 {
     Outcome o;
     if (buffer_[core] == line + 1) return o;
     buffer_[core] = line + 1;
-    if (l0_[core].lookup(line)) return o;
+    bool hit;
+    uint64_t *l0_ready = l0_[core].lookup(line, hit);
+    if (hit) return o;
     o.l0_miss = true;
     // L1 lines alternate over the two banks; each bank indexes with the line number without its bank bit
-    if (l1_[line & 1u].lookup(line >> 1)) {
-        o.cycles = costs_.l0_miss;
-        return o;
+    Level &bank = l1_[line & 1u];
+    uint64_t *ready = bank.lookup(line >> 1, hit);
+    if (!hit) {
+        o.l1_miss = true;
+        *ready = std::max(now, bank.refill_free) + costs_.l1_miss;
+        bank.refill_free = *ready;
     }
-    o.l1_miss = true;
-    o.cycles = costs_.l1_miss;
+    *l0_ready = std::max(now + costs_.l0_miss, *ready);
+    o.cycles = uint32_t(*l0_ready - now);
     return o;
 }
 
-InstructionCache::Outcome InstructionCache::fetch(uint32_t core, uint32_t pc, uint32_t len)
+InstructionCache::Outcome InstructionCache::fetch(uint32_t core, uint32_t pc, uint32_t len, uint64_t now)
 {
     if (!enabled_ || core >= l0_.size()) return {};
     const uint32_t first = pc >> kLineBits, last = (pc + len - 1) >> kLineBits;
-    Outcome o = fetch_line(core, first);
+    Outcome o = fetch_line(core, first, now);
     if (last != first) {
-        const Outcome second = fetch_line(core, last);
+        const Outcome second = fetch_line(core, last, now + o.cycles);
         o.cycles += second.cycles;
         o.l0_miss |= second.l0_miss;
         o.l1_miss |= second.l1_miss;
