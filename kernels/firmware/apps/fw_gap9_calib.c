@@ -101,6 +101,11 @@ static uint32_t tx_bench_l2_load_use(void)
 /* mulh then its use; mulh alone */
 TX_LOOP(tx_bench_mulh_use, "mulh %2, %2, %3\n add %2, %2, %3\n mulh %3, %3, %2\n add %3, %3, %2")
 TX_LOOP(tx_bench_mulh, "mulh %2, %3, %3\n add %3, %3, %3\n mulh %2, %3, %3\n add %3, %3, %3")
+/* mul, p.mac and pv.sdotsp.b, each result read by the next instruction */
+TX_LOOP(tx_bench_mul_use, "mul %2, %2, %3\n add %3, %3, %2\n mul %2, %2, %3\n add %3, %3, %2")
+TX_LOOP(tx_bench_mul, "mul %2, %3, %3\n add %3, %3, %3\n mul %2, %3, %3\n add %3, %3, %3")
+TX_LOOP(tx_bench_mac_use, ".insn r 0x33, 0, 0x21, %2, %2, %3\n add %3, %3, %2\n .insn r 0x33, 0, 0x21, %2, %2, %3\n add %3, %3, %2")
+TX_LOOP(tx_bench_sdot_use, ".insn r 0x57, 1, 0x5C, %2, %2, %3\n add %3, %3, %2\n .insn r 0x57, 1, 0x5C, %2, %2, %3\n add %3, %3, %2")
 /* divu of a 3-bit quotient */
 TX_LOOP(tx_bench_divu, "li %2, 77\n divu %2, %2, %3\n li %2, 77\n divu %2, %2, %3")
 /* byte loads then their use, as a store's data, as a branch operand */
@@ -110,6 +115,22 @@ TX_LOOP(tx_bench_load_branch, "lw %2, 0(%1)\n bnez %2, 2f\n2: lw %2, 4(%1)\n beq
 /* post-increment loads and stores on one pointer, back to back (p.lbu rd, 1(p!); p.sb v, 1(p!)) */
 TX_LOOP(tx_bench_post_load, ".insn i 0x0B, 4, %2, %1, 1\n .insn i 0x0B, 4, %3, %1, 1\n .insn i 0x0B, 4, %2, %1, -1\n .insn i 0x0B, 4, %3, %1, -1")
 TX_LOOP(tx_bench_post_store, ".insn s 0x2B, 0, %2, 1(%1)\n .insn s 0x2B, 0, %3, 1(%1)\n .insn s 0x2B, 0, %2, -1(%1)\n .insn s 0x2B, 0, %3, -1(%1)")
+
+/* calls and returns; branches not taken; a hardware loop of 4 trips of 2 instructions set up 256
+ * times (lp.setup, count 4, body up to +8 bytes) */
+__attribute__((noinline)) static void tx_leaf(void)
+{
+    __asm__ volatile("");
+}
+static uint32_t tx_bench_calls(void)
+{
+    const uint32_t t0 = tx_mcycle();
+    for (int i = 0; i < TX_ITER; ++i)
+        tx_leaf();
+    return tx_mcycle() - t0;
+}
+TX_LOOP(tx_bench_not_taken, "beqz %0, 2f\n beqz %0, 2f\n beqz %0, 2f\n beqz %0, 2f\n2:")
+TX_LOOP(tx_bench_hwloop_short, "li %3, 4\n .insn i 0x7B, 4, x0, %3, 4\n addi %2, %2, 1\n addi %2, %2, 1")
 
 /* 8 x 256 stores to L2 */
 static uint32_t tx_bench_l2_stores(void)
@@ -265,7 +286,14 @@ int main(void)
     tx_report("mulh_use_512", tx_bench_mulh_use());
     tx_report("mulh_512", tx_bench_mulh());
     tx_report("divu_512", tx_bench_divu());
+    tx_report("mul_use_512", tx_bench_mul_use());
+    tx_report("mul_512", tx_bench_mul());
+    tx_report("mac_use_512", tx_bench_mac_use());
+    tx_report("sdot_use_512", tx_bench_sdot_use());
     tx_report("lbu_use_512", tx_bench_lbu_use());
+    tx_report("calls_256", tx_bench_calls());
+    tx_report("not_taken_1024", tx_bench_not_taken());
+    tx_report("hwloop_4x2_256", tx_bench_hwloop_short());
     tx_report("load_store_data_512", tx_bench_load_store());
     tx_report("load_branch_512", tx_bench_load_branch());
     tx_report("post_inc_loads_1024", tx_bench_post_load());

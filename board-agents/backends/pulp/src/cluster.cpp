@@ -243,16 +243,16 @@ void Cluster::step(Core &c)
     const uint8_t ld = c.last_load_rd;
     if (ld && (((in.reads & kReadRs1) && in.rs1 == ld) || ((in.reads & kReadRs2) && in.rs2 == ld) ||
                ((in.reads & kReadRs3) && in.rs3 == ld) || ((in.reads & kReadRd) && in.rd == ld))) {
-        if (c.last_is_mulh) {
-            c.cycle += t_.mulh_use;
-            c.stalls.muldiv += t_.mulh_use;
+        if (c.last_is_mul) {
+            c.cycle += t_.mul_use;
+            c.stalls.muldiv += t_.mul_use;
         } else {
             c.cycle += t_.load_use;
             c.stalls.load_use += t_.load_use;
         }
     }
     c.last_load_rd = 0;
-    c.last_is_mulh = false;
+    c.last_is_mul = false;
     if (!l1_ || c.pc - l1_->spec.origin >= l1_->spec.length) {  // the icache holds L2 code
         const InstructionCache::Outcome f = icache_.fetch(c.id, c.pc, in.len, c.cycle);
         c.cycle += f.cycles;
@@ -729,7 +729,13 @@ void Cluster::exec(Core &c, const Insn &in)
     case Op::kSra: x[in.rd] = uint32_t(int32_t(a) >> (b & 31)); break;
     case Op::kOr: x[in.rd] = a | b; break;
     case Op::kAnd: x[in.rd] = a & b; break;
-    case Op::kMul: x[in.rd] = a * b; break;
+    case Op::kMul:
+        x[in.rd] = a * b;
+        c.cycle += t_.mul - 1;
+        c.stalls.muldiv += t_.mul - 1;
+        c.last_load_rd = in.rd;
+        c.last_is_mul = true;
+        break;
     case Op::kMulh: case Op::kMulhsu: case Op::kMulhu: {
         int64_t r;
         if (in.op == Op::kMulh) r = int64_t(int32_t(a)) * int64_t(int32_t(b));
@@ -738,8 +744,8 @@ void Cluster::exec(Core &c, const Insn &in)
         x[in.rd] = uint32_t(uint64_t(r) >> 32);
         c.cycle += t_.mulh - 1;
         c.stalls.muldiv += t_.mulh - 1;
-        c.last_load_rd = in.rd;  // its result is late for the next instruction too (mulh_use)
-        c.last_is_mulh = true;
+        c.last_load_rd = in.rd;  // its result is late for the next instruction too (mul_use)
+        c.last_is_mul = true;
         break;
     }
     case Op::kDiv: case Op::kDivu: case Op::kRem: case Op::kRemu: {

@@ -46,8 +46,8 @@ struct Core {
     uint32_t pc = 0;
     uint64_t cycle = 0;       // this core's cycle counter (mcycle)
     uint64_t instret = 0;     // retired instructions (minstret)
-    uint8_t last_load_rd = 0; // destination of the previous instruction when it was a load or mulh
-    bool last_is_mulh = false;
+    uint8_t last_load_rd = 0; // destination of the previous instruction when it was a load, mul or mulh
+    bool last_is_mul = false;  // ... and it was a mul or mulh (mul_use, not load_use)
     // hardware loops 0 (inner) and 1
     uint32_t lp_start[2] = {0, 0}, lp_end[2] = {0, 0}, lp_count[2] = {0, 0};
     // machine-mode CSRs

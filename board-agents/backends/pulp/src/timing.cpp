@@ -10,8 +10,9 @@ Timing Timing::from_profile(const std::map<std::string, uint32_t> &cycles)
         {"branch_taken", &t.branch_taken},
         {"jal", &t.jal},
         {"jalr", &t.jalr},
+        {"cluster_mul", &t.mul},  // "mul" is the iss backend's key
         {"mulh", &t.mulh},
-        {"mulh_use", &t.mulh_use},
+        {"mul_use", &t.mul_use},
         {"div_min", &t.div_min},
         {"div_max", &t.div_max},
         {"misaligned", &t.misaligned},

@@ -15,8 +15,9 @@ struct Timing {
     uint32_t branch_taken = 3;    // total cycles of a taken conditional branch
     uint32_t jal = 2;             // total cycles of jal
     uint32_t jalr = 2;            // total cycles of jalr
-    uint32_t mulh = 5;            // total cycles of mulh / mulhsu / mulhu (mul is 1)
-    uint32_t mulh_use = 1;        // stall when the next instruction reads a mulh result
+    uint32_t mul = 2;             // total cycles of mul (GVSoC's RI5CY; p.mac and the dot products: 1)
+    uint32_t mulh = 5;            // total cycles of mulh / mulhsu / mulhu
+    uint32_t mul_use = 1;         // stall when the next instruction reads a mul or mulh result
     uint32_t div_min = 3;         // div/rem: 3 cycles plus one per leading zero of the divisor, at most div_max
     uint32_t div_max = 35;
     uint32_t misaligned = 1;      // extra cycle of a word/half access that crosses a word
@@ -34,7 +35,7 @@ struct Timing {
     uint32_t dma_bytes_per_cycle = 8;
     uint32_t dma_row_overhead = 2;  // extra cycles per row of a 2-D transfer
 
-    // keys: load_use, branch_taken, jal, jalr, mulh, mulh_use, div_min, div_max, misaligned,
+    // keys: load_use, branch_taken, jal, jalr, cluster_mul, mulh, mul_use, div_min, div_max, misaligned,
     // cluster_cores, tcdm_banks, l2_load_latency, l2_store_latency, periph_latency, barrier_latency, boot_latency,
     // icache_l0_miss, icache_l1_miss, dma_setup, dma_bytes_per_cycle, dma_row_overhead (unknown
     // keys belong to other backends)
