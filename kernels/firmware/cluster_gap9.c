@@ -74,30 +74,22 @@ static void tx_gap9_fork_join(int32_t cores, tx_par_fn fn, void *arg)
     tx_barrier();
 }
 
-/* Transfer ids in the order they were issued: mchan completes one core's transfers in that order,
- * and the kernels wait only for the last of a group (tinytx/cluster.h), so a wait frees the id it
- * waits for and every older one (16 ids in all; an id never freed would stall the next CMD read). */
-static uint32_t tx_dma_issued[16], tx_dma_first, tx_dma_count;
-
+/* The kernels wait only for the last transfer of a group (tinytx/cluster.h), and mchan completes
+ * one core's transfers in order; so a wait frees every id whose transfer is complete, which the
+ * waited one and all older ones are (16 ids in all: an id never freed would stall a later CMD
+ * read). Nothing is kept in memory: STATUS has the busy (0..15) and allocated (16..31) bits. */
 static void tx_gap9_dma_wait(uint32_t tid)
 {
-    while (TX_REG(TX_PO_DMA_STATUS) & (1u << tid)) {
+    uint32_t status;
+    while ((status = TX_REG(TX_PO_DMA_STATUS)) & (1u << tid)) {
     }
-    uint32_t done = 0, last;
-    do {
-        last = tx_dma_issued[tx_dma_first];
-        done |= 1u << last;
-        tx_dma_first = (tx_dma_first + 1u) % 16u;
-        --tx_dma_count;
-    } while (last != tid && tx_dma_count);
-    TX_REG(TX_PO_DMA_STATUS) = done; /* frees the transfer ids */
+    TX_REG(TX_PO_DMA_STATUS) = (status >> 16) & ~status & 0xFFFFu;
 }
 
 /* one mchan transfer L2 -> L1; rows > 1: rows of len bytes src_stride apart in L2, packed in L1 */
 static uint32_t tx_gap9_dma_push(void *dst, const void *src, uint32_t len, uint32_t rows, uint32_t src_stride)
 {
     const uint32_t tid = TX_REG(TX_PO_DMA_CMD);
-    tx_dma_issued[(tx_dma_first + tx_dma_count++) % 16u] = tid;
     const uint32_t two_d = rows > 1 ? TX_PO_DMA_2D_EXT : 0u;
     TX_REG(TX_PO_DMA_CMD) = (len * rows) | TX_PO_DMA_EXT2LOC | TX_PO_DMA_INC | two_d;
     TX_REG(TX_PO_DMA_CMD) = (uint32_t)(uintptr_t)dst;

@@ -1,7 +1,8 @@
 // The pulp backend held to GVSoC on the same images: the calibration micro-benchmarks
-// (fw_gap9_calib: one timing effect each) and the attention bench (fw_gap9_attention: the
-// kernels on 1 and 8 cores), cycle for cycle within the bands docs/GAP9.md lists, with the same
-// output CRCs.
+// (fw_gap9_calib: one timing effect each), the attention bench (fw_gap9_attention: the kernels on
+// 1 and 8 cores) and the golden cluster checks (fw_cluster_check_<case>: every MHSA and encoder
+// configuration, 1..8 cores, both splits), cycle for cycle within the bands docs/GAP9.md lists,
+// with the same output CRCs, which are the golden ones.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -79,3 +80,30 @@ TEST(PulpAgreesWithGvsoc, AttentionBenchOnOneAndEightCores)
             << run << ": pulp " << p.at(run).first << ", GVSoC " << gv.first;
     }
 }
+
+class ClusterCheck : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(ClusterCheck, GoldenOnGvsocAndCyclesWithinThreePercent)
+{
+    const std::string path = gap9_image(std::string("fw_cluster_check_") + GetParam());
+    TX_REQUIRE_GVSOC_AND(path);
+    const Consoles c = run_both(gvsoc_bin, path);
+    EXPECT_NE(c.gvsoc.find("CLUSTER CHECK PASS"), std::string::npos) << c.gvsoc.substr(0, 4000);
+    EXPECT_NE(c.pulp.find("CLUSTER CHECK PASS"), std::string::npos);
+    const std::regex re(R"(CRC (.+) (0x[0-9a-f]+) -?\d+ cycles=(\d+))");
+    std::map<std::string, std::pair<std::string, uint64_t>> g, p;
+    for (auto *side : {&g, &p}) {
+        const std::string &text = side == &g ? c.gvsoc : c.pulp;
+        for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
+            (*side)[(*it)[1].str()] = {(*it)[2].str(), std::stoull((*it)[3].str())};
+    }
+    ASSERT_GE(g.size(), 50u);
+    for (const auto &[config, gv] : g) {
+        ASSERT_TRUE(p.count(config)) << config << " missing on pulp";
+        EXPECT_EQ(p.at(config).first, gv.first) << config;
+        EXPECT_NEAR(double(p.at(config).second), double(gv.second), 0.03 * double(gv.second))
+            << config << ": pulp " << p.at(config).second << ", GVSoC " << gv.second;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(GoldenCases, ClusterCheck, ::testing::Values("eegformer", "ecgformer", "tiny4", "odd"));

@@ -1,5 +1,6 @@
-// The cycle model of the PULP cluster: RI5CY / CV32E40P pipeline costs plus the cluster's memory
-// system. Every figure can be overridden by a key of the board profile's cycle_model.cycles
+// The cycle model of the PULP cluster: RI5CY pipeline costs plus the cluster's memory system, as
+// GVSoC's pulp-open models them (calibrated on fw_gap9_calib's micro-benchmarks: docs/GAP9.md).
+// Every figure can be overridden by a key of the board profile's cycle_model.cycles
 // (board-agents/boards/gap9.json); the defaults are the GAP9 profile's.
 #pragma once
 
@@ -27,13 +28,13 @@ struct Timing {
     uint32_t l2_load_latency = 14;  // extra cycles of a load a cluster core issues to L2
     uint32_t l2_store_latency = 14; // extra cycles of a store a cluster core issues to L2
     uint32_t periph_latency = 0;  // extra cycles of a cluster core's access to a peripheral register
-    uint32_t barrier_latency = 2; // cycles from the last arrival to the release of every core
+    uint32_t barrier_latency = 8; // cycles from the last arrival to the release of every core
     uint32_t boot_latency = 0;    // cycles from the FC's fetch enable to a cluster core's first fetch
-    uint32_t icache_l0_miss = 0;  // extra cycles of a fetch missing the core's L0 icache, hitting L1
-    uint32_t icache_l1_miss = 0;  // extra cycles of a fetch missing both (a refill from L2)
-    uint32_t dma_setup = 20;      // cycles before a transfer's first byte moves
+    uint32_t icache_l0_miss = 2;  // extra cycles of a fetch missing the core's L0 icache, hitting L1
+    uint32_t icache_l1_miss = 18; // extra cycles of a fetch missing both (a refill from L2)
+    uint32_t dma_setup = 8;       // cycles before a transfer's first byte moves
     uint32_t dma_bytes_per_cycle = 8;
-    uint32_t dma_row_overhead = 2;  // extra cycles per row of a 2-D transfer
+    uint32_t dma_row_overhead = 0;  // extra cycles per row of a 2-D transfer
 
     // keys: load_use, branch_taken, jal, jalr, cluster_mul, mulh, mul_use, div_min, div_max, misaligned,
     // cluster_cores, tcdm_banks, l2_load_latency, l2_store_latency, periph_latency, barrier_latency, boot_latency,
