@@ -1,5 +1,6 @@
-// tinytx-pulp-run: runs an RV32 image on the GAP9 cluster simulator to its semihosting exit and
-// prints its console and the per-core figures. Used by the gap9 firmware tests and the bench.
+// tinytx-pulp-run: runs an RV32 image on the GAP9 cluster simulator to its exit (semihosting or
+// CORESTATUS) and prints its console and the per-core figures. Used by the gap9 firmware tests and
+// the bench. --cores changes the cluster's size: gap9 images need the 8 cores their runtime starts.
 //   tinytx-pulp-run [--board gap9] [--boards-dir DIR] [--cores N] [--timeout SECONDS] [--expect-status N] [--json]
 //                   [--profile] image.elf      (--profile: cycles per instruction address)
 // Exit status 0 when the image exited with the expected status (default 0), 1 otherwise, 2 on
