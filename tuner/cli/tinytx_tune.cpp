@@ -224,13 +224,12 @@ private:
 // The front table, from the same JSON `--json` prints (local and farm runs alike).
 void print_table(const nlohmann::json &j)
 {
-    const std::string source = j.value("front_source", "") +
-                               (j.value("front_backend", "").empty() ? "" : " on " + j.value("front_backend", ""));
+    const std::string source = j.value("front_source", "");
     const uint64_t budget = j.value("budget_bytes", uint64_t(1));
     const auto &front = j["front"];
     std::cout << "\nPareto front of " << j.value("model", "") << " on " << j.value("board", "") << " ("
               << front.size() << " points of " << j.value("trials", 0) << " evaluated, figures " << source
-              << (source.rfind("emulated", 0) == 0 ? ": emulator cycle model, not board cycles" : "") << ")\n";
+              << (source == "emulated" ? ": emulator cycle model, not board cycles" : "") << ")\n";
     std::cout << std::left << std::setw(4) << "#" << std::right << std::setw(13) << "cycles" << std::setw(12)
               << "latency" << std::setw(13) << "energy" << std::setw(10) << "arena" << std::setw(8) << "budget"
               << std::setw(9) << "flash" << "  schedule\n";

@@ -55,7 +55,6 @@ json front_json(const TuneReport &r)
             {"reused", r.progress.reused},
             {"trials", r.trials.size()},
             {"front_source", r.front_source},
-            {"front_backend", r.front_backend},
             {"minimal_peak_bytes", r.minimal_peak.peak_bytes},
             {"front", front},
             {"best", r.best ? point_json(r, r.trials[*r.best]) : json(nullptr)},

@@ -142,7 +142,6 @@ void compute_front(TuneReport &r)
                            return a.second < b.second;
                        })->first;
     r.front_source = source_name(src);
-    r.front_backend = r.trials[trial_of.front()].measurement.backend;
     const auto fronts = pareto_fronts_by_source(pts, r.budget_bytes);
     const auto it = fronts.find(src);
     if (it == fronts.end())

@@ -112,7 +112,6 @@ struct TuneReport {
     std::vector<Trial> trials;            // in proposal order
     std::vector<size_t> front;            // indices into trials: the Pareto front (ok, in budget)
     std::string front_source;             // emulated | measured
-    std::string front_backend;            // the backend that produced the front's figures (pulp, gvsoc, ...)
     std::optional<size_t> best;           // fastest front point (ties: less energy, memory)
     CostModel cost_model;                 // calibrated on every ok trial of this board
     CostErrorReport prior_error;          // the cost model this run started with, on its trials
