@@ -29,11 +29,13 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all $(( ${#packages[@]} + ${#test_packages[@]} )) packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# GVSoC for the gvsoc backend's tests (optional: skipped without it)
+"$(dirname "${BASH_SOURCE[0]}")/setup_gvsoc.sh"

@@ -18,13 +18,14 @@ namespace {
 
 constexpr uint32_t kMaxRuns = kMaxRepeats;
 
-std::unique_ptr<Backend> make_backend(const std::string &name, const std::string &serial)
+std::unique_ptr<Backend> make_backend(const std::string &name, const AgentConfig &cfg)
 {
     if (name == "iss") return make_iss_backend();
     if (name == "qemu") return make_qemu_backend();
-    if (name == "openocd") return make_openocd_backend(serial);
+    if (name == "openocd") return make_openocd_backend(cfg.openocd_serial);
     if (name == "pulp") return make_pulp_backend();
-    throw InvalidArgument("unknown backend '" + name + "'; known backends: iss, qemu, pulp, openocd");
+    if (name == "gvsoc") return make_gvsoc_backend(cfg.gvsoc_prefix);
+    throw InvalidArgument("unknown backend '" + name + "'; known backends: iss, qemu, pulp, gvsoc, openocd");
 }
 
 }  // namespace
@@ -44,7 +45,7 @@ AgentCore::AgentCore(AgentConfig cfg)
     std::map<std::string, int> count;
     for (const auto &[profile, backend] : cfg_.boards) {
         catalog_.get(profile);  // unknown board: error listing the known ones
-        if (!backends_.count(backend)) backends_[backend] = make_backend(backend, cfg_.openocd_serial);
+        if (!backends_.count(backend)) backends_[backend] = make_backend(backend, cfg_);
         auto s = std::make_unique<Slot>();
         s->profile = profile;
         s->backend = backend;

@@ -29,6 +29,7 @@ struct AgentConfig {
     std::vector<std::pair<std::string, std::string>> boards;
     unsigned workers = 0;                    // concurrent emulator runs, 0 = one per core
     std::string openocd_serial;              // probe serial for openocd boards
+    std::string gvsoc_prefix;                // GVSoC install for the gvsoc backend ("" = $TINYTX_GVSOC)
     size_t image_cache_bytes = 256u << 20;
 };
 

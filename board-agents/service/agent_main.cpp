@@ -29,11 +29,11 @@ const char *kUsage = R"(tinytx-agent: runs tinytx firmware images on boards or e
 Usage:
   tinytx-agent serve [--listen ADDR] [--board NAME[:BACKEND]]... [--boards-dir DIR]
                      [--workers N] [--token TOKEN | --token-file FILE]
-                     [--tls-cert PEM --tls-key PEM] [--openocd-serial SERIAL]
+                     [--tls-cert PEM --tls-key PEM] [--openocd-serial SERIAL] [--gvsoc PREFIX]
                      [--farm ADDR [--farm-token-file FILE] [--farm-tls-ca PEM
                      [--farm-tls-cert PEM --farm-tls-key PEM]] [--advertise HOST:PORT]]
                      [--insecure]
-  tinytx-agent measure --board NAME [--backend iss|qemu|openocd] FILE.elf
+  tinytx-agent measure --board NAME [--backend iss|qemu|pulp|gvsoc|openocd] [--gvsoc PREFIX] FILE.elf
                      [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX] [--json]
   tinytx-agent call ADDR measure (same options as measure) [--token T | --token-file F] [--tls-ca PEM]
   tinytx-agent call ADDR describe|health [--token T | --token-file F] [--tls-ca PEM]
@@ -50,7 +50,9 @@ measure   Runs FILE.elf here, on the same code path the server uses, and prints 
 call      The same through a running agent at ADDR (host:port).
 
 Backends: iss (in-process emulator, default), qemu (QEMU under -icount, via its gdbstub),
-openocd (a real board over ST-Link). Figures say where they come from: measured, emulated, modeled.
+pulp (the project's GAP9 cluster simulator), gvsoc (GAP9 cluster images on GVSoC's pulp-open: the
+install from --gvsoc PREFIX or $TINYTX_GVSOC), openocd (a real board over ST-Link). Figures say
+where they come from: measured, emulated, modeled.
 Exit status of measure/call: 0 when the status is OK, 1 otherwise, 2 for usage errors.
 )";
 
@@ -77,7 +79,7 @@ Args parse_args(int argc, char **argv, int first)
     static const std::vector<std::string> with_value = {
         "--listen", "--board", "--boards-dir", "--workers", "--token", "--token-file", "--tls-cert",
         "--tls-key", "--tls-ca", "--backend", "--repeats", "--warmups", "--deadline-ms",
-        "--expect-crc", "--openocd-serial", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--advertise"};
+        "--expect-crc", "--openocd-serial", "--gvsoc", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--advertise"};
     Args a;
     for (int i = first; i < argc; ++i) {
         std::string s = argv[i];
@@ -166,6 +168,7 @@ std::unique_ptr<AgentCore> make_core(const Args &a, bool serving)
     cfg.boards_dir = a.get("--boards-dir");
     cfg.workers = parse_u32(a, "--workers", 0);
     cfg.openocd_serial = a.get("--openocd-serial");
+    cfg.gvsoc_prefix = a.get("--gvsoc");
     if (!serving) {
         cfg.boards.emplace_back(a.get("--board"), a.get("--backend", "iss"));
         return std::make_unique<AgentCore>(std::move(cfg));

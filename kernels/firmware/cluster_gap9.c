@@ -1,64 +1,127 @@
-/* GAP9 cluster runtime: event unit and DMA registers (see cluster_gap9.h). */
+/* GAP9 cluster runtime on the pulp-open peripherals (pulp_open.h): fork-join over hardware
+ * barrier 0 of the event unit, L2 -> L1 copies on the cluster DMA (mchan), the free L1 as the
+ * kernels' buffer. See cluster_gap9.h. */
 #include "cluster_gap9.h"
 
-#define TX_CL_BASE 0x10200000u
-#define TX_CL_REG(off) (*(volatile uint32_t *)(TX_CL_BASE + (off)))
-#define TX_CL_CORE_ID TX_CL_REG(0x00)
-#define TX_CL_TEAM TX_CL_REG(0x08)
-#define TX_CL_FORK_ARG TX_CL_REG(0x0C)
-#define TX_CL_FORK TX_CL_REG(0x10)
-#define TX_CL_BARRIER TX_CL_REG(0x14)
-#define TX_DMA_SRC TX_CL_REG(0x100)
-#define TX_DMA_DST TX_CL_REG(0x104)
-#define TX_DMA_LEN TX_CL_REG(0x108)
-#define TX_DMA_ROWS TX_CL_REG(0x10C)
-#define TX_DMA_SRC_STRIDE TX_CL_REG(0x110)
-#define TX_DMA_DST_STRIDE TX_CL_REG(0x114)
-#define TX_DMA_START TX_CL_REG(0x118)
-#define TX_DMA_WAIT TX_CL_REG(0x11C)
+#include "pulp_open.h"
+
+#define TX_REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define TX_ALL_CORES ((1u << TX_PO_CLUSTER_CORES) - 1u)
 
 extern uint8_t __l1_start[], __l1_end[];
 
+/* what core 0 forks: read by the workers between the two barriers of a fork-join */
+static struct {
+    tx_par_fn fn;
+    void *arg;
+    int32_t cores;
+} volatile tx_fork;
+static volatile uint32_t tx_barrier_ready; /* .bss, cleared by the FC before the cluster starts */
+
+static inline uint32_t tx_core_id(void)
+{
+    uint32_t v;
+    __asm__ volatile("csrr %0, mhartid" : "=r"(v));
+    return v & 0x1fu;
+}
+
+/* every cluster core arrives, sleeps until the last one has, and leaves */
+static inline void tx_barrier(void)
+{
+    (void)TX_REG(TX_PO_EU_BARRIER_WAIT(0));
+}
+
+void tx_gap9_cluster_init(void)
+{
+    TX_REG(TX_PO_EU_MASK_OR) = 1u << TX_PO_EU_BARRIER_EVENT;
+    /* every core counts every event in its PULP counters (cycles_gap9.c, the benches) */
+    __asm__ volatile("csrw " TX_PO_STR(TX_PO_CSR_PCER) ", %0" ::"r"(0xFFFFFFFFu));
+    __asm__ volatile("csrw " TX_PO_STR(TX_PO_CSR_PCMR) ", %0" ::"r"(1u));
+    if (tx_core_id() == 0) {
+        TX_REG(TX_PO_EU_BARRIER_TRIGGER_MASK(0)) = TX_ALL_CORES;
+        TX_REG(TX_PO_EU_BARRIER_TARGET_MASK(0)) = TX_ALL_CORES;
+        tx_barrier_ready = 1;
+    } else {
+        while (!tx_barrier_ready) {
+        }
+    }
+}
+
 void tx_gap9_worker(void)
 {
-    const int32_t id = (int32_t)TX_CL_CORE_ID;
+    const int32_t id = (int32_t)tx_core_id();
     for (;;) {
-        /* sleeps in the event unit until core 0 forks a team that includes this core */
-        const tx_par_fn fn = (tx_par_fn)(uintptr_t)TX_CL_FORK;
-        void *arg = (void *)(uintptr_t)TX_CL_FORK_ARG;
-        const int32_t cores = (int32_t)TX_CL_TEAM;
-        fn(arg, id, cores);
-        (void)TX_CL_BARRIER;
+        tx_barrier(); /* sleeps until core 0 forks */
+        const int32_t cores = tx_fork.cores;
+        if (id < cores)
+            tx_fork.fn(tx_fork.arg, id, cores);
+        tx_barrier();
     }
 }
 
+/* every core passes both barriers; the cores beyond the team only skip the share */
 static void tx_gap9_fork_join(int32_t cores, tx_par_fn fn, void *arg)
 {
-    TX_CL_TEAM = (uint32_t)cores;
-    if (cores > 1) {
-        TX_CL_FORK_ARG = (uint32_t)(uintptr_t)arg;
-        TX_CL_FORK = (uint32_t)(uintptr_t)fn;
+    if (cores <= 1) {
+        fn(arg, 0, 1);
+        return;
     }
+    tx_fork.fn = fn;
+    tx_fork.arg = arg;
+    tx_fork.cores = cores;
+    tx_barrier();
     fn(arg, 0, cores);
-    if (cores > 1)
-        (void)TX_CL_BARRIER;
+    tx_barrier();
 }
 
+/* The kernels wait only for the last transfer of a group (tinytx/cluster.h), and mchan completes
+ * one core's transfers in order; so a wait frees every id whose transfer is complete, which the
+ * waited one and all older ones are (16 ids in all: an id never freed would stall a later CMD
+ * read). Nothing is kept in memory: STATUS has the busy (0..15) and allocated (16..31) bits. */
+static void tx_gap9_dma_wait(uint32_t tid)
+{
+    uint32_t status;
+    while ((status = TX_REG(TX_PO_DMA_STATUS)) & (1u << tid)) {
+    }
+    TX_REG(TX_PO_DMA_STATUS) = (status >> 16) & ~status & 0xFFFFu;
+}
+
+/* one mchan transfer L2 -> L1; rows > 1: rows of len bytes src_stride apart in L2, packed in L1 */
+static uint32_t tx_gap9_dma_push(void *dst, const void *src, uint32_t len, uint32_t rows, uint32_t src_stride)
+{
+    const uint32_t tid = TX_REG(TX_PO_DMA_CMD);
+    const uint32_t two_d = rows > 1 ? TX_PO_DMA_2D_EXT : 0u;
+    TX_REG(TX_PO_DMA_CMD) = (len * rows) | TX_PO_DMA_EXT2LOC | TX_PO_DMA_INC | two_d;
+    TX_REG(TX_PO_DMA_CMD) = (uint32_t)(uintptr_t)dst;
+    TX_REG(TX_PO_DMA_CMD) = (uint32_t)(uintptr_t)src;
+    if (two_d) {
+        TX_REG(TX_PO_DMA_CMD) = len;
+        TX_REG(TX_PO_DMA_CMD) = src_stride;
+    }
+    return tid;
+}
+
+/* The kernels' transfers are one mchan command each (L1 side packed, under 128 KiB). Others are
+ * split into commands; all but the last are waited for here, so the handle is one id. */
 static uint32_t tx_gap9_dma_start(void *dst, const void *src, uint32_t len, uint32_t rows,
                                   uint32_t src_stride, uint32_t dst_stride)
 {
-    TX_DMA_SRC = (uint32_t)(uintptr_t)src;
-    TX_DMA_DST = (uint32_t)(uintptr_t)dst;
-    TX_DMA_LEN = len;
-    TX_DMA_ROWS = rows;
-    TX_DMA_SRC_STRIDE = src_stride;
-    TX_DMA_DST_STRIDE = dst_stride;
-    return TX_DMA_START;
-}
-
-static void tx_gap9_dma_wait(uint32_t handle)
-{
-    TX_DMA_WAIT = handle;
+    if (rows <= 1 || dst_stride == len) {
+        const uint32_t total = rows <= 1 ? len : len * rows;
+        if (total <= TX_PO_DMA_LEN_MAX)
+            return tx_gap9_dma_push(dst, src, len, rows, src_stride);
+        if (rows <= 1) {
+            uint32_t done = 0, step = TX_PO_DMA_LEN_MAX & ~7u;
+            for (; len - done > step; done += step)
+                tx_gap9_dma_wait(tx_gap9_dma_push((uint8_t *)dst + done, (const uint8_t *)src + done, step, 1, 0));
+            return tx_gap9_dma_push((uint8_t *)dst + done, (const uint8_t *)src + done, len - done, 1, 0);
+        }
+    }
+    for (uint32_t r = 0; r + 1 < rows; ++r)
+        tx_gap9_dma_wait(tx_gap9_dma_start((uint8_t *)dst + (size_t)r * dst_stride,
+                                           (const uint8_t *)src + (size_t)r * src_stride, len, 1, 0, 0));
+    return tx_gap9_dma_start((uint8_t *)dst + (size_t)(rows - 1) * dst_stride,
+                             (const uint8_t *)src + (size_t)(rows - 1) * src_stride, len, 1, 0, 0);
 }
 
 tx_cluster tx_gap9_cluster(int32_t cores)

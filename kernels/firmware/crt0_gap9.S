@@ -1,6 +1,11 @@
-/* GAP9 cluster startup: every core boots here. Core 0 sets up C (mailbox and .data copies when
- * needed, .bss), installs the trap vector, runs main and exits through semihosting; cores 1..7
- * take their own stack in L1 and wait in the event unit for forks (cluster_gap9.c). */
+/* GAP9 cluster startup on the pulp-open platform (pulp_open.h). The loader starts only the fabric
+ * controller (FC), at this entry: it copies the mailbox and .data when they have a separate load
+ * address, clears .bss, enables the cluster's instruction cache, points the cluster cores' boot
+ * addresses here and fetch-enables them, then sleeps. Each cluster core comes back here: core 0
+ * takes the main stack, runs main and ends the simulation with main's return value
+ * (tx_fw_exit); cores 1..7 take their stacks in L1 and serve forks (cluster_gap9.c). */
+#include "pulp_open.h"
+
     .section .text.init, "ax", @progbits
     .globl _start
     .type _start, @function
@@ -12,9 +17,29 @@ _start:
     la t0, tx_trap_entry
     csrw mtvec, t0
     csrr t0, mhartid
+    li t1, TX_PO_HARTID_FC
+    beq t0, t1, .Lfc
+    andi t0, t0, 0x1f
     bnez t0, .Lworker
-    la sp, __stack_top
 
+    la sp, __stack_top
+    call tx_gap9_cluster_init
+    call main
+    call tx_fw_exit
+
+/* worker k (1..7): sp = __worker_stacks + k * __worker_stack_size */
+.Lworker:
+    la sp, __worker_stacks
+    la t1, __worker_stack_size
+    mul t1, t1, t0
+    add sp, sp, t1
+    call tx_gap9_cluster_init
+    call tx_gap9_worker
+1:  wfi
+    j 1b
+
+/* the fabric controller: C environment, then the cluster; no stack needed */
+.Lfc:
     la a0, _smailbox
     la a1, _simailbox
     la a2, _emailbox
@@ -23,36 +48,37 @@ _start:
     la a1, _sidata
     la a2, _edata
     call .Lcopy
-
     la t0, _sbss
     la t1, _ebss
-1:  bgeu t0, t1, 2f
+2:  bgeu t0, t1, 3f
     sw zero, 0(t0)
     addi t0, t0, 4
-    j 1b
-2:
-    call main
-    call tx_sh_exit
-
-/* worker k (1..7): sp = __worker_stacks + k * __worker_stack_size */
-.Lworker:
-    la sp, __worker_stacks
-    la t1, __worker_stack_size
-    mul t1, t1, t0
-    add sp, sp, t1
-    call tx_gap9_worker
-3:  wfi
-    j 3b
+    j 2b
+3:  li t0, TX_PO_ICACHE_ENABLE
+    li t1, -1
+    sw t1, 0(t0)
+    la t1, _start
+    li t0, TX_PO_CL_BOOTADDR(0)
+    li t2, TX_PO_CLUSTER_CORES
+4:  sw t1, 0(t0)
+    addi t0, t0, 4
+    addi t2, t2, -1
+    bnez t2, 4b
+    li t0, TX_PO_CL_FETCH_EN
+    li t1, (1 << TX_PO_CLUSTER_CORES) - 1
+    sw t1, 0(t0)
+5:  wfi
+    j 5b
 
 .Lcopy:
-    beq a0, a1, 5f
-4:  bgeu a0, a2, 5f
+    beq a0, a1, 7f
+6:  bgeu a0, a2, 7f
     lw t0, 0(a1)
     sw t0, 0(a0)
     addi a0, a0, 4
     addi a1, a1, 4
-    j 4b
-5:  ret
+    j 6b
+7:  ret
     .size _start, . - _start
 
 /* Trap vector (direct mode, 4-byte aligned): report and exit, see trap_rv32.c */
@@ -65,4 +91,4 @@ tx_trap_entry:
     csrr a1, mepc
     csrr a2, mtval
     call tx_trap_handler
-6:  j 6b
+8:  j 8b

@@ -2,7 +2,6 @@
 #include <stdint.h>
 
 #include "console.h"
-#include "semihosting.h"
 #include "startup.h"
 
 void tx_trap_handler(uint32_t mcause, uint32_t mepc, uint32_t mtval);
@@ -17,5 +16,5 @@ void tx_trap_handler(uint32_t mcause, uint32_t mepc, uint32_t mtval)
     tx_puts(" mtval=");
     tx_put_hex32(mtval);
     tx_putc('\n');
-    tx_sh_exit(TX_FW_EXIT_FAULT);
+    tx_fw_exit(TX_FW_EXIT_FAULT);
 }

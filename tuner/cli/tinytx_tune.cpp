@@ -66,7 +66,8 @@ Search:
 Measurement:
   --agents LIST       host:port,... of `tinytx-agent serve` instances (default: an in-process agent)
   --token-file FILE   token for the agents (else $TINYTX_AGENT_TOKEN); --tls-ca PEM for TLS
-  --backend B         iss | qemu | pulp (the GAP9 cluster simulator) | openocd; default for the
+  --backend B         iss | qemu | pulp (the GAP9 cluster simulator) | gvsoc (GVSoC, $TINYTX_GVSOC) |
+                      openocd; default for the
                       in-process agent: pulp on gap9, iss on the Cortex-M boards
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
@@ -429,8 +430,9 @@ int main(int argc, char **argv)
     }
     if (o.has("--backend")) {
         req.backend = o.get("--backend");
-        if (req.backend != "iss" && req.backend != "qemu" && req.backend != "pulp" && req.backend != "openocd")
-            usage_error("--backend must be iss, qemu, pulp or openocd, got '" + req.backend + "'");
+        if (req.backend != "iss" && req.backend != "qemu" && req.backend != "pulp" && req.backend != "gvsoc" &&
+            req.backend != "openocd")
+            usage_error("--backend must be iss, qemu, pulp, gvsoc or openocd, got '" + req.backend + "'");
     }
     if (o.has("--db"))
         req.db_path = o.get("--db");

@@ -294,9 +294,9 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     const std::string backend = !req.backend.empty() || !req.agents.empty() ? req.backend
                                 : board.arch == agent::Arch::kRiscv32      ? "pulp"
                                                                            : "iss";
-    // Only the pulp backend emulates the cluster: elsewhere its knobs are not in the space.
+    // Only the cluster simulators (pulp, gvsoc) run cluster images: elsewhere their knobs are not in the space.
     SpaceOptions space_opt;
-    if (backend == "pulp") {
+    if (backend == "pulp" || backend == "gvsoc") {
         space_opt.cluster_cores = board_cluster_cores(board);
         space_opt.l1_bytes = board_cluster_l1_free(board);
     }
@@ -356,7 +356,8 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     } catch (const std::exception &e) {
         return fail("database " + req.db_path.string() + ": " + e.what());
     }
-    const std::string source = backend == "openocd" ? "measured" : "emulated";
+    // the cost model calibrated on one simulator's cycles is not another's: GVSoC's get their own key
+    const std::string source = backend == "openocd" ? "measured" : backend == "gvsoc" ? "emulated-gvsoc" : "emulated";
     const std::vector<uint8_t> spec = read_bytes(m.spec_path);
     const int64_t model_id = db->upsert_model(m.name, r.model_hash, std::string(spec.begin(), spec.end()));
     const int64_t board_id = db->upsert_board(board.name, board_json(board).dump());

@@ -2,6 +2,7 @@
 #include "cluster.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace tinytx::agent::pulp {
@@ -51,8 +52,8 @@ inline uint32_t clip(int32_t v, int32_t lo, int32_t hi) { return uint32_t(v < lo
 
 }  // namespace
 
-Cluster::Cluster(const Timing &t, std::vector<RegionSpec> regions, uint32_t periph_base)
-    : t_(t), periph_base_(periph_base)
+Cluster::Cluster(const Timing &t, std::vector<RegionSpec> regions)
+    : t_(t), icache_(t.cores, {t.icache_l0_miss, t.icache_l1_miss})
 {
     for (auto &spec : regions) {
         Region r;
@@ -62,31 +63,35 @@ Cluster::Cluster(const Timing &t, std::vector<RegionSpec> regions, uint32_t peri
     }
     for (auto &r : regions_)
         if (r.spec.tcdm && !l1_) l1_ = &r;
-    cores_.resize(t_.cores);
-    for (uint32_t i = 0; i < t_.cores; ++i) cores_[i].id = i;
+    cores_.resize(t_.cores + 1);
+    for (uint32_t i = 0; i < t_.cores; ++i) cores_[i].id = cores_[i].hartid = i;
+    cores_.back().id = t_.cores;
+    cores_.back().hartid = kHartIdFc;
     bank_free_.assign(t_.tcdm_banks, 0);
     reset(0);
 }
 
-void Cluster::reset(uint32_t entry)
+void Cluster::reset(uint32_t entry, Boot boot)
 {
+    running_ = 0;
     for (auto &c : cores_) {
-        const uint32_t id = c.id;
+        const uint32_t id = c.id, hartid = c.hartid;
         c = Core{};
         c.id = id;
+        c.hartid = hartid;
         c.pc = entry;
-        c.state = Core::State::kRunning;  // every core boots; the startup code parks the workers
+        const bool is_fc = hartid == kHartIdFc;
+        const bool on = boot == Boot::kFabricController ? is_fc : !is_fc;
+        c.state = on ? Core::State::kRunning : Core::State::kOff;
+        running_ += on;
     }
-    running_ = uint32_t(cores_.size());
     ++epoch_;
-    team_ = 1;
-    fork_arg_ = fork_fn_ = fork_gen_ = 0;
-    fork_time_ = 0;
-    barrier_arrived_ = 0;
-    barrier_last_ = 0;
+    boot_addr_.assign(t_.cores, 0);
+    barriers_ = {};
+    dma_allocated_ = 0;
+    dma_done_ = {};
     dma_free_ = 0;
-    dma_done_.clear();
-    dma_rows_ = 1;
+    icache_.reset();
     std::fill(bank_free_.begin(), bank_free_.end(), 0);
     dma_bytes_ = 0;
     instructions_ = 0;
@@ -170,7 +175,7 @@ Cluster::Stop Cluster::run(uint64_t budget)
             }
         }
         if (!best) {
-            fault_message_ = "every core waits for a fork or a barrier";
+            fault_message_ = "no core can run: each one waits in a barrier, is parked or was never started";
             fault_pc_ = cores_[0].pc;
             return Stop::kDeadlock;
         }
@@ -238,10 +243,21 @@ void Cluster::step(Core &c)
     const uint8_t ld = c.last_load_rd;
     if (ld && (((in.reads & kReadRs1) && in.rs1 == ld) || ((in.reads & kReadRs2) && in.rs2 == ld) ||
                ((in.reads & kReadRs3) && in.rs3 == ld) || ((in.reads & kReadRd) && in.rd == ld))) {
-        c.cycle += t_.load_use;
-        c.stalls.load_use += t_.load_use;
+        if (c.last_is_mul) {
+            c.cycle += t_.mul_use;
+            c.stalls.muldiv += t_.mul_use;
+        } else {
+            c.cycle += t_.load_use;
+            c.stalls.load_use += t_.load_use;
+        }
     }
     c.last_load_rd = 0;
+    c.last_is_mul = false;
+    if (!l1_ || c.pc - l1_->spec.origin >= l1_->spec.length) {  // the icache holds L2 code
+        const InstructionCache::Outcome f = icache_.fetch(c.id, c.pc, in.len, c.cycle);
+        c.cycle += f.cycles;
+        c.stalls.icache += f.cycles;
+    }
     exec(c, in);
     c.x[0] = 0;
     c.cycle += 1;
@@ -302,10 +318,14 @@ uint32_t Cluster::memory_cost(Core &c, const Region &r, uint32_t addr, uint32_t 
         } else {
             free = at + 1;
         }
-    } else if (is_load) {
-        extra += t_.l2_load_latency;
-        c.stalls.l2 += t_.l2_load_latency;
+    } else if (c.hartid != kHartIdFc) {
+        // a cluster core waits for L2 on loads and on stores alike (no posted writes)
+        const uint32_t wait = is_load ? t_.l2_load_latency : t_.l2_store_latency;
+        extra += wait;
+        c.stalls.l2 += wait;
+        c.l2_loads += is_load;
     }
+    ++(is_load ? c.loads : c.stores);
     return extra;
 }
 
@@ -333,10 +353,7 @@ bool Cluster::store(Core &c, uint32_t addr, uint32_t size, uint32_t value)
 {
     Region *r = (l1_ && addr - l1_->spec.origin < l1_->spec.length - (size - 1)) ? l1_ : region(addr, size);
     if (!r) {
-        if (addr - periph_base_ < kPeriphSize) {
-            periph_store(c, addr - periph_base_, value);
-            return true;
-        }
+        if (is_periph(addr)) return periph_store(c, addr, value);
         trap(c, kCauseStoreFault, addr, "store to an unmapped address");
         return false;
     }
@@ -350,100 +367,144 @@ bool Cluster::store(Core &c, uint32_t addr, uint32_t size, uint32_t value)
     return true;
 }
 
-// ---------------------------------------------------------------- event unit and DMA
-bool Cluster::periph_load(Core &c, uint32_t off, uint8_t rd, uint32_t &value)
+// ---------------------------------------------------------------- pulp-open peripherals
+bool Cluster::is_periph(uint32_t addr)
 {
-    switch (off) {
-    case kRegCoreId: value = c.id; return true;
-    case kRegNumCores: value = uint32_t(cores_.size()); return true;
-    case kRegTeam: value = team_; return true;
-    case kRegForkArg: value = fork_arg_; return true;
-    case kRegFork:
-        if (c.id != 0 && c.id < team_ && c.seen_fork != fork_gen_) {
-            c.seen_fork = fork_gen_;
-            c.cycle = std::max(c.cycle, fork_time_ + t_.fork_latency);
-            value = fork_fn_;
+    return addr - kClusterPeriphBase < kClusterPeriphSize || addr - kSocPeriphBase < kSocPeriphSize;
+}
+
+namespace {
+
+std::string hex32(uint32_t v)
+{
+    char b[16];
+    snprintf(b, sizeof b, "0x%08x", v);
+    return b;
+}
+
+// the barrier b and register reg of an event-unit offset, false outside the barriers
+bool barrier_reg(uint32_t off, uint32_t &b, uint32_t &reg)
+{
+    if (off < kEuBarrierBase || off >= kEuBarrierBase + kEuBarriers * kEuBarrierStride) return false;
+    b = (off - kEuBarrierBase) / kEuBarrierStride;
+    reg = (off - kEuBarrierBase) % kEuBarrierStride;
+    return true;
+}
+
+}  // namespace
+
+bool Cluster::periph_load(Core &c, uint32_t addr, uint8_t rd, uint32_t &value, bool &blocked)
+{
+    c.cycle += t_.periph_latency;
+    value = 0;
+    const bool cluster_core = c.hartid != kHartIdFc;
+    uint32_t b, reg;
+    if (cluster_core && addr - kEuDemux < 0x400u && barrier_reg(addr - kEuDemux, b, reg)) {
+        if (reg == kEuBarrierWaitClear) {
+            barrier_arrive(c, b, rd);
+            blocked = c.state != Core::State::kRunning;
+            return !stopping_;
+        }
+        if (reg == kEuBarrierTriggerMask || reg == kEuBarrierTargetMask) {
+            value = reg == kEuBarrierTriggerMask ? barriers_[b].trigger_mask : barriers_[b].target_mask;
             return true;
         }
-        c.state = Core::State::kWaitFork;
-        c.wait_rd = rd;
-        c.wait_since = c.cycle;
-        --running_;
-        ++epoch_;
+    } else if (cluster_core && addr == kDmaDemux + kDmaCmd) {
+        for (uint32_t id = 0; id < kDmaIds; ++id)
+            if (!(dma_allocated_ & (1u << id))) {
+                dma_allocated_ |= 1u << id;
+                dma_done_[id] = UINT64_MAX;  // until its command is complete
+                c.dma_tid = id;
+                c.dma_words = 0;
+                value = id;
+                return true;
+            }
+        trap(c, kCauseLoadFault, addr, "DMA: all 16 transfer ids are in use (the firmware never frees them?)");
         return false;
-    case kRegBarrier:
-        if (c.id >= team_) {
-            value = 0;
-            return true;
-        }
-        barrier_arrive(c, rd);
-        if (c.state != Core::State::kRunning) return false;
-        value = 0;
+    } else if (cluster_core && addr == kDmaDemux + kDmaStatus) {
+        for (uint32_t id = 0; id < kDmaIds; ++id)
+            if (dma_allocated_ & (1u << id)) value |= (1u << (16 + id)) | (dma_done_[id] > c.cycle ? 1u << id : 0u);
         return true;
-    case kRegDmaSrc: value = dma_src_; return true;
-    case kRegDmaDst: value = dma_dst_; return true;
-    case kRegDmaLen: value = dma_len_; return true;
-    case kRegDmaRows: value = dma_rows_; return true;
-    case kRegDmaStart: value = dma_start(c); return true;
-    case kRegDmaWaitAll:
-        if (dma_free_ > c.cycle) {
-            c.stalls.dma_wait += dma_free_ - c.cycle;
-            c.cycle = dma_free_;
-        }
-        value = 0;
+    } else if (addr == kCoreStatus) {
         return true;
-    default: value = 0; return true;
     }
+    trap(c, kCauseLoadFault, addr, "load from a peripheral register the pulp backend does not model (" + hex32(addr) + ")");
+    return false;
 }
 
-void Cluster::periph_store(Core &c, uint32_t off, uint32_t value)
+bool Cluster::periph_store(Core &c, uint32_t addr, uint32_t value)
 {
-    switch (off) {
-    case kRegTeam: team_ = std::clamp<uint32_t>(value, 1, uint32_t(cores_.size())); break;
-    case kRegForkArg: fork_arg_ = value; break;
-    case kRegFork: fork(c, value); break;
-    case kRegDmaSrc: dma_src_ = value; break;
-    case kRegDmaDst: dma_dst_ = value; break;
-    case kRegDmaLen: dma_len_ = value; break;
-    case kRegDmaRows: dma_rows_ = value ? value : 1; break;
-    case kRegDmaSrcStride: dma_src_stride_ = value; break;
-    case kRegDmaDstStride: dma_dst_stride_ = value; break;
-    case kRegDmaWait:
-        if (value < dma_done_.size() && dma_done_[value] > c.cycle) {
-            c.stalls.dma_wait += dma_done_[value] - c.cycle;
-            c.cycle = dma_done_[value];
-        }
-        break;
-    default: break;
+    c.cycle += t_.periph_latency;
+    const bool cluster_core = c.hartid != kHartIdFc;
+    uint32_t b, reg;
+    if (addr == kClCtrlFetchEn) {
+        fetch_enable(c, value);
+        return true;
     }
+    if (addr - kClCtrlBootAddr < 4u * t_.cores && (addr & 3u) == 0) {
+        boot_addr_[(addr - kClCtrlBootAddr) / 4] = value;
+        return true;
+    }
+    if (addr == kIcacheEnable) {
+        icache_.enable(value != 0);
+        return true;
+    }
+    if (addr == kIcacheFlush) {
+        icache_.flush();
+        return true;
+    }
+    if (cluster_core && addr == kEuDemux + kEuMaskOr) return true;  // every barrier raises the one event line
+    if (cluster_core && addr - kEuDemux < 0x400u && barrier_reg(addr - kEuDemux, b, reg) &&
+        (reg == kEuBarrierTriggerMask || reg == kEuBarrierTargetMask)) {
+        (reg == kEuBarrierTriggerMask ? barriers_[b].trigger_mask : barriers_[b].target_mask) = value;
+        return true;
+    }
+    if (cluster_core && addr == kDmaDemux + kDmaCmd) return dma_command(c, value);
+    if (cluster_core && addr == kDmaDemux + kDmaStatus) {
+        dma_allocated_ &= ~(value & 0xFFFFu);
+        return true;
+    }
+    if (addr == kCoreStatus) {
+        if (value & 0x80000000u) {
+            exit_status_ = int(value & 0x7FFFFFFFu);
+            stop_ = Stop::kExit;
+            stopping_ = true;
+        }
+        return true;
+    }
+    if (addr - kStdoutBase < kStdoutSize) {
+        if (console_) console_(char(value & 0xFFu));
+        return true;
+    }
+    trap(c, kCauseStoreFault, addr, "store to a peripheral register the pulp backend does not model (" + hex32(addr) + ")");
+    return false;
 }
 
-void Cluster::fork(Core &c, uint32_t fn)
+void Cluster::fetch_enable(const Core &by, uint32_t mask)
 {
-    if (c.id != 0) return;  // only the master core forks
-    fork_fn_ = fn;
-    ++fork_gen_;
-    fork_time_ = c.cycle;
-    barrier_arrived_ = 0;
-    barrier_last_ = 0;
-    for (auto &w : cores_) {
-        if (w.id == 0 || w.id >= team_ || w.state != Core::State::kWaitFork) continue;
-        w.seen_fork = fork_gen_;
-        w.x[w.wait_rd] = fn;
-        w.x[0] = 0;
-        const uint64_t at = std::max(w.cycle, fork_time_ + t_.fork_latency);
-        w.stalls.fork_wait += at - w.cycle;
-        w.cycle = at;
-        w.state = Core::State::kRunning;
+    for (uint32_t i = 0; i < t_.cores; ++i) {
+        Core &c = cores_[i];
+        if (!(mask & (1u << i)) || c.state != Core::State::kOff) continue;
+        c.pc = boot_addr_[i];
+        c.cycle = by.cycle + t_.boot_latency;
+        c.state = Core::State::kRunning;
         ++running_;
     }
     ++epoch_;
 }
 
-void Cluster::barrier_arrive(Core &c, uint8_t rd)
+void Cluster::barrier_arrive(Core &c, uint32_t b, uint8_t rd)
 {
-    barrier_last_ = std::max(barrier_last_, c.cycle + 1);
-    if (++barrier_arrived_ < team_) {
+    Barrier &br = barriers_[b];
+    const uint32_t me = 1u << c.id;
+    if (!(br.trigger_mask & me)) {
+        trap(c, kCauseLoadFault, kEuDemux + kEuBarrierBase + b * kEuBarrierStride + kEuBarrierWaitClear,
+             "hardware barrier " + std::to_string(b) + ": this core is not in its trigger mask " + hex32(br.trigger_mask));
+        return;
+    }
+    br.last = std::max(br.last, c.cycle + 1);
+    br.arrived |= me;
+    if (br.arrived != br.trigger_mask) {
         c.state = Core::State::kWaitBarrier;
         c.wait_rd = rd;
         c.wait_since = c.cycle;
@@ -451,9 +512,10 @@ void Cluster::barrier_arrive(Core &c, uint8_t rd)
         ++epoch_;
         return;
     }
-    const uint64_t release = barrier_last_ + t_.barrier_latency;
-    for (auto &w : cores_) {
-        if (w.id >= team_ || &w == &c || w.state != Core::State::kWaitBarrier) continue;
+    const uint64_t release = br.last + t_.barrier_latency;
+    for (uint32_t i = 0; i < t_.cores; ++i) {
+        Core &w = cores_[i];
+        if (&w == &c || !(br.target_mask & (1u << i)) || w.state != Core::State::kWaitBarrier) continue;
         w.x[w.wait_rd] = 0;
         w.x[0] = 0;
         w.state = Core::State::kRunning;
@@ -464,33 +526,55 @@ void Cluster::barrier_arrive(Core &c, uint8_t rd)
     // the arriving core: step() adds the load's own cycle
     if (release > c.cycle + 1) c.stalls.barrier += release - (c.cycle + 1);
     c.cycle = std::max(c.cycle, release - 1);
-    barrier_arrived_ = 0;
-    barrier_last_ = 0;
+    br.arrived = 0;
+    br.last = 0;
     ++epoch_;
 }
 
-uint32_t Cluster::dma_start(Core &c)
+bool Cluster::dma_command(Core &c, uint32_t word)
 {
-    const uint32_t rows = dma_rows_ ? dma_rows_ : 1;
-    uint64_t bytes = 0;
-    std::vector<uint8_t> buf(dma_len_);
-    bool ok = true;
-    for (uint32_t r = 0; r < rows && ok; ++r) {
-        const uint32_t src = dma_src_ + r * dma_src_stride_, dst = dma_dst_ + r * dma_dst_stride_;
-        ok = read(src, buf.data(), dma_len_) && write(dst, buf.data(), dma_len_);
-        bytes += dma_len_;
+    switch (c.dma_words++) {
+    case 0: c.dma_cmd = word; return true;
+    case 1: c.dma_l1 = word; return true;
+    case 2: c.dma_l2 = word; return (c.dma_cmd & kDmaTwoDimExt) ? true : dma_transfer(c);
+    case 3: c.dma_row = word; return true;
+    case 4: c.dma_stride = word; return dma_transfer(c);
+    default:
+        trap(c, kCauseStoreFault, kDmaDemux + kDmaCmd, "DMA: a command word without a transfer id (read CMD first)");
+        return false;
     }
-    if (!ok) {
-        trap(c, kCauseStoreFault, dma_src_, "DMA transfer between unmapped addresses");
-        return UINT32_MAX;
+}
+
+bool Cluster::dma_transfer(Core &c)
+{
+    const uint32_t len = c.dma_cmd & kDmaLenMask;
+    const bool two_d = c.dma_cmd & kDmaTwoDimExt, to_l1 = c.dma_cmd & kDmaExt2Loc;
+    const uint32_t row = two_d ? c.dma_row : len, stride = two_d ? c.dma_stride : len;
+    if (row == 0 || len % row) {
+        trap(c, kCauseStoreFault, kDmaDemux + kDmaCmd, "DMA: 2-D length " + std::to_string(len) +
+                                                           " is not a multiple of the row length " + std::to_string(row));
+        return false;
     }
-    dma_bytes_ += bytes;
+    const uint32_t rows = len / row;
+    std::vector<uint8_t> buf(row);
+    for (uint32_t r = 0; r < rows; ++r) {
+        const uint32_t l1 = c.dma_l1 + r * row, l2 = c.dma_l2 + r * stride;
+        const bool ok = to_l1 ? read(l2, buf.data(), row) && write(l1, buf.data(), row)
+                              : read(l1, buf.data(), row) && write(l2, buf.data(), row);
+        if (!ok) {
+            trap(c, kCauseStoreFault, c.dma_l2, "DMA transfer between unmapped addresses (L1 " + hex32(c.dma_l1) +
+                                                    ", L2 " + hex32(c.dma_l2) + ")");
+            return false;
+        }
+    }
+    dma_bytes_ += len;
     const uint64_t start = std::max(c.cycle, dma_free_) + t_.dma_setup;
-    const uint64_t end = start + (bytes + t_.dma_bytes_per_cycle - 1) / t_.dma_bytes_per_cycle +
+    const uint64_t end = start + (len + t_.dma_bytes_per_cycle - 1) / t_.dma_bytes_per_cycle +
                          uint64_t(rows - 1) * t_.dma_row_overhead;
     dma_free_ = end;
-    dma_done_.push_back(end);
-    return uint32_t(dma_done_.size() - 1);
+    dma_done_[c.dma_tid] = end;
+    c.dma_words = 0;
+    return true;
 }
 
 // ---------------------------------------------------------------- CSRs
@@ -514,7 +598,19 @@ bool Cluster::csr(Core &c, uint32_t num, uint32_t *old, uint32_t value, int how)
     case 0xB02: case 0xC02: ro = uint32_t(c.instret); read_only = true; break;
     case 0xB82: case 0xC82: ro = uint32_t(c.instret >> 32); read_only = true; break;
     case 0xF11: case 0xF12: case 0xF13: ro = 0; read_only = true; break;
-    case 0xF14: ro = c.id; read_only = true; break;
+    case 0xF14: ro = c.hartid; read_only = true; break;
+    case 0xCC0: reg = &c.pcer; break;  // PULP performance counters: event enable
+    case 0xCC1: reg = &c.pcmr; break;  // mode
+    case 0x780: ro = uint32_t(c.cycle); read_only = true; break;
+    case 0x781: ro = uint32_t(c.instret); read_only = true; break;
+    case 0x782: ro = uint32_t(c.stalls.load_use); read_only = true; break;
+    case 0x783: ro = uint32_t(c.stalls.branch); read_only = true; break;
+    case 0x784: ro = uint32_t(c.stalls.icache); read_only = true; break;
+    case 0x785: ro = uint32_t(c.loads); read_only = true; break;
+    case 0x786: ro = uint32_t(c.stores); read_only = true; break;
+    case 0x78B: ro = uint32_t(c.l2_loads); read_only = true; break;
+    case 0x78D: ro = uint32_t(c.stalls.l2); read_only = true; break;
+    case 0x790: ro = uint32_t(c.stalls.tcdm_conflict); read_only = true; break;
     case 0x7B0: reg = &c.lp_start[0]; break;
     case 0x7B1: reg = &c.lp_end[0]; break;
     case 0x7B2: reg = &c.lp_count[0]; break;
@@ -577,8 +673,10 @@ void Cluster::exec(Core &c, const Insn &in)
         const uint8_t kind = kinds[int(in.op) - int(Op::kLb)];
         const uint32_t addr = a + uint32_t(in.imm);
         uint32_t v;
-        if (addr - periph_base_ < kPeriphSize) {
-            if (!periph_load(c, addr - periph_base_, in.rd, v)) {
+        if (is_periph(addr)) {
+            bool blocked = false;
+            if (!periph_load(c, addr, in.rd, v, blocked)) return;
+            if (blocked) {
                 c.pc = next;
                 return;
             }
@@ -631,7 +729,13 @@ void Cluster::exec(Core &c, const Insn &in)
     case Op::kSra: x[in.rd] = uint32_t(int32_t(a) >> (b & 31)); break;
     case Op::kOr: x[in.rd] = a | b; break;
     case Op::kAnd: x[in.rd] = a & b; break;
-    case Op::kMul: x[in.rd] = a * b; break;
+    case Op::kMul:
+        x[in.rd] = a * b;
+        c.cycle += t_.mul - 1;
+        c.stalls.muldiv += t_.mul - 1;
+        c.last_load_rd = in.rd;
+        c.last_is_mul = true;
+        break;
     case Op::kMulh: case Op::kMulhsu: case Op::kMulhu: {
         int64_t r;
         if (in.op == Op::kMulh) r = int64_t(int32_t(a)) * int64_t(int32_t(b));
@@ -640,6 +744,8 @@ void Cluster::exec(Core &c, const Insn &in)
         x[in.rd] = uint32_t(uint64_t(r) >> 32);
         c.cycle += t_.mulh - 1;
         c.stalls.muldiv += t_.mulh - 1;
+        c.last_load_rd = in.rd;  // its result is late for the next instruction too (mul_use)
+        c.last_is_mul = true;
         break;
     }
     case Op::kDiv: case Op::kDivu: case Op::kRem: case Op::kRemu: {
@@ -658,10 +764,11 @@ void Cluster::exec(Core &c, const Insn &in)
         } else {
             r = a % b;
         }
-        // serial divider: one cycle per quotient bit
-        const uint32_t ua = sgn && int32_t(a) < 0 ? 0u - a : a, ub = sgn && int32_t(b) < 0 ? 0u - b : b;
-        const int qbits = b ? std::max(0, bitlen(ua) - bitlen(ub) + 1) : 0;
-        const uint32_t total = std::min(t_.div_max, t_.div_min + uint32_t(qbits));
+        // serial divider: div_min cycles plus one per leading zero of the divisor's magnitude (one
+        // fewer for a negative divisor), div_min - 2 for a zero divisor
+        const uint32_t ub = sgn && int32_t(b) < 0 ? 0u - b : b;
+        const uint32_t zeros = 32u - uint32_t(bitlen(ub)) - (sgn && int32_t(b) < 0 ? 1u : 0u);
+        const uint32_t total = b == 0 ? std::max(1u, t_.div_min - 2) : std::min(t_.div_max, t_.div_min + zeros);
         c.cycle += total - 1;
         c.stalls.muldiv += total - 1;
         x[in.rd] = r;
@@ -687,7 +794,7 @@ void Cluster::exec(Core &c, const Insn &in)
     }
     case Op::kMret: c.pc = c.mepc; return;
     case Op::kWfi:
-        if (c.id == 0) {
+        if (c.id == 0 && c.hartid == 0) {
             stop_ = Stop::kHalted;
             stopping_ = true;
             fault_pc_ = c.pc;

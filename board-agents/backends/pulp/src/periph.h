@@ -1,46 +1,42 @@
-// The cluster peripherals' register map (word registers, offsets from kPeriphBase). A model of
-// the PULP event unit and cluster DMA reduced to what a fork/join runtime needs; the firmware
-// side is kernels/firmware/cluster_gap9.c (same offsets).
+// The pulp-open peripherals the cluster runtime uses, at the addresses GVSoC's pulp-open model has
+// them (the firmware side: kernels/firmware/pulp_open.h, cluster_gap9.c, crt0_gap9.S). An access
+// to any other register of these blocks faults with the address, so an image that needs more
+// of the platform says so instead of running on wrong values.
 //
-// Event unit
-//   CORE_ID   R   the reading core's id (also CSR mhartid)
-//   NUM_CORES R   cores in the cluster
-//   TEAM      RW  cores taking part in the next fork and in barriers (1..NUM_CORES)
-//   FORK_ARG  RW  argument of the next fork
-//   FORK      W   core 0: start the team's workers (value = function); R  worker: sleep until a
-//                 fork includes this core, then the function (the core is clock-gated meanwhile)
-//   BARRIER   R   trigger and wait: returns when every core of the team has read it
-// DMA (one engine, transfers in order; copies are done at start, their cost is a completion
-// cycle: setup + bytes / bandwidth + a per-row overhead for 2-D transfers)
-//   DMA_SRC, DMA_DST, DMA_LEN (bytes per row), DMA_ROWS (1 = 1-D), DMA_SRC_STRIDE, DMA_DST_STRIDE
-//   DMA_START R   starts a transfer with the registers above, returns its id
-//   DMA_WAIT  W   stalls the core until transfer `value` has completed
-//   DMA_WAIT_ALL R stalls until every transfer has completed, returns 0
+// Cluster control (global)    FETCH_EN: a core bit mask starts those cores at their BOOTADDR
+// Icache control (global)     ENABLE / FLUSH (the model starts disabled, as after reset)
+// Event unit (per-core alias) MASK_OR; hardware barrier b: TRIGGER_MASK, TARGET_MASK and
+//                             WAIT_CLEAR, whose read arrives and sleeps until the trigger mask
+//                             is complete
+// DMA, mchan (per-core alias) CMD: read = a transfer id; writes = command word (length, bits
+//                             17 L2->L1, 18 increment, 19 2-D on the L2 side), L1 address, L2
+//                             address (starts a 1-D transfer), then row length and L2 stride
+//                             for a 2-D one. STATUS: busy bits; writing 1 << id frees the id.
+// SoC control                 CORESTATUS: 0x80000000 | code ends the run with exit status code
+// stdout                      one byte register per (cluster, core): the console
 #pragma once
 
 #include <cstdint>
 
 namespace tinytx::agent::pulp {
 
-constexpr uint32_t kPeriphBase = 0x10200000u;
-constexpr uint32_t kPeriphSize = 0x1000u;
+constexpr uint32_t kHartIdFc = 0x3E0;      // cluster 31, core 0
 
-enum PeriphReg : uint32_t {
-    kRegCoreId = 0x00,
-    kRegNumCores = 0x04,
-    kRegTeam = 0x08,
-    kRegForkArg = 0x0C,
-    kRegFork = 0x10,
-    kRegBarrier = 0x14,
-    kRegDmaSrc = 0x100,
-    kRegDmaDst = 0x104,
-    kRegDmaLen = 0x108,
-    kRegDmaRows = 0x10C,
-    kRegDmaSrcStride = 0x110,
-    kRegDmaDstStride = 0x114,
-    kRegDmaStart = 0x118,
-    kRegDmaWait = 0x11C,
-    kRegDmaWaitAll = 0x120,
-};
+constexpr uint32_t kClusterPeriphBase = 0x10200000u, kClusterPeriphSize = 0x5000u;
+constexpr uint32_t kClCtrlFetchEn = 0x10200008u;
+constexpr uint32_t kClCtrlBootAddr = 0x10200040u;   // + 4 * core
+constexpr uint32_t kIcacheEnable = 0x10201400u, kIcacheFlush = 0x10201404u;
+constexpr uint32_t kEuDemux = 0x10204000u;
+constexpr uint32_t kEuMaskOr = 0x08u;
+constexpr uint32_t kEuBarrierBase = 0x200u, kEuBarrierStride = 0x20u, kEuBarriers = 9;
+constexpr uint32_t kEuBarrierTriggerMask = 0x00u, kEuBarrierTargetMask = 0x0Cu, kEuBarrierWaitClear = 0x1Cu;
+constexpr uint32_t kDmaDemux = 0x10204400u;
+constexpr uint32_t kDmaCmd = 0x0u, kDmaStatus = 0x4u;
+constexpr uint32_t kDmaLenMask = 0x1FFFFu, kDmaExt2Loc = 1u << 17, kDmaTwoDimExt = 1u << 19;
+constexpr uint32_t kDmaIds = 16;
+
+constexpr uint32_t kSocPeriphBase = 0x1A100000u, kSocPeriphSize = 0x100000u;
+constexpr uint32_t kCoreStatus = 0x1A1040A0u;
+constexpr uint32_t kStdoutBase = 0x1A10F000u, kStdoutSize = 0x1000u;
 
 }  // namespace tinytx::agent::pulp

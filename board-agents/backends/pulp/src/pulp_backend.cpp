@@ -41,6 +41,7 @@ struct Sim {
     Timing timing;
     Cluster cluster;
     iss::Semihosting semihosting;
+    std::string stdout_text;  // what the cores wrote to the stdout peripheral
 
     Sim(const BoardProfile &board, const ElfImage &image, const PulpConfig &config)
         : timing(make_timing(board, config)), cluster(timing, regions_of(board))
@@ -55,7 +56,14 @@ struct Sim {
                                       std::to_string(s.data.size()) + " bytes) is outside the memory of " +
                                       board.name);
         }
-        cluster.reset(image.entry());
+        // pulp-open images (entry in L2) boot on the fabric controller; RV32 virt images on the cores
+        bool in_l2 = false;
+        for (const auto &m : board.memory)
+            in_l2 |= m.kind == "l2" && image.entry() - m.origin < m.length;
+        cluster.reset(image.entry(), in_l2 ? Cluster::Boot::kFabricController : Cluster::Boot::kClusterCores);
+        cluster.set_console([this](char ch) {
+            if (stdout_text.size() < iss::Semihosting::kConsoleCap) stdout_text.push_back(ch);
+        });
         if (config.profile) cluster.enable_profile();
         cluster.set_semihost([this](uint32_t op, uint32_t arg) {
             auto r = semihosting.call(op, arg, [this](uint32_t a, void *d, size_t n) {
@@ -86,11 +94,11 @@ struct Sim {
             const Core &c = cluster.core(i);
             const StallCounters &s = c.stalls;
             rep.cores.push_back({c.cycle, c.instret, s.load_use, s.tcdm_conflict, s.l2, s.branch, s.muldiv,
-                                 s.misaligned, s.barrier, s.dma_wait, s.fork_wait});
+                                 s.misaligned, s.barrier, s.dma_wait, s.icache});
         }
         rep.total_instructions = cluster.instructions();
         rep.dma_bytes = cluster.dma_bytes();
-        rep.console = semihosting.console();
+        rep.console = semihosting.console() + stdout_text;
         rep.final_pc = cluster.pc();
         rep.profile.assign(cluster.profile().begin(), cluster.profile().end());
         std::sort(rep.profile.begin(), rep.profile.end(),

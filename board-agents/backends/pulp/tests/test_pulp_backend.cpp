@@ -82,6 +82,8 @@ TEST(PulpBackend, ClusterAgentImageMatchesTheSingleCoreKernels)
     ASSERT_EQ(s.status, RunStatus::kOk) << s.error;
     EXPECT_EQ(c.output_crc32, s.output_crc32);
     ASSERT_EQ(c.cycles.size(), 2u);
-    EXPECT_EQ(c.cycles[0], c.cycles[1]);
+    // the first run fetches the code into a cold instruction cache; the second finds it warm
+    EXPECT_LT(c.cycles[1], c.cycles[0]);
+    EXPECT_GT(c.cycles[1] * 100, c.cycles[0] * 95);
     EXPECT_GT(c.stack_peak_bytes, 0u);
 }

@@ -1,5 +1,6 @@
-// tinytx-pulp-run: runs an RV32 image on the GAP9 cluster simulator to its semihosting exit and
-// prints its console and the per-core figures. Used by the gap9 firmware tests and the bench.
+// tinytx-pulp-run: runs an RV32 image on the GAP9 cluster simulator to its exit (semihosting or
+// CORESTATUS) and prints its console and the per-core figures. Used by the gap9 firmware tests and
+// the bench. --cores changes the cluster's size: gap9 images need the 8 cores their runtime starts.
 //   tinytx-pulp-run [--board gap9] [--boards-dir DIR] [--cores N] [--timeout SECONDS] [--expect-status N] [--json]
 //                   [--profile] image.elf      (--profile: cycles per instruction address)
 // Exit status 0 when the image exited with the expected status (default 0), 1 otherwise, 2 on
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
                 j["cores"].push_back({{"cycles", c.cycles}, {"instructions", c.instructions},
                                       {"load_use", c.load_use}, {"tcdm_conflict", c.tcdm_conflict},
                                       {"l2", c.l2}, {"branch", c.branch}, {"muldiv", c.muldiv},
-                                      {"barrier", c.barrier}, {"dma_wait", c.dma_wait}});
+                                      {"barrier", c.barrier}, {"dma_wait", c.dma_wait},
+                                      {"icache", c.icache}});
             std::cout << j.dump() << "\n";
         }
         if (cfg.profile) {

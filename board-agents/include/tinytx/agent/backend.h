@@ -36,6 +36,9 @@ std::unique_ptr<Backend> make_iss_backend();
 std::unique_ptr<Backend> make_qemu_backend();
 // the GAP9 cluster simulator (backends/pulp): RV32IMC + XpulpV2, 8 cores, rv32 boards only
 std::unique_ptr<Backend> make_pulp_backend();
+// GVSoC's pulp-open (backends/gvsoc): gap9 cluster images; prefix = the install ("" =
+// $TINYTX_GVSOC), InvalidArgument saying how to install it when there is none
+std::unique_ptr<Backend> make_gvsoc_backend(const std::string &prefix);
 // serial: the ST-Link serial to select; empty = the only one attached
 std::unique_ptr<Backend> make_openocd_backend(const std::string &serial);
 

@@ -22,7 +22,7 @@ struct PulpConfig {
 struct CoreReport {
     uint64_t cycles = 0, instructions = 0;
     uint64_t load_use = 0, tcdm_conflict = 0, l2 = 0, branch = 0, muldiv = 0, misaligned = 0,
-             barrier = 0, dma_wait = 0, fork_wait = 0;
+             barrier = 0, dma_wait = 0, icache = 0;
 };
 
 struct PulpRunReport {

@@ -1,0 +1,39 @@
+// What the gvsoc tests share: the install (skip when absent), the images, the gap9 profile.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/gvsoc/gvsoc.h"
+
+namespace tinytx::agent::gvsoc::test {
+
+inline const BoardProfile &gap9()
+{
+    static const BoardCatalog cat = BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    return cat.get("gap9");
+}
+
+inline std::string gap9_image(const std::string &name)
+{
+    return std::string(TINYTX_FIRMWARE_DIR) + "/gap9/" + name + ".elf";
+}
+
+// gvsoc's launcher from $TINYTX_GVSOC (ctest sets it from the TINYTX_GVSOC cache variable); ""
+// when there is none, with the reason in *why
+inline std::string installed_gvsoc(std::string *why)
+{
+    return find_install("", why).value_or("");
+}
+
+}  // namespace tinytx::agent::gvsoc::test
+
+// skips the test, saying why and how to enable it, unless GVSoC and the image are there
+#define TX_REQUIRE_GVSOC_AND(image_path)                                                                \
+    std::string gvsoc_why;                                                                              \
+    const std::string gvsoc_bin = ::tinytx::agent::gvsoc::test::installed_gvsoc(&gvsoc_why);            \
+    if (gvsoc_bin.empty()) GTEST_SKIP() << gvsoc_why;                                                   \
+    if (!std::filesystem::exists(image_path)) GTEST_SKIP() << (image_path) << " not built (gap9 firmware)"
