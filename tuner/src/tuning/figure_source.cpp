@@ -17,6 +17,8 @@ std::string figure_source_text(const std::string &source, const std::string &bac
         by = "QEMU (-icount, instruction counts as cycles)";
     else if (backend == "pulp")
         by = "the project's GAP9 cluster simulator (pulp backend)";
+    else if (backend == "gvsoc")
+        by = "GVSoC, the PULP team's event-based simulator (pulp-open with GAP9's 128 KiB L1)";
     else if (!backend.empty())
         by = "the " + backend + " simulator";
     else
