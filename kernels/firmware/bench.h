@@ -1,4 +1,4 @@
-/* The measurement harness (DESIGN.md "Measurement"): one call measures `repeats` runs of a
+/* The measurement harness (ARCHITECTURE.md "Measurement"): one call measures `repeats` runs of a
  * kernel invocation between the tx_bench_begin/tx_bench_end markers, with counters, stack and
  * arena painting, the output CRC, and publishes the record in the mailbox.
  *

@@ -2,7 +2,6 @@
 #include "paint.h"
 
 extern uint32_t __stack_bottom[];
-extern uint32_t __stack_top[];
 
 /* Bytes left unpainted just below the stack pointer of tx_stack_paint: its own frame and
  * anything an interrupt could push in between. */
@@ -65,9 +64,4 @@ size_t tx_stack_used(uintptr_t sp, int *overflow)
         *overflow = painted > 0 && __stack_bottom[0] != TX_PAINT_WORD;
     /* measured from the painter's stack pointer, which is the harness's to within its frame */
     return used ? used + TX_STACK_GUARD : 0;
-}
-
-size_t tx_stack_size(void)
-{
-    return (size_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
 }

@@ -22,6 +22,5 @@ size_t tx_paint_low_water(const void *base, size_t bytes);
  * within a few bytes of its own frame), and *overflow whether the bottom word was touched. */
 uintptr_t tx_stack_paint(void);
 size_t tx_stack_used(uintptr_t sp, int *overflow);
-size_t tx_stack_size(void);
 
 #endif

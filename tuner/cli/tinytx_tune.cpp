@@ -1,4 +1,5 @@
-// tinytx-tune: tune one model for one board under a RAM budget (README, DESIGN.md "Data flow").
+// tinytx-tune: tune one model for one board under a RAM budget (README; ARCHITECTURE.md
+// "Data flow").
 #include <unistd.h>
 
 #include <csignal>

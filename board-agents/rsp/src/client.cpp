@@ -148,7 +148,6 @@ std::string Client::receive_packet(Clock::time_point deadline)
             continue;
         }
         send_ack('+', deadline);
-        ++received_;
         return std::move(ev.payload);
     }
 }
@@ -205,12 +204,12 @@ std::optional<StopReply> Client::handshake(std::optional<Millis> timeout)
     const auto deadline = deadline_of(timeout);
     const std::string q = "qSupported:swbreak+;hwbreak+;vContSupported+";
     send_packet(q, deadline);
-    supported_ = receive_packet(deadline);
+    const std::string supported = receive_packet(deadline);
     features_.clear();
     size_t pos = 0;
-    while (pos <= supported_.size()) {
-        const size_t semi = supported_.find(';', pos);
-        const std::string f = supported_.substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
+    while (pos <= supported.size()) {
+        const size_t semi = supported.find(';', pos);
+        const std::string f = supported.substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
         if (f.rfind("PacketSize=", 0) == 0) {
             packet_size_ = size_t(parse_hex_u64(std::string_view(f).substr(11), "PacketSize"));
             if (packet_size_ < 64) packet_size_ = 64;
@@ -286,13 +285,6 @@ std::vector<uint8_t> Client::read_registers(std::optional<Millis> timeout)
     for (char &c : r)
         if (c == 'x') c = '0';  // unavailable registers
     return from_hex(r, "'g' reply");
-}
-
-void Client::write_registers(const std::vector<uint8_t> &all, std::optional<Millis> timeout)
-{
-    std::string req(1, 'G');
-    req += to_hex(all.data(), all.size());
-    expect_ok(req, timeout, "write registers");
 }
 
 size_t Client::max_mem_chunk() const
@@ -426,13 +418,6 @@ void Client::interrupt(std::optional<Millis> timeout)
 {
     const char c = 0x03;
     sock_.send_all(&c, 1, deadline_of(timeout));
-}
-
-StopReply Client::halt_reason(std::optional<Millis> timeout)
-{
-    const std::string r = request("?", timeout);
-    if (!is_stop_reply(r)) throw_remote("?", r);
-    return parse_stop_reply(r);
 }
 
 void Client::kill() noexcept

@@ -205,13 +205,6 @@ size_t Socket::recv_some(char *buf, size_t cap, Clock::time_point deadline)
     }
 }
 
-bool Socket::readable_now()
-{
-    if (fd_ < 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
-}
-
 uint16_t pick_free_tcp_port()
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

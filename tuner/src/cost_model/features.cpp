@@ -368,10 +368,4 @@ double total_gemm_macs(const CostFeatures &f) {
     return s;
 }
 
-double total_gemm_calls(const CostFeatures &f) {
-    double s = 0;
-    for (size_t v = 0; v < kCostVariants; ++v) s += f[feat::gemm_calls(tx_variant(v))];
-    return s;
-}
-
 } // namespace tinytx::tuner

@@ -130,6 +130,4 @@ std::optional<int64_t> Statement::column_opt_int64(int col) const
     return column_int64(col);
 }
 
-int Statement::column_count() const { return sqlite3_column_count(stmt_); }
-
 }  // namespace tinytx::tuner::sqlite

@@ -39,11 +39,9 @@ struct Runner::State {
     RunnerOptions opts;
     mutable std::mutex mu;
     std::condition_variable work_cv;  // a job queued, or stopping
-    std::condition_variable idle_cv;  // a job finished
     std::condition_variable cool_cv;  // stopping (wakes workers waiting out a cool-down)
     std::deque<std::unique_ptr<Pending>> queue;
     std::vector<Slot> slots;
-    size_t active = 0;
     bool stop = false;
     std::vector<std::thread> workers;
 
@@ -165,14 +163,8 @@ void Runner::State::worker()
             if (stop) return;
             p = std::move(queue.front());
             queue.pop_front();
-            ++active;
         }
         process(*p);
-        {
-            std::lock_guard lk(mu);
-            --active;
-        }
-        idle_cv.notify_all();
     }
 }
 
@@ -237,12 +229,6 @@ std::future<RunOutcome> Runner::submit(RunJob job)
     }
     st_->work_cv.notify_one();
     return fut;
-}
-
-void Runner::drain()
-{
-    std::unique_lock lk(st_->mu);
-    st_->idle_cv.wait(lk, [&] { return st_->queue.empty() && st_->active == 0; });
 }
 
 std::vector<AgentStats> Runner::stats() const

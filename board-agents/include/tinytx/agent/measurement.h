@@ -22,7 +22,7 @@ enum class RunStatus {
 };
 const char *to_string(RunStatus s);
 
-// Where a figure comes from (DESIGN.md "Measurement"): never mixed without saying so.
+// Where a figure comes from (ARCHITECTURE.md "Measurement"): never mixed without saying so.
 enum class Source { kMeasured, kEmulated, kModeled };
 const char *to_string(Source s);
 

@@ -1,5 +1,5 @@
-// tinytx::tuner::Builder — DESIGN.md "Builder: codegen C (static arena offsets, weights, kernel
-// calls) + cross-compile -> ELF (content-hash cache)".
+// tinytx::tuner::Builder — codegen C (static arena offsets, weights, kernel calls), then
+// cross-compile it into an ELF, with content-hash caches (ARCHITECTURE.md "Data flow", Build).
 //
 // Codegen (generate_sources): for a Model, a Schedule and a BoardProfile, three C files:
 //   model.h       dims, the MemoryPlanner's arena layout as constants, declarations

@@ -1,5 +1,5 @@
 // tinytx::tuner::CostModel — predicts the cycles (and energy, from the board's power model) of a
-// model under a schedule on one board, as features . coefficients (DESIGN.md "CostModel").
+// model under a schedule on one board, as features . coefficients (ARCHITECTURE.md "Data flow").
 //
 // Features are exact work counts derived from the schedule, mirroring what the kernels run
 // (kernels/src/ops/{mhsa,attention,encoder,linear}.c, the GEMM variants in kernels/src/{ref,opt,
@@ -126,9 +126,8 @@ inline CostFeatures schedule_features(const Model &m, const Schedule &s) {
     return schedule_features(m.dims, s);
 }
 
-// Convenience totals (summed over the GEMM blocks, cluster included).
+// The MACs summed over the GEMM blocks, cluster included.
 double total_gemm_macs(const CostFeatures &f);
-double total_gemm_calls(const CostFeatures &f);
 
 struct CostMeasurement {
     CostFeatures features{};

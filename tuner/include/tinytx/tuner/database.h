@@ -1,4 +1,4 @@
-// The tuner's results database (DESIGN.md "Database (SQLite)"): models, boards, candidates,
+// The tuner's results database (ARCHITECTURE.md "Data flow"): models, boards, candidates,
 // builds, measurements and tuning runs. Schema versioned by PRAGMA user_version; a run killed at
 // any moment and started again with the same command resumes: every batch of measurements is one
 // transaction, so what is recorded is whole, and measured_hashes() tells the run what to skip.

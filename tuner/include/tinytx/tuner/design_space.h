@@ -1,5 +1,5 @@
-// tinytx::tuner::DesignSpace — the legal schedules of one model on one board (DESIGN.md "Tuner
-// concepts"). Only legal points exist in it: enumeration, index access and check() agree.
+// tinytx::tuner::DesignSpace — the legal schedules of one model on one board (ARCHITECTURE.md
+// "Data flow"). Only legal points exist in it: enumeration, index access and check() agree.
 //
 // Knobs per layer and their legal values:
 //   attention  standard; fused only when the model carries fused weights (Model::has_fused)

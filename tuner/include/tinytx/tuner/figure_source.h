@@ -1,5 +1,5 @@
 // Where a figure came from, said exactly: which simulator emulated it, or which board it was
-// measured on. Emulated cycles are never called measured (README, DESIGN.md "Figures").
+// measured on. Emulated cycles are never called measured (README, ARCHITECTURE.md "Measurement").
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // tinytx::tuner::MemoryPlanner — the exact arena the generated firmware allocates for a model
-// and a schedule (DESIGN.md: "its peak is exact").
+// and a schedule (ARCHITECTURE.md "Data flow": its peak is exact).
 //
 // Layout (one arena, offsets from its start; align8(n) = (n + 7) & ~7, as tx_fw_place does):
 //   act[0]   offset 0                          size S*E   the model input; later layers' x/out

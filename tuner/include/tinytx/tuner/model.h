@@ -90,7 +90,6 @@ struct Model {
     double input_scale = 0;                    // 0 = unknown
     std::optional<uint32_t> expected_output_crc32;
 
-    tx_mhsa_dims mhsa_dims() const { return {dims.S, dims.E, dims.H, dims.P}; }
     bool has_fused() const; // every layer carries fused-weight attention extras
     double output_scale() const; // real value of one int8 step of the last layer's output (0 = unknown)
 

@@ -1,7 +1,7 @@
 // tinytx::tuner::Pareto — non-dominated points over (latency cycles, energy uJ, memory peak
 // bytes), all minimised, subject to a memory budget. Every figure says where it came from
 // (measured | emulated | modeled) and fronts are computed per source: points of different sources
-// are never compared with one another (DESIGN.md "Measurement").
+// are never compared with one another (ARCHITECTURE.md "Measurement").
 #pragma once
 
 #include <cstdint>

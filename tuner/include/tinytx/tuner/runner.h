@@ -1,7 +1,7 @@
-// Runner (DESIGN.md "Runner (futures; never blocks the search)"): measurement jobs dispatched to
-// board agents -- an in-process one by default, remote ones over gRPC with --agents -- several in
-// flight, each with its own deadline, retried on a different agent after an agent fault.
-// gRPC stays inside the implementation: this header names none of it.
+// Runner (ARCHITECTURE.md "Data flow"): measurement jobs dispatched to board agents -- an
+// in-process one by default, remote ones over gRPC with --agents -- several in flight, each with
+// its own deadline, retried on a different agent after an agent fault. gRPC stays inside the
+// implementation: this header names none of it.
 #pragma once
 
 #include <chrono>
@@ -140,7 +140,6 @@ public:
     Runner &operator=(const Runner &) = delete;
 
     std::future<RunOutcome> submit(RunJob job);
-    void drain();                             // waits until every submitted job has finished
     std::vector<AgentStats> stats() const;
 
 private:

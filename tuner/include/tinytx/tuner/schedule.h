@@ -1,5 +1,5 @@
 // tinytx::tuner::Schedule — the knob values for every encoder layer of one model on one board
-// (DESIGN.md "Tuner concepts"), its JSON form (schemas/json/schedule.schema.json), a canonical
+// (ARCHITECTURE.md "Data flow"), its JSON form (schemas/json/schedule.schema.json), a canonical
 // JSON text and its sha256 (the candidate's identity), and the kernels' C view of one layer.
 // Errors are data: parsing never throws for bad input.
 #pragma once

@@ -1,6 +1,6 @@
 // tinytx::tuner::SearchStrategy — proposes batches of design-space indices and is told their
-// results (DESIGN.md "Tuner concepts": SearchStrategy). Every strategy is deterministic given its
-// seed and the sequence of propose/tell calls, and never proposes the same index twice.
+// results (ARCHITECTURE.md "Data flow"). Every strategy is deterministic given its seed and the
+// sequence of propose/tell calls, and never proposes the same index twice.
 //
 //   exhaustive  every index of [0, size) once, in order (up to the trial budget)
 //   nsga2       evolutionary multi-objective search (NSGA-II style): fast non-dominated sort +

@@ -1,6 +1,6 @@
-// A thin RAII wrapper over SQLite (DESIGN.md Conventions): Connection, Statement, Transaction.
-// Statements are prepared once and reused (reset between uses); errors are exceptions carrying
-// SQLite's message, its result code and the SQL that failed.
+// A thin RAII wrapper over SQLite (ARCHITECTURE.md "Conventions"): Connection, Statement,
+// Transaction. Statements are prepared once and reused (reset between uses); errors are exceptions
+// carrying SQLite's message, its result code and the SQL that failed.
 #pragma once
 
 #include <cstdint>
@@ -107,7 +107,6 @@ public:
     double column_double(int col) const;
     std::string column_text(int col) const;
     std::optional<int64_t> column_opt_int64(int col) const;
-    int column_count() const;
     const std::string &sql() const { return sql_; }
 
 private:

@@ -1,5 +1,5 @@
-// tinytx::tuner::tune — the tuner's main loop (DESIGN.md "Data flow"): a model and a board ->
-// DesignSpace -> SearchStrategy batches -> MemoryPlanner (budget) + CostModel (prediction) ->
+// tinytx::tuner::tune — the tuner's main loop (ARCHITECTURE.md "Data flow"): a model and a board
+// -> DesignSpace -> SearchStrategy batches -> MemoryPlanner (budget) + CostModel (prediction) ->
 // Builder -> Runner (agents) -> Database -> CostModel calibration -> Pareto front and best point.
 //
 // Resumable: the run is identified by its command (model spec hash, board, budget, strategy,

@@ -38,24 +38,17 @@ public:
     Client(Client &&) = default;
     Client &operator=(Client &&) = default;
 
-    const Endpoint &endpoint() const { return sock_.endpoint(); }
-    void set_default_timeout(Millis t) { default_timeout_ = t; }
-    Millis default_timeout() const { return default_timeout_; }
-
     // qSupported (PacketSize, features), target.xml when offered (registers by name), and the
     // initial stop reason ('?'), which it returns.
     std::optional<StopReply> handshake(std::optional<Millis> timeout = {});
 
     size_t packet_size() const { return packet_size_; }
     bool supports(std::string_view feature) const;  // a "+" feature of qSupported
-    const std::string &supported_raw() const { return supported_; }
     const TargetDescription &target() const { return target_; }
 
     // --- raw packets --------------------------------------------------------------------
     // Sends one packet (waits for its '+', retransmits on '-') and returns the reply.
     std::string request(std::string_view payload, std::optional<Millis> timeout = {});
-    void send_packet(std::string_view payload, Clock::time_point deadline);
-    std::string receive_packet(Clock::time_point deadline);  // the next packet, acknowledged
 
     // --- registers (numbers from target.xml, names via target()) ------------------------
     uint32_t regnum(std::string_view name) const;  // Error naming an unknown register
@@ -66,7 +59,6 @@ public:
     uint64_t read_register(std::string_view name, std::optional<Millis> timeout = {});
     void write_register(std::string_view name, uint64_t value, std::optional<Millis> timeout = {});
     std::vector<uint8_t> read_registers(std::optional<Millis> timeout = {});  // 'g'
-    void write_registers(const std::vector<uint8_t> &all, std::optional<Millis> timeout = {});
 
     // --- memory (split into PacketSize chunks) ------------------------------------------
     std::vector<uint8_t> read_memory(uint64_t addr, size_t len, std::optional<Millis> timeout = {});
@@ -92,8 +84,6 @@ public:
     StopReply resume_and_wait(Clock::time_point deadline);
     // Sends the interrupt byte (0x03); the stop reply (usually signal 2) comes through wait_stop.
     void interrupt(std::optional<Millis> timeout = {});
-    // Asks why the target stopped ('?').
-    StopReply halt_reason(std::optional<Millis> timeout = {});
     // 'k': the stub kills the target (QEMU exits); no reply is expected. Never throws.
     void kill() noexcept;
     // 'D'; never throws.
@@ -106,12 +96,13 @@ public:
     // Text the target printed through 'O' packets while running.
     const std::string &console() const { return console_; }
 
-    // Number of packets sent / received (benchmarks, tests).
+    // Number of packets sent (benchmarks, tests).
     uint64_t packets_sent() const { return sent_; }
-    uint64_t packets_received() const { return received_; }
 
 private:
     Clock::time_point deadline_of(std::optional<Millis> t) const;
+    void send_packet(std::string_view payload, Clock::time_point deadline);
+    std::string receive_packet(Clock::time_point deadline);  // the next packet, acknowledged
     PacketReader::Event next_event(Clock::time_point deadline);
     void send_ack(char a, Clock::time_point deadline);
     std::string expect_ok(std::string_view payload, std::optional<Millis> timeout,
@@ -127,12 +118,11 @@ private:
     PacketReader reader_;
     std::deque<std::string> pending_;  // packets that arrived while waiting for an ack
     size_t packet_size_ = 400;         // until qSupported says otherwise
-    std::string supported_;
     std::vector<std::string> features_;
     TargetDescription target_;
     bool vcont_ = false;
     std::string console_;
-    uint64_t sent_ = 0, received_ = 0;
+    uint64_t sent_ = 0;
 };
 
 }  // namespace tinytx::rsp

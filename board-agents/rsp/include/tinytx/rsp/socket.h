@@ -37,7 +37,6 @@ public:
     template <class Alive>
     static Socket connect_retry(const Endpoint &ep, Clock::time_point deadline, Alive alive);
 
-    bool is_open() const { return fd_ >= 0; }
     const Endpoint &endpoint() const { return ep_; }
     void close();
 
@@ -46,8 +45,6 @@ public:
     // Waits for data until the deadline; returns the number of bytes read (> 0).
     // ConnectionError with "closed" when the peer closed the connection.
     size_t recv_some(char *buf, size_t cap, Clock::time_point deadline);
-    // true when data (or EOF) is readable now, without blocking
-    bool readable_now();
 
 private:
     int fd_ = -1;
