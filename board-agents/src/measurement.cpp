@@ -40,6 +40,18 @@ static uint64_t median(std::vector<uint64_t> v)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+Measurement begin_measurement(const std::string &backend, const std::string &board, const std::string &image_hash,
+                              Source cycles_source)
+{
+    Measurement m;
+    m.backend = backend;
+    m.board = board;
+    m.image_hash = image_hash;
+    m.cycles_source = cycles_source;
+    m.energy_source = Source::kModeled;
+    return m;
+}
+
 void summarize(const std::vector<RunRecord> &runs, uint32_t warmups,
                std::optional<uint32_t> expected_crc, const EnergyModel &energy, Measurement &m)
 {

@@ -65,12 +65,7 @@ Measurement run_gvsoc(const std::string &gvsoc, const BoardProfile &board, const
                       const RunOptions &opts)
 {
     const auto t0 = Clock::now();
-    Measurement m;
-    m.backend = "gvsoc";
-    m.board = board.name;
-    m.image_hash = image.sha256();
-    m.cycles_source = Source::kEmulated;
-    m.energy_source = Source::kModeled;
+    Measurement m = begin_measurement("gvsoc", board.name, image.sha256(), Source::kEmulated);
     try {
         if (board.arch != Arch::kRiscv32 || image.arch() != Arch::kRiscv32)
             throw InvalidArgument("gvsoc: runs RV32 images of the gap9 board (pulp-open cluster), not " +

@@ -92,12 +92,7 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
                     const IssConfig &config, IssRunReport *report)
 {
     const auto t0 = Clock::now();
-    Measurement m;
-    m.backend = "iss";
-    m.board = board.name;
-    m.image_hash = image.sha256();
-    m.cycles_source = Source::kEmulated;
-    m.energy_source = Source::kModeled;
+    Measurement m = begin_measurement("iss", board.name, image.sha256(), Source::kEmulated);
     IssRunReport local;
     IssRunReport &rep = report ? *report : local;
     rep = IssRunReport{};

@@ -89,13 +89,9 @@ Measurement OpenocdBackend::run(const agent::BoardProfile &board, const agent::E
                                 const agent::RunOptions &opts)
 {
     const auto t0 = Clock::now();
-    Measurement m;
-    m.backend = "openocd";
-    m.board = board.name;
+    // cycles from DWT CYCCNT; energy modeled: no power monitor configured
+    Measurement m = begin_measurement("openocd", board.name, image.sha256(), agent::Source::kMeasured);
     m.board_serial = opt_.serial;
-    m.image_hash = image.sha256();
-    m.cycles_source = agent::Source::kMeasured;   // DWT CYCCNT
-    m.energy_source = agent::Source::kModeled;    // no power monitor configured
     const auto deadline = t0 + opts.deadline;
 
     std::optional<rsp::TempDir> dir;

@@ -133,12 +133,7 @@ Measurement run_pulp(const BoardProfile &board, const ElfImage &image, const Run
                      const PulpConfig &config, PulpRunReport *report)
 {
     const auto t0 = Clock::now();
-    Measurement m;
-    m.backend = "pulp";
-    m.board = board.name;
-    m.image_hash = image.sha256();
-    m.cycles_source = Source::kEmulated;
-    m.energy_source = Source::kModeled;
+    Measurement m = begin_measurement("pulp", board.name, image.sha256(), Source::kEmulated);
     PulpRunReport local;
     PulpRunReport &rep = report ? *report : local;
     rep = PulpRunReport{};

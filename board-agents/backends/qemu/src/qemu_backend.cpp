@@ -106,13 +106,8 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
 {
     const auto t0 = Clock::now();
     RunStats st;
-    Measurement m;
-    m.backend = "qemu";
-    m.board = board.name;
-    m.image_hash = image.sha256();
     // QEMU has no cycle model: cycles are instruction counts (see the header)
-    m.cycles_source = agent::Source::kEmulated;
-    m.energy_source = agent::Source::kModeled;
+    Measurement m = begin_measurement("qemu", board.name, image.sha256(), agent::Source::kEmulated);
 
     std::optional<rsp::TempDir> dir;
     rsp::Process proc;

@@ -40,7 +40,7 @@ struct RunRecord {
 struct Measurement {
     RunStatus status = RunStatus::kInternal;
     std::string error;             // empty when status is kOk
-    std::string backend;           // iss | qemu | openocd
+    std::string backend;           // iss | qemu | openocd | pulp | gvsoc
     std::string board;             // profile name
     std::string board_serial;
     std::string image_hash;        // sha256 of the ELF bytes, hex
@@ -59,6 +59,11 @@ struct Measurement {
     std::optional<uint32_t> fault_pc;
     double wall_time_ms = 0;
 };
+
+// A measurement before its run: which backend, board profile and image (the sha256 of its
+// bytes), and where its cycles come from; energy is always modeled from the profile's power.
+Measurement begin_measurement(const std::string &backend, const std::string &board, const std::string &image_hash,
+                              Source cycles_source);
 
 // Folds the per-run records (warm-ups first) into a Measurement: median cycles, peaks, CRC check,
 // energy from the board's active power (energy_uj = cycles / clock * power). Leaves identity
