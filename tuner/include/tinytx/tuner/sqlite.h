@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include <string_view>
 
 struct sqlite3;
@@ -126,6 +127,25 @@ public:
 private:
     Statement &s_;
 };
+
+// Every remaining row of a statement, each read by `read(statement)`.
+template <class Read>
+auto all_rows(Statement &s, Read read) -> std::vector<decltype(read(s))>
+{
+    std::vector<decltype(read(s))> out;
+    while (s.step())
+        out.push_back(read(s));
+    return out;
+}
+
+// The next row read by `read(statement)`, or nullopt when there is none.
+template <class Read>
+auto next_row(Statement &s, Read read) -> std::optional<decltype(read(s))>
+{
+    if (!s.step())
+        return std::nullopt;
+    return read(s);
+}
 
 // BEGIN [IMMEDIATE] on construction; commit() commits; leaving the scope without commit() (return
 // or exception) rolls back. Not nestable: SQLite has one transaction per connection.

@@ -4,6 +4,8 @@
 
 namespace tinytx::farm {
 
+using tuner::sqlite::all_rows;
+using tuner::sqlite::next_row;
 using tuner::sqlite::ResetGuard;
 using tuner::sqlite::Statement;
 
@@ -78,15 +80,21 @@ DashboardStore::DashboardStore(const std::string &db_path) : path_(db_path)
 
 DashboardStore::~DashboardStore() = default;
 
+namespace {
+
+ModelRow model_row(Statement &s)
+{
+    return {s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4)};
+}
+
+}  // namespace
+
 std::vector<ModelRow> DashboardStore::models()
 {
     std::lock_guard lk(mu_);
     Statement &s = st_->models;
     ResetGuard g(s);
-    std::vector<ModelRow> out;
-    while (s.step())
-        out.push_back({s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4)});
-    return out;
+    return all_rows(s, model_row);
 }
 
 std::optional<ModelRow> DashboardStore::model(int64_t id)
@@ -95,9 +103,7 @@ std::optional<ModelRow> DashboardStore::model(int64_t id)
     Statement &s = st_->model;
     ResetGuard g(s);
     s.bind(1, id);
-    if (!s.step())
-        return std::nullopt;
-    return ModelRow{s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4)};
+    return next_row(s, model_row);
 }
 
 namespace {
@@ -117,10 +123,7 @@ std::vector<BoardRow> DashboardStore::boards()
     std::lock_guard lk(mu_);
     Statement &s = st_->boards;
     ResetGuard g(s);
-    std::vector<BoardRow> out;
-    while (s.step())
-        out.push_back(board_row(s));
-    return out;
+    return all_rows(s, board_row);
 }
 
 std::optional<BoardRow> DashboardStore::board(int64_t id)
@@ -129,9 +132,7 @@ std::optional<BoardRow> DashboardStore::board(int64_t id)
     Statement &s = st_->board;
     ResetGuard g(s);
     s.bind(1, id);
-    if (!s.step())
-        return std::nullopt;
-    return board_row(s);
+    return next_row(s, board_row);
 }
 
 std::vector<std::tuple<int64_t, int64_t, int64_t>> DashboardStore::measured_pairs()
@@ -139,10 +140,7 @@ std::vector<std::tuple<int64_t, int64_t, int64_t>> DashboardStore::measured_pair
     std::lock_guard lk(mu_);
     Statement &s = st_->pairs;
     ResetGuard g(s);
-    std::vector<std::tuple<int64_t, int64_t, int64_t>> out;
-    while (s.step())
-        out.emplace_back(s.column_int64(0), s.column_int64(1), s.column_int64(2));
-    return out;
+    return all_rows(s, [](Statement &r) { return std::tuple{r.column_int64(0), r.column_int64(1), r.column_int64(2)}; });
 }
 
 std::optional<CandidateRow> DashboardStore::candidate(int64_t id)
@@ -151,10 +149,10 @@ std::optional<CandidateRow> DashboardStore::candidate(int64_t id)
     Statement &s = st_->candidate;
     ResetGuard g(s);
     s.bind(1, id);
-    if (!s.step())
-        return std::nullopt;
-    return CandidateRow{s.column_int64(0), s.column_int64(1), s.column_int64(2),
-                        s.column_text(3),  s.column_text(4),  s.column_text(5)};
+    return next_row(s, [](Statement &r) {
+        return CandidateRow{r.column_int64(0), r.column_int64(1), r.column_int64(2),
+                            r.column_text(3),  r.column_text(4),  r.column_text(5)};
+    });
 }
 
 std::vector<tuner::MeasuredCandidate> DashboardStore::measurements(int64_t model_id, int64_t board_id)
@@ -199,10 +197,7 @@ std::vector<RunRow> DashboardStore::runs(int64_t model_id, int64_t board_id)
     Statement &s = st_->runs;
     ResetGuard g(s);
     s.bind(1, model_id).bind(2, board_id);
-    std::vector<RunRow> out;
-    while (s.step())
-        out.push_back(run_row(s));
-    return out;
+    return all_rows(s, run_row);
 }
 
 std::optional<RunRow> DashboardStore::run(int64_t id)
@@ -211,9 +206,7 @@ std::optional<RunRow> DashboardStore::run(int64_t id)
     Statement &s = st_->run;
     ResetGuard g(s);
     s.bind(1, id);
-    if (!s.step())
-        return std::nullopt;
-    return run_row(s);
+    return next_row(s, run_row);
 }
 
 std::vector<JobRecord> DashboardStore::select_jobs(std::optional<int64_t> id)
@@ -223,10 +216,7 @@ std::vector<JobRecord> DashboardStore::select_jobs(std::optional<int64_t> id)
     ResetGuard g(s);
     if (id)
         s.bind(1, *id);
-    std::vector<JobRecord> out;
-    while (s.step())
-        out.push_back(read_job(s));
-    return out;
+    return all_rows(s, read_job);
 }
 
 int64_t DashboardStore::newest_measurement_id()

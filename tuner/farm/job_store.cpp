@@ -71,10 +71,7 @@ std::vector<JobRecord> JobStore::select(const std::string &where, std::optional<
     Statement s = c_.prepare(std::string(kSelectJobs) + where + " ORDER BY id");
     if (id)
         s.bind(1, *id);
-    std::vector<JobRecord> out;
-    while (s.step())
-        out.push_back(read_job(s));
-    return out;
+    return tuner::sqlite::all_rows(s, read_job);
 }
 
 std::optional<JobRecord> JobStore::get(int64_t id)

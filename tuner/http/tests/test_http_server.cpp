@@ -57,8 +57,7 @@ std::string get(const std::string &path, const std::string &host = "localhost")
 
 TEST(HttpServer, AnswersOnLoopback)
 {
-    std::ostringstream log_text;
-    FarmLog log(log_text);
+    const HttpServer::EventLog log = [](const std::string &, nlohmann::json) {};
     HttpServerOptions o;
     o.address = "127.0.0.1:0";
     HttpServer server(o, [](const HttpRequest &r) {
@@ -96,8 +95,7 @@ TEST(HttpServer, AnswersOnLoopback)
 
 TEST(HttpServer, EventStreamsRunUntilTheServerStops)
 {
-    std::ostringstream log_text;
-    FarmLog log(log_text);
+    const HttpServer::EventLog log = [](const std::string &, nlohmann::json) {};
     HttpServerOptions o;
     o.address = "127.0.0.1:0";
     o.max_streams = 1;
@@ -134,8 +132,7 @@ TEST(HttpServer, EventStreamsRunUntilTheServerStops)
 
 TEST(HttpServer, BadAddressesAreErrors)
 {
-    std::ostringstream log_text;
-    FarmLog log(log_text);
+    const HttpServer::EventLog log = [](const std::string &, nlohmann::json) {};
     for (const char *a : {"127.0.0.1", "127.0.0.1:99999", "nonexistent.invalid:80", "[::1:80"}) {
         HttpServerOptions o;
         o.address = a;
@@ -159,8 +156,7 @@ TEST(HttpServer, LoopbackHostNames)
 
 TEST(HttpServer, AReaderThatStopsReadingLosesItsStream)
 {
-    std::ostringstream log_text;
-    FarmLog log(log_text);
+    const HttpServer::EventLog log = [](const std::string &, nlohmann::json) {};
     HttpServerOptions o;
     o.address = "127.0.0.1:0";
     o.max_streams = 1;
@@ -199,8 +195,7 @@ TEST(HttpServer, AReaderThatStopsReadingLosesItsStream)
 
 TEST(HttpServer, OneClientCannotHoldEveryStream)
 {
-    std::ostringstream log_text;
-    FarmLog log(log_text);
+    const HttpServer::EventLog log = [](const std::string &, nlohmann::json) {};
     HttpServerOptions o;
     o.address = "127.0.0.1:0";
     o.max_streams = 4;
@@ -234,8 +229,7 @@ TEST(HttpServer, OverTlsAReaderThatStopsReadingLosesItsStreamToo)
                              "-subj /CN=localhost -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(make.c_str()), 0);
 
-    std::ostringstream log_text;
-    FarmLog log(log_text);
+    const HttpServer::EventLog log = [](const std::string &, nlohmann::json) {};
     HttpServerOptions o;
     o.address = "127.0.0.1:0";
     o.max_streams = 1;

@@ -53,8 +53,9 @@ public:
 
     HttpResponse handle(const HttpRequest &req);
 
+    struct Impl;  // the handlers, one file per resource (dashboard_api_impl.h)
+
 private:
-    struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 

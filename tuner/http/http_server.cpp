@@ -65,7 +65,7 @@ int64_t steady_ms()
 struct Core {
     HttpServerOptions opt;
     HttpServer::Handler handler;
-    FarmLog &log;
+    HttpServer::EventLog log;
     net::io_context ioc;
     tcp::acceptor acceptor{ioc};
     net::thread_pool pool;
@@ -78,8 +78,8 @@ struct Core {
     std::optional<net::ssl::context> tls;  // HTTPS when the options name a certificate
     std::thread watchdog;                   // ends TLS stream writes that wait past the timeout
 
-    Core(HttpServerOptions o, HttpServer::Handler h, FarmLog &l)
-        : opt(std::move(o)), handler(std::move(h)), log(l), pool(std::max(1u, opt.handler_threads))
+    Core(HttpServerOptions o, HttpServer::Handler h, HttpServer::EventLog l)
+        : opt(std::move(o)), handler(std::move(h)), log(std::move(l)), pool(std::max(1u, opt.handler_threads))
     {
     }
 
@@ -194,7 +194,7 @@ private:
                 return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
                                false);
             if (const std::string why = cross_site_refusal(req); !why.empty()) {
-                core_.log.event("refused", {{"call", "http " + req.method}, {"peer", req.peer}, {"reason", why}});
+                core_.log("refused", {{"call", "http " + req.method}, {"peer", req.peer}, {"reason", why}});
                 return respond(error_response(403, why), false);
             }
         } catch (const std::exception &e) {  // whatever the bytes of a request, this connection ends, not the farm
@@ -205,7 +205,7 @@ private:
             try {
                 r = self->core_.handler(req);
             } catch (const std::exception &e) {
-                self->core_.log.event("http_error", {{"error", e.what()}});
+                self->core_.log("http_error", {{"error", e.what()}});
                 r = error_response(500, "internal error (see the farm's log)");
             }
             net::post(self->stream_.get_executor(), [self, r = std::move(r), keep_alive]() mutable {
@@ -305,7 +305,7 @@ void Core::accept()
         else if (!ec)
             std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this)->run();
         else
-            log.event("http_accept_failed", {{"error", ec.message()}});
+            log("http_accept_failed", {{"error", ec.message()}});
         accept();
     });
 }
@@ -341,7 +341,7 @@ void Core::start_stream(StreamConn conn, HttpResponse response)
         try {
             run_stream(*s, conn, response);
         } catch (const std::exception &e) {  // the stream ends, not the farm
-            log.event("http_error", {{"stream", true}, {"error", e.what()}});
+            log("http_error", {{"stream", true}, {"error", e.what()}});
         }
         {
             std::lock_guard sl(s->mu);
@@ -397,8 +397,8 @@ struct HttpServer::Impl : Core {
     using Core::Core;
 };
 
-HttpServer::HttpServer(HttpServerOptions options, Handler handler, FarmLog &log)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), log))
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, EventLog log)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(log)))
 {
 }
 

@@ -31,7 +31,8 @@ std::unique_ptr<Dashboard> Dashboard::start(const DashboardConfig &config, JobMa
     so.tls_cert_file = config.tls_cert_file;
     so.tls_key_file = config.tls_key_file;
     DashboardApi *api = d->api_.get();
-    d->server_ = std::make_unique<HttpServer>(so, [api](const HttpRequest &r) { return api->handle(r); }, log);
+    d->server_ = std::make_unique<HttpServer>(so, [api](const HttpRequest &r) { return api->handle(r); },
+        [&log](const std::string &event, nlohmann::json fields) { log.event(event, std::move(fields)); });
     if (std::string e = d->server_->start(); !e.empty()) {
         *error = e;
         return nullptr;

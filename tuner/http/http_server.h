@@ -11,7 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "farm_log.h"
+#include <nlohmann/json.hpp>
+
 #include "http_message.h"
 #include "plaintext_policy.h"
 
@@ -37,8 +38,10 @@ using agent::loopback_host;
 class HttpServer {
 public:
     using Handler = std::function<HttpResponse(const HttpRequest &)>;
+    // where the server's own events go (refused requests, handler errors): the daemon's log
+    using EventLog = std::function<void(const std::string &event, nlohmann::json fields)>;
 
-    HttpServer(HttpServerOptions options, Handler handler, FarmLog &log);
+    HttpServer(HttpServerOptions options, Handler handler, EventLog log);
     ~HttpServer();
     HttpServer(const HttpServer &) = delete;
     HttpServer &operator=(const HttpServer &) = delete;

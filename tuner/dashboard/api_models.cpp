@@ -1,0 +1,190 @@
+// GET /api/info, /api/models, /api/boards, and the (model, board) pair behind the other reads.
+#include "dashboard_api_impl.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "tinytx/tuner/report_json.h"
+
+namespace tinytx::farm {
+
+namespace fs = std::filesystem;
+
+HttpResponse DashboardApi::Impl::info()
+{
+    return json_response(json{{"mode", jobs ? "farm" : "dashboard-only"},
+                              {"database", store.path()},
+                              {"tool_version", tuner::tool_version()},
+                              {"reads_need_token", !opt.token.empty() && !opt.public_read},
+                              {"writes_need_token", !opt.token.empty()},
+                              {"jobs_run_here", jobs != nullptr}}
+                             .dump());
+}
+
+HttpResponse DashboardApi::Impl::models()
+{
+    std::map<int64_t, json> boards_of;
+    for (const auto &[model_id, board_id, count] : store.measured_pairs())
+        boards_of[model_id].push_back({{"board_id", board_id}, {"candidates", count}});
+    json out = json::array();
+    for (const ModelRow &m : store.models()) {
+        std::string err;
+        const auto d = spec_dims(m.spec_json, &err);
+        json dims = d ? json{{"S", d->first.S}, {"E", d->first.E}, {"H", d->first.H}, {"P", d->first.P},
+                             {"F", d->first.F}, {"layers", d->second}}
+                      : json(nullptr);
+        out.push_back({{"id", m.id},
+                       {"name", m.name},
+                       {"spec_hash", m.spec_hash},
+                       {"created", m.created},
+                       {"dims", dims},
+                       {"boards", boards_of.count(m.id) ? boards_of[m.id] : json::array()}});
+    }
+    return json_response(out.dump());
+}
+
+HttpResponse DashboardApi::Impl::boards()
+{
+    json out = json::array();
+    for (const BoardRow &b : store.boards())
+        out.push_back({{"id", b.id},
+                       {"name", b.name},
+                       {"core", b.profile.value("core", "")},
+                       {"clock_hz", b.profile.value("clock_hz", uint64_t(0))},
+                       {"active_mw", b.profile.value("active_mw", 0.0)},
+                       {"memory", b.profile.value("memory", json::array())}});
+    return json_response(out.dump());
+}
+
+std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::pair(int64_t model_id, int64_t board_id,
+                                                                  HttpResponse *error)
+{
+    Pair p;
+    auto m = store.model(model_id);
+    if (!m) {
+        *error = error_response(404, "no model with id " + std::to_string(model_id));
+        return std::nullopt;
+    }
+    auto b = store.board(board_id);
+    if (!b) {
+        *error = error_response(404, "no board with id " + std::to_string(board_id));
+        return std::nullopt;
+    }
+    std::string err;
+    const auto d = spec_dims(m->spec_json, &err);
+    if (!d) {
+        *error = error_response(500, "model " + std::to_string(model_id) + ": " + err);
+        return std::nullopt;
+    }
+    p.model = std::move(*m);
+    p.board = std::move(*b);
+    p.dims = d->first;
+    p.n_layers = d->second;
+    return p;
+}
+
+std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::query_pair(const UrlQuery &q, HttpResponse *error)
+{
+    std::string err;
+    for (const char *name : {"model", "board"}) {
+        if (!q.has(name)) {
+            *error = error_response(400, std::string("parameter '") + name + "' is required (an id from /api/" + name +
+                                             "s)");
+            return std::nullopt;
+        }
+    }
+    const auto model_id = q.id("model", &err);
+    if (!model_id) {
+        *error = error_response(400, err);
+        return std::nullopt;
+    }
+    const auto board_id = q.id("board", &err);
+    if (!board_id) {
+        *error = error_response(400, err);
+        return std::nullopt;
+    }
+    return pair(*model_id, *board_id, error);
+}
+
+std::optional<std::pair<CandidateRow, DashboardApi::Impl::Pair>> DashboardApi::Impl::candidate_pair(
+    int64_t id, HttpResponse *error)
+{
+    auto c = store.candidate(id);
+    if (!c) {
+        *error = error_response(404, "no candidate with id " + std::to_string(id));
+        return std::nullopt;
+    }
+    auto p = pair(c->model_id, c->board_id, error);
+    if (!p)
+        return std::nullopt;
+    return std::make_pair(std::move(*c), std::move(*p));
+}
+
+std::optional<uint64_t> DashboardApi::Impl::budget(const UrlQuery &q, const Pair &p, std::string *from,
+                                                   HttpResponse *error)
+{
+    if (q.has("budget")) {
+        std::string err;
+        const auto b = tuner::parse_byte_size(q.params.at("budget"), &err);
+        if (!b || *b == 0) {
+            *error = error_response(400, "parameter 'budget': " +
+                                             (err.empty() ? "must be more than 0 bytes" : err) +
+                                             " (e.g. 512KB, 65536, 1MiB)");
+            return std::nullopt;
+        }
+        *from = "request";
+        return b;
+    }
+    const std::vector<RunRow> runs = store.runs(p.model.id, p.board.id);
+    if (!runs.empty()) {
+        *from = "run " + std::to_string(runs.front().id);
+        return runs.front().budget_bytes;
+    }
+    *from = "none";
+    return UINT64_MAX;
+}
+
+tuner::CostModel DashboardApi::Impl::cost_model(const BoardRow &b, const std::string &source)
+{
+    if (auto stored = store.cost_model(b.id, source))
+        if (auto cm = tuner::CostModel::from_json(json::parse(*stored, nullptr, false)))
+            return *cm;
+    return tuner::CostModel::prior_for_core(b.profile.value("core", ""), b.profile.value("clock_hz", uint64_t(0)),
+                                            b.profile.value("active_mw", 0.0), b.name);
+}
+
+tuner::TuneReport DashboardApi::Impl::report_for(const Pair &p, uint64_t budget)
+{
+    tuner::TuneReport r;
+    r.model_name = p.model.name;
+    r.model_hash = p.model.spec_hash;
+    r.board = p.board.name;
+    r.budget_bytes = budget;
+    r.clock_hz = p.board.profile.value("clock_hz", uint64_t(0));
+    return r;
+}
+
+// The import report beside an imported model's spec (<name>.report.json) holds the integer
+// encoder's accuracy against the float model, per attention mode; models written by hand have
+// none (null). Held-out figures when the import had them, else the calibration set's.
+json DashboardApi::Impl::model_accuracy(const Pair &p)
+{
+    std::string err;
+    const auto model = locator.find(p.model.name, p.model.spec_hash, p.model.spec_json, &err);
+    if (!model || model->spec_path.empty())
+        return nullptr;
+    const fs::path report = model->spec_path.parent_path() / (model->spec_path.stem().string() + ".report.json");
+    std::ifstream in(report);
+    const json r = in ? json::parse(in, nullptr, false) : json();
+    if (!r.is_object() || !r["accuracy"].is_object() || r["accuracy"].empty())
+        return nullptr;
+    const auto &acc = r["accuracy"];
+    const std::string set = acc.contains("heldout") ? "heldout" : acc.begin().key();
+    json out = {{"set", set}};
+    for (const char *mode : {"standard", "fused"})
+        if (acc[set].contains(mode))
+            out[mode] = acc[set][mode].value("cosine", 0.0);
+    return out;
+}
+
+}  // namespace tinytx::farm

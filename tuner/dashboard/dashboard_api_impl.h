@@ -1,0 +1,90 @@
+// The dashboard API's state and its handlers, one resource per file (dashboard_api.cpp routes to
+// them). Private to tuner/dashboard.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dashboard_api.h"
+#include "tinytx/tuner/cost_model.h"
+#include "tinytx/tuner/schedule.h"
+#include "tinytx/tuner/tuning.h"
+#include "url_query.h"
+
+namespace tinytx::farm {
+
+using nlohmann::json;
+
+struct DashboardApi::Impl {
+    DashboardStore &store;
+    JobManager *jobs;
+    FarmLog &log;
+    DashboardOptions opt;
+    ModelLocator locator;
+    StaticFiles files;
+
+    Impl(DashboardStore &s, JobManager *j, FarmLog &l, DashboardOptions o)
+        : store(s), jobs(j), log(l), opt(std::move(o)), locator(opt.model_dirs), files(opt.static_dir)
+    {
+    }
+
+    // the table of calls in dashboard_api.cpp
+    HttpResponse route(const HttpRequest &req, const UrlQuery &q);
+    bool authorized(const HttpRequest &req, bool write, std::string *why);
+
+    // reads (one file per resource: api_models.cpp, api_front.cpp, api_candidates.cpp,
+    // api_measurements.cpp, api_jobs.cpp, api_events.cpp)
+    HttpResponse info();
+    HttpResponse models();
+    HttpResponse boards();
+    HttpResponse front(const UrlQuery &q);
+    HttpResponse front_picture(const UrlQuery &q);
+    HttpResponse candidate(int64_t id, const UrlQuery &q);
+    HttpResponse schedule_export(int64_t id, const UrlQuery &q);
+    HttpResponse deploy_tar(int64_t id);
+    HttpResponse measurements(const UrlQuery &q);
+    HttpResponse calibration(const UrlQuery &q);
+    HttpResponse job_list();
+    HttpResponse job(int64_t id);
+    HttpResponse events();
+    HttpResponse job_events(int64_t id);
+    // writes
+    HttpResponse cancel(int64_t id);
+
+    // helpers
+    struct Pair {
+        ModelRow model;
+        BoardRow board;
+        tx_encoder_dims dims{};
+        size_t n_layers = 0;
+    };
+    // the model and board named by the query's parameters, or the response saying what is wrong
+    std::optional<Pair> pair(int64_t model_id, int64_t board_id, HttpResponse *error);
+    std::optional<Pair> query_pair(const UrlQuery &q, HttpResponse *error);
+    // a candidate and its model and board (404 for an unknown id)
+    std::optional<std::pair<CandidateRow, Pair>> candidate_pair(int64_t id, HttpResponse *error);
+    // ?budget= when given, else the newest tuning run's for the pair, else none
+    std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
+    tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
+    json model_accuracy(const Pair &p);
+    tuner::TuneReport report_for(const Pair &p, uint64_t budget);
+    json job_json(const JobRecord &r, const tuner::TuneProgress *progress, uint64_t version);
+    std::vector<json> all_jobs();
+    int64_t newest_measurement();
+};
+
+// JSON shapes and names shared by several resources (api_json.cpp)
+json measurement_json(const tuner::MeasuredCandidate &mc);
+// The first 12 hex digits of a hash (file names)
+std::string short_hash(const std::string &h);
+// A file name part: letters, digits, '-', '_' and '.' only.
+std::string file_part(std::string s);
+// The cosine similarity of a schedule's output to the float model's: the import measured it for
+// all-standard and all-fused attention; a mix of both has no figure (null).
+json candidate_accuracy(const json &accuracy, const tuner::Schedule &s);
+
+}  // namespace tinytx::farm
