@@ -2,6 +2,7 @@
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -118,147 +119,251 @@ std::string read_pem(const std::string &path)
 
 std::unique_ptr<grpc::Server> g_server;
 
-}  // namespace
+// The command line: valued options by flag, and the three switches.
+struct Args {
+    std::map<std::string, std::string> o;
+    bool public_read = false, dashboard_only = false, insecure = false;
 
-int main(int argc, char **argv)
+    bool has(const std::string &flag) const { return o.count(flag) != 0; }
+    std::string get(const std::string &flag, const std::string &def = "") const
+    {
+        const auto it = o.find(flag);
+        return it == o.end() ? def : it->second;
+    }
+};
+
+Args parse_args(int argc, char **argv)
 {
     static const std::vector<std::string> valued = {
         "--listen", "--db", "--data-dir", "--cache-dir", "--boards-dir", "--agents", "--agents-config",
         "--agent-token-file", "--token-file", "--max-jobs", "--quarantine-after", "--health-interval-ms",
         "--lease-s", "--log", "--http", "--dashboard-dir", "--models-dir", "--upload-quota", "--store-quota",
         "--tls-cert", "--tls-key", "--tls-client-ca", "--agent-tls-ca"};
-    std::map<std::string, std::string> o;
-    bool public_read = false, dashboard_only = false, insecure = false;
+    Args args;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
             std::cout << kHelp;
-            return 0;
+            std::exit(0);
         }
-        if (a == "--public-read") {
-            public_read = true;
-            continue;
-        }
-        if (a == "--dashboard-only") {
-            dashboard_only = true;
-            continue;
-        }
-        if (a == "--insecure") {
-            insecure = true;
+        if (a == "--public-read" || a == "--dashboard-only" || a == "--insecure") {
+            (a == "--public-read" ? args.public_read : a == "--dashboard-only" ? args.dashboard_only : args.insecure) =
+                true;
             continue;
         }
         if (std::find(valued.begin(), valued.end(), a) == valued.end())
             usage_error("unknown option " + a);
         if (i + 1 >= argc)
             usage_error(a + " needs a value");
-        o[a] = argv[++i];
+        args.o[a] = argv[++i];
     }
-    const fs::path db = o.count("--db") ? o["--db"] : "tinytx.db";
-    const fs::path base = db.has_parent_path() ? db.parent_path() : fs::path(".");
+    return args;
+}
 
-    std::ofstream log_file;
-    if (o.count("--log")) {
-        log_file.open(o["--log"], std::ios::app);
-        if (!log_file)
-            usage_error("cannot write the log '" + o["--log"] + "'");
+// The directories the dashboard searches for a model's files: --models-dir's, the source tree's
+// models/, the farm's uploads, and the ONNX import cache (where `tinytx-tune --model x.onnx` put them).
+std::vector<fs::path> model_dirs(const Args &args, const fs::path &data_dir)
+{
+    std::vector<fs::path> dirs;
+    const std::string list = args.get("--models-dir");
+    for (size_t start = 0; start <= list.size();) {
+        const size_t comma = std::min(list.find(',', start), list.size());
+        if (comma > start)
+            dirs.push_back(list.substr(start, comma - start));
+        start = comma + 1;
     }
-    FarmLog log(o.count("--log") ? static_cast<std::ostream &>(log_file) : std::cerr);
+    dirs.push_back(tinytx::tuner::default_source_root() / "models");
+    dirs.push_back(data_dir / "models");
+    dirs.push_back(tinytx::tuner::default_import_cache_dir());
+    return dirs;
+}
 
-    const std::string token = token_from(o.count("--token-file") ? o["--token-file"] : "", "TINYTX_FARM_TOKEN");
-    const fs::path data_dir = o.count("--data-dir") ? fs::path(o["--data-dir"]) : base / "farm-data";
+DashboardConfig dashboard_config(const Args &args, const fs::path &db, const fs::path &data_dir,
+                                 const std::string &token)
+{
     DashboardConfig dash;
-    dash.http_address = o.count("--http") ? o["--http"] : "127.0.0.1:7081";
-    if (o.count("--tls-cert") && o.count("--tls-key")) {
-        dash.tls_cert_file = o["--tls-cert"];
-        dash.tls_key_file = o["--tls-key"];
+    dash.http_address = args.get("--http", "127.0.0.1:7081");
+    if (args.has("--tls-cert") && args.has("--tls-key")) {
+        dash.tls_cert_file = args.get("--tls-cert");
+        dash.tls_key_file = args.get("--tls-key");
     }
     dash.db_path = db.string();
     dash.api.token = token;
-    dash.api.public_read = public_read;
-    dash.api.static_dir = o.count("--dashboard-dir") ? fs::path(o["--dashboard-dir"]) : default_dashboard_dir();
-    dash.api.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
-    if (o.count("--models-dir"))
-        for (size_t start = 0; start <= o["--models-dir"].size();) {
-            const size_t comma = std::min(o["--models-dir"].find(',', start), o["--models-dir"].size());
-            if (comma > start)
-                dash.api.model_dirs.push_back(o["--models-dir"].substr(start, comma - start));
-            start = comma + 1;
-        }
-    dash.api.model_dirs.push_back(tinytx::tuner::default_source_root() / "models");
-    dash.api.model_dirs.push_back(data_dir / "models");
-    // where `tinytx-tune --model x.onnx` imported models to: their downloads work with no flag
-    dash.api.model_dirs.push_back(tinytx::tuner::default_import_cache_dir());
-    if (dashboard_only) {
-        if (dash.http_address == "off")
-            usage_error("--dashboard-only needs --http");
-        if (!o.count("--db"))
-            usage_error("--dashboard-only needs --db FILE");
-        // SIGINT and SIGTERM are waited for below: block them before any thread starts
-        sigset_t stop_signals;
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGINT);
-        sigaddset(&stop_signals, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-        std::string error;
-        auto dashboard = Dashboard::start(dash, nullptr, log, &error);
-        if (!dashboard) {
-            std::cerr << "tinytx-farmd: " << error << "\n";
-            return 1;
-        }
-        std::cout << nlohmann::json{{"event", "serving"}, {"http", dashboard->address()}}.dump() << std::endl;
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
-        dashboard->stop();
-        log.event("stopped");
-        return 0;
-    }
-    RegistryOptions ro;
-    ro.agent_token = token_from(o.count("--agent-token-file") ? o["--agent-token-file"] : "", "TINYTX_AGENT_TOKEN");
-    ro.quarantine_after = number(o, "--quarantine-after", 3, 1, 1000);
-    ro.health_interval = std::chrono::milliseconds(number(o, "--health-interval-ms", 5000, 50, 3600000));
-    ro.lease = std::chrono::seconds(number(o, "--lease-s", 15, 1, 86400));
-    ro.agent_tls_ca = o.count("--agent-tls-ca") ? o["--agent-tls-ca"] : "";
-    ro.insecure = insecure;
+    dash.api.public_read = args.public_read;
+    dash.api.static_dir = args.has("--dashboard-dir") ? fs::path(args.get("--dashboard-dir")) : default_dashboard_dir();
+    dash.api.boards_dir = args.get("--boards-dir");
+    dash.api.model_dirs = model_dirs(args, data_dir);
+    return dash;
+}
 
+// --dashboard-only: the dashboard over the database until SIGINT or SIGTERM.
+int serve_dashboard_only(const Args &args, const DashboardConfig &dash, FarmLog &log)
+{
+    if (dash.http_address == "off")
+        usage_error("--dashboard-only needs --http");
+    if (!args.has("--db"))
+        usage_error("--dashboard-only needs --db FILE");
+    // SIGINT and SIGTERM are waited for below: block them before any thread starts
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::string error;
+    auto dashboard = Dashboard::start(dash, nullptr, log, &error);
+    if (!dashboard) {
+        std::cerr << "tinytx-farmd: " << error << "\n";
+        return 1;
+    }
+    std::cout << nlohmann::json{{"event", "serving"}, {"http", dashboard->address()}}.dump() << std::endl;
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    dashboard->stop();
+    log.event("stopped");
+    return 0;
+}
+
+RegistryOptions registry_options(const Args &args)
+{
+    RegistryOptions ro;
+    ro.agent_token = token_from(args.get("--agent-token-file"), "TINYTX_AGENT_TOKEN");
+    ro.quarantine_after = number(args.o, "--quarantine-after", 3, 1, 1000);
+    ro.health_interval = std::chrono::milliseconds(number(args.o, "--health-interval-ms", 5000, 50, 3600000));
+    ro.lease = std::chrono::seconds(number(args.o, "--lease-s", 15, 1, 86400));
+    ro.agent_tls_ca = args.get("--agent-tls-ca");
+    ro.insecure = args.insecure;
+    return ro;
+}
+
+// The agents of --agents (one slot each) and --agents-config, as (address, slots).
+std::vector<std::pair<std::string, unsigned>> configured_agents(const Args &args)
+{
     std::vector<std::pair<std::string, unsigned>> agents;
     try {
-        if (o.count("--agents"))
-            for (const auto &a : tinytx::tuner::parse_agents(o["--agents"]))
+        if (args.has("--agents"))
+            for (const auto &a : tinytx::tuner::parse_agents(args.get("--agents")))
                 agents.push_back({a, 1});
     } catch (const std::exception &e) {
         usage_error(e.what());
     }
-    if (o.count("--agents-config")) {
-        std::ifstream f(o["--agents-config"]);
-        const auto j = nlohmann::json::parse(f, nullptr, false);
-        if (!f || j.is_discarded() || !j.contains("agents") || !j["agents"].is_array())
-            usage_error("--agents-config " + o["--agents-config"] + ": expected {\"agents\": [{\"address\": ...}]}");
-        for (const auto &a : j["agents"]) {
-            if (!a.is_object() || !a.contains("address") || !a["address"].is_string())
-                usage_error("--agents-config: every agent needs an \"address\"");
-            const unsigned slots = a.value("slots", 1u);
-            if (slots < 1 || slots > 64)
-                usage_error("--agents-config: slots must be 1..64");
-            agents.push_back({a["address"].get<std::string>(), slots});
-        }
+    if (!args.has("--agents-config"))
+        return agents;
+    const std::string file = args.get("--agents-config");
+    std::ifstream f(file);
+    const auto j = nlohmann::json::parse(f, nullptr, false);
+    if (!f || j.is_discarded() || !j.contains("agents") || !j["agents"].is_array())
+        usage_error("--agents-config " + file + ": expected {\"agents\": [{\"address\": ...}]}");
+    for (const auto &a : j["agents"]) {
+        if (!a.is_object() || !a.contains("address") || !a["address"].is_string())
+            usage_error("--agents-config: every agent needs an \"address\"");
+        const unsigned slots = a.value("slots", 1u);
+        if (slots < 1 || slots > 64)
+            usage_error("--agents-config: slots must be 1..64");
+        agents.push_back({a["address"].get<std::string>(), slots});
     }
+    return agents;
+}
 
+JobManager::Options job_options(const Args &args, const fs::path &db, const fs::path &base, const fs::path &data_dir)
+{
     JobManager::Options jo;
     jo.db_path = db.string();
     jo.data_dir = data_dir;
-    jo.cache_dir = o.count("--cache-dir") ? fs::path(o["--cache-dir"]) : base / "tinytx-cache";
-    jo.boards_dir = o.count("--boards-dir") ? fs::path(o["--boards-dir"]) : fs::path();
-    jo.max_running = number(o, "--max-jobs", 2, 1, 64);
+    jo.cache_dir = args.has("--cache-dir") ? fs::path(args.get("--cache-dir")) : base / "tinytx-cache";
+    jo.boards_dir = args.get("--boards-dir");
+    jo.max_running = number(args.o, "--max-jobs", 2, 1, 64);
     for (auto [flag, quota] : {std::pair{"--upload-quota", &jo.model_quota.upload_bytes},
                                std::pair{"--store-quota", &jo.model_quota.total_bytes}})
-        if (o.count(flag)) {
+        if (args.has(flag)) {
             std::string err;
-            const auto bytes = tinytx::tuner::parse_byte_size(o[flag], &err);
+            const auto bytes = tinytx::tuner::parse_byte_size(args.get(flag), &err);
             if (!bytes || *bytes == 0)
                 usage_error(std::string(flag) + " " + (err.empty() ? "must be above 0" : err));
             *quota = *bytes;
         }
+    return jo;
+}
 
+// Plain, or TLS with --tls-cert/--tls-key; with --tls-client-ca only holders of a certificate it
+// signed get a connection at all.
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const Args &args)
+{
+    if (!args.has("--tls-cert") && !args.has("--tls-key")) {
+        if (args.has("--tls-client-ca"))
+            usage_error("--tls-client-ca needs --tls-cert and --tls-key");
+        return grpc::InsecureServerCredentials();
+    }
+    if (!args.has("--tls-cert") || !args.has("--tls-key"))
+        usage_error("TLS needs both --tls-cert and --tls-key");
+    grpc::SslServerCredentialsOptions ssl(args.has("--tls-client-ca")
+                                              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                              : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    ssl.pem_key_cert_pairs.push_back({read_pem(args.get("--tls-key")), read_pem(args.get("--tls-cert"))});
+    if (args.has("--tls-client-ca"))
+        ssl.pem_root_certs = read_pem(args.get("--tls-client-ca"));
+    return grpc::SslServerCredentials(ssl);
+}
+
+// A metrics line in the log every 30 s until `done`.
+void log_metrics(const std::atomic<bool> &done, AgentRegistry &registry, JobManager &jobs, FarmLog &log)
+{
+    for (int t = 0; !done; ++t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (t % 150 != 149)
+            continue;
+        const RegistryMetrics m = registry.metrics();
+        nlohmann::json faults = nlohmann::json::object();
+        for (const auto &a : m.agents)
+            faults[a.id] = a.faults;
+        log.event("metrics", {{"queued_jobs", jobs.queued()},
+                              {"running_jobs", jobs.running()},
+                              {"runs_per_s", m.runs_per_s},
+                              {"dispatch_overhead_ms_median", m.dispatch_overhead_ms_median},
+                              {"faults", faults}});
+    }
+}
+
+// The dashboard beside the farm: an error when --http asked for it; when the default port is
+// taken (another farm on this machine) the farm runs without one, saying so.
+std::unique_ptr<Dashboard> start_dashboard(const Args &args, const DashboardConfig &dash, JobManager &jobs,
+                                           FarmLog &log, std::string *fatal)
+{
+    if (dash.http_address == "off")
+        return nullptr;
+    std::string error;
+    auto dashboard = Dashboard::start(dash, &jobs, log, &error);
+    if (!dashboard && args.has("--http"))
+        *fatal = error;
+    else if (!dashboard)
+        log.event("warning", {{"message", "no dashboard: " + error + " (--http ADDR picks another)"}});
+    return dashboard;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    const Args args = parse_args(argc, argv);
+    const fs::path db = args.get("--db", "tinytx.db");
+    const fs::path base = db.has_parent_path() ? db.parent_path() : fs::path(".");
+
+    std::ofstream log_file;
+    if (args.has("--log")) {
+        log_file.open(args.get("--log"), std::ios::app);
+        if (!log_file)
+            usage_error("cannot write the log '" + args.get("--log") + "'");
+    }
+    FarmLog log(args.has("--log") ? static_cast<std::ostream &>(log_file) : std::cerr);
+
+    const std::string token = token_from(args.get("--token-file"), "TINYTX_FARM_TOKEN");
+    const fs::path data_dir = args.has("--data-dir") ? fs::path(args.get("--data-dir")) : base / "farm-data";
+    const DashboardConfig dash = dashboard_config(args, db, data_dir, token);
+    if (args.dashboard_only)
+        return serve_dashboard_only(args, dash, log);
+
+    const RegistryOptions ro = registry_options(args);
+    const auto agents = configured_agents(args);
+    const JobManager::Options jo = job_options(args, db, base, data_dir);
     AgentRegistry registry(ro, log);
     for (const auto &[address, slots] : agents) {
         try {
@@ -273,27 +378,12 @@ int main(int argc, char **argv)
     } catch (const std::exception &e) {
         usage_error(std::string("database ") + db.string() + ": " + e.what());
     }
-    FarmService service(*jobs, registry, log, token, public_read);
+    FarmService service(*jobs, registry, log, token, args.public_read);
 
-    const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:7080";
+    const std::string listen = args.get("--listen", "127.0.0.1:7080");
     grpc::ServerBuilder builder;
     int port = 0;
-    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-    if (o.count("--tls-cert") || o.count("--tls-key")) {
-        if (!o.count("--tls-cert") || !o.count("--tls-key"))
-            usage_error("TLS needs both --tls-cert and --tls-key");
-        // with a client CA, only holders of a certificate it signed get a connection at all
-        grpc::SslServerCredentialsOptions ssl(o.count("--tls-client-ca")
-                                                  ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                                                  : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-        ssl.pem_key_cert_pairs.push_back({read_pem(o["--tls-key"]), read_pem(o["--tls-cert"])});
-        if (o.count("--tls-client-ca"))
-            ssl.pem_root_certs = read_pem(o["--tls-client-ca"]);
-        creds = grpc::SslServerCredentials(ssl);
-    } else if (o.count("--tls-client-ca")) {
-        usage_error("--tls-client-ca needs --tls-cert and --tls-key");
-    }
-    builder.AddListeningPort(listen, creds, &port);
+    builder.AddListeningPort(listen, server_credentials(args), &port);
     builder.RegisterService(&service);
     builder.SetMaxReceiveMessageSize(256 << 20);
     g_server = builder.BuildAndStart();
@@ -302,25 +392,19 @@ int main(int argc, char **argv)
         return 1;
     }
     jobs->start();
-    std::unique_ptr<Dashboard> dashboard;
-    if (dash.http_address != "off") {
-        std::string error;
-        dashboard = Dashboard::start(dash, jobs.get(), log, &error);
-        if (!dashboard && o.count("--http")) {
-            std::cerr << "tinytx-farmd: " << error << "\n";
-            g_server->Shutdown();
-            jobs->stop();
-            return 1;
-        }
-        // the default port taken (another farm on this machine): the farm runs, without a dashboard
-        if (!dashboard)
-            log.event("warning", {{"message", "no dashboard: " + error + " (--http ADDR picks another)"}});
+    std::string fatal;
+    std::unique_ptr<Dashboard> dashboard = start_dashboard(args, dash, *jobs, log, &fatal);
+    if (!fatal.empty()) {
+        std::cerr << "tinytx-farmd: " << fatal << "\n";
+        g_server->Shutdown();
+        jobs->stop();
+        return 1;
     }
     const std::string host = listen.substr(0, listen.rfind(':'));
     log.event("serving", {{"address", host + ":" + std::to_string(port)},
-                          {"tls", o.count("--tls-cert") != 0},
+                          {"tls", args.has("--tls-cert")},
                           {"token", !token.empty()},
-                          {"public_read", public_read},
+                          {"public_read", args.public_read},
                           {"agents", agents.size()}});
     if (token.empty())
         log.event("warning", {{"message", "no token: anyone who can reach " + listen + " can submit and cancel jobs"}});
@@ -332,22 +416,7 @@ int main(int argc, char **argv)
     std::signal(SIGINT, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
     std::signal(SIGTERM, [](int) { std::thread([] { g_server->Shutdown(); }).detach(); });
     std::atomic<bool> done{false};
-    std::thread summary([&] {  // a metrics line in the log every 30 s
-        for (int t = 0; !done; ++t) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            if (t % 150 != 149)
-                continue;
-            const RegistryMetrics m = registry.metrics();
-            nlohmann::json faults = nlohmann::json::object();
-            for (const auto &a : m.agents)
-                faults[a.id] = a.faults;
-            log.event("metrics", {{"queued_jobs", jobs->queued()},
-                                  {"running_jobs", jobs->running()},
-                                  {"runs_per_s", m.runs_per_s},
-                                  {"dispatch_overhead_ms_median", m.dispatch_overhead_ms_median},
-                                  {"faults", faults}});
-        }
-    });
+    std::thread summary([&] { log_metrics(done, registry, *jobs, log); });
     g_server->Wait();
     done = true;
     summary.join();
