@@ -1,7 +1,7 @@
 /* XpulpV2 instructions for the kernels, emitted with .insn (the Debian toolchain has no Xpulp
  * mnemonics) when TX_HAVE_XPULP is defined (GAP9 builds), exact C stand-ins otherwise so hosts
  * and plain RV32 targets run the same kernel code. Encodings (RI5CY): pv.sdotsp.b = OP 0x57,
- * funct3 1, funct7 0x5C; pv.sdotusp.b funct7 0x54; p.lw rd, imm(rs1!) = opcode 0x0B, funct3 2;
+ * funct3 1, funct7 0x5C; pv.sdotusp.b funct7 0x54; pv.max.b funct7 0x18; p.lw rd, imm(rs1!) = opcode 0x0B, funct3 2;
  * lp.setup L, rs1, end = opcode 0x7B, funct3 4, rd field = L, imm = (end - pc) / 2. */
 #ifndef TINYTX_XPULP_H
 #define TINYTX_XPULP_H
@@ -31,6 +31,23 @@ static inline int32_t tx_xp_sdotusp(int32_t acc, uint32_t a, uint32_t b)
     for (int i = 0; i < 4; ++i)
         acc += (int32_t)(uint8_t)(a >> (8 * i)) * (int32_t)(int8_t)(b >> (8 * i));
     return acc;
+#endif
+}
+
+/* per byte lane, the larger of two signed bytes: pv.max.b (funct6 0x0C) */
+static inline uint32_t tx_xp_max_b(uint32_t a, uint32_t b)
+{
+#ifdef TX_HAVE_XPULP
+    uint32_t r;
+    __asm__(".insn r 0x57, 1, 0x18, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    uint32_t r = 0;
+    for (unsigned k = 0; k < 32; k += 8) {
+        const int32_t x = (int8_t)(a >> k), y = (int8_t)(b >> k);
+        r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
+    }
+    return r;
 #endif
 }
 
