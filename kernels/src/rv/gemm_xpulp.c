@@ -1,9 +1,11 @@
 /* The Xpulp GEMM (the cluster kernels' micro-kernel): 4 x 2 output blocks, packed 4 x int8 dot
  * products over K in a hardware loop (xpulp.h), the last K % 4 terms and the rows/columns no
- * block covers in plain C. The finishing step is as lean as the loop: per column pair the bias
- * and requantization are hoisted, output addresses are stepped, and when shift > 32 the
- * requantization needs only the high word of acc * mul (exact: the rounding constant then only
- * touches the high word) and clamps with p.clip. */
+ * block covers in plain C. The finishing step is as lean as the loop: a block's accumulators
+ * start at the columns' biases, per column pair the requantization is hoisted, output addresses
+ * are stepped, and when shift > 32 the requantization needs only the high word of acc * mul
+ * (exact: the rounding constant then only touches the high word) and clamps with p.clip. The
+ * rarely taken paths (K % 4 terms, per-channel or low shifts) are out of line, so the hot code
+ * stays small for the cluster's shared instruction cache. */
 #include "../common/gemm_edges.h"
 #include "../common/internal.h"
 #include "xpulp.h"
@@ -33,16 +35,12 @@ static inline tx_xp_col tx_xp_column(const tx_gemm *g, const tx_xp_col *uniform,
     return c;
 }
 
-/* == tx_rq(dot + bias, mul, shift) when c->hi_only: |hi| <= 2^30, round <= 2^29, no overflow */
-static inline int8_t tx_xp_rq_hi(const tx_xp_col *c, int32_t dot)
+/* requant(v), v = dot + bias; when hi_only: |hi| <= 2^30, round <= 2^29, no overflow */
+static inline int8_t tx_xp_rq(const tx_xp_col *c, int32_t v)
 {
-    const int32_t hi = (int32_t)(((int64_t)(dot + c->bias) * c->mul) >> 32);
-    return (int8_t)tx_xp_clip8((hi + c->round) >> c->s);
-}
-
-static inline int8_t tx_xp_rq(const tx_xp_col *c, int32_t dot)
-{
-    return c->hi_only ? tx_xp_rq_hi(c, dot) : tx_rq(dot + c->bias, c->mul, c->shift);
+    if (!c->hi_only)
+        return tx_rq(v, c->mul, c->shift);
+    return (int8_t)tx_xp_clip8((tx_xp_mulh(v, c->mul) + c->round) >> c->s);
 }
 
 static inline int32_t tx_xp_dot_tail(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
@@ -53,9 +51,10 @@ static inline int32_t tx_xp_dot_tail(const tx_gemm *g, const int8_t *a, const in
     return dot;
 }
 
-static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
+/* the 4 x 2 block at rows a, columns b, its accumulators starting at init */
+static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4,
+                                    tx_xp_acc c)
 {
-    tx_xp_acc c = {0, 0, 0, 0, 0, 0, 0, 0};
     if (K4)
         c = tx_xp_block4x2(a, g->lda, b, g->ldb, K4 / 4, g->a_unsigned, c);
     if (K4 != g->K) {
@@ -72,6 +71,31 @@ static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int
     return c;
 }
 
+/* The row blocks of columns n, n + 1 for what the fast paths leave: K % 4 terms, per-channel
+ * requantization or shift <= 32, K < 4 (out of line: the common GEMMs never come here). */
+static __attribute__((noinline)) void tx_xp_pair_general(const tx_gemm *g, const tx_xp_col *c0,
+                                                         const tx_xp_col *c1, const int8_t *b, int32_t i0,
+                                                         int32_t i1)
+{
+    const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
+    const int8_t *a = (const int8_t *)g->a;
+    const tx_xp_acc init = {c0->bias, c1->bias, c0->bias, c1->bias, c0->bias, c1->bias, c0->bias, c1->bias};
+    for (int32_t m = 0; m < M4; m += 4, a += 4 * lda) {
+        const tx_xp_acc c = tx_xp_block(g, a, b, K4, init);
+        const int32_t v[8] = {c.c0, c.c1, c.c2, c.c3, c.c4, c.c5, c.c6, c.c7};
+        for (int i = 0; i < 4; ++i) {
+            const int32_t r = (m + i) * rs;
+            if (g->rq) {
+                g->out[r + i0] = tx_xp_rq(c0, v[2 * i]);
+                g->out[r + i1] = tx_xp_rq(c1, v[2 * i + 1]);
+            } else {
+                g->acc[r + i0] += v[2 * i];
+                g->acc[r + i1] += v[2 * i + 1];
+            }
+        }
+    }
+}
+
 /* the row blocks of columns n, n + 1: o0 / o1 step down the two output columns */
 static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_t n, int32_t i0, int32_t i1)
 {
@@ -79,38 +103,29 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
     const int8_t *a = (const int8_t *)g->a;
     const int8_t *b = g->b + (size_t)n * g->ldb;
     const tx_xp_col c0 = tx_xp_column(g, uniform, n), c1 = tx_xp_column(g, uniform, n + 1);
-    if (g->rq && c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s) {
+    if (K4 != g->K || !K4 || (g->rq && !(c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s))) {
+        tx_xp_pair_general(g, &c0, &c1, b, i0, i1);
+    } else if (g->rq) {
         /* the common case: one requantization for both columns, the high word suffices */
-        const int32_t mul = c0.mul, s = c0.s, round = c0.round, b0 = c0.bias, b1 = c1.bias;
+        const int32_t mul = c0.mul, s = c0.s, round = c0.round;
+        const tx_xp_acc init = {c0.bias, c1.bias, c0.bias, c1.bias, c0.bias, c1.bias, c0.bias, c1.bias};
         int8_t *o0 = g->out + i0, *o1 = g->out + i1;
         for (int32_t m = 0; m < M4; m += 4, a += 4 * lda) {
-            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0 + b0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2 + b0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4 + b0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6 + b0, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1 + b1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3 + b1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5 + b1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7 + b1, mul) + round) >> s), rs);
-        }
-    } else if (g->rq) {
-        int8_t *o0 = g->out + i0, *o1 = g->out + i1;
-        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
-            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
-            o0[0] = tx_xp_rq(&c0, c.c0);
-            o1[0] = tx_xp_rq(&c1, c.c1);
-            o0[rs] = tx_xp_rq(&c0, c.c2);
-            o1[rs] = tx_xp_rq(&c1, c.c3);
-            o0[2 * rs] = tx_xp_rq(&c0, c.c4);
-            o1[2 * rs] = tx_xp_rq(&c1, c.c5);
-            o0[3 * rs] = tx_xp_rq(&c0, c.c6);
-            o1[3 * rs] = tx_xp_rq(&c1, c.c7);
+            const tx_xp_acc c = tx_xp_block4x2(a, lda, b, g->ldb, K4 / 4, g->a_unsigned, init);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0, mul) + round) >> s), rs);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2, mul) + round) >> s), rs);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4, mul) + round) >> s), rs);
+            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5, mul) + round) >> s), rs);
+            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7, mul) + round) >> s), rs);
         }
     } else {
+        const tx_xp_acc zero = {0, 0, 0, 0, 0, 0, 0, 0};
         int32_t *o0 = g->acc + i0, *o1 = g->acc + i1;
         for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
-            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
+            const tx_xp_acc c = tx_xp_block4x2(a, lda, b, g->ldb, K4 / 4, g->a_unsigned, zero);
             o0[0] += c.c0;
             o1[0] += c.c1;
             o0[rs] += c.c2;
@@ -122,8 +137,9 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
         }
     }
     /* rows below the last block of 4 (a core's share is often 1..3 rows) */
+    a = (const int8_t *)g->a + (size_t)M4 * lda;
     for (int32_t m = M4; m < g->M; ++m, a += lda) {
-        int32_t d0 = 0, d1 = 0;
+        int32_t d0 = c0.bias, d1 = c1.bias;
         for (int32_t k = 0; k < K4; k += 4) {
             const uint32_t x = tx_xp_word(a + k), y0 = tx_xp_word(b + k), y1 = tx_xp_word(b + g->ldb + k);
             d0 = g->a_unsigned ? tx_xp_sdotusp(d0, x, y0) : tx_xp_sdotsp(d0, x, y0);

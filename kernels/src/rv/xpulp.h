@@ -115,33 +115,34 @@ static inline tx_xp_acc tx_xp_block4x2(const int8_t *a, int32_t lda, const int8_
     const int8_t *pb0 = b, *pb1 = b + ldb;
     int32_t c0 = acc.c0, c1 = acc.c1, c2 = acc.c2, c3 = acc.c3, c4 = acc.c4, c5 = acc.c5, c6 = acc.c6,
             c7 = acc.c7;
-    /* lp.setup: the body is the 14 instructions after it, the last at +56 bytes (imm 28). The
-     * loaded words live in fixed temporaries (t0-t5, clobbered): the 8 accumulators and the 6
-     * pointers already take 28 of an asm statement's 30 operand slots. */
+    /* lp.setup: the body is the 14 instructions after it, the last at +56 bytes (imm 28). Four
+     * fixed temporaries (t0-t3, clobbered) hold the loaded words: b's two (t2, t3) and a's rows
+     * alternating in t0 / t1, each loaded two dot products before its first use (no load-use
+     * stall), so the compiler keeps two more registers for the code around the loop. */
 #define TX_XP_BODY(DOT)                                                                        \
     __asm__ volatile(".option push\n.option norvc\n"                                           \
                      ".insn i 0x7B, 4, x0, %[n], 28\n"                                         \
                      ".insn i 0x0B, 2, t0, %[pa0], 4\n"                                        \
+                     ".insn i 0x0B, 2, t2, %[pb0], 4\n"                                        \
+                     ".insn i 0x0B, 2, t3, %[pb1], 4\n"                                        \
                      ".insn i 0x0B, 2, t1, %[pa1], 4\n"                                        \
-                     ".insn i 0x0B, 2, t2, %[pa2], 4\n"                                        \
-                     ".insn i 0x0B, 2, t3, %[pa3], 4\n"                                        \
-                     ".insn i 0x0B, 2, t4, %[pb0], 4\n"                                        \
-                     ".insn i 0x0B, 2, t5, %[pb1], 4\n"                                        \
-                     ".insn r 0x57, 1, " DOT ", %[c0], t0, t4\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c2], t1, t4\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c4], t2, t4\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c6], t3, t4\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c1], t0, t5\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c3], t1, t5\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c5], t2, t5\n"                               \
-                     ".insn r 0x57, 1, " DOT ", %[c7], t3, t5\n"                               \
+                     ".insn r 0x57, 1, " DOT ", %[c0], t0, t2\n"                               \
+                     ".insn r 0x57, 1, " DOT ", %[c1], t0, t3\n"                               \
+                     ".insn i 0x0B, 2, t0, %[pa2], 4\n"                                        \
+                     ".insn r 0x57, 1, " DOT ", %[c2], t1, t2\n"                               \
+                     ".insn r 0x57, 1, " DOT ", %[c3], t1, t3\n"                               \
+                     ".insn i 0x0B, 2, t1, %[pa3], 4\n"                                        \
+                     ".insn r 0x57, 1, " DOT ", %[c4], t0, t2\n"                               \
+                     ".insn r 0x57, 1, " DOT ", %[c5], t0, t3\n"                               \
+                     ".insn r 0x57, 1, " DOT ", %[c6], t1, t2\n"                               \
+                     ".insn r 0x57, 1, " DOT ", %[c7], t1, t3\n"                               \
                      ".option pop\n"                                                           \
                      : [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),             \
                        [c4] "+r"(c4), [c5] "+r"(c5), [c6] "+r"(c6), [c7] "+r"(c7),             \
                        [pa0] "+r"(pa0), [pa1] "+r"(pa1), [pa2] "+r"(pa2), [pa3] "+r"(pa3),     \
                        [pb0] "+r"(pb0), [pb1] "+r"(pb1)                                        \
                      : [n] "r"(n)                                                              \
-                     : "t0", "t1", "t2", "t3", "t4", "t5", "memory")
+                     : "t0", "t1", "t2", "t3", "memory")
     if (a_unsigned)
         TX_XP_BODY("0x54");
     else
