@@ -43,11 +43,15 @@ static inline int8_t tx_xp_rq(const tx_xp_col *c, int32_t v)
     return (int8_t)tx_xp_clip8((tx_xp_mulh(v, c->mul) + c->round) >> c->s);
 }
 
+/* g->a_unsigned is a TX_XP_* signedness here: TX_XP_B_UNSIGNED only in tx_gemm_xpulp's
+ * transposed view of a GEMM whose a was the uint8 operand */
 static inline int32_t tx_xp_dot_tail(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
 {
+    const int uns = g->a_unsigned;
     int32_t dot = 0;
     for (int32_t k = K4; k < g->K; ++k)
-        dot += (g->a_unsigned ? (int32_t)((const uint8_t *)a)[k] : (int32_t)a[k]) * (int32_t)b[k];
+        dot += (uns == TX_XP_A_UNSIGNED ? (int32_t)((const uint8_t *)a)[k] : (int32_t)a[k]) *
+               (uns == TX_XP_B_UNSIGNED ? (int32_t)((const uint8_t *)b)[k] : (int32_t)b[k]);
     return dot;
 }
 
@@ -142,8 +146,8 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
         int32_t d0 = c0.bias, d1 = c1.bias;
         for (int32_t k = 0; k < K4; k += 4) {
             const uint32_t x = tx_xp_word(a + k), y0 = tx_xp_word(b + k), y1 = tx_xp_word(b + g->ldb + k);
-            d0 = g->a_unsigned ? tx_xp_sdotusp(d0, x, y0) : tx_xp_sdotsp(d0, x, y0);
-            d1 = g->a_unsigned ? tx_xp_sdotusp(d1, x, y1) : tx_xp_sdotsp(d1, x, y1);
+            d0 = tx_xp_dot4(g->a_unsigned, d0, x, y0);
+            d1 = tx_xp_dot4(g->a_unsigned, d1, x, y1);
         }
         d0 += tx_xp_dot_tail(g, a, b, K4);
         d1 += tx_xp_dot_tail(g, a, b + g->ldb, K4);
@@ -157,7 +161,40 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
     }
 }
 
+/* A GEMM of few rows and many columns runs transposed: out^T = b a^T, the columns as the rows of
+ * 4 x 2 blocks (an attention tile of 4 query rows: S/4 or P/4 blocks per row pair instead of one
+ * block per column pair). Only where no per-column data (bias, per-channel requantization, head
+ * groups) would have to follow the columns, and the transposed GEMM has an even column count (no
+ * odd last column: the scalar path reads a_unsigned as a flag). */
+static int tx_xp_transpose_pays(const tx_gemm *g)
+{
+    const int per_tensor = !g->rq || (!g->rq->ch_mul && !g->rq->ch_shift);
+    return g->M < 8 && (g->M & 1) == 0 && g->N >= 2 * g->M && (g->N & 3) == 0 && !g->bias && !g->gcols &&
+           per_tensor;
+}
+
+static void tx_xp_gemm(const tx_gemm *g);
+
 void tx_gemm_xpulp(const tx_gemm *g)
+{
+    if (!tx_xp_transpose_pays(g)) {
+        tx_xp_gemm(g);
+        return;
+    }
+    tx_gemm t = *g;
+    t.M = g->N;
+    t.N = g->M;
+    t.a = g->b;
+    t.lda = g->ldb;
+    t.b = (const int8_t *)g->a;
+    t.ldb = g->lda;
+    t.a_unsigned = g->a_unsigned ? TX_XP_B_UNSIGNED : TX_XP_SIGNED;
+    t.rs = g->cs;
+    t.cs = g->rs;
+    tx_xp_gemm(&t);
+}
+
+static void tx_xp_gemm(const tx_gemm *g)
 {
     const int32_t N = g->N, cs = g->cs;
     const tx_xp_col uniform = g->rq ? tx_xp_params(g->rq->mul, g->rq->shift) : tx_xp_params(0, 0);
