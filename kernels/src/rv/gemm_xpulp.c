@@ -100,46 +100,91 @@ static __attribute__((noinline)) void tx_xp_pair_general(const tx_gemm *g, const
     }
 }
 
-/* the row blocks of columns n, n + 1: o0 / o1 step down the two output columns */
+/* The fast paths over the row blocks of one column pair (K % 4 == 0, K >= 4), each loop with
+ * its signedness `uns` a constant: one dot-product variant per loop, the loop's code contiguous
+ * (the cores' L0 instruction caches hold 512 bytes). */
+typedef struct {
+    const int8_t *a, *b;
+    int32_t lda, ldb, n, rows4;  /* n = K / 4; rows4 = the row blocks */
+    int32_t rs;
+    int32_t bias0, bias1;
+} tx_xp_blocks;
+
+/* requantized: one requantization for both columns, the high word of acc * mul suffices */
+static inline __attribute__((always_inline)) void tx_xp_blocks_rq(const tx_xp_blocks *j, int uns, int32_t mul,
+                                                                  int32_t s, int32_t round, int8_t *o0, int8_t *o1)
+{
+    const int8_t *a = j->a;
+    const int32_t rs = j->rs, step = 4 * j->lda;
+    const tx_xp_acc init = {j->bias0, j->bias1, j->bias0, j->bias1, j->bias0, j->bias1, j->bias0, j->bias1};
+    for (int32_t m = 0; m < j->rows4; ++m, a += step) {
+        const tx_xp_acc c = tx_xp_block4x2(a, j->lda, j->b, j->ldb, j->n, uns, init);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0, mul) + round) >> s), rs);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2, mul) + round) >> s), rs);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4, mul) + round) >> s), rs);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7, mul) + round) >> s), rs);
+    }
+}
+
+static __attribute__((noinline)) void tx_xp_pair_rq(const tx_xp_blocks *j, int uns, const tx_xp_col *c,
+                                                    int8_t *o0, int8_t *o1)
+{
+    if (uns == TX_XP_A_UNSIGNED)
+        tx_xp_blocks_rq(j, TX_XP_A_UNSIGNED, c->mul, c->s, c->round, o0, o1);
+    else if (uns == TX_XP_B_UNSIGNED)
+        tx_xp_blocks_rq(j, TX_XP_B_UNSIGNED, c->mul, c->s, c->round, o0, o1);
+    else
+        tx_xp_blocks_rq(j, TX_XP_SIGNED, c->mul, c->s, c->round, o0, o1);
+}
+
+/* accumulated into int32 */
+static inline __attribute__((always_inline)) void tx_xp_blocks_acc(const tx_xp_blocks *j, int uns, int32_t *o0,
+                                                                   int32_t *o1)
+{
+    const int8_t *a = j->a;
+    const int32_t rs = j->rs, step = 4 * j->lda;
+    const tx_xp_acc zero = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int32_t m = 0; m < j->rows4; ++m, a += step, o0 += 4 * rs, o1 += 4 * rs) {
+        const tx_xp_acc c = tx_xp_block4x2(a, j->lda, j->b, j->ldb, j->n, uns, zero);
+        o0[0] += c.c0;
+        o1[0] += c.c1;
+        o0[rs] += c.c2;
+        o1[rs] += c.c3;
+        o0[2 * rs] += c.c4;
+        o1[2 * rs] += c.c5;
+        o0[3 * rs] += c.c6;
+        o1[3 * rs] += c.c7;
+    }
+}
+
+static __attribute__((noinline)) void tx_xp_pair_acc(const tx_xp_blocks *j, int uns, int32_t *o0, int32_t *o1)
+{
+    if (uns == TX_XP_A_UNSIGNED)
+        tx_xp_blocks_acc(j, TX_XP_A_UNSIGNED, o0, o1);
+    else if (uns == TX_XP_B_UNSIGNED)
+        tx_xp_blocks_acc(j, TX_XP_B_UNSIGNED, o0, o1);
+    else
+        tx_xp_blocks_acc(j, TX_XP_SIGNED, o0, o1);
+}
+
+/* the row blocks of columns n, n + 1, then the rows below the last block */
 static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_t n, int32_t i0, int32_t i1)
 {
     const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
-    const int8_t *a = (const int8_t *)g->a;
+    const int8_t *a;
     const int8_t *b = g->b + (size_t)n * g->ldb;
     const tx_xp_col c0 = tx_xp_column(g, uniform, n), c1 = tx_xp_column(g, uniform, n + 1);
-    if (K4 != g->K || !K4 || (g->rq && !(c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s))) {
+    const tx_xp_blocks j = {(const int8_t *)g->a, b, lda, g->ldb, K4 / 4, M4 / 4, rs, c0.bias, c1.bias};
+    if (K4 != g->K || !K4 || (g->rq && !(c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s)))
         tx_xp_pair_general(g, &c0, &c1, b, i0, i1);
-    } else if (g->rq) {
-        /* the common case: one requantization for both columns, the high word suffices */
-        const int32_t mul = c0.mul, s = c0.s, round = c0.round;
-        const tx_xp_acc init = {c0.bias, c1.bias, c0.bias, c1.bias, c0.bias, c1.bias, c0.bias, c1.bias};
-        int8_t *o0 = g->out + i0, *o1 = g->out + i1;
-        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda) {
-            const tx_xp_acc c = tx_xp_block4x2(a, lda, b, g->ldb, K4 / 4, g->a_unsigned, init);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7, mul) + round) >> s), rs);
-        }
-    } else {
-        const tx_xp_acc zero = {0, 0, 0, 0, 0, 0, 0, 0};
-        int32_t *o0 = g->acc + i0, *o1 = g->acc + i1;
-        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
-            const tx_xp_acc c = tx_xp_block4x2(a, lda, b, g->ldb, K4 / 4, g->a_unsigned, zero);
-            o0[0] += c.c0;
-            o1[0] += c.c1;
-            o0[rs] += c.c2;
-            o1[rs] += c.c3;
-            o0[2 * rs] += c.c4;
-            o1[2 * rs] += c.c5;
-            o0[3 * rs] += c.c6;
-            o1[3 * rs] += c.c7;
-        }
-    }
+    else if (g->rq)
+        tx_xp_pair_rq(&j, g->a_unsigned, &c0, g->out + i0, g->out + i1);
+    else
+        tx_xp_pair_acc(&j, g->a_unsigned, g->acc + i0, g->acc + i1);
     /* rows below the last block of 4 (a core's share is often 1..3 rows) */
     a = (const int8_t *)g->a + (size_t)M4 * lda;
     for (int32_t m = M4; m < g->M; ++m, a += lda) {
