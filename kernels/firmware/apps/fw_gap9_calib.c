@@ -181,7 +181,7 @@ static uint32_t tx_bench_gemm_block(void)
 {
     const int8_t *a = (const int8_t *)tx_l1_words, *b = a + 1024 + 256;
     const uint32_t t0 = tx_mcycle();
-    const tx_xp_acc acc = tx_xp_block4x2(a, 256, b, 256, 64, 0, (tx_xp_acc){0, 0, 0, 0, 0, 0, 0, 0});
+    const tx_xp_acc acc = tx_xp_block4x2(a, 256, b, 256, 64, TX_XP_SIGNED, (tx_xp_acc){0, 0, 0, 0, 0, 0, 0, 0});
     const uint32_t t1 = tx_mcycle();
     tx_gemm_sink = acc.c0 + acc.c7;
     return t1 - t0;
