@@ -188,9 +188,10 @@ static uint32_t tx_bench_gemm_block(void)
 }
 
 /* every core reads 256 words of L1, 64 bytes apart (16 banks: always the same bank), starting in
- * its own bank or all in bank 0 */
+ * its own bank or all in bank 0. The share starts on an icache line: its cold fetches (the
+ * figure includes them) then do not depend on where the link puts it. */
 static volatile uint32_t tx_tcdm_same_bank;
-static void tx_tcdm_share(void *arg, int32_t core, int32_t cores)
+__attribute__((aligned(16))) static void tx_tcdm_share(void *arg, int32_t core, int32_t cores)
 {
     (void)arg;
     (void)cores;
