@@ -3,6 +3,7 @@
 // mode and schedule must give the golden CRC (the same integers as the single-core kernels).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "golden_fixture.h"
@@ -20,13 +21,19 @@ TEST(ClusterXpulp, DotProductStandIns)
                              9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 127, -128, 1, 1};
     const int8_t b[2 * 8] = {1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 2, 0, 2, 0, 2, 0};
     tx_xp_acc c = {1, 2, 3, 4, 5, 6, 7, 8};  // accumulates onto what is there
-    c = tx_xp_block4x2(a, 8, b, 8, 2, 0, c);
+    c = tx_xp_block4x2(a, 8, b, 8, 2, TX_XP_SIGNED, c);
     const int32_t got[8] = {c.c0, c.c1, c.c2, c.c3, c.c4, c.c5, c.c6, c.c7};
     const int32_t want[8] = {1 + 36, 2 + 32, 3 - 36, 4 - 32, 5 + 72, 6 + 72, 7 + 1, 8 + 256};
     for (int i = 0; i < 8; ++i) EXPECT_EQ(got[i], want[i]) << i;
     EXPECT_EQ(tx_xp_clip8(300), 127);
     EXPECT_EQ(tx_xp_clip8(-300), -128);
     EXPECT_EQ(tx_xp_mulh(-100, 0x40000000), -25);  // -100 * 2^30 >> 32, rounded down
+    // which operand is uint8: a's bytes 0x80, 0xFF, 0x7F, 0x01 are 128, 255, 127, 1 unsigned
+    EXPECT_EQ(tx_xp_dot4(TX_XP_A_UNSIGNED, 0, 0x017FFF80u, 0x01010101u), 128 + 255 + 127 + 1);
+    EXPECT_EQ(tx_xp_dot4(TX_XP_B_UNSIGNED, 0, 0x01010101u, 0x017FFF80u), 128 + 255 + 127 + 1);
+    EXPECT_EQ(tx_xp_dot4(TX_XP_SIGNED, 0, 0x017FFF80u, 0x01010101u), -128 - 1 + 127 + 1);
+    // per byte lane the larger signed byte: max(-128, 5) = 5, max(127, -1) = 127, ...
+    EXPECT_EQ(tx_xp_max_b(0x01FF7F80u, 0xFE01FF05u), 0x01017F05u);
 }
 
 namespace {
@@ -193,12 +200,19 @@ TEST(ClusterLinear, EveryLayoutMatchesTheSingleCoreKernel)
             std::vector<int8_t> want(size_t(S) * H * P), got(want.size());
             const tx_ctx ctx = {nullptr, 0, TX_VARIANT_REF};
             ASSERT_EQ(tx_linear_s8(&ctx, &p, S, E, H * P, gc->x, gc->w.mhsa.wq, gc->w.mhsa.bq, want.data()), TX_OK);
-            for (int32_t cores : {1, 3, 8}) {
-                tx_cluster cl = tx_cluster_sequential(cores, nullptr, 0);
-                ASSERT_EQ(tx_linear_s8_cluster(&cl, &p, S, E, H * P, gc->x, gc->w.mhsa.wq, gc->w.mhsa.bq, got.data()),
-                          TX_OK);
-                EXPECT_TRUE(same_bytes(got.data(), want.data(), want.size())) << gc->name << " " << layout;
-            }
+            // x and w read where they are, or copied into an L1 buffer that holds them (+1: unaligned)
+            std::vector<uint8_t> l1(size_t(S) * E + size_t(H) * P * E + size_t(H) * P * 4 + 32);
+            for (int32_t cores : {1, 3, 8})
+                for (bool in_l1 : {false, true}) {
+                    tx_cluster cl = in_l1 ? tx_cluster_sequential(cores, l1.data() + 1, l1.size() - 1)
+                                          : tx_cluster_sequential(cores, nullptr, 0);
+                    std::fill(got.begin(), got.end(), int8_t(0));
+                    ASSERT_EQ(tx_linear_s8_cluster(&cl, &p, S, E, H * P, gc->x, gc->w.mhsa.wq, gc->w.mhsa.bq,
+                                                   got.data()),
+                              TX_OK);
+                    EXPECT_TRUE(same_bytes(got.data(), want.data(), want.size()))
+                        << gc->name << " " << layout << " cores " << cores << (in_l1 ? " in L1" : "");
+                }
         }
         // per-channel requantization
         tx_linear_params pc = {gc->rq_q_per_channel, TX_LAYOUT_ROW, 1};

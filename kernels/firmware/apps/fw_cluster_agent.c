@@ -11,7 +11,7 @@
 int main(void)
 {
     const tx_golden_case *gc = tx_fw_golden();
-    const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, tx_fw_tile_mid(gc->dims.S)}, 8, TX_SPLIT_ROWS, 0, 0};
+    const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_DEPTHFIRST, tx_fw_tile_mid(gc->dims.S)}, 8, TX_SPLIT_ROWS, TX_FW_CLUSTER_MHSA, 0};
     tx_bench_init();
     const uint32_t runs = tx_mailbox.runs ? tx_mailbox.runs : 1u;
     int failed = 0;

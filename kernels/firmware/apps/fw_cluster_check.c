@@ -1,7 +1,8 @@
 /* fw_cluster_check_<case> (gap9): the cluster MHSA on the golden case for every split (rows,
  * heads) x attention mode x schedule x core count (1, 2, 4, 8), and the cluster encoder layer for
- * every split x mode x FFN tiling (untiled, F/4) on 1 and 8 cores, with the Xpulp micro-kernel,
- * L2 -> L1 DMA and the event unit; one line per run:
+ * every split x mode x FFN tiling (untiled, F/4) on 1 and 8 cores, and the cluster linear layer
+ * (the Q projection, HEAD layout: the golden `q`) on 1, 2, 4 and 8 cores, with the Xpulp
+ * micro-kernel, L2 -> L1 DMA and the event unit; one line per run:
  *   CRC <config> 0x<crc32> <status> cycles=<n>
  * or, for a heads-split configuration that needs more L1 than the cluster has (e.g. head-wise
  * S x S scores on every core), not run:
@@ -66,7 +67,7 @@ int main(void)
             for (int sched = 0; sched < 3; ++sched)
                 for (unsigned k = 0; k < sizeof cores / sizeof cores[0]; ++k) {
                     const tx_fw_cluster_config c = {{(tx_attn_mode)mode, (tx_mhsa_schedule)sched, tx_fw_tile_mid(d.S)},
-                                                    cores[k], splits[s], 0, 0};
+                                                    cores[k], splits[s], TX_FW_CLUSTER_MHSA, 0};
                     failures +=
                         tx_check_one(gc, &c, mode == TX_ATTN_FUSED ? gc->mhsa_fw.crc : gc->mhsa.crc, runs++);
                 }
@@ -75,10 +76,16 @@ int main(void)
             for (int tiled = 0; tiled < 2; ++tiled)
                 for (int32_t n = 1; n <= 8; n += 7) {
                     const tx_fw_cluster_config c = {{(tx_attn_mode)mode, TX_MHSA_DEPTHFIRST, tx_fw_tile_mid(d.S)},
-                                                    n, splits[s], 1, tiled ? tx_fw_ffn_tile(d.F) : 0};
+                                                    n, splits[s], TX_FW_CLUSTER_ENCODER, tiled ? tx_fw_ffn_tile(d.F) : 0};
                     failures += tx_check_one(gc, &c, mode == TX_ATTN_FUSED ? gc->encoder_fw.crc : gc->encoder.crc,
                                              runs++);
                 }
+    const uint32_t q_crc = tx_crc32(gc->q, (size_t)d.S * (size_t)(d.H * d.P));
+    for (unsigned k = 0; k < sizeof cores / sizeof cores[0]; ++k) {
+        const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, cores[k], TX_SPLIT_ROWS,
+                                        TX_FW_CLUSTER_LINEAR, 0};
+        failures += tx_check_one(gc, &c, q_crc, runs++);
+    }
     tx_puts(failures ? "CLUSTER CHECK FAIL\n" : "CLUSTER CHECK PASS\n");
     return failures ? TX_FW_EXIT_FAIL : TX_FW_EXIT_OK;
 }

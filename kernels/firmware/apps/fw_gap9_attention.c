@@ -165,7 +165,7 @@ int main(void)
     for (int k = 0; k < 4; ++k) {
         const int i = k & 1;
         const tx_cluster_split split = splits[k >> 1];
-        const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, cores[i], split, 0, 0};
+        const tx_fw_cluster_config c = {{TX_ATTN_STANDARD, TX_MHSA_HEADWISE, 0}, cores[i], split, TX_FW_CLUSTER_MHSA, 0};
         const tx_encoder_dims ed = {TX_S, TX_E, TX_H, TX_P, 1};
         tx_puts("CORES ");
         tx_put_i32(cores[i]);

@@ -181,16 +181,17 @@ static uint32_t tx_bench_gemm_block(void)
 {
     const int8_t *a = (const int8_t *)tx_l1_words, *b = a + 1024 + 256;
     const uint32_t t0 = tx_mcycle();
-    const tx_xp_acc acc = tx_xp_block4x2(a, 256, b, 256, 64, 0, (tx_xp_acc){0, 0, 0, 0, 0, 0, 0, 0});
+    const tx_xp_acc acc = tx_xp_block4x2(a, 256, b, 256, 64, TX_XP_SIGNED, (tx_xp_acc){0, 0, 0, 0, 0, 0, 0, 0});
     const uint32_t t1 = tx_mcycle();
     tx_gemm_sink = acc.c0 + acc.c7;
     return t1 - t0;
 }
 
 /* every core reads 256 words of L1, 64 bytes apart (16 banks: always the same bank), starting in
- * its own bank or all in bank 0 */
+ * its own bank or all in bank 0. The share starts on an icache line: its cold fetches (the
+ * figure includes them) then do not depend on where the link puts it. */
 static volatile uint32_t tx_tcdm_same_bank;
-static void tx_tcdm_share(void *arg, int32_t core, int32_t cores)
+__attribute__((aligned(16))) static void tx_tcdm_share(void *arg, int32_t core, int32_t cores)
 {
     (void)arg;
     (void)cores;

@@ -77,8 +77,10 @@ tx_status tx_encoder_s8_cluster(const tx_cluster *cl, const tx_ctx *ctx, const t
                                 tx_cluster_split split, const tx_encoder_dims *d, const tx_encoder_weights *w,
                                 const int8_t *x, int8_t *out);
 
-/* Linear layer on the cluster: the cores split the output columns and read x and w where they
- * are (no DMA: the caller places them, e.g. in L1). Same result and layouts as tx_linear_s8. */
+/* Linear layer on the cluster: x, w and bias are copied into cl->l1 by DMA when they fit it, else
+ * read where they are; out is written where it is. The cores split the output columns (a head's
+ * columns at a time for the head-major layouts) when there are enough for every core, else the
+ * rows. Same result and layouts as tx_linear_s8. */
 tx_status tx_linear_s8_cluster(const tx_cluster *cl, const tx_linear_params *params, int32_t S,
                                int32_t K, int32_t N, const int8_t *x, const int8_t *w,
                                const int32_t *bias, int8_t *out);

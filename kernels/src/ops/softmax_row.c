@@ -18,6 +18,7 @@
  * host tests; the assembly is checked against the per-element divide on the target
  * (fw_softmax_bench, ctest qemu_softmax_<cpu>). */
 #include "../common/internal.h"
+#include "../rv/xpulp.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 
@@ -28,20 +29,13 @@ void tx_sm_rows_dsp(const tx_softmax_table *lut, int32_t rows, int32_t n, const 
 
 static inline uint32_t tx_sm_load4(const void *p)
 {
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4);
-    return v;
+    return tx_xp_word(p);
 }
 
-/* SSUB8 + SEL: per byte lane, the larger of two signed bytes */
+/* SSUB8 + SEL: per byte lane, the larger of two signed bytes (pv.max.b on Xpulp) */
 static uint32_t tx_sm_max_s8x4(uint32_t a, uint32_t b)
 {
-    uint32_t r = 0;
-    for (unsigned k = 0; k < 32; k += 8) {
-        int32_t x = (int8_t)(a >> k), y = (int8_t)(b >> k);
-        r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
-    }
-    return r;
+    return tx_xp_max_b(a, b);
 }
 
 /* SMULWB / SMULWT: (m * half) >> 16, m and the half signed */
@@ -108,6 +102,16 @@ static void tx_sm_row(const tx_softmax_table *lut, int32_t n, const int8_t *in, 
     const uint32_t sum = tx_sm_row_exp(lut->u.r, tx_sm_row_max(in, n), n, in, tmp);
     const uint32_t R = 0xFFFFFFFFu / sum;
     const uint32_t M = tx_sm_recip(sum, R, lut->emax);
+#ifdef TX_HAVE_XPULP
+    /* ((M y) >> 16) >> 16 is (M y) >> 32, one mulhu; y read as the halfwords of tmp */
+    if (M) {
+        typedef uint16_t __attribute__((may_alias)) tx_sm_half;
+        const tx_sm_half *ys = (const tx_sm_half *)tmp;
+        for (int32_t j = 0; j < n; ++j)
+            out[j] = (uint8_t)(((uint64_t)M * ys[j]) >> 32);
+        return;
+    }
+#endif
     for (int32_t j = 0; j < n; ++j) {
         const uint32_t y = (tmp[j >> 1] >> (16 * (j & 1))) & 0xFFFFu;
         uint32_t q;

@@ -16,6 +16,17 @@ static inline void tx_cl_band(int32_t n, int32_t core, int32_t cores, int32_t al
     *b1 = tx_cl_min(*b0 + per, n);
 }
 
+/* the requantization of the columns from n0 on (per-channel arrays advanced to column n0) */
+static inline tx_requant tx_cl_rq_slice(const tx_requant *rq, int32_t n0)
+{
+    tx_requant r = *rq;
+    if (r.ch_mul)
+        r.ch_mul += n0;
+    if (r.ch_shift)
+        r.ch_shift += n0;
+    return r;
+}
+
 /* The 8-byte aligned start of the cluster's L1 buffer when `need` bytes fit behind it, else NULL
  * (the buffer may start anywhere: the l1_size functions count the alignment slack). */
 static inline uint8_t *tx_cluster_l1(const tx_cluster *cl, size_t need)

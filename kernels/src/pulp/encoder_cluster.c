@@ -112,11 +112,7 @@ static void tx_ec_ffn1(void *arg, int32_t core, int32_t cores)
     if (c0 >= c1)
         return;
     int8_t *hid = (int8_t *)(e->l1 + e->pl.rest + e->pl.hid);
-    tx_requant rq = e->w->rq1;
-    if (rq.ch_mul) {
-        rq.ch_mul += e->f0 + c0;
-        rq.ch_shift += e->f0 + c0;
-    }
+    const tx_requant rq = tx_cl_rq_slice(&e->w->rq1, e->f0 + c0);
     tx_gemm g = {0};
     g.M = S;
     g.N = c1 - c0;

@@ -91,16 +91,6 @@ static void tx_mc_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     pl->total = o;
 }
 
-static tx_requant tx_mc_slice(const tx_requant *rq, int32_t off)
-{
-    tx_requant r = *rq;
-    if (r.ch_mul) {
-        r.ch_mul += off;
-        r.ch_shift += off;
-    }
-    return r;
-}
-
 /* start the DMA of head h's weights into buffer `buf`; returns the last handle (in order) */
 static uint32_t tx_mc_fetch(const tx_mc *m, int32_t h, uint8_t *buf, uint32_t *handles, int *n)
 {
@@ -214,19 +204,19 @@ static void tx_mc_qkv(void *arg, int32_t core, int32_t cores)
     int32_t n0, n1;
     tx_cl_band(D, core, cores, 2, &n0, &n1);
     if (n0 < n1) {
-        const tx_requant rq = tx_mc_slice(fused ? &w->rq_xw[h] : &w->rq_q, (fused ? 0 : h * P) + n0);
+        const tx_requant rq = tx_cl_rq_slice(fused ? &w->rq_xw[h] : &w->rq_q, (fused ? 0 : h * P) + n0);
         tx_mc_project(m, wb + m->pl.w_q + (size_t)n0 * E, tx_mc_bias(m, fused ? w->bf != 0 : w->bq != 0, m->pl.b_q, n0),
                       &rq, n1 - n0, (int8_t *)(m->l1 + m->pl.qh) + n0, D, 1);
     }
     tx_cl_band(P, core, cores, 2, &n0, &n1);
     if (n0 >= n1)
         return;
-    const tx_requant rv = tx_mc_slice(&w->rq_v, h * P + n0);
+    const tx_requant rv = tx_cl_rq_slice(&w->rq_v, h * P + n0);
     tx_mc_project(m, wb + m->pl.w_v + (size_t)n0 * E, tx_mc_bias(m, w->bv != 0, m->pl.b_v, n0), &rv, n1 - n0,
                   (int8_t *)(m->l1 + m->pl.vth) + (size_t)n0 * S, 1, S);
     if (fused)
         return;
-    const tx_requant rk = tx_mc_slice(&w->rq_k, h * P + n0);
+    const tx_requant rk = tx_cl_rq_slice(&w->rq_k, h * P + n0);
     tx_mc_project(m, wb + m->pl.w_k + (size_t)n0 * E, tx_mc_bias(m, w->bk != 0, m->pl.b_k, n0), &rk, n1 - n0,
                   (int8_t *)(m->l1 + m->pl.kh) + n0, P, 1);
 }
@@ -477,15 +467,15 @@ static void tx_mh_head(void *arg, int32_t core, int32_t cores)
 #define TX_MH_BIAS(present, off, len) \
     ((present) ? (const int32_t *)(const void *)(gb + (off)) + j * (size_t)(len) : (const int32_t *)0)
     /* Vt_h (P x S) and K_h (S x P) over all S rows */
-    const tx_requant rv = tx_mc_slice(&w->rq_v, h * P);
+    const tx_requant rv = tx_cl_rq_slice(&w->rq_v, h * P);
     tx_mc_xw(E, S, x, (const int8_t *)(gb + pl->g_v) + j * (size_t)P * E, TX_MH_BIAS(w->bv != 0, pl->g_bv, P),
              &rv, P, vt, 1, S);
     if (!fused) {
-        const tx_requant rk = tx_mc_slice(&w->rq_k, h * P);
+        const tx_requant rk = tx_cl_rq_slice(&w->rq_k, h * P);
         tx_mc_xw(E, S, x, (const int8_t *)(gb + pl->g_k) + j * (size_t)P * E,
                  TX_MH_BIAS(w->bk != 0, pl->g_bk, P), &rk, P, k, P, 1);
     }
-    const tx_requant rq = fused ? w->rq_xw[h] : tx_mc_slice(&w->rq_q, h * P);
+    const tx_requant rq = fused ? w->rq_xw[h] : tx_cl_rq_slice(&w->rq_q, h * P);
     const int8_t *wq = (const int8_t *)(gb + pl->g_q) + j * (size_t)D * E;
     const int32_t *bq = TX_MH_BIAS(fused ? w->bf != 0 : w->bq != 0, pl->g_bq, D);
 #undef TX_MH_BIAS
@@ -508,7 +498,7 @@ static void tx_mh_out(void *arg, int32_t core, int32_t cores)
     tx_cl_band(E, core, cores, 2, &e0, &e1);
     if (e0 >= e1)
         return;
-    const tx_requant rq = tx_mc_slice(&w->rq_o, e0);
+    const tx_requant rq = tx_cl_rq_slice(&w->rq_o, e0);
     tx_gemm g = {0};
     g.M = m->d->S;
     g.N = e1 - e0;

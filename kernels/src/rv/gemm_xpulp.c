@@ -1,9 +1,11 @@
 /* The Xpulp GEMM (the cluster kernels' micro-kernel): 4 x 2 output blocks, packed 4 x int8 dot
  * products over K in a hardware loop (xpulp.h), the last K % 4 terms and the rows/columns no
- * block covers in plain C. The finishing step is as lean as the loop: per column pair the bias
- * and requantization are hoisted, output addresses are stepped, and when shift > 32 the
- * requantization needs only the high word of acc * mul (exact: the rounding constant then only
- * touches the high word) and clamps with p.clip. */
+ * block covers in plain C. The finishing step is as lean as the loop: a block's accumulators
+ * start at the columns' biases, per column pair the requantization is hoisted, output addresses
+ * are stepped, and when shift > 32 the requantization needs only the high word of acc * mul
+ * (exact: the rounding constant then only touches the high word) and clamps with p.clip. The
+ * rarely taken paths (K % 4 terms, per-channel or low shifts) are out of line, so the hot code
+ * stays small for the cluster's shared instruction cache. */
 #include "../common/gemm_edges.h"
 #include "../common/internal.h"
 #include "xpulp.h"
@@ -33,29 +35,30 @@ static inline tx_xp_col tx_xp_column(const tx_gemm *g, const tx_xp_col *uniform,
     return c;
 }
 
-/* == tx_rq(dot + bias, mul, shift) when c->hi_only: |hi| <= 2^30, round <= 2^29, no overflow */
-static inline int8_t tx_xp_rq_hi(const tx_xp_col *c, int32_t dot)
+/* requant(v), v = dot + bias; when hi_only: |hi| <= 2^30, round <= 2^29, no overflow */
+static inline int8_t tx_xp_rq(const tx_xp_col *c, int32_t v)
 {
-    const int32_t hi = (int32_t)(((int64_t)(dot + c->bias) * c->mul) >> 32);
-    return (int8_t)tx_xp_clip8((hi + c->round) >> c->s);
+    if (!c->hi_only)
+        return tx_rq(v, c->mul, c->shift);
+    return (int8_t)tx_xp_clip8((tx_xp_mulh(v, c->mul) + c->round) >> c->s);
 }
 
-static inline int8_t tx_xp_rq(const tx_xp_col *c, int32_t dot)
-{
-    return c->hi_only ? tx_xp_rq_hi(c, dot) : tx_rq(dot + c->bias, c->mul, c->shift);
-}
-
+/* g->a_unsigned is a TX_XP_* signedness here: TX_XP_B_UNSIGNED only in tx_gemm_xpulp's
+ * transposed view of a GEMM whose a was the uint8 operand */
 static inline int32_t tx_xp_dot_tail(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
 {
+    const int uns = g->a_unsigned;
     int32_t dot = 0;
     for (int32_t k = K4; k < g->K; ++k)
-        dot += (g->a_unsigned ? (int32_t)((const uint8_t *)a)[k] : (int32_t)a[k]) * (int32_t)b[k];
+        dot += (uns == TX_XP_A_UNSIGNED ? (int32_t)((const uint8_t *)a)[k] : (int32_t)a[k]) *
+               (uns == TX_XP_B_UNSIGNED ? (int32_t)((const uint8_t *)b)[k] : (int32_t)b[k]);
     return dot;
 }
 
-static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4)
+/* the 4 x 2 block at rows a, columns b, its accumulators starting at init */
+static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int8_t *b, int32_t K4,
+                                    tx_xp_acc c)
 {
-    tx_xp_acc c = {0, 0, 0, 0, 0, 0, 0, 0};
     if (K4)
         c = tx_xp_block4x2(a, g->lda, b, g->ldb, K4 / 4, g->a_unsigned, c);
     if (K4 != g->K) {
@@ -72,62 +75,124 @@ static inline tx_xp_acc tx_xp_block(const tx_gemm *g, const int8_t *a, const int
     return c;
 }
 
-/* the row blocks of columns n, n + 1: o0 / o1 step down the two output columns */
-static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_t n, int32_t i0, int32_t i1)
+/* The row blocks of columns n, n + 1 for what the fast paths leave: K % 4 terms, per-channel
+ * requantization or shift <= 32, K < 4 (out of line: the common GEMMs never come here). */
+static __attribute__((noinline)) void tx_xp_pair_general(const tx_gemm *g, const tx_xp_col *c0,
+                                                         const tx_xp_col *c1, const int8_t *b, int32_t i0,
+                                                         int32_t i1)
 {
     const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
     const int8_t *a = (const int8_t *)g->a;
-    const int8_t *b = g->b + (size_t)n * g->ldb;
-    const tx_xp_col c0 = tx_xp_column(g, uniform, n), c1 = tx_xp_column(g, uniform, n + 1);
-    if (g->rq && c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s) {
-        /* the common case: one requantization for both columns, the high word suffices */
-        const int32_t mul = c0.mul, s = c0.s, round = c0.round, b0 = c0.bias, b1 = c1.bias;
-        int8_t *o0 = g->out + i0, *o1 = g->out + i1;
-        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda) {
-            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0 + b0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2 + b0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4 + b0, mul) + round) >> s), rs);
-            o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6 + b0, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1 + b1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3 + b1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5 + b1, mul) + round) >> s), rs);
-            o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7 + b1, mul) + round) >> s), rs);
-        }
-    } else if (g->rq) {
-        int8_t *o0 = g->out + i0, *o1 = g->out + i1;
-        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
-            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
-            o0[0] = tx_xp_rq(&c0, c.c0);
-            o1[0] = tx_xp_rq(&c1, c.c1);
-            o0[rs] = tx_xp_rq(&c0, c.c2);
-            o1[rs] = tx_xp_rq(&c1, c.c3);
-            o0[2 * rs] = tx_xp_rq(&c0, c.c4);
-            o1[2 * rs] = tx_xp_rq(&c1, c.c5);
-            o0[3 * rs] = tx_xp_rq(&c0, c.c6);
-            o1[3 * rs] = tx_xp_rq(&c1, c.c7);
-        }
-    } else {
-        int32_t *o0 = g->acc + i0, *o1 = g->acc + i1;
-        for (int32_t m = 0; m < M4; m += 4, a += 4 * lda, o0 += 4 * rs, o1 += 4 * rs) {
-            const tx_xp_acc c = tx_xp_block(g, a, b, K4);
-            o0[0] += c.c0;
-            o1[0] += c.c1;
-            o0[rs] += c.c2;
-            o1[rs] += c.c3;
-            o0[2 * rs] += c.c4;
-            o1[2 * rs] += c.c5;
-            o0[3 * rs] += c.c6;
-            o1[3 * rs] += c.c7;
+    const tx_xp_acc init = {c0->bias, c1->bias, c0->bias, c1->bias, c0->bias, c1->bias, c0->bias, c1->bias};
+    for (int32_t m = 0; m < M4; m += 4, a += 4 * lda) {
+        const tx_xp_acc c = tx_xp_block(g, a, b, K4, init);
+        const int32_t v[8] = {c.c0, c.c1, c.c2, c.c3, c.c4, c.c5, c.c6, c.c7};
+        for (int i = 0; i < 4; ++i) {
+            const int32_t r = (m + i) * rs;
+            if (g->rq) {
+                g->out[r + i0] = tx_xp_rq(c0, v[2 * i]);
+                g->out[r + i1] = tx_xp_rq(c1, v[2 * i + 1]);
+            } else {
+                g->acc[r + i0] += v[2 * i];
+                g->acc[r + i1] += v[2 * i + 1];
+            }
         }
     }
+}
+
+/* The fast paths over the row blocks of one column pair (K % 4 == 0, K >= 4), each loop with
+ * its signedness `uns` a constant: one dot-product variant per loop, the loop's code contiguous
+ * (the cores' L0 instruction caches hold 512 bytes). */
+typedef struct {
+    const int8_t *a, *b;
+    int32_t lda, ldb, n, rows4;  /* n = K / 4; rows4 = the row blocks */
+    int32_t rs;
+    int32_t bias0, bias1;
+} tx_xp_blocks;
+
+/* requantized: one requantization for both columns, the high word of acc * mul suffices */
+static inline __attribute__((always_inline)) void tx_xp_blocks_rq(const tx_xp_blocks *j, int uns, int32_t mul,
+                                                                  int32_t s, int32_t round, int8_t *o0, int8_t *o1)
+{
+    const int8_t *a = j->a;
+    const int32_t rs = j->rs, step = 4 * j->lda;
+    const tx_xp_acc init = {j->bias0, j->bias1, j->bias0, j->bias1, j->bias0, j->bias1, j->bias0, j->bias1};
+    for (int32_t m = 0; m < j->rows4; ++m, a += step) {
+        const tx_xp_acc c = tx_xp_block4x2(a, j->lda, j->b, j->ldb, j->n, uns, init);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c0, mul) + round) >> s), rs);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c2, mul) + round) >> s), rs);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c4, mul) + round) >> s), rs);
+        o0 = tx_xp_sb_post(o0, tx_xp_clip8((tx_xp_mulh(c.c6, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c1, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c3, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c5, mul) + round) >> s), rs);
+        o1 = tx_xp_sb_post(o1, tx_xp_clip8((tx_xp_mulh(c.c7, mul) + round) >> s), rs);
+    }
+}
+
+static __attribute__((noinline)) void tx_xp_pair_rq(const tx_xp_blocks *j, int uns, const tx_xp_col *c,
+                                                    int8_t *o0, int8_t *o1)
+{
+    if (uns == TX_XP_A_UNSIGNED)
+        tx_xp_blocks_rq(j, TX_XP_A_UNSIGNED, c->mul, c->s, c->round, o0, o1);
+    else if (uns == TX_XP_B_UNSIGNED)
+        tx_xp_blocks_rq(j, TX_XP_B_UNSIGNED, c->mul, c->s, c->round, o0, o1);
+    else
+        tx_xp_blocks_rq(j, TX_XP_SIGNED, c->mul, c->s, c->round, o0, o1);
+}
+
+/* accumulated into int32 */
+static inline __attribute__((always_inline)) void tx_xp_blocks_acc(const tx_xp_blocks *j, int uns, int32_t *o0,
+                                                                   int32_t *o1)
+{
+    const int8_t *a = j->a;
+    const int32_t rs = j->rs, step = 4 * j->lda;
+    const tx_xp_acc zero = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int32_t m = 0; m < j->rows4; ++m, a += step, o0 += 4 * rs, o1 += 4 * rs) {
+        const tx_xp_acc c = tx_xp_block4x2(a, j->lda, j->b, j->ldb, j->n, uns, zero);
+        o0[0] += c.c0;
+        o1[0] += c.c1;
+        o0[rs] += c.c2;
+        o1[rs] += c.c3;
+        o0[2 * rs] += c.c4;
+        o1[2 * rs] += c.c5;
+        o0[3 * rs] += c.c6;
+        o1[3 * rs] += c.c7;
+    }
+}
+
+static __attribute__((noinline)) void tx_xp_pair_acc(const tx_xp_blocks *j, int uns, int32_t *o0, int32_t *o1)
+{
+    if (uns == TX_XP_A_UNSIGNED)
+        tx_xp_blocks_acc(j, TX_XP_A_UNSIGNED, o0, o1);
+    else if (uns == TX_XP_B_UNSIGNED)
+        tx_xp_blocks_acc(j, TX_XP_B_UNSIGNED, o0, o1);
+    else
+        tx_xp_blocks_acc(j, TX_XP_SIGNED, o0, o1);
+}
+
+/* the row blocks of columns n, n + 1, then the rows below the last block */
+static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_t n, int32_t i0, int32_t i1)
+{
+    const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
+    const int8_t *a;
+    const int8_t *b = g->b + (size_t)n * g->ldb;
+    const tx_xp_col c0 = tx_xp_column(g, uniform, n), c1 = tx_xp_column(g, uniform, n + 1);
+    const tx_xp_blocks j = {(const int8_t *)g->a, b, lda, g->ldb, K4 / 4, M4 / 4, rs, c0.bias, c1.bias};
+    if (K4 != g->K || !K4 || (g->rq && !(c0.hi_only && c1.hi_only && c0.mul == c1.mul && c0.s == c1.s)))
+        tx_xp_pair_general(g, &c0, &c1, b, i0, i1);
+    else if (g->rq)
+        tx_xp_pair_rq(&j, g->a_unsigned, &c0, g->out + i0, g->out + i1);
+    else
+        tx_xp_pair_acc(&j, g->a_unsigned, g->acc + i0, g->acc + i1);
     /* rows below the last block of 4 (a core's share is often 1..3 rows) */
+    a = (const int8_t *)g->a + (size_t)M4 * lda;
     for (int32_t m = M4; m < g->M; ++m, a += lda) {
-        int32_t d0 = 0, d1 = 0;
+        int32_t d0 = c0.bias, d1 = c1.bias;
         for (int32_t k = 0; k < K4; k += 4) {
             const uint32_t x = tx_xp_word(a + k), y0 = tx_xp_word(b + k), y1 = tx_xp_word(b + g->ldb + k);
-            d0 = g->a_unsigned ? tx_xp_sdotusp(d0, x, y0) : tx_xp_sdotsp(d0, x, y0);
-            d1 = g->a_unsigned ? tx_xp_sdotusp(d1, x, y1) : tx_xp_sdotsp(d1, x, y1);
+            d0 = tx_xp_dot4(g->a_unsigned, d0, x, y0);
+            d1 = tx_xp_dot4(g->a_unsigned, d1, x, y1);
         }
         d0 += tx_xp_dot_tail(g, a, b, K4);
         d1 += tx_xp_dot_tail(g, a, b + g->ldb, K4);
@@ -141,7 +206,40 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
     }
 }
 
+/* A GEMM of few rows and many columns runs transposed: out^T = b a^T, the columns as the rows of
+ * 4 x 2 blocks (an attention tile of 4 query rows: S/4 or P/4 blocks per row pair instead of one
+ * block per column pair). Only where no per-column data (bias, per-channel requantization, head
+ * groups) would have to follow the columns, and the transposed GEMM has an even column count (no
+ * odd last column: the scalar path reads a_unsigned as a flag). */
+static int tx_xp_transpose_pays(const tx_gemm *g)
+{
+    const int per_tensor = !g->rq || (!g->rq->ch_mul && !g->rq->ch_shift);
+    return g->M < 8 && (g->M & 1) == 0 && g->N >= 2 * g->M && (g->N & 3) == 0 && !g->bias && !g->gcols &&
+           per_tensor;
+}
+
+static void tx_xp_gemm(const tx_gemm *g);
+
 void tx_gemm_xpulp(const tx_gemm *g)
+{
+    if (!tx_xp_transpose_pays(g)) {
+        tx_xp_gemm(g);
+        return;
+    }
+    tx_gemm t = *g;
+    t.M = g->N;
+    t.N = g->M;
+    t.a = g->b;
+    t.lda = g->ldb;
+    t.b = (const int8_t *)g->a;
+    t.ldb = g->lda;
+    t.a_unsigned = g->a_unsigned ? TX_XP_B_UNSIGNED : TX_XP_SIGNED;
+    t.rs = g->cs;
+    t.cs = g->rs;
+    tx_xp_gemm(&t);
+}
+
+static void tx_xp_gemm(const tx_gemm *g)
 {
     const int32_t N = g->N, cs = g->cs;
     const tx_xp_col uniform = g->rq ? tx_xp_params(g->rq->mul, g->rq->shift) : tx_xp_params(0, 0);

@@ -1,7 +1,8 @@
 // The pulp backend held to GVSoC on the same images: the calibration micro-benchmarks
 // (fw_gap9_calib: one timing effect each), the attention bench (fw_gap9_attention: the kernels on
 // 1 and 8 cores) and the golden cluster checks (fw_cluster_check_<case>: every MHSA and encoder
-// configuration, 1..8 cores, both splits), cycle for cycle within the bands docs/GAP9.md lists,
+// configuration, 1..8 cores, both splits, and the linear layer on 1..8 cores), cycle for cycle
+// within the bands docs/GAP9.md lists,
 // with the same output CRCs, which are the golden ones.
 #include <gtest/gtest.h>
 
