@@ -48,34 +48,18 @@ __attribute__((noinline)) static void tx_calib_branch_not_taken(uint32_t n, vola
     __asm__ volatile("1:\n\t" TX_REP8("cmp %1, %1\n\tbne 2f\n2:\n\t") TX_LOOP_END : "+l"(n), "+l"(a) : : "cc");
 }
 
-__attribute__((noinline)) static void tx_calib_mul(uint32_t n, volatile uint32_t *buf)
-{
-    uint32_t a = 1, b = 3;
-    (void)buf;
-    __asm__ volatile("1:\n\t" TX_REP8("mul %1, %1, %2\n\t") TX_LOOP_END : "+r"(n), "+r"(a) : "r"(b) : "cc");
-}
-
-__attribute__((noinline)) static void tx_calib_mac(uint32_t n, volatile uint32_t *buf)
-{
-    uint32_t a = 1, b = 3;
-    (void)buf;
-    __asm__ volatile("1:\n\t" TX_REP8("mla %1, %1, %2, %1\n\t") TX_LOOP_END : "+r"(n), "+r"(a) : "r"(b) : "cc");
-}
-
-__attribute__((noinline)) static void tx_calib_div(uint32_t n, volatile uint32_t *buf)
-{
-    uint32_t a = 0x7FFFFFFF, b = 3;
-    (void)buf;
-    __asm__ volatile("1:\n\t" TX_REP8("sdiv %1, %1, %2\n\t") TX_LOOP_END : "+r"(n), "+r"(a) : "r"(b) : "cc");
-}
-
-__attribute__((noinline)) static void tx_calib_dsp(uint32_t n, volatile uint32_t *buf)
-{
-    uint32_t a = 1, b = 0x00FF0080;
-    (void)buf;
-    __asm__ volatile("1:\n\t" TX_REP8("sxtb16 %1, %2\n\t") TX_LOOP_END : "+r"(n), "=&r"(a) : "r"(b) : "cc");
-    (void)a;
-}
+/* 8 x `insn` on a (in and out) and b (in): one instruction class per benchmark */
+#define TX_CALIB_OP8(fn, insn, a0, b0)                                                               \
+    __attribute__((noinline)) static void fn(uint32_t n, volatile uint32_t *buf)                     \
+    {                                                                                               \
+        uint32_t a = a0, b = b0;                                                                    \
+        (void)buf;                                                                                  \
+        __asm__ volatile("1:\n\t" TX_REP8(insn "\n\t") TX_LOOP_END : "+r"(n), "+r"(a) : "r"(b) : "cc"); \
+    }
+TX_CALIB_OP8(tx_calib_mul, "mul %1, %1, %2", 1, 3)
+TX_CALIB_OP8(tx_calib_mac, "mla %1, %1, %2, %1", 1, 3)
+TX_CALIB_OP8(tx_calib_div, "sdiv %1, %1, %2", 0x7FFFFFFF, 3)
+TX_CALIB_OP8(tx_calib_dsp, "sxtb16 %1, %2", 1, 0x00FF0080)
 
 /* two loads of four registers from the arena */
 __attribute__((noinline)) static void tx_calib_load_multiple(uint32_t n, volatile uint32_t *buf)
