@@ -156,7 +156,8 @@ Result measure(const Spec &spec) {
 
     std::mutex mu;
     std::vector<std::string> errors;
-    std::vector<Point> moved;  // Spec::placements: the points measured with the arena elsewhere
+    // Spec::placements: the points measured with the arena elsewhere, by their draw's index
+    std::vector<std::pair<size_t, Point>> moved;
     std::atomic<size_t> next{0}, built{0}, hits{0};
     auto work = [&](int builder_jobs) {
         BuildOptions bo;
@@ -224,7 +225,7 @@ Result measure(const Spec &spec) {
                 Point q = p;
                 q.m.cycles = cycles;
                 q.m.placement = region;
-                moved.push_back(std::move(q));
+                moved.emplace_back(j.index, std::move(q));
             }
             errors.insert(errors.end(), extra_errors.begin(), extra_errors.end());
         }
@@ -242,7 +243,9 @@ Result measure(const Spec &spec) {
     for (unsigned t = 0; t < cfg.workers; ++t) pool.emplace_back(work, 1);
     for (auto &t : pool) t.join();
 
-    for (Point &q : moved) res.points.push_back(std::move(q));
+    // in draw order whatever order the workers finished in (the split is seeded by position)
+    std::stable_sort(moved.begin(), moved.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (auto &[index, q] : moved) res.points.push_back(std::move(q));
     res.built = built;
     res.cache_hits = hits;
     if (!errors.empty()) {
