@@ -20,7 +20,7 @@ struct RunOptions {
     std::optional<uint32_t> expected_crc;
     // The board region the image's arena stands for (a RAM-like region of the profile; "" = the
     // profile's emulator.arena): only an emulator that charges memory timing (iss) can move it;
-    // on other backends the image's link decides and a name is refused.
+    // on other backends the image's link decides (AgentCore refuses a name for them).
     std::string arena_region;
 };
 
