@@ -124,6 +124,10 @@ Measurement AgentCore::run(const RunRequestData &req)
     opts.warmups = req.warmups;
     opts.deadline = std::chrono::milliseconds(deadline);
     opts.expected_crc = req.expected_crc;
+    if (!req.arena_region.empty() && slot.backend != "iss")
+        throw InvalidArgument("arena region '" + req.arena_region + "': only the iss backend can move the arena; on " +
+                              slot.backend + " the image's link decides where it lives");
+    opts.arena_region = req.arena_region;
     Backend &backend = *backends_.at(slot.backend);
 
     ++in_flight_;

@@ -39,6 +39,7 @@ struct RunRequestData {
     std::string backend;                     // empty: the first one serving the board
     uint32_t repeats = 1, warmups = 0, deadline_ms = 0;
     std::optional<uint32_t> expected_crc;
+    std::string arena_region;                // RunOptions::arena_region ("" = the profile's)
 };
 
 struct BoardInfo {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent_core.h"
+#include "calibration.h"
 #include "farm.grpc.pb.h"
 #include "plaintext_policy.h"
 #include "agent_service.h"
@@ -34,7 +35,10 @@ Usage:
                      [--farm-tls-cert PEM --farm-tls-key PEM]] [--advertise HOST:PORT]]
                      [--insecure]
   tinytx-agent measure --board NAME [--backend iss|qemu|pulp|gvsoc|openocd] [--gvsoc PREFIX] FILE.elf
-                     [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX] [--json]
+                     [--repeats N] [--warmups N] [--deadline-ms MS] [--expect-crc HEX]
+                     [--arena-region REGION] [--json]
+  tinytx-agent calibrate --board NAME [--backend iss|qemu|openocd] [--boards-dir DIR] [--image FILE.elf]
+                     [--out FILE.json] [--deadline-ms MS] [--json]
   tinytx-agent call ADDR measure (same options as measure) [--token T | --token-file F] [--tls-ca PEM]
   tinytx-agent call ADDR describe|health [--token T | --token-file F] [--tls-ca PEM]
 
@@ -47,13 +51,25 @@ serve     Serves the Agent gRPC API (schemas/proto/tinytx/v1/agent.proto). Binds
           Over TLS with --farm-tls-ca (the farm's CA). Tokens (the farm's, and this agent's, which
           registration hands to the farm) go without TLS only to a loopback farm, or with --insecure.
 measure   Runs FILE.elf here, on the same code path the server uses, and prints the measurement.
+          --arena-region (iss only) charges the image's arena as that RAM-like board region
+          (default: the profile's emulator.arena; docs/CYCLE_MODEL.md).
 call      The same through a running agent at ADDR (host:port).
+calibrate Runs the fw_calib micro-benchmarks (instruction classes, loads and stores in each memory
+          region) on the board through the backend and fits the profile's cycle table and the
+          wait states its regions mark `calibratable` (least squares; docs/CYCLE_MODEL.md).
+          Writes the calibrated profile to --out (default NAME.calibrated.json; put it in a
+          folder as NAME.json and pass that folder as --boards-dir to tinytx-tune or tinytx-agent)
+          and prints each figure before and after. --image defaults to the build tree's
+          fw_calib for the board's core. On iss the arena is moved through every RAM-like region;
+          on other backends it stays where the image's link puts it (emulator.arena). Figures
+          fitted on an emulator reproduce its profile: a check of the method, not a board.
 
 Backends: iss (in-process emulator, default), qemu (QEMU under -icount, via its gdbstub),
 pulp (the project's GAP9 cluster simulator), gvsoc (GAP9 cluster images on GVSoC's pulp-open: the
 install from --gvsoc PREFIX or $TINYTX_GVSOC), openocd (a real board over ST-Link). Figures say
 where they come from: measured, emulated, modeled.
-Exit status of measure/call: 0 when the status is OK, 1 otherwise, 2 for usage errors.
+Exit status of measure/call/calibrate: 0 when the status is OK, 1 otherwise (calibrate: a run
+failed), 2 for usage errors.
 )";
 
 struct Args {
@@ -79,7 +95,7 @@ Args parse_args(int argc, char **argv, int first)
     static const std::vector<std::string> with_value = {
         "--listen", "--board", "--boards-dir", "--workers", "--token", "--token-file", "--tls-cert",
         "--tls-key", "--tls-ca", "--backend", "--repeats", "--warmups", "--deadline-ms",
-        "--expect-crc", "--openocd-serial", "--gvsoc", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--advertise"};
+        "--expect-crc", "--arena-region", "--image", "--out", "--openocd-serial", "--gvsoc", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--advertise"};
     Args a;
     for (int i = first; i < argc; ++i) {
         std::string s = argv[i];
@@ -131,6 +147,7 @@ RunRequestData request_from(const Args &a, size_t file_index)
     r.repeats = parse_u32(a, "--repeats", 1);
     r.warmups = parse_u32(a, "--warmups", 0);
     r.deadline_ms = parse_u32(a, "--deadline-ms", 0);
+    r.arena_region = a.get("--arena-region");
     if (a.has("--expect-crc")) {
         std::string v = a.get("--expect-crc");
         Args tmp;
@@ -321,6 +338,7 @@ int call(const Args &a)
     grpc::Status st;
     if (cmd == "measure") {
         const RunRequestData r = request_from(a, 2);
+        if (!r.arena_region.empty()) usage_error("--arena-region is not carried over gRPC; use measure on the agent's host");
         tinytx::v1::RunRequest req;
         const auto &bytes = std::get<std::vector<uint8_t>>(r.image);
         req.set_elf(bytes.data(), bytes.size());
@@ -367,6 +385,58 @@ int call(const Args &a)
     return st.error_code() == grpc::StatusCode::UNAUTHENTICATED ? 3 : 1;
 }
 
+// the fw_calib image of the build tree for a board's core (TINYTX_FIRMWARE_DIR/<core>/fw_calib.elf)
+std::string default_calib_image(const BoardProfile &b)
+{
+    return std::string(TINYTX_FIRMWARE_DIR) + "/" + b.core + "/fw_calib.elf";
+}
+
+int calibrate_board(const Args &a)
+{
+    if (!a.has("--board")) usage_error("--board is required (e.g. --board nucleo-h743zi)");
+    if (!a.positional.empty()) usage_error("calibrate takes no FILE argument (--image FILE.elf names the image)");
+    auto core = make_core(a, false);
+    const BoardCatalog catalog = BoardCatalog::load_dir(a.has("--boards-dir") ? a.get("--boards-dir") : BoardCatalog::default_dir());
+    const BoardProfile &board = catalog.get(a.get("--board"));
+    require_calibratable(board);
+    const std::string image = a.get("--image", default_calib_image(board));
+    const std::string out = a.get("--out", board.name + ".calibrated.json");
+    std::ifstream f(image, std::ios::binary);
+    if (!f) usage_error("cannot open the calibration image '" + image + "' (build the firmware, or name it with --image)");
+    CalibrationRequest req;
+    req.board = board.name;
+    req.backend = a.get("--backend");
+    req.image = std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    req.deadline_ms = parse_u32(a, "--deadline-ms", 0);
+    req.progress = [](const std::string &s) { std::cerr << "calibrate: " << s << std::endl; };
+    CalibrationResult r;
+    try {
+        r = calibrate(*core, board, req);
+    } catch (const CalibrationRunFailed &e) {
+        std::cerr << "tinytx-agent: " << e.what() << "\n";
+        return 1;
+    }
+    std::ofstream o(out);
+    o << board_profile_json(r.profile);
+    if (!o.good()) {
+        std::cerr << "tinytx-agent: cannot write '" << out << "'\n";
+        return 1;
+    }
+    if (a.flags.count("--json")) {
+        nlohmann::json j = {{"board", board.name}, {"profile", out}, {"equations", r.equations},
+                            {"max_residual_cycles", r.max_residual}, {"figures", nlohmann::json::array()}};
+        for (const auto &fig : r.figures)
+            j["figures"].push_back({{"name", fig.name}, {"profile", fig.profile}, {"fitted", fig.fitted}});
+        std::cout << j.dump(2) << std::endl;
+    } else {
+        std::printf("%-32s %10s %10s\n", "figure (cycles)", "profile", "fitted");
+        for (const auto &fig : r.figures) std::printf("%-32s %10.3f %10.3f\n", fig.name.c_str(), fig.profile, fig.fitted);
+        std::printf("%zu benchmarks, worst residual %.3f cycles per iteration; calibrated profile: %s\n",
+                    r.equations, r.max_residual, out.c_str());
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -387,6 +457,7 @@ int main(int argc, char **argv)
             return print_measurement(core->run(r), a.flags.count("--json"), r.expected_crc.has_value());
         }
         if (mode == "call") return call(parse_args(argc, argv, 2));
+        if (mode == "calibrate") return calibrate_board(parse_args(argc, argv, 2));
     } catch (const InvalidArgument &e) {
         std::cerr << "tinytx-agent: " << e.what() << "\n";
         return 2;

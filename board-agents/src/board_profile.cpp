@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,18 @@ uint32_t CycleModel::of(const std::string &cls) const
     if (it != cycles.end()) return it->second;
     auto other = cycles.find("other");
     return other != cycles.end() ? other->second : 1;
+}
+
+const MemoryRegion *BoardProfile::region(const std::string &n) const
+{
+    for (const MemoryRegion &r : memory)
+        if (r.name == n) return &r;
+    return nullptr;
+}
+
+bool is_ram_kind(const std::string &kind)
+{
+    return kind == "ram" || kind == "tcm" || kind == "l1" || kind == "l2";
 }
 
 namespace {
@@ -51,6 +64,25 @@ struct Fields {
             fail(path.empty() ? key : path + "." + key, "must be a positive number");
         return v.get<double>();
     }
+    uint32_t count(const json &o, const std::string &key, const std::string &path) const
+    {
+        const json &v = get(o, key, path);
+        if (!v.is_number_unsigned()) fail(path + "." + key, "must be a non-negative integer");
+        return v.get<uint32_t>();
+    }
+    RegionTiming timing(const json &o, const std::string &path) const
+    {
+        RegionTiming t;
+        t.load_wait = count(o, "load_wait", path);
+        t.store_wait = count(o, "store_wait", path);
+        t.source = str(o, "source", path);
+        if (t.source.empty()) fail(path + ".source", "must say where the numbers come from");
+        if (o.contains("calibratable")) {
+            if (!o["calibratable"].is_boolean()) fail(path + ".calibratable", "must be true or false");
+            t.calibratable = o["calibratable"].get<bool>();
+        }
+        return t;
+    }
     std::vector<MemoryRegion> regions(const json &o, const std::string &key,
                                       const std::string &path) const
     {
@@ -72,6 +104,8 @@ struct Fields {
             if (len > 4294967296.0 - double(r.origin)) fail(ip + ".length", "runs past 4 GiB");
             r.length = uint32_t(len);
             r.kind = str(v[i], "kind", ip, false);
+            if (v[i].contains("timing")) r.timing = timing(v[i]["timing"], ip + ".timing");
+            r.stands_for = str(v[i], "stands_for", ip, false);
             out.push_back(std::move(r));
         }
         return out;
@@ -112,6 +146,14 @@ BoardProfile parse_board_profile(const std::string &text, const std::string &whe
         p.emulator_insns_per_tick = emu["insns_per_tick"].get<uint32_t>();
     }
     p.emulator_memory = f.regions(emu, "memory", "emulator");
+    for (size_t i = 0; i < p.emulator_memory.size(); ++i) {
+        const std::string &s = p.emulator_memory[i].stands_for;
+        if (!s.empty() && !p.region(s))
+            f.fail("emulator.memory[" + std::to_string(i) + "].stands_for", "names no region of the board ('" + s + "')");
+    }
+    p.emulator_arena = f.str(emu, "arena", "emulator", false);
+    if (!p.emulator_arena.empty() && (!p.region(p.emulator_arena) || !is_ram_kind(p.region(p.emulator_arena)->kind)))
+        f.fail("emulator.arena", "must name a RAM-like region of the board ('" + p.emulator_arena + "')");
     const json &cm = f.get(j, "cycle_model", "");
     p.cycle_model.source = f.str(cm, "source", "cycle_model");
     if (p.cycle_model.source.empty()) f.fail("cycle_model.source", "must say where the numbers come from");
@@ -136,6 +178,44 @@ BoardProfile parse_board_profile(const std::string &text, const std::string &whe
         }
     }
     return p;
+}
+
+namespace {
+
+json regions_json(const std::vector<MemoryRegion> &regions)
+{
+    json out = json::array();
+    for (const MemoryRegion &r : regions) {
+        char origin[16];
+        std::snprintf(origin, sizeof origin, "0x%08X", r.origin);
+        json j = {{"name", r.name}, {"origin", origin}, {"length", r.length}};
+        if (!r.kind.empty()) j["kind"] = r.kind;
+        if (!r.timing.source.empty())
+            j["timing"] = {{"load_wait", r.timing.load_wait}, {"store_wait", r.timing.store_wait},
+                           {"source", r.timing.source}, {"calibratable", r.timing.calibratable}};
+        if (!r.stands_for.empty()) j["stands_for"] = r.stands_for;
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string board_profile_json(const BoardProfile &p)
+{
+    json emu = {{"qemu_system", p.qemu_system}, {"qemu_machine", p.qemu_machine}, {"qemu_cpu", p.qemu_cpu},
+                {"insns_per_tick", p.emulator_insns_per_tick}, {"memory", regions_json(p.emulator_memory)}};
+    if (!p.emulator_arena.empty()) emu["arena"] = p.emulator_arena;
+    json j = {{"name", p.name},
+              {"description", p.description},
+              {"core", p.core},
+              {"clock_hz", p.clock_hz},
+              {"memory", regions_json(p.memory)},
+              {"emulator", emu},
+              {"cycle_model", {{"source", p.cycle_model.source}, {"cycles", p.cycle_model.cycles}}},
+              {"power", {{"active_mw", p.active_mw}, {"source", p.power_source}}},
+              {"openocd", {{"config", p.openocd_config}}}};
+    return j.dump(2) + "\n";
 }
 
 BoardCatalog BoardCatalog::load_dir(const std::string &dir)

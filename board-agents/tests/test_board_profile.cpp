@@ -81,6 +81,57 @@ TEST(BoardProfile, ErrorsNameTheField)
     j["power"].erase("source");
     EXPECT_NE(error_of(j.dump()).find("power.source"), std::string::npos);
     EXPECT_NE(error_of("{not json").find("not valid JSON"), std::string::npos);
+    j = good;
+    j["memory"][0]["timing"].erase("source");
+    EXPECT_NE(error_of(j.dump()).find("memory[0].timing.source"), std::string::npos);
+    j = good;
+    j["memory"][0]["timing"]["load_wait"] = 1.5;
+    EXPECT_NE(error_of(j.dump()).find("memory[0].timing.load_wait"), std::string::npos);
+    j = good;
+    j["emulator"]["memory"][1]["stands_for"] = "sram3";
+    EXPECT_NE(error_of(j.dump()).find("emulator.memory[1].stands_for"), std::string::npos);
+    j = good;
+    j["emulator"]["arena"] = "flash";
+    EXPECT_NE(error_of(j.dump()).find("emulator.arena"), std::string::npos);
+}
+
+TEST(BoardProfile, RegionTimingCarriesItsSource)
+{
+    const auto cat = BoardCatalog::load_dir(BoardCatalog::default_dir());
+    for (const std::string board : {"nucleo-l476rg", "nucleo-h743zi"}) {
+        const BoardProfile &p = cat.get(board);
+        for (const MemoryRegion &r : p.memory) {
+            EXPECT_FALSE(r.timing.source.empty()) << board << " " << r.name;
+            // a figure that is not the reference manual's is marked for calibration
+            if (r.timing.source.find("Model") != std::string::npos) EXPECT_TRUE(r.timing.calibratable) << r.name;
+        }
+        // the emulator's code and data memories stand for board regions (QEMU's psram is unused)
+        EXPECT_NE(p.region(p.emulator_memory[0].stands_for), nullptr) << board;
+        EXPECT_NE(p.region(p.emulator_memory[1].stands_for), nullptr) << board;
+        ASSERT_NE(p.region(p.emulator_arena), nullptr);
+        EXPECT_TRUE(is_ram_kind(p.region(p.emulator_arena)->kind));
+    }
+    const BoardProfile &h7 = cat.get("nucleo-h743zi");
+    EXPECT_EQ(0u, h7.region("dtcm")->timing.load_wait);
+    EXPECT_FALSE(h7.region("dtcm")->timing.calibratable);
+    EXPECT_GT(h7.region("axi_sram")->timing.load_wait, 0u);
+}
+
+TEST(BoardProfile, WritesWhatItReads)
+{
+    const auto cat = BoardCatalog::load_dir(BoardCatalog::default_dir());
+    for (const std::string &name : cat.names()) {
+        const BoardProfile &p = cat.get(name);
+        const BoardProfile q = parse_board_profile(board_profile_json(p), "again");
+        EXPECT_EQ(board_profile_json(p), board_profile_json(q)) << name;
+        EXPECT_EQ(p.cycle_model.cycles, q.cycle_model.cycles);
+        ASSERT_EQ(p.memory.size(), q.memory.size());
+        for (size_t i = 0; i < p.memory.size(); ++i) {
+            EXPECT_EQ(p.memory[i].origin, q.memory[i].origin);
+            EXPECT_EQ(p.memory[i].timing.load_wait, q.memory[i].timing.load_wait);
+            EXPECT_EQ(p.memory[i].timing.calibratable, q.memory[i].timing.calibratable);
+        }
+    }
 }
 
 }  // namespace

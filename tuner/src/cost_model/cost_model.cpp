@@ -31,11 +31,16 @@ CostModel CostModel::prior_for_core(const std::string &core, uint64_t clock_hz, 
     m.active_mw = active_mw;
     m.prior = prior_coefficients(core);
     m.coef = m.prior;
+    m.arena_rates = arena_access_rates(core);
     return m;
 }
 
 CostModel CostModel::prior_for(const agent::BoardProfile &b) {
-    return prior_for_core(b.core, b.clock_hz, b.active_mw, b.name);
+    CostModel m = prior_for_core(b.core, b.clock_hz, b.active_mw, b.name);
+    for (const agent::MemoryRegion &r : b.memory)
+        if (agent::is_ram_kind(r.kind)) m.region_waits[r.name] = {double(r.timing.load_wait), double(r.timing.store_wait)};
+    m.default_arena = b.emulator_arena;
+    return m;
 }
 
 double CostModel::predict_cycles(const CostFeatures &f) const {
@@ -55,7 +60,7 @@ CostErrorReport CostModel::evaluate(const std::vector<CostMeasurement> &points) 
     std::vector<double> errs;
     for (const auto &p : points) {
         if (!(p.cycles > 0)) continue;
-        const double e = std::abs(predict_cycles(p.features) - p.cycles) / p.cycles * 100.0;
+        const double e = std::abs(predict_cycles(p.features, p.placement) - p.cycles) / p.cycles * 100.0;
         errs.push_back(e);
         sum += e;
         sq += e * e;
@@ -137,9 +142,17 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd &A, const Eigen::VectorXd &b, size_t 
 // ridge toward the prior. Features never seen in the data keep their prior coefficient.
 CostErrorReport CostModel::calibrate(const std::vector<CostMeasurement> &points,
                                      const CalibrationOptions &opt) {
+    // the default placement's cycles of every point: what the coefficients describe
+    std::vector<CostMeasurement> at_default;
+    for (const auto &p : points) {
+        if (!(p.cycles > 0)) continue;
+        CostMeasurement d = p;
+        d.cycles = p.cycles - placement_cycles(p.features, p.placement);
+        d.placement.clear();
+        if (d.cycles > 0) at_default.push_back(std::move(d));
+    }
     std::vector<const CostMeasurement *> pts;
-    for (const auto &p : points)
-        if (p.cycles > 0) pts.push_back(&p);
+    for (const auto &p : at_default) pts.push_back(&p);
     if (pts.empty()) return {};
     bool prior_set = false;
     for (double v : prior) prior_set |= v > 0;
@@ -174,14 +187,20 @@ CostErrorReport CostModel::calibrate(const std::vector<CostMeasurement> &points,
     }
     coef = next;
     std::vector<CostMeasurement> copy;
-    copy.reserve(pts.size());
-    for (const auto *p : pts) copy.push_back(*p);
+    for (const auto &p : points)
+        if (p.cycles > 0) copy.push_back(p);
     calibration_error = evaluate(copy);
     calibration_points = pts.size();
     return calibration_error;
 }
 
 // ------------------------------------------------------------------------------------------- JSON
+nlohmann::json CostModel::placement_json() const {
+    nlohmann::json regions = nlohmann::json::object();
+    for (const auto &[name, w] : region_waits) regions[name] = {{"load_wait", w.load}, {"store_wait", w.store}};
+    return {{"default_arena", default_arena}, {"regions", regions}};
+}
+
 nlohmann::json CostModel::to_json() const {
     nlohmann::json c = nlohmann::json::object(), p = nlohmann::json::object();
     for (size_t i = 0; i < kNumCostFeatures; ++i) {
@@ -200,7 +219,8 @@ nlohmann::json CostModel::to_json() const {
               {"mape_pct", calibration_error.mape_pct},
               {"max_abs_pct", calibration_error.max_abs_pct},
               {"rms_pct", calibration_error.rms_pct},
-              {"median_abs_pct", calibration_error.median_abs_pct}}}};
+              {"median_abs_pct", calibration_error.median_abs_pct}}},
+            {"placement", placement_json()}};
 }
 
 std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::string *error) {
@@ -231,6 +251,14 @@ std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::stri
         if (!read("prior", m.prior)) return std::nullopt;
         m.coef = m.prior;
         if (!read("coefficients", m.coef)) return std::nullopt;
+        m.arena_rates = arena_access_rates(m.core);
+        if (j.contains("placement")) {  // absent in models stored before region timing
+            const auto &pl = j.at("placement");
+            m.default_arena = pl.value("default_arena", "");
+            const nlohmann::json regions = pl.value("regions", nlohmann::json::object());
+            for (const auto &[name, w] : regions.items())
+                m.region_waits[name] = {w.value("load_wait", 0.0), w.value("store_wait", 0.0)};
+        }
         if (j.contains("calibration")) {
             const auto &c = j.at("calibration");
             m.calibration_points = c.value("points", size_t(0));

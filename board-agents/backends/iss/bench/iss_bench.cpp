@@ -1,6 +1,7 @@
 // Throughput of the iss backend: back-to-back measurements of one image (default: the EEGFormer
 // MHSA agent image on nucleo-l476rg, one repeat each) for a few seconds with 1 and 2 worker
-// threads; prints runs/s per configuration and per thread. Also a small driver for one image:
+// threads, with the profile's memory-region wait states and without (side by side: what the
+// iss's memory hooks cost); prints runs/s per configuration and per thread. Also a driver for one image:
 //   tinytx_iss_bench [--board B] [--elf PATH] [--seconds S] [--threads 1,2] [--hooks] [--once]
 #include <algorithm>
 #include <atomic>
@@ -80,32 +81,42 @@ int main(int argc, char **argv)
             return m.status == RunStatus::kOk ? 0 : 1;
         }
 
+        // the same profile without memory-region wait states: what the wait-state hooks cost
+        BoardProfile no_waits = profile;
+        for (MemoryRegion &r : no_waits.memory) r.timing.load_wait = r.timing.store_wait = 0;
         std::printf("iss bench: %s on %s, one repeat per measurement, %.1f s per configuration\n",
                     elf.c_str(), board.c_str(), seconds);
         for (int nt : threads) {
-            std::atomic<uint64_t> runs{0};
-            std::atomic<bool> failed{false};
-            const auto t0 = std::chrono::steady_clock::now();
-            const auto until = t0 + std::chrono::duration<double>(seconds);
-            std::vector<std::thread> pool;
-            for (int t = 0; t < nt; ++t)
-                pool.emplace_back([&] {
-                    while (std::chrono::steady_clock::now() < until) {
-                        const Measurement m = iss::run_iss(profile, image, opts, cfg, nullptr);
-                        if (m.status != RunStatus::kOk) {
-                            std::fprintf(stderr, "run failed: %s %s\n", to_string(m.status), m.error.c_str());
-                            failed = true;
-                            return;
+            double rate[2] = {0, 0};
+            for (int waits = 1; waits >= 0; --waits) {
+                const BoardProfile &p = waits ? profile : no_waits;
+                std::atomic<uint64_t> runs{0};
+                std::atomic<bool> failed{false};
+                const auto t0 = std::chrono::steady_clock::now();
+                const auto until = t0 + std::chrono::duration<double>(seconds);
+                std::vector<std::thread> pool;
+                for (int t = 0; t < nt; ++t)
+                    pool.emplace_back([&] {
+                        while (std::chrono::steady_clock::now() < until) {
+                            const Measurement m = iss::run_iss(p, image, opts, cfg, nullptr);
+                            if (m.status != RunStatus::kOk) {
+                                std::fprintf(stderr, "run failed: %s %s\n", to_string(m.status), m.error.c_str());
+                                failed = true;
+                                return;
+                            }
+                            ++runs;
                         }
-                        ++runs;
-                    }
-                });
-            for (auto &th : pool) th.join();
-            const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::printf("  %d thread%s: %llu runs in %.2f s = %.1f runs/s (%.1f per thread)\n", nt,
-                        nt == 1 ? "" : "s", (unsigned long long)runs.load(), dt, runs / dt,
-                        runs / dt / nt);
-            if (failed) return 1;
+                    });
+                for (auto &th : pool) th.join();
+                const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                rate[waits] = runs / dt;
+                std::printf("  %d thread%s, region wait states %s: %llu runs in %.2f s = %.1f runs/s (%.1f per thread)\n",
+                            nt, nt == 1 ? "" : "s", waits ? "on " : "off", (unsigned long long)runs.load(), dt,
+                            runs / dt, runs / dt / nt);
+                if (failed) return 1;
+            }
+            std::printf("  %d thread%s: wait states on / off = %.2f\n", nt, nt == 1 ? "" : "s",
+                        rate[0] > 0 ? rate[1] / rate[0] : 0.0);
         }
         return 0;
     } catch (const std::exception &e) {

@@ -18,7 +18,9 @@
 //  - No pipeline interaction: back-to-back loads that a Cortex-M4 pipelines (1 cycle each after
 //    the first), load-use stalls (RI5CY), Cortex-M7 dual issue and branch prediction are absent;
 //    the profile's per-class numbers are single-issue averages, to be calibrated on a board.
-//  - No memory system: flash wait states, caches, TCM vs AXI SRAM, bus contention are absent.
+//  - The memory system is one number per region and direction: the profile's wait states,
+//    charged per data access outside this file (region_waits.h, docs/CYCLE_MODEL.md); caches,
+//    instruction fetch and bus contention are in those averages or absent.
 //  - Data-dependent latencies are one number: SDIV/UDIV (2-12 on M4) use the profile's `div`.
 //  - Predicated-false instructions in IT blocks are charged as if they executed.
 //  - Instruction counts are exact (every instruction of every executed block, IT and

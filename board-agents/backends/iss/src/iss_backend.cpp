@@ -100,7 +100,7 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
         check_request(board, image, opts);
         IssConfig cfg = config;
         if (cfg.clock_check_instructions == 0) cfg.clock_check_instructions = 1;
-        Machine machine(board, image, opts.warmups + opts.repeats, cfg, t0 + opts.deadline, rep);
+        Machine machine(board, image, opts.warmups + opts.repeats, opts.arena_region, cfg, t0 + opts.deadline, rep);
         Outcome o = machine.run();
         conclude(board, opts, o, rep, m);
     } catch (const InvalidArgument &e) {

@@ -95,10 +95,12 @@ constexpr size_t kMaxExtraRecords = 64;
 }  // namespace
 
 Machine::Machine(const BoardProfile &board, const ElfImage &image, uint32_t expected_runs,
-                 const IssConfig &config, Clock::time_point deadline, IssRunReport &report)
+                 const std::string &arena_region, const IssConfig &config, Clock::time_point deadline,
+                 IssRunReport &report)
     : board_(board),
       image_(image),
       expected_runs_(expected_runs),
+      arena_region_(arena_region),
       config_(config),
       deadline_(deadline),
       report_(report),
@@ -238,6 +240,7 @@ void Machine::resolve_symbols()
     if (!sane(stack_bottom_, stack_top_)) stack_top_ = stack_bottom_;
     if (!sane(arena_start_, arena_end_)) arena_end_ = arena_start_;
     hw_.configure(stack_bottom_, stack_top_, arena_start_, arena_end_);
+    waits_.emplace(board_, arena_start_, arena_end_, arena_region_);
 
     std::vector<std::pair<uint32_t, uint8_t>> m = {{begin_, kBegin}, {end_, kEnd}, {done_, kDone}, {stop_addr_, kStop}};
     if (main_) m.emplace_back(*main_, kMain);
@@ -273,6 +276,10 @@ void Machine::install_hooks()
         at.erase(std::unique(at.begin(), at.end()), at.end());
         for (uint32_t a : at) add(UC_HOOK_CODE, reinterpret_cast<void *>(&Machine::hook_code), a, a);
     }
+    // memory-region wait states: only when the profile charges any (every load or store then
+    // takes Unicorn's slow path, see the facts above)
+    if (waits_->charges_loads()) add(UC_HOOK_MEM_READ, reinterpret_cast<void *>(&Machine::hook_load_wait), 1, 0);
+    if (waits_->charges_stores()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_store_wait), 1, 0);
     if (config_.write_hooks) {
         if (hw_.tracking_stack()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_write), stack_bottom_, stack_top_ - 1);
         if (hw_.tracking_arena()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_write), arena_start_, arena_end_ - 1);
@@ -651,6 +658,18 @@ void Machine::hook_code(uc_engine *, uint64_t addr, uint32_t, void *self)
 void Machine::hook_write(uc_engine *, uc_mem_type, uint64_t addr, int size, int64_t, void *self)
 {
     static_cast<Machine *>(self)->on_write(uint32_t(addr), uint32_t(size));
+}
+
+void Machine::hook_load_wait(uc_engine *, uc_mem_type, uint64_t addr, int, int64_t, void *self)
+{
+    auto *m = static_cast<Machine *>(self);
+    m->cycles_ += m->waits_->load(uint32_t(addr));
+}
+
+void Machine::hook_store_wait(uc_engine *, uc_mem_type, uint64_t addr, int, int64_t, void *self)
+{
+    auto *m = static_cast<Machine *>(self);
+    m->cycles_ += m->waits_->store(uint32_t(addr));
 }
 
 uint64_t Machine::mmio_read(uc_engine *, uint64_t offset, unsigned size, void *self)

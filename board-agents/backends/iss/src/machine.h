@@ -14,6 +14,7 @@
 #include "block_cache.h"
 #include "cycle_model.h"
 #include "high_water.h"
+#include "region_waits.h"
 #include "rv32_counters.h"
 #include "scs.h"
 #include "semihosting.h"
@@ -49,9 +50,11 @@ class Machine {
 public:
     enum Marker : uint8_t { kBegin = 1, kEnd = 2, kDone = 4, kMain = 8, kStackPaint = 16, kStop = 32 };
 
-    // `expected_runs` = warmups + repeats, written into the mailbox (`runs`, `repeats` = 1).
+    // `expected_runs` = warmups + repeats, written into the mailbox (`runs`, `repeats` = 1);
+    // `arena_region`: the board region the arena stands for (RunOptions::arena_region).
     Machine(const BoardProfile &board, const ElfImage &image, uint32_t expected_runs,
-            const IssConfig &config, Clock::time_point deadline, IssRunReport &report);
+            const std::string &arena_region, const IssConfig &config, Clock::time_point deadline,
+            IssRunReport &report);
     ~Machine();
     Machine(const Machine &) = delete;
     Machine &operator=(const Machine &) = delete;
@@ -106,12 +109,15 @@ private:
     static bool hook_mem_invalid(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
     static void hook_code(uc_engine *, uint64_t, uint32_t, void *);
     static void hook_write(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
+    static void hook_load_wait(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
+    static void hook_store_wait(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
     static uint64_t mmio_read(uc_engine *, uint64_t, unsigned, void *);
     static void mmio_write(uc_engine *, uint64_t, unsigned, uint64_t, void *);
 
     const BoardProfile &board_;
     const ElfImage &image_;
     const uint32_t expected_runs_;
+    const std::string arena_region_;
     const IssConfig config_;
     const Clock::time_point deadline_;
     IssRunReport &report_;
@@ -126,6 +132,7 @@ private:
     SystemControlSpace scs_;
     Semihosting semihosting_;
     HighWater hw_;
+    std::optional<RegionWaits> waits_;  // set once the arena's symbols are known
 
     // symbols
     uint32_t mailbox_ = 0, begin_ = 0, end_ = 0, done_ = 0;

@@ -18,6 +18,10 @@ struct RunOptions {
     uint32_t warmups = 0;      // runs before them, not reported
     std::chrono::milliseconds deadline{10000};  // wall time for the whole request
     std::optional<uint32_t> expected_crc;
+    // The board region the image's arena stands for (a RAM-like region of the profile; "" = the
+    // profile's emulator.arena): only an emulator that charges memory timing (iss) can move it;
+    // on other backends the image's link decides (AgentCore refuses a name for them).
+    std::string arena_region;
 };
 
 class Backend {

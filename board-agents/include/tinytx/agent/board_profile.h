@@ -11,11 +11,24 @@
 
 namespace tinytx::agent {
 
+// What a data access to a region costs on top of its instruction class (docs/CYCLE_MODEL.md):
+// wait states charged on every load and every store the core makes there (a load/store multiple
+// is one access per register). Where the figure is a model rather than a reference-manual fact,
+// `calibratable` says so and `tinytx-agent calibrate` fits it to a board.
+struct RegionTiming {
+    uint32_t load_wait = 0;
+    uint32_t store_wait = 0;
+    std::string source;        // the reference manual's table, or the model and its reasoning
+    bool calibratable = false;
+};
+
 struct MemoryRegion {
     std::string name;
     uint32_t origin = 0;
     uint32_t length = 0;
     std::string kind;          // flash | ram | tcm | l1 | l2
+    RegionTiming timing;       // board regions; zero wait when the profile gives none
+    std::string stands_for;    // emulator regions: the board region whose timing applies there
 };
 
 // Per-instruction-class cycles for the in-process emulator. Classes (keys of `cycles`):
@@ -39,15 +52,25 @@ struct BoardProfile {
     std::string qemu_machine;  // mps2-an386 | mps2-an500 | virt
     std::string qemu_cpu;      // cortex-m4 | cortex-m7 | "" (machine default)
     std::vector<MemoryRegion> emulator_memory;
+    // the board region the emulated arena stands for unless a run names another (its linker
+    // script's ARENA_RAM); empty: the arena is charged as the emulator region that holds it
+    std::string emulator_arena;
     uint32_t emulator_insns_per_tick = 0;  // QEMU mps2 SysTick under -icount shift=0 (40), 0 = n/a
     CycleModel cycle_model;
     double active_mw = 0;
     std::string power_source;
     std::vector<std::string> openocd_config;  // -f files for a real board
+
+    const MemoryRegion *region(const std::string &name) const;  // a board region, or nullptr
 };
+
+// RAM-like kinds: where an arena may be placed (ram, tcm, l1, l2)
+bool is_ram_kind(const std::string &kind);
 
 // Parses and validates a profile; InvalidArgument names the missing or bad field.
 BoardProfile parse_board_profile(const std::string &json_text, const std::string &where);
+// The profile as JSON in the schema's form (what `tinytx-agent calibrate` writes).
+std::string board_profile_json(const BoardProfile &p);
 
 class BoardCatalog {
 public:

@@ -51,7 +51,8 @@
 // A cluster layer (cores >= 1) is counted on its critical path: the slowest core's share of every
 // parallel section (features.cpp mirrors kernels/src/pulp/), so its GEMM, softmax, GELU and
 // LayerNorm counts are one core's, its GEMMs under `cluster` (kClusterGemm).
-// Predicted cycles = sum_i features[i] * coef[i], coef >= 0. Coefficients start from a prior per
+// Predicted cycles = sum_i features[i] * coef[i], coef >= 0, with the arena in the board's default
+// region; elsewhere plus placement_cycles (placement.cpp, docs/CYCLE_MODEL.md). Coefficients start from a prior per
 // core (fitted to emulator measurements: the ISS, for gap9 the pulp cluster simulator; provenance
 // in priors.cpp) and are calibrated from measurements by a non-negative, ridge-regularized
 // (toward the prior), relative-error least-squares fit (Eigen).
@@ -61,6 +62,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,7 +135,16 @@ struct CostMeasurement {
     CostFeatures features{};
     double cycles = 0;
     std::string label;   // e.g. schedule hash; informational
+    std::string placement;  // the board region the arena was in ("" = the board's default)
 };
+
+// Arena data accesses per unit of each feature: how many of a schedule's loads and stores fall in
+// the arena (activations, scores, scratch; the weights are constants in flash). Counts, not
+// timings: fitted per core to the iss's exact counts (priors.cpp), the same on every board.
+struct ArenaAccessRates {
+    CostFeatures loads{}, stores{};
+};
+ArenaAccessRates arena_access_rates(const std::string &core);
 
 // Predicted-vs-measured error over a set of points (percentages of the measured cycles).
 struct CostErrorReport {
@@ -161,20 +172,30 @@ public:
                                     const std::string &board_name = "");
     static CostFeatures prior_coefficients(const std::string &core);
 
+    // Cycles with the arena where the board puts it by default (`default_arena`): the placement
+    // the coefficients are fitted for. With a placement: plus placement_cycles.
     double predict_cycles(const CostFeatures &f) const;
+    double predict_cycles(const CostFeatures &f, const std::string &placement) const;
+    // What moving the arena from `default_arena` to `placement` adds (negative when it saves):
+    // the difference of the two regions' wait states (the board profile's, docs/CYCLE_MODEL.md)
+    // times the arena loads and stores the features imply. 0 for "" or an unknown region.
+    double placement_cycles(const CostFeatures &f, const std::string &placement) const;
     double predict_energy_uj(const CostFeatures &f) const { return energy_uj(predict_cycles(f)); }
     // energy_uj = cycles / clock_hz * active_mw * 1000 (0 when the clock is unknown)
     double energy_uj(double cycles) const;
 
     // Non-negative ridge least squares on the relative residuals (pred/meas - 1). Replaces the
     // coefficients; keeps the old ones as the ridge target. Returns the error on `points`.
+    // A point measured with the arena elsewhere than the default counts as its cycles less
+    // placement_cycles (the wait states are the profile's, calibrated by tinytx-agent calibrate).
     CostErrorReport calibrate(const std::vector<CostMeasurement> &points,
                               const CalibrationOptions &opt = {});
     CostErrorReport evaluate(const std::vector<CostMeasurement> &points) const;
 
     // JSON: {"format":"tinytx.cost_model/1","board","core","clock_hz","active_mw",
     //        "coefficients":{name:value},"prior":{name:value},
-    //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct","median_abs_pct"}}
+    //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct","median_abs_pct"},
+    //        "placement":{"default_arena","regions":{name:{"load_wait","store_wait"}}}}
     nlohmann::json to_json() const;
     static std::optional<CostModel> from_json(const nlohmann::json &j, std::string *error = nullptr);
     bool save(const std::filesystem::path &p, std::string *error = nullptr) const;
@@ -188,6 +209,17 @@ public:
     CostFeatures prior{};
     size_t calibration_points = 0;   // 0 = prior only
     CostErrorReport calibration_error;
+    // the board's memory timing (prior_for(board)): wait states of its RAM-like regions, where
+    // its images put the arena, and the core's arena access rates
+    struct Waits {
+        double load = 0, store = 0;
+    };
+    std::map<std::string, Waits> region_waits;
+    std::string default_arena;
+    ArenaAccessRates arena_rates;
+
+private:
+    nlohmann::json placement_json() const;
 };
 
 } // namespace tinytx::tuner

@@ -4,8 +4,13 @@
 // features, per-layer features, cycles) as JSON for offline analysis; --fit prints the
 // coefficients fitted to all points next to
 // the priors (how the priors were derived, on seed 1: the default seed is another one, so the
-// held-out figures are out of that sample).
+// held-out figures are out of that sample). --placements also measures every ISS point with the
+// arena in the board's other RAM-like regions (the held-out error then covers placement, and the
+// predicted placement effect is compared with the emulated one); --fit-arena-rates counts each
+// point's arena loads and stores exactly and prints the rates of priors.cpp fitted to them.
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -34,7 +39,8 @@ int usage(const char *argv0) {
     std::fprintf(stderr,
                  "usage: %s [--boards b1,b2] [--models m1,m2] [--per-board N] [--seed S]\n"
                  "          [--train-fraction F] [--jobs J] [--cache DIR] [--models-dir DIR] [--dump FILE]\n"
-                 "          [--ridge R] [--prior-core CORE] [--fit [--fit-ridge R]]\n"
+                 "          [--ridge R] [--prior-core CORE] [--fit [--fit-ridge R]] [--placements]\n"
+                 "          [--fit-arena-rates]\n"
                  "defaults: --boards nucleo-h743zi,nucleo-l476rg,gap9 --models eegformer,ecgformer,tiny4\n"
                  "          --per-board 36 --seed 2 --train-fraction 0.7 --jobs 2 (the priors were fitted on seed 1)\n",
                  argv0);
@@ -67,6 +73,55 @@ void print_fit(const std::string &board, const std::string &core, const CostMode
     }
     for (size_t j = feat::kScalarBase; j < kNumCostFeatures; ++j)
         std::printf("    %-16s %.3g   (prior %.3g)\n", cost_feature_name(j).c_str(), fit.coef[j], prior.coef[j]);
+}
+
+// Arena loads and stores per unit of each feature, fitted (non-negative, relative residuals) to the
+// exact counts; printed as priors.cpp's Rates tables.
+void print_arena_rates(const std::string &board, const agent::BoardProfile &profile,
+                       const std::vector<iss_sample::Point> &pts, double ridge) {
+    for (const bool loads : {true, false}) {
+        std::vector<CostMeasurement> counts;
+        for (const auto &p : pts) {
+            if (!p.m.placement.empty()) continue;
+            CostMeasurement c = p.m;
+            c.cycles = loads ? p.arena_loads : p.arena_stores;
+            counts.push_back(c);
+        }
+        CostModel fit = CostModel::prior_for_core(profile.core, 0, 0);
+        for (double &v : fit.prior) v *= 0.25;  // a positive scale per feature for the ridge
+        fit.coef = fit.prior;
+        CalibrationOptions o;
+        o.ridge = ridge;
+        const auto rep = fit.calibrate(counts, o);
+        std::printf("\n%s arena %s per unit of work: fit to %zu points, median %.2f%%, max %.2f%%\n", board.c_str(),
+                    loads ? "loads" : "stores", rep.points, rep.median_abs_pct, rep.max_abs_pct);
+        std::printf("const Rates kArena%s = {", loads ? "Loads" : "Stores");
+        for (size_t j = 0; j < kNumCostFeatures; ++j) {
+            bool seen = false;  // features the sample never exercises keep the scale, not a rate
+            for (const auto &c : counts) seen |= c.features[j] != 0;
+            if (seen && fit.coef[j] >= 1e-4) std::printf("{\"%s\", %.4g}, ", cost_feature_name(j).c_str(), fit.coef[j]);
+        }
+        std::printf("};\n");
+    }
+}
+
+// Held-out points measured with the arena elsewhere: the predicted placement effect against the
+// emulated one (the point's cycles less those of its default-placement twin).
+void print_placement_effect(const CostModel &m, const std::vector<iss_sample::Point> &pts,
+                            const std::vector<CostMeasurement> &held) {
+    std::vector<double> errs;
+    for (const auto &h : held) {
+        if (h.placement.empty()) continue;
+        for (const auto &p : pts) {
+            if (p.m.label != h.label || !p.m.placement.empty()) continue;
+            const double measured = h.cycles - p.m.cycles, predicted = m.placement_cycles(h.features, h.placement);
+            if (measured != 0) errs.push_back(std::abs(predicted - measured) / std::abs(measured) * 100.0);
+        }
+    }
+    if (errs.empty()) return;
+    std::sort(errs.begin(), errs.end());
+    std::printf("%-15s placement effect of %zu held-out points: |predicted - emulated| / emulated median %.2f%%, max %.2f%%\n",
+                "", errs.size(), errs[errs.size() / 2], errs.back());
 }
 
 } // namespace
@@ -107,6 +162,8 @@ int main(int argc, char **argv) {
         else if (a == "--prior-core") prior_core = val();
         else if (a == "--ridge") ridge = std::strtod(val().c_str(), nullptr);
         else if (a == "--fit-ridge") fit_ridge = std::strtod(val().c_str(), nullptr);
+        else if (a == "--placements") spec.placements = true;
+        else if (a == "--fit-arena-rates") spec.arena_accesses = true;
         else return usage(argv[0]);
     }
     if (spec.boards.empty() || spec.models.empty() || spec.points_per_board < 2 || !(train_fraction > 0) ||
@@ -133,8 +190,8 @@ int main(int argc, char **argv) {
         std::vector<CostMeasurement> train, held;
         iss_sample::split(pts, train_fraction, spec.seed, train, held);
         const auto &profile = catalog.get(b);
-        CostModel m = CostModel::prior_for_core(prior_core.empty() ? profile.core : prior_core, profile.clock_hz,
-                                                profile.active_mw, profile.name);
+        CostModel m = CostModel::prior_for(profile);
+        if (!prior_core.empty()) m.prior = m.coef = CostModel::prior_coefficients(prior_core);
         const auto prior = m.evaluate(held);
         CalibrationOptions co;
         if (ridge >= 0) co.ridge = ridge;
@@ -142,6 +199,8 @@ int main(int argc, char **argv) {
         const auto cal = m.evaluate(held);
         std::printf("%-15s %5zu %5zu | %8.2f%% %8.2f%% | %8.2f%% %8.2f%%\n", b.c_str(), train.size(), held.size(),
                     prior.median_abs_pct, prior.max_abs_pct, cal.median_abs_pct, cal.max_abs_pct);
+        print_placement_effect(m, pts, held);
+        if (spec.arena_accesses && iss_sample::backend_for(profile) == "iss") print_arena_rates(b, profile, pts, fit_ridge);
         if (fit) {
             std::vector<CostMeasurement> all;
             for (const auto &p : pts) all.push_back(p.m);

@@ -11,9 +11,11 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "agent_core.h"
 #include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/iss/iss.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/design_space.h"
 #include "tinytx/tuner/model.h"
@@ -43,6 +45,27 @@ struct Job {
 };
 
 } // namespace
+
+std::optional<std::pair<double, double>> count_arena_accesses(const agent::BoardProfile &board,
+                                                              const std::string &elf) {
+    const agent::ElfImage image = agent::ElfImage::load_file(elf);
+    agent::RunOptions opts;
+    opts.deadline = std::chrono::milliseconds(300000);
+    auto cycles = [&](uint32_t load, uint32_t store) -> std::optional<double> {
+        agent::BoardProfile p = board;
+        for (agent::MemoryRegion &r : p.memory) {
+            const bool arena = r.name == board.emulator_arena;
+            r.timing.load_wait = arena ? load : 0;
+            r.timing.store_wait = arena ? store : 0;
+        }
+        const agent::Measurement m = agent::iss::run_iss(p, image, opts, {}, nullptr);
+        if (m.status != agent::RunStatus::kOk) return std::nullopt;
+        return double(m.cycles_median);
+    };
+    const auto none = cycles(0, 0), loads = cycles(1, 0), stores = cycles(0, 1);
+    if (!none || !loads || !stores) return std::nullopt;
+    return std::make_pair(*loads - *none, *stores - *none);
+}
 
 std::string backend_for(const agent::BoardProfile &board) {
     return board_cluster_cores(board) > 0 ? "pulp" : "iss";
@@ -133,6 +156,8 @@ Result measure(const Spec &spec) {
 
     std::mutex mu;
     std::vector<std::string> errors;
+    // Spec::placements: the points measured with the arena elsewhere, by their draw's index
+    std::vector<std::pair<size_t, Point>> moved;
     std::atomic<size_t> next{0}, built{0}, hits{0};
     auto work = [&](int builder_jobs) {
         BuildOptions bo;
@@ -160,6 +185,31 @@ Result measure(const Spec &spec) {
             rj.deadline = std::chrono::milliseconds(300000);
             if (ref.ok()) rj.expected_crc = ref.crc32;
             const RunOutcome o = runner->submit(rj).get();
+            const bool ran = ref.ok() && o.measurement.status == agent::RunStatus::kOk;
+            // the extra ISS runs of Spec::arena_accesses and Spec::placements, outside the lock
+            std::optional<std::pair<double, double>> counts;
+            std::vector<std::pair<std::string, double>> elsewhere;  // region, cycles
+            std::vector<std::string> extra_errors;
+            if (ran && p.backend == "iss" && spec.arena_accesses) {
+                counts = count_arena_accesses(*j.board, b.elf_path);
+                if (!counts) extra_errors.push_back("arena access count " + what);
+            }
+            if (ran && p.backend == "iss" && spec.placements) {
+                const agent::ElfImage image = agent::ElfImage::load_file(b.elf_path);
+                for (const agent::MemoryRegion &r : j.board->memory) {
+                    if (!agent::is_ram_kind(r.kind) || r.name == j.board->emulator_arena) continue;
+                    agent::RunOptions opts;
+                    opts.deadline = std::chrono::milliseconds(300000);
+                    opts.arena_region = r.name;
+                    opts.expected_crc = rj.expected_crc;
+                    const agent::Measurement m = agent::iss::run_iss(*j.board, image, opts, {}, nullptr);
+                    if (m.status != agent::RunStatus::kOk) {
+                        extra_errors.push_back("run " + what + " with the arena in " + r.name + ": " + m.error);
+                        continue;
+                    }
+                    elsewhere.emplace_back(r.name, double(m.cycles_median));
+                }
+            }
             std::lock_guard lk(mu);
             if (!ref.ok()) {
                 errors.push_back("reference " + what + ": " + ref.error);
@@ -170,6 +220,14 @@ Result measure(const Spec &spec) {
                 p.m.cycles = double(o.measurement.cycles_median);
                 p.instructions = o.measurement.instructions;
             }
+            if (counts) std::tie(p.arena_loads, p.arena_stores) = *counts;
+            for (const auto &[region, cycles] : elsewhere) {  // the same point, the arena elsewhere
+                Point q = p;
+                q.m.cycles = cycles;
+                q.m.placement = region;
+                moved.emplace_back(j.index, std::move(q));
+            }
+            errors.insert(errors.end(), extra_errors.begin(), extra_errors.end());
         }
     };
     // the first image per target compiles the kernel objects: let it use every job, then one
@@ -185,6 +243,9 @@ Result measure(const Spec &spec) {
     for (unsigned t = 0; t < cfg.workers; ++t) pool.emplace_back(work, 1);
     for (auto &t : pool) t.join();
 
+    // in draw order whatever order the workers finished in (the split is seeded by position)
+    std::stable_sort(moved.begin(), moved.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (auto &[index, q] : moved) res.points.push_back(std::move(q));
     res.built = built;
     res.cache_hits = hits;
     if (!errors.empty()) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ struct Spec {
     size_t points_per_board = 36;              // split evenly over the models
     uint32_t seed = 1;
     unsigned jobs = 2;                         // concurrent builds and ISS runs
+    // ISS boards: count each point's arena loads and stores exactly (Point::arena_*), and/or
+    // measure it again with the arena in each other RAM-like region of the board (more Points,
+    // CostMeasurement::placement set; the default placement's point keeps placement "")
+    bool arena_accesses = false;
+    bool placements = false;
 };
 
 struct Point {
@@ -30,6 +36,7 @@ struct Point {
     tx_encoder_dims dims{};                    // the model's (layer_features of each layer)
     CostMeasurement m;                         // features, emulated cycles, label = schedule hash
     uint64_t instructions = 0;
+    double arena_loads = 0, arena_stores = 0;  // Spec::arena_accesses (in the measured window)
 };
 
 struct Result {
@@ -56,6 +63,11 @@ std::string backend_for(const agent::BoardProfile &board);
 // there are two or more) into train, the rest into held, stratified by model.
 void split(const std::vector<Point> &points, double train_fraction, uint32_t seed,
            std::vector<CostMeasurement> &train, std::vector<CostMeasurement> &held);
+
+// The cycles of an ISS image on `board` with only the arena's load (store) wait at 1, less those
+// with no wait anywhere: the window's exact arena loads and stores. Empty when a run failed.
+std::optional<std::pair<double, double>> count_arena_accesses(const agent::BoardProfile &board,
+                                                              const std::string &elf);
 
 // The points of one board.
 std::vector<Point> of_board(const std::vector<Point> &points, const std::string &board);

@@ -485,10 +485,12 @@ TEST(Priors, EveryReachableFeatureHasAPositiveCost) {
                         for (size_t j = 0; j < kNumCostFeatures; ++j) {
                             // the fit to pulp gives the 4 x 2 blocks' set-up no cost of its own,
                             // nor the rv32 kernel's edge outputs, the Cortex-M7 fit the dsp row
-                            // tails' extra steps (priors.cpp: the per-MAC and per-pair costs carry them)
+                            // tails' extra steps and its padded edge MACs (priors.cpp: the per-MAC
+                            // and per-pair costs carry them)
                             if (j == feat::gemm_blocks(TX_VARIANT_XPULP) || j == feat::gemm_blocks(kClusterGemm) ||
                                 (core == "rv32imc" && j == feat::gemm_edge_outs(TX_VARIANT_RV32)) ||
-                                (core == "cortex-m7" && j == feat::gemm_steps(TX_VARIANT_DSP)))
+                                (core == "cortex-m7" && (j == feat::gemm_steps(TX_VARIANT_DSP) ||
+                                                         j == feat::gemm_edge_macs(TX_VARIANT_DSP))))
                                 continue;
                             if (f[j] != 0) {
                                 EXPECT_GT(c[j], 0) << core << " " << cost_feature_name(j) << " cores " << k.cores;
@@ -497,4 +499,51 @@ TEST(Priors, EveryReachableFeatureHasAPositiveCost) {
                     }
                 }
     }
+}
+
+// The arena's placement: the H7 profile's AXI SRAM (the images' default) against its zero-wait
+// DTCM; the difference is the wait states times the arena accesses the rates give.
+TEST(Placement, MovesByTheProfilesWaitStates) {
+    auto cat = tinytx::agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    const auto &b = cat.get("nucleo-h743zi");
+    const CostModel m = CostModel::prior_for(b);
+    EXPECT_EQ(m.default_arena, "axi_sram");
+    auto depthfirst_dsp = [](int32_t T) {
+        Schedule s;
+        s.layers = {knobs(AttentionMode::kStandard, MhsaSchedule::kDepthfirst, T, TX_VARIANT_DSP)};
+        return schedule_features(kEeg, s);
+    };
+    const CostFeatures f = depthfirst_dsp(9);
+    double loads = 0, stores = 0;
+    for (size_t i = 0; i < kNumCostFeatures; ++i) {
+        loads += f[i] * m.arena_rates.loads[i];
+        stores += f[i] * m.arena_rates.stores[i];
+    }
+    ASSERT_GT(loads, 0);
+    ASSERT_GT(stores, 0);
+    const auto &axi = b.region("axi_sram")->timing, &dtcm = b.region("dtcm")->timing;
+    const double want = loads * (double(dtcm.load_wait) - axi.load_wait) + stores * (double(dtcm.store_wait) - axi.store_wait);
+    EXPECT_LT(want, 0) << "DTCM is faster than AXI SRAM in the profile";
+    EXPECT_DOUBLE_EQ(m.placement_cycles(f, "dtcm"), want);
+    EXPECT_DOUBLE_EQ(m.predict_cycles(f, "dtcm"), m.predict_cycles(f) + want);
+    EXPECT_EQ(m.placement_cycles(f, ""), 0);
+    EXPECT_EQ(m.placement_cycles(f, "axi_sram"), 0);
+    EXPECT_EQ(m.placement_cycles(f, "nowhere"), 0);
+
+    // calibration on points of both placements: the DTCM points count as their default cycles
+    CostModel c = m;
+    std::vector<CostMeasurement> pts;
+    for (int32_t T : {1, 3, 9, 27, 80}) {
+        const CostFeatures g = depthfirst_dsp(T);
+        pts.push_back({g, m.predict_cycles(g), "axi", ""});
+        pts.push_back({g, m.predict_cycles(g, "dtcm"), "dtcm", "dtcm"});
+    }
+    const auto rep = c.calibrate(pts);
+    EXPECT_LT(rep.max_abs_pct, 1e-6);
+
+    // the placement survives JSON
+    const auto back = CostModel::from_json(m.to_json());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->default_arena, "axi_sram");
+    EXPECT_DOUBLE_EQ(back->placement_cycles(f, "dtcm"), want);
 }

@@ -1,0 +1,47 @@
+// Memory-region timing of the cycle model: the wait states a data access pays on top of its
+// instruction class, by the board region the emulated address stands for (docs/CYCLE_MODEL.md).
+//
+// The image is linked for the emulator's memory (QEMU's mps2 map), not the board's, so each
+// emulator region names the board region it stands for (`stands_for`: code and constants ->
+// flash, data and stack -> the board's RAM), and the arena [__tx_arena_start, __tx_arena_end)
+// stands for the region the run places it in (RunOptions::arena_region, else the profile's
+// emulator.arena). Instruction fetches are not charged (see the profile's flash `source`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinytx/agent/board_profile.h"
+
+namespace tinytx::agent::iss {
+
+class RegionWaits {
+public:
+    // InvalidArgument when arena_region names no RAM-like region of the board
+    RegionWaits(const BoardProfile &board, uint32_t arena_start, uint32_t arena_end,
+                const std::string &arena_region);
+
+    bool charges_loads() const { return any_load_; }
+    bool charges_stores() const { return any_store_; }
+    uint32_t load(uint32_t addr) const { return find(addr).load; }
+    uint32_t store(uint32_t addr) const { return find(addr).store; }
+
+private:
+    struct Range {
+        uint32_t lo = 0, hi = 0;  // [lo, hi)
+        uint32_t load = 0, store = 0;
+    };
+    const Range &find(uint32_t addr) const
+    {
+        for (const Range &r : ranges_)  // the arena first: it lies inside an emulator region
+            if (addr - r.lo < r.hi - r.lo) return r;
+        return none_;
+    }
+
+    std::vector<Range> ranges_;
+    Range none_;
+    bool any_load_ = false, any_store_ = false;
+};
+
+}  // namespace tinytx::agent::iss
