@@ -83,9 +83,11 @@ def write_outputs(res, out_path):
                       "letter or digit" % out_path)
     blob = SP.Blob()
     layers = [SP.layer_json(w, scales, blob) for w, scales in res.layers]
+    prelude = SP.prelude_json(res.prelude.w, res.prelude.s_u, blob) if res.prelude else None
+    head = SP.head_json(res.head.pool, res.head.w, res.head.s_logits, blob) if res.head else None
     wbytes = bytes(blob.buf)
     spec = SP.spec_json(name, pipeline.GENERATOR, res.dims, wbytes, res.x0_int, res.s_x,
-                       res.out_crc, layers, norm=res.enc.norm)
+                       res.out_crc, layers, norm=res.enc.norm, prelude=prelude, head=head)
     files = SP.spec_files(spec, wbytes, res.x0_int)
     os.makedirs(out_dir, exist_ok=True)
     report = json.dumps(res.report, indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else str(o))
@@ -101,8 +103,9 @@ def summary(res, out_path, nbytes):
     lines = ["%s -> %s: %d layer(s), S=%d E=%d H=%d P=%d F=%d, %d weight bytes" % (
         r["source"]["onnx"], out_path, len(res.layers), d["S"], d["E"], d["H"], d["P"], d["F"], nbytes)]
     if r["host"]["embedding_nodes"] or r["host"]["head_nodes"]:
-        lines.append("host side (float): embedding %d node(s), head %d node(s)"
-                     % (len(r["host"]["embedding_nodes"]), len(r["host"]["head_nodes"])))
+        lines.append(r["host"]["note"])
+    lines.append("input: %s, scale %.6g; output: %s, scale %.6g" % (
+        r["input"]["dtype"], r["input"]["scale"], r["output"]["dtype"], r["output"]["scale"]))
     for set_name, modes in r["accuracy"].items():
         n = modes["standard"]["samples"]
         for mode, m in modes.items():
