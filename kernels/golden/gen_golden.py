@@ -332,6 +332,13 @@ def crc32(a):
     return zlib.crc32(np.asarray(a, dtype=np.int8).tobytes()) & 0xFFFFFFFF
 
 
+def ends_crc(ends):
+    """The firmware's "ends" check output: the int32 logits (little-endian), then the embedding
+    with the CLS token."""
+    raw = i64(ends["logits"]).astype("<i4").tobytes() + i64(ends["embed_cls"]).astype(np.int8).tobytes()
+    return zlib.crc32(raw) & 0xFFFFFFFF
+
+
 def pearson(a, b):
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
@@ -548,6 +555,7 @@ def emit_case_c(case):
     L.append("    .embed_out = %sembed_out, .cls = %scls, .embed_cls_out = %sembed_cls_out," % (p, p, p))
     L.append("    .pool = {%spool_mean, %spool_first, %spool_last}," % (p, p, p))
     L.append("    .head_w = %swh, .head_b = %sbh, .logits = %slogits," % (p, p, p))
+    L.append("    .ends_crc = 0x%08Xu," % ends_crc(ends))
     L.append("};")
     out.append("\n" + "\n".join(L) + "\n")
     return "".join(out)
@@ -579,6 +587,7 @@ def case_summary(case):
             "encoder_fw": crc32(fw["out"]),
             "encoder_pre": crc32(case["pre"]["std"]["out"]),
             "encoder_pre_fw": crc32(case["pre"]["fw"]["out"]),
+            "ends": ends_crc(case["ends"]),
         },
         "stats": rounded(case["stats"]),
     }
@@ -599,7 +608,7 @@ def emit_stamp(cases):
         L.append("[%s]" % s["name"])
         L.append("seed: 0x%X" % s["seed"])
         L.append("dims: S=%d E=%d H=%d P=%d F=%d" % (d["S"], d["E"], d["H"], d["P"], d["F"]))
-        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw", "encoder_pre", "encoder_pre_fw"):
+        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw", "encoder_pre", "encoder_pre_fw", "ends"):
             L.append("crc.%s: 0x%08X" % (k, s["crc"][k]))
         w = case["w"]
         L.append("softmax: ln2=%d b=%d c=%d (eps = s_sc = %.6g)" % (w["softmax"] + (case["scales"]["sc"],)))
