@@ -36,6 +36,7 @@ class Options:
     fused: bool = True
     min_cosine: float = None
     val: str = None           # .npz: x and y (labels) or ref (float outputs), for top-1 accuracy
+    min_accuracy: float = None  # the int8 top-1 on val, a fraction
 
 
 @dataclass
@@ -209,20 +210,28 @@ def import_model(opt):
         raise Refusal("--val: the head gives more than one output vector per sample (no pooling before it), so a "
                       "label per sample does not apply; use --heldout for the encoder's similarity")
     fused_note = "disabled (--no-fused)" if not opt.fused else "kept"
-    if opt.min_cosine is not None:
-        for name, a in acc.items():
-            c = a["standard"]["cosine"]
-            if c < opt.min_cosine:
-                raise Refusal("accuracy: cosine %.5f on the %s set is below --min-cosine %g (standard attention)"
-                              % (c, name, opt.min_cosine))
-        if opt.fused:
-            low = [(n, a["fused"]["cosine"]) for n, a in acc.items() if a["fused"]["cosine"] < opt.min_cosine]
-            if low:
-                fused_note = "dropped: cosine %.5f on the %s set is below --min-cosine %g" % (low[0][1], low[0][0], opt.min_cosine)
-                warnings.append("fused-weight attention " + fused_note + "; the tuner will not propose it")
-                for w, _ in layers:
-                    for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
-                        w.pop(key, None)
+    # the floors: below one with standard attention the import is refused; below one with
+    # fused-weight attention only, its extras are dropped (the tuner never proposes it)
+    floors = [("cosine", "cosine", "--min-cosine", opt.min_cosine, dict(acc))]
+    if opt.min_accuracy is not None:
+        if not opt.val:
+            raise Refusal("--min-accuracy: needs --val (a labelled set to measure the int8 top-1 on)")
+        floors.append(("int8_top1", "int8 top-1", "--min-accuracy", opt.min_accuracy, {"val": acc["val"]}))
+    for metric, label, option, bound, sets_ in floors:
+        if bound is None:
+            continue
+        for name, a in sets_.items():
+            v = a["standard"][metric]
+            if v < bound:
+                raise Refusal("accuracy: %s %.5f on the %s set is below %s %g (standard attention)"
+                              % (label, v, name, option, bound))
+        low = [(n, a["fused"][metric]) for n, a in sets_.items() if "fused" in a and a["fused"][metric] < bound]
+        if opt.fused and low and fused_note == "kept":
+            fused_note = "dropped: %s %.5f on the %s set is below %s %g" % (label, low[0][1], low[0][0], option, bound)
+            warnings.append("fused-weight attention " + fused_note + "; the tuner will not propose it")
+            for w, _ in layers:
+                for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
+                    w.pop(key, None)
     x0 = x_int[0]
     y0 = Q.run_layers(x0[None], layers, dims, False, enc.norm)[0]
     crc_fused = SP.crc32(Q.run_layers(x0[None], layers, dims, True, enc.norm)[0]) if "wf" in layers[0][0] else None

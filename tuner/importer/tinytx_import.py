@@ -49,6 +49,8 @@ def parse(argv):
                     "labels [N]) or ref (the float model's outputs): top-1 accuracy of the float and the int8 model")
     ap.add_argument("--min-cosine", type=float, help="refuse when the integer encoder's cosine similarity to the "
                     "float one is below this; drop fused-weight attention when only it is below")
+    ap.add_argument("--min-accuracy", type=float, help="with --val: refuse when the integer model's top-1 on it "
+                    "is below this fraction (e.g. 0.97); drop fused-weight attention when only it is below")
     ap.add_argument("--quantile", type=float, default=0.9999,
                     help="calibration statistic: this quantile of |value| maps to the int8 range (default 0.9999)")
     ap.add_argument("--per-tensor", action="store_true", help="per-tensor weight scales everywhere")
@@ -118,7 +120,9 @@ def main(argv=None):
     args = parse(argv)
     try:
         opt = pipeline.Options(args.onnx, args.calib, args.heldout, args.input_layout, args.quantile,
-                               not args.per_tensor, not args.no_fused, args.min_cosine, args.val)
+                               not args.per_tensor, not args.no_fused, args.min_cosine, args.val, args.min_accuracy)
+        if args.min_accuracy is not None and not 0.0 <= args.min_accuracy <= 1.0:
+            raise Refusal("--min-accuracy %g: a top-1 fraction in 0..1 (0.97 for 97%%)" % args.min_accuracy)
         if not 0.5 <= args.quantile <= 1.0:
             raise Refusal("--quantile %g: must be in 0.5..1" % args.quantile)
         if not os.path.isfile(args.onnx):

@@ -257,6 +257,14 @@ TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
     // the layers alone still check their calibration CRC
     const Command crc = run("'" + (dir.path() / "network_host").string() + "'");
     EXPECT_EQ(crc.status, 0) << crc.output;
+
+    // features that do not fit where tx_network_run_f32 quantizes them: an error naming them
+    Model wide = m;
+    wide.prelude->features = S * E;
+    wide.prelude->we.assign(size_t(E) * S * E, 1);
+    TempDir wide_dir("tiny4-wide");
+    const EmitCResult bad = emit_c(wide, s, wide_dir.path());
+    EXPECT_NE(bad.error.find("larger than an activation buffer"), std::string::npos) << bad.error;
 }
 
 TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
