@@ -9,10 +9,10 @@ namespace tinytx::tuner::emit_detail {
 namespace {
 
 // a ctx on the plan's scratch block (the ends borrow the layers' scratch: memory_planner.h)
-std::string scratch_ctx(const char *name, tx_variant v)
+std::string scratch_ctx(const char *indent, const char *name, tx_variant v)
 {
     std::ostringstream o;
-    o << "    const tx_ctx " << name << " = {arena + TX_MODEL_SCRATCH_OFFSET, TX_MODEL_SCRATCH_BYTES, (tx_variant)" << v
+    o << indent << "const tx_ctx " << name << " = {arena + TX_MODEL_SCRATCH_OFFSET, TX_MODEL_SCRATCH_BYTES, (tx_variant)" << v
       << " /* " << tx_variant_name(v) << " */};\n";
     return o.str();
 }
@@ -58,7 +58,7 @@ std::string prelude_statements(const Model &m, const Schedule &s)
     if (!m.prelude)
         return "    if (input != x)\n        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            x[i] = input[i];\n";
     std::ostringstream o;
-    o << "    {\n" << scratch_ctx("ctx", s.layers.front().variant)
+    o << "    {\n" << scratch_ctx("        ", "ctx", s.layers.front().variant)
       << "        const tx_status st = tx_embed_s8(&ctx, &tx_prelude, TX_NETWORK_INPUT_TOKENS, "
          "TX_NETWORK_INPUT_FEATURES, TX_MODEL_E, input, x);\n"
       << "        if (st != TX_OK)\n            return st;\n    }\n";
@@ -73,7 +73,7 @@ std::string head_statements(const Model &m, const Schedule &s)
     const char *pool = m.head->pool == TX_POOL_MEAN ? "TX_POOL_MEAN" : m.head->pool == TX_POOL_FIRST ? "TX_POOL_FIRST"
                                                                                                      : "TX_POOL_LAST";
     std::ostringstream o;
-    o << scratch_ctx("ctx", s.layers.back().variant)
+    o << scratch_ctx("    ", "ctx", s.layers.back().variant)
       << "    /* pooled into the activation buffer the last layer did not write */\n"
       << "    int8_t *pooled = (int8_t *)(arena + (TX_MODEL_OUTPUT_OFFSET == TX_MODEL_ACT0_OFFSET ? TX_MODEL_ACT1_OFFSET "
          ": TX_MODEL_ACT0_OFFSET));\n"
