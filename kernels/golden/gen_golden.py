@@ -38,7 +38,7 @@ from tinytx_numerics.ops import (  # noqa: E402
     ADD_SHIFT, INT32_MAX, INT32_MIN, Stats, add_raw, assert_i32, attention_head, check_add, check_gelu_params,
     check_rq_pc, check_softmax_params, clamp8, fwsa_weights, gelu_acc, gelu_params, i64,
     layernorm_acc, linear_acc, max_abs, multiplier, quantile_abs, requant, requant_raw, round_half_away,
-    rq_value, run_encoder, softmax_params, softmax_u8, to_head, to_head_t)
+    rq_value, run_encoder, softmax_params, softmax_u8, to_head, to_head_t, POOL_MODES, head, pool, run_embed)
 
 GEN_NAME = "tinytx gen_golden.py"
 GEN_VERSION = "v1"
@@ -289,9 +289,39 @@ def build_case(cfg):
     pc = dict(mul=i64(pc_mul), shift=i64(pc_shift), out=q_pc)
 
     case = dict(cfg=cfg, dims=dims, x=x, w=w, scales=sc, fw_info=fw_info, std=std, fw=fw, pc=pc,
-                pre=pre)
+                pre=pre, ends=build_ends(cfg, dims, std["out"]))
     case["stats"] = statistics(case, st)
     return case
+
+
+PRELUDE_FEATURES, HEAD_CLASSES = 12, 10
+S_U, S_WE, S_POS = 0.05, 0.01, 0.02   # real scales of the features, the embedding weights, pos
+
+
+def build_ends(cfg, dims, enc_out):
+    """The prelude and the head (NUMERICS.md) around the case's encoder: the embedding without
+    and with a CLS token (both with a positional term), the three poolings of the encoder output
+    and the head's int32 logits of the mean. Drawn from a generator of their own, so the layer's
+    data stay as they were."""
+    S, E, Fu, C = dims["S"], dims["E"], PRELUDE_FEATURES, HEAD_CLASSES
+    rng = np.random.default_rng(cfg["seed"] + 1)
+
+    def ints(lo, hi, shape):
+        return rng.integers(lo, hi, size=shape, endpoint=True, dtype=np.int64)
+
+    u, we, be = ints(-128, 127, (S, Fu)), ints(-127, 127, (E, Fu)), ints(-200 * Fu, 200 * Fu, E)
+    cls, pos = ints(-100, 100, E), ints(-127, 127, (S, E))
+    wh, bh = ints(-127, 127, (C, E)), ints(-200 * E, 200 * E, C)
+    rq_embed = calibrate(linear_acc(u, we, be), float(cfg["calib"]))
+    e = requant(linear_acc(u, we, be), rq_embed)
+    s_e = S_U * S_WE / rq_value(rq_embed)
+    add_pos, _ = add_params(np.concatenate([cls[None, :], e[1:]]), s_e, pos, S_POS, float(cfg["calib"]))
+    pools = [pool(enc_out, m) for m in POOL_MODES]
+    return dict(features=Fu, classes=C, u=u, we=we, be=be, rq_embed=rq_embed, cls=cls, pos=pos,
+                add_pos=add_pos, wh=wh, bh=bh,
+                embed=run_embed(u, we, be, rq_embed, pos=pos, add_pos=add_pos),
+                embed_cls=run_embed(u[:S - 1], we, be, rq_embed, cls=cls, pos=pos, add_pos=add_pos),
+                pools=pools, logits=head(pools[0], wh, bh))
 
 
 # =============================================================================================
@@ -300,6 +330,13 @@ def build_case(cfg):
 
 def crc32(a):
     return zlib.crc32(np.asarray(a, dtype=np.int8).tobytes()) & 0xFFFFFFFF
+
+
+def ends_crc(ends):
+    """The firmware's "ends" check output: the int32 logits (little-endian), then the embedding
+    with the CLS token."""
+    raw = i64(ends["logits"]).astype("<i4").tobytes() + i64(ends["embed_cls"]).astype(np.int8).tobytes()
+    return zlib.crc32(raw) & 0xFFFFFFFF
 
 
 def pearson(a, b):
@@ -406,6 +443,7 @@ def c_double(v):
 def emit_case_c(case):
     name = case["cfg"]["name"]
     d, w, std, fw, pc = case["dims"], case["w"], case["std"], case["fw"], case["pc"]
+    ends = case["ends"]
     ms, mf = std["mhsa"], fw["mhsa"]
     p = name + "_"
     out = []
@@ -441,6 +479,12 @@ def emit_case_c(case):
         ("int8_t", "encoder_pre_fw_out", case["pre"]["fw"]["out"]),
         ("int32_t", "q_pc_mul", pc["mul"]), ("int32_t", "q_pc_shift", pc["shift"]),
         ("int8_t", "q_per_channel", pc["out"]),
+        ("int8_t", "u", ends["u"]), ("int8_t", "we", ends["we"]), ("int32_t", "be", ends["be"]),
+        ("int8_t", "cls", ends["cls"]), ("int8_t", "pos", ends["pos"]),
+        ("int8_t", "embed_out", ends["embed"]), ("int8_t", "embed_cls_out", ends["embed_cls"]),
+        ("int8_t", "pool_mean", ends["pools"][0]), ("int8_t", "pool_first", ends["pools"][1]),
+        ("int8_t", "pool_last", ends["pools"][2]),
+        ("int8_t", "wh", ends["wh"]), ("int32_t", "bh", ends["bh"]), ("int32_t", "logits", ends["logits"]),
     ]
     ranges = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int32_t": (INT32_MIN + 1, INT32_MAX)}
     for ctype, nm, a in arrays:
@@ -505,6 +549,13 @@ def emit_case_c(case):
     L.append("    .rq_q_per_channel = %s,"
              % c_rq(w["rq_q"], p + "q_pc_mul", p + "q_pc_shift"))
     L.append("    .q_per_channel = %sq_per_channel," % p)
+    L.append("    .features = %d, .classes = %d, .u = %su," % (ends["features"], ends["classes"], p))
+    L.append("    .embed = {.w = %swe, .bias = %sbe, .rq = %s, .cls = NULL, .pos = %spos, .add_pos = %s},"
+             % (p, p, c_rq(ends["rq_embed"]), p, c_add(ends["add_pos"])))
+    L.append("    .embed_out = %sembed_out, .cls = %scls, .embed_cls_out = %sembed_cls_out," % (p, p, p))
+    L.append("    .pool = {%spool_mean, %spool_first, %spool_last}," % (p, p, p))
+    L.append("    .head_w = %swh, .head_b = %sbh, .logits = %slogits," % (p, p, p))
+    L.append("    .ends_crc = 0x%08Xu," % ends_crc(ends))
     L.append("};")
     out.append("\n" + "\n".join(L) + "\n")
     return "".join(out)
@@ -536,6 +587,7 @@ def case_summary(case):
             "encoder_fw": crc32(fw["out"]),
             "encoder_pre": crc32(case["pre"]["std"]["out"]),
             "encoder_pre_fw": crc32(case["pre"]["fw"]["out"]),
+            "ends": ends_crc(case["ends"]),
         },
         "stats": rounded(case["stats"]),
     }
@@ -556,7 +608,7 @@ def emit_stamp(cases):
         L.append("[%s]" % s["name"])
         L.append("seed: 0x%X" % s["seed"])
         L.append("dims: S=%d E=%d H=%d P=%d F=%d" % (d["S"], d["E"], d["H"], d["P"], d["F"]))
-        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw", "encoder_pre", "encoder_pre_fw"):
+        for k in ("mhsa", "encoder", "mhsa_fw", "encoder_fw", "encoder_pre", "encoder_pre_fw", "ends"):
             L.append("crc.%s: 0x%08X" % (k, s["crc"][k]))
         w = case["w"]
         L.append("softmax: ln2=%d b=%d c=%d (eps = s_sc = %.6g)" % (w["softmax"] + (case["scales"]["sc"],)))

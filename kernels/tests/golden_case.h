@@ -55,6 +55,19 @@ typedef struct {
     /* a per-channel linear check: y = linear(x, wq, bq) with per-channel requant, ROW layout */
     tx_requant rq_q_per_channel;
     const int8_t *q_per_channel; /* [S][H*P] */
+
+    /* the prelude and the head around the layer (NUMERICS.md "Input embedding", "Pooling", "Head") */
+    int32_t features, classes;
+    const int8_t *u;              /* [S][features] int8 input features */
+    tx_embed_params embed;        /* cls NULL; pos [S][E] */
+    const int8_t *embed_out;      /* [S][E]: embedding of u, plus pos */
+    const int8_t *cls;            /* [E] */
+    const int8_t *embed_cls_out;  /* [S][E]: the CLS row, the embedding of u's first S-1 rows, plus pos */
+    const int8_t *pool[3];        /* [E] per tx_pool_mode, of the encoder output */
+    const int8_t *head_w;         /* [classes][E] */
+    const int32_t *head_b;        /* [classes] */
+    const int32_t *logits;        /* [classes]: the head on pool[TX_POOL_MEAN] */
+    uint32_t ends_crc;            /* CRC-32 of logits (little-endian) then embed_cls_out: the firmware's "ends" check */
 } tx_golden_case;
 
 /* All generated cases, in one table (kernels/golden/ emits golden_index.c). */

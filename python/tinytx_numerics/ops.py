@@ -321,3 +321,34 @@ def quantile_abs(a, q):
     if q >= 1.0:
         return v[-1]
     return v[max(int(math.ceil(q * v.size)) - 1, 0)]
+
+
+# =============================================================================================
+# The prelude (input embedding) and the head (NUMERICS.md)
+# =============================================================================================
+
+def run_embed(u, we, be, rq_embed, cls=None, pos=None, add_pos=None):
+    """int8 features u [S_in][F] -> the first layer's input [S][E] (S = S_in + 1 with cls)."""
+    t = requant(linear_acc(u, we, be), rq_embed)
+    if cls is not None:
+        t = np.concatenate([i64(cls)[None, :], t])
+    if pos is not None:
+        t = clamp8(add_raw(t, pos, add_pos))
+    return t
+
+
+POOL_MODES = ("mean", "first", "last")
+
+
+def pool(x, mode):
+    """int8 [S][E] -> int8 [E]: the mean (ties up), the first (CLS) or the last row."""
+    x = i64(x)
+    S = x.shape[0]
+    if mode == "mean":
+        return (2 * assert_i32(x.sum(axis=0), "pool sum") + S) // (2 * S)
+    return x[0] if mode == "first" else x[S - 1]
+
+
+def head(y, wh, bh=None):
+    """int32 logits [C] = bh + Wh . y"""
+    return linear_acc(i64(y)[None, :], wh, bh)[0]

@@ -91,13 +91,40 @@ def layer_json(w, scales, blob):
     }
 
 
+def prelude_json(w, s_u, blob):
+    """The input embedding (NUMERICS.md "Input embedding"): integer parameters from
+    tinytx_numerics.ops.run_embed's arguments, and the features' scale."""
+    p = {"features": int(w["we"].shape[1]), "input_scale": float(s_u), "we": blob.add(w["we"], "int8")}
+    if w.get("be") is not None:
+        p["be"] = blob.add(w["be"], "int32")
+    p["rq"] = rq_json(w["rq_embed"])
+    if w.get("cls") is not None:
+        p["cls"] = blob.add(w["cls"], "int8")
+    if w.get("pos") is not None:
+        p["pos"] = blob.add(w["pos"], "int8")
+        ap = w["add_pos"]
+        p["add_pos"] = {"mul_a": int(ap[0]), "mul_b": int(ap[1]), "shift": int(ap[2])}
+    return p
+
+
+def head_json(pool, w, s_logits, blob):
+    """Pooling and the linear head (NUMERICS.md "Pooling", "Head"): int32 logits of scale s_logits."""
+    h = {"pool": pool, "wh": blob.add(w["wh"], "int8")}
+    if w.get("bh") is not None:
+        h["bh"] = blob.add(w["bh"], "int32")
+    h["output_scale"] = float(s_logits)
+    return h
+
+
 def crc32(a):
     return zlib.crc32(i64(a).astype(np.int8).tobytes()) & 0xFFFFFFFF
 
 
-def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None, norm="post"):
+def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None, norm="post", prelude=None,
+              head=None):
     """The whole spec: weights in <name>.bin, calibration input x0 (int8 [S][E]) in
-    <name>.input.bin, out_crc the golden CRC-32 of the last layer's output on x0."""
+    <name>.input.bin, out_crc the golden CRC-32 of the last layer's output on x0; prelude and head
+    (prelude_json, head_json) when the network's ends are part of the integer model."""
     spec = {"format": "tinytx-model", "version": 1, "name": name, "generator": generator}
     if seed is not None:
         spec["seed"] = seed
@@ -112,6 +139,10 @@ def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None
         "expected_output_crc32": "0x%08x" % out_crc,
     }
     spec["layers"] = layers
+    if prelude is not None:
+        spec["prelude"] = prelude
+    if head is not None:
+        spec["head"] = head
     return spec
 
 

@@ -44,8 +44,10 @@ Required:
   --model FILE        model spec (schemas/json/model.schema.json), e.g. models/eegformer.json, or an
                       ONNX encoder exported from PyTorch (imported first, see tinytx-import; with
                       --calib X.npy, --min-cosine C and --val DATA.npz, the importer's options:
-                      the last, x inputs and y labels, reports float and int8 top-1); a .pt/.pth
-                      checkpoint must be exported to ONNX first (torch.onnx.export)
+                      the last, x inputs and y labels, reports float and int8 top-1; with it,
+                      --min-accuracy A refuses a model whose int8 top-1 is below A (0.97 = 97%)
+                      and keeps fused-weight schedules off the front when only they are below);
+                      a .pt/.pth checkpoint must be exported to ONNX first (torch.onnx.export)
   --board NAME        board profile, any case: nucleo-h743zi (Cortex-M7), nucleo-l476rg (Cortex-M4), gap9
                       (on the pulp backend the GAP9 cluster joins the search: cores 1/2/4/8, the
                       split of the work by rows or by heads, the Xpulp kernels)
@@ -131,7 +133,7 @@ Options parse(int argc, char **argv)
         "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
         "--out", "--emit-c", "--report", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
-        "--min-cosine", "--val"};
+        "--min-cosine", "--val", "--min-accuracy"};
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], value;
@@ -428,6 +430,16 @@ int main(int argc, char **argv)
         if (*end || !(c >= -1.0 && c <= 1.0))
             usage_error("--min-cosine expects a number in -1..1, got '" + o.get("--min-cosine") + "'");
         req.min_cosine = c;
+    }
+    if (o.has("--min-accuracy")) {
+        char *end = nullptr;
+        const double a = std::strtod(o.get("--min-accuracy").c_str(), &end);
+        if (*end || !(a >= 0.0 && a <= 1.0))
+            usage_error("--min-accuracy expects a top-1 fraction in 0..1 (0.97 for 97%), got '" +
+                        o.get("--min-accuracy") + "'");
+        if (!o.has("--val"))
+            usage_error("--min-accuracy needs --val DATA.npz: the labelled set the int8 top-1 is measured on");
+        req.min_accuracy = a;
     }
     if (o.has("--backend")) {
         req.backend = o.get("--backend");

@@ -11,6 +11,7 @@ import onnx
 import accuracy
 import float_encoder
 import quantize as Q
+import quantize_ends as QE
 import samples as SM
 from interpreter import Interpreter, unsupported_nodes
 from tinytx_numerics import spec as SP
@@ -35,6 +36,7 @@ class Options:
     fused: bool = True
     min_cosine: float = None
     val: str = None           # .npz: x and y (labels) or ref (float outputs), for top-1 accuracy
+    min_accuracy: float = None  # the int8 top-1 on val, a fraction
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Result:
     layers: list              # [(w, scales)] for tinytx_numerics.spec.layer_json
     s_x: float
     s_out: float
+    prelude: object           # quantize_ends.IntPrelude, or None (the encoder input is the network's)
+    head: object              # quantize_ends.IntHead, or None (the encoder output is the network's)
     x0_int: np.ndarray        # the first calibration sample, int8 [S][E]
     out_crc: int
     float_outputs: np.ndarray  # the float path's graph output per calibration sample
@@ -56,6 +60,7 @@ class Evaluated:
     """The graph evaluated on a set of samples: encoder input / output and graph output."""
 
     def __init__(self, interp, enc, xs, layout, tensors):
+        self.features = xs
         S, F = xs.shape[1], xs.shape[2]
         shape = SM.feed_shape(S, F, layout)
         self.feeds = [x.reshape(shape) for x in xs]
@@ -136,8 +141,27 @@ def import_model(opt):
     worst = _float_check(enc, ev, float_outs)
     float_graph_out = _head(interp, enc, ev, float_outs[-1])
 
-    layers, s_x, s_out, x_int = Q.quantize(enc, ev.x_in, opt.quantile, opt.per_channel, opt.fused)
+    prelude = head = None
+    if enc.embed is not None:
+        if xs.shape[1:] != (enc.embed.S_in, enc.embed.F):
+            raise Refusal("the embedding reads [%d][%d] features, the samples are [%d][%d]"
+                          % (enc.embed.S_in, enc.embed.F, xs.shape[1], xs.shape[2]))
+        prelude, s_x0, x_int0 = QE.quantize_prelude(enc.embed, xs, opt.quantile, opt.per_channel)
+        start = (s_x0, x_int0)
+    else:
+        start = None
+    layers, s_x, s_out, x_int = Q.quantize(enc, ev.x_in, opt.quantile, opt.per_channel, opt.fused, start)
+    if enc.pool_head is not None:
+        head = QE.quantize_head(enc.pool_head, s_out)
+    warnings.extend(enc.host_notes)
     dims = enc.dims
+
+    def integer_input(e):
+        """The first layer's integer input for a set: the integer embedding, or the quantized encoder input."""
+        if prelude is None:
+            return Q.quantize_input(e.x_in, s_x)
+        return QE.run_prelude(QE.quantize_features(e.features, prelude.s_u), prelude.w)
+
     sets = {"calibration": (ev, x_int)}
     if opt.heldout:
         hx = SM.load(opt.heldout, graph.input_dims, layout, "--heldout")
@@ -145,7 +169,7 @@ def import_model(opt):
             raise Refusal("--heldout samples are [%d][%d], the calibration samples [%d][%d]: the integer model has one S"
                           % (hx.shape[1], hx.shape[2], xs.shape[1], xs.shape[2]))
         hev = Evaluated(interp, enc, hx, layout, tensors)
-        sets["heldout"] = (hev, Q.quantize_input(hev.x_in, s_x))
+        sets["heldout"] = (hev, integer_input(hev))
     labels = {}
     if opt.val:
         vx, labels["val"] = SM.load_val(opt.val, graph.input_dims, layout)
@@ -156,53 +180,73 @@ def import_model(opt):
             raise Refusal("--val: the model has no classification head after the encoder (a linear layer), so "
                           "top-1 accuracy means nothing; use --heldout for the encoder's similarity")
         vev = Evaluated(interp, enc, vx, layout, tensors)
-        sets["val"] = (vev, Q.quantize_input(vev.x_in, s_x))
+        sets["val"] = (vev, integer_input(vev))
     # data unlike the calibration set saturates at the encoder input: say so, with what to do
     for name, (e, _) in sets.items():
-        clipped = Q.input_clip_fraction(e.x_in, s_x)
+        clipped = Q.input_clip_fraction(e.x_in, s_x) if prelude is None else Q.input_clip_fraction(e.features, prelude.s_u)
         if name != "calibration" and clipped > CLIP_WARNING:
-            warnings.append("the %s set reaches the encoder far outside the calibration range: %.1f%% of its encoder "
-                            "inputs saturate the int8 scale chosen on --calib; calibrate on samples like the data the "
-                            "model will see (a few hundred from the training set)" % (name, 100 * clipped))
+            warnings.append("the %s set reaches the network far outside the calibration range: %.1f%% of its %s "
+                            "saturate the int8 scale chosen on --calib; calibrate on samples like the data the "
+                            "model will see (a few hundred from the training set)"
+                            % (name, 100 * clipped, "encoder inputs" if prelude is None else "input features"))
     acc = {}
     for name, (e, xi) in sets.items():
         acc[name] = {}
         for mode in ("standard", "fused") if opt.fused else ("standard",):
             try:
-                y = Q.run_layers(xi, layers, dims, mode == "fused", enc.norm) * s_out
+                y_int = Q.run_layers(xi, layers, dims, mode == "fused", enc.norm)
             except AssertionError as err:
                 raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
+            y = y_int * s_out
             top1 = enc.classifier   # top-1 agreement only means something for a classifier head
+            if head is not None:    # the whole network in integers: its logits, dequantized
+                got = QE.run_head(y_int, head) * head.s_logits
+            else:
+                got = _head(interp, enc, e, y) if top1 else None
             acc[name][mode] = accuracy.compare(e.layer_outs[-1], y, e.out if top1 else None,
-                                               _head(interp, enc, e, y) if top1 else None, labels.get(name))
+                                               got.reshape(e.out.shape) if got is not None else None,
+                                               labels.get(name))
     if opt.val and "int8_top1" not in acc["val"]["standard"]:
         raise Refusal("--val: the head gives more than one output vector per sample (no pooling before it), so a "
                       "label per sample does not apply; use --heldout for the encoder's similarity")
     fused_note = "disabled (--no-fused)" if not opt.fused else "kept"
-    if opt.min_cosine is not None:
-        for name, a in acc.items():
-            c = a["standard"]["cosine"]
-            if c < opt.min_cosine:
-                raise Refusal("accuracy: cosine %.5f on the %s set is below --min-cosine %g (standard attention)"
-                              % (c, name, opt.min_cosine))
-        if opt.fused:
-            low = [(n, a["fused"]["cosine"]) for n, a in acc.items() if a["fused"]["cosine"] < opt.min_cosine]
-            if low:
-                fused_note = "dropped: cosine %.5f on the %s set is below --min-cosine %g" % (low[0][1], low[0][0], opt.min_cosine)
-                warnings.append("fused-weight attention " + fused_note + "; the tuner will not propose it")
-                for w, _ in layers:
-                    for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
-                        w.pop(key, None)
+    # the floors: below one with standard attention the import is refused; below one with
+    # fused-weight attention only, its extras are dropped (the tuner never proposes it)
+    floors = [("cosine", "cosine", "--min-cosine", opt.min_cosine, dict(acc))]
+    if opt.min_accuracy is not None:
+        if not opt.val:
+            raise Refusal("--min-accuracy: needs --val (a labelled set to measure the int8 top-1 on)")
+        floors.append(("int8_top1", "int8 top-1", "--min-accuracy", opt.min_accuracy, {"val": acc["val"]}))
+    for metric, label, option, bound, sets_ in floors:
+        if bound is None:
+            continue
+        for name, a in sets_.items():
+            v = a["standard"][metric]
+            if v < bound:
+                raise Refusal("accuracy: %s %.5f on the %s set is below %s %g (standard attention)"
+                              % (label, v, name, option, bound))
+        low = [(n, a["fused"][metric]) for n, a in sets_.items() if "fused" in a and a["fused"][metric] < bound]
+        if opt.fused and low and fused_note == "kept":
+            fused_note = "dropped: %s %.5f on the %s set is below %s %g" % (label, low[0][1], low[0][0], option, bound)
+            warnings.append("fused-weight attention " + fused_note + "; the tuner will not propose it")
+            for w, _ in layers:
+                for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
+                    w.pop(key, None)
     x0 = x_int[0]
     y0 = Q.run_layers(x0[None], layers, dims, False, enc.norm)[0]
     crc_fused = SP.crc32(Q.run_layers(x0[None], layers, dims, True, enc.norm)[0]) if "wf" in layers[0][0] else None
     report = {
         "generator": GENERATOR,
         "source": {"onnx": opt.onnx_path, "sha256": graph.sha256, "producer": graph.producer, "opset": graph.opset},
-        "input": {"name": graph.input_name, "layout": layout, "S": int(xs.shape[1]), "features": int(xs.shape[2])},
+        "input": {"name": graph.input_name, "layout": layout, "S": int(xs.shape[1]), "features": int(xs.shape[2]),
+                  "scale": prelude.s_u if prelude else s_x, "zero_point": 0,
+                  "dtype": "int8 [S][features]" if prelude else "int8 [S][E] (the encoder input)"},
+        "output": {"scale": head.s_logits if head else s_out, "zero_point": 0,
+                   "dtype": "int32 [classes] (%s pooling, linear head)" % head.pool if head
+                   else "int8 [S][E] (the encoder output)"},
         "encoder": dict(dims, layers=len(enc.layers), norm=enc.norm, input_tensor=enc.x_in, output_tensor=enc.y_out),
-        "host": {"note": "the embedding and the head run in float on the host; the integer model is the encoder",
-                 "embedding_nodes": enc.prelude, "head_nodes": enc.head},
+        "host": {"note": _host_note(prelude, head),
+                 "embedding_nodes": enc.prelude, "head_nodes": enc.head, "not_mapped": enc.host_notes},
         "layers": [lay.info for lay in enc.layers],
         "validation": {"file": opt.val} if opt.val else None,
         "quantization": {"calibration": {"file": opt.calib, "samples": int(len(xs)), "synthetic": not opt.calib},
@@ -215,4 +259,13 @@ def import_model(opt):
         "expected_output_crc32_fused": None if crc_fused is None else "0x%08x" % crc_fused,
         "warnings": warnings,
     }
-    return Result(graph, enc, dims, layers, s_x, s_out, x0, SP.crc32(y0), float_graph_out, report, warnings)
+    return Result(graph, enc, dims, layers, s_x, s_out, prelude, head, x0, SP.crc32(y0), float_graph_out, report,
+                  warnings)
+
+
+def _host_note(prelude, head):
+    ends = [n for n, e in (("the embedding", prelude), ("the head", head)) if e is not None]
+    if len(ends) == 2:
+        return "the whole network is integer: the embedding and the head are part of the integer model"
+    return "%s: the rest runs in float on the host" % (
+        "%s is part of the integer model" % ends[0] if ends else "the integer model is the encoder")

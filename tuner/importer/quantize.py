@@ -101,12 +101,15 @@ def run_int(xs, w, dims, fused, norm):
     return np.stack([G.run_encoder(x, w, dims, fused=fused, norm=norm)["out"] for x in xs]).astype(np.int64)
 
 
-def quantize(enc, x0, q, per_channel, fused):
-    """(layers [(w, scales)], s_x, s_out, x_int) for float encoder inputs x0 [N][S][E]: every
-    layer calibrated on the previous one's integer output (standard attention)."""
+def quantize(enc, x0, q, per_channel, fused, start=None):
+    """(layers [(w, scales)], s_x, s_out, x_int) for float encoder inputs x0 [N][S][E], or for
+    start = (s_x, x_int) the integer embedding's: every layer calibrated on the previous one's
+    integer output (standard attention)."""
     dims = enc.dims
-    s_x = input_scale(x0, q)
-    x_int = quantize_input(x0, s_x)
+    s_x, x_int = start if start is not None else (None, None)
+    if start is None:
+        s_x = input_scale(x0, q)
+        x_int = quantize_input(x0, s_x)
     xs, s = x_int, s_x
     layers = []
     for k, lay in enumerate(enc.layers):

@@ -2,9 +2,10 @@
 residual stream layer by layer, post-norm (x -> attention -> add -> LayerNorm -> FFN -> add ->
 LayerNorm) or pre-norm (x -> LayerNorm -> attention -> add to x -> LayerNorm -> FFN -> add; every
 layer of a model the same). What comes before the first layer may only be a linear embedding (plus a constant,
-e.g. a positional encoding); what comes after the last one is the head (pooling, linear layers,
-activations, softmax). Both stay float on the host. Every node that influences the output must
-be claimed by one of these, or the import is refused naming it.
+e.g. a positional encoding, and a concatenated CLS token); what comes after the last one is the head (pooling,
+linear layers, activations, softmax). Where they take the forms of the integer operators (ends.py) they join
+the integer model; otherwise they stay float on the host, with a warning saying why. Every node that
+influences the output must be claimed by one of these, or the import is refused naming it.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import numpy as np
 
 from attention import AttentionFinder
 from blocks import Finder
+from ends import NotMapped, find_head, find_prelude
 from interpreter import LAYOUT
 from layout import Tracer
 from refusal import Refusal, node_list, node_ref
@@ -33,10 +35,13 @@ class Encoder:
     y_out: str       # the tensor the last layer writes
     dims: dict       # S E H P F
     layers: list
-    prelude: list    # node names before the encoder (host, float)
-    head: list       # node names after it (host, float; a pre-norm model's final LayerNorm too)
+    prelude: list    # node names before the encoder
+    head: list       # node names after it (a pre-norm model's final LayerNorm too)
     classifier: bool = False   # the head has a linear layer: its argmax is a class
     norm: str = "post"         # post | pre (NUMERICS.md "Encoder layer")
+    embed: object = None       # ends.Prelude when the prelude maps onto the integer operators
+    pool_head: object = None   # ends.Head when the head does
+    host_notes: list = field(default_factory=list)   # why an end with a linear layer stays float
 
 
 HEAD_OPS = set(LAYOUT) | {"Cast", "ReduceMean", "ReduceSum", "ReduceMax", "Softmax", "LogSoftmax", "Tanh", "Sigmoid"}
@@ -252,7 +257,19 @@ class Recognizer:
         self._all_claimed(out)
         linear_nodes = {n.index for b in self.linears for n in b.nodes}
         classifier = any(n.index in linear_nodes for n in head_nodes)
-        return Encoder(x_in, x, self._dims(atts, layers), layers, prelude, head, classifier, norm)
+        dims = self._dims(atts, layers)
+        enc = Encoder(x_in, x, dims, layers, prelude, head, classifier, norm)
+        S, E = dims["S"], dims["E"]
+        for where, nodes, find, key, tensor in (("embedding", pre_nodes, find_prelude, "embed", x_in),
+                                                 ("head", head_nodes, find_head, "pool_head", x)):
+            if not any(n.index in linear_nodes for n in nodes):
+                continue
+            try:
+                setattr(enc, key, find(self, tensor, S, E)[0])
+            except NotMapped as e:
+                enc.host_notes.append("the %s stays float on the host (the emitted network is the encoder only "
+                                      "there): %s" % (where, e))
+        return enc
 
     def _all_claimed(self, out):
         missing = [n for n in self.ancestors(out, None) if n.index not in self.claimed]

@@ -49,6 +49,8 @@ def parse(argv):
                     "labels [N]) or ref (the float model's outputs): top-1 accuracy of the float and the int8 model")
     ap.add_argument("--min-cosine", type=float, help="refuse when the integer encoder's cosine similarity to the "
                     "float one is below this; drop fused-weight attention when only it is below")
+    ap.add_argument("--min-accuracy", type=float, help="with --val: refuse when the integer model's top-1 on it "
+                    "is below this fraction (e.g. 0.97); drop fused-weight attention when only it is below")
     ap.add_argument("--quantile", type=float, default=0.9999,
                     help="calibration statistic: this quantile of |value| maps to the int8 range (default 0.9999)")
     ap.add_argument("--per-tensor", action="store_true", help="per-tensor weight scales everywhere")
@@ -83,9 +85,11 @@ def write_outputs(res, out_path):
                       "letter or digit" % out_path)
     blob = SP.Blob()
     layers = [SP.layer_json(w, scales, blob) for w, scales in res.layers]
+    prelude = SP.prelude_json(res.prelude.w, res.prelude.s_u, blob) if res.prelude else None
+    head = SP.head_json(res.head.pool, res.head.w, res.head.s_logits, blob) if res.head else None
     wbytes = bytes(blob.buf)
     spec = SP.spec_json(name, pipeline.GENERATOR, res.dims, wbytes, res.x0_int, res.s_x,
-                       res.out_crc, layers, norm=res.enc.norm)
+                       res.out_crc, layers, norm=res.enc.norm, prelude=prelude, head=head)
     files = SP.spec_files(spec, wbytes, res.x0_int)
     os.makedirs(out_dir, exist_ok=True)
     report = json.dumps(res.report, indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else str(o))
@@ -101,8 +105,9 @@ def summary(res, out_path, nbytes):
     lines = ["%s -> %s: %d layer(s), S=%d E=%d H=%d P=%d F=%d, %d weight bytes" % (
         r["source"]["onnx"], out_path, len(res.layers), d["S"], d["E"], d["H"], d["P"], d["F"], nbytes)]
     if r["host"]["embedding_nodes"] or r["host"]["head_nodes"]:
-        lines.append("host side (float): embedding %d node(s), head %d node(s)"
-                     % (len(r["host"]["embedding_nodes"]), len(r["host"]["head_nodes"])))
+        lines.append(r["host"]["note"])
+    lines.append("input: %s, scale %.6g; output: %s, scale %.6g" % (
+        r["input"]["dtype"], r["input"]["scale"], r["output"]["dtype"], r["output"]["scale"]))
     for set_name, modes in r["accuracy"].items():
         n = modes["standard"]["samples"]
         for mode, m in modes.items():
@@ -115,7 +120,9 @@ def main(argv=None):
     args = parse(argv)
     try:
         opt = pipeline.Options(args.onnx, args.calib, args.heldout, args.input_layout, args.quantile,
-                               not args.per_tensor, not args.no_fused, args.min_cosine, args.val)
+                               not args.per_tensor, not args.no_fused, args.min_cosine, args.val, args.min_accuracy)
+        if args.min_accuracy is not None and not 0.0 <= args.min_accuracy <= 1.0:
+            raise Refusal("--min-accuracy %g: a top-1 fraction in 0..1 (0.97 for 97%%)" % args.min_accuracy)
         if not 0.5 <= args.quantile <= 1.0:
             raise Refusal("--quantile %g: must be in 0.5..1" % args.quantile)
         if not os.path.isfile(args.onnx):

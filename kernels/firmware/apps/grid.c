@@ -39,6 +39,7 @@ const char *tx_fw_op_name(tx_fw_op op)
     case TX_FW_OP_ENCODER: return "encoder";
     case TX_FW_OP_LINEAR: return "linear";
     case TX_FW_OP_ENCODER_PRE: return "encoder_pre";
+    case TX_FW_OP_ENDS: return "ends";
     default: return "unknown";
     }
 }
@@ -129,6 +130,11 @@ int tx_fw_grid(int kind, const tx_encoder_dims *d, tx_fw_config *out, int max)
                                               tmid, tx_fw_ffn_tile(d->F), vars[v]});
         }
     }
+
+    if (kind == TX_FW_GRID_CHECK)
+        for (int v = 0; v < nv; ++v)
+            n = tx_fw_push(out, n, max,
+                           (tx_fw_config){TX_FW_OP_ENDS, TX_ATTN_STANDARD, TX_MHSA_LAYERWISE, d->S, 0, vars[v]});
 
     if (kind == TX_FW_GRID_BENCH) {
         for (int v = 0; v < nv; ++v)

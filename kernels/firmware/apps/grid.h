@@ -7,12 +7,15 @@
 
 #include "tinytx/kernels.h"
 
-/* ENCODER is the post-norm layer, ENCODER_PRE the pre-norm one */
+/* ENCODER is the post-norm layer, ENCODER_PRE the pre-norm one; ENDS the network's two ends: the
+ * input embedding with a CLS token and the positional term, and the head's int32 logits of the mean
+ * pooling of the encoder's golden output (output: the logits, then the embedding) */
 typedef enum {
     TX_FW_OP_MHSA = 0,
     TX_FW_OP_ENCODER = 1,
     TX_FW_OP_LINEAR = 2,
-    TX_FW_OP_ENCODER_PRE = 3
+    TX_FW_OP_ENCODER_PRE = 3,
+    TX_FW_OP_ENDS = 4
 } tx_fw_op;
 
 typedef struct {
@@ -28,7 +31,8 @@ typedef struct {
 int tx_fw_variants(const tx_variant **list);
 
 enum {
-    TX_FW_GRID_CHECK = 0, /* ref on one schedule per mode; the encoder with the fast variant only */
+    TX_FW_GRID_CHECK = 0, /* ref on one schedule per mode; the encoder with the fast variant only;
+                           * the ends with every variant */
     TX_FW_GRID_BENCH = 1, /* every variant everywhere, plus the linear layer */
 };
 

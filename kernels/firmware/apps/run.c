@@ -31,6 +31,22 @@ static tx_status tx_fw_job_run(void *user)
         const tx_encoder_config ec = {mc, j->c->ffn_tile, tx_fw_norm(j->c->op)};
         return tx_encoder_s8(&j->ctx, &ec, d, &j->gc->w, j->x, j->out);
     }
+    case TX_FW_OP_ENDS: {
+        /* the pooled row at the scratch's start, the kernels' scratch after it */
+        int8_t *pooled = (int8_t *)j->ctx.scratch;
+        const size_t used = ((size_t)d->E + 7u) & ~(size_t)7u;
+        const tx_ctx sub = {(uint8_t *)j->ctx.scratch + used, j->ctx.scratch_size - used, j->ctx.variant};
+        int32_t *logits = (int32_t *)j->out;
+        tx_embed_params ep = j->gc->embed;
+        ep.cls = j->gc->cls;
+        tx_status st = tx_embed_s8(&sub, &ep, d->S - 1, j->gc->features, d->E, j->gc->u,
+                                   j->out + 4 * j->gc->classes);
+        if (st == TX_OK)
+            st = tx_pool_s8(&sub, TX_POOL_MEAN, d->S, d->E, j->gc->encoder.out, pooled);
+        if (st == TX_OK)
+            st = tx_linear_s32(&sub, 1, d->E, j->gc->classes, pooled, j->gc->head_w, j->gc->head_b, logits);
+        return st;
+    }
     case TX_FW_OP_LINEAR: {
         /* Q projection: S x E -> H*P, HEAD layout, the golden `q` tensor */
         const tx_linear_params lp = {j->gc->w.mhsa.rq_q, TX_LAYOUT_HEAD, d->H};
@@ -57,6 +73,11 @@ static size_t tx_fw_scratch_size(const tx_golden_case *gc, const tx_fw_config *c
     }
     case TX_FW_OP_LINEAR:
         return tx_linear_s8_get_buffer_size(c->variant, d->S, d->E, d->H * d->P);
+    case TX_FW_OP_ENDS: {
+        const size_t embed = tx_embed_s8_get_buffer_size(c->variant, d->S - 1, gc->features, d->E);
+        const size_t head = tx_linear_s32_get_buffer_size(c->variant, 1, d->E, gc->classes);
+        return (((size_t)d->E + 7u) & ~(size_t)7u) + (embed > head ? embed : head);
+    }
     default:
         return 0;
     }
@@ -71,6 +92,7 @@ static uint32_t tx_fw_expected_crc(const tx_golden_case *gc, const tx_fw_config 
     case TX_FW_OP_ENCODER_PRE: return fused ? gc->encoder_pre_fw.crc : gc->encoder_pre.crc;
     case TX_FW_OP_LINEAR:
         return tx_crc32(gc->q, (size_t)gc->dims.H * (size_t)gc->dims.S * (size_t)gc->dims.P);
+    case TX_FW_OP_ENDS: return gc->ends_crc;
     default: return 0;
     }
 }
@@ -130,6 +152,7 @@ void tx_fw_run(const tx_golden_case *gc, const tx_fw_config *c, uint32_t config_
     const tx_encoder_dims *d = &gc->dims;
     const size_t in_bytes = (size_t)d->S * (size_t)d->E;
     const size_t out_bytes = c->op == TX_FW_OP_LINEAR ? (size_t)d->S * (size_t)d->H * (size_t)d->P
+                             : c->op == TX_FW_OP_ENDS ? 4u * (size_t)gc->classes + in_bytes
                                                       : in_bytes;
     o->scratch_size = tx_fw_scratch_size(gc, c);
     o->expected_crc = tx_fw_expected_crc(gc, c);

@@ -4,7 +4,7 @@
 Passes only if the firmware exits with status 0, prints its RESULT line, and every line
     CRC <op> <mode> <schedule> <T> <variant> 0x<crc32> <status> [ffn_tile=<n>]
 has status 0 and the CRC the golden model gives for <op> in <mode> (golden_<case>.json,
-"crc": {"mhsa", "mhsa_fw", "encoder", "encoder_fw", "encoder_pre", "encoder_pre_fw"}). Every (op, mode) pair must appear.
+"crc": {"mhsa", "mhsa_fw", "encoder", "encoder_fw", "encoder_pre", "encoder_pre_fw", "ends"}). Every (op, mode) pair must appear.
 Prints a summary table (runs and mismatches per op/mode/variant). Stdlib only.
 
   check_crc.py --machine m4 --elf fw_check_eegformer.elf --json golden_eegformer.json
@@ -26,6 +26,7 @@ GOLDEN_KEYS = {
     ("encoder", "fused"): "encoder_fw",
     ("encoder_pre", "std"): "encoder_pre",
     ("encoder_pre", "fused"): "encoder_pre_fw",
+    ("ends", "std"): "ends",
 }
 
 

@@ -139,6 +139,38 @@ tx_status tx_layernorm_s8(const tx_ctx *ctx, const tx_layernorm_params *params, 
 tx_status tx_add_s8(const tx_ctx *ctx, const tx_add_params *params, int32_t n, const int8_t *a,
                     const int8_t *b, int8_t *out);
 
+/* ---------------------------------------------------------------- the network's two ends */
+/* The input embedding (NUMERICS.md "Input embedding"): out[S][E] = requant(u[S_in][F] . w^T + bias),
+ * after an optional CLS row (S = S_in + 1), plus an optional positional term pos[S][E]. */
+typedef struct {
+    const int8_t *w;       /* [E][F] */
+    const int32_t *bias;   /* [E] or NULL */
+    tx_requant rq;
+    const int8_t *cls;     /* [E] in the embedding's scale, or NULL */
+    const int8_t *pos;     /* [S][E], or NULL */
+    tx_add_params add_pos; /* embedding (a) + pos (b); ignored without pos */
+} tx_embed_params;
+
+size_t tx_embed_s8_get_buffer_size(tx_variant v, int32_t S_in, int32_t F, int32_t E);
+/* out must not alias u */
+tx_status tx_embed_s8(const tx_ctx *ctx, const tx_embed_params *params, int32_t S_in, int32_t F,
+                      int32_t E, const int8_t *u, int8_t *out);
+
+/* Pooling over tokens, int8 [S][E] -> int8 [E] in the same scale (NUMERICS.md "Pooling"). */
+typedef enum {
+    TX_POOL_MEAN = 0,  /* the mean, ties rounded up */
+    TX_POOL_FIRST = 1, /* row 0: the CLS token */
+    TX_POOL_LAST = 2,  /* row S-1 */
+} tx_pool_mode;
+tx_status tx_pool_s8(const tx_ctx *ctx, tx_pool_mode mode, int32_t S, int32_t E, const int8_t *x,
+                     int8_t *out);
+
+/* out[s][n] = bias[n] + x[s][k] . w[n][k]^T in int32, no requantization (the head's logits,
+ * NUMERICS.md "Head"). bias may be NULL. */
+size_t tx_linear_s32_get_buffer_size(tx_variant v, int32_t S, int32_t K, int32_t N);
+tx_status tx_linear_s32(const tx_ctx *ctx, int32_t S, int32_t K, int32_t N, const int8_t *x,
+                        const int8_t *w, const int32_t *bias, int32_t *out);
+
 /* ---------------------------------------------------------------- attention, one head, one tile */
 typedef struct {
     tx_requant rq_scores;     /* q.k accumulator -> int8 score (1/sqrt(d) folded in) */

@@ -121,6 +121,16 @@ def digits_example(c, cmd, work):
         c.check(a["float_top1"] >= 0.95 and a["int8_top1"] >= a["float_top1"] - 0.01,
                 "digits: %s int8 top-1 %.4f within 1 point of float %.4f on %d test images"
                 % (mode, a["int8_top1"], a["float_top1"], a["samples"]))
+    # --min-accuracy: a floor above what the model reaches refuses it; one at its top-1 keeps it
+    top1 = min(a["int8_top1"] for a in rep.values())
+    rc, so, se = run(cmd, onnx, "--calib", calib, "--val", val, "--min-accuracy", "%.6f" % min(1.0, top1 + 0.002),
+                     "-o", os.path.join(work, "digits4.json"), "-q")
+    c.check(rc == 2 and "below --min-accuracy" in se, "--min-accuracy above the int8 top-1 refuses: %s" % se.strip())
+    rc, so, se = run(cmd, onnx, "--calib", calib, "--val", val, "--min-accuracy", "%.6f" % (top1 - 1e-6),
+                     "-o", os.path.join(work, "digits5.json"), "-q")
+    c.check(rc == 0, "--min-accuracy at the int8 top-1 imports: %s" % se.strip())
+    rc, so, se = run(cmd, onnx, "--calib", calib, "--min-accuracy", "0.5", "-o", os.path.join(work, "digits6.json"))
+    c.check(rc == 2 and "needs --val" in se, "--min-accuracy without --val: %s" % se.strip())
     far = os.path.join(work, "far.npz")
     d = np.load(val)
     np.savez(far, x=d["x"] * 6.0, y=d["y"])   # inputs unlike the calibration set

@@ -92,6 +92,23 @@ std::string add(const tx_add_params &p)
 
 } // namespace
 
+std::string c_tensor(std::ostringstream &o, size_t &bytes, const std::string &name, const std::vector<int8_t> &v)
+{
+    return tensor(o, bytes, "int8_t", name, v);
+}
+
+std::string c_tensor(std::ostringstream &o, size_t &bytes, const std::string &name, const std::vector<int32_t> &v)
+{
+    return tensor(o, bytes, "int32_t", name, v);
+}
+
+std::string c_requant(std::ostringstream &o, size_t &bytes, const std::string &name, const Requant &r)
+{
+    return requant(o, bytes, name, r);
+}
+
+std::string c_add(const tx_add_params &p) { return add(p); }
+
 std::string c_safe_text(const std::string &s)
 {
     std::string o;

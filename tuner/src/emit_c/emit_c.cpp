@@ -68,10 +68,13 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
             return r;
         }
 
+        if (r.error = emit_detail::check_ends(m); !r.error.empty())
+            return r;
         size_t tensor_bytes = 0;
         std::string weights_c = c_model_data(m, s, "network_model.h", &tensor_bytes);
+        std::string ends_c = emit_detail::ends_data(m, tensor_bytes);
         const emit_detail::Network n{m,         s, *pr.plan, ref.crc32, schedule_hash(s), std::move(weights_c),
-                                     tensor_bytes + pr.plan->activation_bytes};
+                                     tensor_bytes + pr.plan->activation_bytes, std::move(ends_c)};
         std::vector<GeneratedFile> files = emit_detail::network_sources(n);
         files.push_back({"main.c", read_text(root / "tuner/src/emit_c/deploy/main.c", r.error)});
         if (!r.error.empty())

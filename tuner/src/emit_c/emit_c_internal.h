@@ -56,8 +56,29 @@ struct Network {
     uint32_t expected_crc32;
     std::string schedule_hash;
     std::string weights_c;  // network_weights.c (c_model_data)
-    size_t data_bytes = 0;  // its constant data: tensors, requantization tables, calibration input
+    size_t data_bytes = 0;  // constant data: tensors, requantization tables, calibration input, the ends'
+    std::string ends_c;     // the ends' data in network.c (ends_data)
 };
+
+// The network's two ends (network_ends.cpp), when the model has them: "" or why network.c cannot
+// run them in the plan's arena; their constant data (bytes counted); the statements of
+// tx_network_run that write the first layer's input x from input, and output from the last
+// layer's output y (the latter ends with its return).
+std::string check_ends(const Model &m);
+std::string ends_data(const Model &m, size_t &bytes);
+std::string prelude_statements(const Model &m, const Schedule &s);
+std::string head_statements(const Model &m, const Schedule &s);
+
+// The network's input and output as network.h states them: the embedding's int8 features and the
+// head's int32 logits when the model has them, else the encoder's int8 [S][E].
+struct Io {
+    size_t tokens, features, in_count, out_count;
+    double in_scale, out_scale;  // 0 = unknown
+    const char *out_type;        // int8_t | int32_t
+};
+Io io_of(const Model &m);
+// "input: ...\n * output: ..." in words, with network.h's macro names
+std::string io_text(const Model &m);
 
 // network.h, network_model.h, network.c, network_weights.c, schedule.json
 std::vector<GeneratedFile> network_sources(const Network &n);

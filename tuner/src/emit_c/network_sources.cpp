@@ -36,27 +36,34 @@ std::string c_float(double v)
 std::string network_h(const Network &n)
 {
     const MemoryPlan &p = n.plan;
-    const double s_in = n.model.input_scale, s_out = n.model.output_scale();
+    const Io io = io_of(n.model);
     std::ostringstream o;
     o << banner(n, "The network's API.")
       << "#ifndef TX_NETWORK_H\n#define TX_NETWORK_H\n\n"
       << "#include <stddef.h>\n#include <stdint.h>\n\n#include \"tinytx/kernels.h\"\n\n"
       << "#define TX_NETWORK_NAME \"" << network_name(n) << "\"\n"
       << "#define TX_NETWORK_LAYERS " << n.model.layers.size() << "u\n"
-      << "#define TX_NETWORK_SEQ_LEN " << n.model.dims.S << "u /* S: tokens */\n"
+      << "#define TX_NETWORK_SEQ_LEN " << n.model.dims.S << "u /* S: tokens in the encoder */\n"
       << "#define TX_NETWORK_EMBED_DIM " << n.model.dims.E << "u /* E */\n"
-      << "/* int8 [S][E] row-major in and out */\n"
-      << "#define TX_NETWORK_INPUT_BYTES " << p.activation_bytes << "u\n"
-      << "#define TX_NETWORK_OUTPUT_BYTES " << p.activation_bytes << "u\n"
-      << "/* quantization, real = scale * (q - zero_point), symmetric int8: the encoder's input as the\n"
-      << " * model was calibrated (its embedding runs before this, on the caller's side) and its output.\n"
-      << " * A scale of 0 means the model spec states none; tx_network_run_f32 then refuses. */\n"
-      << "#define TX_NETWORK_INPUT_SCALE " << c_float(s_in) << "\n"
+      << "/* " << io_text(n.model) << " */\n"
+      << "#define TX_NETWORK_INPUT_TOKENS " << io.tokens << "u\n"
+      << "#define TX_NETWORK_INPUT_FEATURES " << io.features << "u\n"
+      << "#define TX_NETWORK_INPUT_COUNT " << io.in_count << "u  /* values */\n"
+      << "#define TX_NETWORK_OUTPUT_COUNT " << io.out_count << "u /* values */\n"
+      << "typedef " << io.out_type << " tx_network_output_t;\n"
+      << "#define TX_NETWORK_INPUT_BYTES " << io.in_count << "u\n"
+      << "#define TX_NETWORK_OUTPUT_BYTES " << io.out_count * (n.model.head ? 4 : 1) << "u\n"
+      << "/* quantization, real = scale * (q - zero_point), symmetric: of the input and of the output\n"
+      << " * above, as the model was calibrated. A scale of 0 means the model spec states none;\n"
+      << " * tx_network_run_f32 then refuses. */\n"
+      << "#define TX_NETWORK_INPUT_SCALE " << c_float(io.in_scale) << "\n"
       << "#define TX_NETWORK_INPUT_ZERO_POINT 0\n"
-      << "#define TX_NETWORK_OUTPUT_SCALE " << c_float(s_out) << "\n"
+      << "#define TX_NETWORK_OUTPUT_SCALE " << c_float(io.out_scale) << "\n"
       << "#define TX_NETWORK_OUTPUT_ZERO_POINT 0\n"
+      << "/* the encoder alone (tx_network_run_layers): int8 [S][E] in and out */\n"
+      << "#define TX_NETWORK_LAYERS_BYTES " << p.activation_bytes << "u\n"
       << "/* constant data in flash (.rodata): the weights, biases and requantization tables of the layers\n"
-      << " * as this schedule uses them, and the calibration input (TX_NETWORK_INPUT_BYTES) */\n"
+      << " * as this schedule uses them (and of the embedding and head), and the calibration input */\n"
       << "#define TX_NETWORK_WEIGHTS_BYTES " << n.data_bytes << "u\n"
       << "/* the arena the caller provides, 8-byte aligned: the MemoryPlanner's exact peak (activations and\n"
       << " * kernel scratch; nothing else is allocated) */\n"
@@ -64,19 +71,23 @@ std::string network_h(const Network &n)
       << "/* where the kernels' scratch lies in the arena (for measurement harnesses) */\n"
       << "#define TX_NETWORK_SCRATCH_OFFSET " << p.buffers.at(2).offset << "u\n"
       << "#define TX_NETWORK_SCRATCH_BYTES " << p.buffers.at(2).size << "u\n"
-      << "/* CRC-32 (tx_crc32, IEEE 802.3) of the output for tx_network_calibration_input(): the tuner's\n"
-      << " * host reference; every GEMM variant and tiling gives this exact output */\n"
+      << "/* CRC-32 (tx_crc32, IEEE 802.3) of the encoder's output (tx_network_run_layers) for\n"
+      << " * tx_network_calibration_input(): the tuner's host reference; every GEMM variant and tiling gives\n"
+      << " * this exact output */\n"
       << "#define TX_NETWORK_EXPECTED_CRC32 " << crc32_hex(n.expected_crc32) << "u\n\n"
-      << "/* One inference: copies input into the arena, runs every layer there, copies the result to output.\n"
-      << " * input and output lie outside the arena. Returns TX_OK or the first kernel error. One arena\n"
-      << " * serves one inference at a time; separate arenas may run concurrently. */\n"
-      << "tx_status tx_network_run(const int8_t *input, int8_t *output, uint8_t *arena);\n\n"
-      << "/* The same on real values: input is quantized with TX_NETWORK_INPUT_SCALE (round half away from\n"
-      << " * zero, saturated to int8), the int8 output dequantized with TX_NETWORK_OUTPUT_SCALE.\n"
-      << " * TX_NETWORK_INPUT_BYTES floats in and TX_NETWORK_OUTPUT_BYTES out; TX_ERR_PARAM when a scale\n"
-      << " * is unknown. */\n"
+      << "/* One inference: reads input, runs the network in the arena, writes output (both outside the\n"
+      << " * arena). Returns TX_OK or the first kernel error. One arena serves one inference at a time;\n"
+      << " * separate arenas may run concurrently. */\n"
+      << "tx_status tx_network_run(const int8_t *input, tx_network_output_t *output, uint8_t *arena);\n\n"
+      << "/* The same on real values: input (TX_NETWORK_INPUT_COUNT floats) is quantized with\n"
+      << " * TX_NETWORK_INPUT_SCALE (round half away from zero, saturated to int8), the output\n"
+      << " * (TX_NETWORK_OUTPUT_COUNT floats) dequantized with TX_NETWORK_OUTPUT_SCALE. TX_ERR_PARAM when a\n"
+      << " * scale is unknown. */\n"
       << "tx_status tx_network_run_f32(const float *input, float *output, uint8_t *arena);\n\n"
-      << "/* the model's deterministic calibration input, TX_NETWORK_INPUT_BYTES bytes */\n"
+      << "/* The encoder layers alone, int8 [S][E] -> int8 [S][E] (TX_NETWORK_LAYERS_BYTES each): what\n"
+      << " * TX_NETWORK_EXPECTED_CRC32 and the firmware's measurement cover. */\n"
+      << "tx_status tx_network_run_layers(const int8_t *x, int8_t *y, uint8_t *arena);\n\n"
+      << "/* the model's deterministic calibration input of the layers, TX_NETWORK_LAYERS_BYTES bytes */\n"
       << "const int8_t *tx_network_calibration_input(void);\n\n"
       << "#endif\n";
     return o.str();
@@ -91,45 +102,92 @@ std::string network_model_h(const Network &n)
 
 std::string network_c(const Network &n)
 {
+    const Model &m = n.model;
     std::ostringstream o;
     o << banner(n, "The layers: knobs, kernel variants, arena offsets.")
       << "#include \"network.h\"\n#include \"network_model.h\"\n\n"
       << "_Static_assert(TX_MODEL_ARENA_BYTES == TX_NETWORK_ARENA_BYTES, \"network.h and the plan disagree\");\n"
-      << "_Static_assert(TX_MODEL_ACT_BYTES == TX_NETWORK_INPUT_BYTES, \"network.h and the plan disagree\");\n\n"
-      << c_model_layers(n.model, n.schedule, n.plan) << "\n"
-      << "tx_status tx_network_run(const int8_t *input, int8_t *output, uint8_t *arena)\n{\n"
-      << "    if (!input || !output || !arena)\n        return TX_ERR_NULL;\n"
-      << "    int8_t *x = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"
-      << "    if (input != x)\n"
-      << "        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            x[i] = input[i];\n"
+      << "_Static_assert(TX_MODEL_ACT_BYTES == TX_NETWORK_LAYERS_BYTES, \"network.h and the plan disagree\");\n\n"
+      << c_model_layers(m, n.schedule, n.plan) << "\n" << n.ends_c
+      << "tx_status tx_network_run_layers(const int8_t *x, int8_t *y, uint8_t *arena)\n{\n"
+      << "    if (!x || !y || !arena)\n        return TX_ERR_NULL;\n"
+      << "    int8_t *in = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"
+      << "    if (x != in)\n"
+      << "        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            in[i] = x[i];\n"
       << "    const tx_status st = tx_model_layers_run(arena);\n"
       << "    if (st != TX_OK)\n        return st;\n"
-      << "    const int8_t *y = (const int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
-      << "    if (output != y)\n"
-      << "        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            output[i] = y[i];\n"
+      << "    const int8_t *out = (const int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
+      << "    if (y != out)\n"
+      << "        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            y[i] = out[i];\n"
       << "    return TX_OK;\n}\n\n"
+      << "tx_status tx_network_run(const int8_t *input, tx_network_output_t *output, uint8_t *arena)\n{\n"
+      << "    if (!input || !output || !arena)\n        return TX_ERR_NULL;\n"
+      << "    int8_t *x = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"
+      << prelude_statements(m, n.schedule)
+      << "    const tx_status layers = tx_model_layers_run(arena);\n"
+      << "    if (layers != TX_OK)\n        return layers;\n"
+      << "    const int8_t *y = (const int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
+      << head_statements(m, n.schedule) << "}\n\n"
       << "const int8_t *tx_network_calibration_input(void)\n{\n    return tx_model_input;\n}\n\n"
       << "tx_status tx_network_run_f32(const float *input, float *output, uint8_t *arena)\n{\n"
       << "    if (!input || !output || !arena)\n        return TX_ERR_NULL;\n"
       << "    if (!(TX_NETWORK_INPUT_SCALE > 0.0f) || !(TX_NETWORK_OUTPUT_SCALE > 0.0f))\n"
       << "        return TX_ERR_PARAM;\n"
-      << "    /* quantize straight into the arena's input slot (tx_network_run then copies nothing) */\n"
-      << "    int8_t *x = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"
-      << "    for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i) {\n"
-      << "        const float q = input[i] / TX_NETWORK_INPUT_SCALE;\n"
-      << "        x[i] = (int8_t)(q >= 127.0f ? 127 : q <= -128.0f ? -128 : q != q ? 0 /* NaN */\n"
-      << "                                  : (int)(q + (q < 0.0f ? -0.5f : 0.5f)));\n"
+      << (m.prelude ? "    /* the features go to the second activation buffer: the embedding writes the first */\n"
+                      "    int8_t *q = (int8_t *)(arena + TX_MODEL_ACT1_OFFSET);\n"
+                    : "    /* quantize straight into the arena's input slot (tx_network_run then copies nothing) */\n"
+                      "    int8_t *q = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n")
+      << "    for (size_t i = 0; i < TX_NETWORK_INPUT_COUNT; ++i) {\n"
+      << "        const float v = input[i] / TX_NETWORK_INPUT_SCALE;\n"
+      << "        q[i] = (int8_t)(v >= 127.0f ? 127 : v <= -128.0f ? -128 : v != v ? 0 /* NaN */\n"
+      << "                                  : (int)(v + (v < 0.0f ? -0.5f : 0.5f)));\n"
       << "    }\n"
-      << "    const tx_status st = tx_model_layers_run(arena);\n"
+      << (m.head ? "    tx_network_output_t y[TX_NETWORK_OUTPUT_COUNT];\n"
+                 : "    tx_network_output_t *y = (int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n")
+      << "    const tx_status st = tx_network_run(q, y, arena);\n"
       << "    if (st != TX_OK)\n        return st;\n"
-      << "    const int8_t *y = (const int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
-      << "    for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n"
+      << "    for (size_t i = 0; i < TX_NETWORK_OUTPUT_COUNT; ++i)\n"
       << "        output[i] = TX_NETWORK_OUTPUT_SCALE * (float)y[i];\n"
       << "    return TX_OK;\n}\n";
     return o.str();
 }
 
 } // namespace
+
+Io io_of(const Model &m)
+{
+    const size_t S = m.dims.S, E = m.dims.E;
+    Io io{S, E, S * E, S * E, m.input_scale, m.output_scale(), "int8_t"};
+    if (m.prelude) {
+        io.tokens = m.prelude->tokens;
+        io.features = m.prelude->features;
+        io.in_count = io.tokens * io.features;
+        io.in_scale = m.prelude->input_scale;
+    }
+    if (m.head) {
+        io.out_count = m.head->classes;
+        io.out_scale = m.head->output_scale;
+        io.out_type = "int32_t";
+    }
+    return io;
+}
+
+std::string io_text(const Model &m)
+{
+    std::string in = m.prelude ? "int8 features [TX_NETWORK_INPUT_TOKENS][TX_NETWORK_INPUT_FEATURES], row-major: the "
+                                 "input embedding (a linear layer" +
+                                     std::string(m.prelude->cls.empty() ? "" : ", a CLS token before it") +
+                                     (m.prelude->pos.empty() ? "" : ", a positional term") + ") runs here"
+                               : "int8 [S][E] row-major: the encoder's input (an embedding, if the model has one, runs "
+                                 "before this, on the caller's side)";
+    std::string out = m.head ? std::string("int32 logits [TX_NETWORK_OUTPUT_COUNT]: ") +
+                                   (m.head->pool == TX_POOL_MEAN ? "the mean over the tokens"
+                                    : m.head->pool == TX_POOL_FIRST ? "the CLS token (the first)"
+                                                                    : "the last token") +
+                                   ", then the linear head"
+                             : "int8 [S][E] row-major: the encoder's output";
+    return "input: " + in + "\n * output: " + out;
+}
 
 std::vector<GeneratedFile> network_sources(const Network &n)
 {

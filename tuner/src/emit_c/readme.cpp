@@ -19,6 +19,9 @@ std::string six_digits(double v)
 std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
 {
     const Model &m = n.model;
+    const Io io = io_of(m);
+    std::string io_words = io_text(m); // one sentence here: "input: ...; output: ..."
+    io_words.replace(io_words.find("\n * "), 4, "; ");
     const std::string crc = crc32_hex(n.expected_crc32);
     std::ostringstream o;
     o << "# " << c_safe_text(m.name) << ": int8 encoder, deployable C\n\n"
@@ -48,14 +51,12 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
       << "requantization tables, the calibration input). Code comes on top: `arm-none-eabi-size "
       << "build/<target>/network.elf` after `make <target>` gives the whole image.\n\n"
       << "## Quantization\n\n"
-      << "In and out are int8 [S][E] = [" << m.dims.S << "][" << m.dims.E << "], row-major, symmetric: "
-      << "real = scale × q. Input scale `TX_NETWORK_INPUT_SCALE` = "
-      << (m.input_scale > 0 ? six_digits(m.input_scale) : std::string("unknown (the model spec states none)"))
+      << io_words << ". Symmetric: real = scale × q. Input scale "
+      << "`TX_NETWORK_INPUT_SCALE` = " << (io.in_scale > 0 ? six_digits(io.in_scale) : std::string("unknown (the model spec states none)"))
       << ", output scale `TX_NETWORK_OUTPUT_SCALE` = "
-      << (m.output_scale() > 0 ? six_digits(m.output_scale()) : std::string("unknown"))
-      << ", zero points 0. The input is the encoder's: a model imported from ONNX runs its embedding "
-         "before it (the import report lists those nodes). `tx_network_run_f32` quantizes float input "
-         "(round half away from zero, saturating) and dequantizes the output.\n\n";
+      << (io.out_scale > 0 ? six_digits(io.out_scale) : std::string("unknown"))
+      << ", zero points 0. `tx_network_run_f32` quantizes float input (round half away from zero, saturating) "
+         "and dequantizes the output.\n\n";
     if (!n.schedule.board.empty())
         o << "Tuned for board `" << c_safe_text(n.schedule.board) << "`.";
     if (!n.schedule.layers.empty() && !n.schedule.layers[0].placement.empty())
@@ -63,19 +64,19 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
           << "`; the linker scripts here keep their default arena region (`ARENA_RAM`), edit them to follow it.";
     o << "\n\n## API (`network.h`)\n\n```c\n"
       << "static uint8_t arena[TX_NETWORK_ARENA_BYTES] __attribute__((aligned(8)));\n"
-      << "int8_t out[TX_NETWORK_OUTPUT_BYTES];\n"
-      << "tx_status st = tx_network_run(input /* int8 [S][E] */, out, arena);  /* TX_OK or a kernel error */\n"
+      << "tx_network_output_t out[TX_NETWORK_OUTPUT_COUNT];\n"
+      << "tx_status st = tx_network_run(input /* int8 [TX_NETWORK_INPUT_COUNT] */, out, arena);  /* TX_OK or a kernel error */\n"
       << "```\n\n"
       << "or on real values: `tx_network_run_f32(float_in, float_out, arena)`.\n\n"
-      << "`tx_network_calibration_input()` is the model's deterministic calibration input; "
-      << "`tx_crc32(out, TX_NETWORK_OUTPUT_BYTES)` of its output is `TX_NETWORK_EXPECTED_CRC32`. "
+      << "`tx_network_calibration_input()` is the deterministic calibration input of the layers; "
+      << "`tx_crc32` of their output (`tx_network_run_layers`, `TX_NETWORK_LAYERS_BYTES`) is `TX_NETWORK_EXPECTED_CRC32`. "
       << "Link `network.c`, `network_weights.c` and the kernel sources under `kernels/src` "
       << "(include paths `kernels/include` and `kernels/src`).\n\n"
       << "## Targets (`make <target>`)\n\n"
       << "| target | what |\n|---|---|\n"
       << "| `host` | `./network_host` with the host C compiler (`make run-host` runs it); "
-         "`./network_host IN.npy OUT.npy` runs every sample of a float32 NumPy array [N][S][E] and writes the "
-         "float32 outputs |\n";
+         "`./network_host IN.npy OUT.npy` runs every sample of a float32 NumPy array [N][tokens][features] (the "
+         "model's input) and writes the float32 outputs |\n";
     for (const auto &t : targets)
         o << "| `" << t.name << "` | "
           << (t.run.empty() ? "links `build/" + t.name + "/network.elf` for "

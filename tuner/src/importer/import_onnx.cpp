@@ -163,10 +163,14 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
         }
         append_blob(key, "val", *v);
     }
-    if (opt.min_cosine) {
-        const std::string mc = std::to_string(*opt.min_cosine);
-        append_blob(key, "min_cosine", std::vector<uint8_t>(mc.begin(), mc.end()));
-    }
+    // the accuracy floors: options of the importer, and so of the cached result
+    const std::pair<const char *, std::optional<double>> floors[] = {{"--min-cosine", opt.min_cosine},
+                                                                     {"--min-accuracy", opt.min_accuracy}};
+    for (const auto &[flag, bound] : floors)
+        if (bound) {
+            const std::string v = std::to_string(*bound);
+            append_blob(key, flag, std::vector<uint8_t>(v.begin(), v.end()));
+        }
     for (const fs::path &src : importer_sources(script)) {
         const auto s = read_bytes(src);
         if (!s) {
@@ -206,12 +210,13 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
         argv.push_back("--val");
         argv.push_back(opt.val.string());
     }
-    if (opt.min_cosine) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.17g", *opt.min_cosine);
-        argv.push_back("--min-cosine");
-        argv.push_back(buf);
-    }
+    for (const auto &[flag, bound] : floors)
+        if (bound) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.17g", *bound);
+            argv.push_back(flag);
+            argv.push_back(buf);
+        }
     std::optional<int> status;
     try {
         rsp::Process p = rsp::Process::spawn({argv, log, log, ""});

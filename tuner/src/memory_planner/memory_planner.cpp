@@ -75,9 +75,32 @@ PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule
     return r;
 }
 
+size_t ends_scratch_bytes(const Model &m, const Schedule &s)
+{
+    if (s.layers.empty())
+        return 0;
+    size_t n = 0;
+    if (m.prelude)
+        n = tx_embed_s8_get_buffer_size(s.layers.front().variant, m.prelude->tokens, m.prelude->features, m.dims.E);
+    if (m.head)
+        n = std::max(n, tx_linear_s32_get_buffer_size(s.layers.back().variant, 1, m.dims.E, m.head->classes));
+    return n;
+}
+
 PlanResult plan_memory(const Model &m, const Schedule &s)
 {
-    return plan_memory(m.dims, m.layers.size(), s);
+    PlanResult r = plan_memory(m.dims, m.layers.size(), s);
+    if (!r.ok())
+        return r;
+    // the embedding runs before the first layer and the head after the last: they borrow the
+    // layers' scratch block, grown if they need more
+    PlannedBuffer &scratch = r.plan->buffers.at(2);
+    const size_t ends = ends_scratch_bytes(m, s);
+    if (ends > scratch.size) {
+        scratch.size = ends;
+        r.plan->peak_bytes = std::max(r.plan->peak_bytes, scratch.offset + ends);
+    }
+    return r;
 }
 
 bool is_ram_like(const agent::MemoryRegion &r)

@@ -175,7 +175,8 @@ class Parser {
     {
         object_at(spec_, "");
         only_keys(spec_, "", {"$schema", "format", "version", "name", "generator", "seed", "S", "E",
-                              "H", "P", "F", "norm", "weights", "calibration_input", "layers"});
+                              "H", "P", "F", "norm", "weights", "calibration_input", "layers", "prelude",
+                              "head"});
         if (const json *f = optional_field(spec_, "format"))
             if (!f->is_string() || *f != "tinytx-model")
                 // no dump() of a container (recursive: a deeply nested one overflows the stack);
@@ -238,6 +239,10 @@ class Parser {
         m.layers.reserve(layers.size());
         for (size_t i = 0; i < layers.size(); ++i)
             m.layers.push_back(parse_layer(layers[i], index("layers", i)));
+        if (const json *p = optional_field(spec_, "prelude"))
+            m.prelude = parse_prelude(*p);
+        if (const json *h = optional_field(spec_, "head"))
+            m.head = parse_head(*h);
         return m;
     }
 
@@ -451,6 +456,56 @@ class Parser {
         gamma = tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E");
         beta = tensor_at<int32_t>(v, p, "beta", {d_.E}, "E");
         rq = requant_at(v, p, "rq", 0);
+    }
+
+    Prelude parse_prelude(const json &v)
+    {
+        const std::string p = "prelude";
+        object_at(v, p);
+        only_keys(v, p, {"features", "input_scale", "we", "be", "rq", "cls", "pos", "add_pos"});
+        Prelude pre;
+        pre.features = static_cast<int32_t>(integer_at(v, p, "features", 1, 65536));
+        pre.input_scale = positive_number(required(v, p, "input_scale"), join(p, "input_scale"));
+        const int64_t E = d_.E, F = pre.features;
+        pre.we = tensor_at<int8_t>(v, p, "we", {E, F}, "E, features");
+        pre.be = optional_tensor<int32_t>(v, p, "be", {E}, "E");
+        pre.rq = requant_at(v, p, "rq", E);
+        pre.cls = optional_tensor<int8_t>(v, p, "cls", {E}, "E");
+        pre.tokens = d_.S - (pre.cls.empty() ? 0 : 1);
+        if (pre.tokens < 1)
+            fail(join(p, "cls"), "leaves no input token: S must be at least 2 with a CLS token");
+        pre.pos = optional_tensor<int8_t>(v, p, "pos", {d_.S, E}, "S, E");
+        if (!pre.pos.empty())
+            pre.add_pos = add(v, p, "add_pos");
+        else if (optional_field(v, "add_pos"))
+            fail(join(p, "add_pos"), "without \"pos\" there is nothing to add");
+        return pre;
+    }
+
+    Head parse_head(const json &v)
+    {
+        const std::string p = "head";
+        object_at(v, p);
+        only_keys(v, p, {"pool", "wh", "bh", "output_scale"});
+        Head h;
+        const std::string pool = string_at(v, p, "pool");
+        if (pool == "mean")
+            h.pool = TX_POOL_MEAN;
+        else if (pool == "first")
+            h.pool = TX_POOL_FIRST;
+        else if (pool == "last")
+            h.pool = TX_POOL_LAST;
+        else
+            fail(join(p, "pool"), "must be \"mean\", \"first\" (the CLS token) or \"last\", got \"" + pool + "\"");
+        const json &wh = required(v, p, "wh");
+        const json *shape = wh.is_object() ? optional_field(wh, "shape") : nullptr;
+        if (!shape || !shape->is_array() || shape->size() != 2 || !(*shape)[0].is_number_integer())
+            fail(join(p, "wh"), "must be an int8 tensor of shape [classes, E]");
+        h.classes = static_cast<int32_t>(integer((*shape)[0], join(p, "wh.shape[0]"), 1, 65536));
+        h.wh = tensor<int8_t>(wh, join(p, "wh"), {h.classes, d_.E}, "classes, E");
+        h.bh = optional_tensor<int32_t>(v, p, "bh", {h.classes}, "classes");
+        h.output_scale = positive_number(required(v, p, "output_scale"), join(p, "output_scale"));
+        return h;
     }
 
     EncoderLayer parse_layer(const json &lj, const std::string &path)

@@ -7,14 +7,13 @@
 
 namespace tinytx::tuner {
 
-ReferenceResult run_reference(const Model &m, const Schedule &s)
+namespace {
+
+// The layers on x (int8 [S][E]) into r.output, in the planned arena.
+ReferenceResult run_layers(const Model &m, const Schedule &s, const int8_t *x)
 {
     ReferenceResult r;
     const size_t act = static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E);
-    if (m.calibration_input.size() != act) {
-        r.error = "model has no calibration input of S*E = " + std::to_string(act) + " bytes";
-        return r;
-    }
     PlanResult pr = plan_memory(m, s);
     if (!pr.ok()) {
         r.error = "memory plan: " + pr.error;
@@ -24,7 +23,7 @@ ReferenceResult run_reference(const Model &m, const Schedule &s)
     // 8-byte aligned, like the firmware's arena
     std::vector<uint64_t> storage((p.peak_bytes + 7) / 8 + 1);
     auto *arena = reinterpret_cast<uint8_t *>(storage.data());
-    std::memcpy(arena + p.layers.at(0).x_offset, m.calibration_input.data(), act);
+    std::memcpy(arena + p.layers.at(0).x_offset, x, act);
     std::vector<uint64_t> own_scratch;
     for (size_t i = 0; i < m.layers.size(); ++i) {
         const LayerPlacement &lp = p.layers[i];
@@ -51,6 +50,78 @@ ReferenceResult run_reference(const Model &m, const Schedule &s)
     const auto *out = reinterpret_cast<const int8_t *>(arena + p.layers.back().out_offset);
     r.output.assign(out, out + act);
     r.crc32 = tx_crc32(r.output.data(), r.output.size());
+    return r;
+}
+
+// A scratch buffer of n bytes for the ends' kernels (8-byte aligned).
+struct Scratch {
+    std::vector<uint64_t> words;
+    explicit Scratch(size_t n) : words(n / 8 + 1) {}
+    tx_ctx ctx(tx_variant v) { return {words.data(), words.size() * 8, v}; }
+};
+
+} // namespace
+
+ReferenceResult run_reference(const Model &m, const Schedule &s)
+{
+    const size_t act = static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E);
+    if (m.calibration_input.size() != act) {
+        ReferenceResult r;
+        r.error = "model has no calibration input of S*E = " + std::to_string(act) + " bytes";
+        return r;
+    }
+    return run_layers(m, s, m.calibration_input.data());
+}
+
+NetworkResult run_network_reference(const Model &m, const Schedule &s, const std::vector<int8_t> &input)
+{
+    NetworkResult r;
+    const int32_t S = m.dims.S, E = m.dims.E;
+    const size_t act = static_cast<size_t>(S) * static_cast<size_t>(E);
+    if (s.layers.empty() || s.layers.size() != m.layers.size()) {
+        r.error = "schedule: one entry per layer needed";
+        return r;
+    }
+    Scratch scratch(ends_scratch_bytes(m, s));
+    std::vector<int8_t> x(input);
+    if (m.prelude) {
+        const Prelude &p = *m.prelude;
+        if (input.size() != static_cast<size_t>(p.tokens) * static_cast<size_t>(p.features)) {
+            r.error = "input: need tokens*features = " + std::to_string(p.tokens * p.features) + " values";
+            return r;
+        }
+        const tx_embed_params ep{p.we.data(), p.be.empty() ? nullptr : p.be.data(), p.rq.c(),
+                                 p.cls.empty() ? nullptr : p.cls.data(), p.pos.empty() ? nullptr : p.pos.data(),
+                                 p.add_pos};
+        x.assign(act, 0);
+        const tx_ctx ctx = scratch.ctx(s.layers.front().variant);
+        if (const tx_status st = tx_embed_s8(&ctx, &ep, p.tokens, p.features, E, input.data(), x.data()); st != TX_OK) {
+            r.error = std::string("prelude: ") + tx_status_name(st);
+            return r;
+        }
+    } else if (input.size() != act) {
+        r.error = "input: need S*E = " + std::to_string(act) + " values";
+        return r;
+    }
+    const ReferenceResult layers = run_layers(m, s, x.data());
+    if (!layers.ok()) {
+        r.error = layers.error;
+        return r;
+    }
+    if (!m.head) {
+        r.output.assign(layers.output.begin(), layers.output.end());
+        return r;
+    }
+    const Head &h = *m.head;
+    std::vector<int8_t> pooled(static_cast<size_t>(E));
+    r.output.assign(static_cast<size_t>(h.classes), 0);
+    const tx_ctx ctx = scratch.ctx(s.layers.back().variant);
+    tx_status st = tx_pool_s8(&ctx, h.pool, S, E, layers.output.data(), pooled.data());
+    if (st == TX_OK)
+        st = tx_linear_s32(&ctx, 1, E, h.classes, pooled.data(), h.wh.data(), h.bh.empty() ? nullptr : h.bh.data(),
+                           r.output.data());
+    if (st != TX_OK)
+        r.error = std::string("head: ") + tx_status_name(st);
     return r;
 }
 

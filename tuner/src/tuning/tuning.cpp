@@ -209,6 +209,7 @@ ModelLoadResult load_request_model(const TuneRequest &req)
     io.calib = req.calib;
     io.min_cosine = req.min_cosine;
     io.val = req.val;
+    io.min_accuracy = req.min_accuracy;
     return load_model_any(req.model_path, io);
 }
 

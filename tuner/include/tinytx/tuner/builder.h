@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,13 @@ std::string write_sources(const std::vector<GeneratedFile> &files, const std::fi
 // The pieces of the generated C, shared with the deployable export (emit_c.h):
 // a name rendered safe for C comments and string literals (printable ASCII; '*', '\\', '"' -> '_')
 std::string c_safe_text(const std::string &s);
+// a static const aligned array `name` of v into o (nothing when v is empty), its bytes added to
+// bytes; returns the C expression of its pointer (NULL when empty)
+std::string c_tensor(std::ostringstream &o, size_t &bytes, const std::string &name, const std::vector<int8_t> &v);
+std::string c_tensor(std::ostringstream &o, size_t &bytes, const std::string &name, const std::vector<int32_t> &v);
+// a tx_requant initializer (its per-channel arrays emitted into o first), a tx_add_params one
+std::string c_requant(std::ostringstream &o, size_t &bytes, const std::string &name, const Requant &r);
+std::string c_add(const tx_add_params &p);
 // the checks generate_sources makes (schedule vs model dims, variants, fused weights present,
 // calibration input of S*E bytes), then the memory plan with the act0, act1 and scratch buffers
 // the generated code addresses; the error names the field

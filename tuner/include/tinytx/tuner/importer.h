@@ -23,6 +23,9 @@ struct ImportOptions {
     // a labelled validation set (.npz: x, and y labels or ref outputs): the report's top-1 accuracy
     // of the float and the int8 model; "" = none
     std::filesystem::path val;
+    // with val: the int8 top-1 floor (a fraction), as min_cosine: refused below it with standard
+    // attention, fused-weight attention dropped when only it is below
+    std::optional<double> min_accuracy;
     std::chrono::seconds timeout{600};
 };
 

@@ -80,7 +80,12 @@ size_t layer_cluster_l1_bytes(const tx_encoder_dims &d, const LayerKnobs &k);
 // Layout bytes of the first three placements for one layer's scratch size (run.c's l.used).
 size_t layer_layout_bytes(const tx_encoder_dims &d, size_t scratch_bytes);
 
-// The plan; the schedule must pass check_dims(s, d, n_layers).
+// Scratch of the model's input embedding and head (kernel variants of the first and the last
+// layer), 0 without them. They run in the layers' scratch block (buffers[2]).
+size_t ends_scratch_bytes(const Model &m, const Schedule &s);
+
+// The plan; the schedule must pass check_dims(s, d, n_layers). For a model, the scratch block
+// (and so the peak) is grown when its embedding or head needs more than the layers.
 PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule &s);
 PlanResult plan_memory(const Model &m, const Schedule &s);
 

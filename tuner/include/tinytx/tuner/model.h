@@ -76,6 +76,30 @@ struct EncoderWeightsView {
     EncoderWeightsView &operator=(const EncoderWeightsView &) = delete;
 };
 
+// The network's input embedding when it is part of the integer model (NUMERICS.md "Input
+// embedding"): int8 features [tokens][features] -> the first layer's input [S][E].
+struct Prelude {
+    int32_t features = 0;       // F of the input
+    int32_t tokens = 0;         // S_in: S, or S - 1 with a CLS token
+    double input_scale = 0;     // real value of one step of the int8 features
+    std::vector<int8_t> we;     // [E][features]
+    std::vector<int32_t> be;    // [E] or empty
+    Requant rq;
+    std::vector<int8_t> cls;    // [E] or empty
+    std::vector<int8_t> pos;    // [S][E] or empty
+    tx_add_params add_pos{};    // with pos only
+};
+
+// Pooling and the linear head when they are part of the integer model (NUMERICS.md "Pooling",
+// "Head"): the last layer's output [S][E] -> int32 logits [classes].
+struct Head {
+    tx_pool_mode pool = TX_POOL_MEAN;
+    int32_t classes = 0;
+    std::vector<int8_t> wh;     // [classes][E]
+    std::vector<int32_t> bh;    // [classes] or empty
+    double output_scale = 0;    // real value of one step of the logits
+};
+
 struct Model {
     std::string name;
     std::string generator;           // as stated by the spec ("" if absent)
@@ -89,6 +113,10 @@ struct Model {
     std::vector<int8_t> calibration_input;
     double input_scale = 0;                    // 0 = unknown
     std::optional<uint32_t> expected_output_crc32;
+
+    // Without them the network's input and output are the encoder's (int8 [S][E]).
+    std::optional<Prelude> prelude;
+    std::optional<Head> head;
 
     bool has_fused() const; // every layer carries fused-weight attention extras
     double output_scale() const; // real value of one int8 step of the last layer's output (0 = unknown)

@@ -25,6 +25,17 @@ struct ReferenceResult {
 // Runs on the model's calibration input.
 ReferenceResult run_reference(const Model &m, const Schedule &s);
 
+// The whole network on one input, as the emitted network.c runs it: the model's input embedding
+// (when it has one) on int8 features [tokens][features], else the layers' int8 [S][E] input; the
+// layers; the pooling and head (when it has one). The outputs: the head's int32 logits, else the
+// last layer's int8 [S][E] widened to int32.
+struct NetworkResult {
+    std::vector<int32_t> output;
+    std::string error;            // "" when ok
+    bool ok() const { return error.empty(); }
+};
+NetworkResult run_network_reference(const Model &m, const Schedule &s, const std::vector<int8_t> &input);
+
 // "0x1a2b3c4d"
 std::string crc32_hex(uint32_t crc);
 

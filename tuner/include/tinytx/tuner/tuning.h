@@ -50,6 +50,7 @@ struct TuneRequest {
     std::filesystem::path calib;          // ONNX only: calibration inputs (.npy); "" = next to it
     std::optional<double> min_cosine;     // ONNX only: the importer's accuracy floor
     std::filesystem::path val;            // ONNX only: a labelled validation set (.npz x, y)
+    std::optional<double> min_accuracy;   // ONNX with val: the int8 top-1 floor (the importer's)
     std::string board;                    // board profile name
     uint64_t budget_bytes = 0;            // arena budget; required
     uint64_t flash_budget_bytes = 0;      // images above it leave the front; 0 = the board's flash

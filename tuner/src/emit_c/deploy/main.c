@@ -1,7 +1,8 @@
-/* One inference of the exported network on its calibration input: prints crc32=0x........ and
- * exits 0 when it is TX_NETWORK_EXPECTED_CRC32 (the tuner's host reference), 1 otherwise.
+/* One inference of the exported network's layers on their calibration input: prints crc32=0x........
+ * and exits 0 when it is TX_NETWORK_EXPECTED_CRC32 (the tuner's host reference), 1 otherwise.
  * On the host, `network_host IN.npy OUT.npy` instead runs every sample of a float32 array
- * [N][S][E] (or one [S][E]) through tx_network_run_f32 and writes the float32 outputs, same shape.
+ * [N][TOKENS][FEATURES] (or one [TOKENS][FEATURES]; the model's input) through tx_network_run_f32 and
+ * writes the float32 outputs: [N][OUTPUT_COUNT] for a network with a head, else the input's shape.
  *
  * Host build: a static arena, printf.
  * Firmware build (TX_NETWORK_FIRMWARE): the arena is the firmware's measurement arena and each
@@ -10,7 +11,7 @@
  * a tinytx board agent measures this image as it measures the tuner's own. */
 #include "network.h"
 
-static int8_t tx_output[TX_NETWORK_OUTPUT_BYTES] __attribute__((aligned(8)));
+static int8_t tx_output[TX_NETWORK_LAYERS_BYTES] __attribute__((aligned(8)));
 
 #if defined(TX_NETWORK_FIRMWARE)
 
@@ -21,7 +22,7 @@ static int8_t tx_output[TX_NETWORK_OUTPUT_BYTES] __attribute__((aligned(8)));
 
 static tx_status tx_main_infer(void *arena)
 {
-    return tx_network_run(tx_network_calibration_input(), tx_output, arena);
+    return tx_network_run_layers(tx_network_calibration_input(), tx_output, arena);
 }
 
 int main(void)
@@ -38,7 +39,7 @@ int main(void)
         .scratch_offset = TX_NETWORK_SCRATCH_OFFSET,
         .scratch_size = TX_NETWORK_SCRATCH_BYTES,
         .out = tx_output,
-        .out_bytes = TX_NETWORK_OUTPUT_BYTES,
+        .out_bytes = TX_NETWORK_LAYERS_BYTES,
     };
     const uint32_t runs = tx_mailbox.runs ? tx_mailbox.runs : 1u;
     tx_bench_result r = {0};
@@ -179,33 +180,40 @@ static int tx_npy_write(const char *path, const float *data, const tx_npy_shape 
     return ok ? 0 : tx_npy_fail(path, "write failed");
 }
 
-/* every [S][E] sample of in_path through tx_network_run_f32, into out_path */
+/* every [TOKENS][FEATURES] sample of in_path through tx_network_run_f32, into out_path */
 static int tx_run_files(const char *in_path, const char *out_path)
 {
-    const size_t per = TX_NETWORK_INPUT_BYTES;
+    const size_t per = TX_NETWORK_INPUT_COUNT, per_out = TX_NETWORK_OUTPUT_COUNT;
     tx_npy_shape sh;
     float *in = tx_npy_read(in_path, &sh);
     if (!in)
         return 1;
     if (sh.ndim < 2 || sh.shape[sh.ndim - 2] * sh.shape[sh.ndim - 1] != per) {
-        fprintf(stderr, "network: %s: shape must end in [%u][%u] (S, E), as the network's input\n", in_path,
-                (unsigned)TX_NETWORK_SEQ_LEN, (unsigned)TX_NETWORK_EMBED_DIM);
+        fprintf(stderr, "network: %s: shape must end in [%u][%u] (tokens, features), as the network's input\n",
+                in_path, (unsigned)TX_NETWORK_INPUT_TOKENS, (unsigned)TX_NETWORK_INPUT_FEATURES);
         free(in);
         return 1;
     }
-    float *out = malloc(sh.count ? sh.count * sizeof(float) : 1);
+    const size_t n = sh.count / per;
+    tx_npy_shape out_sh = sh; /* the input's shape, or [N][OUTPUT_COUNT] when the output differs */
+    if (per_out != per) {
+        out_sh.ndim = sh.ndim - 1;
+        out_sh.shape[out_sh.ndim - 1] = per_out;
+        out_sh.count = n * per_out;
+    }
+    float *out = malloc(out_sh.count ? out_sh.count * sizeof(float) : 1);
     int rc = out ? 0 : 1;
-    for (size_t i = 0; rc == 0 && i < sh.count / per; ++i) {
-        const tx_status st = tx_network_run_f32(in + i * per, out + i * per, tx_arena);
+    for (size_t i = 0; rc == 0 && i < n; ++i) {
+        const tx_status st = tx_network_run_f32(in + i * per, out + i * per_out, tx_arena);
         if (st != TX_OK) {
             fprintf(stderr, "network: sample %zu: %s\n", i, tx_status_name(st));
             rc = 1;
         }
     }
-    if (rc == 0 && tx_npy_write(out_path, out, &sh) != 0)
+    if (rc == 0 && tx_npy_write(out_path, out, &out_sh) != 0)
         rc = 1;
     if (rc == 0)
-        printf("network: %zu samples from %s into %s\n", sh.count / per, in_path, out_path);
+        printf("network: %zu samples from %s into %s\n", n, in_path, out_path);
     free(in);
     free(out);
     return rc;
@@ -216,12 +224,12 @@ int main(int argc, char **argv)
     if (argc == 3)
         return tx_run_files(argv[1], argv[2]);
     if (argc != 1) {
-        fprintf(stderr, "usage: %s                  one inference on the calibration input, checks its CRC\n"
-                        "       %s IN.npy OUT.npy   float32 [N][S][E] in, float32 [N][S][E] out\n",
-                argv[0], argv[0]);
+        fprintf(stderr, "usage: %s                  one inference of the layers on their calibration input, checks its CRC\n"
+                        "       %s IN.npy OUT.npy   float32 [N][%u][%u] in (the model's input), float32 [N][...] out\n",
+                argv[0], argv[0], (unsigned)TX_NETWORK_INPUT_TOKENS, (unsigned)TX_NETWORK_INPUT_FEATURES);
         return 2;
     }
-    const tx_status st = tx_network_run(tx_network_calibration_input(), tx_output, tx_arena);
+    const tx_status st = tx_network_run_layers(tx_network_calibration_input(), tx_output, tx_arena);
     if (st != TX_OK) {
         fprintf(stderr, "network: %s\n", tx_status_name(st));
         return 1;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <random>
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
@@ -179,6 +180,93 @@ TEST(EmitC, HostRunsNpyFilesThroughTheFloatEntry)
     EXPECT_NE(shape.output.find("shape must end in"), std::string::npos) << shape.output;
 }
 
+// tiny4 with the network's two ends (a CLS token, a positional term, first-token pooling and a
+// head): network.h states the features in and the logits out, and network_host runs the whole
+// network: exactly the tuner's whole-network reference.
+TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
+{
+    Model m = model("tiny4");
+    const int32_t S = m.dims.S, E = m.dims.E, F = 5, C = 7;
+    std::mt19937 rng(14);
+    auto ints = [&rng](size_t n, int lo, int hi) {
+        std::uniform_int_distribution<int> d(lo, hi);
+        std::vector<int32_t> v(n);
+        for (auto &x : v)
+            x = d(rng);
+        return v;
+    };
+    auto int8s = [&ints](size_t n) {
+        const std::vector<int32_t> v = ints(n, -100, 100);
+        return std::vector<int8_t>(v.begin(), v.end());
+    };
+    Prelude p;
+    p.features = F;
+    p.tokens = S - 1;
+    p.input_scale = 0.05;
+    p.we = int8s(size_t(E) * F);
+    p.be = ints(size_t(E), -2000, 2000);
+    p.rq.mul = 1 << 30; // |acc| <= 5 * 128 * 100 + 2000: about 2^16 -> 2^7
+    p.rq.shift = 39;
+    p.cls = int8s(size_t(E));
+    p.pos = int8s(size_t(S) * E);
+    p.add_pos = {1 << 19, 1 << 18, 20};
+    m.prelude = p;
+    Head h;
+    h.pool = TX_POOL_FIRST;
+    h.classes = C;
+    h.wh = int8s(size_t(C) * E);
+    h.bh = ints(size_t(C), -5000, 5000);
+    h.output_scale = 0.001;
+    m.head = h;
+
+    TempDir dir("tiny4-ends");
+    const Schedule s = tiny4_schedule();
+    const EmitCResult r = export_ok(m, s, dir.path());
+    ASSERT_TRUE(r.ok()) << r.error;
+    const std::string hdr = read_all(dir.path() / "network.h");
+    for (const std::string &macro : {"TX_NETWORK_INPUT_TOKENS " + std::to_string(S - 1) + "u",
+                                    "TX_NETWORK_INPUT_FEATURES " + std::to_string(F) + "u",
+                                    "TX_NETWORK_OUTPUT_COUNT " + std::to_string(C) + "u",
+                                    std::string("typedef int32_t tx_network_output_t;"), std::string("CLS token")})
+        EXPECT_NE(hdr.find(macro), std::string::npos) << macro;
+    const Command b = make(dir.path(), "host");
+    ASSERT_EQ(b.status, 0) << b.output;
+
+    // two samples of features on the int8 grid: the float entry quantizes them back exactly
+    const size_t n = size_t(S - 1) * F;
+    std::vector<int8_t> q[2] = {int8s(n), int8s(n)};
+    std::vector<float> in;
+    for (const auto &sample : q)
+        for (int8_t v : sample)
+            in.push_back(float(p.input_scale * v));
+    write_npy(dir.path() / "in.npy", in, {2, size_t(S - 1), size_t(F)});
+    const Command ok = run("'" + (dir.path() / "network_host").string() + "' '" + (dir.path() / "in.npy").string() +
+                           "' '" + (dir.path() / "out.npy").string() + "'");
+    ASSERT_EQ(ok.status, 0) << ok.output;
+    std::string header;
+    const std::vector<float> out = read_npy(dir.path() / "out.npy", header);
+    ASSERT_EQ(out.size(), size_t(2 * C));
+    EXPECT_NE(header.find("(2, " + std::to_string(C) + ")"), std::string::npos) << header;
+    for (int k = 0; k < 2; ++k) {
+        const NetworkResult ref = run_network_reference(m, s, q[k]);
+        ASSERT_TRUE(ref.ok()) << ref.error;
+        ASSERT_EQ(ref.output.size(), size_t(C));
+        for (int c = 0; c < C; ++c)
+            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / h.output_scale), ref.output[size_t(c)]) << k << " " << c;
+    }
+    // the layers alone still check their calibration CRC
+    const Command crc = run("'" + (dir.path() / "network_host").string() + "'");
+    EXPECT_EQ(crc.status, 0) << crc.output;
+
+    // features that do not fit where tx_network_run_f32 quantizes them: an error naming them
+    Model wide = m;
+    wide.prelude->features = S * E;
+    wide.prelude->we.assign(size_t(E) * S * E, 1);
+    TempDir wide_dir("tiny4-wide");
+    const EmitCResult bad = emit_c(wide, s, wide_dir.path());
+    EXPECT_NE(bad.error.find("larger than an activation buffer"), std::string::npos) << bad.error;
+}
+
 TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
 {
     const Model m = model("tiny4");
@@ -195,7 +283,7 @@ TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
         const Command nm = run("arm-none-eabi-nm '" + elf.string() + "'");
         ASSERT_EQ(nm.status, 0) << nm.output;
         for (const char *sym : {" tx_mailbox\n", " tx_bench_begin\n", " tx_bench_end\n", " tx_bench_done\n",
-                                " tx_network_run\n"})
+                                " tx_network_run_layers\n"})
             EXPECT_NE(nm.output.find(sym), std::string::npos) << board << " lacks " << sym;
         // linked for the board's memory: the vector table at the start of its flash
         const auto at = nm.output.find(" __isr_vector_start\n");

@@ -106,3 +106,28 @@ TEST(MemoryPlanner, Placement)
     s.layers[0].placement = "nowhere";
     EXPECT_NE(check_placement(*r.plan, s, b).find("no region"), std::string::npos);
 }
+
+// The embedding and the head borrow the layers' scratch block: it grows when they need more
+// (a wide input: the DSP GEMM's scratch grows with the row length).
+TEST(MemoryPlanner, EndsGrowTheScratchWhenTheyNeedMore)
+{
+    Model m;
+    m.dims = {4, 8, 2, 4, 16};
+    m.layers.resize(1);
+    const Schedule s = one_layer({AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_DSP, 0, ""});
+    const PlanResult layers_only = plan_memory(m, s);
+    ASSERT_TRUE(layers_only.ok()) << layers_only.error;
+    EXPECT_EQ(ends_scratch_bytes(m, s), 0u);
+    m.prelude = Prelude{};
+    m.prelude->features = 4000;
+    m.prelude->tokens = 4;
+    m.head = Head{};
+    m.head->classes = 3;
+    const size_t ends = ends_scratch_bytes(m, s);
+    ASSERT_GT(ends, layers_only.plan->buffers[2].size);
+    const PlanResult r = plan_memory(m, s);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.plan->buffers[2].size, ends);
+    EXPECT_EQ(r.plan->buffers[2].offset, layers_only.plan->buffers[2].offset);
+    EXPECT_EQ(r.plan->peak_bytes, r.plan->buffers[2].offset + ends);
+}

@@ -151,6 +151,44 @@ TEST(ModelInline, PerChannelRequantLoads)
     EXPECT_EQ(v.w.rq1.ch_mul, r.model->layers[0].rq1.ch_mul.data());
 }
 
+// The network's two ends (inline tensors): read with their shapes; what they cannot be is named.
+TEST(ModelInline, PreludeAndHeadLoadAndBadOnesAreNamed)
+{
+    auto spec = test::read_json(models_dir() / "ecgformer.json");
+    const int S = spec["S"], E = spec["E"];
+    auto t8 = [](std::vector<int64_t> shape, size_t n) {
+        return nlohmann::json{{"dtype", "int8"}, {"shape", shape}, {"data", std::vector<int>(n, 3)}};
+    };
+    spec["prelude"] = {{"features", 5}, {"input_scale", 0.25}, {"we", t8({E, 5}, size_t(E) * 5)},
+                       {"rq", {{"mul", 1 << 30}, {"shift", 36}}}, {"cls", t8({E}, size_t(E))},
+                       {"pos", t8({S, E}, size_t(S) * E)}, {"add_pos", {{"mul_a", 1}, {"mul_b", 1}, {"shift", 1}}}};
+    spec["head"] = {{"pool", "first"}, {"wh", t8({4, E}, size_t(4) * E)}, {"output_scale", 0.5}};
+    ModelLoadResult r = parse_model(spec, models_dir());
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    ASSERT_TRUE(r.model->prelude && r.model->head);
+    EXPECT_EQ(r.model->prelude->tokens, S - 1); // the CLS row is one of the S tokens
+    EXPECT_EQ(r.model->prelude->we.size(), size_t(E) * 5);
+    EXPECT_EQ(r.model->head->classes, 4);
+    EXPECT_EQ(r.model->head->pool, TX_POOL_FIRST);
+    EXPECT_TRUE(r.model->head->bh.empty());
+
+    auto bad = [&](const char *path, nlohmann::json value, const char *field) {
+        auto b = spec;
+        b[nlohmann::json::json_pointer(path)] = value;
+        ModelLoadResult e = parse_model(b, models_dir());
+        ASSERT_FALSE(e.ok()) << path;
+        EXPECT_EQ(e.error->path, field) << e.error->message();
+    };
+    bad("/head/pool", "max", "head.pool");
+    bad("/prelude/we/shape/1", 6, "prelude.we.shape");
+    bad("/prelude/input_scale", -1.0, "prelude.input_scale");
+    auto no_pos = spec;
+    no_pos["prelude"].erase("pos");
+    ModelLoadResult e = parse_model(no_pos, models_dir());
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.error->path, "prelude.add_pos");
+}
+
 TEST(ModelLoad, MissingSpecFileIsAnError)
 {
     ModelLoadResult r = load_model(models_dir() / "no-such-model.json");
