@@ -261,6 +261,19 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
     return o.str();
 }
 
+std::string c_gemm_table(const std::set<tx_variant> &variants)
+{
+    std::ostringstream o;
+    o << "#include \"tinytx/gemm_table.h\"\n\n"
+      << "const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {\n";
+    for (tx_variant v : variants) {
+        const std::string name = variant_c(v);
+        o << "    [" << name << "] = TX_GEMM_IMPL_" << name.substr(std::string("TX_VARIANT_").size()) << ",\n";
+    }
+    o << "};\n\n";
+    return o.str();
+}
+
 std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p)
 {
     // Schedules with cluster layers also carry each layer's cores and split, and run those layers
@@ -274,13 +287,7 @@ std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &
     std::set<tx_variant> variants;
     for (const LayerKnobs &k : s.layers)
         variants.insert(k.variant);
-    o << "#include \"tinytx/gemm_table.h\"\n\n"
-      << "const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {\n";
-    for (tx_variant v : variants) {
-        const std::string name = variant_c(v);
-        o << "    [" << name << "] = TX_GEMM_IMPL_" << name.substr(std::string("TX_VARIANT_").size()) << ",\n";
-    }
-    o << "};\n\n";
+    o << c_gemm_table(variants);
     if (cluster) {
         const size_t l1 = std::max<size_t>(8, p.cluster_l1_bytes);
         o << "#include \"tinytx/cluster.h\"\n\n"

@@ -24,9 +24,11 @@
 // Errors (unknown core, bad schedule, compiler failures with their stderr) are data.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,9 @@ std::string c_model_constants(const Model &m, const MemoryPlan &p);
 // static const aligned arrays; it includes `header` (which holds c_model_constants)
 std::string c_model_data(const Model &m, const Schedule &s, const std::string &header,
                          size_t *weight_bytes = nullptr);
+// `const tx_gemm_impl tx_gemm_table[]` with these variants only: with --gc-sections the image
+// carries no other kernel
+std::string c_gemm_table(const std::set<tx_variant> &variants);
 // the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
 // from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
 // the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)
@@ -104,6 +109,10 @@ std::vector<std::string> firmware_compile_flags(const TargetInfo &t, const std::
 std::vector<std::string> firmware_link_flags(const TargetInfo &t);
 // Include directories of the kernels and the firmware core, relative to the source root.
 std::vector<std::string> firmware_include_dirs();
+
+// The C sources of the schedule-as-data image of a model on a board (schedule_data.h).
+CodegenResult generate_schedule_data_sources(const Model &m, const agent::BoardProfile &b,
+                                             const std::set<tx_variant> &kernels);
 
 // One line of tuner/src/builder/firmware_sources.txt: the fixed part of every image.
 struct FirmwareSource {
@@ -143,10 +152,18 @@ struct BuildResult {
 class Builder {
 public:
     explicit Builder(BuildOptions opts);
+    // The specialized image of one schedule (the one `--emit-c` deploys).
     BuildResult build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const;
+    // The schedule-as-data image of a model on a board with these GEMM kernels
+    // (schedule_data.h): built once, cached like every image; its plan is unset.
+    BuildResult build_schedule_data(const Model &m, const agent::BoardProfile &b,
+                                    const std::set<tx_variant> &kernels) const;
     const BuildOptions &options() const { return opts_; }
 
 private:
+    static BuildResult failed_build(std::chrono::steady_clock::time_point t0, const std::string &error);
+    BuildResult compile_and_link(const CodegenResult &gen, const TargetInfo &target,
+                                 std::chrono::steady_clock::time_point t0) const;
     BuildOptions opts_;
 };
 
