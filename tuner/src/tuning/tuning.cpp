@@ -607,7 +607,10 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             out.error = "cancelled after " + std::to_string(pg.done) + " of " + std::to_string(trials) + " trials";
             return out;
         }
-        const std::vector<uint64_t> proposal = strategy->propose(req.batch);
+        // An exhaustive search needs no feedback: with schedule-as-data images all its points are
+        // one round, each worker's share one image load (a flash on a board) and many runs.
+        const bool one_round = table_images && kind == "exhaustive";
+        const std::vector<uint64_t> proposal = strategy->propose(one_round ? size_t(trials - pg.done) : req.batch);
         if (proposal.empty())
             break;
         std::vector<std::pair<uint64_t, Objectives>> tells;
