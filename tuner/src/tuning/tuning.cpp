@@ -122,6 +122,16 @@ void calibrate(TuneReport &r, const tx_encoder_dims &dims)
     r.cost_model.calibrate(all);
 }
 
+// What changes a specialized image's flash: the GEMM variants and attention modes of its layers
+// (the other knobs are constants of one size in its layer table).
+std::string flash_class(const Schedule &s)
+{
+    std::string k;
+    for (const LayerKnobs &l : s.layers)
+        k += std::to_string(int(l.variant)) + (l.attention == AttentionMode::kFused ? "f " : "s ");
+    return k;
+}
+
 // The best pick of a schedule-as-data run measured again in its specialized image (the one the
 // user deploys): both figures reported, and why they may differ when they do by more than 1 %.
 void measure_specialized(TuneReport &r, Trial &best,
@@ -521,7 +531,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
 
     // the schedule-as-data image, built at the first batch that needs it
     std::optional<BuildResult> data_image;
-    uint64_t data_flash_bytes = 0;
+    std::map<std::string, uint64_t> flash_by_class;
     auto measure_job = [&] {
         RunJob job;
         job.board = board.name;
@@ -694,8 +704,18 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 const BuildResult &br = *data_image;
                 if (!br.ok())
                     return "build of the schedule-as-data image failed: " + br.error;
-                if (!data_flash_bytes)
-                    data_flash_bytes = flash_bytes(br.elf_path);
+                // what each candidate's deployed image would hold: its specialized image's flash,
+                // which only the variants and attention modes change (one build per such class)
+                for (size_t i : by_table) {
+                    const std::string key = flash_class(batch[i].schedule);
+                    if (flash_by_class.count(key))
+                        continue;
+                    std::shared_lock later(build_mu);
+                    const BuildResult sb = builder.build(m, batch[i].schedule, board);
+                    if (!sb.ok())
+                        return "build of " + schedule_summary(batch[i].schedule) + " failed: " + sb.error;
+                    flash_by_class[key] = flash_bytes(sb.elf_path);
+                }
                 std::vector<agent::TableRun> tables;
                 for (size_t i : by_table)
                     tables.push_back({encode_schedule_table(m, batch[i].schedule, batch[i].plan, uint32_t(i)), crcs[i]});
@@ -704,7 +724,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                     Trial &t = batch[by_table[k]];
                     t.measurement = ms.at(k);
                     t.agent = "schedule-as-data";
-                    t.flash_bytes = data_flash_bytes;
+                    t.flash_bytes = flash_by_class.at(flash_class(t.schedule));
                     builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                                       bo.opt_flags + " " + br.cpu + " " + br.machine + " schedule-as-data",
                                                       static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};

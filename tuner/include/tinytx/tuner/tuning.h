@@ -97,8 +97,9 @@ struct Trial {
     std::string agent;                    // who measured it (or "reused ..." for a copy)
     bool from_database = false;           // recorded by an earlier (interrupted) run
     MemoryPlan plan;
-    uint64_t flash_bytes = 0;             // text + rodata + data of the image (0 when not built;
-                                          // a schedule-as-data image's: an upper bound)
+    uint64_t flash_bytes = 0;             // text + rodata + data of its specialized image (0 when
+                                          // not built; measured in a schedule-as-data image: of
+                                          // the specialized image of its variants and modes)
     double predicted_cycles = 0;          // by the cost model before calibration on this run
     bool ok() const { return measurement.status == agent::RunStatus::kOk; }
 };
