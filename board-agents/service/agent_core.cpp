@@ -106,13 +106,14 @@ std::shared_ptr<const ElfImage> AgentCore::image_for(const RunRequestData &req)
 
 Measurement AgentCore::run(const RunRequestData &req)
 {
-    return execute(req, nullptr).front();
+    return execute(req, nullptr, {}).front();
 }
 
-std::vector<Measurement> AgentCore::run_tables(const RunRequestData &req, const std::vector<TableRun> &tables)
+std::vector<Measurement> AgentCore::run_tables(const RunRequestData &req, const std::vector<TableRun> &tables,
+                                               std::function<void(size_t, const Measurement &)> on_table)
 {
     if (tables.empty()) throw InvalidArgument("run_tables: no table");
-    return execute(req, &tables);
+    return execute(req, &tables, std::move(on_table));
 }
 
 bool AgentCore::writes_tables(const std::string &board, const std::string &backend)
@@ -120,7 +121,8 @@ bool AgentCore::writes_tables(const std::string &board, const std::string &backe
     return backends_.at(slot_for(board, backend).backend)->writes_tables();
 }
 
-std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std::vector<TableRun> *tables)
+std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std::vector<TableRun> *tables,
+                                            std::function<void(size_t, const Measurement &)> on_table)
 {
     const uint32_t repeats = req.repeats ? req.repeats : 1;
     if (repeats > kMaxRuns) throw InvalidArgument("repeats must be 1.." + std::to_string(kMaxRuns));
@@ -140,6 +142,7 @@ std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std
     opts.warmups = req.warmups;
     opts.deadline = std::chrono::milliseconds(deadline);
     opts.expected_crc = req.expected_crc;
+    opts.on_table = std::move(on_table);
     Backend &backend = *backends_.at(slot.backend);
 
     ++in_flight_;

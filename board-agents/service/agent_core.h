@@ -60,7 +60,8 @@ public:
     Measurement run(const RunRequestData &req);
     // A schedule-as-data image run once per table, in one image load (Backend::run_tables); the
     // request's expected_crc is ignored (each table has its own).
-    std::vector<Measurement> run_tables(const RunRequestData &req, const std::vector<TableRun> &tables);
+    std::vector<Measurement> run_tables(const RunRequestData &req, const std::vector<TableRun> &tables,
+                                        std::function<void(size_t, const Measurement &)> on_table = {});
     // Whether the backend serving this board writes layer tables (else: specialized images).
     bool writes_tables(const std::string &board, const std::string &backend);
     std::vector<BoardInfo> describe() const;
@@ -71,7 +72,8 @@ private:
     std::shared_ptr<const ElfImage> image_for(const RunRequestData &req);
     Slot &slot_for(const std::string &board, const std::string &backend);
     // run and run_tables: validation, admission, backend dispatch (tables == nullptr: run)
-    std::vector<Measurement> execute(const RunRequestData &req, const std::vector<TableRun> *tables);
+    std::vector<Measurement> execute(const RunRequestData &req, const std::vector<TableRun> *tables,
+                                     std::function<void(size_t, const Measurement &)> on_table);
 
     AgentConfig cfg_;
     BoardCatalog catalog_;

@@ -25,6 +25,8 @@ std::vector<agent::Measurement> measure_tables(const std::vector<std::shared_ptr
             RunJob j = job;
             const auto per = job.deadline.count() > 0 ? job.deadline : std::chrono::milliseconds(agent::kDefaultDeadlineMs);
             j.deadline = std::min(per * int64_t(hi - lo), std::chrono::milliseconds(agent::kMaxDeadlineMs));
+            if (job.on_table)
+                j.on_table = [&job, lo](size_t k, const agent::Measurement &m) { job.on_table(lo + k, m); };
             const std::vector<agent::TableRun> mine(tables.begin() + std::ptrdiff_t(lo), tables.begin() + std::ptrdiff_t(hi));
             return agents[c % agents.size()]->run_tables(j, bytes, mine);
         }));

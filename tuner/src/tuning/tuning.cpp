@@ -719,17 +719,28 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 std::vector<agent::TableRun> tables;
                 for (size_t i : by_table)
                     tables.push_back({encode_schedule_table(m, batch[i].schedule, batch[i].plan, uint32_t(i)), crcs[i]});
-                const std::vector<agent::Measurement> ms = measure_tables(agents, measure_job(), br.elf_path, tables, jobs);
-                for (size_t k = 0; k < by_table.size(); ++k) {
+                // progress as each candidate is done (a round may be the whole space)
+                std::vector<char> reported(by_table.size(), 0);
+                auto finish = [&](size_t k, const agent::Measurement &ms) {
                     Trial &t = batch[by_table[k]];
-                    t.measurement = ms.at(k);
+                    t.measurement = ms;
                     t.agent = "schedule-as-data";
                     t.flash_bytes = flash_by_class.at(flash_class(t.schedule));
+                    if (!reported[k]) {
+                        reported[k] = 1;
+                        report_progress(t, true);
+                    }
+                };
+                RunJob job = measure_job();
+                job.on_table = finish;
+                const std::vector<agent::Measurement> ms = measure_tables(agents, job, br.elf_path, tables, jobs);
+                for (size_t k = 0; k < by_table.size(); ++k) {
+                    finish(k, ms.at(k));
+                    const Trial &t = batch[by_table[k]];
                     builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                                       bo.opt_flags + " " + br.cpu + " " + br.machine + " schedule-as-data",
                                                       static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
                     count_target_work(t.measurement);
-                    report_progress(t, true);
                 }
                 return "";
             }));

@@ -149,10 +149,15 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
             throw InvalidArgument("tables x (warmups + repeats) must not exceed " + std::to_string(kMaxRuns));
         if (tables.empty()) return out;
         Machine machine(board, image, per * uint32_t(tables.size()), IssConfig{}, t0 + opts.deadline, rep);
-        machine.write_tables(tables, per);
+        const EnergyModel energy{double(board.clock_hz), board.active_mw};
+        machine.write_tables(tables, per, [&](size_t k, const std::vector<RunRecord> &group) {
+            if (!opts.on_table) return;
+            Measurement m = base;
+            summarize(group, opts.warmups, tables[k].expected_crc, energy, m);
+            opts.on_table(k, m);
+        });
         Outcome o = machine.run();
         loaded = true;
-        const EnergyModel energy{double(board.clock_hz), board.active_mw};
         bool ended = false;
         // complete groups of `per` records: one candidate each; the group the image stopped in
         // gets the image's ending, the ones after it were never run

@@ -522,6 +522,11 @@ void Machine::take_record()
     w.record = r;
     out_.records.push_back(r);
     report_.windows.push_back(std::move(w));
+    if (on_group_ && out_.records.size() % runs_per_table_ == 0 && out_.records.size() / runs_per_table_ <= tables_->size()) {
+        const auto last = out_.records.end();
+        on_group_(out_.records.size() / runs_per_table_ - 1,
+                  std::vector<RunRecord>(last - std::ptrdiff_t(runs_per_table_), last));
+    }
     if (out_.records.size() > expected_runs_ + kMaxExtraRecords) {
         out_.message = "the image reported more than " + std::to_string(out_.records.size() - 1) + " runs, " + std::to_string(expected_runs_) + " were requested";
         stop_ = Stop::kProtocol;

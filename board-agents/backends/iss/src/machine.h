@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unicorn/unicorn.h>
@@ -58,10 +59,13 @@ public:
 
     // Schedule-as-data images: before run k the table tables[k / runs_per_table] is written at the
     // image's tx_schedule_table (when it calls tx_schedule_load). Call before run().
-    void write_tables(const std::vector<TableRun> &tables, uint32_t runs_per_table)
+    // on_group(k, records) is called once the runs of table k are all recorded.
+    void write_tables(const std::vector<TableRun> &tables, uint32_t runs_per_table,
+                      std::function<void(size_t, const std::vector<RunRecord> &)> on_group)
     {
         tables_ = &tables;
         runs_per_table_ = runs_per_table;
+        on_group_ = std::move(on_group);
     }
 
     // Sets up the engine and runs the image to its end. Throws InvalidArgument when the image
@@ -142,6 +146,7 @@ private:
     uint32_t stack_bottom_ = 0, stack_top_ = 0, arena_start_ = 0, arena_end_ = 0;
     std::vector<std::pair<uint32_t, uint8_t>> markers_;  // sorted by address
     const std::vector<TableRun> *tables_ = nullptr;
+    std::function<void(size_t, const std::vector<RunRecord> &)> on_group_;
     uint32_t runs_per_table_ = 1, table_ = 0;  // table_: tx_schedule_table's address
 
     // counting

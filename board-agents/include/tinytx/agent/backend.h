@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@ struct RunOptions {
     uint32_t warmups = 0;      // runs before them, not reported
     std::chrono::milliseconds deadline{10000};  // wall time for the whole request
     std::optional<uint32_t> expected_crc;
+    // run_tables: told each table's Measurement as soon as its runs are done (progress; the
+    // returned vector is the result)
+    std::function<void(size_t table, const Measurement &)> on_table;
 };
 
 // A schedule-as-data image's layer table for one candidate (kernels/firmware/schedule_table.h) and

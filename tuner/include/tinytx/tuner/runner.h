@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -52,6 +53,8 @@ struct RunJob {
     uint32_t repeats = 1, warmups = 0;
     std::chrono::milliseconds deadline{0};    // wall time of one attempt on the agent; 0 = 10 s
     std::optional<uint32_t> expected_crc;
+    // run_tables: each table's Measurement as soon as it is done (in-process agents; progress)
+    std::function<void(size_t table, const agent::Measurement &)> on_table;
 };
 
 struct RunOutcome {
