@@ -60,7 +60,7 @@ Search:
   --strategy S        auto (default: every point within the budget when measuring them all is
                       estimated to fit --time-budget, else the guided search with as many trials
                       as fit it; with --trials: exhaustive when the points within the budget are
-                      no more, else guided) | exhaustive | nsga2 | guided (cost-model ranked)
+                      no more, else nsga2) | exhaustive | nsga2 | guided (cost-model ranked)
   --time-budget S     seconds `auto` may spend measuring (default 600); the estimate is printed
   --trials N          candidates to evaluate (default: 160, or what --time-budget allows for
                       auto; at most the points within the budget)
@@ -302,13 +302,6 @@ void print_table(const nlohmann::json &j)
     if (j.value("measured", 0) > 0 && j.contains("image_loads"))
         std::cout << "measured with " << j.value("images", "") << " images: " << j.value("image_loads", 0)
                   << " image loads, " << j.value("firmware_runs", 0) << " firmware runs\n";
-    if (j.contains("best_specialized") && j["best_specialized"].is_object()) {
-        const auto &b = j["best_specialized"];
-        std::ostringstream d;
-        d << std::fixed << std::setprecision(2) << b.value("deviation_pct", 0.0);
-        std::cout << "best pick in its specialized image (deployed by --emit-c): " << b.value("latency_cycles", uint64_t(0))
-                  << " cycles, " << d.str() << " % from its schedule-as-data figure\n";
-    }
     std::vector<double> lat, en, arena, flash;
     for (const auto &p : front) {
         lat.push_back(p.value("latency_us", 0.0));
@@ -345,6 +338,14 @@ void print_table(const nlohmann::json &j)
                   << 100.0 * peak / budget << " % of the " << format_bytes(budget) << " budget ("
                   << format_bytes(budget - peak) << " to spare); smallest arena any schedule needs: "
                   << format_bytes(j.value("minimal_peak_bytes", uint64_t(0))) << "\n";
+        if (j.contains("best_specialized") && j["best_specialized"].is_object()) {
+            const auto &sb = j["best_specialized"];
+            std::ostringstream d;
+            d << std::fixed << std::setprecision(2) << sb.value("deviation_pct", 0.0);
+            std::cout << "in its specialized image (what --emit-c deploys): " << sb.value("latency_cycles", uint64_t(0))
+                      << " cycles, " << d.str() << " % from its figure in the schedule-as-data image, flash "
+                      << format_bytes(sb.value("flash_bytes", uint64_t(0))) << "\n";
+        }
     }
     const auto &cal = j["calibration"];
     if (cal.is_object() && cal.value("median_heldout_error_pct", -1.0) >= 0)

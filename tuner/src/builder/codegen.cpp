@@ -274,6 +274,15 @@ std::string c_gemm_table(const std::set<tx_variant> &variants)
     return o.str();
 }
 
+std::string c_measure_and_exit(const std::string &run_fn)
+{
+    return "        tx_bench_measure(&spec, " + run_fn + ", &job, &r);\n"
+           "        failed |= r.status != TX_OK;\n"
+           "    }\n"
+           "    tx_puts(failed ? \"model image: a run failed\\n\" : \"model image: done\\n\");\n"
+           "    return failed ? 1 : 0;\n}\n";
+}
+
 std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p)
 {
     // Schedules with cluster layers also carry each layer's cores and split, and run those layers
@@ -396,11 +405,7 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
       << "        tx_bench_result r;\n"
       << "        tx_bench_arena_paint(TX_MODEL_ARENA_BYTES);\n"
       << "        tx_model_copy_input(arena);\n"
-      << "        tx_bench_measure(&spec, tx_model_run, &job, &r);\n"
-      << "        failed |= r.status != TX_OK;\n"
-      << "    }\n"
-      << "    tx_puts(failed ? \"model image: a run failed\\n\" : \"model image: done\\n\");\n"
-      << "    return failed ? 1 : 0;\n}\n";
+      << c_measure_and_exit("tx_model_run");
     return o.str();
 }
 

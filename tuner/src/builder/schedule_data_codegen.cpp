@@ -101,11 +101,7 @@ std::string gen_main(const Model &m, const agent::BoardProfile &b, const std::se
       << "        tx_bench_result r;\n"
       << "        tx_bench_arena_paint(spec.layout_bytes);\n"
       << "        if (ok)\n            tx_model_copy_input(arena);\n"
-      << "        tx_bench_measure(&spec, ok ? tx_model_run : tx_model_bad_table, &job, &r);\n"
-      << "        failed |= r.status != TX_OK;\n"
-      << "    }\n"
-      << "    tx_puts(failed ? \"model image: a run failed\\n\" : \"model image: done\\n\");\n"
-      << "    return failed ? 1 : 0;\n}\n";
+      << c_measure_and_exit("ok ? tx_model_run : tx_model_bad_table");
     return o.str();
 }
 

@@ -433,7 +433,8 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             const double per = r.estimated_space_s / double(*r.feasible);
             trials = std::min<uint64_t>(available, std::max<uint64_t>(kDefaultTrials, uint64_t(budget_s / per)));
         }
-        kind = available <= trials ? "exhaustive" : "guided";
+        // a trial count keeps the evolutionary search's spread; a time budget the model's ranking
+        kind = available <= trials ? "exhaustive" : req.trials ? "nsga2" : "guided";
         std::ostringstream n;
         n.setf(std::ios::fixed);
         n.precision(0);

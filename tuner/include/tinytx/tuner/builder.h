@@ -72,6 +72,9 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
 // `const tx_gemm_impl tx_gemm_table[]` with these variants only: with --gc-sections the image
 // carries no other kernel
 std::string c_gemm_table(const std::set<tx_variant> &variants);
+// the end of an agent image's main: measure `run_fn` (spec, job, r and failed in scope), close
+// the runs loop, print the verdict and return it as the exit status
+std::string c_measure_and_exit(const std::string &run_fn);
 // the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
 // from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
 // the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)

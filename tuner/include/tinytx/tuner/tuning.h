@@ -17,7 +17,7 @@
 // Strategy `auto`: without a trial count, every point within the budget when the estimated time
 // to measure them all fits time_budget (exhaustive), else the cost-model-guided search with as
 // many trials as fit it (at least kDefaultTrials); with a trial count, exhaustive when the points
-// within the budget are no more than it, else guided.
+// within the budget are no more than it, else NSGA-II.
 //
 // Candidates whose image is identical (the placement knob does not reach emulator images, see
 // builder.h) are measured once: the second gets a copy of the first's measurement, its agent

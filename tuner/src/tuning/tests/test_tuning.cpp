@@ -114,14 +114,14 @@ TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
     EXPECT_EQ(r.best_specialized_flash_bytes, r.trials[*r.best].flash_bytes);
 }
 
-TEST(Tuning, AutoWithATrialCountSmallerThanTheSpaceIsGuided)
+TEST(Tuning, AutoWithATrialCountSmallerThanTheSpaceIsNsga2)
 {
     test::TempDir dir;
     TuneRequest req = request(dir, "ecgformer", "nucleo-l476rg", 64 * 1024);
     req.trials = 16;
     TuneOutcome a = tune(req);
     ASSERT_EQ(a.exit_code, 0) << a.error;
-    EXPECT_EQ(a.report->strategy, "guided");
+    EXPECT_EQ(a.report->strategy, "nsga2");
     EXPECT_EQ(a.report->trials.size(), 16u);
     // specialized images on request: every measured candidate is its own image load
     test::TempDir dir2;
