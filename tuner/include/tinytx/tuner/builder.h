@@ -10,6 +10,8 @@
 //                 copies the input to act0 and measures every layer in sequence (tx_encoder_s8
 //                 with the layer's config and variant, x/out/scratch at the plan's offsets); the
 //                 output CRC is over the final activation buffer.
+// Schedule-as-data images (build_schedule_data, schedule_data.h) hold every weight of the model and
+// the GEMM kernels of a set, and take their layer table from the agent before each run.
 // Same inputs give byte-identical sources. Images are linked for the board's emulator machine,
 // so the placement knob does not reach the code: schedules that differ only in placement give
 // identical sources and the same image (placement matters on a board, which needs its own link).
