@@ -106,6 +106,24 @@ std::shared_ptr<const ElfImage> AgentCore::image_for(const RunRequestData &req)
 
 Measurement AgentCore::run(const RunRequestData &req)
 {
+    return execute(req, nullptr, {}).front();
+}
+
+std::vector<Measurement> AgentCore::run_tables(const RunRequestData &req, const std::vector<TableRun> &tables,
+                                               std::function<void(size_t, const Measurement &)> on_table)
+{
+    if (tables.empty()) throw InvalidArgument("run_tables: no table");
+    return execute(req, &tables, std::move(on_table));
+}
+
+bool AgentCore::writes_tables(const std::string &board, const std::string &backend)
+{
+    return backends_.at(slot_for(board, backend).backend)->writes_tables();
+}
+
+std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std::vector<TableRun> *tables,
+                                            std::function<void(size_t, const Measurement &)> on_table)
+{
     const uint32_t repeats = req.repeats ? req.repeats : 1;
     if (repeats > kMaxRuns) throw InvalidArgument("repeats must be 1.." + std::to_string(kMaxRuns));
     if (req.warmups > kMaxRuns) throw InvalidArgument("warmups must be 0.." + std::to_string(kMaxRuns));
@@ -128,11 +146,12 @@ Measurement AgentCore::run(const RunRequestData &req)
         throw InvalidArgument("arena region '" + req.arena_region + "': only the iss backend can move the arena; on " +
                               slot.backend + " the image's link decides where it lives");
     opts.arena_region = req.arena_region;
+    opts.on_table = std::move(on_table);
     Backend &backend = *backends_.at(slot.backend);
 
     ++in_flight_;
     ++slot.running;
-    Measurement m;
+    std::vector<Measurement> ms;
     {
         // emulators: a bounded number at once; a real board: one image at a time
         std::unique_lock<std::mutex> board_lock(slot.board_mu, std::defer_lock);
@@ -142,22 +161,32 @@ Measurement AgentCore::run(const RunRequestData &req)
         else
             emulator_slots_->acquire();
         try {
-            m = backend.run(profile, *image, opts);
+            ms = tables ? backend.run_tables(profile, *image, opts, *tables)
+                        : std::vector<Measurement>{backend.run(profile, *image, opts)};
         } catch (const std::exception &e) {
+            Measurement m;
             m.status = RunStatus::kInternal;
             m.error = std::string("backend: ") + e.what();
+            ms.assign(tables ? tables->size() : 1, m);
         }
         if (!physical) emulator_slots_->release();
     }
     --slot.running;
     --in_flight_;
     ++runs_total_;
-    m.backend = slot.backend;
-    m.board = profile.name;
-    m.board_serial = slot.serial;
-    m.image_hash = image->sha256();
-    m.agent_version = kAgentVersion;
-    return m;
+    for (Measurement &m : ms) {
+        // every backend but the iss loads the image once per request and leaves the counts to it
+        if (!tables && m.image_loads == 0 && m.status != RunStatus::kInvalidArgument) m.image_loads = 1;
+        if (!tables && m.runs == 0 && m.status == RunStatus::kOk) m.runs = opts.warmups + opts.repeats;
+        image_loads_ += m.image_loads;
+        firmware_runs_ += m.runs;
+        m.backend = slot.backend;
+        m.board = profile.name;
+        m.board_serial = slot.serial;
+        m.image_hash = image->sha256();
+        m.agent_version = kAgentVersion;
+    }
+    return ms;
 }
 
 std::vector<BoardInfo> AgentCore::describe() const
@@ -171,8 +200,13 @@ std::vector<BoardInfo> AgentCore::describe() const
 
 HealthInfo AgentCore::health() const
 {
-    return {runs_total_.load(), in_flight_.load(),
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()};
+    HealthInfo h;
+    h.runs_total = runs_total_.load();
+    h.runs_in_flight = in_flight_.load();
+    h.image_loads = image_loads_.load();
+    h.firmware_runs = firmware_runs_.load();
+    h.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    return h;
 }
 
 }  // namespace tinytx::agent

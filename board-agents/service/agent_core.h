@@ -47,7 +47,8 @@ struct BoardInfo {
 };
 
 struct HealthInfo {
-    uint64_t runs_total = 0, runs_in_flight = 0;
+    uint64_t runs_total = 0, runs_in_flight = 0;  // requests
+    uint64_t image_loads = 0, firmware_runs = 0;  // what they took on the targets (Measurement)
     double uptime_s = 0;
 };
 
@@ -58,6 +59,12 @@ public:
 
     // InvalidArgument for a bad request or an unusable image; every firmware outcome is a status.
     Measurement run(const RunRequestData &req);
+    // A schedule-as-data image run once per table, in one image load (Backend::run_tables); the
+    // request's expected_crc is ignored (each table has its own).
+    std::vector<Measurement> run_tables(const RunRequestData &req, const std::vector<TableRun> &tables,
+                                        std::function<void(size_t, const Measurement &)> on_table = {});
+    // Whether the backend serving this board writes layer tables (else: specialized images).
+    bool writes_tables(const std::string &board, const std::string &backend);
     std::vector<BoardInfo> describe() const;
     HealthInfo health() const;
 
@@ -65,6 +72,9 @@ private:
     struct Slot;
     std::shared_ptr<const ElfImage> image_for(const RunRequestData &req);
     Slot &slot_for(const std::string &board, const std::string &backend);
+    // run and run_tables: validation, admission, backend dispatch (tables == nullptr: run)
+    std::vector<Measurement> execute(const RunRequestData &req, const std::vector<TableRun> *tables,
+                                     std::function<void(size_t, const Measurement &)> on_table);
 
     AgentConfig cfg_;
     BoardCatalog catalog_;
@@ -74,7 +84,7 @@ private:
     mutable std::mutex cache_mu_;
     std::list<std::shared_ptr<const ElfImage>> cache_;  // most recent first
     size_t cache_bytes_ = 0;
-    std::atomic<uint64_t> runs_total_{0}, in_flight_{0};
+    std::atomic<uint64_t> runs_total_{0}, in_flight_{0}, image_loads_{0}, firmware_runs_{0};
     std::chrono::steady_clock::time_point started_;
 };
 

@@ -69,6 +69,8 @@ grpc::Status AgentService::Health(grpc::ServerContext *ctx, const tinytx::v1::He
     out->set_serving(true);
     out->set_runs_total(h.runs_total);
     out->set_runs_in_flight(h.runs_in_flight);
+    out->set_image_loads(h.image_loads);
+    out->set_firmware_runs(h.firmware_runs);
     out->set_uptime_s(h.uptime_s);
     out->set_agent_version(kAgentVersion);
     return grpc::Status::OK;

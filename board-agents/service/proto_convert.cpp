@@ -94,6 +94,8 @@ tinytx::v1::Measurement to_proto(const Measurement &m)
     p.set_image_hash(m.image_hash);
     p.set_agent_version(m.agent_version);
     p.set_wall_time_ms(m.wall_time_ms);
+    p.set_image_loads(m.image_loads);
+    p.set_runs(m.runs);
     return p;
 }
 
@@ -119,6 +121,8 @@ Measurement from_proto(const tinytx::v1::Measurement &p)
     m.image_hash = p.image_hash();
     m.agent_version = p.agent_version();
     m.wall_time_ms = p.wall_time_ms();
+    m.image_loads = p.image_loads();
+    m.runs = p.runs();
     return m;
 }
 

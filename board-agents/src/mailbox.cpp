@@ -25,10 +25,10 @@ View decode(const uint8_t *b, size_t n)
     v.version = u32(b + kOffVersion);
     v.size = u32(b + kOffSize);
     if (v.magic != kMagic) throw InvalidArgument("mailbox: bad magic (not a tinytx image?)");
-    if (v.version != kVersion || v.size != kSize)
+    if (v.version < kOldestVersion || v.version > kVersion || v.size != kSize)
         throw InvalidArgument("mailbox: version " + std::to_string(v.version) + " size " +
-                              std::to_string(v.size) + ", this agent speaks version " +
-                              std::to_string(kVersion));
+                              std::to_string(v.size) + ", this agent speaks versions " +
+                              std::to_string(kOldestVersion) + " to " + std::to_string(kVersion));
     v.repeats = u32(b + kOffRepeats);
     v.config_id = u32(b + kOffConfigId);
     v.status = int32_t(u32(b + kOffStatus));
@@ -42,6 +42,7 @@ View decode(const uint8_t *b, size_t n)
     v.stack_peak = u32(b + kOffStackPeak);
     v.arena_peak = u32(b + kOffArenaPeak);
     v.runs = u32(b + kOffRuns);
+    v.table_bytes = v.version >= 3 ? u32(b + kOffTableBytes) : 0;
     const char *c = reinterpret_cast<const char *>(b + kOffConfig);
     size_t len = 0;
     while (len < 64 && c[len]) ++len;

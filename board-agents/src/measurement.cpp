@@ -119,6 +119,8 @@ nlohmann::json to_json(const Measurement &m)
         {"output_crc32", m.output_crc32},
         {"output_ok", m.output_ok},
         {"wall_time_ms", m.wall_time_ms},
+        {"image_loads", m.image_loads},
+        {"runs", m.runs},
     };
     j["fault_pc"] = m.fault_pc ? nlohmann::json(*m.fault_pc) : nlohmann::json(nullptr);
     return j;

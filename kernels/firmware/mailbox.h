@@ -2,7 +2,7 @@
  * (.tx_mailbox, first in RAM data), through which a debugger-driven host (QEMU gdbstub, OpenOCD)
  * and the firmware exchange one measurement at a time.
  *
- * Protocol (version 1)
+ * Protocol (version 3; images of versions 2 and 3 are both measured by the agents)
  *  - The image initialises the mailbox from its load image: magic, version, size, repeats = 1.
  *  - In: `repeats` (runs per measurement, 0 means 1) may be written by the host while the core is
  *    halted at `main` or at `tx_bench_begin`; it is read at the start of every measurement.
@@ -14,6 +14,11 @@
  *  - tx_bench_done() is called once the record is complete (version 2): a host reads the mailbox
  *    there. Images made for the board agent (fw_agent_*) perform `runs` measurements of
  *    `repeats` runs each (the agent writes both before the image starts; 0 means 1).
+ *  - Schedule-as-data images (version 3): `table_bytes` is the size of the layer table
+ *    `tx_schedule_table` (schedule_table.h) the image holds in RAM, 0 in every other image.
+ *    Before each measurement such an image calls tx_schedule_load(); the host, halted there,
+ *    writes the next schedule's table at the symbol `tx_schedule_table`, so one load of the
+ *    image measures many schedules (the agent writes the table of measurement i before it).
  * Field offsets are fixed (static asserts in mailbox.c); hosts read them little-endian. */
 #ifndef TX_FW_MAILBOX_H
 #define TX_FW_MAILBOX_H
@@ -21,7 +26,7 @@
 #include <stdint.h>
 
 #define TX_MAILBOX_MAGIC 0x424D5854u /* "TXMB" in memory */
-#define TX_MAILBOX_VERSION 2u
+#define TX_MAILBOX_VERSION 3u
 #define TX_MAILBOX_CONFIG_LEN 64
 
 enum {
@@ -58,7 +63,7 @@ typedef struct {
     uint32_t scratch_peak; /* 76 bytes of the scratch touched */
     char config[TX_MAILBOX_CONFIG_LEN]; /* 80 human-readable description, NUL-terminated */
     uint32_t runs;         /* 144 in: measurements an agent image performs (0 = 1) */
-    uint32_t reserved;     /* 148 */
+    uint32_t table_bytes;  /* 148 out: sizeof tx_schedule_table (schedule-as-data images), else 0 */
 } tx_mailbox_t;
 
 extern volatile tx_mailbox_t tx_mailbox;
@@ -68,5 +73,6 @@ extern volatile tx_mailbox_t tx_mailbox;
 void tx_bench_begin(void);
 void tx_bench_end(void);
 void tx_bench_done(void); /* the record is complete */
+void tx_schedule_load(void); /* schedule-as-data images: the host writes the next layer table here */
 
 #endif

@@ -59,9 +59,13 @@ Required:
                       weights alone exceed it is refused before anything is built
 
 Search:
-  --strategy S        auto (default: exhaustive when every point within the budget fits the trial
-                      budget, else nsga2) | exhaustive | nsga2 | guided (cost-model ranked)
-  --trials N          candidates to evaluate (default 160, at most the points within the budget)
+  --strategy S        auto (default: every point within the budget when measuring them all is
+                      estimated to fit --time-budget, else the guided search with as many trials
+                      as fit it; with --trials: exhaustive when the points within the budget are
+                      no more, else nsga2) | exhaustive | nsga2 | guided (cost-model ranked)
+  --time-budget S     seconds `auto` may spend measuring (default 600); the estimate is printed
+  --trials N          candidates to evaluate (default: 160, or what --time-budget allows for
+                      auto; at most the points within the budget)
   --seed N            search seed (default 1); the same command reproduces the same run
   --per-layer         let every layer choose its own knobs (default: one knob set for all layers)
   --batch N           proposals per round (default 8)
@@ -72,6 +76,10 @@ Measurement:
   --backend B         iss | qemu | pulp (the GAP9 cluster simulator) | gvsoc (GVSoC, $TINYTX_GVSOC) |
                       openocd; default for the
                       in-process agent: pulp on gap9, iss on the Cortex-M boards
+  --images I          auto (default): where the agent writes layer tables (the in-process iss),
+                      every candidate runs in one schedule-as-data image of the model, loaded
+                      once per batch, and the best pick is measured again in its specialized
+                      image (the one --emit-c writes); specialized: one image per candidate
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
   --deadline-s N      wall-time limit of one measurement, 1..600 s (default 120)
@@ -133,7 +141,7 @@ Options parse(int argc, char **argv)
         "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
         "--out", "--emit-c", "--report", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
-        "--min-cosine", "--val", "--min-accuracy"};
+        "--min-cosine", "--val", "--min-accuracy", "--time-budget", "--images"};
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], value;
@@ -293,6 +301,9 @@ void print_table(const nlohmann::json &j)
                       << three_figures(100.0 * evaluated / j["feasible"].get<double>()) << " % of them evaluated";
         std::cout << "\n";
     }
+    if (j.value("measured", 0) > 0 && j.contains("image_loads"))
+        std::cout << "measured with " << j.value("images", "") << " images: " << j.value("image_loads", 0)
+                  << " image loads, " << j.value("firmware_runs", 0) << " firmware runs\n";
     std::vector<double> lat, en, arena, flash;
     for (const auto &p : front) {
         lat.push_back(p.value("latency_us", 0.0));
@@ -329,6 +340,14 @@ void print_table(const nlohmann::json &j)
                   << 100.0 * peak / budget << " % of the " << format_bytes(budget) << " budget ("
                   << format_bytes(budget - peak) << " to spare); smallest arena any schedule needs: "
                   << format_bytes(j.value("minimal_peak_bytes", uint64_t(0))) << "\n";
+        if (j.contains("best_specialized") && j["best_specialized"].is_object()) {
+            const auto &sb = j["best_specialized"];
+            std::ostringstream d;
+            d << std::fixed << std::setprecision(2) << sb.value("deviation_pct", 0.0);
+            std::cout << "in its specialized image (what --emit-c deploys): " << sb.value("latency_cycles", uint64_t(0))
+                      << " cycles, " << d.str() << " % from its figure in the schedule-as-data image, flash "
+                      << format_bytes(sb.value("flash_bytes", uint64_t(0))) << "\n";
+        }
     }
     const auto &cal = j["calibration"];
     if (cal.is_object() && cal.value("median_heldout_error_pct", -1.0) >= 0)
@@ -414,6 +433,12 @@ int main(int argc, char **argv)
     if (!within(limits::kBudgetBytes, req.budget_bytes))
         usage_error("--budget " + out_of_range(limits::kBudgetBytes, req.budget_bytes));
     req.trials = limited("--trials", 0, limits::kTrials);
+    req.time_budget = std::chrono::seconds(number(o, "--time-budget", kDefaultTimeBudgetS, 1, 7 * 24 * 3600));
+    if (o.has("--images")) {
+        req.images = o.get("--images");
+        if (req.images != "auto" && req.images != "specialized")
+            usage_error("--images must be auto or specialized, got '" + req.images + "'");
+    }
     req.seed = limited("--seed", 1, limits::kSeed);
     req.batch = limited("--batch", 8, limits::kBatch);
     req.repeats = static_cast<uint32_t>(limited("--repeats", 1, limits::kRepeats));

@@ -223,6 +223,12 @@ def test_eegformer_quickstart(tmp):
     c, w = json.loads(cold.stdout), json.loads(warm.stdout)
     check(w["measured"] == 0 and w["resumed"], "the rerun measured nothing")
     check(front_of(cold.stdout)[0] == front_of(warm.stdout)[0], "the rerun gives the same front")
+    # issue 15: the default run covers the whole space (so its best is an exhaustive run's), in
+    # one schedule-as-data image, and checks the pick in its specialized image
+    check(c["strategy"] == "exhaustive" and c["trials"] == c["space_size"],
+          f"the default run covers the space: {c['strategy']}, {c['trials']} of {c['space_size']}")
+    check(c["images"] == "schedule-as-data" and c["best_specialized"] is not None
+          and abs(c["best_specialized"]["deviation_pct"]) < 1.0, f"the best pick's specialized check: {c.get('best_specialized')}")
     smallest = min(c["front"], key=lambda p: p["peak_memory_bytes"])
     check(smallest["knobs"][0]["mhsa"] == "depthfirst", f"smallest-memory front point is {smallest['knobs'][0]}")
     db = sqlite3.connect(os.path.join(tmp, "qs.db"))

@@ -295,18 +295,42 @@ Builder::Builder(BuildOptions opts) : opts_(std::move(opts))
 BuildResult Builder::build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const
 {
     const auto t0 = std::chrono::steady_clock::now();
+    std::string error;
+    const auto target = target_for(b, s, opts_.cluster_images, &error);
+    if (!target)
+        return failed_build(t0, error.empty() ? "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)"
+                                              : error);
+    return compile_and_link(generate_sources(m, s, b), *target, t0);
+}
+
+BuildResult Builder::build_schedule_data(const Model &m, const agent::BoardProfile &b,
+                                         const std::set<tx_variant> &kernels) const
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto target = target_for_core(b.core);
+    if (!target)
+        return failed_build(t0, "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)");
+    return compile_and_link(generate_schedule_data_sources(m, b, kernels), *target, t0);
+}
+
+BuildResult Builder::failed_build(std::chrono::steady_clock::time_point t0, const std::string &error)
+{
+    BuildResult r;
+    r.error = error;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo &tgt,
+                                      std::chrono::steady_clock::time_point t0) const
+{
     BuildResult r;
     auto done = [&]() -> BuildResult {
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return r;
     };
     try {
-        const auto target = target_for(b, s, opts_.cluster_images, &r.error);
-        if (!target) {
-            if (r.error.empty())
-                r.error = "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)";
-            return done();
-        }
+        const TargetInfo *target = &tgt;
         r.cpu = target->cpu;
         r.machine = target->machine;
         if (opts_.cache_dir.empty()) {
@@ -318,7 +342,6 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
             r.error = "options.source_root: " + root.string() + " is not a tinytx source tree";
             return done();
         }
-        CodegenResult gen = generate_sources(m, s, b);
         if (!gen.ok()) {
             r.error = gen.error;
             return done();

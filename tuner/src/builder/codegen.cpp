@@ -278,6 +278,28 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
     return o.str();
 }
 
+std::string c_gemm_table(const std::set<tx_variant> &variants)
+{
+    std::ostringstream o;
+    o << "#include \"tinytx/gemm_table.h\"\n\n"
+      << "const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {\n";
+    for (tx_variant v : variants) {
+        const std::string name = variant_c(v);
+        o << "    [" << name << "] = TX_GEMM_IMPL_" << name.substr(std::string("TX_VARIANT_").size()) << ",\n";
+    }
+    o << "};\n\n";
+    return o.str();
+}
+
+std::string c_measure_and_exit(const std::string &run_fn)
+{
+    return "        tx_bench_measure(&spec, " + run_fn + ", &job, &r);\n"
+           "        failed |= r.status != TX_OK;\n"
+           "    }\n"
+           "    tx_puts(failed ? \"model image: a run failed\\n\" : \"model image: done\\n\");\n"
+           "    return failed ? 1 : 0;\n}\n";
+}
+
 std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p)
 {
     // Schedules with cluster layers also carry each layer's cores and split, and run those layers
@@ -291,13 +313,7 @@ std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &
     std::set<tx_variant> variants;
     for (const LayerKnobs &k : s.layers)
         variants.insert(k.variant);
-    o << "#include \"tinytx/gemm_table.h\"\n\n"
-      << "const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {\n";
-    for (tx_variant v : variants) {
-        const std::string name = variant_c(v);
-        o << "    [" << name << "] = TX_GEMM_IMPL_" << name.substr(std::string("TX_VARIANT_").size()) << ",\n";
-    }
-    o << "};\n\n";
+    o << c_gemm_table(variants);
     if (cluster) {
         const size_t l1 = std::max<size_t>(8, p.cluster_l1_bytes);
         o << "#include \"tinytx/cluster.h\"\n\n"
@@ -406,11 +422,7 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
       << "        tx_bench_result r;\n"
       << "        tx_bench_arena_paint(TX_MODEL_ARENA_BYTES);\n"
       << "        tx_model_copy_input(arena);\n"
-      << "        tx_bench_measure(&spec, tx_model_run, &job, &r);\n"
-      << "        failed |= r.status != TX_OK;\n"
-      << "    }\n"
-      << "    tx_puts(failed ? \"model image: a run failed\\n\" : \"model image: done\\n\");\n"
-      << "    return failed ? 1 : 0;\n}\n";
+      << c_measure_and_exit("tx_model_run");
     return o.str();
 }
 

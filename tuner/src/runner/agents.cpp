@@ -54,7 +54,9 @@ LocalAgent::LocalAgent(std::shared_ptr<agent::AgentCore> core, std::string name)
 
 LocalAgent::~LocalAgent() = default;
 
-Measurement LocalAgent::run(const RunJob &job, const std::vector<uint8_t> &elf)
+namespace {
+
+agent::RunRequestData request_of(const RunJob &job, const std::vector<uint8_t> &elf)
 {
     agent::RunRequestData r;
     r.image = elf;
@@ -64,14 +66,38 @@ Measurement LocalAgent::run(const RunJob &job, const std::vector<uint8_t> &elf)
     r.warmups = job.warmups;
     r.deadline_ms = uint32_t(job.deadline.count());
     r.expected_crc = job.expected_crc;
+    return r;
+}
+
+}  // namespace
+
+Measurement LocalAgent::run(const RunJob &job, const std::vector<uint8_t> &elf)
+{
+    return run_tables(job, elf, {}).front();
+}
+
+bool LocalAgent::writes_tables(const std::string &board, const std::string &backend)
+{
     try {
-        return core_->run(r);
+        return core_->writes_tables(board, backend);
+    } catch (const std::exception &) {
+        return false;
+    }
+}
+
+std::vector<Measurement> LocalAgent::run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
+                                                const std::vector<agent::TableRun> &tables)
+{
+    const agent::RunRequestData r = request_of(job, elf);
+    const size_t n = std::max<size_t>(1, tables.size());
+    try {
+        return tables.empty() ? std::vector<Measurement>{core_->run(r)} : core_->run_tables(r, tables, job.on_table);
     } catch (const agent::InvalidArgument &e) {
-        return invalid(job, e.what());
+        return std::vector<Measurement>(n, invalid(job, e.what()));
     } catch (const std::exception &e) {
         Measurement m = invalid(job, std::string("in-process agent: ") + e.what());
         m.status = RunStatus::kInternal;
-        return m;
+        return std::vector<Measurement>(n, m);
     }
 }
 

@@ -16,6 +16,18 @@ json error_json(const CostErrorReport &e)
     return {{"points", e.points}, {"mape_pct", e.mape_pct}, {"max_abs_pct", e.max_abs_pct}, {"rms_pct", e.rms_pct}};
 }
 
+// the best pick measured in its specialized image (schedule-as-data runs)
+json specialized_json(const TuneReport &r)
+{
+    const agent::Measurement &m = *r.best_specialized;
+    return {{"status", agent::to_string(m.status)},
+            {"latency_cycles", m.cycles_median},
+            {"latency_us", micros(double(m.cycles_median), r.clock_hz)},
+            {"energy_uj", m.energy_uj},
+            {"flash_bytes", r.best_specialized_flash_bytes},
+            {"deviation_pct", r.best_specialized_deviation_pct}};
+}
+
 }  // namespace
 
 json point_json(const TuneReport &r, const Trial &t)
@@ -65,6 +77,11 @@ json front_json(const TuneReport &r)
             {"minimal_peak_bytes", r.minimal_peak.peak_bytes},
             {"front", front},
             {"best", r.best ? point_json(r, r.trials[*r.best]) : json(nullptr)},
+            {"best_specialized", r.best_specialized ? specialized_json(r) : json(nullptr)},
+            {"images", r.images},
+            {"image_loads", r.image_loads},
+            {"firmware_runs", r.firmware_runs},
+            {"estimated_space_s", r.estimated_space_s},
             {"calibration", cal}};
 }
 

@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <thread>
@@ -17,6 +18,8 @@
 
 #include "agent_core.h"
 #include "board_fit.h"
+#include "measuring_time.h"
+#include "table_measurement.h"
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/elf_image.h"
 #include "tinytx/tuner/builder.h"
@@ -26,6 +29,7 @@
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/request_limits.h"
 #include "tinytx/tuner/runner.h"
+#include "tinytx/tuner/schedule_data.h"
 #include "tinytx/tuner/search.h"
 
 namespace tinytx::tuner {
@@ -116,6 +120,44 @@ void calibrate(TuneReport &r, const tx_encoder_dims &dims)
         r.median_heldout_error_pct = median_of(rel);
     }
     r.cost_model.calibrate(all);
+}
+
+// What changes a specialized image's flash: the GEMM variants and attention modes of its layers
+// (the other knobs are constants of one size in its layer table).
+std::string flash_class(const Schedule &s)
+{
+    std::string k;
+    for (const LayerKnobs &l : s.layers)
+        k += std::to_string(int(l.variant)) + (l.attention == AttentionMode::kFused ? "f " : "s ");
+    return k;
+}
+
+// The best pick of a schedule-as-data run measured again in its specialized image (the one the
+// user deploys): both figures reported, and why they may differ when they do by more than 1 %.
+void measure_specialized(TuneReport &r, Trial &best,
+                         const std::function<std::optional<agent::Measurement>(const Schedule &)> &measure,
+                         const std::function<void(const std::string &)> &note)
+{
+    std::optional<agent::Measurement> ms = measure(best.schedule);
+    if (!ms)
+        return;
+    r.best_specialized = *ms;
+    if (ms->status != agent::RunStatus::kOk) {
+        note("the best pick's specialized image: " + std::string(agent::to_string(ms->status)) + " (" + ms->error + ")");
+        return;
+    }
+    const double data = double(best.measurement.cycles_median), spec = double(ms->cycles_median);
+    r.best_specialized_deviation_pct = data > 0 ? (spec - data) / data * 100.0 : 0.0;
+    std::ostringstream o;
+    o.setf(std::ios::fixed);
+    o.precision(2);
+    o << "the best pick in its specialized image (what --emit-c deploys): " << ms->cycles_median
+      << " cycles; in the schedule-as-data image: " << best.measurement.cycles_median << " ("
+      << (r.best_specialized_deviation_pct >= 0 ? "+" : "") << r.best_specialized_deviation_pct << " %)";
+    if (std::fabs(r.best_specialized_deviation_pct) > 1.0)
+        o << "; more than 1 % apart: the images differ in code layout (the specialized one calls only its "
+             "kernels with constant knobs, the schedule-as-data one reads its layer table from RAM)";
+    note(o.str());
 }
 
 }  // namespace
@@ -331,21 +373,79 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         return out;
     }
 
-    // Which points are within the budget, when the space is small enough to plan whole.
+    if (req.images != "auto" && req.images != "specialized")
+        return fail("images: '" + req.images + "' (auto or specialized)");
+    if (req.time_budget.count() <= 0)
+        return fail("time budget: must be positive, got " + std::to_string(req.time_budget.count()) + " s");
+
+    // ---- agents
+    const unsigned jobs = req.jobs ? req.jobs : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::shared_ptr<Agent>> agents = req.agents;
+    if (agents.empty()) {
+        agent::AgentConfig ac;
+        ac.boards_dir = req.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req.boards_dir.string();
+        ac.boards = {{board.name, backend}};
+        ac.workers = jobs;
+        try {
+            agents.push_back(std::make_shared<LocalAgent>(ac));
+        } catch (const std::exception &e) {
+            return fail(std::string("in-process agent: ") + e.what());
+        }
+    }
+    // the schedule-as-data image carries every single-core GEMM variant of the space
+    std::set<tx_variant> kernels;
+    for (const LayerKnobs &k : space.layer_knob_sets())
+        if (k.cores == 0 && k.variant != TX_VARIANT_XPULP)
+            kernels.insert(k.variant);
+    const bool table_images = req.images == "auto" && !kernels.empty() &&
+                              std::all_of(agents.begin(), agents.end(), [&](const std::shared_ptr<Agent> &a) {
+                                  return a->writes_tables(board.name, backend);
+                              });
+    r.images = table_images ? "schedule-as-data" : "specialized";
+
+    // Which points are within the budget, when the space is small enough to plan whole, and the
+    // estimated time to measure them all.
     constexpr uint64_t kCountable = 200000;
+    const CostModel prior = CostModel::prior_for(board);
+    double space_s = 0;
     if (space.size() <= kCountable) {
         uint64_t n = 0;
         for (uint64_t i = 0; i < space.size(); ++i) {
-            PlanResult p = plan_memory(m, space.at(i));
-            n += p.ok() && p.plan->peak_bytes <= req.budget_bytes;
+            const Schedule s = space.at(i);
+            PlanResult p = plan_memory(m, s);
+            if (!p.ok() || p.plan->peak_bytes > req.budget_bytes)
+                continue;
+            ++n;
+            const bool specialized = !table_images || !schedule_data_unfit(s, kernels).empty();
+            space_s += estimated_candidate_seconds(backend, specialized, prior.predict_cycles(schedule_features(m.dims, s)),
+                                                   req.warmups + req.repeats, board.clock_hz);
         }
         r.feasible = n;
+        r.estimated_space_s = space_s / jobs;
     }
     const uint64_t available = r.feasible.value_or(space.size());
-    const uint64_t trials = std::min<uint64_t>(req.trials ? req.trials : kDefaultTrials, available);
+    uint64_t trials = std::min<uint64_t>(req.trials ? req.trials : kDefaultTrials, available);
     std::string kind = req.strategy;
-    if (kind == "auto")
-        kind = available <= trials ? "exhaustive" : "nsga2";
+    if (kind == "auto") {
+        const double budget_s = double(req.time_budget.count());
+        if (req.trials == 0 && r.feasible && r.estimated_space_s <= budget_s) {
+            trials = available;
+        } else if (req.trials == 0 && r.feasible && *r.feasible > 0) {
+            const double per = r.estimated_space_s / double(*r.feasible);
+            trials = std::min<uint64_t>(available, std::max<uint64_t>(kDefaultTrials, uint64_t(budget_s / per)));
+        }
+        // a trial count keeps the evolutionary search's spread; a time budget the model's ranking
+        kind = available <= trials ? "exhaustive" : req.trials ? "nsga2" : "guided";
+        std::ostringstream n;
+        n.setf(std::ios::fixed);
+        n.precision(0);
+        if (r.feasible)
+            n << "auto: measuring all " << available << " points within the budget would take about "
+              << r.estimated_space_s << " s (" << jobs << " worker" << (jobs > 1 ? "s" : "") << ", "
+              << r.images << " images; time budget " << budget_s << " s): ";
+        n << (kind == "exhaustive" ? "exhaustive search" : "guided search of " + std::to_string(trials) + " trials");
+        note(n.str());
+    }
     r.strategy = kind;
 
     // ---- database, run, cost model
@@ -418,20 +518,7 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         note("resuming run " + std::to_string(r.run.id) + " (" + std::to_string(known.size()) +
              " candidates of " + m.name + " on " + board.name + " already measured in " + req.db_path.string() + ")");
 
-    // ---- agents and builder
-    const unsigned jobs = req.jobs ? req.jobs : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::shared_ptr<Agent>> agents = req.agents;
-    if (agents.empty()) {
-        agent::AgentConfig ac;
-        ac.boards_dir = req.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req.boards_dir.string();
-        ac.boards = {{board.name, backend}};
-        ac.workers = jobs;
-        try {
-            agents.push_back(std::make_shared<LocalAgent>(ac));
-        } catch (const std::exception &e) {
-            return fail(std::string("in-process agent: ") + e.what());
-        }
-    }
+    // ---- runner and builder
     Runner runner(agents, RunnerOptions{.max_in_flight = std::max<unsigned>(jobs, agents.size())});
     BuildOptions bo;
     bo.cache_dir = req.cache_dir.empty() ? (req.db_path.has_parent_path() ? req.db_path.parent_path() : fs::path("."))
@@ -443,6 +530,25 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     // two builds compile the same objects; later ones mostly hit the caches and run side by side.
     std::shared_mutex build_mu;
     bool warmed = false;
+
+    // the schedule-as-data image, built at the first batch that needs it
+    std::optional<BuildResult> data_image;
+    std::map<std::string, uint64_t> flash_by_class;
+    auto measure_job = [&] {
+        RunJob job;
+        job.board = board.name;
+        job.backend = backend;
+        job.repeats = req.repeats;
+        job.warmups = req.warmups;
+        job.deadline = req.run_deadline;
+        return job;
+    };
+    std::mutex count_mu;
+    auto count_target_work = [&](const agent::Measurement &ms) {
+        std::lock_guard lk(count_mu);
+        r.image_loads += ms.image_loads;
+        r.firmware_runs += ms.runs;
+    };
 
     std::map<std::vector<AttentionMode>, uint32_t> crc_by_modes;  // output depends on modes only
     // the CRC every image of s must print; nullopt and *error when the host reference cannot run it
@@ -513,7 +619,10 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
             out.error = "cancelled after " + std::to_string(pg.done) + " of " + std::to_string(trials) + " trials";
             return out;
         }
-        const std::vector<uint64_t> proposal = strategy->propose(req.batch);
+        // An exhaustive search needs no feedback: with schedule-as-data images all its points are
+        // one round, each worker's share one image load (a flash on a board) and many runs.
+        const bool one_round = table_images && kind == "exhaustive";
+        const std::vector<uint64_t> proposal = strategy->propose(one_round ? size_t(trials - pg.done) : req.batch);
         if (proposal.empty())
             break;
         std::vector<std::pair<uint64_t, Objectives>> tells;
@@ -579,9 +688,65 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
         std::vector<std::optional<BuildRecord>> builds(batch.size());
         std::vector<std::optional<uint32_t>> crcs(batch.size());
         std::vector<std::string> crc_errors(batch.size());
-        for (size_t i : to_measure)
-            crcs[i] = expected_crc(batch[i].schedule, &crc_errors[i]);  // here: the cache is not thread-safe
+        std::vector<size_t> by_table, by_image;
         for (size_t i : to_measure) {
+            crcs[i] = expected_crc(batch[i].schedule, &crc_errors[i]);  // here: the cache is not thread-safe
+            (table_images && crcs[i] && schedule_data_unfit(batch[i].schedule, kernels).empty() ? by_table : by_image)
+                .push_back(i);
+        }
+        if (!by_table.empty())
+            work.push_back(std::async(std::launch::async, [&]() -> std::string {
+                {
+                    std::unique_lock first(build_mu);  // the first build of the kernels, alone
+                    if (!data_image) {
+                        data_image = builder.build_schedule_data(m, board, kernels);
+                        warmed = warmed || data_image->ok();
+                    }
+                }
+                const BuildResult &br = *data_image;
+                if (!br.ok())
+                    return "build of the schedule-as-data image failed: " + br.error;
+                // what each candidate's deployed image would hold: its specialized image's flash,
+                // which only the variants and attention modes change (one build per such class)
+                for (size_t i : by_table) {
+                    const std::string key = flash_class(batch[i].schedule);
+                    if (flash_by_class.count(key))
+                        continue;
+                    std::shared_lock later(build_mu);
+                    const BuildResult sb = builder.build(m, batch[i].schedule, board);
+                    if (!sb.ok())
+                        return "build of " + schedule_summary(batch[i].schedule) + " failed: " + sb.error;
+                    flash_by_class[key] = flash_bytes(sb.elf_path);
+                }
+                std::vector<agent::TableRun> tables;
+                for (size_t i : by_table)
+                    tables.push_back({encode_schedule_table(m, batch[i].schedule, batch[i].plan, uint32_t(i)), crcs[i]});
+                // progress as each candidate is done (a round may be the whole space)
+                std::vector<char> reported(by_table.size(), 0);
+                auto finish = [&](size_t k, const agent::Measurement &ms) {
+                    Trial &t = batch[by_table[k]];
+                    t.measurement = ms;
+                    t.agent = "schedule-as-data";
+                    t.flash_bytes = flash_by_class.at(flash_class(t.schedule));
+                    if (!reported[k]) {
+                        reported[k] = 1;
+                        report_progress(t, true);
+                    }
+                };
+                RunJob job = measure_job();
+                job.on_table = finish;
+                const std::vector<agent::Measurement> ms = measure_tables(agents, job, br.elf_path, tables, jobs);
+                for (size_t k = 0; k < by_table.size(); ++k) {
+                    finish(k, ms.at(k));
+                    const Trial &t = batch[by_table[k]];
+                    builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
+                                                      bo.opt_flags + " " + br.cpu + " " + br.machine + " schedule-as-data",
+                                                      static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
+                    count_target_work(t.measurement);
+                }
+                return "";
+            }));
+        for (size_t i : by_image) {
             work.push_back(std::async(std::launch::async, [&, i]() -> std::string {
                 Trial &t = batch[i];
                 if (!crcs[i])   // never measure what cannot be checked
@@ -602,17 +767,13 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
                 if (!br.ok())
                     return "build of " + schedule_summary(t.schedule) + " failed: " + br.error;
                 t.flash_bytes = flash_bytes(br.elf_path);
-                RunJob job;
+                RunJob job = measure_job();
                 job.elf = br.elf_path;
-                job.board = board.name;
-                job.backend = backend;
-                job.repeats = req.repeats;
-                job.warmups = req.warmups;
-                job.deadline = req.run_deadline;
                 job.expected_crc = crcs[i];
                 RunOutcome ro = runner.submit(job).get();  // AgentConfigError, RunCancelled propagate
                 t.measurement = ro.measurement;
                 t.agent = ro.agent;
+                count_target_work(t.measurement);
                 builds[i] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                         bo.opt_flags + " " + br.cpu + " " + br.machine,
                                         static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
@@ -694,6 +855,22 @@ TuneOutcome tune(const TuneRequest &req, const TuneCallbacks &cb)
     if (r.cost_model.calibration_points > 0)
         db->save_cost_model(board_id, source, r.cost_model.to_json().dump());
     compute_front(r);
+    if (table_images && r.best && r.trials[*r.best].agent == "schedule-as-data")
+        measure_specialized(r, r.trials[*r.best], [&](const Schedule &s) -> std::optional<agent::Measurement> {
+            std::string error;
+            const BuildResult br = builder.build(m, s, board);
+            if (!br.ok()) {
+                note("the best pick's specialized image: build failed: " + br.error);
+                return std::nullopt;
+            }
+            RunJob job = measure_job();
+            job.elf = br.elf_path;
+            job.expected_crc = expected_crc(s, &error);
+            agent::Measurement ms = runner.submit(job).get().measurement;
+            count_target_work(ms);
+            r.best_specialized_flash_bytes = flash_bytes(br.elf_path);
+            return ms;
+        }, note);
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     out.report = std::move(r);
     return out;

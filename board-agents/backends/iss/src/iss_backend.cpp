@@ -102,6 +102,8 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
         if (cfg.clock_check_instructions == 0) cfg.clock_check_instructions = 1;
         Machine machine(board, image, opts.warmups + opts.repeats, opts.arena_region, cfg, t0 + opts.deadline, rep);
         Outcome o = machine.run();
+        m.image_loads = 1;
+        m.runs = uint32_t(o.records.size());
         conclude(board, opts, o, rep, m);
     } catch (const InvalidArgument &e) {
         m.status = RunStatus::kInvalidArgument;
@@ -125,6 +127,76 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
 
 namespace {
 
+// One Machine for every table: the image is loaded once (Backend::run_tables).
+std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
+                                        const std::vector<TableRun> &tables)
+{
+    const auto t0 = Clock::now();
+    const Measurement base = begin_measurement("iss", board.name, image.sha256(), Source::kEmulated);
+    std::vector<Measurement> out(tables.size(), base);
+    auto all = [&](RunStatus st, const std::string &why) {
+        for (Measurement &m : out) {
+            m.status = st;
+            m.error = why;
+        }
+    };
+    const uint32_t per = opts.warmups + opts.repeats;
+    IssRunReport rep;
+    bool loaded = false;
+    try {
+        check_request(board, image, opts);
+        if (uint64_t(per) * tables.size() > kMaxRuns)
+            throw InvalidArgument("tables x (warmups + repeats) must not exceed " + std::to_string(kMaxRuns));
+        if (tables.empty()) return out;
+        Machine machine(board, image, per * uint32_t(tables.size()), IssConfig{}, t0 + opts.deadline, rep);
+        const EnergyModel energy{double(board.clock_hz), board.active_mw};
+        machine.write_tables(tables, per, [&](size_t k, const std::vector<RunRecord> &group) {
+            if (!opts.on_table) return;
+            Measurement m = base;
+            summarize(group, opts.warmups, tables[k].expected_crc, energy, m);
+            opts.on_table(k, m);
+        });
+        Outcome o = machine.run();
+        loaded = true;
+        bool ended = false;
+        // complete groups of `per` records: one candidate each; the group the image stopped in
+        // gets the image's ending, the ones after it were never run
+        for (size_t k = 0; k < tables.size(); ++k) {
+            Measurement &m = out[k];
+            const size_t first = k * per, avail = o.records.size() > first ? o.records.size() - first : 0;
+            std::vector<RunRecord> group(o.records.begin() + std::ptrdiff_t(std::min(first, o.records.size())),
+                                         o.records.begin() + std::ptrdiff_t(first + std::min<size_t>(avail, per)));
+            m.runs = uint32_t(group.size());
+            if (group.size() == per) {
+                summarize(group, opts.warmups, tables[k].expected_crc, energy, m);
+                continue;
+            }
+            if (ended) {
+                m.status = RunStatus::kUnavailable;
+                m.error = "not run: the image ended before this table (" + std::to_string(o.records.size()) + " of " +
+                          std::to_string(per * tables.size()) + " runs reported)";
+                continue;
+            }
+            ended = true;
+            Outcome og = o;
+            og.records = std::move(group);
+            RunOptions one = opts;
+            one.expected_crc = tables[k].expected_crc;
+            conclude(board, one, og, rep, m);
+        }
+    } catch (const InvalidArgument &e) {
+        all(RunStatus::kInvalidArgument, e.what());
+    } catch (const EmulatorUnavailable &e) {
+        all(RunStatus::kUnavailable, e.what());
+    } catch (const std::exception &e) {
+        all(RunStatus::kInternal, std::string("iss: ") + e.what());
+    }
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    for (Measurement &m : out) m.wall_time_ms = ms / double(out.size());
+    if (loaded && !out.empty()) out.front().image_loads = 1;
+    return out;
+}
+
 class IssBackend final : public Backend {
 public:
     std::string name() const override { return "iss"; }
@@ -132,6 +204,12 @@ public:
                     const RunOptions &opts) override
     {
         return run_iss(board, image, opts, IssConfig{}, nullptr);
+    }
+    bool writes_tables() const override { return true; }
+    std::vector<Measurement> run_tables(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
+                                        const std::vector<TableRun> &tables) override
+    {
+        return run_iss_tables(board, image, opts, tables);
     }
 };
 

@@ -223,6 +223,15 @@ void Machine::resolve_symbols()
     arena_end_ = image_.require("__tx_arena_end").addr;
     if (auto s = image_.symbol("main")) main_ = s->addr;
     if (auto s = image_.symbol("tx_stack_paint")) stack_paint_ = s->addr;
+    std::optional<uint32_t> schedule_load;
+    if (tables_) {
+        const auto load = image_.symbol("tx_schedule_load"), table = image_.symbol("tx_schedule_table");
+        if (!load || !table)
+            throw InvalidArgument("the image has no layer table (tx_schedule_load, tx_schedule_table): not a "
+                                  "schedule-as-data image, measure it without tables");
+        schedule_load = load->addr;
+        table_ = table->addr;
+    }
     if (!covered(mailbox_, mailbox::kSize))
         throw InvalidArgument("tx_mailbox at " + hex(mailbox_) + " lies outside the emulator memory of board " + board_.name);
 
@@ -245,6 +254,7 @@ void Machine::resolve_symbols()
     std::vector<std::pair<uint32_t, uint8_t>> m = {{begin_, kBegin}, {end_, kEnd}, {done_, kDone}, {stop_addr_, kStop}};
     if (main_) m.emplace_back(*main_, kMain);
     if (stack_paint_) m.emplace_back(*stack_paint_, kStackPaint);
+    if (schedule_load) m.emplace_back(*schedule_load, kSchedule);
     std::sort(m.begin(), m.end());
     for (const auto &[a, bits] : m) {
         if (!markers_.empty() && markers_.back().first == a) markers_.back().second |= bits;
@@ -450,6 +460,30 @@ void Machine::on_markers(uint32_t addr, uint8_t markers)
         in_window_ = true;
     }
     if (markers & kDone) take_record();
+    if (markers & kSchedule) load_table();
+}
+
+void Machine::load_table()
+{
+    auto protocol = [&](const std::string &why) {
+        out_.message = why;
+        stop_ = Stop::kProtocol;
+        uc_emu_stop(uc_);
+    };
+    const size_t k = out_.records.size() / runs_per_table_;
+    if (k >= tables_->size())
+        return protocol("the image asked for a layer table after the last one (" + std::to_string(tables_->size()) +
+                        " tables of " + std::to_string(runs_per_table_) + " runs each)");
+    uint8_t bytes[4];
+    if (!read(mailbox_ + mailbox::kOffTableBytes, bytes, 4))
+        return protocol("tx_mailbox is not readable");
+    const uint32_t capacity = uint32_t(bytes[0]) | uint32_t(bytes[1]) << 8 | uint32_t(bytes[2]) << 16 | uint32_t(bytes[3]) << 24;
+    const std::vector<uint8_t> &t = (*tables_)[k].bytes;
+    if (t.size() != capacity)
+        return protocol("layer table of " + std::to_string(t.size()) + " bytes, the image's tx_schedule_table holds " +
+                        std::to_string(capacity) + " (mailbox table_bytes)");
+    if (!covered(table_, t.size()) || !write(table_, t.data(), t.size()))
+        return protocol("tx_schedule_table at " + hex(table_) + " is not writable");
 }
 
 void Machine::take_record()
@@ -495,6 +529,11 @@ void Machine::take_record()
     w.record = r;
     out_.records.push_back(r);
     report_.windows.push_back(std::move(w));
+    if (on_group_ && out_.records.size() % runs_per_table_ == 0 && out_.records.size() / runs_per_table_ <= tables_->size()) {
+        const auto last = out_.records.end();
+        on_group_(out_.records.size() / runs_per_table_ - 1,
+                  std::vector<RunRecord>(last - std::ptrdiff_t(runs_per_table_), last));
+    }
     if (out_.records.size() > expected_runs_ + kMaxExtraRecords) {
         out_.message = "the image reported more than " + std::to_string(out_.records.size() - 1) + " runs, " + std::to_string(expected_runs_) + " were requested";
         stop_ = Stop::kProtocol;

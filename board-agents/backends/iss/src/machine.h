@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unicorn/unicorn.h>
@@ -48,7 +49,7 @@ struct Outcome {
 
 class Machine {
 public:
-    enum Marker : uint8_t { kBegin = 1, kEnd = 2, kDone = 4, kMain = 8, kStackPaint = 16, kStop = 32 };
+    enum Marker : uint8_t { kBegin = 1, kEnd = 2, kDone = 4, kMain = 8, kStackPaint = 16, kStop = 32, kSchedule = 64 };
 
     // `expected_runs` = warmups + repeats, written into the mailbox (`runs`, `repeats` = 1);
     // `arena_region`: the board region the arena stands for (RunOptions::arena_region).
@@ -58,6 +59,17 @@ public:
     ~Machine();
     Machine(const Machine &) = delete;
     Machine &operator=(const Machine &) = delete;
+
+    // Schedule-as-data images: before run k the table tables[k / runs_per_table] is written at the
+    // image's tx_schedule_table (when it calls tx_schedule_load). Call before run().
+    // on_group(k, records) is called once the runs of table k are all recorded.
+    void write_tables(const std::vector<TableRun> &tables, uint32_t runs_per_table,
+                      std::function<void(size_t, const std::vector<RunRecord> &)> on_group)
+    {
+        tables_ = &tables;
+        runs_per_table_ = runs_per_table;
+        on_group_ = std::move(on_group);
+    }
 
     // Sets up the engine and runs the image to its end. Throws InvalidArgument when the image
     // does not fit the board's emulated memory, EmulatorUnavailable when Unicorn fails.
@@ -102,6 +114,7 @@ private:
     void fault(const std::string &what, uint32_t at);
     void semihost(uint32_t op, uint32_t arg, uint32_t next_pc, bool from_interrupt);
     void take_record();
+    void load_table();
 
     static void hook_block(uc_engine *, uint64_t, uint32_t, void *);
     static void hook_intr(uc_engine *, uint32_t, void *);
@@ -139,6 +152,9 @@ private:
     std::optional<uint32_t> main_, stack_paint_;
     uint32_t stack_bottom_ = 0, stack_top_ = 0, arena_start_ = 0, arena_end_ = 0;
     std::vector<std::pair<uint32_t, uint8_t>> markers_;  // sorted by address
+    const std::vector<TableRun> *tables_ = nullptr;
+    std::function<void(size_t, const std::vector<RunRecord> &)> on_group_;
+    uint32_t runs_per_table_ = 1, table_ = 0;  // table_: tx_schedule_table's address
 
     // counting
     uint64_t instructions_ = 0, cycles_ = 0;

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/elf_image.h"
@@ -22,6 +24,16 @@ struct RunOptions {
     // profile's emulator.arena): only an emulator that charges memory timing (iss) can move it;
     // on other backends the image's link decides (AgentCore refuses a name for them).
     std::string arena_region;
+    // run_tables: told each table's Measurement as soon as its runs are done (progress; the
+    // returned vector is the result)
+    std::function<void(size_t table, const Measurement &)> on_table;
+};
+
+// A schedule-as-data image's layer table for one candidate (kernels/firmware/schedule_table.h) and
+// the CRC its output must have.
+struct TableRun {
+    std::vector<uint8_t> bytes;
+    std::optional<uint32_t> expected_crc;
 };
 
 class Backend {
@@ -34,6 +46,15 @@ public:
     // Safe to call from several threads at once unless the backend says otherwise.
     virtual Measurement run(const BoardProfile &board, const ElfImage &image,
                             const RunOptions &opts) = 0;
+    // A schedule-as-data image (mailbox protocol 3) loaded once and run warmups + repeats times
+    // per table, each table written into the image's RAM before its runs (opts.expected_crc is
+    // ignored: each table has its own). One Measurement per table; the first one carries the
+    // image load (Measurement::image_loads). Backends that cannot write target memory between
+    // runs (writes_tables() false) answer kInvalidArgument for every table: measure
+    // specialized images there.
+    virtual bool writes_tables() const { return false; }
+    virtual std::vector<Measurement> run_tables(const BoardProfile &board, const ElfImage &image,
+                                                const RunOptions &opts, const std::vector<TableRun> &tables);
 };
 
 std::unique_ptr<Backend> make_iss_backend();

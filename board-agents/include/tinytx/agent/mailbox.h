@@ -1,5 +1,5 @@
-// The host's view of the firmware mailbox (kernels/firmware/mailbox.h, version 2): fixed
-// little-endian offsets, read and written as bytes by every backend.
+// The host's view of the firmware mailbox (kernels/firmware/mailbox.h, version 3; version 2 images
+// are read alike): fixed little-endian offsets, read and written as bytes by every backend.
 #pragma once
 
 #include <array>
@@ -11,14 +11,15 @@
 namespace tinytx::agent::mailbox {
 
 constexpr uint32_t kMagic = 0x424D5854u;
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
+constexpr uint32_t kOldestVersion = 2;  // version 3 added `table_bytes` (was reserved, 0)
 constexpr uint32_t kSize = 152;
 
 constexpr uint32_t kOffMagic = 0, kOffVersion = 4, kOffSize = 8, kOffRepeats = 12,
                    kOffConfigId = 16, kOffStatus = 20, kOffState = 24, kOffFlags = 28,
                    kOffSeq = 32, kOffCrc = 36, kOffCycles = 40, kOffInstructions = 48,
                    kOffTicks = 56, kOffStackPeak = 64, kOffArenaPeak = 68, kOffConfig = 80,
-                   kOffRuns = 144;
+                   kOffRuns = 144, kOffTableBytes = 148;
 
 enum State : uint32_t { kIdle = 0, kRunning = 1, kDone = 2, kFailed = 3 };
 enum Flags : uint32_t {
@@ -33,10 +34,12 @@ struct View {
     int32_t status;
     uint64_t cycles, instructions, ticks;
     uint32_t stack_peak, arena_peak, runs;
+    uint32_t table_bytes;  // sizeof tx_schedule_table of a schedule-as-data image, else 0
     std::string config;
 };
 
-// Decodes kSize bytes; throws InvalidArgument when magic, version or size do not match.
+// Decodes kSize bytes; throws InvalidArgument when magic, version (kOldestVersion..kVersion) or
+// size do not match.
 View decode(const uint8_t *bytes, size_t n);
 // The record of one run (repeats = 1) as a RunRecord.
 RunRecord to_record(const View &v);

@@ -58,6 +58,11 @@ struct Measurement {
     bool output_ok = false;        // CRC equal to the expected one (true when none was given)
     std::optional<uint32_t> fault_pc;
     double wall_time_ms = 0;
+    // What it took on the target: image loads (a flash on a board; the first table of a
+    // schedule-as-data batch carries its batch's one load, the others 0) and firmware runs
+    // (warm-ups included) reported through the mailbox.
+    uint32_t image_loads = 0;
+    uint32_t runs = 0;
 };
 
 // A measurement before its run: which backend, board profile and image (the sha256 of its

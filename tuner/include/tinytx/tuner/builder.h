@@ -10,6 +10,8 @@
 //                 copies the input to act0 and measures every layer in sequence (tx_encoder_s8
 //                 with the layer's config and variant, x/out/scratch at the plan's offsets); the
 //                 output CRC is over the final activation buffer.
+// Schedule-as-data images (build_schedule_data, schedule_data.h) hold every weight of the model and
+// the GEMM kernels of a set, and take their layer table from the agent before each run.
 // Same inputs give byte-identical sources. Images are linked for the board's emulator machine,
 // so the placement knob does not reach the code: schedules that differ only in placement give
 // identical sources and the same image (placement matters on a board, which needs its own link).
@@ -24,10 +26,12 @@
 // Errors (unknown core, bad schedule, compiler failures with their stderr) are data.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +79,12 @@ std::string c_model_constants(const Model &m, const MemoryPlan &p);
 // static const aligned arrays; it includes `header` (which holds c_model_constants)
 std::string c_model_data(const Model &m, const Schedule &s, const std::string &header,
                          size_t *weight_bytes = nullptr);
+// `const tx_gemm_impl tx_gemm_table[]` with these variants only: with --gc-sections the image
+// carries no other kernel
+std::string c_gemm_table(const std::set<tx_variant> &variants);
+// the end of an agent image's main: measure `run_fn` (spec, job, r and failed in scope), close
+// the runs loop, print the verdict and return it as the exit status
+std::string c_measure_and_exit(const std::string &run_fn);
 // the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
 // from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
 // the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)
@@ -112,6 +122,10 @@ std::vector<std::string> firmware_compile_flags(const TargetInfo &t, const std::
 std::vector<std::string> firmware_link_flags(const TargetInfo &t);
 // Include directories of the kernels and the firmware core, relative to the source root.
 std::vector<std::string> firmware_include_dirs();
+
+// The C sources of the schedule-as-data image of a model on a board (schedule_data.h).
+CodegenResult generate_schedule_data_sources(const Model &m, const agent::BoardProfile &b,
+                                             const std::set<tx_variant> &kernels);
 
 // One line of tuner/src/builder/firmware_sources.txt: the fixed part of every image.
 struct FirmwareSource {
@@ -151,10 +165,18 @@ struct BuildResult {
 class Builder {
 public:
     explicit Builder(BuildOptions opts);
+    // The specialized image of one schedule (the one `--emit-c` deploys).
     BuildResult build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const;
+    // The schedule-as-data image of a model on a board with these GEMM kernels
+    // (schedule_data.h): built once, cached like every image; its plan is unset.
+    BuildResult build_schedule_data(const Model &m, const agent::BoardProfile &b,
+                                    const std::set<tx_variant> &kernels) const;
     const BuildOptions &options() const { return opts_; }
 
 private:
+    static BuildResult failed_build(std::chrono::steady_clock::time_point t0, const std::string &error);
+    BuildResult compile_and_link(const CodegenResult &gen, const TargetInfo &target,
+                                 std::chrono::steady_clock::time_point t0) const;
     BuildOptions opts_;
 };
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "tinytx/agent/backend.h"
 #include "tinytx/agent/measurement.h"
 
 namespace tinytx::agent {
@@ -51,6 +53,8 @@ struct RunJob {
     uint32_t repeats = 1, warmups = 0;
     std::chrono::milliseconds deadline{0};    // wall time of one attempt on the agent; 0 = 10 s
     std::optional<uint32_t> expected_crc;
+    // run_tables: each table's Measurement as soon as it is done (in-process agents; progress)
+    std::function<void(size_t table, const agent::Measurement &)> on_table;
 };
 
 struct RunOutcome {
@@ -68,6 +72,26 @@ public:
     virtual agent::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) = 0;
     // aborts the calls in progress (they throw RunCancelled); used by ~Runner
     virtual void cancel_all() {}
+    // Schedule-as-data batches (agent::Backend::run_tables: one image load, one Measurement per
+    // table; job.expected_crc unused). Only agents whose backend writes tables take them; the
+    // others (remote agents: the protocol carries no tables yet) get specialized images.
+    virtual bool writes_tables(const std::string &board, const std::string &backend)
+    {
+        (void)board;
+        (void)backend;
+        return false;
+    }
+    virtual std::vector<agent::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
+                                                       const std::vector<agent::TableRun> &tables)
+    {
+        (void)elf;
+        agent::Measurement m;
+        m.status = agent::RunStatus::kInvalidArgument;
+        m.error = "agent " + name() + " does not write layer tables: measure specialized images";
+        m.board = job.board;
+        m.backend = job.backend;
+        return std::vector<agent::Measurement>(tables.size(), m);
+    }
 };
 
 // The in-process agent: an AgentCore called directly (the same code path as the service).
@@ -78,6 +102,10 @@ public:
     ~LocalAgent() override;
     const std::string &name() const override { return name_; }
     agent::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
+    bool writes_tables(const std::string &board, const std::string &backend) override;
+    // tables empty: run(job, elf)
+    std::vector<agent::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
+                                               const std::vector<agent::TableRun> &tables) override;
 
 private:
     std::shared_ptr<agent::AgentCore> core_;

@@ -8,6 +8,17 @@
 // instead of being built and measured again, so an interrupted run ends with the same front as an
 // uninterrupted one. Each batch is recorded in one transaction.
 //
+// Measurement images: where the agents write layer tables (the in-process agent on the iss), the
+// candidates run in one schedule-as-data image of the model (schedule_data.h): built once, loaded
+// once per request, a table written before each candidate's runs. The best pick is then measured
+// in its specialized image too (the one --emit-c deploys) and both figures are reported.
+// Elsewhere (or with images = "specialized") every candidate is its own image.
+//
+// Strategy `auto`: without a trial count, every point within the budget when the estimated time
+// to measure them all fits time_budget (exhaustive), else the cost-model-guided search with as
+// many trials as fit it (at least kDefaultTrials); with a trial count, exhaustive when the points
+// within the budget are no more than it, else NSGA-II.
+//
 // Candidates whose image is identical (the placement knob does not reach emulator images, see
 // builder.h) are measured once: the second gets a copy of the first's measurement, its agent
 // field saying so.
@@ -43,6 +54,8 @@ std::optional<uint64_t> parse_byte_size(const std::string &text, std::string *er
 // 53248 -> "52.0 KiB"
 std::string format_bytes(uint64_t bytes);
 
+inline constexpr int64_t kDefaultTimeBudgetS = 600;
+
 struct TuneRequest {
     std::filesystem::path model_path;     // a model spec (.json) or an ONNX encoder (imported)
     bool model_files_confined = false;    // a farm's stored upload: its files only beside it
@@ -55,7 +68,10 @@ struct TuneRequest {
     uint64_t budget_bytes = 0;            // arena budget; required
     uint64_t flash_budget_bytes = 0;      // images above it leave the front; 0 = the board's flash
     std::string strategy = "auto";        // auto | exhaustive | nsga2 | guided
-    uint64_t trials = 0;                  // candidates to evaluate; 0 = default_trials
+    uint64_t trials = 0;                  // candidates to evaluate; 0 = kDefaultTrials, or for
+                                          // `auto` what time_budget allows (see above)
+    std::chrono::seconds time_budget{kDefaultTimeBudgetS};  // `auto`'s bound on measuring time
+    std::string images = "auto";          // auto | specialized (see above)
     uint64_t seed = 1;
     SpaceMode mode = SpaceMode::kShared;
     size_t batch = 8;                     // proposals per round (part of the run's identity)
@@ -82,7 +98,9 @@ struct Trial {
     std::string agent;                    // who measured it (or "reused ..." for a copy)
     bool from_database = false;           // recorded by an earlier (interrupted) run
     MemoryPlan plan;
-    uint64_t flash_bytes = 0;             // text + rodata + data of the image (0 when not built)
+    uint64_t flash_bytes = 0;             // text + rodata + data of its specialized image (0 when
+                                          // not built; measured in a schedule-as-data image: of
+                                          // the specialized image of its variants and modes)
     double predicted_cycles = 0;          // by the cost model before calibration on this run
     bool ok() const { return measurement.status == agent::RunStatus::kOk; }
 };
@@ -123,6 +141,17 @@ struct TuneReport {
     double median_heldout_error_pct = -1; // median |pred - meas| / meas on held-out (-1: too few)
     TuneProgress progress;
     double seconds = 0;
+    // how the candidates were measured: "schedule-as-data" or "specialized" (images per candidate)
+    std::string images;
+    // what the measurements of this process took on the targets (the agents' counters):
+    // image loads (flashes on a board) and firmware runs, warm-ups and the final check included
+    uint64_t image_loads = 0, firmware_runs = 0;
+    double estimated_space_s = -1;        // the estimated time to measure every point in the budget
+    // schedule-as-data runs: the best pick measured in its specialized image, and how far its
+    // cycles are from the schedule-as-data figure (percent of that figure)
+    std::optional<agent::Measurement> best_specialized;
+    uint64_t best_specialized_flash_bytes = 0;
+    double best_specialized_deviation_pct = 0;
     std::string import_accuracy;          // ONNX models: the import report's "accuracy" (JSON text)
 };
 

@@ -1,5 +1,6 @@
 // The tuning loop end to end on the in-process ISS agent: real builds, real measurements, a real
 // SQLite file; a second run of the same command resumes without measuring anything again.
+#include <cmath>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -82,6 +83,58 @@ TEST(Tuning, MeasuresRecordsAndResumes)
     EXPECT_TRUE(db.cost_model(db.upsert_board("nucleo-l476rg", "{}"), "emulated"));
 }
 
+TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
+{
+    test::TempDir dir;
+    TuneRequest req = request(dir, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    req.jobs = 1;  // one emulator: one board, flashed once
+    TuneOutcome a = tune(req);
+    ASSERT_EQ(a.exit_code, 0) << a.error;
+    const TuneReport &r = *a.report;
+    EXPECT_EQ(r.images, "schedule-as-data");
+    // the whole space fits the default time budget: every point within the budget, in one round
+    EXPECT_EQ(r.strategy, "exhaustive");
+    ASSERT_TRUE(r.feasible);
+    EXPECT_EQ(r.trials.size(), *r.feasible);
+    EXPECT_GE(r.progress.measured, 160u);
+    EXPECT_GT(r.estimated_space_s, 0);
+    EXPECT_LE(r.estimated_space_s, double(kDefaultTimeBudgetS));
+    // the agent's counters: one load of the schedule-as-data image, plus one of the best pick's
+    // specialized image; one firmware run per candidate and one for the check
+    EXPECT_EQ(r.image_loads, 2u);
+    EXPECT_EQ(r.firmware_runs, r.progress.measured + 1);
+    for (const Trial &t : r.trials)
+        EXPECT_TRUE(t.ok()) << schedule_summary(t.schedule) << ": " << t.measurement.error;
+    ASSERT_TRUE(r.best);
+    ASSERT_TRUE(r.best_specialized);
+    EXPECT_EQ(r.best_specialized->status, agent::RunStatus::kOk) << r.best_specialized->error;
+    EXPECT_EQ(r.best_specialized->output_crc32, r.trials[*r.best].measurement.output_crc32);
+    EXPECT_LT(std::abs(r.best_specialized_deviation_pct), 1.0);
+    EXPECT_GT(r.best_specialized_flash_bytes, 0u);
+    EXPECT_EQ(r.best_specialized_flash_bytes, r.trials[*r.best].flash_bytes);
+}
+
+TEST(Tuning, AutoWithATrialCountSmallerThanTheSpaceIsNsga2)
+{
+    test::TempDir dir;
+    TuneRequest req = request(dir, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    req.trials = 16;
+    TuneOutcome a = tune(req);
+    ASSERT_EQ(a.exit_code, 0) << a.error;
+    EXPECT_EQ(a.report->strategy, "nsga2");
+    EXPECT_EQ(a.report->trials.size(), 16u);
+    // specialized images on request: every measured candidate is its own image load
+    test::TempDir dir2;
+    TuneRequest spec = request(dir2, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    spec.trials = 4;
+    spec.images = "specialized";
+    TuneOutcome b = tune(spec);
+    ASSERT_EQ(b.exit_code, 0) << b.error;
+    EXPECT_EQ(b.report->images, "specialized");
+    EXPECT_EQ(b.report->image_loads, b.report->progress.measured);
+    EXPECT_FALSE(b.report->best_specialized);
+}
+
 TEST(Tuning, PlacementTwinsAreMeasuredOnce)
 {
     test::TempDir dir;
@@ -132,6 +185,13 @@ TEST(Tuning, BadInputsAreErrorsNotCrashes)
     req = request(dir, "eegformer", "nucleo-h743zi", 512 * 1024);
     req.strategy = "annealing";
     expect_refused(req, "annealing");
+
+    req = request(dir, "eegformer", "nucleo-h743zi", 512 * 1024);
+    req.images = "flat";
+    expect_refused(req, "images: 'flat'");
+    req = request(dir, "eegformer", "nucleo-h743zi", 512 * 1024);
+    req.time_budget = std::chrono::seconds(0);
+    expect_refused(req, "time budget");
 }
 
 // The board's memory bounds the run: a budget above its largest RAM region and weights above its

@@ -1,0 +1,199 @@
+// Schedule-as-data images (schedule_data.h) on the iss: every schedule of a small model gives the
+// output CRC of its specialized image in one image load; a table the image cannot run is a failed
+// measurement, not a crash; images of protocol version 2 (no table) still measure.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "tinytx/agent/backend.h"
+#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/elf_image.h"
+#include "tinytx/agent/mailbox.h"
+#include "tinytx/tuner/builder.h"
+#include "tinytx/tuner/design_space.h"
+#include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/schedule_data.h"
+
+using namespace tinytx;
+using namespace tinytx::tuner;
+
+namespace {
+
+struct SpaceOfModel {
+    Model model;
+    agent::BoardProfile board;
+    std::vector<Schedule> schedules;  // the space without placement twins
+    std::set<tx_variant> kernels;
+};
+
+SpaceOfModel setup(const std::string &model_name, const std::string &board_name)
+{
+    SpaceOfModel s;
+    auto r = load_model(std::string(TINYTX_MODELS_DIR) + "/" + model_name + ".json");
+    if (!r.ok()) throw std::runtime_error(r.error->message());
+    s.model = std::move(*r.model);
+    s.board = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board_name);
+    auto space = DesignSpace::create(s.model, s.board, SpaceMode::kShared);
+    if (!space.ok()) throw std::runtime_error(space.error);
+    std::set<std::string> seen;
+    for (uint64_t i = 0; i < space.space->size(); ++i) {
+        Schedule sc = space.space->at(i);
+        for (LayerKnobs &k : sc.layers) k.placement.clear();
+        if (seen.insert(schedule_hash(sc)).second) s.schedules.push_back(sc);
+    }
+    for (const LayerKnobs &k : space.space->layer_knob_sets()) s.kernels.insert(k.variant);
+    return s;
+}
+
+BuildOptions options()
+{
+    BuildOptions o;
+    o.cache_dir = TINYTX_BUILDER_CACHE;
+    return o;
+}
+
+agent::RunOptions run_options()
+{
+    agent::RunOptions ro;
+    ro.deadline = std::chrono::milliseconds(300000);
+    return ro;
+}
+
+}  // namespace
+
+TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
+{
+    const SpaceOfModel s = setup("ecgformer", "nucleo-l476rg");
+    ASSERT_GT(s.schedules.size(), 10u);
+    const Builder builder(options());
+    const BuildResult data = builder.build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.error;
+    EXPECT_TRUE(builder.build_schedule_data(s.model, s.board, s.kernels).cache_hit);
+
+    // the oracle: the host reference, per attention mode
+    std::vector<agent::TableRun> tables;
+    for (size_t i = 0; i < s.schedules.size(); ++i) {
+        const PlanResult p = plan_codegen(s.model, s.schedules[i]);
+        ASSERT_TRUE(p.ok()) << p.error;
+        const ReferenceResult ref = run_reference(s.model, s.schedules[i]);
+        ASSERT_TRUE(ref.ok()) << ref.error;
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p.plan, uint32_t(i)), ref.crc32});
+    }
+    const auto image = agent::ElfImage::load_file(data.elf_path.string());
+    auto iss = agent::make_iss_backend();
+    ASSERT_TRUE(iss->writes_tables());
+    const std::vector<agent::Measurement> ms = iss->run_tables(s.board, image, run_options(), tables);
+    ASSERT_EQ(ms.size(), tables.size());
+    uint32_t loads = 0, runs = 0;
+    std::set<uint32_t> crcs;
+    for (size_t i = 0; i < ms.size(); ++i) {
+        EXPECT_EQ(ms[i].status, agent::RunStatus::kOk) << schedule_summary(s.schedules[i]) << ": " << ms[i].error;
+        EXPECT_TRUE(ms[i].output_ok) << schedule_summary(s.schedules[i]);
+        crcs.insert(ms[i].output_crc32);
+        loads += ms[i].image_loads;
+        runs += ms[i].runs;
+    }
+    EXPECT_EQ(loads, 1u);
+    EXPECT_EQ(runs, tables.size());
+    EXPECT_EQ(crcs.size(), 2u) << "one output per attention mode (ecgformer has fused weights)";
+    std::printf("[schedule-data] %zu schedules of %s in one image load\n", tables.size(), s.model.name.c_str());
+
+    // the specialized images of one schedule per (attention, MHSA schedule): the same
+    // CRC, and cycles within 1 % (the code around the kernels differs, the kernels do not)
+    std::map<std::pair<AttentionMode, MhsaSchedule>, size_t> sample;
+    for (size_t i = 0; i < s.schedules.size(); ++i) {
+        const LayerKnobs &k = s.schedules[i].layers.front();
+        sample.try_emplace({k.attention, k.mhsa}, i);
+    }
+    for (const auto &[key, i] : sample) {
+        const BuildResult spec = builder.build(s.model, s.schedules[i], s.board);
+        ASSERT_TRUE(spec.ok()) << spec.error;
+        agent::RunOptions ro = run_options();
+        ro.expected_crc = tables[i].expected_crc;
+        const agent::Measurement m = iss->run(s.board, agent::ElfImage::load_file(spec.elf_path.string()), ro);
+        ASSERT_EQ(m.status, agent::RunStatus::kOk) << m.error;
+        EXPECT_EQ(m.output_crc32, ms[i].output_crc32) << schedule_summary(s.schedules[i]);
+        const double dev = (double(m.cycles_median) - double(ms[i].cycles_median)) / double(ms[i].cycles_median);
+        EXPECT_LT(std::abs(dev), 0.01) << schedule_summary(s.schedules[i]) << ": specialized " << m.cycles_median
+                                        << ", schedule-as-data " << ms[i].cycles_median;
+        std::printf("[schedule-data] %s: %llu cycles specialized, %llu schedule-as-data (%+.3f %%)\n",
+                    schedule_summary(s.schedules[i]).c_str(), static_cast<unsigned long long>(m.cycles_median),
+                    static_cast<unsigned long long>(ms[i].cycles_median), dev * 100);
+    }
+}
+
+TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
+{
+    const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
+    const Builder builder(options());
+    const std::set<tx_variant> only_ref = {TX_VARIANT_REF};
+    const BuildResult data = builder.build_schedule_data(s.model, s.board, only_ref);
+    ASSERT_TRUE(data.ok()) << data.error;
+    Schedule good = s.schedules.front(), dsp = good;
+    good.layers.assign(good.layers.size(), good.layers.front());
+    for (LayerKnobs &k : good.layers) k.variant = TX_VARIANT_REF;
+    dsp.layers = good.layers;
+    for (LayerKnobs &k : dsp.layers) k.variant = TX_VARIANT_DSP;
+    EXPECT_EQ(schedule_data_unfit(good, only_ref), "");
+    EXPECT_NE(schedule_data_unfit(dsp, only_ref), "");
+    const PlanResult p = plan_codegen(s.model, good);
+    ASSERT_TRUE(p.ok());
+    std::vector<uint8_t> torn = encode_schedule_table(s.model, good, *p.plan, 2);
+    torn[8] = 9;  // layers: not this image's
+    const std::vector<agent::TableRun> tables = {
+        {encode_schedule_table(s.model, dsp, *plan_codegen(s.model, dsp).plan, 0), std::nullopt},
+        {encode_schedule_table(s.model, good, *p.plan, 1), run_reference(s.model, good).crc32},
+        {torn, std::nullopt},
+    };
+    const auto ms = agent::make_iss_backend()->run_tables(s.board, agent::ElfImage::load_file(data.elf_path.string()),
+                                                          run_options(), tables);
+    ASSERT_EQ(ms.size(), 3u);
+    EXPECT_EQ(ms[0].status, agent::RunStatus::kKernelError) << ms[0].error;  // dsp is not in the image
+    EXPECT_EQ(ms[1].status, agent::RunStatus::kOk) << ms[1].error;
+    EXPECT_EQ(ms[2].status, agent::RunStatus::kKernelError) << ms[2].error;
+
+    // a table of the wrong size is a protocol error of the whole request, named
+    std::vector<agent::TableRun> short_table = {{std::vector<uint8_t>(8, 0), std::nullopt}};
+    const auto bad = agent::make_iss_backend()->run_tables(
+        s.board, agent::ElfImage::load_file(data.elf_path.string()), run_options(), short_table);
+    ASSERT_EQ(bad.size(), 1u);
+    EXPECT_EQ(bad[0].status, agent::RunStatus::kInvalidArgument);
+    EXPECT_NE(bad[0].error.find("table_bytes"), std::string::npos) << bad[0].error;
+}
+
+TEST(ScheduleData, ProtocolVersion2ImagesStillMeasure)
+{
+    const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
+    const Schedule &sc = s.schedules.front();
+    const BuildResult spec = Builder(options()).build(s.model, sc, s.board);
+    ASSERT_TRUE(spec.ok()) << spec.error;
+    // the image as version 2 firmware left it: the mailbox's load image says version 2
+    std::ifstream in(spec.elf_path, std::ios::binary);
+    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    // the mailbox's initial bytes (magic, version, size) in the ELF file: one place
+    const uint8_t head[12] = {0x54, 0x58, 0x4D, 0x42, uint8_t(agent::mailbox::kVersion), 0, 0, 0,
+                              uint8_t(agent::mailbox::kSize), 0, 0, 0};
+    bool patched = false;
+    for (size_t at = 0; at + sizeof head <= bytes.size(); ++at)
+        if (std::equal(head, head + sizeof head, bytes.begin() + std::ptrdiff_t(at))) {
+            ASSERT_FALSE(patched) << "two mailbox load images";
+            bytes[at + agent::mailbox::kOffVersion] = 2;
+            patched = true;
+        }
+    ASSERT_TRUE(patched);
+    agent::RunOptions ro = run_options();
+    ro.expected_crc = run_reference(s.model, sc).crc32;
+    const agent::Measurement m = agent::make_iss_backend()->run(s.board, agent::ElfImage::parse(bytes), ro);
+    EXPECT_EQ(m.status, agent::RunStatus::kOk) << m.error;
+    EXPECT_EQ(m.image_loads, 1u);
+    EXPECT_EQ(m.runs, 1u);
+    // and it is no schedule-as-data image: tables for it are refused, naming why
+    const auto t = agent::make_iss_backend()->run_tables(s.board, agent::ElfImage::parse(bytes), ro,
+                                                         {{std::vector<uint8_t>(32, 0), std::nullopt}});
+    EXPECT_EQ(t.at(0).status, agent::RunStatus::kInvalidArgument);
+    EXPECT_NE(t.at(0).error.find("not a schedule-as-data image"), std::string::npos) << t.at(0).error;
+}

@@ -1,0 +1,141 @@
+// Tuning throughput, old path against new, in one run: candidates per second per core that
+// tinytx-tune measures on the iss (EMULATED cycles) with one specialized image per candidate
+// (codegen, compile, link, load, run each) and with the model's schedule-as-data image (built
+// once, loaded once per worker, a layer table written per candidate). Both tune the same points of
+// the same model and board from a cold image cache; the kernel library's objects are compiled
+// once beforehand for both (what every run after a machine's first finds).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "tinytx/tuner/tuning.h"
+
+namespace fs = std::filesystem;
+using namespace tinytx::tuner;
+
+namespace {
+
+constexpr const char *kHelp = R"(usage: tinytx_tune_rate_bench [options]
+
+Measures tinytx-tune's candidates per second per core on the iss, specialized images (one per
+candidate, the old path) against schedule-as-data images (the new path), side by side.
+
+  --model FILE     model spec (default: models/eegformer.json of the source tree)
+  --board NAME     board profile (default nucleo-l476rg)
+  --budget BYTES   arena budget (default 98304)
+  --trials N       candidates each path measures, the first N of the exhaustive order (default 96)
+  --jobs N         workers, one per core (default: the cores of this machine)
+  --work DIR       scratch folder, emptied first (default: a folder in the system's temp dir)
+)";
+
+struct PathFigures {
+    double seconds = 0;
+    uint64_t measured = 0, image_loads = 0;
+};
+
+[[noreturn]] void usage(const std::string &why)
+{
+    std::cerr << "tinytx_tune_rate_bench: " << why << "\n\n" << kHelp;
+    std::exit(2);
+}
+
+PathFigures run_path(TuneRequest req, const fs::path &dir, const std::string &images, const fs::path &warm_objects)
+{
+    fs::create_directories(dir / "cache");
+    fs::copy(warm_objects, dir / "cache" / "obj", fs::copy_options::recursive);  // the kernel library only
+    req.images = images;
+    req.db_path = dir / "tune.db";
+    req.cache_dir = dir / "cache";
+    const auto t0 = std::chrono::steady_clock::now();
+    const TuneOutcome o = tune(req);
+    if (o.exit_code != 0) {
+        std::cerr << images << " path failed: " << o.error << "\n";
+        std::exit(1);
+    }
+    PathFigures f;
+    f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    f.measured = o.report->progress.measured;
+    f.image_loads = o.report->image_loads;
+    return f;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    fs::path model = fs::path(TINYTX_SOURCE_DIR) / "models/eegformer.json";
+    std::string board = "nucleo-l476rg";
+    uint64_t budget = 96 * 1024, trials = 96;
+    unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    fs::path work = fs::temp_directory_path() / "tinytx-tune-rate-bench";
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::cout << kHelp;
+            return 0;
+        }
+        if (i + 1 >= argc) usage(a + " needs a value");
+        const std::string v = argv[++i];
+        auto count = [&](uint64_t lo) {
+            char *end = nullptr;
+            const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+            if (*end || v.empty() || n < lo) usage(a + " expects a whole number of at least " + std::to_string(lo) + ", got '" + v + "'");
+            return uint64_t(n);
+        };
+        if (a == "--model") model = v;
+        else if (a == "--board") board = v;
+        else if (a == "--budget") budget = count(1024);
+        else if (a == "--trials") trials = count(1);
+        else if (a == "--jobs") jobs = unsigned(count(1));
+        else if (a == "--work") work = v;
+        else usage("unknown option " + a);
+    }
+    fs::remove_all(work);
+    fs::create_directories(work);
+
+    TuneRequest req;
+    req.model_path = model;
+    req.board = board;
+    req.budget_bytes = budget;
+    req.strategy = "exhaustive";
+    req.trials = trials;
+    req.jobs = jobs;
+    req.boards_dir = fs::path(TINYTX_SOURCE_DIR) / "board-agents/boards";
+
+    // the kernel library for the board's core, compiled once: one candidate of another model
+    {
+        TuneRequest warm = req;
+        warm.model_path = fs::path(TINYTX_SOURCE_DIR) / "models/ecgformer.json";
+        warm.budget_bytes = 64 * 1024;
+        warm.trials = 1;
+        warm.images = "specialized";
+        warm.db_path = work / "warm" / "tune.db";
+        warm.cache_dir = work / "warm" / "cache";
+        const TuneOutcome o = tune(warm);
+        if (o.exit_code != 0) {
+            std::cerr << "warm-up failed: " << o.error << "\n";
+            return 1;
+        }
+    }
+    const fs::path objects = work / "warm" / "cache" / "obj";
+    std::printf("tinytx-tune throughput: %s on %s, %llu candidates (exhaustive order), %u worker%s, iss backend "
+                "(EMULATED), cold image cache\n",
+                model.stem().c_str(), board.c_str(), static_cast<unsigned long long>(trials), jobs, jobs > 1 ? "s" : "");
+    const PathFigures old_path = run_path(req, work / "specialized", "specialized", objects);
+    const PathFigures new_path = run_path(req, work / "schedule-as-data", "auto", objects);
+    auto rate = [&](const PathFigures &f) { return double(f.measured) / f.seconds / jobs; };
+    std::printf("%-34s %9s %9s %12s %22s\n", "path", "measured", "wall s", "image loads", "candidates/s per core");
+    std::printf("%-34s %9llu %9.1f %12llu %22.2f\n", "specialized images (old)", static_cast<unsigned long long>(old_path.measured),
+                old_path.seconds, static_cast<unsigned long long>(old_path.image_loads), rate(old_path));
+    std::printf("%-34s %9llu %9.1f %12llu %22.2f\n", "schedule-as-data image (new)", static_cast<unsigned long long>(new_path.measured),
+                new_path.seconds, static_cast<unsigned long long>(new_path.image_loads), rate(new_path));
+    std::printf("new / old: %.1fx\n", rate(new_path) / rate(old_path));
+    std::printf("(the new path's figure includes building the schedule-as-data image, one specialized build per "
+                "variant and attention mode for the flash figures, and the final specialized check)\n");
+    fs::remove_all(work);
+    return 0;
+}
