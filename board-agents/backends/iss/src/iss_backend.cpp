@@ -148,7 +148,8 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
         if (uint64_t(per) * tables.size() > kMaxRuns)
             throw InvalidArgument("tables x (warmups + repeats) must not exceed " + std::to_string(kMaxRuns));
         if (tables.empty()) return out;
-        Machine machine(board, image, per * uint32_t(tables.size()), IssConfig{}, t0 + opts.deadline, rep);
+        Machine machine(board, image, per * uint32_t(tables.size()), opts.arena_region, IssConfig{}, t0 + opts.deadline,
+                        rep);
         const EnergyModel energy{double(board.clock_hz), board.active_mw};
         machine.write_tables(tables, per, [&](size_t k, const std::vector<RunRecord> &group) {
             if (!opts.on_table) return;
