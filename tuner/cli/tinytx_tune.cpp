@@ -639,6 +639,8 @@ int main(int argc, char **argv)
             return 0;
         EmitCOptions eo;
         eo.boards_dir = req.boards_dir;
+        eo.measured_stack_bytes = front["best"].value("measured_stack_peak_bytes", 0u);
+        eo.stack_source = front["best"].value("backend", std::string()) + " on " + req.board;
         const EmitCResult e = emit_c(*lr.model, *ps.schedule, o.get("--emit-c"), eo);
         if (!e.ok()) {
             std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.error << "\n";

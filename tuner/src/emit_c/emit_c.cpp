@@ -74,7 +74,8 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
         std::string weights_c = c_model_data(m, s, "network_model.h", &tensor_bytes);
         std::string ends_c = emit_detail::ends_data(m, tensor_bytes);
         const emit_detail::Network n{m,         s, *pr.plan, ref.crc32, schedule_hash(s), std::move(weights_c),
-                                     tensor_bytes + pr.plan->activation_bytes, std::move(ends_c)};
+                                     tensor_bytes + pr.plan->activation_bytes, std::move(ends_c),
+                                     opt.measured_stack_bytes, opt.stack_source};
         std::vector<GeneratedFile> files = emit_detail::network_sources(n);
         files.push_back({"main.c", read_text(root / "tuner/src/emit_c/deploy/main.c", r.error)});
         if (!r.error.empty())

@@ -58,7 +58,14 @@ struct Network {
     std::string weights_c;  // network_weights.c (c_model_data)
     size_t data_bytes = 0;  // constant data: tensors, requantization tables, calibration input, the ends'
     std::string ends_c;     // the ends' data in network.c (ends_data)
+    uint32_t stack_bytes = 0;  // measured stack need (EmitCOptions); 0 = not measured
+    std::string stack_source;
 };
+
+// TX_NETWORK_STACK_BYTES in words: measured by what, or not measured
+std::string stack_words(const Network &n);
+// The firmware arena the images reserve: the plan's peak, 8-byte aligned (the linker's .tx_arena).
+size_t reserved_arena_bytes(const MemoryPlan &p);
 
 // The network's two ends (network_ends.cpp), when the model has them: "" or why network.c cannot
 // run them in the plan's arena; their constant data (bytes counted); the statements of

@@ -135,7 +135,9 @@ std::string makefile(const Network &n, const std::vector<FirmwareSource> &source
         o << "\n# " << t.name << ": " << t.description << "\n"
           << elf << ": $(OBJS_" << v << ") $(wildcard $(LD_DIR)/*.ld)\n\t@mkdir -p $(@D)\n"
           << "\t$(CC_" << v << ") $(LDFLAGS_" << v << ") -L$(LD_DIR) -T$(LD_DIR)/" << t.linker_script
-          << ".ld -Wl,-Map=$(@D)/network.map $(OBJS_" << v << ") $(LIBGCC_" << v << ") -o $@\n"
+          << ".ld -Wl,-Map=$(@D)/network.map"
+          << (t.pulp ? std::string() : " -Wl,--defsym=__tx_arena_size=" + std::to_string(reserved_arena_bytes(n.plan)))
+          << " $(OBJS_" << v << ") $(LIBGCC_" << v << ") -o $@\n"
           << t.name << ": " << elf << "\n";
         if (t.pulp)
             o << "\t$(PULP_RUN) --timeout $(QEMU_TIMEOUT) $<\n";

@@ -1,5 +1,6 @@
 // emit_c: the network's C sources. The weights, the layer table and the inference loop are the
 // Builder's (c_model_data, c_model_layers); this file wraps them in the public API of network.h.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -32,6 +33,20 @@ std::string c_float(double v)
         s += ".0";
     return s + "f";
 }
+
+}  // namespace
+
+std::string stack_words(const Network &n)
+{
+    if (n.stack_bytes == 0)
+        return "not measured (the export was given no measurement of this schedule)";
+    return "the painted stack peak of this schedule's measurement (" + c_safe_text(n.stack_source) +
+           "), the measurement harness's frames included: an upper bound for the network itself";
+}
+
+size_t reserved_arena_bytes(const MemoryPlan &p) { return std::max<size_t>(8, (p.peak_bytes + 7) / 8 * 8); }
+
+namespace {
 
 std::string network_h(const Network &n)
 {
@@ -68,6 +83,8 @@ std::string network_h(const Network &n)
       << "/* the arena the caller provides, 8-byte aligned: the MemoryPlanner's exact peak (activations and\n"
       << " * kernel scratch; nothing else is allocated) */\n"
       << "#define TX_NETWORK_ARENA_BYTES " << p.peak_bytes << "u\n"
+      << "/* the stack one inference needs, in bytes: " << stack_words(n) << " */\n"
+      << "#define TX_NETWORK_STACK_BYTES " << n.stack_bytes << "u\n"
       << "/* where the kernels' scratch lies in the arena (for measurement harnesses) */\n"
       << "#define TX_NETWORK_SCRATCH_OFFSET " << p.buffers.at(2).offset << "u\n"
       << "#define TX_NETWORK_SCRATCH_BYTES " << p.buffers.at(2).size << "u\n"

@@ -49,7 +49,12 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
       << " bytes and the largest layer's kernel scratch; no heap).\n"
       << "- Constant data (flash): **" << n.data_bytes << " bytes** (`TX_NETWORK_WEIGHTS_BYTES`: weights, biases, "
       << "requantization tables, the calibration input). Code comes on top: `arm-none-eabi-size "
-      << "build/<target>/network.elf` after `make <target>` gives the whole image.\n\n"
+      << "build/<target>/network.elf` after `make <target>` gives the whole image.\n"
+      << "- Stack: " << (n.stack_bytes ? "**" + std::to_string(n.stack_bytes) + " bytes** " : std::string())
+      << "(`TX_NETWORK_STACK_BYTES`): " << stack_words(n) << ".\n"
+      << "- The firmware images reserve " << reserved_arena_bytes(n.plan)
+      << " bytes for the arena (the linker's `__tx_arena_size`, set in the Makefile), the rest of the board's RAM "
+         "is yours.\n\n"
       << "## Quantization\n\n"
       << io_words << ". Symmetric: real = scale × q. Input scale "
       << "`TX_NETWORK_INPUT_SCALE` = " << (io.in_scale > 0 ? six_digits(io.in_scale) : std::string("unknown (the model spec states none)"))

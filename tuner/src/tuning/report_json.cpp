@@ -39,6 +39,7 @@ json point_json(const TuneReport &r, const Trial &t)
             {"energy_uj", t.measurement.energy_uj},
             {"peak_memory_bytes", t.plan.peak_bytes},
             {"measured_arena_peak_bytes", t.measurement.arena_peak_bytes},
+            {"measured_stack_peak_bytes", t.measurement.stack_peak_bytes},
             {"cluster_l1_bytes", t.plan.cluster_l1_bytes},
             {"flash_bytes", t.flash_bytes},
             {"source", agent::to_string(t.measurement.cycles_source)},

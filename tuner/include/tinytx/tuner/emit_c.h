@@ -33,6 +33,10 @@ namespace tinytx::tuner {
 struct EmitCOptions {
     std::filesystem::path source_root;   // repository root; "" = default_source_root() (builder.h)
     std::filesystem::path boards_dir;    // board profiles; "" = <source_root>/board-agents/boards
+    // The stack the network needs as measured (the painted stack peak of the tuner's measurement
+    // of this schedule, the measurement harness included) and what measured it; 0 = not measured.
+    uint32_t measured_stack_bytes = 0;
+    std::string stack_source;
 };
 
 struct EmitCResult {

@@ -289,7 +289,32 @@ TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
         const auto at = nm.output.find(" __isr_vector_start\n");
         ASSERT_NE(at, std::string::npos) << board;
         EXPECT_EQ(nm.output.substr(nm.output.rfind('\n', at) + 1, 8), "08000000") << board;
+        // the arena reserved is the plan's (8-byte aligned), not the board's whole RAM block
+        auto address = [&](const char *sym) {
+            const auto p = nm.output.find(std::string(" ") + sym + "\n");
+            EXPECT_NE(p, std::string::npos) << board << " lacks " << sym;
+            return p == std::string::npos ? 0ul : std::stoul(nm.output.substr(nm.output.rfind('\n', p) + 1, 8), nullptr, 16);
+        };
+        EXPECT_EQ(address("__tx_arena_end") - address("__tx_arena_start"), (r.arena_bytes + 7) / 8 * 8) << board;
     }
+}
+
+TEST(EmitC, NetworkHeaderStatesTheMeasuredStack)
+{
+    const Model m = model("tiny4");
+    TempDir measured_dir("tiny4-stack"), plain_dir("tiny4-no-stack");
+    EmitCOptions o;
+    o.measured_stack_bytes = 1234;
+    o.stack_source = "iss on nucleo-l476rg";
+    ASSERT_TRUE(emit_c(m, tiny4_schedule(), measured_dir.path(), o).ok());
+    const std::string h = read_all(measured_dir.path() / "network.h");
+    EXPECT_NE(h.find("#define TX_NETWORK_STACK_BYTES 1234u"), std::string::npos) << h;
+    EXPECT_NE(h.find("iss on nucleo-l476rg"), std::string::npos);
+    EXPECT_NE(read_all(measured_dir.path() / "README.md").find("**1234 bytes**"), std::string::npos);
+    ASSERT_TRUE(emit_c(m, tiny4_schedule(), plain_dir.path()).ok());
+    const std::string plain = read_all(plain_dir.path() / "network.h");
+    EXPECT_NE(plain.find("#define TX_NETWORK_STACK_BYTES 0u"), std::string::npos);
+    EXPECT_NE(plain.find("not measured"), std::string::npos);
 }
 
 TEST(EmitC, QemuM7ImageMeasuredByTheIssAgent)
@@ -317,6 +342,7 @@ TEST(EmitC, QemuM7ImageMeasuredByTheIssAgent)
     EXPECT_GT(meas.cycles_median, 0u);
     EXPECT_GT(meas.arena_peak_bytes, 0u);
     EXPECT_LE(meas.arena_peak_bytes, r.arena_bytes);
+    EXPECT_GT(meas.stack_peak_bytes, 0u);  // what tinytx-tune --emit-c states as TX_NETWORK_STACK_BYTES
     std::printf("[emit_c] eegformer qemu-m7 image on the ISS (nucleo-h743zi): %llu cycles, arena peak %u of %zu "
                 "bytes, crc %s\n",
                 static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r.arena_bytes,
