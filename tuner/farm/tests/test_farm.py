@@ -82,7 +82,10 @@ def front_points(text):
 
 
 def local_front(tmp, args, name):
-    p = subprocess.run([TUNE, *args, "--quiet", "--db", os.path.join(tmp, name + ".db"), "--cache-dir", CACHE],
+    # one image per candidate, as the farm's agents measure (they cannot take layer tables over
+    # gRPC): a schedule-as-data image's figures differ by its code layout (README "--images")
+    p = subprocess.run([TUNE, *args, "--quiet", "--images", "specialized", "--db", os.path.join(tmp, name + ".db"),
+                        "--cache-dir", CACHE],
                        capture_output=True, text=True, timeout=600)
     check(p.returncode == 0, f"local run {name}: {p.stderr}")
     return front_points(p.stdout) if p.returncode == 0 else None
