@@ -45,8 +45,6 @@ json plan_json(const tuner::MemoryPlan &p)
 
 }  // namespace
 
-// ---- one candidate
-
 HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
 {
     HttpResponse error;

@@ -15,8 +15,6 @@ std::string sse(const std::string &event, const json &data)
 
 }  // namespace
 
-// ---- event streams
-
 HttpResponse DashboardApi::Impl::events()
 {
     HttpResponse r;

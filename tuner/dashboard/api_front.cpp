@@ -8,8 +8,6 @@
 
 namespace tinytx::farm {
 
-// ---- the front
-
 HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
 {
     HttpResponse error;

@@ -1,10 +1,7 @@
 // GET /api/jobs, /api/jobs/ID and POST /api/jobs/ID/cancel: the farm's jobs with live progress.
 #include "dashboard_api_impl.h"
 
-
 namespace tinytx::farm {
-
-// ---- jobs
 
 json DashboardApi::Impl::job_json(const JobRecord &r, const tuner::TuneProgress *progress, uint64_t version)
 {

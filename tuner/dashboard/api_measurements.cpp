@@ -8,8 +8,6 @@
 
 namespace tinytx::farm {
 
-// ---- measurements and calibration
-
 HttpResponse DashboardApi::Impl::measurements(const UrlQuery &q)
 {
     HttpResponse error;
