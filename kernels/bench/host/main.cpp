@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 
     std::cout << "tinytx vs CMSIS-NN: int8 MHSA, fully-connected and softmax; ALL CYCLES ARE EMULATED "
                  "(in-process iss backend, Unicorn + per-instruction-class cycle model of the board "
-                 "profile; zero-wait-state memory, no dual issue)\n";
+                 "profile, the wait states of its memory regions (docs/CYCLE_MODEL.md), no caches, no dual issue)\n";
     std::vector<bench::Verdict> verdicts;
     int problems = 0;
     for (const auto &b : boards) {
