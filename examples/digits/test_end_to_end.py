@@ -61,6 +61,10 @@ def main(argv):
         float_top1 = acc.get("val", {}).get("standard", {}).get("float_top1")
         check("top-1 vs labels int8" in p.stderr and float_top1 is not None,
               "%s: the tune printed the import's accuracy on the test set" % name)
+        front = json.loads(p.stdout).get("front") or []
+        check(front and all((pt.get("accuracy") or {}).get("set") == "val" and "int8_top1" in pt["accuracy"]
+                            for pt in front if len({k.get("attention") for k in pt["knobs"]}) == 1),
+              "%s: every front point of one attention mode carries its numerics' test-set top-1" % name)
         b = subprocess.run(["make", "-s", "-C", out, "host"], capture_output=True, text=True, timeout=600)
         if not check(b.returncode == 0, "%s: make -C out host%s" % (name, "" if b.returncode == 0 else
                                                                      ": " + (b.stdout + b.stderr)[-800:])):

@@ -313,9 +313,31 @@ void print_table(const nlohmann::json &j)
     }
     const Column lc = Column::of(lat, Quantity::kMicroseconds), ec = Column::of(en, Quantity::kMicrojoules),
                  ac = Column::of(arena, Quantity::kBytes), fc = Column::of(flash, Quantity::kBytes);
+    // the import's accuracy of each point's numerics (ONNX models): top-1 against labels, else cosine
+    bool top1 = false, cosine = false;
+    for (const auto &p : front)
+        if (p.contains("accuracy") && p["accuracy"].is_object()) {
+            top1 = top1 || p["accuracy"].contains("int8_top1");
+            cosine = cosine || p["accuracy"].contains("cosine");
+        }
+    const std::string accuracy_header = top1 ? "top-1 (%)" : cosine ? "cosine" : "";
+    auto accuracy_cell = [&](const nlohmann::json &p) -> std::string {
+        if (accuracy_header.empty())
+            return "";
+        if (!p.contains("accuracy") || !p["accuracy"].is_object())
+            return right("-", 12);
+        std::ostringstream c;
+        c << std::fixed;
+        if (top1)
+            c << std::setprecision(2) << 100 * p["accuracy"].value("int8_top1", 0.0);
+        else
+            c << std::setprecision(5) << p["accuracy"].value("cosine", 0.0);
+        return right(c.str(), 12);
+    };
     std::cout << "#   " << right("cycles", 13) << right("latency (" + lc.unit + ")", 15)
               << right("energy (" + ec.unit + ")", 14) << right("arena (" + ac.unit + ")", 14) << right("of budget", 12)
-              << right("flash (" + fc.unit + ")", 14) << "  schedule\n";
+              << right("flash (" + fc.unit + ")", 14) << (accuracy_header.empty() ? "" : right(accuracy_header, 12))
+              << "  schedule\n";
     const std::string best_id = j["best"].is_object() ? j["best"].value("schedule_id", "") : "";
     for (size_t n = 0; n < front.size(); ++n) {
         const auto &p = front[n];
@@ -326,7 +348,8 @@ void print_table(const nlohmann::json &j)
         std::cout << std::left << std::setw(4) << (p.value("schedule_id", "") == best_id ? "*" : std::to_string(n + 1))
                   << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(15) << lc(lat[n])
                   << std::setw(14) << ec(en[n]) << std::setw(14) << ac(arena[n]) << std::setw(12) << pct.str()
-                  << std::setw(14) << fc(flash[n]) << "  " << (ps.ok() ? schedule_summary(*ps.schedule) : "?");
+                  << std::setw(14) << fc(flash[n]) << accuracy_cell(p) << "  "
+                  << (ps.ok() ? schedule_summary(*ps.schedule) : "?");
         // GAP9 cluster tiles live in L1, beside the arena the budget bounds
         if (const uint64_t l1 = p.value("cluster_l1_bytes", uint64_t(0)))
             std::cout << " (L1 tiles " << format_bytes(l1) << ")";

@@ -30,8 +30,31 @@ json specialized_json(const TuneReport &r)
 
 }  // namespace
 
+json schedule_accuracy(const json &import_accuracy, const Schedule &s)
+{
+    if (!import_accuracy.is_object() || import_accuracy.empty() || s.layers.empty())
+        return nullptr;
+    const AttentionMode mode = s.layers[0].attention;
+    for (const auto &k : s.layers)
+        if (k.attention != mode)
+            return nullptr;
+    // the user's --val data first, then the import's own held-out split, then the calibration set
+    std::string set = import_accuracy.begin().key();
+    for (const char *preferred : {"heldout", "val"})
+        if (import_accuracy.contains(preferred))
+            set = preferred;
+    const char *name = mode == AttentionMode::kFused ? "fused" : "standard";
+    const json &modes = import_accuracy[set];
+    if (!modes.is_object() || !modes.contains(name) || !modes[name].is_object())
+        return nullptr;
+    json a = modes[name];
+    a["set"] = set;
+    return a;
+}
+
 json point_json(const TuneReport &r, const Trial &t)
 {
+    const json accuracy = r.import_accuracy.empty() ? json(nullptr) : json::parse(r.import_accuracy, nullptr, false);
     const double cycles = static_cast<double>(t.measurement.cycles_median);
     return {{"schedule_id", t.hash},
             {"latency_cycles", t.measurement.cycles_median},
@@ -44,7 +67,8 @@ json point_json(const TuneReport &r, const Trial &t)
             {"flash_bytes", t.flash_bytes},
             {"source", agent::to_string(t.measurement.cycles_source)},
             {"backend", t.measurement.backend},
-            {"knobs", to_json(t.schedule)["layers"]}};
+            {"knobs", to_json(t.schedule)["layers"]},
+            {"accuracy", accuracy.is_discarded() ? json(nullptr) : schedule_accuracy(accuracy, t.schedule)}};
 }
 
 json front_json(const TuneReport &r)

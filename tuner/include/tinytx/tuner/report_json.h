@@ -12,8 +12,15 @@
 namespace tinytx::tuner {
 
 // {"schedule_id","latency_cycles","latency_us","energy_uj","peak_memory_bytes",
-//  "measured_arena_peak_bytes","flash_bytes","source","backend","knobs"} of one trial
+//  "measured_arena_peak_bytes","measured_stack_peak_bytes","flash_bytes","source","backend","knobs",
+//  "accuracy" (schedule_accuracy)} of one trial
 nlohmann::json point_json(const TuneReport &r, const Trial &t);
+
+// The import's accuracy of the numerics a schedule computes: on the --val data when the import had
+// it, else its held-out split, else the calibration set ({"set", "cosine", "int8_top1", ...}), for a schedule
+// whose layers all use one attention mode; null for a mix (not measured) or a model without an
+// import report.
+nlohmann::json schedule_accuracy(const nlohmann::json &import_accuracy, const Schedule &s);
 
 // {"model","board","clock_hz","budget_bytes","strategy","run_id","space_size","feasible","measured",
 //  "reused","trials","front_source","minimal_peak_bytes","front":[point...],"best":point|null,
