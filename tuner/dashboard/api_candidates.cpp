@@ -120,7 +120,7 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
                  {"calibration_points", cm.calibration_points},
                  {"median_abs_pct", cm.calibration_error.median_abs_pct}}}}},
              {"measured", measured},
-             {"accuracy", candidate_accuracy(model_accuracy(*p), *ps.schedule)},
+             {"accuracy", candidate_accuracy(import_accuracy(*p), *ps.schedule)},
              {"measurements", history},
              {"downloads",
               {{"available", have_files},

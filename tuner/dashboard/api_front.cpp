@@ -24,7 +24,7 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
         build_of[mc.measurement_id] = mc.build_id;
     const FrontView v = front_view(measured, p->dims, p->n_layers, *b);
     const tuner::TuneReport r = report_for(*p, *b);
-    const json accuracy = model_accuracy(*p);
+    const json accuracy = import_accuracy(*p);
     json points = json::array();
     std::map<std::string, std::set<std::string>> backends;  // source -> backends that gave it
     for (const FrontPoint &fp : v.points) {
@@ -79,7 +79,7 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
                                                            : json{{"candidate_id", fronts[best_source][0]},
                                                                   {"source", best_source}}},
                               {"source_text", source_text},
-                              {"accuracy", accuracy},
+                              {"accuracy", accuracy_summary(accuracy)},
                               {"failed", failed},
                               {"problems", v.problems},
                               {"newest_measurement", newest_measurement()}}

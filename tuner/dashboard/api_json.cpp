@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "tinytx/tuner/report_json.h"
+
 namespace tinytx::farm {
 
 json measurement_json(const tuner::MeasuredCandidate &mc)
@@ -26,16 +28,22 @@ std::string file_part(std::string s)
     return s;
 }
 
-json candidate_accuracy(const json &accuracy, const tuner::Schedule &s)
+json candidate_accuracy(const json &import_accuracy, const tuner::Schedule &s)
 {
-    if (!accuracy.is_object() || s.layers.empty())
+    const json a = tuner::schedule_accuracy(import_accuracy, s);
+    return a.is_object() ? json(a.value("cosine", 0.0)) : json(nullptr);
+}
+
+json accuracy_summary(const json &import_accuracy)
+{
+    const std::string set = tuner::accuracy_set(import_accuracy);
+    if (set.empty())
         return nullptr;
-    const tuner::AttentionMode m = s.layers[0].attention;
-    for (const auto &k : s.layers)
-        if (k.attention != m)
-            return nullptr;
-    const char *mode = m == tuner::AttentionMode::kFused ? "fused" : "standard";
-    return accuracy.contains(mode) ? accuracy[mode] : json(nullptr);
+    json out = {{"set", set}};
+    for (const char *mode : {"standard", "fused"})
+        if (import_accuracy[set].contains(mode))
+            out[mode] = import_accuracy[set][mode].value("cosine", 0.0);
+    return out;
 }
 
 }  // namespace tinytx::farm

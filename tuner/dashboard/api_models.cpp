@@ -165,9 +165,9 @@ tuner::TuneReport DashboardApi::Impl::report_for(const Pair &p, uint64_t budget)
 }
 
 // The import report beside an imported model's spec (<name>.report.json) holds the integer
-// encoder's accuracy against the float model, per attention mode; models written by hand have
-// none (null). Held-out figures when the import had them, else the calibration set's.
-json DashboardApi::Impl::model_accuracy(const Pair &p)
+// model's accuracy against the float model, per data set and attention mode; models written by
+// hand have none (null).
+json DashboardApi::Impl::import_accuracy(const Pair &p)
 {
     std::string err;
     const auto model = locator.find(p.model.name, p.model.spec_hash, p.model.spec_json, &err);
@@ -178,13 +178,7 @@ json DashboardApi::Impl::model_accuracy(const Pair &p)
     const json r = in ? json::parse(in, nullptr, false) : json();
     if (!r.is_object() || !r["accuracy"].is_object() || r["accuracy"].empty())
         return nullptr;
-    const auto &acc = r["accuracy"];
-    const std::string set = acc.contains("heldout") ? "heldout" : acc.begin().key();
-    json out = {{"set", set}};
-    for (const char *mode : {"standard", "fused"})
-        if (acc[set].contains(mode))
-            out[mode] = acc[set][mode].value("cosine", 0.0);
-    return out;
+    return r["accuracy"];
 }
 
 }  // namespace tinytx::farm

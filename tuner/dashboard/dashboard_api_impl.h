@@ -70,7 +70,7 @@ struct DashboardApi::Impl {
     // ?budget= when given, else the newest tuning run's for the pair, else none
     std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
     tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
-    json model_accuracy(const Pair &p);
+    json import_accuracy(const Pair &p);
     tuner::TuneReport report_for(const Pair &p, uint64_t budget);
     json job_json(const JobRecord &r, const tuner::TuneProgress *progress, uint64_t version);
     std::vector<json> all_jobs();
@@ -83,8 +83,11 @@ json measurement_json(const tuner::MeasuredCandidate &mc);
 std::string short_hash(const std::string &h);
 // A file name part: letters, digits, '-', '_' and '.' only.
 std::string file_part(std::string s);
-// The cosine similarity of a schedule's output to the float model's: the import measured it for
-// all-standard and all-fused attention; a mix of both has no figure (null).
-json candidate_accuracy(const json &accuracy, const tuner::Schedule &s);
+// The cosine similarity of a schedule's output to the float model's (tuner::schedule_accuracy of
+// the import's figures): null for a mix of attention modes or a model without an import report.
+json candidate_accuracy(const json &import_accuracy, const tuner::Schedule &s);
+// The front's summary: {"set", "standard": cosine, "fused": cosine} of the set schedule_accuracy
+// uses; null without an import report.
+json accuracy_summary(const json &import_accuracy);
 
 }  // namespace tinytx::farm

@@ -30,19 +30,26 @@ json specialized_json(const TuneReport &r)
 
 }  // namespace
 
+std::string accuracy_set(const json &import_accuracy)
+{
+    if (!import_accuracy.is_object() || import_accuracy.empty())
+        return "";
+    // the user's --val data first, then the import's own held-out split, then the calibration set
+    for (const char *preferred : {"val", "heldout"})
+        if (import_accuracy.contains(preferred))
+            return preferred;
+    return import_accuracy.begin().key();
+}
+
 json schedule_accuracy(const json &import_accuracy, const Schedule &s)
 {
-    if (!import_accuracy.is_object() || import_accuracy.empty() || s.layers.empty())
+    const std::string set = accuracy_set(import_accuracy);
+    if (set.empty() || s.layers.empty())
         return nullptr;
     const AttentionMode mode = s.layers[0].attention;
     for (const auto &k : s.layers)
         if (k.attention != mode)
             return nullptr;
-    // the user's --val data first, then the import's own held-out split, then the calibration set
-    std::string set = import_accuracy.begin().key();
-    for (const char *preferred : {"heldout", "val"})
-        if (import_accuracy.contains(preferred))
-            set = preferred;
     const char *name = mode == AttentionMode::kFused ? "fused" : "standard";
     const json &modes = import_accuracy[set];
     if (!modes.is_object() || !modes.contains(name) || !modes[name].is_object())

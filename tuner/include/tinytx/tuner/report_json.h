@@ -21,6 +21,8 @@ nlohmann::json point_json(const TuneReport &r, const Trial &t);
 // whose layers all use one attention mode; null for a mix (not measured) or a model without an
 // import report.
 nlohmann::json schedule_accuracy(const nlohmann::json &import_accuracy, const Schedule &s);
+// The data set those figures come from ("" for no report): val, else heldout, else the first.
+std::string accuracy_set(const nlohmann::json &import_accuracy);
 
 // {"model","board","clock_hz","budget_bytes","strategy","run_id","space_size","feasible","measured",
 //  "reused","trials","front_source","minimal_peak_bytes","front":[point...],"best":point|null,
