@@ -1,17 +1,17 @@
 // The openocd backend (see openocd_backend.h).
-#include "tinytx/openocd/openocd_backend.h"
+#include "tinytx/agent/openocd/openocd.h"
 
 #include <map>
 #include <mutex>
 
 #include "tinytx/agent/mailbox.h"
 #include "tinytx/agent/run_failure.h"
-#include "tinytx/openocd/tcl_client.h"
+#include "tinytx/agent/openocd/tcl_client.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/mailbox_session.h"
 #include "tinytx/rsp/process.h"
 
-namespace tinytx::openocd {
+namespace tinytx::agent::openocd {
 
 namespace {
 
@@ -274,7 +274,7 @@ std::unique_ptr<agent::Backend> make_openocd_backend(const Options &opt)
     return std::make_unique<OpenocdBackend>(opt);
 }
 
-}  // namespace tinytx::openocd
+}  // namespace tinytx::agent::openocd
 
 namespace tinytx::agent {
 

@@ -1,5 +1,5 @@
 // The qemu backend (see qemu_backend.h).
-#include "tinytx/qemu/qemu_backend.h"
+#include "tinytx/agent/qemu/qemu.h"
 
 #include <cstdio>
 #include <regex>
@@ -10,7 +10,7 @@
 #include "tinytx/rsp/mailbox_session.h"
 #include "tinytx/rsp/process.h"
 
-namespace tinytx::qemu {
+namespace tinytx::agent::qemu {
 
 namespace {
 
@@ -221,7 +221,7 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
     return m;
 }
 
-}  // namespace tinytx::qemu
+}  // namespace tinytx::agent::qemu
 
 namespace tinytx::agent {
 
