@@ -1,9 +1,35 @@
 // Decoding the firmware mailbox (kernels/firmware/mailbox.h) from target memory bytes.
 #include "tinytx/agent/mailbox.h"
 
+#include <cstddef>
+
 #include "tinytx/agent/elf_image.h"
 
+extern "C" {
+#include "mailbox.h"  // the firmware's side of the contract (kernels/firmware)
+}
+
 namespace tinytx::agent::mailbox {
+
+// One contract: the host's offsets and codes are the firmware header's, checked at compile time.
+static_assert(kMagic == TX_MAILBOX_MAGIC && kVersion == TX_MAILBOX_VERSION);
+static_assert(kSize == sizeof(tx_mailbox_t));
+static_assert(kOffMagic == offsetof(tx_mailbox_t, magic) && kOffVersion == offsetof(tx_mailbox_t, version) &&
+              kOffSize == offsetof(tx_mailbox_t, size) && kOffRepeats == offsetof(tx_mailbox_t, repeats) &&
+              kOffConfigId == offsetof(tx_mailbox_t, config_id) && kOffStatus == offsetof(tx_mailbox_t, status) &&
+              kOffState == offsetof(tx_mailbox_t, state) && kOffFlags == offsetof(tx_mailbox_t, flags) &&
+              kOffSeq == offsetof(tx_mailbox_t, seq) && kOffCrc == offsetof(tx_mailbox_t, crc32) &&
+              kOffCycles == offsetof(tx_mailbox_t, cycles) &&
+              kOffInstructions == offsetof(tx_mailbox_t, instructions) &&
+              kOffTicks == offsetof(tx_mailbox_t, ticks) && kOffStackPeak == offsetof(tx_mailbox_t, stack_peak) &&
+              kOffArenaPeak == offsetof(tx_mailbox_t, arena_peak) && kOffConfig == offsetof(tx_mailbox_t, config) &&
+              kOffRuns == offsetof(tx_mailbox_t, runs) && kOffTableBytes == offsetof(tx_mailbox_t, table_bytes));
+static_assert(TX_MAILBOX_CONFIG_LEN == kOffRuns - kOffConfig);
+constexpr bool same(uint32_t host, uint32_t firmware) { return host == firmware; }
+static_assert(same(kIdle, TX_MB_IDLE) && same(kRunning, TX_MB_RUNNING) && same(kDone, TX_MB_DONE) &&
+              same(kFailed, TX_MB_FAILED));
+static_assert(same(kFlagCycles, TX_MB_F_CYCLES) && same(kFlagInstructions, TX_MB_F_INSTRUCTIONS) &&
+              same(kFlagInsnFromTicks, TX_MB_F_INSN_FROM_TICKS) && same(kFlagStackOverflow, TX_MB_F_STACK_OVERFLOW));
 
 static uint32_t u32(const uint8_t *p)
 {
@@ -45,7 +71,7 @@ View decode(const uint8_t *b, size_t n)
     v.table_bytes = v.version >= 3 ? u32(b + kOffTableBytes) : 0;
     const char *c = reinterpret_cast<const char *>(b + kOffConfig);
     size_t len = 0;
-    while (len < 64 && c[len]) ++len;
+    while (len < TX_MAILBOX_CONFIG_LEN && c[len]) ++len;
     v.config.assign(c, len);
     return v;
 }

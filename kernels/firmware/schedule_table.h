@@ -3,7 +3,7 @@
  * image's RAM (symbol `tx_schedule_table`) before each measurement. One image holds the weights
  * once (standard and fused where the model has both) and runs any schedule of its model whose
  * kernels it carries. All fields are 32-bit little-endian; the host's encoder
- * (tuner/src/builder/schedule_table.cpp) writes the same layout. */
+ * (tuner/src/builder/schedule_table.cpp) includes this header and writes this layout. */
 #ifndef TX_FW_SCHEDULE_TABLE_H
 #define TX_FW_SCHEDULE_TABLE_H
 
@@ -34,7 +34,13 @@ typedef struct {
     uint32_t scratch_size;   /* 32 */
 } tx_schedule_layer;
 
-_Static_assert(sizeof(tx_schedule_head) == 32, "schedule table layout");
-_Static_assert(sizeof(tx_schedule_layer) == 36, "schedule table layout");
+/* the host's encoder includes this header too (C++) */
+#ifdef __cplusplus
+#define TX_TABLE_LAYOUT_ASSERT(c) static_assert(c, "schedule table layout")
+#else
+#define TX_TABLE_LAYOUT_ASSERT(c) _Static_assert(c, "schedule table layout")
+#endif
+TX_TABLE_LAYOUT_ASSERT(sizeof(tx_schedule_head) == 32);
+TX_TABLE_LAYOUT_ASSERT(sizeof(tx_schedule_layer) == 36);
 
 #endif

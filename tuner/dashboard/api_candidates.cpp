@@ -98,7 +98,7 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
                                     : 0.0;
     }
     std::string model_error;
-    const bool have_files = locator.find(p->model.name, p->model.spec_hash, p->model.spec_json, &model_error) != nullptr;
+    const bool have_files = model_files(*p, &model_error) != nullptr;
     const std::string base = "/api/candidates/" + std::to_string(id);
     return json_response(
         json{{"id", id},
@@ -143,7 +143,7 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
     if (!b)
         return error;
     std::string err;
-    const auto model = locator.find(p->model.name, p->model.spec_hash, p->model.spec_json, &err);
+    const auto model = model_files(*p, &err);
     if (!model)
         return error_response(409, err);
     const FrontView v = front_view(store.measurements(p->model.id, p->board.id), p->dims, p->n_layers, *b);
@@ -157,8 +157,8 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
     if (j.is_null())
         return error_response(500, err);
     HttpResponse res = json_response(j.dump(2) + "\n");
-    res.headers.push_back({"Content-Disposition", "attachment; filename=\"" + file_part(p->model.name) + "-" +
-                                                      file_part(p->board.name) + "-" + short_hash(c->schedule_hash) +
+    res.headers.push_back({"Content-Disposition", "attachment; filename=\"" +
+                                                      download_stem(p->model.name, p->board.name, c->schedule_hash) +
                                                       ".json\""});
     return res;
 }
@@ -172,7 +172,7 @@ HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
     const CandidateRow *c = &cp->first;
     const Pair *p = &cp->second;
     std::string err;
-    const auto model = locator.find(p->model.name, p->model.spec_hash, p->model.spec_json, &err);
+    const auto model = model_files(*p, &err);
     if (!model)
         return error_response(409, err);
     const tuner::ScheduleParseResult ps = tuner::parse_schedule(c->schedule_json);
@@ -190,7 +190,7 @@ HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
             fs::remove_all(dir, ec);
         }
     } cleanup{tmp};
-    const std::string top = file_part(p->model.name) + "-" + file_part(p->board.name) + "-" + short_hash(c->schedule_hash);
+    const std::string top = download_stem(p->model.name, p->board.name, c->schedule_hash);
     tuner::EmitCOptions eo;
     eo.boards_dir = opt.boards_dir;
     const tuner::EmitCResult er = tuner::emit_c(*model, *ps.schedule, tmp / top, eo);

@@ -18,14 +18,17 @@ json measurement_json(const tuner::MeasuredCandidate &mc)
     return j;
 }
 
-std::string short_hash(const std::string &h) { return h.substr(0, 12); }
-
 std::string file_part(std::string s)
 {
     for (char &c : s)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
             c = '_';
     return s;
+}
+
+std::string download_stem(const std::string &model, const std::string &board, const std::string &schedule_hash)
+{
+    return file_part(model) + "-" + file_part(board) + "-" + schedule_hash.substr(0, 12);
 }
 
 json candidate_accuracy(const json &import_accuracy, const tuner::Schedule &s)

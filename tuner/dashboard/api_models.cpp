@@ -164,13 +164,18 @@ tuner::TuneReport DashboardApi::Impl::report_for(const Pair &p, uint64_t budget)
     return r;
 }
 
+std::shared_ptr<const tuner::Model> DashboardApi::Impl::model_files(const Pair &p, std::string *error)
+{
+    return locator.find(p.model.name, p.model.spec_hash, p.model.spec_json, error);
+}
+
 // The import report beside an imported model's spec (<name>.report.json) holds the integer
 // model's accuracy against the float model, per data set and attention mode; models written by
 // hand have none (null).
 json DashboardApi::Impl::import_accuracy(const Pair &p)
 {
     std::string err;
-    const auto model = locator.find(p.model.name, p.model.spec_hash, p.model.spec_json, &err);
+    const auto model = model_files(p, &err);
     if (!model || model->spec_path.empty())
         return nullptr;
     const fs::path report = model->spec_path.parent_path() / (model->spec_path.stem().string() + ".report.json");

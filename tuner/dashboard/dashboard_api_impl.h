@@ -70,6 +70,8 @@ struct DashboardApi::Impl {
     // ?budget= when given, else the newest tuning run's for the pair, else none
     std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
     tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
+    // the pair's model with its files (weights, spec), or null with the reason in *error
+    std::shared_ptr<const tuner::Model> model_files(const Pair &p, std::string *error);
     json import_accuracy(const Pair &p);
     tuner::TuneReport report_for(const Pair &p, uint64_t budget);
     json job_json(const JobRecord &r, const tuner::TuneProgress *progress, uint64_t version);
@@ -79,10 +81,10 @@ struct DashboardApi::Impl {
 
 // JSON shapes and names shared by several resources (api_json.cpp)
 json measurement_json(const tuner::MeasuredCandidate &mc);
-// The first 12 hex digits of a hash (file names)
-std::string short_hash(const std::string &h);
 // A file name part: letters, digits, '-', '_' and '.' only.
 std::string file_part(std::string s);
+// "<model>-<board>-<schedule hash>", the name of a candidate's downloads
+std::string download_stem(const std::string &model, const std::string &board, const std::string &schedule_hash);
 // The cosine similarity of a schedule's output to the float model's (tuner::schedule_accuracy of
 // the import's figures): null for a mix of attention modes or a model without an import report.
 json candidate_accuracy(const json &import_accuracy, const tuner::Schedule &s);

@@ -1,14 +1,23 @@
 // The layer table of a schedule-as-data image, encoded as kernels/firmware/schedule_table.h lays
-// it out (32-bit little-endian fields).
+// it out (32-bit little-endian fields): the firmware's header is the one definition, its magic and
+// sizes are used here directly.
 #include "tinytx/tuner/schedule_data.h"
 
+#include <cstddef>
+
 #include "tinytx/tuner/builder.h"
+
+extern "C" {
+#include "schedule_table.h"
+}
 
 namespace tinytx::tuner {
 namespace {
 
-constexpr uint32_t kTableMagic = 0x53445854u;  // TX_SCHEDULE_TABLE_MAGIC
-constexpr size_t kHeadBytes = 32, kLayerBytes = 36;
+constexpr size_t kHeadBytes = sizeof(tx_schedule_head), kLayerBytes = sizeof(tx_schedule_layer);
+// encode_schedule_table writes every field as one 32-bit word, in declaration order
+static_assert(kHeadBytes == 8 * 4 && offsetof(tx_schedule_head, scratch_bytes) == 7 * 4);
+static_assert(kLayerBytes == 9 * 4 && offsetof(tx_schedule_layer, scratch_size) == 8 * 4);
 
 void put(std::vector<uint8_t> &out, uint64_t v)
 {
@@ -38,7 +47,7 @@ std::vector<uint8_t> encode_schedule_table(const Model &m, const Schedule &s, co
     out.reserve(schedule_table_bytes(s.layers.size()));
     const size_t L = s.layers.size();
     const PlannedBuffer &scratch = p.buffers.at(2);
-    put(out, kTableMagic);
+    put(out, TX_SCHEDULE_TABLE_MAGIC);
     put(out, config_id);
     put(out, L);
     put(out, p.peak_bytes);

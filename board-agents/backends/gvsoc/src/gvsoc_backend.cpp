@@ -3,12 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <sstream>
 
 #include "mailbox_inputs.h"
 #include "tinytx/agent/gvsoc/gvsoc.h"
 #include "tinytx/agent/mailbox.h"
+#include "tinytx/agent/run_failure.h"
 
 namespace tinytx::agent {
 namespace gvsoc {
@@ -102,12 +102,8 @@ Measurement run_gvsoc(const std::string &gvsoc, const BoardProfile &board, const
                 m.error = "the image exited with status " + std::to_string(*r.exit_status) + tail;
             }
         }
-    } catch (const InvalidArgument &e) {
-        m.status = RunStatus::kInvalidArgument;
-        m.error = e.what();
-    } catch (const std::exception &e) {
-        m.status = RunStatus::kInternal;
-        m.error = std::string("gvsoc: ") + e.what();
+    } catch (...) {
+        record_run_failure(m, "gvsoc");
     }
     m.wall_time_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return m;

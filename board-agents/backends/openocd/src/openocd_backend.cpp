@@ -1,29 +1,30 @@
 // The openocd backend (see openocd_backend.h).
-#include "tinytx/openocd/openocd_backend.h"
+#include "tinytx/agent/openocd/openocd.h"
 
 #include <map>
 #include <mutex>
 
 #include "tinytx/agent/mailbox.h"
-#include "tinytx/openocd/tcl_client.h"
+#include "tinytx/agent/run_failure.h"
+#include "tinytx/agent/openocd/tcl_client.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/mailbox_session.h"
 #include "tinytx/rsp/process.h"
 
-namespace tinytx::openocd {
+namespace tinytx::agent::openocd {
 
 namespace {
 
 using agent::Measurement;
 using agent::RunStatus;
+using agent::record_run_failure;
+using agent::RuntimeErrorIs;
+using agent::StatusSet;
 using rsp::Clock;
 
 constexpr uint32_t kDemcr = 0xE000EDFCu, kDemcrTrcena = 1u << 24;
 constexpr uint32_t kDwtCtrl = 0xE0001000u, kDwtCyccnt = 0xE0001004u, kDwtLar = 0xE0001FB0u;
 constexpr uint32_t kDwtLarKey = 0xC5ACCE55u;
-
-// thrown after m.status / m.error were set
-struct StatusSet {};
 
 double ms_since(Clock::time_point t)
 {
@@ -187,19 +188,8 @@ Measurement OpenocdBackend::run(const agent::BoardProfile &board, const agent::E
         } catch (const rsp::Error &) {
         }
         proc.wait_for(Millis(500));
-    } catch (const StatusSet &) {
-    } catch (const agent::InvalidArgument &e) {
-        m.status = RunStatus::kInvalidArgument;
-        m.error = e.what();
-    } catch (const std::runtime_error &e) {
-        m.status = RunStatus::kUnavailable;  // openocd missing, no temporary directory, ...
-        m.error = e.what();
-    } catch (const std::exception &e) {
-        m.status = RunStatus::kInternal;
-        m.error = std::string("openocd backend: ") + e.what();
     } catch (...) {
-        m.status = RunStatus::kInternal;
-        m.error = "openocd backend: unknown exception";
+        record_run_failure(m, "openocd backend", RuntimeErrorIs::kUnavailable);  // openocd missing, ...
     }
     proc.kill_and_reap();
     dir.reset();
@@ -284,7 +274,7 @@ std::unique_ptr<agent::Backend> make_openocd_backend(const Options &opt)
     return std::make_unique<OpenocdBackend>(opt);
 }
 
-}  // namespace tinytx::openocd
+}  // namespace tinytx::agent::openocd
 
 namespace tinytx::agent {
 

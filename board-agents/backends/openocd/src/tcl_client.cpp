@@ -1,9 +1,9 @@
 // OpenOCD TCL RPC client (see tcl_client.h).
-#include "tinytx/openocd/tcl_client.h"
+#include "tinytx/agent/openocd/tcl_client.h"
 
 #include <cstdlib>
 
-namespace tinytx::openocd {
+namespace tinytx::agent::openocd {
 
 namespace {
 
@@ -78,4 +78,4 @@ std::string TclClient::command(std::string_view cmd, Millis timeout)
     return output;
 }
 
-}  // namespace tinytx::openocd
+}  // namespace tinytx::agent::openocd

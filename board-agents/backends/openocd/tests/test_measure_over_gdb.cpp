@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "tinytx/agent/board_profile.h"
-#include "tinytx/openocd/openocd_backend.h"
-#include "tinytx/qemu/qemu_backend.h"
+#include "tinytx/agent/openocd/openocd.h"
+#include "tinytx/agent/qemu/qemu.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/process.h"
 

@@ -11,7 +11,7 @@
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
-#include "tinytx/openocd/openocd_backend.h"
+#include "tinytx/agent/openocd/openocd.h"
 
 using namespace tinytx;
 using namespace tinytx::agent;

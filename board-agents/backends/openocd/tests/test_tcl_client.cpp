@@ -2,10 +2,11 @@
 // and answers on its TCL port (it has no GDB port and cannot read memory).
 #include <gtest/gtest.h>
 
-#include "tinytx/openocd/tcl_client.h"
+#include "tinytx/agent/openocd/tcl_client.h"
 #include "tinytx/rsp/process.h"
 
 using namespace tinytx;
+using namespace tinytx::agent;
 using openocd::TclClient;
 using openocd::TclError;
 

@@ -4,13 +4,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <exception>
-#include <new>
 
 #include "cluster.h"
 #include "semihosting.h"  // the iss backend's semihosting requests, shared
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/pulp/pulp.h"
+#include "tinytx/agent/run_failure.h"
 
 namespace tinytx::agent {
 namespace pulp {
@@ -202,15 +201,8 @@ Measurement run_pulp(const BoardProfile &board, const ElfImage &image, const Run
                 m.error = "the image exited with status " + std::to_string(cl.exit_status()) + tail;
             }
         }
-    } catch (const InvalidArgument &e) {
-        m.status = RunStatus::kInvalidArgument;
-        m.error = e.what();
-    } catch (const std::bad_alloc &) {
-        m.status = RunStatus::kInternal;
-        m.error = "pulp: out of memory";
-    } catch (const std::exception &e) {
-        m.status = RunStatus::kInternal;
-        m.error = std::string("pulp: ") + e.what();
+    } catch (...) {
+        record_run_failure(m, "pulp");
     }
     m.wall_time_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return m;

@@ -20,7 +20,7 @@
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/mailbox.h"
-#include "tinytx/qemu/qemu_backend.h"
+#include "tinytx/agent/qemu/qemu.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/process.h"
 
@@ -50,7 +50,7 @@ double plain_run_ms(const agent::BoardProfile &b, const std::string &elf)
 {
     rsp::TempDir d("tinytx-bench");
     const auto t = Clock::now();
-    auto p = rsp::Process::spawn({qemu::qemu_command(b, elf, "", d.file("console.txt")), "", "", ""});
+    auto p = rsp::Process::spawn({agent::qemu::qemu_command(b, elf, "", d.file("console.txt")), "", "", ""});
     p.wait_for(std::chrono::seconds(60));
     return ms(t, Clock::now());
 }
@@ -61,7 +61,7 @@ double free_runs_ms(const agent::BoardProfile &b, const agent::ElfImage &img, co
 {
     rsp::TempDir d("tinytx-bench");
     auto p = rsp::Process::spawn(
-        {qemu::qemu_command(b, elf, d.file("gdb.sock"), d.file("console.txt")), "", "", ""});
+        {agent::qemu::qemu_command(b, elf, d.file("gdb.sock"), d.file("console.txt")), "", "", ""});
     rsp::Client c(rsp::Socket::connect_retry(rsp::Endpoint::unix_socket(d.file("gdb.sock")),
                                              Clock::now() + std::chrono::seconds(10),
                                              [&] { return p.running(); }));
@@ -110,8 +110,8 @@ int main(int argc, char **argv)
                 agent::RunOptions o;
                 o.repeats = 1;
                 o.deadline = std::chrono::seconds(60);
-                qemu::RunStats st;
-                const auto m1 = qemu::run_qemu(profile, img, o, &st);
+                agent::qemu::RunStats st;
+                const auto m1 = agent::qemu::run_qemu(profile, img, o, &st);
                 if (m1.status != agent::RunStatus::kOk) {
                     std::fprintf(stderr, "%s %s: %s %s\n", b.name, c, agent::to_string(m1.status),
                                  m1.error.c_str());

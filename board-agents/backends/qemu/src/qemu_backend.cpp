@@ -1,25 +1,26 @@
 // The qemu backend (see qemu_backend.h).
-#include "tinytx/qemu/qemu_backend.h"
+#include "tinytx/agent/qemu/qemu.h"
 
 #include <cstdio>
 #include <regex>
 
 #include "tinytx/agent/mailbox.h"
+#include "tinytx/agent/run_failure.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/mailbox_session.h"
 #include "tinytx/rsp/process.h"
 
-namespace tinytx::qemu {
+namespace tinytx::agent::qemu {
 
 namespace {
 
 using agent::Measurement;
 using agent::RunStatus;
+using agent::record_run_failure;
+using agent::RuntimeErrorIs;
+using agent::StatusSet;
 using rsp::Clock;
 using rsp::Millis;
-
-// thrown after m.status / m.error were set
-struct StatusSet {};
 
 double ms_since(Clock::time_point t)
 {
@@ -202,20 +203,8 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
             m.status = RunStatus::kUnavailable;
             m.error = process_report(r.detail);
         }
-    } catch (const agent::InvalidArgument &e) {
-        m.status = RunStatus::kInvalidArgument;
-        m.error = e.what();
-    } catch (const StatusSet &) {
-        // status and error set where it happened
-    } catch (const std::runtime_error &e) {
-        m.status = RunStatus::kUnavailable;  // QEMU missing, no temporary directory, ...
-        m.error = e.what();
-    } catch (const std::exception &e) {
-        m.status = RunStatus::kInternal;
-        m.error = std::string("qemu backend: ") + e.what();
     } catch (...) {
-        m.status = RunStatus::kInternal;
-        m.error = "qemu backend: unknown exception";
+        record_run_failure(m, "qemu backend", RuntimeErrorIs::kUnavailable);  // QEMU missing, ...
     }
     const auto td = Clock::now();
     proc.kill_and_reap();
@@ -232,7 +221,7 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
     return m;
 }
 
-}  // namespace tinytx::qemu
+}  // namespace tinytx::agent::qemu
 
 namespace tinytx::agent {
 

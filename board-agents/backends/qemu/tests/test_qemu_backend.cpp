@@ -18,7 +18,7 @@
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/mailbox.h"
-#include "tinytx/qemu/qemu_backend.h"
+#include "tinytx/agent/qemu/qemu.h"
 
 using namespace tinytx::agent;
 
@@ -329,7 +329,7 @@ TEST(QemuBackend, TwoRunsInParallel)
 
 TEST(QemuBackend, CommandLineFollowsTheProfile)
 {
-    const auto cmd = tinytx::qemu::qemu_command(catalog().get("gap9"), "/x.elf", "/d/gdb.sock");
+    const auto cmd = tinytx::agent::qemu::qemu_command(catalog().get("gap9"), "/x.elf", "/d/gdb.sock");
     const std::string s = [&] {
         std::string j;
         for (const auto &a : cmd) j += a + " ";
@@ -340,7 +340,7 @@ TEST(QemuBackend, CommandLineFollowsTheProfile)
     EXPECT_NE(std::string::npos, s.find("-icount shift=0")) << s;
     EXPECT_NE(std::string::npos, s.find(" -S ")) << s;
     EXPECT_NE(std::string::npos, s.find("path=/d/gdb.sock")) << s;
-    const auto m7 = tinytx::qemu::qemu_command(catalog().get("nucleo-h743zi"), "/x.elf", "");
+    const auto m7 = tinytx::agent::qemu::qemu_command(catalog().get("nucleo-h743zi"), "/x.elf", "");
     const std::string s7 = [&] {
         std::string j;
         for (const auto &a : m7) j += a + " ";

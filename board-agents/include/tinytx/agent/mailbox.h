@@ -1,5 +1,6 @@
 // The host's view of the firmware mailbox (kernels/firmware/mailbox.h, version 3; version 2 images
-// are read alike): fixed little-endian offsets, read and written as bytes by every backend.
+// are read alike): fixed little-endian offsets, read and written as bytes by every backend. Every
+// constant here is checked against the firmware's header at compile time (src/mailbox.cpp).
 #pragma once
 
 #include <array>

@@ -14,7 +14,7 @@
 
 #include "tinytx/agent/backend.h"
 
-namespace tinytx::qemu {
+namespace tinytx::agent::qemu {
 
 // Where the wall time of one run went (benchmarks).
 struct RunStats {
@@ -39,4 +39,4 @@ std::vector<std::string> qemu_command(const agent::BoardProfile &board, const st
 agent::Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image,
                             const agent::RunOptions &opts, RunStats *stats = nullptr);
 
-}  // namespace tinytx::qemu
+}  // namespace tinytx::agent::qemu

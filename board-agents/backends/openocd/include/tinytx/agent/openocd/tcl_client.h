@@ -12,7 +12,7 @@
 #include "tinytx/rsp/errors.h"
 #include "tinytx/rsp/socket.h"
 
-namespace tinytx::openocd {
+namespace tinytx::agent::openocd {
 
 using Millis = std::chrono::milliseconds;
 
@@ -51,4 +51,4 @@ private:
     std::string buf_;
 };
 
-}  // namespace tinytx::openocd
+}  // namespace tinytx::agent::openocd

@@ -22,7 +22,7 @@ namespace tinytx::rsp {
 class Client;
 }
 
-namespace tinytx::openocd {
+namespace tinytx::agent::openocd {
 
 struct Options {
     std::string serial;                  // ST-Link serial; "" = the only probe attached
@@ -50,4 +50,4 @@ void measure_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
 // the result, not fatal).
 std::string enable_dwt_cyccnt(rsp::Client &client, std::chrono::milliseconds timeout);
 
-}  // namespace tinytx::openocd
+}  // namespace tinytx::agent::openocd
