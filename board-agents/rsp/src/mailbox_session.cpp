@@ -51,6 +51,8 @@ public:
         main_ = img.require("main").addr;
         done_ = img.require("tx_bench_done").addr;
         mailbox_ = img.require("tx_mailbox").addr;
+        if (auto s = img.symbol("tx_schedule_load")) load_ = s->addr;
+        if (auto s = img.symbol("tx_schedule_table")) table_ = s->addr;
         if (arm_) {
             if (auto s = img.symbol("tx_fault_handler")) fault_ = s->addr;
         } else if (auto s = img.symbol("tx_trap_entry")) {
@@ -80,13 +82,19 @@ public:
             r_.detail = std::string("at main, ") + e.what();
             return;
         }
+        if (o_.tables && !has_table()) return;
         c_.write_memory(mailbox_ + mb::kOffRuns, to_vec(mb::le32(o_.runs)), io());
         c_.write_memory(mailbox_ + mb::kOffRepeats, to_vec(mb::le32(1)), io());
 
-        // 3. collect the records
+        // 3. collect the records (writing each measurement's layer table first)
         insert(done_);
+        if (o_.tables) insert(*load_);
         while (r_.records.size() < o_.runs) {
             s = resume_and_wait();
+            if (o_.tables && at(s, *load_)) {
+                if (!write_table()) return;
+                continue;
+            }
             if (!at(s, done_)) return classify(s, "after " + std::to_string(r_.records.size()) +
                                                       " of " + std::to_string(o_.runs) + " runs");
             const auto rec = c_.read_memory(mailbox_, mb::kSize, io());
@@ -100,6 +108,10 @@ public:
                 return;
             }
             r_.records.push_back(mb::to_record(v));
+            const size_t per = o_.runs_per_table;
+            if (o_.tables && o_.on_table_records && r_.records.size() % per == 0)
+                o_.on_table_records(r_.records.size() / per - 1,
+                                    std::vector<agent::RunRecord>(r_.records.end() - std::ptrdiff_t(per), r_.records.end()));
         }
         r_.end = SessionResult::End::kCompleted;
         if (o_.remove_breakpoints_at_end) {
@@ -144,6 +156,39 @@ public:
     }
 
 private:
+    // a schedule-as-data image: it has the table and the breakpoint to write it at
+    bool has_table()
+    {
+        if (load_ && table_) return true;
+        r_.end = SessionResult::End::kBadImage;
+        r_.detail = "the image has no layer table (tx_schedule_load, tx_schedule_table): not a schedule-as-data "
+                    "image, measure it without tables";
+        return false;
+    }
+
+    // at tx_schedule_load: the table of the measurement about to run, of the size the image holds
+    // (the mailbox's table_bytes, set by the image before it asks)
+    bool write_table()
+    {
+        r_.end = SessionResult::End::kBadImage;
+        const size_t k = r_.records.size() / o_.runs_per_table;
+        if (k >= o_.tables->size()) {
+            r_.detail = "the image asked for a layer table after the last one (" + std::to_string(o_.tables->size()) +
+                        " tables of " + std::to_string(o_.runs_per_table) + " runs each)";
+            return false;
+        }
+        const std::vector<uint8_t> &t = (*o_.tables)[k].bytes;
+        const uint32_t capacity = c_.read_u32(mailbox_ + mb::kOffTableBytes, io());
+        if (t.size() != capacity) {
+            r_.detail = "layer table of " + std::to_string(t.size()) + " bytes, the image's tx_schedule_table holds " +
+                        std::to_string(capacity) + " (mailbox table_bytes)";
+            return false;
+        }
+        c_.write_memory(*table_, t, io());
+        r_.end = SessionResult::End::kLost;
+        return true;
+    }
+
     static std::vector<uint8_t> to_vec(const std::array<uint8_t, 4> &a)
     {
         return {a.begin(), a.end()};
@@ -240,7 +285,7 @@ private:
     bool arm_ = true;
     uint32_t kind_ = 2;
     uint32_t main_ = 0, done_ = 0, mailbox_ = 0;
-    std::optional<uint32_t> fault_;
+    std::optional<uint32_t> fault_, load_, table_;
     bool fault_is_c_handler_ = false;
     std::set<uint32_t> inserted_;
     std::optional<uint32_t> last_pc_;
@@ -252,6 +297,8 @@ SessionResult run_mailbox_session(Client &client, const agent::ElfImage &image,
                                   const SessionOptions &opt)
 {
     image.require_protocol();
+    if (opt.tables && (opt.runs_per_table == 0 || opt.runs != opt.tables->size() * opt.runs_per_table))
+        throw agent::InvalidArgument("mailbox session: runs must be tables x runs_per_table");
     SessionResult r;
     Session s(client, image, opt, r);
     auto timeout = [&](const std::string &why) {

@@ -50,6 +50,14 @@ std::optional<uint32_t> mepc_of(const std::string &line)
     return std::nullopt;
 }
 
+// M-class under QEMU: no DWT, cycles := the instruction count derived from SysTick; RV32: mcycle
+// already equals minstret under -icount shift=0
+void instructions_as_cycles(std::vector<agent::RunRecord> &records)
+{
+    for (auto &rec : records)
+        if (!(rec.flags & agent::mailbox::kFlagCycles) || rec.cycles == 0) rec.cycles = rec.instructions;
+}
+
 class QemuBackend : public agent::Backend {
 public:
     std::string name() const override { return "qemu"; }
@@ -57,6 +65,13 @@ public:
                     const agent::RunOptions &opts) override
     {
         return run_qemu(board, image, opts, nullptr);
+    }
+    bool writes_tables() const override { return true; }
+    std::vector<Measurement> run_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                        const agent::RunOptions &opts,
+                                        const std::vector<agent::TableRun> &tables) override
+    {
+        return run_qemu_tables(board, image, opts, tables);
     }
 };
 
@@ -102,13 +117,28 @@ std::vector<std::string> qemu_command(const agent::BoardProfile &board, const st
     return argv;
 }
 
-Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image,
-                     const agent::RunOptions &opts, RunStats *stats)
+namespace {
+
+// Clears the figures of a measurement that did not complete.
+void drop_failed_figures(Measurement &m)
+{
+    if (m.status != RunStatus::kOk && m.status != RunStatus::kWrongOutput && m.status != RunStatus::kKernelError) {
+        m.cycles.clear();
+        m.cycles_median = 0;
+    }
+}
+
+// One QEMU process and one mailbox session: a plain image (tables == nullptr, one Measurement)
+// or a schedule-as-data image run once per table (one Measurement per table).
+std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                          const agent::RunOptions &opts, const std::vector<agent::TableRun> *tables,
+                                          RunStats *stats)
 {
     const auto t0 = Clock::now();
     RunStats st;
     // QEMU has no cycle model: cycles are instruction counts (see the header)
     Measurement m = begin_measurement("qemu", board.name, image.sha256(), agent::Source::kEmulated);
+    std::vector<Measurement> per_table;
 
     std::optional<rsp::TempDir> dir;
     rsp::Process proc;
@@ -168,11 +198,22 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
         }
         st.handshake_ms = ms_since(t);
 
+        const agent::EnergyModel energy{double(board.clock_hz), board.active_mw};
+        const uint32_t per = opts.warmups + opts.repeats;
         if (handshake_ok) {
             rsp::SessionOptions so;
-            so.runs = opts.warmups + opts.repeats;
+            so.runs = per * uint32_t(tables ? tables->size() : 1);
             so.deadline = deadline;
             so.remove_breakpoints_at_end = false;  // QEMU is killed next
+            so.tables = tables;
+            so.runs_per_table = per;
+            if (tables && opts.on_table)
+                so.on_table_records = [&](size_t k, std::vector<agent::RunRecord> group) {
+                    Measurement mk = m;
+                    instructions_as_cycles(group);
+                    summarize(group, opts.warmups, (*tables)[k].expected_crc, energy, mk);
+                    opts.on_table(k, mk);
+                };
             t = Clock::now();
             r = rsp::run_mailbox_session(client, image, so);
             st.session_ms = ms_since(t);
@@ -180,28 +221,40 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
         }
         st.packets = client.packets_sent();
 
-        // M-class under QEMU: no DWT, cycles := the instruction count derived from SysTick;
-        // RV32: mcycle already equals minstret under -icount shift=0
-        for (auto &rec : r.records)
-            if (!(rec.flags & agent::mailbox::kFlagCycles) || rec.cycles == 0) rec.cycles = rec.instructions;
-        rsp::apply_session(r, opts, board, m);
-
-        using End = rsp::SessionResult::End;
-        if (r.end == End::kExited || r.end == End::kFault) {
-            proc.wait_for(Millis(r.end == End::kExited ? 300 : 0));
-            proc.kill_and_reap();
-            const std::string line = fault_line(rsp::read_file_tail(console_path, 8192));
-            if (!line.empty()) {
-                m.status = RunStatus::kFault;
-                if (!m.fault_pc) m.fault_pc = mepc_of(line);
-                m.error += ": " + line;
-            } else if (r.end == End::kExited && m.status != RunStatus::kFault) {
-                const std::string c = trim(rsp::read_file_tail(console_path, 500));
-                if (!c.empty()) m.error += " (console: " + c + ")";
+        instructions_as_cycles(r.records);
+        // the session's ending, for the measurement of the run it ended in
+        const auto conclude = [&](const rsp::SessionResult &ending, const agent::RunOptions &o, Measurement &out) {
+            using End = rsp::SessionResult::End;
+            rsp::apply_session(ending, o, board, out);
+            if (ending.end == End::kExited || ending.end == End::kFault) {
+                proc.wait_for(Millis(ending.end == End::kExited ? 300 : 0));
+                proc.kill_and_reap();
+                const std::string line = fault_line(rsp::read_file_tail(console_path, 8192));
+                if (!line.empty()) {
+                    out.status = RunStatus::kFault;
+                    if (!out.fault_pc) out.fault_pc = mepc_of(line);
+                    out.error += ": " + line;
+                } else if (ending.end == End::kExited && out.status != RunStatus::kFault) {
+                    const std::string c = trim(rsp::read_file_tail(console_path, 500));
+                    if (!c.empty()) out.error += " (console: " + c + ")";
+                }
+            } else if (ending.end == End::kLost || ending.end == End::kTerminated) {
+                out.status = RunStatus::kUnavailable;
+                out.error = process_report(ending.detail);
             }
-        } else if (r.end == End::kLost || r.end == End::kTerminated) {
-            m.status = RunStatus::kUnavailable;
-            m.error = process_report(r.detail);
+        };
+        if (!tables) {
+            conclude(r, opts, m);
+        } else {
+            m.image_loads = 1;
+            per_table = agent::table_measurements(m, r.records, *tables, opts, energy,
+                                                  [&](const std::vector<agent::RunRecord> &group,
+                                                      const agent::RunOptions &one, Measurement &mk) {
+                                                      rsp::SessionResult rk = r;
+                                                      rk.records = group;
+                                                      conclude(rk, one, mk);
+                                                  });
+            for (size_t k = 1; k < per_table.size(); ++k) per_table[k].image_loads = 0;
         }
     } catch (...) {
         record_run_failure(m, "qemu backend", RuntimeErrorIs::kUnavailable);  // QEMU missing, ...
@@ -212,13 +265,32 @@ Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &im
     st.teardown_ms = ms_since(td);
     m.wall_time_ms = ms_since(t0);
     st.total_ms = m.wall_time_ms;
-    if (m.status != RunStatus::kOk && m.status != RunStatus::kWrongOutput &&
-        m.status != RunStatus::kKernelError) {
-        m.cycles.clear();
-        m.cycles_median = 0;
-    }
     if (stats) *stats = st;
-    return m;
+    if (!tables) {
+        drop_failed_figures(m);
+        return {m};
+    }
+    if (per_table.empty()) per_table.assign(tables->size(), m);  // failed before the session
+    for (Measurement &mk : per_table) {
+        mk.wall_time_ms = m.wall_time_ms / double(per_table.size());
+        drop_failed_figures(mk);
+    }
+    return per_table;
+}
+
+}  // namespace
+
+Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image, const agent::RunOptions &opts,
+                     RunStats *stats)
+{
+    return run_qemu_session(board, image, opts, nullptr, stats).front();
+}
+
+std::vector<Measurement> run_qemu_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                         const agent::RunOptions &opts, const std::vector<agent::TableRun> &tables)
+{
+    if (tables.empty()) return {};
+    return run_qemu_session(board, image, opts, &tables, nullptr);
 }
 
 }  // namespace tinytx::agent::qemu

@@ -57,6 +57,15 @@ public:
                                                 const RunOptions &opts, const std::vector<TableRun> &tables);
 };
 
+// The Measurements of one schedule-as-data run whose records came in groups of warmups + repeats,
+// one group per table in order: every complete group is summarized against its table's CRC; the
+// group the image stopped in is the stopped run's to conclude (`conclude_stopped`: its records,
+// the options with that table's CRC, the Measurement to fill); the tables after it were not run.
+std::vector<Measurement> table_measurements(
+    const Measurement &base, const std::vector<RunRecord> &records, const std::vector<TableRun> &tables,
+    const RunOptions &opts, const EnergyModel &energy,
+    const std::function<void(const std::vector<RunRecord> &, const RunOptions &, Measurement &)> &conclude_stopped);
+
 std::unique_ptr<Backend> make_iss_backend();
 std::unique_ptr<Backend> make_qemu_backend();
 // the GAP9 cluster simulator (backends/pulp): RV32IMC + XpulpV2, 8 cores, rv32 boards only

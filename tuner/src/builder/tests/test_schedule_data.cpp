@@ -1,6 +1,7 @@
 // Schedule-as-data images (schedule_data.h) on the iss: every schedule of a small model gives the
 // output CRC of its specialized image in one image load; a table the image cannot run is a failed
-// measurement, not a crash; images of protocol version 2 (no table) still measure.
+// measurement, not a crash; images of protocol version 2 (no table) still measure. On QEMU the
+// tables go over the gdbstub, all in one QEMU process (as they would over OpenOCD to one flash).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
@@ -160,6 +162,68 @@ TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
     std::vector<agent::TableRun> short_table = {{std::vector<uint8_t>(8, 0), std::nullopt}};
     const auto bad = agent::make_iss_backend()->run_tables(
         s.board, agent::ElfImage::load_file(data.elf_path.string()), run_options(), short_table);
+    ASSERT_EQ(bad.size(), 1u);
+    EXPECT_EQ(bad[0].status, agent::RunStatus::kInvalidArgument);
+    EXPECT_NE(bad[0].error.find("table_bytes"), std::string::npos) << bad[0].error;
+}
+
+TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
+{
+    const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
+    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.error;
+    // one schedule per (attention, MHSA schedule, variant), and one the image must refuse
+    std::map<std::tuple<AttentionMode, MhsaSchedule, tx_variant>, size_t> sample;
+    for (size_t i = 0; i < s.schedules.size(); ++i) {
+        const LayerKnobs &k = s.schedules[i].layers.front();
+        sample.try_emplace({k.attention, k.mhsa, k.variant}, i);
+    }
+    std::vector<agent::TableRun> tables;
+    std::vector<std::string> names;
+    for (const auto &[key, i] : sample) {
+        const PlanResult p = plan_codegen(s.model, s.schedules[i]);
+        ASSERT_TRUE(p.ok()) << p.error;
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p.plan, uint32_t(i)),
+                          run_reference(s.model, s.schedules[i]).crc32});
+        names.push_back(schedule_summary(s.schedules[i]));
+    }
+    ASSERT_GE(tables.size(), 4u);
+    std::vector<uint8_t> torn = tables.front().bytes;
+    torn[8] = 9;  // layers: not this image's
+    tables.insert(tables.begin() + 1, {torn, std::nullopt});
+    names.insert(names.begin() + 1, "torn table");
+
+    const auto image = agent::ElfImage::load_file(data.elf_path.string());
+    auto qemu = agent::make_qemu_backend();
+    ASSERT_TRUE(qemu->writes_tables());
+    agent::RunOptions ro = run_options();
+    std::vector<size_t> told;
+    ro.on_table = [&](size_t k, const agent::Measurement &) { told.push_back(k); };
+    const std::vector<agent::Measurement> ms = qemu->run_tables(s.board, image, ro, tables);
+    ASSERT_EQ(ms.size(), tables.size());
+    uint32_t loads = 0;
+    for (size_t i = 0; i < ms.size(); ++i) {
+        loads += ms[i].image_loads;
+        if (i == 1) {
+            EXPECT_EQ(ms[i].status, agent::RunStatus::kKernelError) << ms[i].error;
+            continue;
+        }
+        EXPECT_EQ(ms[i].status, agent::RunStatus::kOk) << names[i] << ": " << ms[i].error;
+        EXPECT_TRUE(ms[i].output_ok) << names[i];
+        EXPECT_GT(ms[i].cycles_median, 0u) << names[i];
+    }
+    EXPECT_EQ(loads, 1u) << "one QEMU process for every table";
+    EXPECT_EQ(told.size(), tables.size()) << "progress for every table";
+
+    // the iss measures the same outputs from the same tables
+    const auto iss = agent::make_iss_backend()->run_tables(s.board, image, run_options(), tables);
+    for (size_t i = 0; i < ms.size(); ++i) {
+        if (i != 1) EXPECT_EQ(iss.at(i).output_crc32, ms[i].output_crc32) << names[i];
+    }
+    std::printf("[schedule-data] qemu: %zu tables of %s in one QEMU process\n", tables.size(), s.model.name.c_str());
+
+    // a table of the wrong size is refused before anything runs, named
+    const auto bad = qemu->run_tables(s.board, image, run_options(), {{std::vector<uint8_t>(8, 0), std::nullopt}});
     ASSERT_EQ(bad.size(), 1u);
     EXPECT_EQ(bad[0].status, agent::RunStatus::kInvalidArgument);
     EXPECT_NE(bad[0].error.find("table_bytes"), std::string::npos) << bad[0].error;

@@ -8,11 +8,16 @@
 //   mailbox -> mailbox::decode -> mailbox::to_record; step over the breakpoint and continue,
 //   until `runs` records were read, the target exits, faults, or the deadline passes (then it
 //   is interrupted).
+// Schedule-as-data images (version 3) with `tables`: one more hardware breakpoint at
+//   tx_schedule_load; each time the image halts there the session writes the layer table of the
+//   measurement about to run at tx_schedule_table, so one load of the image measures many
+//   schedules (on a board: one flash).
 // Hardware breakpoints (Z1) only: the code of a real board is in flash.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +34,12 @@ struct SessionOptions {
     Clock::time_point deadline;         // for the whole session
     Millis io_timeout{2000};            // per request while halted (capped by the deadline)
     bool remove_breakpoints_at_end = true;  // leave a real board clean; QEMU is killed anyway
+    // Schedule-as-data: record i runs tables[i / runs_per_table]; runs must equal
+    // tables->size() * runs_per_table
+    const std::vector<agent::TableRun> *tables = nullptr;
+    uint32_t runs_per_table = 1;
+    // told each table's records as soon as its last run was read (progress)
+    std::function<void(size_t table, const std::vector<agent::RunRecord> &)> on_table_records;
 };
 
 struct SessionResult {
@@ -38,7 +49,8 @@ struct SessionResult {
         kTerminated,  // the target was terminated by a signal (X): signal
         kFault,       // stopped in the fault handler or with a fault signal: fault_pc
         kTimeout,     // the deadline passed (the target was interrupted)
-        kBadImage,    // the mailbox at `main` is not a version-2 mailbox: detail
+        kBadImage,    // the mailbox at `main` is not a version-2 mailbox, or the image cannot take
+                      // the tables (no tx_schedule_load, another table size): detail
         kLost,        // the connection failed or the stub misbehaved: detail
     };
     End end = End::kLost;

@@ -38,5 +38,10 @@ std::vector<std::string> qemu_command(const agent::BoardProfile &board, const st
 // What the backend's run() does, with the time breakdown.
 agent::Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image,
                             const agent::RunOptions &opts, RunStats *stats = nullptr);
+// A schedule-as-data image (mailbox protocol 3) in one QEMU process: each table written into the
+// image's RAM over the gdbstub when it halts at tx_schedule_load (Backend::run_tables).
+std::vector<agent::Measurement> run_qemu_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                                const agent::RunOptions &opts,
+                                                const std::vector<agent::TableRun> &tables);
 
 }  // namespace tinytx::agent::qemu
