@@ -74,26 +74,48 @@ std::shared_ptr<std::timed_mutex> board_lock(const std::string &serial)
     return l;
 }
 
+std::vector<Measurement> measure_session(rsp::Client &client, const agent::BoardProfile &board,
+                                         const agent::ElfImage &image, const agent::RunOptions &opts,
+                                         const std::vector<agent::TableRun> *tables, Clock::time_point deadline,
+                                         Measurement base);
+
 class OpenocdBackend : public agent::Backend {
 public:
     explicit OpenocdBackend(Options o) : opt_(std::move(o)), lock_(board_lock(opt_.serial)) {}
     std::string name() const override { return "openocd"; }
     Measurement run(const agent::BoardProfile &board, const agent::ElfImage &image,
-                    const agent::RunOptions &opts) override;
+                    const agent::RunOptions &opts) override
+    {
+        return run_session(board, image, opts, nullptr).front();
+    }
+    // a schedule-as-data image: flashed once, every table written over the GDB port
+    bool writes_tables() const override { return true; }
+    std::vector<Measurement> run_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                        const agent::RunOptions &opts,
+                                        const std::vector<agent::TableRun> &tables) override
+    {
+        if (tables.empty()) return {};
+        return run_session(board, image, opts, &tables);
+    }
 
 private:
+    std::vector<Measurement> run_session(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                         const agent::RunOptions &opts, const std::vector<agent::TableRun> *tables);
+
     Options opt_;
     std::shared_ptr<std::timed_mutex> lock_;
 };
 
-Measurement OpenocdBackend::run(const agent::BoardProfile &board, const agent::ElfImage &image,
-                                const agent::RunOptions &opts)
+std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &board, const agent::ElfImage &image,
+                                                     const agent::RunOptions &opts,
+                                                     const std::vector<agent::TableRun> *tables)
 {
     const auto t0 = Clock::now();
     // cycles from DWT CYCCNT; energy modeled: no power monitor configured
     Measurement m = begin_measurement("openocd", board.name, image.sha256(), agent::Source::kMeasured);
     m.board_serial = opt_.serial;
     const auto deadline = t0 + opts.deadline;
+    std::vector<Measurement> out;
 
     std::optional<rsp::TempDir> dir;
     rsp::Process proc;
@@ -180,8 +202,9 @@ Measurement OpenocdBackend::run(const agent::BoardProfile &board, const agent::E
                                                  : std::string("OpenOCD's GDB port: ") + e.what();
             throw StatusSet{};
         }
-        measure_over_gdb(*client, board, image, opts, deadline, m);
-        if ((m.status == RunStatus::kUnavailable) && !proc.running()) m.error = died(m.error);
+        out = measure_session(*client, board, image, opts, tables, deadline, m);
+        for (Measurement &mk : out)
+            if (mk.status == RunStatus::kUnavailable && !proc.running()) mk.error = died(mk.error);
         client->detach();
         try {
             tcl->eval("shutdown", Millis(500));
@@ -193,8 +216,10 @@ Measurement OpenocdBackend::run(const agent::BoardProfile &board, const agent::E
     }
     proc.kill_and_reap();
     dir.reset();
-    m.wall_time_ms = ms_since(t0);
-    return m;
+    if (out.empty() || m.status != RunStatus::kOk)  // failed before or after the session
+        out.assign(tables ? tables->size() : 1, m);
+    for (Measurement &mk : out) mk.wall_time_ms = ms_since(t0) / double(out.size());
+    return out;
 }
 
 }  // namespace
@@ -237,36 +262,93 @@ std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
     return failed;
 }
 
+namespace {
+
+// A board's figures are its DWT cycle counter's: records without it make the run kUnavailable.
+void require_dwt_cycles(const std::vector<agent::RunRecord> &records, const std::string &dwt_error, Measurement &m)
+{
+    for (const auto &rec : records) {
+        if (!(rec.flags & agent::mailbox::kFlagCycles)) {
+            m.status = RunStatus::kUnavailable;
+            m.error = "the board's DWT cycle counter did not count (mailbox flags " + std::to_string(rec.flags) +
+                      "): no cycle measurement" +
+                      (dwt_error.empty() ? std::string() : " (enabling it: " + dwt_error + ")");
+            return;
+        }
+    }
+}
+
+// One mailbox session over the GDB connection: the plain image (tables == nullptr, one
+// Measurement) or a schedule-as-data image run once per table (one Measurement per table).
+std::vector<Measurement> measure_session(rsp::Client &client, const agent::BoardProfile &board,
+                                         const agent::ElfImage &image, const agent::RunOptions &opts,
+                                         const std::vector<agent::TableRun> *tables, Clock::time_point deadline,
+                                         Measurement base)
+{
+    std::string dwt_error;
+    if (image.arch() == agent::Arch::kArm) dwt_error = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
+    const uint32_t per = opts.warmups + opts.repeats;
+    const agent::EnergyModel energy{double(board.clock_hz), board.active_mw};
+    base.cycles_source = agent::Source::kMeasured;
+    rsp::SessionOptions so;
+    so.runs = per * uint32_t(tables ? tables->size() : 1);
+    so.deadline = deadline;
+    so.io_timeout = Millis(5000);  // a debug probe is slower than a socket
+    so.remove_breakpoints_at_end = true;
+    so.tables = tables;
+    so.runs_per_table = per;
+    if (tables && opts.on_table)
+        so.on_table_records = [&](size_t k, const std::vector<agent::RunRecord> &group) {
+            Measurement m = base;
+            summarize(group, opts.warmups, (*tables)[k].expected_crc, energy, m);
+            require_dwt_cycles(group, dwt_error, m);
+            opts.on_table(k, m);
+        };
+    const rsp::SessionResult r = rsp::run_mailbox_session(client, image, so);
+    // the session's ending, for the measurement of the run it ended in
+    const auto conclude = [&](const rsp::SessionResult &ending, const agent::RunOptions &o, Measurement &m) {
+        rsp::apply_session(ending, o, board, m);
+        if (ending.end == rsp::SessionResult::End::kCompleted) require_dwt_cycles(ending.records, dwt_error, m);
+        if (!ending.console.empty() && m.status != RunStatus::kOk) {
+            std::string c = trim(ending.console);
+            if (c.size() > 300) c = "..." + c.substr(c.size() - 300);
+            m.error += " (console: " + c + ")";
+        }
+    };
+    if (!tables) {
+        conclude(r, opts, base);
+        return {base};
+    }
+    base.image_loads = 1;
+    std::vector<Measurement> out = agent::table_measurements(
+        base, r.records, *tables, opts, energy,
+        [&](const std::vector<agent::RunRecord> &group, const agent::RunOptions &one, Measurement &m) {
+            rsp::SessionResult rk = r;
+            rk.records = group;
+            conclude(rk, one, m);
+        });
+    for (size_t k = 0; k < out.size(); ++k) {
+        if (k) out[k].image_loads = 0;
+        if (out[k].status == RunStatus::kOk) require_dwt_cycles(r.records, dwt_error, out[k]);
+    }
+    return out;
+}
+
+}  // namespace
+
 void measure_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
                       const agent::ElfImage &image, const agent::RunOptions &opts,
                       Clock::time_point deadline, Measurement &m)
 {
-    std::string dwt_error;
-    if (image.arch() == agent::Arch::kArm) dwt_error = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
-    rsp::SessionOptions so;
-    so.runs = opts.warmups + opts.repeats;
-    so.deadline = deadline;
-    so.io_timeout = Millis(5000);  // a debug probe is slower than a socket
-    so.remove_breakpoints_at_end = true;
-    const rsp::SessionResult r = rsp::run_mailbox_session(client, image, so);
-    rsp::apply_session(r, opts, board, m);
-    m.cycles_source = agent::Source::kMeasured;
-    if (r.end == rsp::SessionResult::End::kCompleted) {
-        for (const auto &rec : r.records) {
-            if (!(rec.flags & agent::mailbox::kFlagCycles)) {
-                m.status = RunStatus::kUnavailable;
-                m.error = "the board's DWT cycle counter did not count (mailbox flags " +
-                          std::to_string(rec.flags) + "): no cycle measurement" +
-                          (dwt_error.empty() ? std::string() : " (enabling it: " + dwt_error + ")");
-                break;
-            }
-        }
-    }
-    if (!r.console.empty() && m.status != RunStatus::kOk) {
-        std::string c = trim(r.console);
-        if (c.size() > 300) c = "..." + c.substr(c.size() - 300);
-        m.error += " (console: " + c + ")";
-    }
+    m = measure_session(client, board, image, opts, nullptr, deadline, m).front();
+}
+
+std::vector<Measurement> measure_tables_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
+                                                 const agent::ElfImage &image, const agent::RunOptions &opts,
+                                                 const std::vector<agent::TableRun> &tables,
+                                                 Clock::time_point deadline, const Measurement &base)
+{
+    return measure_session(client, board, image, opts, &tables, deadline, base);
 }
 
 std::unique_ptr<agent::Backend> make_openocd_backend(const Options &opt)

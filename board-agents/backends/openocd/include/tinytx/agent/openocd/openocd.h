@@ -1,5 +1,5 @@
 // The `openocd` backend (make_openocd_backend() in tinytx/agent/backend.h): a real board behind
-// an ST-Link, through OpenOCD. Per run():
+// an ST-Link, through OpenOCD. Per run() (run_tables: the same with one flash for every table):
 //   start `openocd -f <profile.openocd_config...> [-c "adapter serial <serial>"]` with its TCL
 //   and GDB ports on free loopback ports -> TCL: `program <elf> verify`, `reset halt`,
 //   `arm semihosting enable` -> GDB port: the RSP client; DWT CYCCNT enabled through memory
@@ -44,6 +44,15 @@ std::vector<std::string> openocd_command(const agent::BoardProfile &board, const
 void measure_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
                       const agent::ElfImage &image, const agent::RunOptions &opts,
                       std::chrono::steady_clock::time_point deadline, agent::Measurement &m);
+
+// The same for a schedule-as-data image (mailbox protocol 3): flashed once, each table written
+// over the GDB connection when the image halts at tx_schedule_load; one Measurement per table
+// (Backend::run_tables), each a copy of `base` filled in.
+std::vector<agent::Measurement> measure_tables_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
+                                                        const agent::ElfImage &image, const agent::RunOptions &opts,
+                                                        const std::vector<agent::TableRun> &tables,
+                                                        std::chrono::steady_clock::time_point deadline,
+                                                        const agent::Measurement &base);
 
 // DEMCR.TRCENA, DWT_LAR unlock (Cortex-M7), CYCCNT = 0, DWT_CTRL.CYCCNTENA (read back). Returns
 // "" or what failed (the firmware enables the counter too, so a failure here is reported with
