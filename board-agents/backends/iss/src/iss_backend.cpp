@@ -1,7 +1,5 @@
 // The iss backend: checks the request, runs one Machine, turns its outcome into a Measurement.
 #include <chrono>
-#include <exception>
-#include <new>
 
 #include "machine.h"
 #include "tinytx/agent/backend.h"
@@ -105,21 +103,8 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
         m.image_loads = 1;
         m.runs = uint32_t(o.records.size());
         conclude(board, opts, o, rep, m);
-    } catch (const InvalidArgument &e) {
-        m.status = RunStatus::kInvalidArgument;
-        m.error = e.what();
-    } catch (const EmulatorUnavailable &e) {
-        m.status = RunStatus::kUnavailable;
-        m.error = e.what();
-    } catch (const std::bad_alloc &) {
-        m.status = RunStatus::kInternal;
-        m.error = "iss: out of memory";
-    } catch (const std::exception &e) {
-        m.status = RunStatus::kInternal;
-        m.error = std::string("iss: ") + e.what();
     } catch (...) {
-        m.status = RunStatus::kInternal;
-        m.error = "iss: unknown error";
+        record_run_failure(m, "iss");
     }
     m.wall_time_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return m;
@@ -134,12 +119,6 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
     const auto t0 = Clock::now();
     const Measurement base = begin_measurement("iss", board.name, image.sha256(), Source::kEmulated);
     std::vector<Measurement> out(tables.size(), base);
-    auto all = [&](RunStatus st, const std::string &why) {
-        for (Measurement &m : out) {
-            m.status = st;
-            m.error = why;
-        }
-    };
     const uint32_t per = opts.warmups + opts.repeats;
     IssRunReport rep;
     bool loaded = false;
@@ -157,40 +136,22 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
             summarize(group, opts.warmups, tables[k].expected_crc, energy, m);
             opts.on_table(k, m);
         });
-        Outcome o = machine.run();
+        const Outcome o = machine.run();
         loaded = true;
-        bool ended = false;
-        // complete groups of `per` records: one candidate each; the group the image stopped in
-        // gets the image's ending, the ones after it were never run
-        for (size_t k = 0; k < tables.size(); ++k) {
-            Measurement &m = out[k];
-            const size_t first = k * per, avail = o.records.size() > first ? o.records.size() - first : 0;
-            std::vector<RunRecord> group(o.records.begin() + std::ptrdiff_t(std::min(first, o.records.size())),
-                                         o.records.begin() + std::ptrdiff_t(first + std::min<size_t>(avail, per)));
-            m.runs = uint32_t(group.size());
-            if (group.size() == per) {
-                summarize(group, opts.warmups, tables[k].expected_crc, energy, m);
-                continue;
-            }
-            if (ended) {
-                m.status = RunStatus::kUnavailable;
-                m.error = "not run: the image ended before this table (" + std::to_string(o.records.size()) + " of " +
-                          std::to_string(per * tables.size()) + " runs reported)";
-                continue;
-            }
-            ended = true;
-            Outcome og = o;
-            og.records = std::move(group);
-            RunOptions one = opts;
-            one.expected_crc = tables[k].expected_crc;
-            conclude(board, one, og, rep, m);
+        // the table the image stopped in gets the image's ending (conclude), as a single run would
+        out = table_measurements(base, o.records, tables, opts, energy,
+                                 [&](const std::vector<RunRecord> &group, const RunOptions &one, Measurement &m) {
+                                     Outcome og = o;
+                                     og.records = group;
+                                     conclude(board, one, og, rep, m);
+                                 });
+    } catch (...) {
+        Measurement failed = base;
+        record_run_failure(failed, "iss");
+        for (Measurement &m : out) {
+            m.status = failed.status;
+            m.error = failed.error;
         }
-    } catch (const InvalidArgument &e) {
-        all(RunStatus::kInvalidArgument, e.what());
-    } catch (const EmulatorUnavailable &e) {
-        all(RunStatus::kUnavailable, e.what());
-    } catch (const std::exception &e) {
-        all(RunStatus::kInternal, std::string("iss: ") + e.what());
     }
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     for (Measurement &m : out) m.wall_time_ms = ms / double(out.size());

@@ -20,15 +20,16 @@
 #include "scs.h"
 #include "semihosting.h"
 #include "tinytx/agent/iss/iss.h"
+#include "tinytx/agent/run_failure.h"
 
 namespace tinytx::agent::iss {
 
 using Clock = std::chrono::steady_clock;
 
 // Unicorn could not be opened or configured (status kUnavailable).
-class EmulatorUnavailable : public std::runtime_error {
+class EmulatorUnavailable : public Unavailable {
 public:
-    using std::runtime_error::runtime_error;
+    using Unavailable::Unavailable;
 };
 
 struct Outcome {
