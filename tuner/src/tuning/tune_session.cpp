@@ -1,0 +1,838 @@
+// The tuning run's steps (tune_session.h).
+#include "tune_session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "agent_core.h"
+#include "board_fit.h"
+#include "measuring_time.h"
+#include "table_measurement.h"
+#include "tinytx/agent/elf_image.h"
+#include "tinytx/tuner/candidate_result.h"
+#include "tinytx/tuner/importer.h"
+#include "tinytx/tuner/reference.h"
+#include "tinytx/tuner/request_limits.h"
+#include "tinytx/tuner/schedule_data.h"
+
+namespace tinytx::tuner {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::vector<uint8_t> read_file_bytes(const fs::path &p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+namespace {
+
+json board_json(const agent::BoardProfile &b)
+{
+    json mem = json::array();
+    for (const auto &r : b.memory)
+        mem.push_back({{"name", r.name}, {"origin", r.origin}, {"length", r.length}, {"kind", r.kind}});
+    return {{"name", b.name}, {"core", b.core}, {"clock_hz", b.clock_hz}, {"memory", mem},
+            {"active_mw", b.active_mw}};
+}
+
+// The schedule without placement: what reaches the code of an emulator image (builder.h).
+std::string code_hash(Schedule s)
+{
+    for (LayerKnobs &k : s.layers)
+        k.placement.clear();
+    return schedule_hash(s);
+}
+
+uint64_t flash_bytes(const fs::path &elf)
+{
+    uint64_t n = 0;
+    const agent::ElfImage image = agent::ElfImage::load_file(elf.string());
+    for (const agent::Section &s : image.sections())
+        if (!s.nobits)
+            n += s.size;
+    return n;
+}
+
+double median_of(std::vector<double> v)
+{
+    if (v.empty())
+        return -1;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Objectives objectives_of(const Trial &t)
+{
+    if (!t.ok())
+        return Objectives::failure();
+    return {static_cast<double>(t.measurement.cycles_median), t.measurement.energy_uj,
+            static_cast<double>(t.plan.peak_bytes), false};
+}
+
+// Calibration report: error of the model the run started with, a held-out fit (every fourth
+// trial in hash order held out), then the final fit on every point.
+void calibrate(TuneReport &r, const tx_encoder_dims &dims)
+{
+    std::vector<std::pair<std::string, CostMeasurement>> pts;
+    for (const Trial &t : r.trials)
+        if (t.ok() && t.measurement.cycles_median > 0)
+            pts.push_back({t.hash, {schedule_features(dims, t.schedule),
+                                    static_cast<double>(t.measurement.cycles_median), t.hash}});
+    std::sort(pts.begin(), pts.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<CostMeasurement> all, train, held;
+    for (size_t i = 0; i < pts.size(); ++i) {
+        all.push_back(pts[i].second);
+        (i % 4 == 3 ? held : train).push_back(pts[i].second);
+    }
+    if (all.empty())
+        return;
+    r.prior_error = r.cost_model.evaluate(all);
+    if (held.size() >= 2 && train.size() >= 4) {
+        CostModel fit = r.cost_model;
+        fit.calibrate(train);
+        r.heldout_error = fit.evaluate(held);
+        std::vector<double> rel;
+        for (const CostMeasurement &p : held)
+            rel.push_back(std::fabs(fit.predict_cycles(p.features) - p.cycles) / p.cycles * 100.0);
+        r.median_heldout_error_pct = median_of(rel);
+    }
+    r.cost_model.calibrate(all);
+}
+
+// What changes a specialized image's flash: the GEMM variants and attention modes of its layers
+// (the other knobs are constants of one size in its layer table).
+std::string flash_class(const Schedule &s)
+{
+    std::string k;
+    for (const LayerKnobs &l : s.layers)
+        k += std::to_string(int(l.variant)) + (l.attention == AttentionMode::kFused ? "f " : "s ");
+    return k;
+}
+
+// The best pick of a schedule-as-data run measured again in its specialized image (the one the
+// user deploys): both figures reported, and why they may differ when they do by more than 1 %.
+void report_specialized(TuneReport &r, const Trial &best, const agent::Measurement &ms,
+                        const std::function<void(const std::string &)> &note)
+{
+    r.best_specialized = ms;
+    if (ms.status != agent::RunStatus::kOk) {
+        note("the best pick's specialized image: " + std::string(agent::to_string(ms.status)) + " (" + ms.error + ")");
+        return;
+    }
+    const double data = double(best.measurement.cycles_median), spec = double(ms.cycles_median);
+    r.best_specialized_deviation_pct = data > 0 ? (spec - data) / data * 100.0 : 0.0;
+    std::ostringstream o;
+    o.setf(std::ios::fixed);
+    o.precision(2);
+    o << "the best pick in its specialized image (what --emit-c deploys): " << ms.cycles_median
+      << " cycles; in the schedule-as-data image: " << best.measurement.cycles_median << " ("
+      << (r.best_specialized_deviation_pct >= 0 ? "+" : "") << r.best_specialized_deviation_pct << " %)";
+    if (std::fabs(r.best_specialized_deviation_pct) > 1.0)
+        o << "; more than 1 % apart: the images differ in code layout (the specialized one calls only its "
+             "kernels with constant knobs, the schedule-as-data one reads its layer table from RAM)";
+    note(o.str());
+}
+
+// The accuracy section of an imported model's report (beside its spec in the import cache), as
+// JSON text, and one line per data set and attention mode; "" and none for a plain spec.
+std::string import_accuracy(const Model &m, std::vector<std::string> &lines)
+{
+    if (m.spec_path.empty())
+        return "";
+    std::ifstream in(m.spec_path.parent_path() / (m.name + ".report.json"));
+    const json rep = json::parse(in, nullptr, false);
+    if (!in || rep.is_discarded() || !rep.contains("accuracy"))
+        return "";
+    for (const auto &[set, modes] : rep["accuracy"].items())
+        for (const auto &[mode, a] : modes.items()) {
+            std::ostringstream s;
+            s.setf(std::ios::fixed);
+            s.precision(5);
+            s << "import accuracy, " << set << " set (" << a.value("samples", 0) << "), " << mode
+              << " attention: cosine " << a.value("cosine", 0.0);
+            s.precision(2);
+            if (a.contains("int8_top1"))
+                s << ", top-1 vs labels int8 " << 100 * a.value("int8_top1", 0.0) << " % (float "
+                  << 100 * a.value("float_top1", 0.0) << " %)";
+            else if (a.contains("top1_agreement"))
+                s << ", top-1 agreement with float " << 100 * a.value("top1_agreement", 0.0) << " %";
+            lines.push_back(s.str());
+        }
+    return rep["accuracy"].dump();
+}
+
+}  // namespace
+
+TuneSession::TuneSession(const TuneRequest &req, const TuneCallbacks &cb) : req_(req), cb_(cb), t0_(Clock::now()) {}
+
+bool TuneSession::fail(const std::string &msg)
+{
+    out_.exit_code = 1;
+    out_.error = msg;
+    return false;
+}
+
+void TuneSession::note(const std::string &s) const
+{
+    if (cb_.note)
+        cb_.note(s);
+}
+
+// ---- set up
+
+bool TuneSession::set_up()
+{
+    if (!load_inputs() || !make_space() || !connect_agents())
+        return false;
+    choose_strategy();
+    if (!open_database())
+        return false;
+    load_known();
+    start_workers();
+    return true;
+}
+
+// The model (and its import's accuracy report), the board, the request's limits.
+bool TuneSession::load_inputs()
+{
+    loaded_ = load_request_model(req_);
+    if (!loaded_.ok())
+        return fail("model " + req_.model_path.string() + ": " + loaded_.error->message());
+    m_ = &*loaded_.model;
+    const Model &m = *m_;
+    if (!req_.val.empty() && !is_onnx_path(req_.model_path))
+        return fail("--val: only for an ONNX model (the importer measures the float and int8 accuracy)");
+    std::vector<std::string> accuracy_lines;
+    r_.import_accuracy = is_onnx_path(req_.model_path) ? import_accuracy(m, accuracy_lines) : "";
+    for (const std::string &l : accuracy_lines)
+        note(l);
+    if (m.calibration_input.empty())
+        return fail("model " + req_.model_path.string() +
+                    ": no calibration input (calibration_input.file): the tuner checks every image's output on it");
+    try {
+        const std::string dir = req_.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req_.boards_dir.string();
+        board_ = agent::BoardCatalog::load_dir(dir).get(req_.board);
+    } catch (const std::exception &e) {
+        return fail(std::string("board: ") + e.what());
+    }
+    if (req_.budget_bytes == 0)
+        return fail("budget: required (e.g. --budget 512KB)");
+    // whole seconds, rounded up; 0 (the agent's default) passes
+    const uint64_t deadline_s = std::max<uint64_t>(1, static_cast<uint64_t>(req_.run_deadline.count() + 999) / 1000);
+    for (const auto &[limit, value] : {std::pair{limits::kBudgetBytes, req_.budget_bytes},
+                                       std::pair{limits::kBatch, uint64_t(req_.batch)},
+                                       std::pair{limits::kRepeats, uint64_t(req_.repeats)},
+                                       std::pair{limits::kSeed, req_.seed},
+                                       std::pair{limits::kDeadlineS, deadline_s}})
+        if (!within(limit, value))
+            return fail(out_of_range(limit, value));
+    if (std::string e = check_budget_fits_ram(req_.budget_bytes, board_); !e.empty())
+        return fail(e);
+    if (req_.images != "auto" && req_.images != "specialized")
+        return fail("images: '" + req_.images + "' (auto or specialized)");
+    if (req_.time_budget.count() <= 0)
+        return fail("time budget: must be positive, got " + std::to_string(req_.time_budget.count()) + " s");
+    return true;
+}
+
+// The design space of the model on the board under the backend, checked against the flash and
+// the arena budget.
+bool TuneSession::make_space()
+{
+    const Model &m = *m_;
+    const uint64_t flash_budget = req_.flash_budget_bytes ? req_.flash_budget_bytes : board_flash_bytes(board_);
+    // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
+    // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
+    backend_ = !req_.backend.empty() || !req_.agents.empty() ? req_.backend
+               : board_.arch == agent::Arch::kRiscv32       ? "pulp"
+                                                            : "iss";
+    // Only the cluster simulators (pulp, gvsoc) run cluster images: elsewhere their knobs are not in the space.
+    if (backend_ == "pulp" || backend_ == "gvsoc") {
+        space_opt_.cluster_cores = board_cluster_cores(board_);
+        space_opt_.l1_bytes = board_cluster_l1_free(board_);
+    }
+    space_result_ = DesignSpace::create(m, board_, req_.mode, space_opt_);
+    if (!space_result_.ok())
+        return fail("design space: " + space_result_.error);
+    space_ = &*space_result_.space;
+    const DesignSpace &space = *space_;
+    if (space.size() == 0)
+        return fail("design space: no schedule of " + m.name + " fits any memory region of " + board_.name);
+    if (std::string e = check_data_fits_flash(m, space.at(0), flash_budget, board_.name); !e.empty())
+        return fail(e);
+
+    r_.model_name = m.name;
+    r_.model_hash = model_hash(m);
+    r_.board = board_.name;
+    r_.budget_bytes = req_.budget_bytes;
+    r_.flash_budget_bytes = flash_budget;
+    r_.clock_hz = board_.clock_hz;
+    r_.space_size = space.size();
+    r_.minimal_peak = minimal_peak(m, space);
+    if (req_.budget_bytes < r_.minimal_peak.peak_bytes) {
+        out_.exit_code = 2;
+        out_.minimal_peak = r_.minimal_peak;
+        out_.error = "budget " + format_bytes(req_.budget_bytes) + " (" + std::to_string(req_.budget_bytes) +
+                     " B) is below the smallest arena any schedule of " + m.name + " needs on " + board_.name +
+                     ": " + std::to_string(r_.minimal_peak.peak_bytes) + " B (" +
+                     format_bytes(r_.minimal_peak.peak_bytes) + "), reached by " +
+                     schedule_summary(r_.minimal_peak.schedule);
+        return false;
+    }
+    return true;
+}
+
+// The agents (one in-process agent unless the request brings some), and whether they all take
+// schedule-as-data images.
+bool TuneSession::connect_agents()
+{
+    jobs_ = req_.jobs ? req_.jobs : std::max(1u, std::thread::hardware_concurrency());
+    agents_ = req_.agents;
+    if (agents_.empty()) {
+        agent::AgentConfig ac;
+        ac.boards_dir = req_.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req_.boards_dir.string();
+        ac.boards = {{board_.name, backend_}};
+        ac.workers = jobs_;
+        try {
+            agents_.push_back(std::make_shared<LocalAgent>(ac));
+        } catch (const std::exception &e) {
+            return fail(std::string("in-process agent: ") + e.what());
+        }
+    }
+    // the schedule-as-data image carries every single-core GEMM variant of the space
+    for (const LayerKnobs &k : space_->layer_knob_sets())
+        if (k.cores == 0 && k.variant != TX_VARIANT_XPULP)
+            kernels_.insert(k.variant);
+    table_images_ = req_.images == "auto" && !kernels_.empty() &&
+                    std::all_of(agents_.begin(), agents_.end(), [&](const std::shared_ptr<Agent> &a) {
+                        return a->writes_tables(board_.name, backend_);
+                    });
+    r_.images = table_images_ ? "schedule-as-data" : "specialized";
+    return true;
+}
+
+// Which points are within the budget, when the space is small enough to plan whole, the
+// estimated time to measure them all, and from that the strategy and the trial count.
+void TuneSession::choose_strategy()
+{
+    const Model &m = *m_;
+    const DesignSpace &space = *space_;
+    constexpr uint64_t kCountable = 200000;
+    const CostModel prior = CostModel::prior_for(board_);
+    double space_s = 0;
+    if (space.size() <= kCountable) {
+        uint64_t n = 0;
+        for (uint64_t i = 0; i < space.size(); ++i) {
+            const Schedule s = space.at(i);
+            PlanResult p = plan_memory(m, s);
+            if (!p.ok() || p.plan->peak_bytes > req_.budget_bytes)
+                continue;
+            ++n;
+            const bool specialized = !table_images_ || !schedule_data_unfit(s, kernels_).empty();
+            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s)),
+                                                   req_.warmups + req_.repeats, board_.clock_hz);
+        }
+        r_.feasible = n;
+        r_.estimated_space_s = space_s / jobs_;
+    }
+    const uint64_t available = r_.feasible.value_or(space.size());
+    trials_ = std::min<uint64_t>(req_.trials ? req_.trials : kDefaultTrials, available);
+    kind_ = req_.strategy;
+    if (kind_ == "auto") {
+        const double budget_s = double(req_.time_budget.count());
+        if (req_.trials == 0 && r_.feasible && r_.estimated_space_s <= budget_s) {
+            trials_ = available;
+        } else if (req_.trials == 0 && r_.feasible && *r_.feasible > 0) {
+            const double per = r_.estimated_space_s / double(*r_.feasible);
+            trials_ = std::min<uint64_t>(available, std::max<uint64_t>(kDefaultTrials, uint64_t(budget_s / per)));
+        }
+        // a trial count keeps the evolutionary search's spread; a time budget the model's ranking
+        kind_ = available <= trials_ ? "exhaustive" : req_.trials ? "nsga2" : "guided";
+        std::ostringstream n;
+        n.setf(std::ios::fixed);
+        n.precision(0);
+        if (r_.feasible)
+            n << "auto: measuring all " << available << " points within the budget would take about "
+              << r_.estimated_space_s << " s (" << jobs_ << " worker" << (jobs_ > 1 ? "s" : "") << ", "
+              << r_.images << " images; time budget " << budget_s << " s): ";
+        n << (kind_ == "exhaustive" ? "exhaustive search" : "guided search of " + std::to_string(trials_) + " trials");
+        note(n.str());
+    }
+    r_.strategy = kind_;
+    r_.progress.planned = trials_;
+}
+
+// The run in the database, the cost model stored for the board, the search strategy.
+bool TuneSession::open_database()
+{
+    const Model &m = *m_;
+    try {
+        if (req_.db_path.has_parent_path())
+            fs::create_directories(req_.db_path.parent_path());
+        db_ = std::make_unique<Database>(req_.db_path.string());
+    } catch (const std::exception &e) {
+        return fail("database " + req_.db_path.string() + ": " + e.what());
+    }
+    // the cost model calibrated on one simulator's cycles is not another's: GVSoC's get their own key
+    source_ = backend_ == "openocd" ? "measured" : backend_ == "gvsoc" ? "emulated-gvsoc" : "emulated";
+    const std::vector<uint8_t> spec = read_file_bytes(m.spec_path);
+    model_id_ = db_->upsert_model(m.name, r_.model_hash, std::string(spec.begin(), spec.end()));
+    board_id_ = db_->upsert_board(board_.name, board_json(board_).dump());
+    const json command = {{"model", m.name},           {"model_hash", r_.model_hash},
+                          {"board", board_.name},      {"budget_bytes", req_.budget_bytes},
+                          {"strategy", req_.strategy}, {"trials", trials_},
+                          {"seed", req_.seed},         {"mode", req_.mode == SpaceMode::kShared ? "shared" : "per-layer"},
+                          {"batch", req_.batch},       {"repeats", req_.repeats},
+                          {"warmups", req_.warmups},   {"backend", backend_}};
+    r_.run = db_->start_run(model_id_, board_id_, command, req_.budget_bytes, kind_);
+
+    r_.cost_model = CostModel::prior_for(board_);
+    if (auto stored = db_->cost_model(board_id_, source_)) {
+        std::string err;
+        if (auto cm = CostModel::from_json(json::parse(*stored, nullptr, false), &err)) {
+            r_.cost_model = *cm;
+            note("cost model: calibrated on " + std::to_string(cm->calibration_points) + " earlier " + source_ +
+                 " measurements of " + board_.name);
+        } else {
+            note("cost model: the stored one is unusable (" + err + "); starting from the prior");
+        }
+    }
+    start_model_ = r_.cost_model;
+
+    SearchOptions so;
+    so.seed = req_.seed;
+    SpaceSearchContext ctx;
+    ctx.dims = m.dims;
+    ctx.model = start_model_;
+    std::string serr;
+    strategy_ = make_strategy(kind_, *space_, so, ctx, &serr);
+    if (!strategy_)
+        return fail("strategy: " + serr);
+    return true;
+}
+
+// What the database holds for this model on this board (an interrupted run's batches too).
+void TuneSession::load_known()
+{
+    for (MeasuredCandidate &mc : db_->measurements(model_id_, board_id_)) {
+        // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
+        if (!is_candidate_result(mc.measurement.status) || (!backend_.empty() && mc.measurement.backend != backend_))
+            continue;
+        Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
+        if (mc.build_id)
+            if (auto b = db_->build(*mc.build_id))
+                k.flash_bytes = b->flash_bytes;
+        if (auto ps = parse_schedule(mc.schedule_json); ps.ok())
+            known_code_[code_hash(*ps.schedule)] = k;
+        known_[mc.schedule_hash] = std::move(k);
+    }
+    if (r_.run.resumed)
+        note("resuming run " + std::to_string(r_.run.id) + " (" + std::to_string(known_.size()) + " candidates of " +
+             m_->name + " on " + board_.name + " already measured in " + req_.db_path.string() + ")");
+}
+
+void TuneSession::start_workers()
+{
+    runner_ = std::make_unique<Runner>(agents_, RunnerOptions{.max_in_flight = std::max<unsigned>(jobs_, agents_.size())});
+    build_options_.cache_dir = req_.cache_dir.empty()
+                                   ? (req_.db_path.has_parent_path() ? req_.db_path.parent_path() : fs::path(".")) /
+                                         "tinytx-cache"
+                                   : req_.cache_dir;
+    build_options_.cluster_images = space_opt_.cluster_cores > 0;
+    builder_ = std::make_unique<const Builder>(build_options_);
+}
+
+// ---- the rounds
+
+bool TuneSession::wants_more() const { return r_.progress.done < trials_ && !strategy_->done(); }
+
+bool TuneSession::cancelled() const { return cb_.cancelled && cb_.cancelled(); }
+
+void TuneSession::cancel()
+{
+    db_->finish_run(r_.run.id, "cancelled");
+    out_.exit_code = 3;
+    out_.error = "cancelled after " + std::to_string(r_.progress.done) + " of " + std::to_string(trials_) + " trials";
+}
+
+// The strategy's next proposals, each checked against the budget and planned once; nullopt when
+// the strategy has nothing more to propose.
+std::optional<Batch> TuneSession::propose()
+{
+    TuneProgress &pg = r_.progress;
+    // An exhaustive search needs no feedback: with schedule-as-data images all its points are
+    // one round, each worker's share one image load (a flash on a board) and many runs.
+    const bool one_round = table_images_ && kind_ == "exhaustive";
+    const std::vector<uint64_t> proposal = strategy_->propose(one_round ? size_t(trials_ - pg.done) : req_.batch);
+    if (proposal.empty())
+        return std::nullopt;
+    Batch b;
+    for (uint64_t idx : proposal) {
+        if (pg.done + b.trials.size() >= trials_)
+            break;
+        Trial t;
+        t.index = idx;
+        t.schedule = space_->at(idx);
+        PlanResult pr = plan_memory(*m_, t.schedule);
+        if (!pr.ok() || pr.plan->peak_bytes > req_.budget_bytes) {
+            ++pg.over_budget;
+            b.tells.push_back({idx, Objectives::failure()});
+            continue;
+        }
+        t.plan = *pr.plan;
+        t.hash = schedule_hash(t.schedule);
+        t.predicted_cycles = start_model_.predict_cycles(schedule_features(m_->dims, t.schedule));
+        b.trials.push_back(std::move(t));
+    }
+    std::vector<std::pair<std::string, std::string>> hj;
+    for (const Trial &t : b.trials)
+        hj.push_back({t.hash, canonical_json(t.schedule)});
+    const auto refs = db_->candidates(model_id_, board_id_, hj);
+    for (size_t i = 0; i < b.trials.size(); ++i)
+        b.trials[i].candidate_id = refs[i].id;
+    return b;
+}
+
+// Three kinds of trial: recorded earlier, a twin of an image measured (its measurement copied,
+// its build referenced), to measure.
+void TuneSession::match_known(Batch &b)
+{
+    const size_t n = b.trials.size();
+    b.build_ref.assign(n, std::nullopt);
+    b.twin_of.assign(n, std::nullopt);
+    b.builds.assign(n, std::nullopt);
+    std::map<std::string, size_t> first_of_code;  // code hash -> batch index
+    for (size_t i = 0; i < n; ++i) {
+        Trial &t = b.trials[i];
+        const std::string ch = code_hash(t.schedule);
+        if (auto it = known_.find(t.hash); it != known_.end()) {
+            t.measurement = it->second.measurement;
+            t.agent = it->second.agent;
+            t.flash_bytes = it->second.flash_bytes;
+            t.from_database = true;
+            b.reused_ids.push_back(t.candidate_id);
+        } else if (auto kc = known_code_.find(ch); kc != known_code_.end()) {
+            t.measurement = kc->second.measurement;
+            t.flash_bytes = kc->second.flash_bytes;
+            t.agent = "same image as candidate " + kc->second.hash.substr(0, 12);
+            b.build_ref[i] = kc->second.build_id;
+        } else if (auto fb = first_of_code.find(ch); fb != first_of_code.end()) {
+            b.twin_of[i] = fb->second;
+        } else {
+            first_of_code[ch] = i;
+            b.to_measure.push_back(i);
+        }
+    }
+}
+
+// Build (one at a time) and measure (several in flight): the trials a schedule-as-data image
+// can run in it, the others in images of their own.
+bool TuneSession::measure(Batch &b)
+{
+    std::vector<std::future<std::string>> work;
+    std::vector<std::optional<uint32_t>> crcs(b.trials.size());
+    std::vector<std::string> crc_errors(b.trials.size());
+    std::vector<size_t> by_table, by_image;
+    for (size_t i : b.to_measure) {
+        crcs[i] = expected_crc(b.trials[i].schedule, &crc_errors[i]);  // here: the cache is not thread-safe
+        (table_images_ && crcs[i] && schedule_data_unfit(b.trials[i].schedule, kernels_).empty() ? by_table : by_image)
+            .push_back(i);
+    }
+    if (!by_table.empty())
+        work.push_back(std::async(std::launch::async, [&] { return measure_in_table_image(b, by_table, crcs); }));
+    for (size_t i : by_image)
+        work.push_back(
+            std::async(std::launch::async, [&, i] { return measure_in_own_image(b, i, crcs[i], crc_errors[i]); }));
+    std::string error;
+    for (auto &f : work) {
+        try {
+            std::string e = f.get();
+            if (error.empty())
+                error = e;
+        } catch (const std::exception &e) {
+            if (error.empty())
+                error = e.what();
+        }
+    }
+    if (error.empty())
+        return true;
+    db_->finish_run(r_.run.id, "failed");
+    return fail(error + "\n(what was measured is recorded; run the same command again to resume)");
+}
+
+std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size_t> &by_table,
+                                                const std::vector<std::optional<uint32_t>> &crcs)
+{
+    const Model &m = *m_;
+    {
+        std::unique_lock first(build_mu_);  // the first build of the kernels, alone
+        if (!data_image_) {
+            data_image_ = builder_->build_schedule_data(m, board_, kernels_);
+            warmed_ = warmed_ || data_image_->ok();
+        }
+    }
+    const BuildResult &br = *data_image_;
+    if (!br.ok())
+        return "build of the schedule-as-data image failed: " + br.error;
+    // what each candidate's deployed image would hold: its specialized image's flash, which only
+    // the variants and attention modes change (one build per such class)
+    for (size_t i : by_table) {
+        const std::string key = flash_class(b.trials[i].schedule);
+        if (flash_by_class_.count(key))
+            continue;
+        std::shared_lock later(build_mu_);
+        const BuildResult sb = builder_->build(m, b.trials[i].schedule, board_);
+        if (!sb.ok())
+            return "build of " + schedule_summary(b.trials[i].schedule) + " failed: " + sb.error;
+        flash_by_class_[key] = flash_bytes(sb.elf_path);
+    }
+    std::vector<agent::TableRun> tables;
+    for (size_t i : by_table)
+        tables.push_back({encode_schedule_table(m, b.trials[i].schedule, b.trials[i].plan, uint32_t(i)), crcs[i]});
+    // progress as each candidate is done (a round may be the whole space)
+    std::vector<char> reported(by_table.size(), 0);
+    auto finish = [&](size_t k, const agent::Measurement &ms) {
+        Trial &t = b.trials[by_table[k]];
+        t.measurement = ms;
+        t.agent = "schedule-as-data";
+        t.flash_bytes = flash_by_class_.at(flash_class(t.schedule));
+        if (!reported[k]) {
+            reported[k] = 1;
+            report_progress(t, true);
+        }
+    };
+    RunJob job = measure_job();
+    job.on_table = finish;
+    const std::vector<agent::Measurement> ms = measure_tables(agents_, job, br.elf_path, tables, jobs_);
+    for (size_t k = 0; k < by_table.size(); ++k) {
+        finish(k, ms.at(k));
+        const Trial &t = b.trials[by_table[k]];
+        b.builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
+                                            build_options_.opt_flags + " " + br.cpu + " " + br.machine +
+                                                " schedule-as-data",
+                                            static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
+        count_target_work(t.measurement);
+    }
+    return "";
+}
+
+std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::optional<uint32_t> &crc,
+                                              const std::string &crc_error)
+{
+    Trial &t = b.trials[i];
+    if (!crc)  // never measure what cannot be checked
+        return "host reference run of " + schedule_summary(t.schedule) + " failed: " + crc_error;
+    BuildResult br;
+    {
+        std::unique_lock first(build_mu_, std::defer_lock);
+        std::shared_lock later(build_mu_, std::defer_lock);
+        first.lock();
+        if (warmed_) {
+            first.unlock();
+            later.lock();
+        }
+        br = builder_->build(*m_, t.schedule, board_);
+        if (first.owns_lock())
+            warmed_ = true;
+    }
+    if (!br.ok())
+        return "build of " + schedule_summary(t.schedule) + " failed: " + br.error;
+    t.flash_bytes = flash_bytes(br.elf_path);
+    RunJob job = measure_job();
+    job.elf = br.elf_path;
+    job.expected_crc = crc;
+    RunOutcome ro = runner_->submit(job).get();  // AgentConfigError, RunCancelled propagate
+    t.measurement = ro.measurement;
+    t.agent = ro.agent;
+    count_target_work(t.measurement);
+    b.builds[i] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
+                              build_options_.opt_flags + " " + br.cpu + " " + br.machine,
+                              static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
+    report_progress(t, true);
+    return "";
+}
+
+// Every trial of the batch into the database (twins get their image's measurement), and the
+// batch's trials into the report.
+bool TuneSession::record(Batch &b)
+{
+    std::vector<TrialRecord> records;
+    std::vector<size_t> record_of(b.trials.size());
+    for (size_t i = 0; i < b.trials.size(); ++i) {
+        Trial &t = b.trials[i];
+        if (b.twin_of[i]) {
+            const Trial &o = b.trials[*b.twin_of[i]];
+            t.measurement = o.measurement;
+            t.flash_bytes = o.flash_bytes;
+            t.agent = "same image as candidate " + o.hash.substr(0, 12);
+        }
+        if (!b.builds[i])
+            report_progress(t, false);
+        if (t.from_database)
+            continue;
+        record_of[i] = records.size();
+        TrialRecord rec{MeasurementEntry{t.candidate_id, b.build_ref[i], t.agent, t.measurement}, b.builds[i], {}};
+        if (b.twin_of[i])
+            rec.same_image_as = record_of[*b.twin_of[i]];
+        records.push_back(std::move(rec));
+    }
+    // a batch in which no image got a result of its own: the settings or the agents are at
+    // fault, and every further batch would fail the same way
+    std::string request_failed;
+    if (!b.to_measure.empty() && std::none_of(b.to_measure.begin(), b.to_measure.end(), [&](size_t i) {
+            return is_candidate_result(b.trials[i].measurement.status);
+        })) {
+        const agent::Measurement &first = b.trials[b.to_measure.front()].measurement;
+        request_failed = std::string(agent::to_string(first.status)) + ": " + first.error;
+    }
+    const std::vector<RecordedTrial> ids = db_->record_trials(r_.run.id, records, b.reused_ids);
+    for (size_t i = 0; i < b.trials.size(); ++i) {
+        Trial &t = b.trials[i];
+        if (is_candidate_result(t.measurement.status) && !t.from_database) {
+            const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes};
+            known_[t.hash] = k;
+            known_code_.try_emplace(code_hash(t.schedule), k);
+        }
+        b.tells.push_back({t.index, objectives_of(t)});
+        r_.trials.push_back(std::move(t));
+    }
+    if (!request_failed.empty()) {
+        db_->finish_run(r_.run.id, "failed");
+        return fail("no image of this batch was measured (status " + request_failed +
+                    "); what was measured is recorded; run the same command again to resume");
+    }
+    if (cb_.batch)
+        cb_.batch(r_);
+    return true;
+}
+
+void TuneSession::tell(Batch &b)
+{
+    std::sort(b.tells.begin(), b.tells.end(), [](auto &x, auto &y) { return x.first < y.first; });
+    for (const auto &[idx, o] : b.tells)
+        strategy_->tell(idx, o);
+}
+
+// ---- the end: calibrate, select, check the pick
+
+void TuneSession::finish()
+{
+    db_->finish_run(r_.run.id, "finished");
+    calibrate(r_, m_->dims);
+    if (r_.cost_model.calibration_points > 0)
+        db_->save_cost_model(board_id_, source_, r_.cost_model.to_json().dump());
+    compute_front(r_);
+    if (table_images_ && r_.best && r_.trials[*r_.best].agent == "schedule-as-data")
+        check_specialized_pick();
+    r_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+    out_.report = std::move(r_);
+}
+
+// The pick of a schedule-as-data run measured again in its specialized image (what the user deploys).
+void TuneSession::check_specialized_pick()
+{
+    const Trial &best = r_.trials[*r_.best];
+    const BuildResult br = builder_->build(*m_, best.schedule, board_);
+    if (!br.ok()) {
+        note("the best pick's specialized image: build failed: " + br.error);
+        return;
+    }
+    std::string error;
+    RunJob job = measure_job();
+    job.elf = br.elf_path;
+    job.expected_crc = expected_crc(best.schedule, &error);
+    const agent::Measurement ms = runner_->submit(job).get().measurement;
+    count_target_work(ms);
+    r_.best_specialized_flash_bytes = flash_bytes(br.elf_path);
+    report_specialized(r_, best, ms, [this](const std::string &s) { note(s); });
+}
+
+// ---- shared by the steps
+
+RunJob TuneSession::measure_job() const
+{
+    RunJob job;
+    job.board = board_.name;
+    job.backend = backend_;
+    job.repeats = req_.repeats;
+    job.warmups = req_.warmups;
+    job.deadline = req_.run_deadline;
+    return job;
+}
+
+void TuneSession::count_target_work(const agent::Measurement &ms)
+{
+    std::lock_guard lk(count_mu_);
+    r_.image_loads += ms.image_loads;
+    r_.firmware_runs += ms.runs;
+}
+
+// The CRC every image of s must print; nullopt and *error when the host reference cannot run it.
+std::optional<uint32_t> TuneSession::expected_crc(const Schedule &s, std::string *error)
+{
+    std::vector<AttentionMode> modes;
+    for (const auto &k : s.layers)
+        modes.push_back(k.attention);
+    if (auto it = crc_by_modes_.find(modes); it != crc_by_modes_.end())
+        return it->second;
+    ReferenceResult ref = run_reference(*m_, s);
+    if (!ref.ok()) {
+        *error = ref.error;
+        return std::nullopt;
+    }
+    return crc_by_modes_[modes] = ref.crc32;
+}
+
+// The ETA comes from the throughput measured after the first measurement (which also compiles
+// the kernel library: minutes, against seconds for the others) once a few more have come in;
+// before that it is unknown rather than a guess 10x off.
+void TuneSession::report_progress(const Trial &t, bool measured_now)
+{
+    constexpr uint64_t kMeasuredBeforeEta = 4;
+    std::lock_guard lk(progress_mu_);
+    TuneProgress &pg = r_.progress;
+    const auto now = Clock::now();
+    ++pg.done;
+    if (measured_now) {
+        ++pg.measured;
+    } else {
+        ++pg.reused;
+    }
+    if (!t.ok())
+        ++pg.failed;
+    pg.elapsed_s = std::chrono::duration<double>(now - t0_).count();
+    if (measured_now && !warm_at_) {
+        warm_at_ = now;
+        done_at_warm_ = pg.done;
+        measured_at_warm_ = pg.measured;
+    }
+    if (warm_at_ && pg.measured - measured_at_warm_ >= kMeasuredBeforeEta && pg.done > done_at_warm_) {
+        const double per_trial = std::chrono::duration<double>(now - *warm_at_).count() / double(pg.done - done_at_warm_);
+        pg.eta_s = double(pg.planned - std::min(pg.planned, pg.done)) * per_trial;
+    }
+    std::ostringstream l;
+    l << schedule_summary(t.schedule) << ": " << agent::to_string(t.measurement.status);
+    if (t.ok())
+        l << ", " << t.measurement.cycles_median << " cycles, " << t.plan.peak_bytes << " B";
+    else if (!t.measurement.error.empty())
+        l << " (" << t.measurement.error << ")";
+    if (t.from_database)
+        l << " [recorded earlier]";
+    else if (!measured_now)
+        l << " [" << t.agent << "]";
+    pg.last = l.str();
+    if (cb_.progress)
+        cb_.progress(pg);
+}
+
+}  // namespace tinytx::tuner
