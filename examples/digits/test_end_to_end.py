@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The acceptance test of the whole network in integers (issue 14): for both digits models (post-norm
-with mean pooling, pre-norm with a CLS token), as a user would:
+with mean pooling; the ViT form: pre-norm with a CLS token and a final LayerNorm), as a user would:
 
     tinytx-tune --model m.onnx --board nucleo-l476rg --budget 96KB --val digits_test.npz --emit-c out/
     make -C out host
@@ -8,8 +8,9 @@ with mean pooling, pre-norm with a CLS token), as a user would:
 
 then top-1 of the integer network's logits against the labels must be within 1 point of the float
 model's top-1, which the import computes on the same images with the ONNX graph (its accuracy
-report, printed by the tune and in its --json). A few trials only: the schedule does not change
-the outputs the test looks at.
+report, printed by the tune and in its --json); the ViT form's final LayerNorm runs in the emitted
+network (and has its row in REPORT.txt). A few trials only: the schedule does not change the
+outputs the test looks at.
 
     test_end_to_end.py TINYTX_TUNE WORK_DIR
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = ("digits", "digits_cls")
+FINAL_NORM = {"digits_cls"}   # the models ending their stack with a LayerNorm (the ViT form)
 
 
 def main(argv):
@@ -65,6 +67,10 @@ def main(argv):
         check(front and all((pt.get("accuracy") or {}).get("set") == "val" and "int8_top1" in pt["accuracy"]
                             for pt in front if len({k.get("attention") for k in pt["knobs"]}) == 1),
               "%s: every front point of one attention mode carries its numerics' test-set top-1" % name)
+        if name in FINAL_NORM:
+            with open(os.path.join(out, "network.c")) as f, open(os.path.join(out, "REPORT.txt")) as r:
+                check("tx_layernorm_s8(&ctx, &tx_final_norm" in f.read() and "final LayerNorm" in r.read(),
+                      "%s: the final LayerNorm is part of the emitted network and of its report" % name)
         b = subprocess.run(["make", "-s", "-C", out, "host"], capture_output=True, text=True, timeout=600)
         if not check(b.returncode == 0, "%s: make -C out host%s" % (name, "" if b.returncode == 0 else
                                                                      ": " + (b.stdout + b.stderr)[-800:])):
