@@ -113,6 +113,12 @@ def find_head(rec, y, S, E):
             rec.tracer.source(p.inputs[0]) == (y, 1.0) and rec.v[leaf].size == E and \
             np.allclose(rec.v[leaf].ravel(), rec.v[y].reshape(S, E).mean(axis=0), rtol=1e-5, atol=1e-6):
         return Head("mean", lin.params["w"], lin.params["b"]), lin
+    norm = next((b for b in rec.norms if leaf is not None and b.out == leaf), None)
+    if norm is not None:
+        raise NotMapped("the head %s reads LayerNorm %s, which normalizes %s, not every token of the encoder output: "
+                        "a LayerNorm maps before the pooling, of every token (nn.TransformerEncoder(..., "
+                        "norm=nn.LayerNorm(E)), as ViT), not after it" % (
+                            node_ref(lin.nodes[0]), node_ref(norm.nodes[0]), _producer_ref(rec, norm.inp)))
     if p is not None and p.op_type == "ReduceMean" and rec.tracer.source(p.inputs[0]) != (y, 1.0):
         raise NotMapped("the head's mean %s is of %s, not of the encoder's output: after the layers, a LayerNorm "
                         "of every token, then pooling and one linear layer map (export the logits of that form)"

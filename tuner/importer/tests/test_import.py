@@ -65,6 +65,9 @@ def imports(c, cmd, exports, m, work):
             "%s: %s-norm layers (spec says %s)" % (name, m.get("norm", "post"), spec.get("norm", "post")))
     if "P" in m:
         c.check(spec["P"] == m["P"], "%s: P = %d (got %d)" % (name, m["P"], spec["P"]))
+    if "warning" in m:
+        c.check(all(s in " ".join(rep["warnings"]) for s in m["warning"]),
+                "%s: a warning says %s: %s" % (name, m["warning"], rep["warnings"]))
     if m.get("final_norm"):
         c.check(all(k in spec for k in ("prelude", "final_norm", "head")) and not rep["warnings"],
                 "%s: the embedding, the final LayerNorm and the head join the integer model (spec keys %s, "
