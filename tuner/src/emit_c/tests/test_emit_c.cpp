@@ -225,38 +225,42 @@ Model tiny4_with_ends(EndsRng &g, tx_pool_mode pool, int32_t C)
     return m;
 }
 
-// Exports m, builds network_host and runs two samples of features through the float entry: the
+// Exports m, builds network_host and runs two samples of inputs through the float entry: the
 // outputs must be exactly the tuner's whole-network reference.
 void expect_host_network_is_the_reference(const Model &m, const Schedule &s, const fs::path &dir, EndsRng &g)
 {
-    const int32_t S = m.dims.S, F = m.prelude->features, C = m.head->classes;
+    const size_t tokens = m.prelude ? size_t(m.prelude->tokens) : size_t(m.dims.S);
+    const size_t F = m.prelude ? size_t(m.prelude->features) : size_t(m.dims.E);
+    const int32_t C = m.head ? m.head->classes : m.dims.S * m.dims.E;
+    const double in_scale = m.prelude ? m.prelude->input_scale : m.input_scale;
+    const double out_scale = m.head ? m.head->output_scale : m.encoder_output_scale();
     const EmitCResult r = export_ok(m, s, dir);
     ASSERT_TRUE(r.ok()) << r.error;
     const Command b = make(dir, "host");
     ASSERT_EQ(b.status, 0) << b.output;
 
-    // two samples of features on the int8 grid: the float entry quantizes them back exactly
-    const size_t n = size_t(S - 1) * F;
+    // two samples on the int8 grid: the float entry quantizes them back exactly
+    const size_t n = tokens * F;
     std::vector<int8_t> q[2] = {g.int8s(n), g.int8s(n)};
     std::vector<float> in;
     for (const auto &sample : q)
         for (int8_t v : sample)
-            in.push_back(float(m.prelude->input_scale * v));
-    write_npy(dir / "in.npy", in, {2, size_t(S - 1), size_t(F)});
+            in.push_back(float(in_scale * v));
+    write_npy(dir / "in.npy", in, {2, tokens, F});
     const Command ok = run("'" + (dir / "network_host").string() + "' '" + (dir / "in.npy").string() + "' '" +
                            (dir / "out.npy").string() + "'");
     ASSERT_EQ(ok.status, 0) << ok.output;
     std::string header;
     const std::vector<float> out = read_npy(dir / "out.npy", header);
     ASSERT_EQ(out.size(), size_t(2 * C));
-    EXPECT_NE(header.find("(2, " + std::to_string(C) + ")"), std::string::npos) << header;
+    if (m.head)
+        EXPECT_NE(header.find("(2, " + std::to_string(C) + ")"), std::string::npos) << header;
     for (int k = 0; k < 2; ++k) {
         const NetworkResult ref = run_network_reference(m, s, q[k]);
         ASSERT_TRUE(ref.ok()) << ref.error;
         ASSERT_EQ(ref.output.size(), size_t(C));
         for (int c = 0; c < C; ++c)
-            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / m.head->output_scale), ref.output[size_t(c)])
-                << k << " " << c;
+            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / out_scale), ref.output[size_t(c)]) << k << " " << c;
     }
     // the layers alone still check their calibration CRC
     const Command crc = run("'" + (dir / "network_host").string() + "'");
@@ -290,6 +294,17 @@ TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
     EXPECT_NE(bad.error.find("larger than an activation buffer"), std::string::npos) << bad.error;
 }
 
+FinalNorm random_final_norm(EndsRng &g, int32_t E)
+{
+    FinalNorm f;
+    f.gamma = g.int8s(size_t(E));
+    f.beta = g.ints(size_t(E), -3000, 3000);
+    f.rq.mul = 1 << 30; // |z * gamma| <= 2^8 * 4 * 100 (z is within a few units): about 2^17 -> 2^7
+    f.rq.shift = 41;
+    f.output_scale = 0.02;
+    return f;
+}
+
 // The ViT form: a final LayerNorm between the last layer and the head (NUMERICS.md "Final
 // LayerNorm"), of every row before mean pooling, of the pooled row alone with CLS pooling. Its
 // data count in TX_NETWORK_WEIGHTS_BYTES, as Model::ends_data_bytes says.
@@ -299,14 +314,7 @@ TEST(EmitC, WholeNetworkWithFinalNormMatchesTheReference)
         SCOPED_TRACE(int(pool));
         EndsRng g;
         Model m = tiny4_with_ends(g, pool, 6);
-        const int32_t E = m.dims.E;
-        FinalNorm f;
-        f.gamma = g.int8s(size_t(E));
-        f.beta = g.ints(size_t(E), -3000, 3000);
-        f.rq.mul = 1 << 30; // |z * gamma| <= 2^8 * 4 * 100 (z is within a few units): about 2^17 -> 2^7
-        f.rq.shift = 41;
-        f.output_scale = 0.02;
-        m.final_norm = f;
+        m.final_norm = random_final_norm(g, m.dims.E);
         TempDir dir(pool == TX_POOL_MEAN ? "tiny4-final-norm-mean" : "tiny4-final-norm-cls");
         const Schedule s = tiny4_schedule();
         expect_host_network_is_the_reference(m, s, dir.path(), g);
@@ -323,6 +331,19 @@ TEST(EmitC, WholeNetworkWithFinalNormMatchesTheReference)
         const std::vector<int8_t> x = g.int8s(size_t(m.prelude->tokens) * m.prelude->features);
         EXPECT_NE(run_network_reference(m, s, x).output, run_network_reference(without, s, x).output);
     }
+}
+
+// Without a head the final LayerNorm writes the network's output, int8 [S][E] in its own scale.
+TEST(EmitC, FinalNormWithoutHeadIsTheOutput)
+{
+    EndsRng g;
+    Model m = model("tiny4");
+    m.final_norm = random_final_norm(g, m.dims.E);
+    TempDir dir("tiny4-final-norm-only");
+    expect_host_network_is_the_reference(m, tiny4_schedule(), dir.path(), g);
+    const std::string hdr = read_all(dir.path() / "network.h");
+    EXPECT_NE(hdr.find("after the final LayerNorm"), std::string::npos);
+    EXPECT_NE(hdr.find("TX_NETWORK_OUTPUT_SCALE 0.02f"), std::string::npos);
 }
 
 TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
