@@ -108,6 +108,17 @@ class Classifier(nn.Module):
         return self.head(self.enc(self.emb(x) + self.pos).mean(dim=1))
 
 
+class PooledNormClassifier(Classifier):
+    """A LayerNorm after the mean pooling, not of every token: the head cannot map (a warning)."""
+
+    def __init__(self, features, s, encoder, e, classes):
+        super().__init__(features, s, encoder, e, classes)
+        self.norm = nn.LayerNorm(e)
+
+    def forward(self, x):
+        return self.head(self.norm(self.enc(self.emb(x) + self.pos).mean(dim=1)))
+
+
 class ConvInTheMiddle(nn.Module):
     def __init__(self, e, h, f):
         super().__init__()
@@ -150,13 +161,20 @@ MODELS = [
     ("perhead_sf", lambda: PerHeadLayer(16, 2, 8, 32), 10, 16, "sf", 17, {"cosine": 0.99}),
     ("prenorm", lambda: torch_layer(32, 8, 64, "gelu", True, norm_first=True), 16, 32, "bsf", 14,
      {"cosine": 0.99, "norm": "pre"}),
-    # ViT-like: a pre-norm stack with its final LayerNorm (which stays on the host with the head)
+    # ViT-like: a pre-norm stack with its final LayerNorm, mean pooling and a linear head: the whole
+    # network integer
     ("prenorm_vit", lambda: Classifier(12, 12, nn.TransformerEncoder(
         torch_layer(16, 4, 48, "gelu", True, norm_first=True), 2, norm=nn.LayerNorm(16),
-        enable_nested_tensor=False), 16, 5), 12, 12, "bsf", 14, {"cosine": 0.99, "norm": "pre"}),
+        enable_nested_tensor=False), 16, 5), 12, 12, "bsf", 14,
+     {"cosine": 0.99, "norm": "pre", "final_norm": True}),
     ("decoder_causal", lambda: CausalDecoder(32, 4, 64, 16), 16, 32, "bsf", 14,
      {"refused": ["mask", "(Add)"]}),
     ("conv_middle", lambda: ConvInTheMiddle(32, 4, 64), 16, 32, "bsf", 14, {"refused": ["(Conv)"]}),
+    # the norm after the pooling: the encoder and embedding import, the head stays float, saying why
+    ("pooled_norm", lambda: PooledNormClassifier(12, 12, torch_layer(16, 4, 48, "gelu", True, norm_first=True), 16,
+                                                 5), 12, 12, "bsf", 14,
+     {"cosine": 0.99, "norm": "pre", "warning": ["the head stays float on the host", "LayerNorm",
+                                                 "maps before the pooling"]}),
 ]
 
 
