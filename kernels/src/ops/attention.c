@@ -2,6 +2,58 @@
  * because V arrives transposed ([P][S]) from its projection: no marshaling. Only T x S scores
  * exist; softmax works in place on them (int8 scores -> uint8 probabilities). */
 #include "../common/internal.h"
+#include "../arm/dsp.h"
+
+/* The GEMM spends its per-column bookkeeping on every score; with a thin head (D <= 4) that is
+ * most of a score's cost. Here the query row lives in registers and a score is D multiplies and
+ * one requantization (tx_dsp_requant: the same integers as NUMERICS.md's requant). D is a
+ * constant in each instance: no inner loop. */
+static inline __attribute__((always_inline)) void
+tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const int8_t *q,
+                 int32_t ldq, const int8_t *k, int32_t ldk, int8_t *scores)
+{
+    const int32_t mul = rq->mul, shift = rq->shift;
+    for (int32_t t = 0; t < T; ++t, q += ldq, scores += S) {
+        const int32_t q0 = q[0], q1 = D > 1 ? q[1] : 0, q2 = D > 2 ? q[2] : 0,
+                      q3 = D > 3 ? q[3] : 0;
+        const int8_t *kr = k;
+        for (int32_t j = 0; j < S; ++j, kr += ldk) {
+            int32_t dot = q0 * kr[0];
+            if (D > 1)
+                dot += q1 * kr[1];
+            if (D > 2)
+                dot += q2 * kr[2];
+            if (D > 3)
+                dot += q3 * kr[3];
+            scores[j] = tx_dsp_requant(dot, mul, shift);
+        }
+    }
+}
+
+static void tx_scores_thin(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const int8_t *q,
+                           int32_t ldq, const int8_t *k, int32_t ldk, int8_t *scores)
+{
+    switch (D) {
+    case 1: tx_scores_thin_d(rq, T, S, 1, q, ldq, k, ldk, scores); break;
+    case 2: tx_scores_thin_d(rq, T, S, 2, q, ldq, k, ldk, scores); break;
+    case 3: tx_scores_thin_d(rq, T, S, 3, q, ldq, k, ldk, scores); break;
+    default: tx_scores_thin_d(rq, T, S, 4, q, ldq, k, ldk, scores); break;
+    }
+}
+
+void tx_attention_scores(tx_gemm_fn gemm, void *gemm_scratch, const tx_requant *rq, int32_t T,
+                         int32_t S, int32_t D, const int8_t *q, int32_t ldq, const int8_t *k,
+                         int32_t ldk, int8_t *scores)
+{
+    /* ref stays the plain GEMM: it is the oracle the other variants are held to */
+    if (D <= TX_THIN_HEAD && gemm != tx_gemm_for(TX_VARIANT_REF)) {
+        tx_scores_thin(rq, T, S, D, q, ldq, k, ldk, scores);
+        return;
+    }
+    tx_gemm g = {.M = T, .N = S, .K = D, .a = q, .lda = ldq, .b = k, .ldb = ldk, .rq = rq,
+                 .out = scores, .rs = S, .cs = 1, .scratch = gemm_scratch};
+    gemm(&g);
+}
 
 void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
                       const tx_softmax_table *lut, int32_t T, int32_t S, int32_t D, int32_t P,
@@ -9,33 +61,12 @@ void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_pa
                       const int8_t *vt, int8_t *out, int32_t out_stride, int8_t *scores,
                       uint32_t *tmp)
 {
-    tx_gemm g = {0};
-    g.M = T;
-    g.N = S;
-    g.K = D;
-    g.a = q;
-    g.lda = ldq;
-    g.b = k;
-    g.ldb = ldk;
-    g.rq = &p->rq_scores;
-    g.out = scores;
-    g.rs = S;
-    g.cs = 1;
-    g.scratch = gemm_scratch;
-    gemm(&g);
-
+    tx_attention_scores(gemm, gemm_scratch, &p->rq_scores, T, S, D, q, ldq, k, ldk, scores);
     tx_softmax_rows_any(lut, &p->softmax, T, S, scores, (uint8_t *)scores, tmp);
 
-    g.N = P;
-    g.K = S;
-    g.a = scores;
-    g.lda = S;
-    g.a_unsigned = 1;
-    g.b = vt;
-    g.ldb = S;
-    g.rq = &p->rq_av;
-    g.out = out;
-    g.rs = out_stride;
+    tx_gemm g = {.M = T, .N = P, .K = S, .a = scores, .lda = S, .a_unsigned = 1, .b = vt,
+                 .ldb = S, .rq = &p->rq_av, .out = out, .rs = out_stride, .cs = 1,
+                 .scratch = gemm_scratch};
     gemm(&g);
 }
 

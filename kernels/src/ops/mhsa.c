@@ -263,10 +263,8 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     /* all heads' score maps */
     for (int32_t h = 0; h < H; ++h) {
         tx_attention_params ap = tx_head_attention(cfg, w, h);
-        tx_gemm g = {.M = S, .N = S, .K = D, .a = q + (size_t)h * S * D, .lda = D,
-                     .b = fused ? x : k + (size_t)h * S * P, .ldb = D, .rq = &ap.rq_scores,
-                     .out = maps + (size_t)h * S * S, .rs = S, .cs = 1, .scratch = gs};
-        gemm(&g);
+        tx_attention_scores(gemm, gs, &ap.rq_scores, S, S, D, q + (size_t)h * S * D, D,
+                            fused ? x : k + (size_t)h * S * P, D, maps + (size_t)h * S * S);
     }
     /* Q/K are dead: their region now holds the softmax row buffer, then the attention output */
     tx_softmax_rows_any(lut, fused ? &w->softmax_fw : &w->attn.softmax, H * S, S, maps,

@@ -23,14 +23,14 @@ tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n)
     return TX_OK;
 }
 
-/* i-exp of d = max - x (NUMERICS.md), for 0 <= d <= 255 */
-static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t nd)
+/* i-exp of d = max - x (NUMERICS.md), for 0 <= d <= 255, with floor(d / ln2) as a multiply
+ * (tx_div_ln2) */
+static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t inv_ln2, uint32_t nd)
 {
-    const uint32_t ln2 = (uint32_t)p->ln2;
-    uint32_t z = nd / ln2;
+    uint32_t z = tx_div_ln2(nd, inv_ln2);
     if (z > 31)
         z = 31;
-    int32_t t = (int32_t)(z * ln2) - (int32_t)nd + p->b; /* p + b */
+    int32_t t = (int32_t)(z * (uint32_t)p->ln2) - (int32_t)nd + p->b; /* p + b */
     return ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
 }
 
@@ -66,21 +66,25 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
     lut->emax = 0xFFFFFFFFu / ymax; /* ymax >= i-exp(0) = b^2 + c >= 1 */
 }
 
+/* The exps computed one by one (no table), one divide per row: floor(255 y / sum) through
+ * R = floor((2^32 - 1) / sum) and one remainder check (tx_div_by_recip). */
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
                      uint8_t *out, uint32_t *tmp)
 {
+    const uint32_t inv_ln2 = tx_div_ln2_mul((uint32_t)p->ln2);
     for (int32_t r = 0; r < rows; ++r, in += n, out += n) {
         int32_t m = in[0];
         for (int32_t j = 1; j < n; ++j)
             m = in[j] > m ? in[j] : m;
         uint32_t sum = 0;
         for (int32_t j = 0; j < n; ++j) {
-            uint32_t y = tx_iexp(p, (uint32_t)(m - in[j]));
+            uint32_t y = tx_iexp(p, inv_ln2, (uint32_t)(m - in[j]));
             tmp[j] = y;
             sum += y;
         }
+        const uint32_t R = 0xFFFFFFFFu / sum;
         for (int32_t j = 0; j < n; ++j)
-            out[j] = (uint8_t)(tmp[j] * 255u / sum);
+            out[j] = (uint8_t)tx_div_by_recip(tmp[j] * 255u, sum, R);
     }
 }
 
