@@ -166,6 +166,11 @@ void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p
                          int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp);
 /* heads at most this deep compute their scores in direct loops (attention.c), not the GEMM */
 #define TX_THIN_HEAD 4
+/* tiles of fewer query rows than this run thin heads' GEMMs in direct loops (tx_gemm_small) */
+#define TX_SMALL_TILE 6
+/* g through direct loops when it has fewer than TX_SMALL_TILE rows and at most TX_THIN_HEAD
+ * columns with one requantization (not for ref, the oracle), else through gemm */
+void tx_gemm_small(tx_gemm_fn gemm, const tx_gemm *g);
 /* scores[t][j] = requant(q[t] . k[j], rq) for T query rows, S keys, D deep */
 void tx_attention_scores(tx_gemm_fn gemm, void *gemm_scratch, const tx_requant *rq, int32_t T,
                          int32_t S, int32_t D, const int8_t *q, int32_t ldq, const int8_t *k,

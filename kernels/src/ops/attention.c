@@ -5,9 +5,10 @@
 #include "../arm/dsp.h"
 
 /* The GEMM spends its per-column bookkeeping on every score; with a thin head (D <= 4) that is
- * most of a score's cost. Here the query row lives in registers and a score is D multiplies and
- * one requantization (tx_dsp_requant: the same integers as NUMERICS.md's requant). D is a
- * constant in each instance: no inner loop. */
+ * most of a score's cost. Here the query row lives in registers and a score is a few SMLADs on
+ * the key's word (D = 4; D = 2 takes two keys per word, the query lanes in the low or the high
+ * half) and one requantization (tx_dsp_requant: NUMERICS.md's requant). D is a constant in each
+ * instance: no inner loop. */
 static inline __attribute__((always_inline)) void
 tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const int8_t *q,
                  int32_t ldq, const int8_t *k, int32_t ldk, int8_t *scores)
@@ -17,7 +18,26 @@ tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const in
         const int32_t q0 = q[0], q1 = D > 1 ? q[1] : 0, q2 = D > 2 ? q[2] : 0,
                       q3 = D > 3 ? q[3] : 0;
         const int8_t *kr = k;
-        for (int32_t j = 0; j < S; ++j, kr += ldk) {
+        int32_t j = 0;
+        if (D == 4 && ldk == 4) {
+            const uint32_t qe = ((uint32_t)q0 & 0xFFFFu) | (uint32_t)q2 << 16;
+            const uint32_t qo = ((uint32_t)q1 & 0xFFFFu) | (uint32_t)q3 << 16;
+            for (; j < S; ++j, kr += 4) {
+                const uint32_t w = tx_load_u32(kr);
+                const int32_t dot = tx_smlad(tx_sxtb16_ror8(w), qo, tx_smlad(tx_sxtb16(w), qe, 0));
+                scores[j] = tx_dsp_requant(dot, mul, shift);
+            }
+        }
+        if (D == 2 && ldk == 2) {
+            const uint32_t lo0 = (uint32_t)q0 & 0xFFFFu, lo1 = (uint32_t)q1 & 0xFFFFu;
+            const uint32_t hi0 = lo0 << 16, hi1 = lo1 << 16;
+            for (; j + 2 <= S; j += 2, kr += 4) {
+                const uint32_t w = tx_load_u32(kr), e = tx_sxtb16(w), o = tx_sxtb16_ror8(w);
+                scores[j] = tx_dsp_requant(tx_smlad(o, lo1, tx_smlad(e, lo0, 0)), mul, shift);
+                scores[j + 1] = tx_dsp_requant(tx_smlad(o, hi1, tx_smlad(e, hi0, 0)), mul, shift);
+            }
+        }
+        for (; j < S; ++j, kr += ldk) {
             int32_t dot = q0 * kr[0];
             if (D > 1)
                 dot += q1 * kr[1];
@@ -39,6 +59,83 @@ static void tx_scores_thin(const tx_requant *rq, int32_t T, int32_t S, int32_t D
     case 3: tx_scores_thin_d(rq, T, S, 3, q, ldq, k, ldk, scores); break;
     default: tx_scores_thin_d(rq, T, S, 4, q, ldq, k, ldk, scores); break;
     }
+}
+
+/* A GEMM of a few rows (a small depth-first tile) and at most TX_THIN_HEAD columns (a thin
+ * head's query projection or A.V): each row's word is loaded and widened once per 4-deep step
+ * and feeds every column's SMLADs, and nothing is set up beyond the accumulators; the GEMM's
+ * blocking would cost more in calls than it saves. N and the signedness of A are constants in
+ * each instance. */
+static inline __attribute__((always_inline)) void tx_gemm_thin_n(const tx_gemm *g, int32_t N,
+                                                                 int a_unsigned)
+{
+    const int32_t K = g->K, K4 = K / 4, mul = g->rq->mul, shift = g->rq->shift;
+    const int8_t *b0 = g->b, *b1 = b0 + g->ldb, *b2 = b1 + g->ldb, *b3 = b2 + g->ldb;
+    for (int32_t m = 0; m < g->M; ++m) {
+        const uint8_t *a = (const uint8_t *)g->a + (size_t)m * g->lda;
+        int32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        for (int32_t i = 0; i < K4; ++i) {
+            const uint32_t w = tx_load_u32(a + 4 * i);
+            const uint32_t ae = a_unsigned ? tx_uxtb16(w) : tx_sxtb16(w);
+            const uint32_t ao = a_unsigned ? tx_uxtb16_ror8(w) : tx_sxtb16_ror8(w);
+            uint32_t v = tx_load_u32(b0 + 4 * i);
+            c0 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c0));
+            if (N > 1) {
+                v = tx_load_u32(b1 + 4 * i);
+                c1 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c1));
+            }
+            if (N > 2) {
+                v = tx_load_u32(b2 + 4 * i);
+                c2 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c2));
+            }
+            if (N > 3) {
+                v = tx_load_u32(b3 + 4 * i);
+                c3 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c3));
+            }
+        }
+        for (int32_t k = 4 * K4; k < K; ++k) {
+            const int32_t x = a_unsigned ? (int32_t)a[k] : (int32_t)(int8_t)a[k];
+            c0 += x * b0[k];
+            if (N > 1)
+                c1 += x * b1[k];
+            if (N > 2)
+                c2 += x * b2[k];
+            if (N > 3)
+                c3 += x * b3[k];
+        }
+        const int32_t *bias = g->bias;
+        int8_t *out = g->out + (size_t)m * g->rs;
+        out[0] = tx_dsp_requant(c0 + (bias ? bias[0] : 0), mul, shift);
+        if (N > 1)
+            out[g->cs] = tx_dsp_requant(c1 + (bias ? bias[1] : 0), mul, shift);
+        if (N > 2)
+            out[2 * g->cs] = tx_dsp_requant(c2 + (bias ? bias[2] : 0), mul, shift);
+        if (N > 3)
+            out[3 * g->cs] = tx_dsp_requant(c3 + (bias ? bias[3] : 0), mul, shift);
+    }
+}
+
+static void tx_gemm_thin(const tx_gemm *g)
+{
+    switch (g->N * 2 + (g->a_unsigned != 0)) {
+    case 2: tx_gemm_thin_n(g, 1, 0); break;
+    case 3: tx_gemm_thin_n(g, 1, 1); break;
+    case 4: tx_gemm_thin_n(g, 2, 0); break;
+    case 5: tx_gemm_thin_n(g, 2, 1); break;
+    case 6: tx_gemm_thin_n(g, 3, 0); break;
+    case 7: tx_gemm_thin_n(g, 3, 1); break;
+    case 8: tx_gemm_thin_n(g, 4, 0); break;
+    default: tx_gemm_thin_n(g, 4, 1); break;
+    }
+}
+
+void tx_gemm_small(tx_gemm_fn gemm, const tx_gemm *g)
+{
+    if (g->M < TX_SMALL_TILE && g->N <= TX_THIN_HEAD && g->rq && !g->rq->ch_mul && !g->gcols &&
+        gemm != tx_gemm_for(TX_VARIANT_REF))
+        tx_gemm_thin(g);
+    else
+        gemm(g);
 }
 
 void tx_attention_scores(tx_gemm_fn gemm, void *gemm_scratch, const tx_requant *rq, int32_t T,
@@ -67,7 +164,7 @@ void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_pa
     tx_gemm g = {.M = T, .N = P, .K = S, .a = scores, .lda = S, .a_unsigned = 1, .b = vt,
                  .ldb = S, .rq = &p->rq_av, .out = out, .rs = out_stride, .cs = 1,
                  .scratch = gemm_scratch};
-    gemm(&g);
+    tx_gemm_small(gemm, &g);
 }
 
 /* scratch layout: [scores T*S][gemm scratch][softmax row S*4][exp table] */

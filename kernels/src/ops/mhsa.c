@@ -220,15 +220,17 @@ static void tx_head_query(tx_gemm_fn gemm, void *gs, const tx_mhsa_config *cfg,
                           int32_t t, const int8_t *x, int8_t *q)
 {
     const int32_t E = d->E, P = d->P;
-    tx_linear_params lp = {.layout = TX_LAYOUT_ROW, .heads = 1};
     if (cfg->mode == TX_ATTN_FUSED) {
-        lp.rq = w->rq_xw[h];
+        const tx_linear_params lp = {.rq = w->rq_xw[h], .layout = TX_LAYOUT_ROW, .heads = 1};
         tx_linear_run(gemm, gs, &lp, t, E, E, x + (size_t)r0 * E, E, w->wf + (size_t)h * E * E, E,
                       w->bf ? w->bf + h * E : 0, q);
     } else {
-        lp.rq = tx_rq_slice(&w->rq_q, h * P);
-        tx_linear_run(gemm, gs, &lp, t, E, P, x + (size_t)r0 * E, E, w->wq + (size_t)h * P * E, E,
-                      w->bq ? w->bq + h * P : 0, q);
+        const tx_requant rq = tx_rq_slice(&w->rq_q, h * P);
+        const tx_gemm g = {.M = t, .N = P, .K = E, .a = x + (size_t)r0 * E, .lda = E,
+                           .b = w->wq + (size_t)h * P * E, .ldb = E, .rq = &rq,
+                           .bias = w->bq ? w->bq + h * P : 0, .out = q, .rs = P, .cs = 1,
+                           .scratch = gs};
+        tx_gemm_small(gemm, &g);
     }
 }
 
