@@ -4,16 +4,26 @@
 #include "../common/internal.h"
 #include "../arm/dsp.h"
 
+/* requant(acc, mul, shift) in the scores' loops: for shift > 32 (fast) SMMLA with the rounding
+ * term rnd = 2^(shift - 33), then ASR by sh = shift - 32 (the identity of tx_dsp_requant), hoisted
+ * out of the loop; otherwise the 64-bit definition */
+static inline __attribute__((always_inline)) int8_t
+tx_thin_requant(int32_t acc, int32_t mul, int32_t shift, int32_t rnd, int32_t sh, int fast)
+{
+    return fast ? (int8_t)tx_ssat8(tx_smmla(acc, mul, rnd) >> sh) : tx_rq(acc, mul, shift);
+}
+
 /* The GEMM spends its per-column bookkeeping on every score; with a thin head (D <= 4) that is
  * most of a score's cost. Here the query row lives in registers and a score is a few SMLADs on
  * the key's word (D = 4; D = 2 takes two keys per word, the query lanes in the low or the high
- * half) and one requantization (tx_dsp_requant: NUMERICS.md's requant). D is a constant in each
- * instance: no inner loop. */
+ * half) and one requantization. D and the requantization's form are constants in each
+ * instance: no inner loop, no test per score. */
 static inline __attribute__((always_inline)) void
-tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const int8_t *q,
+tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, int fast, const int8_t *q,
                  int32_t ldq, const int8_t *k, int32_t ldk, int8_t *scores)
 {
     const int32_t mul = rq->mul, shift = rq->shift;
+    const int32_t rnd = fast ? (int32_t)1 << (shift - 33) : 0, sh = shift - 32;
     for (int32_t t = 0; t < T; ++t, q += ldq, scores += S) {
         const int32_t q0 = q[0], q1 = D > 1 ? q[1] : 0, q2 = D > 2 ? q[2] : 0,
                       q3 = D > 3 ? q[3] : 0;
@@ -25,7 +35,7 @@ tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const in
             for (; j < S; ++j, kr += 4) {
                 const uint32_t w = tx_load_u32(kr);
                 const int32_t dot = tx_smlad(tx_sxtb16_ror8(w), qo, tx_smlad(tx_sxtb16(w), qe, 0));
-                scores[j] = tx_dsp_requant(dot, mul, shift);
+                scores[j] = tx_thin_requant(dot, mul, shift, rnd, sh, fast);
             }
         }
         if (D == 2 && ldk == 2) {
@@ -33,8 +43,10 @@ tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const in
             const uint32_t hi0 = lo0 << 16, hi1 = lo1 << 16;
             for (; j + 2 <= S; j += 2, kr += 4) {
                 const uint32_t w = tx_load_u32(kr), e = tx_sxtb16(w), o = tx_sxtb16_ror8(w);
-                scores[j] = tx_dsp_requant(tx_smlad(o, lo1, tx_smlad(e, lo0, 0)), mul, shift);
-                scores[j + 1] = tx_dsp_requant(tx_smlad(o, hi1, tx_smlad(e, hi0, 0)), mul, shift);
+                const int32_t d0 = tx_smlad(o, lo1, tx_smlad(e, lo0, 0));
+                const int32_t d1 = tx_smlad(o, hi1, tx_smlad(e, hi0, 0));
+                scores[j] = tx_thin_requant(d0, mul, shift, rnd, sh, fast);
+                scores[j + 1] = tx_thin_requant(d1, mul, shift, rnd, sh, fast);
             }
         }
         for (; j < S; ++j, kr += ldk) {
@@ -45,20 +57,38 @@ tx_scores_thin_d(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const in
                 dot += q2 * kr[2];
             if (D > 3)
                 dot += q3 * kr[3];
-            scores[j] = tx_dsp_requant(dot, mul, shift);
+            scores[j] = tx_thin_requant(dot, mul, shift, rnd, sh, fast);
         }
     }
 }
 
+/* one function per instance, so each inner loop gets the registers to itself */
+#define TX_SCORES_THIN(D, FAST)                                                                    \
+    static void tx_scores_thin_##D##_##FAST(const tx_requant *rq, int32_t T, int32_t S,          \
+                                            const int8_t *q, int32_t ldq, const int8_t *k,       \
+                                            int32_t ldk, int8_t *scores)                         \
+    {                                                                                              \
+        tx_scores_thin_d(rq, T, S, D, FAST, q, ldq, k, ldk, scores);                              \
+    }
+TX_SCORES_THIN(1, 0)
+TX_SCORES_THIN(1, 1)
+TX_SCORES_THIN(2, 0)
+TX_SCORES_THIN(2, 1)
+TX_SCORES_THIN(3, 0)
+TX_SCORES_THIN(3, 1)
+TX_SCORES_THIN(4, 0)
+TX_SCORES_THIN(4, 1)
+#undef TX_SCORES_THIN
+
 static void tx_scores_thin(const tx_requant *rq, int32_t T, int32_t S, int32_t D, const int8_t *q,
                            int32_t ldq, const int8_t *k, int32_t ldk, int8_t *scores)
 {
-    switch (D) {
-    case 1: tx_scores_thin_d(rq, T, S, 1, q, ldq, k, ldk, scores); break;
-    case 2: tx_scores_thin_d(rq, T, S, 2, q, ldq, k, ldk, scores); break;
-    case 3: tx_scores_thin_d(rq, T, S, 3, q, ldq, k, ldk, scores); break;
-    default: tx_scores_thin_d(rq, T, S, 4, q, ldq, k, ldk, scores); break;
-    }
+    typedef void (*thin_fn)(const tx_requant *, int32_t, int32_t, const int8_t *, int32_t,
+                            const int8_t *, int32_t, int8_t *);
+    static const thin_fn by_depth[4][2] = {
+        {tx_scores_thin_1_0, tx_scores_thin_1_1}, {tx_scores_thin_2_0, tx_scores_thin_2_1},
+        {tx_scores_thin_3_0, tx_scores_thin_3_1}, {tx_scores_thin_4_0, tx_scores_thin_4_1}};
+    by_depth[D - 1][rq->shift > 32](rq, T, S, q, ldq, k, ldk, scores);
 }
 
 /* A GEMM of a few rows (a small depth-first tile) and at most TX_THIN_HEAD columns (a thin
