@@ -166,10 +166,14 @@ void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p
                          int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp);
 /* heads at most this deep compute their scores in direct loops (attention.c), not the GEMM */
 #define TX_THIN_HEAD 4
-/* tiles of fewer query rows than this run thin heads' GEMMs in direct loops (tx_gemm_small) */
+/* a thin GEMM: at most TX_THIN_HEAD columns, requantized, no column groups (a thin head's
+ * projections and A.V), and the variant is not ref (the oracle keeps its plain GEMM) */
+int tx_gemm_is_thin(tx_gemm_fn gemm, const tx_gemm *g);
+/* a thin GEMM in direct loops (attention.c), no scratch */
+void tx_gemm_thin(const tx_gemm *g);
+/* tiles of fewer query rows than this run thin GEMMs in direct loops (tx_gemm_small) */
 #define TX_SMALL_TILE 6
-/* g through direct loops when it has fewer than TX_SMALL_TILE rows and at most TX_THIN_HEAD
- * columns with one requantization (not for ref, the oracle), else through gemm */
+/* g in direct loops when it is thin and has fewer than TX_SMALL_TILE rows, else through gemm */
 void tx_gemm_small(tx_gemm_fn gemm, const tx_gemm *g);
 /* scores[t][j] = requant(q[t] . k[j], rq) for T query rows, S keys, D deep */
 void tx_attention_scores(tx_gemm_fn gemm, void *gemm_scratch, const tx_requant *rq, int32_t T,

@@ -91,15 +91,19 @@ static void tx_scores_thin(const tx_requant *rq, int32_t T, int32_t S, int32_t D
     by_depth[D - 1][rq->shift > 32](rq, T, S, q, ldq, k, ldk, scores);
 }
 
-/* A GEMM of a few rows (a small depth-first tile) and at most TX_THIN_HEAD columns (a thin
- * head's query projection or A.V): each row's word is loaded and widened once per 4-deep step
- * and feeds every column's SMLADs, and nothing is set up beyond the accumulators; the GEMM's
- * blocking would cost more in calls than it saves. N and the signedness of A are constants in
- * each instance. */
+/* A GEMM of at most TX_THIN_HEAD columns (a thin head's projections and A.V): each row's word is
+ * loaded and widened once per 4-deep step and feeds every column's SMLADs, with no scratch and no
+ * per-call setup, which dominates the GEMM's cost on a small tile; on many rows its 6-row blocks
+ * are faster, but its one-row form (the memory-minimal plan) has no fast loop for N < 4. N and
+ * the signedness of A are constants in each instance. */
 static inline __attribute__((always_inline)) void tx_gemm_thin_n(const tx_gemm *g, int32_t N,
                                                                  int a_unsigned)
 {
-    const int32_t K = g->K, K4 = K / 4, mul = g->rq->mul, shift = g->rq->shift;
+    const int32_t K = g->K, K4 = K / 4;
+    const tx_requant *rq = g->rq;
+    const int fast = !rq->ch_mul && rq->shift > 32;
+    const int32_t mul = rq->mul, shift = rq->shift, sh = shift - 32;
+    const int32_t rnd = fast ? (int32_t)1 << (shift - 33) : 0;
     const int8_t *b0 = g->b, *b1 = b0 + g->ldb, *b2 = b1 + g->ldb, *b3 = b2 + g->ldb;
     for (int32_t m = 0; m < g->M; ++m) {
         const uint8_t *a = (const uint8_t *)g->a + (size_t)m * g->lda;
@@ -133,19 +137,17 @@ static inline __attribute__((always_inline)) void tx_gemm_thin_n(const tx_gemm *
             if (N > 3)
                 c3 += x * b3[k];
         }
-        const int32_t *bias = g->bias;
+        const int32_t acc[4] = {c0, c1, c2, c3};
         int8_t *out = g->out + (size_t)m * g->rs;
-        out[0] = tx_dsp_requant(c0 + (bias ? bias[0] : 0), mul, shift);
-        if (N > 1)
-            out[g->cs] = tx_dsp_requant(c1 + (bias ? bias[1] : 0), mul, shift);
-        if (N > 2)
-            out[2 * g->cs] = tx_dsp_requant(c2 + (bias ? bias[2] : 0), mul, shift);
-        if (N > 3)
-            out[3 * g->cs] = tx_dsp_requant(c3 + (bias ? bias[3] : 0), mul, shift);
+        for (int32_t n = 0; n < N; ++n, out += g->cs) {
+            const int32_t v = acc[n] + (g->bias ? g->bias[n] : 0);
+            *out = fast ? tx_thin_requant(v, mul, shift, rnd, sh, 1)
+                        : tx_dsp_requant(v, tx_rq_mul(rq, n), tx_rq_shift(rq, n));
+        }
     }
 }
 
-static void tx_gemm_thin(const tx_gemm *g)
+void tx_gemm_thin(const tx_gemm *g)
 {
     switch (g->N * 2 + (g->a_unsigned != 0)) {
     case 2: tx_gemm_thin_n(g, 1, 0); break;
@@ -159,10 +161,14 @@ static void tx_gemm_thin(const tx_gemm *g)
     }
 }
 
+int tx_gemm_is_thin(tx_gemm_fn gemm, const tx_gemm *g)
+{
+    return g->N <= TX_THIN_HEAD && g->rq && !g->gcols && gemm != tx_gemm_for(TX_VARIANT_REF);
+}
+
 void tx_gemm_small(tx_gemm_fn gemm, const tx_gemm *g)
 {
-    if (g->M < TX_SMALL_TILE && g->N <= TX_THIN_HEAD && g->rq && !g->rq->ch_mul && !g->gcols &&
-        gemm != tx_gemm_for(TX_VARIANT_REF))
+    if (g->M < TX_SMALL_TILE && tx_gemm_is_thin(gemm, g))
         tx_gemm_thin(g);
     else
         gemm(g);

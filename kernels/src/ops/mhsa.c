@@ -283,6 +283,24 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     tx_linear_run(gemm, gs, &lp, S, HP, E, attn, HP, w->wo, HP, w->bo, out);
 }
 
+/* one head's K ([S][P]) or V (transposed: [P][S]) projection of all S rows; a thin head in a
+ * one-row plan takes the direct loops (the one-row GEMM has no fast loop for fewer than 4
+ * columns) */
+static void tx_head_projection(tx_gemm_fn gemm, void *gs, const tx_mhsa_plan *pl,
+                               const tx_mhsa_dims *d, const int8_t *x, const int8_t *w,
+                               const int32_t *bias, const tx_requant *rq, int transposed,
+                               int8_t *out)
+{
+    const int32_t S = d->S, E = d->E, P = d->P;
+    const tx_gemm g = {.M = S, .N = P, .K = E, .a = x, .lda = E, .b = w, .ldb = E, .rq = rq,
+                       .bias = bias, .out = out, .rs = transposed ? 1 : P,
+                       .cs = transposed ? S : 1, .scratch = gs};
+    if (pl->one_row && tx_gemm_is_thin(gemm, &g))
+        tx_gemm_thin(&g);
+    else
+        gemm(&g);
+}
+
 static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *ar,
                             const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
                             const tx_mhsa_weights *w, const int8_t *x, int8_t *out)
@@ -304,15 +322,13 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
         for (int32_t i = 0; i < S * E; ++i)
             acc[i] = 0;
     for (int32_t h = 0; h < H; ++h) {
-        tx_linear_params lp = {.rq = tx_rq_slice(&w->rq_v, h * P), .layout = TX_LAYOUT_HEAD_T,
-                               .heads = 1};
-        tx_linear_run(gemm, gs, &lp, S, E, P, x, E, w->wv + (size_t)h * P * E, E,
-                      w->bv ? w->bv + h * P : 0, vth);
+        const tx_requant rq_v = tx_rq_slice(&w->rq_v, h * P);
+        tx_head_projection(gemm, gs, pl, d, x, w->wv + (size_t)h * P * E, w->bv ? w->bv + h * P : 0,
+                           &rq_v, 1, vth);
         if (!fused) {
-            lp.layout = TX_LAYOUT_ROW;
-            lp.rq = tx_rq_slice(&w->rq_k, h * P);
-            tx_linear_run(gemm, gs, &lp, S, E, P, x, E, w->wk + (size_t)h * P * E, E,
-                          w->bk ? w->bk + h * P : 0, kh);
+            const tx_requant rq_k = tx_rq_slice(&w->rq_k, h * P);
+            tx_head_projection(gemm, gs, pl, d, x, w->wk + (size_t)h * P * E,
+                               w->bk ? w->bk + h * P : 0, &rq_k, 0, kh);
         }
         const tx_attention_params ap = tx_head_attention(cfg, w, h);
         const int8_t *key = fused ? x : kh;
