@@ -34,7 +34,8 @@
     pkhbt   r11, r11, r12, lsl #16
     smlad   r5, r9, r7, r5
     smlad   r5, r11, r7, r5
-    strd    r9, r11, [lr], #8
+    str     r9, [lr], #4                /* two STRs: 2 cycles, STRD 3 (M4 TRM) */
+    str     r11, [lr], #4
     .endm
 
     /* two outputs words from two packed pairs (\p, \p2): q = ((M y) >> 16) >> 16, M (r9) < 2^31;

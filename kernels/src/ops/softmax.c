@@ -58,8 +58,16 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
         const int32_t t_last = b - (int32_t)(end - 1u - d);
         if (z < 31u && (((uint32_t)(b * b) + c) >> z) == 0 && (((uint32_t)(t_last * t_last) + c) >> z) == 0)
             break;
-        for (int32_t t = b; d < end; ++d, --t)
-            lut->u.r[255u - d] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
+        uint16_t *e = lut->u.r + (255u - d); /* d ascending walks the table down */
+        int32_t t = b;
+        for (; d + 2u <= end; d += 2u, t -= 2, e -= 2) { /* two per step: half the loop cost */
+            e[0] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
+            e[-1] = (uint16_t)(((uint32_t)((t - 1) * (t - 1)) + c) >> z);
+        }
+        if (d < end) {
+            e[0] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
+            ++d;
+        }
     }
     for (; d < 256u; ++d)
         lut->u.r[255u - d] = 0;
