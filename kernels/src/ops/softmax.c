@@ -69,8 +69,21 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
             ++d;
         }
     }
-    for (; d < 256u; ++d)
-        lut->u.r[255u - d] = 0;
+    /* the rest, r[0 .. 255 - d], are zeros: words from the table's start, four per step */
+    typedef uint32_t __attribute__((may_alias)) tx_lut_word;
+    tx_lut_word *zero = (tx_lut_word *)(void *)lut->u.r;
+    uint32_t left = 256u - d;
+    if (left & 1u)
+        lut->u.r[--left] = 0;
+    uint32_t i = 0;
+    for (; i + 8u <= left; i += 8u, zero += 4) {
+        zero[0] = 0;
+        zero[1] = 0;
+        zero[2] = 0;
+        zero[3] = 0;
+    }
+    for (; i < left; i += 2u)
+        *zero++ = 0;
     lut->emax = 0xFFFFFFFFu / ymax; /* ymax >= i-exp(0) = b^2 + c >= 1 */
 }
 
