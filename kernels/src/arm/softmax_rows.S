@@ -39,6 +39,25 @@
     str     r11, [lr], #4
     .endm
 
+    /* EXP4 as a row's first: the sum starts with SMUAD instead of a zeroed r5 */
+    .macro EXP4_FIRST
+    ldr     r8, [r3], #4
+    sxtb    r9, r8
+    sxtb    r10, r8, ror #8
+    sxtb    r11, r8, ror #16
+    asr     r12, r8, #24
+    ldrh    r9, [r6, r9, lsl #1]
+    ldrh    r10, [r6, r10, lsl #1]
+    ldrh    r11, [r6, r11, lsl #1]
+    ldrh    r12, [r6, r12, lsl #1]
+    pkhbt   r9, r9, r10, lsl #16
+    pkhbt   r11, r11, r12, lsl #16
+    smuad   r5, r9, r7
+    smlad   r5, r11, r7, r5
+    str     r9, [lr], #4
+    str     r11, [lr], #4
+    .endm
+
     /* two outputs words from two packed pairs (\p, \p2): q = ((M y) >> 16) >> 16, M (r9) < 2^31;
      * q0 | q2 << 16 and q1 | q3 << 16 (PKHTB), then the bytes in order */
     .macro NORM4 p, p2
@@ -83,19 +102,17 @@
     .endm
 
     /* ---- the per-row reciprocal, shared by both row loops: R = floor((2^32 - 1) / sum) (r6),
-     * rr = 2^32 - R sum (r8); falls through with M = 255 (R + 1) in r9 when that is exact (e =
+     * rr = 2^32 - R sum; falls through with M = 255 (R + 1) in r9 when that is exact (e =
      * 255 (sum - rr) <= emax, emax left in r11), else to \exact (r11 = emax) or \checked */
     .macro RECIP checked, exact
     mov     r8, #-1
     udiv    r6, r8, r5
-    mul     r8, r6, r5
-    rsb     r8, r8, #0
     cmp     r5, #510                    /* M < 2^31 needs sum > 510 */
     bls     \checked
     lsrs    r9, r5, #24                 /* 255 rr < 2^32 needs sum < 2^24 */
     bne     \checked
     ldr     r11, [sp, #4]               /* emax */
-    sub     r9, r5, r8
+    mla     r9, r6, r5, r5              /* sum - rr = (R + 1) sum mod 2^32 */
     rsb     r9, r9, r9, lsl #8
     cmp     r9, r11
     bhi     \exact
@@ -106,6 +123,8 @@
     /* M = 255 R + ceil(255 rr / sum), e = sum - 1 - rem, the quotient through R with one check;
      * on to \norm with M in r9, or to \checked when e > emax */
     .macro EXACT checked, norm
+    mul     r8, r6, r5
+    rsb     r8, r8, #0                  /* rr = 2^32 - R sum */
     rsb     r9, r8, r8, lsl #8
     add     r9, r9, r5
     sub     r9, r9, #1                  /* u = 255 rr + sum - 1 */
@@ -158,7 +177,11 @@ tx_sm_rows_dsp:
     tst     r2, #15
     bne     .Lrow
     tst     r3, #3
-    beq     .Lrow16
+    bne     .Lrow
+    ldr     r4, [sp]
+    mla     r4, r4, r2, r3
+    str     r4, [sp]                    /* rows of 16-blocks count by the input's end */
+    b       .Lrow16
 
 .Lrow:
     /* ---- row max: 16 bytes per iteration (SSUB8 sets GE per lane, SEL keeps the larger); LDM
@@ -330,17 +353,15 @@ tx_sm_rows_dsp:
      * the same passes without a tail test, the first block's max without the initial compare,
      * and tmp walked back by n/2 words instead of reloaded; ~20 cycles less per row */
 .Lrow16:
-    mov     r4, r3
-    lsrs    r5, r2, #4
-    ldmia   r4!, {r7-r10}
+    ldmia   r3, {r7-r10}                /* the exp pass walks r3 */
     ssub8   r11, r7, r8
     sel     r7, r7, r8
     ssub8   r11, r9, r10
     sel     r9, r9, r10
     ssub8   r11, r7, r9
     sel     r6, r7, r9
-    subs    r5, r5, #1
-    bne     .Lmax16_more
+    cmp     r2, #16
+    bhi     .Lmax16_more
 .Lmax16_reduce:
     ror     r7, r6, #16
     ssub8   r11, r6, r7
@@ -350,15 +371,15 @@ tx_sm_rows_dsp:
     sel     r6, r6, r7
     sxtb    r6, r6
     sub     r6, r0, r6, lsl #1          /* row base */
-    movs    r5, #0
     mov     r7, #0x00010001
     lsrs    r4, r2, #4
-17: EXP4
+    EXP4_FIRST
     EXP4
     EXP4
     EXP4
     subs    r4, r4, #1
-    bne     17b
+    bne     .Lexp16_more
+.Lexp16_done:
     sub     lr, lr, r2, lsl #1          /* tmp back to the row's pairs */
     RECIP   .Lchecked16, .Lexact16
 .Lnorm16:
@@ -369,17 +390,27 @@ tx_sm_rows_dsp:
     bne     18b
 .Lnext16:
     sub     lr, lr, r2, lsl #1
-    ldr     r4, [sp]
-    subs    r4, r4, #1
-    str     r4, [sp]
+    ldr     r4, [sp]                    /* the end of the input */
+    cmp     r3, r4
     bne     .Lrow16
     b       .Lreturn
 .Lmax16_more:
-    ldmia   r4!, {r7-r10}
+    add     r4, r3, #16
+    lsr     r5, r2, #4
+    sub     r5, r5, #1
+19: ldmia   r4!, {r7-r10}
     MAX16
     subs    r5, r5, #1
-    bne     .Lmax16_more
+    bne     19b
     b       .Lmax16_reduce
+.Lexp16_more:
+    EXP4
+    EXP4
+    EXP4
+    EXP4
+    subs    r4, r4, #1
+    bne     .Lexp16_more
+    b       .Lexp16_done
 .Lexact16:
     EXACT   .Lchecked16, .Lnorm16
 .Lchecked16:
