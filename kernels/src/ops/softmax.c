@@ -52,22 +52,34 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
         lut->emax = 0;
         return;
     }
+    /* a full run's largest exp before the shift: t runs b .. b - ln2 + 1 in every run below the
+     * cap, so this is the same for all of them (the last, cut at d = 255, is checked alone) */
+    const int32_t t_full = b - (int32_t)ln2 + 1;
+    const uint32_t u0 = (uint32_t)(b * b) + c, u_full = (uint32_t)(t_full * t_full) + c;
+    const uint32_t umax_full = u0 > u_full ? u0 : u_full;
     uint32_t d = 0;
     for (uint32_t z = 0; d < 256u; ++z) {
         const uint32_t end = z < 31u && d + ln2 < 256u ? d + ln2 : 256u;
-        const int32_t t_last = b - (int32_t)(end - 1u - d);
-        if (z < 31u && (((uint32_t)(b * b) + c) >> z) == 0 && (((uint32_t)(t_last * t_last) + c) >> z) == 0)
-            break;
+        if (z < 31u) {
+            uint32_t umax = umax_full;
+            if (end - d != ln2) {
+                const int32_t t_last = b - (int32_t)(end - 1u - d);
+                const uint32_t u_last = (uint32_t)(t_last * t_last) + c;
+                umax = u0 > u_last ? u0 : u_last;
+            }
+            if ((umax >> z) == 0)
+                break;
+        }
         uint16_t *e = lut->u.r + (255u - d); /* d ascending walks the table down */
         int32_t t = b;
-        for (; d + 2u <= end; d += 2u, t -= 2, e -= 2) { /* two per step: half the loop cost */
+        for (; d + 4u <= end; d += 4u, t -= 4, e -= 4) { /* four per step: a quarter of the loop cost */
             e[0] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
             e[-1] = (uint16_t)(((uint32_t)((t - 1) * (t - 1)) + c) >> z);
+            e[-2] = (uint16_t)(((uint32_t)((t - 2) * (t - 2)) + c) >> z);
+            e[-3] = (uint16_t)(((uint32_t)((t - 3) * (t - 3)) + c) >> z);
         }
-        if (d < end) {
+        for (; d < end; ++d, --t, --e)
             e[0] = (uint16_t)(((uint32_t)(t * t) + c) >> z);
-            ++d;
-        }
     }
     /* the rest, r[0 .. 255 - d], are zeros: words from the table's start, four per step */
     typedef uint32_t __attribute__((may_alias)) tx_lut_word;
