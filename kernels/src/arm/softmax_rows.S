@@ -65,8 +65,8 @@
     smulwb  r11, r9, \p2
     pkhtb   r10, r11, r10, asr #16
     smulwt  r11, r9, \p
-    smulwt  r12, r9, \p2
-    pkhtb   r11, r12, r11, asr #16
+    smulwt  \p2, r9, \p2                /* \p2 is dead: two temporaries suffice */
+    pkhtb   r11, \p2, r11, asr #16
     orr     r10, r10, r11, lsl #8
     str     r10, [r1], #4
     .endm
@@ -76,6 +76,13 @@
     ldmia   lr!, {r5-r8}
     NORM4   r5, r6
     NORM4   r7, r8
+    .endm
+
+    /* NORM8 of the 16-block loop, which keeps 0x00010001 in r7 across rows */
+    .macro NORM8_KEEP_R7
+    ldmia   lr!, {r4, r5, r6, r8}
+    NORM4   r4, r5
+    NORM4   r6, r8
     .endm
 
     /* one output by the remainder check: y in \y, R in r6, sum in r5 */
@@ -181,6 +188,7 @@ tx_sm_rows_dsp:
     ldr     r4, [sp]
     mla     r4, r4, r2, r3
     str     r4, [sp]                    /* rows of 16-blocks count by the input's end */
+    mov     r7, #0x00010001             /* kept across the 16-block rows */
     b       .Lrow16
 
 .Lrow:
@@ -353,25 +361,24 @@ tx_sm_rows_dsp:
      * the same passes without a tail test, the first block's max without the initial compare,
      * and tmp walked back by n/2 words instead of reloaded; ~20 cycles less per row */
 .Lrow16:
-    ldmia   r3, {r7-r10}                /* the exp pass walks r3 */
-    ssub8   r11, r7, r8
-    sel     r7, r7, r8
-    ssub8   r11, r9, r10
-    sel     r9, r9, r10
-    ssub8   r11, r7, r9
-    sel     r6, r7, r9
+    ldmia   r3, {r8-r11}                /* the exp pass walks r3 */
+    ssub8   r12, r8, r9
+    sel     r8, r8, r9
+    ssub8   r12, r10, r11
+    sel     r10, r10, r11
+    ssub8   r12, r8, r10
+    sel     r6, r8, r10
     cmp     r2, #16
     bhi     .Lmax16_more
 .Lmax16_reduce:
-    ror     r7, r6, #16
-    ssub8   r11, r6, r7
-    sel     r6, r6, r7
-    lsr     r7, r6, #8
-    ssub8   r11, r6, r7
-    sel     r6, r6, r7
+    ror     r8, r6, #16
+    ssub8   r12, r6, r8
+    sel     r6, r6, r8
+    lsr     r8, r6, #8
+    ssub8   r12, r6, r8
+    sel     r6, r6, r8
     sxtb    r6, r6
     sub     r6, r0, r6, lsl #1          /* row base */
-    mov     r7, #0x00010001
     lsrs    r4, r2, #4
     EXP4_FIRST
     EXP4
@@ -383,10 +390,10 @@ tx_sm_rows_dsp:
     sub     lr, lr, r2, lsl #1          /* tmp back to the row's pairs */
     RECIP   .Lchecked16, .Lexact16
 .Lnorm16:
-    lsrs    r4, r2, #4
-18: NORM8
-    NORM8
-    subs    r4, r4, #1
+    lsrs    r12, r2, #4
+18: NORM8_KEEP_R7
+    NORM8_KEEP_R7
+    subs    r12, r12, #1
     bne     18b
 .Lnext16:
     sub     lr, lr, r2, lsl #1
@@ -398,8 +405,15 @@ tx_sm_rows_dsp:
     add     r4, r3, #16
     lsr     r5, r2, #4
     sub     r5, r5, #1
-19: ldmia   r4!, {r7-r10}
-    MAX16
+19: ldmia   r4!, {r8-r11}
+    ssub8   r12, r8, r9
+    sel     r8, r8, r9
+    ssub8   r12, r10, r11
+    sel     r10, r10, r11
+    ssub8   r12, r8, r10
+    sel     r8, r8, r10
+    ssub8   r12, r8, r6
+    sel     r6, r8, r6
     subs    r5, r5, #1
     bne     19b
     b       .Lmax16_reduce
@@ -414,6 +428,9 @@ tx_sm_rows_dsp:
 .Lexact16:
     EXACT   .Lchecked16, .Lnorm16
 .Lchecked16:
-    CHECKED_ROW .Lnext16
+    CHECKED_ROW .Lchecked16_done
+.Lchecked16_done:
+    mov     r7, #0x00010001             /* the checked row used r7 */
+    b       .Lnext16
     .size   tx_sm_rows_dsp, . - tx_sm_rows_dsp
 #endif
