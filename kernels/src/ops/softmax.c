@@ -24,14 +24,14 @@ tx_status tx_softmax_check(const tx_softmax_params *p, int32_t n)
 }
 
 /* i-exp of d = max - x (NUMERICS.md), for 0 <= d <= 255, with floor(d / ln2) as a multiply
- * (tx_div_ln2) */
-static uint32_t tx_iexp(const tx_softmax_params *p, uint32_t inv_ln2, uint32_t nd)
+ * (tx_div_ln2); the constants by value, so a row's stores to tmp cannot force their reloads */
+static inline uint32_t tx_iexp(uint32_t ln2, int32_t b, uint32_t c, uint32_t inv_ln2, uint32_t nd)
 {
     uint32_t z = tx_div_ln2(nd, inv_ln2);
     if (z > 31)
         z = 31;
-    int32_t t = (int32_t)(z * (uint32_t)p->ln2) - (int32_t)nd + p->b; /* p + b */
-    return ((uint32_t)(t * t) + (uint32_t)p->c) >> z;
+    int32_t t = (int32_t)(z * ln2) - (int32_t)nd + b; /* p + b */
+    return ((uint32_t)(t * t) + c) >> z;
 }
 
 /* The table without a divide: d = max - x walks 0..255 in runs of ln2 values that share the shift
@@ -104,14 +104,15 @@ void tx_softmax_lut(const tx_softmax_params *p, tx_softmax_table *lut)
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
                      uint8_t *out, uint32_t *tmp)
 {
-    const uint32_t inv_ln2 = tx_div_ln2_mul((uint32_t)p->ln2);
+    const uint32_t ln2 = (uint32_t)p->ln2, c = (uint32_t)p->c, inv_ln2 = tx_div_ln2_mul(ln2);
+    const int32_t b = p->b;
     for (int32_t r = 0; r < rows; ++r, in += n, out += n) {
         int32_t m = in[0];
         for (int32_t j = 1; j < n; ++j)
             m = in[j] > m ? in[j] : m;
         uint32_t sum = 0;
         for (int32_t j = 0; j < n; ++j) {
-            uint32_t y = tx_iexp(p, inv_ln2, (uint32_t)(m - in[j]));
+            uint32_t y = tx_iexp(ln2, b, c, inv_ln2, (uint32_t)(m - in[j]));
             tmp[j] = y;
             sum += y;
         }
