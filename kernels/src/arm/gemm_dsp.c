@@ -3,7 +3,8 @@
  * int16 once per block (SXTB16, or UXTB16 for softmax probabilities) into the caller's scratch,
  * interleaved so that one pointer walks them with LDM (two rows' lane pairs at a time); every weight
  * row then reuses them. Per 4-deep step: 1 weight load, 2 SXTB16, 3 LDM and 12 SMLAD: 18
- * instructions, 31 cycles on the M4 table, for 24 MACs. Every GEMM the operators issue (with or
+ * instructions, 31 cycles on the M4 table (33 with the weight in flash), for 24 MACs; why this
+ * is near the table's ceiling for an int8 GEMM: docs/CYCLE_MODEL.md. Every GEMM the operators issue (with or
  * without bias, int32 accumulation, unsigned A for A.V, any K) runs the assembly column loop of
  * dsp_columns.S on Armv7E-M; only per-channel requantization or shift <= 32 take the C loop.
  * A reduction length that is not a multiple of 4 ends with one more step whose widened activations
@@ -74,11 +75,13 @@ static inline void tx_dsp_step(int32_t R, uint32_t w, const uint32_t *pa, int32_
         c[r] = tx_smlad(pa[2 * r + 1], wo, tx_smlad(pa[2 * r], we, c[r]));
 }
 
-static void tx_dsp_columns_c(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
+/* columns [n0, n1) */
+static void tx_dsp_columns_c(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa, int32_t n0,
+                             int32_t n1)
 {
     const int32_t K4 = g->K / 4, rem = g->K - 4 * K4;
-    const int8_t *b = g->b;
-    for (int32_t n = 0; n < g->N; ++n, b += g->ldb) {
+    const int8_t *b = g->b + (size_t)n0 * g->ldb;
+    for (int32_t n = n0; n < n1; ++n, b += g->ldb) {
         int32_t c[TX_DSP_ROWS];
         const int32_t init = g->rq && g->bias ? g->bias[n] : 0;
         for (int32_t r = 0; r < R; ++r)
@@ -145,7 +148,7 @@ void tx_dsp_gemv4_rq(tx_dsp_gemv_job *job);
 void tx_dsp_gemv4_acc(tx_dsp_gemv_job *job);
 
 /* the assembly column loop, one call per column group (one row: 4 columns at a time, then the
- * rest); 0 if this GEMM needs the C loop */
+ * rest; K < 4: the C steps); 0 if this GEMM needs the C loop */
 static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
 {
     const tx_requant *rq = g->rq;
@@ -173,6 +176,10 @@ static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint
                 tx_dsp_gemv4_acc(&gj);
             if (done == ncols)
                 continue;
+        }
+        if (g->K < 4) { /* the column loop peels one full step */
+            tx_dsp_columns_c(g, m, R, wa, n0 + done, n0 + ncols);
+            continue;
         }
         tx_dsp_job job = {mul, rnd, sh, ocol + (size_t)done * g->cs * elem, g->rs * elem,
                           g->cs * elem, wa, g->ldb - 4 * (g->K / 4), ncols - done,
@@ -271,7 +278,7 @@ static void tx_dsp_block(const tx_gemm *g, int32_t m, int32_t R, uint32_t *wa)
     if (tx_dsp_columns_asm(g, m, R, wa))
         return;
 #endif
-    tx_dsp_columns_c(g, m, R, wa);
+    tx_dsp_columns_c(g, m, R, wa, 0, g->N);
 }
 
 void tx_gemm_dsp(const tx_gemm *g)
