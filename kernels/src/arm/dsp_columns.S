@@ -8,7 +8,8 @@
  * Registers in the reduction: accumulators r0..r(R-1), weight lanes r6 (even k) / r7 (odd k),
  * widened activations r8-r11 (LDM of two rows' lane pairs: 5 cycles for 4 words on the M4 table,
  * against 6 for two LDRD), activation pointer r12, weight pointer lr. That is every register,
- * so the pass counter of the unrolled loop lives on the stack (7 cycles per 8 steps).
+ * so the unrolled loop ends when the activation pointer reaches its end, kept on the stack
+ * (4 cycles per 8 steps), and where a column goes next is an address in the frame.
  * Per column: the first 4-deep step is peeled and starts every accumulator at the bias (or 0)
  * held in the last accumulator, so no MOVs initialise them; the remaining K / 4 - 1 steps run
  * an 8-step body entered Duff-style at the step that leaves a multiple of 8 (the entry address
@@ -35,24 +36,23 @@
     /* the job (gemm_dsp.c), copied below the saved registers as the stack frame; every field
      * the column loop touches is one SP-relative load away, and related fields are adjacent so
      * that one LDM fetches them */
-    .equ F_PASS,    0   /* passes left through the 8-step body (working counter) */
-    .equ F_MUL,     4   /* requantization: multiplier, rounding 2^(sh-1), shift - 32 */
-    .equ F_RND,     8
-    .equ F_SH,     12
-    .equ F_OCOL,   16   /* output of row 0, current column (int8 or int32) */
-    .equ F_RS,     20   /* bytes between output rows */
-    .equ F_CS,     24   /* bytes between output columns */
-    .equ F_WA,     28   /* const uint32_t *: widened rows, R interleaved (even, odd) pairs per step */
-    .equ F_BSKIP,  32   /* from the end of a row's 4-deep steps to the next weight row */
-    .equ F_NCOLS,  36   /* columns left */
-    .equ F_BIAS,   40   /* const int32_t *: bias of the current column, or NULL */
-    .equ F_ENTRY,  44   /* in: K / 4; then where each column enters the body (Thumb bit set)
-                         * after its peeled first step */
-    .equ F_PASSES, 48   /* passes per column */
-    .equ F_REM,    52   /* K % 4 */
-    .equ F_B,      56   /* const int8_t *: the first column's weight row */
+    .equ F_MUL,     0   /* requantization: multiplier, rounding 2^(sh-1), shift - 32 */
+    .equ F_RND,     4
+    .equ F_SH,      8
+    .equ F_OCOL,   12   /* output of row 0, current column (int8 or int32) */
+    .equ F_RS,     16   /* bytes between output rows */
+    .equ F_CS,     20   /* bytes between output columns */
+    .equ F_WA,     24   /* const uint32_t *: widened rows, R interleaved (even, odd) pairs per step */
+    .equ F_BSKIP,  28   /* from the end of a row's 4-deep steps to the next weight row */
+    .equ F_NCOLS,  32   /* columns left */
+    .equ F_BIAS,   36   /* const int32_t *: bias of the current column, or NULL */
+    .equ F_ENTRY,  40   /* in: K / 4; then where each column goes after its peeled first step:
+                         * into the body, or to F_AFTER (Thumb bit set) */
+    .equ F_AEND,   44   /* where the activation pointer stands after the last full step */
+    .equ F_REM,    48   /* K % 4 */
+    .equ F_B,      52   /* const int8_t *: the first column's weight row */
+    .equ F_AFTER,  56   /* after the full steps: the K % 4 step, or the column's end */
     .equ F_SIZE,   60
-    .equ JOB_WORDS, 14  /* the job: F_MUL .. F_B */
 
     /* one row's two SMLADs against the weight lanes in r6/r7, accumulating onto \init (the
      * accumulator itself unless given: the peeled first step starts from the bias) */
@@ -165,26 +165,32 @@
 \name:
     push    {r4-r11, lr}
     sub     sp, sp, #F_SIZE
-    add     r1, sp, #F_MUL
+    mov     r1, sp                  /* the job's 14 words become the frame's F_MUL .. F_B */
     ldm     r0!, {r2-r8}
     stmia   r1!, {r2-r8}
     ldm     r0, {r2-r8}
     stm     r1, {r2-r8}
     ldr     r1, [sp, #F_ENTRY]      /* K / 4 >= 1 */
-    adr.w   r4, 40f                 /* only the peeled step: straight to the tail */
+    ldr     r2, [sp, #F_REM]
+    adr.w   r4, 50f
+    cbz     r2, 1f
+    adr.w   r4, 40f
+1:  orr     r4, r4, #1
+    str     r4, [sp, #F_AFTER]
+    ldr     r2, [sp, #F_WA]
+    movs    r3, #(8 * \R)
+    mla     r2, r1, r3, r2
+    str     r2, [sp, #F_AEND]
     subs    r1, r1, #1              /* steps after the peeled one */
-    beq     2f
-    adds    r2, r1, #7
-    lsrs    r2, r2, #3              /* passes = ceil(steps / 8) */
-    str     r2, [sp, #F_PASSES]
+    beq     2f                      /* none: straight to F_AFTER */
     and     r3, r1, #7
     rsb     r3, r3, #8
     and     r3, r3, #7              /* steps the first pass skips */
     adr.w   r4, 20f
     movs    r5, #\step_bytes
     mla     r4, r3, r5, r4
-2:  orr     r4, r4, #1
-    str     r4, [sp, #F_ENTRY]
+    orr     r4, r4, #1
+2:  str     r4, [sp, #F_ENTRY]
     ldr     lr, [sp, #F_B]
 10: /* column: the peeled first step starts every accumulator at \last = the bias or 0 */
     ldr     r12, [sp, #F_WA]
@@ -197,9 +203,7 @@
 11:
     .endif
     STEP    \R, \last
-    ldrd    r6, r7, [sp, #F_ENTRY]  /* entry, passes */
-    str     r7, [sp, #F_PASS]
-    bx      r6
+    ldr     pc, [sp, #F_ENTRY]
     .balign 4
 20: STEP    \R
 21: STEP    \R
@@ -212,14 +216,12 @@
     .if (21b - 20b) != \step_bytes
     .error "STEP size differs from the Duff entry's step size"
     .endif
-    ldr     r6, [sp, #F_PASS]
-    subs    r6, r6, #1
-    str     r6, [sp, #F_PASS]
+    ldr     r6, [sp, #F_AEND]
+    cmp     r12, r6
     bne     20b
+    ldr     pc, [sp, #F_AFTER]
 40: /* K % 4: the last weights of the row, assembled bytewise, against zero-padded activations */
     ldr     r6, [sp, #F_REM]
-    cmp     r6, #0
-    beq     50f
     ldrb    r7, [lr]
     cmp     r6, #2
     itt     hs
@@ -234,8 +236,7 @@
     ROWS    \R
 50: /* finish the column, then step to the next one: output, weight row, count */
     .ifc \MODE, rq
-    add     r6, sp, #F_MUL
-    ldm     r6, {r6-r11}            /* mul, rnd, sh, ocol, rs, cs */
+    ldm     sp, {r6-r11}            /* mul, rnd, sh, ocol, rs, cs */
     FINISH  \R, REQ
     .else
     add     r6, sp, #F_OCOL

@@ -110,7 +110,7 @@ typedef struct {
     const uint32_t *wa;
     int32_t bskip, ncols;
     const int32_t *bias;
-    int32_t k4, passes, rem;
+    int32_t k4, aend, rem; /* aend: set by the assembly */
     const int8_t *b;
 } tx_dsp_job;
 _Static_assert(sizeof(tx_dsp_job) == 56, "dsp_columns.S expects this layout");
