@@ -255,6 +255,145 @@
     .size   \name, . - \name
     .endm
 
+    /* Two rows x two columns (R = 2: depth-first tiles of two queries, a GEMM's last rows): each
+     * widened row word feeds both columns, so a 4-deep step is 2 weight words, 4 SXTB16, 2 LDRD
+     * and 8 SMLAD, 22 cycles on the M4 table for 16 MACs, against 26 for two columns of the
+     * 2-row loop above. Accumulators r0 (row 0) / r1 (row 1) of the even column, r2 / r3 of the
+     * odd one; weight lanes r4/r5 and r6/r7; one row's lanes r8/r9; weight rows lr and r10;
+     * activation pointer r12 and its end r11. The job's F_NCOLS counts column pairs and F_BSKIP
+     * goes from the end of a pair's 4-deep steps to the next pair's first weight row. */
+    .macro STEP2X2
+    ldr.w   r5, [lr], #4
+    ldr.w   r7, [r10], #4
+    STEP2X2_ROWS
+    .endm
+    .macro STEP2X2_ROWS
+    sxtb16  r4, r5
+    sxtb16  r5, r5, ror #8
+    sxtb16  r6, r7
+    sxtb16  r7, r7, ror #8
+    ldrd    r8, r9, [r12], #8
+    smlad   r0, r8, r4, r0
+    smlad   r2, r8, r6, r2
+    smlad   r0, r9, r5, r0
+    smlad   r2, r9, r7, r2
+    ldrd    r8, r9, [r12], #8
+    smlad   r1, r8, r4, r1
+    smlad   r3, r8, r6, r3
+    smlad   r1, r9, r5, r1
+    smlad   r3, r9, r7, r3
+    .endm
+
+    /* the last K % 4 (r9) weights of the row at \pb, assembled into \w (r8 is clobbered) */
+    .macro TAILWORD w, pb
+    ldrb    \w, [\pb]
+    cmp     r9, #2
+    itt     hs
+    ldrbhs  r8, [\pb, #1]
+    orrhs   \w, \w, r8, lsl #8
+    cmp     r9, #3
+    itt     eq
+    ldrbeq  r8, [\pb, #2]
+    orreq   \w, \w, r8, lsl #16
+    .endm
+
+    .macro COLUMNS2X2 MODE, name
+    .global \name
+    .type   \name, %function
+    .thumb_func
+\name:
+    push    {r4-r11, lr}
+    sub     sp, sp, #F_SIZE
+    mov     r1, sp                  /* the job's 14 words become the frame's F_MUL .. F_B */
+    ldm     r0!, {r2-r8}
+    stmia   r1!, {r2-r8}
+    ldm     r0, {r2-r8}
+    stm     r1, {r2-r8}
+    ldr     r1, [sp, #F_ENTRY]      /* K / 4 >= 1 */
+    ldr     r2, [sp, #F_REM]
+    adr.w   r4, 50f
+    cbz     r2, 1f
+    adr.w   r4, 40f
+1:  orr     r4, r4, #1
+    str     r4, [sp, #F_AFTER]
+    ldr     r2, [sp, #F_WA]
+    add     r11, r2, r1, lsl #4     /* the activations' end: 16 bytes per step */
+    and     r3, r1, #3
+    rsb     r3, r3, #4
+    and     r3, r3, #3              /* steps the first pass skips */
+    adr.w   r4, 20f
+    movs    r5, #64                 /* bytes per step */
+    mla     r4, r3, r5, r4
+    orr     r4, r4, #1
+    str     r4, [sp, #F_ENTRY]
+    ldr     r2, [sp, #F_BSKIP]
+    add     r2, r2, r1, lsl #2
+    lsrs    r2, r2, #1              /* ldb = (F_BSKIP + 4 K/4) / 2 */
+    ldr     lr, [sp, #F_B]
+    add     r10, lr, r2
+10: /* column pair: accumulators from the pair's biases (or 0) */
+    ldr     r12, [sp, #F_WA]
+    movs    r0, #0
+    movs    r2, #0
+    .ifc \MODE, rq
+    ldr     r6, [sp, #F_BIAS]
+    cbz     r6, 11f
+    ldrd    r0, r2, [r6], #8
+    str     r6, [sp, #F_BIAS]
+11:
+    .endif
+    mov     r1, r0
+    mov     r3, r2
+    ldr     pc, [sp, #F_ENTRY]
+    .balign 4
+20: STEP2X2
+21: STEP2X2
+    STEP2X2
+    STEP2X2
+    .if (21b - 20b) != 64
+    .error "STEP2X2 size differs from the Duff entry's step size"
+    .endif
+    cmp     r12, r11
+    bne     20b
+    ldr     pc, [sp, #F_AFTER]
+40: /* K % 4: both rows' last weights, assembled bytewise, against zero-padded activations */
+    ldr     r9, [sp, #F_REM]
+    TAILWORD r5, lr
+    TAILWORD r7, r10
+    STEP2X2_ROWS
+50: /* finish the pair, then the next one */
+    .ifc \MODE, rq
+    ldm     sp, {r4-r9}             /* mul, rnd, sh, ocol, rs, cs */
+    TX_REQUANT8 r0, r4, r5, r6, [r7]
+    TX_REQUANT8 r1, r4, r5, r6, [r7, r8]
+    add     r12, r7, r9
+    TX_REQUANT8 r2, r4, r5, r6, [r12]
+    TX_REQUANT8 r3, r4, r5, r6, [r12, r8]
+    .else
+    add     r4, sp, #F_OCOL
+    ldm     r4, {r7-r9}             /* ocol, rs, cs */
+    TX_ACCUMULATE32 r0, r4, [r7]
+    TX_ACCUMULATE32 r1, r4, [r7, r8]
+    add     r12, r7, r9
+    TX_ACCUMULATE32 r2, r4, [r12]
+    TX_ACCUMULATE32 r3, r4, [r12, r8]
+    .endif
+    add     r7, r12, r9
+    str     r7, [sp, #F_OCOL]
+    ldrd    r6, r7, [sp, #F_BSKIP]  /* bskip, pairs left */
+    add     lr, lr, r6
+    add     r10, r10, r6
+    subs    r7, r7, #1
+    str     r7, [sp, #F_NCOLS]
+    bne     10b
+    add     sp, sp, #F_SIZE
+    pop     {r4-r11, pc}
+    .size   \name, . - \name
+    .endm
+
+    COLUMNS2X2 rq,  tx_dsp_cols2x2_rq
+    COLUMNS2X2 acc, tx_dsp_cols2x2_acc
+
     /* step sizes in bytes: LDR.W + 2 SXTB16 = 12, then per row pair LDM.W + 4 SMLAD = 20, or two
      * LDRD + 4 SMLAD = 24 in the dual-issue order (one row: LDRD + 2 SMLAD = 12) */
 #if TX_DUAL_ISSUE

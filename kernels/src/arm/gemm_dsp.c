@@ -123,6 +123,9 @@ void tx_dsp_cols6_acc(tx_dsp_job *job);
 void tx_dsp_cols4_acc(tx_dsp_job *job);
 void tx_dsp_cols2_acc(tx_dsp_job *job);
 void tx_dsp_cols1_acc(tx_dsp_job *job);
+/* two rows x column pairs: ncols counts pairs, bskip = 2 ldb - 4 (K / 4) (dsp_columns.S) */
+void tx_dsp_cols2x2_rq(tx_dsp_job *job);
+void tx_dsp_cols2x2_acc(tx_dsp_job *job);
 
 static tx_dsp_cols_fn tx_dsp_cols_for(int32_t R, int rq)
 {
@@ -180,6 +183,18 @@ static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint
         if (g->K < 4) { /* the column loop peels one full step */
             tx_dsp_columns_c(g, m, R, wa, n0 + done, n0 + ncols);
             continue;
+        }
+        if (R == 2 && ncols >= 2) { /* two rows: column pairs share each widened row word */
+            const int32_t pairs = ncols / 2;
+            tx_dsp_job pj = {mul, rnd, sh, ocol, g->rs * elem, g->cs * elem, wa,
+                             2 * g->ldb - 4 * (g->K / 4), pairs, bias, g->K / 4, 0, g->K % 4, b};
+            if (rq)
+                tx_dsp_cols2x2_rq(&pj);
+            else
+                tx_dsp_cols2x2_acc(&pj);
+            done = 2 * pairs;
+            if (done == ncols)
+                continue;
         }
         tx_dsp_job job = {mul, rnd, sh, ocol + (size_t)done * g->cs * elem, g->rs * elem,
                           g->cs * elem, wa, g->ldb - 4 * (g->K / 4), ncols - done,
