@@ -137,14 +137,16 @@ static tx_dsp_cols_fn tx_dsp_cols_for(int32_t R, int rq)
     }
 }
 
-/* The job of dsp_gemv.S: one row against groups of 4 weight rows; field offsets fixed there. */
+/* The job of dsp_gemv.S (its stack frame from G_MUL on): one row against groups of 4 weight
+ * rows; field offsets fixed there. */
 typedef struct {
+    int32_t mul, rnd, sh;
+    uint8_t *ocol;
+    int32_t cs;
     const uint32_t *wa;
     const int8_t *b;
     int32_t ldb, nquads, k4, rem;
     const int32_t *bias;
-    uint8_t *ocol;
-    int32_t cs, mul, rnd, sh;
 } tx_dsp_gemv_job;
 _Static_assert(sizeof(tx_dsp_gemv_job) == 48, "dsp_gemv.S expects this layout");
 void tx_dsp_gemv4_rq(tx_dsp_gemv_job *job);
@@ -171,8 +173,8 @@ static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint
         int32_t done = 0;
         if (R == 1 && ncols >= 4) {
             done = ncols & ~3;
-            tx_dsp_gemv_job gj = {wa, b, g->ldb, done / 4, g->K / 4, g->K % 4, bias, ocol,
-                                  g->cs * elem, mul, rnd, sh};
+            tx_dsp_gemv_job gj = {mul, rnd, sh, ocol, g->cs * elem, wa, b, g->ldb, done / 4,
+                                  g->K / 4, g->K % 4, bias};
             if (rq)
                 tx_dsp_gemv4_rq(&gj);
             else
