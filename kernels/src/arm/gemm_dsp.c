@@ -1,12 +1,14 @@
 /* Cortex-M DSP GEMM (SXTB16 + SMLAD).
- * Block shape: R activation rows x 1 weight row, R = 6 (tails 4, 2, 1). The R rows are widened to
+ * Block shape: R activation rows x 1 weight row, R = 6 (tails 4, 2, 1); two rows take column
+ * pairs (2 x 2) and one row groups of 4 columns (the GEMV, dsp_gemv.S). The R rows are widened to
  * int16 once per block (SXTB16, or UXTB16 for softmax probabilities) into the caller's scratch,
- * interleaved so that one pointer walks them with LDM (two rows' lane pairs at a time); every weight
- * row then reuses them. Per 4-deep step: 1 weight load, 2 SXTB16, 3 LDM and 12 SMLAD: 18
- * instructions, 31 cycles on the M4 table (33 with the weight in flash), for 24 MACs; why this
- * is near the table's ceiling for an int8 GEMM: docs/CYCLE_MODEL.md. Every GEMM the operators issue (with or
- * without bias, int32 accumulation, unsigned A for A.V, any K) runs the assembly column loop of
- * dsp_columns.S on Armv7E-M; only per-channel requantization or shift <= 32 take the C loop.
+ * interleaved so that one pointer walks them with LDM (two rows' lane pairs at a time); every
+ * weight row then reuses them. Per 4-deep step: 1 weight load, 2 SXTB16, 3 LDM and 12 SMLAD:
+ * 18 instructions, 31 cycles on the M4 table (33 with the weight in flash), for 24 MACs; why
+ * this is near the table's ceiling for an int8 GEMM: docs/CYCLE_MODEL.md. Every GEMM the
+ * operators issue (with or without bias, int32 accumulation, unsigned A for A.V, any K >= 4)
+ * runs the assembly column loops of dsp_columns.S on Armv7E-M; per-channel requantization,
+ * shift <= 32 and K < 4 take the C steps.
  * A reduction length that is not a multiple of 4 ends with one more step whose widened activations
  * are zero-padded and whose weight word is assembled from the remaining bytes only (nothing is read
  * past a weight row).
