@@ -9,14 +9,6 @@
 namespace tinytx::test {
 namespace {
 
-const tx_golden_case *odd_case()
-{
-    for (const auto *c : golden_cases())
-        if (std::string(c->name) == "odd")
-            return c;
-    return nullptr;
-}
-
 // the first rows/columns of a row-major [rows][cols] matrix with row stride ld
 std::vector<int8_t> cut(const int8_t *m, int32_t ld, int32_t rows, int32_t cols)
 {
@@ -28,7 +20,7 @@ std::vector<int8_t> cut(const int8_t *m, int32_t ld, int32_t rows, int32_t cols)
 
 TEST(MhsaThinHeads, EveryVariantAndScheduleMatchesRefLayerwise)
 {
-    const tx_golden_case *c = odd_case();
+    const tx_golden_case *c = golden_case("odd");
     ASSERT_NE(c, nullptr);
     const int32_t E0 = c->dims.E, HP0 = c->dims.H * c->dims.P, E = E0 - 1, H = 2;
     const tx_mhsa_weights &w0 = c->w.mhsa;

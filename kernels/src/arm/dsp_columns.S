@@ -158,7 +158,9 @@
     .endif
     .endm
 
-    .macro COLUMNS R, MODE, name, step_bytes, last
+    /* a column function's entry: the job copied into the frame, the after-body target (40: a
+     * K tail, 50: none) in F_AFTER; leaves K / 4 in r1 and the activations in r2 */
+    .macro COLUMNS_ENTRY name
     .global \name
     .type   \name, %function
     .thumb_func
@@ -178,6 +180,10 @@
 1:  orr     r4, r4, #1
     str     r4, [sp, #F_AFTER]
     ldr     r2, [sp, #F_WA]
+    .endm
+
+    .macro COLUMNS R, MODE, name, step_bytes, last
+    COLUMNS_ENTRY \name
     movs    r3, #(8 * \R)
     mla     r2, r1, r3, r2
     str     r2, [sp, #F_AEND]
@@ -298,25 +304,7 @@
     .endm
 
     .macro COLUMNS2X2 MODE, name
-    .global \name
-    .type   \name, %function
-    .thumb_func
-\name:
-    push    {r4-r11, lr}
-    sub     sp, sp, #F_SIZE
-    mov     r1, sp                  /* the job's 14 words become the frame's F_MUL .. F_B */
-    ldm     r0!, {r2-r8}
-    stmia   r1!, {r2-r8}
-    ldm     r0, {r2-r8}
-    stm     r1, {r2-r8}
-    ldr     r1, [sp, #F_ENTRY]      /* K / 4 >= 1 */
-    ldr     r2, [sp, #F_REM]
-    adr.w   r4, 50f
-    cbz     r2, 1f
-    adr.w   r4, 40f
-1:  orr     r4, r4, #1
-    str     r4, [sp, #F_AFTER]
-    ldr     r2, [sp, #F_WA]
+    COLUMNS_ENTRY \name
     add     r11, r2, r1, lsl #4     /* the activations' end: 16 bytes per step */
     and     r3, r1, #3
     rsb     r3, r3, #4

@@ -21,7 +21,7 @@
 
     /* four exps: one word of scores, two packed pairs to tmp, both added to the sum (r5)
      * row base r6, 0x00010001 in r7 */
-    .macro EXP4
+    .macro EXP4 first=0
     ldr     r8, [r3], #4
     sxtb    r9, r8
     sxtb    r10, r8, ror #8
@@ -33,28 +33,13 @@
     ldrh    r12, [r6, r12, lsl #1]
     pkhbt   r9, r9, r10, lsl #16
     pkhbt   r11, r11, r12, lsl #16
+    .if \first                      /* a row's first: the sum starts with SMUAD, no zeroed r5 */
+    smuad   r5, r9, r7
+    .else
     smlad   r5, r9, r7, r5
+    .endif
     smlad   r5, r11, r7, r5
     str     r9, [lr], #4                /* two STRs: 2 cycles, STRD 3 (M4 TRM) */
-    str     r11, [lr], #4
-    .endm
-
-    /* EXP4 as a row's first: the sum starts with SMUAD instead of a zeroed r5 */
-    .macro EXP4_FIRST
-    ldr     r8, [r3], #4
-    sxtb    r9, r8
-    sxtb    r10, r8, ror #8
-    sxtb    r11, r8, ror #16
-    asr     r12, r8, #24
-    ldrh    r9, [r6, r9, lsl #1]
-    ldrh    r10, [r6, r10, lsl #1]
-    ldrh    r11, [r6, r11, lsl #1]
-    ldrh    r12, [r6, r12, lsl #1]
-    pkhbt   r9, r9, r10, lsl #16
-    pkhbt   r11, r11, r12, lsl #16
-    smuad   r5, r9, r7
-    smlad   r5, r11, r7, r5
-    str     r9, [lr], #4
     str     r11, [lr], #4
     .endm
 
@@ -380,7 +365,7 @@ tx_sm_rows_dsp:
     sxtb    r6, r6
     sub     r6, r0, r6, lsl #1          /* row base */
     lsrs    r4, r2, #4
-    EXP4_FIRST
+    EXP4 first=1
     EXP4
     EXP4
     EXP4
