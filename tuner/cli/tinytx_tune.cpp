@@ -542,7 +542,7 @@ int tune_on_farm(const Options &o, const TuneRequest &req, ProgressView &view, n
     fr.insecure = o.insecure;
     try {
         fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
-                                        "TINYTX_FARM_TOKEN");
+                                                "TINYTX_FARM_TOKEN");
     } catch (const std::exception &e) {
         usage_error(std::string("--farm-token-file: ") + e.what());
     }
@@ -573,7 +573,6 @@ int tune_on_farm(const Options &o, const TuneRequest &req, ProgressView &view, n
 int tune_here(const Options &o, const TuneRequest &req, ProgressView &view, nlohmann::json &front,
               nlohmann::json &best_export)
 {
-    std::string err;
     if (o.has("--farm-token-file") || o.has("--priority") || o.has("--farm-tls-ca"))
         usage_error("--farm-token-file, --farm-tls-ca and --priority are for --farm");
     TuneCallbacks cb;
@@ -602,6 +601,7 @@ int tune_here(const Options &o, const TuneRequest &req, ProgressView &view, nloh
     front = front_json(r);
     if (r.best && (o.has("--out") || o.has("--emit-c") || o.has("--report"))) {
         ModelLoadResult lr = load_request_model(req);
+        std::string err;
         if (lr.ok())
             best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
         if (best_export.is_null()) {
