@@ -164,6 +164,12 @@ void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, c
 /* through `lut` when there is one, else exp by exp from `p` (the same integers) */
 void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p, int32_t rows,
                          int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp);
+/* g (requantized, signed A, no column groups) as N one-row GEMMs through `gemm`: weight row n is
+ * the row and the M rows of A the columns, so with one-row scratch each weight row is loaded and
+ * widened once rather than once per row of A, and the 4-column loop reads A (activations, in RAM)
+ * instead of the weights (often in flash). The same integers: bias[n] is broadcast into bias_row
+ * (M words, when g has a bias) and a per-channel requantization becomes each row's own. */
+void tx_gemm_by_weight_rows(tx_gemm_fn gemm, const tx_gemm *g, int32_t *bias_row);
 /* heads at most this deep compute their scores in direct loops (attention.c), not the GEMM */
 #define TX_THIN_HEAD 4
 /* a thin GEMM: at most TX_THIN_HEAD columns, requantized, no column groups (a thin head's

@@ -283,13 +283,15 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     tx_linear_run(gemm, gs, &lp, S, HP, E, attn, HP, w->wo, HP, w->bo, out);
 }
 
-/* one head's K ([S][P]) or V (transposed: [P][S]) projection of all S rows; a thin head in a
- * one-row plan takes the direct loops (the one-row GEMM has no fast loop for fewer than 4
- * columns) */
+/* one head's K ([S][P]) or V (transposed: [P][S]) projection of all S rows. A one-row plan takes
+ * a thin head's direct loops (the one-row GEMM has no fast loop for fewer than 4 columns), or,
+ * when there are more input rows than weight rows, goes weight row by weight row (bias_row: S
+ * words of the still dead query-tile buffer): each call's set-up and widened row then serve more
+ * columns, and the weights are widened S / P times less often. */
 static void tx_head_projection(tx_gemm_fn gemm, void *gs, const tx_mhsa_plan *pl,
                                const tx_mhsa_dims *d, const int8_t *x, const int8_t *w,
                                const int32_t *bias, const tx_requant *rq, int transposed,
-                               int8_t *out)
+                               int32_t *bias_row, int8_t *out)
 {
     const int32_t S = d->S, E = d->E, P = d->P;
     const tx_gemm g = {.M = S, .N = P, .K = E, .a = x, .lda = E, .b = w, .ldb = E, .rq = rq,
@@ -297,6 +299,8 @@ static void tx_head_projection(tx_gemm_fn gemm, void *gs, const tx_mhsa_plan *pl
                        .cs = transposed ? S : 1, .scratch = gs};
     if (pl->one_row && tx_gemm_is_thin(gemm, &g))
         tx_gemm_thin(&g);
+    else if (pl->one_row && S > P)
+        tx_gemm_by_weight_rows(gemm, &g, bias_row);
     else
         gemm(&g);
 }
@@ -324,11 +328,11 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     for (int32_t h = 0; h < H; ++h) {
         const tx_requant rq_v = tx_rq_slice(&w->rq_v, h * P);
         tx_head_projection(gemm, gs, pl, d, x, w->wv + (size_t)h * P * E, w->bv ? w->bv + h * P : 0,
-                           &rq_v, 1, vth);
+                           &rq_v, 1, (int32_t *)(void *)r, vth);
         if (!fused) {
             const tx_requant rq_k = tx_rq_slice(&w->rq_k, h * P);
             tx_head_projection(gemm, gs, pl, d, x, w->wk + (size_t)h * P * E,
-                               w->bk ? w->bk + h * P : 0, &rq_k, 0, kh);
+                               w->bk ? w->bk + h * P : 0, &rq_k, 0, (int32_t *)(void *)r, kh);
         }
         const tx_attention_params ap = tx_head_attention(cfg, w, h);
         const int8_t *key = fused ? x : kh;
