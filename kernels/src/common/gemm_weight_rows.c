@@ -13,10 +13,12 @@ void tx_gemm_by_weight_rows(tx_gemm_fn gemm, const tx_gemm *g, int32_t *bias_row
         if (g->bias)
             for (int32_t m = 0; m < g->M; ++m)
                 bias_row[m] = g->bias[n];
-        const tx_gemm t = {.M = 1, .N = g->M, .K = g->K, .a = g->b + (size_t)n * g->ldb,
-                           .lda = g->ldb, .b = g->a, .ldb = g->lda, .rq = &rq_n,
-                           .bias = g->bias ? bias_row : 0, .out = g->out + (size_t)n * g->cs,
-                           .rs = g->cs, .cs = g->rs, .scratch = g->scratch};
+        tx_gemm t;
+        tx_gemm_init(&t, 1, g->M, g->K, g->b + (size_t)n * g->ldb, g->ldb, g->a, g->lda, g->cs,
+                     g->rs, g->scratch);
+        t.rq = &rq_n;
+        t.bias = g->bias ? bias_row : 0;
+        t.out = g->out + (size_t)n * g->cs;
         gemm(&t);
     }
 }
