@@ -219,8 +219,9 @@ static void tx_xp_pair_below(const tx_gemm *g, const tx_xp_col *c0, const tx_xp_
     }
 }
 
-/* The 4 x 4 blocks of 4 columns (gemm_xpulp_4x4.S; the field offsets are the routine's J_*):
- * per-tensor requantization from the high word, K % 4 == 0. */
+/* The 4 x 4 blocks of 4 columns (gemm_xpulp_4x4.S; the field offsets are the routine's J_*),
+ * K % 4 == 0: requantized per tensor from the high word (rq), or added to int32 accumulators of
+ * adjacent columns (acc: cs == 1; mul, s, round and bias unused). */
 typedef struct {
     const int8_t *a;      /* row 0 of the first row block */
     const int8_t *b[4];   /* the 4 columns' rows of b */
@@ -228,49 +229,56 @@ typedef struct {
     int32_t rs, cs;       /* output steps between rows, columns */
     int32_t bias[4];
     int32_t mul, s, round;
-    int8_t *out;          /* (row 0, column 0) */
+    void *out;            /* (row 0, column 0): int8_t (rq) or int32_t (acc) */
 } tx_xp_quad;
 
+#ifdef TX_HAVE_XPULP
 _Static_assert(offsetof(tx_xp_quad, lda) == 20 && offsetof(tx_xp_quad, bias) == 40 &&
                    offsetof(tx_xp_quad, out) == 68,
                "gemm_xpulp_4x4.S reads tx_xp_quad by these offsets");
 
-#ifdef TX_HAVE_XPULP
 void tx_xp_quad_rq_ss(const tx_xp_quad *j);
 void tx_xp_quad_rq_au(const tx_xp_quad *j);
 void tx_xp_quad_rq_bu(const tx_xp_quad *j);
+void tx_xp_quad_acc_ss(const tx_xp_quad *j);
+void tx_xp_quad_acc_au(const tx_xp_quad *j);
+void tx_xp_quad_acc_bu(const tx_xp_quad *j);
 
-static void tx_xp_quad_rq(const tx_xp_quad *j, int uns)
+static void tx_xp_quad_run(const tx_xp_quad *j, int uns, int rq)
 {
     if (uns == TX_XP_A_UNSIGNED)
-        tx_xp_quad_rq_au(j);
+        (rq ? tx_xp_quad_rq_au : tx_xp_quad_acc_au)(j);
     else if (uns == TX_XP_B_UNSIGNED)
-        tx_xp_quad_rq_bu(j);
+        (rq ? tx_xp_quad_rq_bu : tx_xp_quad_acc_bu)(j);
     else
-        tx_xp_quad_rq_ss(j);
+        (rq ? tx_xp_quad_rq_ss : tx_xp_quad_acc_ss)(j);
 }
 #else
-/* what the routine computes, for hosts */
-static void tx_xp_quad_rq(const tx_xp_quad *j, int uns)
+/* what the routines compute, for hosts */
+static void tx_xp_quad_run(const tx_xp_quad *j, int uns, int rq)
 {
     const int8_t *a = j->a;
-    int8_t *o = j->out;
-    for (int32_t m = 0; m < j->rows4; ++m, a += 4 * j->lda, o += 4 * j->rs)
+    for (int32_t m = 0; m < j->rows4; ++m, a += 4 * j->lda)
         for (int32_t i = 0; i < 4; ++i)
             for (int32_t c = 0; c < 4; ++c) {
-                int32_t v = j->bias[c];
+                const int32_t at = (4 * m + i) * j->rs + c * (rq ? j->cs : 1);
+                int32_t v = rq ? j->bias[c] : ((int32_t *)j->out)[at];
                 for (int32_t k = 0; k < 4 * j->n; k += 4)
                     v = tx_xp_dot4(uns, v, tx_xp_word(a + i * j->lda + k), tx_xp_word(j->b[c] + k));
-                o[i * j->rs + c * j->cs] = (int8_t)tx_xp_clip8((tx_xp_mulh(v, j->mul) + j->round) >> j->s);
+                if (rq)
+                    ((int8_t *)j->out)[at] = (int8_t)tx_xp_clip8((tx_xp_mulh(v, j->mul) + j->round) >> j->s);
+                else
+                    ((int32_t *)j->out)[at] = v;
             }
 }
 #endif
 
-/* the quads apply: requantized per tensor from the high word, K % 4 == 0, columns cs apart */
+/* the quads apply: K % 4 == 0, one column group; requantized per tensor from the high word, or
+ * accumulated into adjacent columns */
 static int tx_xp_quads_apply(const tx_gemm *g, const tx_xp_col *uniform)
 {
-    return g->rq && !g->rq->ch_mul && !g->rq->ch_shift && uniform->hi_only && !g->gcols && (g->K & 3) == 0 &&
-           g->K >= 4 && g->M >= 4;
+    const int finish = g->rq ? !g->rq->ch_mul && !g->rq->ch_shift && uniform->hi_only : g->cs == 1;
+    return finish && !g->gcols && (g->K & 3) == 0 && g->K >= 4 && g->M >= 4;
 }
 
 /* columns n .. n + 3: their row blocks in 4 x 4, then the rows below in pairs */
@@ -278,12 +286,13 @@ static void tx_xp_quad_columns(const tx_gemm *g, const tx_xp_col *uniform, int32
 {
     const int32_t cs = g->cs, ldb = g->ldb;
     const int8_t *b = g->b + (size_t)n * ldb;
-    const int32_t bias0 = g->bias ? g->bias[n] : 0, bias1 = g->bias ? g->bias[n + 1] : 0,
-                  bias2 = g->bias ? g->bias[n + 2] : 0, bias3 = g->bias ? g->bias[n + 3] : 0;
+    const int rq = g->rq != 0, biased = rq && g->bias;
+    const int32_t bias0 = biased ? g->bias[n] : 0, bias1 = biased ? g->bias[n + 1] : 0,
+                  bias2 = biased ? g->bias[n + 2] : 0, bias3 = biased ? g->bias[n + 3] : 0;
+    void *out = rq ? (void *)(g->out + (size_t)n * cs) : (void *)(g->acc + (size_t)n * cs);
     const tx_xp_quad j = {(const int8_t *)g->a, {b, b + ldb, b + 2 * ldb, b + 3 * ldb}, g->lda, g->K / 4, g->M / 4,
-                          g->rs, cs, {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, uniform->round,
-                          g->out + (size_t)n * cs};
-    tx_xp_quad_rq(&j, g->a_unsigned);
+                          g->rs, cs, {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, uniform->round, out};
+    tx_xp_quad_run(&j, g->a_unsigned, rq);
     if (g->M & 3) {
         tx_xp_col c[4] = {*uniform, *uniform, *uniform, *uniform};
         c[0].bias = bias0;
