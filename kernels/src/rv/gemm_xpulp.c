@@ -228,13 +228,13 @@ typedef struct {
     int32_t lda, n, rows4; /* n = K / 4 */
     int32_t rs, cs;       /* output steps between rows, columns */
     int32_t bias[4];
-    int32_t mul, s, round;
+    int32_t mul, s;       /* shift - 32, 1..31 */
     void *out;            /* (row 0, column 0): int8_t (rq) or int32_t (acc) */
 } tx_xp_quad;
 
 #ifdef TX_HAVE_XPULP
 _Static_assert(offsetof(tx_xp_quad, lda) == 20 && offsetof(tx_xp_quad, bias) == 40 &&
-                   offsetof(tx_xp_quad, out) == 68,
+                   offsetof(tx_xp_quad, out) == 64,
                "gemm_xpulp_4x4.S reads tx_xp_quad by these offsets");
 
 void tx_xp_quad_rq_ss(const tx_xp_quad *j);
@@ -266,7 +266,7 @@ static void tx_xp_quad_run(const tx_xp_quad *j, int uns, int rq)
                 for (int32_t k = 0; k < 4 * j->n; k += 4)
                     v = tx_xp_dot4(uns, v, tx_xp_word(a + i * j->lda + k), tx_xp_word(j->b[c] + k));
                 if (rq)
-                    ((int8_t *)j->out)[at] = (int8_t)tx_xp_clip8((tx_xp_mulh(v, j->mul) + j->round) >> j->s);
+                    ((int8_t *)j->out)[at] = (int8_t)tx_xp_clip8((tx_xp_mulh(v, j->mul) + (1 << (j->s - 1))) >> j->s);
                 else
                     ((int32_t *)j->out)[at] = v;
             }
@@ -291,7 +291,7 @@ static void tx_xp_quad_columns(const tx_gemm *g, const tx_xp_col *uniform, int32
                   bias2 = biased ? g->bias[n + 2] : 0, bias3 = biased ? g->bias[n + 3] : 0;
     void *out = rq ? (void *)(g->out + (size_t)n * cs) : (void *)(g->acc + (size_t)n * cs);
     const tx_xp_quad j = {(const int8_t *)g->a, {b, b + ldb, b + 2 * ldb, b + 3 * ldb}, g->lda, g->K / 4, g->M / 4,
-                          g->rs, cs, {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, uniform->round, out};
+                          g->rs, cs, {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, out};
     tx_xp_quad_run(&j, g->a_unsigned, rq);
     if (g->M & 3) {
         tx_xp_col c[4] = {*uniform, *uniform, *uniform, *uniform};

@@ -31,9 +31,8 @@
     .equ J_CS,    36    /* ... between columns (rq) */
     .equ J_BIAS,  40    /* int32_t[4] */
     .equ J_MUL,   56
-    .equ J_S,     60    /* shift - 32 */
-    .equ J_ROUND, 64    /* 2^(s-1) */
-    .equ J_OUT,   68    /* int8_t * (rq) or int32_t * (acc): (row 0, column 0) */
+    .equ J_S,     60    /* shift - 32, 1..31 */
+    .equ J_OUT,   64    /* int8_t * (rq) or int32_t * (acc): (row 0, column 0) */
 
     /* the frame: the callee-saved registers, then the walk over the row blocks */
     .equ F_JOB,   60
@@ -60,20 +59,16 @@
 .endm
 
 /* requantize 4 accumulators (one column, rows 0..3) and store them down the column: o += rs each.
- * x5 mul, x6 round, x7 s, x28 rs */
+ * x5 mul, x7 s, x28 rs. p.addRNr v, x0, s: v = (v + 2^(s-1)) >> s, the rounding shift in one. */
 .macro RQ_COLUMN o, v0, v1, v2, v3
     mulh \v0, \v0, x5
     mulh \v1, \v1, x5
     mulh \v2, \v2, x5
     mulh \v3, \v3, x5
-    add \v0, \v0, x6
-    add \v1, \v1, x6
-    add \v2, \v2, x6
-    add \v3, \v3, x6
-    sra \v0, \v0, x7
-    sra \v1, \v1, x7
-    sra \v2, \v2, x7
-    sra \v3, \v3, x7
+    .insn r 0x5B, 6, 0x20, \v0, x0, x7
+    .insn r 0x5B, 6, 0x20, \v1, x0, x7
+    .insn r 0x5B, 6, 0x20, \v2, x0, x7
+    .insn r 0x5B, 6, 0x20, \v3, x0, x7
     .insn r 0x33, 1, 0x0A, \v0, \v0, x8    /* p.clip v, v, 8: [-128, 127] */
     .insn r 0x33, 1, 0x0A, \v1, \v1, x8
     .insn r 0x33, 1, 0x0A, \v2, \v2, x8
@@ -83,7 +78,6 @@
     .insn r 0x2B, 4, 0, x28, \o, \v2
     .insn r 0x2B, 4, 0, x28, \o, \v3
 .endm
-
 /* The hardware loop over k: a's row pointers x5 x6 x7 x28, b's x29 x30 x31 x1; b's words x3 x4 x8
  * x9, a's x10 x11; accumulator (row i, column j) in x(12 + 4i + j); the count in x11. */
 .macro QUAD_LOOP dot
@@ -225,7 +219,6 @@
     lw x29, F_OUT(sp)
     lw x1, J_CS(x10)
     lw x5, J_MUL(x10)
-    lw x6, J_ROUND(x10)
     lw x7, J_S(x10)
     lw x28, J_RS(x10)
     add x30, x29, x1
