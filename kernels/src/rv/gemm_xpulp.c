@@ -224,17 +224,17 @@ static void tx_xp_pair_below(const tx_gemm *g, const tx_xp_col *c0, const tx_xp_
  * adjacent columns (acc: cs == 1; mul, s, round and bias unused). */
 typedef struct {
     const int8_t *a;      /* row 0 of the first row block */
-    const int8_t *b[4];   /* the 4 columns' rows of b */
-    int32_t lda, n, rows4; /* n = K / 4 */
+    const int8_t *b;      /* column 0's row of b; column j's j * ldb further */
+    int32_t lda, ldb, n, rows4; /* n = K / 4 */
     int32_t rs, cs;       /* output steps between rows, columns */
     int32_t bias[4];
-    int32_t mul, s;       /* shift - 32, 1..31 */
+    int32_t mul, s;       /* shift - 32, 1..30 */
     void *out;            /* (row 0, column 0): int8_t (rq) or int32_t (acc) */
 } tx_xp_quad;
 
 #ifdef TX_HAVE_XPULP
-_Static_assert(offsetof(tx_xp_quad, lda) == 20 && offsetof(tx_xp_quad, bias) == 40 &&
-                   offsetof(tx_xp_quad, out) == 64,
+_Static_assert(offsetof(tx_xp_quad, lda) == 8 && offsetof(tx_xp_quad, bias) == 32 &&
+                   offsetof(tx_xp_quad, out) == 56,
                "gemm_xpulp_4x4.S reads tx_xp_quad by these offsets");
 
 void tx_xp_quad_rq_ss(const tx_xp_quad *j);
@@ -264,7 +264,7 @@ static void tx_xp_quad_run(const tx_xp_quad *j, int uns, int rq)
                 const int32_t at = (4 * m + i) * j->rs + c * (rq ? j->cs : 1);
                 int32_t v = rq ? j->bias[c] : ((int32_t *)j->out)[at];
                 for (int32_t k = 0; k < 4 * j->n; k += 4)
-                    v = tx_xp_dot4(uns, v, tx_xp_word(a + i * j->lda + k), tx_xp_word(j->b[c] + k));
+                    v = tx_xp_dot4(uns, v, tx_xp_word(a + i * j->lda + k), tx_xp_word(j->b + c * j->ldb + k));
                 if (rq)
                     ((int8_t *)j->out)[at] = (int8_t)tx_xp_clip8((tx_xp_mulh(v, j->mul) + (1 << (j->s - 1))) >> j->s);
                 else
@@ -290,8 +290,8 @@ static void tx_xp_quad_columns(const tx_gemm *g, const tx_xp_col *uniform, int32
     const int32_t bias0 = biased ? g->bias[n] : 0, bias1 = biased ? g->bias[n + 1] : 0,
                   bias2 = biased ? g->bias[n + 2] : 0, bias3 = biased ? g->bias[n + 3] : 0;
     void *out = rq ? (void *)(g->out + (size_t)n * cs) : (void *)(g->acc + (size_t)n * cs);
-    const tx_xp_quad j = {(const int8_t *)g->a, {b, b + ldb, b + 2 * ldb, b + 3 * ldb}, g->lda, g->K / 4, g->M / 4,
-                          g->rs, cs, {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, out};
+    const tx_xp_quad j = {(const int8_t *)g->a, b, g->lda, ldb, g->K / 4, g->M / 4, g->rs, cs,
+                          {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, out};
     tx_xp_quad_run(&j, g->a_unsigned, rq);
     if (g->M & 3) {
         tx_xp_col c[4] = {*uniform, *uniform, *uniform, *uniform};

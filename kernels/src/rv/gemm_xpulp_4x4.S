@@ -7,42 +7,46 @@
  *
  * Per 4 k the hardware loop loads 4 words of b (the 4 columns) and 4 of a (the 4 rows) and does
  * 16 packed dot products: 24 instructions per 64 MACs where the 4 x 2 block needs 28, and the
- * block's set-up and loop start are paid once per 16 outputs instead of 8. That takes 30
- * registers in the loop (16 accumulators, 8 row pointers, 6 loaded words): every one but zero and
- * sp, so ra, gp and tp are saved with the s registers and everything else lives in the job or
- * the frame. The words of a alternate in two registers, each loaded two instructions before its
- * first use (no load-use stall). The requantization issues a column's 4 mulh back to back, so no
- * mulh result is read by the next instruction (GVSoC's RI5CY: +1 cycle when it is).
+ * block's set-up and finishing are paid once per 16 outputs instead of 8. The rows of a and of b
+ * are each walked by one pointer that post-increments by a register (the row stride, and at the
+ * 4th row back to row 0's next word), so the loop holds 16 accumulators, 2 pointers, 4 strides
+ * and 6 loaded words; the words of a alternate in two registers, each loaded two instructions
+ * before its first use (no load-use stall). The row blocks are an outer hardware loop.
+ *
+ * Requantization: a column's 4 mulh back to back (no mulh result is read by the next
+ * instruction), p.addRNr v, x0, s (v = (v + 2^(s-1)) >> s, the rounding shift in one), p.clip,
+ * p.sb post-incremented down the column and on to the next (one output pointer).
  * Names: ss both operands int8; au a's bytes uint8; bu b's bytes uint8 (pv.sdotusp.b takes its
- * first source unsigned). Encodings as in xpulp.h. */
+ * first source unsigned). Encodings as in xpulp.h; p.lw rd, rs2(rs1!) is opcode 0x0B, funct3 7,
+ * funct7 0x10; p.sb / p.sw rs2, rs3(rs1!) opcode 0x2B, funct3 4 / 6, rs3 in the rd field;
+ * lp.setup loop 1 has 1 in the rd field. */
 
     .text
+    .option norelax                        /* the outer loop's end is a label difference */
 
     /* tx_xp_quad (gemm_xpulp.c) */
     .equ J_A,      0    /* const int8_t *: row 0 of the first row block */
-    .equ J_B0,     4    /* const int8_t *[4]: the 4 columns' rows of b */
-    .equ J_B1,     8
-    .equ J_B2,    12
-    .equ J_B3,    16
-    .equ J_LDA,   20
-    .equ J_N,     24    /* K / 4, >= 1 */
-    .equ J_ROWS4, 28    /* row blocks, >= 1 */
-    .equ J_RS,    32    /* output elements between rows */
-    .equ J_CS,    36    /* ... between columns (rq) */
-    .equ J_BIAS,  40    /* int32_t[4] */
-    .equ J_MUL,   56
-    .equ J_S,     60    /* shift - 32, 1..31 */
-    .equ J_OUT,   64    /* int8_t * (rq) or int32_t * (acc): (row 0, column 0) */
+    .equ J_B,      4    /* const int8_t *: column 0's row of b, column j's ldb * j further */
+    .equ J_LDA,    8
+    .equ J_LDB,   12
+    .equ J_N,     16    /* K / 4, >= 1 */
+    .equ J_ROWS4, 20    /* row blocks, >= 1 */
+    .equ J_RS,    24    /* output elements between rows */
+    .equ J_CS,    28    /* ... between columns (rq) */
+    .equ J_BIAS,  32    /* int32_t[4] (rq) */
+    .equ J_MUL,   48
+    .equ J_S,     52    /* shift - 32, 1..30 */
+    .equ J_OUT,   56    /* int8_t * (rq) or int32_t * (acc): (row 0, column 0) */
 
-    /* the frame: the callee-saved registers, then the walk over the row blocks */
-    .equ F_JOB,   60
-    .equ F_A,     64    /* row 0 of the current row block */
-    .equ F_OUT,   68    /* its output in column 0 */
-    .equ F_LEFT,  72    /* row blocks left */
-    .equ F_SIZE,  80
+    /* the frame: the callee-saved registers, then what the row blocks reuse */
+    .equ F_OUT,   60    /* the current row block's output (row 0, column 0) */
+    .equ F_STEP,  64    /* 4 lda - 4n: from the walk's end to the next row block */
+    .equ F_INC1,  76    /* rq: rs; acc: 4 * rs - 12 (bytes from a row's 4th word to the next row) */
+    .equ F_INC2,  80    /* rq: cs - 3 rs (row 3 -> the next column's row 0) */
+    .equ F_INC3,  84    /* rq: rs - 3 cs (the last column's row 3 -> the next block) */
+    .equ F_SIZE,  96
 
-/* packed 4-byte dot product: acc += a . b with the variant's signedness (DOT: funct7; ORDER: which
- * source goes first) */
+/* packed 4-byte dot product: acc += a . b with the variant's signedness */
 .macro DOT_ss acc, wa, wb
     .insn r 0x57, 1, 0x5C, \acc, \wa, \wb
 .endm
@@ -53,53 +57,41 @@
     .insn r 0x57, 1, 0x54, \acc, \wb, \wa
 .endm
 
-/* p.lw rd, 4(rs1!) */
-.macro LWI rd, rs1
-    .insn i 0x0B, 2, \rd, \rs1, 4
+/* lp.setup L1, x3, last: the body from the next instruction to `last` (the assembler's .insn
+ * takes no forward label, so the word is spelt out: end offset / 2 in [31:20], x3 in rs1, loop 1
+ * in [7]) */
+.macro LP_SETUP_L1_X3 first, last
+    .word 0x7B | (4 << 12) | (3 << 15) | (1 << 7) | (((\last - \first + 4) / 2) << 20)
 .endm
 
-/* requantize 4 accumulators (one column, rows 0..3) and store them down the column: o += rs each.
- * x5 mul, x7 s, x28 rs. p.addRNr v, x0, s: v = (v + 2^(s-1)) >> s, the rounding shift in one. */
-.macro RQ_COLUMN o, v0, v1, v2, v3
-    mulh \v0, \v0, x5
-    mulh \v1, \v1, x5
-    mulh \v2, \v2, x5
-    mulh \v3, \v3, x5
-    .insn r 0x5B, 6, 0x20, \v0, x0, x7
-    .insn r 0x5B, 6, 0x20, \v1, x0, x7
-    .insn r 0x5B, 6, 0x20, \v2, x0, x7
-    .insn r 0x5B, 6, 0x20, \v3, x0, x7
-    .insn r 0x33, 1, 0x0A, \v0, \v0, x8    /* p.clip v, v, 8: [-128, 127] */
-    .insn r 0x33, 1, 0x0A, \v1, \v1, x8
-    .insn r 0x33, 1, 0x0A, \v2, \v2, x8
-    .insn r 0x33, 1, 0x0A, \v3, \v3, x8
-    .insn r 0x2B, 4, 0, x28, \o, \v0       /* p.sb v, rs(o!) */
-    .insn r 0x2B, 4, 0, x28, \o, \v1
-    .insn r 0x2B, 4, 0, x28, \o, \v2
-    .insn r 0x2B, 4, 0, x28, \o, \v3
+/* p.lw rd, inc(rs1!) with inc a register */
+.macro LWR rd, rs1, inc
+    .insn r 0x0B, 7, 0x10, \rd, \rs1, \inc
 .endm
-/* The hardware loop over k: a's row pointers x5 x6 x7 x28, b's x29 x30 x31 x1; b's words x3 x4 x8
- * x9, a's x10 x11; accumulator (row i, column j) in x(12 + 4i + j); the count in x11. */
-.macro QUAD_LOOP dot
+
+/* The k walk: count (a register, >= 1) times 4 words of each of the 4 rows of a (pointer x5,
+ * strides x6 = lda, x7 = 4 - 3 lda) and of b (x28; x29 = ldb, x30 = 4 - 3 ldb). b's words in x3
+ * x4 x8 x9, a's in x10 x11; accumulator (row i, column j) in x(12 + 4i + j). */
+.macro QUAD_LOOP dot, count
     .option push
     .option norvc                          /* the loop's end is counted in 4-byte instructions */
-    .insn i 0x7B, 4, x0, x11, 48           /* lp.setup L0, n: the 24 instructions below */
-    LWI x3, x29
-    LWI x4, x30
-    LWI x8, x31
-    LWI x10, x5
-    LWI x9, x1
+    .insn i 0x7B, 4, x0, \count, 48        /* lp.setup L0, count: the 24 instructions below */
+    LWR x3, x28, x29
+    LWR x4, x28, x29
+    LWR x8, x28, x29
+    LWR x10, x5, x6
+    LWR x9, x28, x30
     \dot x12, x10, x3
-    LWI x11, x6
+    LWR x11, x5, x6
     \dot x13, x10, x4
     \dot x14, x10, x8
     \dot x15, x10, x9
-    LWI x10, x7
+    LWR x10, x5, x6
     \dot x16, x11, x3
     \dot x17, x11, x4
     \dot x18, x11, x8
     \dot x19, x11, x9
-    LWI x11, x28
+    LWR x11, x5, x7
     \dot x20, x10, x3
     \dot x21, x10, x4
     \dot x22, x10, x8
@@ -111,7 +103,8 @@
     .option pop
 .endm
 
-/* entry: save ra, gp, tp and the s registers; the walk over the row blocks starts at the job's */
+/* entry: save ra, gp, tp and the s registers (all 30 others are used); the pointers and strides
+ * of the walk and the row blocks' reused values. x31 = the job, x1 = 4n (a row's bytes). */
 .macro QUAD_ENTER
     addi sp, sp, -F_SIZE
     sw ra, 0(sp)
@@ -129,13 +122,26 @@
     sw s9, 48(sp)
     sw s10, 52(sp)
     sw s11, 56(sp)
-    sw a0, F_JOB(sp)
-    lw t0, J_A(a0)
-    lw t1, J_OUT(a0)
-    lw t2, J_ROWS4(a0)
-    sw t0, F_A(sp)
-    sw t1, F_OUT(sp)
-    sw t2, F_LEFT(sp)
+    mv x31, a0
+    lw x4, J_N(x31)
+    lw x5, J_A(x31)
+    lw x28, J_B(x31)
+    lw x6, J_LDA(x31)
+    lw x29, J_LDB(x31)
+    slli x1, x4, 2
+    slli x4, x6, 2
+    sub x4, x4, x1
+    sw x4, F_STEP(sp)
+    li x7, 4
+    sub x7, x7, x6
+    sub x7, x7, x6
+    sub x7, x7, x6
+    li x30, 4
+    sub x30, x30, x29
+    sub x30, x30, x29
+    sub x30, x30, x29
+    lw x3, J_OUT(x31)
+    sw x3, F_OUT(sp)
 .endm
 
 .macro QUAD_LEAVE
@@ -158,35 +164,25 @@
     ret
 .endm
 
-/* a row block's row pointers (x5 x6 x7 x28 into a, x29 x30 x31 x1 into b) and, in x11, the loop
- * count; x10 = the job */
-.macro QUAD_POINTERS
-    lw x10, F_JOB(sp)
-    lw x5, F_A(sp)
-    lw x11, J_LDA(x10)
-    lw x29, J_B0(x10)
-    lw x30, J_B1(x10)
-    add x6, x5, x11
-    add x7, x6, x11
-    add x28, x7, x11
-    lw x31, J_B2(x10)
-    lw x1, J_B3(x10)
-    lw x11, J_N(x10)
-.endm
-
-/* the next row block: a 4 rows down, F_OUT = \o (the output pointer, already there); x10 = the
- * job; loops back to 1: while blocks are left */
-.macro QUAD_NEXT o
-    lw x5, F_A(sp)
-    lw x11, J_LDA(x10)
-    lw x12, F_LEFT(sp)
-    slli x11, x11, 2
-    add x5, x5, x11
-    addi x12, x12, -1
-    sw \o, F_OUT(sp)
-    sw x5, F_A(sp)
-    sw x12, F_LEFT(sp)
-    bnez x12, 1b
+/* requantize one column's 4 accumulators (x3 mul, x4 s) and store them through x8: rows 1..3
+ * x9 (rs) apart, then on by \next */
+.macro RQ_COLUMN v0, v1, v2, v3, next
+    mulh \v0, \v0, x3
+    mulh \v1, \v1, x3
+    mulh \v2, \v2, x3
+    mulh \v3, \v3, x3
+    .insn r 0x5B, 6, 0x20, \v0, x0, x4     /* p.addRNr v, x0, s */
+    .insn r 0x5B, 6, 0x20, \v1, x0, x4
+    .insn r 0x5B, 6, 0x20, \v2, x0, x4
+    .insn r 0x5B, 6, 0x20, \v3, x0, x4
+    .insn r 0x33, 1, 0x0A, \v0, \v0, x8    /* p.clip v, v, 8: [-128, 127] (8 is the rs2 field) */
+    .insn r 0x33, 1, 0x0A, \v1, \v1, x8
+    .insn r 0x33, 1, 0x0A, \v2, \v2, x8
+    .insn r 0x33, 1, 0x0A, \v3, \v3, x8
+    .insn r 0x2B, 4, 0, x9, x8, \v0        /* p.sb v, rs(x8!) */
+    .insn r 0x2B, 4, 0, x9, x8, \v1
+    .insn r 0x2B, 4, 0, x9, x8, \v2
+    .insn r 0x2B, 4, 0, \next, x8, \v3
 .endm
 
 .macro QUAD_RQ name, dot
@@ -195,12 +191,25 @@
     .balign 4
 \name:
     QUAD_ENTER
-1:  /* the accumulators start at the columns' biases */
-    QUAD_POINTERS
-    lw x12, J_BIAS(x10)
-    lw x13, J_BIAS + 4(x10)
-    lw x14, J_BIAS + 8(x10)
-    lw x15, J_BIAS + 12(x10)
+    lw x3, J_RS(x31)
+    lw x4, J_CS(x31)
+    sw x3, F_INC1(sp)
+    sub x8, x4, x3
+    sub x8, x8, x3
+    sub x8, x8, x3
+    sw x8, F_INC2(sp)
+    sub x8, x3, x4
+    sub x8, x8, x4
+    sub x8, x8, x4
+    sw x8, F_INC3(sp)
+    lw x3, J_ROWS4(x31)
+    LP_SETUP_L1_X3 .L\name\()_first, .L\name\()_last  /* lp.setup L1, x3 = rows4 */
+.L\name\()_first:                       /* the accumulators start at the columns' biases */
+    lw x12, J_BIAS(x31)
+    lw x13, J_BIAS + 4(x31)
+    lw x14, J_BIAS + 8(x31)
+    lw x15, J_BIAS + 12(x31)
+    lw x10, J_N(x31)
     mv x16, x12
     mv x17, x13
     mv x18, x14
@@ -213,33 +222,38 @@
     mv x25, x13
     mv x26, x14
     mv x27, x15
-    QUAD_LOOP \dot
-    /* requantize: column j's 4 rows through its own output pointer */
-    lw x10, F_JOB(sp)
-    lw x29, F_OUT(sp)
-    lw x1, J_CS(x10)
-    lw x5, J_MUL(x10)
-    lw x7, J_S(x10)
-    lw x28, J_RS(x10)
-    add x30, x29, x1
-    add x31, x30, x1
-    add x1, x31, x1
-    RQ_COLUMN x29, x12, x16, x20, x24
-    RQ_COLUMN x30, x13, x17, x21, x25
-    RQ_COLUMN x31, x14, x18, x22, x26
-    RQ_COLUMN x1, x15, x19, x23, x27
-    QUAD_NEXT x29
+    QUAD_LOOP \dot, x10
+    sub x28, x28, x1                       /* b back to word 0 */
+    lw x3, J_MUL(x31)
+    lw x4, J_S(x31)
+    lw x8, F_OUT(sp)
+    lw x9, F_INC1(sp)
+    lw x10, F_INC2(sp)
+    lw x11, F_INC3(sp)
+    RQ_COLUMN x12, x16, x20, x24, x10
+    RQ_COLUMN x13, x17, x21, x25, x10
+    RQ_COLUMN x14, x18, x22, x26, x10
+    RQ_COLUMN x15, x19, x23, x27, x11
+    lw x3, F_STEP(sp)
+    sw x8, F_OUT(sp)
+.L\name\()_last:                        /* a: from word n of row 0 to the next row block */
+    add x5, x5, x3
     QUAD_LEAVE
     .size \name, . - \name
 .endm
 
-/* one row of 4 adjacent int32 accumulators at \o: load or store, then \o += x9 (a row's bytes) */
-.macro ACC_ROW op, o, v0, v1, v2, v3
-    \op \v0, 0(\o)
-    \op \v1, 4(\o)
-    \op \v2, 8(\o)
-    \op \v3, 12(\o)
-    add \o, \o, x9
+/* one row of 4 adjacent int32 accumulators through x8: 3 words on, then x9 to the next row */
+.macro ACC_ROW_LOAD v0, v1, v2, v3
+    .insn i 0x0B, 2, \v0, x8, 4            /* p.lw v, 4(x8!) */
+    .insn i 0x0B, 2, \v1, x8, 4
+    .insn i 0x0B, 2, \v2, x8, 4
+    LWR \v3, x8, x9
+.endm
+.macro ACC_ROW_STORE v0, v1, v2, v3
+    .insn s 0x2B, 2, \v0, 4(x8)            /* p.sw v, 4(x8!) */
+    .insn s 0x2B, 2, \v1, 4(x8)
+    .insn s 0x2B, 2, \v2, 4(x8)
+    .insn r 0x2B, 6, 0, x9, x8, \v3        /* p.sw v, x9(x8!) */
 .endm
 
 .macro QUAD_ACC name, dot
@@ -248,25 +262,32 @@
     .balign 4
 \name:
     QUAD_ENTER
-1:  /* the accumulators start at the outputs' values */
-    QUAD_POINTERS
-    lw x9, J_RS(x10)
-    lw x3, F_OUT(sp)
-    slli x9, x9, 2
-    ACC_ROW lw, x3, x12, x13, x14, x15
-    ACC_ROW lw, x3, x16, x17, x18, x19
-    ACC_ROW lw, x3, x20, x21, x22, x23
-    ACC_ROW lw, x3, x24, x25, x26, x27
-    QUAD_LOOP \dot
-    lw x10, F_JOB(sp)
-    lw x3, F_OUT(sp)
-    lw x9, J_RS(x10)
-    slli x9, x9, 2
-    ACC_ROW sw, x3, x12, x13, x14, x15
-    ACC_ROW sw, x3, x16, x17, x18, x19
-    ACC_ROW sw, x3, x20, x21, x22, x23
-    ACC_ROW sw, x3, x24, x25, x26, x27
-    QUAD_NEXT x3
+    lw x3, J_RS(x31)
+    slli x3, x3, 2
+    addi x3, x3, -12
+    sw x3, F_INC1(sp)
+    lw x3, J_ROWS4(x31)
+    LP_SETUP_L1_X3 .L\name\()_first, .L\name\()_last  /* lp.setup L1, x3 = rows4 */
+.L\name\()_first:                       /* the accumulators start at the outputs' values */
+    lw x8, F_OUT(sp)
+    lw x10, J_N(x31)
+    lw x9, F_INC1(sp)
+    ACC_ROW_LOAD x12, x13, x14, x15
+    ACC_ROW_LOAD x16, x17, x18, x19
+    ACC_ROW_LOAD x20, x21, x22, x23
+    ACC_ROW_LOAD x24, x25, x26, x27
+    QUAD_LOOP \dot, x10
+    sub x28, x28, x1                       /* b back to word 0 */
+    lw x8, F_OUT(sp)
+    lw x9, F_INC1(sp)
+    ACC_ROW_STORE x12, x13, x14, x15
+    ACC_ROW_STORE x16, x17, x18, x19
+    ACC_ROW_STORE x20, x21, x22, x23
+    ACC_ROW_STORE x24, x25, x26, x27
+    lw x3, F_STEP(sp)
+    sw x8, F_OUT(sp)
+.L\name\()_last:                        /* a: from word n of row 0 to the next row block */
+    add x5, x5, x3
     QUAD_LEAVE
     .size \name, . - \name
 .endm
