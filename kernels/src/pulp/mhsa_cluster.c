@@ -10,7 +10,7 @@
  *   phase C, the cores split the E output columns: acc += O_h Wo_h^T.
  * Splitting columns wherever all rows are at hand keeps every GEMM tall (its 4 x 2 blocks
  * amortise their set-up); only the attention proper needs the rows split.
- * Then out = requant(acc + bo), split by rows. X, acc, K_h, Vt_h and the softmax table live in L1;
+ * Then out = requant(acc + bo), split by columns. X, acc, K_h, Vt_h and the softmax table live in L1;
  * the head's weights and biases arrive by DMA into one of two L1 buffers while the previous head
  * computes.
  *
@@ -24,6 +24,7 @@
  * per-head int32 sums). Wo shares its L1 with the group buffers: it is fetched while the last
  * group computes when it fits beside that group's buffer, after it otherwise. */
 #include "../common/internal.h"
+#include "../rv/xpulp.h"
 #include "cluster_internal.h"
 
 typedef struct {
@@ -276,18 +277,30 @@ static void tx_mc_zero(void *arg, int32_t core, int32_t cores)
         acc[i] = 0;
 }
 
+/* out = requant(acc + bo), split by columns: each core loads its columns' bias and factors once
+ * (bo is in L2) and requantizes down the column; with shift > 32 from the high word of
+ * acc * mul (exact: the rounding term only touches the high word) */
 static void tx_mc_finish(void *arg, int32_t core, int32_t cores)
 {
     const tx_mc *m = (const tx_mc *)arg;
     const tx_mhsa_weights *w = m->w;
-    const int32_t E = m->d->E;
-    int32_t r0, r1;
-    tx_cl_band(m->d->S, core, cores, 1, &r0, &r1);
+    const int32_t S = m->d->S, E = m->d->E;
+    int32_t e0, e1;
+    tx_cl_band(E, core, cores, 1, &e0, &e1);
     const int32_t *acc = (const int32_t *)(const void *)(m->l1 + m->pl.acc);
-    for (int32_t s = r0; s < r1; ++s)
-        for (int32_t e = 0; e < E; ++e)
-            m->out[s * E + e] = tx_rq(acc[s * E + e] + (w->bo ? w->bo[e] : 0), tx_rq_mul(&w->rq_o, e),
-                                      tx_rq_shift(&w->rq_o, e));
+    for (int32_t e = e0; e < e1; ++e) {
+        const int32_t bias = w->bo ? w->bo[e] : 0, mul = tx_rq_mul(&w->rq_o, e), shift = tx_rq_shift(&w->rq_o, e);
+        const int32_t *a = acc + e;
+        int8_t *o = m->out + e;
+        if (shift > 32) {
+            const int32_t s = shift - 32, round = 1 << (s - 1);
+            for (int32_t r = 0; r < S; ++r, a += E, o += E)
+                *o = (int8_t)tx_xp_clip8((tx_xp_mulh(*a + bias, mul) + round) >> s);
+        } else {
+            for (int32_t r = 0; r < S; ++r, a += E, o += E)
+                *o = tx_rq(*a + bias, mul, shift);
+        }
+    }
 }
 
 static tx_status tx_mc_check(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
