@@ -92,36 +92,55 @@ static void tx_mc_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     pl->total = o;
 }
 
-/* start the DMA of head h's weights into buffer `buf`; returns the last handle (in order) */
-static uint32_t tx_mc_fetch(const tx_mc *m, int32_t h, uint8_t *buf, uint32_t *handles, int *n)
+/* One transfer of a head's weights: head h's source is src + h * step (L2), its destination
+ * dst bytes into the head's L1 buffer. Built once per call, so fetching a head (core 0, between
+ * parallel sections: on the critical path) is a short loop. */
+typedef struct {
+    const uint8_t *src;
+    size_t step;
+    uint32_t dst, len, rows, sstride, dstride;
+} tx_mc_xfer;
+
+enum { TX_MC_XFERS = 7 };
+
+static int tx_mc_transfers(const tx_mc *m, tx_mc_xfer *xf)
 {
-    const tx_cluster *cl = m->cl;
     const tx_mhsa_weights *w = m->w;
     const uint32_t E = (uint32_t)m->d->E, P = (uint32_t)m->d->P, HP = (uint32_t)(m->d->H * m->d->P);
     const int fused = m->cfg->mode == TX_ATTN_FUSED;
-    const size_t hh = (size_t)h;
-    *n = 0;
-#define TX_MC_COPY(dst, src, len, rows, sstride, dstride) \
-    handles[(*n)++] = cl->dma_start((dst), (src), (len), (rows), (sstride), (dstride))
+    int n = 0;
+#define TX_MC_XFER(to, from, head_step, bytes, nrows, sstr, dstr) \
+    xf[n++] = (tx_mc_xfer){(const uint8_t *)(from), (head_step), (uint32_t)(to), (bytes), (nrows), (sstr), (dstr)}
     if (fused) {
-        TX_MC_COPY(buf + m->pl.w_q, w->wf + hh * E * E, E * E, 1, 0, 0);
+        TX_MC_XFER(m->pl.w_q, w->wf, (size_t)E * E, E * E, 1, 0, 0);
         if (w->bf)
-            TX_MC_COPY(buf + m->pl.b_q, w->bf + hh * E, E * 4u, 1, 0, 0);
+            TX_MC_XFER(m->pl.b_q, w->bf, (size_t)E * 4u, E * 4u, 1, 0, 0);
     } else {
-        TX_MC_COPY(buf + m->pl.w_q, w->wq + hh * P * E, P * E, 1, 0, 0);
-        TX_MC_COPY(buf + m->pl.w_k, w->wk + hh * P * E, P * E, 1, 0, 0);
+        TX_MC_XFER(m->pl.w_q, w->wq, (size_t)P * E, P * E, 1, 0, 0);
+        TX_MC_XFER(m->pl.w_k, w->wk, (size_t)P * E, P * E, 1, 0, 0);
         if (w->bq)
-            TX_MC_COPY(buf + m->pl.b_q, w->bq + hh * P, P * 4u, 1, 0, 0);
+            TX_MC_XFER(m->pl.b_q, w->bq, (size_t)P * 4u, P * 4u, 1, 0, 0);
         if (w->bk)
-            TX_MC_COPY(buf + m->pl.b_k, w->bk + hh * P, P * 4u, 1, 0, 0);
+            TX_MC_XFER(m->pl.b_k, w->bk, (size_t)P * 4u, P * 4u, 1, 0, 0);
     }
-    TX_MC_COPY(buf + m->pl.w_v, w->wv + hh * P * E, P * E, 1, 0, 0);
+    TX_MC_XFER(m->pl.w_v, w->wv, (size_t)P * E, P * E, 1, 0, 0);
     if (w->bv)
-        TX_MC_COPY(buf + m->pl.b_v, w->bv + hh * P, P * 4u, 1, 0, 0);
+        TX_MC_XFER(m->pl.b_v, w->bv, (size_t)P * 4u, P * 4u, 1, 0, 0);
     /* head h's slice of Wo: E rows of P bytes, HP apart */
-    TX_MC_COPY(buf + m->pl.w_o, w->wo + hh * P, P, E, HP, P);
-#undef TX_MC_COPY
-    return handles[*n - 1];
+    TX_MC_XFER(m->pl.w_o, w->wo, (size_t)P, P, E, HP, P);
+#undef TX_MC_XFER
+    return n;
+}
+
+/* start the DMA of head h's weights into buffer `buf`; returns the last handle (transfers
+ * complete in order: waiting for it waits for all) */
+static uint32_t tx_mc_fetch(const tx_cluster *cl, const tx_mc_xfer *xf, int n, int32_t h, uint8_t *buf)
+{
+    uint32_t last = 0;
+    for (int i = 0; i < n; ++i, ++xf)
+        last = cl->dma_start(buf + xf->dst, xf->src + (size_t)h * xf->step, xf->len, xf->rows, xf->sstride,
+                             xf->dstride);
+    return last;
 }
 
 /* requant(a W^T + bias) on one core: M rows of a (X or its rows, stride E) against N weight rows
@@ -326,21 +345,21 @@ static tx_status tx_mc_run_rows(const tx_cluster *cl, const tx_mhsa_config *cfg,
     if (!(m.l1 = tx_cluster_l1(cl, m.pl.total)))
         return TX_ERR_BUFFER;
 
-    uint32_t handles[2][8];
-    int nh[2];
+    tx_mc_xfer xf[TX_MC_XFERS];
+    const int nx = tx_mc_transfers(&m, xf);
+    uint32_t pending[2];
     const uint32_t x_dma = cl->dma_start(m.l1 + m.pl.x, x, (uint32_t)(d->S * d->E), 1, 0, 0);
-    tx_mc_fetch(&m, 0, m.l1 + m.pl.wbuf[0], handles[0], &nh[0]);
+    pending[0] = tx_mc_fetch(cl, xf, nx, 0, m.l1 + m.pl.wbuf[0]);
     tx_softmax_lut(cfg->mode == TX_ATTN_FUSED ? &w->softmax_fw : &w->attn.softmax,
                    (tx_softmax_table *)(void *)(m.l1 + m.pl.lut));
     cl->fork_join(cl->cores, tx_mc_zero, &m);
     cl->dma_wait(x_dma);
     for (int32_t h = 0; h < d->H; ++h) {
         const int b = h & 1;
-        for (int i = 0; i < nh[b]; ++i)
-            cl->dma_wait(handles[b][i]);
+        cl->dma_wait(pending[b]);
         /* the other buffer held head h - 1, which is finished: stream head h + 1 into it */
         if (h + 1 < d->H)
-            tx_mc_fetch(&m, h + 1, m.l1 + m.pl.wbuf[b ^ 1], handles[b ^ 1], &nh[b ^ 1]);
+            pending[b ^ 1] = tx_mc_fetch(cl, xf, nx, h + 1, m.l1 + m.pl.wbuf[b ^ 1]);
         m.h = h;
         m.wcur = (const int8_t *)(m.l1 + m.pl.wbuf[b]);
         cl->fork_join(cl->cores, tx_mc_qkv, &m);
