@@ -1,4 +1,5 @@
-/* The Xpulp GEMM's 4 x 4 block (GAP9 builds only; gemm_xpulp.c has the C stand-in that hosts run):
+/* The Xpulp GEMM's 4 x 4 block (assembled for RV32, called only by GAP9 builds, TX_HAVE_XPULP;
+ * gemm_xpulp.c has the C stand-in that hosts and plain RV32 run):
  * the row blocks of 4 output columns, requantized per tensor from the high word of acc * mul
  * (rq), or added to int32 accumulators whose 4 columns are adjacent (acc: the accumulators start
  * at their values and are stored back).
@@ -21,6 +22,7 @@
  * funct7 0x10; p.sb / p.sw rs2, rs3(rs1!) opcode 0x2B, funct3 4 / 6, rs3 in the rd field;
  * lp.setup loop 1 has 1 in the rd field. */
 
+#if defined(__riscv) && __riscv_xlen == 32
     .text
     .option norelax                        /* the outer loop's end is a label difference */
 
@@ -298,3 +300,4 @@
     QUAD_ACC tx_xp_quad_acc_ss, DOT_ss
     QUAD_ACC tx_xp_quad_acc_au, DOT_au
     QUAD_ACC tx_xp_quad_acc_bu, DOT_bu
+#endif
