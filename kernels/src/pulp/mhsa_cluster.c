@@ -10,9 +10,11 @@
  *   phase C, the cores split the E output columns: acc += O_h Wo_h^T.
  * Splitting columns wherever all rows are at hand keeps every GEMM tall (its 4 x 2 blocks
  * amortise their set-up); only the attention proper needs the rows split.
- * Then out = requant(acc + bo), split by columns. X, acc, K_h, Vt_h and the softmax table live in L1;
- * the head's weights and biases arrive by DMA into one of two L1 buffers while the previous head
- * computes.
+ * Then out = requant(acc + bo), split by the same columns. Phase C of head h and phase A of head
+ * h + 1 are independent and share one parallel section (as do zeroing acc and head 0's phase A,
+ * and the last phase C and the requantization): two fork-joins a head. X, acc, K_h, Vt_h and the
+ * softmax table live in L1; the head's weights and biases arrive by DMA into one of two L1
+ * buffers while the previous head computes.
  *
  * TX_SPLIT_HEADS: the heads go in groups of n = min(cores, H); in group g core c computes head
  * g*n + c whole, alone: Vt_h and K_h (all S rows), then per tile of T query rows (depth-first;
@@ -42,6 +44,7 @@ typedef struct {
     tx_mc_plan pl;
     uint8_t *l1;
     const int8_t *wcur;   /* the current head's weight buffer */
+    const int8_t *wnext;  /* the next head's */
     int32_t h;
     int8_t *out;
 } tx_mc;
@@ -207,37 +210,36 @@ static void tx_mc_attend(const tx_mhsa_weights *w, int fused, int32_t h, int32_t
     tx_gemm_xpulp(&g);
 }
 
-static const int32_t *tx_mc_bias(const tx_mc *m, int present, size_t off, int32_t n0)
+/* a bias of the head whose weight buffer is wb, from column n0 (NULL when absent) */
+static const int32_t *tx_mc_bias(const int8_t *wb, int present, size_t off, int32_t n0)
 {
-    return present ? (const int32_t *)(const void *)(m->wcur + off) + n0 : 0;
+    return present ? (const int32_t *)(const void *)(wb + off) + n0 : 0;
 }
 
-/* phase A: column bands of Q_h (or X W_h^T + b_h), K_h and Vt_h */
-static void tx_mc_qkv(void *arg, int32_t core, int32_t cores)
+/* phase A of head h (weights in wb): column bands of Q_h (or X W_h^T + b_h), K_h and Vt_h */
+static void tx_mc_qkv(const tx_mc *m, int32_t h, const int8_t *wb, int32_t core, int32_t cores)
 {
-    const tx_mc *m = (const tx_mc *)arg;
     const tx_mhsa_weights *w = m->w;
-    const int32_t S = m->d->S, E = m->d->E, P = m->d->P, h = m->h;
+    const int32_t S = m->d->S, E = m->d->E, P = m->d->P;
     const int fused = m->cfg->mode == TX_ATTN_FUSED;
     const int32_t D = fused ? E : P;
-    const int8_t *wb = m->wcur;
     int32_t n0, n1;
     tx_cl_band(D, core, cores, 2, &n0, &n1);
     if (n0 < n1) {
         const tx_requant rq = tx_cl_rq_slice(fused ? &w->rq_xw[h] : &w->rq_q, (fused ? 0 : h * P) + n0);
-        tx_mc_project(m, wb + m->pl.w_q + (size_t)n0 * E, tx_mc_bias(m, fused ? w->bf != 0 : w->bq != 0, m->pl.b_q, n0),
+        tx_mc_project(m, wb + m->pl.w_q + (size_t)n0 * E, tx_mc_bias(wb, fused ? w->bf != 0 : w->bq != 0, m->pl.b_q, n0),
                       &rq, n1 - n0, (int8_t *)(m->l1 + m->pl.qh) + n0, D, 1);
     }
     tx_cl_band(P, core, cores, 2, &n0, &n1);
     if (n0 >= n1)
         return;
     const tx_requant rv = tx_cl_rq_slice(&w->rq_v, h * P + n0);
-    tx_mc_project(m, wb + m->pl.w_v + (size_t)n0 * E, tx_mc_bias(m, w->bv != 0, m->pl.b_v, n0), &rv, n1 - n0,
+    tx_mc_project(m, wb + m->pl.w_v + (size_t)n0 * E, tx_mc_bias(wb, w->bv != 0, m->pl.b_v, n0), &rv, n1 - n0,
                   (int8_t *)(m->l1 + m->pl.vth) + (size_t)n0 * S, 1, S);
     if (fused)
         return;
     const tx_requant rk = tx_cl_rq_slice(&w->rq_k, h * P + n0);
-    tx_mc_project(m, wb + m->pl.w_k + (size_t)n0 * E, tx_mc_bias(m, w->bk != 0, m->pl.b_k, n0), &rk, n1 - n0,
+    tx_mc_project(m, wb + m->pl.w_k + (size_t)n0 * E, tx_mc_bias(wb, w->bk != 0, m->pl.b_k, n0), &rk, n1 - n0,
                   (int8_t *)(m->l1 + m->pl.kh) + n0, P, 1);
 }
 
@@ -305,7 +307,7 @@ static void tx_mc_finish(void *arg, int32_t core, int32_t cores)
     const tx_mhsa_weights *w = m->w;
     const int32_t S = m->d->S, E = m->d->E;
     int32_t e0, e1;
-    tx_cl_band(E, core, cores, 1, &e0, &e1);
+    tx_cl_band(E, core, cores, 2, &e0, &e1);  /* phase C's bands: this core's own sums */
     const int32_t *acc = (const int32_t *)(const void *)(m->l1 + m->pl.acc);
     for (int32_t e = e0; e < e1; ++e) {
         const int32_t bias = w->bo ? w->bo[e] : 0, mul = tx_rq_mul(&w->rq_o, e), shift = tx_rq_shift(&w->rq_o, e);
@@ -320,6 +322,27 @@ static void tx_mc_finish(void *arg, int32_t core, int32_t cores)
                 *o = tx_rq(*a + bias, mul, shift);
         }
     }
+}
+
+/* the first parallel section: acc = 0, then head 0's projections */
+static void tx_mc_first(void *arg, int32_t core, int32_t cores)
+{
+    const tx_mc *m = (const tx_mc *)arg;
+    tx_mc_zero(arg, core, cores);
+    tx_mc_qkv(m, 0, m->wcur, core, cores);
+}
+
+/* after head h's attention: its output projection, then (independent of it) the next head's
+ * projections, or after the last head out = requant(acc + bo) over the same column bands; one
+ * parallel section instead of two */
+static void tx_mc_step(void *arg, int32_t core, int32_t cores)
+{
+    const tx_mc *m = (const tx_mc *)arg;
+    tx_mc_out(arg, core, cores);
+    if (m->h + 1 < m->d->H)
+        tx_mc_qkv(m, m->h + 1, m->wnext, core, cores);
+    else
+        tx_mc_finish(arg, core, cores);
 }
 
 static tx_status tx_mc_check(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
@@ -352,21 +375,26 @@ static tx_status tx_mc_run_rows(const tx_cluster *cl, const tx_mhsa_config *cfg,
     pending[0] = tx_mc_fetch(cl, xf, nx, 0, m.l1 + m.pl.wbuf[0]);
     tx_softmax_lut(cfg->mode == TX_ATTN_FUSED ? &w->softmax_fw : &w->attn.softmax,
                    (tx_softmax_table *)(void *)(m.l1 + m.pl.lut));
-    cl->fork_join(cl->cores, tx_mc_zero, &m);
     cl->dma_wait(x_dma);
+    cl->dma_wait(pending[0]);
+    if (d->H > 1)
+        pending[1] = tx_mc_fetch(cl, xf, nx, 1, m.l1 + m.pl.wbuf[1]);
+    m.wcur = (const int8_t *)(m.l1 + m.pl.wbuf[0]);
+    cl->fork_join(cl->cores, tx_mc_first, &m);
     for (int32_t h = 0; h < d->H; ++h) {
         const int b = h & 1;
-        cl->dma_wait(pending[b]);
-        /* the other buffer held head h - 1, which is finished: stream head h + 1 into it */
-        if (h + 1 < d->H)
-            pending[b ^ 1] = tx_mc_fetch(cl, xf, nx, h + 1, m.l1 + m.pl.wbuf[b ^ 1]);
         m.h = h;
-        m.wcur = (const int8_t *)(m.l1 + m.pl.wbuf[b]);
-        cl->fork_join(cl->cores, tx_mc_qkv, &m);
         cl->fork_join(cl->cores, tx_mc_rows, &m);
-        cl->fork_join(cl->cores, tx_mc_out, &m);
+        if (h + 1 < d->H) {
+            cl->dma_wait(pending[b ^ 1]);
+            m.wnext = (const int8_t *)(m.l1 + m.pl.wbuf[b ^ 1]);
+        }
+        cl->fork_join(cl->cores, tx_mc_step, &m);
+        /* head h's buffer is finished: stream head h + 2 into it */
+        if (h + 2 < d->H)
+            pending[b] = tx_mc_fetch(cl, xf, nx, h + 2, m.l1 + m.pl.wbuf[b]);
+        m.wcur = m.wnext;
     }
-    cl->fork_join(cl->cores, tx_mc_finish, &m);
     return TX_OK;
 }
 
