@@ -101,27 +101,36 @@ static uint32_t tx_gap9_dma_push(void *dst, const void *src, uint32_t len, uint3
     return tid;
 }
 
-/* The kernels' transfers are one mchan command each (L1 side packed, under 128 KiB). Others are
- * split into commands; all but the last are waited for here, so the handle is one id. */
 static uint32_t tx_gap9_dma_start(void *dst, const void *src, uint32_t len, uint32_t rows,
-                                  uint32_t src_stride, uint32_t dst_stride)
+                                  uint32_t src_stride, uint32_t dst_stride);
+
+/* what one mchan command cannot do: split into commands, all but the last waited for here, so
+ * the handle is one id (out of line: the kernels' transfers never come here, and the fast path
+ * stays short for core 0's instruction cache between the parallel sections) */
+static __attribute__((noinline)) uint32_t tx_gap9_dma_split(void *dst, const void *src, uint32_t len,
+                                                           uint32_t rows, uint32_t src_stride,
+                                                           uint32_t dst_stride)
 {
-    if (rows <= 1 || dst_stride == len) {
-        const uint32_t total = rows <= 1 ? len : len * rows;
-        if (total <= TX_PO_DMA_LEN_MAX)
-            return tx_gap9_dma_push(dst, src, len, rows, src_stride);
-        if (rows <= 1) {
-            uint32_t done = 0, step = TX_PO_DMA_LEN_MAX & ~7u;
-            for (; len - done > step; done += step)
-                tx_gap9_dma_wait(tx_gap9_dma_push((uint8_t *)dst + done, (const uint8_t *)src + done, step, 1, 0));
-            return tx_gap9_dma_push((uint8_t *)dst + done, (const uint8_t *)src + done, len - done, 1, 0);
-        }
+    if (rows <= 1) {
+        uint32_t done = 0, step = TX_PO_DMA_LEN_MAX & ~7u;
+        for (; len - done > step; done += step)
+            tx_gap9_dma_wait(tx_gap9_dma_push((uint8_t *)dst + done, (const uint8_t *)src + done, step, 1, 0));
+        return tx_gap9_dma_push((uint8_t *)dst + done, (const uint8_t *)src + done, len - done, 1, 0);
     }
     for (uint32_t r = 0; r + 1 < rows; ++r)
         tx_gap9_dma_wait(tx_gap9_dma_start((uint8_t *)dst + (size_t)r * dst_stride,
                                            (const uint8_t *)src + (size_t)r * src_stride, len, 1, 0, 0));
     return tx_gap9_dma_start((uint8_t *)dst + (size_t)(rows - 1) * dst_stride,
                              (const uint8_t *)src + (size_t)(rows - 1) * src_stride, len, 1, 0, 0);
+}
+
+/* The kernels' transfers are one mchan command each (L1 side packed, under 128 KiB) */
+static uint32_t tx_gap9_dma_start(void *dst, const void *src, uint32_t len, uint32_t rows,
+                                  uint32_t src_stride, uint32_t dst_stride)
+{
+    if ((rows <= 1 || dst_stride == len) && (rows <= 1 ? len : len * rows) <= TX_PO_DMA_LEN_MAX)
+        return tx_gap9_dma_push(dst, src, len, rows, src_stride);
+    return tx_gap9_dma_split(dst, src, len, rows, src_stride, dst_stride);
 }
 
 tx_cluster tx_gap9_cluster(int32_t cores)

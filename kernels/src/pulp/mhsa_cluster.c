@@ -10,9 +10,11 @@
  *   phase C, the cores split the E output columns: acc += O_h Wo_h^T.
  * Splitting columns wherever all rows are at hand keeps every GEMM tall (its 4 x 2 blocks
  * amortise their set-up); only the attention proper needs the rows split.
- * Then out = requant(acc + bo), split by rows. X, acc, K_h, Vt_h and the softmax table live in L1;
- * the head's weights and biases arrive by DMA into one of two L1 buffers while the previous head
- * computes.
+ * Then out = requant(acc + bo), split by the same columns. Phase C of head h and phase A of head
+ * h + 1 are independent and share one parallel section (as do zeroing acc and head 0's phase A,
+ * and the last phase C and the requantization): two fork-joins a head. X, acc, K_h, Vt_h and the
+ * softmax table live in L1; the head's weights and biases arrive by DMA into one of two L1
+ * buffers while the previous head computes.
  *
  * TX_SPLIT_HEADS: the heads go in groups of n = min(cores, H); in group g core c computes head
  * g*n + c whole, alone: Vt_h and K_h (all S rows), then per tile of T query rows (depth-first;
@@ -24,6 +26,7 @@
  * per-head int32 sums). Wo shares its L1 with the group buffers: it is fetched while the last
  * group computes when it fits beside that group's buffer, after it otherwise. */
 #include "../common/internal.h"
+#include "../rv/xpulp.h"
 #include "cluster_internal.h"
 
 typedef struct {
@@ -41,6 +44,7 @@ typedef struct {
     tx_mc_plan pl;
     uint8_t *l1;
     const int8_t *wcur;   /* the current head's weight buffer */
+    const int8_t *wnext;  /* the next head's */
     int32_t h;
     int8_t *out;
 } tx_mc;
@@ -91,36 +95,55 @@ static void tx_mc_make_plan(const tx_mhsa_config *cfg, const tx_mhsa_dims *d, in
     pl->total = o;
 }
 
-/* start the DMA of head h's weights into buffer `buf`; returns the last handle (in order) */
-static uint32_t tx_mc_fetch(const tx_mc *m, int32_t h, uint8_t *buf, uint32_t *handles, int *n)
+/* One transfer of a head's weights: head h's source is src + h * step (L2), its destination
+ * dst bytes into the head's L1 buffer. Built once per call, so fetching a head (core 0, between
+ * parallel sections: on the critical path) is a short loop. */
+typedef struct {
+    const uint8_t *src;
+    size_t step;
+    uint32_t dst, len, rows, sstride, dstride;
+} tx_mc_xfer;
+
+enum { TX_MC_XFERS = 7 };
+
+static int tx_mc_transfers(const tx_mc *m, tx_mc_xfer *xf)
 {
-    const tx_cluster *cl = m->cl;
     const tx_mhsa_weights *w = m->w;
     const uint32_t E = (uint32_t)m->d->E, P = (uint32_t)m->d->P, HP = (uint32_t)(m->d->H * m->d->P);
     const int fused = m->cfg->mode == TX_ATTN_FUSED;
-    const size_t hh = (size_t)h;
-    *n = 0;
-#define TX_MC_COPY(dst, src, len, rows, sstride, dstride) \
-    handles[(*n)++] = cl->dma_start((dst), (src), (len), (rows), (sstride), (dstride))
+    int n = 0;
+#define TX_MC_XFER(to, from, head_step, bytes, nrows, sstr, dstr) \
+    xf[n++] = (tx_mc_xfer){(const uint8_t *)(from), (head_step), (uint32_t)(to), (bytes), (nrows), (sstr), (dstr)}
     if (fused) {
-        TX_MC_COPY(buf + m->pl.w_q, w->wf + hh * E * E, E * E, 1, 0, 0);
+        TX_MC_XFER(m->pl.w_q, w->wf, (size_t)E * E, E * E, 1, 0, 0);
         if (w->bf)
-            TX_MC_COPY(buf + m->pl.b_q, w->bf + hh * E, E * 4u, 1, 0, 0);
+            TX_MC_XFER(m->pl.b_q, w->bf, (size_t)E * 4u, E * 4u, 1, 0, 0);
     } else {
-        TX_MC_COPY(buf + m->pl.w_q, w->wq + hh * P * E, P * E, 1, 0, 0);
-        TX_MC_COPY(buf + m->pl.w_k, w->wk + hh * P * E, P * E, 1, 0, 0);
+        TX_MC_XFER(m->pl.w_q, w->wq, (size_t)P * E, P * E, 1, 0, 0);
+        TX_MC_XFER(m->pl.w_k, w->wk, (size_t)P * E, P * E, 1, 0, 0);
         if (w->bq)
-            TX_MC_COPY(buf + m->pl.b_q, w->bq + hh * P, P * 4u, 1, 0, 0);
+            TX_MC_XFER(m->pl.b_q, w->bq, (size_t)P * 4u, P * 4u, 1, 0, 0);
         if (w->bk)
-            TX_MC_COPY(buf + m->pl.b_k, w->bk + hh * P, P * 4u, 1, 0, 0);
+            TX_MC_XFER(m->pl.b_k, w->bk, (size_t)P * 4u, P * 4u, 1, 0, 0);
     }
-    TX_MC_COPY(buf + m->pl.w_v, w->wv + hh * P * E, P * E, 1, 0, 0);
+    TX_MC_XFER(m->pl.w_v, w->wv, (size_t)P * E, P * E, 1, 0, 0);
     if (w->bv)
-        TX_MC_COPY(buf + m->pl.b_v, w->bv + hh * P, P * 4u, 1, 0, 0);
+        TX_MC_XFER(m->pl.b_v, w->bv, (size_t)P * 4u, P * 4u, 1, 0, 0);
     /* head h's slice of Wo: E rows of P bytes, HP apart */
-    TX_MC_COPY(buf + m->pl.w_o, w->wo + hh * P, P, E, HP, P);
-#undef TX_MC_COPY
-    return handles[*n - 1];
+    TX_MC_XFER(m->pl.w_o, w->wo, (size_t)P, P, E, HP, P);
+#undef TX_MC_XFER
+    return n;
+}
+
+/* start the DMA of head h's weights into buffer `buf`; returns the last handle (transfers
+ * complete in order: waiting for it waits for all) */
+static uint32_t tx_mc_fetch(const tx_cluster *cl, const tx_mc_xfer *xf, int n, int32_t h, uint8_t *buf)
+{
+    uint32_t last = 0;
+    for (int i = 0; i < n; ++i, ++xf)
+        last = cl->dma_start(buf + xf->dst, xf->src + (size_t)h * xf->step, xf->len, xf->rows, xf->sstride,
+                             xf->dstride);
+    return last;
 }
 
 /* requant(a W^T + bias) on one core: M rows of a (X or its rows, stride E) against N weight rows
@@ -187,37 +210,36 @@ static void tx_mc_attend(const tx_mhsa_weights *w, int fused, int32_t h, int32_t
     tx_gemm_xpulp(&g);
 }
 
-static const int32_t *tx_mc_bias(const tx_mc *m, int present, size_t off, int32_t n0)
+/* a bias of the head whose weight buffer is wb, from column n0 (NULL when absent) */
+static const int32_t *tx_mc_bias(const int8_t *wb, int present, size_t off, int32_t n0)
 {
-    return present ? (const int32_t *)(const void *)(m->wcur + off) + n0 : 0;
+    return present ? (const int32_t *)(const void *)(wb + off) + n0 : 0;
 }
 
-/* phase A: column bands of Q_h (or X W_h^T + b_h), K_h and Vt_h */
-static void tx_mc_qkv(void *arg, int32_t core, int32_t cores)
+/* phase A of head h (weights in wb): column bands of Q_h (or X W_h^T + b_h), K_h and Vt_h */
+static void tx_mc_qkv(const tx_mc *m, int32_t h, const int8_t *wb, int32_t core, int32_t cores)
 {
-    const tx_mc *m = (const tx_mc *)arg;
     const tx_mhsa_weights *w = m->w;
-    const int32_t S = m->d->S, E = m->d->E, P = m->d->P, h = m->h;
+    const int32_t S = m->d->S, E = m->d->E, P = m->d->P;
     const int fused = m->cfg->mode == TX_ATTN_FUSED;
     const int32_t D = fused ? E : P;
-    const int8_t *wb = m->wcur;
     int32_t n0, n1;
     tx_cl_band(D, core, cores, 2, &n0, &n1);
     if (n0 < n1) {
         const tx_requant rq = tx_cl_rq_slice(fused ? &w->rq_xw[h] : &w->rq_q, (fused ? 0 : h * P) + n0);
-        tx_mc_project(m, wb + m->pl.w_q + (size_t)n0 * E, tx_mc_bias(m, fused ? w->bf != 0 : w->bq != 0, m->pl.b_q, n0),
+        tx_mc_project(m, wb + m->pl.w_q + (size_t)n0 * E, tx_mc_bias(wb, fused ? w->bf != 0 : w->bq != 0, m->pl.b_q, n0),
                       &rq, n1 - n0, (int8_t *)(m->l1 + m->pl.qh) + n0, D, 1);
     }
     tx_cl_band(P, core, cores, 2, &n0, &n1);
     if (n0 >= n1)
         return;
     const tx_requant rv = tx_cl_rq_slice(&w->rq_v, h * P + n0);
-    tx_mc_project(m, wb + m->pl.w_v + (size_t)n0 * E, tx_mc_bias(m, w->bv != 0, m->pl.b_v, n0), &rv, n1 - n0,
+    tx_mc_project(m, wb + m->pl.w_v + (size_t)n0 * E, tx_mc_bias(wb, w->bv != 0, m->pl.b_v, n0), &rv, n1 - n0,
                   (int8_t *)(m->l1 + m->pl.vth) + (size_t)n0 * S, 1, S);
     if (fused)
         return;
     const tx_requant rk = tx_cl_rq_slice(&w->rq_k, h * P + n0);
-    tx_mc_project(m, wb + m->pl.w_k + (size_t)n0 * E, tx_mc_bias(m, w->bk != 0, m->pl.b_k, n0), &rk, n1 - n0,
+    tx_mc_project(m, wb + m->pl.w_k + (size_t)n0 * E, tx_mc_bias(wb, w->bk != 0, m->pl.b_k, n0), &rk, n1 - n0,
                   (int8_t *)(m->l1 + m->pl.kh) + n0, P, 1);
 }
 
@@ -276,18 +298,51 @@ static void tx_mc_zero(void *arg, int32_t core, int32_t cores)
         acc[i] = 0;
 }
 
+/* out = requant(acc + bo), split by columns: each core loads its columns' bias and factors once
+ * (bo is in L2) and requantizes down the column; with shift > 32 from the high word of
+ * acc * mul (exact: the rounding term only touches the high word) */
 static void tx_mc_finish(void *arg, int32_t core, int32_t cores)
 {
     const tx_mc *m = (const tx_mc *)arg;
     const tx_mhsa_weights *w = m->w;
-    const int32_t E = m->d->E;
-    int32_t r0, r1;
-    tx_cl_band(m->d->S, core, cores, 1, &r0, &r1);
+    const int32_t S = m->d->S, E = m->d->E;
+    int32_t e0, e1;
+    tx_cl_band(E, core, cores, 2, &e0, &e1);  /* phase C's bands: this core's own sums */
     const int32_t *acc = (const int32_t *)(const void *)(m->l1 + m->pl.acc);
-    for (int32_t s = r0; s < r1; ++s)
-        for (int32_t e = 0; e < E; ++e)
-            m->out[s * E + e] = tx_rq(acc[s * E + e] + (w->bo ? w->bo[e] : 0), tx_rq_mul(&w->rq_o, e),
-                                      tx_rq_shift(&w->rq_o, e));
+    for (int32_t e = e0; e < e1; ++e) {
+        const int32_t bias = w->bo ? w->bo[e] : 0, mul = tx_rq_mul(&w->rq_o, e), shift = tx_rq_shift(&w->rq_o, e);
+        const int32_t *a = acc + e;
+        int8_t *o = m->out + e;
+        if (shift > 32) {
+            const int32_t s = shift - 32, round = 1 << (s - 1);
+            for (int32_t r = 0; r < S; ++r, a += E, o += E)
+                *o = (int8_t)tx_xp_clip8((tx_xp_mulh(*a + bias, mul) + round) >> s);
+        } else {
+            for (int32_t r = 0; r < S; ++r, a += E, o += E)
+                *o = tx_rq(*a + bias, mul, shift);
+        }
+    }
+}
+
+/* the first parallel section: acc = 0, then head 0's projections */
+static void tx_mc_first(void *arg, int32_t core, int32_t cores)
+{
+    const tx_mc *m = (const tx_mc *)arg;
+    tx_mc_zero(arg, core, cores);
+    tx_mc_qkv(m, 0, m->wcur, core, cores);
+}
+
+/* after head h's attention: its output projection, then (independent of it) the next head's
+ * projections, or after the last head out = requant(acc + bo) over the same column bands; one
+ * parallel section instead of two */
+static void tx_mc_step(void *arg, int32_t core, int32_t cores)
+{
+    const tx_mc *m = (const tx_mc *)arg;
+    tx_mc_out(arg, core, cores);
+    if (m->h + 1 < m->d->H)
+        tx_mc_qkv(m, m->h + 1, m->wnext, core, cores);
+    else
+        tx_mc_finish(arg, core, cores);
 }
 
 static tx_status tx_mc_check(const tx_cluster *cl, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,
@@ -313,28 +368,33 @@ static tx_status tx_mc_run_rows(const tx_cluster *cl, const tx_mhsa_config *cfg,
     if (!(m.l1 = tx_cluster_l1(cl, m.pl.total)))
         return TX_ERR_BUFFER;
 
-    uint32_t handles[2][8];
-    int nh[2];
+    tx_mc_xfer xf[TX_MC_XFERS];
+    const int nx = tx_mc_transfers(&m, xf);
+    uint32_t pending[2];
     const uint32_t x_dma = cl->dma_start(m.l1 + m.pl.x, x, (uint32_t)(d->S * d->E), 1, 0, 0);
-    tx_mc_fetch(&m, 0, m.l1 + m.pl.wbuf[0], handles[0], &nh[0]);
+    pending[0] = tx_mc_fetch(cl, xf, nx, 0, m.l1 + m.pl.wbuf[0]);
     tx_softmax_lut(cfg->mode == TX_ATTN_FUSED ? &w->softmax_fw : &w->attn.softmax,
                    (tx_softmax_table *)(void *)(m.l1 + m.pl.lut));
-    cl->fork_join(cl->cores, tx_mc_zero, &m);
     cl->dma_wait(x_dma);
+    cl->dma_wait(pending[0]);
+    if (d->H > 1)
+        pending[1] = tx_mc_fetch(cl, xf, nx, 1, m.l1 + m.pl.wbuf[1]);
+    m.wcur = (const int8_t *)(m.l1 + m.pl.wbuf[0]);
+    cl->fork_join(cl->cores, tx_mc_first, &m);
     for (int32_t h = 0; h < d->H; ++h) {
         const int b = h & 1;
-        for (int i = 0; i < nh[b]; ++i)
-            cl->dma_wait(handles[b][i]);
-        /* the other buffer held head h - 1, which is finished: stream head h + 1 into it */
-        if (h + 1 < d->H)
-            tx_mc_fetch(&m, h + 1, m.l1 + m.pl.wbuf[b ^ 1], handles[b ^ 1], &nh[b ^ 1]);
         m.h = h;
-        m.wcur = (const int8_t *)(m.l1 + m.pl.wbuf[b]);
-        cl->fork_join(cl->cores, tx_mc_qkv, &m);
         cl->fork_join(cl->cores, tx_mc_rows, &m);
-        cl->fork_join(cl->cores, tx_mc_out, &m);
+        if (h + 1 < d->H) {
+            cl->dma_wait(pending[b ^ 1]);
+            m.wnext = (const int8_t *)(m.l1 + m.pl.wbuf[b ^ 1]);
+        }
+        cl->fork_join(cl->cores, tx_mc_step, &m);
+        /* head h's buffer is finished: stream head h + 2 into it */
+        if (h + 2 < d->H)
+            pending[b] = tx_mc_fetch(cl, xf, nx, h + 2, m.l1 + m.pl.wbuf[b]);
+        m.wcur = m.wnext;
     }
-    cl->fork_join(cl->cores, tx_mc_finish, &m);
     return TX_OK;
 }
 

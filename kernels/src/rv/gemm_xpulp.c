@@ -6,6 +6,8 @@
  * (exact: the rounding constant then only touches the high word) and clamps with p.clip. The
  * rarely taken paths (K % 4 terms, per-channel or low shifts) are out of line, so the hot code
  * stays small for the cluster's shared instruction cache. */
+#include <stddef.h>
+
 #include "../common/gemm_edges.h"
 #include "../common/internal.h"
 #include "xpulp.h"
@@ -171,11 +173,13 @@ static __attribute__((noinline)) void tx_xp_pair_acc(const tx_xp_blocks *j, int 
         tx_xp_blocks_acc(j, TX_XP_SIGNED, o0, o1);
 }
 
+static void tx_xp_pair_below(const tx_gemm *g, const tx_xp_col *c0, const tx_xp_col *c1, int32_t n, int32_t i0,
+                             int32_t i1);
+
 /* the row blocks of columns n, n + 1, then the rows below the last block */
 static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_t n, int32_t i0, int32_t i1)
 {
     const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
-    const int8_t *a;
     const int8_t *b = g->b + (size_t)n * g->ldb;
     const tx_xp_col c0 = tx_xp_column(g, uniform, n), c1 = tx_xp_column(g, uniform, n + 1);
     const tx_xp_blocks j = {(const int8_t *)g->a, b, lda, g->ldb, K4 / 4, M4 / 4, rs, c0.bias, c1.bias};
@@ -185,10 +189,19 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
         tx_xp_pair_rq(&j, g->a_unsigned, &c0, g->out + i0, g->out + i1);
     else
         tx_xp_pair_acc(&j, g->a_unsigned, g->acc + i0, g->acc + i1);
-    /* rows below the last block of 4 (a core's share is often 1..3 rows) */
-    a = (const int8_t *)g->a + (size_t)M4 * lda;
+    tx_xp_pair_below(g, &c0, &c1, n, i0, i1);
+}
+
+/* columns n, n + 1 (finished as c0, c1) of the rows below the last block of 4 (a core's share is
+ * often 1..3 rows) */
+static void tx_xp_pair_below(const tx_gemm *g, const tx_xp_col *c0, const tx_xp_col *c1, int32_t n, int32_t i0,
+                             int32_t i1)
+{
+    const int32_t M4 = g->M & ~3, K4 = g->K & ~3, rs = g->rs, lda = g->lda;
+    const int8_t *b = g->b + (size_t)n * g->ldb;
+    const int8_t *a = (const int8_t *)g->a + (size_t)M4 * lda;
     for (int32_t m = M4; m < g->M; ++m, a += lda) {
-        int32_t d0 = c0.bias, d1 = c1.bias;
+        int32_t d0 = c0->bias, d1 = c1->bias;
         for (int32_t k = 0; k < K4; k += 4) {
             const uint32_t x = tx_xp_word(a + k), y0 = tx_xp_word(b + k), y1 = tx_xp_word(b + g->ldb + k);
             d0 = tx_xp_dot4(g->a_unsigned, d0, x, y0);
@@ -197,12 +210,97 @@ static inline void tx_xp_pair(const tx_gemm *g, const tx_xp_col *uniform, int32_
         d0 += tx_xp_dot_tail(g, a, b, K4);
         d1 += tx_xp_dot_tail(g, a, b + g->ldb, K4);
         if (g->rq) {
-            g->out[m * rs + i0] = tx_xp_rq(&c0, d0);
-            g->out[m * rs + i1] = tx_xp_rq(&c1, d1);
+            g->out[m * rs + i0] = tx_xp_rq(c0, d0);
+            g->out[m * rs + i1] = tx_xp_rq(c1, d1);
         } else {
             g->acc[m * rs + i0] += d0;
             g->acc[m * rs + i1] += d1;
         }
+    }
+}
+
+/* The 4 x 4 blocks of 4 columns (gemm_xpulp_4x4.S; the field offsets are the routine's J_*),
+ * K % 4 == 0: requantized per tensor from the high word (rq), or added to int32 accumulators of
+ * adjacent columns (acc: cs == 1; mul, s, round and bias unused). */
+typedef struct {
+    const int8_t *a;      /* row 0 of the first row block */
+    const int8_t *b;      /* column 0's row of b; column j's j * ldb further */
+    int32_t lda, ldb, n, rows4; /* n = K / 4 */
+    int32_t rs, cs;       /* output steps between rows, columns */
+    int32_t bias[4];
+    int32_t mul, s;       /* shift - 32, 1..30 */
+    void *out;            /* (row 0, column 0): int8_t (rq) or int32_t (acc) */
+} tx_xp_quad;
+
+#ifdef TX_HAVE_XPULP
+_Static_assert(offsetof(tx_xp_quad, lda) == 8 && offsetof(tx_xp_quad, bias) == 32 &&
+                   offsetof(tx_xp_quad, out) == 56,
+               "gemm_xpulp_4x4.S reads tx_xp_quad by these offsets");
+
+void tx_xp_quad_rq_ss(const tx_xp_quad *j);
+void tx_xp_quad_rq_au(const tx_xp_quad *j);
+void tx_xp_quad_rq_bu(const tx_xp_quad *j);
+void tx_xp_quad_acc_ss(const tx_xp_quad *j);
+void tx_xp_quad_acc_au(const tx_xp_quad *j);
+void tx_xp_quad_acc_bu(const tx_xp_quad *j);
+
+static void tx_xp_quad_run(const tx_xp_quad *j, int uns, int rq)
+{
+    if (uns == TX_XP_A_UNSIGNED)
+        (rq ? tx_xp_quad_rq_au : tx_xp_quad_acc_au)(j);
+    else if (uns == TX_XP_B_UNSIGNED)
+        (rq ? tx_xp_quad_rq_bu : tx_xp_quad_acc_bu)(j);
+    else
+        (rq ? tx_xp_quad_rq_ss : tx_xp_quad_acc_ss)(j);
+}
+#else
+/* what the routines compute, for hosts */
+static void tx_xp_quad_run(const tx_xp_quad *j, int uns, int rq)
+{
+    const int8_t *a = j->a;
+    for (int32_t m = 0; m < j->rows4; ++m, a += 4 * j->lda)
+        for (int32_t i = 0; i < 4; ++i)
+            for (int32_t c = 0; c < 4; ++c) {
+                const int32_t at = (4 * m + i) * j->rs + c * (rq ? j->cs : 1);
+                int32_t v = rq ? j->bias[c] : ((int32_t *)j->out)[at];
+                for (int32_t k = 0; k < 4 * j->n; k += 4)
+                    v = tx_xp_dot4(uns, v, tx_xp_word(a + i * j->lda + k), tx_xp_word(j->b + c * j->ldb + k));
+                if (rq)
+                    ((int8_t *)j->out)[at] = (int8_t)tx_xp_clip8((tx_xp_mulh(v, j->mul) + (1 << (j->s - 1))) >> j->s);
+                else
+                    ((int32_t *)j->out)[at] = v;
+            }
+}
+#endif
+
+/* the quads apply: K % 4 == 0, one column group; requantized per tensor from the high word, or
+ * accumulated into adjacent columns */
+static int tx_xp_quads_apply(const tx_gemm *g, const tx_xp_col *uniform)
+{
+    const int finish = g->rq ? !g->rq->ch_mul && !g->rq->ch_shift && uniform->hi_only : g->cs == 1;
+    return finish && !g->gcols && (g->K & 3) == 0 && g->K >= 4 && g->M >= 4;
+}
+
+/* columns n .. n + 3: their row blocks in 4 x 4, then the rows below in pairs */
+static void tx_xp_quad_columns(const tx_gemm *g, const tx_xp_col *uniform, int32_t n)
+{
+    const int32_t cs = g->cs, ldb = g->ldb;
+    const int8_t *b = g->b + (size_t)n * ldb;
+    const int rq = g->rq != 0, biased = rq && g->bias;
+    const int32_t bias0 = biased ? g->bias[n] : 0, bias1 = biased ? g->bias[n + 1] : 0,
+                  bias2 = biased ? g->bias[n + 2] : 0, bias3 = biased ? g->bias[n + 3] : 0;
+    void *out = rq ? (void *)(g->out + (size_t)n * cs) : (void *)(g->acc + (size_t)n * cs);
+    const tx_xp_quad j = {(const int8_t *)g->a, b, g->lda, ldb, g->K / 4, g->M / 4, g->rs, cs,
+                          {bias0, bias1, bias2, bias3}, uniform->mul, uniform->s, out};
+    tx_xp_quad_run(&j, g->a_unsigned, rq);
+    if (g->M & 3) {
+        tx_xp_col c[4] = {*uniform, *uniform, *uniform, *uniform};
+        c[0].bias = bias0;
+        c[1].bias = bias1;
+        c[2].bias = bias2;
+        c[3].bias = bias3;
+        tx_xp_pair_below(g, &c[0], &c[1], n, n * cs, (n + 1) * cs);
+        tx_xp_pair_below(g, &c[2], &c[3], n + 2, (n + 2) * cs, (n + 3) * cs);
     }
 }
 
@@ -243,7 +341,11 @@ static void tx_xp_gemm(const tx_gemm *g)
 {
     const int32_t N = g->N, cs = g->cs;
     const tx_xp_col uniform = g->rq ? tx_xp_params(g->rq->mul, g->rq->shift) : tx_xp_params(0, 0);
-    for (int32_t n = 0; n + 2 <= N; n += 2) {
+    int32_t n = 0;
+    if (tx_xp_quads_apply(g, &uniform))
+        for (; n + 4 <= N; n += 4)
+            tx_xp_quad_columns(g, &uniform, n);
+    for (; n + 2 <= N; n += 2) {
         /* element (m, n) at m * rs + column offset (head groups: tx_gemm_index) */
         const int32_t i0 = g->gcols ? tx_gemm_index(g, 0, n) : n * cs;
         const int32_t i1 = g->gcols ? tx_gemm_index(g, 0, n + 1) : i0 + cs;

@@ -858,6 +858,11 @@ void Cluster::exec(Core &c, const Insn &in)
     case Op::kPExtbz: x[in.rd] = a & 0xFFu; break;
     case Op::kPMac: x[in.rd] += a * b; break;
     case Op::kPMsu: x[in.rd] -= a * b; break;
+    case Op::kPAddRNr: {
+        const uint32_t sh = b & 31u, sum = x[in.rd] + a + (sh ? 1u << (sh - 1) : 0u);
+        x[in.rd] = uint32_t(int32_t(sum) >> sh);
+        break;
+    }
     // ---- XpulpV2 packed SIMD
     case Op::kPvAdd: case Op::kPvSub: case Op::kPvMin: case Op::kPvMax: {
         const bool half = (in.imm2 & 1u) == 0;

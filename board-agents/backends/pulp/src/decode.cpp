@@ -3,7 +3,7 @@
 //   post-increment loads  opcode 0001011, stores 0101011; register-register forms funct3 111
 //   (loads) / 100..110 (stores); hardware loops 1111011; packed SIMD 1010111 with funct6 in
 //   [31:26] and the operand mode in funct3; p.mac/p.min/p.clip... in OP (0110011) with funct7
-//   0100001 / 0000010 / 0001010 / 0001000.
+//   0100001 / 0000010 / 0001010 / 0001000; p.addRNr in 1011011 with funct7 0100000, funct3 110.
 #include "insn.h"
 
 namespace tinytx::agent::pulp {
@@ -255,6 +255,9 @@ Insn decode32(uint32_t w)
         return illegal(w);
     }
     case 0x33: return decode_op(w, rd, rs1, rs2);
+    case 0x5B:  // p.addRNr (funct7 0100000, funct3 110): the only one of the add/sub-normalise group used
+        if (f7 == 0x20 && f3 == 6) return make(Op::kPAddRNr, rd, rs1, rs2, 0, kReadRs1 | kReadRs2 | kReadRd);
+        return illegal(w);
     case 0x57: return decode_simd(w, rd, rs1, rs2);
     case 0x7B: return decode_hwloop(w, rs1);
     case 0x0F: return make(Op::kFence, 0, 0, 0, 0, 0);

@@ -27,6 +27,7 @@ enum class Op : uint8_t {
     // XpulpV2 ALU and multiply-accumulate
     kPAbs, kPMin, kPMinu, kPMax, kPMaxu, kPClip, kPClipu, kPClipr, kPClipur,
     kPExths, kPExthz, kPExtbs, kPExtbz, kPMac, kPMsu,
+    kPAddRNr,  // rd = (rd + rs1 + 2^(s-1)) >> s, s = rs2 & 31 (arithmetic; no rounding term when s = 0)
     // XpulpV2 packed SIMD; imm2 = SimdMode
     kPvAdd, kPvSub, kPvMin, kPvMax,
     kPvDotup, kPvDotusp, kPvDotsp, kPvSdotup, kPvSdotusp, kPvSdotsp,

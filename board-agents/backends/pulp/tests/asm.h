@@ -106,5 +106,6 @@ constexpr uint32_t p_clip(uint32_t rd, uint32_t a, uint32_t bits) { return r_typ
 constexpr uint32_t p_clipu(uint32_t rd, uint32_t a, uint32_t bits) { return r_type(0x0A, bits, a, 2, rd, 0x33); }
 constexpr uint32_t p_clipr(uint32_t rd, uint32_t a, uint32_t b) { return r_type(0x0A, b, a, 5, rd, 0x33); }
 constexpr uint32_t p_clipur(uint32_t rd, uint32_t a, uint32_t b) { return r_type(0x0A, b, a, 6, rd, 0x33); }
+constexpr uint32_t p_addrnr(uint32_t rd, uint32_t a, uint32_t s) { return r_type(0x20, s, a, 6, rd, 0x5B); }
 
 }  // namespace tinytx::agent::pulp::test

@@ -206,6 +206,28 @@ TEST(Xpulp, ClipMinMaxMacAndExtend)
     EXPECT_EQ(m.x(18), 0x80u);
 }
 
+TEST(Xpulp, AddRoundNormalise)
+{
+    // p.addRNr rd, rs1, rs2: rd = (rd + rs1 + 2^(s-1)) >> s, arithmetic; s = 0 adds only
+    Rig r(1);
+    r.program({p_addrnr(10, 0, 5), p_addrnr(11, 0, 5), p_addrnr(12, 6, 5), p_addrnr(13, 0, 7), p_addrnr(14, 6, 8)});
+    r.x(5) = 3;
+    r.x(6) = 100;
+    r.x(7) = 0;
+    r.x(8) = 33;  // only the low 5 bits count: 1
+    r.x(10) = 12;              // (12 + 4) >> 3 = 2
+    r.x(11) = uint32_t(-13);   // (-13 + 4) >> 3 = -2 (floor)
+    r.x(12) = uint32_t(-200);  // (-200 + 100 + 4) >> 3 = -12
+    r.x(13) = 7;               // 7 + 0
+    r.x(14) = 5;               // (5 + 100 + 1) >> 1 = 53
+    EXPECT_EQ(r.run(5), 5u);
+    EXPECT_EQ(int32_t(r.x(10)), 2);
+    EXPECT_EQ(int32_t(r.x(11)), -2);
+    EXPECT_EQ(int32_t(r.x(12)), -12);
+    EXPECT_EQ(int32_t(r.x(13)), 7);
+    EXPECT_EQ(int32_t(r.x(14)), 53);
+}
+
 TEST(Xpulp, SdotAccumulatorLoadUse)
 {
     // a dot product reading a register loaded by the previous instruction waits one cycle
