@@ -1,0 +1,61 @@
+// Data accesses of a Thumb translation block, decoded once so that memory-region wait states can
+// be charged per block instead of per access (Unicorn sends every load and store through its slow
+// path once any memory hook exists: region_waits.h, docs/CYCLE_MODEL.md).
+//
+// Walking the block, every core register is followed as "register R's value at block entry plus
+// a constant" (or a constant) across the instructions that move it that way (ADD/SUB/MOV
+// immediate, MOV register, ADR, writeback); anything else makes it unknown. An access whose
+// address registers are all followed is *planned*: its address is known at block entry, when the
+// block hook runs. An access that is not (a pointer loaded in the same block, an instruction in
+// an IT block, which may not execute) is *unresolved*: the machine puts a code hook on that one
+// instruction and computes its address there, from the registers of that moment.
+//
+// Accesses are counted as Unicorn's memory hooks see them: one per register of LDM/STM/PUSH/POP,
+// two for LDRD/STRD, one 8-byte access per double-precision VFP register; PLD/PLI none.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace tinytx::agent::iss {
+
+// A value at a point of the block: entry value of `reg` + `add`; reg = kConst: `add` alone.
+struct Operand {
+    static constexpr int8_t kConst = -1, kUnknown = -2;
+    int8_t reg = kUnknown;
+    uint32_t add = 0;
+    bool known() const { return reg != kUnknown; }
+};
+
+// `count` accesses of `size` bytes each at base + (index << shift), then + size, ...
+struct Access {
+    Operand base, index{Operand::kConst, 0};
+    uint8_t shift = 0;
+    uint8_t count = 1, size = 4;
+    bool store = false;
+};
+
+// One instruction whose accesses are computed when it runs (its code hook).
+struct UnresolvedSite {
+    uint32_t pc = 0;
+    uint16_t hw1 = 0, hw2 = 0;
+    uint8_t cond = 0xE;  // its IT condition (0xE: always)
+};
+
+struct AccessPlan {
+    std::vector<Access> planned;
+    std::vector<UnresolvedSite> unresolved;
+};
+
+// `code`/`n`: the block's bytes at `addr`. Only loads (stores) when `loads` (`stores`) are charged.
+// Instructions at `hooked` pcs (sorted) are left to their code hooks.
+AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, bool loads, bool stores,
+                            const std::vector<uint32_t> &hooked);
+
+// The accesses of one instruction from the registers it sees (its code hook).
+std::vector<Access> thumb_accesses_now(const UnresolvedSite &s);
+
+// ARM condition `cond` against APSR flags `nzcv` (bits 31..28 of xPSR).
+bool condition_passes(uint8_t cond, uint32_t nzcv);
+
+}  // namespace tinytx::agent::iss
