@@ -347,6 +347,33 @@ Regs entry_regs()
     return r;
 }
 
+struct Decoded {
+    uint32_t pc;
+    uint16_t hw1, hw2;
+    bool conditional;
+};
+
+// Registers after `rest` run, as registers before them plus a constant (or unknown).
+Regs follow(Regs r, const std::vector<Decoded> &rest)
+{
+    for (const Decoded &d : rest) {
+        Step s(r, d.pc);
+        s.decode(d.hw1, d.hw2);
+        if (s.clobbers_all) r.fill(Operand{});
+        for (const auto &[reg, v] : s.writes) r[reg] = d.conditional ? Operand{} : v;
+    }
+    return r;
+}
+
+// `o` (a register before the instructions that led to `exit`) in terms of a register at exit
+Operand at_exit(const Operand &o, const Regs &exit)
+{
+    if (o.reg == Operand::kConst) return o;
+    for (int j = 0; j < 15; ++j)
+        if (exit[size_t(j)].reg == o.reg) return {int8_t(j), o.add - exit[size_t(j)].add};
+    return Operand{};
+}
+
 }  // namespace
 
 AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, bool loads, bool stores,
@@ -354,6 +381,8 @@ AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, bool
 {
     AccessPlan plan;
     Regs r = entry_regs();
+    std::vector<Decoded> insns;
+    std::vector<size_t> later;  // unresolved, unconditional: indices into insns
     uint32_t it = 0;  // ITSTATE: condition in bits 7..4, mask below
     for (uint32_t off = 0; off + 2 <= n;) {
         const uint16_t hw1 = uint16_t(code[off] | code[off + 1] << 8);
@@ -376,16 +405,39 @@ AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, bool
             if (resolved) {
                 for (const Access &a : s.accesses)
                     if (a.store ? stores : loads) plan.planned.push_back(a);
+            } else if (!conditional) {
+                later.push_back(insns.size());
             } else {
                 plan.unresolved.push_back({pc, hw1, hw2, cond});
             }
         }
+        insns.push_back({pc, hw1, hw2, conditional});
         if (s.clobbers_all) r.fill(Operand{});
         for (const auto &[reg, v] : s.writes) r[reg] = conditional ? Operand{} : v;
 
         if (it & 0xF) it = (it & 7) == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F);
         if (!wide && (hw1 & 0xFF00) == 0xBF00 && (hw1 & 0xF)) it = hw1 & 0xFF;
         off += wide ? 4 : 2;
+    }
+
+    const bool ends_in_bkpt = !insns.empty() && (insns.back().hw1 & 0xFF00) == 0xBE00;
+    for (size_t k : later) {
+        const Decoded &d = insns[k];
+        const Regs at_insn = entry_regs();
+        Step s(at_insn, d.pc);
+        s.decode(d.hw1, d.hw2);
+        const Regs exit = follow(at_insn, std::vector<Decoded>(insns.begin() + std::ptrdiff_t(k), insns.end()));
+        std::vector<Access> mapped;
+        bool ok = !ends_in_bkpt;
+        for (Access a : s.accesses) {
+            if (a.store ? !stores : !loads) continue;
+            a.base = at_exit(a.base, exit);
+            a.index = at_exit(a.index, exit);
+            ok = ok && a.base.known() && a.index.known();
+            mapped.push_back(a);
+        }
+        if (ok) plan.at_exit.insert(plan.at_exit.end(), mapped.begin(), mapped.end());
+        else plan.unresolved.push_back({d.pc, d.hw1, d.hw2, 0xE});
     }
     return plan;
 }

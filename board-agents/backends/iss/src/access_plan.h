@@ -6,8 +6,11 @@
 // a constant" (or a constant) across the instructions that move it that way (ADD/SUB/MOV
 // immediate, MOV register, ADR, writeback); anything else makes it unknown. An access whose
 // address registers are all followed is *planned*: its address is known at block entry, when the
-// block hook runs. An access that is not (a pointer loaded in the same block, an instruction in
-// an IT block, which may not execute) is *unresolved*: the machine puts a code hook on that one
+// block hook runs. Else, when its address registers are followed the same way from it to the
+// block's end, it is planned *at exit*: charged at the next block's hook, from the registers the
+// block left (a pointer loaded in the same block). What remains (an instruction in an IT block,
+// which may not execute; a base overwritten later in the block; a block ending in BKPT, where
+// semihosting changes registers) is *unresolved*: the machine puts a code hook on that one
 // instruction and computes its address there, from the registers of that moment.
 //
 // Accesses are counted as Unicorn's memory hooks see them: one per register of LDM/STM/PUSH/POP,
@@ -43,7 +46,8 @@ struct UnresolvedSite {
 };
 
 struct AccessPlan {
-    std::vector<Access> planned;
+    std::vector<Access> planned;  // operands: registers at block entry
+    std::vector<Access> at_exit;  // operands: registers at block exit
     std::vector<UnresolvedSite> unresolved;
 };
 

@@ -16,7 +16,8 @@ struct BlockInfo {
     static constexpr uint32_t kNoPlan = UINT32_MAX;
     BlockCost cost;
     uint8_t markers = 0;          // Machine::Marker bits of the block's start address
-    uint32_t plan = kNoPlan;      // its charged data accesses (Machine::plans_)
+    uint32_t plan = kNoPlan;      // its charged data accesses (Machine::plans_), known at entry
+    uint32_t at_exit = kNoPlan;   // ... known when it has run
 };
 
 class BlockCache {

@@ -437,6 +437,10 @@ const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
                 info.plan = uint32_t(plans_.size());
                 plans_.push_back(std::move(p.planned));
             }
+            if (!p.at_exit.empty()) {
+                info.at_exit = uint32_t(plans_.size());
+                plans_.push_back(std::move(p.at_exit));
+            }
         }
     }
     auto it = std::lower_bound(markers_.begin(), markers_.end(), std::make_pair(addr, uint8_t(0)));
@@ -446,6 +450,11 @@ const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
 
 void Machine::on_block(uint32_t addr, uint32_t size)
 {
+    entry_have_ = 0;  // this block's entry registers are the last block's exit registers
+    if (pending_exit_ != BlockInfo::kNoPlan) {
+        for (const Access &a : plans_[pending_exit_]) charge(a, &Machine::entry_value);
+        pending_exit_ = BlockInfo::kNoPlan;
+    }
     const BlockInfo *b = cache_.find(addr, size);
     if (!b) {
         b = classify(addr, size);
@@ -461,10 +470,9 @@ void Machine::on_block(uint32_t addr, uint32_t size)
     }
     instructions_ += b->cost.instructions;
     cycles_ += b->cost.cycles;
-    if (b->plan != BlockInfo::kNoPlan) {
-        entry_have_ = 0;
+    if (b->plan != BlockInfo::kNoPlan)
         for (const Access &a : plans_[b->plan]) charge(a, &Machine::entry_value);
-    }
+    pending_exit_ = b->at_exit;
     if (instructions_ >= next_clock_check_) [[unlikely]]
         check_clock();
 }

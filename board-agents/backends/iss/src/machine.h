@@ -168,6 +168,7 @@ private:
     };
     std::unordered_map<uint32_t, Site> sites_;
     std::optional<std::pair<uint32_t, uint32_t>> retranslate_;
+    uint32_t pending_exit_ = BlockInfo::kNoPlan;  // the last block's accesses known at its exit
     uint32_t entry_regs_[16] = {};
     uint16_t entry_have_ = 0;  // bits of entry_regs_ read in this block
 
