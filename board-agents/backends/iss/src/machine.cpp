@@ -435,11 +435,11 @@ const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
             }
             if (!p.planned.empty()) {
                 info.plan = uint32_t(plans_.size());
-                plans_.push_back(std::move(p.planned));
+                plans_.emplace_back(std::move(p.planned));
             }
             if (!p.at_exit.empty()) {
                 info.at_exit = uint32_t(plans_.size());
-                plans_.push_back(std::move(p.at_exit));
+                plans_.emplace_back(std::move(p.at_exit));
             }
         }
     }
@@ -452,7 +452,7 @@ void Machine::on_block(uint32_t addr, uint32_t size)
 {
     entry_have_ = 0;  // this block's entry registers are the last block's exit registers
     if (pending_exit_ != BlockInfo::kNoPlan) {
-        for (const Access &a : plans_[pending_exit_]) charge(a, &Machine::entry_value);
+        charge(plans_[pending_exit_]);
         pending_exit_ = BlockInfo::kNoPlan;
     }
     const BlockInfo *b = cache_.find(addr, size);
@@ -470,8 +470,7 @@ void Machine::on_block(uint32_t addr, uint32_t size)
     }
     instructions_ += b->cost.instructions;
     cycles_ += b->cost.cycles;
-    if (b->plan != BlockInfo::kNoPlan)
-        for (const Access &a : plans_[b->plan]) charge(a, &Machine::entry_value);
+    if (b->plan != BlockInfo::kNoPlan) charge(plans_[b->plan]);
     pending_exit_ = b->at_exit;
     if (instructions_ >= next_clock_check_) [[unlikely]]
         check_clock();
@@ -696,10 +695,10 @@ void Machine::on_code(uint32_t addr)
 
 void Machine::hook_site(const UnresolvedSite &s)
 {
-    Site site{s.cond, {}};
+    std::vector<Access> charged;
     for (const Access &a : thumb_accesses_now(s))
-        if (a.store ? waits_->charges_stores() : waits_->charges_loads()) site.accesses.push_back(a);
-    sites_[s.pc] = std::move(site);
+        if (a.store ? waits_->charges_stores() : waits_->charges_loads()) charged.push_back(a);
+    sites_.insert_or_assign(s.pc, Site{s.cond, Plan(std::move(charged))});
     hooked_.insert(std::upper_bound(hooked_.begin(), hooked_.end(), s.pc), s.pc);
     cache_.forget_covering(s.pc);  // their plans hold this instruction
     uc_hook h;
@@ -714,12 +713,32 @@ void Machine::on_site(uint32_t addr)
     if (it == sites_.end()) return;
     const Site &s = it->second;
     if (s.cond < 0xE && !condition_passes(s.cond, reg(UC_ARM_REG_CPSR))) return;
-    for (const Access &a : s.accesses) charge(a, &Machine::live_value);
+    uint32_t regs[16];
+    read_regs(s.plan.regs, regs);
+    for (const Access &a : s.plan.accesses) charge(a, regs);
 }
 
-void Machine::charge(const Access &a, uint32_t (Machine::*value)(const Operand &))
+Machine::Plan::Plan(std::vector<Access> a) : accesses(std::move(a))
 {
-    const uint32_t at = (this->*value)(a.base) + ((this->*value)(a.index) << a.shift);
+    for (const Access &x : accesses)
+        for (const Operand &o : {x.base, x.index})
+            if (o.reg >= 0) regs |= uint16_t(1u << o.reg);
+}
+
+// a block's plan: the registers it reads, once per block (entry_have_), then its accesses
+void Machine::charge(const Plan &p)
+{
+    if (const uint16_t missing = p.regs & ~entry_have_) {
+        read_regs(missing, entry_regs_);
+        entry_have_ |= missing;
+    }
+    for (const Access &a : p.accesses) charge(a, entry_regs_);
+}
+
+void Machine::charge(const Access &a, const uint32_t *regs)
+{
+    auto value = [&](const Operand &o) { return (o.reg >= 0 ? regs[o.reg] : 0u) + o.add; };
+    const uint32_t at = value(a.base) + (value(a.index) << a.shift);
     for (uint32_t k = 0; k < a.count; ++k) charge_one(at + k * a.size, a.size, a.store);
 }
 
@@ -738,20 +757,18 @@ static int arm_core_reg(int r)
     return r == 13 ? UC_ARM_REG_SP : r == 14 ? UC_ARM_REG_LR : UC_ARM_REG_R0 + r;
 }
 
-uint32_t Machine::entry_value(const Operand &o)
+// the core registers of `mask` into regs[r], in one call
+void Machine::read_regs(uint16_t mask, uint32_t *regs)
 {
-    if (o.reg == Operand::kConst) return o.add;
-    const unsigned r = unsigned(o.reg);
-    if (!(entry_have_ >> r & 1)) {
-        entry_regs_[r] = reg(arm_core_reg(o.reg));
-        entry_have_ |= uint16_t(1u << r);
+    int ids[16];
+    void *vals[16];
+    int n = 0;
+    for (int r = 0; r < 15; ++r) {
+        if (!(mask >> r & 1)) continue;
+        ids[n] = arm_core_reg(r);
+        vals[n++] = &regs[r];
     }
-    return entry_regs_[r] + o.add;
-}
-
-uint32_t Machine::live_value(const Operand &o)
-{
-    return o.reg == Operand::kConst ? o.add : reg(arm_core_reg(o.reg)) + o.add;
+    if (n) uc_reg_read_batch(uc_, ids, vals, n);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -102,10 +102,11 @@ private:
     void on_code(uint32_t addr);
     void on_site(uint32_t addr);
     void hook_site(const UnresolvedSite &s);
-    void charge(const Access &a, uint32_t (Machine::*value)(const Operand &));
+    struct Plan;
+    void charge(const Plan &p);
+    void charge(const Access &a, const uint32_t *regs);
     void charge_one(uint32_t addr, uint32_t size, bool store);
-    uint32_t entry_value(const Operand &o);
-    uint32_t live_value(const Operand &o);
+    void read_regs(uint16_t mask, uint32_t *regs);
     void on_write(uint32_t addr, uint32_t size)
     {
         if (in_window_) hw_.on_write(addr, size);
@@ -160,11 +161,16 @@ private:
     // wait states per block (access_plan.h): the blocks' planned accesses, the instructions
     // charged by their own code hooks (sorted pcs, and their accesses), a block to translate again
     bool plan_waits_ = false;
-    std::vector<std::vector<Access>> plans_;
+    struct Plan {
+        std::vector<Access> accesses;
+        uint16_t regs = 0;  // the core registers their addresses read
+        Plan(std::vector<Access> a);
+    };
+    std::vector<Plan> plans_;
     std::vector<uint32_t> hooked_;
     struct Site {
         uint8_t cond = 0xE;
-        std::vector<Access> accesses;
+        Plan plan;
     };
     std::unordered_map<uint32_t, Site> sites_;
     std::optional<std::pair<uint32_t, uint32_t>> retranslate_;
