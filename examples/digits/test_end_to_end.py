@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The acceptance test of the whole network in integers (issue 14): for both digits models (post-norm
-with mean pooling, pre-norm with a CLS token), as a user would:
+with mean pooling; the ViT form: pre-norm with a CLS token and a final LayerNorm), as a user would:
 
     tinytx-tune --model m.onnx --board nucleo-l476rg --budget 96KB --val digits_test.npz --emit-c out/
     make -C out host
@@ -8,8 +8,10 @@ with mean pooling, pre-norm with a CLS token), as a user would:
 
 then top-1 of the integer network's logits against the labels must be within 1 point of the float
 model's top-1, which the import computes on the same images with the ONNX graph (its accuracy
-report, printed by the tune and in its --json). A few trials only: the schedule does not change
-the outputs the test looks at.
+report, printed by the tune and in its --json); the ViT form's final LayerNorm runs in the emitted
+network (and has its row in REPORT.txt). The integer network's logits must also be exactly those of
+the independent numpy model (tinytx_numerics, as the importer runs it) on every test image. A few
+trials only: the schedule does not change the outputs the test looks at.
 
     test_end_to_end.py TINYTX_TUNE WORK_DIR
 """
@@ -24,7 +26,27 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 MODELS = ("digits", "digits_cls")
+FINAL_NORM = {"digits_cls"}   # the models ending their stack with a LayerNorm (the ViT form)
+
+
+def golden_logits(name, x):
+    """(int32 logits [N][C], their scale) of the whole integer network on x, computed by the
+    importer's numpy model of the integer operators from the same import the tune made."""
+    for d in (os.path.join(ROOT, "python"), os.path.join(ROOT, "tuner", "importer")):
+        if d not in sys.path:
+            sys.path.insert(0, d)
+    import pipeline
+    import quantize as Q
+    import quantize_ends as QE
+    r = pipeline.import_model(pipeline.Options(os.path.join(HERE, name + ".onnx"),
+                                               os.path.join(HERE, name + ".calib.npy")))
+    u = QE.quantize_features(x, r.prelude.s_u)
+    y = Q.run_layers(QE.run_prelude(u, r.prelude.w), r.layers, r.dims, False, r.enc.norm)
+    if r.final_norm is not None:
+        y = QE.run_final_norm(y, r.final_norm)
+    return QE.run_head(y, r.head), r.head.s_logits
 
 
 def main(argv):
@@ -65,6 +87,10 @@ def main(argv):
         check(front and all((pt.get("accuracy") or {}).get("set") == "val" and "int8_top1" in pt["accuracy"]
                             for pt in front if len({k.get("attention") for k in pt["knobs"]}) == 1),
               "%s: every front point of one attention mode carries its numerics' test-set top-1" % name)
+        if name in FINAL_NORM:
+            with open(os.path.join(out, "network.c")) as f, open(os.path.join(out, "REPORT.txt")) as r:
+                check("tx_layernorm_s8(&ctx, &tx_final_norm" in f.read() and "final LayerNorm" in r.read(),
+                      "%s: the final LayerNorm is part of the emitted network and of its report" % name)
         b = subprocess.run(["make", "-s", "-C", out, "host"], capture_output=True, text=True, timeout=600)
         if not check(b.returncode == 0, "%s: make -C out host%s" % (name, "" if b.returncode == 0 else
                                                                      ": " + (b.stdout + b.stderr)[-800:])):
@@ -79,6 +105,9 @@ def main(argv):
         if not check(logits.shape == (len(test["y"]), 10) and logits.dtype == np.float32,
                      "%s: logits [N][10] float32, got %s %s" % (name, logits.shape, logits.dtype)):
             continue
+        golden, scale = golden_logits(name, test["x"])
+        check(np.array_equal(np.rint(logits / scale).astype(np.int64), golden),
+              "%s: network_host's logits are the numpy model's integers on every test image" % name)
         top1 = float(np.mean(np.argmax(logits, axis=1) == test["y"]))
         check(float_top1 is not None and top1 >= float_top1 - 0.01,
               "%s: the integer network's top-1 %.2f%% is within 1 point of float %s on %d test images" % (

@@ -6,8 +6,9 @@ sklearn.datasets.load_digits: 1,797 images of 8x8 pixels, 16 grey levels, 10 cla
 image is a sequence of S = 8 rows of 8 features. The model, as a user would write it in PyTorch:
 a linear embedding (8 -> E) with a learned positional term, nn.TransformerEncoder (post-norm,
 E = 32, H = 4, F = 64, two layers), mean pooling over the rows and a linear head (E -> 10). With --cls, the other common form
-(ViT, KWT): pre-norm layers (norm_first=True), a learned CLS token before the embedded rows, the
-positional term over all S + 1 tokens, and the head reading the CLS token's output.
+(ViT, KWT): pre-norm layers (norm_first=True) ending with a final LayerNorm, a learned CLS token
+before the embedded rows, the positional term over all S + 1 tokens, and the head reading the CLS
+token's output.
 
     /usr/bin/python3 examples/digits/train.py [--cls] [OUT_DIR]     (default: this folder)
 
@@ -43,7 +44,9 @@ class DigitsTransformer(nn.Module):
         self.pos = nn.Parameter(0.02 * torch.randn(1, S + cls, E))
         layer = nn.TransformerEncoderLayer(E, H, F, dropout=0.1, activation="gelu", batch_first=True,
                                            norm_first=cls)
-        self.encoder = nn.TransformerEncoder(layer, LAYERS, enable_nested_tensor=False)
+        # the ViT form ends a pre-norm stack with a LayerNorm of its own
+        self.encoder = nn.TransformerEncoder(layer, LAYERS, norm=nn.LayerNorm(E) if cls else None,
+                                             enable_nested_tensor=False)
         self.head = nn.Linear(E, CLASSES)
 
     def forward(self, x):                      # x [B][S][FEATURES]

@@ -38,7 +38,8 @@ from tinytx_numerics.ops import (  # noqa: E402
     ADD_SHIFT, INT32_MAX, INT32_MIN, Stats, add_raw, assert_i32, attention_head, check_add, check_gelu_params,
     check_rq_pc, check_softmax_params, clamp8, fwsa_weights, gelu_acc, gelu_params, i64,
     layernorm_acc, linear_acc, max_abs, multiplier, quantile_abs, requant, requant_raw, round_half_away,
-    rq_value, run_encoder, softmax_params, softmax_u8, to_head, to_head_t, POOL_MODES, head, pool, run_embed)
+    rq_value, run_encoder, softmax_params, softmax_u8, to_head, to_head_t, POOL_MODES, final_norm, head, pool,
+    run_embed)
 
 GEN_NAME = "tinytx gen_golden.py"
 GEN_VERSION = "v1"
@@ -289,7 +290,7 @@ def build_case(cfg):
     pc = dict(mul=i64(pc_mul), shift=i64(pc_shift), out=q_pc)
 
     case = dict(cfg=cfg, dims=dims, x=x, w=w, scales=sc, fw_info=fw_info, std=std, fw=fw, pc=pc,
-                pre=pre, ends=build_ends(cfg, dims, std["out"]))
+                pre=pre, ends=build_ends(cfg, dims, std["out"], pre["std"]["out"]))
     case["stats"] = statistics(case, st)
     return case
 
@@ -298,11 +299,12 @@ PRELUDE_FEATURES, HEAD_CLASSES = 12, 10
 S_U, S_WE, S_POS = 0.05, 0.01, 0.02   # real scales of the features, the embedding weights, pos
 
 
-def build_ends(cfg, dims, enc_out):
+def build_ends(cfg, dims, enc_out, pre_out):
     """The prelude and the head (NUMERICS.md) around the case's encoder: the embedding without
     and with a CLS token (both with a positional term), the three poolings of the encoder output
-    and the head's int32 logits of the mean. Drawn from a generator of their own, so the layer's
-    data stay as they were."""
+    and the head's int32 logits of the mean; the final LayerNorm of the pre-norm layer's output
+    and the head's logits of its CLS row (the ViT form). Drawn from a generator of their own, so
+    the layer's data stay as they were."""
     S, E, Fu, C = dims["S"], dims["E"], PRELUDE_FEATURES, HEAD_CLASSES
     rng = np.random.default_rng(cfg["seed"] + 1)
 
@@ -317,8 +319,13 @@ def build_ends(cfg, dims, enc_out):
     s_e = S_U * S_WE / rq_value(rq_embed)
     add_pos, _ = add_params(np.concatenate([cls[None, :], e[1:]]), s_e, pos, S_POS, float(cfg["calib"]))
     pools = [pool(enc_out, m) for m in POOL_MODES]
+    beta_int = round_half_away(BETA_REAL * 256 / GAMMA_SCALE)
+    fg, fb = ints(-24, 127, E), ints(-beta_int, beta_int, E)
+    rq_final = calibrate(layernorm_acc(pre_out, fg, fb), float(cfg["calib"]))
+    final_out = final_norm(pre_out, fg, fb, rq_final)
     return dict(features=Fu, classes=C, u=u, we=we, be=be, rq_embed=rq_embed, cls=cls, pos=pos,
-                add_pos=add_pos, wh=wh, bh=bh,
+                add_pos=add_pos, wh=wh, bh=bh, final_gamma=fg, final_beta=fb, rq_final=rq_final,
+                final_out=final_out, logits_final=head(pool(final_out, "first"), wh, bh),
                 embed=run_embed(u, we, be, rq_embed, pos=pos, add_pos=add_pos),
                 embed_cls=run_embed(u[:S - 1], we, be, rq_embed, cls=cls, pos=pos, add_pos=add_pos),
                 pools=pools, logits=head(pools[0], wh, bh))
@@ -333,9 +340,10 @@ def crc32(a):
 
 
 def ends_crc(ends):
-    """The firmware's "ends" check output: the int32 logits (little-endian), then the embedding
-    with the CLS token."""
-    raw = i64(ends["logits"]).astype("<i4").tobytes() + i64(ends["embed_cls"]).astype(np.int8).tobytes()
+    """The firmware's "ends" check output: the int32 logits (little-endian), the int32 logits of
+    the final LayerNorm's CLS row, then the embedding with the CLS token."""
+    raw = i64(ends["logits"]).astype("<i4").tobytes() + i64(ends["logits_final"]).astype("<i4").tobytes() + \
+        i64(ends["embed_cls"]).astype(np.int8).tobytes()
     return zlib.crc32(raw) & 0xFFFFFFFF
 
 
@@ -485,6 +493,8 @@ def emit_case_c(case):
         ("int8_t", "pool_mean", ends["pools"][0]), ("int8_t", "pool_first", ends["pools"][1]),
         ("int8_t", "pool_last", ends["pools"][2]),
         ("int8_t", "wh", ends["wh"]), ("int32_t", "bh", ends["bh"]), ("int32_t", "logits", ends["logits"]),
+        ("int8_t", "final_gamma", ends["final_gamma"]), ("int32_t", "final_beta", ends["final_beta"]),
+        ("int8_t", "final_out", ends["final_out"]), ("int32_t", "logits_final", ends["logits_final"]),
     ]
     ranges = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int32_t": (INT32_MIN + 1, INT32_MAX)}
     for ctype, nm, a in arrays:
@@ -555,6 +565,9 @@ def emit_case_c(case):
     L.append("    .embed_out = %sembed_out, .cls = %scls, .embed_cls_out = %sembed_cls_out," % (p, p, p))
     L.append("    .pool = {%spool_mean, %spool_first, %spool_last}," % (p, p, p))
     L.append("    .head_w = %swh, .head_b = %sbh, .logits = %slogits," % (p, p, p))
+    L.append("    .final_norm = {.gamma = %sfinal_gamma, .beta = %sfinal_beta, .rq = %s},"
+             % (p, p, c_rq(ends["rq_final"])))
+    L.append("    .final_out = %sfinal_out, .logits_final = %slogits_final," % (p, p))
     L.append("    .ends_crc = 0x%08Xu," % ends_crc(ends))
     L.append("};")
     out.append("\n" + "\n".join(L) + "\n")

@@ -1,5 +1,6 @@
 /* The GEMM sweep: one variant against the reference on the shapes and modes the operators issue —
- * M 1..13 (every row-block tail), N 1, 3, .., 9, K from 1 to 37 (every K % 4, tiny K), with and
+ * M 1..13 (every row-block tail), N 1, 3, .., 9, K from 1 to 73 (every K % 4, tiny K, and K that
+ * pass the assembly column loop's 8-step body more than once, entered at several steps), with and
  * without bias, requantized (shift above, at and below 32, per-channel) or accumulated into
  * int32, signed or unsigned A, plain or head-grouped output columns. Shared by the host test
  * (every variant, portable code) and the firmware image fw_gemm_sweep (the CPU's own variant,
@@ -8,7 +9,7 @@
 
 #define MAX_M 13
 #define MAX_N 9
-#define MAX_K 37
+#define MAX_K 73
 #define GCOLS 4 /* output column groups of 4, 16 elements apart (a head-major layout) */
 #define GSTRIDE 16
 #define OUT_ELEMS (MAX_M * 64)
@@ -55,7 +56,7 @@ static tx_requant tx_mode_rq(int mode)
 
 int tx_gemm_sweep(tx_variant v, tx_gemm_sweep_case *failed)
 {
-    static const int32_t ks[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 37};
+    static const int32_t ks[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 37, 40, 45, 73};
     const tx_gemm_fn fn = tx_gemm_for(v);
     int cases = 0;
     if (!fn)

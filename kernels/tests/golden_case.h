@@ -67,7 +67,12 @@ typedef struct {
     const int8_t *head_w;         /* [classes][E] */
     const int32_t *head_b;        /* [classes] */
     const int32_t *logits;        /* [classes]: the head on pool[TX_POOL_MEAN] */
-    uint32_t ends_crc;            /* CRC-32 of logits (little-endian) then embed_cls_out: the firmware's "ends" check */
+    /* a pre-norm stack's final LayerNorm (NUMERICS.md "Final LayerNorm") on encoder_pre.out */
+    tx_layernorm_params final_norm;
+    const int8_t *final_out;      /* [S][E] */
+    const int32_t *logits_final;  /* [classes]: the head on final_out's first (CLS) row */
+    uint32_t ends_crc;            /* CRC-32 of logits, logits_final (little-endian) then embed_cls_out: the
+                                   * firmware's "ends" check */
 } tx_golden_case;
 
 /* All generated cases, in one table (kernels/golden/ emits golden_index.c). */

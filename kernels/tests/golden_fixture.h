@@ -19,6 +19,15 @@ inline std::vector<const tx_golden_case *> golden_cases()
     return {tx_golden_cases, tx_golden_cases + tx_golden_case_count};
 }
 
+// the golden case of that name; nullptr when the vectors have none
+inline const tx_golden_case *golden_case(const std::string &name)
+{
+    for (const tx_golden_case *c : golden_cases())
+        if (name == c->name)
+            return c;
+    return nullptr;
+}
+
 inline std::vector<tx_variant> all_variants()
 {
     std::vector<tx_variant> v;

@@ -1,5 +1,5 @@
-// The network's two ends (the input embedding, pooling, the head), every variant, every golden
-// case: bit-exact against the independent numpy model's tensors.
+// The network's two ends (the input embedding, a final LayerNorm, pooling, the head), every
+// variant, every golden case: bit-exact against the independent numpy model's tensors.
 #include "golden_fixture.h"
 
 namespace tinytx::test {
@@ -41,6 +41,36 @@ TEST_P(GoldenEnds, HeadLogitsInInt32)
                                        c->head_b, logits));
         EXPECT_TRUE(same_bytes(logits, c->logits, size_t(c->classes) * 4));
         EXPECT_TRUE(out.guards_intact());
+        EXPECT_TRUE(scratch.guards_intact());
+    }
+}
+
+// The final LayerNorm of a pre-norm stack (NUMERICS.md "Final LayerNorm"), as the network runs it:
+// every row then the mean, or only the pooled row for CLS pooling (the same integers, row by row).
+TEST_P(GoldenEnds, FinalLayerNormThenHead)
+{
+    for (const auto *c : golden_cases()) {
+        SCOPED_TRACE(case_variant_name(c, GetParam()));
+        const auto &d = c->dims;
+        const size_t act = size_t(d.S) * d.E;
+        const size_t need = tx_linear_s32_get_buffer_size(GetParam(), 1, d.E, c->classes);
+        Guarded scratch(need, 3);
+        const tx_ctx ctx{scratch.data(), need, GetParam()};
+        Guarded normed(act), row(size_t(d.E)), out(size_t(c->classes) * 4);
+        ASSERT_EQ(TX_OK, tx_layernorm_s8(&ctx, &c->final_norm, d.S, d.E, c->encoder_pre.out, normed.s8()));
+        EXPECT_TRUE(same_bytes(normed.data(), c->final_out, act)) << "every row";
+        for (tx_pool_mode m : {TX_POOL_FIRST, TX_POOL_LAST}) {
+            ASSERT_EQ(TX_OK, tx_pool_s8(&ctx, m, d.S, d.E, c->encoder_pre.out, row.s8()));
+            ASSERT_EQ(TX_OK, tx_layernorm_s8(&ctx, &c->final_norm, 1, d.E, row.s8(), row.s8()));
+            const int8_t *want = c->final_out + (m == TX_POOL_FIRST ? 0 : act - d.E);
+            EXPECT_TRUE(same_bytes(row.data(), want, size_t(d.E))) << "the pooled row alone, mode " << int(m);
+        }
+        ASSERT_EQ(TX_OK, tx_pool_s8(&ctx, TX_POOL_FIRST, d.S, d.E, c->encoder_pre.out, row.s8()));
+        ASSERT_EQ(TX_OK, tx_layernorm_s8(&ctx, &c->final_norm, 1, d.E, row.s8(), row.s8()));
+        auto *logits = reinterpret_cast<int32_t *>(out.data());
+        ASSERT_EQ(TX_OK, tx_linear_s32(&ctx, 1, d.E, c->classes, row.s8(), c->head_w, c->head_b, logits));
+        EXPECT_TRUE(same_bytes(logits, c->logits_final, size_t(c->classes) * 4)) << "CLS head";
+        EXPECT_TRUE(normed.guards_intact() && row.guards_intact() && out.guards_intact());
         EXPECT_TRUE(scratch.guards_intact());
     }
 }

@@ -12,17 +12,9 @@
 namespace tinytx::test {
 namespace {
 
-const tx_golden_case *odd_case()
-{
-    for (const auto *c : golden_cases())
-        if (std::string(c->name) == "odd")
-            return c;
-    return nullptr;
-}
-
 TEST(MhsaNoTable, SameIntegersAsTheTablePath)
 {
-    const tx_golden_case *c = odd_case();
+    const tx_golden_case *c = golden_case("odd");
     ASSERT_NE(c, nullptr);
     const int32_t S = 4, E = c->dims.E, H = c->dims.H, P = c->dims.P, HP = H * P;
     ASSERT_LT(H * S * S, 256);

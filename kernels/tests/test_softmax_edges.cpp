@@ -47,6 +47,9 @@ void check_row(const tx_softmax_params &p, const tx_softmax_table &lut, const st
     std::vector<uint32_t> tmp(size_t(n) + 1);
     tx_softmax_rows_lut(&lut, 1, n, row.data(), reinterpret_cast<uint8_t *>(row.data()), tmp.data());
     ASSERT_EQ(0, std::memcmp(row.data(), want.data(), size_t(n))) << "table path, n=" << n;
+    row = x;
+    tx_softmax_rows(&p, 1, n, row.data(), reinterpret_cast<uint8_t *>(row.data()), tmp.data());
+    ASSERT_EQ(0, std::memcmp(row.data(), want.data(), size_t(n))) << "exp by exp, n=" << n;
 
     std::vector<int8_t> in;
     for (int32_t r = 0; r < reps; ++r)
@@ -58,6 +61,42 @@ void check_row(const tx_softmax_params &p, const tx_softmax_table &lut, const st
     for (int32_t r = 0; r < reps; ++r)
         ASSERT_EQ(0, std::memcmp(out.data() + size_t(r) * n, want.data(), size_t(n)))
             << "tx_softmax_s8, n=" << n << " row " << r;
+}
+
+// floor(d / ln2) as a multiply, for every ln2 the parameters allow and every d of an int8 row
+TEST(SoftmaxEdges, DivideByLn2AsMultiplyEveryPair)
+{
+    for (uint32_t ln2 = 1; ln2 <= 65535u; ++ln2) {
+        const uint32_t m = tx_div_ln2_mul(ln2);
+        for (uint32_t d = 0; d < 256u; ++d)
+            if (tx_div_ln2(d, m) != d / ln2)
+                FAIL() << "ln2=" << ln2 << " d=" << d;
+    }
+}
+
+// floor(N / sum) through the row's reciprocal, at the ends of both ranges and around every
+// multiple boundary of random sums
+TEST(SoftmaxEdges, DivideByReciprocal)
+{
+    std::vector<uint32_t> sums{1, 2, 3, 255, 510, 511, 65535, 65536, 1u << 24, 0x7FFFFFFFu,
+                               0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu};
+    uint32_t s = 12345;
+    for (int i = 0; i < 2000; ++i) {
+        s = s * 1664525u + 1013904223u;
+        sums.push_back((s >> (s & 31)) | 1u);
+    }
+    for (const uint32_t sum : sums) {
+        const uint32_t R = 0xFFFFFFFFu / sum;
+        std::vector<uint32_t> ns{0, 1, sum - 1, sum, 0xFFFFFFFFu, 0xFFFFFFFEu};
+        for (uint32_t q = 1; q < 300; q += 7) {
+            const uint64_t base = uint64_t(q) * sum;
+            for (int64_t dn = -1; dn <= 1; ++dn)
+                if (base + dn <= 0xFFFFFFFFu)
+                    ns.push_back(uint32_t(base + dn));
+        }
+        for (const uint32_t N : ns)
+            ASSERT_EQ(N / sum, tx_div_by_recip(N, sum, R)) << "N=" << N << " sum=" << sum;
+    }
 }
 
 // every entry of the table is the definition's i-exp of its d, for every parameter set

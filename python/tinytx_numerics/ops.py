@@ -324,7 +324,7 @@ def quantile_abs(a, q):
 
 
 # =============================================================================================
-# The prelude (input embedding) and the head (NUMERICS.md)
+# The prelude (input embedding), the final LayerNorm and the head (NUMERICS.md)
 # =============================================================================================
 
 def run_embed(u, we, be, rq_embed, cls=None, pos=None, add_pos=None):
@@ -335,6 +335,11 @@ def run_embed(u, we, be, rq_embed, cls=None, pos=None, add_pos=None):
     if pos is not None:
         t = clamp8(add_raw(t, pos, add_pos))
     return t
+
+
+def final_norm(y, gamma, beta, rq):
+    """A stack's final LayerNorm: int8 [S][E] -> int8 [S][E], per row, in its own scale."""
+    return requant(layernorm_acc(y, gamma, beta), rq)
 
 
 POOL_MODES = ("mean", "first", "last")

@@ -107,6 +107,13 @@ def prelude_json(w, s_u, blob):
     return p
 
 
+def final_norm_json(w, s_out, blob):
+    """A final LayerNorm after the last layer (NUMERICS.md "Final LayerNorm"): gamma, beta, rq as
+    tinytx_numerics.ops.final_norm takes them, and its output's scale."""
+    return {"gamma": blob.add(w["gamma"], "int8"), "beta": blob.add(w["beta"], "int32"), "rq": rq_json(w["rq"]),
+            "output_scale": float(s_out)}
+
+
 def head_json(pool, w, s_logits, blob):
     """Pooling and the linear head (NUMERICS.md "Pooling", "Head"): int32 logits of scale s_logits."""
     h = {"pool": pool, "wh": blob.add(w["wh"], "int8")}
@@ -121,10 +128,11 @@ def crc32(a):
 
 
 def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None, norm="post", prelude=None,
-              head=None):
+              head=None, final_norm=None):
     """The whole spec: weights in <name>.bin, calibration input x0 (int8 [S][E]) in
-    <name>.input.bin, out_crc the golden CRC-32 of the last layer's output on x0; prelude and head
-    (prelude_json, head_json) when the network's ends are part of the integer model."""
+    <name>.input.bin, out_crc the golden CRC-32 of the last layer's output on x0; prelude, final
+    norm and head (prelude_json, final_norm_json, head_json) when the network's ends are part of
+    the integer model."""
     spec = {"format": "tinytx-model", "version": 1, "name": name, "generator": generator}
     if seed is not None:
         spec["seed"] = seed
@@ -141,6 +149,8 @@ def spec_json(name, generator, dims, wbytes, x0, s_x, out_crc, layers, seed=None
     spec["layers"] = layers
     if prelude is not None:
         spec["prelude"] = prelude
+    if final_norm is not None:
+        spec["final_norm"] = final_norm
     if head is not None:
         spec["head"] = head
     return spec

@@ -427,11 +427,9 @@ void interrupted(int)
     std::_Exit(130);
 }
 
-}  // namespace
-
-int main(int argc, char **argv)
+// The tune request the options describe (every value checked: usage_error otherwise).
+TuneRequest request_from(const Options &o)
 {
-    const Options o = parse(argc, argv);
     TuneRequest req;
     req.model_path = o.get("--model");
     req.board = o.get("--board");
@@ -524,85 +522,100 @@ int main(int argc, char **argv)
     if (const std::string what = foreign_model_file(req.model_path); !what.empty())
         usage_error("--model " + what);
 
-    std::signal(SIGINT, interrupted);
-    std::signal(SIGTERM, interrupted);
-    ProgressView view(o.quiet);
-    nlohmann::json front, best_export;
-    if (o.has("--farm")) {
-        for (const char *k : {"--agents", "--db", "--cache-dir", "--backend", "--jobs", "--boards-dir", "--batch"})
-            if (o.has(k))
-                usage_error(std::string(k) + " is the farm's to choose: not with --farm");
-        FarmRequest fr;
-        fr.address = o.get("--farm");
-        fr.tls_ca_file = o.has("--farm-tls-ca") ? o.get("--farm-tls-ca") : "";
-        if (o.has("--farm-tls-cert") != o.has("--farm-tls-key") || (o.has("--farm-tls-cert") && !o.has("--farm-tls-ca")))
-            usage_error("--farm-tls-cert and --farm-tls-key go together, with --farm-tls-ca");
-        fr.tls_cert_file = o.has("--farm-tls-cert") ? o.get("--farm-tls-cert") : "";
-        fr.tls_key_file = o.has("--farm-tls-key") ? o.get("--farm-tls-key") : "";
-        fr.insecure = o.insecure;
-        try {
-            fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
-                                            "TINYTX_FARM_TOKEN");
-        } catch (const std::exception &e) {
-            usage_error(std::string("--farm-token-file: ") + e.what());
-        }
-        fr.model_path = req.model_path;
-        fr.board = req.board;
-        fr.strategy = req.strategy;
-        fr.budget_bytes = req.budget_bytes;
-        fr.trials = req.trials;
-        fr.seed = req.seed;
-        fr.repeats = req.repeats;
-        fr.deadline_s = static_cast<uint32_t>(req.run_deadline.count() / 1000);
-        fr.per_layer = o.per_layer;
-        fr.priority = static_cast<int>(number(o, "--priority", 0, 0, 1000));
-        const FarmOutcome fo = run_on_farm(fr, [&](const TuneProgress &p) { view.update(p); });
-        view.finish();
-        if (fo.exit_code != 0) {
-            std::cerr << "tinytx-tune: " << (fo.job_id ? "farm job " + std::to_string(fo.job_id) + ": " : "") << fo.error
+    return req;
+}
+
+// The front (and the best schedule's export) from a farm job: 0, or the exit code.
+int tune_on_farm(const Options &o, const TuneRequest &req, ProgressView &view, nlohmann::json &front,
+                 nlohmann::json &best_export)
+{
+    for (const char *k : {"--agents", "--db", "--cache-dir", "--backend", "--jobs", "--boards-dir", "--batch"})
+        if (o.has(k))
+            usage_error(std::string(k) + " is the farm's to choose: not with --farm");
+    FarmRequest fr;
+    fr.address = o.get("--farm");
+    fr.tls_ca_file = o.has("--farm-tls-ca") ? o.get("--farm-tls-ca") : "";
+    if (o.has("--farm-tls-cert") != o.has("--farm-tls-key") || (o.has("--farm-tls-cert") && !o.has("--farm-tls-ca")))
+        usage_error("--farm-tls-cert and --farm-tls-key go together, with --farm-tls-ca");
+    fr.tls_cert_file = o.has("--farm-tls-cert") ? o.get("--farm-tls-cert") : "";
+    fr.tls_key_file = o.has("--farm-tls-key") ? o.get("--farm-tls-key") : "";
+    fr.insecure = o.insecure;
+    try {
+        fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
+                                                "TINYTX_FARM_TOKEN");
+    } catch (const std::exception &e) {
+        usage_error(std::string("--farm-token-file: ") + e.what());
+    }
+    fr.model_path = req.model_path;
+    fr.board = req.board;
+    fr.strategy = req.strategy;
+    fr.budget_bytes = req.budget_bytes;
+    fr.trials = req.trials;
+    fr.seed = req.seed;
+    fr.repeats = req.repeats;
+    fr.deadline_s = static_cast<uint32_t>(req.run_deadline.count() / 1000);
+    fr.per_layer = o.per_layer;
+    fr.priority = static_cast<int>(number(o, "--priority", 0, 0, 1000));
+    const FarmOutcome fo = run_on_farm(fr, [&](const TuneProgress &p) { view.update(p); });
+    view.finish();
+    if (fo.exit_code != 0) {
+        std::cerr << "tinytx-tune: " << (fo.job_id ? "farm job " + std::to_string(fo.job_id) + ": " : "") << fo.error
+                  << "\n";
+        return fo.exit_code;
+    }
+    front = nlohmann::json::parse(fo.front_json, nullptr, false);
+    if (!fo.best_export_json.empty())
+        best_export = nlohmann::json::parse(fo.best_export_json, nullptr, false);
+    return 0;
+}
+
+// The front (and the best schedule's export) from a tuning run in this process: 0, or the exit code.
+int tune_here(const Options &o, const TuneRequest &req, ProgressView &view, nlohmann::json &front,
+              nlohmann::json &best_export)
+{
+    if (o.has("--farm-token-file") || o.has("--priority") || o.has("--farm-tls-ca"))
+        usage_error("--farm-token-file, --farm-tls-ca and --priority are for --farm");
+    TuneCallbacks cb;
+    cb.progress = [&](const TuneProgress &p) { view.update(p); };
+    cb.note = [&](const std::string &s) { view.note(s); };
+    cb.cancelled = [] { return g_interrupts > 0; };
+    g_graceful_stop = true;
+    TuneOutcome out = tune(req, cb);
+    view.finish();
+    if (out.exit_code == 3) {   // cancelled by Ctrl-C between batches: every finished one is recorded
+        std::cerr << "tinytx-tune: interrupted (" << out.error
+                  << "); what was measured is recorded: run the same command again to resume\n";
+        return 130;
+    }
+    if (out.exit_code != 0) {
+        std::cerr << "tinytx-tune: " << out.error << "\n";
+        if (out.minimal_peak && o.json)
+            std::cout << nlohmann::json{{"error", out.error},
+                                        {"minimal_peak_bytes", out.minimal_peak->peak_bytes},
+                                        {"schedule", to_json(out.minimal_peak->schedule)}}
+                             .dump(2)
                       << "\n";
-            return fo.exit_code;
-        }
-        front = nlohmann::json::parse(fo.front_json, nullptr, false);
-        if (!fo.best_export_json.empty())
-            best_export = nlohmann::json::parse(fo.best_export_json, nullptr, false);
-    } else {
-        if (o.has("--farm-token-file") || o.has("--priority") || o.has("--farm-tls-ca"))
-            usage_error("--farm-token-file, --farm-tls-ca and --priority are for --farm");
-        TuneCallbacks cb;
-        cb.progress = [&](const TuneProgress &p) { view.update(p); };
-        cb.note = [&](const std::string &s) { view.note(s); };
-        cb.cancelled = [] { return g_interrupts > 0; };
-        g_graceful_stop = true;
-        TuneOutcome out = tune(req, cb);
-        view.finish();
-        if (out.exit_code == 3) {   // cancelled by Ctrl-C between batches: every finished one is recorded
-            std::cerr << "tinytx-tune: interrupted (" << out.error
-                      << "); what was measured is recorded: run the same command again to resume\n";
-            return 130;
-        }
-        if (out.exit_code != 0) {
-            std::cerr << "tinytx-tune: " << out.error << "\n";
-            if (out.minimal_peak && o.json)
-                std::cout << nlohmann::json{{"error", out.error},
-                                            {"minimal_peak_bytes", out.minimal_peak->peak_bytes},
-                                            {"schedule", to_json(out.minimal_peak->schedule)}}
-                                 .dump(2)
-                          << "\n";
-            return out.exit_code;
-        }
-        const TuneReport &r = *out.report;
-        front = front_json(r);
-        if (r.best && (o.has("--out") || o.has("--emit-c") || o.has("--report"))) {
-            ModelLoadResult lr = load_request_model(req);
-            if (lr.ok())
-                best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
-            if (best_export.is_null()) {
-                std::cerr << "tinytx-tune: export of the best schedule: " << (lr.ok() ? err : lr.error->message()) << "\n";
-                return 1;
-            }
+        return out.exit_code;
+    }
+    const TuneReport &r = *out.report;
+    front = front_json(r);
+    if (r.best && (o.has("--out") || o.has("--emit-c") || o.has("--report"))) {
+        ModelLoadResult lr = load_request_model(req);
+        std::string err;
+        if (lr.ok())
+            best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
+        if (best_export.is_null()) {
+            std::cerr << "tinytx-tune: export of the best schedule: " << (lr.ok() ? err : lr.error->message()) << "\n";
+            return 1;
         }
     }
+    return 0;
+}
+
+// The front on stdout, then what the options ask for beside it (--out, --plot, --report,
+// --emit-c): 0, or the exit code.
+int write_outputs(const Options &o, const TuneRequest &req, nlohmann::json &front, const nlohmann::json &best_export)
+{
     if (!front.is_object() || !front.contains("front")) {
         std::cerr << "tinytx-tune: no front came back\n";
         return 1;
@@ -678,4 +691,20 @@ int main(int argc, char **argv)
                       << crc32_hex(e.expected_crc32) << ")\n";
     }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    const Options o = parse(argc, argv);
+    const TuneRequest req = request_from(o);
+    std::signal(SIGINT, interrupted);
+    std::signal(SIGTERM, interrupted);
+    ProgressView view(o.quiet);
+    nlohmann::json front, best_export;
+    if (const int rc = o.has("--farm") ? tune_on_farm(o, req, view, front, best_export)
+                                       : tune_here(o, req, view, front, best_export))
+        return rc;
+    return write_outputs(o, req, front, best_export);
 }

@@ -1,8 +1,9 @@
 """The network's two ends, mapped onto the integer operators of docs/NUMERICS.md ("Input
 embedding", "Pooling", "Head"): before the first layer, a linear embedding of the input
 features, an optional CLS row concatenated before it and an optional positional constant added
-to the result; after the last layer, a pooling (the mean over the tokens, the first token or the
-last one) read by one linear layer whose output is the graph output.
+to the result; after the last layer (and its final LayerNorm, recognize.py), a pooling (the mean
+over the tokens, the first token or the last one) read by one linear layer whose output is the
+graph output.
 
 They are found by what the tensors hold, not by matching export chains: the layout tracer says
 which element of which tensor each element is (a concatenated constant has none), and the
@@ -112,9 +113,15 @@ def find_head(rec, y, S, E):
             rec.tracer.source(p.inputs[0]) == (y, 1.0) and rec.v[leaf].size == E and \
             np.allclose(rec.v[leaf].ravel(), rec.v[y].reshape(S, E).mean(axis=0), rtol=1e-5, atol=1e-6):
         return Head("mean", lin.params["w"], lin.params["b"]), lin
+    norm = next((b for b in rec.norms if leaf is not None and b.out == leaf), None)
+    if norm is not None:
+        raise NotMapped("the head %s reads LayerNorm %s, which normalizes %s, not every token of the encoder output: "
+                        "a LayerNorm maps before the pooling, of every token (nn.TransformerEncoder(..., "
+                        "norm=nn.LayerNorm(E)), as ViT), not after it" % (
+                            node_ref(lin.nodes[0]), node_ref(norm.nodes[0]), _producer_ref(rec, norm.inp)))
     if p is not None and p.op_type == "ReduceMean" and rec.tracer.source(p.inputs[0]) != (y, 1.0):
-        raise NotMapped("the head's mean %s is of %s, not of the last layer's output: only pooling and one linear "
-                        "layer map after the layers (a pre-norm stack's final LayerNorm does not yet)"
+        raise NotMapped("the head's mean %s is of %s, not of the encoder's output: after the layers, a LayerNorm "
+                        "of every token, then pooling and one linear layer map (export the logits of that form)"
                         % (node_ref(p), _producer_ref(rec, p.inputs[0])))
     raise NotMapped("the head %s reads %s: it maps when it reads the mean over the tokens (ReduceMean), the first "
                     "token (CLS) or the last one, of the encoder output" % (

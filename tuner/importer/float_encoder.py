@@ -61,9 +61,11 @@ def layer(x, lay, H, P, norm="post"):
 
 
 def run(x, enc):
-    """Every layer's output for x [N][S][E]."""
+    """Every layer's output for x [N][S][E], then the final LayerNorm's when there is one."""
     outs = []
     for lay in enc.layers:
         x = layer(x, lay, enc.dims["H"], enc.dims["P"], enc.norm)
         outs.append(x)
+    if enc.final_norm is not None:
+        outs.append(_layernorm(x, enc.final_norm))
     return outs

@@ -112,6 +112,21 @@ def _attrs(n, ref):
     return out
 
 
+# PyTorch's fused inference kernels, which it exports only as ATen fallbacks: torch takes them in
+# eval mode when autograd is off (torch.no_grad() or inference_mode).
+FAST_PATH_OPS = {"_transformer_encoder_layer_fwd": "nn.TransformerEncoderLayer",
+                 "_native_multi_head_attention": "nn.MultiheadAttention"}
+
+
+def _fast_path_hint(n):
+    op = next((a.s.decode("utf-8", "replace") for a in n.attribute if a.name == "operator"), "")
+    if n.op_type != "ATen" or op not in FAST_PATH_OPS:
+        return ""
+    return ("; aten::%s is PyTorch's fused fast path of %s, which it takes in eval mode with autograd off: "
+            "call torch.onnx.export outside torch.no_grad() / torch.inference_mode() (model.eval() stays) "
+            "and the layer exports as plain ONNX operators" % (op, FAST_PATH_OPS[op]))
+
+
 def _dims(vi):
     t = vi.type
     if not t.HasField("tensor_type"):
@@ -152,7 +167,7 @@ def read_graph(data, sha256=""):
         name = n.name or "%s_%d" % (n.op_type, i)
         ref = "'%s' (%s)" % (name, n.op_type)
         if n.domain not in ("", "ai.onnx"):
-            raise Refusal("node %s: operator domain %r is not supported" % (ref, n.domain))
+            raise Refusal("node %s: operator domain %r is not supported%s" % (ref, n.domain, _fast_path_hint(n)))
         for t in n.input:
             if t and t not in defined:
                 raise Refusal("node %s: input %r is not defined before it (truncated or reordered graph?)" % (ref, t))

@@ -46,8 +46,9 @@ class Result:
     dims: dict
     layers: list              # [(w, scales)] for tinytx_numerics.spec.layer_json
     s_x: float
-    s_out: float
+    s_out: float              # of the last layer's output, or of the final LayerNorm's when there is one
     prelude: object           # quantize_ends.IntPrelude, or None (the encoder input is the network's)
+    final_norm: object        # quantize_ends.IntFinalNorm, or None
     head: object              # quantize_ends.IntHead, or None (the encoder output is the network's)
     x0_int: np.ndarray        # the first calibration sample, int8 [S][E]
     out_crc: int
@@ -85,15 +86,17 @@ def _head(interp, enc, ev, y):
 
 
 def _float_check(enc, ev, float_outs):
-    """The float path must reproduce the graph layer by layer, or the recognition is wrong."""
+    """The float path must reproduce the graph layer by layer (and the final LayerNorm), or the
+    recognition is wrong."""
     worst = 0.0
     for k, (mine, ref) in enumerate(zip(float_outs, ev.layer_outs)):
         err = float(np.abs(mine - ref).max()) / max(1.0, float(np.abs(ref).max()))
         worst = max(worst, err)
         if err > FLOAT_TOLERANCE:
-            raise Refusal("layer %d (output %r): the recognized encoder does not reproduce the graph (relative "
-                          "error %.3g): the mapping onto the model IR is wrong for this export"
-                          % (k, enc.layers[k].info["out_tensor"], err))
+            what = "layer %d (output %r)" % (k, enc.layers[k].info["out_tensor"]) if k < len(enc.layers) else \
+                "the final LayerNorm %r" % enc.final_norm_name
+            raise Refusal("%s: the recognized encoder does not reproduce the graph (relative error %.3g): the "
+                          "mapping onto the model IR is wrong for this export" % (what, err))
     return worst
 
 
@@ -134,7 +137,7 @@ def import_model(opt):
     _finite_output(graph, vals)
     rec = Recognizer(graph, vals, interp.static)
     enc = rec.encoder()
-    tensors = [lay.info["out_tensor"] for lay in enc.layers]
+    tensors = [lay.info["out_tensor"] for lay in enc.layers] + ([enc.y_out] if enc.final_norm is not None else [])
     ev = Evaluated(interp, enc, xs, layout, tensors)
 
     float_outs = float_encoder.run(ev.x_in, enc)
@@ -151,6 +154,11 @@ def import_model(opt):
     else:
         start = None
     layers, s_x, s_out, x_int = Q.quantize(enc, ev.x_in, opt.quantile, opt.per_channel, opt.fused, start)
+    final_norm = None
+    if enc.final_norm is not None:
+        final_norm = QE.quantize_final_norm(enc.final_norm, Q.run_layers(x_int, layers, enc.dims, False, enc.norm),
+                                            opt.quantile)
+        s_out = final_norm.s_out
     if enc.pool_head is not None:
         head = QE.quantize_head(enc.pool_head, s_out)
     warnings.extend(enc.host_notes)
@@ -195,6 +203,8 @@ def import_model(opt):
         for mode in ("standard", "fused") if opt.fused else ("standard",):
             try:
                 y_int = Q.run_layers(xi, layers, dims, mode == "fused", enc.norm)
+                if final_norm is not None:
+                    y_int = QE.run_final_norm(y_int, final_norm)
             except AssertionError as err:
                 raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
             y = y_int * s_out
@@ -243,9 +253,10 @@ def import_model(opt):
                   "dtype": "int8 [S][features]" if prelude else "int8 [S][E] (the encoder input)"},
         "output": {"scale": head.s_logits if head else s_out, "zero_point": 0,
                    "dtype": "int32 [classes] (%s pooling, linear head)" % head.pool if head
-                   else "int8 [S][E] (the encoder output)"},
-        "encoder": dict(dims, layers=len(enc.layers), norm=enc.norm, input_tensor=enc.x_in, output_tensor=enc.y_out),
-        "host": {"note": _host_note(prelude, head),
+                   else "int8 [S][E] (the encoder output%s)" % (", after the final LayerNorm" if final_norm else "")},
+        "encoder": dict(dims, layers=len(enc.layers), norm=enc.norm, input_tensor=enc.x_in, output_tensor=enc.y_out,
+                        final_norm=enc.final_norm_name),
+        "host": {"note": _host_note(prelude, head, final_norm),
                  "embedding_nodes": enc.prelude, "head_nodes": enc.head, "not_mapped": enc.host_notes},
         "layers": [lay.info for lay in enc.layers],
         "validation": {"file": opt.val} if opt.val else None,
@@ -259,13 +270,15 @@ def import_model(opt):
         "expected_output_crc32_fused": None if crc_fused is None else "0x%08x" % crc_fused,
         "warnings": warnings,
     }
-    return Result(graph, enc, dims, layers, s_x, s_out, prelude, head, x0, SP.crc32(y0), float_graph_out, report,
-                  warnings)
+    return Result(graph, enc, dims, layers, s_x, s_out, prelude, final_norm, head, x0, SP.crc32(y0), float_graph_out,
+                  report, warnings)
 
 
-def _host_note(prelude, head):
+def _host_note(prelude, head, final_norm):
+    norm = " (with its final LayerNorm)" if final_norm is not None else ""
     ends = [n for n, e in (("the embedding", prelude), ("the head", head)) if e is not None]
     if len(ends) == 2:
-        return "the whole network is integer: the embedding and the head are part of the integer model"
+        return "the whole network is integer: the embedding, the encoder%s and the head are part of the integer " \
+               "model" % norm
     return "%s: the rest runs in float on the host" % (
-        "%s is part of the integer model" % ends[0] if ends else "the integer model is the encoder")
+        "%s is part of the integer model%s" % (ends[0], norm) if ends else "the integer model is the encoder" + norm)

@@ -51,15 +51,11 @@ class ImportScales:
         self.ints = {k: quantize_weight(w[k], self.s[k]) for k in ("wq", "wk", "wv", "wo", "w1", "w2")}
         self.gamma = {}
         for name, ln in (("ln1", layer.ln1), ("ln2", layer.ln2)):
-            s_g = float(np.abs(ln["gamma"]).max()) / 127.0 or 1.0 / 64
-            self.gamma[name] = s_g
-            self.ints[name + "_gamma"] = np.clip(round_away(ln["gamma"] / s_g), -127, 127)
-            self.ints[name + "_beta"] = self._int32(round_away(ln["beta"] / (s_g / 256)), name + " beta")
+            self.ints[name + "_gamma"], self.ints[name + "_beta"], self.gamma[name] = \
+                quantize_layernorm(ln, "%s: %s" % (where, name))
 
     def _int32(self, a, what):
-        if a.size and int(np.abs(a).max()) > INT32_MAX:
-            raise Refusal("%s: %s does not fit int32 at this scale (|value| %d)" % (self.where, what, int(np.abs(a).max())))
-        return a
+        return int32(a, "%s: %s" % (self.where, what))
 
     def qk_scales(self, max_qk, r_q, r_k, s_x, P):
         return self.s["wq"], self.s["wk"]
@@ -76,6 +72,20 @@ class ImportScales:
             return None
         s_w = self.s["w" + name[1:]]
         return self._int32(round_away(b / (s_in * np.asarray(s_w))), "bias " + name)
+
+
+def int32(a, what):
+    if a.size and int(np.abs(a).max()) > INT32_MAX:
+        raise Refusal("%s does not fit int32 at this scale (|value| %d)" % (what, int(np.abs(a).max())))
+    return a
+
+
+def quantize_layernorm(ln, where):
+    """(gamma int8, beta int32, s_gamma) of a LayerNorm's float gamma and beta: gamma per tensor,
+    beta in the scale of z * gamma (z has 8 fractional bits, NUMERICS.md)."""
+    s_g = float(np.abs(ln["gamma"]).max()) / 127.0 or 1.0 / 64
+    gamma = np.clip(round_away(ln["gamma"] / s_g), -127, 127)
+    return gamma, int32(round_away(ln["beta"] / (s_g / 256)), where + " beta"), s_g
 
 
 def input_scale(x, q):

@@ -1,11 +1,14 @@
 """Post-training quantization of the network's two ends (ends.py) onto NUMERICS.md's "Input
-embedding", "Pooling" and "Head", calibrated like the layers: on the integer pipeline.
+embedding", "Final LayerNorm", "Pooling" and "Head", calibrated like the layers: on the integer
+pipeline.
 
 The input features get a symmetric int8 scale (the quantile of |feature| on the calibration set);
 the embedding's weights are int8 per output channel (or per tensor), its bias int32 in the
 accumulator's scale, its requantization calibrated on its accumulators. The CLS row is quantized
 in the embedding's output scale, the positional term in its own, and the two meet through the
-residual add's formula, whose output scale is the first layer's input scale. The head keeps its
+residual add's formula, whose output scale is the first layer's input scale. A final LayerNorm is
+quantized as the layers' are, its requantization calibrated on the last layer's integer outputs.
+The head keeps its
 accumulators (int32 logits in the scale pooled * weight, one weight scale for the whole head).
 """
 
@@ -25,6 +28,12 @@ class IntPrelude:
     w: dict                 # we be rq_embed cls pos add_pos (integers; absent parts None)
     S_in: int
     F: int
+
+
+@dataclass
+class IntFinalNorm:
+    w: dict                 # gamma beta rq (integers)
+    s_out: float            # real value of one step of its int8 output
 
 
 @dataclass
@@ -72,8 +81,25 @@ def run_prelude(u_int, w):
                      for x in u_int]).astype(np.int64)
 
 
+def quantize_final_norm(ln, y_int, q):
+    """IntFinalNorm for a float LayerNorm (gamma, beta) reading the last layer's integer outputs
+    y_int [N][S][E] on the calibration set."""
+    gamma, beta, s_g = Q.quantize_layernorm(ln, "final LayerNorm")
+    try:
+        rq = C.cal(C.layernorm_acc(y_int, gamma, beta), q)
+    except (C.CalibrationError, AssertionError) as e:
+        raise Refusal("final LayerNorm: quantization failed: %s" % (str(e) or "a parameter left its range"))
+    return IntFinalNorm(dict(gamma=gamma, beta=beta, rq=rq), s_g / 256 / G.rq_value(rq))
+
+
+def run_final_norm(y_int, fn):
+    """The final LayerNorm of every sample of integer layer outputs [N][S][E]."""
+    return np.stack([G.final_norm(y, fn.w["gamma"], fn.w["beta"], fn.w["rq"]) for y in y_int]).astype(np.int64)
+
+
 def quantize_head(head, s_y):
-    """IntHead for a Head reading pooled values of real scale s_y (the encoder output's)."""
+    """IntHead for a Head reading pooled values of real scale s_y (the encoder output's, or the
+    final LayerNorm's)."""
     s_w = Q.weight_scale(head.w, False)
     wh = Q.quantize_weight(head.w, s_w)
     s_l = s_y * s_w

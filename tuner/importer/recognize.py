@@ -2,8 +2,9 @@
 residual stream layer by layer, post-norm (x -> attention -> add -> LayerNorm -> FFN -> add ->
 LayerNorm) or pre-norm (x -> LayerNorm -> attention -> add to x -> LayerNorm -> FFN -> add; every
 layer of a model the same). What comes before the first layer may only be a linear embedding (plus a constant,
-e.g. a positional encoding, and a concatenated CLS token); what comes after the last one is the head (pooling,
-linear layers, activations, softmax). Where they take the forms of the integer operators (ends.py) they join
+e.g. a positional encoding, and a concatenated CLS token); what comes after the last one is an optional final
+LayerNorm of every token (the ViT form of a pre-norm stack), which joins the integer model, then the head
+(pooling, linear layers, activations, softmax). Where they take the forms of the integer operators (ends.py) they join
 the integer model; otherwise they stay float on the host, with a warning saying why. Every node that
 influences the output must be claimed by one of these, or the import is refused naming it.
 """
@@ -32,15 +33,17 @@ class FloatLayer:
 @dataclass
 class Encoder:
     x_in: str        # the tensor the first layer reads
-    y_out: str       # the tensor the last layer writes
+    y_out: str       # the tensor the last layer writes, or the final LayerNorm when there is one
     dims: dict       # S E H P F
     layers: list
     prelude: list    # node names before the encoder
-    head: list       # node names after it (a pre-norm model's final LayerNorm too)
+    head: list       # node names after it (after the final LayerNorm)
     classifier: bool = False   # the head has a linear layer: its argmax is a class
     norm: str = "post"         # post | pre (NUMERICS.md "Encoder layer")
     embed: object = None       # ends.Prelude when the prelude maps onto the integer operators
     pool_head: object = None   # ends.Head when the head does
+    final_norm: dict = None    # gamma beta eps of a LayerNorm of every token after the last layer
+    final_norm_name: str = None
     host_notes: list = field(default_factory=list)   # why an end with a linear layer stays float
 
 
@@ -244,6 +247,9 @@ class Recognizer:
                               % (k, att.info["softmax"][0], att.inp, k - 1))
             lay, x = (self.layer_pre if norm == "pre" else self.layer)(att, x, k)
             layers.append(lay)
+        fin = self.final_norm(x)
+        if fin is not None:
+            x = fin.out
         out = self.g.output_names[0]
         g_in = self.g.input_name
         pre_nodes = self.ancestors(x_in, g_in)
@@ -259,6 +265,8 @@ class Recognizer:
         classifier = any(n.index in linear_nodes for n in head_nodes)
         dims = self._dims(atts, layers)
         enc = Encoder(x_in, x, dims, layers, prelude, head, classifier, norm)
+        if fin is not None:
+            enc.final_norm, enc.final_norm_name = fin.params, fin.name
         S, E = dims["S"], dims["E"]
         for where, nodes, find, key, tensor in (("embedding", pre_nodes, find_prelude, "embed", x_in),
                                                  ("head", head_nodes, find_head, "pool_head", x)):
@@ -270,6 +278,17 @@ class Recognizer:
                 enc.host_notes.append("the %s stays float on the host (the emitted network is the encoder only "
                                       "there): %s" % (where, e))
         return enc
+
+    def final_norm(self, y):
+        """The LayerNorm of every token of the last layer's output y (nn.TransformerEncoder's
+        norm=, the ViT form), claimed, or None."""
+        found = [b for b in self.norms if self.tracer.source(b.inp) == (y, 1.0) and
+                 not any(n.index in self.claimed for n in b.nodes)]
+        if len(found) != 1:
+            return None
+        self.src(found[0].inp)
+        self.claim(found[0].nodes)
+        return found[0]
 
     def _all_claimed(self, out):
         missing = [n for n in self.ancestors(out, None) if n.index not in self.claimed]

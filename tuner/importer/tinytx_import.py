@@ -86,10 +86,11 @@ def write_outputs(res, out_path):
     blob = SP.Blob()
     layers = [SP.layer_json(w, scales, blob) for w, scales in res.layers]
     prelude = SP.prelude_json(res.prelude.w, res.prelude.s_u, blob) if res.prelude else None
+    final_norm = SP.final_norm_json(res.final_norm.w, res.final_norm.s_out, blob) if res.final_norm else None
     head = SP.head_json(res.head.pool, res.head.w, res.head.s_logits, blob) if res.head else None
     wbytes = bytes(blob.buf)
     spec = SP.spec_json(name, pipeline.GENERATOR, res.dims, wbytes, res.x0_int, res.s_x,
-                       res.out_crc, layers, norm=res.enc.norm, prelude=prelude, head=head)
+                       res.out_crc, layers, norm=res.enc.norm, prelude=prelude, head=head, final_norm=final_norm)
     files = SP.spec_files(spec, wbytes, res.x0_int)
     os.makedirs(out_dir, exist_ok=True)
     report = json.dumps(res.report, indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else str(o))

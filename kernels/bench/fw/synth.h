@@ -9,6 +9,12 @@
 #include "quant.h"
 #include "tinytx/kernels.h"
 
+/* Weights and biases live in flash on a board. The images put them in the emulator memory that
+ * stands for flash (.rodata in SSRAM1, docs/CYCLE_MODEL.md), so the iss charges the profile's
+ * flash wait states on every load of them, CMSIS-NN's and tinytx's alike. They are written once
+ * at start-up (txb_synth_fill), which only an emulator allows: its SSRAM1 is RAM. */
+#define TXB_FLASH __attribute__((section(".rodata.txb_flash")))
+
 typedef struct {
     const char *name;
     int32_t S, E, P, H;

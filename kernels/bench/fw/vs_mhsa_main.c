@@ -13,11 +13,11 @@
 #define TXB_HP (TXB_H * TXB_P)
 
 static int8_t txb_x[TXB_S * TXB_E];
-static int8_t txb_wq[TXB_HP * TXB_E], txb_wk[TXB_HP * TXB_E], txb_wv[TXB_HP * TXB_E];
-static int8_t txb_wo[TXB_E * TXB_HP];
-static int32_t txb_bq[TXB_HP], txb_bk[TXB_HP], txb_bv[TXB_HP], txb_bo[TXB_E];
-static int8_t txb_wf[TXB_H * TXB_E * TXB_E];
-static int32_t txb_bf[TXB_H * TXB_E];
+static TXB_FLASH int8_t txb_wq[TXB_HP * TXB_E], txb_wk[TXB_HP * TXB_E], txb_wv[TXB_HP * TXB_E];
+static TXB_FLASH int8_t txb_wo[TXB_E * TXB_HP];
+static TXB_FLASH int32_t txb_bq[TXB_HP], txb_bk[TXB_HP], txb_bv[TXB_HP], txb_bo[TXB_E];
+static TXB_FLASH int8_t txb_wf[TXB_H * TXB_E * TXB_E];
+static TXB_FLASH int32_t txb_bf[TXB_H * TXB_E];
 static tx_requant txb_rq_xw[TXB_H], txb_rq_scores_fw[TXB_H];
 
 static const txb_shape txb_the_shape = {TXB_NAME, TXB_S, TXB_E, TXB_P, TXB_H};

@@ -17,8 +17,8 @@
 #define TXB_FC_MAX_N 512
 
 static int8_t txb_in[81 * 81 * 8];
-static int8_t txb_w[TXB_FC_MAX_W];
-static int32_t txb_bias[TXB_FC_MAX_N];
+static TXB_FLASH int8_t txb_w[TXB_FC_MAX_W];
+static TXB_FLASH int32_t txb_bias[TXB_FC_MAX_N];
 
 typedef struct {
     int32_t S, K, N;

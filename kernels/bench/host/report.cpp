@@ -109,7 +109,8 @@ Verdict print_board(std::ostream &os, const BoardResult &b, bool with_cmsis, con
 {
     Verdict v;
     const std::string core = b.cpu == "cortex-m4" ? "Cortex-M4" : "Cortex-M7";
-    os << "\n=== " << core << " (board profile " << b.board << ") — EMULATED cycles: iss backend, "
+    os << "\n=== " << core << " (board profile " << b.board << (b.frame.empty() ? "" : ", " + b.frame)
+       << ") — EMULATED cycles: iss backend, "
        << "the profile's per-instruction-class cycle model, not a board measurement ===\n"
        << "    cycle model: " << b.cycle_model << "\n";
     if (!with_cmsis) os << "    CMSIS-NN: not measured (" << why << "); tinytx figures alone\n";
@@ -221,7 +222,9 @@ void print_acceptance(std::ostream &os, const BoardResult &m4, const Verdict &v,
     auto line = [&](const std::string &what, const std::string &value, bool met) {
         os << "  " << pad(what, 58) << pad(value, 26) << (met ? "met" : "NOT MET") << "\n";
     };
-    os << "\nIssue 18 acceptance, Cortex-M4 table (" << m4.board << "), EMULATED; informational\n";
+    os << "\nIssue 18 acceptance, Cortex-M4 table (" << m4.board << "), "
+       << (m4.frame.empty() ? "weights in flash with the profile's wait states (as deployed)" : m4.frame)
+       << ", EMULATED; informational\n";
     for (const char *fc : {"fc_81x32x256", "fc_64x128x512"})
         if (const VsRun *r = find(m4.ops, fc, "tinytx", "", ""); r && r->cycles) {
             const double mpc = double(r->macs) / double(r->cycles);
@@ -260,6 +263,7 @@ std::string to_json(const std::vector<BoardResult> &boards, const std::vector<Ve
         const auto &b = boards[bi];
         const auto &v = verdicts[bi];
         j << (bi ? "," : "") << "\n    {\"cpu\": \"" << b.cpu << "\", \"board\": \"" << b.board
+          << "\", \"memory\": \"" << json_escape(b.frame.empty() ? "profile wait states" : b.frame)
           << "\", \"cycle_model\": \"" << json_escape(b.cycle_model) << "\",\n"
           << "     \"mean_speedup_over_b1\": " << fmt("%.4f", v.mean_speedup_b1)
           << ", \"shapes_compared\": " << v.shapes_compared

@@ -17,6 +17,9 @@ struct BoardResult {
     std::string cycle_model;    // the profile's statement of where its table comes from
     std::vector<ImageResult> shapes;
     std::vector<ImageResult> ops;  // empty with --no-ops
+    // which memory timing counted: empty = the profile's (weights in flash pay its wait states,
+    // as deployed); otherwise a description of the variant (the zero-wait frame of issue 18)
+    std::string frame;
 };
 
 struct Verdict {
@@ -29,8 +32,8 @@ struct Verdict {
 // with_cmsis false: tinytx alone, `why` says why
 Verdict print_board(std::ostream &os, const BoardResult &b, bool with_cmsis, const std::string &why);
 
-// Issue 18's acceptance figures (M4 table), each with its measured value; informational: a
-// performance target never fails the bench.
+// Issue 18's acceptance figures (M4 table), each with its measured value, in the frame `m4.frame`
+// names; informational: a performance target never fails the bench.
 void print_acceptance(std::ostream &os, const BoardResult &m4, const Verdict &v, bool with_cmsis);
 
 std::string to_json(const std::vector<BoardResult> &boards, const std::vector<Verdict> &verdicts,

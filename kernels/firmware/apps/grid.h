@@ -8,8 +8,9 @@
 #include "tinytx/kernels.h"
 
 /* ENCODER is the post-norm layer, ENCODER_PRE the pre-norm one; ENDS the network's two ends: the
- * input embedding with a CLS token and the positional term, and the head's int32 logits of the mean
- * pooling of the encoder's golden output (output: the logits, then the embedding) */
+ * input embedding with a CLS token and the positional term, the head's int32 logits of the mean
+ * pooling of the encoder's golden output, and those of the final LayerNorm of the pre-norm layer's
+ * CLS row (output: the two logits, then the embedding) */
 typedef enum {
     TX_FW_OP_MHSA = 0,
     TX_FW_OP_ENCODER = 1,

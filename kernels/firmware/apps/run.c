@@ -40,11 +40,19 @@ static tx_status tx_fw_job_run(void *user)
         tx_embed_params ep = j->gc->embed;
         ep.cls = j->gc->cls;
         tx_status st = tx_embed_s8(&sub, &ep, d->S - 1, j->gc->features, d->E, j->gc->u,
-                                   j->out + 4 * j->gc->classes);
+                                   j->out + 8 * j->gc->classes);
         if (st == TX_OK)
             st = tx_pool_s8(&sub, TX_POOL_MEAN, d->S, d->E, j->gc->encoder.out, pooled);
         if (st == TX_OK)
             st = tx_linear_s32(&sub, 1, d->E, j->gc->classes, pooled, j->gc->head_w, j->gc->head_b, logits);
+        /* the ViT form: the final LayerNorm of the pooled CLS row only, then the head */
+        if (st == TX_OK)
+            st = tx_pool_s8(&sub, TX_POOL_FIRST, d->S, d->E, j->gc->encoder_pre.out, pooled);
+        if (st == TX_OK)
+            st = tx_layernorm_s8(&sub, &j->gc->final_norm, 1, d->E, pooled, pooled);
+        if (st == TX_OK)
+            st = tx_linear_s32(&sub, 1, d->E, j->gc->classes, pooled, j->gc->head_w, j->gc->head_b,
+                               logits + j->gc->classes);
         return st;
     }
     case TX_FW_OP_LINEAR: {
@@ -152,7 +160,7 @@ void tx_fw_run(const tx_golden_case *gc, const tx_fw_config *c, uint32_t config_
     const tx_encoder_dims *d = &gc->dims;
     const size_t in_bytes = (size_t)d->S * (size_t)d->E;
     const size_t out_bytes = c->op == TX_FW_OP_LINEAR ? (size_t)d->S * (size_t)d->H * (size_t)d->P
-                             : c->op == TX_FW_OP_ENDS ? 4u * (size_t)gc->classes + in_bytes
+                             : c->op == TX_FW_OP_ENDS ? 8u * (size_t)gc->classes + in_bytes
                                                       : in_bytes;
     o->scratch_size = tx_fw_scratch_size(gc, c);
     o->expected_crc = tx_fw_expected_crc(gc, c);

@@ -1,11 +1,14 @@
 /* Cortex-M DSP GEMM (SXTB16 + SMLAD).
- * Block shape: R activation rows x 1 weight row, R = 6 (tails 4, 2, 1). The R rows are widened to
+ * Block shape: R activation rows x 1 weight row, R = 6 (tails 4, 2, 1); two rows take column
+ * pairs (2 x 2) and one row groups of 4 columns (the GEMV, dsp_gemv.S). The R rows are widened to
  * int16 once per block (SXTB16, or UXTB16 for softmax probabilities) into the caller's scratch,
- * interleaved so that one pointer walks them with LDM (two rows' lane pairs at a time); every weight
- * row then reuses them. Per 4-deep step: 1 weight load, 2 SXTB16, 3 LDM and 12 SMLAD: 18
- * instructions, 31 cycles on the M4 table, for 24 MACs. Every GEMM the operators issue (with or
- * without bias, int32 accumulation, unsigned A for A.V, any K) runs the assembly column loop of
- * dsp_columns.S on Armv7E-M; only per-channel requantization or shift <= 32 take the C loop.
+ * interleaved so that one pointer walks them with LDM (two rows' lane pairs at a time); every
+ * weight row then reuses them. Per 4-deep step: 1 weight load, 2 SXTB16, 3 LDM and 12 SMLAD:
+ * 18 instructions, 31 cycles on the M4 table (33 with the weight in flash), for 24 MACs; why
+ * this is near the table's ceiling for an int8 GEMM: docs/CYCLE_MODEL.md. Every GEMM the
+ * operators issue (with or without bias, int32 accumulation, unsigned A for A.V, any K >= 4)
+ * runs the assembly column loops of dsp_columns.S on Armv7E-M; per-channel requantization,
+ * shift <= 32 and K < 4 take the C steps.
  * A reduction length that is not a multiple of 4 ends with one more step whose widened activations
  * are zero-padded and whose weight word is assembled from the remaining bytes only (nothing is read
  * past a weight row).
@@ -74,11 +77,13 @@ static inline void tx_dsp_step(int32_t R, uint32_t w, const uint32_t *pa, int32_
         c[r] = tx_smlad(pa[2 * r + 1], wo, tx_smlad(pa[2 * r], we, c[r]));
 }
 
-static void tx_dsp_columns_c(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
+/* columns [n0, n1) */
+static void tx_dsp_columns_c(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa, int32_t n0,
+                             int32_t n1)
 {
     const int32_t K4 = g->K / 4, rem = g->K - 4 * K4;
-    const int8_t *b = g->b;
-    for (int32_t n = 0; n < g->N; ++n, b += g->ldb) {
+    const int8_t *b = g->b + (size_t)n0 * g->ldb;
+    for (int32_t n = n0; n < n1; ++n, b += g->ldb) {
         int32_t c[TX_DSP_ROWS];
         const int32_t init = g->rq && g->bias ? g->bias[n] : 0;
         for (int32_t r = 0; r < R; ++r)
@@ -107,7 +112,7 @@ typedef struct {
     const uint32_t *wa;
     int32_t bskip, ncols;
     const int32_t *bias;
-    int32_t k4, passes, rem;
+    int32_t k4, aend, rem; /* aend: set by the assembly */
     const int8_t *b;
 } tx_dsp_job;
 _Static_assert(sizeof(tx_dsp_job) == 56, "dsp_columns.S expects this layout");
@@ -120,6 +125,9 @@ void tx_dsp_cols6_acc(tx_dsp_job *job);
 void tx_dsp_cols4_acc(tx_dsp_job *job);
 void tx_dsp_cols2_acc(tx_dsp_job *job);
 void tx_dsp_cols1_acc(tx_dsp_job *job);
+/* two rows x column pairs: ncols counts pairs, bskip = 2 ldb - 4 (K / 4) (dsp_columns.S) */
+void tx_dsp_cols2x2_rq(tx_dsp_job *job);
+void tx_dsp_cols2x2_acc(tx_dsp_job *job);
 
 static tx_dsp_cols_fn tx_dsp_cols_for(int32_t R, int rq)
 {
@@ -131,21 +139,23 @@ static tx_dsp_cols_fn tx_dsp_cols_for(int32_t R, int rq)
     }
 }
 
-/* The job of dsp_gemv.S: one row against groups of 4 weight rows; field offsets fixed there. */
+/* The job of dsp_gemv.S (its stack frame from G_MUL on): one row against groups of 4 weight
+ * rows; field offsets fixed there. */
 typedef struct {
+    int32_t mul, rnd, sh;
+    uint8_t *ocol;
+    int32_t cs;
     const uint32_t *wa;
     const int8_t *b;
     int32_t ldb, nquads, k4, rem;
     const int32_t *bias;
-    uint8_t *ocol;
-    int32_t cs, mul, rnd, sh;
 } tx_dsp_gemv_job;
 _Static_assert(sizeof(tx_dsp_gemv_job) == 48, "dsp_gemv.S expects this layout");
 void tx_dsp_gemv4_rq(tx_dsp_gemv_job *job);
 void tx_dsp_gemv4_acc(tx_dsp_gemv_job *job);
 
 /* the assembly column loop, one call per column group (one row: 4 columns at a time, then the
- * rest); 0 if this GEMM needs the C loop */
+ * rest; K < 4: the C steps); 0 if this GEMM needs the C loop */
 static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint32_t *wa)
 {
     const tx_requant *rq = g->rq;
@@ -165,12 +175,28 @@ static int tx_dsp_columns_asm(const tx_gemm *g, int32_t m, int32_t R, const uint
         int32_t done = 0;
         if (R == 1 && ncols >= 4) {
             done = ncols & ~3;
-            tx_dsp_gemv_job gj = {wa, b, g->ldb, done / 4, g->K / 4, g->K % 4, bias, ocol,
-                                  g->cs * elem, mul, rnd, sh};
+            tx_dsp_gemv_job gj = {mul, rnd, sh, ocol, g->cs * elem, wa, b, g->ldb, done / 4,
+                                  g->K / 4, g->K % 4, bias};
             if (rq)
                 tx_dsp_gemv4_rq(&gj);
             else
                 tx_dsp_gemv4_acc(&gj);
+            if (done == ncols)
+                continue;
+        }
+        if (g->K < 4) { /* the column loop peels one full step */
+            tx_dsp_columns_c(g, m, R, wa, n0 + done, n0 + ncols);
+            continue;
+        }
+        if (R == 2 && ncols >= 2) { /* two rows: column pairs share each widened row word */
+            const int32_t pairs = ncols / 2;
+            tx_dsp_job pj = {mul, rnd, sh, ocol, g->rs * elem, g->cs * elem, wa,
+                             2 * g->ldb - 4 * (g->K / 4), pairs, bias, g->K / 4, 0, g->K % 4, b};
+            if (rq)
+                tx_dsp_cols2x2_rq(&pj);
+            else
+                tx_dsp_cols2x2_acc(&pj);
+            done = 2 * pairs;
             if (done == ncols)
                 continue;
         }
@@ -271,7 +297,7 @@ static void tx_dsp_block(const tx_gemm *g, int32_t m, int32_t R, uint32_t *wa)
     if (tx_dsp_columns_asm(g, m, R, wa))
         return;
 #endif
-    tx_dsp_columns_c(g, m, R, wa);
+    tx_dsp_columns_c(g, m, R, wa, 0, g->N);
 }
 
 void tx_gemm_dsp(const tx_gemm *g)

@@ -117,6 +117,27 @@ tx_status tx_encoder_check(const tx_encoder_config *cfg, const tx_encoder_dims *
 /* shared operator bodies used by the composite operators (arguments already validated) */
 void tx_softmax_rows(const tx_softmax_params *p, int32_t rows, int32_t n, const int8_t *in,
                      uint8_t *out, uint32_t *tmp);
+/* floor(d / ln2) for 0 <= d <= 255 and 1 <= ln2 <= 65535 (tx_softmax_check) as d m >> 24, with
+ * m = floor(2^24 / ln2) + 1 = (2^24 + e) / ln2, 0 < e <= ln2. Write d = z ln2 + r, r < ln2:
+ * d m / 2^24 = z + (r + d e / 2^24) / ln2, and d e <= 255 ln2 < 2^24, so the fraction stays
+ * below (r + 1) / ln2 <= 1: the floor is z. d m <= 255 (2^24 + 1) < 2^32. (The host test also
+ * tries every pair.) */
+static inline uint32_t tx_div_ln2_mul(uint32_t ln2)
+{
+    return (1u << 24) / ln2 + 1u;
+}
+static inline uint32_t tx_div_ln2(uint32_t d, uint32_t m)
+{
+    return (d * m) >> 24;
+}
+/* floor(N / sum) for N < 2^32 from R = floor((2^32 - 1) / sum): R sum = 2^32 - rr with
+ * 1 <= rr <= sum, so N R / 2^32 = N / sum - N rr / (sum 2^32) lies in (N / sum - 1, N / sum]
+ * (N rr < 2^32 sum): (N R) >> 32 is the quotient or one less, and the remainder tells which. */
+static inline uint32_t tx_div_by_recip(uint32_t N, uint32_t sum, uint32_t R)
+{
+    uint32_t q = (uint32_t)(((uint64_t)N * R) >> 32);
+    return q + (N - q * sum >= sum);
+}
 /* i-exp of every possible d = max - x of int8 inputs, so a row costs one lookup per element.
  * Stored reversed (r[k] = i-exp(255 - k)) so a row indexes it by x itself, from r + 255 - max;
  * 16-bit entries, used when every exp is below 2^15 (tmax^2 + c < 2^15 holds for eps > ~0.01:
@@ -143,6 +164,21 @@ void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, c
 /* through `lut` when there is one, else exp by exp from `p` (the same integers) */
 void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p, int32_t rows,
                          int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp);
+/* heads at most this deep compute their scores in direct loops (attention.c), not the GEMM */
+#define TX_THIN_HEAD 4
+/* a thin GEMM: at most TX_THIN_HEAD columns, requantized, no column groups (a thin head's
+ * projections and A.V), and the variant is not ref (the oracle keeps its plain GEMM) */
+int tx_gemm_is_thin(tx_gemm_fn gemm, const tx_gemm *g);
+/* a thin GEMM in direct loops (attention.c), no scratch */
+void tx_gemm_thin(const tx_gemm *g);
+/* tiles of fewer query rows than this run thin GEMMs in direct loops (tx_gemm_small) */
+#define TX_SMALL_TILE 6
+/* g in direct loops when it is thin and has fewer than TX_SMALL_TILE rows, else through gemm */
+void tx_gemm_small(tx_gemm_fn gemm, const tx_gemm *g);
+/* scores[t][j] = requant(q[t] . k[j], rq) for T query rows, S keys, D deep */
+void tx_attention_scores(tx_gemm_fn gemm, void *gemm_scratch, const tx_requant *rq, int32_t T,
+                         int32_t S, int32_t D, const int8_t *q, int32_t ldq, const int8_t *k,
+                         int32_t ldk, int8_t *scores);
 /* softmax through `lut` (tx_softmax_lut of p->softmax), or exp by exp when lut is NULL */
 void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_params *p,
                       const tx_softmax_table *lut, int32_t T, int32_t S, int32_t D, int32_t P,

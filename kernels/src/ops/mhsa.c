@@ -220,15 +220,17 @@ static void tx_head_query(tx_gemm_fn gemm, void *gs, const tx_mhsa_config *cfg,
                           int32_t t, const int8_t *x, int8_t *q)
 {
     const int32_t E = d->E, P = d->P;
-    tx_linear_params lp = {.layout = TX_LAYOUT_ROW, .heads = 1};
     if (cfg->mode == TX_ATTN_FUSED) {
-        lp.rq = w->rq_xw[h];
+        const tx_linear_params lp = {.rq = w->rq_xw[h], .layout = TX_LAYOUT_ROW, .heads = 1};
         tx_linear_run(gemm, gs, &lp, t, E, E, x + (size_t)r0 * E, E, w->wf + (size_t)h * E * E, E,
                       w->bf ? w->bf + h * E : 0, q);
     } else {
-        lp.rq = tx_rq_slice(&w->rq_q, h * P);
-        tx_linear_run(gemm, gs, &lp, t, E, P, x + (size_t)r0 * E, E, w->wq + (size_t)h * P * E, E,
-                      w->bq ? w->bq + h * P : 0, q);
+        const tx_requant rq = tx_rq_slice(&w->rq_q, h * P);
+        const tx_gemm g = {.M = t, .N = P, .K = E, .a = x + (size_t)r0 * E, .lda = E,
+                           .b = w->wq + (size_t)h * P * E, .ldb = E, .rq = &rq,
+                           .bias = w->bq ? w->bq + h * P : 0, .out = q, .rs = P, .cs = 1,
+                           .scratch = gs};
+        tx_gemm_small(gemm, &g);
     }
 }
 
@@ -263,10 +265,8 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     /* all heads' score maps */
     for (int32_t h = 0; h < H; ++h) {
         tx_attention_params ap = tx_head_attention(cfg, w, h);
-        tx_gemm g = {.M = S, .N = S, .K = D, .a = q + (size_t)h * S * D, .lda = D,
-                     .b = fused ? x : k + (size_t)h * S * P, .ldb = D, .rq = &ap.rq_scores,
-                     .out = maps + (size_t)h * S * S, .rs = S, .cs = 1, .scratch = gs};
-        gemm(&g);
+        tx_attention_scores(gemm, gs, &ap.rq_scores, S, S, D, q + (size_t)h * S * D, D,
+                            fused ? x : k + (size_t)h * S * P, D, maps + (size_t)h * S * S);
     }
     /* Q/K are dead: their region now holds the softmax row buffer, then the attention output */
     tx_softmax_rows_any(lut, fused ? &w->softmax_fw : &w->attn.softmax, H * S, S, maps,
@@ -281,6 +281,24 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     lp.layout = TX_LAYOUT_ROW;
     lp.rq = w->rq_o;
     tx_linear_run(gemm, gs, &lp, S, HP, E, attn, HP, w->wo, HP, w->bo, out);
+}
+
+/* one head's K ([S][P]) or V (transposed: [P][S]) projection of all S rows; a thin head in a
+ * one-row plan takes the direct loops (the one-row GEMM has no fast loop for fewer than 4
+ * columns) */
+static void tx_head_projection(tx_gemm_fn gemm, void *gs, const tx_mhsa_plan *pl,
+                               const tx_mhsa_dims *d, const int8_t *x, const int8_t *w,
+                               const int32_t *bias, const tx_requant *rq, int transposed,
+                               int8_t *out)
+{
+    const int32_t S = d->S, E = d->E, P = d->P;
+    const tx_gemm g = {.M = S, .N = P, .K = E, .a = x, .lda = E, .b = w, .ldb = E, .rq = rq,
+                       .bias = bias, .out = out, .rs = transposed ? 1 : P,
+                       .cs = transposed ? S : 1, .scratch = gs};
+    if (pl->one_row && tx_gemm_is_thin(gemm, &g))
+        tx_gemm_thin(&g);
+    else
+        gemm(&g);
 }
 
 static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *ar,
@@ -304,15 +322,13 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
         for (int32_t i = 0; i < S * E; ++i)
             acc[i] = 0;
     for (int32_t h = 0; h < H; ++h) {
-        tx_linear_params lp = {.rq = tx_rq_slice(&w->rq_v, h * P), .layout = TX_LAYOUT_HEAD_T,
-                               .heads = 1};
-        tx_linear_run(gemm, gs, &lp, S, E, P, x, E, w->wv + (size_t)h * P * E, E,
-                      w->bv ? w->bv + h * P : 0, vth);
+        const tx_requant rq_v = tx_rq_slice(&w->rq_v, h * P);
+        tx_head_projection(gemm, gs, pl, d, x, w->wv + (size_t)h * P * E, w->bv ? w->bv + h * P : 0,
+                           &rq_v, 1, vth);
         if (!fused) {
-            lp.layout = TX_LAYOUT_ROW;
-            lp.rq = tx_rq_slice(&w->rq_k, h * P);
-            tx_linear_run(gemm, gs, &lp, S, E, P, x, E, w->wk + (size_t)h * P * E, E,
-                          w->bk ? w->bk + h * P : 0, kh);
+            const tx_requant rq_k = tx_rq_slice(&w->rq_k, h * P);
+            tx_head_projection(gemm, gs, pl, d, x, w->wk + (size_t)h * P * E,
+                               w->bk ? w->bk + h * P : 0, &rq_k, 0, kh);
         }
         const tx_attention_params ap = tx_head_attention(cfg, w, h);
         const int8_t *key = fused ? x : kh;

@@ -118,9 +118,7 @@ static void tx_sm_row(const tx_softmax_table *lut, int32_t n, const int8_t *in, 
         if (M) {
             q = tx_sm_mulw(M, y) >> 16; /* ((M y) >> 16) >> 16 */
         } else {
-            const uint32_t N = y * 255u;
-            q = (uint32_t)(((uint64_t)N * R) >> 32);
-            q += N - q * sum >= sum;
+            q = tx_div_by_recip(y * 255u, sum, R);
         }
         out[j] = (uint8_t)q;
     }

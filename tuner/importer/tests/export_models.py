@@ -108,6 +108,17 @@ class Classifier(nn.Module):
         return self.head(self.enc(self.emb(x) + self.pos).mean(dim=1))
 
 
+class PooledNormClassifier(Classifier):
+    """A LayerNorm after the mean pooling, not of every token: the head cannot map (a warning)."""
+
+    def __init__(self, features, s, encoder, e, classes):
+        super().__init__(features, s, encoder, e, classes)
+        self.norm = nn.LayerNorm(e)
+
+    def forward(self, x):
+        return self.head(self.norm(self.enc(self.emb(x) + self.pos).mean(dim=1)))
+
+
 class ConvInTheMiddle(nn.Module):
     def __init__(self, e, h, f):
         super().__init__()
@@ -150,13 +161,23 @@ MODELS = [
     ("perhead_sf", lambda: PerHeadLayer(16, 2, 8, 32), 10, 16, "sf", 17, {"cosine": 0.99}),
     ("prenorm", lambda: torch_layer(32, 8, 64, "gelu", True, norm_first=True), 16, 32, "bsf", 14,
      {"cosine": 0.99, "norm": "pre"}),
-    # ViT-like: a pre-norm stack with its final LayerNorm (which stays on the host with the head)
+    # ViT-like: a pre-norm stack with its final LayerNorm, mean pooling and a linear head: the whole
+    # network integer
     ("prenorm_vit", lambda: Classifier(12, 12, nn.TransformerEncoder(
         torch_layer(16, 4, 48, "gelu", True, norm_first=True), 2, norm=nn.LayerNorm(16),
-        enable_nested_tensor=False), 16, 5), 12, 12, "bsf", 14, {"cosine": 0.99, "norm": "pre"}),
+        enable_nested_tensor=False), 16, 5), 12, 12, "bsf", 14,
+     {"cosine": 0.99, "norm": "pre", "final_norm": True}),
     ("decoder_causal", lambda: CausalDecoder(32, 4, 64, 16), 16, 32, "bsf", 14,
      {"refused": ["mask", "(Add)"]}),
+    # exported under torch.no_grad(): torch's fused encoder fast path, an ATen fallback node
+    ("fastpath_aten", lambda: torch_layer(32, 4, 64, "relu", True), 16, 32, "bsf", 14,
+     {"refused": ["_transformer_encoder_layer_fwd", "outside torch.no_grad()"], "export": "no_grad"}),
     ("conv_middle", lambda: ConvInTheMiddle(32, 4, 64), 16, 32, "bsf", 14, {"refused": ["(Conv)"]}),
+    # the norm after the pooling: the encoder and embedding import, the head stays float, saying why
+    ("pooled_norm", lambda: PooledNormClassifier(12, 12, torch_layer(16, 4, 48, "gelu", True, norm_first=True), 16,
+                                                 5), 12, 12, "bsf", 14,
+     {"cosine": 0.99, "norm": "pre", "warning": ["the head stays float on the host", "LayerNorm",
+                                                 "maps before the pooling"]}),
 ]
 
 
@@ -164,14 +185,19 @@ def feed(x, layout):
     return {"bsf": x[None], "sbf": x[:, None], "sf": x}[layout]
 
 
-def export(out, name, build, S, F, layout, opset, seed):
+def export(out, name, build, S, F, layout, opset, seed, how):
     torch.manual_seed(seed)
     model = build().eval()
     calib = torch.randn(CALIB, S, F)
-    # with gradients on, as under no_grad torch 1.13 takes its fused encoder fast path, which
-    # has no ONNX export
-    torch.onnx.export(model, (feed(calib[0], layout),), os.path.join(out, name + ".onnx"),
-                      opset_version=opset, input_names=["x"], output_names=["y"])
+    args = (model, (feed(calib[0], layout),), os.path.join(out, name + ".onnx"))
+    kw = dict(opset_version=opset, input_names=["x"], output_names=["y"])
+    if how == "no_grad":
+        # what a user's export under no_grad gives: torch 1.13 takes its fused encoder fast path,
+        # which ONNX has no operator for (exported only as an ATen fallback)
+        with torch.no_grad():
+            torch.onnx.export(*args, operator_export_type=torch.onnx.OperatorExportTypes.ONNX_ATEN_FALLBACK, **kw)
+    else:
+        torch.onnx.export(*args, **kw)  # with gradients on: plain operators
     with torch.no_grad():
         ref = np.stack([model(feed(c, layout)).numpy() for c in calib])
     np.save(os.path.join(out, name + ".calib.npy"), calib.numpy())
@@ -186,7 +212,7 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     manifest = []
     for i, (name, build, S, F, layout, opset, expect) in enumerate(MODELS):
-        export(out, name, build, S, F, layout, opset, 1000 + i)
+        export(out, name, build, S, F, layout, opset, 1000 + i, expect.pop("export", "plain"))
         manifest.append(dict(name=name, S=S, features=F, layout=layout, opset=opset, **expect))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"generator": "export_models.py (torch %s)" % torch.__version__, "models": manifest}, f, indent=1)

@@ -3,7 +3,8 @@
 
   - every encoder variant imports; the importer's float path reproduces torch's output within
     1e-5; the integer pipeline's cosine similarity to the float encoder reaches the manifest's
-    bound (0.99) on the calibration inputs, also held out; the written spec is complete;
+    bound (0.99) on the calibration inputs, also held out; the written spec is complete (the ViT
+    form's embedding, final LayerNorm and head in it);
   - the unsupported graphs are refused (exit 2) with a message naming the node;
   - --min-cosine refuses, or drops only the fused-weight extras, as the numbers say.
 
@@ -64,6 +65,13 @@ def imports(c, cmd, exports, m, work):
             "%s: %s-norm layers (spec says %s)" % (name, m.get("norm", "post"), spec.get("norm", "post")))
     if "P" in m:
         c.check(spec["P"] == m["P"], "%s: P = %d (got %d)" % (name, m["P"], spec["P"]))
+    if "warning" in m:
+        c.check(all(s in " ".join(rep["warnings"]) for s in m["warning"]),
+                "%s: a warning says %s: %s" % (name, m["warning"], rep["warnings"]))
+    if m.get("final_norm"):
+        c.check(all(k in spec for k in ("prelude", "final_norm", "head")) and not rep["warnings"],
+                "%s: the embedding, the final LayerNorm and the head join the integer model (spec keys %s, "
+                "warnings %s)" % (name, sorted(spec), rep["warnings"]))
     for mode, a in rep["accuracy"]["calibration"].items():
         c.check(a["cosine"] >= m["cosine"], "%s: %s attention cosine %.5f >= %g (max abs err %.4g of %.4g)"
                 % (name, mode, a["cosine"], m["cosine"], a["max_abs_error"], a["max_abs_float"]))

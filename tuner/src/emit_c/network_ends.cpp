@@ -1,6 +1,6 @@
 // emit_c: the network's two ends in network.c, when the model has them (NUMERICS.md "Input
-// embedding", "Pooling", "Head"): their constant data and the statements of tx_network_run that run
-// them before and after the layers, in the arena the MemoryPlanner laid out.
+// embedding", "Final LayerNorm", "Pooling", "Head"): their constant data and the statements of
+// tx_network_run that run them before and after the layers, in the arena the MemoryPlanner laid out.
 #include <sstream>
 
 #include "emit_c_internal.h"
@@ -44,6 +44,15 @@ std::string ends_data(const Model &m, size_t &bytes)
           << "static const tx_embed_params tx_prelude = {" << we << ", " << be << ", " << rq << ", " << cls << ", "
           << pos << ", " << c_add(p.add_pos) << "};\n\n";
     }
+    if (m.final_norm) {
+        const FinalNorm &f = *m.final_norm;
+        std::ostringstream arrays;
+        const std::string gamma = c_tensor(arrays, bytes, "tx_final_norm_gamma", f.gamma);
+        const std::string beta = c_tensor(arrays, bytes, "tx_final_norm_beta", f.beta);
+        const std::string rq = c_requant(arrays, bytes, "tx_final_norm_rq", f.rq);
+        o << "/* the final LayerNorm after the last layer (NUMERICS.md \"Final LayerNorm\") */\n" << arrays.str()
+          << "static const tx_layernorm_params tx_final_norm = {" << gamma << ", " << beta << ", " << rq << "};\n\n";
+    }
     if (m.head) {
         o << "/* the head (NUMERICS.md \"Pooling\", \"Head\") */\n";
         c_tensor(o, bytes, "tx_head_wh", m.head->wh);
@@ -67,19 +76,37 @@ std::string prelude_statements(const Model &m, const Schedule &s)
 
 std::string head_statements(const Model &m, const Schedule &s)
 {
-    if (!m.head)
-        return "    if (output != y)\n        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            output[i] = y[i];\n"
-               "    return TX_OK;\n";
+    std::ostringstream o;
+    if (!m.head) {
+        if (!m.final_norm)
+            return "    if (output != y)\n        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            output[i] = y[i];\n"
+                   "    return TX_OK;\n";
+        o << scratch_ctx("    ", "ctx", s.layers.back().variant)
+          << "    return tx_layernorm_s8(&ctx, &tx_final_norm, TX_MODEL_S, TX_MODEL_E, y, output);\n";
+        return o.str();
+    }
     const char *pool = m.head->pool == TX_POOL_MEAN ? "TX_POOL_MEAN" : m.head->pool == TX_POOL_FIRST ? "TX_POOL_FIRST"
                                                                                                      : "TX_POOL_LAST";
-    std::ostringstream o;
-    o << scratch_ctx("    ", "ctx", s.layers.back().variant)
-      << "    /* pooled into the activation buffer the last layer did not write */\n"
+    const bool norm_every_row = m.final_norm && m.head->pool == TX_POOL_MEAN;
+    o << scratch_ctx("    ", "ctx", s.layers.back().variant);
+    if (norm_every_row)
+        o << "    /* the final LayerNorm of every row, in place: the last layer's output is read only here */\n"
+          << "    int8_t *z = (int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
+          << "    tx_status st = tx_layernorm_s8(&ctx, &tx_final_norm, TX_MODEL_S, TX_MODEL_E, y, z);\n"
+          << "    if (st != TX_OK)\n        return st;\n";
+    else
+        o << "    tx_status st;\n";
+    o << "    /* pooled into the activation buffer the last layer did not write */\n"
       << "    int8_t *pooled = (int8_t *)(arena + (TX_MODEL_OUTPUT_OFFSET == TX_MODEL_ACT0_OFFSET ? TX_MODEL_ACT1_OFFSET "
          ": TX_MODEL_ACT0_OFFSET));\n"
-      << "    const tx_status st = tx_pool_s8(&ctx, " << pool << ", TX_MODEL_S, TX_MODEL_E, y, pooled);\n"
-      << "    if (st != TX_OK)\n        return st;\n"
-      << "    return tx_linear_s32(&ctx, 1, TX_MODEL_E, TX_NETWORK_OUTPUT_COUNT, pooled, tx_head_wh, "
+      << "    st = tx_pool_s8(&ctx, " << pool << ", TX_MODEL_S, TX_MODEL_E, " << (norm_every_row ? "z" : "y")
+      << ", pooled);\n"
+      << "    if (st != TX_OK)\n        return st;\n";
+    if (m.final_norm && !norm_every_row)
+        o << "    /* the final LayerNorm of the pooled row alone: row by row, the same integers */\n"
+          << "    st = tx_layernorm_s8(&ctx, &tx_final_norm, 1, TX_MODEL_E, pooled, pooled);\n"
+          << "    if (st != TX_OK)\n        return st;\n";
+    o << "    return tx_linear_s32(&ctx, 1, TX_MODEL_E, TX_NETWORK_OUTPUT_COUNT, pooled, tx_head_wh, "
       << (m.head->bh.empty() ? "NULL" : "tx_head_bh") << ", output);\n";
     return o.str();
 }

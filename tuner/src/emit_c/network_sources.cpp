@@ -78,7 +78,8 @@ std::string network_h(const Network &n)
       << "/* the encoder alone (tx_network_run_layers): int8 [S][E] in and out */\n"
       << "#define TX_NETWORK_LAYERS_BYTES " << p.activation_bytes << "u\n"
       << "/* constant data in flash (.rodata): the weights, biases and requantization tables of the layers\n"
-      << " * as this schedule uses them (and of the embedding and head), and the calibration input */\n"
+      << " * as this schedule uses them (and of the network's ends: embedding, final LayerNorm, head), and the\n"
+      << " * calibration input */\n"
       << "#define TX_NETWORK_WEIGHTS_BYTES " << n.data_bytes << "u\n"
       << "/* the arena the caller provides, 8-byte aligned: the MemoryPlanner's exact peak (activations and\n"
       << " * kernel scratch; nothing else is allocated) */\n"
@@ -174,7 +175,7 @@ std::string network_c(const Network &n)
 Io io_of(const Model &m)
 {
     const size_t S = m.dims.S, E = m.dims.E;
-    Io io{S, E, S * E, S * E, m.input_scale, m.output_scale(), "int8_t"};
+    Io io{S, E, S * E, S * E, m.input_scale, m.encoder_output_scale(), "int8_t"};
     if (m.prelude) {
         io.tokens = m.prelude->tokens;
         io.features = m.prelude->features;
@@ -197,12 +198,14 @@ std::string io_text(const Model &m)
                                      (m.prelude->pos.empty() ? "" : ", a positional term") + ") runs here"
                                : "int8 [S][E] row-major: the encoder's input (an embedding, if the model has one, runs "
                                  "before this, on the caller's side)";
-    std::string out = m.head ? std::string("int32 logits [TX_NETWORK_OUTPUT_COUNT]: ") +
+    const std::string norm = m.final_norm ? "the final LayerNorm, " : "";
+    std::string out = m.head ? std::string("int32 logits [TX_NETWORK_OUTPUT_COUNT]: ") + norm +
                                    (m.head->pool == TX_POOL_MEAN ? "the mean over the tokens"
                                     : m.head->pool == TX_POOL_FIRST ? "the CLS token (the first)"
                                                                     : "the last token") +
                                    ", then the linear head"
-                             : "int8 [S][E] row-major: the encoder's output";
+                             : "int8 [S][E] row-major: the encoder's output" +
+                                   std::string(m.final_norm ? " after the final LayerNorm" : "");
     return "input: " + in + "\n * output: " + out;
 }
 

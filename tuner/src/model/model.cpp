@@ -1,4 +1,4 @@
-// The model IR: conversion of owned layer storage to the kernels' C structs.
+// The model IR: conversion of owned layer storage to the kernels' C structs, and its sizes.
 #include "tinytx/tuner/model.h"
 
 namespace tinytx::tuner {
@@ -8,6 +8,17 @@ namespace {
 template <typename T> const T *ptr_or_null(const std::vector<T> &v)
 {
     return v.empty() ? nullptr : v.data();
+}
+
+template <class T>
+uint64_t bytes_of(const std::vector<T> &v)
+{
+    return v.size() * sizeof(T);
+}
+
+uint64_t bytes_of(const Requant &r)
+{
+    return bytes_of(r.ch_mul) + bytes_of(r.ch_shift);
 }
 
 } // namespace
@@ -25,6 +36,29 @@ tx_requant Requant::c() const
 double Model::output_scale() const
 {
     return layers.empty() ? 0.0 : layers.back().scales.s_out;
+}
+
+tx_layernorm_params FinalNorm::c() const
+{
+    return {gamma.data(), beta.data(), rq.c()};
+}
+
+double Model::encoder_output_scale() const
+{
+    return final_norm ? final_norm->output_scale : output_scale();
+}
+
+uint64_t Model::ends_data_bytes() const
+{
+    uint64_t n = 0;
+    if (prelude)
+        n += bytes_of(prelude->we) + bytes_of(prelude->be) + bytes_of(prelude->rq) + bytes_of(prelude->cls) +
+             bytes_of(prelude->pos);
+    if (final_norm)
+        n += bytes_of(final_norm->gamma) + bytes_of(final_norm->beta) + bytes_of(final_norm->rq);
+    if (head)
+        n += bytes_of(head->wh) + bytes_of(head->bh);
+    return n;
 }
 
 bool Model::has_fused() const

@@ -176,7 +176,7 @@ class Parser {
         object_at(spec_, "");
         only_keys(spec_, "", {"$schema", "format", "version", "name", "generator", "seed", "S", "E",
                               "H", "P", "F", "norm", "weights", "calibration_input", "layers", "prelude",
-                              "head"});
+                              "final_norm", "head"});
         if (const json *f = optional_field(spec_, "format"))
             if (!f->is_string() || *f != "tinytx-model")
                 // no dump() of a container (recursive: a deeply nested one overflows the stack);
@@ -241,6 +241,8 @@ class Parser {
             m.layers.push_back(parse_layer(layers[i], index("layers", i)));
         if (const json *p = optional_field(spec_, "prelude"))
             m.prelude = parse_prelude(*p);
+        if (const json *f = optional_field(spec_, "final_norm"))
+            m.final_norm = parse_final_norm(*f);
         if (const json *h = optional_field(spec_, "head"))
             m.head = parse_head(*h);
         return m;
@@ -480,6 +482,19 @@ class Parser {
         else if (optional_field(v, "add_pos"))
             fail(join(p, "add_pos"), "without \"pos\" there is nothing to add");
         return pre;
+    }
+
+    FinalNorm parse_final_norm(const json &v)
+    {
+        const std::string p = "final_norm";
+        object_at(v, p);
+        only_keys(v, p, {"gamma", "beta", "rq", "output_scale"});
+        FinalNorm f;
+        f.gamma = tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E");
+        f.beta = tensor_at<int32_t>(v, p, "beta", {d_.E}, "E");
+        f.rq = requant_at(v, p, "rq", 0);
+        f.output_scale = positive_number(required(v, p, "output_scale"), join(p, "output_scale"));
+        return f;
     }
 
     Head parse_head(const json &v)

@@ -108,15 +108,29 @@ NetworkResult run_network_reference(const Model &m, const Schedule &s, const std
         r.error = layers.error;
         return r;
     }
+    std::vector<int8_t> y(layers.output);
+    const tx_ctx ctx = scratch.ctx(s.layers.back().variant);
+    const bool pool_one_row = m.head && m.head->pool != TX_POOL_MEAN;
+    // row by row, so a pooled row alone gives the same integers (NUMERICS.md "Final LayerNorm")
+    if (m.final_norm && !pool_one_row) {
+        const tx_layernorm_params np = m.final_norm->c();
+        if (const tx_status st = tx_layernorm_s8(&ctx, &np, S, E, y.data(), y.data()); st != TX_OK) {
+            r.error = std::string("final norm: ") + tx_status_name(st);
+            return r;
+        }
+    }
     if (!m.head) {
-        r.output.assign(layers.output.begin(), layers.output.end());
+        r.output.assign(y.begin(), y.end());
         return r;
     }
     const Head &h = *m.head;
     std::vector<int8_t> pooled(static_cast<size_t>(E));
     r.output.assign(static_cast<size_t>(h.classes), 0);
-    const tx_ctx ctx = scratch.ctx(s.layers.back().variant);
-    tx_status st = tx_pool_s8(&ctx, h.pool, S, E, layers.output.data(), pooled.data());
+    tx_status st = tx_pool_s8(&ctx, h.pool, S, E, y.data(), pooled.data());
+    if (st == TX_OK && m.final_norm && pool_one_row) {
+        const tx_layernorm_params np = m.final_norm->c();
+        st = tx_layernorm_s8(&ctx, &np, 1, E, pooled.data(), pooled.data());
+    }
     if (st == TX_OK)
         st = tx_linear_s32(&ctx, 1, E, h.classes, pooled.data(), h.wh.data(), h.bh.empty() ? nullptr : h.bh.data(),
                            r.output.data());

@@ -103,6 +103,28 @@ std::string analyze_report(const Model &m, const Schedule &s, const agent::Board
           << (plan.ok() ? in_unit(Quantity::kBytes, double(plan.plan->layers[i].scratch_size)) : std::string("?"))
           << std::setw(18) << cyc.str() << "\n";
     }
+    // the network's ends run in network.c around the layers: no knobs, no cycles of their own here
+    const auto end_row = [&](const std::string &what, uint64_t end_macs, uint64_t end_weights) {
+        macs += end_macs;
+        weights += end_weights;
+        o << std::left << std::setw(51) << what << std::right << std::setw(10) << millions(double(end_macs))
+          << std::setw(12) << in_unit(Quantity::kBytes, double(end_weights)) << "\n";
+    };
+    const uint64_t E = static_cast<uint64_t>(m.dims.E);
+    if (m.prelude)
+        end_row("embedding", uint64_t(m.prelude->tokens) * uint64_t(m.prelude->features) * E,
+                m.prelude->we.size() + 4 * m.prelude->be.size() + m.prelude->cls.size() + m.prelude->pos.size());
+    if (m.final_norm) {
+        // one row with CLS or last-token pooling (NUMERICS.md "Final LayerNorm"), else every row
+        const uint64_t rows = m.head && m.head->pool != TX_POOL_MEAN ? 1 : static_cast<uint64_t>(m.dims.S);
+        end_row("final LayerNorm", rows * E, m.final_norm->gamma.size() + 4 * m.final_norm->beta.size());
+    }
+    if (m.head)
+        end_row(std::string("head (") + (m.head->pool == TX_POOL_MEAN ? "mean" : m.head->pool == TX_POOL_FIRST
+                                                                                    ? "CLS"
+                                                                                    : "last token") +
+                    " pooling)",
+                uint64_t(m.head->classes) * E, m.head->wh.size() + 4 * m.head->bh.size());
     o << "\ntotal: " << millions(double(macs)) << " MACs, weights " << in_unit(Quantity::kBytes, double(weights));
     if (plan.ok())
         o << ", arena " << in_unit(Quantity::kBytes, double(plan.plan->peak_bytes)) << " (two activation buffers of "

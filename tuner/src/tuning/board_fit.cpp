@@ -40,7 +40,7 @@ uint64_t model_min_data_bytes(const Model &m, Schedule any)
         k.attention = AttentionMode::kStandard; // the fused-weight extras come on top
     size_t tensors = 0;
     c_model_data(m, any, "model.h", &tensors);
-    return tensors + m.calibration_input.size();
+    return tensors + m.ends_data_bytes() + m.calibration_input.size();
 }
 
 std::string check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,

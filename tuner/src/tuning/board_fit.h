@@ -21,7 +21,7 @@ uint64_t board_flash_bytes(const agent::BoardProfile &b);
 
 // Constant data every image of the model holds whatever its knobs: the standard-attention
 // weights, biases, requantization tables and the calibration input (as the generated C holds
-// them: c_model_data). `any` is any schedule of the model (its attention knobs are ignored).
+// them: c_model_data), and the network's ends (Model::ends_data_bytes). `any` is any schedule of the model (its attention knobs are ignored).
 uint64_t model_min_data_bytes(const Model &m, Schedule any);
 
 // "" or why no image of the model can fit a flash of flash_bytes (0 = unchecked).

@@ -90,6 +90,18 @@ struct Prelude {
     tx_add_params add_pos{};    // with pos only
 };
 
+// A final LayerNorm after the last layer when it is part of the integer model (NUMERICS.md "Final
+// LayerNorm", the ViT form of a pre-norm stack): int8 [S][E] -> int8 [S][E] in its own scale.
+struct FinalNorm {
+    std::vector<int8_t> gamma;  // [E]
+    std::vector<int32_t> beta;  // [E]
+    Requant rq;
+    double output_scale = 0;    // real value of one step of its output
+
+    // points into this object: valid while it lives and is not moved
+    tx_layernorm_params c() const;
+};
+
 // Pooling and the linear head when they are part of the integer model (NUMERICS.md "Pooling",
 // "Head"): the last layer's output [S][E] -> int32 logits [classes].
 struct Head {
@@ -116,10 +128,17 @@ struct Model {
 
     // Without them the network's input and output are the encoder's (int8 [S][E]).
     std::optional<Prelude> prelude;
+    std::optional<FinalNorm> final_norm; // between the last layer and the head (or the output)
     std::optional<Head> head;
 
     bool has_fused() const; // every layer carries fused-weight attention extras
+    // bytes of the constant data of the network's ends (embedding, final LayerNorm, head: tensors and
+    // per-channel requantization tables), as the emitted network.c holds them
+    uint64_t ends_data_bytes() const;
     double output_scale() const; // real value of one int8 step of the last layer's output (0 = unknown)
+    // the same of the int8 tensor the head reads, or the network's output without a head: the final
+    // LayerNorm's when the model has one
+    double encoder_output_scale() const;
 
     // Fill `view` with the C structs for layer `i` (pointing into this model's storage).
     void encoder_weights(size_t i, EncoderWeightsView &view) const;

@@ -27,8 +27,8 @@ ReferenceResult run_reference(const Model &m, const Schedule &s);
 
 // The whole network on one input, as the emitted network.c runs it: the model's input embedding
 // (when it has one) on int8 features [tokens][features], else the layers' int8 [S][E] input; the
-// layers; the pooling and head (when it has one). The outputs: the head's int32 logits, else the
-// last layer's int8 [S][E] widened to int32.
+// layers; the final LayerNorm, the pooling and head (when it has them). The outputs: the head's
+// int32 logits, else the int8 [S][E] of the final LayerNorm or the last layer, widened to int32.
 struct NetworkResult {
     std::vector<int32_t> output;
     std::string error;            // "" when ok

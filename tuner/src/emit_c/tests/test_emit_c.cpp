@@ -180,83 +180,110 @@ TEST(EmitC, HostRunsNpyFilesThroughTheFloatEntry)
     EXPECT_NE(shape.output.find("shape must end in"), std::string::npos) << shape.output;
 }
 
-// tiny4 with the network's two ends (a CLS token, a positional term, first-token pooling and a
-// head): network.h states the features in and the logits out, and network_host runs the whole
-// network: exactly the tuner's whole-network reference.
-TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
-{
-    Model m = model("tiny4");
-    const int32_t S = m.dims.S, E = m.dims.E, F = 5, C = 7;
-    std::mt19937 rng(14);
-    auto ints = [&rng](size_t n, int lo, int hi) {
+// Random integers for the network's ends.
+struct EndsRng {
+    std::mt19937 rng{14};
+    std::vector<int32_t> ints(size_t n, int lo, int hi)
+    {
         std::uniform_int_distribution<int> d(lo, hi);
         std::vector<int32_t> v(n);
         for (auto &x : v)
             x = d(rng);
         return v;
-    };
-    auto int8s = [&ints](size_t n) {
+    }
+    std::vector<int8_t> int8s(size_t n)
+    {
         const std::vector<int32_t> v = ints(n, -100, 100);
         return std::vector<int8_t>(v.begin(), v.end());
-    };
+    }
+};
+
+// tiny4 with the network's two ends: a CLS token, a positional term, a head of C classes
+Model tiny4_with_ends(EndsRng &g, tx_pool_mode pool, int32_t C)
+{
+    Model m = model("tiny4");
+    const int32_t S = m.dims.S, E = m.dims.E, F = 5;
     Prelude p;
     p.features = F;
     p.tokens = S - 1;
     p.input_scale = 0.05;
-    p.we = int8s(size_t(E) * F);
-    p.be = ints(size_t(E), -2000, 2000);
+    p.we = g.int8s(size_t(E) * F);
+    p.be = g.ints(size_t(E), -2000, 2000);
     p.rq.mul = 1 << 30; // |acc| <= 5 * 128 * 100 + 2000: about 2^16 -> 2^7
     p.rq.shift = 39;
-    p.cls = int8s(size_t(E));
-    p.pos = int8s(size_t(S) * E);
+    p.cls = g.int8s(size_t(E));
+    p.pos = g.int8s(size_t(S) * E);
     p.add_pos = {1 << 19, 1 << 18, 20};
     m.prelude = p;
     Head h;
-    h.pool = TX_POOL_FIRST;
+    h.pool = pool;
     h.classes = C;
-    h.wh = int8s(size_t(C) * E);
-    h.bh = ints(size_t(C), -5000, 5000);
+    h.wh = g.int8s(size_t(C) * E);
+    h.bh = g.ints(size_t(C), -5000, 5000);
     h.output_scale = 0.001;
     m.head = h;
+    return m;
+}
 
-    TempDir dir("tiny4-ends");
-    const Schedule s = tiny4_schedule();
-    const EmitCResult r = export_ok(m, s, dir.path());
+// Exports m, builds network_host and runs two samples of inputs through the float entry: the
+// outputs must be exactly the tuner's whole-network reference.
+void expect_host_network_is_the_reference(const Model &m, const Schedule &s, const fs::path &dir, EndsRng &g)
+{
+    const size_t tokens = m.prelude ? size_t(m.prelude->tokens) : size_t(m.dims.S);
+    const size_t F = m.prelude ? size_t(m.prelude->features) : size_t(m.dims.E);
+    const int32_t C = m.head ? m.head->classes : m.dims.S * m.dims.E;
+    const double in_scale = m.prelude ? m.prelude->input_scale : m.input_scale;
+    const double out_scale = m.head ? m.head->output_scale : m.encoder_output_scale();
+    const EmitCResult r = export_ok(m, s, dir);
     ASSERT_TRUE(r.ok()) << r.error;
-    const std::string hdr = read_all(dir.path() / "network.h");
-    for (const std::string &macro : {"TX_NETWORK_INPUT_TOKENS " + std::to_string(S - 1) + "u",
-                                    "TX_NETWORK_INPUT_FEATURES " + std::to_string(F) + "u",
-                                    "TX_NETWORK_OUTPUT_COUNT " + std::to_string(C) + "u",
-                                    std::string("typedef int32_t tx_network_output_t;"), std::string("CLS token")})
-        EXPECT_NE(hdr.find(macro), std::string::npos) << macro;
-    const Command b = make(dir.path(), "host");
+    const Command b = make(dir, "host");
     ASSERT_EQ(b.status, 0) << b.output;
 
-    // two samples of features on the int8 grid: the float entry quantizes them back exactly
-    const size_t n = size_t(S - 1) * F;
-    std::vector<int8_t> q[2] = {int8s(n), int8s(n)};
+    // two samples on the int8 grid: the float entry quantizes them back exactly
+    const size_t n = tokens * F;
+    std::vector<int8_t> q[2] = {g.int8s(n), g.int8s(n)};
     std::vector<float> in;
     for (const auto &sample : q)
         for (int8_t v : sample)
-            in.push_back(float(p.input_scale * v));
-    write_npy(dir.path() / "in.npy", in, {2, size_t(S - 1), size_t(F)});
-    const Command ok = run("'" + (dir.path() / "network_host").string() + "' '" + (dir.path() / "in.npy").string() +
-                           "' '" + (dir.path() / "out.npy").string() + "'");
+            in.push_back(float(in_scale * v));
+    write_npy(dir / "in.npy", in, {2, tokens, F});
+    const Command ok = run("'" + (dir / "network_host").string() + "' '" + (dir / "in.npy").string() + "' '" +
+                           (dir / "out.npy").string() + "'");
     ASSERT_EQ(ok.status, 0) << ok.output;
     std::string header;
-    const std::vector<float> out = read_npy(dir.path() / "out.npy", header);
+    const std::vector<float> out = read_npy(dir / "out.npy", header);
     ASSERT_EQ(out.size(), size_t(2 * C));
-    EXPECT_NE(header.find("(2, " + std::to_string(C) + ")"), std::string::npos) << header;
+    if (m.head)
+        EXPECT_NE(header.find("(2, " + std::to_string(C) + ")"), std::string::npos) << header;
     for (int k = 0; k < 2; ++k) {
         const NetworkResult ref = run_network_reference(m, s, q[k]);
         ASSERT_TRUE(ref.ok()) << ref.error;
         ASSERT_EQ(ref.output.size(), size_t(C));
         for (int c = 0; c < C; ++c)
-            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / h.output_scale), ref.output[size_t(c)]) << k << " " << c;
+            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / out_scale), ref.output[size_t(c)]) << k << " " << c;
     }
     // the layers alone still check their calibration CRC
-    const Command crc = run("'" + (dir.path() / "network_host").string() + "'");
+    const Command crc = run("'" + (dir / "network_host").string() + "'");
     EXPECT_EQ(crc.status, 0) << crc.output;
+}
+
+// tiny4 with the network's two ends (a CLS token, a positional term, first-token pooling and a
+// head): network.h states the features in and the logits out, and network_host runs the whole
+// network: exactly the tuner's whole-network reference.
+TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
+{
+    EndsRng g;
+    const Model m = tiny4_with_ends(g, TX_POOL_FIRST, 7);
+    const int32_t S = m.dims.S, E = m.dims.E;
+    TempDir dir("tiny4-ends");
+    const Schedule s = tiny4_schedule();
+    expect_host_network_is_the_reference(m, s, dir.path(), g);
+    const std::string hdr = read_all(dir.path() / "network.h");
+    for (const std::string &macro : {"TX_NETWORK_INPUT_TOKENS " + std::to_string(S - 1) + "u",
+                                    std::string("TX_NETWORK_INPUT_FEATURES 5u"),
+                                    std::string("TX_NETWORK_OUTPUT_COUNT 7u"),
+                                    std::string("typedef int32_t tx_network_output_t;"), std::string("CLS token")})
+        EXPECT_NE(hdr.find(macro), std::string::npos) << macro;
 
     // features that do not fit where tx_network_run_f32 quantizes them: an error naming them
     Model wide = m;
@@ -265,6 +292,58 @@ TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
     TempDir wide_dir("tiny4-wide");
     const EmitCResult bad = emit_c(wide, s, wide_dir.path());
     EXPECT_NE(bad.error.find("larger than an activation buffer"), std::string::npos) << bad.error;
+}
+
+FinalNorm random_final_norm(EndsRng &g, int32_t E)
+{
+    FinalNorm f;
+    f.gamma = g.int8s(size_t(E));
+    f.beta = g.ints(size_t(E), -3000, 3000);
+    f.rq.mul = 1 << 30; // |z * gamma| <= 2^8 * 4 * 100 (z is within a few units): about 2^17 -> 2^7
+    f.rq.shift = 41;
+    f.output_scale = 0.02;
+    return f;
+}
+
+// The ViT form: a final LayerNorm between the last layer and the head (NUMERICS.md "Final
+// LayerNorm"), of every row before mean pooling, of the pooled row alone with CLS pooling. Its
+// data count in TX_NETWORK_WEIGHTS_BYTES, as Model::ends_data_bytes says.
+TEST(EmitC, WholeNetworkWithFinalNormMatchesTheReference)
+{
+    for (tx_pool_mode pool : {TX_POOL_MEAN, TX_POOL_FIRST}) {
+        SCOPED_TRACE(int(pool));
+        EndsRng g;
+        Model m = tiny4_with_ends(g, pool, 6);
+        m.final_norm = random_final_norm(g, m.dims.E);
+        TempDir dir(pool == TX_POOL_MEAN ? "tiny4-final-norm-mean" : "tiny4-final-norm-cls");
+        const Schedule s = tiny4_schedule();
+        expect_host_network_is_the_reference(m, s, dir.path(), g);
+        const std::string hdr = read_all(dir.path() / "network.h");
+        EXPECT_NE(hdr.find("the final LayerNorm, "), std::string::npos);
+        size_t layer_bytes = 0;
+        c_model_data(m, s, "network_model.h", &layer_bytes);
+        EXPECT_NE(hdr.find("TX_NETWORK_WEIGHTS_BYTES " +
+                           std::to_string(layer_bytes + m.ends_data_bytes() + m.calibration_input.size()) + "u"),
+                  std::string::npos);
+        // with it the reference differs from the same network without it
+        Model without = m;
+        without.final_norm.reset();
+        const std::vector<int8_t> x = g.int8s(size_t(m.prelude->tokens) * m.prelude->features);
+        EXPECT_NE(run_network_reference(m, s, x).output, run_network_reference(without, s, x).output);
+    }
+}
+
+// Without a head the final LayerNorm writes the network's output, int8 [S][E] in its own scale.
+TEST(EmitC, FinalNormWithoutHeadIsTheOutput)
+{
+    EndsRng g;
+    Model m = model("tiny4");
+    m.final_norm = random_final_norm(g, m.dims.E);
+    TempDir dir("tiny4-final-norm-only");
+    expect_host_network_is_the_reference(m, tiny4_schedule(), dir.path(), g);
+    const std::string hdr = read_all(dir.path() / "network.h");
+    EXPECT_NE(hdr.find("after the final LayerNorm"), std::string::npos);
+    EXPECT_NE(hdr.find("TX_NETWORK_OUTPUT_SCALE 0.02f"), std::string::npos);
 }
 
 TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)

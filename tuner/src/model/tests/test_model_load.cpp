@@ -151,8 +151,8 @@ TEST(ModelInline, PerChannelRequantLoads)
     EXPECT_EQ(v.w.rq1.ch_mul, r.model->layers[0].rq1.ch_mul.data());
 }
 
-// The network's two ends (inline tensors): read with their shapes; what they cannot be is named.
-TEST(ModelInline, PreludeAndHeadLoadAndBadOnesAreNamed)
+// The network's ends (inline tensors): read with their shapes; what they cannot be is named.
+TEST(ModelInline, PreludeFinalNormAndHeadLoadAndBadOnesAreNamed)
 {
     auto spec = test::read_json(models_dir() / "ecgformer.json");
     const int S = spec["S"], E = spec["E"];
@@ -163,9 +163,17 @@ TEST(ModelInline, PreludeAndHeadLoadAndBadOnesAreNamed)
                        {"rq", {{"mul", 1 << 30}, {"shift", 36}}}, {"cls", t8({E}, size_t(E))},
                        {"pos", t8({S, E}, size_t(S) * E)}, {"add_pos", {{"mul_a", 1}, {"mul_b", 1}, {"shift", 1}}}};
     spec["head"] = {{"pool", "first"}, {"wh", t8({4, E}, size_t(4) * E)}, {"output_scale", 0.5}};
+    spec["final_norm"] = {{"gamma", t8({E}, size_t(E))},
+                          {"beta", {{"dtype", "int32"}, {"shape", {E}}, {"data", std::vector<int>(size_t(E), -7)}}},
+                          {"rq", {{"mul", 1 << 30}, {"shift", 40}}}, {"output_scale", 0.125}};
     ModelLoadResult r = parse_model(spec, models_dir());
     ASSERT_TRUE(r.ok()) << r.error->message();
-    ASSERT_TRUE(r.model->prelude && r.model->head);
+    ASSERT_TRUE(r.model->prelude && r.model->head && r.model->final_norm);
+    EXPECT_EQ(r.model->final_norm->beta, std::vector<int32_t>(size_t(E), -7));
+    EXPECT_EQ(r.model->final_norm->rq.shift, 40);
+    EXPECT_EQ(r.model->encoder_output_scale(), 0.125); // what the head reads: the final norm's output
+    // the ends' constant data: embedding (we, cls, pos), final norm (gamma, beta), head (wh)
+    EXPECT_EQ(r.model->ends_data_bytes(), uint64_t(E) * 5 + E + uint64_t(S) * E + E + 4 * E + uint64_t(4) * E);
     EXPECT_EQ(r.model->prelude->tokens, S - 1); // the CLS row is one of the S tokens
     EXPECT_EQ(r.model->prelude->we.size(), size_t(E) * 5);
     EXPECT_EQ(r.model->head->classes, 4);
@@ -182,6 +190,9 @@ TEST(ModelInline, PreludeAndHeadLoadAndBadOnesAreNamed)
     bad("/head/pool", "max", "head.pool");
     bad("/prelude/we/shape/1", 6, "prelude.we.shape");
     bad("/prelude/input_scale", -1.0, "prelude.input_scale");
+    bad("/final_norm/output_scale", 0.0, "final_norm.output_scale");
+    bad("/final_norm/gamma/shape/0", E + 1, "final_norm.gamma.shape");
+    bad("/final_norm/rq/shift", 70, "final_norm.rq.shift");
     auto no_pos = spec;
     no_pos["prelude"].erase("pos");
     ModelLoadResult e = parse_model(no_pos, models_dir());
