@@ -376,14 +376,14 @@ Operand at_exit(const Operand &o, const Regs &exit)
 
 }  // namespace
 
-AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, bool loads, bool stores,
-                            const std::vector<uint32_t> &hooked)
+AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, uint8_t entry_it, bool loads,
+                            bool stores, const std::vector<uint32_t> &hooked)
 {
     AccessPlan plan;
     Regs r = entry_regs();
     std::vector<Decoded> insns;
     std::vector<size_t> later;  // unresolved, unconditional: indices into insns
-    uint32_t it = 0;  // ITSTATE: condition in bits 7..4, mask below
+    uint32_t it = entry_it;  // ITSTATE: condition in bits 7..4, mask below
     for (uint32_t off = 0; off + 2 <= n;) {
         const uint16_t hw1 = uint16_t(code[off] | code[off + 1] << 8);
         const bool wide = thumb_is_32bit(hw1);

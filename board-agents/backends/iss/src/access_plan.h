@@ -13,6 +13,11 @@
 // semihosting changes registers) is *unresolved*: the machine puts a code hook on that one
 // instruction and computes its address there, from the registers of that moment.
 //
+// A block can start inside an IT block: QEMU ends a translation block before an instruction that
+// crosses a page, and the next one starts with the IT state left (the CPU's ITSTATE at the block
+// hook). The block's entry ITSTATE is then a property of its address: an exception return, the
+// only other way into an IT block, ends an iss run as a fault.
+//
 // Accesses are counted as Unicorn's memory hooks see them: one per register of LDM/STM/PUSH/POP,
 // two for LDRD/STRD, one 8-byte access per double-precision VFP register; PLD/PLI none.
 #pragma once
@@ -51,10 +56,14 @@ struct AccessPlan {
     std::vector<UnresolvedSite> unresolved;
 };
 
-// `code`/`n`: the block's bytes at `addr`. Only loads (stores) when `loads` (`stores`) are charged.
-// Instructions at `hooked` pcs (sorted) are left to their code hooks.
-AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, bool loads, bool stores,
-                            const std::vector<uint32_t> &hooked);
+// `code`/`n`: the block's bytes at `addr`, entered with ITSTATE `entry_it` (itstate_of). Only
+// loads (stores) when `loads` (`stores`) are charged. Instructions at `hooked` pcs (sorted) are
+// left to their code hooks.
+AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, uint8_t entry_it, bool loads,
+                            bool stores, const std::vector<uint32_t> &hooked);
+
+// ITSTATE (condition in bits 7..4, mask below) from xPSR/CPSR: IT[1:0] in 26..25, IT[7:2] in 15..10.
+constexpr uint8_t itstate_of(uint32_t xpsr) { return uint8_t((xpsr >> 25 & 3) | (xpsr >> 8 & 0xFC)); }
 
 // The accesses of one instruction from the registers it sees (its code hook).
 std::vector<Access> thumb_accesses_now(const UnresolvedSite &s);

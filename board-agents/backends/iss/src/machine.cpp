@@ -21,6 +21,8 @@
 //  - A code hook fires before its instruction, predicated-false ones included, and only in code
 //    translated after it was added: blocks holding a newly hooked instruction are removed from
 //    the translation cache (uc_ctl_remove_cache) before emulation resumes.
+//  - A translation block ends before an instruction that crosses a (1 KiB) page, inside an IT
+//    block too: the next block starts mid-IT, and at its block hook CPSR holds that ITSTATE.
 //  - A memory hook sees one call per register of LDM/STM, two for LDRD/STRD, one 8-byte call per
 //    VFP double register; an unaligned load across a page is seen again as its two aligned
 //    halves (a store is not).
@@ -425,7 +427,8 @@ const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
     if (size && read(addr, code.data(), size)) {
         info.cost = arm_ ? thumb_block_cost(code.data(), size, costs_) : rv32_block_cost(code.data(), size, costs_);
         if (plan_waits_) {
-            AccessPlan p = plan_thumb_block(code.data(), size, addr, waits_->charges_loads(), waits_->charges_stores(), hooked_);
+            const uint8_t entry_it = itstate_of(reg(UC_ARM_REG_CPSR));  // a block split inside an IT block
+            AccessPlan p = plan_thumb_block(code.data(), size, addr, entry_it, waits_->charges_loads(), waits_->charges_stores(), hooked_);
             if (!p.unresolved.empty()) {
                 for (const UnresolvedSite &s : p.unresolved) hook_site(s);
                 retranslate_ = {addr, size};
