@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <tuple>
 
 #include "insn_class.h"
 
@@ -440,6 +441,36 @@ AccessPlan plan_thumb_block(const uint8_t *code, uint32_t n, uint32_t addr, uint
         else plan.unresolved.push_back({d.pc, d.hw1, d.hw2, 0xE});
     }
     return plan;
+}
+
+std::vector<AccessSpan> spans_of(std::vector<Access> &accesses)
+{
+    // an access's offset from its registers' sum: base.add + (index.add << shift)
+    auto offset = [](const Access &a) { return int32_t(a.base.add + (a.index.add << a.shift)); };
+    auto key = [](const Access &a) { return std::tuple(a.base.reg, a.index.reg, a.shift); };
+    std::sort(accesses.begin(), accesses.end(), [&](const Access &x, const Access &y) {
+        return std::tuple(key(x), offset(x)) < std::tuple(key(y), offset(y));
+    });
+    std::vector<AccessSpan> spans;
+    for (uint32_t k = 0; k < accesses.size(); ++k) {
+        const Access &a = accesses[k];
+        const int64_t lo = offset(a), end = lo + int64_t(a.count) * a.size;
+        AccessSpan *s = spans.empty() ? nullptr : &spans.back();
+        const bool joins = s && key(accesses[s->first]) == key(a) && end - int32_t(s->base.add) <= AccessSpan::kMaxSpanBytes;
+        if (!joins) {
+            AccessSpan n;
+            n.base = {a.base.reg, uint32_t(lo)};
+            n.index = {a.index.reg, 0};
+            n.shift = a.shift;
+            n.first = k;
+            spans.push_back(n);
+            s = &spans.back();
+        }
+        s->bytes = std::max(s->bytes, uint32_t(end - int32_t(s->base.add)));
+        (a.store ? s->stores : s->loads) += a.count;
+        ++s->count;
+    }
+    return spans;
 }
 
 std::vector<Access> thumb_accesses_now(const UnresolvedSite &site)

@@ -56,6 +56,22 @@ struct AccessPlan {
     std::vector<UnresolvedSite> unresolved;
 };
 
+// Accesses through the same address registers (same base, index and shift) whose addresses lie
+// within kMaxSpanBytes of each other: when the span lies in one region and one page (no access in
+// it is then split in halves), its wait states are its loads and stores times the region's, from
+// one region lookup instead of one per access.
+struct AccessSpan {
+    static constexpr uint32_t kMaxSpanBytes = 256;
+    Operand base, index;  // base.add: the span's lowest offset (index.add << shift folded in); index.add 0
+    uint8_t shift = 0;
+    uint32_t bytes = 0;            // from its lowest address to the end of its highest access
+    uint32_t loads = 0, stores = 0;
+    uint32_t first = 0, count = 0;  // its accesses, in the order spans_of leaves them
+};
+
+// The spans of `accesses`, which it sorts so that each span's accesses are consecutive.
+std::vector<AccessSpan> spans_of(std::vector<Access> &accesses);
+
 // `code`/`n`: the block's bytes at `addr`, entered with ITSTATE `entry_it` (itstate_of). Only
 // loads (stores) when `loads` (`stores`) are charged. Instructions at `hooked` pcs (sorted) are
 // left to their code hooks.

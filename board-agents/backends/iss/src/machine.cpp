@@ -718,10 +718,10 @@ void Machine::on_site(uint32_t addr)
     if (s.cond < 0xE && !condition_passes(s.cond, reg(UC_ARM_REG_CPSR))) return;
     uint32_t regs[16];
     read_regs(s.plan.regs, regs);
-    for (const Access &a : s.plan.accesses) charge(a, regs);
+    charge(s.plan, regs);
 }
 
-Machine::Plan::Plan(std::vector<Access> a) : accesses(std::move(a))
+Machine::Plan::Plan(std::vector<Access> a) : accesses(std::move(a)), spans(spans_of(accesses))
 {
     for (const Access &x : accesses)
         for (const Operand &o : {x.base, x.index})
@@ -735,7 +735,22 @@ void Machine::charge(const Plan &p)
         read_regs(missing, entry_regs_);
         entry_have_ |= missing;
     }
-    for (const Access &a : p.accesses) charge(a, entry_regs_);
+    charge(p, entry_regs_);
+}
+
+// a span in one region and one page at once (no access of it split), else access by access
+void Machine::charge(const Plan &p, const uint32_t *regs)
+{
+    auto value = [&](const Operand &o) { return (o.reg >= 0 ? regs[o.reg] : 0u) + o.add; };
+    for (const AccessSpan &s : p.spans) {
+        const uint32_t lo = value(s.base) + (value(s.index) << s.shift), last = lo + s.bytes - 1;
+        const RegionWaits::Range *r = (lo ^ last) < page_size_ ? waits_->uniform(lo, s.bytes) : nullptr;
+        if (r) {
+            cycles_ += s.loads * r->load + s.stores * r->store;
+            continue;
+        }
+        for (uint32_t k = s.first; k < s.first + s.count; ++k) charge(p.accesses[k], regs);
+    }
 }
 
 void Machine::charge(const Access &a, const uint32_t *regs)

@@ -104,6 +104,7 @@ private:
     void hook_site(const UnresolvedSite &s);
     struct Plan;
     void charge(const Plan &p);
+    void charge(const Plan &p, const uint32_t *regs);
     void charge(const Access &a, const uint32_t *regs);
     void charge_one(uint32_t addr, uint32_t size, bool store);
     void read_regs(uint16_t mask, uint32_t *regs);
@@ -162,7 +163,8 @@ private:
     // charged by their own code hooks (sorted pcs, and their accesses), a block to translate again
     bool plan_waits_ = false;
     struct Plan {
-        std::vector<Access> accesses;
+        std::vector<Access> accesses;  // in the order of their spans
+        std::vector<AccessSpan> spans;
         uint16_t regs = 0;  // the core registers their addresses read
         Plan(std::vector<Access> a);
     };

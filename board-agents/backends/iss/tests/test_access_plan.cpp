@@ -69,3 +69,32 @@ TEST(IssAccessPlan, ItStateFromCpsr)
     EXPECT_EQ(itstate_of(0x06000000u), 0x03);  // IT[1:0] in bits 26..25
     EXPECT_EQ(itstate_of(0x81000000u), 0x00);  // N, T: no IT block
 }
+
+// Spans: the same address registers within AccessSpan::kMaxSpanBytes, loads and stores counted
+// per register of a multiple transfer.
+TEST(IssAccessPlan, SpansJoinAccessesThroughTheSameRegistersNearby)
+{
+    auto access = [](int8_t base, uint32_t add, bool store, uint8_t count = 1) {
+        Access a;
+        a.base = {base, add};
+        a.store = store;
+        a.count = count;
+        return a;
+    };
+    std::vector<Access> accesses = {access(1, 8, false), access(2, 0, true), access(1, 0, false, 2),
+                                    access(1, 8 + AccessSpan::kMaxSpanBytes, false), access(1, 0u - 4, true)};
+    const std::vector<AccessSpan> spans = spans_of(accesses);
+    ASSERT_EQ(spans.size(), 3u);
+    EXPECT_EQ(spans[0].base.reg, 1);  // r1 - 4 .. r1 + 12: a store, three loaded words
+    EXPECT_EQ(spans[0].base.add, 0u - 4);
+    EXPECT_EQ(spans[0].bytes, 16u);
+    EXPECT_EQ(spans[0].loads, 3u);
+    EXPECT_EQ(spans[0].stores, 1u);
+    EXPECT_EQ(spans[0].count, 3u);
+    EXPECT_EQ(spans[1].base.add, 8 + AccessSpan::kMaxSpanBytes);  // too far: a span of its own
+    EXPECT_EQ(spans[1].first, 3u);
+    EXPECT_EQ(spans[2].base.reg, 2);
+    EXPECT_EQ(spans[2].stores, 1u);
+    for (const AccessSpan &s : spans)
+        for (uint32_t k = s.first; k < s.first + s.count; ++k) EXPECT_EQ(accesses[k].base.reg, s.base.reg);
+}
