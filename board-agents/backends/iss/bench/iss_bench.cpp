@@ -2,7 +2,9 @@
 // MHSA agent image on nucleo-l476rg, one repeat each) for a few seconds with 1 and 2 worker
 // threads, with the profile's memory-region wait states charged per block (the default), charged
 // by per-access memory hooks (IssConfig::access_hooks, the path before block plans) and without
-// any (side by side: what charging them costs); prints runs/s per configuration and per thread.
+// any (side by side: what charging them costs); prints runs/s per configuration and per thread,
+// and runs per CPU second (the process's CPU time: the figure to compare on a shared machine,
+// where wall time also counts the other processes' turns; the ratios are of this one).
 // Also a driver for one image:
 //   tinytx_iss_bench [--board B] [--elf PATH] [--seconds S] [--threads 1,2] [--hooks] [--once]
 #include <algorithm>
@@ -15,12 +17,20 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <vector>
 
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/iss/iss.h"
 
 using namespace tinytx::agent;
+
+static double cpu_seconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
 
 int main(int argc, char **argv)
 {
@@ -105,6 +115,7 @@ int main(int argc, char **argv)
                 const Configuration &conf = configurations[c];
                 std::atomic<uint64_t> runs{0};
                 std::atomic<bool> failed{false};
+                const double cpu0 = cpu_seconds();
                 const auto t0 = std::chrono::steady_clock::now();
                 const auto until = t0 + std::chrono::duration<double>(seconds);
                 std::vector<std::thread> pool;
@@ -122,13 +133,15 @@ int main(int argc, char **argv)
                     });
                 for (auto &th : pool) th.join();
                 const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                rate[c] = runs / dt;
-                std::printf("  %d thread%s, %s: %llu runs in %.2f s = %.1f runs/s (%.1f per thread)\n", nt,
-                            nt == 1 ? "" : "s", conf.name, (unsigned long long)runs.load(), dt, runs / dt, runs / dt / nt);
+                const double cpu = cpu_seconds() - cpu0;
+                rate[c] = runs / cpu;
+                std::printf("  %d thread%s, %s: %llu runs in %.2f s = %.1f runs/s (%.1f per thread); %.1f runs per CPU s\n",
+                            nt, nt == 1 ? "" : "s", conf.name, (unsigned long long)runs.load(), dt, runs / dt,
+                            runs / dt / nt, runs / cpu);
                 if (failed) return 1;
             }
             auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
-            std::printf("  %d thread%s: per block / per access = %.2f; against none: per block %.2f, per access %.2f\n",
+            std::printf("  %d thread%s, runs per CPU s: per block / per access = %.2f; against none: per block %.2f, per access %.2f\n",
                         nt, nt == 1 ? "" : "s", ratio(rate[0], rate[1]), ratio(rate[0], rate[2]), ratio(rate[1], rate[2]));
         }
         return 0;
