@@ -28,6 +28,33 @@ typedef struct tx_gemm {
     void *scratch;          /* the variant's own scratch, tx_gemm_scratch_size(variant, M, K) bytes */
 } tx_gemm;
 
+/* g = the GEMM of M x N outputs over K with plain strides, every field set one by one: a designated
+ * initializer has GCC clear the 72-byte struct through a memset call first (~50 cycles a GEMM on
+ * the M4, felt where depth-first tiles of one row issue four GEMMs each). rq, bias, acc,
+ * a_unsigned and the column groups start at 0; callers set the ones they use. */
+static inline void tx_gemm_init(tx_gemm *g, int32_t M, int32_t N, int32_t K, const void *a,
+                                int32_t lda, const int8_t *b, int32_t ldb, int32_t rs, int32_t cs,
+                                void *scratch)
+{
+    g->M = M;
+    g->N = N;
+    g->K = K;
+    g->a = a;
+    g->lda = lda;
+    g->a_unsigned = 0;
+    g->b = b;
+    g->ldb = ldb;
+    g->rq = 0;
+    g->bias = 0;
+    g->out = 0;
+    g->acc = 0;
+    g->rs = rs;
+    g->cs = cs;
+    g->gcols = 0;
+    g->gstride = 0;
+    g->scratch = scratch;
+}
+
 /* tx_gemm_fn and the variants' GEMMs: tinytx/gemm_table.h */
 
 /* NULL for an unknown variant or one the image's tx_gemm_table leaves out */
@@ -48,6 +75,10 @@ static inline int8_t tx_rq(int32_t acc, int32_t mul, int32_t shift)
 {
     return tx_clamp8(((int64_t)acc * mul + ((int64_t)1 << (shift - 1))) >> shift);
 }
+
+/* out[s][n] = requant(acc[s][n] + bias[n]) for S rows of N (bias may be NULL) */
+void tx_requant_rows(const tx_requant *rq, int32_t S, int32_t N, const int32_t *acc,
+                     const int32_t *bias, int8_t *out);
 
 static inline int32_t tx_rq_mul(const tx_requant *rq, int32_t n)
 {
@@ -164,6 +195,12 @@ void tx_softmax_rows_lut(const tx_softmax_table *lut, int32_t rows, int32_t n, c
 /* through `lut` when there is one, else exp by exp from `p` (the same integers) */
 void tx_softmax_rows_any(const tx_softmax_table *lut, const tx_softmax_params *p, int32_t rows,
                          int32_t n, const int8_t *in, uint8_t *out, uint32_t *tmp);
+/* g (requantized, signed A, no column groups) as N one-row GEMMs through `gemm`: weight row n is
+ * the row and the M rows of A the columns, so with one-row scratch each weight row is loaded and
+ * widened once rather than once per row of A, and the 4-column loop reads A (activations, in RAM)
+ * instead of the weights (often in flash). The same integers: bias[n] is broadcast into bias_row
+ * (M words, when g has a bias) and a per-channel requantization becomes each row's own. */
+void tx_gemm_by_weight_rows(tx_gemm_fn gemm, const tx_gemm *g, int32_t *bias_row);
 /* heads at most this deep compute their scores in direct loops (attention.c), not the GEMM */
 #define TX_THIN_HEAD 4
 /* a thin GEMM: at most TX_THIN_HEAD columns, requantized, no column groups (a thin head's

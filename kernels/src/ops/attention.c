@@ -104,38 +104,43 @@ static inline __attribute__((always_inline)) void tx_gemm_thin_n(const tx_gemm *
     const int fast = !rq->ch_mul && rq->shift > 32;
     const int32_t mul = rq->mul, shift = rq->shift, sh = shift - 32;
     const int32_t rnd = fast ? (int32_t)1 << (shift - 33) : 0;
-    const int8_t *b0 = g->b, *b1 = b0 + g->ldb, *b2 = b1 + g->ldb, *b3 = b2 + g->ldb;
+    /* one walking pointer per operand, the other weight rows at register offsets from it: with
+     * the four sums and three temporaries everything stays in registers (a pointer per row
+     * spilled the loop's state to the stack, nearly doubling a step) */
+    const int32_t l1 = g->ldb, l2 = 2 * l1, l3 = 3 * l1;
     for (int32_t m = 0; m < g->M; ++m) {
         const uint8_t *a = (const uint8_t *)g->a + (size_t)m * g->lda;
+        const uint8_t *const a_end = a + 4 * K4;
+        const int8_t *b = g->b;
         int32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-        for (int32_t i = 0; i < K4; ++i) {
-            const uint32_t w = tx_load_u32(a + 4 * i);
+        for (; a != a_end; a += 4, b += 4) {
+            const uint32_t w = tx_load_u32(a);
             const uint32_t ae = a_unsigned ? tx_uxtb16(w) : tx_sxtb16(w);
             const uint32_t ao = a_unsigned ? tx_uxtb16_ror8(w) : tx_sxtb16_ror8(w);
-            uint32_t v = tx_load_u32(b0 + 4 * i);
+            uint32_t v = tx_load_u32(b);
             c0 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c0));
             if (N > 1) {
-                v = tx_load_u32(b1 + 4 * i);
+                v = tx_load_u32(b + l1);
                 c1 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c1));
             }
             if (N > 2) {
-                v = tx_load_u32(b2 + 4 * i);
+                v = tx_load_u32(b + l2);
                 c2 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c2));
             }
             if (N > 3) {
-                v = tx_load_u32(b3 + 4 * i);
+                v = tx_load_u32(b + l3);
                 c3 = tx_smlad(ao, tx_sxtb16_ror8(v), tx_smlad(ae, tx_sxtb16(v), c3));
             }
         }
-        for (int32_t k = 4 * K4; k < K; ++k) {
+        for (int32_t k = 0; k < K - 4 * K4; ++k) {
             const int32_t x = a_unsigned ? (int32_t)a[k] : (int32_t)(int8_t)a[k];
-            c0 += x * b0[k];
+            c0 += x * b[k];
             if (N > 1)
-                c1 += x * b1[k];
+                c1 += x * b[l1 + k];
             if (N > 2)
-                c2 += x * b2[k];
+                c2 += x * b[l2 + k];
             if (N > 3)
-                c3 += x * b3[k];
+                c3 += x * b[l3 + k];
         }
         const int32_t acc[4] = {c0, c1, c2, c3};
         int8_t *out = g->out + (size_t)m * g->rs;
@@ -183,8 +188,10 @@ void tx_attention_scores(tx_gemm_fn gemm, void *gemm_scratch, const tx_requant *
         tx_scores_thin(rq, T, S, D, q, ldq, k, ldk, scores);
         return;
     }
-    tx_gemm g = {.M = T, .N = S, .K = D, .a = q, .lda = ldq, .b = k, .ldb = ldk, .rq = rq,
-                 .out = scores, .rs = S, .cs = 1, .scratch = gemm_scratch};
+    tx_gemm g;
+    tx_gemm_init(&g, T, S, D, q, ldq, k, ldk, S, 1, gemm_scratch);
+    g.rq = rq;
+    g.out = scores;
     gemm(&g);
 }
 
@@ -197,9 +204,11 @@ void tx_attention_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_attention_pa
     tx_attention_scores(gemm, gemm_scratch, &p->rq_scores, T, S, D, q, ldq, k, ldk, scores);
     tx_softmax_rows_any(lut, &p->softmax, T, S, scores, (uint8_t *)scores, tmp);
 
-    tx_gemm g = {.M = T, .N = P, .K = S, .a = scores, .lda = S, .a_unsigned = 1, .b = vt,
-                 .ldb = S, .rq = &p->rq_av, .out = out, .rs = out_stride, .cs = 1,
-                 .scratch = gemm_scratch};
+    tx_gemm g;
+    tx_gemm_init(&g, T, P, S, scores, S, vt, S, out_stride, 1, gemm_scratch);
+    g.a_unsigned = 1;
+    g.rq = &p->rq_av;
+    g.out = out;
     tx_gemm_small(gemm, &g);
 }
 

@@ -6,22 +6,12 @@ void tx_linear_run(tx_gemm_fn gemm, void *gemm_scratch, const tx_linear_params *
                    int32_t K, int32_t N, const int8_t *x, int32_t ldx, const int8_t *w,
                    int32_t ldw, const int32_t *bias, int8_t *out)
 {
-    tx_gemm g = {0};
-    g.M = S;
-    g.N = N;
-    g.K = K;
-    g.a = x;
-    g.lda = ldx;
-    g.b = w;
-    g.ldb = ldw;
+    tx_gemm g;
+    tx_gemm_init(&g, S, N, K, x, ldx, w, ldw, N, 1, gemm_scratch);
     g.rq = &p->rq;
     g.bias = bias;
     g.out = out;
-    g.scratch = gemm_scratch;
-    if (p->layout == TX_LAYOUT_ROW) {
-        g.rs = N;
-        g.cs = 1;
-    } else {
+    if (p->layout != TX_LAYOUT_ROW) {
         /* one GEMM for all heads: head h's P columns go to its own [S][P] or [P][S] block */
         const int32_t P = N / p->heads;
         g.gcols = P;
@@ -117,9 +107,6 @@ tx_status tx_requant_s32_s8(const tx_ctx *ctx, const tx_requant *rq, int32_t S, 
         return TX_ERR_DIM;
     if ((st = tx_requant_check(rq)) != TX_OK)
         return st;
-    for (int32_t s = 0; s < S; ++s)
-        for (int32_t n = 0; n < N; ++n)
-            out[s * N + n] = tx_rq(acc[s * N + n] + (bias ? bias[n] : 0), tx_rq_mul(rq, n),
-                                   tx_rq_shift(rq, n));
+    tx_requant_rows(rq, S, N, acc, bias, out);
     return TX_OK;
 }

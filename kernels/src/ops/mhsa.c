@@ -226,10 +226,11 @@ static void tx_head_query(tx_gemm_fn gemm, void *gs, const tx_mhsa_config *cfg,
                       w->bf ? w->bf + h * E : 0, q);
     } else {
         const tx_requant rq = tx_rq_slice(&w->rq_q, h * P);
-        const tx_gemm g = {.M = t, .N = P, .K = E, .a = x + (size_t)r0 * E, .lda = E,
-                           .b = w->wq + (size_t)h * P * E, .ldb = E, .rq = &rq,
-                           .bias = w->bq ? w->bq + h * P : 0, .out = q, .rs = P, .cs = 1,
-                           .scratch = gs};
+        tx_gemm g;
+        tx_gemm_init(&g, t, P, E, x + (size_t)r0 * E, E, w->wq + (size_t)h * P * E, E, P, 1, gs);
+        g.rq = &rq;
+        g.bias = w->bq ? w->bq + h * P : 0;
+        g.out = q;
         tx_gemm_small(gemm, &g);
     }
 }
@@ -283,20 +284,26 @@ static void tx_mhsa_layerwise(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena 
     tx_linear_run(gemm, gs, &lp, S, HP, E, attn, HP, w->wo, HP, w->bo, out);
 }
 
-/* one head's K ([S][P]) or V (transposed: [P][S]) projection of all S rows; a thin head in a
- * one-row plan takes the direct loops (the one-row GEMM has no fast loop for fewer than 4
- * columns) */
+/* one head's K ([S][P]) or V (transposed: [P][S]) projection of all S rows. A one-row plan takes
+ * a thin head's direct loops (the one-row GEMM has no fast loop for fewer than 4 columns), or,
+ * when there are more input rows than weight rows, goes weight row by weight row (bias_row: S
+ * words of the still dead query-tile buffer): each call's set-up and widened row then serve more
+ * columns, and the weights are widened S / P times less often. */
 static void tx_head_projection(tx_gemm_fn gemm, void *gs, const tx_mhsa_plan *pl,
                                const tx_mhsa_dims *d, const int8_t *x, const int8_t *w,
                                const int32_t *bias, const tx_requant *rq, int transposed,
-                               int8_t *out)
+                               int32_t *bias_row, int8_t *out)
 {
     const int32_t S = d->S, E = d->E, P = d->P;
-    const tx_gemm g = {.M = S, .N = P, .K = E, .a = x, .lda = E, .b = w, .ldb = E, .rq = rq,
-                       .bias = bias, .out = out, .rs = transposed ? 1 : P,
-                       .cs = transposed ? S : 1, .scratch = gs};
+    tx_gemm g;
+    tx_gemm_init(&g, S, P, E, x, E, w, E, transposed ? 1 : P, transposed ? S : 1, gs);
+    g.rq = rq;
+    g.bias = bias;
+    g.out = out;
     if (pl->one_row && tx_gemm_is_thin(gemm, &g))
         tx_gemm_thin(&g);
+    else if (pl->one_row && S > P)
+        tx_gemm_by_weight_rows(gemm, &g, bias_row);
     else
         gemm(&g);
 }
@@ -324,11 +331,11 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
     for (int32_t h = 0; h < H; ++h) {
         const tx_requant rq_v = tx_rq_slice(&w->rq_v, h * P);
         tx_head_projection(gemm, gs, pl, d, x, w->wv + (size_t)h * P * E, w->bv ? w->bv + h * P : 0,
-                           &rq_v, 1, vth);
+                           &rq_v, 1, (int32_t *)(void *)r, vth);
         if (!fused) {
             const tx_requant rq_k = tx_rq_slice(&w->rq_k, h * P);
             tx_head_projection(gemm, gs, pl, d, x, w->wk + (size_t)h * P * E,
-                               w->bk ? w->bk + h * P : 0, &rq_k, 0, kh);
+                               w->bk ? w->bk + h * P : 0, &rq_k, 0, (int32_t *)(void *)r, kh);
         }
         const tx_attention_params ap = tx_head_attention(cfg, w, h);
         const int8_t *key = fused ? x : kh;
@@ -347,8 +354,9 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
             }
             tx_attention_run(gemm, gs, &ap, lut, t, S, D, P, r, D, key, D, vth, r, P, scores,
                              (uint32_t *)(void *)r);
-            tx_gemm g = {.M = t, .N = E, .K = P, .a = r, .lda = P, .b = w->wo + (size_t)h * P,
-                         .ldb = HP, .acc = acc + (size_t)r0 * E, .rs = E, .cs = 1, .scratch = gs};
+            tx_gemm g;
+            tx_gemm_init(&g, t, E, P, r, P, w->wo + (size_t)h * P, HP, E, 1, gs);
+            g.acc = acc + (size_t)r0 * E;
             gemm(&g);
         }
     }
@@ -357,10 +365,7 @@ static void tx_mhsa_by_head(tx_gemm_fn gemm, const tx_mhsa_plan *pl, tx_arena *a
         tx_linear_run(gemm, gs, &lp, S, HP, E, concat, HP, w->wo, HP, w->bo, out);
         return;
     }
-    for (int32_t s = 0; s < S; ++s)
-        for (int32_t e = 0; e < E; ++e)
-            out[s * E + e] = tx_rq(acc[s * E + e] + (w->bo ? w->bo[e] : 0), tx_rq_mul(&w->rq_o, e),
-                                   tx_rq_shift(&w->rq_o, e));
+    tx_requant_rows(&w->rq_o, S, E, acc, w->bo, out);
 }
 
 tx_status tx_mhsa_s8(const tx_ctx *ctx, const tx_mhsa_config *cfg, const tx_mhsa_dims *d,

@@ -21,6 +21,8 @@ const char *const kGemmKeys[kGemmFeaturesPerVariant] = {
     "gemm_calls",      "gemm_macs",      "gemm_out_rq",     "gemm_out_acc",
     "gemm_out_grouped", "gemm_blocks",   "gemm_row_blocks", "gemm_edge_outs",
     "gemm_edge_macs",  "gemm_steps",     "gemm_widen"};
+// heads at most this deep take the kernels' direct loops (TX_THIN_HEAD, kernels/src/common/internal.h)
+constexpr int64_t kThinHead = 4;
 
 const std::vector<std::string> &feature_names() {
     static const std::vector<std::string> names = [] {
@@ -313,8 +315,15 @@ CostFeatures layer_features(const tx_encoder_dims &d, const LayerKnobs &k) {
         if (!concat) f[feat::acc_elems] += double(S * E);   // zero + requant of the O accumulator
         for (int64_t h = 0; h < H; ++h) {
             f[feat::head_iters] += 1;
-            gemm(f, v, S, P, E, rq, Layout::kGrouped, one_row);   // V_h (HEAD_T, one group)
-            if (!fused) gemm(f, v, S, P, E, rq, Layout::kRow, one_row);   // K_h
+            // V_h (HEAD_T, one group) and K_h; a one-row plan with more rows than a (not thin)
+            // head's weight rows runs them weight row by weight row (tx_gemm_by_weight_rows)
+            const int projections = fused ? 1 : 2;
+            for (int i = 0; i < projections; ++i) {
+                if (one_row && P > kThinHead && S > P)
+                    for (int64_t p = 0; p < P; ++p) gemm(f, v, 1, S, E, rq, Layout::kRow, true);
+                else
+                    gemm(f, v, S, P, E, rq, i == 0 ? Layout::kGrouped : Layout::kRow, one_row);
+            }
             for (int64_t r0 = 0; r0 < S; r0 += T) {
                 const int64_t t = std::min(T, S - r0);
                 f[feat::attn_tiles] += 1;
