@@ -1,7 +1,11 @@
 // Throughput of the iss backend: back-to-back measurements of one image (default: the EEGFormer
 // MHSA agent image on nucleo-l476rg, one repeat each) for a few seconds with 1 and 2 worker
-// threads, with the profile's memory-region wait states and without (side by side: what the
-// iss's memory hooks cost); prints runs/s per configuration and per thread. Also a driver for one image:
+// threads, with the profile's memory-region wait states charged per block (the default), charged
+// by per-access memory hooks (IssConfig::access_hooks, the path before block plans) and without
+// any (side by side: what charging them costs); prints runs/s per configuration and per thread,
+// and runs per CPU second (the process's CPU time: the figure to compare on a shared machine,
+// where wall time also counts the other processes' turns; the ratios are of this one).
+// Also a driver for one image:
 //   tinytx_iss_bench [--board B] [--elf PATH] [--seconds S] [--threads 1,2] [--hooks] [--once]
 #include <algorithm>
 #include <atomic>
@@ -9,15 +13,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <vector>
 
 #include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/iss/iss.h"
 
 using namespace tinytx::agent;
+
+static double cpu_seconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
 
 int main(int argc, char **argv)
 {
@@ -81,24 +94,35 @@ int main(int argc, char **argv)
             return m.status == RunStatus::kOk ? 0 : 1;
         }
 
-        // the same profile without memory-region wait states: what the wait-state hooks cost
+        // the same profile without memory-region wait states: what charging them costs
         BoardProfile no_waits = profile;
         for (MemoryRegion &r : no_waits.memory) r.timing.load_wait = r.timing.store_wait = 0;
+        iss::IssConfig per_access = cfg;
+        per_access.access_hooks = true;
+        struct Configuration {
+            const char *name;
+            const BoardProfile &profile;
+            const iss::IssConfig &config;
+        };
+        const Configuration configurations[] = {{"wait states per block ", profile, cfg},
+                                                {"wait states per access", profile, per_access},
+                                                {"no wait states        ", no_waits, cfg}};
         std::printf("iss bench: %s on %s, one repeat per measurement, %.1f s per configuration\n",
                     elf.c_str(), board.c_str(), seconds);
         for (int nt : threads) {
-            double rate[2] = {0, 0};
-            for (int waits = 1; waits >= 0; --waits) {
-                const BoardProfile &p = waits ? profile : no_waits;
+            double rate[3] = {0, 0, 0};
+            for (size_t c = 0; c < std::size(configurations); ++c) {
+                const Configuration &conf = configurations[c];
                 std::atomic<uint64_t> runs{0};
                 std::atomic<bool> failed{false};
+                const double cpu0 = cpu_seconds();
                 const auto t0 = std::chrono::steady_clock::now();
                 const auto until = t0 + std::chrono::duration<double>(seconds);
                 std::vector<std::thread> pool;
                 for (int t = 0; t < nt; ++t)
                     pool.emplace_back([&] {
                         while (std::chrono::steady_clock::now() < until) {
-                            const Measurement m = iss::run_iss(p, image, opts, cfg, nullptr);
+                            const Measurement m = iss::run_iss(conf.profile, image, opts, conf.config, nullptr);
                             if (m.status != RunStatus::kOk) {
                                 std::fprintf(stderr, "run failed: %s %s\n", to_string(m.status), m.error.c_str());
                                 failed = true;
@@ -109,14 +133,16 @@ int main(int argc, char **argv)
                     });
                 for (auto &th : pool) th.join();
                 const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                rate[waits] = runs / dt;
-                std::printf("  %d thread%s, region wait states %s: %llu runs in %.2f s = %.1f runs/s (%.1f per thread)\n",
-                            nt, nt == 1 ? "" : "s", waits ? "on " : "off", (unsigned long long)runs.load(), dt,
-                            runs / dt, runs / dt / nt);
+                const double cpu = cpu_seconds() - cpu0;
+                rate[c] = runs / cpu;
+                std::printf("  %d thread%s, %s: %llu runs in %.2f s = %.1f runs/s (%.1f per thread); %.1f runs per CPU s\n",
+                            nt, nt == 1 ? "" : "s", conf.name, (unsigned long long)runs.load(), dt, runs / dt,
+                            runs / dt / nt, runs / cpu);
                 if (failed) return 1;
             }
-            std::printf("  %d thread%s: wait states on / off = %.2f\n", nt, nt == 1 ? "" : "s",
-                        rate[0] > 0 ? rate[1] / rate[0] : 0.0);
+            auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+            std::printf("  %d thread%s, runs per CPU s: per block / per access = %.2f; against none: per block %.2f, per access %.2f\n",
+                        nt, nt == 1 ? "" : "s", ratio(rate[0], rate[1]), ratio(rate[0], rate[2]), ratio(rate[1], rate[2]));
         }
         return 0;
     } catch (const std::exception &e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -12,8 +13,11 @@
 namespace tinytx::agent::iss {
 
 struct BlockInfo {
+    static constexpr uint32_t kNoPlan = UINT32_MAX;
     BlockCost cost;
-    uint8_t markers = 0;  // Machine::Marker bits of the block's start address
+    uint8_t markers = 0;          // Machine::Marker bits of the block's start address
+    uint32_t plan = kNoPlan;      // its charged data accesses (Machine::plans_), known at entry
+    uint32_t at_exit = kNoPlan;   // ... known when it has run
 };
 
 class BlockCache {
@@ -38,6 +42,16 @@ public:
     }
 
     size_t size() const { return all_.size(); }
+
+    // Drops every block that holds the instruction at `pc` (they are classified again).
+    void forget_covering(uint32_t pc)
+    {
+        std::erase_if(all_, [&](const auto &kv) {
+            const uint32_t addr = uint32_t(kv.first >> 32), size = uint32_t(kv.first);
+            return pc - addr < size;
+        });
+        std::fill(slots_.begin(), slots_.end(), Slot{});
+    }
 
 private:
     static constexpr size_t kSlots = 1u << 13;

@@ -14,7 +14,18 @@
 //    starts a helper thread that polls every few microseconds, so neither is used: the block
 //    hook counts instructions and looks at the clock every IssConfig::clock_check_instructions.
 //  - Any memory hook (read or write, any range) sends every load and store through the slow
-//    path: about 2x slower. Hence the snapshot high-water by default (high_water.h).
+//    path: about 2x slower. Hence the snapshot high-water by default (high_water.h), and wait
+//    states charged per block from its decoded accesses (access_plan.h).
+//  - uc_emu_stop() in a block hook ends emulation before the block's first instruction (the
+//    block's exit check comes after the hook); the PC is the block's address.
+//  - A code hook fires before its instruction, predicated-false ones included, and only in code
+//    translated after it was added: blocks holding a newly hooked instruction are removed from
+//    the translation cache (uc_ctl_remove_cache) before emulation resumes.
+//  - A translation block ends before an instruction that crosses a (1 KiB) page, inside an IT
+//    block too: the next block starts mid-IT, and at its block hook CPSR holds that ITSTATE.
+//  - A memory hook sees one call per register of LDM/STM, two for LDRD/STRD, one 8-byte call per
+//    VFP double register; an unaligned load across a page is seen again as its two aligned
+//    halves (a store is not).
 #include "machine.h"
 
 #include <algorithm>
@@ -250,6 +261,7 @@ void Machine::resolve_symbols()
     if (!sane(arena_start_, arena_end_)) arena_end_ = arena_start_;
     hw_.configure(stack_bottom_, stack_top_, arena_start_, arena_end_);
     waits_.emplace(board_, arena_start_, arena_end_, arena_region_);
+    plan_waits_ = arm_ && !config_.access_hooks && (waits_->charges_loads() || waits_->charges_stores());
 
     std::vector<std::pair<uint32_t, uint8_t>> m = {{begin_, kBegin}, {end_, kEnd}, {done_, kDone}, {stop_addr_, kStop}};
     if (main_) m.emplace_back(*main_, kMain);
@@ -286,10 +298,11 @@ void Machine::install_hooks()
         at.erase(std::unique(at.begin(), at.end()), at.end());
         for (uint32_t a : at) add(UC_HOOK_CODE, reinterpret_cast<void *>(&Machine::hook_code), a, a);
     }
-    // memory-region wait states: only when the profile charges any (every load or store then
-    // takes Unicorn's slow path, see the facts above)
-    if (waits_->charges_loads()) add(UC_HOOK_MEM_READ, reinterpret_cast<void *>(&Machine::hook_load_wait), 1, 0);
-    if (waits_->charges_stores()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_store_wait), 1, 0);
+    // memory-region wait states per access: RV32, or asked for (every load or store then takes
+    // Unicorn's slow path, see the facts above); else per block (plan_waits_)
+    const bool per_access = !plan_waits_;
+    if (per_access && waits_->charges_loads()) add(UC_HOOK_MEM_READ, reinterpret_cast<void *>(&Machine::hook_load_wait), 1, 0);
+    if (per_access && waits_->charges_stores()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_store_wait), 1, 0);
     if (config_.write_hooks) {
         if (hw_.tracking_stack()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_write), stack_bottom_, stack_top_ - 1);
         if (hw_.tracking_arena()) add(UC_HOOK_MEM_WRITE, reinterpret_cast<void *>(&Machine::hook_write), arena_start_, arena_end_ - 1);
@@ -329,6 +342,17 @@ Outcome Machine::run()
     for (;;) {
         stop_ = Stop::kNone;
         const uc_err e = uc_emu_start(uc_, arm_ ? (start | 1u) : start, stop_addr_, 0, 0);
+        if (stop_ == Stop::kRetranslate) {  // new code hooks: run the block again, translated anew
+            const auto [at, len] = *retranslate_;
+            retranslate_.reset();
+            uc_ctl_remove_cache(uc_, at, uint64_t(at) + len);
+            if (pc() == at) {
+                start = at;
+                continue;
+            }
+            stop_ = Stop::kNone;
+            fault("the emulator ran a block it was stopped before", at);
+        }
         if (stop_ == Stop::kResume) {  // RV32 semihosting call handled
             if (Clock::now() >= deadline_) {
                 stop_ = Stop::kTimeout;
@@ -347,6 +371,7 @@ Outcome Machine::run()
         case Stop::kFault: out_.end = Outcome::End::kFault; break;
         case Stop::kProtocol: out_.end = Outcome::End::kProtocol; break;
         case Stop::kResume:
+        case Stop::kRetranslate:
         case Stop::kNone:
             if (e != UC_ERR_OK) {
                 out_.end = Outcome::End::kFault;
@@ -399,8 +424,28 @@ const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
 {
     BlockInfo info;
     std::vector<uint8_t> code(size);
-    if (size && read(addr, code.data(), size))
+    if (size && read(addr, code.data(), size)) {
         info.cost = arm_ ? thumb_block_cost(code.data(), size, costs_) : rv32_block_cost(code.data(), size, costs_);
+        if (plan_waits_) {
+            const uint8_t entry_it = itstate_of(reg(UC_ARM_REG_CPSR));  // a block split inside an IT block
+            AccessPlan p = plan_thumb_block(code.data(), size, addr, entry_it, waits_->charges_loads(), waits_->charges_stores(), hooked_);
+            if (!p.unresolved.empty()) {
+                for (const UnresolvedSite &s : p.unresolved) hook_site(s);
+                retranslate_ = {addr, size};
+                stop_ = Stop::kRetranslate;
+                uc_emu_stop(uc_);
+                return nullptr;
+            }
+            if (!p.planned.empty()) {
+                info.plan = uint32_t(plans_.size());
+                plans_.emplace_back(std::move(p.planned));
+            }
+            if (!p.at_exit.empty()) {
+                info.at_exit = uint32_t(plans_.size());
+                plans_.emplace_back(std::move(p.at_exit));
+            }
+        }
+    }
     auto it = std::lower_bound(markers_.begin(), markers_.end(), std::make_pair(addr, uint8_t(0)));
     if (it != markers_.end() && it->first == addr) info.markers = it->second;
     return cache_.insert(addr, size, info);
@@ -408,9 +453,17 @@ const BlockInfo *Machine::classify(uint32_t addr, uint32_t size)
 
 void Machine::on_block(uint32_t addr, uint32_t size)
 {
-    if (prev_conditional_ && addr != prev_fallthrough_) cycles_ += prev_taken_extra_;
+    entry_have_ = 0;  // this block's entry registers are the last block's exit registers
+    if (pending_exit_ != BlockInfo::kNoPlan) {
+        charge(plans_[pending_exit_]);
+        pending_exit_ = BlockInfo::kNoPlan;
+    }
     const BlockInfo *b = cache_.find(addr, size);
-    if (!b) b = classify(addr, size);
+    if (!b) {
+        b = classify(addr, size);
+        if (!b) return;  // stopped before the block: it runs again with its new code hooks
+    }
+    if (prev_conditional_ && addr != prev_fallthrough_) cycles_ += prev_taken_extra_;
     prev_conditional_ = b->cost.conditional_exit;
     prev_fallthrough_ = addr + size;
     prev_taken_extra_ = b->cost.taken_extra;
@@ -420,6 +473,8 @@ void Machine::on_block(uint32_t addr, uint32_t size)
     }
     instructions_ += b->cost.instructions;
     cycles_ += b->cost.cycles;
+    if (b->plan != BlockInfo::kNoPlan) charge(plans_[b->plan]);
+    pending_exit_ = b->at_exit;
     if (instructions_ >= next_clock_check_) [[unlikely]]
         check_clock();
 }
@@ -639,6 +694,102 @@ void Machine::on_code(uint32_t addr)
 }
 
 // ---------------------------------------------------------------------------------------------
+// wait states of data accesses
+
+void Machine::hook_site(const UnresolvedSite &s)
+{
+    std::vector<Access> charged;
+    for (const Access &a : thumb_accesses_now(s))
+        if (a.store ? waits_->charges_stores() : waits_->charges_loads()) charged.push_back(a);
+    sites_.insert_or_assign(s.pc, Site{s.cond, Plan(std::move(charged))});
+    hooked_.insert(std::upper_bound(hooked_.begin(), hooked_.end(), s.pc), s.pc);
+    cache_.forget_covering(s.pc);  // their plans hold this instruction
+    uc_hook h;
+    const uc_err e = uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void *>(&Machine::hook_site_code), this, s.pc, s.pc);
+    if (e != UC_ERR_OK) throw EmulatorUnavailable(std::string("unicorn: adding a hook: ") + uc_strerror(e));
+    hooks_.push_back(h);
+}
+
+void Machine::on_site(uint32_t addr)
+{
+    const auto it = sites_.find(addr);
+    if (it == sites_.end()) return;
+    const Site &s = it->second;
+    if (s.cond < 0xE && !condition_passes(s.cond, reg(UC_ARM_REG_CPSR))) return;
+    uint32_t regs[16];
+    read_regs(s.plan.regs, regs);
+    charge(s.plan, regs);
+}
+
+Machine::Plan::Plan(std::vector<Access> a) : accesses(std::move(a)), spans(spans_of(accesses))
+{
+    for (const Access &x : accesses)
+        for (const Operand &o : {x.base, x.index})
+            if (o.reg >= 0) regs |= uint16_t(1u << o.reg);
+}
+
+// a block's plan: the registers it reads, once per block (entry_have_), then its accesses
+void Machine::charge(const Plan &p)
+{
+    if (const uint16_t missing = p.regs & ~entry_have_) {
+        read_regs(missing, entry_regs_);
+        entry_have_ |= missing;
+    }
+    charge(p, entry_regs_);
+}
+
+// a span in one region and one page at once (no access of it split), else access by access
+void Machine::charge(const Plan &p, const uint32_t *regs)
+{
+    auto value = [&](const Operand &o) { return (o.reg >= 0 ? regs[o.reg] : 0u) + o.add; };
+    for (const AccessSpan &s : p.spans) {
+        const uint32_t lo = value(s.base) + (value(s.index) << s.shift), last = lo + s.bytes - 1;
+        const RegionWaits::Range *r = (lo ^ last) < page_size_ ? waits_->uniform(lo, s.bytes) : nullptr;
+        if (r) {
+            cycles_ += s.loads * r->load + s.stores * r->store;
+            continue;
+        }
+        for (uint32_t k = s.first; k < s.first + s.count; ++k) charge(p.accesses[k], regs);
+    }
+}
+
+void Machine::charge(const Access &a, const uint32_t *regs)
+{
+    auto value = [&](const Operand &o) { return (o.reg >= 0 ? regs[o.reg] : 0u) + o.add; };
+    const uint32_t at = value(a.base) + (value(a.index) << a.shift);
+    for (uint32_t k = 0; k < a.count; ++k) charge_one(at + k * a.size, a.size, a.store);
+}
+
+void Machine::charge_one(uint32_t addr, uint32_t size, bool store)
+{
+    auto wait = [&](uint32_t a) { return store ? waits_->store(a) : waits_->load(a); };
+    cycles_ += wait(addr);
+    if (!store && size > 1 && (addr & (page_size_ - 1)) + size - 1 >= page_size_) {  // seen again in halves
+        const uint32_t lo = addr & ~(size - 1);
+        cycles_ += wait(lo) + wait(lo + size);
+    }
+}
+
+static int arm_core_reg(int r)
+{
+    return r == 13 ? UC_ARM_REG_SP : r == 14 ? UC_ARM_REG_LR : UC_ARM_REG_R0 + r;
+}
+
+// the core registers of `mask` into regs[r], in one call
+void Machine::read_regs(uint16_t mask, uint32_t *regs)
+{
+    int ids[16];
+    void *vals[16];
+    int n = 0;
+    for (int r = 0; r < 15; ++r) {
+        if (!(mask >> r & 1)) continue;
+        ids[n] = arm_core_reg(r);
+        vals[n++] = &regs[r];
+    }
+    if (n) uc_reg_read_batch(uc_, ids, vals, n);
+}
+
+// ---------------------------------------------------------------------------------------------
 // helpers and trampolines
 
 bool Machine::read(uint32_t addr, void *dst, size_t n)
@@ -692,6 +843,11 @@ bool Machine::hook_mem_invalid(uc_engine *, uc_mem_type type, uint64_t addr, int
 void Machine::hook_code(uc_engine *, uint64_t addr, uint32_t, void *self)
 {
     static_cast<Machine *>(self)->on_code(uint32_t(addr));
+}
+
+void Machine::hook_site_code(uc_engine *, uint64_t addr, uint32_t, void *self)
+{
+    static_cast<Machine *>(self)->on_site(uint32_t(addr));
 }
 
 void Machine::hook_write(uc_engine *, uc_mem_type, uint64_t addr, int size, int64_t, void *self)

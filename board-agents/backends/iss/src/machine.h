@@ -10,8 +10,10 @@
 #include <optional>
 #include <string>
 #include <unicorn/unicorn.h>
+#include <unordered_map>
 #include <vector>
 
+#include "access_plan.h"
 #include "block_cache.h"
 #include "cycle_model.h"
 #include "high_water.h"
@@ -77,7 +79,7 @@ public:
     Outcome run();
 
 private:
-    enum class Stop { kNone, kResume, kExit, kTimeout, kFault, kProtocol };
+    enum class Stop { kNone, kResume, kRetranslate, kExit, kTimeout, kFault, kProtocol };
     struct Window {
         uint64_t instructions = 0, cycles = 0;
     };
@@ -98,6 +100,14 @@ private:
     bool on_invalid_instruction();
     void on_invalid_memory(uc_mem_type type, uint64_t addr, int size);
     void on_code(uint32_t addr);
+    void on_site(uint32_t addr);
+    void hook_site(const UnresolvedSite &s);
+    struct Plan;
+    void charge(const Plan &p);
+    void charge(const Plan &p, const uint32_t *regs);
+    void charge(const Access &a, const uint32_t *regs);
+    void charge_one(uint32_t addr, uint32_t size, bool store);
+    void read_regs(uint16_t mask, uint32_t *regs);
     void on_write(uint32_t addr, uint32_t size)
     {
         if (in_window_) hw_.on_write(addr, size);
@@ -122,6 +132,7 @@ private:
     static bool hook_invalid(uc_engine *, void *);
     static bool hook_mem_invalid(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
     static void hook_code(uc_engine *, uint64_t, uint32_t, void *);
+    static void hook_site_code(uc_engine *, uint64_t, uint32_t, void *);
     static void hook_write(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
     static void hook_load_wait(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
     static void hook_store_wait(uc_engine *, uc_mem_type, uint64_t, int, int64_t, void *);
@@ -147,6 +158,27 @@ private:
     Semihosting semihosting_;
     HighWater hw_;
     std::optional<RegionWaits> waits_;  // set once the arena's symbols are known
+
+    // wait states per block (access_plan.h): the blocks' planned accesses, the instructions
+    // charged by their own code hooks (sorted pcs, and their accesses), a block to translate again
+    bool plan_waits_ = false;
+    struct Plan {
+        std::vector<Access> accesses;  // in the order of their spans
+        std::vector<AccessSpan> spans;
+        uint16_t regs = 0;  // the core registers their addresses read
+        Plan(std::vector<Access> a);
+    };
+    std::vector<Plan> plans_;
+    std::vector<uint32_t> hooked_;
+    struct Site {
+        uint8_t cond = 0xE;
+        Plan plan;
+    };
+    std::unordered_map<uint32_t, Site> sites_;
+    std::optional<std::pair<uint32_t, uint32_t>> retranslate_;
+    uint32_t pending_exit_ = BlockInfo::kNoPlan;  // the last block's accesses known at its exit
+    uint32_t entry_regs_[16] = {};
+    uint16_t entry_have_ = 0;  // bits of entry_regs_ read in this block
 
     // symbols
     uint32_t mailbox_ = 0, begin_ = 0, end_ = 0, done_ = 0;

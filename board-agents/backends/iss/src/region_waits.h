@@ -22,16 +22,27 @@ public:
     RegionWaits(const BoardProfile &board, uint32_t arena_start, uint32_t arena_end,
                 const std::string &arena_region);
 
+    struct Range {
+        uint32_t lo = 0, hi = 0;  // [lo, hi)
+        uint32_t load = 0, store = 0;
+    };
+
     bool charges_loads() const { return any_load_; }
     bool charges_stores() const { return any_store_; }
     uint32_t load(uint32_t addr) const { return find(addr).load; }
     uint32_t store(uint32_t addr) const { return find(addr).store; }
 
+    // The timing of every address of [lo, lo + n) (n > 0), or nullptr when they differ in region.
+    const Range *uniform(uint32_t lo, uint32_t n) const
+    {
+        for (const Range &r : ranges_) {
+            if (lo - r.lo < r.hi - r.lo) return n <= r.hi - lo ? &r : nullptr;
+            if (r.lo - lo < n) return nullptr;  // starts inside the span: the span is split
+        }
+        return &none_;
+    }
+
 private:
-    struct Range {
-        uint32_t lo = 0, hi = 0;  // [lo, hi)
-        uint32_t load = 0, store = 0;
-    };
     const Range &find(uint32_t addr) const
     {
         for (const Range &r : ranges_)  // the arena first: it lies inside an emulator region

@@ -300,6 +300,40 @@ TEST(IssBackend, WriteHooksAgreeWithSnapshotsAndPainting)
     }
 }
 
+// Wait states charged per block from decoded accesses (the default) against one memory hook per
+// access: every cycle figure of every Cortex-M image, the arena in each RAM region (fw_calib).
+TEST(IssBackend, WaitStatesPerBlockAgreeWithPerAccessHooks)
+{
+    iss::IssConfig per_access;
+    per_access.access_hooks = true;
+    auto agree = [&](const BoardProfile &board, const ElfImage &img, RunOptions opts) {
+        iss::IssRunReport plan_rep, hook_rep;
+        const Measurement plan = iss::run_iss(board, img, opts, {}, &plan_rep);
+        const Measurement hook = iss::run_iss(board, img, opts, per_access, &hook_rep);
+        ASSERT_EQ(plan.status, RunStatus::kOk) << plan.error;
+        ASSERT_EQ(hook.status, RunStatus::kOk) << hook.error;
+        EXPECT_EQ(plan.cycles, hook.cycles);
+        EXPECT_EQ(plan_rep.total_cycles, hook_rep.total_cycles);
+        EXPECT_EQ(plan_rep.total_instructions, hook_rep.total_instructions);
+        EXPECT_EQ(plan_rep.calibration_cycles, hook_rep.calibration_cycles);
+    };
+    for (const Target &t : kTargets) {
+        if (catalog().get(t.board).arch != Arch::kArm) continue;
+        for (const char *c : kCases) {
+            SCOPED_TRACE(std::string(t.board) + " " + c);
+            agree(catalog().get(t.board), image(t.cpu, std::string("fw_agent_") + c), options(1));
+        }
+        for (const MemoryRegion &r : catalog().get(t.board).memory) {
+            if (!is_ram_kind(r.kind)) continue;
+            SCOPED_TRACE(std::string(t.board) + " fw_calib, arena in " + r.name);
+            RunOptions o;
+            o.repeats = 22;
+            o.arena_region = r.name;
+            agree(catalog().get(t.board), image(t.cpu, "fw_calib"), o);
+        }
+    }
+}
+
 TEST(IssBackend, WrongExpectedCrcIsWrongOutput)
 {
     RunOptions opts = options(1);

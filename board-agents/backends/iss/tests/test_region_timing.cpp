@@ -5,6 +5,7 @@
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/board_profile.h"
+#include "region_waits.h"
 
 using namespace tinytx::agent;
 
@@ -77,6 +78,25 @@ TEST(RegionTiming, RegionsTheManualTimesAlikeMeasureAlike)
     // STM32L4: SRAM1 and SRAM2 are both zero wait (RM0351): placement must not move the figures
     const BoardProfile &l4 = profile("nucleo-l476rg");
     EXPECT_EQ(per_iteration(l4, "cortex-m4", "sram1"), per_iteration(l4, "cortex-m4", "sram2"));
+}
+
+// A span's timing in one lookup: only when one region times all of it (the arena inside ssram23).
+TEST(RegionTiming, SpanInOneRegionOrNone)
+{
+    const BoardProfile &h7 = profile("nucleo-h743zi");
+    const iss::RegionWaits waits(h7, 0x20001000, 0x20002000, "axi_sram");
+    const iss::RegionWaits::Range *dtcm = waits.uniform(0x20000F00, 0x100);
+    ASSERT_NE(dtcm, nullptr);
+    EXPECT_EQ(dtcm->load, h7.region("dtcm")->timing.load_wait);
+    const iss::RegionWaits::Range *arena = waits.uniform(0x20001F00, 0x100);
+    ASSERT_NE(arena, nullptr);
+    EXPECT_EQ(arena->load, h7.region("axi_sram")->timing.load_wait);
+    EXPECT_EQ(waits.uniform(0x20000F80, 0x100), nullptr);  // runs into the arena
+    EXPECT_EQ(waits.uniform(0x20001F80, 0x100), nullptr);  // runs out of it
+    EXPECT_EQ(waits.uniform(0xFFFFFFF0u, 0x20), nullptr);  // wraps into ssram1 (flash)
+    const iss::RegionWaits::Range *none = waits.uniform(0x30000000, 16);
+    ASSERT_NE(none, nullptr);
+    EXPECT_EQ(none->load + none->store, 0u);
 }
 
 TEST(RegionTiming, AnUnknownArenaRegionIsRefused)

@@ -3,7 +3,9 @@
 // (codegen, compile, link, load, run each) and with the model's schedule-as-data image (built
 // once, loaded once per worker, a layer table written per candidate). Both tune the same points of
 // the same model and board from a cold image cache; the kernel library's objects are compiled
-// once beforehand for both (what every run after a machine's first finds).
+// once beforehand for both (what every run after a machine's first finds). Beside the wall-clock
+// rate, candidates per CPU second (this process and the compilers it ran): on a machine shared
+// with other jobs the wall clock also counts their turns.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +13,9 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <utility>
+
+#include <sys/resource.h>
 
 #include "tinytx/tuner/tuning.h"
 
@@ -33,9 +38,21 @@ candidate, the old path) against schedule-as-data images (the new path), side by
 )";
 
 struct PathFigures {
-    double seconds = 0;
+    double seconds = 0, cpu_seconds = 0;
     uint64_t measured = 0, image_loads = 0;
 };
+
+// CPU time of this process and of its children that have ended (the compilers)
+double cpu_seconds()
+{
+    double total = 0;
+    for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+        rusage u{};
+        getrusage(who, &u);
+        for (const timeval &t : {u.ru_utime, u.ru_stime}) total += double(t.tv_sec) + 1e-6 * double(t.tv_usec);
+    }
+    return total;
+}
 
 [[noreturn]] void usage(const std::string &why)
 {
@@ -50,6 +67,7 @@ PathFigures run_path(TuneRequest req, const fs::path &dir, const std::string &im
     req.images = images;
     req.db_path = dir / "tune.db";
     req.cache_dir = dir / "cache";
+    const double cpu0 = cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     const TuneOutcome o = tune(req);
     if (o.exit_code != 0) {
@@ -58,6 +76,7 @@ PathFigures run_path(TuneRequest req, const fs::path &dir, const std::string &im
     }
     PathFigures f;
     f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    f.cpu_seconds = cpu_seconds() - cpu0;
     f.measured = o.report->progress.measured;
     f.image_loads = o.report->image_loads;
     return f;
@@ -128,12 +147,14 @@ int main(int argc, char **argv)
     const PathFigures old_path = run_path(req, work / "specialized", "specialized", objects);
     const PathFigures new_path = run_path(req, work / "schedule-as-data", "auto", objects);
     auto rate = [&](const PathFigures &f) { return double(f.measured) / f.seconds / jobs; };
-    std::printf("%-34s %9s %9s %12s %22s\n", "path", "measured", "wall s", "image loads", "candidates/s per core");
-    std::printf("%-34s %9llu %9.1f %12llu %22.2f\n", "specialized images (old)", static_cast<unsigned long long>(old_path.measured),
-                old_path.seconds, static_cast<unsigned long long>(old_path.image_loads), rate(old_path));
-    std::printf("%-34s %9llu %9.1f %12llu %22.2f\n", "schedule-as-data image (new)", static_cast<unsigned long long>(new_path.measured),
-                new_path.seconds, static_cast<unsigned long long>(new_path.image_loads), rate(new_path));
-    std::printf("new / old: %.1fx\n", rate(new_path) / rate(old_path));
+    auto per_cpu = [](const PathFigures &f) { return double(f.measured) / f.cpu_seconds; };
+    std::printf("%-30s %8s %7s %7s %11s %21s %15s\n", "path", "measured", "wall s", "CPU s", "image loads",
+                "candidates/s per core", "per CPU second");
+    for (const auto &[name, f] : {std::pair{"specialized images (old)", old_path}, std::pair{"schedule-as-data image (new)", new_path}})
+        std::printf("%-30s %8llu %7.1f %7.1f %11llu %21.2f %15.2f\n", name, static_cast<unsigned long long>(f.measured),
+                    f.seconds, f.cpu_seconds, static_cast<unsigned long long>(f.image_loads), rate(f), per_cpu(f));
+    std::printf("new / old: %.1fx per core, %.1fx per CPU second\n", rate(new_path) / rate(old_path),
+                per_cpu(new_path) / per_cpu(old_path));
     std::printf("(the new path's figure includes building the schedule-as-data image, one specialized build per "
                 "variant and attention mode for the flash figures, and the final specialized check)\n");
     fs::remove_all(work);

@@ -19,6 +19,10 @@ struct IssConfig {
     // its slow path: about 2x slower. Off: peaks come from snapshots taken at tx_bench_begin and
     // compared at tx_bench_end (every store that changes memory; see high_water.h).
     bool write_hooks = false;
+    // Charge memory-region wait states with Unicorn memory hooks, one call per access (every load
+    // and store then takes the slow path), instead of per translation block from its decoded
+    // accesses (access_plan.h). The reference the block plans are checked against; RV32 always.
+    bool access_hooks = false;
     // Wall-clock checks happen every this many emulated instructions (the deadline's granularity).
     uint32_t clock_check_instructions = 1u << 20;
 };
