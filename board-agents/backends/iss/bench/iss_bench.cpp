@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/agent/iss/iss.h"
 
 using namespace tinytx::agent;

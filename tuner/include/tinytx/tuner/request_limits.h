@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "tinytx/agent/run_limits.h"
+#include "tinytx/platform/run_limits.h"
 
 namespace tinytx::tuner {
 
@@ -23,8 +23,8 @@ inline constexpr RequestLimit kBudgetBytes{"budget_bytes", 1, 1ull << 40};
 inline constexpr RequestLimit kTrials{"trials", 1, 1000000};
 inline constexpr RequestLimit kSeed{"seed", 0, (1ull << 63) - 1};  // stored as a signed integer
 inline constexpr RequestLimit kBatch{"batch", 1, 1024};
-inline constexpr RequestLimit kRepeats{"repeats", 1, agent::kMaxRepeats};
-inline constexpr RequestLimit kDeadlineS{"deadline_s", 1, agent::kMaxDeadlineMs / 1000};
+inline constexpr RequestLimit kRepeats{"repeats", 1, platform::kMaxRepeats};
+inline constexpr RequestLimit kDeadlineS{"deadline_s", 1, platform::kMaxDeadlineMs / 1000};
 }  // namespace limits
 
 inline bool within(const RequestLimit &l, uint64_t v) { return v >= l.min && v <= l.max; }
