@@ -1,10 +1,11 @@
 // AgentCore: request validation, image cache, backend dispatch, admission.
-#include "agent_core.h"
+#include "tinytx/agent/agent_core.h"
 
 #include <algorithm>
 #include <thread>
 
-#include "tinytx/agent/run_limits.h"
+#include "tinytx/platform/run_limits.h"
+#include "tinytx/platform/sha256.h"
 
 namespace tinytx::agent {
 

@@ -13,13 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include "agent_core.h"
-#include "calibration.h"
-#include "farm.grpc.pb.h"
-#include "plaintext_policy.h"
 #include "agent_service.h"
-#include "auth.h"
-#include "proto_convert.h"
+#include "calibration.h"
+#include "tinytx/agent/agent_core.h"
+#include "tinytx/agent/proto_convert.h"
+#include "tinytx/platform/auth.h"
+#include "tinytx/platform/plaintext_policy.h"
+#include "tinytx/v1/farm.grpc.pb.h"
 
 using namespace tinytx::agent;
 

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "auth.h"
-#include "proto_convert.h"
+#include "tinytx/agent/proto_convert.h"
+#include "tinytx/platform/auth.h"
 
 namespace tinytx::agent {
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "agent.grpc.pb.h"
-#include "agent_core.h"
+#include "tinytx/agent/agent_core.h"
+#include "tinytx/v1/agent.grpc.pb.h"
 
 namespace tinytx::agent {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "agent_core.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/agent_core.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::agent {
 

@@ -1,4 +1,4 @@
-#include "proto_convert.h"
+#include "tinytx/agent/proto_convert.h"
 
 namespace tinytx::agent {
 

@@ -4,7 +4,7 @@
 #include <exception>
 #include <new>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
 
 namespace tinytx::agent {
 

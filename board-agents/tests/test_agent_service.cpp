@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "agent.grpc.pb.h"
-#include "agent_process.h"
+#include "tinytx/agent/testing/agent_process.h"
+#include "tinytx/v1/agent.grpc.pb.h"
 
 namespace tinytx::test {
 namespace {

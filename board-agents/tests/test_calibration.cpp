@@ -7,8 +7,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "agent_core.h"
 #include "calibration.h"
+#include "tinytx/agent/agent_core.h"
 
 using namespace tinytx::agent;
 namespace fs = std::filesystem;

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "farm.grpc.pb.h"
-#include "plaintext_policy.h"
+#include "tinytx/platform/plaintext_policy.h"
+#include "tinytx/v1/farm.grpc.pb.h"
 
 namespace tinytx::tuner {
 
@@ -105,8 +105,8 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
         }
         creds = grpc::SslCredentials(ssl);
     }
-    if (const std::string why = agent::plaintext_token_refusal(req.address, !req.token.empty(), !req.tls_ca_file.empty(),
-                                                               req.insecure, "--farm-tls-ca");
+    if (const std::string why = platform::plaintext_token_refusal(req.address, !req.token.empty(), !req.tls_ca_file.empty(),
+                                                                  req.insecure, "--farm-tls-ca");
         !why.empty()) {
         out.exit_code = 1;
         out.error = why;

@@ -15,9 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth.h"
 #include "farm_client.h"
-#include "plaintext_policy.h"
+#include "tinytx/platform/auth.h"
+#include "tinytx/platform/plaintext_policy.h"
 #include "tinytx/tuner/analyze_report.h"
 #include "tinytx/tuner/display_units.h"
 #include "tinytx/tuner/emit_c.h"
@@ -26,8 +26,8 @@
 #include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/report_json.h"
-#include "tinytx/tuner/runner.h"
 #include "tinytx/tuner/request_limits.h"
+#include "tinytx/tuner/runner.h"
 #include "tinytx/tuner/tuning.h"
 
 namespace {
@@ -508,7 +508,7 @@ TuneRequest request_from(const Options &o)
             if (o.has("--tls-ca"))
                 ro.tls_ca_file = o.get("--tls-ca");
             for (const std::string &address : parse_agents(o.get("--agents")))
-                if (const std::string why = tinytx::agent::plaintext_token_refusal(
+                if (const std::string why = tinytx::platform::plaintext_token_refusal(
                         address, !ro.token.empty(), !ro.tls_ca_file.empty(), o.insecure, "--tls-ca");
                     !why.empty())
                     usage_error(why);
@@ -541,8 +541,8 @@ int tune_on_farm(const Options &o, const TuneRequest &req, ProgressView &view, n
     fr.tls_key_file = o.has("--farm-tls-key") ? o.get("--farm-tls-key") : "";
     fr.insecure = o.insecure;
     try {
-        fr.token = tinytx::agent::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
-                                                "TINYTX_FARM_TOKEN");
+        fr.token = tinytx::platform::resolve_token("", o.has("--farm-token-file") ? o.get("--farm-token-file") : "",
+                                                   "TINYTX_FARM_TOKEN");
     } catch (const std::exception &e) {
         usage_error(std::string("--farm-token-file: ") + e.what());
     }
@@ -653,9 +653,9 @@ int write_outputs(const Options &o, const TuneRequest &req, nlohmann::json &fron
         }
         std::string report;
         try {
-            const std::string dir = req.boards_dir.empty() ? tinytx::agent::BoardCatalog::default_dir()
+            const std::string dir = req.boards_dir.empty() ? tinytx::platform::BoardCatalog::default_dir()
                                                            : req.boards_dir.string();
-            report = analyze_report(*lr.model, *ps.schedule, tinytx::agent::BoardCatalog::load_dir(dir).get(req.board),
+            report = analyze_report(*lr.model, *ps.schedule, tinytx::platform::BoardCatalog::load_dir(dir).get(req.board),
                                     front["best"], front.value("import_accuracy", nlohmann::json()));
         } catch (const std::exception &e) {
             std::cerr << "tinytx-tune: --report: " << e.what() << "\n";

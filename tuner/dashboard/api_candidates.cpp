@@ -8,8 +8,8 @@
 
 #include "front_view.h"
 #include "tar_writer.h"
-#include "tinytx/tuner/figure_source.h"
 #include "tinytx/tuner/emit_c.h"
+#include "tinytx/tuner/figure_source.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/report_json.h"
 
@@ -70,10 +70,10 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
         if (mc.candidate_id != id)
             continue;
         history.push_back(measurement_json(mc));
-        if (mc.measurement.status == agent::RunStatus::kOk)
+        if (mc.measurement.status == platform::RunStatus::kOk)
             latest = mc;
     }
-    const std::string source = latest ? agent::to_string(latest->measurement.cycles_source) : "emulated";
+    const std::string source = latest ? platform::to_string(latest->measurement.cycles_source) : "emulated";
     const tuner::CostModel cm = cost_model(p->board, source);
     const double predicted = cm.predict_cycles(tuner::schedule_features(p->dims, *ps.schedule));
 
@@ -90,7 +90,7 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
         const double clock = p->board.profile.value("clock_hz", 0.0);
         measured["latency_us"] = clock > 0 ? double(latest->measurement.cycles_median) / clock * 1e6 : 0.0;
         measured["flash_bytes"] = store.flash_bytes(latest->build_id);
-        measured["source_text"] = tuner::figure_source_text(agent::to_string(latest->measurement.cycles_source),
+        measured["source_text"] = tuner::figure_source_text(platform::to_string(latest->measurement.cycles_source),
                                                             latest->measurement.backend, p->board.name);
         measured["error_pct"] = latest->measurement.cycles_median
                                     ? (predicted - double(latest->measurement.cycles_median)) /

@@ -9,7 +9,7 @@ namespace tinytx::farm {
 
 json measurement_json(const tuner::MeasuredCandidate &mc)
 {
-    json j = agent::to_json(mc.measurement);
+    json j = platform::to_json(mc.measurement);
     j["id"] = mc.measurement_id;
     j["candidate_id"] = mc.candidate_id;
     j["schedule_id"] = mc.schedule_hash;

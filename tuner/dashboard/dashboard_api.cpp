@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "auth.h"
 #include "dashboard_api_impl.h"
+#include "tinytx/platform/auth.h"
 #include "url_query.h"
 
 namespace tinytx::farm {
@@ -61,11 +61,11 @@ bool DashboardApi::Impl::authorized(const HttpRequest &req, bool write, std::str
         return true;
     // a write must say the token itself: a cookie the browser adds on its own is not enough (a
     // page elsewhere could make the browser send it)
-    if (agent::token_matches(req.authorization, opt.token))
+    if (platform::token_matches(req.authorization, opt.token))
         return true;
     if (!write) {
         const std::string c = cookie_value(req.cookie, "tinytx_token");
-        if (!c.empty() && agent::token_matches("Bearer " + c, opt.token))
+        if (!c.empty() && platform::token_matches("Bearer " + c, opt.token))
             return true;
     }
     const bool none = req.authorization.empty() && (write || cookie_value(req.cookie, "tinytx_token").empty());

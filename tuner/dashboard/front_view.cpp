@@ -19,7 +19,7 @@ FrontView front_view(const std::vector<tuner::MeasuredCandidate> &measurements, 
     for (const tuner::MeasuredCandidate &mc : measurements) {
         if (!tuner::is_candidate_result(mc.measurement.status))
             continue;
-        const auto key = std::pair{mc.candidate_id, std::string(agent::to_string(mc.measurement.cycles_source))};
+        const auto key = std::pair{mc.candidate_id, std::string(platform::to_string(mc.measurement.cycles_source))};
         if (auto it = newest.find(key); it != newest.end())
             chosen[it->second] = &mc;
         else {
@@ -31,8 +31,8 @@ FrontView front_view(const std::vector<tuner::MeasuredCandidate> &measurements, 
     std::map<std::string, tuner::TuneReport> reports;
     std::map<std::string, std::vector<size_t>> point_of;  // source -> report trial index -> point
     for (const tuner::MeasuredCandidate *mc : chosen) {
-        if (mc->measurement.status != agent::RunStatus::kOk) {
-            v.failed.push_back({mc->candidate_id, mc->schedule_hash, agent::to_string(mc->measurement.status),
+        if (mc->measurement.status != platform::RunStatus::kOk) {
+            v.failed.push_back({mc->candidate_id, mc->schedule_hash, platform::to_string(mc->measurement.status),
                                 mc->measurement.error});
             continue;
         }
@@ -54,7 +54,7 @@ FrontView front_view(const std::vector<tuner::MeasuredCandidate> &measurements, 
         p.trial.agent = mc->agent;
         p.trial.plan = *plan.plan;
         p.measurement_id = mc->measurement_id;
-        p.source = agent::to_string(mc->measurement.cycles_source);
+        p.source = platform::to_string(mc->measurement.cycles_source);
         p.status = p.trial.plan.peak_bytes > budget_bytes ? "over_budget" : "dominated";
         tuner::TuneReport &r = reports[p.source];
         r.budget_bytes = budget_bytes;

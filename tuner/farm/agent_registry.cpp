@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "auth.h"
-#include "plaintext_policy.h"
+#include "tinytx/platform/auth.h"
+#include "tinytx/platform/plaintext_policy.h"
 
 namespace tinytx::farm {
 
@@ -86,7 +86,7 @@ void AgentRegistry::require_may_register(const std::string &address, const std::
         if (!x->registered)
             throw RegistrationRefused("address " + address + " is an agent of the farm's configuration");
         // the same agent again (a restart) presents the same token; anyone else is refused
-        if (!agent::token_matches("Bearer " + token, x->token))
+        if (!platform::token_matches("Bearer " + token, x->token))
             throw RegistrationRefused("address " + address + " is registered by another agent (another agent token)");
     }
 }
@@ -97,8 +97,8 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         std::lock_guard lk(mu_);
         require_may_register(address, token);
     }
-    if (const std::string why = agent::plaintext_token_refusal(address, !token.empty(), !opts_.agent_tls_ca.empty(),
-                                                               opts_.insecure, "--agent-tls-ca");
+    if (const std::string why = platform::plaintext_token_refusal(address, !token.empty(), !opts_.agent_tls_ca.empty(),
+                                                                  opts_.insecure, "--agent-tls-ca");
         !why.empty())
         throw AgentConfigError(why);
     tuner::RemoteOptions ro;
@@ -282,8 +282,8 @@ void AgentRegistry::release(Entry *e, int64_t job_id, bool fault, const std::str
     cv_.notify_all();
 }
 
-agent::Measurement AgentRegistry::run(int64_t job_id, int priority, const tuner::RunJob &job,
-                                      const std::vector<uint8_t> &elf)
+platform::Measurement AgentRegistry::run(int64_t job_id, int priority, const tuner::RunJob &job,
+                                         const std::vector<uint8_t> &elf)
 {
     std::vector<Entry *> tried;
     unsigned timeouts = 0;
@@ -295,15 +295,15 @@ agent::Measurement AgentRegistry::run(int64_t job_id, int priority, const tuner:
         tried.push_back(e);
         const auto t0 = Clock::now();
         try {
-            agent::Measurement m = e->agent->run(job, elf);
+            platform::Measurement m = e->agent->run(job, elf);
             const double elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-            const bool timeout = m.status == agent::RunStatus::kTimeout;
-            const bool board_fault = timeout || m.status == agent::RunStatus::kUnavailable;
-            release(e, job_id, board_fault, agent::to_string(m.status));
+            const bool timeout = m.status == platform::RunStatus::kTimeout;
+            const bool board_fault = timeout || m.status == platform::RunStatus::kUnavailable;
+            release(e, job_id, board_fault, platform::to_string(m.status));
             log_.event("run", {{"job", job_id},
                                {"agent", e->id},
                                {"board", job.board},
-                               {"status", agent::to_string(m.status)},
+                               {"status", platform::to_string(m.status)},
                                {"cycles", m.cycles_median},
                                {"wall_ms", elapsed_ms},
                                {"agent_ms", m.wall_time_ms},
@@ -319,7 +319,7 @@ agent::Measurement AgentRegistry::run(int64_t job_id, int priority, const tuner:
                     overheads_ms_.pop_front();
             }
             if (board_fault && (timeout ? ++timeouts < 2 : true)) {
-                last_error = "agent " + e->id + ": " + agent::to_string(m.status) + " " + m.error;
+                last_error = "agent " + e->id + ": " + platform::to_string(m.status) + " " + m.error;
                 continue;  // on another agent
             }
             return m;

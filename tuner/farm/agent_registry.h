@@ -87,7 +87,7 @@ public:
 
     // Runs the job on some healthy agent serving job.board (see the header comment).
     // Throws tuner::AgentFault when no agent could run it.
-    agent::Measurement run(int64_t job_id, int priority, const tuner::RunJob &job, const std::vector<uint8_t> &elf);
+    platform::Measurement run(int64_t job_id, int priority, const tuner::RunJob &job, const std::vector<uint8_t> &elf);
 
     // Run slots of the agents that serve the board and are not offline.
     unsigned capacity(const std::string &board) const;
@@ -127,7 +127,7 @@ public:
     PoolAgent(AgentRegistry &registry, int64_t job_id, int priority)
         : registry_(registry), job_id_(job_id), priority_(priority), name_("farm") {}
     const std::string &name() const override { return name_; }
-    agent::Measurement run(const tuner::RunJob &job, const std::vector<uint8_t> &elf) override
+    platform::Measurement run(const tuner::RunJob &job, const std::vector<uint8_t> &elf) override
     {
         return registry_.run(job_id_, priority_, job, elf);
     }

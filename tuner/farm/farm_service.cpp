@@ -1,6 +1,6 @@
 #include "farm_service.h"
 
-#include "auth.h"
+#include "tinytx/platform/auth.h"
 
 namespace tinytx::farm {
 
@@ -61,7 +61,7 @@ Status FarmService::authorize(grpc::ServerContext *ctx, const char *call, bool w
     const auto &md = ctx->client_metadata();
     const auto it = md.find("authorization");
     const std::string presented = it == md.end() ? "" : std::string(it->second.data(), it->second.size());
-    if (agent::token_matches(presented, token_))
+    if (platform::token_matches(presented, token_))
         return Status::OK;
     log_.event("refused", {{"call", call}, {"peer", ctx->peer()}, {"reason", presented.empty() ? "no token" : "wrong token"}});
     return {StatusCode::UNAUTHENTICATED, presented.empty() ? "this farm needs a token (authorization: Bearer ...)"

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "agent_registry.h"
-#include "farm.grpc.pb.h"
 #include "farm_log.h"
 #include "job_manager.h"
+#include "tinytx/v1/farm.grpc.pb.h"
 
 namespace tinytx::farm {
 

@@ -19,7 +19,7 @@
 #include "farm_log.h"
 #include "farm_service.h"
 #include "job_manager.h"
-#include "auth.h"
+#include "tinytx/platform/auth.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/runner.h"
@@ -87,7 +87,7 @@ Clients: tinytx-tune --farm ADDR ... (same options and output as a local run).
 std::string token_from(const std::string &file, const char *env)
 {
     try {
-        return tinytx::agent::resolve_token("", file, env);
+        return tinytx::platform::resolve_token("", file, env);
     } catch (const std::exception &e) {
         usage_error(e.what());
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/database.h"
 #include "tinytx/tuner/report_json.h"
 #include "tinytx/tuner/request_limits.h"
@@ -92,7 +92,7 @@ int64_t JobManager::submit(const JobSpec &given)
                                     json(spec.strategy).dump(-1, ' ', true, json::error_handler_t::replace));
     try {
         // the profile's own spelling: agents register boards by it, whatever case the client typed
-        spec.board = agent::BoardCatalog::load_dir(opts_.boards_dir.empty() ? agent::BoardCatalog::default_dir()
+        spec.board = platform::BoardCatalog::load_dir(opts_.boards_dir.empty() ? platform::BoardCatalog::default_dir()
                                                                             : opts_.boards_dir.string())
                          .get(spec.board)
                          .name;

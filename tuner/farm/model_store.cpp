@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinytx/agent/elf_image.h"  // sha256_hex
+#include "tinytx/platform/sha256.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/model_files.h"
 
@@ -57,10 +57,10 @@ void write_durably(const fs::path &p, const std::string &bytes)
 std::string upload_hash(const std::string &spec, const std::map<std::string, std::string> &files)
 {
     // a manifest of digests: no two different uploads read the same
-    std::string manifest = "spec " + agent::sha256_hex(std::vector<uint8_t>(spec.begin(), spec.end())) + "\n";
+    std::string manifest = "spec " + platform::sha256_hex(std::vector<uint8_t>(spec.begin(), spec.end())) + "\n";
     for (const auto &[name, bytes] : files)
-        manifest += "file " + name + " " + agent::sha256_hex(std::vector<uint8_t>(bytes.begin(), bytes.end())) + "\n";
-    return agent::sha256_hex(std::vector<uint8_t>(manifest.begin(), manifest.end()));
+        manifest += "file " + name + " " + platform::sha256_hex(std::vector<uint8_t>(bytes.begin(), bytes.end())) + "\n";
+    return platform::sha256_hex(std::vector<uint8_t>(manifest.begin(), manifest.end()));
 }
 
 }  // namespace

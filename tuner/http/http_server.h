@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http_message.h"
-#include "plaintext_policy.h"
+#include "tinytx/platform/plaintext_policy.h"
 
 namespace tinytx::farm {
 
@@ -33,7 +33,7 @@ struct HttpServerOptions {
 // Is `host` (a Host header: name or address, optional port) one that names this machine? A
 // server bound to loopback answers only those, so a web page elsewhere cannot reach it under a
 // name of its own (DNS rebinding). The same test the token policy applies to gRPC targets.
-using agent::loopback_host;
+using platform::loopback_host;
 
 class HttpServer {
 public:

@@ -8,6 +8,13 @@
 
 namespace tinytx::rsp {
 
+using platform::Clock;
+using platform::ConnectionError;
+using platform::Endpoint;
+using platform::Error;
+using platform::Socket;
+using platform::TimeoutError;
+
 namespace {
 
 constexpr int kMaxRetransmits = 5;

@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <set>
 
-#include "tinytx/agent/mailbox.h"
+#include "tinytx/platform/mailbox.h"
 
 namespace tinytx::rsp {
 
-namespace mb = agent::mailbox;
+using platform::Clock;
+using platform::Error;
+using platform::TimeoutError;
+
+namespace mb = platform::mailbox;
 
 const char *to_string(SessionResult::End e)
 {
@@ -43,10 +47,10 @@ struct DeadlineWhileRunning {};
 
 class Session {
 public:
-    Session(Client &c, const agent::ElfImage &img, const SessionOptions &o, SessionResult &r)
+    Session(Client &c, const platform::ElfImage &img, const SessionOptions &o, SessionResult &r)
         : c_(c), img_(img), o_(o), r_(r), t0_(Clock::now())
     {
-        arm_ = img.arch() == agent::Arch::kArm;
+        arm_ = img.arch() == platform::Arch::kArm;
         kind_ = arm_ ? 2 : 4;
         main_ = img.require("main").addr;
         done_ = img.require("tx_bench_done").addr;
@@ -77,7 +81,7 @@ public:
         const auto bytes = c_.read_memory(mailbox_, mb::kSize, io());
         try {
             mb::decode(bytes.data(), bytes.size());
-        } catch (const agent::InvalidArgument &e) {
+        } catch (const platform::InvalidArgument &e) {
             r_.end = SessionResult::End::kBadImage;
             r_.detail = std::string("at main, ") + e.what();
             return;
@@ -101,7 +105,7 @@ public:
             mb::View v;
             try {
                 v = mb::decode(rec.data(), rec.size());
-            } catch (const agent::InvalidArgument &e) {
+            } catch (const platform::InvalidArgument &e) {
                 r_.end = SessionResult::End::kBadImage;
                 r_.detail = "at tx_bench_done (run " + std::to_string(r_.records.size() + 1) +
                             "), " + e.what() + " (did the image overwrite its mailbox?)";
@@ -111,7 +115,7 @@ public:
             const size_t per = o_.runs_per_table;
             if (o_.tables && o_.on_table_records && r_.records.size() % per == 0)
                 o_.on_table_records(r_.records.size() / per - 1,
-                                    std::vector<agent::RunRecord>(r_.records.end() - std::ptrdiff_t(per), r_.records.end()));
+                                    std::vector<platform::RunRecord>(r_.records.end() - std::ptrdiff_t(per), r_.records.end()));
         }
         r_.end = SessionResult::End::kCompleted;
         if (o_.remove_breakpoints_at_end) {
@@ -278,7 +282,7 @@ private:
     }
 
     Client &c_;
-    const agent::ElfImage &img_;
+    const platform::ElfImage &img_;
     const SessionOptions &o_;
     SessionResult &r_;
     Clock::time_point t0_;
@@ -293,12 +297,12 @@ private:
 
 }  // namespace
 
-SessionResult run_mailbox_session(Client &client, const agent::ElfImage &image,
+SessionResult run_mailbox_session(Client &client, const platform::ElfImage &image,
                                   const SessionOptions &opt)
 {
     image.require_protocol();
     if (opt.tables && (opt.runs_per_table == 0 || opt.runs != opt.tables->size() * opt.runs_per_table))
-        throw agent::InvalidArgument("mailbox session: runs must be tables x runs_per_table");
+        throw platform::InvalidArgument("mailbox session: runs must be tables x runs_per_table");
     SessionResult r;
     Session s(client, image, opt, r);
     auto timeout = [&](const std::string &why) {
@@ -335,12 +339,12 @@ SessionResult run_mailbox_session(Client &client, const agent::ElfImage &image,
 }
 
 void apply_session(const SessionResult &r, const agent::RunOptions &opts,
-                   const agent::BoardProfile &board, agent::Measurement &m)
+                   const platform::BoardProfile &board, platform::Measurement &m)
 {
-    using agent::RunStatus;
+    using platform::RunStatus;
     switch (r.end) {
     case SessionResult::End::kCompleted:
-        agent::summarize(r.records, opts.warmups, opts.expected_crc,
+        platform::summarize(r.records, opts.warmups, opts.expected_crc,
                          {double(board.clock_hz), board.active_mw}, m);
         return;
     case SessionResult::End::kFault:

@@ -11,6 +11,8 @@
 
 namespace tinytx::rsp {
 
+using platform::Error;
+
 namespace {
 
 struct Tag {

@@ -5,12 +5,13 @@
 #include <memory>
 #include <thread>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
+#include "tinytx/platform/process.h"
 #include "tinytx/rsp/client.h"
-#include "tinytx/rsp/process.h"
 
+using namespace tinytx::platform;
 using namespace tinytx::rsp;
-using tinytx::agent::ElfImage;
+using tinytx::platform::ElfImage;
 
 namespace {
 

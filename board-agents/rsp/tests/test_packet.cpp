@@ -7,6 +7,7 @@
 #include "tinytx/rsp/packet.h"
 #include "tinytx/rsp/target_description.h"
 
+using namespace tinytx::platform;
 using namespace tinytx::rsp;
 
 TEST(RspPacket, FramesWithTheModulo256Checksum)

@@ -7,8 +7,8 @@
 #include <map>
 #include <sstream>
 
-#include "tinytx/agent/elf_image.h"
 #include "tinytx/agent/iss/iss.h"
+#include "tinytx/platform/elf_image.h"
 
 namespace tinytx::bench {
 
@@ -33,7 +33,7 @@ uint64_t number(const std::map<std::string, std::string> &kv, const std::string 
 
 }  // namespace
 
-ImageResult run_image(const agent::BoardProfile &board, const std::string &elf_path)
+ImageResult run_image(const platform::BoardProfile &board, const std::string &elf_path)
 {
     ImageResult out;
     out.path = elf_path;
@@ -42,12 +42,12 @@ ImageResult run_image(const agent::BoardProfile &board, const std::string &elf_p
         return out;
     }
     try {
-        const agent::ElfImage image = agent::ElfImage::load_file(elf_path);
+        const platform::ElfImage image = platform::ElfImage::load_file(elf_path);
         agent::RunOptions opts;
         opts.repeats = 1;  // the image runs each configuration once: one window per VS line
         opts.deadline = std::chrono::milliseconds(15 * 60 * 1000);
         agent::iss::IssRunReport rep;
-        const agent::Measurement m = agent::iss::run_iss(board, image, opts, {}, &rep);
+        const platform::Measurement m = agent::iss::run_iss(board, image, opts, {}, &rep);
 
         std::istringstream console(rep.console);
         for (std::string line; std::getline(console, line);) {
@@ -80,8 +80,8 @@ ImageResult run_image(const agent::BoardProfile &board, const std::string &elf_p
             out.runs[i].cycles = rep.windows[i].record.cycles;
             out.runs[i].instructions = rep.windows[i].record.instructions;
         }
-        if (m.status != agent::RunStatus::kOk) {
-            out.error = std::string("emulator: ") + agent::to_string(m.status) + " " + m.error;
+        if (m.status != platform::RunStatus::kOk) {
+            out.error = std::string("emulator: ") + platform::to_string(m.status) + " " + m.error;
             return out;
         }
         if (rep.exit_status.value_or(-1) != 0) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::bench {
 
@@ -33,6 +33,6 @@ struct ImageResult {
 };
 
 // Never throws; problems land in ImageResult::error.
-ImageResult run_image(const agent::BoardProfile &board, const std::string &elf_path);
+ImageResult run_image(const platform::BoardProfile &board, const std::string &elf_path);
 
 }  // namespace tinytx::bench

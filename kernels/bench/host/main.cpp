@@ -14,7 +14,7 @@
 
 #include "image_run.h"
 #include "report.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 using namespace tinytx;
 
@@ -40,7 +40,7 @@ int usage(const char *argv0)
 // wait states on every weight load (docs/CYCLE_MODEL.md). The bench prints both frames.
 const char *const kZeroWaitFrame = "zero-wait memory (issue 18's frame: no flash wait states)";
 
-agent::BoardProfile zero_wait(agent::BoardProfile p)
+platform::BoardProfile zero_wait(platform::BoardProfile p)
 {
     for (auto &r : p.memory) r.timing.load_wait = r.timing.store_wait = 0;
     return p;
@@ -66,9 +66,9 @@ int main(int argc, char **argv)
     }
     if (fw_dir.empty() || shapes.empty()) return usage(argv[0]);
 
-    agent::BoardCatalog catalog;
+    platform::BoardCatalog catalog;
     try {
-        catalog = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+        catalog = platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
@@ -77,9 +77,9 @@ int main(int argc, char **argv)
     // every (cpu, image) is one job; two run at a time (the emulator is single-threaded per run)
     struct Job { size_t board; bool is_op; std::string path; bench::ImageResult result; };
     std::vector<bench::BoardResult> boards;
-    std::vector<agent::BoardProfile> profiles;  // one per entry of boards
+    std::vector<platform::BoardProfile> profiles;  // one per entry of boards
     std::vector<Job> jobs;
-    auto add_board = [&](const std::string &cpu, const agent::BoardProfile &p, const std::string &frame) {
+    auto add_board = [&](const std::string &cpu, const platform::BoardProfile &p, const std::string &frame) {
         boards.push_back({cpu, p.name, p.cycle_model.source, {}, {}, frame});
         profiles.push_back(p);
         for (const auto &s : shapes)

@@ -9,10 +9,10 @@
 
 #include "dashboard_api.h"
 #include "model_locator.h"
-#include "tinytx/tuner/tuning.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
+#include "tinytx/tuner/tuning.h"
 
 using namespace tinytx;
 using namespace tinytx::farm;
@@ -38,19 +38,19 @@ tuner::Schedule schedule(tuner::MhsaSchedule mhsa, int tile_rows, const std::str
     return {"eegformer", "nucleo-h743zi", {k}};
 }
 
-agent::Measurement measurement(uint64_t cycles, double energy, agent::RunStatus status = agent::RunStatus::kOk)
+platform::Measurement measurement(uint64_t cycles, double energy, platform::RunStatus status = platform::RunStatus::kOk)
 {
-    agent::Measurement m;
+    platform::Measurement m;
     m.status = status;
     m.backend = "iss";
     m.board = "nucleo-h743zi";
     m.cycles = {cycles};
     m.cycles_median = cycles;
-    m.cycles_source = agent::Source::kEmulated;
+    m.cycles_source = platform::Source::kEmulated;
     m.energy_uj = energy;
     m.arena_peak_bytes = 1000;
-    m.output_ok = status == agent::RunStatus::kOk;
-    if (status != agent::RunStatus::kOk)
+    m.output_ok = status == platform::RunStatus::kOk;
+    if (status != platform::RunStatus::kOk)
         m.error = "faulted";
     return m;
 }
@@ -94,7 +94,7 @@ protected:
                 {b, std::nullopt, "test", measurement(1000000, 10)},
                 {c, std::nullopt, "test", measurement(1500000, 15)},
                 {d, std::nullopt, "test", measurement(1000000, 10)},
-                {e, std::nullopt, "test", measurement(0, 0, agent::RunStatus::kFault)},
+                {e, std::nullopt, "test", measurement(0, 0, platform::RunStatus::kFault)},
             };
             db.record_measurements(batch);
             db.start_run(model, board, {{"test", 1}}, 512 * 1024, "exhaustive");
@@ -205,7 +205,7 @@ TEST_F(DashboardApiTest, NewestUsableMeasurementCounts)
     {
         tuner::Database db(db_path);
         const std::vector<tuner::MeasurementEntry> batch = {
-            {c, std::nullopt, "test", measurement(0, 0, agent::RunStatus::kUnavailable)},  // says nothing
+            {c, std::nullopt, "test", measurement(0, 0, platform::RunStatus::kUnavailable)},  // says nothing
             {a, std::nullopt, "test", measurement(900000, 9)},  // a remeasured: now the fastest
         };
         db.record_measurements(batch);
@@ -223,8 +223,8 @@ TEST_F(DashboardApiTest, EachFigureSourceIsAFrontOfItsOwn)
 {
     {
         tuner::Database db(db_path);
-        agent::Measurement m = measurement(500000, 5);  // better than anything emulated
-        m.cycles_source = agent::Source::kMeasured;
+        platform::Measurement m = measurement(500000, 5);  // better than anything emulated
+        m.cycles_source = platform::Source::kMeasured;
         m.backend = "openocd";
         const std::vector<tuner::MeasurementEntry> batch = {{c, std::nullopt, "board", m}};
         db.record_measurements(batch);

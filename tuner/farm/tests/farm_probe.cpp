@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "farm.grpc.pb.h"
+#include "tinytx/v1/farm.grpc.pb.h"
 
 namespace v1 = tinytx::v1;
 using nlohmann::json;

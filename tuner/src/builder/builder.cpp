@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/sha256.h"
 
 extern char **environ;
 
@@ -57,21 +57,21 @@ bool uses_cluster(const Schedule &s)
     return false;
 }
 
-int32_t board_cluster_cores(const agent::BoardProfile &b)
+int32_t board_cluster_cores(const platform::BoardProfile &b)
 {
     auto it = b.cycle_model.cycles.find("cluster_cores");
     return it == b.cycle_model.cycles.end() ? 0 : static_cast<int32_t>(it->second);
 }
 
-size_t board_cluster_l1_free(const agent::BoardProfile &b)
+size_t board_cluster_l1_free(const platform::BoardProfile &b)
 {
-    for (const agent::MemoryRegion &r : b.memory)
+    for (const platform::MemoryRegion &r : b.memory)
         if (r.kind == "l1")
             return r.length > kGap9L1Reserved ? r.length - kGap9L1Reserved : 0;
     return 0;
 }
 
-std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, bool cluster_images,
+std::optional<TargetInfo> target_for(const platform::BoardProfile &b, const Schedule &s, bool cluster_images,
                                      std::string *error)
 {
     const bool has_cluster = b.core == "rv32imc" && board_cluster_cores(b) > 0;
@@ -219,7 +219,7 @@ std::string join(const std::vector<std::string> &v, const char *sep = " ")
     return o;
 }
 
-std::string hash_text(const std::string &s) { return agent::sha256_hex(std::vector<uint8_t>(s.begin(), s.end())); }
+std::string hash_text(const std::string &s) { return platform::sha256_hex(std::vector<uint8_t>(s.begin(), s.end())); }
 
 struct FixedSource {
     fs::path path;                    // absolute
@@ -292,7 +292,7 @@ Builder::Builder(BuildOptions opts) : opts_(std::move(opts))
         opts_.source_root = default_source_root();
 }
 
-BuildResult Builder::build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const
+BuildResult Builder::build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const
 {
     const auto t0 = std::chrono::steady_clock::now();
     std::string error;
@@ -303,7 +303,7 @@ BuildResult Builder::build(const Model &m, const Schedule &s, const agent::Board
     return compile_and_link(generate_sources(m, s, b), *target, t0);
 }
 
-BuildResult Builder::build_schedule_data(const Model &m, const agent::BoardProfile &b,
+BuildResult Builder::build_schedule_data(const Model &m, const platform::BoardProfile &b,
                                          const std::set<tx_variant> &kernels) const
 {
     const auto t0 = std::chrono::steady_clock::now();

@@ -428,7 +428,7 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
 
 } // namespace
 
-CodegenResult generate_sources(const Model &m, const Schedule &s, const agent::BoardProfile &b)
+CodegenResult generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b)
 {
     CodegenResult r;
     if (!s.board.empty() && !b.name.empty() && s.board != b.name) {

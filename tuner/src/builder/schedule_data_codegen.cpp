@@ -9,7 +9,7 @@
 namespace tinytx::tuner {
 namespace {
 
-std::string gen_header(const Model &m, const agent::BoardProfile &b)
+std::string gen_header(const Model &m, const platform::BoardProfile &b)
 {
     const auto &d = m.dims;
     std::ostringstream o;
@@ -25,7 +25,7 @@ std::string gen_header(const Model &m, const agent::BoardProfile &b)
     return o.str();
 }
 
-std::string gen_main(const Model &m, const agent::BoardProfile &b, const std::set<tx_variant> &kernels)
+std::string gen_main(const Model &m, const platform::BoardProfile &b, const std::set<tx_variant> &kernels)
 {
     std::string desc = c_safe_text(m.name) + " schedule-as-data";
     if (desc.size() > 63)
@@ -107,7 +107,7 @@ std::string gen_main(const Model &m, const agent::BoardProfile &b, const std::se
 
 }  // namespace
 
-CodegenResult generate_schedule_data_sources(const Model &m, const agent::BoardProfile &b,
+CodegenResult generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
                                              const std::set<tx_variant> &kernels)
 {
     CodegenResult r;

@@ -35,10 +35,10 @@ CostModel CostModel::prior_for_core(const std::string &core, uint64_t clock_hz, 
     return m;
 }
 
-CostModel CostModel::prior_for(const agent::BoardProfile &b) {
+CostModel CostModel::prior_for(const platform::BoardProfile &b) {
     CostModel m = prior_for_core(b.core, b.clock_hz, b.active_mw, b.name);
-    for (const agent::MemoryRegion &r : b.memory)
-        if (agent::is_ram_kind(r.kind)) m.region_waits[r.name] = {double(r.timing.load_wait), double(r.timing.store_wait)};
+    for (const platform::MemoryRegion &r : b.memory)
+        if (platform::is_ram_kind(r.kind)) m.region_waits[r.name] = {double(r.timing.load_wait), double(r.timing.store_wait)};
     m.default_arena = b.emulator_arena;
     return m;
 }

@@ -15,21 +15,21 @@ using sqlite::Transaction;
 
 namespace {
 
-agent::RunStatus parse_status(const std::string &s)
+platform::RunStatus parse_status(const std::string &s)
 {
-    using agent::RunStatus;
+    using platform::RunStatus;
     for (RunStatus v : {RunStatus::kOk, RunStatus::kTimeout, RunStatus::kFault,
                         RunStatus::kWrongOutput, RunStatus::kKernelError,
                         RunStatus::kInvalidArgument, RunStatus::kUnavailable, RunStatus::kInternal})
-        if (s == agent::to_string(v)) return v;
+        if (s == platform::to_string(v)) return v;
     return RunStatus::kInternal;
 }
 
-agent::Source parse_source(const std::string &s)
+platform::Source parse_source(const std::string &s)
 {
-    using agent::Source;
+    using platform::Source;
     for (Source v : {Source::kMeasured, Source::kEmulated, Source::kModeled})
-        if (s == agent::to_string(v)) return v;
+        if (s == platform::to_string(v)) return v;
     return Source::kModeled;
 }
 
@@ -236,7 +236,7 @@ std::optional<BuildRecord> Database::build(int64_t build_id)
 
 int64_t Database::insert_measurement(const MeasurementEntry &e)
 {
-    const agent::Measurement &m = e.measurement;
+    const platform::Measurement &m = e.measurement;
     Statement &s = st_->insert_measurement;
     ResetGuard g(s);
     s.bind(":candidate_id", e.candidate_id)
@@ -245,16 +245,16 @@ int64_t Database::insert_measurement(const MeasurementEntry &e)
         .bind(":backend", m.backend)
         .bind(":board", m.board)
         .bind(":board_serial", m.board_serial)
-        .bind(":status", agent::to_string(m.status))
+        .bind(":status", platform::to_string(m.status))
         .bind(":error", m.error)
         .bind(":cycles_median", m.cycles_median)
         .bind(":cycles_json", nlohmann::json(m.cycles).dump())
-        .bind(":cycles_source", agent::to_string(m.cycles_source))
+        .bind(":cycles_source", platform::to_string(m.cycles_source))
         .bind(":instructions", m.instructions)
         .bind(":stack_peak_bytes", m.stack_peak_bytes)
         .bind(":arena_peak_bytes", m.arena_peak_bytes)
         .bind(":energy_uj", m.energy_uj)
-        .bind(":energy_source", agent::to_string(m.energy_source))
+        .bind(":energy_source", platform::to_string(m.energy_source))
         .bind(":output_crc32", m.output_crc32)
         .bind(":output_ok", m.output_ok)
         .bind(":fault_pc", m.fault_pc)
@@ -437,7 +437,7 @@ std::vector<MeasuredCandidate> Database::measurements(int64_t model_id, int64_t 
         mc.schedule_json = s.column_text(4);
         mc.agent = s.column_text(5);
         mc.created = s.column_text(6);
-        agent::Measurement &m = mc.measurement;
+        platform::Measurement &m = mc.measurement;
         m.status = parse_status(s.column_text(7));
         m.error = s.column_text(8);
         m.backend = s.column_text(9);

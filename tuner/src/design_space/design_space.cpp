@@ -71,7 +71,7 @@ std::optional<uint64_t> checked_pow(uint64_t a, size_t n)
 
 } // namespace
 
-DesignSpace::Result DesignSpace::create(const Model &m, const agent::BoardProfile &b, SpaceMode mode,
+DesignSpace::Result DesignSpace::create(const Model &m, const platform::BoardProfile &b, SpaceMode mode,
                                         const SpaceOptions &opt)
 {
     // the cluster kernels compose post-norm layers only (encoder_cluster.c)
@@ -83,7 +83,7 @@ DesignSpace::Result DesignSpace::create(const Model &m, const agent::BoardProfil
 
 DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_encoder_dims &d,
                                         size_t n_layers, bool has_fused,
-                                        const agent::BoardProfile &b, SpaceMode mode,
+                                        const platform::BoardProfile &b, SpaceMode mode,
                                         const SpaceOptions &opt)
 {
     Result r;

@@ -4,24 +4,24 @@
 #include <map>
 
 #include "emit_c_internal.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::tuner::emit_detail {
 namespace fs = std::filesystem;
 
 std::string firmware_targets(const fs::path &root, const fs::path &boards_dir, std::vector<FirmwareTarget> &out)
 {
-    agent::BoardCatalog catalog;
+    platform::BoardCatalog catalog;
     try {
-        catalog = agent::BoardCatalog::load_dir(boards_dir.string());
+        catalog = platform::BoardCatalog::load_dir(boards_dir.string());
     } catch (const std::exception &e) {
         return "board profiles (" + boards_dir.string() + "): " + e.what();
     }
     std::map<std::string, FirmwareTarget> targets;
     for (const std::string &name : catalog.names()) {
-        const agent::BoardProfile &b = catalog.get(name);
+        const platform::BoardProfile &b = catalog.get(name);
         const auto t = target_for_core(b.core);
-        if (b.arch != agent::Arch::kArm || !t)
+        if (b.arch != platform::Arch::kArm || !t)
             continue;  // the export's images are Cortex-M ones
         std::string ld = name;
         std::replace(ld.begin(), ld.end(), '-', '_');
@@ -52,7 +52,7 @@ std::string cluster_target(const fs::path &boards_dir, const Schedule &s, std::v
     if (!uses_cluster(s))
         return "";
     try {
-        const agent::BoardProfile b = agent::BoardCatalog::load_dir(boards_dir.string()).get(s.board);
+        const platform::BoardProfile b = platform::BoardCatalog::load_dir(boards_dir.string()).get(s.board);
         std::string error;
         const auto t = target_for(b, s, true, &error);
         if (!t)

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <vector>
 
-#include "tinytx/agent/elf_image.h"  // sha256_hex
-#include "tinytx/rsp/process.h"
+#include "tinytx/platform/process.h"
+#include "tinytx/platform/sha256.h"
 
 #ifndef TINYTX_IMPORTER_SCRIPT
 #define TINYTX_IMPORTER_SCRIPT "tuner/importer/tinytx_import.py"
@@ -181,7 +181,7 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
     }
     const std::string name = model_name(onnx_path);
     const fs::path cache = opt.cache_dir.empty() ? default_import_cache_dir() : opt.cache_dir;
-    const fs::path dir = cache / agent::sha256_hex(key).substr(0, 24);
+    const fs::path dir = cache / platform::sha256_hex(key).substr(0, 24);
     r.spec_path = dir / (name + ".json");
     if (fs::exists(r.spec_path)) {
         r.cached = true;
@@ -219,7 +219,7 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
         }
     std::optional<int> status;
     try {
-        rsp::Process p = rsp::Process::spawn({argv, log, log, ""});
+        platform::Process p = platform::Process::spawn({argv, log, log, ""});
         status = p.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(opt.timeout));
         if (!status) {
             p.kill_and_reap();
@@ -229,8 +229,8 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
         r.error = std::string("cannot run tinytx-import: ") + e.what();
     }
     if (r.error.empty() && *status != 0)
-        r.error = (*status == 2 ? "ONNX import refused: " : "tinytx-import failed (" + rsp::Process::describe(*status) + "): ") +
-                  importer_message(rsp::read_file_tail(log, 16000), onnx_path);
+        r.error = (*status == 2 ? "ONNX import refused: " : "tinytx-import failed (" + platform::Process::describe(*status) + "): ") +
+                  importer_message(platform::read_file_tail(log, 16000), onnx_path);
     if (!r.error.empty()) {
         fs::remove_all(tmp, ec);
         return r;

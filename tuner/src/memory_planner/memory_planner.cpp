@@ -103,12 +103,12 @@ PlanResult plan_memory(const Model &m, const Schedule &s)
     return r;
 }
 
-bool is_ram_like(const agent::MemoryRegion &r)
+bool is_ram_like(const platform::MemoryRegion &r)
 {
     return r.kind == "ram" || r.kind == "tcm" || r.kind == "l1" || r.kind == "l2";
 }
 
-std::string check_placement(const MemoryPlan &p, const Schedule &s, const agent::BoardProfile &b)
+std::string check_placement(const MemoryPlan &p, const Schedule &s, const platform::BoardProfile &b)
 {
     if (s.layers.empty() || s.layers[0].placement.empty())
         return "";

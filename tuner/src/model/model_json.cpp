@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinytx/agent/elf_image.h" // tinytx::agent::sha256_hex
+#include "tinytx/platform/sha256.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/model_files.h"
 
@@ -157,7 +157,7 @@ std::vector<uint8_t> load_file_ref(const json &obj, const std::string &path, con
     std::optional<std::vector<uint8_t>> bytes = files.read(file, &reason);
     if (!bytes)
         fail(join(path, "file"), reason);
-    std::string actual = tinytx::agent::sha256_hex(*bytes);
+    std::string actual = tinytx::platform::sha256_hex(*bytes);
     if (actual != sha)
         // the digest only to the owner of the file: to anyone else it says what the file holds
         fail(join(path, "sha256"), files.reveals_files() ? "does not match '" + file + "' (its sha256 is " + actual + ")"

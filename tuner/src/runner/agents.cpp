@@ -10,17 +10,17 @@
 #include <set>
 #include <sstream>
 
-#include "agent.grpc.pb.h"
-#include "agent_core.h"
-#include "auth.h"
-#include "proto_convert.h"
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/agent/agent_core.h"
+#include "tinytx/agent/proto_convert.h"
+#include "tinytx/platform/auth.h"
+#include "tinytx/platform/elf_image.h"
 #include "tinytx/tuner/runner.h"
+#include "tinytx/v1/agent.grpc.pb.h"
 
 namespace tinytx::tuner {
 
-using agent::Measurement;
-using agent::RunStatus;
+using platform::Measurement;
+using platform::RunStatus;
 
 namespace {
 
@@ -92,7 +92,7 @@ std::vector<Measurement> LocalAgent::run_tables(const RunJob &job, const std::ve
     const size_t n = std::max<size_t>(1, tables.size());
     try {
         return tables.empty() ? std::vector<Measurement>{core_->run(r)} : core_->run_tables(r, tables, job.on_table);
-    } catch (const agent::InvalidArgument &e) {
+    } catch (const platform::InvalidArgument &e) {
         return std::vector<Measurement>(n, invalid(job, e.what()));
     } catch (const std::exception &e) {
         Measurement m = invalid(job, std::string("in-process agent: ") + e.what());
@@ -272,7 +272,7 @@ std::vector<std::string> parse_agents(const std::string &spec)
 std::string resolve_agent_token(const std::string &flag, const std::string &file)
 {
     try {
-        return agent::resolve_token(flag, file);
+        return platform::resolve_token(flag, file);
     } catch (const std::exception &e) {
         throw AgentConfigError(std::string("agent token: ") + e.what());
     }

@@ -12,8 +12,8 @@
 
 namespace tinytx::tuner {
 
-using agent::Measurement;
-using agent::RunStatus;
+using platform::Measurement;
+using platform::RunStatus;
 using Clock = std::chrono::steady_clock;
 
 namespace {

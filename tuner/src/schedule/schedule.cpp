@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/sha256.h"
 
 namespace tinytx::tuner {
 
@@ -242,7 +242,7 @@ std::string canonical_json(const Schedule &s)
 std::string schedule_hash(const Schedule &s)
 {
     const std::string text = canonical_json(s);
-    return tinytx::agent::sha256_hex(std::vector<uint8_t>(text.begin(), text.end()));
+    return tinytx::platform::sha256_hex(std::vector<uint8_t>(text.begin(), text.end()));
 }
 
 std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers)

@@ -57,7 +57,7 @@ std::string millions(double v)
 
 } // namespace
 
-std::string analyze_report(const Model &m, const Schedule &s, const agent::BoardProfile &board,
+std::string analyze_report(const Model &m, const Schedule &s, const platform::BoardProfile &board,
                            const json &best_point, const json &import_accuracy)
 {
     std::ostringstream o;

@@ -7,11 +7,11 @@
 
 namespace tinytx::tuner {
 
-std::string check_budget_fits_ram(uint64_t budget_bytes, const agent::BoardProfile &b)
+std::string check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardProfile &b)
 {
-    const agent::MemoryRegion *largest = nullptr;
+    const platform::MemoryRegion *largest = nullptr;
     std::string ram;
-    for (const agent::MemoryRegion &r : b.memory) {
+    for (const platform::MemoryRegion &r : b.memory) {
         if (!is_ram_like(r))
             continue;
         ram += (ram.empty() ? "" : ", ") + r.name + " " + format_bytes(r.length);
@@ -25,10 +25,10 @@ std::string check_budget_fits_ram(uint64_t budget_bytes, const agent::BoardProfi
            format_bytes(largest->length) + " (" + largest->name + ") or less";
 }
 
-uint64_t board_flash_bytes(const agent::BoardProfile &b)
+uint64_t board_flash_bytes(const platform::BoardProfile &b)
 {
     uint64_t n = 0;
-    for (const agent::MemoryRegion &r : b.memory)
+    for (const platform::MemoryRegion &r : b.memory)
         if (r.kind == "flash")
             n += r.length;
     return n;

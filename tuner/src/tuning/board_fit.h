@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -13,11 +13,11 @@ namespace tinytx::tuner {
 
 // "" or why a budget can never be used: the arena lives in one RAM-like region, so a budget above
 // the largest is an error that names the board's RAM.
-std::string check_budget_fits_ram(uint64_t budget_bytes, const agent::BoardProfile &b);
+std::string check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardProfile &b);
 
 // Bytes of the board's flash regions (0: the profile lists none, e.g. GAP9, whose images load
 // into L2 from external memory).
-uint64_t board_flash_bytes(const agent::BoardProfile &b);
+uint64_t board_flash_bytes(const platform::BoardProfile &b);
 
 // Constant data every image of the model holds whatever its knobs: the standard-attention
 // weights, biases, requantization tables and the calibration input (as the generated C holds

@@ -19,8 +19,8 @@ json error_json(const CostErrorReport &e)
 // the best pick measured in its specialized image (schedule-as-data runs)
 json specialized_json(const TuneReport &r)
 {
-    const agent::Measurement &m = *r.best_specialized;
-    return {{"status", agent::to_string(m.status)},
+    const platform::Measurement &m = *r.best_specialized;
+    return {{"status", platform::to_string(m.status)},
             {"latency_cycles", m.cycles_median},
             {"latency_us", micros(double(m.cycles_median), r.clock_hz)},
             {"energy_uj", m.energy_uj},
@@ -72,7 +72,7 @@ json point_json(const TuneReport &r, const Trial &t)
             {"measured_stack_peak_bytes", t.measurement.stack_peak_bytes},
             {"cluster_l1_bytes", t.plan.cluster_l1_bytes},
             {"flash_bytes", t.flash_bytes},
-            {"source", agent::to_string(t.measurement.cycles_source)},
+            {"source", platform::to_string(t.measurement.cycles_source)},
             {"backend", t.measurement.backend},
             {"knobs", to_json(t.schedule)["layers"]},
             {"accuracy", accuracy.is_discarded() ? json(nullptr) : schedule_accuracy(accuracy, t.schedule)}};

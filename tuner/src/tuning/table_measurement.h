@@ -15,8 +15,8 @@ namespace tinytx::tuner {
 // deadline is per candidate; a request's is that times its tables, at most the agents' limit).
 // Requests go to the agents in turn, at most `workers` at once; job.on_table hears of each table
 // (its index in `tables`) as it is done, from the requests' threads.
-std::vector<agent::Measurement> measure_tables(const std::vector<std::shared_ptr<Agent>> &agents, const RunJob &job,
-                                               const std::filesystem::path &elf,
-                                               const std::vector<agent::TableRun> &tables, unsigned workers);
+std::vector<platform::Measurement> measure_tables(const std::vector<std::shared_ptr<Agent>> &agents, const RunJob &job,
+                                                  const std::filesystem::path &elf,
+                                                  const std::vector<agent::TableRun> &tables, unsigned workers);
 
 }  // namespace tinytx::tuner

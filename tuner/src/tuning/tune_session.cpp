@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent_core.h"
 #include "board_fit.h"
 #include "measuring_time.h"
 #include "table_measurement.h"
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/agent/agent_core.h"
+#include "tinytx/platform/elf_image.h"
 #include "tinytx/tuner/candidate_result.h"
 #include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/reference.h"
@@ -35,7 +35,7 @@ std::vector<uint8_t> read_file_bytes(const fs::path &p)
 
 namespace {
 
-json board_json(const agent::BoardProfile &b)
+json board_json(const platform::BoardProfile &b)
 {
     json mem = json::array();
     for (const auto &r : b.memory)
@@ -55,8 +55,8 @@ std::string code_hash(Schedule s)
 uint64_t flash_bytes(const fs::path &elf)
 {
     uint64_t n = 0;
-    const agent::ElfImage image = agent::ElfImage::load_file(elf.string());
-    for (const agent::Section &s : image.sections())
+    const platform::ElfImage image = platform::ElfImage::load_file(elf.string());
+    for (const platform::Section &s : image.sections())
         if (!s.nobits)
             n += s.size;
     return n;
@@ -121,12 +121,12 @@ std::string flash_class(const Schedule &s)
 
 // The best pick of a schedule-as-data run measured again in its specialized image (the one the
 // user deploys): both figures reported, and why they may differ when they do by more than 1 %.
-void report_specialized(TuneReport &r, const Trial &best, const agent::Measurement &ms,
+void report_specialized(TuneReport &r, const Trial &best, const platform::Measurement &ms,
                         const std::function<void(const std::string &)> &note)
 {
     r.best_specialized = ms;
-    if (ms.status != agent::RunStatus::kOk) {
-        note("the best pick's specialized image: " + std::string(agent::to_string(ms.status)) + " (" + ms.error + ")");
+    if (ms.status != platform::RunStatus::kOk) {
+        note("the best pick's specialized image: " + std::string(platform::to_string(ms.status)) + " (" + ms.error + ")");
         return;
     }
     const double data = double(best.measurement.cycles_median), spec = double(ms.cycles_median);
@@ -220,8 +220,8 @@ bool TuneSession::load_inputs()
         return fail("model " + req_.model_path.string() +
                     ": no calibration input (calibration_input.file): the tuner checks every image's output on it");
     try {
-        const std::string dir = req_.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req_.boards_dir.string();
-        board_ = agent::BoardCatalog::load_dir(dir).get(req_.board);
+        const std::string dir = req_.boards_dir.empty() ? platform::BoardCatalog::default_dir() : req_.boards_dir.string();
+        board_ = platform::BoardCatalog::load_dir(dir).get(req_.board);
     } catch (const std::exception &e) {
         return fail(std::string("board: ") + e.what());
     }
@@ -254,7 +254,7 @@ bool TuneSession::make_space()
     // The in-process agent's emulator: the GAP9 cluster simulator for RISC-V boards (it runs
     // plain RV32 images on core 0 too), the ISS for the Cortex-M ones.
     backend_ = !req_.backend.empty() || !req_.agents.empty() ? req_.backend
-               : board_.arch == agent::Arch::kRiscv32       ? "pulp"
+               : board_.arch == platform::Arch::kRiscv32       ? "pulp"
                                                             : "iss";
     // Only the cluster simulators (pulp, gvsoc) run cluster images: elsewhere their knobs are not in the space.
     if (backend_ == "pulp" || backend_ == "gvsoc") {
@@ -300,7 +300,7 @@ bool TuneSession::connect_agents()
     agents_ = req_.agents;
     if (agents_.empty()) {
         agent::AgentConfig ac;
-        ac.boards_dir = req_.boards_dir.empty() ? agent::BoardCatalog::default_dir() : req_.boards_dir.string();
+        ac.boards_dir = req_.boards_dir.empty() ? platform::BoardCatalog::default_dir() : req_.boards_dir.string();
         ac.boards = {{board_.name, backend_}};
         ac.workers = jobs_;
         try {
@@ -601,7 +601,7 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         tables.push_back({encode_schedule_table(m, b.trials[i].schedule, b.trials[i].plan, uint32_t(i)), crcs[i]});
     // progress as each candidate is done (a round may be the whole space)
     std::vector<char> reported(by_table.size(), 0);
-    auto finish = [&](size_t k, const agent::Measurement &ms) {
+    auto finish = [&](size_t k, const platform::Measurement &ms) {
         Trial &t = b.trials[by_table[k]];
         t.measurement = ms;
         t.agent = "schedule-as-data";
@@ -613,7 +613,7 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     };
     RunJob job = measure_job();
     job.on_table = finish;
-    const std::vector<agent::Measurement> ms = measure_tables(agents_, job, br.elf_path, tables, jobs_);
+    const std::vector<platform::Measurement> ms = measure_tables(agents_, job, br.elf_path, tables, jobs_);
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
         const Trial &t = b.trials[by_table[k]];
@@ -692,8 +692,8 @@ bool TuneSession::record(Batch &b)
     if (!b.to_measure.empty() && std::none_of(b.to_measure.begin(), b.to_measure.end(), [&](size_t i) {
             return is_candidate_result(b.trials[i].measurement.status);
         })) {
-        const agent::Measurement &first = b.trials[b.to_measure.front()].measurement;
-        request_failed = std::string(agent::to_string(first.status)) + ": " + first.error;
+        const platform::Measurement &first = b.trials[b.to_measure.front()].measurement;
+        request_failed = std::string(platform::to_string(first.status)) + ": " + first.error;
     }
     const std::vector<RecordedTrial> ids = db_->record_trials(r_.run.id, records, b.reused_ids);
     for (size_t i = 0; i < b.trials.size(); ++i) {
@@ -751,7 +751,7 @@ void TuneSession::check_specialized_pick()
     RunJob job = measure_job();
     job.elf = br.elf_path;
     job.expected_crc = expected_crc(best.schedule, &error);
-    const agent::Measurement ms = runner_->submit(job).get().measurement;
+    const platform::Measurement ms = runner_->submit(job).get().measurement;
     count_target_work(ms);
     r_.best_specialized_flash_bytes = flash_bytes(br.elf_path);
     report_specialized(r_, best, ms, [this](const std::string &s) { note(s); });
@@ -770,7 +770,7 @@ RunJob TuneSession::measure_job() const
     return job;
 }
 
-void TuneSession::count_target_work(const agent::Measurement &ms)
+void TuneSession::count_target_work(const platform::Measurement &ms)
 {
     std::lock_guard lk(count_mu_);
     r_.image_loads += ms.image_loads;
@@ -821,7 +821,7 @@ void TuneSession::report_progress(const Trial &t, bool measured_now)
         pg.eta_s = double(pg.planned - std::min(pg.planned, pg.done)) * per_trial;
     }
     std::ostringstream l;
-    l << schedule_summary(t.schedule) << ": " << agent::to_string(t.measurement.status);
+    l << schedule_summary(t.schedule) << ": " << platform::to_string(t.measurement.status);
     if (t.ok())
         l << ", " << t.measurement.cycles_median << " cycles, " << t.plan.peak_bytes << " B";
     else if (!t.measurement.error.empty())

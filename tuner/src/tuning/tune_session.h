@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/database.h"
 #include "tinytx/tuner/runner.h"
@@ -57,7 +57,7 @@ public:
 private:
     // what is known already, by schedule hash and by image code (placement twins)
     struct Known {
-        agent::Measurement measurement;
+        platform::Measurement measurement;
         std::string agent, hash;
         std::optional<int64_t> build_id;
         uint64_t flash_bytes = 0;
@@ -81,7 +81,7 @@ private:
     void check_specialized_pick();
 
     RunJob measure_job() const;
-    void count_target_work(const agent::Measurement &ms);
+    void count_target_work(const platform::Measurement &ms);
     std::optional<uint32_t> expected_crc(const Schedule &s, std::string *error);
     void report_progress(const Trial &t, bool measured_now);
 
@@ -94,7 +94,7 @@ private:
     // set up
     ModelLoadResult loaded_;
     const Model *m_ = nullptr;
-    agent::BoardProfile board_;
+    platform::BoardProfile board_;
     std::string backend_;
     SpaceOptions space_opt_;
     DesignSpace::Result space_result_;

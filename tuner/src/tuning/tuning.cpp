@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/sha256.h"
 #include "tinytx/tuner/importer.h"
 #include "tinytx/tuner/pareto.h"
 #include "tune_session.h"
@@ -22,7 +22,7 @@ void compute_front(TuneReport &r)
         const Trial &t = r.trials[i];
         if (!t.ok() || (r.flash_budget_bytes && t.flash_bytes > r.flash_budget_bytes))
             continue;
-        const auto src = parse_source(agent::to_string(t.measurement.cycles_source));
+        const auto src = parse_source(platform::to_string(t.measurement.cycles_source));
         pts.push_back({t.hash, static_cast<double>(t.measurement.cycles_median), t.measurement.energy_uj,
                        t.plan.peak_bytes, src.value_or(Source::kModeled)});
         trial_of.push_back(i);
@@ -92,7 +92,7 @@ std::string model_hash(const Model &m)
     std::vector<uint8_t> all = read_file_bytes(m.spec_path);
     all.insert(all.end(), m.weights_sha256.begin(), m.weights_sha256.end());
     all.insert(all.end(), m.calibration_input.begin(), m.calibration_input.end());
-    return agent::sha256_hex(all);
+    return platform::sha256_hex(all);
 }
 
 ModelLoadResult load_request_model(const TuneRequest &req)

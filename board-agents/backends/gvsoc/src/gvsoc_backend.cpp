@@ -7,8 +7,8 @@
 
 #include "mailbox_inputs.h"
 #include "tinytx/agent/gvsoc/gvsoc.h"
-#include "tinytx/agent/mailbox.h"
 #include "tinytx/agent/run_failure.h"
+#include "tinytx/platform/mailbox.h"
 
 namespace tinytx::agent {
 namespace gvsoc {

@@ -8,7 +8,7 @@
 #include <regex>
 
 #include "tinytx/agent/gvsoc/gvsoc.h"
-#include "tinytx/rsp/process.h"
+#include "tinytx/platform/process.h"
 
 namespace tinytx::agent::gvsoc {
 
@@ -29,27 +29,27 @@ std::optional<int> exit_code(int status, const std::string &stderr_text)
 ExitReport run_to_exit(const std::string &gvsoc, const std::vector<uint8_t> &elf, std::chrono::milliseconds deadline)
 {
     ExitReport r;
-    rsp::TempDir dir("tinytx-gvsoc");
+    platform::TempDir dir("tinytx-gvsoc");
     const std::string binary = dir.file("image.elf"), out = dir.file("stdout"), err = dir.file("stderr");
-    rsp::write_file(binary, elf);
-    rsp::Process::Options o;
+    platform::write_file(binary, elf);
+    platform::Process::Options o;
     o.argv = {"setsid", "env", "GVSOC_L1_BANK_WIDTH_LOG2=2", gvsoc, "--target=pulp-open",
               "--work-dir=" + dir.path(), "--binary", binary, "run"};
     o.stdout_path = out;
     o.stderr_path = err;
     o.cwd = dir.path();
-    rsp::Process p = rsp::Process::spawn(o);
+    platform::Process p = platform::Process::spawn(o);
     const std::optional<int> status = p.wait_for(deadline);
     if (!status) {
         ::kill(-p.pid(), SIGKILL);  // the launcher's whole group
         p.kill_and_reap();
     }
-    r.console = rsp::read_file_tail(out, 1u << 20);
-    const std::string stderr_text = rsp::read_file_tail(err, 1u << 16);
+    r.console = platform::read_file_tail(out, 1u << 20);
+    const std::string stderr_text = platform::read_file_tail(err, 1u << 16);
     if (!status) {
         r.error = "the deadline passed (" + std::to_string(deadline.count()) + " ms)";
     } else if (!(r.exit_status = exit_code(*status, stderr_text))) {
-        r.error = "gvsoc " + rsp::Process::describe(*status) + (stderr_text.empty() ? "" : ": " + stderr_text);
+        r.error = "gvsoc " + platform::Process::describe(*status) + (stderr_text.empty() ? "" : ": " + stderr_text);
     }
     return r;
 }

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "tinytx/agent/mailbox.h"
+#include "tinytx/platform/mailbox.h"
 
 namespace tinytx::agent::gvsoc {
 

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/elf_image.h"
 
 namespace tinytx::agent::gvsoc {
 

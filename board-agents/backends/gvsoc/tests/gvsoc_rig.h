@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/gvsoc/gvsoc.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::agent::gvsoc::test {
 

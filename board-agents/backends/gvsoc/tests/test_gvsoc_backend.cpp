@@ -6,7 +6,7 @@
 
 #include "gvsoc_rig.h"
 #include "mailbox_inputs.h"
-#include "tinytx/agent/mailbox.h"
+#include "tinytx/platform/mailbox.h"
 
 using namespace tinytx::agent;
 using namespace tinytx::agent::gvsoc::test;

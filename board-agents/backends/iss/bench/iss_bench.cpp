@@ -20,7 +20,7 @@
 #include <time.h>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/agent/iss/iss.h"
 
 using namespace tinytx::agent;

@@ -32,7 +32,8 @@
 #include <cstdint>
 
 #include "insn_class.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::agent::iss {
 

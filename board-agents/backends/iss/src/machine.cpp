@@ -33,7 +33,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "tinytx/agent/mailbox.h"
+#include "tinytx/platform/mailbox.h"
 
 namespace tinytx::agent::iss {
 

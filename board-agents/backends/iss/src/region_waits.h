@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::agent::iss {
 

@@ -11,7 +11,8 @@
 #include <optional>
 #include <vector>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/elf_image.h"
 
 namespace tinytx::agent::iss {
 

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/agent/iss/iss.h"
 
 using namespace tinytx::agent;

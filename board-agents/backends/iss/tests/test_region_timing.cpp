@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "region_waits.h"
 
 using namespace tinytx::agent;

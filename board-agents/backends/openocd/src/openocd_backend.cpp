@@ -4,23 +4,23 @@
 #include <map>
 #include <mutex>
 
-#include "tinytx/agent/mailbox.h"
-#include "tinytx/agent/run_failure.h"
 #include "tinytx/agent/openocd/tcl_client.h"
+#include "tinytx/agent/run_failure.h"
+#include "tinytx/platform/mailbox.h"
+#include "tinytx/platform/process.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/mailbox_session.h"
-#include "tinytx/rsp/process.h"
 
 namespace tinytx::agent::openocd {
 
 namespace {
 
-using agent::Measurement;
-using agent::RunStatus;
+using platform::Measurement;
+using platform::RunStatus;
 using agent::record_run_failure;
 using agent::RuntimeErrorIs;
 using agent::StatusSet;
-using rsp::Clock;
+using platform::Clock;
 
 constexpr uint32_t kDemcr = 0xE000EDFCu, kDemcrTrcena = 1u << 24;
 constexpr uint32_t kDwtCtrl = 0xE0001000u, kDwtCyccnt = 0xE0001004u, kDwtLar = 0xE0001FB0u;
@@ -74,8 +74,8 @@ std::shared_ptr<std::timed_mutex> board_lock(const std::string &serial)
     return l;
 }
 
-std::vector<Measurement> measure_session(rsp::Client &client, const agent::BoardProfile &board,
-                                         const agent::ElfImage &image, const agent::RunOptions &opts,
+std::vector<Measurement> measure_session(rsp::Client &client, const platform::BoardProfile &board,
+                                         const platform::ElfImage &image, const agent::RunOptions &opts,
                                          const std::vector<agent::TableRun> *tables, Clock::time_point deadline,
                                          Measurement base);
 
@@ -83,14 +83,14 @@ class OpenocdBackend : public agent::Backend {
 public:
     explicit OpenocdBackend(Options o) : opt_(std::move(o)), lock_(board_lock(opt_.serial)) {}
     std::string name() const override { return "openocd"; }
-    Measurement run(const agent::BoardProfile &board, const agent::ElfImage &image,
+    Measurement run(const platform::BoardProfile &board, const platform::ElfImage &image,
                     const agent::RunOptions &opts) override
     {
         return run_session(board, image, opts, nullptr).front();
     }
     // a schedule-as-data image: flashed once, every table written over the GDB port
     bool writes_tables() const override { return true; }
-    std::vector<Measurement> run_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+    std::vector<Measurement> run_tables(const platform::BoardProfile &board, const platform::ElfImage &image,
                                         const agent::RunOptions &opts,
                                         const std::vector<agent::TableRun> &tables) override
     {
@@ -99,32 +99,32 @@ public:
     }
 
 private:
-    std::vector<Measurement> run_session(const agent::BoardProfile &board, const agent::ElfImage &image,
+    std::vector<Measurement> run_session(const platform::BoardProfile &board, const platform::ElfImage &image,
                                          const agent::RunOptions &opts, const std::vector<agent::TableRun> *tables);
 
     Options opt_;
     std::shared_ptr<std::timed_mutex> lock_;
 };
 
-std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &board, const agent::ElfImage &image,
+std::vector<Measurement> OpenocdBackend::run_session(const platform::BoardProfile &board, const platform::ElfImage &image,
                                                      const agent::RunOptions &opts,
                                                      const std::vector<agent::TableRun> *tables)
 {
     const auto t0 = Clock::now();
     // cycles from DWT CYCCNT; energy modeled: no power monitor configured
-    Measurement m = begin_measurement("openocd", board.name, image.sha256(), agent::Source::kMeasured);
+    Measurement m = begin_measurement("openocd", board.name, image.sha256(), platform::Source::kMeasured);
     m.board_serial = opt_.serial;
     const auto deadline = t0 + opts.deadline;
     std::vector<Measurement> out;
 
-    std::optional<rsp::TempDir> dir;
-    rsp::Process proc;
+    std::optional<platform::TempDir> dir;
+    platform::Process proc;
     std::string log_path;
     auto died = [&](const std::string &what) {
         const auto st = proc.wait_for(Millis(200));
         std::string msg = what;
-        if (st) msg += ": " + opt_.program + " " + rsp::Process::describe(*st);
-        const std::string said = openocd_message(rsp::read_file_tail(log_path, 8192));
+        if (st) msg += ": " + opt_.program + " " + platform::Process::describe(*st);
+        const std::string said = openocd_message(platform::read_file_tail(log_path, 8192));
         if (!said.empty()) msg += ": " + said;
         if (said.find("open failed") != std::string::npos)
             msg += " (no ST-Link probe" +
@@ -136,15 +136,15 @@ std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &
     std::unique_lock<std::timed_mutex> board_guard(*lock_, std::defer_lock);
     try {
         if (board.openocd_config.empty())
-            throw agent::InvalidArgument("board '" + board.name +
-                                         "' has no OpenOCD configuration (openocd.config)");
+            throw platform::InvalidArgument("board '" + board.name +
+                                            "' has no OpenOCD configuration (openocd.config)");
         if (image.arch() != board.arch)
-            throw agent::InvalidArgument(std::string("image is ") + agent::to_string(image.arch()) +
-                                         ", board '" + board.name + "' (" + board.core +
-                                         ") runs " + agent::to_string(board.arch) + " images");
+            throw platform::InvalidArgument(std::string("image is ") + platform::to_string(image.arch()) +
+                                            ", board '" + board.name + "' (" + board.core +
+                                            ") runs " + platform::to_string(board.arch) + " images");
         image.require_protocol();
-        if (opts.repeats == 0) throw agent::InvalidArgument("repeats must be >= 1");
-        if (opts.deadline.count() <= 0) throw agent::InvalidArgument("deadline must be > 0 ms");
+        if (opts.repeats == 0) throw platform::InvalidArgument("repeats must be >= 1");
+        if (opts.deadline.count() <= 0) throw platform::InvalidArgument("deadline must be > 0 ms");
 
         if (!board_guard.try_lock_until(deadline)) {
             m.status = RunStatus::kUnavailable;
@@ -155,23 +155,23 @@ std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &
         dir.emplace("tinytx-openocd");
         const std::string elf = dir->file("image.elf");
         log_path = dir->file("openocd.log");
-        rsp::write_file(elf, image.bytes());
-        const uint16_t tcl_port = opt_.tcl_port ? opt_.tcl_port : rsp::pick_free_tcp_port();
-        const uint16_t gdb_port = opt_.gdb_port ? opt_.gdb_port : rsp::pick_free_tcp_port();
-        proc = rsp::Process::spawn({openocd_command(board, opt_, tcl_port, gdb_port), log_path,
+        platform::write_file(elf, image.bytes());
+        const uint16_t tcl_port = opt_.tcl_port ? opt_.tcl_port : platform::pick_free_tcp_port();
+        const uint16_t gdb_port = opt_.gdb_port ? opt_.gdb_port : platform::pick_free_tcp_port();
+        proc = platform::Process::spawn({openocd_command(board, opt_, tcl_port, gdb_port), log_path,
                                     log_path, ""});
 
         // the TCL port opens before the adapter is initialised: a connection alone does not
         // mean the probe is there; the first command tells
         std::optional<TclClient> tcl;
         try {
-            tcl.emplace(rsp::Socket::connect_retry(rsp::Endpoint::tcp("127.0.0.1", tcl_port),
-                                                   deadline, [&] { return proc.running(); }));
+            tcl.emplace(platform::Socket::connect_retry(platform::Endpoint::tcp("127.0.0.1", tcl_port),
+                                                        deadline, [&] { return proc.running(); }));
             tcl->command("version", left(deadline, Millis(5000)));
             // `program` resets and halts the core (reset init), writes and verifies the flash
             tcl->command("program {" + elf + "} verify", left(deadline, Millis(120000)));
             tcl->command("reset halt", left(deadline, Millis(10000)));
-        } catch (const rsp::Error &e) {
+        } catch (const platform::Error &e) {
             if (proc.wait_for(Millis(300))) {  // no probe: OpenOCD exits at init
                 m.status = RunStatus::kUnavailable;
                 m.error = died("OpenOCD exited");
@@ -192,11 +192,11 @@ std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &
 
         std::optional<rsp::Client> client;
         try {
-            client.emplace(rsp::Socket::connect_retry(rsp::Endpoint::tcp("127.0.0.1", gdb_port),
-                                                      deadline, [&] { return proc.running(); }),
+            client.emplace(platform::Socket::connect_retry(platform::Endpoint::tcp("127.0.0.1", gdb_port),
+                                                           deadline, [&] { return proc.running(); }),
                            Millis(5000));
             client->handshake(left(deadline, Millis(5000)));
-        } catch (const rsp::Error &e) {
+        } catch (const platform::Error &e) {
             m.status = RunStatus::kUnavailable;
             m.error = proc.wait_for(Millis(300)) ? died("OpenOCD exited")
                                                  : std::string("OpenOCD's GDB port: ") + e.what();
@@ -208,7 +208,7 @@ std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &
         client->detach();
         try {
             tcl->eval("shutdown", Millis(500));
-        } catch (const rsp::Error &) {
+        } catch (const platform::Error &) {
         }
         proc.wait_for(Millis(500));
     } catch (...) {
@@ -224,7 +224,7 @@ std::vector<Measurement> OpenocdBackend::run_session(const agent::BoardProfile &
 
 }  // namespace
 
-std::vector<std::string> openocd_command(const agent::BoardProfile &board, const Options &opt,
+std::vector<std::string> openocd_command(const platform::BoardProfile &board, const Options &opt,
                                          uint16_t tcl_port, uint16_t gdb_port)
 {
     std::vector<std::string> argv{opt.program,
@@ -243,7 +243,7 @@ std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
     auto step = [&](const char *what, auto fn) {
         try {
             fn();
-        } catch (const rsp::Error &e) {
+        } catch (const platform::Error &e) {
             failed += (failed.empty() ? "" : "; ") + std::string(what) + ": " + e.what();
         }
     };
@@ -251,13 +251,13 @@ std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
     // Cortex-M7: the DWT is locked after reset (the lock register is write-ignored elsewhere)
     try {
         c.write_u32(kDwtLar, kDwtLarKey, timeout);
-    } catch (const rsp::Error &) {
+    } catch (const platform::Error &) {
     }
     step("DWT_CYCCNT", [&] { c.write_u32(kDwtCyccnt, 0, timeout); });
     step("DWT_CTRL.CYCCNTENA", [&] {
         c.write_u32(kDwtCtrl, c.read_u32(kDwtCtrl, timeout) | 1u, timeout);
         if (!(c.read_u32(kDwtCtrl, timeout) & 1u))
-            throw rsp::Error("the bit did not stick (no DWT, or DWT_CTRL.NOCYCCNT?)");
+            throw platform::Error("the bit did not stick (no DWT, or DWT_CTRL.NOCYCCNT?)");
     });
     return failed;
 }
@@ -265,10 +265,10 @@ std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
 namespace {
 
 // A board's figures are its DWT cycle counter's: records without it make the run kUnavailable.
-void require_dwt_cycles(const std::vector<agent::RunRecord> &records, const std::string &dwt_error, Measurement &m)
+void require_dwt_cycles(const std::vector<platform::RunRecord> &records, const std::string &dwt_error, Measurement &m)
 {
     for (const auto &rec : records) {
-        if (!(rec.flags & agent::mailbox::kFlagCycles)) {
+        if (!(rec.flags & platform::mailbox::kFlagCycles)) {
             m.status = RunStatus::kUnavailable;
             m.error = "the board's DWT cycle counter did not count (mailbox flags " + std::to_string(rec.flags) +
                       "): no cycle measurement" +
@@ -280,16 +280,16 @@ void require_dwt_cycles(const std::vector<agent::RunRecord> &records, const std:
 
 // One mailbox session over the GDB connection: the plain image (tables == nullptr, one
 // Measurement) or a schedule-as-data image run once per table (one Measurement per table).
-std::vector<Measurement> measure_session(rsp::Client &client, const agent::BoardProfile &board,
-                                         const agent::ElfImage &image, const agent::RunOptions &opts,
+std::vector<Measurement> measure_session(rsp::Client &client, const platform::BoardProfile &board,
+                                         const platform::ElfImage &image, const agent::RunOptions &opts,
                                          const std::vector<agent::TableRun> *tables, Clock::time_point deadline,
                                          Measurement base)
 {
     std::string dwt_error;
-    if (image.arch() == agent::Arch::kArm) dwt_error = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
+    if (image.arch() == platform::Arch::kArm) dwt_error = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
     const uint32_t per = opts.warmups + opts.repeats;
-    const agent::EnergyModel energy{double(board.clock_hz), board.active_mw};
-    base.cycles_source = agent::Source::kMeasured;
+    const platform::EnergyModel energy{double(board.clock_hz), board.active_mw};
+    base.cycles_source = platform::Source::kMeasured;
     rsp::SessionOptions so;
     so.runs = per * uint32_t(tables ? tables->size() : 1);
     so.deadline = deadline;
@@ -298,7 +298,7 @@ std::vector<Measurement> measure_session(rsp::Client &client, const agent::Board
     so.tables = tables;
     so.runs_per_table = per;
     if (tables && opts.on_table)
-        so.on_table_records = [&](size_t k, const std::vector<agent::RunRecord> &group) {
+        so.on_table_records = [&](size_t k, const std::vector<platform::RunRecord> &group) {
             Measurement m = base;
             summarize(group, opts.warmups, (*tables)[k].expected_crc, energy, m);
             require_dwt_cycles(group, dwt_error, m);
@@ -322,7 +322,7 @@ std::vector<Measurement> measure_session(rsp::Client &client, const agent::Board
     base.image_loads = 1;
     std::vector<Measurement> out = agent::table_measurements(
         base, r.records, *tables, opts, energy,
-        [&](const std::vector<agent::RunRecord> &group, const agent::RunOptions &one, Measurement &m) {
+        [&](const std::vector<platform::RunRecord> &group, const agent::RunOptions &one, Measurement &m) {
             rsp::SessionResult rk = r;
             rk.records = group;
             conclude(rk, one, m);
@@ -336,15 +336,15 @@ std::vector<Measurement> measure_session(rsp::Client &client, const agent::Board
 
 }  // namespace
 
-void measure_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
-                      const agent::ElfImage &image, const agent::RunOptions &opts,
+void measure_over_gdb(rsp::Client &client, const platform::BoardProfile &board,
+                      const platform::ElfImage &image, const agent::RunOptions &opts,
                       Clock::time_point deadline, Measurement &m)
 {
     m = measure_session(client, board, image, opts, nullptr, deadline, m).front();
 }
 
-std::vector<Measurement> measure_tables_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
-                                                 const agent::ElfImage &image, const agent::RunOptions &opts,
+std::vector<Measurement> measure_tables_over_gdb(rsp::Client &client, const platform::BoardProfile &board,
+                                                 const platform::ElfImage &image, const agent::RunOptions &opts,
                                                  const std::vector<agent::TableRun> &tables,
                                                  Clock::time_point deadline, const Measurement &base)
 {

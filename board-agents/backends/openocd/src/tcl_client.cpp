@@ -24,18 +24,18 @@ std::string trim(std::string s)
 
 }  // namespace
 
-TclClient TclClient::connect(const rsp::Endpoint &ep, Millis timeout)
+TclClient TclClient::connect(const platform::Endpoint &ep, Millis timeout)
 {
     return TclClient(
-        rsp::Socket::connect_retry(ep, rsp::Clock::now() + timeout, [] { return true; }));
+        platform::Socket::connect_retry(ep, platform::Clock::now() + timeout, [] { return true; }));
 }
 
 std::string TclClient::eval(std::string_view script, Millis timeout)
 {
     if (script.find(kTerminator) != std::string_view::npos)
-        throw rsp::Error("openocd tcl: the command contains the terminator byte 0x1a: '" +
-                         shorten(script) + "'");
-    const auto deadline = rsp::Clock::now() + timeout;
+        throw platform::Error("openocd tcl: the command contains the terminator byte 0x1a: '" +
+                              shorten(script) + "'");
+    const auto deadline = platform::Clock::now() + timeout;
     std::string msg(script);
     msg += kTerminator;
     sock_.send_all(msg.data(), msg.size(), deadline);
@@ -49,12 +49,12 @@ std::string TclClient::eval(std::string_view script, Millis timeout)
         char tmp[4096];
         try {
             buf_.append(tmp, sock_.recv_some(tmp, sizeof tmp, deadline));
-        } catch (const rsp::TimeoutError &) {
-            throw rsp::TimeoutError("openocd tcl: no answer to '" + shorten(script) + "' from " +
-                                    sock_.endpoint().describe() + " within " +
-                                    std::to_string(timeout.count()) + " ms");
-        } catch (const rsp::ConnectionError &e) {
-            throw rsp::ConnectionError("openocd tcl: '" + shorten(script) + "': " + e.what());
+        } catch (const platform::TimeoutError &) {
+            throw platform::TimeoutError("openocd tcl: no answer to '" + shorten(script) + "' from " +
+                                         sock_.endpoint().describe() + " within " +
+                                         std::to_string(timeout.count()) + " ms");
+        } catch (const platform::ConnectionError &e) {
+            throw platform::ConnectionError("openocd tcl: '" + shorten(script) + "': " + e.what());
         }
     }
 }

@@ -6,11 +6,11 @@
 
 #include <cstdlib>
 
-#include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/openocd/openocd.h"
 #include "tinytx/agent/qemu/qemu.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/process.h"
 #include "tinytx/rsp/client.h"
-#include "tinytx/rsp/process.h"
 
 using namespace tinytx;
 using namespace tinytx::agent;
@@ -29,12 +29,12 @@ TEST(OpenocdMeasureOverGdb, RunsTheMailboxLoopAndInsistsOnDwtCycles)
     const BoardProfile &board = catalog.get("nucleo-l476rg");
     const std::string elf = fw_dir() + "/cortex-m4/fw_agent_tiny4.elf";
     const ElfImage img = ElfImage::load_file(elf);
-    rsp::TempDir dir("tinytx-openocd-test");
-    rsp::Process qemu = rsp::Process::spawn(
+    platform::TempDir dir("tinytx-openocd-test");
+    platform::Process qemu = platform::Process::spawn(
         {qemu::qemu_command(board, elf, dir.file("gdb.sock"), dir.file("console.txt")), "", "", ""});
-    rsp::Client c(rsp::Socket::connect_retry(rsp::Endpoint::unix_socket(dir.file("gdb.sock")),
-                                             rsp::Clock::now() + std::chrono::seconds(5),
-                                             [&] { return qemu.running(); }));
+    rsp::Client c(platform::Socket::connect_retry(platform::Endpoint::unix_socket(dir.file("gdb.sock")),
+                                                  platform::Clock::now() + std::chrono::seconds(5),
+                                                  [&] { return qemu.running(); }));
     c.handshake();
     // QEMU accepts the writes but has no cycle counter: the read-back says so
     const std::string dwt = openocd::enable_dwt_cyccnt(c, std::chrono::milliseconds(1000));
@@ -44,7 +44,7 @@ TEST(OpenocdMeasureOverGdb, RunsTheMailboxLoopAndInsistsOnDwtCycles)
     o.repeats = 2;
     o.warmups = 1;
     Measurement m;
-    openocd::measure_over_gdb(c, board, img, o, rsp::Clock::now() + std::chrono::seconds(10), m);
+    openocd::measure_over_gdb(c, board, img, o, platform::Clock::now() + std::chrono::seconds(10), m);
     EXPECT_EQ(RunStatus::kUnavailable, m.status) << m.error;
     EXPECT_NE(std::string::npos, m.error.find("DWT cycle counter did not count")) << m.error;
     EXPECT_NE(std::string::npos, m.error.find("did not stick")) << m.error;

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/openocd/openocd.h"
+#include "tinytx/platform/board_profile.h"
 
 using namespace tinytx;
 using namespace tinytx::agent;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tinytx/agent/openocd/tcl_client.h"
-#include "tinytx/rsp/process.h"
+#include "tinytx/platform/process.h"
 
 using namespace tinytx;
 using namespace tinytx::agent;
@@ -13,13 +13,13 @@ using openocd::TclError;
 namespace {
 
 struct DummyOpenocd {
-    rsp::TempDir dir{"tinytx-tcl-test"};
-    rsp::Process proc;
-    uint16_t port = rsp::pick_free_tcp_port();
+    platform::TempDir dir{"tinytx-tcl-test"};
+    platform::Process proc;
+    uint16_t port = platform::pick_free_tcp_port();
 
     DummyOpenocd()
     {
-        proc = rsp::Process::spawn(
+        proc = platform::Process::spawn(
             {{"openocd", "-c", "adapter driver dummy", "-c", "adapter speed 1000", "-c",
               "transport select jtag", "-c", "jtag newtap tap cpu -irlen 4 -expected-id 0", "-c",
               "target create tgt testee -chain-position tap.cpu", "-c",
@@ -30,9 +30,9 @@ struct DummyOpenocd {
 
     TclClient connect()
     {
-        return TclClient(rsp::Socket::connect_retry(rsp::Endpoint::tcp("127.0.0.1", port),
-                                                    rsp::Clock::now() + std::chrono::seconds(10),
-                                                    [this] { return proc.running(); }));
+        return TclClient(platform::Socket::connect_retry(platform::Endpoint::tcp("127.0.0.1", port),
+                                                         platform::Clock::now() + std::chrono::seconds(10),
+                                                         [this] { return proc.running(); }));
     }
 };
 
@@ -70,7 +70,7 @@ TEST(OpenocdTcl, ErrorsAreReportedWithOpenocdsMessage)
     }
     // a failed command leaves the connection usable
     EXPECT_EQ("3", t.eval("expr 1+2", openocd::Millis(3000)));
-    EXPECT_THROW(t.eval(std::string("echo x\x1a"), openocd::Millis(100)), rsp::Error);
+    EXPECT_THROW(t.eval(std::string("echo x\x1a"), openocd::Millis(100)), platform::Error);
 }
 
 TEST(OpenocdTcl, ShutdownEndsOpenocdAndTheConnection)
@@ -79,25 +79,25 @@ TEST(OpenocdTcl, ShutdownEndsOpenocdAndTheConnection)
     TclClient t = o.connect();
     try {
         t.eval("shutdown", openocd::Millis(3000));
-    } catch (const rsp::ConnectionError &) {
+    } catch (const platform::ConnectionError &) {
         // it may close before answering
     }
     EXPECT_TRUE(o.proc.wait_for(std::chrono::seconds(3)).has_value());
     try {
         t.eval("version", openocd::Millis(500));
         FAIL();
-    } catch (const rsp::Error &e) {
+    } catch (const platform::Error &e) {
         EXPECT_NE(std::string::npos, std::string(e.what()).find("version")) << e.what();
     }
 }
 
 TEST(OpenocdTcl, ConnectAndTimeoutErrorsNameTheEndpoint)
 {
-    const uint16_t port = rsp::pick_free_tcp_port();
+    const uint16_t port = platform::pick_free_tcp_port();
     try {
-        TclClient::connect(rsp::Endpoint::tcp("127.0.0.1", port), openocd::Millis(50));
+        TclClient::connect(platform::Endpoint::tcp("127.0.0.1", port), openocd::Millis(50));
         FAIL();
-    } catch (const rsp::Error &e) {
+    } catch (const platform::Error &e) {
         EXPECT_NE(std::string::npos, std::string(e.what()).find(std::to_string(port))) << e.what();
     }
     DummyOpenocd o;
@@ -105,7 +105,7 @@ TEST(OpenocdTcl, ConnectAndTimeoutErrorsNameTheEndpoint)
     try {
         t.eval("sleep 2000", openocd::Millis(100));
         FAIL();
-    } catch (const rsp::TimeoutError &e) {
+    } catch (const platform::TimeoutError &e) {
         EXPECT_NE(std::string::npos, std::string(e.what()).find("sleep 2000")) << e.what();
     }
 }

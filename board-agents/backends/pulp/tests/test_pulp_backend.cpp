@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/pulp/pulp.h"
+#include "tinytx/platform/board_profile.h"
 
 using namespace tinytx::agent;
 

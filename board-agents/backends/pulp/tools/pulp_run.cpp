@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "tinytx/agent/board_profile.h"
 #include "tinytx/agent/pulp/pulp.h"
+#include "tinytx/platform/board_profile.h"
 
 using namespace tinytx::agent;
 

@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/mailbox.h"
 #include "tinytx/agent/qemu/qemu.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/mailbox.h"
+#include "tinytx/platform/process.h"
 #include "tinytx/rsp/client.h"
-#include "tinytx/rsp/process.h"
 
 using namespace tinytx;
 using Clock = std::chrono::steady_clock;
@@ -46,32 +46,32 @@ std::string fw_dir()
     return env && *env ? env : TINYTX_FIRMWARE_DIR;
 }
 
-double plain_run_ms(const agent::BoardProfile &b, const std::string &elf)
+double plain_run_ms(const platform::BoardProfile &b, const std::string &elf)
 {
-    rsp::TempDir d("tinytx-bench");
+    platform::TempDir d("tinytx-bench");
     const auto t = Clock::now();
-    auto p = rsp::Process::spawn({agent::qemu::qemu_command(b, elf, "", d.file("console.txt")), "", "", ""});
+    auto p = platform::Process::spawn({agent::qemu::qemu_command(b, elf, "", d.file("console.txt")), "", "", ""});
     p.wait_for(std::chrono::seconds(60));
     return ms(t, Clock::now());
 }
 
 // from main to the exit of `runs` runs without breakpoint stops
-double free_runs_ms(const agent::BoardProfile &b, const agent::ElfImage &img, const std::string &elf,
+double free_runs_ms(const platform::BoardProfile &b, const platform::ElfImage &img, const std::string &elf,
                     uint32_t runs)
 {
-    rsp::TempDir d("tinytx-bench");
-    auto p = rsp::Process::spawn(
+    platform::TempDir d("tinytx-bench");
+    auto p = platform::Process::spawn(
         {agent::qemu::qemu_command(b, elf, d.file("gdb.sock"), d.file("console.txt")), "", "", ""});
-    rsp::Client c(rsp::Socket::connect_retry(rsp::Endpoint::unix_socket(d.file("gdb.sock")),
-                                             Clock::now() + std::chrono::seconds(10),
-                                             [&] { return p.running(); }));
+    rsp::Client c(platform::Socket::connect_retry(platform::Endpoint::unix_socket(d.file("gdb.sock")),
+                                                  Clock::now() + std::chrono::seconds(10),
+                                                  [&] { return p.running(); }));
     c.handshake();
-    const uint32_t kind = img.arch() == agent::Arch::kArm ? 2 : 4;
+    const uint32_t kind = img.arch() == platform::Arch::kArm ? 2 : 4;
     const uint32_t main_addr = img.require("main").addr;
     c.insert_breakpoint(rsp::BreakpointType::kHardware, main_addr, kind);
     c.resume_and_wait(Clock::now() + std::chrono::seconds(10));
     c.remove_breakpoint(rsp::BreakpointType::kHardware, main_addr, kind);
-    c.write_u32(img.require("tx_mailbox").addr + agent::mailbox::kOffRuns, runs);
+    c.write_u32(img.require("tx_mailbox").addr + platform::mailbox::kOffRuns, runs);
     const auto t = Clock::now();
     c.resume_and_wait(Clock::now() + std::chrono::seconds(60));  // W: the image exited
     return ms(t, Clock::now());
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 {
     const int samples = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
     const uint32_t repeats = argc > 2 ? uint32_t(std::max(2, std::atoi(argv[2]))) : 11;
-    const auto catalog = agent::BoardCatalog::load_dir(agent::BoardCatalog::default_dir());
+    const auto catalog = platform::BoardCatalog::load_dir(platform::BoardCatalog::default_dir());
     auto backend = agent::make_qemu_backend();
     struct Board {
         const char *name, *cpu;
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < samples; ++i) p0.push_back(plain_run_ms(profile, dir + "/fw_exit_code.elf"));
         for (const char *c : {"tiny4", "eegformer"}) {
             const std::string elf = dir + "/fw_agent_" + std::string(c) + ".elf";
-            const auto img = agent::ElfImage::load_file(elf);
+            const auto img = platform::ElfImage::load_file(elf);
             std::vector<double> pl, r1, rr, f1, fr, spawn, conn, hs, tomain;
             uint64_t insns = 0;
             for (int i = 0; i < samples; ++i) {
@@ -112,8 +112,8 @@ int main(int argc, char **argv)
                 o.deadline = std::chrono::seconds(60);
                 agent::qemu::RunStats st;
                 const auto m1 = agent::qemu::run_qemu(profile, img, o, &st);
-                if (m1.status != agent::RunStatus::kOk) {
-                    std::fprintf(stderr, "%s %s: %s %s\n", b.name, c, agent::to_string(m1.status),
+                if (m1.status != platform::RunStatus::kOk) {
+                    std::fprintf(stderr, "%s %s: %s %s\n", b.name, c, platform::to_string(m1.status),
                                  m1.error.c_str());
                     ++failures;
                 }
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
                 tomain.push_back(st.to_main_ms);
                 o.repeats = repeats;
                 const auto mr = backend->run(profile, img, o);
-                if (mr.status != agent::RunStatus::kOk) ++failures;
+                if (mr.status != platform::RunStatus::kOk) ++failures;
                 rr.push_back(mr.wall_time_ms);
                 f1.push_back(free_runs_ms(profile, img, elf, 1));
                 fr.push_back(free_runs_ms(profile, img, elf, repeats));

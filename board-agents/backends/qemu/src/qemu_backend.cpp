@@ -4,22 +4,22 @@
 #include <cstdio>
 #include <regex>
 
-#include "tinytx/agent/mailbox.h"
 #include "tinytx/agent/run_failure.h"
+#include "tinytx/platform/mailbox.h"
+#include "tinytx/platform/process.h"
 #include "tinytx/rsp/client.h"
 #include "tinytx/rsp/mailbox_session.h"
-#include "tinytx/rsp/process.h"
 
 namespace tinytx::agent::qemu {
 
 namespace {
 
-using agent::Measurement;
-using agent::RunStatus;
+using platform::Measurement;
+using platform::RunStatus;
 using agent::record_run_failure;
 using agent::RuntimeErrorIs;
 using agent::StatusSet;
-using rsp::Clock;
+using platform::Clock;
 using rsp::Millis;
 
 double ms_since(Clock::time_point t)
@@ -52,22 +52,22 @@ std::optional<uint32_t> mepc_of(const std::string &line)
 
 // M-class under QEMU: no DWT, cycles := the instruction count derived from SysTick; RV32: mcycle
 // already equals minstret under -icount shift=0
-void instructions_as_cycles(std::vector<agent::RunRecord> &records)
+void instructions_as_cycles(std::vector<platform::RunRecord> &records)
 {
     for (auto &rec : records)
-        if (!(rec.flags & agent::mailbox::kFlagCycles) || rec.cycles == 0) rec.cycles = rec.instructions;
+        if (!(rec.flags & platform::mailbox::kFlagCycles) || rec.cycles == 0) rec.cycles = rec.instructions;
 }
 
 class QemuBackend : public agent::Backend {
 public:
     std::string name() const override { return "qemu"; }
-    Measurement run(const agent::BoardProfile &board, const agent::ElfImage &image,
+    Measurement run(const platform::BoardProfile &board, const platform::ElfImage &image,
                     const agent::RunOptions &opts) override
     {
         return run_qemu(board, image, opts, nullptr);
     }
     bool writes_tables() const override { return true; }
-    std::vector<Measurement> run_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+    std::vector<Measurement> run_tables(const platform::BoardProfile &board, const platform::ElfImage &image,
                                         const agent::RunOptions &opts,
                                         const std::vector<agent::TableRun> &tables) override
     {
@@ -75,30 +75,30 @@ public:
     }
 };
 
-void check_request(const agent::BoardProfile &board, const agent::ElfImage &image,
+void check_request(const platform::BoardProfile &board, const platform::ElfImage &image,
                    const agent::RunOptions &opts)
 {
     if (board.qemu_system.empty() || board.qemu_machine.empty())
-        throw agent::InvalidArgument("board '" + board.name +
-                                     "' has no QEMU machine (emulator.qemu_system / qemu_machine)");
+        throw platform::InvalidArgument("board '" + board.name +
+                                        "' has no QEMU machine (emulator.qemu_system / qemu_machine)");
     if (image.arch() != board.arch)
-        throw agent::InvalidArgument(std::string("image is ") + agent::to_string(image.arch()) +
-                                     ", board '" + board.name + "' (" + board.core + ") runs " +
-                                     agent::to_string(board.arch) + " images");
+        throw platform::InvalidArgument(std::string("image is ") + platform::to_string(image.arch()) +
+                                        ", board '" + board.name + "' (" + board.core + ") runs " +
+                                        platform::to_string(board.arch) + " images");
     image.require_protocol();
-    if (opts.repeats == 0) throw agent::InvalidArgument("repeats must be >= 1");
-    if (opts.deadline.count() <= 0) throw agent::InvalidArgument("deadline must be > 0 ms");
+    if (opts.repeats == 0) throw platform::InvalidArgument("repeats must be >= 1");
+    if (opts.deadline.count() <= 0) throw platform::InvalidArgument("deadline must be > 0 ms");
 }
 
 }  // namespace
 
-std::vector<std::string> qemu_command(const agent::BoardProfile &board, const std::string &elf_path,
+std::vector<std::string> qemu_command(const platform::BoardProfile &board, const std::string &elf_path,
                                       const std::string &gdb_socket, const std::string &console_path)
 {
     std::vector<std::string> argv{board.qemu_system, "-M", board.qemu_machine};
     if (!board.qemu_cpu.empty()) argv.insert(argv.end(), {"-cpu", board.qemu_cpu});
     // the riscv virt machine would otherwise load OpenSBI at the image's address
-    if (board.arch == agent::Arch::kRiscv32) argv.insert(argv.end(), {"-bios", "none"});
+    if (board.arch == platform::Arch::kRiscv32) argv.insert(argv.end(), {"-bios", "none"});
     argv.insert(argv.end(), {"-nographic", "-monitor", "none", "-serial", "null"});
     if (console_path.empty()) {
         argv.insert(argv.end(), {"-semihosting-config", "enable=on,target=native"});
@@ -130,25 +130,25 @@ void drop_failed_figures(Measurement &m)
 
 // One QEMU process and one mailbox session: a plain image (tables == nullptr, one Measurement)
 // or a schedule-as-data image run once per table (one Measurement per table).
-std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, const agent::ElfImage &image,
+std::vector<Measurement> run_qemu_session(const platform::BoardProfile &board, const platform::ElfImage &image,
                                           const agent::RunOptions &opts, const std::vector<agent::TableRun> *tables,
                                           RunStats *stats)
 {
     const auto t0 = Clock::now();
     RunStats st;
     // QEMU has no cycle model: cycles are instruction counts (see the header)
-    Measurement m = begin_measurement("qemu", board.name, image.sha256(), agent::Source::kEmulated);
+    Measurement m = begin_measurement("qemu", board.name, image.sha256(), platform::Source::kEmulated);
     std::vector<Measurement> per_table;
 
-    std::optional<rsp::TempDir> dir;
-    rsp::Process proc;
+    std::optional<platform::TempDir> dir;
+    platform::Process proc;
     std::string console_path, stderr_path;
     auto process_report = [&](const std::string &what) {
         // the process is gone (or will be killed now): its status and what it said
         std::optional<int> status = proc.wait_for(Millis(300));
-        std::string text = trim(rsp::read_file_tail(stderr_path, 2000));
+        std::string text = trim(platform::read_file_tail(stderr_path, 2000));
         std::string out = what;
-        if (status) out += ": " + board.qemu_system + " " + rsp::Process::describe(*status);
+        if (status) out += ": " + board.qemu_system + " " + platform::Process::describe(*status);
         if (!text.empty()) out += ": " + text;
         return out;
     };
@@ -159,19 +159,19 @@ std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, cons
         const std::string elf = dir->file("image.elf"), sock = dir->file("gdb.sock");
         console_path = dir->file("console.txt");
         stderr_path = dir->file("stderr.txt");
-        rsp::write_file(elf, image.bytes());
+        platform::write_file(elf, image.bytes());
 
         auto t = Clock::now();
-        proc = rsp::Process::spawn(
+        proc = platform::Process::spawn(
             {qemu_command(board, elf, sock, console_path), stderr_path, stderr_path, ""});
         st.spawn_ms = ms_since(t);
 
         t = Clock::now();
-        rsp::Socket s;
+        platform::Socket s;
         try {
-            s = rsp::Socket::connect_retry(rsp::Endpoint::unix_socket(sock), deadline,
-                                           [&] { return proc.running(); });
-        } catch (const rsp::Error &e) {
+            s = platform::Socket::connect_retry(platform::Endpoint::unix_socket(sock), deadline,
+                                                [&] { return proc.running(); });
+        } catch (const platform::Error &e) {
             if (!proc.running()) {
                 m.status = RunStatus::kUnavailable;
                 m.error = process_report("QEMU did not start");
@@ -191,14 +191,14 @@ std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, cons
         try {
             client.handshake(std::min(Millis(2000), std::chrono::duration_cast<Millis>(deadline - Clock::now())));
             handshake_ok = true;
-        } catch (const rsp::Error &e) {
+        } catch (const platform::Error &e) {
             r.end = Clock::now() >= deadline ? rsp::SessionResult::End::kTimeout
                                              : rsp::SessionResult::End::kLost;
             r.detail = std::string("gdbstub handshake: ") + e.what();
         }
         st.handshake_ms = ms_since(t);
 
-        const agent::EnergyModel energy{double(board.clock_hz), board.active_mw};
+        const platform::EnergyModel energy{double(board.clock_hz), board.active_mw};
         const uint32_t per = opts.warmups + opts.repeats;
         if (handshake_ok) {
             rsp::SessionOptions so;
@@ -208,7 +208,7 @@ std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, cons
             so.tables = tables;
             so.runs_per_table = per;
             if (tables && opts.on_table)
-                so.on_table_records = [&](size_t k, std::vector<agent::RunRecord> group) {
+                so.on_table_records = [&](size_t k, std::vector<platform::RunRecord> group) {
                     Measurement mk = m;
                     instructions_as_cycles(group);
                     summarize(group, opts.warmups, (*tables)[k].expected_crc, energy, mk);
@@ -229,13 +229,13 @@ std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, cons
             if (ending.end == End::kExited || ending.end == End::kFault) {
                 proc.wait_for(Millis(ending.end == End::kExited ? 300 : 0));
                 proc.kill_and_reap();
-                const std::string line = fault_line(rsp::read_file_tail(console_path, 8192));
+                const std::string line = fault_line(platform::read_file_tail(console_path, 8192));
                 if (!line.empty()) {
                     out.status = RunStatus::kFault;
                     if (!out.fault_pc) out.fault_pc = mepc_of(line);
                     out.error += ": " + line;
                 } else if (ending.end == End::kExited && out.status != RunStatus::kFault) {
-                    const std::string c = trim(rsp::read_file_tail(console_path, 500));
+                    const std::string c = trim(platform::read_file_tail(console_path, 500));
                     if (!c.empty()) out.error += " (console: " + c + ")";
                 }
             } else if (ending.end == End::kLost || ending.end == End::kTerminated) {
@@ -248,7 +248,7 @@ std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, cons
         } else {
             m.image_loads = 1;
             per_table = agent::table_measurements(m, r.records, *tables, opts, energy,
-                                                  [&](const std::vector<agent::RunRecord> &group,
+                                                  [&](const std::vector<platform::RunRecord> &group,
                                                       const agent::RunOptions &one, Measurement &mk) {
                                                       rsp::SessionResult rk = r;
                                                       rk.records = group;
@@ -280,13 +280,13 @@ std::vector<Measurement> run_qemu_session(const agent::BoardProfile &board, cons
 
 }  // namespace
 
-Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image, const agent::RunOptions &opts,
+Measurement run_qemu(const platform::BoardProfile &board, const platform::ElfImage &image, const agent::RunOptions &opts,
                      RunStats *stats)
 {
     return run_qemu_session(board, image, opts, nullptr, stats).front();
 }
 
-std::vector<Measurement> run_qemu_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
+std::vector<Measurement> run_qemu_tables(const platform::BoardProfile &board, const platform::ElfImage &image,
                                          const agent::RunOptions &opts, const std::vector<agent::TableRun> &tables)
 {
     if (tables.empty()) return {};

@@ -16,9 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/mailbox.h"
 #include "tinytx/agent/qemu/qemu.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/mailbox.h"
 
 using namespace tinytx::agent;
 

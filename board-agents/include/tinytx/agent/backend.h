@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/elf_image.h"
-#include "tinytx/agent/measurement.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/elf_image.h"
+#include "tinytx/platform/measurement.h"
 
 namespace tinytx::agent {
 

@@ -5,7 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "tinytx/agent/measurement.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/measurement.h"
 
 namespace tinytx::agent {
 

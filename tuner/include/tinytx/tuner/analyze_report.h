@@ -9,7 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -17,7 +17,7 @@ namespace tinytx::tuner {
 
 // best_point: the front JSON's "best" (latency_cycles, source, flash_bytes, ...);
 // import_accuracy: the front JSON's "import_accuracy" (null for a model spec).
-std::string analyze_report(const Model &m, const Schedule &s, const agent::BoardProfile &board,
+std::string analyze_report(const Model &m, const Schedule &s, const platform::BoardProfile &board,
                            const nlohmann::json &best_point, const nlohmann::json &import_accuracy);
 
 }  // namespace tinytx::tuner

@@ -35,7 +35,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
@@ -55,7 +55,7 @@ struct CodegenResult {
 };
 
 // The C sources of one image. Checks the schedule against the model (check_dims) and plans memory.
-CodegenResult generate_sources(const Model &m, const Schedule &s, const agent::BoardProfile &b);
+CodegenResult generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b);
 // Writes the files into dir (created, and the folders of names like "a/b.c"). "" or the error.
 std::string write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
 
@@ -104,15 +104,15 @@ std::optional<TargetInfo> target_for_core(const std::string &core);
 // cluster_images is set (the run emulates the cluster: single-core schedules then run on cluster
 // core 0 like the cluster ones, stack in L1, data in L2, so their cycles compare). nullopt and
 // *error for an unknown core, or cluster layers on a board without a cluster.
-std::optional<TargetInfo> target_for(const agent::BoardProfile &b, const Schedule &s, bool cluster_images,
+std::optional<TargetInfo> target_for(const platform::BoardProfile &b, const Schedule &s, bool cluster_images,
                                      std::string *error);
 bool uses_cluster(const Schedule &s);
 // The board's cluster: its cores (the profile's cycle_model "cluster_cores", 0 = none), and the L1
 // bytes left to the kernels' tiles by kernels/firmware/ld/gap9.ld (the l1 region minus the stacks
 // of core 0, 8 KiB, and of the 7 workers, 1 KiB each).
 inline constexpr uint32_t kGap9L1Reserved = 8 * 1024 + 7 * 1024;
-int32_t board_cluster_cores(const agent::BoardProfile &b);
-size_t board_cluster_l1_free(const agent::BoardProfile &b);
+int32_t board_cluster_cores(const platform::BoardProfile &b);
+size_t board_cluster_l1_free(const platform::BoardProfile &b);
 
 // Compile options of every firmware object: CPU flags, opt_flags, freestanding C, sections
 // (include paths and per-file options not included).
@@ -124,7 +124,7 @@ std::vector<std::string> firmware_link_flags(const TargetInfo &t);
 std::vector<std::string> firmware_include_dirs();
 
 // The C sources of the schedule-as-data image of a model on a board (schedule_data.h).
-CodegenResult generate_schedule_data_sources(const Model &m, const agent::BoardProfile &b,
+CodegenResult generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
                                              const std::set<tx_variant> &kernels);
 
 // One line of tuner/src/builder/firmware_sources.txt: the fixed part of every image.
@@ -166,10 +166,10 @@ class Builder {
 public:
     explicit Builder(BuildOptions opts);
     // The specialized image of one schedule (the one `--emit-c` deploys).
-    BuildResult build(const Model &m, const Schedule &s, const agent::BoardProfile &b) const;
+    BuildResult build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const;
     // The schedule-as-data image of a model on a board with these GEMM kernels
     // (schedule_data.h): built once, cached like every image; its plan is unset.
-    BuildResult build_schedule_data(const Model &m, const agent::BoardProfile &b,
+    BuildResult build_schedule_data(const Model &m, const platform::BoardProfile &b,
                                     const std::set<tx_variant> &kernels) const;
     const BuildOptions &options() const { return opts_; }
 

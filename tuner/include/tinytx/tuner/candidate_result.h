@@ -5,14 +5,14 @@
 // WRONG_OUTPUT, KERNEL_ERROR) is the candidate's result.
 #pragma once
 
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/measurement.h"
 
 namespace tinytx::tuner {
 
-inline bool is_candidate_result(agent::RunStatus s)
+inline bool is_candidate_result(platform::RunStatus s)
 {
-    return s != agent::RunStatus::kInvalidArgument && s != agent::RunStatus::kUnavailable &&
-           s != agent::RunStatus::kInternal;
+    return s != platform::RunStatus::kInvalidArgument && s != platform::RunStatus::kUnavailable &&
+           s != platform::RunStatus::kInternal;
 }
 
 }  // namespace tinytx::tuner

@@ -69,8 +69,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "tinytx/agent/board_profile.h"
 #include "tinytx/kernels.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -167,7 +167,7 @@ class CostModel {
 public:
     CostModel() = default;
     // Prior coefficients for the board's core (cortex-m4 | cortex-m7 | rv32imc | other).
-    static CostModel prior_for(const agent::BoardProfile &board);
+    static CostModel prior_for(const platform::BoardProfile &board);
     static CostModel prior_for_core(const std::string &core, uint64_t clock_hz, double active_mw,
                                     const std::string &board_name = "");
     static CostFeatures prior_coefficients(const std::string &core);

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/measurement.h"
 #include "tinytx/tuner/sqlite.h"
 
 namespace tinytx::tuner {
@@ -43,7 +43,7 @@ struct MeasurementEntry {
     int64_t candidate_id = 0;
     std::optional<int64_t> build_id;
     std::string agent;  // agent address or name
-    agent::Measurement measurement;
+    platform::Measurement measurement;
 };
 
 // One trial of a tuning run as recorded: its measurement and, when an image was built for it,
@@ -82,7 +82,7 @@ struct MeasuredCandidate {
     std::string schedule_json;
     std::string agent;
     std::string created;
-    agent::Measurement measurement;
+    platform::Measurement measurement;
 };
 
 class Database {

@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -51,10 +51,10 @@ public:
     struct Result;
 
     // Errors (bad dims, no layers, a space larger than 2^63 points) come back as data.
-    static Result create(const Model &m, const agent::BoardProfile &b, SpaceMode mode,
+    static Result create(const Model &m, const platform::BoardProfile &b, SpaceMode mode,
                          const SpaceOptions &opt = {});
     static Result create(const std::string &model_name, const tx_encoder_dims &d, size_t n_layers,
-                         bool has_fused, const agent::BoardProfile &b, SpaceMode mode,
+                         bool has_fused, const platform::BoardProfile &b, SpaceMode mode,
                          const SpaceOptions &opt = {});
 
     // the value sets (exposed for tests, search mutation operators and reports)

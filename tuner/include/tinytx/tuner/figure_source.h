@@ -6,7 +6,7 @@
 
 namespace tinytx::tuner {
 
-// source: emulated | measured | modeled (agent::to_string of the cycles source); backend: the
+// source: emulated | measured | modeled (platform::to_string of the cycles source); backend: the
 // agent backend that produced it (iss, qemu, pulp, openocd, ...); board: the profile name.
 // e.g. "emulated by the instruction-set simulator (Unicorn) with the nucleo-h743zi cycle model,
 // not board cycles", "measured on a nucleo-h743zi board (OpenOCD)".

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -90,9 +90,9 @@ PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule
 PlanResult plan_memory(const Model &m, const Schedule &s);
 
 // Regions an arena may be placed in: kind ram, tcm, l1 or l2.
-bool is_ram_like(const agent::MemoryRegion &r);
+bool is_ram_like(const platform::MemoryRegion &r);
 // Does the plan fit the region named by the schedule's placement? "" (ok) or why not. An empty
 // placement is checked against nothing and is ok.
-std::string check_placement(const MemoryPlan &p, const Schedule &s, const agent::BoardProfile &b);
+std::string check_placement(const MemoryPlan &p, const Schedule &s, const platform::BoardProfile &b);
 
 } // namespace tinytx::tuner

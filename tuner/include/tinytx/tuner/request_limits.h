@@ -1,6 +1,6 @@
 // The numeric settings of a tuning request and the range each may take: one table for the farm's
 // API (SubmitJob), the CLI and tune() itself. Measurement settings are the agent's own limits
-// (tinytx/agent/run_limits.h): a job the agents would refuse is refused at the door, not stored
+// (tinytx/platform/run_limits.h): a job the agents would refuse is refused at the door, not stored
 // and run.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "tinytx/agent/run_limits.h"
+#include "tinytx/platform/run_limits.h"
 
 namespace tinytx::tuner {
 
@@ -23,8 +23,8 @@ inline constexpr RequestLimit kBudgetBytes{"budget_bytes", 1, 1ull << 40};
 inline constexpr RequestLimit kTrials{"trials", 1, 1000000};
 inline constexpr RequestLimit kSeed{"seed", 0, (1ull << 63) - 1};  // stored as a signed integer
 inline constexpr RequestLimit kBatch{"batch", 1, 1024};
-inline constexpr RequestLimit kRepeats{"repeats", 1, agent::kMaxRepeats};
-inline constexpr RequestLimit kDeadlineS{"deadline_s", 1, agent::kMaxDeadlineMs / 1000};
+inline constexpr RequestLimit kRepeats{"repeats", 1, platform::kMaxRepeats};
+inline constexpr RequestLimit kDeadlineS{"deadline_s", 1, platform::kMaxDeadlineMs / 1000};
 }  // namespace limits
 
 inline bool within(const RequestLimit &l, uint64_t v) { return v >= l.min && v <= l.max; }

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/measurement.h"
 
 namespace tinytx::agent {
 class AgentCore;
@@ -54,11 +54,11 @@ struct RunJob {
     std::chrono::milliseconds deadline{0};    // wall time of one attempt on the agent; 0 = 10 s
     std::optional<uint32_t> expected_crc;
     // run_tables: each table's Measurement as soon as it is done (in-process agents; progress)
-    std::function<void(size_t table, const agent::Measurement &)> on_table;
+    std::function<void(size_t table, const platform::Measurement &)> on_table;
 };
 
 struct RunOutcome {
-    agent::Measurement measurement;           // every firmware outcome is a status here
+    platform::Measurement measurement;           // every firmware outcome is a status here
     std::string agent;                        // name of the agent that produced it
     unsigned attempts = 0;                    // 1 unless agent faults forced retries
 };
@@ -69,7 +69,7 @@ class Agent {
 public:
     virtual ~Agent() = default;
     virtual const std::string &name() const = 0;
-    virtual agent::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) = 0;
+    virtual platform::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) = 0;
     // aborts the calls in progress (they throw RunCancelled); used by ~Runner
     virtual void cancel_all() {}
     // Schedule-as-data batches (agent::Backend::run_tables: one image load, one Measurement per
@@ -81,16 +81,16 @@ public:
         (void)backend;
         return false;
     }
-    virtual std::vector<agent::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
-                                                       const std::vector<agent::TableRun> &tables)
+    virtual std::vector<platform::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
+                                                          const std::vector<agent::TableRun> &tables)
     {
         (void)elf;
-        agent::Measurement m;
-        m.status = agent::RunStatus::kInvalidArgument;
+        platform::Measurement m;
+        m.status = platform::RunStatus::kInvalidArgument;
         m.error = "agent " + name() + " does not write layer tables: measure specialized images";
         m.board = job.board;
         m.backend = job.backend;
-        return std::vector<agent::Measurement>(tables.size(), m);
+        return std::vector<platform::Measurement>(tables.size(), m);
     }
 };
 
@@ -101,11 +101,11 @@ public:
     explicit LocalAgent(std::shared_ptr<agent::AgentCore> core, std::string name = "local");
     ~LocalAgent() override;
     const std::string &name() const override { return name_; }
-    agent::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
+    platform::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
     bool writes_tables(const std::string &board, const std::string &backend) override;
     // tables empty: run(job, elf)
-    std::vector<agent::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
-                                               const std::vector<agent::TableRun> &tables) override;
+    std::vector<platform::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
+                                                  const std::vector<agent::TableRun> &tables) override;
 
 private:
     std::shared_ptr<agent::AgentCore> core_;
@@ -124,7 +124,7 @@ public:
     RemoteAgent(const std::string &address, const RemoteOptions &opts);  // AgentConfigError
     ~RemoteAgent() override;
     const std::string &name() const override;
-    agent::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
+    platform::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
     void cancel_all() override;
     // The board profiles it serves (its Describe call): a liveness and configuration check.
     // AgentFault when it does not answer in time, AgentConfigError when it refuses us.

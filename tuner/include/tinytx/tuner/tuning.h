@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/measurement.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/database.h"
 #include "tinytx/tuner/design_space.h"
@@ -94,7 +94,7 @@ struct Trial {
     Schedule schedule;
     std::string hash;                     // schedule_hash
     int64_t candidate_id = 0;
-    agent::Measurement measurement;
+    platform::Measurement measurement;
     std::string agent;                    // who measured it (or "reused ..." for a copy)
     bool from_database = false;           // recorded by an earlier (interrupted) run
     MemoryPlan plan;
@@ -102,7 +102,7 @@ struct Trial {
                                           // not built; measured in a schedule-as-data image: of
                                           // the specialized image of its variants and modes)
     double predicted_cycles = 0;          // by the cost model before calibration on this run
-    bool ok() const { return measurement.status == agent::RunStatus::kOk; }
+    bool ok() const { return measurement.status == platform::RunStatus::kOk; }
 };
 
 struct TuneProgress {
@@ -149,7 +149,7 @@ struct TuneReport {
     double estimated_space_s = -1;        // the estimated time to measure every point in the budget
     // schedule-as-data runs: the best pick measured in its specialized image, and how far its
     // cycles are from the schedule-as-data figure (percent of that figure)
-    std::optional<agent::Measurement> best_specialized;
+    std::optional<platform::Measurement> best_specialized;
     uint64_t best_specialized_flash_bytes = 0;
     double best_specialized_deviation_pct = 0;
     std::string import_accuracy;          // ONNX models: the import report's "accuracy" (JSON text)

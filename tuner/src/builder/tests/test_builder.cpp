@@ -10,8 +10,8 @@
 #include <set>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/elf_image.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/reference.h"
 
@@ -33,9 +33,9 @@ const Model &model(const std::string &name)
     return it->second;
 }
 
-const agent::BoardProfile &board(const std::string &name)
+const platform::BoardProfile &board(const std::string &name)
 {
-    static agent::BoardCatalog cat = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    static platform::BoardCatalog cat = platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
     return cat.get(name);
 }
 
@@ -67,7 +67,7 @@ void build_and_run_into(const Model &m, uint32_t expected_crc, const std::string
                         bool pulp, uint64_t &cycles)
 {
     const std::string &model_name = m.name;
-    const agent::BoardProfile &b = board(board_name);
+    const platform::BoardProfile &b = board(board_name);
     Builder builder(options());
     BuildResult r = builder.build(m, s, b);
     ASSERT_TRUE(r.ok()) << r.error;
@@ -83,15 +83,15 @@ void build_and_run_into(const Model &m, uint32_t expected_crc, const std::string
     EXPECT_EQ(again.elf_path, r.elf_path);
     std::printf("[builder] second build: cache hit in %.3f s\n", again.seconds);
 
-    auto image = agent::ElfImage::load_file(r.elf_path.string());
+    auto image = platform::ElfImage::load_file(r.elf_path.string());
     agent::RunOptions ro;
     ro.repeats = 2;
     ro.expected_crc = expected_crc;
     ro.deadline = std::chrono::milliseconds(120000);
     auto backend = pulp ? agent::make_pulp_backend() : agent::make_iss_backend();
-    agent::Measurement meas = backend->run(b, image, ro);
+    platform::Measurement meas = backend->run(b, image, ro);
     cycles = meas.cycles_median;
-    EXPECT_EQ(meas.status, agent::RunStatus::kOk) << agent::to_string(meas.status) << ": " << meas.error;
+    EXPECT_EQ(meas.status, platform::RunStatus::kOk) << platform::to_string(meas.status) << ": " << meas.error;
     EXPECT_EQ(meas.output_crc32, expected_crc);
     EXPECT_TRUE(meas.output_ok);
     ASSERT_TRUE(r.plan.has_value());
@@ -161,7 +161,7 @@ TEST(Builder, BadInputsAreErrors)
     EXPECT_FALSE(r.ok());
     EXPECT_NE(r.error.find("schedule"), std::string::npos) << r.error;
 
-    agent::BoardProfile odd = board("nucleo-l476rg");
+    platform::BoardProfile odd = board("nucleo-l476rg");
     odd.core = "z80";
     r = builder.build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF), odd);
     EXPECT_FALSE(r.ok());
@@ -242,9 +242,9 @@ TEST(Builder, Gap9ClusterImagesForSingleCoreSchedules)
     agent::RunOptions ro;
     ro.expected_crc = *m.expected_output_crc32;
     ro.deadline = std::chrono::milliseconds(120000);
-    const agent::Measurement meas =
-        agent::make_pulp_backend()->run(board("gap9"), agent::ElfImage::load_file(r.elf_path.string()), ro);
-    EXPECT_EQ(meas.status, agent::RunStatus::kOk) << meas.error;
+    const platform::Measurement meas =
+        agent::make_pulp_backend()->run(board("gap9"), platform::ElfImage::load_file(r.elf_path.string()), ro);
+    EXPECT_EQ(meas.status, platform::RunStatus::kOk) << meas.error;
     EXPECT_TRUE(meas.output_ok);
     // boards without a cluster are not affected
     EXPECT_EQ(Builder(o).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),

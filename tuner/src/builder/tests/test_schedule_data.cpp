@@ -12,17 +12,17 @@
 #include <tuple>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/elf_image.h"
-#include "tinytx/agent/mailbox.h"
 #include "tinytx/agent/openocd/openocd.h"
 #include "tinytx/agent/qemu/qemu.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/elf_image.h"
+#include "tinytx/platform/mailbox.h"
+#include "tinytx/platform/process.h"
+#include "tinytx/rsp/client.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/design_space.h"
 #include "tinytx/tuner/reference.h"
 #include "tinytx/tuner/schedule_data.h"
-#include "tinytx/rsp/client.h"
-#include "tinytx/rsp/process.h"
 
 using namespace tinytx;
 using namespace tinytx::tuner;
@@ -31,7 +31,7 @@ namespace {
 
 struct SpaceOfModel {
     Model model;
-    agent::BoardProfile board;
+    platform::BoardProfile board;
     std::vector<Schedule> schedules;  // the space without placement twins
     std::set<tx_variant> kernels;
 };
@@ -42,7 +42,7 @@ SpaceOfModel setup(const std::string &model_name, const std::string &board_name)
     auto r = load_model(std::string(TINYTX_MODELS_DIR) + "/" + model_name + ".json");
     if (!r.ok()) throw std::runtime_error(r.error->message());
     s.model = std::move(*r.model);
-    s.board = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board_name);
+    s.board = platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board_name);
     auto space = DesignSpace::create(s.model, s.board, SpaceMode::kShared);
     if (!space.ok()) throw std::runtime_error(space.error);
     std::set<std::string> seen;
@@ -89,15 +89,15 @@ TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
         ASSERT_TRUE(ref.ok()) << ref.error;
         tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p.plan, uint32_t(i)), ref.crc32});
     }
-    const auto image = agent::ElfImage::load_file(data.elf_path.string());
+    const auto image = platform::ElfImage::load_file(data.elf_path.string());
     auto iss = agent::make_iss_backend();
     ASSERT_TRUE(iss->writes_tables());
-    const std::vector<agent::Measurement> ms = iss->run_tables(s.board, image, run_options(), tables);
+    const std::vector<platform::Measurement> ms = iss->run_tables(s.board, image, run_options(), tables);
     ASSERT_EQ(ms.size(), tables.size());
     uint32_t loads = 0, runs = 0;
     std::set<uint32_t> crcs;
     for (size_t i = 0; i < ms.size(); ++i) {
-        EXPECT_EQ(ms[i].status, agent::RunStatus::kOk) << schedule_summary(s.schedules[i]) << ": " << ms[i].error;
+        EXPECT_EQ(ms[i].status, platform::RunStatus::kOk) << schedule_summary(s.schedules[i]) << ": " << ms[i].error;
         EXPECT_TRUE(ms[i].output_ok) << schedule_summary(s.schedules[i]);
         crcs.insert(ms[i].output_crc32);
         loads += ms[i].image_loads;
@@ -120,8 +120,8 @@ TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
         ASSERT_TRUE(spec.ok()) << spec.error;
         agent::RunOptions ro = run_options();
         ro.expected_crc = tables[i].expected_crc;
-        const agent::Measurement m = iss->run(s.board, agent::ElfImage::load_file(spec.elf_path.string()), ro);
-        ASSERT_EQ(m.status, agent::RunStatus::kOk) << m.error;
+        const platform::Measurement m = iss->run(s.board, platform::ElfImage::load_file(spec.elf_path.string()), ro);
+        ASSERT_EQ(m.status, platform::RunStatus::kOk) << m.error;
         EXPECT_EQ(m.output_crc32, ms[i].output_crc32) << schedule_summary(s.schedules[i]);
         const double dev = (double(m.cycles_median) - double(ms[i].cycles_median)) / double(ms[i].cycles_median);
         EXPECT_LT(std::abs(dev), 0.01) << schedule_summary(s.schedules[i]) << ": specialized " << m.cycles_median
@@ -155,19 +155,19 @@ TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
         {encode_schedule_table(s.model, good, *p.plan, 1), run_reference(s.model, good).crc32},
         {torn, std::nullopt},
     };
-    const auto ms = agent::make_iss_backend()->run_tables(s.board, agent::ElfImage::load_file(data.elf_path.string()),
+    const auto ms = agent::make_iss_backend()->run_tables(s.board, platform::ElfImage::load_file(data.elf_path.string()),
                                                           run_options(), tables);
     ASSERT_EQ(ms.size(), 3u);
-    EXPECT_EQ(ms[0].status, agent::RunStatus::kKernelError) << ms[0].error;  // dsp is not in the image
-    EXPECT_EQ(ms[1].status, agent::RunStatus::kOk) << ms[1].error;
-    EXPECT_EQ(ms[2].status, agent::RunStatus::kKernelError) << ms[2].error;
+    EXPECT_EQ(ms[0].status, platform::RunStatus::kKernelError) << ms[0].error;  // dsp is not in the image
+    EXPECT_EQ(ms[1].status, platform::RunStatus::kOk) << ms[1].error;
+    EXPECT_EQ(ms[2].status, platform::RunStatus::kKernelError) << ms[2].error;
 
     // a table of the wrong size is a protocol error of the whole request, named
     std::vector<agent::TableRun> short_table = {{std::vector<uint8_t>(8, 0), std::nullopt}};
     const auto bad = agent::make_iss_backend()->run_tables(
-        s.board, agent::ElfImage::load_file(data.elf_path.string()), run_options(), short_table);
+        s.board, platform::ElfImage::load_file(data.elf_path.string()), run_options(), short_table);
     ASSERT_EQ(bad.size(), 1u);
-    EXPECT_EQ(bad[0].status, agent::RunStatus::kInvalidArgument);
+    EXPECT_EQ(bad[0].status, platform::RunStatus::kInvalidArgument);
     EXPECT_NE(bad[0].error.find("table_bytes"), std::string::npos) << bad[0].error;
 }
 
@@ -197,22 +197,22 @@ TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
     tables.insert(tables.begin() + 1, {torn, std::nullopt});
     names.insert(names.begin() + 1, "torn table");
 
-    const auto image = agent::ElfImage::load_file(data.elf_path.string());
+    const auto image = platform::ElfImage::load_file(data.elf_path.string());
     auto qemu = agent::make_qemu_backend();
     ASSERT_TRUE(qemu->writes_tables());
     agent::RunOptions ro = run_options();
     std::vector<size_t> told;
-    ro.on_table = [&](size_t k, const agent::Measurement &) { told.push_back(k); };
-    const std::vector<agent::Measurement> ms = qemu->run_tables(s.board, image, ro, tables);
+    ro.on_table = [&](size_t k, const platform::Measurement &) { told.push_back(k); };
+    const std::vector<platform::Measurement> ms = qemu->run_tables(s.board, image, ro, tables);
     ASSERT_EQ(ms.size(), tables.size());
     uint32_t loads = 0;
     for (size_t i = 0; i < ms.size(); ++i) {
         loads += ms[i].image_loads;
         if (i == 1) {
-            EXPECT_EQ(ms[i].status, agent::RunStatus::kKernelError) << ms[i].error;
+            EXPECT_EQ(ms[i].status, platform::RunStatus::kKernelError) << ms[i].error;
             continue;
         }
-        EXPECT_EQ(ms[i].status, agent::RunStatus::kOk) << names[i] << ": " << ms[i].error;
+        EXPECT_EQ(ms[i].status, platform::RunStatus::kOk) << names[i] << ": " << ms[i].error;
         EXPECT_TRUE(ms[i].output_ok) << names[i];
         EXPECT_GT(ms[i].cycles_median, 0u) << names[i];
     }
@@ -230,7 +230,7 @@ TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
     // a table of the wrong size is refused before anything runs, named
     const auto bad = qemu->run_tables(s.board, image, run_options(), {{std::vector<uint8_t>(8, 0), std::nullopt}});
     ASSERT_EQ(bad.size(), 1u);
-    EXPECT_EQ(bad[0].status, agent::RunStatus::kInvalidArgument);
+    EXPECT_EQ(bad[0].status, platform::RunStatus::kInvalidArgument);
     EXPECT_NE(bad[0].error.find("table_bytes"), std::string::npos) << bad[0].error;
 }
 
@@ -250,18 +250,18 @@ TEST(ScheduleData, OpenocdWritesEveryTableOverTheGdbPortAfterOneFlash)
                           run_reference(s.model, s.schedules[i]).crc32});
     }
     const std::string elf = data.elf_path.string();
-    rsp::TempDir dir("tinytx-openocd-tables");
-    rsp::Process qemu = rsp::Process::spawn(
+    platform::TempDir dir("tinytx-openocd-tables");
+    platform::Process qemu = platform::Process::spawn(
         {agent::qemu::qemu_command(s.board, elf, dir.file("gdb.sock"), dir.file("console.txt")), "", "", ""});
-    rsp::Client c(rsp::Socket::connect_retry(rsp::Endpoint::unix_socket(dir.file("gdb.sock")),
-                                             rsp::Clock::now() + std::chrono::seconds(5), [&] { return qemu.running(); }));
+    rsp::Client c(platform::Socket::connect_retry(platform::Endpoint::unix_socket(dir.file("gdb.sock")),
+                                                  platform::Clock::now() + std::chrono::seconds(5), [&] { return qemu.running(); }));
     c.handshake();
-    const agent::Measurement base = agent::begin_measurement("openocd", s.board.name, "", agent::Source::kMeasured);
-    const auto ms = agent::openocd::measure_tables_over_gdb(c, s.board, agent::ElfImage::load_file(elf), run_options(),
-                                                            tables, rsp::Clock::now() + std::chrono::seconds(60), base);
+    const platform::Measurement base = platform::begin_measurement("openocd", s.board.name, "", platform::Source::kMeasured);
+    const auto ms = agent::openocd::measure_tables_over_gdb(c, s.board, platform::ElfImage::load_file(elf), run_options(),
+                                                            tables, platform::Clock::now() + std::chrono::seconds(60), base);
     ASSERT_EQ(ms.size(), tables.size());
     for (size_t i = 0; i < ms.size(); ++i) {
-        EXPECT_EQ(ms[i].status, agent::RunStatus::kUnavailable) << ms[i].error;
+        EXPECT_EQ(ms[i].status, platform::RunStatus::kUnavailable) << ms[i].error;
         EXPECT_NE(ms[i].error.find("DWT cycle counter did not count"), std::string::npos) << ms[i].error;
         EXPECT_TRUE(ms[i].output_ok) << "table " << i << ": its own schedule's output";
         EXPECT_EQ(ms[i].image_loads, i == 0 ? 1u : 0u);
@@ -279,25 +279,25 @@ TEST(ScheduleData, ProtocolVersion2ImagesStillMeasure)
     std::ifstream in(spec.elf_path, std::ios::binary);
     std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     // the mailbox's initial bytes (magic, version, size) in the ELF file: one place
-    const uint8_t head[12] = {0x54, 0x58, 0x4D, 0x42, uint8_t(agent::mailbox::kVersion), 0, 0, 0,
-                              uint8_t(agent::mailbox::kSize), 0, 0, 0};
+    const uint8_t head[12] = {0x54, 0x58, 0x4D, 0x42, uint8_t(platform::mailbox::kVersion), 0, 0, 0,
+                              uint8_t(platform::mailbox::kSize), 0, 0, 0};
     bool patched = false;
     for (size_t at = 0; at + sizeof head <= bytes.size(); ++at)
         if (std::equal(head, head + sizeof head, bytes.begin() + std::ptrdiff_t(at))) {
             ASSERT_FALSE(patched) << "two mailbox load images";
-            bytes[at + agent::mailbox::kOffVersion] = 2;
+            bytes[at + platform::mailbox::kOffVersion] = 2;
             patched = true;
         }
     ASSERT_TRUE(patched);
     agent::RunOptions ro = run_options();
     ro.expected_crc = run_reference(s.model, sc).crc32;
-    const agent::Measurement m = agent::make_iss_backend()->run(s.board, agent::ElfImage::parse(bytes), ro);
-    EXPECT_EQ(m.status, agent::RunStatus::kOk) << m.error;
+    const platform::Measurement m = agent::make_iss_backend()->run(s.board, platform::ElfImage::parse(bytes), ro);
+    EXPECT_EQ(m.status, platform::RunStatus::kOk) << m.error;
     EXPECT_EQ(m.image_loads, 1u);
     EXPECT_EQ(m.runs, 1u);
     // and it is no schedule-as-data image: tables for it are refused, naming why
-    const auto t = agent::make_iss_backend()->run_tables(s.board, agent::ElfImage::parse(bytes), ro,
+    const auto t = agent::make_iss_backend()->run_tables(s.board, platform::ElfImage::parse(bytes), ro,
                                                          {{std::vector<uint8_t>(32, 0), std::nullopt}});
-    EXPECT_EQ(t.at(0).status, agent::RunStatus::kInvalidArgument);
+    EXPECT_EQ(t.at(0).status, platform::RunStatus::kInvalidArgument);
     EXPECT_NE(t.at(0).error.find("not a schedule-as-data image"), std::string::npos) << t.at(0).error;
 }

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "iss_sample.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 using namespace tinytx;
 using namespace tinytx::tuner;
@@ -77,7 +77,7 @@ void print_fit(const std::string &board, const std::string &core, const CostMode
 
 // Arena loads and stores per unit of each feature, fitted (non-negative, relative residuals) to the
 // exact counts; printed as priors.cpp's Rates tables.
-void print_arena_rates(const std::string &board, const agent::BoardProfile &profile,
+void print_arena_rates(const std::string &board, const platform::BoardProfile &profile,
                        const std::vector<iss_sample::Point> &pts, double ridge) {
     for (const bool loads : {true, false}) {
         std::vector<CostMeasurement> counts;
@@ -177,7 +177,7 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "error: %s\n", res.error.c_str());
         return 1;
     }
-    const auto catalog = agent::BoardCatalog::load_dir(spec.boards_dir.string());
+    const auto catalog = platform::BoardCatalog::load_dir(spec.boards_dir.string());
 
     std::printf("\nheld-out |predicted - measured| / measured (emulated cycles), seed %u, train fraction %.2f, "
                 "prior: %s\n",

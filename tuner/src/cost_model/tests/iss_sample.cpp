@@ -13,9 +13,9 @@
 #include <thread>
 #include <tuple>
 
-#include "agent_core.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/agent/agent_core.h"
 #include "tinytx/agent/iss/iss.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/design_space.h"
 #include "tinytx/tuner/model.h"
@@ -40,26 +40,26 @@ std::string knob_key(Schedule s) {
 struct Job {
     size_t index;          // into Result::points
     const Model *model;
-    const agent::BoardProfile *board;
+    const platform::BoardProfile *board;
     std::string target;    // the image's TargetInfo::cpu (the kernel objects it compiles)
 };
 
 } // namespace
 
-std::optional<std::pair<double, double>> count_arena_accesses(const agent::BoardProfile &board,
+std::optional<std::pair<double, double>> count_arena_accesses(const platform::BoardProfile &board,
                                                               const std::string &elf) {
-    const agent::ElfImage image = agent::ElfImage::load_file(elf);
+    const platform::ElfImage image = platform::ElfImage::load_file(elf);
     agent::RunOptions opts;
     opts.deadline = std::chrono::milliseconds(300000);
     auto cycles = [&](uint32_t load, uint32_t store) -> std::optional<double> {
-        agent::BoardProfile p = board;
-        for (agent::MemoryRegion &r : p.memory) {
+        platform::BoardProfile p = board;
+        for (platform::MemoryRegion &r : p.memory) {
             const bool arena = r.name == board.emulator_arena;
             r.timing.load_wait = arena ? load : 0;
             r.timing.store_wait = arena ? store : 0;
         }
-        const agent::Measurement m = agent::iss::run_iss(p, image, opts, {}, nullptr);
-        if (m.status != agent::RunStatus::kOk) return std::nullopt;
+        const platform::Measurement m = agent::iss::run_iss(p, image, opts, {}, nullptr);
+        if (m.status != platform::RunStatus::kOk) return std::nullopt;
         return double(m.cycles_median);
     };
     const auto none = cycles(0, 0), loads = cycles(1, 0), stores = cycles(0, 1);
@@ -67,16 +67,16 @@ std::optional<std::pair<double, double>> count_arena_accesses(const agent::Board
     return std::make_pair(*loads - *none, *stores - *none);
 }
 
-std::string backend_for(const agent::BoardProfile &board) {
+std::string backend_for(const platform::BoardProfile &board) {
     return board_cluster_cores(board) > 0 ? "pulp" : "iss";
 }
 
 Result measure(const Spec &spec) {
     const auto t0 = std::chrono::steady_clock::now();
     Result res;
-    agent::BoardCatalog catalog;
+    platform::BoardCatalog catalog;
     try {
-        catalog = agent::BoardCatalog::load_dir(spec.boards_dir.string());
+        catalog = platform::BoardCatalog::load_dir(spec.boards_dir.string());
     } catch (const std::exception &e) {
         res.error = std::string("boards: ") + e.what();
         return res;
@@ -94,7 +94,7 @@ Result measure(const Spec &spec) {
     // draw the points
     std::vector<Job> jobs;
     for (const auto &bname : spec.boards) {
-        const agent::BoardProfile *board = nullptr;
+        const platform::BoardProfile *board = nullptr;
         try {
             board = &catalog.get(bname);
         } catch (const std::exception &e) {
@@ -185,7 +185,7 @@ Result measure(const Spec &spec) {
             rj.deadline = std::chrono::milliseconds(300000);
             if (ref.ok()) rj.expected_crc = ref.crc32;
             const RunOutcome o = runner->submit(rj).get();
-            const bool ran = ref.ok() && o.measurement.status == agent::RunStatus::kOk;
+            const bool ran = ref.ok() && o.measurement.status == platform::RunStatus::kOk;
             // the extra ISS runs of Spec::arena_accesses and Spec::placements, outside the lock
             std::optional<std::pair<double, double>> counts;
             std::vector<std::pair<std::string, double>> elsewhere;  // region, cycles
@@ -195,15 +195,15 @@ Result measure(const Spec &spec) {
                 if (!counts) extra_errors.push_back("arena access count " + what);
             }
             if (ran && p.backend == "iss" && spec.placements) {
-                const agent::ElfImage image = agent::ElfImage::load_file(b.elf_path);
-                for (const agent::MemoryRegion &r : j.board->memory) {
-                    if (!agent::is_ram_kind(r.kind) || r.name == j.board->emulator_arena) continue;
+                const platform::ElfImage image = platform::ElfImage::load_file(b.elf_path);
+                for (const platform::MemoryRegion &r : j.board->memory) {
+                    if (!platform::is_ram_kind(r.kind) || r.name == j.board->emulator_arena) continue;
                     agent::RunOptions opts;
                     opts.deadline = std::chrono::milliseconds(300000);
                     opts.arena_region = r.name;
                     opts.expected_crc = rj.expected_crc;
-                    const agent::Measurement m = agent::iss::run_iss(*j.board, image, opts, {}, nullptr);
-                    if (m.status != agent::RunStatus::kOk) {
+                    const platform::Measurement m = agent::iss::run_iss(*j.board, image, opts, {}, nullptr);
+                    if (m.status != platform::RunStatus::kOk) {
                         extra_errors.push_back("run " + what + " with the arena in " + r.name + ": " + m.error);
                         continue;
                     }
@@ -213,8 +213,8 @@ Result measure(const Spec &spec) {
             std::lock_guard lk(mu);
             if (!ref.ok()) {
                 errors.push_back("reference " + what + ": " + ref.error);
-            } else if (o.measurement.status != agent::RunStatus::kOk) {
-                errors.push_back("run " + what + ": " + agent::to_string(o.measurement.status) + " " +
+            } else if (o.measurement.status != platform::RunStatus::kOk) {
+                errors.push_back("run " + what + ": " + platform::to_string(o.measurement.status) + " " +
                                  o.measurement.error);
             } else {
                 p.m.cycles = double(o.measurement.cycles_median);

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -57,7 +57,7 @@ struct Result {
 Result measure(const Spec &spec);
 
 // The backend measure() runs a board on: "pulp" for a board with a cluster, else "iss".
-std::string backend_for(const agent::BoardProfile &board);
+std::string backend_for(const platform::BoardProfile &board);
 
 // Seeded split of one board's points: about train_fraction of them (at least one each side when
 // there are two or more) into train, the rest into held, stratified by model.
@@ -66,7 +66,7 @@ void split(const std::vector<Point> &points, double train_fraction, uint32_t see
 
 // The cycles of an ISS image on `board` with only the arena's load (store) wait at 1, less those
 // with no wait anywhere: the window's exact arena loads and stores. Empty when a run failed.
-std::optional<std::pair<double, double>> count_arena_accesses(const agent::BoardProfile &board,
+std::optional<std::pair<double, double>> count_arena_accesses(const platform::BoardProfile &board,
                                                               const std::string &elf);
 
 // The points of one board.

@@ -429,7 +429,7 @@ TEST(Persistence, JsonRoundTripAndFile) {
 }
 
 TEST(Energy, CyclesOverClockTimesPower) {
-    auto cat = tinytx::agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    auto cat = tinytx::platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
     const auto &b = cat.get("nucleo-l476rg");
     CostModel m = CostModel::prior_for(b);
     EXPECT_EQ(m.core, b.core);
@@ -504,7 +504,7 @@ TEST(Priors, EveryReachableFeatureHasAPositiveCost) {
 // The arena's placement: the H7 profile's AXI SRAM (the images' default) against its zero-wait
 // DTCM; the difference is the wait states times the arena accesses the rates give.
 TEST(Placement, MovesByTheProfilesWaitStates) {
-    auto cat = tinytx::agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    auto cat = tinytx::platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
     const auto &b = cat.get("nucleo-h743zi");
     const CostModel m = CostModel::prior_for(b);
     EXPECT_EQ(m.default_arena, "axi_sram");

@@ -19,7 +19,7 @@
 #include <set>
 
 #include "iss_sample.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 using namespace tinytx;
 using namespace tinytx::tuner;
@@ -114,7 +114,7 @@ void check_board(const std::string &board, const std::string &foreign_core, bool
     iss_sample::split(res.points, kTrainFraction, kSeed, train, held);
     ASSERT_GE(held.size(), 9u);
 
-    const auto profile = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board);
+    const auto profile = platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board);
     CostModel m = CostModel::prior_for(profile);
     // ranking within a model is what the guided search needs (across models it is trivial)
     double rho = 1;
@@ -168,7 +168,7 @@ void check_placement(const std::string &board) {
     spec.placements = true;
     const auto res = iss_sample::measure(spec);
     ASSERT_TRUE(res.ok()) << res.error;
-    const auto profile = agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board);
+    const auto profile = platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board);
     CostModel m = CostModel::prior_for(profile);
     std::vector<double> effect_err;
     size_t moved = 0;

@@ -61,8 +61,8 @@ int run_writer(const std::string &path)
         const auto refs = db.candidates(model, board, cands);
         std::vector<MeasurementEntry> batch;
         for (size_t k = start; k < end; ++k) {
-            agent::Measurement m;
-            m.status = agent::RunStatus::kOk;
+            platform::Measurement m;
+            m.status = platform::RunStatus::kOk;
             m.backend = "iss";
             m.board = "crash-board";
             m.board_serial = "SN-CRASH";

@@ -10,11 +10,11 @@ using namespace tinytx::tuner;
 
 namespace {
 
-agent::Measurement sample(agent::RunStatus status = agent::RunStatus::kOk)
+platform::Measurement sample(platform::RunStatus status = platform::RunStatus::kOk)
 {
-    agent::Measurement m;
+    platform::Measurement m;
     m.status = status;
-    m.error = status == agent::RunStatus::kOk ? "" : "something";
+    m.error = status == platform::RunStatus::kOk ? "" : "something";
     m.backend = "iss";
     m.board = "stm32f4-disco";
     m.board_serial = "SN123";
@@ -22,12 +22,12 @@ agent::Measurement sample(agent::RunStatus status = agent::RunStatus::kOk)
     m.agent_version = "0.1.0";
     m.cycles = {100, 102, 101};
     m.cycles_median = 101;
-    m.cycles_source = agent::Source::kEmulated;
+    m.cycles_source = platform::Source::kEmulated;
     m.instructions = 77;
     m.stack_peak_bytes = 512;
     m.arena_peak_bytes = 4096;
     m.energy_uj = 1.25;
-    m.energy_source = agent::Source::kModeled;
+    m.energy_source = platform::Source::kModeled;
     m.output_crc32 = 0xdeadbeef;
     m.output_ok = true;
     m.wall_time_ms = 12.5;
@@ -106,10 +106,10 @@ TEST_F(DatabaseOps, RecordBuildAndMeasurementsRoundTrip)
     EXPECT_EQ(db.connection().query_int("SELECT image_size FROM builds"), 12345);
     EXPECT_THROW(db.record_build({424242, "x", "gcc", "", 1}), sqlite::Error);
 
-    auto faulted = sample(agent::RunStatus::kFault);
+    auto faulted = sample(platform::RunStatus::kFault);
     faulted.fault_pc = 0x08001234;
-    faulted.cycles_source = agent::Source::kMeasured;
-    faulted.energy_source = agent::Source::kMeasured;
+    faulted.cycles_source = platform::Source::kMeasured;
+    faulted.energy_source = platform::Source::kMeasured;
     const std::vector<MeasurementEntry> batch = {{c.id, build, "agent-a", sample()},
                                                  {c.id, std::nullopt, "agent-b", faulted}};
     const auto ids = db.record_measurements(batch);
@@ -125,10 +125,10 @@ TEST_F(DatabaseOps, RecordBuildAndMeasurementsRoundTrip)
     EXPECT_EQ(rows[0].schedule_json, R"({"k":1})");
     EXPECT_EQ(rows[0].agent, "agent-a");
     EXPECT_FALSE(rows[0].created.empty());
-    EXPECT_EQ(agent::to_json(rows[0].measurement), agent::to_json(sample()));
+    EXPECT_EQ(platform::to_json(rows[0].measurement), platform::to_json(sample()));
     EXPECT_EQ(rows[1].build_id, std::nullopt);
     EXPECT_EQ(rows[1].agent, "agent-b");
-    EXPECT_EQ(agent::to_json(rows[1].measurement), agent::to_json(faulted));
+    EXPECT_EQ(platform::to_json(rows[1].measurement), platform::to_json(faulted));
     EXPECT_EQ(rows[1].measurement.fault_pc, 0x08001234u);
 
     // another (model, board) sees nothing
@@ -167,12 +167,12 @@ TEST_F(DatabaseOps, MeasuredAndMeasuredHashes)
     EXPECT_TRUE(db.measured_hashes(model, board).empty());
 
     db.record_measurement({c1.id, std::nullopt, "a", sample()});
-    db.record_measurement({c2.id, std::nullopt, "a", sample(agent::RunStatus::kTimeout)});
-    db.record_measurement({c3.id, std::nullopt, "a", sample(agent::RunStatus::kUnavailable)});
+    db.record_measurement({c2.id, std::nullopt, "a", sample(platform::RunStatus::kTimeout)});
+    db.record_measurement({c3.id, std::nullopt, "a", sample(platform::RunStatus::kUnavailable)});
     db.record_measurement({other.id, std::nullopt, "a", sample()});
     // the request was refused, not the image run (candidate_result.h): measure again
     const auto c4 = db.candidate(model, board, "s4", "{}");
-    db.record_measurement({c4.id, std::nullopt, "a", sample(agent::RunStatus::kInvalidArgument)});
+    db.record_measurement({c4.id, std::nullopt, "a", sample(platform::RunStatus::kInvalidArgument)});
     EXPECT_FALSE(db.measured(c4.id));
     EXPECT_TRUE(db.measured(c1.id));
     EXPECT_TRUE(db.measured(c2.id));   // a candidate failure is a result
@@ -234,7 +234,7 @@ TEST_F(DatabaseOps, TrialBatchRecordsBuildsMeasurementsAndRunLinksTogether)
     const int64_t b = db.candidate(model, board, "hb", "{}").id;
     TrialRecord ta{{a, std::nullopt, "local", sample()}, BuildRecord{0, "img-a", "gcc 12", "-O3", 1000, 800}, {}};
     // b ran the image built for a (a twin): its measurement references a's build
-    TrialRecord tb{{b, std::nullopt, "local", sample(agent::RunStatus::kFault)}, std::nullopt, 0};
+    TrialRecord tb{{b, std::nullopt, "local", sample(platform::RunStatus::kFault)}, std::nullopt, 0};
     const std::vector<TrialRecord> batch{ta, tb};
     const auto ids = db.record_trials(run.id, batch);
     ASSERT_EQ(ids.size(), 2u);

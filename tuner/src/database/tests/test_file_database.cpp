@@ -21,8 +21,8 @@ TEST(DatabaseFile, WalModeIntegrityAndReopen)
         model = db.upsert_model("tiny", "h", "{}");
         board = db.upsert_board("b", "{}");
         cand = db.candidate(model, board, "s", "{}").id;
-        agent::Measurement m;
-        m.status = agent::RunStatus::kOk;
+        platform::Measurement m;
+        m.status = platform::RunStatus::kOk;
         db.record_measurement({cand, std::nullopt, "a", m});
         EXPECT_EQ(c.query_text("PRAGMA integrity_check"), "ok");
     }

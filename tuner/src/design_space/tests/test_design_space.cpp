@@ -3,13 +3,13 @@
 #include <random>
 #include <set>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/design_space.h"
 #include "tinytx/tuner/memory_planner.h"
 
 using namespace tinytx::tuner;
-using tinytx::agent::BoardCatalog;
-using tinytx::agent::BoardProfile;
+using tinytx::platform::BoardCatalog;
+using tinytx::platform::BoardProfile;
 
 static const tx_encoder_dims kEeg{81, 32, 8, 32, 128};
 

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/elf_image.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/reference.h"
 
@@ -405,15 +405,15 @@ TEST(EmitC, QemuM7ImageMeasuredByTheIssAgent)
     const Command b = make(dir.path(), "build/qemu-m7/network.elf");
     ASSERT_EQ(b.status, 0) << b.output;
 
-    static const tinytx::agent::BoardCatalog boards = tinytx::agent::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
-    const tinytx::agent::BoardProfile &board = boards.get("nucleo-h743zi");
-    const auto image = tinytx::agent::ElfImage::load_file((dir.path() / "build/qemu-m7/network.elf").string());
+    static const tinytx::platform::BoardCatalog boards = tinytx::platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    const tinytx::platform::BoardProfile &board = boards.get("nucleo-h743zi");
+    const auto image = tinytx::platform::ElfImage::load_file((dir.path() / "build/qemu-m7/network.elf").string());
     tinytx::agent::RunOptions ro;
     ro.repeats = 2;
     ro.expected_crc = r.expected_crc32;
     ro.deadline = std::chrono::milliseconds(120000);
-    const tinytx::agent::Measurement meas = tinytx::agent::make_iss_backend()->run(board, image, ro);
-    EXPECT_EQ(meas.status, tinytx::agent::RunStatus::kOk) << tinytx::agent::to_string(meas.status) << ": "
+    const tinytx::platform::Measurement meas = tinytx::agent::make_iss_backend()->run(board, image, ro);
+    EXPECT_EQ(meas.status, tinytx::platform::RunStatus::kOk) << tinytx::platform::to_string(meas.status) << ": "
                                                           << meas.error;
     EXPECT_EQ(meas.output_crc32, r.expected_crc32);
     EXPECT_TRUE(meas.output_ok);

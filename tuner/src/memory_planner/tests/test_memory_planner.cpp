@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/memory_planner.h"
 
 using namespace tinytx::tuner;
@@ -92,7 +92,7 @@ TEST(MemoryPlanner, BadScheduleIsAnError)
 
 TEST(MemoryPlanner, Placement)
 {
-    tinytx::agent::BoardProfile b;
+    tinytx::platform::BoardProfile b;
     b.name = "toy";
     b.memory = {{"flash", 0, 1 << 20, "flash"}, {"small", 0, 4096, "tcm"}, {"big", 0, 1 << 20, "ram"}};
     Schedule s = one_layer({AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 9, TX_VARIANT_DSP, 0, "big"});

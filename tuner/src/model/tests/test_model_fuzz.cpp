@@ -21,7 +21,7 @@
 
 #include "json_fuzz.h"
 #include "model_test_util.h"
-#include "tinytx/agent/elf_image.h" // sha256_hex, to re-stamp altered files
+#include "tinytx/platform/sha256.h"
 #include "tinytx/tuner/model.h"
 
 namespace tinytx::tuner {
@@ -67,7 +67,7 @@ void write_bytes(const fs::path &p, const std::vector<uint8_t> &bytes)
     write_bytes(p, std::string(bytes.begin(), bytes.end()));
 }
 
-std::string sha256_of(const std::vector<uint8_t> &bytes) { return agent::sha256_hex(bytes); }
+std::string sha256_of(const std::vector<uint8_t> &bytes) { return platform::sha256_hex(bytes); }
 
 // A unique scratch folder under the system temp dir, removed with the test.
 class ScratchDir {

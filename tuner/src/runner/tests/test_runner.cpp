@@ -9,15 +9,15 @@
 #include <set>
 #include <thread>
 
-#include "agent.grpc.pb.h"
-#include "agent_core.h"
-#include "agent_process.h"
+#include "tinytx/agent/agent_core.h"
+#include "tinytx/agent/testing/agent_process.h"
 #include "tinytx/tuner/runner.h"
+#include "tinytx/v1/agent.grpc.pb.h"
 
 namespace tinytx::tuner {
 namespace {
 
-using agent::RunStatus;
+using platform::RunStatus;
 using namespace std::chrono_literals;
 
 const std::string kFw = TINYTX_FIRMWARE_DIR;

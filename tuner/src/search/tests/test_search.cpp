@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <set>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 #include "tinytx/tuner/search.h"
 
 using namespace tinytx::tuner;
-using tinytx::agent::BoardCatalog;
+using tinytx::platform::BoardCatalog;
 
 static const tx_encoder_dims kEeg{81, 32, 8, 32, 128};
 

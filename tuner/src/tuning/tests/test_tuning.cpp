@@ -53,7 +53,7 @@ TEST(Tuning, MeasuresRecordsAndResumes)
     std::set<std::string> distinct;
     for (const Trial &t : r.trials) {
         distinct.insert(t.hash);
-        EXPECT_TRUE(t.ok()) << t.hash << ": " << agent::to_string(t.measurement.status) << " " << t.measurement.error;
+        EXPECT_TRUE(t.ok()) << t.hash << ": " << platform::to_string(t.measurement.status) << " " << t.measurement.error;
         EXPECT_TRUE(t.measurement.output_ok);
         EXPECT_GT(t.measurement.cycles_median, 0u);
         EXPECT_LE(t.plan.peak_bytes, req.budget_bytes);
@@ -107,7 +107,7 @@ TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
         EXPECT_TRUE(t.ok()) << schedule_summary(t.schedule) << ": " << t.measurement.error;
     ASSERT_TRUE(r.best);
     ASSERT_TRUE(r.best_specialized);
-    EXPECT_EQ(r.best_specialized->status, agent::RunStatus::kOk) << r.best_specialized->error;
+    EXPECT_EQ(r.best_specialized->status, platform::RunStatus::kOk) << r.best_specialized->error;
     EXPECT_EQ(r.best_specialized->output_crc32, r.trials[*r.best].measurement.output_crc32);
     EXPECT_LT(std::abs(r.best_specialized_deviation_pct), 1.0);
     EXPECT_GT(r.best_specialized_flash_bytes, 0u);

@@ -1,7 +1,7 @@
 // A GDB remote serial protocol client for one all-stop target (QEMU's gdbstub, OpenOCD's GDB
 // server). Every call takes a timeout (or uses the client's default) and throws
-// TimeoutError / ConnectionError / ProtocolError / RemoteError (errors.h) naming the endpoint
-// and the request. Not thread-safe: one thread drives one client.
+// platform::TimeoutError / ConnectionError (the socket) or ProtocolError / RemoteError (errors.h)
+// naming the endpoint and the request. Not thread-safe: one thread drives one client.
 //
 // Quirks handled: QEMU answers p/P only after the client fetched target.xml (handshake() does);
 // QEMU has no no-ack mode (acks are always used); memory transfers are split to fit the stub's
@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "tinytx/platform/socket.h"
 #include "tinytx/rsp/errors.h"
 #include "tinytx/rsp/packet.h"
-#include "tinytx/rsp/socket.h"
 #include "tinytx/rsp/target_description.h"
 
 namespace tinytx::rsp {
@@ -31,9 +31,9 @@ enum class BreakpointType { kSoftware = 0, kHardware = 1, kWriteWatch = 2, kRead
 class Client {
 public:
     // Connects (retrying while the server starts, until `timeout`); does not talk yet.
-    static Client connect(const Endpoint &ep, Millis timeout);
+    static Client connect(const platform::Endpoint &ep, Millis timeout);
     // Takes an already connected socket.
-    explicit Client(Socket sock, Millis default_timeout = Millis(2000));
+    explicit Client(platform::Socket sock, Millis default_timeout = Millis(2000));
 
     Client(Client &&) = default;
     Client &operator=(Client &&) = default;
@@ -51,7 +51,7 @@ public:
     std::string request(std::string_view payload, std::optional<Millis> timeout = {});
 
     // --- registers (numbers from target.xml, names via target()) ------------------------
-    uint32_t regnum(std::string_view name) const;  // Error naming an unknown register
+    uint32_t regnum(std::string_view name) const;  // platform::Error naming an unknown register
     std::vector<uint8_t> read_register(uint32_t regnum, std::optional<Millis> timeout = {});
     void write_register(uint32_t regnum, const std::vector<uint8_t> &value,
                         std::optional<Millis> timeout = {});
@@ -79,9 +79,9 @@ public:
     // One instruction (vCont;s or s); returns its stop reply.
     StopReply step(std::optional<Millis> timeout = {});
     // The next stop reply (console output 'O' packets are collected in console()).
-    StopReply wait_stop(Clock::time_point deadline);
-    StopReply wait_stop(Millis timeout) { return wait_stop(Clock::now() + timeout); }
-    StopReply resume_and_wait(Clock::time_point deadline);
+    StopReply wait_stop(platform::Clock::time_point deadline);
+    StopReply wait_stop(Millis timeout) { return wait_stop(platform::Clock::now() + timeout); }
+    StopReply resume_and_wait(platform::Clock::time_point deadline);
     // Sends the interrupt byte (0x03); the stop reply (usually signal 2) comes through wait_stop.
     void interrupt(std::optional<Millis> timeout = {});
     // 'k': the stub kills the target (QEMU exits); no reply is expected. Never throws.
@@ -100,20 +100,20 @@ public:
     uint64_t packets_sent() const { return sent_; }
 
 private:
-    Clock::time_point deadline_of(std::optional<Millis> t) const;
-    void send_packet(std::string_view payload, Clock::time_point deadline);
-    std::string receive_packet(Clock::time_point deadline);  // the next packet, acknowledged
-    PacketReader::Event next_event(Clock::time_point deadline);
-    void send_ack(char a, Clock::time_point deadline);
+    platform::Clock::time_point deadline_of(std::optional<Millis> t) const;
+    void send_packet(std::string_view payload, platform::Clock::time_point deadline);
+    std::string receive_packet(platform::Clock::time_point deadline);  // the next packet, acknowledged
+    PacketReader::Event next_event(platform::Clock::time_point deadline);
+    void send_ack(char a, platform::Clock::time_point deadline);
     std::string expect_ok(std::string_view payload, std::optional<Millis> timeout,
                           std::string_view what);
     std::string fetch_xfer(std::string_view object, std::string_view annex,
-                           Clock::time_point deadline);
+                           platform::Clock::time_point deadline);
     std::string what_request(std::string_view payload) const;
     [[noreturn]] void throw_remote(std::string_view request, const std::string &reply) const;
     size_t max_mem_chunk() const;
 
-    Socket sock_;
+    platform::Socket sock_;
     Millis default_timeout_{2000};
     PacketReader reader_;
     std::deque<std::string> pending_;  // packets that arrived while waiting for an ack

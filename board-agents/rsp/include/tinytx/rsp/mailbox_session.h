@@ -23,15 +23,15 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/elf_image.h"
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/elf_image.h"
+#include "tinytx/platform/measurement.h"
 #include "tinytx/rsp/client.h"
 
 namespace tinytx::rsp {
 
 struct SessionOptions {
     uint32_t runs = 1;                  // records to collect (warm-ups + repeats)
-    Clock::time_point deadline;         // for the whole session
+    platform::Clock::time_point deadline;  // for the whole session
     Millis io_timeout{2000};            // per request while halted (capped by the deadline)
     bool remove_breakpoints_at_end = true;  // leave a real board clean; QEMU is killed anyway
     // Schedule-as-data: record i runs tables[i / runs_per_table]; runs must equal
@@ -39,7 +39,7 @@ struct SessionOptions {
     const std::vector<agent::TableRun> *tables = nullptr;
     uint32_t runs_per_table = 1;
     // told each table's records as soon as its last run was read (progress)
-    std::function<void(size_t table, const std::vector<agent::RunRecord> &)> on_table_records;
+    std::function<void(size_t table, const std::vector<platform::RunRecord> &)> on_table_records;
 };
 
 struct SessionResult {
@@ -54,7 +54,7 @@ struct SessionResult {
         kLost,        // the connection failed or the stub misbehaved: detail
     };
     End end = End::kLost;
-    std::vector<agent::RunRecord> records;
+    std::vector<platform::RunRecord> records;
     int exit_code = 0;
     int signal = 0;
     std::optional<uint32_t> fault_pc;
@@ -69,7 +69,7 @@ const char *to_string(SessionResult::End e);
 
 // The image must pass ElfImage::require_protocol() (InvalidArgument otherwise). Never throws
 // for what the target or the stub does: that is the result.
-SessionResult run_mailbox_session(Client &client, const agent::ElfImage &image,
+SessionResult run_mailbox_session(Client &client, const platform::ElfImage &image,
                                   const SessionOptions &opt);
 
 // Fills `m` from a session result: kCompleted -> summarize(records, warmups, expected_crc,
@@ -78,7 +78,7 @@ SessionResult run_mailbox_session(Client &client, const agent::ElfImage &image,
 // exit) -> kFault, other status -> kKernelError, 0 before the last run -> kInvalidArgument;
 // kTerminated / kLost -> kUnavailable. The backend adds what it knows (console, stderr) after.
 void apply_session(const SessionResult &r, const agent::RunOptions &opts,
-                   const agent::BoardProfile &board, agent::Measurement &m);
+                   const platform::BoardProfile &board, platform::Measurement &m);
 
 // The firmware's fault exit status (kernels/firmware/startup.h TX_FW_EXIT_FAULT)
 constexpr int kFirmwareFaultExit = 3;

@@ -29,7 +29,7 @@ public:
     const std::string &architecture() const { return architecture_; }
     const std::vector<RegisterInfo> &registers() const { return registers_; }  // by regnum
     const RegisterInfo *find(std::string_view name) const;
-    // the register, or Error naming it and the architecture
+    // the register, or platform::Error naming it and the architecture
     const RegisterInfo &require(std::string_view name) const;
     bool empty() const { return registers_.empty(); }
 

@@ -35,24 +35,24 @@ struct Options {
 std::unique_ptr<agent::Backend> make_openocd_backend(const Options &opt);
 
 // openocd's argument list for a board
-std::vector<std::string> openocd_command(const agent::BoardProfile &board, const Options &opt,
+std::vector<std::string> openocd_command(const platform::BoardProfile &board, const Options &opt,
                                          uint16_t tcl_port, uint16_t gdb_port);
 
 // The part after programming, over any GDB server with the core halted at reset: enables the
 // DWT cycle counter (Cortex-M), runs the mailbox loop and fills `m` (cycles measured). Records
 // without a running cycle counter make the run kUnavailable (a board must count cycles).
-void measure_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
-                      const agent::ElfImage &image, const agent::RunOptions &opts,
-                      std::chrono::steady_clock::time_point deadline, agent::Measurement &m);
+void measure_over_gdb(rsp::Client &client, const platform::BoardProfile &board,
+                      const platform::ElfImage &image, const agent::RunOptions &opts,
+                      std::chrono::steady_clock::time_point deadline, platform::Measurement &m);
 
 // The same for a schedule-as-data image (mailbox protocol 3): flashed once, each table written
 // over the GDB connection when the image halts at tx_schedule_load; one Measurement per table
 // (Backend::run_tables), each a copy of `base` filled in.
-std::vector<agent::Measurement> measure_tables_over_gdb(rsp::Client &client, const agent::BoardProfile &board,
-                                                        const agent::ElfImage &image, const agent::RunOptions &opts,
-                                                        const std::vector<agent::TableRun> &tables,
-                                                        std::chrono::steady_clock::time_point deadline,
-                                                        const agent::Measurement &base);
+std::vector<platform::Measurement> measure_tables_over_gdb(rsp::Client &client, const platform::BoardProfile &board,
+                                                           const platform::ElfImage &image, const agent::RunOptions &opts,
+                                                           const std::vector<agent::TableRun> &tables,
+                                                           std::chrono::steady_clock::time_point deadline,
+                                                           const platform::Measurement &base);
 
 // DEMCR.TRCENA, DWT_LAR unlock (Cortex-M7), CYCCNT = 0, DWT_CTRL.CYCCNTENA (read back). Returns
 // "" or what failed (the firmware enables the counter too, so a failure here is reported with

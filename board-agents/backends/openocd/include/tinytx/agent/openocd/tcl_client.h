@@ -9,18 +9,18 @@
 #include <string>
 #include <string_view>
 
+#include "tinytx/platform/socket.h"
 #include "tinytx/rsp/errors.h"
-#include "tinytx/rsp/socket.h"
 
 namespace tinytx::agent::openocd {
 
 using Millis = std::chrono::milliseconds;
 
 // A command that OpenOCD reported as failed: code() and output() (its messages).
-class TclError : public rsp::Error {
+class TclError : public platform::Error {
 public:
     TclError(const std::string &what, int code, std::string output)
-        : rsp::Error(what), code_(code), output_(std::move(output))
+        : platform::Error(what), code_(code), output_(std::move(output))
     {
     }
     int code() const { return code_; }
@@ -34,20 +34,20 @@ private:
 class TclClient {
 public:
     // Connects (retrying while OpenOCD starts, until timeout).
-    static TclClient connect(const rsp::Endpoint &ep, Millis timeout);
-    explicit TclClient(rsp::Socket sock) : sock_(std::move(sock)) {}
+    static TclClient connect(const platform::Endpoint &ep, Millis timeout);
+    explicit TclClient(platform::Socket sock) : sock_(std::move(sock)) {}
 
-    // The raw result text of a script. rsp::TimeoutError / ConnectionError; rsp::Error for a
+    // The raw result text of a script. platform::TimeoutError / ConnectionError; platform::Error for a
     // script containing the terminator byte 0x1a.
     std::string eval(std::string_view script, Millis timeout);
     // Runs one command and returns its output (what it printed, and its result); TclError with
     // OpenOCD's messages when it fails. The command must have balanced braces.
     std::string command(std::string_view cmd, Millis timeout);
 
-    const rsp::Endpoint &endpoint() const { return sock_.endpoint(); }
+    const platform::Endpoint &endpoint() const { return sock_.endpoint(); }
 
 private:
-    rsp::Socket sock_;
+    platform::Socket sock_;
     std::string buf_;
 };
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/mailbox.h"
+#include "tinytx/platform/mailbox.h"
 
 namespace tinytx::agent::pulp {
 

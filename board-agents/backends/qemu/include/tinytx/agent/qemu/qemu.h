@@ -31,17 +31,17 @@ struct RunStats {
 // The command line for one run (without the gdbstub when gdb_socket is empty, then also
 // without -S: a plain run like kernels/firmware/tools/run_qemu.py). The semihosting console
 // goes to console_path (a chardev file), or to QEMU's stderr when it is empty.
-std::vector<std::string> qemu_command(const agent::BoardProfile &board, const std::string &elf_path,
+std::vector<std::string> qemu_command(const platform::BoardProfile &board, const std::string &elf_path,
                                       const std::string &gdb_socket,
                                       const std::string &console_path = "");
 
 // What the backend's run() does, with the time breakdown.
-agent::Measurement run_qemu(const agent::BoardProfile &board, const agent::ElfImage &image,
-                            const agent::RunOptions &opts, RunStats *stats = nullptr);
+platform::Measurement run_qemu(const platform::BoardProfile &board, const platform::ElfImage &image,
+                               const agent::RunOptions &opts, RunStats *stats = nullptr);
 // A schedule-as-data image (mailbox protocol 3) in one QEMU process: each table written into the
 // image's RAM over the gdbstub when it halts at tx_schedule_load (Backend::run_tables).
-std::vector<agent::Measurement> run_qemu_tables(const agent::BoardProfile &board, const agent::ElfImage &image,
-                                                const agent::RunOptions &opts,
-                                                const std::vector<agent::TableRun> &tables);
+std::vector<platform::Measurement> run_qemu_tables(const platform::BoardProfile &board, const platform::ElfImage &image,
+                                                   const agent::RunOptions &opts,
+                                                   const std::vector<agent::TableRun> &tables);
 
 }  // namespace tinytx::agent::qemu

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 enum class RunStatus {
     kOk,               // every run completed, output as expected (or no expectation given)
@@ -82,4 +82,4 @@ void summarize(const std::vector<RunRecord> &runs, uint32_t warmups,
 
 nlohmann::json to_json(const Measurement &m);  // snake_case fields, as `tinytx-agent --json`
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

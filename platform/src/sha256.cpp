@@ -1,12 +1,12 @@
-// SHA-256 (FIPS 180-4), for content hashes of firmware images.
+// SHA-256 (FIPS 180-4).
+#include "tinytx/platform/sha256.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/elf_image.h"
-
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 namespace {
 
@@ -67,4 +67,4 @@ std::string sha256_hex(const std::vector<uint8_t> &bytes)
     return out;
 }
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

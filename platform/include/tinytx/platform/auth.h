@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 // The token from --token, else the file of --token-file (trimmed), else $<env>; empty when none
 // is given. InvalidArgument when the file cannot be read or is empty.
@@ -15,4 +15,4 @@ std::string read_token_file(const std::string &path);
 // Constant-time comparison of the presented metadata value with "Bearer <token>".
 bool token_matches(const std::string &presented, const std::string &token);
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

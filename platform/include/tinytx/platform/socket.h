@@ -1,12 +1,13 @@
 // A connected stream socket (TCP with TCP_NODELAY, or a unix-domain socket) with deadlines on
-// every operation. Used by the RSP client and the OpenOCD TCL client.
+// every operation (ConnectionError, TimeoutError: errors.h). Used by the RSP client and the
+// OpenOCD TCL client.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
-namespace tinytx::rsp {
+namespace tinytx::platform {
 
 using Clock = std::chrono::steady_clock;
 
@@ -66,4 +67,4 @@ Socket Socket::connect_retry(const Endpoint &ep, Clock::time_point deadline, Ali
 // nature: for processes that cannot take an inherited socket.
 uint16_t pick_free_tcp_port();
 
-}  // namespace tinytx::rsp
+}  // namespace tinytx::platform

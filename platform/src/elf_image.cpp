@@ -1,12 +1,14 @@
 // ELF32 parsing for firmware images. Every offset and size read from the file is checked
 // against the file size before use: images come from the network.
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
 
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
-namespace tinytx::agent {
+#include "tinytx/platform/sha256.h"
+
+namespace tinytx::platform {
 
 const char *to_string(Arch a)
 {
@@ -156,4 +158,4 @@ void ElfImage::require_protocol() const
         require(s);
 }
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 // Thrown for unusable input (bad bytes, wrong architecture, missing symbols, bad profile fields);
 // the message names the problem. Becomes RunStatus::kInvalidArgument at the service boundary.
@@ -70,6 +70,4 @@ private:
     std::string sha256_;
 };
 
-std::string sha256_hex(const std::vector<uint8_t> &bytes);
-
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

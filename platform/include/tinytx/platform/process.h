@@ -1,6 +1,7 @@
-// Child processes (QEMU, OpenOCD) that never outlive their owner: killed with SIGKILL and reaped
-// by the destructor, and killed by the kernel if the spawning thread dies (PR_SET_PDEATHSIG).
-// Plus a private temporary directory removed with its contents.
+// Child processes (QEMU, OpenOCD, GVSoC, the ONNX importer's Python) that never outlive their
+// owner: killed with SIGKILL and reaped by the destructor, and killed by the kernel if the
+// spawning thread dies (PR_SET_PDEATHSIG). Plus a private temporary directory removed with its
+// contents. Failures throw Error (errors.h).
 #pragma once
 
 #include <sys/types.h>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace tinytx::rsp {
+namespace tinytx::platform {
 
 class TempDir {
 public:
@@ -69,4 +70,4 @@ private:
 // The absolute path of a program found in PATH, or "" when absent.
 std::string find_program(const std::string &name);
 
-}  // namespace tinytx::rsp
+}  // namespace tinytx::platform

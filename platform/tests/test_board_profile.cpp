@@ -4,9 +4,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
-using namespace tinytx::agent;
+using namespace tinytx::platform;
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Stream sockets with deadlines (see socket.h).
-#include "tinytx/rsp/socket.h"
+#include "tinytx/platform/socket.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,9 +15,9 @@
 #include <cstring>
 #include <thread>
 
-#include "tinytx/rsp/errors.h"
+#include "tinytx/platform/errors.h"
 
-namespace tinytx::rsp {
+namespace tinytx::platform {
 
 namespace {
 
@@ -107,7 +107,7 @@ Socket Socket::connect(const Endpoint &ep, Clock::time_point deadline)
     if (ep.kind == Endpoint::Kind::kUnix) {
         auto *un = reinterpret_cast<sockaddr_un *>(&addr);
         if (ep.path.size() >= sizeof un->sun_path)
-            throw ConnectionError("rsp: unix socket path too long (" +
+            throw ConnectionError("socket: unix socket path too long (" +
                                   std::to_string(ep.path.size()) + " bytes): " + ep.path);
         un->sun_family = AF_UNIX;
         std::memcpy(un->sun_path, ep.path.c_str(), ep.path.size() + 1);
@@ -121,7 +121,7 @@ Socket Socket::connect(const Endpoint &ep, Clock::time_point deadline)
         const std::string port = std::to_string(ep.port);
         const int rc = ::getaddrinfo(ep.host.c_str(), port.c_str(), &hints, &res);
         if (rc != 0 || !res)
-            throw ConnectionError("rsp: cannot resolve " + ep.describe() + ": " + gai_strerror(rc));
+            throw ConnectionError("socket: cannot resolve " + ep.describe() + ": " + gai_strerror(rc));
         std::memcpy(&addr, res->ai_addr, res->ai_addrlen);
         len = res->ai_addrlen;
         family = res->ai_family;
@@ -129,18 +129,18 @@ Socket Socket::connect(const Endpoint &ep, Clock::time_point deadline)
     }
     s.fd_ = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s.fd_ < 0)
-        throw ConnectionError("rsp: socket() for " + ep.describe() + ": " + errno_text(errno));
+        throw ConnectionError("socket: socket() for " + ep.describe() + ": " + errno_text(errno));
     if (::connect(s.fd_, reinterpret_cast<sockaddr *>(&addr), len) != 0) {
         if (errno != EINPROGRESS && errno != EAGAIN)
-            throw ConnectionError("rsp: cannot connect to " + ep.describe() + ": " +
+            throw ConnectionError("socket: cannot connect to " + ep.describe() + ": " +
                                   errno_text(errno));
         const short ev = wait_fd(s.fd_, POLLOUT, deadline);
-        if (ev == 0) throw TimeoutError("rsp: timeout connecting to " + ep.describe());
+        if (ev == 0) throw TimeoutError("socket: timeout connecting to " + ep.describe());
         int err = 0;
         socklen_t el = sizeof err;
         ::getsockopt(s.fd_, SOL_SOCKET, SO_ERROR, &err, &el);
         if (err != 0)
-            throw ConnectionError("rsp: cannot connect to " + ep.describe() + ": " + errno_text(err));
+            throw ConnectionError("socket: cannot connect to " + ep.describe() + ": " + errno_text(err));
     }
     if (family != AF_UNIX) {
         // without it every small packet waits for the peer's delayed ACK (~40 ms)
@@ -169,7 +169,7 @@ Socket connect_with_retry(const Endpoint &ep, Clock::time_point deadline, bool (
 
 void Socket::send_all(const void *data, size_t n, Clock::time_point deadline)
 {
-    if (fd_ < 0) throw ConnectionError("rsp: not connected");
+    if (fd_ < 0) throw ConnectionError("socket: not connected");
     const char *p = static_cast<const char *>(data);
     while (n > 0) {
         const ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -181,34 +181,34 @@ void Socket::send_all(const void *data, size_t n, Clock::time_point deadline)
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             const short ev = wait_fd(fd_, POLLOUT, deadline);
-            if (ev == 0) throw TimeoutError("rsp: timeout sending to " + ep_.describe());
+            if (ev == 0) throw TimeoutError("socket: timeout sending to " + ep_.describe());
             continue;
         }
-        throw ConnectionError("rsp: sending to " + ep_.describe() + " failed: " +
+        throw ConnectionError("socket: sending to " + ep_.describe() + " failed: " +
                               errno_text(errno));
     }
 }
 
 size_t Socket::recv_some(char *buf, size_t cap, Clock::time_point deadline)
 {
-    if (fd_ < 0) throw ConnectionError("rsp: not connected");
+    if (fd_ < 0) throw ConnectionError("socket: not connected");
     for (;;) {
         const ssize_t r = ::recv(fd_, buf, cap, MSG_DONTWAIT);
         if (r > 0) return size_t(r);
-        if (r == 0) throw ConnectionError("rsp: " + ep_.describe() + " closed the connection");
+        if (r == 0) throw ConnectionError("socket: " + ep_.describe() + " closed the connection");
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            throw ConnectionError("rsp: receiving from " + ep_.describe() + " failed: " +
+            throw ConnectionError("socket: receiving from " + ep_.describe() + " failed: " +
                                   errno_text(errno));
         const short ev = wait_fd(fd_, POLLIN, deadline);
-        if (ev == 0) throw TimeoutError("rsp: timeout receiving from " + ep_.describe());
+        if (ev == 0) throw TimeoutError("socket: timeout receiving from " + ep_.describe());
     }
 }
 
 uint16_t pick_free_tcp_port()
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw ConnectionError(std::string("rsp: socket(): ") + errno_text(errno));
+    if (fd < 0) throw ConnectionError(std::string("socket: socket(): ") + errno_text(errno));
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -218,10 +218,10 @@ uint16_t pick_free_tcp_port()
         ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) != 0) {
         const int e = errno;
         ::close(fd);
-        throw ConnectionError(std::string("rsp: cannot find a free loopback port: ") + errno_text(e));
+        throw ConnectionError(std::string("socket: cannot find a free loopback port: ") + errno_text(e));
     }
     ::close(fd);
     return ntohs(a.sin_port);
 }
 
-}  // namespace tinytx::rsp
+}  // namespace tinytx::platform

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 // Does `host` (a name or address with an optional port: "localhost:7080", "127.0.0.1",
 // "[::1]:7080") name this machine?
@@ -18,4 +18,4 @@ bool loopback_address(const std::string &address);
 std::string plaintext_token_refusal(const std::string &address, bool sends_token, bool tls, bool insecure,
                                     const std::string &tls_flag);
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

@@ -3,9 +3,10 @@
 
 #include <random>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
+#include "tinytx/platform/sha256.h"
 
-using namespace tinytx::agent;
+using namespace tinytx::platform;
 
 namespace {
 

@@ -1,15 +1,15 @@
 // Decoding the firmware mailbox (kernels/firmware/mailbox.h) from target memory bytes.
-#include "tinytx/agent/mailbox.h"
+#include "tinytx/platform/mailbox.h"
 
 #include <cstddef>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
 
 extern "C" {
 #include "mailbox.h"  // the firmware's side of the contract (kernels/firmware)
 }
 
-namespace tinytx::agent::mailbox {
+namespace tinytx::platform::mailbox {
 
 // One contract: the host's offsets and codes are the firmware header's, checked at compile time.
 static_assert(kMagic == TX_MAILBOX_MAGIC && kVersion == TX_MAILBOX_VERSION);
@@ -94,4 +94,4 @@ std::array<uint8_t, 4> le32(uint32_t v)
     return {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
 }
 
-}  // namespace tinytx::agent::mailbox
+}  // namespace tinytx::platform::mailbox

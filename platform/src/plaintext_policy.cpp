@@ -1,11 +1,11 @@
-#include "plaintext_policy.h"
+#include "tinytx/platform/plaintext_policy.h"
 
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 bool loopback_address(const std::string &address)
 {
@@ -46,4 +46,4 @@ std::string plaintext_token_refusal(const std::string &address, bool sends_token
            tls_flag + " PEM, or --insecure to send it in clear";
 }
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

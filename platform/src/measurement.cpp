@@ -1,11 +1,11 @@
 // Folding per-run records into a Measurement, and its JSON form.
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/measurement.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 const char *to_string(RunStatus s)
 {
@@ -126,4 +126,4 @@ nlohmann::json to_json(const Measurement &m)
     return j;
 }
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

@@ -1,5 +1,5 @@
 // Board profiles from JSON, validated field by field (errors name the file and the field).
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 using nlohmann::json;
 
@@ -273,4 +273,4 @@ void BoardCatalog::add(BoardProfile p)
     boards_[name] = std::move(p);
 }
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

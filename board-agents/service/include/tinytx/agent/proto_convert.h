@@ -1,8 +1,9 @@
 // Measurement <-> tinytx.v1.Measurement, and the proto's enum names.
 #pragma once
 
-#include "agent.pb.h"
-#include "tinytx/agent/measurement.h"
+#include "tinytx/agent/platform.h"
+#include "tinytx/platform/measurement.h"
+#include "tinytx/v1/agent.pb.h"
 
 namespace tinytx::agent {
 

@@ -3,11 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinytx/agent/elf_image.h"
-#include "tinytx/agent/mailbox.h"
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/elf_image.h"
+#include "tinytx/platform/mailbox.h"
+#include "tinytx/platform/measurement.h"
 
-using namespace tinytx::agent;
+using namespace tinytx::platform;
 
 namespace {
 

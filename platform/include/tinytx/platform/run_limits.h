@@ -6,11 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 inline constexpr uint32_t kMaxRepeats = 1000;  // repeats and warmups of one run
 inline constexpr uint32_t kDefaultDeadlineMs = 10000;
 inline constexpr uint32_t kMaxDeadlineMs = 600000;
 inline constexpr size_t kMaxImageBytes = 64u << 20;
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "tinytx/agent/measurement.h"
+#include "tinytx/platform/measurement.h"
 
-namespace tinytx::agent::mailbox {
+namespace tinytx::platform::mailbox {
 
 constexpr uint32_t kMagic = 0x424D5854u;
 constexpr uint32_t kVersion = 3;
@@ -47,4 +47,4 @@ RunRecord to_record(const View &v);
 // Little-endian 32-bit value for writing `runs` / `repeats` into the image.
 std::array<uint8_t, 4> le32(uint32_t v);
 
-}  // namespace tinytx::agent::mailbox
+}  // namespace tinytx::platform::mailbox

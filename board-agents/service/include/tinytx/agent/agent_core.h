@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
-#include "tinytx/agent/board_profile.h"
+#include "tinytx/platform/board_profile.h"
 
 namespace tinytx::agent {
 

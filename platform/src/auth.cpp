@@ -1,12 +1,12 @@
-#include "auth.h"
+#include "tinytx/platform/auth.h"
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 std::string read_token_file(const std::string &path)
 {
@@ -37,4 +37,4 @@ bool token_matches(const std::string &presented, const std::string &token)
     return diff == 0;
 }
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

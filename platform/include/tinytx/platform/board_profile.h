@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "tinytx/agent/elf_image.h"
+#include "tinytx/platform/elf_image.h"
 
-namespace tinytx::agent {
+namespace tinytx::platform {
 
 // What a data access to a region costs on top of its instruction class (docs/CYCLE_MODEL.md):
 // wait states charged on every load and every store the core makes there (a load/store multiple
@@ -86,4 +86,4 @@ private:
     std::map<std::string, BoardProfile> boards_;
 };
 
-}  // namespace tinytx::agent
+}  // namespace tinytx::platform

@@ -1,5 +1,5 @@
 // Child processes and temporary directories (see process.h).
-#include "tinytx/rsp/process.h"
+#include "tinytx/platform/process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -17,9 +17,9 @@
 #include <iterator>
 #include <thread>
 
-#include "tinytx/rsp/errors.h"
+#include "tinytx/platform/errors.h"
 
-namespace tinytx::rsp {
+namespace tinytx::platform {
 
 TempDir::TempDir(const std::string &prefix)
 {
@@ -228,4 +228,4 @@ std::string Process::describe(int status)
     return "killed by signal " + std::to_string(-status) + (name ? std::string(" (") + name + ")" : "");
 }
 
-}  // namespace tinytx::rsp
+}  // namespace tinytx::platform
