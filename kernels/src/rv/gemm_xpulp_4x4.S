@@ -187,6 +187,15 @@
     .insn r 0x2B, 4, 0, \next, x8, \v3
 .endm
 
+.macro QUAD_BLOCK_END name                /* the output pointer on, the loop's last step */
+    lw x3, F_STEP(sp)
+    sw x8, F_OUT(sp)
+.L\name\()_last:                        /* a: from word n of row 0 to the next row block */
+    add x5, x5, x3
+    QUAD_LEAVE
+    .size \name, . - \name
+.endm
+
 .macro QUAD_RQ name, dot
     .globl \name
     .type \name, @function
@@ -236,12 +245,7 @@
     RQ_COLUMN x13, x17, x21, x25, x10
     RQ_COLUMN x14, x18, x22, x26, x10
     RQ_COLUMN x15, x19, x23, x27, x11
-    lw x3, F_STEP(sp)
-    sw x8, F_OUT(sp)
-.L\name\()_last:                        /* a: from word n of row 0 to the next row block */
-    add x5, x5, x3
-    QUAD_LEAVE
-    .size \name, . - \name
+    QUAD_BLOCK_END \name
 .endm
 
 /* one row of 4 adjacent int32 accumulators through x8: 3 words on, then x9 to the next row */
@@ -286,12 +290,7 @@
     ACC_ROW_STORE x16, x17, x18, x19
     ACC_ROW_STORE x20, x21, x22, x23
     ACC_ROW_STORE x24, x25, x26, x27
-    lw x3, F_STEP(sp)
-    sw x8, F_OUT(sp)
-.L\name\()_last:                        /* a: from word n of row 0 to the next row block */
-    add x5, x5, x3
-    QUAD_LEAVE
-    .size \name, . - \name
+    QUAD_BLOCK_END \name
 .endm
 
     QUAD_RQ tx_xp_quad_rq_ss, DOT_ss
