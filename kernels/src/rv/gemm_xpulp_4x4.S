@@ -105,9 +105,14 @@
     .option pop
 .endm
 
-/* entry: save ra, gp, tp and the s registers (all 30 others are used); the pointers and strides
- * of the walk and the row blocks' reused values. x31 = the job, x1 = 4n (a row's bytes). */
-.macro QUAD_ENTER
+/* entry of routine `name`: save ra, gp, tp and the s registers (all 30 others are used); the
+ * pointers and strides of the walk and the row blocks' reused values. x31 = the job, x1 = 4n (a
+ * row's bytes). QUAD_BLOCK_END closes the routine. */
+.macro QUAD_ENTER name
+    .globl \name
+    .type \name, @function
+    .balign 4
+\name:
     addi sp, sp, -F_SIZE
     sw ra, 0(sp)
     sw gp, 4(sp)
@@ -197,11 +202,7 @@
 .endm
 
 .macro QUAD_RQ name, dot
-    .globl \name
-    .type \name, @function
-    .balign 4
-\name:
-    QUAD_ENTER
+    QUAD_ENTER \name
     lw x3, J_RS(x31)
     lw x4, J_CS(x31)
     sw x3, F_INC1(sp)
@@ -263,11 +264,7 @@
 .endm
 
 .macro QUAD_ACC name, dot
-    .globl \name
-    .type \name, @function
-    .balign 4
-\name:
-    QUAD_ENTER
+    QUAD_ENTER \name
     lw x3, J_RS(x31)
     slli x3, x3, 2
     addi x3, x3, -12
