@@ -107,14 +107,14 @@ std::shared_ptr<const ElfImage> AgentCore::image_for(const RunRequestData &req)
 
 Measurement AgentCore::run(const RunRequestData &req)
 {
-    return execute(req, nullptr, {}).front();
+    return execute(req, nullptr, TableHooks{}).front();
 }
 
 std::vector<Measurement> AgentCore::run_tables(const RunRequestData &req, const std::vector<TableRun> &tables,
-                                               std::function<void(size_t, const Measurement &)> on_table)
+                                               TableHooks hooks)
 {
     if (tables.empty()) throw InvalidArgument("run_tables: no table");
-    return execute(req, &tables, std::move(on_table));
+    return execute(req, &tables, std::move(hooks));
 }
 
 bool AgentCore::writes_tables(const std::string &board, const std::string &backend)
@@ -123,7 +123,7 @@ bool AgentCore::writes_tables(const std::string &board, const std::string &backe
 }
 
 std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std::vector<TableRun> *tables,
-                                            std::function<void(size_t, const Measurement &)> on_table)
+                                            TableHooks hooks)
 {
     const uint32_t repeats = req.repeats ? req.repeats : 1;
     if (repeats > kMaxRuns) throw InvalidArgument("repeats must be 1.." + std::to_string(kMaxRuns));
@@ -147,7 +147,8 @@ std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std
         throw InvalidArgument("arena region '" + req.arena_region + "': only the iss backend can move the arena; on " +
                               slot.backend + " the image's link decides where it lives");
     opts.arena_region = req.arena_region;
-    opts.on_table = std::move(on_table);
+    opts.on_table = std::move(hooks.on_table);
+    opts.table_cycle_bound = std::move(hooks.cycle_bound);
     Backend &backend = *backends_.at(slot.backend);
 
     ++in_flight_;

@@ -15,6 +15,7 @@ tinytx::v1::Status status_to_proto(RunStatus s)
     case RunStatus::kInvalidArgument: return tinytx::v1::STATUS_INVALID_ARGUMENT;
     case RunStatus::kUnavailable: return tinytx::v1::STATUS_UNAVAILABLE;
     case RunStatus::kInternal: return tinytx::v1::STATUS_INTERNAL;
+    case RunStatus::kAboveBound: return tinytx::v1::STATUS_ABOVE_BOUND;
     }
     return tinytx::v1::STATUS_INTERNAL;
 }
@@ -29,6 +30,7 @@ RunStatus status_from_proto(tinytx::v1::Status s)
     case tinytx::v1::STATUS_KERNEL_ERROR: return RunStatus::kKernelError;
     case tinytx::v1::STATUS_INVALID_ARGUMENT: return RunStatus::kInvalidArgument;
     case tinytx::v1::STATUS_UNAVAILABLE: return RunStatus::kUnavailable;
+    case tinytx::v1::STATUS_ABOVE_BOUND: return RunStatus::kAboveBound;
     default: return RunStatus::kInternal;
     }
 }

@@ -18,6 +18,7 @@ const char *to_string(RunStatus s)
     case RunStatus::kInvalidArgument: return "INVALID_ARGUMENT";
     case RunStatus::kUnavailable: return "UNAVAILABLE";
     case RunStatus::kInternal: return "INTERNAL";
+    case RunStatus::kAboveBound: return "ABOVE_BOUND";
     }
     return "INTERNAL";
 }

@@ -80,6 +80,10 @@ Measurement:
                       every candidate runs in one schedule-as-data image of the model, loaded
                       once per batch, and the best pick is measured again in its specialized
                       image (the one --emit-c writes); specialized: one image per candidate
+  --whole-runs        measure every candidate to its end; by default, in schedule-as-data images
+                      on the iss, a candidate stops once it is slower than a measured schedule
+                      whose arena is no larger: it cannot enter the front, which stays exactly
+                      the front of whole runs (its record: ABOVE_BOUND, the cycles reached)
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
   --deadline-s N      wall-time limit of one measurement, 1..600 s (default 120)
@@ -129,7 +133,7 @@ Example:
 
 struct Options {
     std::map<std::string, std::string> values;
-    bool json = false, quiet = false, per_layer = false, insecure = false;
+    bool json = false, quiet = false, per_layer = false, insecure = false, whole_runs = false;
 
     bool has(const std::string &k) const { return values.count(k) != 0; }
     const std::string &get(const std::string &k) const { return values.at(k); }
@@ -153,8 +157,12 @@ Options parse(int argc, char **argv)
             std::cout << tool_version() << "\n";
             std::exit(0);
         }
-        if (a == "--json" || a == "--quiet" || a == "--per-layer" || a == "--insecure") {
-            (a == "--json" ? o.json : a == "--quiet" ? o.quiet : a == "--insecure" ? o.insecure : o.per_layer) = true;
+        if (a == "--json" || a == "--quiet" || a == "--per-layer" || a == "--insecure" || a == "--whole-runs") {
+            (a == "--json"       ? o.json
+             : a == "--quiet"    ? o.quiet
+             : a == "--insecure" ? o.insecure
+             : a == "--whole-runs" ? o.whole_runs
+                                 : o.per_layer) = true;
             continue;
         }
         if (a.rfind("--", 0) != 0)
@@ -209,6 +217,8 @@ public:
             return;
         std::ostringstream o;
         o << "[" << p.done << "/" << p.planned << "] measured " << p.measured << ", reused " << p.reused;
+        if (p.above_bound)
+            o << ", stopped once dominated " << p.above_bound;
         if (p.failed)
             o << ", failed " << p.failed;
         if (p.eta_s >= 0)
@@ -304,6 +314,9 @@ void print_table(const nlohmann::json &j)
     if (j.value("measured", 0) > 0 && j.contains("image_loads"))
         std::cout << "measured with " << j.value("images", "") << " images: " << j.value("image_loads", 0)
                   << " image loads, " << j.value("firmware_runs", 0) << " firmware runs\n";
+    if (j.value("above_bound", 0) > 0)
+        std::cout << j.value("above_bound", 0) << " candidates stopped once slower than a measured schedule with no "
+                  << "larger arena (dominated: the front is that of whole runs; --whole-runs measures them to the end)\n";
     std::vector<double> lat, en, arena, flash;
     for (const auto &p : front) {
         lat.push_back(p.value("latency_us", 0.0));
@@ -455,6 +468,7 @@ TuneRequest request_from(const Options &o)
         usage_error("--budget " + out_of_range(limits::kBudgetBytes, req.budget_bytes));
     req.trials = limited("--trials", 0, limits::kTrials);
     req.time_budget = std::chrono::seconds(number(o, "--time-budget", kDefaultTimeBudgetS, 1, 7 * 24 * 3600));
+    req.stop_dominated = !o.whole_runs;
     if (o.has("--images")) {
         req.images = o.get("--images");
         if (req.images != "auto" && req.images != "specialized")

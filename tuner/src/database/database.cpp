@@ -20,7 +20,8 @@ platform::RunStatus parse_status(const std::string &s)
     using platform::RunStatus;
     for (RunStatus v : {RunStatus::kOk, RunStatus::kTimeout, RunStatus::kFault,
                         RunStatus::kWrongOutput, RunStatus::kKernelError,
-                        RunStatus::kInvalidArgument, RunStatus::kUnavailable, RunStatus::kInternal})
+                        RunStatus::kInvalidArgument, RunStatus::kUnavailable, RunStatus::kInternal,
+                        RunStatus::kAboveBound})
         if (s == platform::to_string(v)) return v;
     return RunStatus::kInternal;
 }

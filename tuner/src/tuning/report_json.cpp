@@ -104,6 +104,7 @@ json front_json(const TuneReport &r)
             {"feasible", r.feasible ? json(*r.feasible) : json(nullptr)},
             {"measured", r.progress.measured},
             {"reused", r.progress.reused},
+            {"above_bound", r.progress.above_bound},
             {"trials", r.trials.size()},
             {"front_source", r.front_source},
             {"minimal_peak_bytes", r.minimal_peak.peak_bytes},

@@ -428,6 +428,9 @@ void TuneSession::load_known()
         // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
         if (!is_candidate_result(mc.measurement.status) || (!backend_.empty() && mc.measurement.backend != backend_))
             continue;
+        // stopped at a bound another run's points (another flash budget) set: measured again
+        if (mc.measurement.status == platform::RunStatus::kAboveBound)
+            continue;
         Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
         if (mc.build_id)
             if (auto b = db_->build(*mc.build_id))
@@ -548,6 +551,9 @@ bool TuneSession::measure(Batch &b)
         (table_images_ && crcs[i] && schedule_data_unfit(b.trials[i].schedule, kernels_).empty() ? by_table : by_image)
             .push_back(i);
     }
+    // the likely fastest first: their figures bound the others early (dominance_bound.h)
+    std::stable_sort(by_table.begin(), by_table.end(),
+                     [&](size_t x, size_t y) { return b.trials[x].predicted_cycles < b.trials[y].predicted_cycles; });
     if (!by_table.empty())
         work.push_back(std::async(std::launch::async, [&] { return measure_in_table_image(b, by_table, crcs); }));
     for (size_t i : by_image)
@@ -606,6 +612,7 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         t.measurement = ms;
         t.agent = "schedule-as-data";
         t.flash_bytes = flash_by_class_.at(flash_class(t.schedule));
+        bound_by(t);
         if (!reported[k]) {
             reported[k] = 1;
             report_progress(t, true);
@@ -613,6 +620,9 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     };
     RunJob job = measure_job();
     job.on_table = finish;
+    // a median of one run only: of several, one run past the bound says nothing of the median
+    if (req_.stop_dominated && req_.repeats == 1)
+        job.table_cycle_bound = [&](size_t k) { return dominance_.at(b.trials[by_table[k]].plan.peak_bytes); };
     const std::vector<platform::Measurement> ms = measure_tables(agents_, job, br.elf_path, tables, jobs_);
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
@@ -678,6 +688,7 @@ bool TuneSession::record(Batch &b)
         }
         if (!b.builds[i])
             report_progress(t, false);
+        bound_by(t);
         if (t.from_database)
             continue;
         record_of[i] = records.size();
@@ -770,6 +781,13 @@ RunJob TuneSession::measure_job() const
     return job;
 }
 
+// A trial that may enter the front bounds the candidates after it.
+void TuneSession::bound_by(const Trial &t)
+{
+    if (t.ok() && !(r_.flash_budget_bytes && t.flash_bytes > r_.flash_budget_bytes))
+        dominance_.add(t.plan.peak_bytes, t.measurement.cycles_median);
+}
+
 void TuneSession::count_target_work(const platform::Measurement &ms)
 {
     std::lock_guard lk(count_mu_);
@@ -808,7 +826,9 @@ void TuneSession::report_progress(const Trial &t, bool measured_now)
     } else {
         ++pg.reused;
     }
-    if (!t.ok())
+    if (t.above_bound())
+        ++pg.above_bound;
+    else if (!t.ok())
         ++pg.failed;
     pg.elapsed_s = std::chrono::duration<double>(now - t0_).count();
     if (measured_now && !warm_at_) {

@@ -19,6 +19,7 @@
 #include "tinytx/tuner/runner.h"
 #include "tinytx/tuner/search.h"
 #include "tinytx/tuner/tuning.h"
+#include "dominance_bound.h"
 
 namespace tinytx::tuner {
 
@@ -84,6 +85,7 @@ private:
     void count_target_work(const platform::Measurement &ms);
     std::optional<uint32_t> expected_crc(const Schedule &s, std::string *error);
     void report_progress(const Trial &t, bool measured_now);
+    void bound_by(const Trial &t);
 
     const TuneRequest &req_;
     const TuneCallbacks &cb_;
@@ -122,6 +124,7 @@ private:
     bool warmed_ = false;
     std::optional<BuildResult> data_image_;  // the schedule-as-data image, built when first needed
     std::map<std::string, uint64_t> flash_by_class_;
+    DominanceBound dominance_;  // from every front-eligible trial measured or known so far
     std::mutex count_mu_;
     std::map<std::vector<AttentionMode>, uint32_t> crc_by_modes_;  // output depends on modes only
     std::mutex progress_mu_;

@@ -1,4 +1,5 @@
 // The iss backend: checks the request, runs one Machine, turns its outcome into a Measurement.
+#include <algorithm>
 #include <chrono>
 
 #include "machine.h"
@@ -58,6 +59,12 @@ void conclude(const BoardProfile &board, const RunOptions &opts, Outcome &o,
         m.status = RunStatus::kInvalidArgument;
         m.error = "mailbox protocol: " + o.message;
         return;
+    case Outcome::End::kAboveBound:
+        m.status = RunStatus::kAboveBound;
+        m.cycles = {o.reached_cycles};
+        m.cycles_median = o.reached_cycles;
+        m.error = o.message;
+        return;
     case Outcome::End::kExit: break;
     }
     if (o.exit_status == 3) {  // TX_FW_EXIT_FAULT: the firmware's fault handler
@@ -112,7 +119,9 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
 
 namespace {
 
-// One Machine for every table: the image is loaded once (Backend::run_tables).
+// One Machine for every table: the image is loaded once (Backend::run_tables). A run stopped at
+// its bound (RunOptions::table_cycle_bound) ends that Machine; the next one, the image reset,
+// goes on with the following table.
 std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
                                         const std::vector<TableRun> &tables)
 {
@@ -126,25 +135,33 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
         check_request(board, image, opts);
         if (uint64_t(per) * tables.size() > kMaxRuns)
             throw InvalidArgument("tables x (warmups + repeats) must not exceed " + std::to_string(kMaxRuns));
-        if (tables.empty()) return out;
-        Machine machine(board, image, per * uint32_t(tables.size()), opts.arena_region, IssConfig{}, t0 + opts.deadline,
-                        rep);
         const EnergyModel energy{double(board.clock_hz), board.active_mw};
-        machine.write_tables(tables, per, [&](size_t k, const std::vector<RunRecord> &group) {
-            if (!opts.on_table) return;
-            Measurement m = base;
-            summarize(group, opts.warmups, tables[k].expected_crc, energy, m);
-            opts.on_table(k, m);
-        });
-        const Outcome o = machine.run();
-        loaded = true;
-        // the table the image stopped in gets the image's ending (conclude), as a single run would
-        out = table_measurements(base, o.records, tables, opts, energy,
-                                 [&](const std::vector<RunRecord> &group, const RunOptions &one, Measurement &m) {
-                                     Outcome og = o;
-                                     og.records = group;
-                                     conclude(board, one, og, rep, m);
-                                 });
+        for (size_t first = 0; first < tables.size();) {
+            const std::vector<TableRun> rest(tables.begin() + std::ptrdiff_t(first), tables.end());
+            Machine machine(board, image, per * uint32_t(rest.size()), opts.arena_region, IssConfig{},
+                            t0 + opts.deadline, rep);
+            std::function<std::optional<uint64_t>(size_t)> bound;
+            if (opts.table_cycle_bound) bound = [&](size_t k) { return opts.table_cycle_bound(first + k); };
+            machine.write_tables(rest, per, [&](size_t k, const std::vector<RunRecord> &group) {
+                if (!opts.on_table) return;
+                Measurement m = base;
+                summarize(group, opts.warmups, rest[k].expected_crc, energy, m);
+                opts.on_table(first + k, m);
+            }, bound);
+            const Outcome o = machine.run();
+            loaded = true;
+            // the table the image stopped in gets the image's ending (conclude), as a single run would
+            const std::vector<Measurement> part = table_measurements(
+                base, o.records, rest, opts, energy, [&](const std::vector<RunRecord> &group, const RunOptions &one, Measurement &m) {
+                    Outcome og = o;
+                    og.records = group;
+                    conclude(board, one, og, rep, m);
+                });
+            const size_t ended = o.end == Outcome::End::kAboveBound ? o.records.size() / per + 1 : rest.size();
+            std::copy(part.begin(), part.begin() + std::ptrdiff_t(ended), out.begin() + std::ptrdiff_t(first));
+            if (o.end == Outcome::End::kAboveBound && opts.on_table) opts.on_table(first + ended - 1, part[ended - 1]);
+            first += ended;
+        }
     } catch (...) {
         Measurement failed = base;
         record_run_failure(failed, "iss");

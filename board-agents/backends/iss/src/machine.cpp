@@ -370,6 +370,7 @@ Outcome Machine::run()
             break;
         case Stop::kFault: out_.end = Outcome::End::kFault; break;
         case Stop::kProtocol: out_.end = Outcome::End::kProtocol; break;
+        case Stop::kAboveBound: out_.end = Outcome::End::kAboveBound; break;
         case Stop::kResume:
         case Stop::kRetranslate:
         case Stop::kNone:
@@ -406,6 +407,17 @@ Outcome Machine::run()
     report_.final_pc = out_.pc;
     if (out_.end == Outcome::End::kExit) report_.exit_status = out_.exit_status;
     return std::move(out_);
+}
+
+// A bounded run has passed its bound: what it would measure is already known to be more.
+void Machine::stop_above_bound()
+{
+    stop_at_cycles_ = UINT64_MAX;
+    out_.reached_cycles = cycles_ - window_start_.cycles - calibration_.cycles;
+    out_.message = "stopped at " + std::to_string(out_.reached_cycles) + " cycles, past its bound of " +
+                   std::to_string(*bound_);
+    stop_ = Stop::kAboveBound;
+    uc_emu_stop(uc_);
 }
 
 void Machine::check_clock()
@@ -477,6 +489,8 @@ void Machine::on_block(uint32_t addr, uint32_t size)
     pending_exit_ = b->at_exit;
     if (instructions_ >= next_clock_check_) [[unlikely]]
         check_clock();
+    if (cycles_ >= stop_at_cycles_) [[unlikely]]
+        stop_above_bound();
 }
 
 void Machine::on_markers(uint32_t addr, uint8_t markers)
@@ -494,6 +508,7 @@ void Machine::on_markers(uint32_t addr, uint8_t markers)
     }
     if ((markers & kEnd) && in_window_) {
         last_window_ = {instructions_ - window_start_.instructions, cycles_ - window_start_.cycles};
+        stop_at_cycles_ = UINT64_MAX;
         last_diff_ = hw_.end(reader);
         last_hook_ = hw_.hook_peaks();
         last_stack_ref_ = hw_.stack_reference();
@@ -513,6 +528,8 @@ void Machine::on_markers(uint32_t addr, uint8_t markers)
         hw_.begin(ref, painted, reader);
         window_start_ = {instructions_, cycles_};
         in_window_ = true;
+        // a record's cycles are the window's less the harness's empty window (take_record)
+        stop_at_cycles_ = bound_ ? window_start_.cycles + calibration_.cycles + *bound_ + 1 : UINT64_MAX;
     }
     if (markers & kDone) take_record();
     if (markers & kSchedule) load_table();
@@ -533,6 +550,7 @@ void Machine::load_table()
     if (!read(mailbox_ + mailbox::kOffTableBytes, bytes, 4))
         return protocol("tx_mailbox is not readable");
     const uint32_t capacity = uint32_t(bytes[0]) | uint32_t(bytes[1]) << 8 | uint32_t(bytes[2]) << 16 | uint32_t(bytes[3]) << 24;
+    bound_ = bound_of_ ? bound_of_(k) : std::nullopt;
     const std::vector<uint8_t> &t = (*tables_)[k].bytes;
     if (t.size() != capacity)
         return protocol("layer table of " + std::to_string(t.size()) + " bytes, the image's tx_schedule_table holds " +

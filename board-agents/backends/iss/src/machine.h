@@ -41,6 +41,7 @@ struct Outcome {
         kFault,     // CPU exception, invalid instruction, unmapped access
         kHalted,    // emulation stopped on its own (WFI, a jump to the stop page)
         kProtocol,  // the image broke the mailbox protocol (message says how)
+        kAboveBound,  // a run passed its table's cycle bound (reached_cycles, past it)
     };
     End end = End::kHalted;
     int exit_status = 0;
@@ -48,6 +49,7 @@ struct Outcome {
     std::string message;
     std::vector<RunRecord> records;  // one per tx_bench_done
     uint32_t pc = 0;                 // where emulation ended
+    uint64_t reached_cycles = 0;     // kAboveBound: the run's cycles when it was stopped
 };
 
 class Machine {
@@ -65,13 +67,16 @@ public:
 
     // Schedule-as-data images: before run k the table tables[k / runs_per_table] is written at the
     // image's tx_schedule_table (when it calls tx_schedule_load). Call before run().
-    // on_group(k, records) is called once the runs of table k are all recorded.
+    // on_group(k, records) is called once the runs of table k are all recorded; bound(k), when
+    // set, before table k's runs: a run whose cycles pass it stops the machine (kAboveBound).
     void write_tables(const std::vector<TableRun> &tables, uint32_t runs_per_table,
-                      std::function<void(size_t, const std::vector<RunRecord> &)> on_group)
+                      std::function<void(size_t, const std::vector<RunRecord> &)> on_group,
+                      std::function<std::optional<uint64_t>(size_t)> bound = {})
     {
         tables_ = &tables;
         runs_per_table_ = runs_per_table;
         on_group_ = std::move(on_group);
+        bound_of_ = std::move(bound);
     }
 
     // Sets up the engine and runs the image to its end. Throws InvalidArgument when the image
@@ -79,7 +84,7 @@ public:
     Outcome run();
 
 private:
-    enum class Stop { kNone, kResume, kRetranslate, kExit, kTimeout, kFault, kProtocol };
+    enum class Stop { kNone, kResume, kRetranslate, kExit, kTimeout, kFault, kProtocol, kAboveBound };
     struct Window {
         uint64_t instructions = 0, cycles = 0;
     };
@@ -113,6 +118,7 @@ private:
         if (in_window_) hw_.on_write(addr, size);
     }
     void check_clock();
+    void stop_above_bound();
 
     // helpers
     bool read(uint32_t addr, void *dst, size_t n);
@@ -188,12 +194,15 @@ private:
     const std::vector<TableRun> *tables_ = nullptr;
     std::function<void(size_t, const std::vector<RunRecord> &)> on_group_;
     uint32_t runs_per_table_ = 1, table_ = 0;  // table_: tx_schedule_table's address
+    std::function<std::optional<uint64_t>(size_t)> bound_of_;
+    std::optional<uint64_t> bound_;  // the current table's cycle bound
 
     // counting
     uint64_t instructions_ = 0, cycles_ = 0;
     bool prev_conditional_ = false;
     uint32_t prev_fallthrough_ = 0, prev_taken_extra_ = 0;
     uint64_t next_clock_check_ = 0;
+    uint64_t stop_at_cycles_ = UINT64_MAX;  // inside a bounded run's window: where its bound is passed
 
     // measurement windows
     bool in_window_ = false, window_closed_ = false, window_consumed_ = true;

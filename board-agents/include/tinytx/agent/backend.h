@@ -28,6 +28,11 @@ struct RunOptions {
     // run_tables: told each table's Measurement as soon as its runs are done (progress; the
     // returned vector is the result)
     std::function<void(size_t table, const Measurement &)> on_table;
+    // run_tables: asked right before each table's runs; a run whose cycles pass the bound it
+    // returns may be stopped there (status kAboveBound, cycles the lower bound reached), the next
+    // table measured as usual. A host sets it for a candidate that is dominated once it is
+    // slower than the bound. Only the iss stops; other backends measure every table whole.
+    std::function<std::optional<uint64_t>(size_t table)> table_cycle_bound;
 };
 
 // A schedule-as-data image's layer table for one candidate (kernels/firmware/schedule_table.h) and

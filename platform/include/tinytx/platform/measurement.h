@@ -19,6 +19,9 @@ enum class RunStatus {
     kInvalidArgument,  // the request or the image is unusable (error says why)
     kUnavailable,      // the board or emulator could not be used (busy, not connected, crashed)
     kInternal,         // a bug of the agent
+    kAboveBound,       // stopped once its cycles passed the bound the host set for it
+                       // (RunOptions::table_cycle_bound): cycles_median is a lower bound, the
+                       // output was not checked
 };
 const char *to_string(RunStatus s);
 

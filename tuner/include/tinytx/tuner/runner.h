@@ -55,6 +55,8 @@ struct RunJob {
     std::optional<uint32_t> expected_crc;
     // run_tables: each table's Measurement as soon as it is done (in-process agents; progress)
     std::function<void(size_t table, const platform::Measurement &)> on_table;
+    // run_tables on in-process agents: table k's cycle bound (agent::RunOptions::table_cycle_bound)
+    std::function<std::optional<uint64_t>(size_t table)> table_cycle_bound;
 };
 
 struct RunOutcome {

@@ -72,6 +72,10 @@ struct TuneRequest {
                                           // `auto` what time_budget allows (see above)
     std::chrono::seconds time_budget{kDefaultTimeBudgetS};  // `auto`'s bound on measuring time
     std::string images = "auto";          // auto | specialized (see above)
+    bool stop_dominated = true;           // schedule-as-data runs on the iss: a candidate stops
+                                          // once it is slower than a measured point with no
+                                          // larger arena (dominance_bound.h); false: every
+                                          // candidate measured whole
     uint64_t seed = 1;
     SpaceMode mode = SpaceMode::kShared;
     size_t batch = 8;                     // proposals per round (part of the run's identity)
@@ -103,6 +107,7 @@ struct Trial {
                                           // the specialized image of its variants and modes)
     double predicted_cycles = 0;          // by the cost model before calibration on this run
     bool ok() const { return measurement.status == platform::RunStatus::kOk; }
+    bool above_bound() const { return measurement.status == platform::RunStatus::kAboveBound; }
 };
 
 struct TuneProgress {
@@ -110,7 +115,8 @@ struct TuneProgress {
     uint64_t done = 0;                    // evaluated so far (measured + reused)
     uint64_t measured = 0;                // measured by this process
     uint64_t reused = 0;                  // recorded earlier, or the same image as one measured
-    uint64_t failed = 0;                  // status other than OK
+    uint64_t failed = 0;                  // status other than OK (and ABOVE_BOUND)
+    uint64_t above_bound = 0;             // stopped once dominated (RunStatus::kAboveBound)
     uint64_t over_budget = 0;             // proposals skipped: planned peak above the budget
     double elapsed_s = 0;
     double eta_s = -1;                    // < 0 = unknown

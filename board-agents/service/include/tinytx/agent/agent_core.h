@@ -52,6 +52,12 @@ struct HealthInfo {
     double uptime_s = 0;
 };
 
+// A schedule-as-data request's per-table callbacks (RunOptions::on_table, table_cycle_bound).
+struct TableHooks {
+    std::function<void(size_t table, const Measurement &)> on_table;
+    std::function<std::optional<uint64_t>(size_t table)> cycle_bound;
+};
+
 class AgentCore {
 public:
     explicit AgentCore(AgentConfig cfg);  // InvalidArgument for unknown boards or backends
@@ -62,7 +68,7 @@ public:
     // A schedule-as-data image run once per table, in one image load (Backend::run_tables); the
     // request's expected_crc is ignored (each table has its own).
     std::vector<Measurement> run_tables(const RunRequestData &req, const std::vector<TableRun> &tables,
-                                        std::function<void(size_t, const Measurement &)> on_table = {});
+                                        TableHooks hooks = {});
     // Whether the backend serving this board writes layer tables (else: specialized images).
     bool writes_tables(const std::string &board, const std::string &backend);
     std::vector<BoardInfo> describe() const;
@@ -73,8 +79,7 @@ private:
     std::shared_ptr<const ElfImage> image_for(const RunRequestData &req);
     Slot &slot_for(const std::string &board, const std::string &backend);
     // run and run_tables: validation, admission, backend dispatch (tables == nullptr: run)
-    std::vector<Measurement> execute(const RunRequestData &req, const std::vector<TableRun> *tables,
-                                     std::function<void(size_t, const Measurement &)> on_table);
+    std::vector<Measurement> execute(const RunRequestData &req, const std::vector<TableRun> *tables, TableHooks hooks);
 
     AgentConfig cfg_;
     BoardCatalog catalog_;
