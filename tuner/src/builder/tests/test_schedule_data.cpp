@@ -132,6 +132,58 @@ TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
     }
 }
 
+// A table bounded below its own cycles stops there (ABOVE_BOUND, the cycles reached past the
+// bound); the tables after it are measured exactly as without any bound, the image loaded once.
+TEST(ScheduleData, IssStopsATableAtItsCycleBoundAndMeasuresTheRest)
+{
+    const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
+    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.error;
+    std::vector<agent::TableRun> tables;
+    for (size_t i = 0; i < std::min<size_t>(6, s.schedules.size()); ++i)
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]).plan,
+                                                uint32_t(i)),
+                          run_reference(s.model, s.schedules[i]).crc32});
+    const auto image = platform::ElfImage::load_file(data.elf_path.string());
+    auto iss = agent::make_iss_backend();
+    const std::vector<platform::Measurement> whole = iss->run_tables(s.board, image, run_options(), tables);
+    ASSERT_EQ(whole.size(), tables.size());
+    for (const auto &m : whole) ASSERT_EQ(m.status, platform::RunStatus::kOk) << m.error;
+
+    // tables 1 and 4 bounded at half their cycles, table 2 exactly at its cycles (not past it)
+    std::map<size_t, uint64_t> bound = {{1, whole[1].cycles_median / 2}, {2, whole[2].cycles_median},
+                                        {4, whole[4].cycles_median / 2}};
+    std::vector<size_t> asked, heard;
+    agent::RunOptions ro = run_options();
+    ro.table_cycle_bound = [&](size_t k) -> std::optional<uint64_t> {
+        asked.push_back(k);
+        if (auto it = bound.find(k); it != bound.end()) return it->second;
+        return std::nullopt;
+    };
+    ro.on_table = [&](size_t k, const platform::Measurement &) { heard.push_back(k); };
+    const std::vector<platform::Measurement> ms = iss->run_tables(s.board, image, ro, tables);
+    ASSERT_EQ(ms.size(), tables.size());
+    uint32_t loads = 0;
+    for (size_t k = 0; k < ms.size(); ++k) {
+        loads += ms[k].image_loads;
+        if (k == 1 || k == 4) {
+            EXPECT_EQ(ms[k].status, platform::RunStatus::kAboveBound) << k << ": " << ms[k].error;
+            EXPECT_GT(ms[k].cycles_median, bound[k]) << k;
+            EXPECT_LT(ms[k].cycles_median, whole[k].cycles_median) << k;
+            EXPECT_NE(ms[k].error.find("past its bound"), std::string::npos) << ms[k].error;
+            continue;
+        }
+        EXPECT_EQ(ms[k].status, platform::RunStatus::kOk) << k << ": " << ms[k].error;
+        EXPECT_EQ(ms[k].cycles_median, whole[k].cycles_median) << k;
+        EXPECT_EQ(ms[k].output_crc32, whole[k].output_crc32) << k;
+    }
+    EXPECT_EQ(loads, 1u) << "the image is loaded once; a stopped table resets it";
+    std::sort(heard.begin(), heard.end());
+    EXPECT_EQ(heard, (std::vector<size_t>{0, 1, 2, 3, 4, 5})) << "every table is told, the stopped ones too";
+    for (size_t k = 0; k < tables.size(); ++k)
+        EXPECT_NE(std::find(asked.begin(), asked.end(), k), asked.end()) << "table " << k << "'s bound asked";
+}
+
 TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
 {
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");

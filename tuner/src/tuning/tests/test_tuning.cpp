@@ -1,6 +1,9 @@
 // The tuning loop end to end on the in-process ISS agent: real builds, real measurements, a real
 // SQLite file; a second run of the same command resumes without measuring anything again.
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -33,6 +36,13 @@ std::vector<std::string> front_hashes(const TuneReport &r)
     return h;
 }
 
+// candidates this run measured to their end in the schedule-as-data image (not twins, not stopped)
+uint64_t whole_runs_measured(const TuneReport &r)
+{
+    return uint64_t(std::count_if(r.trials.begin(), r.trials.end(),
+                                  [](const Trial &t) { return t.ok() && t.agent == "schedule-as-data"; }));
+}
+
 TEST(Tuning, MeasuresRecordsAndResumes)
 {
     test::TempDir dir;
@@ -40,6 +50,7 @@ TEST(Tuning, MeasuresRecordsAndResumes)
     req.trials = 12;
     req.batch = 4;
     req.strategy = "nsga2";
+    req.stop_dominated = false;  // every candidate measured whole (the next test stops them)
     uint64_t progress_calls = 0;
     TuneCallbacks cb;
     cb.progress = [&](const TuneProgress &) { ++progress_calls; };
@@ -100,11 +111,12 @@ TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
     EXPECT_GT(r.estimated_space_s, 0);
     EXPECT_LE(r.estimated_space_s, double(kDefaultTimeBudgetS));
     // the agent's counters: one load of the schedule-as-data image, plus one of the best pick's
-    // specialized image; one firmware run per candidate and one for the check
+    // specialized image; one whole firmware run per candidate not stopped once dominated, and one
+    // for the check
     EXPECT_EQ(r.image_loads, 2u);
-    EXPECT_EQ(r.firmware_runs, r.progress.measured + 1);
+    EXPECT_EQ(r.firmware_runs, whole_runs_measured(r) + 1);
     for (const Trial &t : r.trials)
-        EXPECT_TRUE(t.ok()) << schedule_summary(t.schedule) << ": " << t.measurement.error;
+        EXPECT_TRUE(t.ok() || t.above_bound()) << schedule_summary(t.schedule) << ": " << t.measurement.error;
     ASSERT_TRUE(r.best);
     ASSERT_TRUE(r.best_specialized);
     EXPECT_EQ(r.best_specialized->status, platform::RunStatus::kOk) << r.best_specialized->error;
@@ -112,6 +124,58 @@ TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
     EXPECT_LT(std::abs(r.best_specialized_deviation_pct), 1.0);
     EXPECT_GT(r.best_specialized_flash_bytes, 0u);
     EXPECT_EQ(r.best_specialized_flash_bytes, r.trials[*r.best].flash_bytes);
+}
+
+// Stopping dominated candidates (dominance_bound.h) is exact: the same front as measuring every
+// candidate whole, each stopped candidate slower than a front point with no larger arena, and
+// fewer cycles emulated.
+TEST(Tuning, DominatedCandidatesStopAtTheirBoundAndTheFrontIsThatOfWholeRuns)
+{
+    test::TempDir dir_bound, dir_whole;
+    TuneRequest req = request(dir_bound, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    req.strategy = "exhaustive";
+    req.trials = 48;
+    req.jobs = 2;
+    TuneRequest whole_req = request(dir_whole, "ecgformer", "nucleo-l476rg", 64 * 1024);
+    whole_req.strategy = "exhaustive";
+    whole_req.trials = 48;
+    whole_req.jobs = 2;
+    whole_req.stop_dominated = false;
+    const TuneOutcome a = tune(req), b = tune(whole_req);
+    ASSERT_EQ(a.exit_code, 0) << a.error;
+    ASSERT_EQ(b.exit_code, 0) << b.error;
+    const TuneReport &bound = *a.report, &whole = *b.report;
+    EXPECT_EQ(front_hashes(bound), front_hashes(whole));
+    ASSERT_EQ(bound.trials.size(), whole.trials.size());
+    EXPECT_GT(bound.progress.above_bound, 0u);
+    EXPECT_EQ(whole.progress.above_bound, 0u);
+    std::map<std::string, const Trial *> whole_by_hash;
+    for (const Trial &t : whole.trials)
+        whole_by_hash[t.hash] = &t;
+    uint64_t cycles_bound = 0, cycles_whole = 0;
+    for (const Trial &t : bound.trials) {
+        const Trial &w = *whole_by_hash.at(t.hash);
+        ASSERT_TRUE(w.ok()) << w.measurement.error;
+        cycles_bound += t.measurement.cycles_median;
+        cycles_whole += w.measurement.cycles_median;
+        if (t.ok()) {
+            EXPECT_EQ(t.measurement.cycles_median, w.measurement.cycles_median) << schedule_summary(t.schedule);
+            continue;
+        }
+        ASSERT_TRUE(t.above_bound()) << schedule_summary(t.schedule) << ": " << t.measurement.error;
+        // a lower bound of its whole figure, and already past a front point with no larger arena
+        EXPECT_LE(t.measurement.cycles_median, w.measurement.cycles_median) << schedule_summary(t.schedule);
+        const bool dominated = std::any_of(bound.front.begin(), bound.front.end(), [&](size_t f) {
+            const Trial &p = bound.trials[f];
+            return p.plan.peak_bytes <= t.plan.peak_bytes && p.measurement.cycles_median < t.measurement.cycles_median;
+        });
+        EXPECT_TRUE(dominated) << schedule_summary(t.schedule) << " stopped at " << t.measurement.cycles_median;
+    }
+    EXPECT_LT(cycles_bound, cycles_whole);
+    EXPECT_EQ(bound.firmware_runs, whole_runs_measured(bound) + 1);
+    std::printf("[tuning] %llu of %zu candidates stopped once dominated; %.3g M cycles emulated against %.3g M whole\n",
+                static_cast<unsigned long long>(bound.progress.above_bound), bound.trials.size(), cycles_bound / 1e6,
+                cycles_whole / 1e6);
 }
 
 TEST(Tuning, AutoWithATrialCountSmallerThanTheSpaceIsNsga2)
