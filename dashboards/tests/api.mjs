@@ -46,7 +46,8 @@ main('dashboard.api', async () => {
   check(pageFront.every((p) => want.has(figures(p))), 'every front point has the tuner\'s figures');
   check(JSON.stringify(f.body.fronts.emulated.map((id) => f.body.points.find((p) => p.candidate_id === id).schedule_id)) ===
     JSON.stringify(tuner.front.map((p) => p.schedule_id)), 'in the tuner\'s order');
-  check(f.body.points.length + f.body.failed.length === tuner.trials, `${f.body.points.length} points + ${f.body.failed.length} failed = ${tuner.trials} trials`);
+  check(f.body.points.length + f.body.failed.length + f.body.stopped_dominated === tuner.trials,
+    `${f.body.points.length} points + ${f.body.failed.length} failed + ${f.body.stopped_dominated} stopped once dominated = ${tuner.trials} trials`);
 
   // ---- 400: malformed parameters, each with a message naming what is wrong
   const bad = [

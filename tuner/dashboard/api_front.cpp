@@ -73,6 +73,9 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
                               {"budget_from", from},
                               {"clock_hz", r.clock_hz},
                               {"points", points},
+                              // candidates stopped once slower than a front-eligible point with no
+                              // larger arena (tinytx-tune's default on the iss): dominated, unplotted
+                              {"stopped_dominated", v.above_bound},
                               {"fronts", fronts},
                               // the fastest point of the main source's front: what --out exports
                               {"best", best_source.empty() ? json(nullptr)

@@ -31,6 +31,10 @@ FrontView front_view(const std::vector<tuner::MeasuredCandidate> &measurements, 
     std::map<std::string, tuner::TuneReport> reports;
     std::map<std::string, std::vector<size_t>> point_of;  // source -> report trial index -> point
     for (const tuner::MeasuredCandidate *mc : chosen) {
+        if (mc->measurement.status == platform::RunStatus::kAboveBound) {  // a lower bound, not a figure
+            ++v.above_bound;
+            continue;
+        }
         if (mc->measurement.status != platform::RunStatus::kOk) {
             v.failed.push_back({mc->candidate_id, mc->schedule_hash, platform::to_string(mc->measurement.status),
                                 mc->measurement.error});

@@ -33,6 +33,7 @@ struct FrontView {
     std::vector<FrontPoint> points;               // every candidate with an OK measurement
     std::map<std::string, std::vector<size_t>> fronts;  // source -> indices into points, tuner order
     std::vector<FailedCandidate> failed;          // newest measurement not OK (FAULT, TIMEOUT, ...)
+    uint64_t above_bound = 0;                     // stopped once dominated: no figure to plot
     std::vector<std::string> problems;            // schedules the planner refused (should not happen)
 };
 

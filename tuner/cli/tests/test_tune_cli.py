@@ -206,7 +206,9 @@ def test_guided_vs_exhaustive(tmp):
 def test_eegformer_quickstart(tmp):
     """Acceptance: the README's main job from a cold build cache, then again (resumed, nothing
     measured); the smallest-memory front point is depth-first, and its measured arena peak against
-    the layer-wise schedules'. Times are reported, not asserted (shared machines are noisy)."""
+    the layer-wise schedules' (measured whole: --whole-runs, which must give the same front as the
+    default's stopping of dominated candidates). Times are reported, not asserted (shared machines
+    are noisy)."""
     args = ["--model", os.path.join(MODELS, "eegformer.json"), "--board", "nucleo-h743zi", "--budget", "512KB",
             "--db", os.path.join(tmp, "qs.db"), "--cache-dir", os.path.join(tmp, "cold-cache"),
             "--boards-dir", BOARDS, "--json", "--quiet"]
@@ -231,7 +233,19 @@ def test_eegformer_quickstart(tmp):
           and abs(c["best_specialized"]["deviation_pct"]) < 1.0, f"the best pick's specialized check: {c.get('best_specialized')}")
     smallest = min(c["front"], key=lambda p: p["peak_memory_bytes"])
     check(smallest["knobs"][0]["mhsa"] == "depthfirst", f"smallest-memory front point is {smallest['knobs'][0]}")
-    db = sqlite3.connect(os.path.join(tmp, "qs.db"))
+    # the default stops candidates once dominated; measured whole, the front is the same
+    whole_args = [a if not a.endswith("qs.db") else os.path.join(tmp, "whole.db") for a in args] + ["--whole-runs"]
+    t0 = time.time()
+    whole = run(whole_args, timeout=1800)
+    whole_s = time.time() - t0
+    check(whole.returncode == 0, f"--whole-runs: {whole.stderr}")
+    if whole.returncode != 0:
+        return
+    wj = json.loads(whole.stdout)
+    check(front_of(whole.stdout)[0] == front_of(cold.stdout)[0], "--whole-runs gives the default's front")
+    check(c["above_bound"] > 0 and wj["above_bound"] == 0,
+          f"stopped once dominated: {c['above_bound']} by default, {wj['above_bound']} with --whole-runs")
+    db = sqlite3.connect(os.path.join(tmp, "whole.db"))
     rows = db.execute("SELECT c.schedule_json, m.arena_peak_bytes, m.cycles_median FROM measurements m "
                       "JOIN candidates c ON c.id = m.candidate_id WHERE m.status = 'OK'").fetchall()
     lw = [(json.loads(s)["layers"][0], a, cyc) for s, a, cyc in rows if json.loads(s)["layers"][0]["mhsa"] == "layerwise"]
@@ -255,7 +269,8 @@ def test_eegformer_quickstart(tmp):
     check(smallest_lw[1] >= 4.5 * smallest["measured_arena_peak_bytes"],
           f"measured arena: depth-first {smallest['measured_arena_peak_bytes']} B vs smallest layer-wise "
           f"{smallest_lw[1]} B")
-    print(f"quickstart: cold {cold_s:.0f} s ({c['measured']} images measured, {c['trials']} candidates), "
+    print(f"quickstart: cold {cold_s:.0f} s ({c['measured']} images measured, {c['above_bound']} of them stopped "
+          f"once dominated, {c['trials']} candidates), --whole-runs {whole_s:.0f} s, "
           f"rerun {warm_s:.1f} s (measured {w['measured']}); best {c['best']['latency_cycles']} cycles, "
           f"{c['best']['peak_memory_bytes']} B", flush=True)
     print(f"arena (measured): smallest front point {smallest['measured_arena_peak_bytes']} B "

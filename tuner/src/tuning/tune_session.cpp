@@ -424,20 +424,45 @@ bool TuneSession::open_database()
 // What the database holds for this model on this board (an interrupted run's batches too).
 void TuneSession::load_known()
 {
+    std::vector<MeasuredCandidate> stopped;
+    DominanceBound recorded;  // the recorded points that may enter this run's front
+    auto peak_of = [&](const std::string &schedule_json) -> std::optional<uint64_t> {
+        const auto ps = parse_schedule(schedule_json);
+        if (!ps.ok())
+            return std::nullopt;
+        const PlanResult pr = plan_memory(*m_, *ps.schedule);
+        return pr.ok() ? std::optional<uint64_t>(pr.plan->peak_bytes) : std::nullopt;
+    };
     for (MeasuredCandidate &mc : db_->measurements(model_id_, board_id_)) {
         // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
         if (!is_candidate_result(mc.measurement.status) || (!backend_.empty() && mc.measurement.backend != backend_))
             continue;
-        // stopped at a bound another run's points (another flash budget) set: measured again
-        if (mc.measurement.status == platform::RunStatus::kAboveBound)
+        if (mc.measurement.status == platform::RunStatus::kAboveBound) {
+            if (req_.stop_dominated)
+                stopped.push_back(std::move(mc));
             continue;
+        }
         Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
         if (mc.build_id)
             if (auto b = db_->build(*mc.build_id))
                 k.flash_bytes = b->flash_bytes;
         if (auto ps = parse_schedule(mc.schedule_json); ps.ok())
             known_code_[code_hash(*ps.schedule)] = k;
+        if (k.measurement.status == platform::RunStatus::kOk &&
+            !(r_.flash_budget_bytes && k.flash_bytes > r_.flash_budget_bytes))
+            if (auto peak = peak_of(mc.schedule_json))
+                recorded.add(*peak, k.measurement.cycles_median);
         known_[mc.schedule_hash] = std::move(k);
+    }
+    // a run stopped at its bound stays known while a recorded point of this run's front-eligible
+    // kind dominates it (a run with a lower flash budget may have lost that point: measured again)
+    for (const MeasuredCandidate &mc : stopped) {
+        if (known_.count(mc.schedule_hash))
+            continue;
+        const auto peak = peak_of(mc.schedule_json);
+        const auto bound = peak ? recorded.at(*peak) : std::nullopt;
+        if (bound && *bound < mc.measurement.cycles_median)
+            known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
     }
     if (r_.run.resumed)
         note("resuming run " + std::to_string(r_.run.id) + " (" + std::to_string(known_.size()) + " candidates of " +
@@ -714,7 +739,7 @@ bool TuneSession::record(Batch &b)
             known_[t.hash] = k;
             known_code_.try_emplace(code_hash(t.schedule), k);
         }
-        b.tells.push_back({t.index, objectives_of(t)});
+        b.tells.push_back({t.index, told_objectives(t)});
         r_.trials.push_back(std::move(t));
     }
     if (!request_failed.empty()) {
@@ -779,6 +804,18 @@ RunJob TuneSession::measure_job() const
     job.warmups = req_.warmups;
     job.deadline = req_.run_deadline;
     return job;
+}
+
+// What the strategy hears of a trial. With stop_dominated, a trial slower than a point with no
+// larger arena is told as failed whether its run was stopped or, measured whole, was not (which
+// depends on which measurement finished first): the search then goes the same way every time,
+// and a resumed run the way the uninterrupted one went. Called once the batch bounds (record).
+Objectives TuneSession::told_objectives(const Trial &t) const
+{
+    if (req_.stop_dominated && t.ok())
+        if (const auto bound = dominance_.at(t.plan.peak_bytes); bound && *bound < t.measurement.cycles_median)
+            return Objectives::failure();
+    return objectives_of(t);
 }
 
 // A trial that may enter the front bounds the candidates after it.

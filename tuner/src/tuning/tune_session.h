@@ -86,6 +86,7 @@ private:
     std::optional<uint32_t> expected_crc(const Schedule &s, std::string *error);
     void report_progress(const Trial &t, bool measured_now);
     void bound_by(const Trial &t);
+    Objectives told_objectives(const Trial &t) const;
 
     const TuneRequest &req_;
     const TuneCallbacks &cb_;
