@@ -315,8 +315,9 @@ void print_table(const nlohmann::json &j)
         std::cout << "measured with " << j.value("images", "") << " images: " << j.value("image_loads", 0)
                   << " image loads, " << j.value("firmware_runs", 0) << " firmware runs\n";
     if (j.value("above_bound", 0) > 0)
-        std::cout << j.value("above_bound", 0) << " candidates stopped once slower than a measured schedule with no "
-                  << "larger arena (dominated: the front is that of whole runs; --whole-runs measures them to the end)\n";
+        std::cout << j.value("above_bound", 0) << " of the " << j.value("measured", 0)
+                  << " measured stopped once slower than a measured schedule with no larger arena (dominated: the "
+                  << "front is that of whole runs; --whole-runs measures them to the end)\n";
     std::vector<double> lat, en, arena, flash;
     for (const auto &p : front) {
         lat.push_back(p.value("latency_us", 0.0));

@@ -863,10 +863,12 @@ void TuneSession::report_progress(const Trial &t, bool measured_now)
     } else {
         ++pg.reused;
     }
-    if (t.above_bound())
-        ++pg.above_bound;
-    else if (!t.ok())
+    if (t.above_bound()) {
+        if (measured_now)
+            ++pg.above_bound;
+    } else if (!t.ok()) {
         ++pg.failed;
+    }
     pg.elapsed_s = std::chrono::duration<double>(now - t0_).count();
     if (measured_now && !warm_at_) {
         warm_at_ = now;

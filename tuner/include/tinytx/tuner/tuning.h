@@ -116,7 +116,7 @@ struct TuneProgress {
     uint64_t measured = 0;                // measured by this process
     uint64_t reused = 0;                  // recorded earlier, or the same image as one measured
     uint64_t failed = 0;                  // status other than OK (and ABOVE_BOUND)
-    uint64_t above_bound = 0;             // stopped once dominated (RunStatus::kAboveBound)
+    uint64_t above_bound = 0;             // of `measured`, stopped once dominated (kAboveBound)
     uint64_t over_budget = 0;             // proposals skipped: planned peak above the budget
     double elapsed_s = 0;
     double eta_s = -1;                    // < 0 = unknown
