@@ -2,7 +2,7 @@
 #include "bench.h"
 
 #include "arena.h"
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 #include "paint.h"
 
 /* painted past the layout to catch writes beyond what the configuration declared */

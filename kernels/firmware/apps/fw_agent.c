@@ -5,7 +5,7 @@
  * run returned TX_OK. */
 #include "console.h"
 #include "golden_select.h"
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 #include "run.h"
 
 int main(void)

@@ -13,7 +13,7 @@
 #include "arena.h"
 #include "bench.h"
 #include "console.h"
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 
 #define TX_CALIB_SHORT 16u
 #define TX_CALIB_LONG 272u

@@ -6,7 +6,7 @@
 #include "console.h"
 #include "golden_select.h"
 #include "grid.h"
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 
 int main(void)
 {

@@ -15,7 +15,7 @@
 #include "bench.h"
 #include "console.h"
 #include "cycles.h"
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 #include "startup.h"
 
 static int tx_failures;

@@ -113,7 +113,10 @@ std::vector<std::string> firmware_link_flags(const TargetInfo &t)
     return f;
 }
 
-std::vector<std::string> firmware_include_dirs() { return {"kernels/include", "kernels/src", "kernels/firmware"}; }
+std::vector<std::string> firmware_include_dirs()
+{
+    return {"kernels/include", "kernels/src", "kernels/firmware", "kernels/firmware/include"};
+}
 
 bool FirmwareSource::for_cpu(const std::string &cpu) const
 {

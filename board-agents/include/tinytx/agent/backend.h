@@ -30,7 +30,7 @@ struct RunOptions {
     std::function<void(size_t table, const Measurement &)> on_table;
 };
 
-// A schedule-as-data image's layer table for one candidate (kernels/firmware/schedule_table.h) and
+// A schedule-as-data image's layer table for one candidate (tinytx/firmware/schedule_table.h) and
 // the CRC its output must have.
 struct TableRun {
     std::vector<uint8_t> bytes;
