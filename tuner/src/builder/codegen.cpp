@@ -386,7 +386,8 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
       << " on board " << c_safe_text(s.board) << ", schedule " << hash << ".\n"
       << " * Protocol: tinytx/firmware/mailbox.h v2 (as apps/fw_agent.c): tx_mailbox.runs measurements\n"
       << " * of tx_mailbox.repeats runs each; every run executes all layers in sequence. */\n"
-      << "#include \"arena.h\"\n#include \"bench.h\"\n#include \"console.h\"\n#include \"tinytx/firmware/mailbox.h\"\n"
+      << "#include \"tinytx/firmware/arena.h\"\n#include \"tinytx/firmware/bench.h\"\n"
+      << "#include \"tinytx/firmware/console.h\"\n#include \"tinytx/firmware/mailbox.h\"\n"
       << "#include \"model.h\"\n\n"
       << c_model_layers(m, s, p) << "\n";
     std::string desc = c_safe_text(m.name) + " " + hash.substr(0, 16);

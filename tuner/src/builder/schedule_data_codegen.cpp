@@ -36,7 +36,8 @@ std::string gen_main(const Model &m, const platform::BoardProfile &b, const std:
       << " * Protocol: tinytx/firmware/mailbox.h v3: tx_mailbox.runs measurements, each of the schedule\n"
       << " * the host wrote into tx_schedule_table at tx_schedule_load(); tables that do not fit the image\n"
       << " * are measured as TX_ERR_PARAM. */\n"
-      << "#include \"arena.h\"\n#include \"bench.h\"\n#include \"console.h\"\n#include \"tinytx/firmware/mailbox.h\"\n"
+      << "#include \"tinytx/firmware/arena.h\"\n#include \"tinytx/firmware/bench.h\"\n"
+      << "#include \"tinytx/firmware/console.h\"\n#include \"tinytx/firmware/mailbox.h\"\n"
       << "#include \"model.h\"\n#include \"tinytx/firmware/schedule_table.h\"\n\n"
       << c_gemm_table(kernels)
       << "typedef struct {\n    tx_schedule_head head;\n    tx_schedule_layer layer[TX_MODEL_LAYERS];\n} tx_model_schedule;\n\n"

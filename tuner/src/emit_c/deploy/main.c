@@ -15,9 +15,9 @@ static int8_t tx_output[TX_NETWORK_LAYERS_BYTES] __attribute__((aligned(8)));
 
 #if defined(TX_NETWORK_FIRMWARE)
 
-#include "arena.h"
-#include "bench.h"
-#include "console.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/bench.h"
+#include "tinytx/firmware/console.h"
 #include "tinytx/firmware/mailbox.h"
 
 static tx_status tx_main_infer(void *arena)
