@@ -1,5 +1,5 @@
 /* The arena's bounds come from the linker script (see arena.h). */
-#include "arena.h"
+#include "tinytx/firmware/arena.h"
 
 extern uint8_t __tx_arena_start[];
 extern uint8_t __tx_arena_end[];

@@ -1,9 +1,9 @@
 /* The measurement harness (see bench.h). */
-#include "bench.h"
+#include "tinytx/firmware/bench.h"
 
-#include "arena.h"
-#include "mailbox.h"
 #include "paint.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/mailbox.h"
 
 /* painted past the layout to catch writes beyond what the configuration declared */
 #define TX_ARENA_MARGIN 1024u

@@ -1,7 +1,7 @@
 /* Line-buffered console: one semihosting request per line keeps the emulator fast and the
  * lines whole when several images share a terminal. */
-#include "console.h"
 #include "semihosting.h"
+#include "tinytx/firmware/console.h"
 
 #define TX_CONSOLE_LINE 240
 

@@ -1,5 +1,5 @@
 /* Architecture-independent helpers of the counter interface. */
-#include "cycles.h"
+#include "tinytx/firmware/cycles.h"
 
 void tx_counters_diff(const tx_counters *a, const tx_counters *b, tx_counters *c)
 {

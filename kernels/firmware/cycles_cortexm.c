@@ -1,5 +1,5 @@
 /* Cortex-M counters: DWT CYCCNT and a 64-bit SysTick (see cycles.h). */
-#include "cycles.h"
+#include "tinytx/firmware/cycles.h"
 
 #define TX_REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
 

@@ -2,7 +2,7 @@
  * while it sleeps in a barrier) and the PULP performance counter of instructions (GVSoC has no
  * minstret). Both are 32 bits there (no mcycleh); they are extended to 64 bits in software, which
  * holds while two reads are less than 2^32 cycles apart. */
-#include "cycles.h"
+#include "tinytx/firmware/cycles.h"
 
 #include "pulp_open.h"
 

@@ -1,5 +1,5 @@
 /* RV32 counters: mcycle and minstret, 64 bits read as hi/lo/hi (see cycles.h). */
-#include "cycles.h"
+#include "tinytx/firmware/cycles.h"
 
 #define TX_READ_CSR64(lo_csr, hi_csr, out)                                         \
     do {                                                                           \

@@ -3,9 +3,9 @@
  * 0 or 1 on GVSoC). */
 #include <stdint.h>
 
-#include "console.h"
 #include "pulp_open.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 void tx_fw_exit(int code)
 {

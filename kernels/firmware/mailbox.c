@@ -1,5 +1,5 @@
 /* The mailbox instance and the begin/end markers (protocol in mailbox.h). */
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 
 #include <stddef.h>
 

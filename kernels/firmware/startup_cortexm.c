@@ -3,9 +3,9 @@
  * value), fault handlers that report and exit with TX_FW_EXIT_FAULT. */
 #include <stdint.h>
 
-#include "console.h"
 #include "semihosting.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 extern uint32_t __stack_top[];
 extern uint32_t _sidata[], _sdata[], _edata[];     /* .data: load address, run range */

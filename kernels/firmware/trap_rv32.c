@@ -1,8 +1,8 @@
 /* RV32 machine-mode trap: no interrupt is enabled, so any trap is a fault; report and exit. */
 #include <stdint.h>
 
-#include "console.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 void tx_trap_handler(uint32_t mcause, uint32_t mepc, uint32_t mtval);
 

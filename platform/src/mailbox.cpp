@@ -1,4 +1,4 @@
-// Decoding the firmware mailbox (kernels/firmware/mailbox.h) from target memory bytes.
+// Decoding the firmware mailbox (tinytx/firmware/mailbox.h) from target memory bytes.
 #include "tinytx/platform/mailbox.h"
 
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include "tinytx/platform/elf_image.h"
 
 extern "C" {
-#include "mailbox.h"  // the firmware's side of the contract (kernels/firmware)
+#include "tinytx/firmware/mailbox.h"  // the firmware's side of the contract
 }
 
 namespace tinytx::platform::mailbox {

@@ -1,4 +1,4 @@
-#include "dashboard_api.h"
+#include "tinytx/dashboard/dashboard_api.h"
 
 #include <functional>
 #include <set>
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "dashboard_api_impl.h"
+#include "tinytx/http/url_query.h"
 #include "tinytx/platform/auth.h"
-#include "url_query.h"
 
 namespace tinytx::farm {
 

@@ -9,11 +9,11 @@
 #include <utility>
 #include <vector>
 
-#include "dashboard_api.h"
+#include "tinytx/dashboard/dashboard_api.h"
+#include "tinytx/http/url_query.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/schedule.h"
 #include "tinytx/tuner/tuning.h"
-#include "url_query.h"
 
 namespace tinytx::farm {
 

@@ -1,4 +1,4 @@
-#include "dashboard_server.h"
+#include "tinytx/dashboard/dashboard_server.h"
 
 #include <cstdlib>
 

@@ -1,4 +1,4 @@
-#include "dashboard_store.h"
+#include "tinytx/dashboard/dashboard_store.h"
 
 #include <sqlite3.h>
 

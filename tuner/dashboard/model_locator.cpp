@@ -1,4 +1,4 @@
-#include "model_locator.h"
+#include "tinytx/dashboard/model_locator.h"
 
 #include <fstream>
 #include <iterator>

@@ -1,4 +1,4 @@
-#include "agent_registry.h"
+#include "tinytx/farm/agent_registry.h"
 
 #include <algorithm>
 

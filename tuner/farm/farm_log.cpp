@@ -1,4 +1,4 @@
-#include "farm_log.h"
+#include "tinytx/farm/farm_log.h"
 
 #include <chrono>
 #include <cstdio>

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "agent_registry.h"
-#include "farm_log.h"
-#include "job_manager.h"
+#include "tinytx/farm/agent_registry.h"
+#include "tinytx/farm/farm_log.h"
+#include "tinytx/farm/job_manager.h"
 #include "tinytx/v1/farm.grpc.pb.h"
 
 namespace tinytx::farm {

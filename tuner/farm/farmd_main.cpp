@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "agent_registry.h"
-#include "dashboard_server.h"
-#include "farm_log.h"
 #include "farm_service.h"
-#include "job_manager.h"
+#include "tinytx/dashboard/dashboard_server.h"
+#include "tinytx/farm/agent_registry.h"
+#include "tinytx/farm/farm_log.h"
+#include "tinytx/farm/job_manager.h"
 #include "tinytx/platform/auth.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/importer.h"

@@ -1,4 +1,4 @@
-#include "job_manager.h"
+#include "tinytx/farm/job_manager.h"
 
 #include <algorithm>
 #include <stdexcept>

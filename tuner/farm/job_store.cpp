@@ -1,4 +1,4 @@
-#include "job_store.h"
+#include "tinytx/farm/job_store.h"
 
 namespace tinytx::farm {
 

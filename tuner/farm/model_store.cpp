@@ -1,4 +1,4 @@
-#include "model_store.h"
+#include "tinytx/farm/model_store.h"
 
 #include <fcntl.h>
 #include <unistd.h>

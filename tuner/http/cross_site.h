@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "http_message.h"
+#include "tinytx/http/http_message.h"
 
 namespace tinytx::farm {
 

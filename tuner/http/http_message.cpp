@@ -1,4 +1,4 @@
-#include "http_message.h"
+#include "tinytx/http/http_message.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "http_server.h"
+#include "tinytx/http/http_server.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -1,10 +1,10 @@
-#include "static_files.h"
+#include "tinytx/http/static_files.h"
 
 #include <fstream>
 #include <iterator>
 #include <map>
 
-#include "url_query.h"
+#include "tinytx/http/url_query.h"
 
 namespace tinytx::farm {
 

@@ -1,4 +1,4 @@
-#include "url_query.h"
+#include "tinytx/http/url_query.h"
 
 #include <limits>
 

@@ -126,12 +126,7 @@ def import_model(opt):
         raise Refusal("unsupported operators: %s" % node_list(bad))
     layout = SM.input_layout(graph.input_dims, opt.input_layout)
     warnings = []
-    if opt.calib:
-        xs = SM.load(opt.calib, graph.input_dims, layout, "--calib")
-    else:
-        xs = SM.synthetic(graph.input_dims, layout)
-        warnings.append("no --calib: calibrated on %d synthetic standard-normal samples; the scales may not fit "
-                        "real inputs" % len(xs))
+    xs = _calibration_samples(opt, graph, layout, warnings)
     interp = Interpreter(graph)
     vals = interp.run(xs[0].reshape(SM.feed_shape(xs.shape[1], xs.shape[2], layout)))
     _finite_output(graph, vals)
@@ -144,40 +139,79 @@ def import_model(opt):
     worst = _float_check(enc, ev, float_outs)
     float_graph_out = _head(interp, enc, ev, float_outs[-1])
 
-    prelude = head = None
+    q = _quantize(opt, enc, ev, xs)
+    warnings.extend(enc.host_notes)
+    sets, labels = _evaluation_sets(opt, graph, layout, xs, interp, enc, tensors, ev, q)
+    _clip_warnings(sets, q, warnings)
+    acc = _accuracy(opt, sets, labels, interp, enc, q)
+    fused_note = _apply_floors(opt, acc, q.layers, warnings)
+    x0 = q.x_int[0]
+    y0 = Q.run_layers(x0[None], q.layers, enc.dims, False, enc.norm)[0]
+    crc_fused = (SP.crc32(Q.run_layers(x0[None], q.layers, enc.dims, True, enc.norm)[0])
+                 if "wf" in q.layers[0][0] else None)
+    report = _report(opt, graph, enc, xs, layout, q, worst, acc, fused_note, y0, crc_fused, warnings)
+    return Result(graph, enc, enc.dims, q.layers, q.s_x, q.s_out, q.prelude, q.final_norm, q.head, x0, SP.crc32(y0),
+                  float_graph_out, report, warnings)
+
+
+def _calibration_samples(opt, graph, layout, warnings):
+    """--calib's samples, or synthetic ones (with a warning that the scales may not fit real inputs)."""
+    if opt.calib:
+        return SM.load(opt.calib, graph.input_dims, layout, "--calib")
+    xs = SM.synthetic(graph.input_dims, layout)
+    warnings.append("no --calib: calibrated on %d synthetic standard-normal samples; the scales may not fit "
+                    "real inputs" % len(xs))
+    return xs
+
+
+@dataclass
+class Quantized:
+    """The integer network: its layers and scales, and its ends where the graph has them."""
+    prelude: object        # QE prelude (the integer embedding) or None
+    layers: list
+    s_x: float             # the encoder input's scale
+    s_out: float           # the output's scale (after the final LayerNorm where there is one)
+    x_int: np.ndarray      # the calibration set's integer encoder input
+    final_norm: object
+    head: object
+
+
+def _quantize(opt, enc, ev, xs):
+    prelude = head = final_norm = None
+    start = None
     if enc.embed is not None:
         if xs.shape[1:] != (enc.embed.S_in, enc.embed.F):
             raise Refusal("the embedding reads [%d][%d] features, the samples are [%d][%d]"
                           % (enc.embed.S_in, enc.embed.F, xs.shape[1], xs.shape[2]))
         prelude, s_x0, x_int0 = QE.quantize_prelude(enc.embed, xs, opt.quantile, opt.per_channel)
         start = (s_x0, x_int0)
-    else:
-        start = None
     layers, s_x, s_out, x_int = Q.quantize(enc, ev.x_in, opt.quantile, opt.per_channel, opt.fused, start)
-    final_norm = None
     if enc.final_norm is not None:
         final_norm = QE.quantize_final_norm(enc.final_norm, Q.run_layers(x_int, layers, enc.dims, False, enc.norm),
                                             opt.quantile)
         s_out = final_norm.s_out
     if enc.pool_head is not None:
         head = QE.quantize_head(enc.pool_head, s_out)
-    warnings.extend(enc.host_notes)
-    dims = enc.dims
+    return Quantized(prelude, layers, s_x, s_out, x_int, final_norm, head)
 
-    def integer_input(e):
-        """The first layer's integer input for a set: the integer embedding, or the quantized encoder input."""
-        if prelude is None:
-            return Q.quantize_input(e.x_in, s_x)
-        return QE.run_prelude(QE.quantize_features(e.features, prelude.s_u), prelude.w)
 
-    sets = {"calibration": (ev, x_int)}
+def _integer_input(e, q):
+    """The first layer's integer input for a set: the integer embedding, or the quantized encoder input."""
+    if q.prelude is None:
+        return Q.quantize_input(e.x_in, q.s_x)
+    return QE.run_prelude(QE.quantize_features(e.features, q.prelude.s_u), q.prelude.w)
+
+
+def _evaluation_sets(opt, graph, layout, xs, interp, enc, tensors, ev, q):
+    """{name: (Evaluated, integer input)} of the calibration, --heldout and --val sets; --val's labels."""
+    sets = {"calibration": (ev, q.x_int)}
     if opt.heldout:
         hx = SM.load(opt.heldout, graph.input_dims, layout, "--heldout")
         if hx.shape[1:] != xs.shape[1:]:
             raise Refusal("--heldout samples are [%d][%d], the calibration samples [%d][%d]: the integer model has one S"
                           % (hx.shape[1], hx.shape[2], xs.shape[1], xs.shape[2]))
         hev = Evaluated(interp, enc, hx, layout, tensors)
-        sets["heldout"] = (hev, integer_input(hev))
+        sets["heldout"] = (hev, _integer_input(hev, q))
     labels = {}
     if opt.val:
         vx, labels["val"] = SM.load_val(opt.val, graph.input_dims, layout)
@@ -188,29 +222,38 @@ def import_model(opt):
             raise Refusal("--val: the model has no classification head after the encoder (a linear layer), so "
                           "top-1 accuracy means nothing; use --heldout for the encoder's similarity")
         vev = Evaluated(interp, enc, vx, layout, tensors)
-        sets["val"] = (vev, integer_input(vev))
-    # data unlike the calibration set saturates at the encoder input: say so, with what to do
+        sets["val"] = (vev, _integer_input(vev, q))
+    return sets, labels
+
+
+def _clip_warnings(sets, q, warnings):
+    """Data unlike the calibration set saturates at the encoder input: say so, with what to do."""
     for name, (e, _) in sets.items():
-        clipped = Q.input_clip_fraction(e.x_in, s_x) if prelude is None else Q.input_clip_fraction(e.features, prelude.s_u)
+        clipped = (Q.input_clip_fraction(e.x_in, q.s_x) if q.prelude is None
+                   else Q.input_clip_fraction(e.features, q.prelude.s_u))
         if name != "calibration" and clipped > CLIP_WARNING:
             warnings.append("the %s set reaches the network far outside the calibration range: %.1f%% of its %s "
                             "saturate the int8 scale chosen on --calib; calibrate on samples like the data the "
                             "model will see (a few hundred from the training set)"
-                            % (name, 100 * clipped, "encoder inputs" if prelude is None else "input features"))
+                            % (name, 100 * clipped, "encoder inputs" if q.prelude is None else "input features"))
+
+
+def _accuracy(opt, sets, labels, interp, enc, q):
+    """{set: {mode: accuracy.compare(...)}} of the integer network against the float graph."""
     acc = {}
     for name, (e, xi) in sets.items():
         acc[name] = {}
         for mode in ("standard", "fused") if opt.fused else ("standard",):
             try:
-                y_int = Q.run_layers(xi, layers, dims, mode == "fused", enc.norm)
-                if final_norm is not None:
-                    y_int = QE.run_final_norm(y_int, final_norm)
+                y_int = Q.run_layers(xi, q.layers, enc.dims, mode == "fused", enc.norm)
+                if q.final_norm is not None:
+                    y_int = QE.run_final_norm(y_int, q.final_norm)
             except AssertionError as err:
                 raise Refusal("%s attention on the %s set: the integer pipeline overflows: %s" % (mode, name, err))
-            y = y_int * s_out
+            y = y_int * q.s_out
             top1 = enc.classifier   # top-1 agreement only means something for a classifier head
-            if head is not None:    # the whole network in integers: its logits, dequantized
-                got = QE.run_head(y_int, head) * head.s_logits
+            if q.head is not None:  # the whole network in integers: its logits, dequantized
+                got = QE.run_head(y_int, q.head) * q.head.s_logits
             else:
                 got = _head(interp, enc, e, y) if top1 else None
             acc[name][mode] = accuracy.compare(e.layer_outs[-1], y, e.out if top1 else None,
@@ -219,9 +262,14 @@ def import_model(opt):
     if opt.val and "int8_top1" not in acc["val"]["standard"]:
         raise Refusal("--val: the head gives more than one output vector per sample (no pooling before it), so a "
                       "label per sample does not apply; use --heldout for the encoder's similarity")
+    return acc
+
+
+def _apply_floors(opt, acc, layers, warnings):
+    """The floors: below one with standard attention the import is refused; below one with
+    fused-weight attention only, its extras are dropped (the tuner never proposes it).
+    Returns what became of fused-weight attention."""
     fused_note = "disabled (--no-fused)" if not opt.fused else "kept"
-    # the floors: below one with standard attention the import is refused; below one with
-    # fused-weight attention only, its extras are dropped (the tuner never proposes it)
     floors = [("cosine", "cosine", "--min-cosine", opt.min_cosine, dict(acc))]
     if opt.min_accuracy is not None:
         if not opt.val:
@@ -242,27 +290,29 @@ def import_model(opt):
             for w, _ in layers:
                 for key in ("wf", "bf", "rq_xw", "rq_scores_fw", "softmax_fw"):
                     w.pop(key, None)
-    x0 = x_int[0]
-    y0 = Q.run_layers(x0[None], layers, dims, False, enc.norm)[0]
-    crc_fused = SP.crc32(Q.run_layers(x0[None], layers, dims, True, enc.norm)[0]) if "wf" in layers[0][0] else None
-    report = {
+    return fused_note
+
+
+def _report(opt, graph, enc, xs, layout, q, worst, acc, fused_note, y0, crc_fused, warnings):
+    prelude, head, final_norm = q.prelude, q.head, q.final_norm
+    return {
         "generator": GENERATOR,
         "source": {"onnx": opt.onnx_path, "sha256": graph.sha256, "producer": graph.producer, "opset": graph.opset},
         "input": {"name": graph.input_name, "layout": layout, "S": int(xs.shape[1]), "features": int(xs.shape[2]),
-                  "scale": prelude.s_u if prelude else s_x, "zero_point": 0,
+                  "scale": prelude.s_u if prelude else q.s_x, "zero_point": 0,
                   "dtype": "int8 [S][features]" if prelude else "int8 [S][E] (the encoder input)"},
-        "output": {"scale": head.s_logits if head else s_out, "zero_point": 0,
+        "output": {"scale": head.s_logits if head else q.s_out, "zero_point": 0,
                    "dtype": "int32 [classes] (%s pooling, linear head)" % head.pool if head
                    else "int8 [S][E] (the encoder output%s)" % (", after the final LayerNorm" if final_norm else "")},
-        "encoder": dict(dims, layers=len(enc.layers), norm=enc.norm, input_tensor=enc.x_in, output_tensor=enc.y_out,
-                        final_norm=enc.final_norm_name),
+        "encoder": dict(enc.dims, layers=len(enc.layers), norm=enc.norm, input_tensor=enc.x_in,
+                        output_tensor=enc.y_out, final_norm=enc.final_norm_name),
         "host": {"note": _host_note(prelude, head, final_norm),
                  "embedding_nodes": enc.prelude, "head_nodes": enc.head, "not_mapped": enc.host_notes},
         "layers": [lay.info for lay in enc.layers],
         "validation": {"file": opt.val} if opt.val else None,
         "quantization": {"calibration": {"file": opt.calib, "samples": int(len(xs)), "synthetic": not opt.calib},
                          "quantile": opt.quantile, "per_channel": opt.per_channel,
-                         "input_scale": s_x, "output_scale": s_out},
+                         "input_scale": q.s_x, "output_scale": q.s_out},
         "float_check": {"max_relative_error_vs_graph": worst},
         "accuracy": acc,
         "fused_weight_attention": fused_note,
@@ -270,8 +320,6 @@ def import_model(opt):
         "expected_output_crc32_fused": None if crc_fused is None else "0x%08x" % crc_fused,
         "warnings": warnings,
     }
-    return Result(graph, enc, dims, layers, s_x, s_out, prelude, final_norm, head, x0, SP.crc32(y0), float_graph_out,
-                  report, warnings)
 
 
 def _host_note(prelude, head, final_norm):

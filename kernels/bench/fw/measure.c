@@ -1,8 +1,8 @@
 /* One benchmark run in the arena (see measure.h). */
 #include "measure.h"
 
-#include "arena.h"
-#include "console.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/console.h"
 
 typedef struct {
     txb_run_fn fn;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench.h"
+#include "tinytx/firmware/bench.h"
 
 typedef struct {
     const char *shape;   /* the shape's (or operator's) name */

@@ -2,9 +2,9 @@
  * measured as CMSIS-NN B1 and B2 (when the image has CMSIS-NN: TXB_HAVE_CMSIS_NN) and as
  * tx_mhsa_s8 (variant dsp) under every schedule, standard and fused-weight attention. One VS
  * line per run (measure.h); every tinytx schedule of one mode must give the same output CRC. */
-#include "console.h"
 #include "measure.h"
 #include "synth.h"
+#include "tinytx/firmware/console.h"
 #include "tinytx/kernels.h"
 #if TXB_HAVE_CMSIS_NN
 #include "cmsis_mhsa.h"

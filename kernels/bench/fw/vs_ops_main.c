@@ -3,10 +3,10 @@
  * softmax alone, tx_softmax_s8 against arm_softmax_s8, on the score maps of three shapes
  * (H*S rows of S). One VS line per run (measure.h); `macs` is the FC's MACs and, for the
  * softmax, the number of scores. */
-#include "console.h"
 #include "measure.h"
 #include "quant.h"
 #include "synth.h"
+#include "tinytx/firmware/console.h"
 #include "tinytx/kernels.h"
 #if TXB_HAVE_CMSIS_NN
 #include "arm_nnfunctions.h"

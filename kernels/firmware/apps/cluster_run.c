@@ -1,8 +1,8 @@
 /* See cluster_run.h. */
 #include "cluster_run.h"
 
-#include "arena.h"
 #include "cluster_gap9.h"
+#include "tinytx/firmware/arena.h"
 
 typedef struct {
     tx_cluster cl;

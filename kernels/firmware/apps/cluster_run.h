@@ -3,8 +3,8 @@
 #ifndef TX_FW_CLUSTER_RUN_H
 #define TX_FW_CLUSTER_RUN_H
 
-#include "bench.h"
 #include "tinytx/cluster.h"
+#include "tinytx/firmware/bench.h"
 
 /* what a configuration runs */
 typedef enum {

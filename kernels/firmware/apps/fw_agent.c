@@ -3,10 +3,10 @@
  * measured tx_mailbox.runs times, tx_mailbox.repeats runs each; the agent reads every record at
  * tx_bench_done. The tuner's generated images follow the same protocol. Exit status 0 when every
  * run returned TX_OK. */
-#include "console.h"
 #include "golden_select.h"
-#include "mailbox.h"
 #include "run.h"
+#include "tinytx/firmware/console.h"
+#include "tinytx/firmware/mailbox.h"
 
 int main(void)
 {

@@ -6,11 +6,11 @@
  *         flags=..
  * insns: SysTick ticks x 40 under QEMU -icount shift=0 (flags bit 2), minstret on RV32 (bit 1).
  * kernels/firmware/tools/bench.py runs the images and tabulates the lines. */
-#include "console.h"
 #include "golden_select.h"
 #include "grid.h"
 #include "run.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 #define TX_FW_MAX_CONFIGS 128
 

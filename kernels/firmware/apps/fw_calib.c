@@ -10,10 +10,10 @@
  * which board region the arena stands for) or a 32-byte constant table in flash. */
 #include <stdint.h>
 
-#include "arena.h"
-#include "bench.h"
-#include "console.h"
-#include "mailbox.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/bench.h"
+#include "tinytx/firmware/console.h"
+#include "tinytx/firmware/mailbox.h"
 
 #define TX_CALIB_SHORT 16u
 #define TX_CALIB_LONG 272u

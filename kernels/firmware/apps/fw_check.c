@@ -3,11 +3,11 @@
  *   CRC <op> <mode> <schedule> <T> <variant> 0x<crc32> <status> [ffn_tile=<n>]
  * compared on the device with the golden CRCs; exit 0 only if every run returned TX_OK with the
  * golden CRC. kernels/firmware/tools/check_crc.py checks the same lines against the golden JSON. */
-#include "console.h"
 #include "golden_select.h"
 #include "grid.h"
 #include "run.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 #define TX_FW_MAX_CONFIGS 96
 

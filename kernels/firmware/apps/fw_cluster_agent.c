@@ -3,10 +3,10 @@
  * times (the same configuration as fw_agent_<case>, so the output CRCs agree). Exit status 0 when
  * every run returned TX_OK. */
 #include "cluster_run.h"
-#include "console.h"
 #include "golden_select.h"
 #include "grid.h"
-#include "mailbox.h"
+#include "tinytx/firmware/console.h"
+#include "tinytx/firmware/mailbox.h"
 
 int main(void)
 {

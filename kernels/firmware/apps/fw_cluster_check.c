@@ -10,10 +10,10 @@
  * exit 0 only if every run returned TX_OK with the golden CRC (the rows split fits every golden
  * case: not fitting is a failure there). */
 #include "cluster_run.h"
-#include "console.h"
 #include "golden_select.h"
 #include "grid.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 /* one run, its CRC line; 1 when it failed */
 static int tx_check_one(const tx_golden_case *gc, const tx_fw_cluster_config *c, uint32_t want, uint32_t id)

@@ -1,6 +1,6 @@
 /* fw_exit_code: returns 42 from main. CTest expects the emulator to exit with status 42, which
  * proves that a firmware's verdict reaches the host through semihosting (SYS_EXIT_EXTENDED). */
-#include "console.h"
+#include "tinytx/firmware/console.h"
 
 int main(void)
 {

@@ -1,6 +1,6 @@
 /* fw_fault: executes an undefined instruction. CTest expects the fault handler's report and
  * exit status 3 (TX_FW_EXIT_FAULT): a crashing kernel must fail its test, not hang it. */
-#include "console.h"
+#include "tinytx/firmware/console.h"
 
 int main(void)
 {

@@ -13,12 +13,12 @@
  *   CHECK PASS|FAIL (every run that fits bit-exact with the reference): the exit status
  * The same image runs on GVSoC and on the pulp backend; figures are emulated (the simulator's
  * cycle model), not measured on a board. */
-#include "arena.h"
-#include "bench.h"
 #include "cluster_gap9.h"
 #include "cluster_run.h"
-#include "console.h"
 #include "startup.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/bench.h"
+#include "tinytx/firmware/console.h"
 
 #define TX_S 32
 #define TX_E 64

@@ -6,8 +6,8 @@
  * in L1, TCDM bank conflicts, barriers (fork-joins), DMA bandwidth, and instruction-cache misses
  * (straight-line code larger than the L0 and the shared L1 icache, cold and warm). */
 #include "cluster_gap9.h"
-#include "console.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 #include "xpulp.h"
 
 #define TX_ITER 256

@@ -1,9 +1,9 @@
 /* fw_gemm_sweep: the CPU's own GEMM variant (dsp on Cortex-M: its assembly; rv32 on RISC-V)
  * against the reference on every shape and mode of kernels/tests/gemm_sweep.c, on the core.
  * Prints "GEMM SWEEP PASS cases=N" or the first mismatch. */
-#include "console.h"
 #include "gemm_sweep.h"
 #include "startup.h"
+#include "tinytx/firmware/console.h"
 
 int main(void)
 {

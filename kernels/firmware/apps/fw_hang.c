@@ -1,6 +1,6 @@
 /* fw_hang: enters the measured window and never leaves it. The board agent must stop it at the
  * deadline, report TIMEOUT and keep serving. */
-#include "mailbox.h"
+#include "tinytx/firmware/mailbox.h"
 
 int main(void)
 {

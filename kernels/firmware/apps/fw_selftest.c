@@ -11,12 +11,12 @@
  * Prints CAL/CHECK lines, exits 0 when every check passes. */
 #include <stdint.h>
 
-#include "arena.h"
-#include "bench.h"
-#include "console.h"
-#include "cycles.h"
-#include "mailbox.h"
 #include "startup.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/bench.h"
+#include "tinytx/firmware/console.h"
+#include "tinytx/firmware/cycles.h"
+#include "tinytx/firmware/mailbox.h"
 
 static int tx_failures;
 

@@ -5,11 +5,11 @@
  * change must keep them). Exit status 0 when the check passed and every run returned TX_OK. */
 #include <stdint.h>
 
-#include "arena.h"
-#include "bench.h"
 #include "common/internal.h"
-#include "console.h"
 #include "softmax_edges.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/bench.h"
+#include "tinytx/firmware/console.h"
 
 #define TX_SMB_ROWS 8
 #ifndef TX_SMB_TABLE_T

@@ -1,8 +1,8 @@
 /* One configuration, placed in the arena and measured (see run.h). */
 #include "run.h"
 
-#include "arena.h"
-#include "console.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/console.h"
 
 typedef struct {
     const tx_golden_case *gc;

@@ -3,9 +3,9 @@
 #ifndef TX_FW_RUN_H
 #define TX_FW_RUN_H
 
-#include "bench.h"
 #include "golden_case.h"
 #include "grid.h"
+#include "tinytx/firmware/bench.h"
 
 typedef struct {
     tx_bench_result r;

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "dashboard_api.h"
-#include "model_locator.h"
+#include "tinytx/dashboard/dashboard_api.h"
+#include "tinytx/dashboard/model_locator.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"

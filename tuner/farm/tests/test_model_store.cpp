@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "model_store.h"
+#include "tinytx/farm/model_store.h"
 #include "tinytx/tuner/model.h"
 
 using namespace tinytx::farm;

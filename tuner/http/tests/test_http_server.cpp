@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "http_server.h"
+#include "tinytx/http/http_server.h"
 
 using namespace tinytx::farm;
 

@@ -1,7 +1,7 @@
 // Request targets: paths, percent-decoding, typed parameters and their messages.
 #include <gtest/gtest.h>
 
-#include "url_query.h"
+#include "tinytx/http/url_query.h"
 
 using namespace tinytx::farm;
 

@@ -113,7 +113,10 @@ std::vector<std::string> firmware_link_flags(const TargetInfo &t)
     return f;
 }
 
-std::vector<std::string> firmware_include_dirs() { return {"kernels/include", "kernels/src", "kernels/firmware"}; }
+std::vector<std::string> firmware_include_dirs()
+{
+    return {"kernels/include", "kernels/src", "kernels/firmware", "kernels/firmware/include"};
+}
 
 bool FirmwareSource::for_cpu(const std::string &cpu) const
 {
@@ -276,13 +279,187 @@ std::optional<std::string> toolchain_version(const std::string &gcc, const fs::p
     return first;
 }
 
+// The compiler of one target, its version line (in every cache key) and the libgcc to link.
+struct Toolchain {
+    std::string gcc;
+    std::string version;
+    std::string libgcc = "-lgcc";
+};
+
+std::optional<Toolchain> find_toolchain(const TargetInfo &target, const BuildOptions &opts, const fs::path &tmp,
+                                        std::string &err)
+{
+    const bool rv = target.cpu == "rv32" || target.cpu == "gap9";
+    Toolchain tc;
+    tc.gcc = (rv ? opts.toolchain_prefix_rv : opts.toolchain_prefix_arm) + "gcc";
+    const auto version = toolchain_version(tc.gcc, tmp, err);
+    if (!version)
+        return std::nullopt;
+    tc.version = *version;
+    if (rv) {  // cmake/toolchains/rv32imc.cmake: the rv32im/ilp32 multilib's libgcc
+        ProcResult lg = run_process({tc.gcc, "-march=rv32im", "-mabi=ilp32", "-print-libgcc-file-name"}, tmp);
+        std::string p = lg.output.substr(0, lg.output.find('\n'));
+        if (lg.error.empty() && lg.exit_code == 0 && !p.empty() && fs::exists(p))
+            tc.libgcc = p;
+    }
+    return tc;
+}
+
+// What every image of one target shares: toolchain, fixed sources, flags, headers, linker scripts.
+struct ImageRecipe {
+    Toolchain tc;
+    std::vector<FixedSource> fixed;
+    std::vector<std::string> cflags;       // firmware_compile_flags
+    std::vector<std::string> includes;     // -I of firmware_include_dirs
+    std::string headers;                   // headers_hash
+    fs::path ld_dir;
+    std::vector<std::string> link_flags;   // firmware_link_flags, the library path and the machine's script
+};
+
+// "" or the error
+std::string make_recipe(const TargetInfo &target, const BuildOptions &opts, const fs::path &tmp, ImageRecipe &rc)
+{
+    const fs::path &root = opts.source_root;
+    std::string err;
+    auto tc = find_toolchain(target, opts, tmp, err);
+    if (!tc)
+        return err;
+    rc.tc = std::move(*tc);
+    if (auto e = read_source_list(root, target.cpu, rc.fixed); !e.empty())
+        return "source list: " + e;
+    rc.cflags = firmware_compile_flags(target, opts.opt_flags);
+    for (const std::string &d : firmware_include_dirs())
+        rc.includes.push_back("-I" + (root / d).string());
+    rc.headers = headers_hash(root);
+    rc.ld_dir = root / "kernels/firmware/ld";
+    rc.link_flags = firmware_link_flags(target);
+    rc.link_flags.push_back("-L" + rc.ld_dir.string());
+    rc.link_flags.push_back("-T" + (rc.ld_dir / (target.machine + ".ld")).string());
+    return "";
+}
+
+// The image key: generated sources + fixed part + flags + toolchain + linker scripts.
+std::string image_key(const ImageRecipe &rc, const std::vector<GeneratedFile> &generated)
+{
+    std::string fixed_desc;
+    for (const auto &f : rc.fixed)
+        fixed_desc += f.rel + " " + join(f.flags) + " " + hash_text(read_file(f.path)) + "\n";
+    const std::string fixed_hash = hash_text(fixed_desc + "headers " + rc.headers);
+    std::string key_text = "tinytx-builder 1\ncompiler " + rc.tc.gcc + "\nversion " + rc.tc.version + "\ncflags " +
+                           join(rc.cflags) + "\nldflags " + join(rc.link_flags) + "\nlibgcc " +
+                           fs::path(rc.tc.libgcc).filename().string() + "\nfixed " + fixed_hash + "\n";
+    for (const char *ld : {"cortexm_sections.ld", "mps2_an386.ld", "mps2_an500.ld", "riscv32_virt.ld", "gap9.ld"})
+        if (fs::exists(rc.ld_dir / ld))
+            key_text += std::string("ld ") + ld + " " + hash_text(read_file(rc.ld_dir / ld)) + "\n";
+    for (const auto &f : generated)
+        key_text += "gen " + f.name + " " + hash_text(f.content) + "\n";
+    return hash_text(key_text);
+}
+
 struct CompileJob {
     fs::path source;
-    std::string content_hash;
     std::vector<std::string> flags;   // everything but -c, -o and the source
     fs::path object;                  // the cache path
     bool cached = false;
 };
+
+CompileJob compile_job(const ImageRecipe &rc, const fs::path &objdir, const fs::path &src, const std::string &content,
+                       const std::vector<std::string> &extra, const std::vector<std::string> &inc)
+{
+    CompileJob j;
+    j.source = src;
+    j.flags = rc.cflags;
+    j.flags.insert(j.flags.end(), extra.begin(), extra.end());
+    j.flags.insert(j.flags.end(), inc.begin(), inc.end());
+    // include paths vary with the checkout location: key on the headers' content instead
+    const std::string key = hash_text("compiler " + rc.tc.gcc + "\nversion " + rc.tc.version + "\nflags " +
+                                      join(rc.cflags) + " " + join(extra) + "\nheaders " + rc.headers +
+                                      "\nsource " + src.filename().string() + " " + hash_text(content) + "\n");
+    j.object = objdir / (key + ".o");
+    j.cached = fs::exists(j.object);
+    return j;
+}
+
+// The objects of one image: the fixed sources, then the generated .c files (which see their folder
+// first; each keyed with model.h, the first generated file, which they all include).
+std::vector<CompileJob> compile_jobs(const ImageRecipe &rc, const std::vector<GeneratedFile> &generated,
+                                     const fs::path &sources_dir, const fs::path &objdir)
+{
+    std::vector<CompileJob> jobs;
+    for (const auto &f : rc.fixed)
+        jobs.push_back(compile_job(rc, objdir, f.path, read_file(f.path), f.flags, rc.includes));
+    std::vector<std::string> gen_inc = rc.includes;
+    gen_inc.insert(gen_inc.begin(), "-I" + sources_dir.string());
+    for (const auto &f : generated)
+        if (f.name.size() > 2 && f.name.substr(f.name.size() - 2) == ".c")
+            jobs.push_back(compile_job(rc, objdir, sources_dir / f.name,
+                                       f.content + "\n/* model.h */\n" + generated[0].content, {}, gen_inc));
+    return jobs;
+}
+
+// Compiles the jobs whose object is not cached, on `threads` threads, into the object cache;
+// "" or every failure, one per line.
+std::string compile_missing(const std::vector<CompileJob> &jobs, const std::vector<size_t> &todo,
+                            const std::string &gcc, const fs::path &objdir, const fs::path &tmp, int threads)
+{
+    std::vector<std::string> errors(jobs.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&]() {
+        for (size_t t; (t = next.fetch_add(1)) < todo.size();) {
+            const CompileJob &j = jobs[todo[t]];
+            const std::string out = temp_name(objdir, j.object.stem().string());
+            std::vector<std::string> argv = {gcc};
+            argv.insert(argv.end(), j.flags.begin(), j.flags.end());
+            argv.insert(argv.end(), {"-c", j.source.string(), "-o", out});
+            ProcResult pr = run_process(argv, tmp);
+            std::error_code ec;
+            if (!pr.error.empty() || pr.exit_code != 0) {
+                errors[todo[t]] = "compile " + j.source.string() + " failed (exit " + std::to_string(pr.exit_code) +
+                                  "): " + join(argv) + "\n" + pr.error + pr.output;
+                fs::remove(out, ec);
+                continue;
+            }
+            fs::rename(out, j.object, ec);
+            if (ec)
+                errors[todo[t]] = "cannot store " + j.object.string() + ": " + ec.message();
+        }
+    };
+    threads = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i)
+        pool.emplace_back(worker);
+    for (auto &t : pool)
+        t.join();
+    std::string all;
+    for (const auto &e : errors)
+        if (!e.empty())
+            all += (all.empty() ? "" : "\n") + e;
+    return all;
+}
+
+// Links the objects into `elf` (through a temporary name, so a cached ELF is always whole),
+// its map beside the sources; "" or the error.
+std::string link_image(const ImageRecipe &rc, const std::vector<CompileJob> &jobs, const fs::path &map,
+                       const fs::path &elf, const fs::path &tmp)
+{
+    const std::string out = temp_name(elf.parent_path(), elf.stem().string());
+    std::vector<std::string> argv = {rc.tc.gcc};
+    argv.insert(argv.end(), rc.link_flags.begin(), rc.link_flags.end());
+    argv.push_back("-Wl,-Map=" + map.string());
+    for (const auto &j : jobs)
+        argv.push_back(j.object.string());
+    argv.push_back(rc.tc.libgcc);
+    argv.insert(argv.end(), {"-o", out});
+    ProcResult lr = run_process(argv, tmp);
+    std::error_code ec;
+    if (!lr.error.empty() || lr.exit_code != 0) {
+        fs::remove(out, ec);
+        return "link failed (exit " + std::to_string(lr.exit_code) + "): " + join(argv) + "\n" + lr.error +
+               lr.output;
+    }
+    fs::rename(out, elf, ec);
+    return ec ? "cannot store " + elf.string() + ": " + ec.message() : "";
+}
 
 } // namespace
 
@@ -321,192 +498,60 @@ BuildResult Builder::failed_build(std::chrono::steady_clock::time_point t0, cons
     return r;
 }
 
-BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo &tgt,
+BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo &target,
                                       std::chrono::steady_clock::time_point t0) const
 {
     BuildResult r;
-    auto done = [&]() -> BuildResult {
+    auto done = [&](std::string error = "") -> BuildResult {
+        r.error = std::move(error);
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return r;
     };
     try {
-        const TargetInfo *target = &tgt;
-        r.cpu = target->cpu;
-        r.machine = target->machine;
-        if (opts_.cache_dir.empty()) {
-            r.error = "options.cache_dir: required";
-            return done();
-        }
-        const fs::path root = opts_.source_root;
-        if (!fs::exists(root / "kernels/include/tinytx/kernels.h")) {
-            r.error = "options.source_root: " + root.string() + " is not a tinytx source tree";
-            return done();
-        }
-        if (!gen.ok()) {
-            r.error = gen.error;
-            return done();
-        }
+        r.cpu = target.cpu;
+        r.machine = target.machine;
+        if (opts_.cache_dir.empty())
+            return done("options.cache_dir: required");
+        if (!fs::exists(opts_.source_root / "kernels/include/tinytx/kernels.h"))
+            return done("options.source_root: " + opts_.source_root.string() + " is not a tinytx source tree");
+        if (!gen.ok())
+            return done(gen.error);
         r.plan = gen.plan;
 
         const fs::path cache = opts_.cache_dir;
-        const fs::path tmp = cache / "tmp", objdir = cache / "obj" / target->cpu, elfdir = cache / "elf",
+        const fs::path tmp = cache / "tmp", objdir = cache / "obj" / target.cpu, elfdir = cache / "elf",
                        srcdir = cache / "src";
         for (const auto &d : {tmp, objdir, elfdir, srcdir})
             fs::create_directories(d);
 
-        const bool rv = target->cpu == "rv32" || target->cpu == "gap9";
-        const std::string gcc = (rv ? opts_.toolchain_prefix_rv : opts_.toolchain_prefix_arm) + "gcc";
-        const auto version = toolchain_version(gcc, tmp, r.error);
-        if (!version)
-            return done();
-        r.toolchain_version = *version;
-
-        std::vector<FixedSource> fixed;
-        if (auto e = read_source_list(root, target->cpu, fixed); !e.empty()) {
-            r.error = "source list: " + e;
-            return done();
-        }
-
-        const std::vector<std::string> base = firmware_compile_flags(*target, opts_.opt_flags);
-        std::vector<std::string> includes;
-        for (const std::string &d : firmware_include_dirs())
-            includes.push_back("-I" + (root / d).string());
-        const std::string hdr = headers_hash(root);
-        const fs::path ld_dir = root / "kernels/firmware/ld";
-        std::vector<std::string> link_flags = firmware_link_flags(*target);
-        link_flags.push_back("-L" + ld_dir.string());
-        link_flags.push_back("-T" + (ld_dir / (target->machine + ".ld")).string());
-        std::string libgcc = "-lgcc";
-        if (rv) {  // cmake/toolchains/rv32imc.cmake: the rv32im/ilp32 multilib's libgcc
-            ProcResult lg = run_process({gcc, "-march=rv32im", "-mabi=ilp32", "-print-libgcc-file-name"}, tmp);
-            std::string p = lg.output.substr(0, lg.output.find('\n'));
-            if (lg.error.empty() && lg.exit_code == 0 && !p.empty() && fs::exists(p))
-                libgcc = p;
-        }
-
-        // ---- the image key: generated sources + fixed part + flags + toolchain + linker scripts
-        std::string fixed_desc;
-        for (const auto &f : fixed)
-            fixed_desc += f.rel + " " + join(f.flags) + " " + hash_text(read_file(f.path)) + "\n";
-        const std::string fixed_hash = hash_text(fixed_desc + "headers " + hdr);
-        std::string key_text = "tinytx-builder 1\ncompiler " + gcc + "\nversion " + *version + "\ncflags " +
-                               join(base) + "\nldflags " + join(link_flags) + "\nlibgcc " +
-                               fs::path(libgcc).filename().string() + "\nfixed " + fixed_hash + "\n";
-        for (const char *ld : {"cortexm_sections.ld", "mps2_an386.ld", "mps2_an500.ld", "riscv32_virt.ld", "gap9.ld"})
-            if (fs::exists(ld_dir / ld))
-                key_text += std::string("ld ") + ld + " " + hash_text(read_file(ld_dir / ld)) + "\n";
-        for (const auto &f : gen.files)
-            key_text += "gen " + f.name + " " + hash_text(f.content) + "\n";
-        r.image_key = hash_text(key_text);
+        ImageRecipe rc;
+        if (auto e = make_recipe(target, opts_, tmp, rc); !e.empty())
+            return done(e);
+        r.toolchain_version = rc.tc.version;
+        r.image_key = image_key(rc, gen.files);
         r.sources_dir = srcdir / r.image_key;
         r.elf_path = elfdir / (r.image_key + ".elf");
-        if (!fs::exists(r.sources_dir / "model_main.c")) {
-            if (auto e = write_sources(gen.files, r.sources_dir); !e.empty()) {
-                r.error = "codegen: " + e;
-                return done();
-            }
-        }
+        if (!fs::exists(r.sources_dir / "model_main.c"))
+            if (auto e = write_sources(gen.files, r.sources_dir); !e.empty())
+                return done("codegen: " + e);
         if (fs::exists(r.elf_path)) {
             r.cache_hit = true;
             return done();
         }
 
-        // ---- compile (object cache) and link
-        std::vector<CompileJob> jobs;
-        auto add_job = [&](const fs::path &src, const std::string &content, const std::vector<std::string> &extra,
-                           const std::vector<std::string> &inc) {
-            CompileJob j;
-            j.source = src;
-            j.content_hash = hash_text(content);
-            j.flags = base;
-            j.flags.insert(j.flags.end(), extra.begin(), extra.end());
-            j.flags.insert(j.flags.end(), inc.begin(), inc.end());
-            // include paths vary with the checkout location: key on the headers' content instead
-            const std::string key = hash_text("compiler " + gcc + "\nversion " + *version + "\nflags " +
-                                              join(base) + " " + join(extra) + "\nheaders " + hdr +
-                                              "\nsource " + src.filename().string() + " " + j.content_hash + "\n");
-            j.object = objdir / (key + ".o");
-            j.cached = fs::exists(j.object);
-            jobs.push_back(std::move(j));
-        };
-        for (const auto &f : fixed)
-            add_job(f.path, read_file(f.path), f.flags, includes);
-        std::vector<std::string> gen_inc = includes;
-        gen_inc.insert(gen_inc.begin(), "-I" + r.sources_dir.string());
-        for (const auto &f : gen.files)
-            if (f.name.size() > 2 && f.name.substr(f.name.size() - 2) == ".c")
-                add_job(r.sources_dir / f.name, f.content + "\n/* model.h */\n" + gen.files[0].content, {},
-                        gen_inc);
-
+        const std::vector<CompileJob> jobs = compile_jobs(rc, gen.files, r.sources_dir, objdir);
         std::vector<size_t> todo;
-        for (size_t i = 0; i < jobs.size(); ++i) {
-            if (jobs[i].cached)
-                ++r.objects_cached;
-            else
+        for (size_t i = 0; i < jobs.size(); ++i)
+            if (!jobs[i].cached)
                 todo.push_back(i);
-        }
+        r.objects_cached = jobs.size() - todo.size();
         r.objects_compiled = todo.size();
-        std::vector<std::string> errors(jobs.size());
-        std::atomic<size_t> next{0};
-        auto worker = [&]() {
-            for (size_t t; (t = next.fetch_add(1)) < todo.size();) {
-                CompileJob &j = jobs[todo[t]];
-                const std::string out = temp_name(objdir, j.object.stem().string());
-                std::vector<std::string> argv = {gcc};
-                argv.insert(argv.end(), j.flags.begin(), j.flags.end());
-                argv.insert(argv.end(), {"-c", j.source.string(), "-o", out});
-                ProcResult pr = run_process(argv, tmp);
-                std::error_code ec;
-                if (!pr.error.empty() || pr.exit_code != 0) {
-                    errors[todo[t]] = "compile " + j.source.string() + " failed (exit " +
-                                      std::to_string(pr.exit_code) + "): " + join(argv) + "\n" + pr.error +
-                                      pr.output;
-                    fs::remove(out, ec);
-                    continue;
-                }
-                fs::rename(out, j.object, ec);
-                if (ec)
-                    errors[todo[t]] = "cannot store " + j.object.string() + ": " + ec.message();
-            }
-        };
-        int n_threads = opts_.jobs > 0 ? opts_.jobs : static_cast<int>(std::thread::hardware_concurrency());
-        n_threads = std::max(1, std::min<int>(n_threads, static_cast<int>(todo.size())));
-        std::vector<std::thread> threads;
-        for (int i = 0; i < n_threads; ++i)
-            threads.emplace_back(worker);
-        for (auto &t : threads)
-            t.join();
-        for (const auto &e : errors)
-            if (!e.empty())
-                r.error += (r.error.empty() ? "" : "\n") + e;
-        if (!r.error.empty())
-            return done();
-
-        const std::string out = temp_name(elfdir, r.image_key);
-        std::vector<std::string> argv = {gcc};
-        argv.insert(argv.end(), link_flags.begin(), link_flags.end());
-        argv.push_back("-Wl,-Map=" + (r.sources_dir / "image.map").string());
-        for (const auto &j : jobs)
-            argv.push_back(j.object.string());
-        argv.push_back(libgcc);
-        argv.insert(argv.end(), {"-o", out});
-        ProcResult lr = run_process(argv, tmp);
-        std::error_code ec;
-        if (!lr.error.empty() || lr.exit_code != 0) {
-            r.error = "link failed (exit " + std::to_string(lr.exit_code) + "): " + join(argv) + "\n" + lr.error +
-                      lr.output;
-            fs::remove(out, ec);
-            return done();
-        }
-        fs::rename(out, r.elf_path, ec);
-        if (ec) {
-            r.error = "cannot store " + r.elf_path.string() + ": " + ec.message();
-            return done();
-        }
-        return done();
+        const int threads = opts_.jobs > 0 ? opts_.jobs : static_cast<int>(std::thread::hardware_concurrency());
+        if (auto e = compile_missing(jobs, todo, rc.tc.gcc, objdir, tmp, threads); !e.empty())
+            return done(e);
+        return done(link_image(rc, jobs, r.sources_dir / "image.map", r.elf_path, tmp));
     } catch (const std::exception &e) {
-        r.error = std::string("builder: ") + e.what();
-        return done();
+        return done(std::string("builder: ") + e.what());
     }
 }
 

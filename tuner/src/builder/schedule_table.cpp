@@ -1,4 +1,4 @@
-// The layer table of a schedule-as-data image, encoded as kernels/firmware/schedule_table.h lays
+// The layer table of a schedule-as-data image, encoded as tinytx/firmware/schedule_table.h lays
 // it out (32-bit little-endian fields): the firmware's header is the one definition, its magic and
 // sizes are used here directly.
 #include "tinytx/tuner/schedule_data.h"
@@ -8,7 +8,7 @@
 #include "tinytx/tuner/builder.h"
 
 extern "C" {
-#include "schedule_table.h"
+#include "tinytx/firmware/schedule_table.h"
 }
 
 namespace tinytx::tuner {

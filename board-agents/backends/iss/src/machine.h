@@ -20,8 +20,8 @@
 #include "region_waits.h"
 #include "rv32_counters.h"
 #include "scs.h"
-#include "semihosting.h"
 #include "tinytx/agent/iss/iss.h"
+#include "tinytx/agent/iss/semihosting.h"
 #include "tinytx/agent/run_failure.h"
 
 namespace tinytx::agent::iss {

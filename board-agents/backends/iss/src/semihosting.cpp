@@ -1,5 +1,5 @@
 // Semihosting requests (see semihosting.h).
-#include "semihosting.h"
+#include "tinytx/agent/iss/semihosting.h"
 
 #include <algorithm>
 #include <vector>

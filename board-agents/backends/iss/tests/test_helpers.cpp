@@ -9,7 +9,7 @@
 #include "high_water.h"
 #include "rv32_counters.h"
 #include "scs.h"
-#include "semihosting.h"
+#include "tinytx/agent/iss/semihosting.h"
 
 using namespace tinytx::agent;
 using namespace tinytx::agent::iss;

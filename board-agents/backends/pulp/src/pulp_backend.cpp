@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "cluster.h"
-#include "semihosting.h"  // the iss backend's semihosting requests, shared
 #include "tinytx/agent/backend.h"
+#include "tinytx/agent/iss/semihosting.h"  // the iss backend's semihosting requests, shared
 #include "tinytx/agent/pulp/pulp.h"
 #include "tinytx/agent/run_failure.h"
 

@@ -35,7 +35,7 @@ struct RunOptions {
     std::function<std::optional<uint64_t>(size_t table)> table_cycle_bound;
 };
 
-// A schedule-as-data image's layer table for one candidate (kernels/firmware/schedule_table.h) and
+// A schedule-as-data image's layer table for one candidate (tinytx/firmware/schedule_table.h) and
 // the CRC its output must have.
 struct TableRun {
     std::vector<uint8_t> bytes;

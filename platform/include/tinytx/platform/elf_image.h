@@ -55,7 +55,7 @@ public:
     const std::vector<uint8_t> &bytes() const { return bytes_; }
     const std::string &sha256() const { return sha256_; }
 
-    // The measurement protocol's symbols (kernels/firmware/mailbox.h), checked by require():
+    // The measurement protocol's symbols (tinytx/firmware/mailbox.h), checked by require():
     // tx_mailbox, tx_bench_begin, tx_bench_end, tx_bench_done, __tx_arena_start, __tx_arena_end,
     // __stack_bottom, __stack_top.
     void require_protocol() const;

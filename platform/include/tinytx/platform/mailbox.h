@@ -1,4 +1,4 @@
-// The host's view of the firmware mailbox (kernels/firmware/mailbox.h, version 3; version 2 images
+// The host's view of the firmware mailbox (tinytx/firmware/mailbox.h, version 3; version 2 images
 // are read alike): fixed little-endian offsets, read and written as bytes by every backend. Every
 // constant here is checked against the firmware's header at compile time (src/mailbox.cpp).
 #pragma once

@@ -5,7 +5,7 @@
 //   model.h       dims, the MemoryPlanner's arena layout as constants, declarations
 //   model_data.c  the weights as static const 8-byte aligned arrays, one tx_encoder_weights per
 //                 layer pointing into them, and the calibration input (depends on the model only)
-//   model_main.c  an agent image (kernels/firmware/mailbox.h protocol v2, like apps/fw_agent.c):
+//   model_main.c  an agent image (tinytx/firmware/mailbox.h protocol v2, like apps/fw_agent.c):
 //                 tx_bench_init, then tx_mailbox.runs measurements; each paints the planned arena,
 //                 copies the input to act0 and measures every layer in sequence (tx_encoder_s8
 //                 with the layer's config and variant, x/out/scratch at the plan's offsets); the

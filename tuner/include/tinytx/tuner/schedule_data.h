@@ -1,4 +1,4 @@
-// Schedule-as-data measurement images (kernels/firmware/schedule_table.h, mailbox protocol 3):
+// Schedule-as-data measurement images (tinytx/firmware/schedule_table.h, mailbox protocol 3):
 // one image per (model, board, set of GEMM kernels) holds the weights once and runs whichever
 // schedule the agent writes into its layer table before each measurement, so a batch of
 // candidates is one image load and many runs instead of one compile, link and load each.

@@ -10,8 +10,8 @@
 #include <random>
 #include <thread>
 
-#include "temp_dir.h"
 #include "tinytx/tuner/database.h"
+#include "tinytx/tuner/testing/temp_dir.h"
 
 using namespace tinytx;
 using namespace tinytx::tuner;

@@ -1,8 +1,8 @@
 // A database in a real file: WAL, integrity, migration from empty, refusal of a future version.
 #include <gtest/gtest.h>
 
-#include "temp_dir.h"
 #include "tinytx/tuner/database.h"
+#include "tinytx/tuner/testing/temp_dir.h"
 
 using namespace tinytx;
 using namespace tinytx::tuner;

@@ -7,7 +7,7 @@
  * Host build: a static arena, printf.
  * Firmware build (TX_NETWORK_FIRMWARE): the arena is the firmware's measurement arena and each
  * inference is measured by tx_bench_measure (between the tx_bench_begin/tx_bench_end markers,
- * recorded in tx_mailbox), tx_mailbox.runs times, as kernels/firmware/mailbox.h protocol v2 asks:
+ * recorded in tx_mailbox), tx_mailbox.runs times, as tinytx/firmware/mailbox.h protocol v2 asks:
  * a tinytx board agent measures this image as it measures the tuner's own. */
 #include "network.h"
 
@@ -15,10 +15,10 @@ static int8_t tx_output[TX_NETWORK_LAYERS_BYTES] __attribute__((aligned(8)));
 
 #if defined(TX_NETWORK_FIRMWARE)
 
-#include "arena.h"
-#include "bench.h"
-#include "console.h"
-#include "mailbox.h"
+#include "tinytx/firmware/arena.h"
+#include "tinytx/firmware/bench.h"
+#include "tinytx/firmware/console.h"
+#include "tinytx/firmware/mailbox.h"
 
 static tx_status tx_main_infer(void *arena)
 {

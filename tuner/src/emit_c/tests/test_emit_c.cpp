@@ -52,7 +52,8 @@ void host_matches_reference(const std::string &name, const Schedule &s)
     ASSERT_TRUE(r.ok()) << r.error;
     for (const char *f : {"network.h", "network.c", "network_model.h", "network_weights.c", "main.c", "Makefile",
                           "README.md", "schedule.json", "kernels/include/tinytx/kernels.h",
-                          "kernels/src/ops/encoder.c", "kernels/firmware/mailbox.h", "kernels/firmware/bench.c",
+                          "kernels/src/ops/encoder.c", "kernels/firmware/include/tinytx/firmware/mailbox.h",
+                          "kernels/firmware/bench.c",
                           "kernels/firmware/ld/nucleo_h743zi.ld", "kernels/firmware/ld/cortexm_sections.ld"}) {
         EXPECT_TRUE(fs::is_regular_file(dir.path() / f)) << f;
         EXPECT_NE(std::find(r.files.begin(), r.files.end(), f), r.files.end()) << f;

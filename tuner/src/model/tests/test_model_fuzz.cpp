@@ -19,10 +19,10 @@
 
 #include <gtest/gtest.h>
 
-#include "json_fuzz.h"
 #include "model_test_util.h"
 #include "tinytx/platform/sha256.h"
 #include "tinytx/tuner/model.h"
+#include "tinytx/tuner/testing/json_fuzz.h"
 
 namespace tinytx::tuner {
 namespace {

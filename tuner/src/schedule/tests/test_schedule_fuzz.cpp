@@ -13,9 +13,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "json_fuzz.h" // tuner/src/model/tests
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
+#include "tinytx/tuner/testing/json_fuzz.h"
 
 namespace tinytx::tuner {
 namespace {

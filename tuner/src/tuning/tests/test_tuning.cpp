@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../../database/tests/temp_dir.h"
+#include "tinytx/tuner/testing/temp_dir.h"
 #include "tinytx/tuner/tuning.h"
 
 namespace tinytx::tuner {

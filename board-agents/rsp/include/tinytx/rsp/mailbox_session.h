@@ -1,5 +1,5 @@
 // "Run the mailbox protocol over RSP": the measurement loop shared by the qemu and openocd
-// backends (kernels/firmware/mailbox.h, version 2).
+// backends (tinytx/firmware/mailbox.h, version 2).
 //
 //   halted at reset -> hardware breakpoint at `main`, continue -> at main: check the mailbox
 //   (magic, version, size), write `runs` = warmups + repeats and `repeats` = 1 -> hardware

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "http_message.h"
+#include "tinytx/http/http_message.h"
 
 namespace tinytx::farm {
 

@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-#include "farm_log.h"
+#include "tinytx/farm/farm_log.h"
 #include "tinytx/tuner/runner.h"
 
 namespace tinytx::farm {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_message.h"
+#include "tinytx/http/http_message.h"
 #include "tinytx/platform/plaintext_policy.h"
 
 namespace tinytx::farm {

@@ -26,12 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "dashboard_store.h"
-#include "farm_log.h"
-#include "http_message.h"
-#include "job_manager.h"
-#include "model_locator.h"
-#include "static_files.h"
+#include "tinytx/dashboard/dashboard_store.h"
+#include "tinytx/dashboard/model_locator.h"
+#include "tinytx/farm/farm_log.h"
+#include "tinytx/farm/job_manager.h"
+#include "tinytx/http/http_message.h"
+#include "tinytx/http/static_files.h"
 
 namespace tinytx::farm {
 

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "job_store.h"
+#include "tinytx/farm/job_store.h"
 #include "tinytx/kernels.h"
 #include "tinytx/tuner/database.h"
 

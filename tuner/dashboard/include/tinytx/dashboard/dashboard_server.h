@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "dashboard_api.h"
-#include "dashboard_store.h"
-#include "farm_log.h"
-#include "http_server.h"
-#include "job_manager.h"
+#include "tinytx/dashboard/dashboard_api.h"
+#include "tinytx/dashboard/dashboard_store.h"
+#include "tinytx/farm/farm_log.h"
+#include "tinytx/farm/job_manager.h"
+#include "tinytx/http/http_server.h"
 
 namespace tinytx::farm {
 

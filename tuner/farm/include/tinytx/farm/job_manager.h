@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "agent_registry.h"
-#include "farm_log.h"
-#include "job_store.h"
-#include "model_store.h"
+#include "tinytx/farm/agent_registry.h"
+#include "tinytx/farm/farm_log.h"
+#include "tinytx/farm/job_store.h"
+#include "tinytx/farm/model_store.h"
 #include "tinytx/tuner/tuning.h"
 
 namespace tinytx::farm {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cycles.h"
+#include "tinytx/firmware/cycles.h"
 #include "tinytx/kernels.h"
 
 typedef tx_status (*tx_bench_fn)(void *user);
