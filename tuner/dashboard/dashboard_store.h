@@ -15,6 +15,7 @@
 
 #include "job_store.h"
 #include "tinytx/kernels.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/database.h"
 
 namespace tinytx::farm {
@@ -42,8 +43,8 @@ struct RunRow {
 };
 
 // The dims and layer count a model spec states (what the planner and the cost model need; the
-// weights are not read). Error text in *error.
-std::optional<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string &spec_json, std::string *error);
+// weights are not read). Corruption when the stored spec does not state them.
+platform::Result<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string &spec_json);
 
 class DashboardStore {
 public:

@@ -164,30 +164,28 @@ std::string UrlQuery::unknown(const std::set<std::string> &allowed) const
     return "";
 }
 
-std::optional<int64_t> UrlQuery::id(const std::string &name, std::string *error) const
+platform::Result<std::optional<int64_t>> UrlQuery::id(const std::string &name) const
 {
-    error->clear();
     const auto it = params.find(name);
     if (it == params.end())
-        return std::nullopt;
+        return std::optional<int64_t>();
     const auto v = parse_id(it->second);
     if (!v)
-        *error = "parameter '" + name + "' must be an id (a whole number from 1), got '" + it->second + "'";
+        return platform::Status::invalid_argument("parameter '" + name + "' must be an id (a whole number from 1), got '" +
+                                                  it->second + "'");
     return v;
 }
 
-std::optional<uint64_t> UrlQuery::number(const std::string &name, uint64_t lo, uint64_t hi, std::string *error) const
+platform::Result<std::optional<uint64_t>> UrlQuery::number(const std::string &name, uint64_t lo, uint64_t hi) const
 {
-    error->clear();
     const auto it = params.find(name);
     if (it == params.end())
-        return std::nullopt;
+        return std::optional<uint64_t>();
     const auto v = parse_whole(it->second);
-    if (!v || *v < lo || *v > hi) {
-        *error = "parameter '" + name + "' must be a whole number in " + std::to_string(lo) + ".." +
-                 std::to_string(hi) + ", got '" + it->second + "'";
-        return std::nullopt;
-    }
+    if (!v || *v < lo || *v > hi)
+        return platform::Status::invalid_argument("parameter '" + name + "' must be a whole number in " +
+                                                  std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
+                                                  it->second + "'");
     return v;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
+
 namespace tinytx::farm {
 
 struct UrlQuery {
@@ -21,11 +23,10 @@ struct UrlQuery {
 
     // Names not in `allowed`, as one message ("unknown parameter 'x' (known: a, b)"), or "".
     std::string unknown(const std::set<std::string> &allowed) const;
-    // A database id: 1..2^63-1. nullopt with *error set when present but malformed; nullopt with
-    // *error empty when absent.
-    std::optional<int64_t> id(const std::string &name, std::string *error) const;
+    // A database id: 1..2^63-1. Invalid argument when present but malformed; nullopt when absent.
+    platform::Result<std::optional<int64_t>> id(const std::string &name) const;
     // A whole number in lo..hi (same conventions).
-    std::optional<uint64_t> number(const std::string &name, uint64_t lo, uint64_t hi, std::string *error) const;
+    platform::Result<std::optional<uint64_t>> number(const std::string &name, uint64_t lo, uint64_t hi) const;
 };
 
 // A path or parameter that is not UTF-8 after decoding is an error (answered with 400).

@@ -12,11 +12,11 @@ TEST(UrlQuery, SplitsPathAndDecodesParameters)
     EXPECT_EQ(q.path, "/api/front");
     EXPECT_EQ(q.params.at("board"), "2");
     EXPECT_EQ(q.params.at("budget"), "512 KB");
-    std::string err;
-    EXPECT_EQ(q.id("model", &err), 1);
-    EXPECT_EQ(q.id("board", &err), 2);
-    EXPECT_FALSE(q.id("candidate", &err));
-    EXPECT_TRUE(err.empty());
+    EXPECT_EQ(q.id("model").value(), 1);
+    EXPECT_EQ(q.id("board").value(), 2);
+    const auto absent = q.id("candidate");
+    ASSERT_TRUE(absent.ok());
+    EXPECT_FALSE(absent.value());
 }
 
 TEST(UrlQuery, RefusesMalformedTargets)
@@ -32,20 +32,22 @@ TEST(UrlQuery, RefusesMalformedTargets)
 
 TEST(UrlQuery, IdsAndNumbersSayWhatIsWrong)
 {
-    std::string err;
     for (const char *bad : {"abc", "-1", "0", "01", "1.5", "", " 1", "9223372036854775808"}) {
         const UrlQuery q = parse_target(std::string("/x?model=") + bad);
         ASSERT_TRUE(q.ok());
-        EXPECT_FALSE(q.id("model", &err)) << bad;
-        EXPECT_NE(err.find("'model'"), std::string::npos) << err;
+        const auto id = q.id("model");
+        EXPECT_FALSE(id.ok()) << bad;
+        EXPECT_NE(id.status().message().find("'model'"), std::string::npos) << id.status().message();
     }
-    EXPECT_EQ(parse_target("/x?model=9223372036854775807").id("model", &err), INT64_MAX);
+    EXPECT_EQ(parse_target("/x?model=9223372036854775807").id("model").value(), INT64_MAX);
     const UrlQuery q = parse_target("/x?limit=50&offset=x");
-    EXPECT_EQ(q.number("limit", 1, 100, &err), 50u);
-    EXPECT_FALSE(q.number("limit", 1, 10, &err));
-    EXPECT_NE(err.find("1..10"), std::string::npos);
-    EXPECT_FALSE(q.number("offset", 0, 10, &err));
-    EXPECT_FALSE(err.empty());
+    EXPECT_EQ(q.number("limit", 1, 100).value(), 50u);
+    const auto limit = q.number("limit", 1, 10);
+    EXPECT_FALSE(limit.ok());
+    EXPECT_NE(limit.status().message().find("1..10"), std::string::npos);
+    const auto offset = q.number("offset", 0, 10);
+    EXPECT_FALSE(offset.ok());
+    EXPECT_FALSE(offset.status().message().empty());
 }
 
 TEST(UrlQuery, UnknownParametersAreNamed)

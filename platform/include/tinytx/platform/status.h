@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace tinytx::platform {
@@ -73,7 +74,13 @@ public:
 template <class T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : value_(std::move(value)) {}
+    // Anything a T is made of, so a unique_ptr<Derived> returns as a Result<unique_ptr<Base>>.
+    template <class U = T>
+        requires(std::is_convertible_v<U &&, T> && !std::is_same_v<std::remove_cvref_t<U>, Result> &&
+                 !std::is_same_v<std::remove_cvref_t<U>, Status>)
+    Result(U &&value) : value_(std::in_place, std::forward<U>(value))
+    {
+    }
     // A failure; an ok Status carries no value, so it becomes an internal error rather than an
     // empty success.
     Result(Status status) : status_(std::move(status))
