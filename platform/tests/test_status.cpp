@@ -95,3 +95,17 @@ TEST(Result, MovesAMoveOnlyValueOut)
     std::unique_ptr<int> p = std::move(r).value();
     EXPECT_EQ(*p, 3);
 }
+
+TEST(Result, TakesAnythingConvertibleToItsValue)
+{
+    struct Base {
+        virtual ~Base() = default;
+        virtual int id() const { return 0; }
+    };
+    struct Derived : Base {
+        int id() const override { return 1; }
+    };
+    Result<std::unique_ptr<Base>> r = std::make_unique<Derived>();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ((*r)->id(), 1);
+}

@@ -159,8 +159,8 @@ HttpResponse DashboardApi::Impl::route(const HttpRequest &req, const UrlQuery &q
             other_method = &r;
             continue;
         }
-        if (std::string u = q.unknown(r.params); !u.empty())
-            return error_response(400, u);
+        if (platform::Status u = q.unknown(r.params); !u.ok())
+            return error_response(400, u.message());
         RouteArgs args{*this, q};
         for (size_t i = 0; i < parts.size(); ++i) {
             if (!is_id_segment(r.path[i]))

@@ -151,7 +151,7 @@ UrlQuery parse_target(const std::string &target)
     return q;
 }
 
-std::string UrlQuery::unknown(const std::set<std::string> &allowed) const
+platform::Status UrlQuery::unknown(const std::set<std::string> &allowed) const
 {
     for (const auto &[name, value] : params) {
         if (allowed.count(name))
@@ -159,9 +159,10 @@ std::string UrlQuery::unknown(const std::set<std::string> &allowed) const
         std::string known;
         for (const auto &a : allowed)
             known += (known.empty() ? "" : ", ") + a;
-        return "unknown parameter '" + name + "'" + (known.empty() ? " (this call takes none)" : " (known: " + known + ")");
+        return platform::Status::invalid_argument("unknown parameter '" + name + "'" +
+                                                  (known.empty() ? " (this call takes none)" : " (known: " + known + ")"));
     }
-    return "";
+    return {};
 }
 
 platform::Result<std::optional<int64_t>> UrlQuery::id(const std::string &name) const

@@ -21,8 +21,9 @@ struct UrlQuery {
     bool ok() const { return error.empty(); }
     bool has(const std::string &name) const { return params.count(name) != 0; }
 
-    // Names not in `allowed`, as one message ("unknown parameter 'x' (known: a, b)"), or "".
-    std::string unknown(const std::set<std::string> &allowed) const;
+    // Invalid argument naming the first parameter not in `allowed` ("unknown parameter 'x' (known:
+    // a, b)"); ok when every name is allowed.
+    platform::Status unknown(const std::set<std::string> &allowed) const;
     // A database id: 1..2^63-1. Invalid argument when present but malformed; nullopt when absent.
     platform::Result<std::optional<int64_t>> id(const std::string &name) const;
     // A whole number in lo..hi (same conventions).

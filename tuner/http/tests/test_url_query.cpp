@@ -53,9 +53,9 @@ TEST(UrlQuery, IdsAndNumbersSayWhatIsWrong)
 TEST(UrlQuery, UnknownParametersAreNamed)
 {
     const UrlQuery q = parse_target("/api/front?model=1&modle=2");
-    EXPECT_EQ(q.unknown({"model", "board"}), "unknown parameter 'modle' (known: board, model)");
-    EXPECT_EQ(q.unknown({"model", "modle"}), "");
-    EXPECT_NE(parse_target("/api/info?x=1").unknown({}).find("takes none"), std::string::npos);
+    EXPECT_EQ(q.unknown({"model", "board"}).message(), "unknown parameter 'modle' (known: board, model)");
+    EXPECT_EQ(q.unknown({"model", "modle"}).message(), "");
+    EXPECT_NE(parse_target("/api/info?x=1").unknown({}).message().find("takes none"), std::string::npos);
 }
 
 TEST(UrlQuery, PathParts)
