@@ -106,19 +106,16 @@ bool valid_utf8(const std::string &s)
     return true;
 }
 
-UrlQuery parse_target(const std::string &target)
+platform::Result<UrlQuery> parse_target(const std::string &target)
 {
+    using platform::Status;
     UrlQuery q;
     const size_t mark = target.find('?');
     const auto path = percent_decode(target.substr(0, mark), false);
-    if (!path || path->empty() || (*path)[0] != '/') {
-        q.error = "malformed request path";
-        return q;
-    }
-    if (!valid_utf8(*path)) {
-        q.error = "the request path is not UTF-8";
-        return q;
-    }
+    if (!path || path->empty() || (*path)[0] != '/')
+        return Status::invalid_argument("malformed request path");
+    if (!valid_utf8(*path))
+        return Status::invalid_argument("the request path is not UTF-8");
     q.path = *path;
     if (mark == std::string::npos)
         return q;
@@ -135,18 +132,12 @@ UrlQuery parse_target(const std::string &target)
         const size_t eq = pair.find('=');
         const auto name = percent_decode(pair.substr(0, eq), true);
         const auto value = percent_decode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
-        if (!name || !value || name->empty()) {
-            q.error = "malformed query parameter '" + pair + "'";
-            return q;
-        }
-        if (!valid_utf8(*name) || !valid_utf8(*value)) {
-            q.error = "a query parameter is not UTF-8";
-            return q;
-        }
-        if (!q.params.emplace(*name, *value).second) {
-            q.error = "parameter '" + *name + "' given twice";
-            return q;
-        }
+        if (!name || !value || name->empty())
+            return Status::invalid_argument("malformed query parameter '" + pair + "'");
+        if (!valid_utf8(*name) || !valid_utf8(*value))
+            return Status::invalid_argument("a query parameter is not UTF-8");
+        if (!q.params.emplace(*name, *value).second)
+            return Status::invalid_argument("parameter '" + *name + "' given twice");
     }
     return q;
 }

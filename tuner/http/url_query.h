@@ -16,9 +16,7 @@ namespace tinytx::farm {
 struct UrlQuery {
     std::string path;                            // decoded, e.g. "/api/candidates/12"
     std::map<std::string, std::string> params;   // decoded; a repeated name is an error
-    std::string error;                           // "" when the target parsed
 
-    bool ok() const { return error.empty(); }
     bool has(const std::string &name) const { return params.count(name) != 0; }
 
     // Invalid argument naming the first parameter not in `allowed` ("unknown parameter 'x' (known:
@@ -31,7 +29,7 @@ struct UrlQuery {
 };
 
 // A path or parameter that is not UTF-8 after decoding is an error (answered with 400).
-UrlQuery parse_target(const std::string &target);
+platform::Result<UrlQuery> parse_target(const std::string &target);
 
 // "%41b+c" -> "Ab c" (+ is a space in a query only); nullopt for a bad escape or a NUL byte.
 std::optional<std::string> percent_decode(const std::string &s, bool plus_is_space);
