@@ -19,11 +19,10 @@ platform::Result<std::unique_ptr<Dashboard>> Dashboard::start(const DashboardCon
                                                               FarmLog &log)
 {
     std::unique_ptr<Dashboard> d(new Dashboard());
-    try {
-        d->store_ = std::make_unique<DashboardStore>(config.db_path);
-    } catch (const std::exception &e) {  // the SQLite wrapper throws (ARCHITECTURE.md "Errors")
-        return platform::Status::unavailable(e.what());
-    }
+    auto store = DashboardStore::open(config.db_path);
+    if (!store.ok())
+        return store.status();
+    d->store_ = std::move(store).value();
     d->api_ = std::make_unique<DashboardApi>(*d->store_, jobs, log, config.api);
     HttpServerOptions so;
     so.address = config.http_address;

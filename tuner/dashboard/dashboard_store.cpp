@@ -60,16 +60,26 @@ DashboardStore::DashboardStore(const std::string &db_path) : path_(db_path)
 {
     tuner::sqlite::OpenOptions o;
     o.read_only = true;
-    try {
-        db_ = std::make_unique<tuner::Database>(db_path, o);
-    } catch (const tuner::sqlite::Error &e) {
-        if ((e.code() & 0xff) == SQLITE_READONLY)
-            throw tuner::sqlite::Error(e.code(), "database '" + db_path +
-                                                     "' needs a schema migration first (open it once with "
-                                                     "tinytx-tune or tinytx-farmd): " + e.what());
-        throw;
-    }
+    db_ = std::make_unique<tuner::Database>(db_path, o);
     st_ = std::make_unique<Statements>(db_->connection());
+}
+
+platform::Result<std::unique_ptr<DashboardStore>> DashboardStore::open(const std::string &db_path)
+{
+    try {  // the SQLite wrapper throws (ARCHITECTURE.md "Errors"): its edge is here
+        return std::unique_ptr<DashboardStore>(new DashboardStore(db_path));
+    } catch (const tuner::sqlite::Error &e) {
+        if ((e.code() & 0xff) != SQLITE_READONLY)
+            return platform::Status::unavailable(e.what());
+        // sqlite::Error's text: SQLite's code before the sentence
+        return platform::Status::unavailable(
+            tuner::sqlite::Error(e.code(), "database '" + db_path +
+                                               "' needs a schema migration first (open it once with "
+                                               "tinytx-tune or tinytx-farmd): " + e.what())
+                .what());
+    } catch (const std::exception &e) {
+        return platform::Status::unavailable(e.what());
+    }
 }
 
 DashboardStore::~DashboardStore() = default;

@@ -48,9 +48,9 @@ platform::Result<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string
 
 class DashboardStore {
 public:
-    // Opens read-only; sqlite::Error (naming the file) when it cannot, or when the database
-    // needs a migration first (open it once with tinytx-tune or tinytx-farmd).
-    explicit DashboardStore(const std::string &db_path);
+    // Opens read-only; unavailable with SQLite's message (naming the file) when it cannot, or when
+    // the database needs a migration first (open it once with tinytx-tune or tinytx-farmd).
+    static platform::Result<std::unique_ptr<DashboardStore>> open(const std::string &db_path);
     ~DashboardStore();
 
     std::vector<ModelRow> models();
@@ -74,6 +74,7 @@ public:
     const std::string &path() const { return path_; }
 
 private:
+    explicit DashboardStore(const std::string &db_path);  // throws sqlite::Error
     struct Statements;
     std::vector<JobRecord> select_jobs(std::optional<int64_t> id);
     std::string path_;
