@@ -242,9 +242,9 @@ platform::Result<ImportedSpec> import_onnx(const fs::path &onnx_path, const Impo
 ModelLoadResult load_model_any(const fs::path &path, const ImportOptions &opt)
 {
     if (!is_onnx_path(path)) {
-        if (std::string what = foreign_model_file(path); !what.empty()) {
+        if (platform::Status what = foreign_model_file(path); !what.ok()) {
             ModelLoadResult r;
-            r.error = ModelError{"", std::move(what)};
+            r.error = ModelError{"", what.message()};
             return r;
         }
         return load_model(path);

@@ -39,8 +39,8 @@ struct ImportedSpec {
 bool is_onnx_path(const std::filesystem::path &path);
 
 // A file given as a model that is neither a spec (JSON) nor ONNX, such as a PyTorch checkpoint:
-// a message naming what it is and how to export it to ONNX; "" when it may be a spec or ONNX.
-std::string foreign_model_file(const std::filesystem::path &path);
+// invalid argument naming what it is and how to export it to ONNX; ok when it may be a spec or ONNX.
+platform::Status foreign_model_file(const std::filesystem::path &path);
 
 // $TINYTX_IMPORT_CACHE, else $XDG_CACHE_HOME/tinytx/import, else ~/.cache/tinytx/import, else
 // /tmp/tinytx-import-<uid>.

@@ -78,14 +78,14 @@ TEST(ImporterPath, ForeignModelFilesAreNamedWithTheExport)
         return dir / name;
     };
     const std::string zip = std::string("PK\x03\x04", 4) + std::string(26, '\0') + "model/data.pkl";
-    const std::string checkpoint = foreign_model_file(write("model.pt", zip));
+    const std::string checkpoint = foreign_model_file(write("model.pt", zip)).message();
     EXPECT_NE(checkpoint.find("torch.save"), std::string::npos) << checkpoint;
     EXPECT_NE(checkpoint.find("torch.onnx.export"), std::string::npos) << checkpoint;
-    EXPECT_NE(foreign_model_file(write("legacy.pth", "\x80\x02}q\x00.")).find("pickle"), std::string::npos);
-    EXPECT_NE(foreign_model_file(write("model.bin", std::string("\x08\x07\x12\x07pytorch", 11))).find("rename it to model.onnx"),
+    EXPECT_NE(foreign_model_file(write("legacy.pth", "\x80\x02}q\x00.")).message().find("pickle"), std::string::npos);
+    EXPECT_NE(foreign_model_file(write("model.bin", std::string("\x08\x07\x12\x07pytorch", 11))).message().find("rename it to model.onnx"),
               std::string::npos);
-    EXPECT_EQ(foreign_model_file(write("spec.json", "  {\"name\": 1}")), "");
-    EXPECT_EQ(foreign_model_file(write("x.onnx", "anything")), "");
+    EXPECT_EQ(foreign_model_file(write("spec.json", "  {\"name\": 1}")).message(), "");
+    EXPECT_EQ(foreign_model_file(write("x.onnx", "anything")).message(), "");
     const ModelLoadResult r = load_model_any(dir / "model.pt");
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error->message().find("torch.onnx.export"), std::string::npos);
