@@ -534,8 +534,8 @@ TuneRequest request_from(const Options &o)
     }
     if (!fs::exists(req.model_path))
         usage_error("--model " + req.model_path.string() + ": no such file");
-    if (const std::string what = foreign_model_file(req.model_path); !what.empty())
-        usage_error("--model " + what);
+    if (const tinytx::platform::Status what = foreign_model_file(req.model_path); !what.ok())
+        usage_error("--model " + what.message());
 
     return req;
 }

@@ -97,8 +97,8 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
                                           double(latest->measurement.cycles_median) * 100.0
                                     : 0.0;
     }
-    std::string model_error;
-    const bool have_files = model_files(*p, &model_error) != nullptr;
+    const auto files = model_files(*p);
+    const bool have_files = files.ok();
     const std::string base = "/api/candidates/" + std::to_string(id);
     return json_response(
         json{{"id", id},
@@ -124,7 +124,7 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
              {"measurements", history},
              {"downloads",
               {{"available", have_files},
-               {"reason", have_files ? "" : model_error},
+               {"reason", files.status().message()},
                {"schedule", base + "/schedule.json"},
                {"c_folder", base + "/deploy.tar"}}}}
             .dump());
@@ -142,10 +142,10 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
     const auto b = budget(q, *p, &from, &error);
     if (!b)
         return error;
-    std::string err;
-    const auto model = model_files(*p, &err);
-    if (!model)
-        return error_response(409, err);
+    const auto found = model_files(*p);
+    if (!found.ok())
+        return error_response(409, found.status().message());
+    const std::shared_ptr<const tuner::Model> &model = *found;
     const FrontView v = front_view(store.measurements(p->model.id, p->board.id), p->dims, p->n_layers, *b);
     const auto it = std::find_if(v.points.begin(), v.points.end(),
                                  [&](const FrontPoint &fp) { return fp.trial.candidate_id == id; });
@@ -153,6 +153,7 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
         return error_response(409, "candidate " + std::to_string(id) + " has no OK measurement to export");
     tuner::TuneReport r = report_for(*p, *b == UINT64_MAX ? 0 : *b);
     r.cost_model = cost_model(p->board, it->source);
+    std::string err;
     const json j = tuner::schedule_export_json(r, it->trial, *model, &err);
     if (j.is_null())
         return error_response(500, err);
@@ -171,10 +172,10 @@ HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
         return error;
     const CandidateRow *c = &cp->first;
     const Pair *p = &cp->second;
-    std::string err;
-    const auto model = model_files(*p, &err);
-    if (!model)
-        return error_response(409, err);
+    const auto found = model_files(*p);
+    if (!found.ok())
+        return error_response(409, found.status().message());
+    const std::shared_ptr<const tuner::Model> &model = *found;
     const tuner::ScheduleParseResult ps = tuner::parse_schedule(c->schedule_json);
     if (!ps.ok())
         return error_response(500, ps.error->message());
@@ -196,12 +197,12 @@ HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
     const tuner::EmitCResult er = tuner::emit_c(*model, *ps.schedule, tmp / top, eo);
     if (!er.ok())
         return error_response(500, "emit_c: " + er.error);
-    TarResult tar = tar_directory(tmp / top, top, static_cast<int64_t>(std::time(nullptr)));
+    platform::Result<std::string> tar = tar_directory(tmp / top, top, static_cast<int64_t>(std::time(nullptr)));
     if (!tar.ok())
-        return error_response(500, tar.error);
+        return error_response(500, tar.status().message());
     HttpResponse res;
     res.content_type = "application/x-tar";
-    res.body = std::move(tar.archive);
+    res.body = std::move(tar).value();
     res.headers.push_back({"Content-Disposition", "attachment; filename=\"" + top + ".tar\""});
     return res;
 }

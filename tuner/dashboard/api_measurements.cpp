@@ -14,16 +14,16 @@ HttpResponse DashboardApi::Impl::measurements(const UrlQuery &q)
     const auto p = query_pair(q, &error);
     if (!p)
         return error;
-    std::string err;
-    const auto candidate = q.id("candidate", &err);
-    if (!err.empty())
-        return error_response(400, err);
-    const auto limit = q.number("limit", 1, 10000, &err);
-    if (!err.empty())
-        return error_response(400, err);
-    const auto offset = q.number("offset", 0, UINT32_MAX, &err);
-    if (!err.empty())
-        return error_response(400, err);
+    const auto candidate_arg = q.id("candidate");
+    if (!candidate_arg.ok())
+        return error_response(400, candidate_arg.status().message());
+    const auto limit = q.number("limit", 1, 10000);
+    if (!limit.ok())
+        return error_response(400, limit.status().message());
+    const auto offset = q.number("offset", 0, UINT32_MAX);
+    if (!offset.ok())
+        return error_response(400, offset.status().message());
+    const std::optional<int64_t> candidate = *candidate_arg;
     if (candidate) {
         const auto c = store.candidate(*candidate);
         if (!c)
@@ -36,8 +36,8 @@ HttpResponse DashboardApi::Impl::measurements(const UrlQuery &q)
     if (candidate)
         std::erase_if(all, [&](const tuner::MeasuredCandidate &mc) { return mc.candidate_id != *candidate; });
     json items = json::array();
-    const size_t first = std::min<size_t>(offset.value_or(0), all.size());
-    const size_t last = std::min<size_t>(all.size(), first + limit.value_or(100));
+    const size_t first = std::min<size_t>(offset->value_or(0), all.size());
+    const size_t last = std::min<size_t>(all.size(), first + limit->value_or(100));
     for (size_t i = first; i < last; ++i)
         items.push_back(measurement_json(all[i]));
     return json_response(json{{"total", all.size()}, {"offset", first}, {"items", items}}.dump());
@@ -45,15 +45,15 @@ HttpResponse DashboardApi::Impl::measurements(const UrlQuery &q)
 
 HttpResponse DashboardApi::Impl::calibration(const UrlQuery &q)
 {
-    std::string err;
     if (!q.has("board"))
         return error_response(400, "parameter 'board' is required (an id from /api/boards)");
-    const auto board_id = q.id("board", &err);
-    if (!board_id)
-        return error_response(400, err);
-    const auto model_id = q.id("model", &err);
-    if (!err.empty())
-        return error_response(400, err);
+    const auto board_arg = q.id("board");
+    if (!board_arg.ok())
+        return error_response(400, board_arg.status().message());
+    const auto model_arg = q.id("model");
+    if (!model_arg.ok())
+        return error_response(400, model_arg.status().message());
+    const std::optional<int64_t> board_id = *board_arg, model_id = *model_arg;
     const auto board = store.board(*board_id);
     if (!board)
         return error_response(404, "no board with id " + std::to_string(*board_id));

@@ -28,9 +28,8 @@ HttpResponse DashboardApi::Impl::models()
         boards_of[model_id].push_back({{"board_id", board_id}, {"candidates", count}});
     json out = json::array();
     for (const ModelRow &m : store.models()) {
-        std::string err;
-        const auto d = spec_dims(m.spec_json, &err);
-        json dims = d ? json{{"S", d->first.S}, {"E", d->first.E}, {"H", d->first.H}, {"P", d->first.P},
+        const auto d = spec_dims(m.spec_json);
+        json dims = d.ok() ? json{{"S", d->first.S}, {"E", d->first.E}, {"H", d->first.H}, {"P", d->first.P},
                              {"F", d->first.F}, {"layers", d->second}}
                       : json(nullptr);
         out.push_back({{"id", m.id},
@@ -70,10 +69,9 @@ std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::pair(int64_t model_i
         *error = error_response(404, "no board with id " + std::to_string(board_id));
         return std::nullopt;
     }
-    std::string err;
-    const auto d = spec_dims(m->spec_json, &err);
-    if (!d) {
-        *error = error_response(500, "model " + std::to_string(model_id) + ": " + err);
+    const auto d = spec_dims(m->spec_json);
+    if (!d.ok()) {
+        *error = error_response(500, "model " + std::to_string(model_id) + ": " + d.status().message());
         return std::nullopt;
     }
     p.model = std::move(*m);
@@ -85,7 +83,6 @@ std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::pair(int64_t model_i
 
 std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::query_pair(const UrlQuery &q, HttpResponse *error)
 {
-    std::string err;
     for (const char *name : {"model", "board"}) {
         if (!q.has(name)) {
             *error = error_response(400, std::string("parameter '") + name + "' is required (an id from /api/" + name +
@@ -93,17 +90,17 @@ std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::query_pair(const Url
             return std::nullopt;
         }
     }
-    const auto model_id = q.id("model", &err);
-    if (!model_id) {
-        *error = error_response(400, err);
+    const auto model_id = q.id("model");
+    if (!model_id.ok()) {
+        *error = error_response(400, model_id.status().message());
         return std::nullopt;
     }
-    const auto board_id = q.id("board", &err);
-    if (!board_id) {
-        *error = error_response(400, err);
+    const auto board_id = q.id("board");
+    if (!board_id.ok()) {
+        *error = error_response(400, board_id.status().message());
         return std::nullopt;
     }
-    return pair(*model_id, *board_id, error);
+    return pair(**model_id, **board_id, error);
 }
 
 std::optional<std::pair<CandidateRow, DashboardApi::Impl::Pair>> DashboardApi::Impl::candidate_pair(
@@ -147,7 +144,7 @@ std::optional<uint64_t> DashboardApi::Impl::budget(const UrlQuery &q, const Pair
 tuner::CostModel DashboardApi::Impl::cost_model(const BoardRow &b, const std::string &source)
 {
     if (auto stored = store.cost_model(b.id, source))
-        if (auto cm = tuner::CostModel::from_json(json::parse(*stored, nullptr, false)))
+        if (auto cm = tuner::CostModel::from_json(json::parse(*stored, nullptr, false)); cm.ok())
             return *cm;
     return tuner::CostModel::prior_for_core(b.profile.value("core", ""), b.profile.value("clock_hz", uint64_t(0)),
                                             b.profile.value("active_mw", 0.0), b.name);
@@ -164,9 +161,9 @@ tuner::TuneReport DashboardApi::Impl::report_for(const Pair &p, uint64_t budget)
     return r;
 }
 
-std::shared_ptr<const tuner::Model> DashboardApi::Impl::model_files(const Pair &p, std::string *error)
+platform::Result<std::shared_ptr<const tuner::Model>> DashboardApi::Impl::model_files(const Pair &p)
 {
-    return locator.find(p.model.name, p.model.spec_hash, p.model.spec_json, error);
+    return locator.find(p.model.name, p.model.spec_hash, p.model.spec_json);
 }
 
 // The import report beside an imported model's spec (<name>.report.json) holds the integer
@@ -174,11 +171,11 @@ std::shared_ptr<const tuner::Model> DashboardApi::Impl::model_files(const Pair &
 // hand have none (null).
 json DashboardApi::Impl::import_accuracy(const Pair &p)
 {
-    std::string err;
-    const auto model = model_files(p, &err);
-    if (!model || model->spec_path.empty())
+    const auto found = model_files(p);
+    if (!found.ok() || (*found)->spec_path.empty())
         return nullptr;
-    const fs::path report = model->spec_path.parent_path() / (model->spec_path.stem().string() + ".report.json");
+    const tuner::Model &model = **found;
+    const fs::path report = model.spec_path.parent_path() / (model.spec_path.stem().string() + ".report.json");
     std::ifstream in(report);
     const json r = in ? json::parse(in, nullptr, false) : json();
     if (!r.is_object() || !r["accuracy"].is_object() || r["accuracy"].empty())

@@ -44,18 +44,18 @@ DashboardApi::~DashboardApi() = default;
 
 HttpResponse DashboardApi::handle(const HttpRequest &req)
 {
-    const UrlQuery q = parse_target(req.target);
+    const auto q = parse_target(req.target);
     if (!q.ok())
-        return error_response(400, q.error);
+        return error_response(400, q.status().message());
     try {
-        return impl_->route(req, q);
+        return impl_->route(req, *q);
     } catch (const std::exception &e) {
         impl_->log.event("http_error", {{"target", req.target}, {"error", e.what()}});
         return error_response(500, e.what());
     }
 }
 
-bool DashboardApi::Impl::authorized(const HttpRequest &req, bool write, std::string *why)
+bool DashboardApi::Impl::authorized(const HttpRequest &req, const UrlQuery &q, bool write, std::string *why)
 {
     if (opt.token.empty() || (!write && opt.public_read))
         return true;
@@ -70,7 +70,7 @@ bool DashboardApi::Impl::authorized(const HttpRequest &req, bool write, std::str
     }
     const bool none = req.authorization.empty() && (write || cookie_value(req.cookie, "tinytx_token").empty());
     *why = none ? "this farm needs a token (Authorization: Bearer ...)" : "wrong token";
-    log.event("refused", {{"call", "http " + req.method + " " + parse_target(req.target).path},
+    log.event("refused", {{"call", "http " + req.method + " " + q.path},
                           {"peer", req.peer},
                           {"reason", none ? "no token" : "wrong token"}});
     return false;
@@ -147,7 +147,7 @@ HttpResponse DashboardApi::Impl::route(const HttpRequest &req, const UrlQuery &q
     if (req.method != "GET" && !post)
         return error_response(405, "method " + req.method + " not allowed");
     std::string why;
-    if (!authorized(req, post, &why))
+    if (!authorized(req, q, post, &why))
         return error_response(401, why);
     parts.erase(parts.begin());
 
@@ -159,8 +159,8 @@ HttpResponse DashboardApi::Impl::route(const HttpRequest &req, const UrlQuery &q
             other_method = &r;
             continue;
         }
-        if (std::string u = q.unknown(r.params); !u.empty())
-            return error_response(400, u);
+        if (platform::Status u = q.unknown(r.params); !u.ok())
+            return error_response(400, u.message());
         RouteArgs args{*this, q};
         for (size_t i = 0; i < parts.size(); ++i) {
             if (!is_id_segment(r.path[i]))

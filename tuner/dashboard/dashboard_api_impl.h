@@ -34,7 +34,7 @@ struct DashboardApi::Impl {
 
     // the table of calls in dashboard_api.cpp
     HttpResponse route(const HttpRequest &req, const UrlQuery &q);
-    bool authorized(const HttpRequest &req, bool write, std::string *why);
+    bool authorized(const HttpRequest &req, const UrlQuery &q, bool write, std::string *why);
 
     // reads (one file per resource: api_models.cpp, api_front.cpp, api_candidates.cpp,
     // api_measurements.cpp, api_jobs.cpp, api_events.cpp)
@@ -71,7 +71,7 @@ struct DashboardApi::Impl {
     std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
     tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
     // the pair's model with its files (weights, spec), or null with the reason in *error
-    std::shared_ptr<const tuner::Model> model_files(const Pair &p, std::string *error);
+    platform::Result<std::shared_ptr<const tuner::Model>> model_files(const Pair &p);
     json import_accuracy(const Pair &p);
     tuner::TuneReport report_for(const Pair &p, uint64_t budget);
     json job_json(const JobRecord &r, const tuner::TuneProgress *progress, uint64_t version);

@@ -15,16 +15,14 @@ std::filesystem::path default_dashboard_dir()
 #endif
 }
 
-std::unique_ptr<Dashboard> Dashboard::start(const DashboardConfig &config, JobManager *jobs, FarmLog &log,
-                                            std::string *error)
+platform::Result<std::unique_ptr<Dashboard>> Dashboard::start(const DashboardConfig &config, JobManager *jobs,
+                                                              FarmLog &log)
 {
     std::unique_ptr<Dashboard> d(new Dashboard());
-    try {
-        d->store_ = std::make_unique<DashboardStore>(config.db_path);
-    } catch (const std::exception &e) {
-        *error = e.what();
-        return nullptr;
-    }
+    auto store = DashboardStore::open(config.db_path);
+    if (!store.ok())
+        return store.status();
+    d->store_ = std::move(store).value();
     d->api_ = std::make_unique<DashboardApi>(*d->store_, jobs, log, config.api);
     HttpServerOptions so;
     so.address = config.http_address;
@@ -33,10 +31,8 @@ std::unique_ptr<Dashboard> Dashboard::start(const DashboardConfig &config, JobMa
     DashboardApi *api = d->api_.get();
     d->server_ = std::make_unique<HttpServer>(so, [api](const HttpRequest &r) { return api->handle(r); },
         [&log](const std::string &event, nlohmann::json fields) { log.event(event, std::move(fields)); });
-    if (std::string e = d->server_->start(); !e.empty()) {
-        *error = e;
-        return nullptr;
-    }
+    if (platform::Status s = d->server_->start(); !s.ok())
+        return s;
     log.event("dashboard", {{"address", d->server_->address()},
                             {"static_dir", config.api.static_dir.string()},
                             {"built", std::filesystem::exists(config.api.static_dir / "index.html")},

@@ -15,28 +15,22 @@ constexpr const char *kRunColumns = "SELECT id, model_id, board_id, budget_bytes
 
 }  // namespace
 
-std::optional<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string &spec_json, std::string *error)
+platform::Result<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string &spec_json)
 {
     const auto j = nlohmann::json::parse(spec_json, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-        *error = "the model spec is not a JSON object";
-        return std::nullopt;
-    }
+    if (j.is_discarded() || !j.is_object())
+        return platform::Status::corruption("the model spec is not a JSON object");
     tx_encoder_dims d{};
     int32_t *fields[] = {&d.S, &d.E, &d.H, &d.P, &d.F};
     const char *names[] = {"S", "E", "H", "P", "F"};
     for (size_t i = 0; i < 5; ++i) {
         if (!j.contains(names[i]) || !j[names[i]].is_number_integer() || j[names[i]].get<int64_t>() < 1 ||
-            j[names[i]].get<int64_t>() > 1 << 20) {
-            *error = std::string("the model spec has no valid ") + names[i];
-            return std::nullopt;
-        }
+            j[names[i]].get<int64_t>() > 1 << 20)
+            return platform::Status::corruption(std::string("the model spec has no valid ") + names[i]);
         *fields[i] = j[names[i]].get<int32_t>();
     }
-    if (!j.contains("layers") || !j["layers"].is_array() || j["layers"].empty()) {
-        *error = "the model spec has no layers";
-        return std::nullopt;
-    }
+    if (!j.contains("layers") || !j["layers"].is_array() || j["layers"].empty())
+        return platform::Status::corruption("the model spec has no layers");
     return std::pair{d, j["layers"].size()};
 }
 
@@ -66,16 +60,26 @@ DashboardStore::DashboardStore(const std::string &db_path) : path_(db_path)
 {
     tuner::sqlite::OpenOptions o;
     o.read_only = true;
-    try {
-        db_ = std::make_unique<tuner::Database>(db_path, o);
-    } catch (const tuner::sqlite::Error &e) {
-        if ((e.code() & 0xff) == SQLITE_READONLY)
-            throw tuner::sqlite::Error(e.code(), "database '" + db_path +
-                                                     "' needs a schema migration first (open it once with "
-                                                     "tinytx-tune or tinytx-farmd): " + e.what());
-        throw;
-    }
+    db_ = std::make_unique<tuner::Database>(db_path, o);
     st_ = std::make_unique<Statements>(db_->connection());
+}
+
+platform::Result<std::unique_ptr<DashboardStore>> DashboardStore::open(const std::string &db_path)
+{
+    try {  // the SQLite wrapper throws (ARCHITECTURE.md "Errors"): its edge is here
+        return std::unique_ptr<DashboardStore>(new DashboardStore(db_path));
+    } catch (const tuner::sqlite::Error &e) {
+        if ((e.code() & 0xff) != SQLITE_READONLY)
+            return platform::Status::unavailable(e.what());
+        // sqlite::Error's text: SQLite's code before the sentence
+        return platform::Status::unavailable(
+            tuner::sqlite::Error(e.code(), "database '" + db_path +
+                                               "' needs a schema migration first (open it once with "
+                                               "tinytx-tune or tinytx-farmd): " + e.what())
+                .what());
+    } catch (const std::exception &e) {
+        return platform::Status::unavailable(e.what());
+    }
 }
 
 DashboardStore::~DashboardStore() = default;

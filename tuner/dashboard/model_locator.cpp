@@ -23,17 +23,16 @@ bool same_text(const fs::path &p, const std::string &text)
 
 }  // namespace
 
-std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, const std::string &spec_hash,
-                                                       const std::string &spec_text, std::string *error)
+platform::Result<std::shared_ptr<const tuner::Model>> ModelLocator::find(const std::string &name,
+                                                                         const std::string &spec_hash,
+                                                                         const std::string &spec_text)
 {
     std::lock_guard lk(mu_);
     if (auto it = found_.find(spec_hash); it != found_.end())
         return it->second;
     const auto now = std::chrono::steady_clock::now();
-    if (auto it = missed_.find(spec_hash); it != missed_.end() && now - it->second.first < std::chrono::seconds(10)) {
-        *error = it->second.second;
-        return nullptr;
-    }
+    if (auto it = missed_.find(spec_hash); it != missed_.end() && now - it->second.first < std::chrono::seconds(10))
+        return platform::Status::not_found(it->second.second);
     // (folder, confined): a subdirectory is where the farm keeps uploads, whose specs may name only
     // files beside them (a spec stored before uploads were checked must not read the host's files)
     std::vector<std::pair<fs::path, bool>> places;
@@ -63,13 +62,13 @@ std::shared_ptr<const tuner::Model> ModelLocator::find(const std::string &name, 
     std::string where;
     for (const fs::path &d : dirs_)
         where += (where.empty() ? "" : ", ") + d.string();
-    *error = "the files of model " + name + " (" + spec_hash.substr(0, 12) +
+    std::string error = "the files of model " + name + " (" + spec_hash.substr(0, 12) +
              ") are not in " + (where.empty() ? "any model directory" : where) +
              ": start tinytx-farmd with --models-dir DIR, DIR the folder that holds its spec and weights"
              " (for a model tinytx-tune imported from ONNX, the import cache of the user who ran it:"
              " $TINYTX_IMPORT_CACHE, else ~/.cache/tinytx/import)";
-    missed_[spec_hash] = {now, *error};
-    return nullptr;
+    missed_[spec_hash] = {now, error};
+    return platform::Status::not_found(std::move(error));
 }
 
 }  // namespace tinytx::farm

@@ -45,22 +45,18 @@ bool split_name(const std::string &path, std::string *prefix, std::string *name)
     return false;
 }
 
-bool header(std::string &out, const std::string &path, bool directory, uint64_t size, int64_t mtime, std::string *error)
+platform::Status header(std::string &out, const std::string &path, bool directory, uint64_t size, int64_t mtime)
 {
     std::string prefix, name;
-    if (!split_name(path, &prefix, &name)) {
-        *error = "path too long for a tar archive: " + path;
-        return false;
-    }
+    if (!split_name(path, &prefix, &name))
+        return platform::Status::invalid_argument("path too long for a tar archive: " + path);
     std::array<char, kBlock> h{};
     std::memcpy(h.data(), name.data(), name.size());
     octal(h.data() + 100, 8, directory ? 0755 : 0644);
     octal(h.data() + 108, 8, 0);
     octal(h.data() + 116, 8, 0);
-    if (!octal(h.data() + 124, 12, size)) {
-        *error = "file too large for a tar archive: " + path;
-        return false;
-    }
+    if (!octal(h.data() + 124, 12, size))
+        return platform::Status::invalid_argument("file too large for a tar archive: " + path);
     octal(h.data() + 136, 12, static_cast<uint64_t>(std::max<int64_t>(0, mtime)));
     h[156] = directory ? '5' : '0';
     std::memcpy(h.data() + 257, "ustar", 6);  // with its NUL
@@ -75,53 +71,47 @@ bool header(std::string &out, const std::string &path, bool directory, uint64_t 
     octal(h.data() + 148, 7, sum);  // six digits, NUL, then the space already there
 
     out.append(h.data(), h.size());
-    return true;
+    return {};
 }
 
 }  // namespace
 
-TarResult tar_directory(const fs::path &dir, const std::string &top, int64_t mtime)
+platform::Result<std::string> tar_directory(const fs::path &dir, const std::string &top, int64_t mtime)
 {
-    TarResult r;
+    std::string archive;
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-        r.error = "not a directory: " + dir.string();
-        return r;
-    }
+    if (!fs::is_directory(dir, ec))
+        return platform::Status::not_found("not a directory: " + dir.string());
     std::vector<fs::path> entries;
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec))
         entries.push_back(it->path());
-    if (ec) {
-        r.error = "cannot list " + dir.string() + ": " + ec.message();
-        return r;
-    }
+    if (ec)
+        return platform::Status::io_error("cannot list " + dir.string() + ": " + ec.message());
     std::sort(entries.begin(), entries.end());
-    if (!header(r.archive, top + "/", true, 0, mtime, &r.error))
-        return r;
+    if (platform::Status s = header(archive, top + "/", true, 0, mtime); !s.ok())
+        return s;
     for (const fs::path &p : entries) {
         const std::string rel = top + "/" + fs::relative(p, dir).generic_string();
         const fs::file_status st = fs::symlink_status(p, ec);
         if (fs::is_directory(st)) {
-            if (!header(r.archive, rel + "/", true, 0, mtime, &r.error))
-                return r;
+            if (platform::Status s = header(archive, rel + "/", true, 0, mtime); !s.ok())
+                return s;
             continue;
         }
         if (!fs::is_regular_file(st))
             continue;  // emit_c writes regular files only; anything else is not ours to ship
         std::ifstream in(p, std::ios::binary);
-        if (!in) {
-            r.error = "cannot read " + p.string();
-            return r;
-        }
+        if (!in)
+            return platform::Status::io_error("cannot read " + p.string());
         const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!header(r.archive, rel, false, bytes.size(), mtime, &r.error))
-            return r;
-        r.archive += bytes;
-        r.archive.append((kBlock - bytes.size() % kBlock) % kBlock, '\0');
+        if (platform::Status s = header(archive, rel, false, bytes.size(), mtime); !s.ok())
+            return s;
+        archive += bytes;
+        archive.append((kBlock - bytes.size() % kBlock) % kBlock, '\0');
     }
-    r.archive.append(2 * kBlock, '\0');
-    return r;
+    archive.append(2 * kBlock, '\0');
+    return archive;
 }
 
 }  // namespace tinytx::farm

@@ -6,15 +6,12 @@
 #include <filesystem>
 #include <string>
 
+#include "tinytx/platform/status.h"
+
 namespace tinytx::farm {
 
-struct TarResult {
-    std::string archive;   // the bytes of the .tar
-    std::string error;     // "" when ok (a path too long for ustar, an unreadable file, ...)
-    bool ok() const { return error.empty(); }
-};
-
-// `dir`'s tree as "<top>/...", every entry stamped with `mtime` (seconds since the epoch).
-TarResult tar_directory(const std::filesystem::path &dir, const std::string &top, int64_t mtime);
+// The bytes of the .tar of `dir`'s tree as "<top>/...", every entry stamped with `mtime` (seconds
+// since the epoch); or why not (a path too long for ustar, an unreadable file, ...).
+platform::Result<std::string> tar_directory(const std::filesystem::path &dir, const std::string &top, int64_t mtime);
 
 }  // namespace tinytx::farm

@@ -209,16 +209,15 @@ int serve_dashboard_only(const Args &args, const DashboardConfig &dash, FarmLog 
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    std::string error;
-    auto dashboard = Dashboard::start(dash, nullptr, log, &error);
-    if (!dashboard) {
-        std::cerr << "tinytx-farmd: " << error << "\n";
+    auto dashboard = Dashboard::start(dash, nullptr, log);
+    if (!dashboard.ok()) {
+        std::cerr << "tinytx-farmd: " << dashboard.status().message() << "\n";
         return 1;
     }
-    std::cout << nlohmann::json{{"event", "serving"}, {"http", dashboard->address()}}.dump() << std::endl;
+    std::cout << nlohmann::json{{"event", "serving"}, {"http", (*dashboard)->address()}}.dump() << std::endl;
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    dashboard->stop();
+    (*dashboard)->stop();
     log.event("stopped");
     return 0;
 }
@@ -323,20 +322,19 @@ void log_metrics(const std::atomic<bool> &done, AgentRegistry &registry, JobMana
     }
 }
 
-// The dashboard beside the farm: an error when --http asked for it; when the default port is
-// taken (another farm on this machine) the farm runs without one, saying so.
-std::unique_ptr<Dashboard> start_dashboard(const Args &args, const DashboardConfig &dash, JobManager &jobs,
-                                           FarmLog &log, std::string *fatal)
+// The dashboard beside the farm (nullptr: none): an error when --http asked for it; when the
+// default port is taken (another farm on this machine) the farm runs without one, saying so.
+tinytx::platform::Result<std::unique_ptr<Dashboard>> start_dashboard(const Args &args, const DashboardConfig &dash,
+                                                             JobManager &jobs, FarmLog &log)
 {
     if (dash.http_address == "off")
-        return nullptr;
-    std::string error;
-    auto dashboard = Dashboard::start(dash, &jobs, log, &error);
-    if (!dashboard && args.has("--http"))
-        *fatal = error;
-    else if (!dashboard)
-        log.event("warning", {{"message", "no dashboard: " + error + " (--http ADDR picks another)"}});
-    return dashboard;
+        return std::unique_ptr<Dashboard>();
+    auto dashboard = Dashboard::start(dash, &jobs, log);
+    if (dashboard.ok() || args.has("--http"))
+        return dashboard;
+    log.event("warning",
+              {{"message", "no dashboard: " + dashboard.status().message() + " (--http ADDR picks another)"}});
+    return std::unique_ptr<Dashboard>();
 }
 
 }  // namespace
@@ -392,14 +390,14 @@ int main(int argc, char **argv)
         return 1;
     }
     jobs->start();
-    std::string fatal;
-    std::unique_ptr<Dashboard> dashboard = start_dashboard(args, dash, *jobs, log, &fatal);
-    if (!fatal.empty()) {
-        std::cerr << "tinytx-farmd: " << fatal << "\n";
+    auto started = start_dashboard(args, dash, *jobs, log);
+    if (!started.ok()) {
+        std::cerr << "tinytx-farmd: " << started.status().message() << "\n";
         g_server->Shutdown();
         jobs->stop();
         return 1;
     }
+    std::unique_ptr<Dashboard> dashboard = std::move(started).value();
     const std::string host = listen.substr(0, listen.rfind(':'));
     log.event("serving", {{"address", host + ":" + std::to_string(port)},
                           {"tls", args.has("--tls-cert")},

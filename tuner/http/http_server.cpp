@@ -404,7 +404,7 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler, EventLog log)
 
 HttpServer::~HttpServer() { stop(); }
 
-std::string HttpServer::start()
+platform::Status HttpServer::start()
 {
     Core &c = *impl_;
     const std::string &a = c.opt.address;
@@ -412,24 +412,24 @@ std::string HttpServer::start()
     if (!a.empty() && a[0] == '[') {
         const size_t close = a.find("]:");
         if (close == std::string::npos)
-            return "--http " + a + ": expected [ipv6]:port";
+            return platform::Status::invalid_argument("--http " + a + ": expected [ipv6]:port");
         host = a.substr(1, close - 1);
         port = a.substr(close + 2);
     } else {
         const size_t colon = a.rfind(':');
         if (colon == std::string::npos || colon == 0)
-            return "--http " + a + ": expected host:port";
+            return platform::Status::invalid_argument("--http " + a + ": expected host:port");
         host = a.substr(0, colon);
         port = a.substr(colon + 1);
     }
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoul(port) > 65535)
-        return "--http " + a + ": the port must be 0..65535";
+        return platform::Status::invalid_argument("--http " + a + ": the port must be 0..65535");
     beast::error_code ec;
     tcp::resolver resolver(c.ioc);
     const auto found = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
     if (ec || found.empty())
-        return "--http " + a + ": cannot resolve '" + host + "': " + ec.message();
+        return platform::Status::unavailable("--http " + a + ": cannot resolve '" + host + "': " + ec.message());
     if (!c.opt.tls_cert_file.empty()) {
         try {
             c.tls.emplace(net::ssl::context::tls_server);
@@ -438,7 +438,8 @@ std::string HttpServer::start()
             c.tls->use_certificate_chain_file(c.opt.tls_cert_file);
             c.tls->use_private_key_file(c.opt.tls_key_file, net::ssl::context::pem);
         } catch (const std::exception &e) {
-            return "--http TLS: " + std::string(e.what()) + " (" + c.opt.tls_cert_file + ", " + c.opt.tls_key_file + ")";
+            return platform::Status::invalid_argument("--http TLS: " + std::string(e.what()) + " (" +
+                                                      c.opt.tls_cert_file + ", " + c.opt.tls_key_file + ")");
         }
     }
     const tcp::endpoint ep = *found.begin();
@@ -450,7 +451,7 @@ std::string HttpServer::start()
     if (!ec)
         c.acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-        return "--http " + a + ": cannot listen: " + ec.message();
+        return platform::Status::unavailable("--http " + a + ": cannot listen: " + ec.message());
     const tcp::endpoint local = c.acceptor.local_endpoint(ec);
     c.loopback = local.address().is_loopback();
     c.bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
@@ -460,7 +461,7 @@ std::string HttpServer::start()
         c.watchdog = std::thread([&c] { c.watch_writes(); });
     for (unsigned i = 0; i < std::max(1u, c.opt.io_threads); ++i)
         c.io.emplace_back([&c] { c.ioc.run(); });
-    return "";
+    return {};
 }
 
 std::string HttpServer::address() const { return impl_->bound; }

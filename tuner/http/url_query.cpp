@@ -106,19 +106,16 @@ bool valid_utf8(const std::string &s)
     return true;
 }
 
-UrlQuery parse_target(const std::string &target)
+platform::Result<UrlQuery> parse_target(const std::string &target)
 {
+    using platform::Status;
     UrlQuery q;
     const size_t mark = target.find('?');
     const auto path = percent_decode(target.substr(0, mark), false);
-    if (!path || path->empty() || (*path)[0] != '/') {
-        q.error = "malformed request path";
-        return q;
-    }
-    if (!valid_utf8(*path)) {
-        q.error = "the request path is not UTF-8";
-        return q;
-    }
+    if (!path || path->empty() || (*path)[0] != '/')
+        return Status::invalid_argument("malformed request path");
+    if (!valid_utf8(*path))
+        return Status::invalid_argument("the request path is not UTF-8");
     q.path = *path;
     if (mark == std::string::npos)
         return q;
@@ -135,23 +132,17 @@ UrlQuery parse_target(const std::string &target)
         const size_t eq = pair.find('=');
         const auto name = percent_decode(pair.substr(0, eq), true);
         const auto value = percent_decode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
-        if (!name || !value || name->empty()) {
-            q.error = "malformed query parameter '" + pair + "'";
-            return q;
-        }
-        if (!valid_utf8(*name) || !valid_utf8(*value)) {
-            q.error = "a query parameter is not UTF-8";
-            return q;
-        }
-        if (!q.params.emplace(*name, *value).second) {
-            q.error = "parameter '" + *name + "' given twice";
-            return q;
-        }
+        if (!name || !value || name->empty())
+            return Status::invalid_argument("malformed query parameter '" + pair + "'");
+        if (!valid_utf8(*name) || !valid_utf8(*value))
+            return Status::invalid_argument("a query parameter is not UTF-8");
+        if (!q.params.emplace(*name, *value).second)
+            return Status::invalid_argument("parameter '" + *name + "' given twice");
     }
     return q;
 }
 
-std::string UrlQuery::unknown(const std::set<std::string> &allowed) const
+platform::Status UrlQuery::unknown(const std::set<std::string> &allowed) const
 {
     for (const auto &[name, value] : params) {
         if (allowed.count(name))
@@ -159,35 +150,34 @@ std::string UrlQuery::unknown(const std::set<std::string> &allowed) const
         std::string known;
         for (const auto &a : allowed)
             known += (known.empty() ? "" : ", ") + a;
-        return "unknown parameter '" + name + "'" + (known.empty() ? " (this call takes none)" : " (known: " + known + ")");
+        return platform::Status::invalid_argument("unknown parameter '" + name + "'" +
+                                                  (known.empty() ? " (this call takes none)" : " (known: " + known + ")"));
     }
-    return "";
+    return {};
 }
 
-std::optional<int64_t> UrlQuery::id(const std::string &name, std::string *error) const
+platform::Result<std::optional<int64_t>> UrlQuery::id(const std::string &name) const
 {
-    error->clear();
     const auto it = params.find(name);
     if (it == params.end())
-        return std::nullopt;
+        return std::optional<int64_t>();
     const auto v = parse_id(it->second);
     if (!v)
-        *error = "parameter '" + name + "' must be an id (a whole number from 1), got '" + it->second + "'";
+        return platform::Status::invalid_argument("parameter '" + name + "' must be an id (a whole number from 1), got '" +
+                                                  it->second + "'");
     return v;
 }
 
-std::optional<uint64_t> UrlQuery::number(const std::string &name, uint64_t lo, uint64_t hi, std::string *error) const
+platform::Result<std::optional<uint64_t>> UrlQuery::number(const std::string &name, uint64_t lo, uint64_t hi) const
 {
-    error->clear();
     const auto it = params.find(name);
     if (it == params.end())
-        return std::nullopt;
+        return std::optional<uint64_t>();
     const auto v = parse_whole(it->second);
-    if (!v || *v < lo || *v > hi) {
-        *error = "parameter '" + name + "' must be a whole number in " + std::to_string(lo) + ".." +
-                 std::to_string(hi) + ", got '" + it->second + "'";
-        return std::nullopt;
-    }
+    if (!v || *v < lo || *v > hi)
+        return platform::Status::invalid_argument("parameter '" + name + "' must be a whole number in " +
+                                                  std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
+                                                  it->second + "'");
     return v;
 }
 

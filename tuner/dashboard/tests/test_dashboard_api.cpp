@@ -102,7 +102,7 @@ protected:
         peak_a = tuner::plan_memory(*lr.model, schedule(tuner::MhsaSchedule::kDepthfirst, 4, "dtcm")).plan->peak_bytes;
         peak_b = tuner::plan_memory(*lr.model, schedule(tuner::MhsaSchedule::kHeadwise, 0, "dtcm")).plan->peak_bytes;
         ASSERT_LT(peak_a, peak_b);
-        store = std::make_unique<DashboardStore>(db_path);
+        store = DashboardStore::open(db_path).value();
         reopen({});
     }
 

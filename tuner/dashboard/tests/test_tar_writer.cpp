@@ -40,10 +40,10 @@ TEST(TarWriter, SystemTarExtractsTheSameTree)
     const std::string deep = "kernels/include/tinytx/" + std::string(90, 'n') + ".h";  // > 100 bytes: prefix
     std::ofstream(src / deep) << "#pragma once\n";
 
-    const TarResult t = tar_directory(src, "eegformer-nucleo-h743zi-1a2b", 1700000000);
-    ASSERT_TRUE(t.ok()) << t.error;
-    EXPECT_EQ(t.archive.size() % 512, 0u);
-    std::ofstream(out / "a.tar", std::ios::binary) << t.archive;
+    const auto t = tar_directory(src, "eegformer-nucleo-h743zi-1a2b", 1700000000);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    EXPECT_EQ(t->size() % 512, 0u);
+    std::ofstream(out / "a.tar", std::ios::binary) << *t;
     ASSERT_EQ(std::system(("tar -xf " + (out / "a.tar").string() + " -C " + out.string()).c_str()), 0);
     const fs::path top = out / "eegformer-nucleo-h743zi-1a2b";
     EXPECT_EQ(read(top / "network.c"), "int x;\n");
@@ -59,8 +59,8 @@ TEST(TarWriter, ErrorsAreData)
     EXPECT_FALSE(tar_directory("/nonexistent/tinytx", "x", 0).ok());
     const fs::path src = temp_dir("long");
     std::ofstream(src / std::string(120, 'f')) << "x";  // no '/' to split a 120-byte name at
-    const TarResult t = tar_directory(src, "top", 0);
+    const auto t = tar_directory(src, "top", 0);
     EXPECT_FALSE(t.ok());
-    EXPECT_NE(t.error.find("too long"), std::string::npos);
+    EXPECT_NE(t.status().message().find("too long"), std::string::npos);
     fs::remove_all(src);
 }

@@ -66,7 +66,7 @@ TEST(HttpServer, AnswersOnLoopback)
             res.content_type = "text/html; charset=utf-8";
         return res;
     }, log);
-    ASSERT_EQ(server.start(), "");
+    ASSERT_EQ(server.start().message(), "");
     const std::string a = server.address();
     ASSERT_EQ(a.rfind("127.0.0.1:", 0), 0u) << a;
 
@@ -112,7 +112,7 @@ TEST(HttpServer, EventStreamsRunUntilTheServerStops)
         };
         return r;
     }, log);
-    ASSERT_EQ(server.start(), "");
+    ASSERT_EQ(server.start().message(), "");
     const std::string s = round_trip(server.address(), get("/api/events"), 200);
     EXPECT_EQ(s.rfind("HTTP/1.1 200 OK", 0), 0u);
     EXPECT_NE(s.find("Content-Type: text/event-stream"), std::string::npos);
@@ -137,7 +137,7 @@ TEST(HttpServer, BadAddressesAreErrors)
         HttpServerOptions o;
         o.address = a;
         HttpServer server(o, [](const HttpRequest &) { return HttpResponse{}; }, log);
-        EXPECT_NE(server.start(), "") << a;
+        EXPECT_NE(server.start().message(), "") << a;
     }
 }
 
@@ -172,7 +172,7 @@ TEST(HttpServer, AReaderThatStopsReadingLosesItsStream)
         };
         return r;
     }, log);
-    ASSERT_EQ(server.start(), "");
+    ASSERT_EQ(server.start().message(), "");
     // connected, asking, never reading: the socket buffers fill and the write times out
     const std::string a = server.address();
     sockaddr_in sa{};
@@ -208,7 +208,7 @@ TEST(HttpServer, OneClientCannotHoldEveryStream)
         };
         return r;
     }, log);
-    ASSERT_EQ(server.start(), "");
+    ASSERT_EQ(server.start().message(), "");
     std::vector<std::thread> held;
     for (int i = 0; i < 2; ++i)
         held.emplace_back([&] { round_trip(server.address(), get("/api/events"), 1u << 30); });
@@ -247,7 +247,7 @@ TEST(HttpServer, OverTlsAReaderThatStopsReadingLosesItsStreamToo)
         };
         return r;
     }, log);
-    ASSERT_EQ(server.start(), "");
+    ASSERT_EQ(server.start().message(), "");
     const std::string a = server.address();
     sockaddr_in sa{};
     sa.sin_family = AF_INET;

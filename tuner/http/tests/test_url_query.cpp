@@ -7,16 +7,17 @@ using namespace tinytx::farm;
 
 TEST(UrlQuery, SplitsPathAndDecodesParameters)
 {
-    const UrlQuery q = parse_target("/api/front?model=1&board=%32&budget=512+KB");
-    ASSERT_TRUE(q.ok()) << q.error;
+    const auto parsed = parse_target("/api/front?model=1&board=%32&budget=512+KB");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    const UrlQuery &q = *parsed;
     EXPECT_EQ(q.path, "/api/front");
     EXPECT_EQ(q.params.at("board"), "2");
     EXPECT_EQ(q.params.at("budget"), "512 KB");
-    std::string err;
-    EXPECT_EQ(q.id("model", &err), 1);
-    EXPECT_EQ(q.id("board", &err), 2);
-    EXPECT_FALSE(q.id("candidate", &err));
-    EXPECT_TRUE(err.empty());
+    EXPECT_EQ(q.id("model").value(), 1);
+    EXPECT_EQ(q.id("board").value(), 2);
+    const auto absent = q.id("candidate");
+    ASSERT_TRUE(absent.ok());
+    EXPECT_FALSE(absent.value());
 }
 
 TEST(UrlQuery, RefusesMalformedTargets)
@@ -24,7 +25,7 @@ TEST(UrlQuery, RefusesMalformedTargets)
     EXPECT_FALSE(parse_target("/api/front?model=%zz").ok());
     EXPECT_FALSE(parse_target("/api/front?model=%4").ok());
     EXPECT_FALSE(parse_target("/api/front?model=1&model=2").ok());
-    EXPECT_NE(parse_target("/api/front?model=1&model=2").error.find("twice"), std::string::npos);
+    EXPECT_NE(parse_target("/api/front?model=1&model=2").status().message().find("twice"), std::string::npos);
     EXPECT_FALSE(parse_target("/api/%00").ok());
     EXPECT_FALSE(parse_target("api/front").ok());
     EXPECT_FALSE(parse_target("/a?=1").ok());
@@ -32,28 +33,31 @@ TEST(UrlQuery, RefusesMalformedTargets)
 
 TEST(UrlQuery, IdsAndNumbersSayWhatIsWrong)
 {
-    std::string err;
     for (const char *bad : {"abc", "-1", "0", "01", "1.5", "", " 1", "9223372036854775808"}) {
-        const UrlQuery q = parse_target(std::string("/x?model=") + bad);
-        ASSERT_TRUE(q.ok());
-        EXPECT_FALSE(q.id("model", &err)) << bad;
-        EXPECT_NE(err.find("'model'"), std::string::npos) << err;
+        const auto parsed = parse_target(std::string("/x?model=") + bad);
+        ASSERT_TRUE(parsed.ok());
+        const UrlQuery &q = *parsed;
+        const auto id = q.id("model");
+        EXPECT_FALSE(id.ok()) << bad;
+        EXPECT_NE(id.status().message().find("'model'"), std::string::npos) << id.status().message();
     }
-    EXPECT_EQ(parse_target("/x?model=9223372036854775807").id("model", &err), INT64_MAX);
-    const UrlQuery q = parse_target("/x?limit=50&offset=x");
-    EXPECT_EQ(q.number("limit", 1, 100, &err), 50u);
-    EXPECT_FALSE(q.number("limit", 1, 10, &err));
-    EXPECT_NE(err.find("1..10"), std::string::npos);
-    EXPECT_FALSE(q.number("offset", 0, 10, &err));
-    EXPECT_FALSE(err.empty());
+    EXPECT_EQ(parse_target("/x?model=9223372036854775807")->id("model").value(), INT64_MAX);
+    const UrlQuery q = parse_target("/x?limit=50&offset=x").value();
+    EXPECT_EQ(q.number("limit", 1, 100).value(), 50u);
+    const auto limit = q.number("limit", 1, 10);
+    EXPECT_FALSE(limit.ok());
+    EXPECT_NE(limit.status().message().find("1..10"), std::string::npos);
+    const auto offset = q.number("offset", 0, 10);
+    EXPECT_FALSE(offset.ok());
+    EXPECT_FALSE(offset.status().message().empty());
 }
 
 TEST(UrlQuery, UnknownParametersAreNamed)
 {
-    const UrlQuery q = parse_target("/api/front?model=1&modle=2");
-    EXPECT_EQ(q.unknown({"model", "board"}), "unknown parameter 'modle' (known: board, model)");
-    EXPECT_EQ(q.unknown({"model", "modle"}), "");
-    EXPECT_NE(parse_target("/api/info?x=1").unknown({}).find("takes none"), std::string::npos);
+    const UrlQuery q = parse_target("/api/front?model=1&modle=2").value();
+    EXPECT_EQ(q.unknown({"model", "board"}).message(), "unknown parameter 'modle' (known: board, model)");
+    EXPECT_EQ(q.unknown({"model", "modle"}).message(), "");
+    EXPECT_NE(parse_target("/api/info?x=1")->unknown({}).message().find("takes none"), std::string::npos);
 }
 
 TEST(UrlQuery, PathParts)

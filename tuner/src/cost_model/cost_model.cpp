@@ -14,14 +14,6 @@
 
 namespace tinytx::tuner {
 
-namespace {
-
-void fail(std::string *error, const std::string &msg) {
-    if (error) *error = msg;
-}
-
-} // namespace
-
 CostModel CostModel::prior_for_core(const std::string &core, uint64_t clock_hz, double active_mw,
                                     const std::string &board_name) {
     CostModel m;
@@ -223,11 +215,12 @@ nlohmann::json CostModel::to_json() const {
             {"placement", placement_json()}};
 }
 
-std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::string *error) {
+platform::Result<CostModel> CostModel::from_json(const nlohmann::json &j) {
+    using platform::Status;
     try {
-        if (!j.is_object()) return fail(error, "not an object"), std::nullopt;
+        if (!j.is_object()) return Status::corruption("not an object");
         if (j.value("format", "") != "tinytx.cost_model/1")
-            return fail(error, "format: expected tinytx.cost_model/1"), std::nullopt;
+            return Status::corruption("format: expected tinytx.cost_model/1");
         CostModel m;
         m.board = j.value("board", "");
         m.core = j.value("core", "");
@@ -235,22 +228,22 @@ std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::stri
         m.active_mw = j.value("active_mw", 0.0);
         m.prior = prior_coefficients(m.core);
         m.coef = m.prior;
-        auto read = [&](const char *key, CostFeatures &dst) -> bool {
-            if (!j.contains(key)) return true;
+        auto read = [&](const char *key, CostFeatures &dst) -> Status {
+            if (!j.contains(key)) return {};
             const auto &o = j.at(key);
-            if (!o.is_object()) return fail(error, std::string(key) + ": not an object"), false;
+            if (!o.is_object()) return Status::corruption(std::string(key) + ": not an object");
             for (const auto &[name, val] : o.items()) {
                 const auto idx = cost_feature_index(name);
-                if (!idx) return fail(error, std::string(key) + "." + name + ": unknown feature"), false;
+                if (!idx) return Status::corruption(std::string(key) + "." + name + ": unknown feature");
                 if (!val.is_number() || !(val.get<double>() >= 0) || !std::isfinite(val.get<double>()))
-                    return fail(error, std::string(key) + "." + name + ": must be a number >= 0"), false;
+                    return Status::corruption(std::string(key) + "." + name + ": must be a number >= 0");
                 dst[*idx] = val.get<double>();
             }
-            return true;
+            return {};
         };
-        if (!read("prior", m.prior)) return std::nullopt;
+        if (Status s = read("prior", m.prior); !s.ok()) return s;
         m.coef = m.prior;
-        if (!read("coefficients", m.coef)) return std::nullopt;
+        if (Status s = read("coefficients", m.coef); !s.ok()) return s;
         m.arena_rates = arena_access_rates(m.core);
         if (j.contains("placement")) {  // absent in models stored before region timing
             const auto &pl = j.at("placement");
@@ -269,37 +262,46 @@ std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::stri
             m.calibration_error.median_abs_pct = c.value("median_abs_pct", 0.0);
         }
         return m;
-    } catch (const std::exception &e) {
-        fail(error, e.what());
-        return std::nullopt;
+    } catch (const nlohmann::json::exception &e) {  // a field of the wrong JSON type
+        return Status::corruption(e.what());
     }
 }
 
-bool CostModel::save(const std::filesystem::path &p, std::string *error) const {
+std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::string *error) {
+    platform::Result<CostModel> m = from_json(j);
+    if (!m.ok()) {
+        if (error) *error = m.status().message();
+        return std::nullopt;
+    }
+    return std::move(m).value();
+}
+
+platform::Status CostModel::save(const std::filesystem::path &p) const {
+    using platform::Status;
     std::error_code ec;
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
     const auto tmp = p.string() + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return fail(error, "cannot write " + tmp), false;
+        if (!out) return Status::io_error("cannot write " + tmp);
         out << to_json().dump(2) << "\n";
-        if (!out) return fail(error, "cannot write " + tmp), false;
+        if (!out) return Status::io_error("cannot write " + tmp);
     }
     std::filesystem::rename(tmp, p, ec);
-    if (ec) return fail(error, "cannot rename to " + p.string() + ": " + ec.message()), false;
-    return true;
+    if (ec) return Status::io_error("cannot rename to " + p.string() + ": " + ec.message());
+    return {};
 }
 
-std::optional<CostModel> CostModel::load(const std::filesystem::path &p, std::string *error) {
+platform::Result<CostModel> CostModel::load(const std::filesystem::path &p) {
+    using platform::Status;
     std::ifstream in(p, std::ios::binary);
-    if (!in) return fail(error, "cannot read " + p.string()), std::nullopt;
+    if (!in) return Status::io_error("cannot read " + p.string());
     std::stringstream ss;
     ss << in.rdbuf();
     const auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-    if (j.is_discarded()) return fail(error, p.string() + ": invalid JSON"), std::nullopt;
-    std::string why;
-    auto m = from_json(j, &why);
-    if (!m) fail(error, p.string() + ": " + why);
+    if (j.is_discarded()) return Status::corruption(p.string() + ": invalid JSON");
+    platform::Result<CostModel> m = from_json(j);
+    if (!m.ok()) return Status::corruption(p.string() + ": " + m.status().message());
     return m;
 }
 

@@ -58,18 +58,24 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
 
         std::vector<emit_detail::FirmwareTarget> targets;
         const fs::path boards = opt.boards_dir.empty() ? root / "board-agents/boards" : opt.boards_dir;
-        if (r.error = emit_detail::firmware_targets(root, boards, targets); !r.error.empty())
+        if (platform::Status st = emit_detail::firmware_targets(root, boards, targets); !st.ok()) {
+            r.error = st.message();
             return r;
-        if (r.error = emit_detail::cluster_target(boards, s, targets); !r.error.empty())
+        }
+        if (platform::Status st = emit_detail::cluster_target(boards, s, targets); !st.ok()) {
+            r.error = st.message();
             return r;
+        }
         std::vector<FirmwareSource> sources;
         if (auto e = read_firmware_sources(root, sources); !e.empty()) {
             r.error = "source list: " + e;
             return r;
         }
 
-        if (r.error = emit_detail::check_ends(m); !r.error.empty())
+        if (platform::Status st = emit_detail::check_ends(m); !st.ok()) {
+            r.error = st.message();
             return r;
+        }
         size_t tensor_bytes = 0;
         std::string weights_c = c_model_data(m, s, "network_model.h", &tensor_bytes);
         std::string ends_c = emit_detail::ends_data(m, tensor_bytes);
@@ -81,8 +87,8 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
         if (!r.error.empty())
             return r;
         std::vector<std::string> fixed;
-        if (auto e = emit_detail::fixed_files(root, sources, targets, files, fixed); !e.empty()) {
-            r.error = "kernel and firmware files: " + e;
+        if (platform::Status st = emit_detail::fixed_files(root, sources, targets, files, fixed); !st.ok()) {
+            r.error = "kernel and firmware files: " + st.message();
             return r;
         }
         for (const std::string &rel : fixed) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/builder.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
@@ -27,15 +28,15 @@ struct FirmwareTarget {
 // One target per board profile with an Arm core and a linker script of its own
 // (kernels/firmware/ld/<name with '_'>.ld), and one QEMU target per core of those boards, run on
 // the board's emulated machine and linked like the Builder's images (target_for_core).
-// Sorted by name. "" or the error.
-std::string firmware_targets(const std::filesystem::path &root, const std::filesystem::path &boards_dir,
-                             std::vector<FirmwareTarget> &out);
+// Sorted by name.
+platform::Status firmware_targets(const std::filesystem::path &root, const std::filesystem::path &boards_dir,
+                                  std::vector<FirmwareTarget> &out);
 
 // For a schedule with GAP9 cluster layers on a board with a cluster: "gap9-sim", the cluster image
 // as the Builder links it (gap9.ld, the pulp backend's memory map), run by tinytx-pulp-run.
-// Nothing for other schedules. "" or the error.
-std::string cluster_target(const std::filesystem::path &boards_dir, const Schedule &s,
-                           std::vector<FirmwareTarget> &out);
+// Nothing for other schedules.
+platform::Status cluster_target(const std::filesystem::path &boards_dir, const Schedule &s,
+                                std::vector<FirmwareTarget> &out);
 
 // The host build compiles the kernel library only: the lines for every CPU under kernels/src/.
 bool is_host_source(const FirmwareSource &f);
@@ -44,9 +45,9 @@ bool is_host_source(const FirmwareSource &f);
 // host and of every target's CPU, the headers they and the generated files include (transitively,
 // resolved like the compiler with firmware_include_dirs()), the targets' linker scripts and what
 // they INCLUDE. An include that resolves nowhere is an error (the folder would not build).
-std::string fixed_files(const std::filesystem::path &root, const std::vector<FirmwareSource> &sources,
-                        const std::vector<FirmwareTarget> &targets, const std::vector<GeneratedFile> &generated,
-                        std::vector<std::string> &out);
+platform::Status fixed_files(const std::filesystem::path &root, const std::vector<FirmwareSource> &sources,
+                             const std::vector<FirmwareTarget> &targets, const std::vector<GeneratedFile> &generated,
+                             std::vector<std::string> &out);
 
 // What the generated texts describe.
 struct Network {
@@ -67,11 +68,11 @@ std::string stack_words(const Network &n);
 // The firmware arena the images reserve: the plan's peak, 8-byte aligned (the linker's .tx_arena).
 size_t reserved_arena_bytes(const MemoryPlan &p);
 
-// The network's two ends (network_ends.cpp), when the model has them: "" or why network.c cannot
-// run them in the plan's arena; their constant data (bytes counted); the statements of
+// The network's two ends (network_ends.cpp), when the model has them: whether network.c can
+// run them in the plan's arena (invalid argument saying why not); their constant data (bytes counted); the statements of
 // tx_network_run that write the first layer's input x from input, and output from the last
 // layer's output y (the latter ends with its return).
-std::string check_ends(const Model &m);
+platform::Status check_ends(const Model &m);
 std::string ends_data(const Model &m, size_t &bytes);
 std::string prelude_statements(const Model &m, const Schedule &s);
 std::string head_statements(const Model &m, const Schedule &s);

@@ -59,10 +59,11 @@ std::optional<std::string> resolve(const fs::path &root, const std::vector<fs::p
 
 bool is_host_source(const FirmwareSource &f) { return f.cpus.empty() && f.rel.rfind("kernels/src/", 0) == 0; }
 
-std::string fixed_files(const fs::path &root, const std::vector<FirmwareSource> &sources,
-                        const std::vector<FirmwareTarget> &targets, const std::vector<GeneratedFile> &generated,
-                        std::vector<std::string> &out)
+platform::Status fixed_files(const fs::path &root, const std::vector<FirmwareSource> &sources,
+                             const std::vector<FirmwareTarget> &targets, const std::vector<GeneratedFile> &generated,
+                             std::vector<std::string> &out)
 {
+    using platform::Status;
     std::vector<fs::path> include_dirs;
     for (const std::string &d : firmware_include_dirs())
         include_dirs.emplace_back(d);
@@ -87,7 +88,7 @@ std::string fixed_files(const fs::path &root, const std::vector<FirmwareSource> 
         if (auto p = resolve(root, {kLdDir}, t.linker_script + ".ld"))
             add(*p);
         else
-            return std::string(kLdDir) + "/" + t.linker_script + ".ld: not found";
+            return Status::not_found(std::string(kLdDir) + "/" + t.linker_script + ".ld: not found");
 
     // what the generated files include (they sit at the folder's top, like -I.)
     for (const auto &g : generated) {
@@ -96,7 +97,7 @@ std::string fixed_files(const fs::path &root, const std::vector<FirmwareSource> 
                 continue;
             auto p = resolve(root, include_dirs, inc);
             if (!p)
-                return g.name + ": cannot resolve #include \"" + inc + "\"";
+                return Status::not_found(g.name + ": cannot resolve #include \"" + inc + "\"");
             add(*p);
         }
     }
@@ -111,12 +112,13 @@ std::string fixed_files(const fs::path &root, const std::vector<FirmwareSource> 
         for (const std::string &inc : ld ? ld_includes(text) : quoted_includes(text)) {
             auto p = resolve(root, dirs, inc);
             if (!p)
-                return rel + ": cannot resolve " + (ld ? "INCLUDE " + inc : "#include \"" + inc + "\"");
+                return Status::not_found(rel + ": cannot resolve " +
+                                         (ld ? "INCLUDE " + inc : "#include \"" + inc + "\""));
             add(*p);
         }
     }
     out.assign(found.begin(), found.end());
-    return "";
+    return {};
 }
 
 } // namespace tinytx::tuner::emit_detail

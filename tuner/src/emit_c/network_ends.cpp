@@ -19,14 +19,15 @@ std::string scratch_ctx(const char *indent, const char *name, tx_variant v)
 
 } // namespace
 
-std::string check_ends(const Model &m)
+platform::Status check_ends(const Model &m)
 {
     const size_t act = static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E);
     if (m.prelude && static_cast<size_t>(m.prelude->tokens) * static_cast<size_t>(m.prelude->features) > act)
-        return "prelude: the input features [" + std::to_string(m.prelude->tokens) + "][" +
-               std::to_string(m.prelude->features) + "] are larger than an activation buffer [S][E] (" +
-               std::to_string(act) + " bytes), where tx_network_run_f32 quantizes them";
-    return "";
+        return platform::Status::invalid_argument(
+            "prelude: the input features [" + std::to_string(m.prelude->tokens) + "][" +
+            std::to_string(m.prelude->features) + "] are larger than an activation buffer [S][E] (" +
+            std::to_string(act) + " bytes), where tx_network_run_f32 quantizes them");
+    return {};
 }
 
 std::string ends_data(const Model &m, size_t &bytes)

@@ -9,13 +9,14 @@
 namespace tinytx::tuner::emit_detail {
 namespace fs = std::filesystem;
 
-std::string firmware_targets(const fs::path &root, const fs::path &boards_dir, std::vector<FirmwareTarget> &out)
+platform::Status firmware_targets(const fs::path &root, const fs::path &boards_dir, std::vector<FirmwareTarget> &out)
 {
+    using platform::Status;
     platform::BoardCatalog catalog;
     try {
         catalog = platform::BoardCatalog::load_dir(boards_dir.string());
-    } catch (const std::exception &e) {
-        return "board profiles (" + boards_dir.string() + "): " + e.what();
+    } catch (const std::exception &e) {  // load_dir throws: a profile the catalog refuses
+        return Status::invalid_argument("board profiles (" + boards_dir.string() + "): " + e.what());
     }
     std::map<std::string, FirmwareTarget> targets;
     for (const std::string &name : catalog.names()) {
@@ -41,29 +42,30 @@ std::string firmware_targets(const fs::path &root, const fs::path &boards_dir, s
                           "QEMU " + b.qemu_machine + " (" + b.core + "), the emulated machine of " + name};
     }
     if (targets.empty())
-        return "board profiles (" + boards_dir.string() + "): no Cortex-M board with a linker script";
+        return Status::not_found("board profiles (" + boards_dir.string() + "): no Cortex-M board with a linker script");
     for (auto &[name, t] : targets)
         out.push_back(std::move(t));
-    return "";
+    return {};
 }
 
-std::string cluster_target(const fs::path &boards_dir, const Schedule &s, std::vector<FirmwareTarget> &out)
+platform::Status cluster_target(const fs::path &boards_dir, const Schedule &s, std::vector<FirmwareTarget> &out)
 {
+    using platform::Status;
     if (!uses_cluster(s))
-        return "";
+        return {};
     try {
         const platform::BoardProfile b = platform::BoardCatalog::load_dir(boards_dir.string()).get(s.board);
         std::string error;
         const auto t = target_for(b, s, true, &error);
         if (!t)
-            return error;
+            return Status::invalid_argument(error);
         out.push_back({"gap9-sim", *t, t->machine, {"tinytx-pulp-run"},
                        "the " + b.name + " cluster in the tinytx GAP9 simulator (tinytx-pulp-run; its memory map, "
                        "not a GAP9 SDK image)",
                        true});
-        return "";
-    } catch (const std::exception &e) {
-        return "schedule.board (" + s.board + "): " + e.what();
+        return {};
+    } catch (const std::exception &e) {  // load_dir and get throw: no such board
+        return Status::invalid_argument("schedule.board (" + s.board + "): " + e.what());
     }
 }
 

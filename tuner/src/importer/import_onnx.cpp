@@ -127,9 +127,10 @@ fs::path default_import_cache_dir()
     return fs::path("/tmp") / ("tinytx-import-" + std::to_string(::getuid()));
 }
 
-ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
+platform::Result<ImportedSpec> import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
 {
-    ImportResult r;
+    using platform::Status;
+    ImportedSpec r;
     const fs::path script = opt.importer.empty() ? fs::path(TINYTX_IMPORTER_SCRIPT) : opt.importer;
     const std::string python = opt.python.empty() ? std::string(TINYTX_IMPORTER_PYTHON) : opt.python;
     fs::path calib = opt.calib;
@@ -142,25 +143,19 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
     // ---- the cache key: model, samples, importer
     std::vector<uint8_t> key;
     const auto model = read_bytes(onnx_path);
-    if (!model) {
-        r.error = "cannot read " + onnx_path.string() + ": " + std::strerror(errno);
-        return r;
-    }
+    if (!model)
+        return Status::io_error("cannot read " + onnx_path.string() + ": " + std::strerror(errno));
     append_blob(key, "onnx", *model);
     if (!calib.empty()) {
         const auto c = read_bytes(calib);
-        if (!c) {
-            r.error = "cannot read the calibration samples " + calib.string();
-            return r;
-        }
+        if (!c)
+            return Status::io_error("cannot read the calibration samples " + calib.string());
         append_blob(key, "calib", *c);
     }
     if (!opt.val.empty()) {
         const auto v = read_bytes(opt.val);
-        if (!v) {
-            r.error = "cannot read the validation set " + opt.val.string();
-            return r;
-        }
+        if (!v)
+            return Status::io_error("cannot read the validation set " + opt.val.string());
         append_blob(key, "val", *v);
     }
     // the accuracy floors: options of the importer, and so of the cached result
@@ -173,10 +168,8 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
         }
     for (const fs::path &src : importer_sources(script)) {
         const auto s = read_bytes(src);
-        if (!s) {
-            r.error = "the importer is missing: cannot read " + src.string();
-            return r;
-        }
+        if (!s)
+            return Status::not_found("the importer is missing: cannot read " + src.string());
         append_blob(key, src.filename().string(), *s);
     }
     const std::string name = model_name(onnx_path);
@@ -193,11 +186,9 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
     fs::create_directories(cache, ec);
     remove_stale_imports(cache);
     std::string templ = (cache / ".import-XXXXXX").string();
-    if (ec || !::mkdtemp(templ.data())) {
-        r.error = "cannot create a folder in the import cache " + cache.string() + ": " +
-                  (ec ? ec.message() : std::string(std::strerror(errno)));
-        return r;
-    }
+    if (ec || !::mkdtemp(templ.data()))
+        return Status::io_error("cannot create a folder in the import cache " + cache.string() + ": " +
+                                (ec ? ec.message() : std::string(std::strerror(errno))));
     const fs::path tmp = templ;
     const std::string log = (tmp / "import.log").string();
     std::vector<std::string> argv{python, script.string(), onnx_path.string(), "-o", (tmp / (name + ".json")).string(),
@@ -218,28 +209,32 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
             argv.push_back(buf);
         }
     std::optional<int> status;
-    try {
+    Status failed;
+    try {  // the process layer throws (ARCHITECTURE.md "Errors")
         platform::Process p = platform::Process::spawn({argv, log, log, ""});
         status = p.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(opt.timeout));
         if (!status) {
             p.kill_and_reap();
-            r.error = "tinytx-import did not finish within " + std::to_string(opt.timeout.count()) + " s";
+            failed = Status::deadline_exceeded("tinytx-import did not finish within " +
+                                               std::to_string(opt.timeout.count()) + " s");
         }
     } catch (const std::exception &e) {
-        r.error = std::string("cannot run tinytx-import: ") + e.what();
+        failed = Status::unavailable(std::string("cannot run tinytx-import: ") + e.what());
     }
-    if (r.error.empty() && *status != 0)
-        r.error = (*status == 2 ? "ONNX import refused: " : "tinytx-import failed (" + platform::Process::describe(*status) + "): ") +
-                  importer_message(platform::read_file_tail(log, 16000), onnx_path);
-    if (!r.error.empty()) {
+    if (failed.ok() && *status != 0)
+        failed = Status::invalid_argument(
+            (*status == 2 ? "ONNX import refused: "
+                          : "tinytx-import failed (" + platform::Process::describe(*status) + "): ") +
+            importer_message(platform::read_file_tail(log, 16000), onnx_path));
+    if (!failed.ok()) {
         fs::remove_all(tmp, ec);
-        return r;
+        return failed;
     }
     fs::rename(tmp, dir, ec);
     if (ec) {
         fs::remove_all(tmp, ec);
         if (!fs::exists(r.spec_path))
-            r.error = "cannot publish the import into " + dir.string();
+            return Status::io_error("cannot publish the import into " + dir.string());
     }
     return r;
 }
@@ -247,28 +242,28 @@ ImportResult import_onnx(const fs::path &onnx_path, const ImportOptions &opt)
 ModelLoadResult load_model_any(const fs::path &path, const ImportOptions &opt)
 {
     if (!is_onnx_path(path)) {
-        if (std::string what = foreign_model_file(path); !what.empty()) {
+        if (platform::Status what = foreign_model_file(path); !what.ok()) {
             ModelLoadResult r;
-            r.error = ModelError{"", std::move(what)};
+            r.error = ModelError{"", what.message()};
             return r;
         }
         return load_model(path);
     }
-    ImportResult ir = import_onnx(path, opt);
+    platform::Result<ImportedSpec> ir = import_onnx(path, opt);
     ModelLoadResult r;
     if (ir.ok()) {
-        r = load_model(ir.spec_path);
-        if (!r.ok() && ir.cached) {  // a damaged cache entry: import again, once
+        r = load_model(ir->spec_path);
+        if (!r.ok() && ir->cached) {  // a damaged cache entry: import again, once
             std::error_code ec;
-            fs::remove_all(ir.spec_path.parent_path(), ec);
+            fs::remove_all(ir->spec_path.parent_path(), ec);
             ir = import_onnx(path, opt);
             if (ir.ok())
-                r = load_model(ir.spec_path);
+                r = load_model(ir->spec_path);
         }
     }
     if (!ir.ok()) {
         r = ModelLoadResult{};
-        r.error = ModelError{"", ir.error};
+        r.error = ModelError{"", ir.status().message()};
     }
     return r;
 }

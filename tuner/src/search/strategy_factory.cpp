@@ -22,9 +22,8 @@ Predictor cost_model_predictor(const DesignSpace &space, const tx_encoder_dims &
     };
 }
 
-std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const IndexCoding &coding,
-                                              const SearchOptions &opt, Predictor predict,
-                                              std::string *error)
+platform::Result<std::unique_ptr<SearchStrategy>> make_strategy(const std::string &kind, const IndexCoding &coding,
+                                                                const SearchOptions &opt, Predictor predict)
 {
     const uint64_t size = coding.size();
     std::string k = kind;
@@ -32,26 +31,19 @@ std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const Ind
     if (k == "exhaustive") return std::make_unique<ExhaustiveStrategy>(size, opt);
     if (k == "nsga2") return std::make_unique<Nsga2Strategy>(coding, opt);
     if (k == "guided") {
-        if (!predict) {
-            if (error) *error = "search strategy 'guided' needs a cost model";
-            return nullptr;
-        }
+        if (!predict) return platform::Status::invalid_argument("search strategy 'guided' needs a cost model");
         return std::make_unique<GuidedStrategy>(size, std::move(predict), opt);
     }
-    if (error) *error = "unknown search strategy '" + kind + "' (auto|exhaustive|nsga2|guided)";
-    return nullptr;
+    return platform::Status::invalid_argument("unknown search strategy '" + kind + "' (auto|exhaustive|nsga2|guided)");
 }
 
-std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const DesignSpace &space,
-                                              const SearchOptions &opt,
-                                              const SpaceSearchContext &ctx, std::string *error)
+platform::Result<std::unique_ptr<SearchStrategy>> make_strategy(const std::string &kind, const DesignSpace &space,
+                                                                const SearchOptions &opt,
+                                                                const SpaceSearchContext &ctx)
 {
     const IndexCoding coding = IndexCoding::from_space(space);
-    if (kind != "guided") return make_strategy(kind, coding, opt, {}, error);
-    if (!ctx.model) {
-        if (error) *error = "search strategy 'guided' needs a cost model";
-        return nullptr;
-    }
+    if (kind != "guided") return make_strategy(kind, coding, opt, {});
+    if (!ctx.model) return platform::Status::invalid_argument("search strategy 'guided' needs a cost model");
     auto model = std::make_shared<CostModel>(*ctx.model);
     Predictor predict = cost_model_predictor(space, ctx.dims, model);
     std::function<void(uint64_t, const Objectives &)> on_tell;
@@ -71,6 +63,18 @@ std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const Des
         };
     }
     return std::make_unique<GuidedStrategy>(space.size(), std::move(predict), opt, std::move(on_tell));
+}
+
+std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const DesignSpace &space,
+                                              const SearchOptions &opt, const SpaceSearchContext &ctx,
+                                              std::string *error)
+{
+    auto made = make_strategy(kind, space, opt, ctx);
+    if (!made.ok()) {
+        if (error) *error = made.status().message();
+        return nullptr;
+    }
+    return std::move(made).value();
 }
 
 } // namespace tinytx::tuner

@@ -30,10 +30,9 @@ Consoles run_both(const std::string &gvsoc_bin, const std::string &path)
     const std::vector<uint8_t> elf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     const gvsoc::ExitReport g = gvsoc::run_to_exit(gvsoc_bin, elf, std::chrono::minutes(4));
     EXPECT_TRUE(g.exit_status.has_value()) << g.error;
-    std::string error;
     const pulp::PulpRunReport p =
-        pulp::run_to_exit(gap9(), ElfImage::parse(elf), pulp::PulpConfig{}, std::chrono::minutes(2), &error);
-    EXPECT_TRUE(p.exit_status.has_value()) << error;
+        pulp::run_to_exit(gap9(), ElfImage::parse(elf), pulp::PulpConfig{}, std::chrono::minutes(2));
+    EXPECT_TRUE(p.exit_status.has_value()) << p.stop.message();
     return {g.console, p.console};
 }
 

@@ -237,7 +237,7 @@ std::vector<std::string> openocd_command(const platform::BoardProfile &board, co
     return argv;
 }
 
-std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
+platform::Status enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
 {
     std::string failed;
     auto step = [&](const char *what, auto fn) {
@@ -259,20 +259,20 @@ std::string enable_dwt_cyccnt(rsp::Client &c, Millis timeout)
         if (!(c.read_u32(kDwtCtrl, timeout) & 1u))
             throw platform::Error("the bit did not stick (no DWT, or DWT_CTRL.NOCYCCNT?)");
     });
-    return failed;
+    return failed.empty() ? platform::Status() : platform::Status::unavailable(failed);
 }
 
 namespace {
 
 // A board's figures are its DWT cycle counter's: records without it make the run kUnavailable.
-void require_dwt_cycles(const std::vector<platform::RunRecord> &records, const std::string &dwt_error, Measurement &m)
+void require_dwt_cycles(const std::vector<platform::RunRecord> &records, const platform::Status &dwt, Measurement &m)
 {
     for (const auto &rec : records) {
         if (!(rec.flags & platform::mailbox::kFlagCycles)) {
             m.status = RunStatus::kUnavailable;
             m.error = "the board's DWT cycle counter did not count (mailbox flags " + std::to_string(rec.flags) +
                       "): no cycle measurement" +
-                      (dwt_error.empty() ? std::string() : " (enabling it: " + dwt_error + ")");
+                      (dwt.ok() ? std::string() : " (enabling it: " + dwt.message() + ")");
             return;
         }
     }
@@ -285,8 +285,8 @@ std::vector<Measurement> measure_session(rsp::Client &client, const platform::Bo
                                          const std::vector<agent::TableRun> *tables, Clock::time_point deadline,
                                          Measurement base)
 {
-    std::string dwt_error;
-    if (image.arch() == platform::Arch::kArm) dwt_error = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
+    platform::Status dwt;
+    if (image.arch() == platform::Arch::kArm) dwt = enable_dwt_cyccnt(client, left(deadline, Millis(2000)));
     const uint32_t per = opts.warmups + opts.repeats;
     const platform::EnergyModel energy{double(board.clock_hz), board.active_mw};
     base.cycles_source = platform::Source::kMeasured;
@@ -301,14 +301,14 @@ std::vector<Measurement> measure_session(rsp::Client &client, const platform::Bo
         so.on_table_records = [&](size_t k, const std::vector<platform::RunRecord> &group) {
             Measurement m = base;
             summarize(group, opts.warmups, (*tables)[k].expected_crc, energy, m);
-            require_dwt_cycles(group, dwt_error, m);
+            require_dwt_cycles(group, dwt, m);
             opts.on_table(k, m);
         };
     const rsp::SessionResult r = rsp::run_mailbox_session(client, image, so);
     // the session's ending, for the measurement of the run it ended in
     const auto conclude = [&](const rsp::SessionResult &ending, const agent::RunOptions &o, Measurement &m) {
         rsp::apply_session(ending, o, board, m);
-        if (ending.end == rsp::SessionResult::End::kCompleted) require_dwt_cycles(ending.records, dwt_error, m);
+        if (ending.end == rsp::SessionResult::End::kCompleted) require_dwt_cycles(ending.records, dwt, m);
         if (!ending.console.empty() && m.status != RunStatus::kOk) {
             std::string c = trim(ending.console);
             if (c.size() > 300) c = "..." + c.substr(c.size() - 300);
@@ -329,7 +329,7 @@ std::vector<Measurement> measure_session(rsp::Client &client, const platform::Bo
         });
     for (size_t k = 0; k < out.size(); ++k) {
         if (k) out[k].image_loads = 0;
-        if (out[k].status == RunStatus::kOk) require_dwt_cycles(r.records, dwt_error, out[k]);
+        if (out[k].status == RunStatus::kOk) require_dwt_cycles(r.records, dwt, out[k]);
     }
     return out;
 }

@@ -37,8 +37,8 @@ TEST(OpenocdMeasureOverGdb, RunsTheMailboxLoopAndInsistsOnDwtCycles)
                                                   [&] { return qemu.running(); }));
     c.handshake();
     // QEMU accepts the writes but has no cycle counter: the read-back says so
-    const std::string dwt = openocd::enable_dwt_cyccnt(c, std::chrono::milliseconds(1000));
-    EXPECT_NE(std::string::npos, dwt.find("DWT_CTRL.CYCCNTENA")) << dwt;
+    const platform::Status dwt = openocd::enable_dwt_cyccnt(c, std::chrono::milliseconds(1000));
+    EXPECT_NE(std::string::npos, dwt.message().find("DWT_CTRL.CYCCNTENA")) << dwt.message();
 
     RunOptions o;
     o.repeats = 2;

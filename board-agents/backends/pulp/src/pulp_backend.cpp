@@ -209,7 +209,7 @@ Measurement run_pulp(const BoardProfile &board, const ElfImage &image, const Run
 }
 
 PulpRunReport run_to_exit(const BoardProfile &board, const ElfImage &image, const PulpConfig &config,
-                          std::chrono::milliseconds deadline, std::string *error)
+                          std::chrono::milliseconds deadline)
 {
     PulpRunReport rep;
     const auto end = Clock::now() + deadline;
@@ -221,12 +221,13 @@ PulpRunReport run_to_exit(const BoardProfile &board, const ElfImage &image, cons
               (!config.max_instructions || sim.cluster.instructions() < config.max_instructions)) ||
              stop == Cluster::Stop::kBreakpoint);
     sim.fill(rep);
-    if (stop == Cluster::Stop::kExit) {
+    if (stop == Cluster::Stop::kExit)
         rep.exit_status = sim.cluster.exit_status();
-    } else if (error) {
-        *error = stop == Cluster::Stop::kLimit ? "the deadline passed"
-                                               : sim.cluster.fault_message() + " at pc 0x" + Sim::hex(sim.cluster.fault_pc());
-    }
+    else if (stop == Cluster::Stop::kLimit)
+        rep.stop = platform::Status::deadline_exceeded("the deadline passed");
+    else
+        rep.stop = platform::Status::internal(sim.cluster.fault_message() + " at pc 0x" +
+                                              Sim::hex(sim.cluster.fault_pc()));
     return rep;
 }
 

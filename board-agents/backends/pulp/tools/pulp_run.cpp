@@ -59,16 +59,15 @@ int main(int argc, char **argv)
         const BoardCatalog cat = BoardCatalog::load_dir(boards_dir);
         const BoardProfile &board = cat.get(board_name);
         const ElfImage image = ElfImage::load_file(path);
-        std::string error;
         const auto t0 = std::chrono::steady_clock::now();
-        const pulp::PulpRunReport r = pulp::run_to_exit(
-            board, image, cfg, std::chrono::milliseconds(int64_t(timeout * 1000)), &error);
+        const pulp::PulpRunReport r =
+            pulp::run_to_exit(board, image, cfg, std::chrono::milliseconds(int64_t(timeout * 1000)));
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         std::cout << r.console;
         if (json) {
             nlohmann::json j;
             j["exit_status"] = r.exit_status ? nlohmann::json(*r.exit_status) : nlohmann::json();
-            j["error"] = error;
+            j["error"] = r.stop.message();
             j["instructions"] = r.total_instructions;
             j["wall_ms"] = ms;
             for (const auto &c : r.cores)
@@ -85,7 +84,7 @@ int main(int argc, char **argv)
                 std::printf("%08x %llu\n", r.profile[i].first, (unsigned long long)r.profile[i].second);
         }
         if (!r.exit_status) {
-            std::cout << "pulp: no exit: " << error << "\n";
+            std::cout << "pulp: no exit: " << r.stop.message() << "\n";
             return 1;
         }
         std::printf("pulp: exit status %d (expected %d), %llu instructions, %.0f ms\n", *r.exit_status, expect,

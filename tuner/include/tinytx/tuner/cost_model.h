@@ -71,6 +71,7 @@
 
 #include "tinytx/kernels.h"
 #include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -197,9 +198,13 @@ public:
     //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct","median_abs_pct"},
     //        "placement":{"default_arena","regions":{name:{"load_wait","store_wait"}}}}
     nlohmann::json to_json() const;
-    static std::optional<CostModel> from_json(const nlohmann::json &j, std::string *error = nullptr);
-    bool save(const std::filesystem::path &p, std::string *error = nullptr) const;
-    static std::optional<CostModel> load(const std::filesystem::path &p, std::string *error = nullptr);
+    // Corruption naming the field when j is not a cost model.
+    static platform::Result<CostModel> from_json(const nlohmann::json &j);
+    // Transitional form for tuning/tune_session.cpp, which another change is rewriting; removed
+    // when it calls the one above (issue 19).
+    static std::optional<CostModel> from_json(const nlohmann::json &j, std::string *error);
+    platform::Status save(const std::filesystem::path &p) const;
+    static platform::Result<CostModel> load(const std::filesystem::path &p);
 
     std::string board;
     std::string core;

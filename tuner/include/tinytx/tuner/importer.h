@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 
 namespace tinytx::tuner {
@@ -29,27 +30,26 @@ struct ImportOptions {
     std::chrono::seconds timeout{600};
 };
 
-struct ImportResult {
-    std::filesystem::path spec_path;  // the model spec in the cache (when ok)
+struct ImportedSpec {
+    std::filesystem::path spec_path;  // the model spec in the cache
     bool cached = false;              // found in the cache, the importer did not run
-    std::string error;                // why not (the importer's message when it refused)
-    bool ok() const { return error.empty(); }
 };
 
 // Does the path name an ONNX file (by its extension, case-insensitive)?
 bool is_onnx_path(const std::filesystem::path &path);
 
 // A file given as a model that is neither a spec (JSON) nor ONNX, such as a PyTorch checkpoint:
-// a message naming what it is and how to export it to ONNX; "" when it may be a spec or ONNX.
-std::string foreign_model_file(const std::filesystem::path &path);
+// invalid argument naming what it is and how to export it to ONNX; ok when it may be a spec or ONNX.
+platform::Status foreign_model_file(const std::filesystem::path &path);
 
 // $TINYTX_IMPORT_CACHE, else $XDG_CACHE_HOME/tinytx/import, else ~/.cache/tinytx/import, else
 // /tmp/tinytx-import-<uid>.
 std::filesystem::path default_import_cache_dir();
 
 // Import once per content: the cache key covers the ONNX bytes, the calibration samples and the
-// importer's own sources, so a changed model, data set or importer imports again.
-ImportResult import_onnx(const std::filesystem::path &onnx_path, const ImportOptions &opt = {});
+// importer's own sources, so a changed model, data set or importer imports again. The error is
+// the importer's message when it refused.
+platform::Result<ImportedSpec> import_onnx(const std::filesystem::path &onnx_path, const ImportOptions &opt = {});
 
 // load_model for a spec, import_onnx + load_model for an .onnx file.
 ModelLoadResult load_model_any(const std::filesystem::path &path, const ImportOptions &opt = {});

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "tinytx/kernels.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/design_space.h"
 
@@ -179,10 +180,9 @@ Predictor cost_model_predictor(const DesignSpace &space, const tx_encoder_dims &
                                std::shared_ptr<const CostModel> model);
 
 // kind: "auto" (exhaustive when size <= budget, else nsga2) | "exhaustive" | "nsga2" | "guided".
-// guided needs a predictor (nullptr + error otherwise). Unknown kind: nullptr + error.
-std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const IndexCoding &coding,
-                                              const SearchOptions &opt, Predictor predict = {},
-                                              std::string *error = nullptr);
+// guided needs a predictor (invalid argument otherwise). Unknown kind: invalid argument.
+platform::Result<std::unique_ptr<SearchStrategy>> make_strategy(const std::string &kind, const IndexCoding &coding,
+                                                                const SearchOptions &opt, Predictor predict = {});
 
 // Over a DesignSpace. For "guided", `model` (and the model dims) are required; when
 // calibrate_on_tell, the strategy keeps its own copy of the model and recalibrates it from every
@@ -192,9 +192,13 @@ struct SpaceSearchContext {
     std::optional<CostModel> model;
     bool calibrate_on_tell = true;
 };
+platform::Result<std::unique_ptr<SearchStrategy>> make_strategy(const std::string &kind, const DesignSpace &space,
+                                                                const SearchOptions &opt,
+                                                                const SpaceSearchContext &ctx = {});
+// Transitional form for tuning/tune_session.cpp, which another change is rewriting; removed when
+// it calls the one above (issue 19). nullptr with *error set on failure.
 std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const DesignSpace &space,
-                                              const SearchOptions &opt,
-                                              const SpaceSearchContext &ctx = {},
-                                              std::string *error = nullptr);
+                                              const SearchOptions &opt, const SpaceSearchContext &ctx,
+                                              std::string *error);
 
 } // namespace tinytx::tuner

@@ -397,9 +397,8 @@ TEST(Persistence, JsonRoundTripAndFile) {
     m.calibrate(synth(truth, 40, 5, 0.01, {TX_VARIANT_DSP, TX_VARIANT_REF}));
     const auto j = m.to_json();
     EXPECT_EQ(j.at("calibration").at("points"), 40);
-    std::string err;
-    auto back = CostModel::from_json(j, &err);
-    ASSERT_TRUE(back) << err;
+    auto back = CostModel::from_json(j);
+    ASSERT_TRUE(back.ok()) << back.status().message();
     EXPECT_EQ(back->coef, m.coef);
     EXPECT_EQ(back->prior, m.prior);
     EXPECT_EQ(back->board, "nucleo-l476rg");
@@ -409,23 +408,25 @@ TEST(Persistence, JsonRoundTripAndFile) {
 
     const auto path = std::filesystem::temp_directory_path() /
                       ("tinytx_cost_model_" + std::to_string(::getpid()) + "/m.json");
-    ASSERT_TRUE(m.save(path, &err)) << err;
-    auto loaded = CostModel::load(path, &err);
-    ASSERT_TRUE(loaded) << err;
+    const tinytx::platform::Status saved = m.save(path);
+    ASSERT_TRUE(saved.ok()) << saved.message();
+    auto loaded = CostModel::load(path);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     EXPECT_EQ(loaded->coef, m.coef);
     std::filesystem::remove_all(path.parent_path());
 
     nlohmann::json badj = j;
     badj["coefficients"]["gemm_macs.dsp"] = -1;
-    EXPECT_FALSE(CostModel::from_json(badj, &err));
-    EXPECT_NE(err.find("gemm_macs.dsp"), std::string::npos);
+    const auto negative = CostModel::from_json(badj);
+    EXPECT_FALSE(negative.ok());
+    EXPECT_NE(negative.status().message().find("gemm_macs.dsp"), std::string::npos);
     badj = j;
     badj["coefficients"]["bogus"] = 1;
-    EXPECT_FALSE(CostModel::from_json(badj, &err));
+    EXPECT_FALSE(CostModel::from_json(badj).ok());
     badj = j;
     badj["format"] = "x";
-    EXPECT_FALSE(CostModel::from_json(badj));
-    EXPECT_FALSE(CostModel::load("/nonexistent/dir/m.json", &err));
+    EXPECT_FALSE(CostModel::from_json(badj).ok());
+    EXPECT_FALSE(CostModel::load("/nonexistent/dir/m.json").ok());
 }
 
 TEST(Energy, CyclesOverClockTimesPower) {
@@ -543,7 +544,7 @@ TEST(Placement, MovesByTheProfilesWaitStates) {
 
     // the placement survives JSON
     const auto back = CostModel::from_json(m.to_json());
-    ASSERT_TRUE(back);
+    ASSERT_TRUE(back.ok());
     EXPECT_EQ(back->default_arena, "axi_sram");
     EXPECT_DOUBLE_EQ(back->placement_cycles(f, "dtcm"), want);
 }

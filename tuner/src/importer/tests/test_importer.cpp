@@ -78,14 +78,14 @@ TEST(ImporterPath, ForeignModelFilesAreNamedWithTheExport)
         return dir / name;
     };
     const std::string zip = std::string("PK\x03\x04", 4) + std::string(26, '\0') + "model/data.pkl";
-    const std::string checkpoint = foreign_model_file(write("model.pt", zip));
+    const std::string checkpoint = foreign_model_file(write("model.pt", zip)).message();
     EXPECT_NE(checkpoint.find("torch.save"), std::string::npos) << checkpoint;
     EXPECT_NE(checkpoint.find("torch.onnx.export"), std::string::npos) << checkpoint;
-    EXPECT_NE(foreign_model_file(write("legacy.pth", "\x80\x02}q\x00.")).find("pickle"), std::string::npos);
-    EXPECT_NE(foreign_model_file(write("model.bin", std::string("\x08\x07\x12\x07pytorch", 11))).find("rename it to model.onnx"),
+    EXPECT_NE(foreign_model_file(write("legacy.pth", "\x80\x02}q\x00.")).message().find("pickle"), std::string::npos);
+    EXPECT_NE(foreign_model_file(write("model.bin", std::string("\x08\x07\x12\x07pytorch", 11))).message().find("rename it to model.onnx"),
               std::string::npos);
-    EXPECT_EQ(foreign_model_file(write("spec.json", "  {\"name\": 1}")), "");
-    EXPECT_EQ(foreign_model_file(write("x.onnx", "anything")), "");
+    EXPECT_EQ(foreign_model_file(write("spec.json", "  {\"name\": 1}")).message(), "");
+    EXPECT_EQ(foreign_model_file(write("x.onnx", "anything")).message(), "");
     const ModelLoadResult r = load_model_any(dir / "model.pt");
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error->message().find("torch.onnx.export"), std::string::npos);
@@ -95,16 +95,16 @@ TEST(ImporterPath, ForeignModelFilesAreNamedWithTheExport)
 TEST_F(Importer, ImportsOnceThenReadsTheCache)
 {
     const fs::path onnx = kExports / "eeg_hand.onnx";
-    const ImportResult first = import_onnx(onnx, opt_);
-    ASSERT_TRUE(first.ok()) << first.error;
-    EXPECT_FALSE(first.cached);
-    const ImportResult again = import_onnx(onnx, opt_);
-    ASSERT_TRUE(again.ok()) << again.error;
-    EXPECT_TRUE(again.cached);
-    EXPECT_EQ(first.spec_path, again.spec_path);
+    const auto first = import_onnx(onnx, opt_);
+    ASSERT_TRUE(first.ok()) << first.status().message();
+    EXPECT_FALSE(first->cached);
+    const auto again = import_onnx(onnx, opt_);
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_TRUE(again->cached);
+    EXPECT_EQ(first->spec_path, again->spec_path);
 
     // a damaged cache entry is imported again
-    std::ofstream(first.spec_path, std::ios::trunc) << "{";
+    std::ofstream(first->spec_path, std::ios::trunc) << "{";
     const ModelLoadResult r = load_model_any(onnx, opt_);
     ASSERT_TRUE(r.ok()) << r.error->message();
     const Model &m = *r.model;
@@ -123,12 +123,12 @@ TEST_F(Importer, ImportsOnceThenReadsTheCache)
 TEST_F(Importer, KernelsReproduceTheImportersCrc)
 {
     for (const char *name : {"eeg_hand", "mha_2layers", "mha_sf_relu", "perhead_sf", "prenorm", "prenorm_vit"}) {
-        const ImportResult ir = import_onnx(kExports / (std::string(name) + ".onnx"), opt_);
-        ASSERT_TRUE(ir.ok()) << name << ": " << ir.error;
-        const ModelLoadResult r = load_model(ir.spec_path);
+        const auto ir = import_onnx(kExports / (std::string(name) + ".onnx"), opt_);
+        ASSERT_TRUE(ir.ok()) << name << ": " << ir.status().message();
+        const ModelLoadResult r = load_model(ir->spec_path);
         ASSERT_TRUE(r.ok()) << r.error->message();
         const Model &m = *r.model;
-        std::ifstream rf(ir.spec_path.parent_path() / (m.name + ".report.json"));
+        std::ifstream rf(ir->spec_path.parent_path() / (m.name + ".report.json"));
         const nlohmann::json report = nlohmann::json::parse(rf);
         ASSERT_TRUE(m.expected_output_crc32);
         for (MhsaSchedule s : {MhsaSchedule::kLayerwise, MhsaSchedule::kDepthfirst})

@@ -164,17 +164,17 @@ TEST(Search, GuidedPrefersParetoLayerThenLatency)
 TEST(Search, FactoryChoices)
 {
     const IndexCoding c = IndexCoding::flat(100);
-    std::string err;
-    EXPECT_EQ(make_strategy("auto", c, SearchOptions{})->name(), "exhaustive");
-    EXPECT_EQ(make_strategy("auto", c, SearchOptions{.budget = 100})->name(), "exhaustive");
-    EXPECT_EQ(make_strategy("auto", c, SearchOptions{.budget = 50})->name(), "nsga2");
-    EXPECT_EQ(make_strategy("exhaustive", c, SearchOptions{.budget = 50})->name(), "exhaustive");
-    EXPECT_EQ(make_strategy("nsga2", c, SearchOptions{})->name(), "nsga2");
-    EXPECT_EQ(make_strategy("guided", c, SearchOptions{}, {}, &err), nullptr);
-    EXPECT_NE(err, "");
-    err.clear();
-    EXPECT_EQ(make_strategy("bogus", c, SearchOptions{}, {}, &err), nullptr);
-    EXPECT_NE(err.find("bogus"), std::string::npos);
+    EXPECT_EQ(make_strategy("auto", c, SearchOptions{}).value()->name(), "exhaustive");
+    EXPECT_EQ(make_strategy("auto", c, SearchOptions{.budget = 100}).value()->name(), "exhaustive");
+    EXPECT_EQ(make_strategy("auto", c, SearchOptions{.budget = 50}).value()->name(), "nsga2");
+    EXPECT_EQ(make_strategy("exhaustive", c, SearchOptions{.budget = 50}).value()->name(), "exhaustive");
+    EXPECT_EQ(make_strategy("nsga2", c, SearchOptions{}).value()->name(), "nsga2");
+    const auto guided = make_strategy("guided", c, SearchOptions{}, {});
+    EXPECT_FALSE(guided.ok());
+    EXPECT_NE(guided.status().message(), "");
+    const auto bogus = make_strategy("bogus", c, SearchOptions{}, {});
+    EXPECT_FALSE(bogus.ok());
+    EXPECT_NE(bogus.status().message().find("bogus"), std::string::npos);
 }
 
 TEST(Search, GuidedOverDesignSpaceWithCostModel)
@@ -184,9 +184,11 @@ TEST(Search, GuidedOverDesignSpaceWithCostModel)
     ASSERT_TRUE(r.ok()) << r.error;
     const DesignSpace &ds = *r.space;
     SpaceSearchContext ctx{kEeg, CostModel::prior_for(b), true};
-    auto s = make_strategy("guided", ds, SearchOptions{.budget = 6}, ctx);
+    auto made = make_strategy("guided", ds, SearchOptions{.budget = 6}, ctx);
+    ASSERT_TRUE(made.ok());
+    auto s = std::move(made).value();
     ASSERT_NE(s, nullptr);
-    EXPECT_EQ(make_strategy("auto", ds, SearchOptions{}, ctx)->name(), "exhaustive");
+    EXPECT_EQ(make_strategy("auto", ds, SearchOptions{}, ctx).value()->name(), "exhaustive");
     const CostModel prior = CostModel::prior_for(b);
     auto first = s->propose(3);
     ASSERT_EQ(first.size(), 3u);

@@ -28,9 +28,9 @@ std::filesystem::path default_dashboard_dir();
 
 class Dashboard {
 public:
-    // Opens the database read-only and starts serving; nullptr with *error on failure.
-    static std::unique_ptr<Dashboard> start(const DashboardConfig &config, JobManager *jobs, FarmLog &log,
-                                            std::string *error);
+    // Opens the database read-only and starts serving, or says why it cannot.
+    static platform::Result<std::unique_ptr<Dashboard>> start(const DashboardConfig &config, JobManager *jobs,
+                                                              FarmLog &log);
     ~Dashboard();
     std::string address() const { return server_->address(); }
     void stop();

@@ -15,6 +15,7 @@
 
 #include "tinytx/farm/job_store.h"
 #include "tinytx/kernels.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/database.h"
 
 namespace tinytx::farm {
@@ -42,14 +43,14 @@ struct RunRow {
 };
 
 // The dims and layer count a model spec states (what the planner and the cost model need; the
-// weights are not read). Error text in *error.
-std::optional<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string &spec_json, std::string *error);
+// weights are not read). Corruption when the stored spec does not state them.
+platform::Result<std::pair<tx_encoder_dims, size_t>> spec_dims(const std::string &spec_json);
 
 class DashboardStore {
 public:
-    // Opens read-only; sqlite::Error (naming the file) when it cannot, or when the database
-    // needs a migration first (open it once with tinytx-tune or tinytx-farmd).
-    explicit DashboardStore(const std::string &db_path);
+    // Opens read-only; unavailable with SQLite's message (naming the file) when it cannot, or when
+    // the database needs a migration first (open it once with tinytx-tune or tinytx-farmd).
+    static platform::Result<std::unique_ptr<DashboardStore>> open(const std::string &db_path);
     ~DashboardStore();
 
     std::vector<ModelRow> models();
@@ -73,6 +74,7 @@ public:
     const std::string &path() const { return path_; }
 
 private:
+    explicit DashboardStore(const std::string &db_path);  // throws sqlite::Error
     struct Statements;
     std::vector<JobRecord> select_jobs(std::optional<int64_t> id);
     std::string path_;

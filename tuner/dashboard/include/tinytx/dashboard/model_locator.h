@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 
 namespace tinytx::farm {
@@ -21,9 +22,9 @@ class ModelLocator {
 public:
     explicit ModelLocator(std::vector<std::filesystem::path> dirs) : dirs_(std::move(dirs)) {}
 
-    // The loaded model, or nullptr with *error saying where it was looked for.
-    std::shared_ptr<const tuner::Model> find(const std::string &name, const std::string &spec_hash,
-                                             const std::string &spec_text, std::string *error);
+    // The loaded model, or not found saying where it was looked for.
+    platform::Result<std::shared_ptr<const tuner::Model>> find(const std::string &name, const std::string &spec_hash,
+                                                               const std::string &spec_text);
     const std::vector<std::filesystem::path> &dirs() const { return dirs_; }
 
 private:

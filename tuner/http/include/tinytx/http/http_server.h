@@ -15,6 +15,7 @@
 
 #include "tinytx/http/http_message.h"
 #include "tinytx/platform/plaintext_policy.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::farm {
 
@@ -46,8 +47,8 @@ public:
     HttpServer(const HttpServer &) = delete;
     HttpServer &operator=(const HttpServer &) = delete;
 
-    // Binds and starts the threads: "" or why not (bad address, port taken, ...).
-    std::string start();
+    // Binds and starts the threads, or says why not (bad address, port taken, ...).
+    platform::Status start();
     // "host:port" actually bound (the port chosen when 0 was asked)
     std::string address() const;
     // Stops accepting, ends the event streams, joins every thread. Idempotent.

@@ -9,27 +9,27 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
+
 namespace tinytx::farm {
 
 struct UrlQuery {
     std::string path;                            // decoded, e.g. "/api/candidates/12"
     std::map<std::string, std::string> params;   // decoded; a repeated name is an error
-    std::string error;                           // "" when the target parsed
 
-    bool ok() const { return error.empty(); }
     bool has(const std::string &name) const { return params.count(name) != 0; }
 
-    // Names not in `allowed`, as one message ("unknown parameter 'x' (known: a, b)"), or "".
-    std::string unknown(const std::set<std::string> &allowed) const;
-    // A database id: 1..2^63-1. nullopt with *error set when present but malformed; nullopt with
-    // *error empty when absent.
-    std::optional<int64_t> id(const std::string &name, std::string *error) const;
+    // Invalid argument naming the first parameter not in `allowed` ("unknown parameter 'x' (known:
+    // a, b)"); ok when every name is allowed.
+    platform::Status unknown(const std::set<std::string> &allowed) const;
+    // A database id: 1..2^63-1. Invalid argument when present but malformed; nullopt when absent.
+    platform::Result<std::optional<int64_t>> id(const std::string &name) const;
     // A whole number in lo..hi (same conventions).
-    std::optional<uint64_t> number(const std::string &name, uint64_t lo, uint64_t hi, std::string *error) const;
+    platform::Result<std::optional<uint64_t>> number(const std::string &name, uint64_t lo, uint64_t hi) const;
 };
 
 // A path or parameter that is not UTF-8 after decoding is an error (answered with 400).
-UrlQuery parse_target(const std::string &target);
+platform::Result<UrlQuery> parse_target(const std::string &target);
 
 // "%41b+c" -> "Ab c" (+ is a space in a query only); nullopt for a bad escape or a NUL byte.
 std::optional<std::string> percent_decode(const std::string &s, bool plus_is_space);

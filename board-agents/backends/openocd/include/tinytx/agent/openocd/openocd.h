@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::rsp {
 class Client;
@@ -55,8 +56,8 @@ std::vector<platform::Measurement> measure_tables_over_gdb(rsp::Client &client, 
                                                            const platform::Measurement &base);
 
 // DEMCR.TRCENA, DWT_LAR unlock (Cortex-M7), CYCCNT = 0, DWT_CTRL.CYCCNTENA (read back). Returns
-// "" or what failed (the firmware enables the counter too, so a failure here is reported with
-// the result, not fatal).
-std::string enable_dwt_cyccnt(rsp::Client &client, std::chrono::milliseconds timeout);
+// ok or unavailable naming every step that failed (the firmware enables the counter too, so a
+// failure here is reported with the result, not fatal).
+platform::Status enable_dwt_cyccnt(rsp::Client &client, std::chrono::milliseconds timeout);
 
 }  // namespace tinytx::agent::openocd

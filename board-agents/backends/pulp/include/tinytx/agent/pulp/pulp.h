@@ -10,6 +10,7 @@
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/platform/mailbox.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::agent::pulp {
 
@@ -31,6 +32,7 @@ struct PulpRunReport {
     uint64_t total_instructions = 0;
     uint64_t dma_bytes = 0;
     std::optional<int> exit_status;
+    platform::Status stop;                 // run_to_exit: why there is no exit_status (deadline, fault)
     std::string console;
     uint32_t final_pc = 0;
     std::vector<std::pair<uint32_t, uint64_t>> profile;  // (pc, cycles over all cores), hottest first
@@ -41,8 +43,8 @@ Measurement run_pulp(const BoardProfile &board, const ElfImage &image, const Run
                      const PulpConfig &config, PulpRunReport *report);
 
 // Runs any RV32 image to its semihosting exit (no mailbox protocol): self-tests, check images,
-// benches. Returns the report; `error` is set when it did not exit on its own.
+// benches. Returns the report; its `stop` says why when it did not exit on its own.
 PulpRunReport run_to_exit(const BoardProfile &board, const ElfImage &image, const PulpConfig &config,
-                          std::chrono::milliseconds deadline, std::string *error);
+                          std::chrono::milliseconds deadline);
 
 }  // namespace tinytx::agent::pulp
