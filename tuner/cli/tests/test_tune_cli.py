@@ -26,6 +26,13 @@ def run(args, timeout=600, **kw):
     return subprocess.run([TUNE] + args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def timed_run(args, timeout=600):
+    """run(), and the seconds it took"""
+    t0 = time.time()
+    p = run(args, timeout=timeout)
+    return p, time.time() - t0
+
+
 def check(cond, what):
     if not cond:
         FAILURES.append(what)
@@ -135,9 +142,7 @@ def test_kill_resume(tmp):
     args = base(tmp, model="ecgformer", board="nucleo-h743zi", budget="64KB") + ["--trials", "40", "--batch", "4",
                                                                                   "--strategy", "nsga2", "--json", "--quiet"]
     clean_args = [a if not a.endswith("t.db") else os.path.join(tmp, "clean.db") for a in args]
-    t0 = time.time()
-    clean = run(clean_args)
-    clean_s = time.time() - t0
+    clean, clean_s = timed_run(clean_args)
     check(clean.returncode == 0, f"clean run: {clean.stderr}")
     # Ctrl-C: the batch in flight finishes and is recorded, exit 130
     proc = subprocess.Popen([TUNE] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -212,13 +217,9 @@ def test_eegformer_quickstart(tmp):
     args = ["--model", os.path.join(MODELS, "eegformer.json"), "--board", "nucleo-h743zi", "--budget", "512KB",
             "--db", os.path.join(tmp, "qs.db"), "--cache-dir", os.path.join(tmp, "cold-cache"),
             "--boards-dir", BOARDS, "--json", "--quiet"]
-    t0 = time.time()
-    cold = run(args, timeout=1800)
-    cold_s = time.time() - t0
+    cold, cold_s = timed_run(args, timeout=1800)
     check(cold.returncode == 0, f"quickstart tune: {cold.stderr}")
-    t0 = time.time()
-    warm = run(args)
-    warm_s = time.time() - t0
+    warm, warm_s = timed_run(args)
     check(warm.returncode == 0, f"rerun: {warm.stderr}")
     if cold.returncode != 0 or warm.returncode != 0:
         return
@@ -235,9 +236,7 @@ def test_eegformer_quickstart(tmp):
     check(smallest["knobs"][0]["mhsa"] == "depthfirst", f"smallest-memory front point is {smallest['knobs'][0]}")
     # the default stops candidates once dominated; measured whole, the front is the same
     whole_args = [a if not a.endswith("qs.db") else os.path.join(tmp, "whole.db") for a in args] + ["--whole-runs"]
-    t0 = time.time()
-    whole = run(whole_args, timeout=1800)
-    whole_s = time.time() - t0
+    whole, whole_s = timed_run(whole_args, timeout=1800)
     check(whole.returncode == 0, f"--whole-runs: {whole.stderr}")
     if whole.returncode != 0:
         return
@@ -347,9 +346,7 @@ def test_gap9_cluster(tmp):
     out, emit = os.path.join(tmp, "g9.json"), os.path.join(tmp, "g9-deploy")
     args = base(tmp, model="eegformer", board="gap9", budget="512KB", db="g9.db") + [
         "--trials", "64", "--json", "--quiet", "--out", out, "--emit-c", emit]
-    t0 = time.time()
-    p = run(args, timeout=1800)
-    secs = time.time() - t0
+    p, secs = timed_run(args, timeout=1800)
     check(p.returncode == 0, f"gap9 tune: {p.returncode} {p.stderr[-2000:]}")
     if p.returncode != 0:
         return
