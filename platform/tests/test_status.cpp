@@ -54,6 +54,13 @@ TEST(Status, ToStringNamesTheCodeBeforeTheMessage)
     EXPECT_EQ(status_code_name(StatusCode::kDeadlineExceeded), "deadline exceeded");
 }
 
+TEST(Status, PrefixedKeepsTheCodeAndLeavesOkAlone)
+{
+    EXPECT_EQ(Status::not_found("x.txt").prefixed("source list: "), Status::not_found("source list: x.txt"));
+    EXPECT_TRUE(Status().prefixed("source list: ").ok());
+    EXPECT_EQ(Status().prefixed("source list: ").message(), "");
+}
+
 TEST(Status, EqualityComparesCodeAndMessage)
 {
     EXPECT_EQ(Status(), Status());

@@ -71,18 +71,19 @@ size_t board_cluster_l1_free(const platform::BoardProfile &b)
     return 0;
 }
 
-std::optional<TargetInfo> target_for(const platform::BoardProfile &b, const Schedule &s, bool cluster_images,
-                                     std::string *error)
+platform::Result<TargetInfo> target_for(const platform::BoardProfile &b, const Schedule &s, bool cluster_images)
 {
     const bool has_cluster = b.core == "rv32imc" && board_cluster_cores(b) > 0;
-    if (!uses_cluster(s) && !(cluster_images && has_cluster))
-        return target_for_core(b.core);
-    if (!has_cluster) {
-        if (error)
-            *error = "schedule: cluster layers (cores >= 1 or variant xpulp) need a board with a cluster (gap9); " +
-                     b.name + " has none";
-        return std::nullopt;
+    if (!uses_cluster(s) && !(cluster_images && has_cluster)) {
+        if (auto t = target_for_core(b.core))
+            return *t;
+        return platform::Status::invalid_argument("board.core: unknown core '" + b.core +
+                                                  "' (cortex-m4, cortex-m7, rv32imc)");
     }
+    if (!has_cluster)
+        return platform::Status::invalid_argument(
+            "schedule: cluster layers (cores >= 1 or variant xpulp) need a board with a cluster (gap9); " + b.name +
+            " has none");
     // cmake/toolchains/gap9.cmake: rv32imc plus the Xpulp instructions the kernels emit with .insn
     TargetInfo t = *target_for_core("rv32imc");
     t.cpu = "gap9";
@@ -123,12 +124,13 @@ bool FirmwareSource::for_cpu(const std::string &cpu) const
     return cpus.empty() || std::find(cpus.begin(), cpus.end(), cpu) != cpus.end();
 }
 
-std::string read_firmware_sources(const fs::path &root, std::vector<FirmwareSource> &out)
+platform::Status read_firmware_sources(const fs::path &root, std::vector<FirmwareSource> &out)
 {
+    using platform::Status;
     const fs::path list = root / "tuner/src/builder/firmware_sources.txt";
     std::ifstream in(list);
     if (!in)
-        return "cannot read " + list.string();
+        return Status::io_error("cannot read " + list.string());
     std::string line;
     int n = 0;
     while (std::getline(in, line)) {
@@ -139,7 +141,7 @@ std::string read_firmware_sources(const fs::path &root, std::vector<FirmwareSour
         if (!(ls >> cpus) || cpus[0] == '#')
             continue;
         if (!(ls >> f.rel))
-            return list.string() + ":" + std::to_string(n) + ": missing source path";
+            return Status::corruption(list.string() + ":" + std::to_string(n) + ": missing source path");
         if (cpus != "all") {
             std::istringstream cs(cpus);
             for (std::string c; std::getline(cs, c, ',');)
@@ -148,10 +150,11 @@ std::string read_firmware_sources(const fs::path &root, std::vector<FirmwareSour
         for (std::string fl; ls >> fl;)
             f.flags.push_back(fl);
         if (!fs::exists(root / f.rel))
-            return list.string() + ":" + std::to_string(n) + ": " + (root / f.rel).string() + " does not exist";
+            return Status::not_found(list.string() + ":" + std::to_string(n) + ": " + (root / f.rel).string() +
+                                     " does not exist");
         out.push_back(std::move(f));
     }
-    return "";
+    return {};
 }
 
 namespace {
@@ -231,15 +234,16 @@ struct FixedSource {
 };
 
 // the lines of firmware_sources.txt for `cpu`
-std::string read_source_list(const fs::path &root, const std::string &cpu, std::vector<FixedSource> &out)
+platform::Result<std::vector<FixedSource>> read_source_list(const fs::path &root, const std::string &cpu)
 {
     std::vector<FirmwareSource> all;
-    if (auto e = read_firmware_sources(root, all); !e.empty())
-        return e;
+    if (platform::Status st = read_firmware_sources(root, all); !st.ok())
+        return st;
+    std::vector<FixedSource> out;
     for (auto &f : all)
         if (f.for_cpu(cpu))
             out.push_back(FixedSource{root / f.rel, f.rel, std::move(f.flags)});
-    return "";
+    return out;
 }
 
 // Every header the fixed and generated sources may include, hashed (sorted by path).
@@ -264,16 +268,15 @@ std::string headers_hash(const fs::path &root)
 std::mutex g_version_mu;
 std::map<std::string, std::string> g_versions;
 
-std::optional<std::string> toolchain_version(const std::string &gcc, const fs::path &tmp, std::string &err)
+platform::Result<std::string> toolchain_version(const std::string &gcc, const fs::path &tmp)
 {
     std::lock_guard<std::mutex> lk(g_version_mu);
     if (auto it = g_versions.find(gcc); it != g_versions.end())
         return it->second;
     ProcResult r = run_process({gcc, "--version"}, tmp);
-    if (!r.error.empty() || r.exit_code != 0) {
-        err = "toolchain: " + (r.error.empty() ? gcc + " --version failed: " + r.output : r.error);
-        return std::nullopt;
-    }
+    if (!r.error.empty() || r.exit_code != 0)
+        return platform::Status::unavailable("toolchain: " +
+                                             (r.error.empty() ? gcc + " --version failed: " + r.output : r.error));
     std::string first = r.output.substr(0, r.output.find('\n'));
     g_versions[gcc] = first;
     return first;
@@ -286,15 +289,14 @@ struct Toolchain {
     std::string libgcc = "-lgcc";
 };
 
-std::optional<Toolchain> find_toolchain(const TargetInfo &target, const BuildOptions &opts, const fs::path &tmp,
-                                        std::string &err)
+platform::Result<Toolchain> find_toolchain(const TargetInfo &target, const BuildOptions &opts, const fs::path &tmp)
 {
     const bool rv = target.cpu == "rv32" || target.cpu == "gap9";
     Toolchain tc;
     tc.gcc = (rv ? opts.toolchain_prefix_rv : opts.toolchain_prefix_arm) + "gcc";
-    const auto version = toolchain_version(tc.gcc, tmp, err);
-    if (!version)
-        return std::nullopt;
+    auto version = toolchain_version(tc.gcc, tmp);
+    if (!version.ok())
+        return version.status();
     tc.version = *version;
     if (rv) {  // cmake/toolchains/rv32imc.cmake: the rv32im/ilp32 multilib's libgcc
         ProcResult lg = run_process({tc.gcc, "-march=rv32im", "-mabi=ilp32", "-print-libgcc-file-name"}, tmp);
@@ -316,17 +318,18 @@ struct ImageRecipe {
     std::vector<std::string> link_flags;   // firmware_link_flags, the library path and the machine's script
 };
 
-// "" or the error
-std::string make_recipe(const TargetInfo &target, const BuildOptions &opts, const fs::path &tmp, ImageRecipe &rc)
+platform::Result<ImageRecipe> make_recipe(const TargetInfo &target, const BuildOptions &opts, const fs::path &tmp)
 {
     const fs::path &root = opts.source_root;
-    std::string err;
-    auto tc = find_toolchain(target, opts, tmp, err);
-    if (!tc)
-        return err;
+    ImageRecipe rc;
+    auto tc = find_toolchain(target, opts, tmp);
+    if (!tc.ok())
+        return tc.status();
     rc.tc = std::move(*tc);
-    if (auto e = read_source_list(root, target.cpu, rc.fixed); !e.empty())
-        return "source list: " + e;
+    auto fixed = read_source_list(root, target.cpu);
+    if (!fixed.ok())
+        return fixed.status().prefixed("source list: ");
+    rc.fixed = std::move(*fixed);
     rc.cflags = firmware_compile_flags(target, opts.opt_flags);
     for (const std::string &d : firmware_include_dirs())
         rc.includes.push_back("-I" + (root / d).string());
@@ -335,7 +338,7 @@ std::string make_recipe(const TargetInfo &target, const BuildOptions &opts, cons
     rc.link_flags = firmware_link_flags(target);
     rc.link_flags.push_back("-L" + rc.ld_dir.string());
     rc.link_flags.push_back("-T" + (rc.ld_dir / (target.machine + ".ld")).string());
-    return "";
+    return rc;
 }
 
 // The image key: generated sources + fixed part + flags + toolchain + linker scripts.
@@ -398,8 +401,8 @@ std::vector<CompileJob> compile_jobs(const ImageRecipe &rc, const std::vector<Ge
 }
 
 // Compiles the jobs whose object is not cached, on `threads` threads, into the object cache;
-// "" or every failure, one per line.
-std::string compile_missing(const std::vector<CompileJob> &jobs, const std::vector<size_t> &todo,
+// a failure says every failure, one per line.
+platform::Status compile_missing(const std::vector<CompileJob> &jobs, const std::vector<size_t> &todo,
                             const std::string &gcc, const fs::path &objdir, const fs::path &tmp, int threads)
 {
     std::vector<std::string> errors(jobs.size());
@@ -434,12 +437,12 @@ std::string compile_missing(const std::vector<CompileJob> &jobs, const std::vect
     for (const auto &e : errors)
         if (!e.empty())
             all += (all.empty() ? "" : "\n") + e;
-    return all;
+    return all.empty() ? platform::Status() : platform::Status::internal(all);
 }
 
 // Links the objects into `elf` (through a temporary name, so a cached ELF is always whole),
-// its map beside the sources; "" or the error.
-std::string link_image(const ImageRecipe &rc, const std::vector<CompileJob> &jobs, const fs::path &map,
+// its map beside the sources.
+platform::Status link_image(const ImageRecipe &rc, const std::vector<CompileJob> &jobs, const fs::path &map,
                        const fs::path &elf, const fs::path &tmp)
 {
     const std::string out = temp_name(elf.parent_path(), elf.stem().string());
@@ -454,11 +457,13 @@ std::string link_image(const ImageRecipe &rc, const std::vector<CompileJob> &job
     std::error_code ec;
     if (!lr.error.empty() || lr.exit_code != 0) {
         fs::remove(out, ec);
-        return "link failed (exit " + std::to_string(lr.exit_code) + "): " + join(argv) + "\n" + lr.error +
-               lr.output;
+        return platform::Status::internal("link failed (exit " + std::to_string(lr.exit_code) + "): " + join(argv) +
+                                          "\n" + lr.error + lr.output);
     }
     fs::rename(out, elf, ec);
-    return ec ? "cannot store " + elf.string() + ": " + ec.message() : "";
+    if (ec)
+        return platform::Status::io_error("cannot store " + elf.string() + ": " + ec.message());
+    return {};
 }
 
 } // namespace
@@ -472,11 +477,9 @@ Builder::Builder(BuildOptions opts) : opts_(std::move(opts))
 BuildResult Builder::build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const
 {
     const auto t0 = std::chrono::steady_clock::now();
-    std::string error;
-    const auto target = target_for(b, s, opts_.cluster_images, &error);
-    if (!target)
-        return failed_build(t0, error.empty() ? "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)"
-                                              : error);
+    const auto target = target_for(b, s, opts_.cluster_images);
+    if (!target.ok())
+        return failed_build(t0, target.status().message());
     return compile_and_link(generate_sources(m, s, b), *target, t0);
 }
 
@@ -524,16 +527,17 @@ BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo
         for (const auto &d : {tmp, objdir, elfdir, srcdir})
             fs::create_directories(d);
 
-        ImageRecipe rc;
-        if (auto e = make_recipe(target, opts_, tmp, rc); !e.empty())
-            return done(e);
+        auto recipe = make_recipe(target, opts_, tmp);
+        if (!recipe.ok())
+            return done(recipe.status().message());
+        const ImageRecipe &rc = *recipe;
         r.toolchain_version = rc.tc.version;
         r.image_key = image_key(rc, gen.files);
         r.sources_dir = srcdir / r.image_key;
         r.elf_path = elfdir / (r.image_key + ".elf");
         if (!fs::exists(r.sources_dir / "model_main.c"))
-            if (auto e = write_sources(gen.files, r.sources_dir); !e.empty())
-                return done("codegen: " + e);
+            if (platform::Status st = write_sources(gen.files, r.sources_dir); !st.ok())
+                return done("codegen: " + st.message());
         if (fs::exists(r.elf_path)) {
             r.cache_hit = true;
             return done();
@@ -547,9 +551,9 @@ BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo
         r.objects_cached = jobs.size() - todo.size();
         r.objects_compiled = todo.size();
         const int threads = opts_.jobs > 0 ? opts_.jobs : static_cast<int>(std::thread::hardware_concurrency());
-        if (auto e = compile_missing(jobs, todo, rc.tc.gcc, objdir, tmp, threads); !e.empty())
-            return done(e);
-        return done(link_image(rc, jobs, r.sources_dir / "image.map", r.elf_path, tmp));
+        if (platform::Status st = compile_missing(jobs, todo, rc.tc.gcc, objdir, tmp, threads); !st.ok())
+            return done(st.message());
+        return done(link_image(rc, jobs, r.sources_dir / "image.map", r.elf_path, tmp).message());
     } catch (const std::exception &e) {
         return done(std::string("builder: ") + e.what());
     }

@@ -455,17 +455,17 @@ CodegenResult generate_sources(const Model &m, const Schedule &s, const platform
     return r;
 }
 
-std::string write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir)
+platform::Status write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir)
 {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec)
-        return "cannot create " + dir.string() + ": " + ec.message();
+        return platform::Status::io_error("cannot create " + dir.string() + ": " + ec.message());
     for (const auto &f : files) {
         const auto path = dir / f.name;
         std::filesystem::create_directories(path.parent_path(), ec);   // names may have folders
         if (ec)
-            return "cannot create " + path.parent_path().string() + ": " + ec.message();
+            return platform::Status::io_error("cannot create " + path.parent_path().string() + ": " + ec.message());
         // unique per process: concurrent builds of the same image write the same directory
         static std::atomic<unsigned> counter{0};  // and per thread: builds run side by side
         const auto tmp = dir / (f.name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++));
@@ -473,13 +473,13 @@ std::string write_sources(const std::vector<GeneratedFile> &files, const std::fi
             std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
             out << f.content;
             if (!out)
-                return "cannot write " + tmp.string();
+                return platform::Status::io_error("cannot write " + tmp.string());
         }
         std::filesystem::rename(tmp, path, ec);
         if (ec)
-            return "cannot rename " + tmp.string() + ": " + ec.message();
+            return platform::Status::io_error("cannot rename " + tmp.string() + ": " + ec.message());
     }
-    return "";
+    return {};
 }
 
 } // namespace tinytx::tuner

@@ -2,30 +2,11 @@
 // folder (generated sources, the copied kernel and firmware files, Makefile, README) and writes it.
 #include "tinytx/tuner/emit_c.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "emit_c_internal.h"
 #include "tinytx/tuner/reference.h"
 
 namespace tinytx::tuner {
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string read_text(const fs::path &p, std::string &error)
-{
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        error = "cannot read " + p.string();
-        return "";
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-} // namespace
 
 EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const EmitCOptions &opt)
 {
@@ -67,8 +48,8 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
             return r;
         }
         std::vector<FirmwareSource> sources;
-        if (auto e = read_firmware_sources(root, sources); !e.empty()) {
-            r.error = "source list: " + e;
+        if (platform::Status st = read_firmware_sources(root, sources); !st.ok()) {
+            r.error = "source list: " + st.message();
             return r;
         }
 
@@ -83,18 +64,24 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
                                      tensor_bytes + pr.plan->activation_bytes, std::move(ends_c),
                                      opt.measured_stack_bytes, opt.stack_source};
         std::vector<GeneratedFile> files = emit_detail::network_sources(n);
-        files.push_back({"main.c", read_text(root / "tuner/src/emit_c/deploy/main.c", r.error)});
-        if (!r.error.empty())
+        auto main_c = emit_detail::read_text(root / "tuner/src/emit_c/deploy/main.c");
+        if (!main_c.ok()) {
+            r.error = main_c.status().message();
             return r;
+        }
+        files.push_back({"main.c", std::move(*main_c)});
         std::vector<std::string> fixed;
         if (platform::Status st = emit_detail::fixed_files(root, sources, targets, files, fixed); !st.ok()) {
             r.error = "kernel and firmware files: " + st.message();
             return r;
         }
         for (const std::string &rel : fixed) {
-            files.push_back({rel, read_text(root / rel, r.error)});
-            if (!r.error.empty())
+            auto text = emit_detail::read_text(root / rel);
+            if (!text.ok()) {
+                r.error = text.status().message();
                 return r;
+            }
+            files.push_back({rel, std::move(*text)});
         }
         files.push_back({"Makefile", emit_detail::makefile(n, sources, targets)});
         files.push_back({"README.md", emit_detail::readme(n, targets)});
@@ -109,8 +96,8 @@ EmitCResult emit_c(const Model &m, const Schedule &s, const fs::path &dir, const
                 return r;
             }
 
-        if (auto e = write_sources(files, dir); !e.empty()) {
-            r.error = "dir: " + e;
+        if (platform::Status st = write_sources(files, dir); !st.ok()) {
+            r.error = "dir: " + st.message();
             return r;
         }
         for (const auto &f : files)

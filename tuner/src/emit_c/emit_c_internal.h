@@ -41,6 +41,9 @@ platform::Status cluster_target(const std::filesystem::path &boards_dir, const S
 // The host build compiles the kernel library only: the lines for every CPU under kernels/src/.
 bool is_host_source(const FirmwareSource &f);
 
+// A file of the source tree, whole.
+platform::Result<std::string> read_text(const std::filesystem::path &p);
+
 // The files of the source tree the folder needs, relative to root and sorted: the sources of the
 // host and of every target's CPU, the headers they and the generated files include (transitively,
 // resolved like the compiler with firmware_include_dirs()), the targets' linker scripts and what

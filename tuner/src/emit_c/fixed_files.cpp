@@ -14,14 +14,6 @@ namespace {
 
 const char *const kLdDir = "kernels/firmware/ld";
 
-std::string read_text(const fs::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // `#include "x"` of C and assembler sources (every line, whatever the #if around it: a superset)
 std::vector<std::string> quoted_includes(const std::string &text)
 {
@@ -56,6 +48,16 @@ std::optional<std::string> resolve(const fs::path &root, const std::vector<fs::p
 }
 
 } // namespace
+
+platform::Result<std::string> read_text(const fs::path &p)
+{
+    std::ifstream in(p, std::ios::binary);
+    if (!in)
+        return platform::Status::io_error("cannot read " + p.string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
 
 bool is_host_source(const FirmwareSource &f) { return f.cpus.empty() && f.rel.rfind("kernels/src/", 0) == 0; }
 
@@ -104,7 +106,10 @@ platform::Status fixed_files(const fs::path &root, const std::vector<FirmwareSou
     while (!todo.empty()) {
         const std::string rel = todo.back();
         todo.pop_back();
-        const std::string text = read_text(root / rel);
+        const auto read = read_text(root / rel);
+        if (!read.ok())
+            return read.status();
+        const std::string &text = *read;
         const bool ld = fs::path(rel).extension() == ".ld";
         std::vector<fs::path> dirs = {fs::path(rel).parent_path()};
         if (!ld)

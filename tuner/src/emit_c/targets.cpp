@@ -55,10 +55,9 @@ platform::Status cluster_target(const fs::path &boards_dir, const Schedule &s, s
         return {};
     try {
         const platform::BoardProfile b = platform::BoardCatalog::load_dir(boards_dir.string()).get(s.board);
-        std::string error;
-        const auto t = target_for(b, s, true, &error);
-        if (!t)
-            return Status::invalid_argument(error);
+        const auto t = target_for(b, s, true);
+        if (!t.ok())
+            return t.status();
         out.push_back({"gap9-sim", *t, t->machine, {"tinytx-pulp-run"},
                        "the " + b.name + " cluster in the tinytx GAP9 simulator (tinytx-pulp-run; its memory map, "
                        "not a GAP9 SDK image)",

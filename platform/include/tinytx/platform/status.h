@@ -53,6 +53,8 @@ public:
     const std::string &message() const { return message_; }
     // "ok", or the code's name and the message: "not found: no model 'x'". For logs.
     std::string to_string() const;
+    // The same code, the message after `prefix` ("source list: " + message); ok stays ok.
+    Status prefixed(const std::string &prefix) const { return ok() ? *this : Status(code_, prefix + message_); }
 
     friend bool operator==(const Status &, const Status &) = default;
 

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
@@ -56,8 +57,8 @@ struct CodegenResult {
 
 // The C sources of one image. Checks the schedule against the model (check_dims) and plans memory.
 CodegenResult generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b);
-// Writes the files into dir (created, and the folders of names like "a/b.c"). "" or the error.
-std::string write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
+// Writes the files into dir (created, and the folders of names like "a/b.c").
+platform::Status write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
 
 // The pieces of the generated C, shared with the deployable export (emit_c.h):
 // a name rendered safe for C comments and string literals (printable ASCII; '*', '\\', '"' -> '_')
@@ -102,10 +103,9 @@ std::optional<TargetInfo> target_for_core(const std::string &core);
 // kernels, -DTX_HAVE_XPULP=1, linked with gap9.ld for the pulp backend's memory map) when a layer
 // runs on the cluster or uses the xpulp variant, or for every image of a board with a cluster when
 // cluster_images is set (the run emulates the cluster: single-core schedules then run on cluster
-// core 0 like the cluster ones, stack in L1, data in L2, so their cycles compare). nullopt and
-// *error for an unknown core, or cluster layers on a board without a cluster.
-std::optional<TargetInfo> target_for(const platform::BoardProfile &b, const Schedule &s, bool cluster_images,
-                                     std::string *error);
+// core 0 like the cluster ones, stack in L1, data in L2, so their cycles compare). Fails for an
+// unknown core, or cluster layers on a board without a cluster.
+platform::Result<TargetInfo> target_for(const platform::BoardProfile &b, const Schedule &s, bool cluster_images);
 bool uses_cluster(const Schedule &s);
 // The board's cluster: its cores (the profile's cycle_model "cluster_cores", 0 = none), and the L1
 // bytes left to the kernels' tiles by kernels/firmware/ld/gap9.ld (the l1 region minus the stacks
@@ -134,8 +134,8 @@ struct FirmwareSource {
     std::vector<std::string> flags;   // extra compile options
     bool for_cpu(const std::string &cpu) const;
 };
-// Every line of the list (each path checked to exist); "" or the error with file:line.
-std::string read_firmware_sources(const std::filesystem::path &root, std::vector<FirmwareSource> &out);
+// Every line of the list (each path checked to exist); a failure names file:line.
+platform::Status read_firmware_sources(const std::filesystem::path &root, std::vector<FirmwareSource> &out);
 
 struct BuildOptions {
     std::filesystem::path source_root;   // repository root; "" = the one this was built from

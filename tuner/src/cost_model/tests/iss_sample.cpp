@@ -132,9 +132,9 @@ Result measure(const Spec &spec) {
                 p.m.features = schedule_features(m, s);
                 p.m.label = schedule_hash(s);
                 p.backend = backend_for(*board);
-                const auto target = target_for(*board, s, true, nullptr);   // as bo.cluster_images; nullopt: the build says why
+                const auto target = target_for(*board, s, true);   // as bo.cluster_images; failed: the build says why
                 p.schedule = std::move(s);
-                jobs.push_back({res.points.size(), &m, board, target ? target->cpu : board->core});
+                jobs.push_back({res.points.size(), &m, board, target.ok() ? target->cpu : board->core});
                 res.points.push_back(std::move(p));
             }
         }
