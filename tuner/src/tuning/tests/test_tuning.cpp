@@ -1,5 +1,6 @@
 // The tuning loop end to end on the in-process ISS agent: real builds, real measurements, a real
 // SQLite file; a second run of the same command resumes without measuring anything again.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -269,6 +270,31 @@ TEST(Tuning, PlacementTwinsAreMeasuredEachWhereTheirWaitStatesDiffer)
     ASSERT_EQ(b.exit_code, 0) << b.error;
     EXPECT_EQ(b.report->progress.measured, 0u);
     EXPECT_EQ(front_hashes(*b.report), front_hashes(r));
+}
+
+// An agent whose backend cannot move the arena (QEMU here, a board, GAP9's pulp): the tuner does
+// not send a region it would refuse; the placement twins share one measurement, and a note says so.
+TEST(Tuning, WhereTheArenaCannotMoveTwinsShareAMeasurementAndANoteSaysSo)
+{
+    test::TempDir dir;
+    TuneRequest req = request(dir, "ecgformer", "nucleo-h743zi", 64 * 1024);
+    req.backend = "qemu";
+    req.strategy = "exhaustive";
+    req.trials = 2;
+    std::vector<std::string> notes;
+    TuneCallbacks cb;
+    cb.note = [&](const std::string &n) { notes.push_back(n); };
+    TuneOutcome a = tune(req, cb);
+    ASSERT_EQ(a.exit_code, 0) << a.error;
+    EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const std::string &n) {
+        return n.find("cannot move the arena") != std::string::npos;
+    }));
+    ASSERT_EQ(a.report->trials.size(), 2u);
+    for (const Trial &t : a.report->trials) {
+        EXPECT_TRUE(t.ok()) << t.measurement.error;
+        EXPECT_EQ(t.measurement.backend, "qemu");
+        EXPECT_EQ(t.arena_region, "") << "where the image's link put it";
+    }
 }
 
 // A board profile with one RAM-like region: no twins, the arena where it always was (the same
