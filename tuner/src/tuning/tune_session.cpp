@@ -333,8 +333,8 @@ bool TuneSession::connect_agents()
     });
     if (!places_arena_ && space_->placements().size() > 1)
         note("placement: the agents' backend (" + (backend_.empty() ? std::string("theirs") : backend_) +
-             ") cannot move the arena, so the placement knob's twins share one measurement each, with the arena "
-             "where the image's link puts it; the cost model still predicts the placements (the iss places them)");
+             ") cannot move the arena: schedules that differ only in placement share one measurement, with the "
+             "arena where the image's link puts it");
     table_images_ = req_.images == "auto" && !kernels_.empty() &&
                     std::all_of(agents_.begin(), agents_.end(), [&](const std::shared_ptr<Agent> &a) {
                         return a->writes_tables(board_.name, backend_);

@@ -30,9 +30,9 @@ struct Batch {
     std::vector<Trial> trials;
     std::vector<std::pair<uint64_t, Objectives>> tells;     // for the strategy, by space index
     std::vector<int64_t> reused_ids;                        // recorded earlier: candidate ids
-    std::vector<std::optional<int64_t>> build_ref;          // twins of earlier batches' images
+    std::vector<std::optional<int64_t>> build_ref;          // twins of earlier batches' trials
     std::vector<std::optional<size_t>> twin_of;             // twins within this batch
-    std::vector<size_t> to_measure;                         // one per distinct image
+    std::vector<size_t> to_measure;                         // one per twin key
     std::vector<std::optional<BuildRecord>> builds;         // what measure() built
 };
 
