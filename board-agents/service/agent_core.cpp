@@ -122,6 +122,11 @@ bool AgentCore::writes_tables(const std::string &board, const std::string &backe
     return backends_.at(slot_for(board, backend).backend)->writes_tables();
 }
 
+bool AgentCore::places_arena(const std::string &board, const std::string &backend)
+{
+    return backends_.at(slot_for(board, backend).backend)->places_arena();
+}
+
 std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std::vector<TableRun> *tables,
                                             TableHooks hooks)
 {
@@ -143,13 +148,13 @@ std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std
     opts.warmups = req.warmups;
     opts.deadline = std::chrono::milliseconds(deadline);
     opts.expected_crc = req.expected_crc;
-    if (!req.arena_region.empty() && slot.backend != "iss")
-        throw InvalidArgument("arena region '" + req.arena_region + "': only the iss backend can move the arena; on " +
-                              slot.backend + " the image's link decides where it lives");
+    Backend &backend = *backends_.at(slot.backend);
+    if (!req.arena_region.empty() && !backend.places_arena())
+        throw InvalidArgument("arena region '" + req.arena_region + "': backend " + slot.backend +
+                              " cannot move the arena (only the iss can); there the image's link decides where it lives");
     opts.arena_region = req.arena_region;
     opts.on_table = std::move(hooks.on_table);
     opts.table_cycle_bound = std::move(hooks.cycle_bound);
-    Backend &backend = *backends_.at(slot.backend);
 
     ++in_flight_;
     ++slot.running;
@@ -196,7 +201,7 @@ std::vector<BoardInfo> AgentCore::describe() const
     std::vector<BoardInfo> out;
     for (const auto &s : slots_)
         out.push_back({s->profile, s->serial, s->backend, s->running ? "running" : "idle",
-                       catalog_.get(s->profile).core});
+                       catalog_.get(s->profile).core, backends_.at(s->backend)->places_arena()});
     return out;
 }
 

@@ -52,8 +52,8 @@ serve     Serves the Agent gRPC API (schemas/proto/tinytx/v1/agent.proto). Binds
           registration hands to the farm) go without TLS only to a loopback farm, or with --insecure.
 measure   Runs FILE.elf here, on the same code path the server uses, and prints the measurement.
           --arena-region (iss only) charges the image's arena as that RAM-like board region
-          (default: the profile's emulator.arena; docs/CYCLE_MODEL.md).
-call      The same through a running agent at ADDR (host:port).
+          (default: the profile's emulator.arena; docs/CYCLE_MODEL.md); other backends refuse it.
+call      The same through a running agent at ADDR (host:port), --arena-region included.
 calibrate Runs the fw_calib micro-benchmarks (instruction classes, loads and stores in each memory
           region) on the board through the backend and fits the profile's cycle table and the
           wait states its regions mark `calibratable` (least squares; docs/CYCLE_MODEL.md).
@@ -338,7 +338,6 @@ int call(const Args &a)
     grpc::Status st;
     if (cmd == "measure") {
         const RunRequestData r = request_from(a, 2);
-        if (!r.arena_region.empty()) usage_error("--arena-region is not carried over gRPC; use measure on the agent's host");
         tinytx::v1::RunRequest req;
         const auto &bytes = std::get<std::vector<uint8_t>>(r.image);
         req.set_elf(bytes.data(), bytes.size());
@@ -348,6 +347,7 @@ int call(const Args &a)
         req.set_warmups(r.warmups);
         req.set_deadline_ms(r.deadline_ms);
         if (r.expected_crc) req.set_expected_crc32(*r.expected_crc);
+        req.set_arena_region(r.arena_region);
         const uint32_t deadline = r.deadline_ms ? r.deadline_ms : 10000;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline + 30000));
         tinytx::v1::Measurement out;
@@ -361,7 +361,8 @@ int call(const Args &a)
             nlohmann::json j = {{"agent_version", out.agent_version()}, {"boards", nlohmann::json::array()}};
             for (const auto &b : out.boards())
                 j["boards"].push_back({{"profile", b.profile()}, {"serial", b.serial()},
-                                       {"backend", b.backend()}, {"state", b.state()}, {"core", b.core()}});
+                                       {"backend", b.backend()}, {"state", b.state()}, {"core", b.core()},
+                                       {"places_arena", b.places_arena()}});
             std::cout << j.dump(2) << std::endl;
             return 0;
         }

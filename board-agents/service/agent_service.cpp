@@ -32,6 +32,7 @@ grpc::Status AgentService::Describe(grpc::ServerContext *ctx, const tinytx::v1::
         pb->set_backend(b.backend);
         pb->set_state(b.state);
         pb->set_core(b.core);
+        pb->set_places_arena(b.places_arena);
     }
     return grpc::Status::OK;
 }
@@ -51,6 +52,7 @@ grpc::Status AgentService::Run(grpc::ServerContext *ctx, const tinytx::v1::RunRe
     r.warmups = req->warmups();
     r.deadline_ms = req->deadline_ms();
     if (req->has_expected_crc32()) r.expected_crc = req->expected_crc32();
+    r.arena_region = req->arena_region();
     try {
         *out = to_proto(core_.run(r));
     } catch (const InvalidArgument &e) {

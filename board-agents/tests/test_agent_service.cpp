@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -76,8 +77,41 @@ TEST(AgentService, DescribesItsBoards)
     ASSERT_EQ(2, d.boards_size());
     EXPECT_EQ("nucleo-l476rg", d.boards(0).profile());
     EXPECT_EQ("iss", d.boards(0).backend());
+    EXPECT_TRUE(d.boards(0).places_arena());
     EXPECT_EQ("rv32imc", d.boards(1).core());
     EXPECT_EQ("idle", d.boards(1).state());
+    EXPECT_FALSE(d.boards(1).places_arena()) << "qemu cannot move the arena";
+}
+
+TEST(AgentService, PlacesTheArenaOnIssAndRefusesItElsewhere)
+{
+    AgentProcess agent({"--board", "nucleo-h743zi:iss", "--board", "nucleo-h743zi:qemu"});
+    Client c(agent.address());
+    const std::string elf = read_bytes(kFw + "/cortex-m7/fw_agent_ecgformer.elf");
+    std::map<std::string, tinytx::v1::Measurement> by_region;
+    for (const char *region : {"", "dtcm", "axi_sram"}) {
+        auto req = request(elf, "nucleo-h743zi", "iss");
+        req.set_arena_region(region);
+        req.set_expected_crc32(golden_mhsa_crc("ecgformer"));
+        ASSERT_TRUE(c.run(req, &by_region[region]).ok()) << region;
+        EXPECT_EQ(tinytx::v1::STATUS_OK, by_region[region].status()) << by_region[region].error();
+    }
+    // the profile's default is the AXI SRAM (1 wait per access), the DTCM has none
+    EXPECT_EQ(by_region[""].cycles_median(), by_region["axi_sram"].cycles_median());
+    EXPECT_LT(by_region["dtcm"].cycles_median(), by_region["axi_sram"].cycles_median());
+    EXPECT_EQ(by_region["dtcm"].instructions(), by_region["axi_sram"].instructions());
+    // a backend that cannot move the arena says so instead of measuring the default region
+    auto req = request(elf, "nucleo-h743zi", "qemu");
+    req.set_arena_region("dtcm");
+    tinytx::v1::Measurement m;
+    const auto st = c.run(req, &m);
+    EXPECT_EQ(grpc::StatusCode::INVALID_ARGUMENT, st.error_code());
+    EXPECT_NE(st.error_message().find("cannot move the arena"), std::string::npos) << st.error_message();
+    req.set_backend("iss");
+    req.set_arena_region("flash");
+    ASSERT_TRUE(c.run(req, &m).ok());
+    EXPECT_EQ(tinytx::v1::STATUS_INVALID_ARGUMENT, m.status());
+    EXPECT_NE(m.error().find("not a RAM-like region"), std::string::npos) << m.error();
 }
 
 TEST(AgentService, MeasuresOnIssAndQemuAndTheyAgree)

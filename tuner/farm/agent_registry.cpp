@@ -180,6 +180,20 @@ unsigned AgentRegistry::capacity(const std::string &board) const
     return n;
 }
 
+bool AgentRegistry::places_arena(const std::string &board, const std::string &backend) const
+{
+    std::vector<std::shared_ptr<RemoteAgent>> serving;
+    {
+        std::lock_guard lk(mu_);
+        for (const auto &e : entries_)
+            if (e->state != AgentState::kOffline && e->serves(board))
+                serving.push_back(e->agent);
+    }
+    return !serving.empty() && std::all_of(serving.begin(), serving.end(), [&](const std::shared_ptr<RemoteAgent> &a) {
+               return a->places_arena(board, backend);
+           });
+}
+
 void AgentRegistry::pump()
 {
     std::sort(waiters_.begin(), waiters_.end(), [&](const Waiter *a, const Waiter *b) {

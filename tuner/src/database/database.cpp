@@ -68,11 +68,11 @@ struct Database::Statements {
               "INSERT INTO measurements(candidate_id, build_id, agent, backend, board, "
               "board_serial, status, error, cycles_median, cycles_json, cycles_source, "
               "instructions, stack_peak_bytes, arena_peak_bytes, energy_uj, energy_source, "
-              "output_crc32, output_ok, fault_pc, image_hash, agent_version, wall_time_ms) "
+              "output_crc32, output_ok, fault_pc, image_hash, agent_version, wall_time_ms, arena_region) "
               "VALUES (:candidate_id, :build_id, :agent, :backend, :board, :board_serial, "
               ":status, :error, :cycles_median, :cycles_json, :cycles_source, :instructions, "
               ":stack_peak_bytes, :arena_peak_bytes, :energy_uj, :energy_source, :output_crc32, "
-              ":output_ok, :fault_pc, :image_hash, :agent_version, :wall_time_ms)")),
+              ":output_ok, :fault_pc, :image_hash, :agent_version, :wall_time_ms, :arena_region)")),
           measured(c.prepare("SELECT EXISTS(SELECT 1 FROM measurements WHERE candidate_id = ?1 "
                              "AND status NOT IN ('UNAVAILABLE', 'INVALID_ARGUMENT', 'INTERNAL'))")),
           measured_hashes(c.prepare(
@@ -94,8 +94,8 @@ struct Database::Statements {
               "m.agent, m.created, m.status, m.error, m.backend, m.board, m.board_serial, "
               "m.image_hash, m.agent_version, m.cycles_json, m.cycles_median, m.cycles_source, "
               "m.instructions, m.stack_peak_bytes, m.arena_peak_bytes, m.energy_uj, "
-              "m.energy_source, m.output_crc32, m.output_ok, m.fault_pc, m.wall_time_ms "
-              "FROM measurements m JOIN candidates c ON c.id = m.candidate_id "
+              "m.energy_source, m.output_crc32, m.output_ok, m.fault_pc, m.wall_time_ms, "
+              "m.arena_region FROM measurements m JOIN candidates c ON c.id = m.candidate_id "
               "WHERE c.model_id = ?1 AND c.board_id = ?2 ORDER BY m.id")),
           count_measurements(c.prepare("SELECT COUNT(*) FROM measurements")),
           link_run(c.prepare("INSERT INTO run_candidates(run_id, candidate_id) VALUES (?1, ?2) "
@@ -261,6 +261,7 @@ int64_t Database::insert_measurement(const MeasurementEntry &e)
         .bind(":fault_pc", m.fault_pc)
         .bind(":image_hash", m.image_hash)
         .bind(":agent_version", m.agent_version)
+        .bind(":arena_region", e.arena_region)
         .bind(":wall_time_ms", m.wall_time_ms)
         .run();
     return c_.last_insert_rowid();
@@ -458,6 +459,7 @@ std::vector<MeasuredCandidate> Database::measurements(int64_t model_id, int64_t 
         m.output_ok = s.column_int64(23) != 0;
         if (!s.is_null(24)) m.fault_pc = static_cast<uint32_t>(s.column_int64(24));
         m.wall_time_ms = s.column_double(25);
+        mc.arena_region = s.column_text(26);
         out.push_back(std::move(mc));
     }
     return out;

@@ -140,13 +140,20 @@ CREATE INDEX jobs_state ON jobs(state, priority);
 )sql";
 }
 
+// Where a measurement's arena was (a board region the agent placed it in; '' = the image's link):
+// the tuner's placement twins are measured each.
+std::string migration_4()
+{
+    return "ALTER TABLE measurements ADD COLUMN arena_region TEXT NOT NULL DEFAULT '';";
+}
+
 }  // namespace
 
-int database_schema_version() { return 3; }
+int database_schema_version() { return 4; }
 
 void migrate(sqlite::Connection &c)
 {
-    const std::array<std::string, 3> migrations = {migration_1(), migration_2(), migration_3()};
+    const std::array<std::string, 4> migrations = {migration_1(), migration_2(), migration_3(), migration_4()};
     static_assert(std::tuple_size_v<decltype(migrations)> > 0);
     const int known = static_cast<int>(migrations.size());
 

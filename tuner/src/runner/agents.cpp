@@ -6,6 +6,7 @@
 #include <charconv>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -66,6 +67,7 @@ agent::RunRequestData request_of(const RunJob &job, const std::vector<uint8_t> &
     r.warmups = job.warmups;
     r.deadline_ms = uint32_t(job.deadline.count());
     r.expected_crc = job.expected_crc;
+    r.arena_region = job.arena_region;
     return r;
 }
 
@@ -80,6 +82,15 @@ bool LocalAgent::writes_tables(const std::string &board, const std::string &back
 {
     try {
         return core_->writes_tables(board, backend);
+    } catch (const std::exception &) {
+        return false;
+    }
+}
+
+bool LocalAgent::places_arena(const std::string &board, const std::string &backend)
+{
+    try {
+        return core_->places_arena(board, backend);
     } catch (const std::exception &) {
         return false;
     }
@@ -110,6 +121,7 @@ struct RemoteAgent::Impl {
     std::mutex mu;
     std::set<grpc::ClientContext *> active;
     std::set<grpc::ClientContext *> cancelled;
+    std::map<std::pair<std::string, std::string>, bool> places_arena;  // (board, backend) -> Describe's answer
 };
 
 RemoteAgent::RemoteAgent(const std::string &address, const RemoteOptions &opts) : impl_(std::make_unique<Impl>())
@@ -159,6 +171,7 @@ Measurement RemoteAgent::run(const RunJob &job, const std::vector<uint8_t> &elf)
     req.set_warmups(job.warmups);
     req.set_deadline_ms(uint32_t(job.deadline.count()));
     if (job.expected_crc) req.set_expected_crc32(*job.expected_crc);
+    req.set_arena_region(job.arena_region);
 
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + effective_deadline(job) + impl_->opts.grace);
@@ -199,6 +212,29 @@ Measurement RemoteAgent::run(const RunJob &job, const std::vector<uint8_t> &elf)
         throw AgentFault("agent " + addr + ": gRPC error " + std::to_string(int(st.error_code())) + ": " +
                          st.error_message());
     }
+}
+
+bool RemoteAgent::places_arena(const std::string &board, const std::string &backend)
+{
+    {
+        std::lock_guard lk(impl_->mu);
+        if (auto it = impl_->places_arena.find({board, backend}); it != impl_->places_arena.end()) return it->second;
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + impl_->opts.grace);
+    if (!impl_->opts.token.empty()) ctx.AddMetadata("authorization", "Bearer " + impl_->opts.token);
+    tinytx::v1::DescribeResponse out;
+    if (!impl_->stub->Describe(&ctx, tinytx::v1::DescribeRequest{}, &out).ok()) return false;
+    // the board served with that backend (or, for "", the first one serving it, as Run picks)
+    bool places = false;
+    for (const auto &b : out.boards())
+        if (b.profile() == board && (backend.empty() || b.backend() == backend)) {
+            places = b.places_arena();
+            break;
+        }
+    std::lock_guard lk(impl_->mu);
+    impl_->places_arena[{board, backend}] = places;
+    return places;
 }
 
 std::vector<std::string> RemoteAgent::describe(std::chrono::milliseconds deadline)

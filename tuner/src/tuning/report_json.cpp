@@ -74,6 +74,7 @@ json point_json(const TuneReport &r, const Trial &t)
             {"flash_bytes", t.flash_bytes},
             {"source", platform::to_string(t.measurement.cycles_source)},
             {"backend", t.measurement.backend},
+            {"arena_region", t.arena_region},
             {"knobs", to_json(t.schedule)["layers"]},
             {"accuracy", accuracy.is_discarded() ? json(nullptr) : schedule_accuracy(accuracy, t.schedule)}};
 }

@@ -44,12 +44,26 @@ json board_json(const platform::BoardProfile &b)
             {"active_mw", b.active_mw}};
 }
 
-// The schedule without placement: what reaches the code of an emulator image (builder.h).
+// The schedule without placement: what reaches the code of an image (builder.h).
 std::string code_hash(Schedule s)
 {
     for (LayerKnobs &k : s.layers)
         k.placement.clear();
     return schedule_hash(s);
+}
+
+// The agent field of a placement twin's copied measurement.
+std::string twin_note(const std::string &measured_hash)
+{
+    return "same measurement as candidate " + measured_hash.substr(0, 12) + " (placement twin)";
+}
+
+const platform::MemoryRegion *board_region(const platform::BoardProfile &b, const std::string &name)
+{
+    for (const platform::MemoryRegion &r : b.memory)
+        if (r.name == name)
+            return &r;
+    return nullptr;
 }
 
 uint64_t flash_bytes(const fs::path &elf)
@@ -80,14 +94,15 @@ Objectives objectives_of(const Trial &t)
 }
 
 // Calibration report: error of the model the run started with, a held-out fit (every fourth
-// trial in hash order held out), then the final fit on every point.
+// trial in hash order held out), then the final fit on every point; each point with the region its
+// arena was in.
 void calibrate(TuneReport &r, const tx_encoder_dims &dims)
 {
     std::vector<std::pair<std::string, CostMeasurement>> pts;
     for (const Trial &t : r.trials)
         if (t.ok() && t.measurement.cycles_median > 0)
             pts.push_back({t.hash, {schedule_features(dims, t.schedule),
-                                    static_cast<double>(t.measurement.cycles_median), t.hash}});
+                                    static_cast<double>(t.measurement.cycles_median), t.hash, t.arena_region}});
     std::sort(pts.begin(), pts.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<CostMeasurement> all, train, held;
     for (size_t i = 0; i < pts.size(); ++i) {
@@ -103,7 +118,7 @@ void calibrate(TuneReport &r, const tx_encoder_dims &dims)
         r.heldout_error = fit.evaluate(held);
         std::vector<double> rel;
         for (const CostMeasurement &p : held)
-            rel.push_back(std::fabs(fit.predict_cycles(p.features) - p.cycles) / p.cycles * 100.0);
+            rel.push_back(std::fabs(fit.predict_cycles(p.features, p.placement) - p.cycles) / p.cycles * 100.0);
         r.median_heldout_error_pct = median_of(rel);
     }
     r.cost_model.calibrate(all);
@@ -313,6 +328,13 @@ bool TuneSession::connect_agents()
     for (const LayerKnobs &k : space_->layer_knob_sets())
         if (k.cores == 0 && k.variant != TX_VARIANT_XPULP)
             kernels_.insert(k.variant);
+    places_arena_ = std::all_of(agents_.begin(), agents_.end(), [&](const std::shared_ptr<Agent> &a) {
+        return a->places_arena(board_.name, backend_);
+    });
+    if (!places_arena_ && space_->placements().size() > 1)
+        note("placement: the agents' backend (" + (backend_.empty() ? std::string("theirs") : backend_) +
+             ") cannot move the arena: schedules that differ only in placement share one measurement, with the "
+             "arena where the image's link puts it");
     table_images_ = req_.images == "auto" && !kernels_.empty() &&
                     std::all_of(agents_.begin(), agents_.end(), [&](const std::shared_ptr<Agent> &a) {
                         return a->writes_tables(board_.name, backend_);
@@ -339,7 +361,7 @@ void TuneSession::choose_strategy()
                 continue;
             ++n;
             const bool specialized = !table_images_ || !schedule_data_unfit(s, kernels_).empty();
-            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s)),
+            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s), arena_region(s)),
                                                    req_.warmups + req_.repeats, board_.clock_hz);
         }
         r_.feasible = n;
@@ -426,16 +448,17 @@ void TuneSession::load_known()
 {
     std::vector<MeasuredCandidate> stopped;
     DominanceBound recorded;  // the recorded points that may enter this run's front
-    auto peak_of = [&](const std::string &schedule_json) -> std::optional<uint64_t> {
-        const auto ps = parse_schedule(schedule_json);
-        if (!ps.ok())
-            return std::nullopt;
-        const PlanResult pr = plan_memory(*m_, *ps.schedule);
+    auto peak_of = [&](const Schedule &s) -> std::optional<uint64_t> {
+        const PlanResult pr = plan_memory(*m_, s);
         return pr.ok() ? std::optional<uint64_t>(pr.plan->peak_bytes) : std::nullopt;
     };
     for (MeasuredCandidate &mc : db_->measurements(model_id_, board_id_)) {
         // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
         if (!is_candidate_result(mc.measurement.status) || (!backend_.empty() && mc.measurement.backend != backend_))
+            continue;
+        // a figure counts for this run only with the arena where this run would put it
+        const ScheduleParseResult ps = parse_schedule(mc.schedule_json);
+        if (!ps.ok() || mc.arena_region != arena_region(*ps.schedule))
             continue;
         if (mc.measurement.status == platform::RunStatus::kAboveBound) {
             if (req_.stop_dominated)
@@ -446,11 +469,10 @@ void TuneSession::load_known()
         if (mc.build_id)
             if (auto b = db_->build(*mc.build_id))
                 k.flash_bytes = b->flash_bytes;
-        if (auto ps = parse_schedule(mc.schedule_json); ps.ok())
-            known_code_[code_hash(*ps.schedule)] = k;
+        known_twin_[twin_key(*ps.schedule)] = k;
         if (k.measurement.status == platform::RunStatus::kOk &&
             !(r_.flash_budget_bytes && k.flash_bytes > r_.flash_budget_bytes))
-            if (auto peak = peak_of(mc.schedule_json))
+            if (auto peak = peak_of(*ps.schedule))
                 recorded.add(*peak, k.measurement.cycles_median);
         known_[mc.schedule_hash] = std::move(k);
     }
@@ -459,7 +481,8 @@ void TuneSession::load_known()
     for (const MeasuredCandidate &mc : stopped) {
         if (known_.count(mc.schedule_hash))
             continue;
-        const auto peak = peak_of(mc.schedule_json);
+        const ScheduleParseResult ps = parse_schedule(mc.schedule_json);
+        const auto peak = ps.ok() ? peak_of(*ps.schedule) : std::nullopt;
         const auto bound = peak ? recorded.at(*peak) : std::nullopt;
         if (bound && *bound < mc.measurement.cycles_median)
             known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
@@ -519,7 +542,8 @@ std::optional<Batch> TuneSession::propose()
         }
         t.plan = *pr.plan;
         t.hash = schedule_hash(t.schedule);
-        t.predicted_cycles = start_model_.predict_cycles(schedule_features(m_->dims, t.schedule));
+        t.arena_region = arena_region(t.schedule);
+        t.predicted_cycles = start_model_.predict_cycles(schedule_features(m_->dims, t.schedule), t.arena_region);
         b.trials.push_back(std::move(t));
     }
     std::vector<std::pair<std::string, std::string>> hj;
@@ -531,33 +555,33 @@ std::optional<Batch> TuneSession::propose()
     return b;
 }
 
-// Three kinds of trial: recorded earlier, a twin of an image measured (its measurement copied,
-// its build referenced), to measure.
+// Three kinds of trial: recorded earlier, a twin of a measured one (its measurement copied, its
+// build referenced), to measure.
 void TuneSession::match_known(Batch &b)
 {
     const size_t n = b.trials.size();
     b.build_ref.assign(n, std::nullopt);
     b.twin_of.assign(n, std::nullopt);
     b.builds.assign(n, std::nullopt);
-    std::map<std::string, size_t> first_of_code;  // code hash -> batch index
+    std::map<std::string, size_t> first_of_twins;  // twin key -> batch index
     for (size_t i = 0; i < n; ++i) {
         Trial &t = b.trials[i];
-        const std::string ch = code_hash(t.schedule);
+        const std::string key = twin_key(t.schedule);
         if (auto it = known_.find(t.hash); it != known_.end()) {
             t.measurement = it->second.measurement;
             t.agent = it->second.agent;
             t.flash_bytes = it->second.flash_bytes;
             t.from_database = true;
             b.reused_ids.push_back(t.candidate_id);
-        } else if (auto kc = known_code_.find(ch); kc != known_code_.end()) {
-            t.measurement = kc->second.measurement;
-            t.flash_bytes = kc->second.flash_bytes;
-            t.agent = "same image as candidate " + kc->second.hash.substr(0, 12);
-            b.build_ref[i] = kc->second.build_id;
-        } else if (auto fb = first_of_code.find(ch); fb != first_of_code.end()) {
+        } else if (auto kt = known_twin_.find(key); kt != known_twin_.end()) {
+            t.measurement = kt->second.measurement;
+            t.flash_bytes = kt->second.flash_bytes;
+            t.agent = twin_note(kt->second.hash);
+            b.build_ref[i] = kt->second.build_id;
+        } else if (auto fb = first_of_twins.find(key); fb != first_of_twins.end()) {
             b.twin_of[i] = fb->second;
         } else {
-            first_of_code[ch] = i;
+            first_of_twins[key] = i;
             b.to_measure.push_back(i);
         }
     }
@@ -627,9 +651,6 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
             return "build of " + schedule_summary(b.trials[i].schedule) + " failed: " + sb.error;
         flash_by_class_[key] = flash_bytes(sb.elf_path);
     }
-    std::vector<agent::TableRun> tables;
-    for (size_t i : by_table)
-        tables.push_back({encode_schedule_table(m, b.trials[i].schedule, b.trials[i].plan, uint32_t(i)), crcs[i]});
     // progress as each candidate is done (a round may be the whole space)
     std::vector<char> reported(by_table.size(), 0);
     auto finish = [&](size_t k, const platform::Measurement &ms) {
@@ -643,12 +664,26 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
             report_progress(t, true);
         }
     };
-    RunJob job = measure_job();
-    job.on_table = finish;
-    // a median of one run only: of several, one run past the bound says nothing of the median
-    if (req_.stop_dominated && req_.repeats == 1)
-        job.table_cycle_bound = [&](size_t k) { return dominance_.at(b.trials[by_table[k]].plan.peak_bytes); };
-    const std::vector<platform::Measurement> ms = measure_tables(agents_, job, br.elf_path, tables, jobs_);
+    // one request per arena region (the image is loaded again for each: the arena moves with it)
+    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> positions in by_table
+    for (size_t k = 0; k < by_table.size(); ++k)
+        by_region[b.trials[by_table[k]].arena_region].push_back(k);
+    std::vector<platform::Measurement> ms(by_table.size());
+    for (const auto &[region, ks] : by_region) {
+        std::vector<agent::TableRun> tables;
+        for (size_t k : ks) {
+            const Trial &t = b.trials[by_table[k]];
+            tables.push_back({encode_schedule_table(m, t.schedule, t.plan, uint32_t(by_table[k])), crcs[by_table[k]]});
+        }
+        RunJob job = measure_job(b.trials[by_table[ks.front()]].schedule);
+        job.on_table = [&finish, &ks](size_t j, const platform::Measurement &one) { finish(ks[j], one); };
+        // a median of one run only: of several, one run past the bound says nothing of the median
+        if (req_.stop_dominated && req_.repeats == 1)
+            job.table_cycle_bound = [&](size_t j) { return dominance_.at(b.trials[by_table[ks[j]]].plan.peak_bytes); };
+        const std::vector<platform::Measurement> part = measure_tables(agents_, job, br.elf_path, tables, jobs_);
+        for (size_t j = 0; j < ks.size(); ++j)
+            ms[ks[j]] = part.at(j);
+    }
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
         const Trial &t = b.trials[by_table[k]];
@@ -683,7 +718,7 @@ std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::opt
     if (!br.ok())
         return "build of " + schedule_summary(t.schedule) + " failed: " + br.error;
     t.flash_bytes = flash_bytes(br.elf_path);
-    RunJob job = measure_job();
+    RunJob job = measure_job(t.schedule);
     job.elf = br.elf_path;
     job.expected_crc = crc;
     RunOutcome ro = runner_->submit(job).get();  // AgentConfigError, RunCancelled propagate
@@ -709,7 +744,7 @@ bool TuneSession::record(Batch &b)
             const Trial &o = b.trials[*b.twin_of[i]];
             t.measurement = o.measurement;
             t.flash_bytes = o.flash_bytes;
-            t.agent = "same image as candidate " + o.hash.substr(0, 12);
+            t.agent = twin_note(o.hash);
         }
         if (!b.builds[i])
             report_progress(t, false);
@@ -717,7 +752,8 @@ bool TuneSession::record(Batch &b)
         if (t.from_database)
             continue;
         record_of[i] = records.size();
-        TrialRecord rec{MeasurementEntry{t.candidate_id, b.build_ref[i], t.agent, t.measurement}, b.builds[i], {}};
+        TrialRecord rec{MeasurementEntry{t.candidate_id, b.build_ref[i], t.agent, t.measurement, t.arena_region},
+                        b.builds[i], {}};
         if (b.twin_of[i])
             rec.same_image_as = record_of[*b.twin_of[i]];
         records.push_back(std::move(rec));
@@ -737,7 +773,7 @@ bool TuneSession::record(Batch &b)
         if (is_candidate_result(t.measurement.status) && !t.from_database) {
             const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes};
             known_[t.hash] = k;
-            known_code_.try_emplace(code_hash(t.schedule), k);
+            known_twin_.try_emplace(twin_key(t.schedule), k);
         }
         b.tells.push_back({t.index, told_objectives(t)});
         r_.trials.push_back(std::move(t));
@@ -784,7 +820,7 @@ void TuneSession::check_specialized_pick()
         return;
     }
     std::string error;
-    RunJob job = measure_job();
+    RunJob job = measure_job(best.schedule);
     job.elf = br.elf_path;
     job.expected_crc = expected_crc(best.schedule, &error);
     const platform::Measurement ms = runner_->submit(job).get().measurement;
@@ -795,7 +831,22 @@ void TuneSession::check_specialized_pick()
 
 // ---- shared by the steps
 
-RunJob TuneSession::measure_job() const
+std::string TuneSession::arena_region(const Schedule &s) const
+{
+    return places_arena_ && !s.layers.empty() ? s.layers[0].placement : "";
+}
+
+std::string TuneSession::twin_key(const Schedule &s) const
+{
+    const std::string region = arena_region(s);
+    if (region.empty())
+        return code_hash(s);
+    const platform::MemoryRegion *r = board_region(board_, region);
+    return code_hash(s) + " arena waits " + (r ? std::to_string(r->timing.load_wait) + "/" + std::to_string(r->timing.store_wait)
+                                               : region);
+}
+
+RunJob TuneSession::measure_job(const Schedule &s) const
 {
     RunJob job;
     job.board = board_.name;
@@ -803,6 +854,7 @@ RunJob TuneSession::measure_job() const
     job.repeats = req_.repeats;
     job.warmups = req_.warmups;
     job.deadline = req_.run_deadline;
+    job.arena_region = arena_region(s);
     return job;
 }
 

@@ -31,9 +31,9 @@ struct Batch {
     std::vector<Trial> trials;
     std::vector<std::pair<uint64_t, Objectives>> tells;     // for the strategy, by space index
     std::vector<int64_t> reused_ids;                        // recorded earlier: candidate ids
-    std::vector<std::optional<int64_t>> build_ref;          // twins of earlier batches' images
+    std::vector<std::optional<int64_t>> build_ref;          // twins of earlier batches' trials
     std::vector<std::optional<size_t>> twin_of;             // twins within this batch
-    std::vector<size_t> to_measure;                         // one per distinct image
+    std::vector<size_t> to_measure;                         // one per twin key
     std::vector<std::optional<BuildRecord>> builds;         // what measure() built
 };
 
@@ -56,7 +56,7 @@ public:
     TuneOutcome &outcome() { return out_; }
 
 private:
-    // what is known already, by schedule hash and by image code (placement twins)
+    // what is known already, by schedule hash and by twin key (placement twins)
     struct Known {
         platform::Measurement measurement;
         std::string agent, hash;
@@ -81,7 +81,13 @@ private:
                                      const std::string &crc_error);
     void check_specialized_pick();
 
-    RunJob measure_job() const;
+    // The board region a measurement of s places its arena in: its placement where the agents
+    // place arenas (places_arena_), else "" (where the image's link puts it).
+    std::string arena_region(const Schedule &s) const;
+    // Schedules with one key get one measurement: the same image (placement aside) with the arena
+    // in regions of the same wait states (or not placed at all).
+    std::string twin_key(const Schedule &s) const;
+    RunJob measure_job(const Schedule &s) const;
     void count_target_work(const platform::Measurement &ms);
     std::optional<uint32_t> expected_crc(const Schedule &s, std::string *error);
     void report_progress(const Trial &t, bool measured_now);
@@ -106,6 +112,7 @@ private:
     std::vector<std::shared_ptr<Agent>> agents_;
     std::set<tx_variant> kernels_;  // the schedule-as-data image's GEMM variants
     bool table_images_ = false;
+    bool places_arena_ = false;     // every agent honours RunJob::arena_region on this board
     uint64_t trials_ = 0;
     std::string kind_;
     std::unique_ptr<Database> db_;
@@ -113,7 +120,7 @@ private:
     int64_t model_id_ = 0, board_id_ = 0;
     CostModel start_model_;
     std::unique_ptr<SearchStrategy> strategy_;
-    std::map<std::string, Known> known_, known_code_;
+    std::map<std::string, Known> known_, known_twin_;
     std::unique_ptr<Runner> runner_;
     BuildOptions build_options_;
     std::unique_ptr<const Builder> builder_;

@@ -185,6 +185,7 @@ public:
         return run_iss(board, image, opts, IssConfig{}, nullptr);
     }
     bool writes_tables() const override { return true; }
+    bool places_arena() const override { return true; }
     std::vector<Measurement> run_tables(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
                                         const std::vector<TableRun> &tables) override
     {

@@ -23,7 +23,8 @@ struct RunOptions {
     std::optional<uint32_t> expected_crc;
     // The board region the image's arena stands for (a RAM-like region of the profile; "" = the
     // profile's emulator.arena): only an emulator that charges memory timing (iss) can move it;
-    // on other backends the image's link decides (AgentCore refuses a name for them).
+    // on other backends the image's link decides (AgentCore refuses a name for them:
+    // places_arena() false).
     std::string arena_region;
     // run_tables: told each table's Measurement as soon as its runs are done (progress; the
     // returned vector is the result)
@@ -59,6 +60,9 @@ public:
     // runs (writes_tables() false) answer kInvalidArgument for every table: measure
     // specialized images there.
     virtual bool writes_tables() const { return false; }
+    // Whether RunOptions::arena_region is honoured: the arena's accesses charged as the named
+    // region's (only an emulator that models region timing can; elsewhere the link decides).
+    virtual bool places_arena() const { return false; }
     virtual std::vector<Measurement> run_tables(const BoardProfile &board, const ElfImage &image,
                                                 const RunOptions &opts, const std::vector<TableRun> &tables);
 };

@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,10 +41,18 @@ struct BuildRecord {
 
 // One measurement to record: the agent's Measurement plus where it came from.
 struct MeasurementEntry {
+    MeasurementEntry() = default;
+    MeasurementEntry(int64_t candidate, std::optional<int64_t> build, std::string agent_name, platform::Measurement m,
+                     std::string arena = "")
+        : candidate_id(candidate), build_id(build), agent(std::move(agent_name)), measurement(std::move(m)),
+          arena_region(std::move(arena)) {}
     int64_t candidate_id = 0;
     std::optional<int64_t> build_id;
     std::string agent;  // agent address or name
     platform::Measurement measurement;
+    // the board region the agent placed the arena in (RunJob::arena_region); "" = where the
+    // image's link put it (the profile's emulator.arena on an emulator)
+    std::string arena_region;
 };
 
 // One trial of a tuning run as recorded: its measurement and, when an image was built for it,
@@ -83,6 +92,7 @@ struct MeasuredCandidate {
     std::string agent;
     std::string created;
     platform::Measurement measurement;
+    std::string arena_region;  // MeasurementEntry::arena_region
 };
 
 class Database {

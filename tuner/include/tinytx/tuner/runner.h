@@ -53,6 +53,9 @@ struct RunJob {
     uint32_t repeats = 1, warmups = 0;
     std::chrono::milliseconds deadline{0};    // wall time of one attempt on the agent; 0 = 10 s
     std::optional<uint32_t> expected_crc;
+    // the board region the image's arena stands for ("" = the profile's default); only for
+    // agents whose places_arena() says so: the others refuse it (kInvalidArgument)
+    std::string arena_region;
     // run_tables: each table's Measurement as soon as it is done (in-process agents; progress)
     std::function<void(size_t table, const platform::Measurement &)> on_table;
     // run_tables on in-process agents: table k's cycle bound (agent::RunOptions::table_cycle_bound)
@@ -83,6 +86,14 @@ public:
         (void)backend;
         return false;
     }
+    // Whether the agent's backend for this board honours RunJob::arena_region (the iss does;
+    // a board or QEMU runs the arena where the image's link put it).
+    virtual bool places_arena(const std::string &board, const std::string &backend)
+    {
+        (void)board;
+        (void)backend;
+        return false;
+    }
     virtual std::vector<platform::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
                                                           const std::vector<agent::TableRun> &tables)
     {
@@ -105,6 +116,7 @@ public:
     const std::string &name() const override { return name_; }
     platform::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
     bool writes_tables(const std::string &board, const std::string &backend) override;
+    bool places_arena(const std::string &board, const std::string &backend) override;
     // tables empty: run(job, elf)
     std::vector<platform::Measurement> run_tables(const RunJob &job, const std::vector<uint8_t> &elf,
                                                   const std::vector<agent::TableRun> &tables) override;
@@ -128,6 +140,9 @@ public:
     const std::string &name() const override;
     platform::Measurement run(const RunJob &job, const std::vector<uint8_t> &elf) override;
     void cancel_all() override;
+    // From its Describe call (asked once per board and backend): an agent that does not answer,
+    // or one older than the arena_region field, does not place the arena.
+    bool places_arena(const std::string &board, const std::string &backend) override;
     // The board profiles it serves (its Describe call): a liveness and configuration check.
     // AgentFault when it does not answer in time, AgentConfigError when it refuses us.
     std::vector<std::string> describe(std::chrono::milliseconds deadline);

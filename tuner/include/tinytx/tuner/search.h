@@ -175,7 +175,8 @@ private:
     bool dirty_ = true;
 };
 
-// Predicts with `model` (cycles, energy) and the memory planner (peak bytes) on space.at(i).
+// Predicts with `model` (cycles with the arena in the schedule's placement, energy) and the
+// memory planner (peak bytes) on space.at(i).
 Predictor cost_model_predictor(const DesignSpace &space, const tx_encoder_dims &dims,
                                std::shared_ptr<const CostModel> model);
 

@@ -19,9 +19,13 @@
 // many trials as fit it (at least kDefaultTrials); with a trial count, exhaustive when the points
 // within the budget are no more than it, else NSGA-II.
 //
-// Candidates whose image is identical (the placement knob does not reach emulator images, see
-// builder.h) are measured once: the second gets a copy of the first's measurement, its agent
-// field saying so.
+// Placement: the images are the same whatever a schedule's placement (builder.h); where every
+// agent places the arena (RunJob::arena_region: the iss), each candidate's measurement puts it in
+// its layers[0].placement, and schedule-as-data batches go one request per placement. Candidates
+// whose image is identical and whose arena regions have the same wait states (SRAM1 and SRAM2 on
+// the L4) are measured once: the second gets a copy of the first's measurement, its agent field
+// saying so. Where the agents cannot place the arena (qemu, a board, GAP9's pulp) every placement
+// twin shares one measurement with the arena where the image's link put it, and a note says so.
 #pragma once
 
 #include <chrono>
@@ -100,12 +104,16 @@ struct Trial {
     int64_t candidate_id = 0;
     platform::Measurement measurement;
     std::string agent;                    // who measured it (or "reused ..." for a copy)
+    std::string arena_region;             // the board region its arena was in when measured
+                                          // (its placement where the agents place arenas); ""
+                                          // = where the image's link put it
     bool from_database = false;           // recorded by an earlier (interrupted) run
     MemoryPlan plan;
     uint64_t flash_bytes = 0;             // text + rodata + data of its specialized image (0 when
                                           // not built; measured in a schedule-as-data image: of
                                           // the specialized image of its variants and modes)
-    double predicted_cycles = 0;          // by the cost model before calibration on this run
+    double predicted_cycles = 0;          // by the cost model before calibration on this run,
+                                          // with the arena in arena_region
     bool ok() const { return measurement.status == platform::RunStatus::kOk; }
     bool above_bound() const { return measurement.status == platform::RunStatus::kAboveBound; }
 };
@@ -114,7 +122,7 @@ struct TuneProgress {
     uint64_t planned = 0;                 // trials this run will evaluate
     uint64_t done = 0;                    // evaluated so far (measured + reused)
     uint64_t measured = 0;                // measured by this process
-    uint64_t reused = 0;                  // recorded earlier, or the same image as one measured
+    uint64_t reused = 0;                  // recorded earlier, or a placement twin of one measured
     uint64_t failed = 0;                  // status other than OK (and ABOVE_BOUND)
     uint64_t above_bound = 0;             // of `measured`, stopped once dominated (kAboveBound)
     uint64_t over_budget = 0;             // proposals skipped: planned peak above the budget

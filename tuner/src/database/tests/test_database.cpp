@@ -111,7 +111,7 @@ TEST_F(DatabaseOps, RecordBuildAndMeasurementsRoundTrip)
     faulted.cycles_source = platform::Source::kMeasured;
     faulted.energy_source = platform::Source::kMeasured;
     const std::vector<MeasurementEntry> batch = {{c.id, build, "agent-a", sample()},
-                                                 {c.id, std::nullopt, "agent-b", faulted}};
+                                                 {c.id, std::nullopt, "agent-b", faulted, "dtcm"}};
     const auto ids = db.record_measurements(batch);
     ASSERT_EQ(ids.size(), 2u);
     EXPECT_EQ(db.measurement_count(), 2);
@@ -127,7 +127,9 @@ TEST_F(DatabaseOps, RecordBuildAndMeasurementsRoundTrip)
     EXPECT_FALSE(rows[0].created.empty());
     EXPECT_EQ(platform::to_json(rows[0].measurement), platform::to_json(sample()));
     EXPECT_EQ(rows[1].build_id, std::nullopt);
+    EXPECT_EQ(rows[0].arena_region, "");
     EXPECT_EQ(rows[1].agent, "agent-b");
+    EXPECT_EQ(rows[1].arena_region, "dtcm");
     EXPECT_EQ(platform::to_json(rows[1].measurement), platform::to_json(faulted));
     EXPECT_EQ(rows[1].measurement.fault_pc, 0x08001234u);
 

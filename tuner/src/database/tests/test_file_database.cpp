@@ -61,7 +61,8 @@ TEST(DatabaseFile, MigratesVersion1KeepingItsData)
         model = db.upsert_model("tiny", "h", "{}");
         // back to what a version-1 file looks like
         db.connection().exec("DROP TABLE jobs; DROP TABLE run_candidates; DROP TABLE cost_models; "
-                             "ALTER TABLE builds DROP COLUMN flash_bytes; PRAGMA user_version = 1");
+                             "ALTER TABLE builds DROP COLUMN flash_bytes; ALTER TABLE measurements DROP COLUMN arena_region; "
+                             "PRAGMA user_version = 1");
     }
     Database db(path);
     EXPECT_EQ(db.connection().query_int("PRAGMA user_version"), database_schema_version());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -102,6 +103,48 @@ TEST(Runner, LocalAgentMeasuresTheGoldenMhsa)
     RunJob missing = odd_job();
     missing.elf = std::filesystem::path("/nonexistent/x.elf");
     EXPECT_EQ(RunStatus::kInvalidArgument, runner.submit(missing).get().measurement.status);
+}
+
+// RunJob::arena_region reaches the iss through the in-process agent and over gRPC alike (the same
+// cycles); an agent whose backend cannot move the arena says so, and the job is refused.
+TEST(Runner, TheArenaRegionTravelsToTheIssLocallyAndRemotely)
+{
+    test::AgentProcess remote_process({"--board", "nucleo-h743zi:iss", "--board", "nucleo-h743zi:qemu"});
+    agent::AgentConfig cfg;
+    cfg.boards_dir = TINYTX_BOARDS_DIR;
+    cfg.boards = {{"nucleo-h743zi", "iss"}};
+    const auto local = std::make_shared<LocalAgent>(cfg);
+    const auto remote = make_remote_agents(remote_process.address(), {}).front();
+    EXPECT_TRUE(local->places_arena("nucleo-h743zi", "iss"));
+    EXPECT_TRUE(remote->places_arena("nucleo-h743zi", "iss"));
+    EXPECT_FALSE(remote->places_arena("nucleo-h743zi", "qemu"));
+    RunJob job = odd_job();
+    job.elf = std::filesystem::path(kFw + "/cortex-m7/fw_agent_odd.elf");
+    job.board = "nucleo-h743zi";
+    std::map<std::string, uint64_t> cycles;
+    for (const char *region : {"dtcm", "axi_sram"}) {
+        job.arena_region = region;
+        for (const auto &a : {std::static_pointer_cast<Agent>(local), remote}) {
+            const std::vector<uint8_t> elf = [&] {
+                std::ifstream f(std::get<std::filesystem::path>(job.elf), std::ios::binary);
+                return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+            }();
+            const platform::Measurement m = a->run(job, elf);
+            ASSERT_EQ(RunStatus::kOk, m.status) << a->name() << " " << region << ": " << m.error;
+            if (cycles.count(region)) {
+                EXPECT_EQ(cycles[region], m.cycles_median) << a->name() << " " << region;
+            }
+            cycles[region] = m.cycles_median;
+        }
+    }
+    EXPECT_LT(cycles["dtcm"], cycles["axi_sram"]) << "the AXI SRAM has a wait state per access, the DTCM none";
+
+    job.backend = "qemu";
+    job.arena_region = "dtcm";
+    Runner runner({remote}, {.max_in_flight = 1});
+    const RunOutcome o = runner.submit(job).get();
+    EXPECT_EQ(RunStatus::kInvalidArgument, o.measurement.status);
+    EXPECT_NE(o.measurement.error.find("cannot move the arena"), std::string::npos) << o.measurement.error;
 }
 
 TEST(Runner, TwentyJobsOnTwoRemoteAgentsUseBoth)

@@ -44,6 +44,7 @@ struct RunRequestData {
 
 struct BoardInfo {
     std::string profile, serial, backend, state, core;
+    bool places_arena = false;               // the backend honours RunRequestData::arena_region
 };
 
 struct HealthInfo {
@@ -71,6 +72,9 @@ public:
                                         TableHooks hooks = {});
     // Whether the backend serving this board writes layer tables (else: specialized images).
     bool writes_tables(const std::string &board, const std::string &backend);
+    // Whether the backend serving this board places the arena where a request says
+    // (arena_region); elsewhere a request naming a region is refused.
+    bool places_arena(const std::string &board, const std::string &backend);
     std::vector<BoardInfo> describe() const;
     HealthInfo health() const;
 

@@ -91,6 +91,9 @@ public:
 
     // Run slots of the agents that serve the board and are not offline.
     unsigned capacity(const std::string &board) const;
+    // Whether every agent serving the board (not offline) places the arena where a run says
+    // (tuner::Agent::places_arena): a run may go to any of them.
+    bool places_arena(const std::string &board, const std::string &backend) const;
     RegistryMetrics metrics() const;
     std::vector<AgentSnapshot> agents() const;
     std::chrono::seconds lease() const { return opts_.lease; }
@@ -130,6 +133,10 @@ public:
     platform::Measurement run(const tuner::RunJob &job, const std::vector<uint8_t> &elf) override
     {
         return registry_.run(job_id_, priority_, job, elf);
+    }
+    bool places_arena(const std::string &board, const std::string &backend) override
+    {
+        return registry_.places_arena(board, backend);
     }
 
 private:
