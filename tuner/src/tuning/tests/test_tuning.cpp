@@ -271,6 +271,7 @@ TEST(Tuning, PlacementTwinsAreMeasuredEachWhereTheirWaitStatesDiffer)
     req.strategy = "exhaustive";
     req.trials = 1000000;
     req.jobs = 1;  // one emulator: one image load per arena region
+    req.stop_dominated = false;  // every twin measured whole, to compare with direct runs
     TuneOutcome a = tune(req);
     ASSERT_EQ(a.exit_code, 0) << a.error;
     const TuneReport &r = *a.report;
@@ -377,6 +378,7 @@ TEST(Tuning, OneRegionBoardRunsAsBefore)
     req.boards_dir = boards;
     req.strategy = "exhaustive";
     req.trials = 4;
+    req.stop_dominated = false;  // every candidate measured whole, to compare with a run naming no region
     TuneOutcome a = tune(req);
     ASSERT_EQ(a.exit_code, 0) << a.error;
     const TuneReport &r = *a.report;
