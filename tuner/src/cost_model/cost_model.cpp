@@ -267,15 +267,6 @@ platform::Result<CostModel> CostModel::from_json(const nlohmann::json &j) {
     }
 }
 
-std::optional<CostModel> CostModel::from_json(const nlohmann::json &j, std::string *error) {
-    platform::Result<CostModel> m = from_json(j);
-    if (!m.ok()) {
-        if (error) *error = m.status().message();
-        return std::nullopt;
-    }
-    return std::move(m).value();
-}
-
 platform::Status CostModel::save(const std::filesystem::path &p) const {
     using platform::Status;
     std::error_code ec;

@@ -65,16 +65,4 @@ platform::Result<std::unique_ptr<SearchStrategy>> make_strategy(const std::strin
     return std::make_unique<GuidedStrategy>(space.size(), std::move(predict), opt, std::move(on_tell));
 }
 
-std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const DesignSpace &space,
-                                              const SearchOptions &opt, const SpaceSearchContext &ctx,
-                                              std::string *error)
-{
-    auto made = make_strategy(kind, space, opt, ctx);
-    if (!made.ok()) {
-        if (error) *error = made.status().message();
-        return nullptr;
-    }
-    return std::move(made).value();
-}
-
 } // namespace tinytx::tuner

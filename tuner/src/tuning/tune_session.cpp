@@ -420,13 +420,12 @@ bool TuneSession::open_database()
 
     r_.cost_model = CostModel::prior_for(board_);
     if (auto stored = db_->cost_model(board_id_, source_)) {
-        std::string err;
-        if (auto cm = CostModel::from_json(json::parse(*stored, nullptr, false), &err)) {
+        if (auto cm = CostModel::from_json(json::parse(*stored, nullptr, false)); cm.ok()) {
             r_.cost_model = *cm;
             note("cost model: calibrated on " + std::to_string(cm->calibration_points) + " earlier " + source_ +
                  " measurements of " + board_.name);
         } else {
-            note("cost model: the stored one is unusable (" + err + "); starting from the prior");
+            note("cost model: the stored one is unusable (" + cm.status().message() + "); starting from the prior");
         }
     }
     start_model_ = r_.cost_model;
@@ -436,10 +435,10 @@ bool TuneSession::open_database()
     SpaceSearchContext ctx;
     ctx.dims = m.dims;
     ctx.model = start_model_;
-    std::string serr;
-    strategy_ = make_strategy(kind_, *space_, so, ctx, &serr);
-    if (!strategy_)
-        return fail("strategy: " + serr);
+    auto made = make_strategy(kind_, *space_, so, ctx);
+    if (!made.ok())
+        return fail("strategy: " + made.status().message());
+    strategy_ = std::move(*made);
     return true;
 }
 

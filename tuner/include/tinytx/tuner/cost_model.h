@@ -200,9 +200,6 @@ public:
     nlohmann::json to_json() const;
     // Corruption naming the field when j is not a cost model.
     static platform::Result<CostModel> from_json(const nlohmann::json &j);
-    // Transitional form for tuning/tune_session.cpp, which another change is rewriting; removed
-    // when it calls the one above (issue 19).
-    static std::optional<CostModel> from_json(const nlohmann::json &j, std::string *error);
     platform::Status save(const std::filesystem::path &p) const;
     static platform::Result<CostModel> load(const std::filesystem::path &p);
 

@@ -196,10 +196,5 @@ struct SpaceSearchContext {
 platform::Result<std::unique_ptr<SearchStrategy>> make_strategy(const std::string &kind, const DesignSpace &space,
                                                                 const SearchOptions &opt,
                                                                 const SpaceSearchContext &ctx = {});
-// Transitional form for tuning/tune_session.cpp, which another change is rewriting; removed when
-// it calls the one above (issue 19). nullptr with *error set on failure.
-std::unique_ptr<SearchStrategy> make_strategy(const std::string &kind, const DesignSpace &space,
-                                              const SearchOptions &opt, const SpaceSearchContext &ctx,
-                                              std::string *error);
 
 } // namespace tinytx::tuner
