@@ -447,15 +447,14 @@ TuneRequest request_from(const Options &o)
     TuneRequest req;
     req.model_path = o.get("--model");
     req.board = o.get("--board");
-    std::string err;
-    const auto budget = parse_byte_size(o.get("--budget"), &err);
-    if (!budget)
-        usage_error("--budget " + err);
+    const auto budget = parse_byte_size(o.get("--budget"));
+    if (!budget.ok())
+        usage_error("--budget " + budget.status().message());
     req.budget_bytes = *budget;
     if (o.has("--flash-budget")) {
-        const auto flash = parse_byte_size(o.get("--flash-budget"), &err);
-        if (!flash)
-            usage_error("--flash-budget " + err);
+        const auto flash = parse_byte_size(o.get("--flash-budget"));
+        if (!flash.ok())
+            usage_error("--flash-budget " + flash.status().message());
         req.flash_budget_bytes = *flash;
     }
     if (o.has("--strategy")) {
@@ -616,13 +615,14 @@ int tune_here(const Options &o, const TuneRequest &req, ProgressView &view, nloh
     front = front_json(r);
     if (r.best && (o.has("--out") || o.has("--emit-c") || o.has("--report"))) {
         ModelLoadResult lr = load_request_model(req);
-        std::string err;
-        if (lr.ok())
-            best_export = schedule_export_json(r, r.trials[*r.best], *lr.model, &err);
-        if (best_export.is_null()) {
-            std::cerr << "tinytx-tune: export of the best schedule: " << (lr.ok() ? err : lr.error->message()) << "\n";
+        using tinytx::platform::Status;
+        auto exported = lr.ok() ? schedule_export_json(r, r.trials[*r.best], *lr.model)
+                                : tinytx::platform::Result<nlohmann::json>(Status::invalid_argument(lr.error->message()));
+        if (!exported.ok()) {
+            std::cerr << "tinytx-tune: export of the best schedule: " << exported.status().message() << "\n";
             return 1;
         }
+        best_export = std::move(*exported);
     }
     return 0;
 }

@@ -153,11 +153,10 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
         return error_response(409, "candidate " + std::to_string(id) + " has no OK measurement to export");
     tuner::TuneReport r = report_for(*p, *b == UINT64_MAX ? 0 : *b);
     r.cost_model = cost_model(p->board, it->source);
-    std::string err;
-    const json j = tuner::schedule_export_json(r, it->trial, *model, &err);
-    if (j.is_null())
-        return error_response(500, err);
-    HttpResponse res = json_response(j.dump(2) + "\n");
+    const auto j = tuner::schedule_export_json(r, it->trial, *model);
+    if (!j.ok())
+        return error_response(500, j.status().message());
+    HttpResponse res = json_response(j->dump(2) + "\n");
     res.headers.push_back({"Content-Disposition", "attachment; filename=\"" +
                                                       download_stem(p->model.name, p->board.name, c->schedule_hash) +
                                                       ".json\""});

@@ -121,16 +121,15 @@ std::optional<uint64_t> DashboardApi::Impl::budget(const UrlQuery &q, const Pair
                                                    HttpResponse *error)
 {
     if (q.has("budget")) {
-        std::string err;
-        const auto b = tuner::parse_byte_size(q.params.at("budget"), &err);
-        if (!b || *b == 0) {
+        const auto b = tuner::parse_byte_size(q.params.at("budget"));
+        if (!b.ok() || *b == 0) {
             *error = error_response(400, "parameter 'budget': " +
-                                             (err.empty() ? "must be more than 0 bytes" : err) +
+                                             (b.ok() ? "must be more than 0 bytes" : b.status().message()) +
                                              " (e.g. 512KB, 65536, 1MiB)");
             return std::nullopt;
         }
         *from = "request";
-        return b;
+        return *b;
     }
     const std::vector<RunRow> runs = store.runs(p.model.id, p.board.id);
     if (!runs.empty()) {

@@ -274,10 +274,9 @@ JobManager::Options job_options(const Args &args, const fs::path &db, const fs::
     for (auto [flag, quota] : {std::pair{"--upload-quota", &jo.model_quota.upload_bytes},
                                std::pair{"--store-quota", &jo.model_quota.total_bytes}})
         if (args.has(flag)) {
-            std::string err;
-            const auto bytes = tinytx::tuner::parse_byte_size(args.get(flag), &err);
-            if (!bytes || *bytes == 0)
-                usage_error(std::string(flag) + " " + (err.empty() ? "must be above 0" : err));
+            const auto bytes = tinytx::tuner::parse_byte_size(args.get(flag));
+            if (!bytes.ok() || *bytes == 0)
+                usage_error(std::string(flag) + " " + (bytes.ok() ? "must be above 0" : bytes.status().message()));
             *quota = *bytes;
         }
     return jo;

@@ -311,11 +311,10 @@ void JobManager::run_tuning(Live &job)
         front = tuner::front_json(*out.report).dump();
         if (out.report->best) {
             const tuner::ModelLoadResult lr = tuner::load_model_confined(req.model_path);
-            std::string err;
             if (lr.ok())
-                best_export = tuner::schedule_export_json(*out.report, out.report->trials[*out.report->best],
-                                                          *lr.model, &err)
-                                  .dump();
+                if (auto j = tuner::schedule_export_json(*out.report, out.report->trials[*out.report->best], *lr.model);
+                    j.ok())
+                    best_export = j->dump();
         }
     }
     std::lock_guard lk(mu_);

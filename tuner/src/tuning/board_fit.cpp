@@ -7,7 +7,7 @@
 
 namespace tinytx::tuner {
 
-std::string check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardProfile &b)
+platform::Status check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardProfile &b)
 {
     const platform::MemoryRegion *largest = nullptr;
     std::string ram;
@@ -19,10 +19,11 @@ std::string check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardPr
             largest = &r;
     }
     if (!largest || budget_bytes <= largest->length)
-        return "";
-    return "budget " + format_bytes(budget_bytes) + " (" + std::to_string(budget_bytes) + " B) is more than " +
-           b.name + " has in one RAM region (" + ram + "): the arena lives in one region, so use --budget " +
-           format_bytes(largest->length) + " (" + largest->name + ") or less";
+        return {};
+    return platform::Status::invalid_argument(
+        "budget " + format_bytes(budget_bytes) + " (" + std::to_string(budget_bytes) + " B) is more than " + b.name +
+        " has in one RAM region (" + ram + "): the arena lives in one region, so use --budget " +
+        format_bytes(largest->length) + " (" + largest->name + ") or less");
 }
 
 uint64_t board_flash_bytes(const platform::BoardProfile &b)
@@ -43,18 +44,19 @@ uint64_t model_min_data_bytes(const Model &m, Schedule any)
     return tensors + m.ends_data_bytes() + m.calibration_input.size();
 }
 
-std::string check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
-                                  const std::string &board_name)
+platform::Status check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
+                                       const std::string &board_name)
 {
     if (flash_bytes == 0)
-        return "";
+        return {};
     const uint64_t data = model_min_data_bytes(m, any);
     if (data <= flash_bytes)
-        return "";
-    return "flash: " + m.name + "'s weights and tables alone take " + format_bytes(data) + " (" +
-           std::to_string(data) + " B), more than the " + format_bytes(flash_bytes) + " of flash " +
-           "(--flash-budget; default: all of " + board_name + "'s flash); no image of it can be flashed, "
-           "so nothing was built. A smaller model, or a board with more flash";
+        return {};
+    return platform::Status::invalid_argument(
+        "flash: " + m.name + "'s weights and tables alone take " + format_bytes(data) + " (" + std::to_string(data) +
+        " B), more than the " + format_bytes(flash_bytes) + " of flash " + "(--flash-budget; default: all of " +
+        board_name + "'s flash); no image of it can be flashed, so nothing was built. A smaller model, or a board "
+        "with more flash");
 }
 
 } // namespace tinytx::tuner

@@ -6,14 +6,15 @@
 #include <string>
 
 #include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
 namespace tinytx::tuner {
 
-// "" or why a budget can never be used: the arena lives in one RAM-like region, so a budget above
+// Whether a budget can be used at all: the arena lives in one RAM-like region, so a budget above
 // the largest is an error that names the board's RAM.
-std::string check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardProfile &b);
+platform::Status check_budget_fits_ram(uint64_t budget_bytes, const platform::BoardProfile &b);
 
 // Bytes of the board's flash regions (0: the profile lists none, e.g. GAP9, whose images load
 // into L2 from external memory).
@@ -24,8 +25,8 @@ uint64_t board_flash_bytes(const platform::BoardProfile &b);
 // them: c_model_data), and the network's ends (Model::ends_data_bytes). `any` is any schedule of the model (its attention knobs are ignored).
 uint64_t model_min_data_bytes(const Model &m, Schedule any);
 
-// "" or why no image of the model can fit a flash of flash_bytes (0 = unchecked).
-std::string check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
-                                  const std::string &board_name);
+// Whether any image of the model can fit a flash of flash_bytes (0 = unchecked).
+platform::Status check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
+                                       const std::string &board_name);
 
 } // namespace tinytx::tuner

@@ -7,12 +7,10 @@
 
 namespace tinytx::tuner {
 
-std::optional<uint64_t> parse_byte_size(const std::string &text, std::string *error)
+platform::Result<uint64_t> parse_byte_size(const std::string &text)
 {
-    auto fail = [&](const std::string &why) -> std::optional<uint64_t> {
-        if (error)
-            *error = "'" + text + "': " + why;
-        return std::nullopt;
+    auto fail = [&](const std::string &why) -> platform::Result<uint64_t> {
+        return platform::Status::invalid_argument("'" + text + "': " + why);
     };
     size_t i = 0;
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))

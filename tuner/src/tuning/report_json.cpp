@@ -119,14 +119,11 @@ json front_json(const TuneReport &r)
             {"calibration", cal}};
 }
 
-json schedule_export_json(const TuneReport &r, const Trial &t, const Model &m, std::string *error)
+platform::Result<json> schedule_export_json(const TuneReport &r, const Trial &t, const Model &m)
 {
     const ReferenceResult ref = run_reference(m, t.schedule);
-    if (!ref.ok()) {
-        if (error)
-            *error = "reference run: " + ref.error;
-        return nullptr;
-    }
+    if (!ref.ok())
+        return platform::Status::internal("reference run: " + ref.error);
     json j = to_json(t.schedule);
     const CostFeatures f = schedule_features(m.dims, t.schedule);
     const double predicted = r.cost_model.predict_cycles(f);

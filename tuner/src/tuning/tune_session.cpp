@@ -251,8 +251,8 @@ bool TuneSession::load_inputs()
                                        std::pair{limits::kDeadlineS, deadline_s}})
         if (!within(limit, value))
             return fail(out_of_range(limit, value));
-    if (std::string e = check_budget_fits_ram(req_.budget_bytes, board_); !e.empty())
-        return fail(e);
+    if (platform::Status st = check_budget_fits_ram(req_.budget_bytes, board_); !st.ok())
+        return fail(st.message());
     if (req_.images != "auto" && req_.images != "specialized")
         return fail("images: '" + req_.images + "' (auto or specialized)");
     if (req_.time_budget.count() <= 0)
@@ -283,8 +283,8 @@ bool TuneSession::make_space()
     const DesignSpace &space = *space_;
     if (space.size() == 0)
         return fail("design space: no schedule of " + m.name + " fits any memory region of " + board_.name);
-    if (std::string e = check_data_fits_flash(m, space.at(0), flash_budget, board_.name); !e.empty())
-        return fail(e);
+    if (platform::Status st = check_data_fits_flash(m, space.at(0), flash_budget, board_.name); !st.ok())
+        return fail(st.message());
 
     r_.model_name = m.name;
     r_.model_hash = model_hash(m);
@@ -595,7 +595,9 @@ bool TuneSession::measure(Batch &b)
     std::vector<std::string> crc_errors(b.trials.size());
     std::vector<size_t> by_table, by_image;
     for (size_t i : b.to_measure) {
-        crcs[i] = expected_crc(b.trials[i].schedule, &crc_errors[i]);  // here: the cache is not thread-safe
+        const auto crc = expected_crc(b.trials[i].schedule);  // here: the cache is not thread-safe
+        crcs[i] = crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt;
+        crc_errors[i] = crc.status().message();
         (table_images_ && crcs[i] && schedule_data_unfit(b.trials[i].schedule, kernels_).empty() ? by_table : by_image)
             .push_back(i);
     }
@@ -818,10 +820,10 @@ void TuneSession::check_specialized_pick()
         note("the best pick's specialized image: build failed: " + br.error);
         return;
     }
-    std::string error;
     RunJob job = measure_job(best.schedule);
     job.elf = br.elf_path;
-    job.expected_crc = expected_crc(best.schedule, &error);
+    if (const auto crc = expected_crc(best.schedule); crc.ok())
+        job.expected_crc = *crc;
     const platform::Measurement ms = runner_->submit(job).get().measurement;
     count_target_work(ms);
     r_.best_specialized_flash_bytes = flash_bytes(br.elf_path);
@@ -883,8 +885,8 @@ void TuneSession::count_target_work(const platform::Measurement &ms)
     r_.firmware_runs += ms.runs;
 }
 
-// The CRC every image of s must print; nullopt and *error when the host reference cannot run it.
-std::optional<uint32_t> TuneSession::expected_crc(const Schedule &s, std::string *error)
+// The CRC every image of s must print; fails when the host reference cannot run it.
+platform::Result<uint32_t> TuneSession::expected_crc(const Schedule &s)
 {
     std::vector<AttentionMode> modes;
     for (const auto &k : s.layers)
@@ -892,10 +894,8 @@ std::optional<uint32_t> TuneSession::expected_crc(const Schedule &s, std::string
     if (auto it = crc_by_modes_.find(modes); it != crc_by_modes_.end())
         return it->second;
     ReferenceResult ref = run_reference(*m_, s);
-    if (!ref.ok()) {
-        *error = ref.error;
-        return std::nullopt;
-    }
+    if (!ref.ok())
+        return platform::Status::internal(ref.error);
     return crc_by_modes_[modes] = ref.crc32;
 }
 

@@ -89,7 +89,7 @@ private:
     std::string twin_key(const Schedule &s) const;
     RunJob measure_job(const Schedule &s) const;
     void count_target_work(const platform::Measurement &ms);
-    std::optional<uint32_t> expected_crc(const Schedule &s, std::string *error);
+    platform::Result<uint32_t> expected_crc(const Schedule &s);
     void report_progress(const Trial &t, bool measured_now);
     void bound_by(const Trial &t);
     Objectives told_objectives(const Trial &t) const;

@@ -31,9 +31,7 @@ nlohmann::json front_json(const TuneReport &r);
 
 // The export of one trial: its schedule, model hash, board, budget, objectives predicted (by the
 // run's calibrated cost model) and measured, the memory plan, the expected output CRC (from the
-// host reference run of `m`) and the tool version. Error text in *error when the reference run
-// fails (then the result is null).
-nlohmann::json schedule_export_json(const TuneReport &r, const Trial &t, const Model &m,
-                                    std::string *error = nullptr);
+// host reference run of `m`) and the tool version. Fails when the reference run does.
+platform::Result<nlohmann::json> schedule_export_json(const TuneReport &r, const Trial &t, const Model &m);
 
 }  // namespace tinytx::tuner

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
 #include "tinytx/platform/measurement.h"
 #include "tinytx/tuner/cost_model.h"
 #include "tinytx/tuner/database.h"
@@ -53,8 +54,8 @@ class Agent;
 const char *tool_version();
 
 // "512KB", "512KiB", "0.5MiB", "65536", "64k" -> bytes. KB/KiB/K are 1024 (MCU datasheets count
-// RAM in binary units), MB/MiB/M 1024^2. Error text in *error (naming the input) on failure.
-std::optional<uint64_t> parse_byte_size(const std::string &text, std::string *error = nullptr);
+// RAM in binary units), MB/MiB/M 1024^2. A failure's message names the input.
+platform::Result<uint64_t> parse_byte_size(const std::string &text);
 // 53248 -> "52.0 KiB"
 std::string format_bytes(uint64_t bytes);
 
