@@ -42,9 +42,10 @@ std::vector<platform::Measurement> measure_tables(const std::vector<std::shared_
     std::vector<platform::Measurement> out(n);
     for (size_t c = 0; c < chunks; ++c) {
         std::vector<platform::Measurement> part = parts[c].get();
-        if (part.size() != (n - c + chunks - 1) / chunks)
+        const size_t asked = (n - c + chunks - 1) / chunks;  // tables c, c + chunks, ... below n
+        if (part.size() != asked)
             throw std::runtime_error("an agent answered " + std::to_string(part.size()) + " measurements for " +
-                                     std::to_string((n - c + chunks - 1) / chunks) + " layer tables");
+                                     std::to_string(asked) + " layer tables");
         for (size_t k = 0; k < part.size(); ++k)
             out[table_of(c, k)] = std::move(part[k]);
     }

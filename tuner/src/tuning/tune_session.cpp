@@ -445,7 +445,7 @@ bool TuneSession::open_database()
 // What the database holds for this model on this board (an interrupted run's batches too).
 void TuneSession::load_known()
 {
-    std::vector<MeasuredCandidate> stopped;
+    std::vector<std::pair<MeasuredCandidate, std::optional<uint64_t>>> stopped;  // and its planned arena
     DominanceBound recorded;  // the recorded points that may enter this run's front
     auto peak_of = [&](const Schedule &s) -> std::optional<uint64_t> {
         const PlanResult pr = plan_memory(*m_, s);
@@ -461,7 +461,7 @@ void TuneSession::load_known()
             continue;
         if (mc.measurement.status == platform::RunStatus::kAboveBound) {
             if (req_.stop_dominated)
-                stopped.push_back(std::move(mc));
+                stopped.push_back({std::move(mc), peak_of(*ps.schedule)});
             continue;
         }
         Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
@@ -477,11 +477,9 @@ void TuneSession::load_known()
     }
     // a run stopped at its bound stays known while a recorded point of this run's front-eligible
     // kind dominates it (a run with a lower flash budget may have lost that point: measured again)
-    for (const MeasuredCandidate &mc : stopped) {
+    for (const auto &[mc, peak] : stopped) {
         if (known_.count(mc.schedule_hash))
             continue;
-        const ScheduleParseResult ps = parse_schedule(mc.schedule_json);
-        const auto peak = ps.ok() ? peak_of(*ps.schedule) : std::nullopt;
         const auto bound = peak ? recorded.at(*peak) : std::nullopt;
         if (bound && *bound < mc.measurement.cycles_median)
             known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
