@@ -358,12 +358,12 @@ void print_table(const nlohmann::json &j)
         std::ostringstream pct;
         pct << std::fixed << std::setprecision(1) << 100.0 * arena[n] / budget << " %";
         nlohmann::json sched = {{"layers", p["knobs"]}};
-        const ScheduleParseResult ps = schedule_from_json(sched);
+        const tinytx::platform::Result<Schedule> ps = schedule_from_json(sched);
         std::cout << std::left << std::setw(4) << (p.value("schedule_id", "") == best_id ? "*" : std::to_string(n + 1))
                   << std::right << std::setw(13) << p.value("latency_cycles", uint64_t(0)) << std::setw(15) << lc(lat[n])
                   << std::setw(14) << ec(en[n]) << std::setw(14) << ac(arena[n]) << std::setw(12) << pct.str()
                   << std::setw(14) << fc(flash[n]) << accuracy_cell(p) << "  "
-                  << (ps.ok() ? schedule_summary(*ps.schedule) : "?");
+                  << (ps.ok() ? schedule_summary(*ps) : "?");
         // GAP9 cluster tiles live in L1, beside the arena the budget bounds
         if (const uint64_t l1 = p.value("cluster_l1_bytes", uint64_t(0)))
             std::cout << " (L1 tiles " << format_bytes(l1) << ")";
@@ -614,10 +614,10 @@ int tune_here(const Options &o, const TuneRequest &req, ProgressView &view, nloh
     const TuneReport &r = *out.report;
     front = front_json(r);
     if (r.best && (o.has("--out") || o.has("--emit-c") || o.has("--report"))) {
-        ModelLoadResult lr = load_request_model(req);
+        tinytx::platform::Result<Model> lr = load_request_model(req);
         using tinytx::platform::Status;
-        auto exported = lr.ok() ? schedule_export_json(r, r.trials[*r.best], *lr.model)
-                                : tinytx::platform::Result<nlohmann::json>(Status::invalid_argument(lr.error->message()));
+        auto exported = lr.ok() ? schedule_export_json(r, r.trials[*r.best], *lr)
+                                : tinytx::platform::Result<nlohmann::json>(lr.status());
         if (!exported.ok()) {
             std::cerr << "tinytx-tune: export of the best schedule: " << exported.status().message() << "\n";
             return 1;
@@ -659,10 +659,10 @@ int write_outputs(const Options &o, const TuneRequest &req, nlohmann::json &fron
             std::cout << "front drawn in " << o.get("--plot") << "\n";
     }
     if (o.has("--emit-c") || o.has("--report")) {
-        ModelLoadResult lr = load_request_model(req);
-        const ScheduleParseResult ps = schedule_from_json(best_export);
+        tinytx::platform::Result<Model> lr = load_request_model(req);
+        const tinytx::platform::Result<Schedule> ps = schedule_from_json(best_export);
         if (!lr.ok() || !ps.ok()) {
-            std::cerr << "tinytx-tune: --emit-c/--report: " << (lr.ok() ? ps.error->message() : lr.error->message())
+            std::cerr << "tinytx-tune: --emit-c/--report: " << (lr.ok() ? ps.status().message() : lr.status().message())
                       << "\n";
             return 1;
         }
@@ -670,7 +670,7 @@ int write_outputs(const Options &o, const TuneRequest &req, nlohmann::json &fron
         try {
             const std::string dir = req.boards_dir.empty() ? tinytx::platform::BoardCatalog::default_dir()
                                                            : req.boards_dir.string();
-            report = analyze_report(*lr.model, *ps.schedule, tinytx::platform::BoardCatalog::load_dir(dir).get(req.board),
+            report = analyze_report(*lr, *ps, tinytx::platform::BoardCatalog::load_dir(dir).get(req.board),
                                     front["best"], front.value("import_accuracy", nlohmann::json()));
         } catch (const std::exception &e) {
             std::cerr << "tinytx-tune: --report: " << e.what() << "\n";
@@ -692,9 +692,9 @@ int write_outputs(const Options &o, const TuneRequest &req, nlohmann::json &fron
         eo.boards_dir = req.boards_dir;
         eo.measured_stack_bytes = front["best"].value("measured_stack_peak_bytes", 0u);
         eo.stack_source = front["best"].value("backend", std::string()) + " on " + req.board;
-        const EmitCResult e = emit_c(*lr.model, *ps.schedule, o.get("--emit-c"), eo);
+        const tinytx::platform::Result<EmittedC> e = emit_c(*lr, *ps, o.get("--emit-c"), eo);
         if (!e.ok()) {
-            std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.error << "\n";
+            std::cerr << "tinytx-tune: --emit-c " << o.get("--emit-c") << ": " << e.status().message() << "\n";
             return 1;
         }
         if (std::ofstream f(fs::path(o.get("--emit-c")) / "REPORT.txt"); !(f << report)) {
@@ -703,7 +703,7 @@ int write_outputs(const Options &o, const TuneRequest &req, nlohmann::json &fron
         }
         if (!o.json)
             std::cout << "deployable C written to " << o.get("--emit-c") << " (make host && ./network_host prints crc32="
-                      << crc32_hex(e.expected_crc32) << ")\n";
+                      << crc32_hex(e->expected_crc32) << ")\n";
     }
     return 0;
 }

@@ -57,12 +57,12 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
     const auto b = budget(q, *p, &from, &error);
     if (!b)
         return error;
-    const tuner::ScheduleParseResult ps = tuner::parse_schedule(c->schedule_json);
+    const platform::Result<tuner::Schedule> ps = tuner::parse_schedule(c->schedule_json);
     if (!ps.ok())
-        return error_response(500, "candidate " + std::to_string(id) + ": " + ps.error->message());
-    const tuner::PlanResult plan = tuner::plan_memory(p->dims, p->n_layers, *ps.schedule);
+        return error_response(500, "candidate " + std::to_string(id) + ": " + ps.status().message());
+    const platform::Result<tuner::MemoryPlan> plan = tuner::plan_memory(p->dims, p->n_layers, *ps);
     if (!plan.ok())
-        return error_response(500, "candidate " + std::to_string(id) + ": " + plan.error);
+        return error_response(500, "candidate " + std::to_string(id) + ": " + plan.status().message());
 
     json history = json::array();
     std::optional<tuner::MeasuredCandidate> latest;
@@ -75,13 +75,13 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
     }
     const std::string source = latest ? platform::to_string(latest->measurement.cycles_source) : "emulated";
     const tuner::CostModel cm = cost_model(p->board, source);
-    const double predicted = cm.predict_cycles(tuner::schedule_features(p->dims, *ps.schedule));
+    const double predicted = cm.predict_cycles(tuner::schedule_features(p->dims, *ps));
 
     json layers = json::array();
-    for (size_t i = 0; i < ps.schedule->layers.size(); ++i) {
-        json l = tuner::layer_to_json(ps.schedule->layers[i]);
+    for (size_t i = 0; i < ps->layers.size(); ++i) {
+        json l = tuner::layer_to_json(ps->layers[i]);
         l["index"] = i;
-        l["scratch_bytes"] = tuner::layer_scratch_bytes(p->dims, ps.schedule->layers[i]);
+        l["scratch_bytes"] = tuner::layer_scratch_bytes(p->dims, ps->layers[i]);
         layers.push_back(std::move(l));
     }
     json measured = nullptr;
@@ -107,10 +107,10 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
              {"schedule_id", c->schedule_hash},
              {"created", c->created},
              {"layers", layers},
-             {"plan", plan_json(*plan.plan)},
+             {"plan", plan_json(*plan)},
              {"budget_bytes", *b == UINT64_MAX ? json(nullptr) : json(*b)},
              {"budget_from", from},
-             {"fits_budget", plan.plan->peak_bytes <= *b},
+             {"fits_budget", plan->peak_bytes <= *b},
              {"predicted",
               {{"cycles", predicted},
                {"energy_uj", cm.energy_uj(predicted)},
@@ -120,7 +120,7 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
                  {"calibration_points", cm.calibration_points},
                  {"median_abs_pct", cm.calibration_error.median_abs_pct}}}}},
              {"measured", measured},
-             {"accuracy", candidate_accuracy(import_accuracy(*p), *ps.schedule)},
+             {"accuracy", candidate_accuracy(import_accuracy(*p), *ps)},
              {"measurements", history},
              {"downloads",
               {{"available", have_files},
@@ -175,9 +175,9 @@ HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
     if (!found.ok())
         return error_response(409, found.status().message());
     const std::shared_ptr<const tuner::Model> &model = *found;
-    const tuner::ScheduleParseResult ps = tuner::parse_schedule(c->schedule_json);
+    const platform::Result<tuner::Schedule> ps = tuner::parse_schedule(c->schedule_json);
     if (!ps.ok())
-        return error_response(500, ps.error->message());
+        return error_response(500, ps.status().message());
     std::string tmpl = (fs::temp_directory_path() / "tinytx-deploy-XXXXXX").string();
     if (!mkdtemp(tmpl.data()))
         return error_response(500, "cannot make a temporary directory in " + fs::temp_directory_path().string());
@@ -193,9 +193,9 @@ HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
     const std::string top = download_stem(p->model.name, p->board.name, c->schedule_hash);
     tuner::EmitCOptions eo;
     eo.boards_dir = opt.boards_dir;
-    const tuner::EmitCResult er = tuner::emit_c(*model, *ps.schedule, tmp / top, eo);
+    const platform::Result<tuner::EmittedC> er = tuner::emit_c(*model, *ps, tmp / top, eo);
     if (!er.ok())
-        return error_response(500, "emit_c: " + er.error);
+        return error_response(500, "emit_c: " + er.status().message());
     platform::Result<std::string> tar = tar_directory(tmp / top, top, static_cast<int64_t>(std::time(nullptr)));
     if (!tar.ok())
         return error_response(500, tar.status().message());

@@ -40,23 +40,23 @@ FrontView front_view(const std::vector<tuner::MeasuredCandidate> &measurements, 
                                 mc->measurement.error});
             continue;
         }
-        const tuner::ScheduleParseResult ps = tuner::parse_schedule(mc->schedule_json);
+        const platform::Result<tuner::Schedule> ps = tuner::parse_schedule(mc->schedule_json);
         if (!ps.ok()) {
-            v.problems.push_back("candidate " + std::to_string(mc->candidate_id) + ": " + ps.error->message());
+            v.problems.push_back("candidate " + std::to_string(mc->candidate_id) + ": " + ps.status().message());
             continue;
         }
-        const tuner::PlanResult plan = tuner::plan_memory(dims, n_layers, *ps.schedule);
+        const platform::Result<tuner::MemoryPlan> plan = tuner::plan_memory(dims, n_layers, *ps);
         if (!plan.ok()) {
-            v.problems.push_back("candidate " + std::to_string(mc->candidate_id) + ": " + plan.error);
+            v.problems.push_back("candidate " + std::to_string(mc->candidate_id) + ": " + plan.status().message());
             continue;
         }
         FrontPoint p;
-        p.trial.schedule = *ps.schedule;
+        p.trial.schedule = *ps;
         p.trial.hash = mc->schedule_hash;
         p.trial.candidate_id = mc->candidate_id;
         p.trial.measurement = mc->measurement;
         p.trial.agent = mc->agent;
-        p.trial.plan = *plan.plan;
+        p.trial.plan = *plan;
         p.measurement_id = mc->measurement_id;
         p.source = platform::to_string(mc->measurement.cycles_source);
         p.status = p.trial.plan.peak_bytes > budget_bytes ? "over_budget" : "dominated";

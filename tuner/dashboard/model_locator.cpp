@@ -51,10 +51,10 @@ platform::Result<std::shared_ptr<const tuner::Model>> ModelLocator::find(const s
             const fs::path &p = it->path();
             if (p.extension() != ".json" || !same_text(p, spec_text))
                 continue;
-            tuner::ModelLoadResult lr = confined ? tuner::load_model_confined(p) : tuner::load_model(p);
-            if (!lr.ok() || tuner::model_hash(*lr.model) != spec_hash)
+            platform::Result<tuner::Model> lr = confined ? tuner::load_model_confined(p) : tuner::load_model(p);
+            if (!lr.ok() || tuner::model_hash(*lr) != spec_hash)
                 continue;  // same spec, other weights: not this model
-            auto m = std::make_shared<const tuner::Model>(std::move(*lr.model));
+            auto m = std::make_shared<const tuner::Model>(std::move(*lr));
             found_[spec_hash] = m;
             return m;
         }

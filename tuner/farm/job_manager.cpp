@@ -310,9 +310,9 @@ void JobManager::run_tuning(Live &job)
     if (out.report) {
         front = tuner::front_json(*out.report).dump();
         if (out.report->best) {
-            const tuner::ModelLoadResult lr = tuner::load_model_confined(req.model_path);
+            const platform::Result<tuner::Model> lr = tuner::load_model_confined(req.model_path);
             if (lr.ok())
-                if (auto j = tuner::schedule_export_json(*out.report, out.report->trials[*out.report->best], *lr.model);
+                if (auto j = tuner::schedule_export_json(*out.report, out.report->trials[*out.report->best], *lr);
                     j.ok())
                     best_export = j->dump();
         }

@@ -103,9 +103,9 @@ ModelStore::Stored ModelStore::put(const std::string &spec_text,
     const json spec = json::parse(spec_text, nullptr, false);
     if (spec.is_discarded())
         throw std::invalid_argument("model: not valid JSON");
-    const tuner::ModelLoadResult lr = tuner::parse_model(spec, tuner::ModelFiles::uploaded(&by_name));
+    const platform::Result<tuner::Model> lr = tuner::parse_model(spec, tuner::ModelFiles::uploaded(&by_name));
     if (!lr.ok())
-        throw std::invalid_argument("model: " + lr.error->message());
+        throw std::invalid_argument("model: " + lr.status().message());
     for (const auto &[name, bytes] : by_name) {  // every upload must be a file the spec names
         bool named = false;
         for (const char *key : {"weights", "calibration_input"})
@@ -117,7 +117,7 @@ ModelStore::Stored ModelStore::put(const std::string &spec_text,
     // ---- write once, by hash, atomically
     const std::string hash = upload_hash(spec_text, by_name);
     const fs::path final_dir = dir_ / hash;
-    Stored out{final_dir / kSpecName, lr.model->name};
+    Stored out{final_dir / kSpecName, lr->name};
     std::lock_guard lk(mu_);
     std::error_code ec;
     if (fs::is_directory(final_dir, ec))

@@ -72,12 +72,12 @@ protected:
         fs::create_directories(dir);
         db_path = (dir / "t.db").string();
         const fs::path spec = fs::path(TINYTX_MODELS_DIR) / "eegformer.json";
-        const tuner::ModelLoadResult lr = tuner::load_model(spec);
+        const auto lr = tuner::load_model(spec);
         ASSERT_TRUE(lr.ok());
         const std::string text = read(spec);
         {
             tuner::Database db(db_path);
-            const int64_t model = db.upsert_model("eegformer", tuner::model_hash(*lr.model), text);
+            const int64_t model = db.upsert_model("eegformer", tuner::model_hash(*lr), text);
             const int64_t board = db.upsert_board(
                 "nucleo-h743zi",
                 R"({"name":"nucleo-h743zi","core":"cortex-m7","clock_hz":480000000,"active_mw":234.0,"memory":[]})");
@@ -99,8 +99,8 @@ protected:
             db.record_measurements(batch);
             db.start_run(model, board, {{"test", 1}}, 512 * 1024, "exhaustive");
         }
-        peak_a = tuner::plan_memory(*lr.model, schedule(tuner::MhsaSchedule::kDepthfirst, 4, "dtcm")).plan->peak_bytes;
-        peak_b = tuner::plan_memory(*lr.model, schedule(tuner::MhsaSchedule::kHeadwise, 0, "dtcm")).plan->peak_bytes;
+        peak_a = tuner::plan_memory(*lr, schedule(tuner::MhsaSchedule::kDepthfirst, 4, "dtcm"))->peak_bytes;
+        peak_b = tuner::plan_memory(*lr, schedule(tuner::MhsaSchedule::kHeadwise, 0, "dtcm"))->peak_bytes;
         ASSERT_LT(peak_a, peak_b);
         store = DashboardStore::open(db_path).value();
         reopen({});

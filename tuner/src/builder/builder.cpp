@@ -474,39 +474,32 @@ Builder::Builder(BuildOptions opts) : opts_(std::move(opts))
         opts_.source_root = default_source_root();
 }
 
-BuildResult Builder::build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const
+platform::Result<BuiltImage> Builder::build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const
 {
     const auto t0 = std::chrono::steady_clock::now();
     const auto target = target_for(b, s, opts_.cluster_images);
     if (!target.ok())
-        return failed_build(t0, target.status().message());
+        return target.status();
     return compile_and_link(generate_sources(m, s, b), *target, t0);
 }
 
-BuildResult Builder::build_schedule_data(const Model &m, const platform::BoardProfile &b,
-                                         const std::set<tx_variant> &kernels) const
+platform::Result<BuiltImage> Builder::build_schedule_data(const Model &m, const platform::BoardProfile &b,
+                                                          const std::set<tx_variant> &kernels) const
 {
     const auto t0 = std::chrono::steady_clock::now();
     const auto target = target_for_core(b.core);
     if (!target)
-        return failed_build(t0, "board.core: unknown core '" + b.core + "' (cortex-m4, cortex-m7, rv32imc)");
+        return platform::Status::invalid_argument("board.core: unknown core '" + b.core +
+                                                  "' (cortex-m4, cortex-m7, rv32imc)");
     return compile_and_link(generate_schedule_data_sources(m, b, kernels), *target, t0);
 }
 
-BuildResult Builder::failed_build(std::chrono::steady_clock::time_point t0, const std::string &error)
+platform::Result<BuiltImage> Builder::compile_and_link(const CodegenResult &gen, const TargetInfo &target,
+                                                       std::chrono::steady_clock::time_point t0) const
 {
-    BuildResult r;
-    r.error = error;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return r;
-}
-
-BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo &target,
-                                      std::chrono::steady_clock::time_point t0) const
-{
-    BuildResult r;
-    auto done = [&](std::string error = "") -> BuildResult {
-        r.error = std::move(error);
+    using platform::Status;
+    BuiltImage r;
+    auto done = [&] {
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return r;
     };
@@ -514,11 +507,12 @@ BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo
         r.cpu = target.cpu;
         r.machine = target.machine;
         if (opts_.cache_dir.empty())
-            return done("options.cache_dir: required");
+            return Status::invalid_argument("options.cache_dir: required");
         if (!fs::exists(opts_.source_root / "kernels/include/tinytx/kernels.h"))
-            return done("options.source_root: " + opts_.source_root.string() + " is not a tinytx source tree");
+            return Status::invalid_argument("options.source_root: " + opts_.source_root.string() +
+                                            " is not a tinytx source tree");
         if (!gen.ok())
-            return done(gen.error);
+            return Status::invalid_argument(gen.error);
         r.plan = gen.plan;
 
         const fs::path cache = opts_.cache_dir;
@@ -529,15 +523,15 @@ BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo
 
         auto recipe = make_recipe(target, opts_, tmp);
         if (!recipe.ok())
-            return done(recipe.status().message());
+            return recipe.status();
         const ImageRecipe &rc = *recipe;
         r.toolchain_version = rc.tc.version;
         r.image_key = image_key(rc, gen.files);
         r.sources_dir = srcdir / r.image_key;
         r.elf_path = elfdir / (r.image_key + ".elf");
         if (!fs::exists(r.sources_dir / "model_main.c"))
-            if (platform::Status st = write_sources(gen.files, r.sources_dir); !st.ok())
-                return done("codegen: " + st.message());
+            if (Status st = write_sources(gen.files, r.sources_dir); !st.ok())
+                return st.prefixed("codegen: ");
         if (fs::exists(r.elf_path)) {
             r.cache_hit = true;
             return done();
@@ -551,11 +545,13 @@ BuildResult Builder::compile_and_link(const CodegenResult &gen, const TargetInfo
         r.objects_cached = jobs.size() - todo.size();
         r.objects_compiled = todo.size();
         const int threads = opts_.jobs > 0 ? opts_.jobs : static_cast<int>(std::thread::hardware_concurrency());
-        if (platform::Status st = compile_missing(jobs, todo, rc.tc.gcc, objdir, tmp, threads); !st.ok())
-            return done(st.message());
-        return done(link_image(rc, jobs, r.sources_dir / "image.map", r.elf_path, tmp).message());
+        if (Status st = compile_missing(jobs, todo, rc.tc.gcc, objdir, tmp, threads); !st.ok())
+            return st;
+        if (Status st = link_image(rc, jobs, r.sources_dir / "image.map", r.elf_path, tmp); !st.ok())
+            return st;
+        return done();
     } catch (const std::exception &e) {
-        return done(std::string("builder: ") + e.what());
+        return Status::internal(std::string("builder: ") + e.what());
     }
 }
 

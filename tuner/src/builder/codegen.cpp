@@ -144,39 +144,28 @@ std::string c_model_constants(const Model &m, const MemoryPlan &p)
     return o.str();
 }
 
-PlanResult plan_codegen(const Model &m, const Schedule &s)
+platform::Result<MemoryPlan> plan_codegen(const Model &m, const Schedule &s)
 {
-    PlanResult r;
-    if (auto e = check_dims(s, m.dims, m.layers.size())) {
-        r.error = "schedule: " + e->message();
-        return r;
-    }
-    if (m.calibration_input.size() != static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E)) {
-        r.error = "model.calibration_input: need S*E = " +
-                  std::to_string(static_cast<size_t>(m.dims.S) * m.dims.E) + " bytes, got " +
-                  std::to_string(m.calibration_input.size());
-        return r;
-    }
+    using platform::Status;
+    if (auto e = check_dims(s, m.dims, m.layers.size()))
+        return Status::invalid_argument("schedule: " + e->message());
+    if (m.calibration_input.size() != static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E))
+        return Status::invalid_argument("model.calibration_input: need S*E = " +
+                                        std::to_string(static_cast<size_t>(m.dims.S) * m.dims.E) + " bytes, got " +
+                                        std::to_string(m.calibration_input.size()));
     for (size_t i = 0; i < s.layers.size(); ++i) {
-        if (!variant_c(s.layers[i].variant)) {
-            r.error = "layers[" + std::to_string(i) + "].variant: unknown";
-            return r;
-        }
-        if (s.layers[i].attention == AttentionMode::kFused && !m.layers[i].fused) {
-            r.error = "layers[" + std::to_string(i) + "].attention: fused, but the model has no fused-weight "
-                      "attention weights for this layer";
-            return r;
-        }
+        if (!variant_c(s.layers[i].variant))
+            return Status::invalid_argument("layers[" + std::to_string(i) + "].variant: unknown");
+        if (s.layers[i].attention == AttentionMode::kFused && !m.layers[i].fused)
+            return Status::invalid_argument("layers[" + std::to_string(i) +
+                                            "].attention: fused, but the model has no fused-weight "
+                                            "attention weights for this layer");
     }
-    r = plan_memory(m, s);
-    if (!r.ok()) {
-        r.error = "memory plan: " + r.error;
-        return r;
-    }
-    if (r.plan->buffers.size() < 3 || r.plan->layers.size() != m.layers.size()) {
-        r.plan.reset();
-        r.error = "memory plan: unexpected layout (need act0, act1, scratch)";
-    }
+    platform::Result<MemoryPlan> r = plan_memory(m, s);
+    if (!r.ok())
+        return r.status().prefixed("memory plan: ");
+    if (r->buffers.size() < 3 || r->layers.size() != m.layers.size())
+        return Status::internal("memory plan: unexpected layout (need act0, act1, scratch)");
     return r;
 }
 
@@ -436,9 +425,9 @@ CodegenResult generate_sources(const Model &m, const Schedule &s, const platform
         r.error = "schedule.board: '" + s.board + "' does not match the board profile '" + b.name + "'";
         return r;
     }
-    PlanResult pr = plan_codegen(m, s);
+    platform::Result<MemoryPlan> pr = plan_codegen(m, s);
     if (!pr.ok()) {
-        r.error = pr.error;
+        r.error = pr.status().message();
         return r;
     }
     // The images are linked for the emulator machine, where the arena's region is not chosen by the
@@ -448,10 +437,10 @@ CodegenResult generate_sources(const Model &m, const Schedule &s, const platform
     for (LayerKnobs &k : code.layers)
         k.placement.clear();
     const std::string hash = schedule_hash(code);
-    r.files.push_back({"model.h", gen_header(m, s, *pr.plan, hash)});
+    r.files.push_back({"model.h", gen_header(m, s, *pr, hash)});
     r.files.push_back({"model_data.c", c_model_data(m, s, "model.h")});
-    r.files.push_back({"model_main.c", gen_main(m, s, *pr.plan, hash)});
-    r.plan = std::move(pr.plan);
+    r.files.push_back({"model_main.c", gen_main(m, s, *pr, hash)});
+    r.plan = std::move(*pr);
     return r;
 }
 

@@ -71,8 +71,8 @@ std::optional<uint64_t> checked_pow(uint64_t a, size_t n)
 
 } // namespace
 
-DesignSpace::Result DesignSpace::create(const Model &m, const platform::BoardProfile &b, SpaceMode mode,
-                                        const SpaceOptions &opt)
+platform::Result<DesignSpace> DesignSpace::create(const Model &m, const platform::BoardProfile &b, SpaceMode mode,
+                                                  const SpaceOptions &opt)
 {
     // the cluster kernels compose post-norm layers only (encoder_cluster.c)
     SpaceOptions o = opt;
@@ -81,20 +81,15 @@ DesignSpace::Result DesignSpace::create(const Model &m, const platform::BoardPro
     return create(m.name, m.dims, m.layers.size(), m.has_fused(), b, mode, o);
 }
 
-DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_encoder_dims &d,
-                                        size_t n_layers, bool has_fused,
-                                        const platform::BoardProfile &b, SpaceMode mode,
-                                        const SpaceOptions &opt)
+platform::Result<DesignSpace> DesignSpace::create(const std::string &model_name, const tx_encoder_dims &d,
+                                                  size_t n_layers, bool has_fused,
+                                                  const platform::BoardProfile &b, SpaceMode mode,
+                                                  const SpaceOptions &opt)
 {
-    Result r;
-    if (d.S < 2 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0) {
-        r.error = "dims: S must be >= 2 and E, H, P, F positive";
-        return r;
-    }
-    if (n_layers == 0) {
-        r.error = "layers: the model has no layers";
-        return r;
-    }
+    if (d.S < 2 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0)
+        return platform::Status::invalid_argument("dims: S must be >= 2 and E, H, P, F positive");
+    if (n_layers == 0)
+        return platform::Status::invalid_argument("layers: the model has no layers");
     DesignSpace s;
     s.model_ = model_name;
     s.board_name_ = b.name;
@@ -157,16 +152,13 @@ DesignSpace::Result DesignSpace::create(const std::string &model_name, const tx_
                 !(l1_region && s.knobs_[i].cores > 0))
                 fit.push_back(static_cast<uint32_t>(i));
         auto n = checked_pow(fit.size(), digits);
-        if (!n || s.size_ + *n > kMaxSize) {
-            r.error = "design space larger than 2^63 points; use SpaceMode::kShared";
-            return r;
-        }
+        if (!n || s.size_ + *n > kMaxSize)
+            return platform::Status::invalid_argument("design space larger than 2^63 points; use SpaceMode::kShared");
         s.size_ += *n;
         s.region_size_.push_back(*n);
         s.fit_.push_back(std::move(fit));
     }
-    r.space = std::move(s);
-    return r;
+    return s;
 }
 
 Schedule DesignSpace::at(uint64_t index) const
@@ -244,9 +236,9 @@ std::string DesignSpace::check(const Schedule &s) const
     if (region_length_[p] != 0) {
         auto plan = plan_memory(dims_, n_layers_, s);
         if (!plan.ok())
-            return plan.error;
-        if (plan.plan->peak_bytes > region_length_[p])
-            return "layers[0].placement: arena of " + std::to_string(plan.plan->peak_bytes) +
+            return plan.status().message();
+        if (plan->peak_bytes > region_length_[p])
+            return "layers[0].placement: arena of " + std::to_string(plan->peak_bytes) +
                    " bytes does not fit \"" + pl + "\" (" + std::to_string(region_length_[p]) +
                    " bytes)";
     }

@@ -239,31 +239,24 @@ platform::Result<ImportedSpec> import_onnx(const fs::path &onnx_path, const Impo
     return r;
 }
 
-ModelLoadResult load_model_any(const fs::path &path, const ImportOptions &opt)
+platform::Result<Model> load_model_any(const fs::path &path, const ImportOptions &opt)
 {
     if (!is_onnx_path(path)) {
-        if (platform::Status what = foreign_model_file(path); !what.ok()) {
-            ModelLoadResult r;
-            r.error = ModelError{"", what.message()};
-            return r;
-        }
+        if (platform::Status what = foreign_model_file(path); !what.ok())
+            return what;
         return load_model(path);
     }
     platform::Result<ImportedSpec> ir = import_onnx(path, opt);
-    ModelLoadResult r;
-    if (ir.ok()) {
+    if (!ir.ok())
+        return ir.status();
+    platform::Result<Model> r = load_model(ir->spec_path);
+    if (!r.ok() && ir->cached) {  // a damaged cache entry: import again, once
+        std::error_code ec;
+        fs::remove_all(ir->spec_path.parent_path(), ec);
+        ir = import_onnx(path, opt);
+        if (!ir.ok())
+            return ir.status();
         r = load_model(ir->spec_path);
-        if (!r.ok() && ir->cached) {  // a damaged cache entry: import again, once
-            std::error_code ec;
-            fs::remove_all(ir->spec_path.parent_path(), ec);
-            ir = import_onnx(path, opt);
-            if (ir.ok())
-                r = load_model(ir->spec_path);
-        }
-    }
-    if (!ir.ok()) {
-        r = ModelLoadResult{};
-        r.error = ModelError{"", ir.status().message()};
     }
     return r;
 }

@@ -28,17 +28,12 @@ size_t layer_layout_bytes(const tx_encoder_dims &d, size_t scratch_bytes)
     return s_off + scratch_bytes;
 }
 
-PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule &s)
+platform::Result<MemoryPlan> plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule &s)
 {
-    PlanResult r;
-    if (d.S <= 0 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0) {
-        r.error = "dims: S, E, H, P, F must be positive";
-        return r;
-    }
-    if (auto e = check_dims(s, d, n_layers)) {
-        r.error = e->message();
-        return r;
-    }
+    if (d.S <= 0 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0)
+        return platform::Status::invalid_argument("dims: S, E, H, P, F must be positive");
+    if (auto e = check_dims(s, d, n_layers))
+        return platform::Status::invalid_argument(e->message());
     MemoryPlan p;
     const size_t act = static_cast<size_t>(d.S) * static_cast<size_t>(d.E);
     const size_t a0 = 0, a1 = align8(act), s_off = align8(a1 + act);
@@ -46,10 +41,9 @@ PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule
     size_t max_scratch = 0;
     for (size_t i = 0; i < s.layers.size(); ++i) {
         const size_t scratch = layer_scratch_bytes(d, s.layers[i]);
-        if (scratch == 0) {
-            r.error = "layers[" + std::to_string(i) + "]: the kernels reject this configuration";
-            return r;
-        }
+        if (scratch == 0)
+            return platform::Status::invalid_argument("layers[" + std::to_string(i) +
+                                                      "]: the kernels reject this configuration");
         LayerPlacement lp;
         lp.x_offset = i % 2 == 0 ? a0 : a1;
         lp.out_offset = i % 2 == 0 ? a1 : a0;
@@ -71,8 +65,7 @@ PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule
     p.buffers.push_back({"act0", a0, act, 0, last});
     p.buffers.push_back({"act1", a1, act, 0, last});
     p.buffers.push_back({"scratch", s_off, max_scratch, 0, last});
-    r.plan = std::move(p);
-    return r;
+    return p;
 }
 
 size_t ends_scratch_bytes(const Model &m, const Schedule &s)
@@ -87,18 +80,18 @@ size_t ends_scratch_bytes(const Model &m, const Schedule &s)
     return n;
 }
 
-PlanResult plan_memory(const Model &m, const Schedule &s)
+platform::Result<MemoryPlan> plan_memory(const Model &m, const Schedule &s)
 {
-    PlanResult r = plan_memory(m.dims, m.layers.size(), s);
+    platform::Result<MemoryPlan> r = plan_memory(m.dims, m.layers.size(), s);
     if (!r.ok())
         return r;
     // the embedding runs before the first layer and the head after the last: they borrow the
     // layers' scratch block, grown if they need more
-    PlannedBuffer &scratch = r.plan->buffers.at(2);
+    PlannedBuffer &scratch = r->buffers.at(2);
     const size_t ends = ends_scratch_bytes(m, s);
     if (ends > scratch.size) {
         scratch.size = ends;
-        r.plan->peak_bytes = std::max(r.plan->peak_bytes, scratch.offset + ends);
+        r->peak_bytes = std::max(r->peak_bytes, scratch.offset + ends);
     }
     return r;
 }

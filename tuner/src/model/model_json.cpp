@@ -610,73 +610,64 @@ class Parser {
 
 } // namespace
 
-ModelLoadResult parse_model(const nlohmann::json &spec, const ModelFiles &files)
+platform::Result<Model> parse_model(const nlohmann::json &spec, const ModelFiles &files)
 {
-    ModelLoadResult r;
     try {
-        r.model = Parser(spec, files).run();
+        return Parser(spec, files).run();
     } catch (const Fail &f) {
-        r.error = ModelError{f.path, f.reason};
+        return platform::Status::invalid_argument(ModelError{f.path, f.reason}.message());
     } catch (const std::exception &e) {
-        r.error = ModelError{"", std::string("internal error: ") + e.what()};
+        return platform::Status::internal(std::string("internal error: ") + e.what());
     }
-    return r;
 }
 
-ModelLoadResult parse_model(const std::string &json_text, const ModelFiles &files)
+platform::Result<Model> parse_model(const std::string &json_text, const ModelFiles &files)
 {
     json spec;
     try {
         spec = json::parse(json_text);
     } catch (const json::exception &e) { // parse_error, and out_of_range for a number like 1e999
-        ModelLoadResult r;
-        r.error = ModelError{"", std::string("invalid JSON: ") + e.what()};
-        return r;
+        return platform::Status::invalid_argument(std::string("invalid JSON: ") + e.what());
     }
     return parse_model(spec, files);
 }
 
-ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir)
+platform::Result<Model> parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir)
 {
     return parse_model(spec, ModelFiles::local(base_dir));
 }
 
-ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir)
+platform::Result<Model> parse_model(const std::string &json_text, const std::filesystem::path &base_dir)
 {
     return parse_model(json_text, ModelFiles::local(base_dir));
 }
 
 namespace {
 
-ModelLoadResult load_spec_file(const std::filesystem::path &json_path, const ModelFiles &files)
+platform::Result<Model> load_spec_file(const std::filesystem::path &json_path, const ModelFiles &files)
 {
-    ModelLoadResult r;
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(json_path, ec)) {
-        r.error = ModelError{"", "model spec '" + json_path.string() + "' does not exist or is not a file"};
-        return r;
-    }
+    if (!std::filesystem::is_regular_file(json_path, ec))
+        return platform::Status::not_found("model spec '" + json_path.string() + "' does not exist or is not a file");
     std::ifstream in(json_path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    if (!in) {
-        r.error = ModelError{"", "cannot read model spec '" + json_path.string() + "'"};
-        return r;
-    }
-    r = parse_model(ss.str(), files);
-    if (r.model)
-        r.model->spec_path = json_path;
+    if (!in)
+        return platform::Status::io_error("cannot read model spec '" + json_path.string() + "'");
+    platform::Result<Model> r = parse_model(ss.str(), files);
+    if (r.ok())
+        r->spec_path = json_path;
     return r;
 }
 
 } // namespace
 
-ModelLoadResult load_model(const std::filesystem::path &json_path)
+platform::Result<Model> load_model(const std::filesystem::path &json_path)
 {
     return load_spec_file(json_path, ModelFiles::local(json_path.parent_path()));
 }
 
-ModelLoadResult load_model_confined(const std::filesystem::path &json_path)
+platform::Result<Model> load_model_confined(const std::filesystem::path &json_path)
 {
     return load_spec_file(json_path, ModelFiles::confined_to(json_path.parent_path()));
 }

@@ -32,19 +32,16 @@ bool dominates(const ParetoPoint &a, const ParetoPoint &b)
     return no_worse && better;
 }
 
-ParetoResult pareto_front(const std::vector<ParetoPoint> &points, uint64_t budget_bytes)
+platform::Result<ParetoFront> pareto_front(const std::vector<ParetoPoint> &points, uint64_t budget_bytes)
 {
-    ParetoResult r;
     ParetoFront f;
     if (!points.empty())
         f.source = points[0].source;
     for (size_t i = 0; i < points.size(); ++i)
-        if (points[i].source != f.source) {
-            r.error = "points[" + std::to_string(i) + "].source: " + source_name(points[i].source) +
-                      " mixed with " + source_name(f.source) +
-                      " points; compute one front per source";
-            return r;
-        }
+        if (points[i].source != f.source)
+            return platform::Status::invalid_argument("points[" + std::to_string(i) + "].source: " +
+                                                      source_name(points[i].source) + " mixed with " +
+                                                      source_name(f.source) + " points; compute one front per source");
     std::vector<size_t> idx;
     for (size_t i = 0; i < points.size(); ++i)
         (points[i].peak_bytes > budget_bytes ? f.over_budget : idx).push_back(i);
@@ -67,8 +64,7 @@ ParetoResult pareto_front(const std::vector<ParetoPoint> &points, uint64_t budge
         (dom ? f.dominated : f.front).push_back(i);
     }
     std::sort(f.dominated.begin(), f.dominated.end());
-    r.front = std::move(f);
-    return r;
+    return f;
 }
 
 std::map<Source, ParetoFront> pareto_fronts_by_source(const std::vector<ParetoPoint> &points,
@@ -82,7 +78,7 @@ std::map<Source, ParetoFront> pareto_fronts_by_source(const std::vector<ParetoPo
         std::vector<ParetoPoint> sub;
         for (size_t i : ids)
             sub.push_back(points[i]);
-        ParetoFront f = *pareto_front(sub, budget_bytes).front;
+        ParetoFront f = *pareto_front(sub, budget_bytes);
         for (auto *v : {&f.front, &f.dominated, &f.over_budget})
             for (auto &i : *v)
                 i = ids[i];

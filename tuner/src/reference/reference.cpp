@@ -9,17 +9,14 @@ namespace tinytx::tuner {
 
 namespace {
 
-// The layers on x (int8 [S][E]) into r.output, in the planned arena.
-ReferenceResult run_layers(const Model &m, const Schedule &s, const int8_t *x)
+// The layers on x (int8 [S][E]), in the planned arena.
+platform::Result<ReferenceOutput> run_layers(const Model &m, const Schedule &s, const int8_t *x)
 {
-    ReferenceResult r;
     const size_t act = static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E);
-    PlanResult pr = plan_memory(m, s);
-    if (!pr.ok()) {
-        r.error = "memory plan: " + pr.error;
-        return r;
-    }
-    const MemoryPlan &p = *pr.plan;
+    const platform::Result<MemoryPlan> pr = plan_memory(m, s);
+    if (!pr.ok())
+        return pr.status().prefixed("memory plan: ");
+    const MemoryPlan &p = *pr;
     // 8-byte aligned, like the firmware's arena
     std::vector<uint64_t> storage((p.peak_bytes + 7) / 8 + 1);
     auto *arena = reinterpret_cast<uint8_t *>(storage.data());
@@ -42,12 +39,11 @@ ReferenceResult run_layers(const Model &m, const Schedule &s, const int8_t *x)
         const tx_status st = tx_encoder_s8(&ctx, &cfg, &m.dims, &w.w,
                                            reinterpret_cast<const int8_t *>(arena + lp.x_offset),
                                            reinterpret_cast<int8_t *>(arena + lp.out_offset));
-        if (st != TX_OK) {
-            r.error = "layers[" + std::to_string(i) + "]: " + tx_status_name(st);
-            return r;
-        }
+        if (st != TX_OK)
+            return platform::Status::invalid_argument("layers[" + std::to_string(i) + "]: " + tx_status_name(st));
     }
     const auto *out = reinterpret_cast<const int8_t *>(arena + p.layers.back().out_offset);
+    ReferenceOutput r;
     r.output.assign(out, out + act);
     r.crc32 = tx_crc32(r.output.data(), r.output.size());
     return r;
@@ -62,70 +58,57 @@ struct Scratch {
 
 } // namespace
 
-ReferenceResult run_reference(const Model &m, const Schedule &s)
+platform::Result<ReferenceOutput> run_reference(const Model &m, const Schedule &s)
 {
     const size_t act = static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E);
-    if (m.calibration_input.size() != act) {
-        ReferenceResult r;
-        r.error = "model has no calibration input of S*E = " + std::to_string(act) + " bytes";
-        return r;
-    }
+    if (m.calibration_input.size() != act)
+        return platform::Status::invalid_argument("model has no calibration input of S*E = " + std::to_string(act) +
+                                                  " bytes");
     return run_layers(m, s, m.calibration_input.data());
 }
 
-NetworkResult run_network_reference(const Model &m, const Schedule &s, const std::vector<int8_t> &input)
+platform::Result<std::vector<int32_t>> run_network_reference(const Model &m, const Schedule &s,
+                                                              const std::vector<int8_t> &input)
 {
-    NetworkResult r;
+    using platform::Status;
     const int32_t S = m.dims.S, E = m.dims.E;
     const size_t act = static_cast<size_t>(S) * static_cast<size_t>(E);
-    if (s.layers.empty() || s.layers.size() != m.layers.size()) {
-        r.error = "schedule: one entry per layer needed";
-        return r;
-    }
+    if (s.layers.empty() || s.layers.size() != m.layers.size())
+        return Status::invalid_argument("schedule: one entry per layer needed");
     Scratch scratch(ends_scratch_bytes(m, s));
     std::vector<int8_t> x(input);
     if (m.prelude) {
         const Prelude &p = *m.prelude;
-        if (input.size() != static_cast<size_t>(p.tokens) * static_cast<size_t>(p.features)) {
-            r.error = "input: need tokens*features = " + std::to_string(p.tokens * p.features) + " values";
-            return r;
-        }
+        if (input.size() != static_cast<size_t>(p.tokens) * static_cast<size_t>(p.features))
+            return Status::invalid_argument("input: need tokens*features = " + std::to_string(p.tokens * p.features) +
+                                            " values");
         const tx_embed_params ep{p.we.data(), p.be.empty() ? nullptr : p.be.data(), p.rq.c(),
                                  p.cls.empty() ? nullptr : p.cls.data(), p.pos.empty() ? nullptr : p.pos.data(),
                                  p.add_pos};
         x.assign(act, 0);
         const tx_ctx ctx = scratch.ctx(s.layers.front().variant);
-        if (const tx_status st = tx_embed_s8(&ctx, &ep, p.tokens, p.features, E, input.data(), x.data()); st != TX_OK) {
-            r.error = std::string("prelude: ") + tx_status_name(st);
-            return r;
-        }
+        if (const tx_status st = tx_embed_s8(&ctx, &ep, p.tokens, p.features, E, input.data(), x.data()); st != TX_OK)
+            return Status::invalid_argument(std::string("prelude: ") + tx_status_name(st));
     } else if (input.size() != act) {
-        r.error = "input: need S*E = " + std::to_string(act) + " values";
-        return r;
+        return Status::invalid_argument("input: need S*E = " + std::to_string(act) + " values");
     }
-    const ReferenceResult layers = run_layers(m, s, x.data());
-    if (!layers.ok()) {
-        r.error = layers.error;
-        return r;
-    }
-    std::vector<int8_t> y(layers.output);
+    platform::Result<ReferenceOutput> layers = run_layers(m, s, x.data());
+    if (!layers.ok())
+        return layers.status();
+    std::vector<int8_t> y = std::move(layers->output);
     const tx_ctx ctx = scratch.ctx(s.layers.back().variant);
     const bool pool_one_row = m.head && m.head->pool != TX_POOL_MEAN;
     // row by row, so a pooled row alone gives the same integers (NUMERICS.md "Final LayerNorm")
     if (m.final_norm && !pool_one_row) {
         const tx_layernorm_params np = m.final_norm->c();
-        if (const tx_status st = tx_layernorm_s8(&ctx, &np, S, E, y.data(), y.data()); st != TX_OK) {
-            r.error = std::string("final norm: ") + tx_status_name(st);
-            return r;
-        }
+        if (const tx_status st = tx_layernorm_s8(&ctx, &np, S, E, y.data(), y.data()); st != TX_OK)
+            return Status::invalid_argument(std::string("final norm: ") + tx_status_name(st));
     }
-    if (!m.head) {
-        r.output.assign(y.begin(), y.end());
-        return r;
-    }
+    if (!m.head)
+        return std::vector<int32_t>(y.begin(), y.end());
     const Head &h = *m.head;
     std::vector<int8_t> pooled(static_cast<size_t>(E));
-    r.output.assign(static_cast<size_t>(h.classes), 0);
+    std::vector<int32_t> logits(static_cast<size_t>(h.classes), 0);
     tx_status st = tx_pool_s8(&ctx, h.pool, S, E, y.data(), pooled.data());
     if (st == TX_OK && m.final_norm && pool_one_row) {
         const tx_layernorm_params np = m.final_norm->c();
@@ -133,10 +116,10 @@ NetworkResult run_network_reference(const Model &m, const Schedule &s, const std
     }
     if (st == TX_OK)
         st = tx_linear_s32(&ctx, 1, E, h.classes, pooled.data(), h.wh.data(), h.bh.empty() ? nullptr : h.bh.data(),
-                           r.output.data());
+                           logits.data());
     if (st != TX_OK)
-        r.error = std::string("head: ") + tx_status_name(st);
-    return r;
+        return Status::invalid_argument(std::string("head: ") + tx_status_name(st));
+    return logits;
 }
 
 std::string crc32_hex(uint32_t crc)

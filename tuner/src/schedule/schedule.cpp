@@ -92,11 +92,9 @@ json to_json(const Schedule &s)
 
 namespace {
 
-ScheduleParseResult fail(std::string path, std::string reason)
+platform::Status fail(std::string path, std::string reason)
 {
-    ScheduleParseResult r;
-    r.error = ScheduleError{std::move(path), std::move(reason)};
-    return r;
+    return platform::Status::invalid_argument(ScheduleError{std::move(path), std::move(reason)}.message());
 }
 
 const char *type_name(const json &j)
@@ -106,7 +104,7 @@ const char *type_name(const json &j)
 
 } // namespace
 
-ScheduleParseResult schedule_from_json(const json &j)
+platform::Result<Schedule> schedule_from_json(const json &j)
 {
     if (!j.is_object())
         return fail("", std::string("schedule must be an object, got ") + type_name(j));
@@ -212,12 +210,10 @@ ScheduleParseResult schedule_from_json(const json &j)
         }
         s.layers.push_back(std::move(k));
     }
-    ScheduleParseResult r;
-    r.schedule = std::move(s);
-    return r;
+    return s;
 }
 
-ScheduleParseResult parse_schedule(const std::string &json_text)
+platform::Result<Schedule> parse_schedule(const std::string &json_text)
 {
     json j = json::parse(json_text, nullptr, false);
     if (j.is_discarded())

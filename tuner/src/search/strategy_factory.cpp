@@ -15,9 +15,9 @@ Predictor cost_model_predictor(const DesignSpace &space, const tx_encoder_dims &
         Objectives o;
         o.latency_cycles = model->predict_cycles(f, s.layers.empty() ? "" : s.layers[0].placement);
         o.energy_uj = model->energy_uj(o.latency_cycles);
-        const PlanResult p = plan_memory(dims, s.layers.size(), s);
+        const platform::Result<MemoryPlan> p = plan_memory(dims, s.layers.size(), s);
         if (!p.ok()) return Objectives::failure();
-        o.memory_bytes = double(p.plan->peak_bytes);
+        o.memory_bytes = double(p->peak_bytes);
         return o;
     };
 }

@@ -61,7 +61,7 @@ std::string analyze_report(const Model &m, const Schedule &s, const platform::Bo
                            const json &best_point, const json &import_accuracy)
 {
     std::ostringstream o;
-    const PlanResult plan = plan_memory(m, s);
+    const platform::Result<MemoryPlan> plan = plan_memory(m, s);
     const CostModel cm = CostModel::prior_for(board);
     const double measured = best_point.is_object() ? best_point.value("latency_cycles", 0.0) : 0.0;
     const std::string source = best_point.is_object() ? best_point.value("source", std::string("?")) : "?";
@@ -100,7 +100,7 @@ std::string analyze_report(const Model &m, const Schedule &s, const platform::Bo
           << std::setw(10) << (k.ffn_tile ? std::to_string(k.ffn_tile) : std::string("untiled")) << std::right
           << std::setw(10) << millions(double(lm)) << std::setw(12) << in_unit(Quantity::kBytes, double(lw))
           << std::setw(12)
-          << (plan.ok() ? in_unit(Quantity::kBytes, double(plan.plan->layers[i].scratch_size)) : std::string("?"))
+          << (plan.ok() ? in_unit(Quantity::kBytes, double(plan->layers[i].scratch_size)) : std::string("?"))
           << std::setw(18) << cyc.str() << "\n";
     }
     // the network's ends run in network.c around the layers: no knobs, no cycles of their own here
@@ -127,8 +127,8 @@ std::string analyze_report(const Model &m, const Schedule &s, const platform::Bo
                 uint64_t(m.head->classes) * E, m.head->wh.size() + 4 * m.head->bh.size());
     o << "\ntotal: " << millions(double(macs)) << " MACs, weights " << in_unit(Quantity::kBytes, double(weights));
     if (plan.ok())
-        o << ", arena " << in_unit(Quantity::kBytes, double(plan.plan->peak_bytes)) << " (two activation buffers of "
-          << in_unit(Quantity::kBytes, double(plan.plan->activation_bytes)) << " and the largest scratch)";
+        o << ", arena " << in_unit(Quantity::kBytes, double(plan->peak_bytes)) << " (two activation buffers of "
+          << in_unit(Quantity::kBytes, double(plan->activation_bytes)) << " and the largest scratch)";
     o << "\n";
     if (measured > 0)
         o << "cycles: " << millions(measured) << " " << source << " = "

@@ -121,9 +121,9 @@ json front_json(const TuneReport &r)
 
 platform::Result<json> schedule_export_json(const TuneReport &r, const Trial &t, const Model &m)
 {
-    const ReferenceResult ref = run_reference(m, t.schedule);
+    const platform::Result<ReferenceOutput> ref = run_reference(m, t.schedule);
     if (!ref.ok())
-        return platform::Status::internal("reference run: " + ref.error);
+        return platform::Status::internal("reference run: " + ref.status().message());
     json j = to_json(t.schedule);
     const CostFeatures f = schedule_features(m.dims, t.schedule);
     const double predicted = r.cost_model.predict_cycles(f);
@@ -150,7 +150,7 @@ platform::Result<json> schedule_export_json(const TuneReport &r, const Trial &t,
     j["memory_plan"] = {{"peak_bytes", t.plan.peak_bytes}, {"buffers", buffers}};
     if (t.plan.cluster_l1_bytes)
         j["memory_plan"]["cluster_l1_bytes"] = t.plan.cluster_l1_bytes;
-    j["expected_output_crc32"] = crc32_hex(ref.crc32);
+    j["expected_output_crc32"] = crc32_hex(ref->crc32);
     j["tool_version"] = tool_version();
     return j;
 }

@@ -220,10 +220,11 @@ bool TuneSession::set_up()
 // The model (and its import's accuracy report), the board, the request's limits.
 bool TuneSession::load_inputs()
 {
-    loaded_ = load_request_model(req_);
-    if (!loaded_.ok())
-        return fail("model " + req_.model_path.string() + ": " + loaded_.error->message());
-    m_ = &*loaded_.model;
+    platform::Result<Model> loaded = load_request_model(req_);
+    if (!loaded.ok())
+        return fail("model " + req_.model_path.string() + ": " + loaded.status().message());
+    loaded_ = std::move(*loaded);
+    m_ = &*loaded_;
     const Model &m = *m_;
     if (!req_.val.empty() && !is_onnx_path(req_.model_path))
         return fail("--val: only for an ONNX model (the importer measures the float and int8 accuracy)");
@@ -276,10 +277,11 @@ bool TuneSession::make_space()
         space_opt_.cluster_cores = board_cluster_cores(board_);
         space_opt_.l1_bytes = board_cluster_l1_free(board_);
     }
-    space_result_ = DesignSpace::create(m, board_, req_.mode, space_opt_);
-    if (!space_result_.ok())
-        return fail("design space: " + space_result_.error);
-    space_ = &*space_result_.space;
+    platform::Result<DesignSpace> space_result = DesignSpace::create(m, board_, req_.mode, space_opt_);
+    if (!space_result.ok())
+        return fail("design space: " + space_result.status().message());
+    space_result_ = std::move(*space_result);
+    space_ = &*space_result_;
     const DesignSpace &space = *space_;
     if (space.size() == 0)
         return fail("design space: no schedule of " + m.name + " fits any memory region of " + board_.name);
@@ -356,8 +358,8 @@ void TuneSession::choose_strategy()
         uint64_t n = 0;
         for (uint64_t i = 0; i < space.size(); ++i) {
             const Schedule s = space.at(i);
-            PlanResult p = plan_memory(m, s);
-            if (!p.ok() || p.plan->peak_bytes > req_.budget_bytes)
+            const platform::Result<MemoryPlan> p = plan_memory(m, s);
+            if (!p.ok() || p->peak_bytes > req_.budget_bytes)
                 continue;
             ++n;
             const bool specialized = !table_images_ || !schedule_data_unfit(s, kernels_).empty();
@@ -448,30 +450,30 @@ void TuneSession::load_known()
     std::vector<std::pair<MeasuredCandidate, std::optional<uint64_t>>> stopped;  // and its planned arena
     DominanceBound recorded;  // the recorded points that may enter this run's front
     auto peak_of = [&](const Schedule &s) -> std::optional<uint64_t> {
-        const PlanResult pr = plan_memory(*m_, s);
-        return pr.ok() ? std::optional<uint64_t>(pr.plan->peak_bytes) : std::nullopt;
+        const platform::Result<MemoryPlan> pr = plan_memory(*m_, s);
+        return pr.ok() ? std::optional<uint64_t>(pr->peak_bytes) : std::nullopt;
     };
     for (MeasuredCandidate &mc : db_->measurements(model_id_, board_id_)) {
         // "" = whatever the agents run (a farm's pool): any backend's figures are this run's kind
         if (!is_candidate_result(mc.measurement.status) || (!backend_.empty() && mc.measurement.backend != backend_))
             continue;
         // a figure counts for this run only with the arena where this run would put it
-        const ScheduleParseResult ps = parse_schedule(mc.schedule_json);
-        if (!ps.ok() || mc.arena_region != arena_region(*ps.schedule))
+        const platform::Result<Schedule> ps = parse_schedule(mc.schedule_json);
+        if (!ps.ok() || mc.arena_region != arena_region(*ps))
             continue;
         if (mc.measurement.status == platform::RunStatus::kAboveBound) {
             if (req_.stop_dominated)
-                stopped.push_back({std::move(mc), peak_of(*ps.schedule)});
+                stopped.push_back({std::move(mc), peak_of(*ps)});
             continue;
         }
         Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
         if (mc.build_id)
             if (auto b = db_->build(*mc.build_id))
                 k.flash_bytes = b->flash_bytes;
-        known_twin_[twin_key(*ps.schedule)] = k;
+        known_twin_[twin_key(*ps)] = k;
         if (k.measurement.status == platform::RunStatus::kOk &&
             !(r_.flash_budget_bytes && k.flash_bytes > r_.flash_budget_bytes))
-            if (auto peak = peak_of(*ps.schedule))
+            if (auto peak = peak_of(*ps))
                 recorded.add(*peak, k.measurement.cycles_median);
         known_[mc.schedule_hash] = std::move(k);
     }
@@ -531,13 +533,13 @@ std::optional<Batch> TuneSession::propose()
         Trial t;
         t.index = idx;
         t.schedule = space_->at(idx);
-        PlanResult pr = plan_memory(*m_, t.schedule);
-        if (!pr.ok() || pr.plan->peak_bytes > req_.budget_bytes) {
+        platform::Result<MemoryPlan> pr = plan_memory(*m_, t.schedule);
+        if (!pr.ok() || pr->peak_bytes > req_.budget_bytes) {
             ++pg.over_budget;
             b.tells.push_back({idx, Objectives::failure()});
             continue;
         }
-        t.plan = *pr.plan;
+        t.plan = *pr;
         t.hash = schedule_hash(t.schedule);
         t.arena_region = arena_region(t.schedule);
         t.predicted_cycles = start_model_.predict_cycles(schedule_features(m_->dims, t.schedule), t.arena_region);
@@ -635,9 +637,9 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
             warmed_ = warmed_ || data_image_->ok();
         }
     }
-    const BuildResult &br = *data_image_;
-    if (!br.ok())
-        return "build of the schedule-as-data image failed: " + br.error;
+    if (!data_image_->ok())
+        return "build of the schedule-as-data image failed: " + data_image_->status().message();
+    const BuiltImage &br = **data_image_;
     // what each candidate's deployed image would hold: its specialized image's flash, which only
     // the variants and attention modes change (one build per such class)
     for (size_t i : by_table) {
@@ -645,10 +647,10 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         if (flash_by_class_.count(key))
             continue;
         std::shared_lock later(build_mu_);
-        const BuildResult sb = builder_->build(m, b.trials[i].schedule, board_);
+        const platform::Result<BuiltImage> sb = builder_->build(m, b.trials[i].schedule, board_);
         if (!sb.ok())
-            return "build of " + schedule_summary(b.trials[i].schedule) + " failed: " + sb.error;
-        flash_by_class_[key] = flash_bytes(sb.elf_path);
+            return "build of " + schedule_summary(b.trials[i].schedule) + " failed: " + sb.status().message();
+        flash_by_class_[key] = flash_bytes(sb->elf_path);
     }
     // progress as each candidate is done (a round may be the whole space)
     std::vector<char> reported(by_table.size(), 0);
@@ -701,8 +703,7 @@ std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::opt
     Trial &t = b.trials[i];
     if (!crc)  // never measure what cannot be checked
         return "host reference run of " + schedule_summary(t.schedule) + " failed: " + crc_error;
-    BuildResult br;
-    {
+    const platform::Result<BuiltImage> built = [&] {
         std::unique_lock first(build_mu_, std::defer_lock);
         std::shared_lock later(build_mu_, std::defer_lock);
         first.lock();
@@ -710,12 +711,14 @@ std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::opt
             first.unlock();
             later.lock();
         }
-        br = builder_->build(*m_, t.schedule, board_);
+        platform::Result<BuiltImage> r = builder_->build(*m_, t.schedule, board_);
         if (first.owns_lock())
             warmed_ = true;
-    }
-    if (!br.ok())
-        return "build of " + schedule_summary(t.schedule) + " failed: " + br.error;
+        return r;
+    }();
+    if (!built.ok())
+        return "build of " + schedule_summary(t.schedule) + " failed: " + built.status().message();
+    const BuiltImage &br = *built;
     t.flash_bytes = flash_bytes(br.elf_path);
     RunJob job = measure_job(t.schedule);
     job.elf = br.elf_path;
@@ -813,18 +816,18 @@ void TuneSession::finish()
 void TuneSession::check_specialized_pick()
 {
     const Trial &best = r_.trials[*r_.best];
-    const BuildResult br = builder_->build(*m_, best.schedule, board_);
+    const platform::Result<BuiltImage> br = builder_->build(*m_, best.schedule, board_);
     if (!br.ok()) {
-        note("the best pick's specialized image: build failed: " + br.error);
+        note("the best pick's specialized image: build failed: " + br.status().message());
         return;
     }
     RunJob job = measure_job(best.schedule);
-    job.elf = br.elf_path;
+    job.elf = br->elf_path;
     if (const auto crc = expected_crc(best.schedule); crc.ok())
         job.expected_crc = *crc;
     const platform::Measurement ms = runner_->submit(job).get().measurement;
     count_target_work(ms);
-    r_.best_specialized_flash_bytes = flash_bytes(br.elf_path);
+    r_.best_specialized_flash_bytes = flash_bytes(br->elf_path);
     report_specialized(r_, best, ms, [this](const std::string &s) { note(s); });
 }
 
@@ -891,10 +894,10 @@ platform::Result<uint32_t> TuneSession::expected_crc(const Schedule &s)
         modes.push_back(k.attention);
     if (auto it = crc_by_modes_.find(modes); it != crc_by_modes_.end())
         return it->second;
-    ReferenceResult ref = run_reference(*m_, s);
+    const platform::Result<ReferenceOutput> ref = run_reference(*m_, s);
     if (!ref.ok())
-        return platform::Status::internal(ref.error);
-    return crc_by_modes_[modes] = ref.crc32;
+        return platform::Status::internal(ref.status().message());
+    return crc_by_modes_[modes] = ref->crc32;
 }
 
 // The ETA comes from the throughput measured after the first measurement (which also compiles

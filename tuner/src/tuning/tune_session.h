@@ -101,12 +101,12 @@ private:
     TuneReport r_;
 
     // set up
-    ModelLoadResult loaded_;
+    std::optional<Model> loaded_;
     const Model *m_ = nullptr;
     platform::BoardProfile board_;
     std::string backend_;
     SpaceOptions space_opt_;
-    DesignSpace::Result space_result_;
+    std::optional<DesignSpace> space_result_;
     const DesignSpace *space_ = nullptr;
     unsigned jobs_ = 1;
     std::vector<std::shared_ptr<Agent>> agents_;
@@ -130,7 +130,7 @@ private:
     // two builds compile the same objects; later ones mostly hit the caches and run side by side.
     std::shared_mutex build_mu_;
     bool warmed_ = false;
-    std::optional<BuildResult> data_image_;  // the schedule-as-data image, built when first needed
+    std::optional<platform::Result<BuiltImage>> data_image_;  // the schedule-as-data image, built when first needed
     std::map<std::string, uint64_t> flash_by_class_;
     DominanceBound dominance_;  // from every front-eligible trial measured or known so far
     std::mutex count_mu_;

@@ -95,7 +95,7 @@ std::string model_hash(const Model &m)
     return platform::sha256_hex(all);
 }
 
-ModelLoadResult load_request_model(const TuneRequest &req)
+platform::Result<Model> load_request_model(const TuneRequest &req)
 {
     if (req.model_files_confined)
         return load_model_confined(req.model_path);

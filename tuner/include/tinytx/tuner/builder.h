@@ -23,7 +23,7 @@
 // schedules with cluster layers: gap9, see target_for).
 // Every object is cached by (compiler, toolchain version, flags, source content, headers hash);
 // the ELF by (generated sources, fixed-part hash, flags, toolchain version, linker scripts).
-// Errors (unknown core, bad schedule, compiler failures with their stderr) are data.
+// Failures (unknown core, bad schedule, compiler failures with their stderr) are the Result's Status.
 #pragma once
 
 #include <chrono>
@@ -73,7 +73,7 @@ std::string c_add(const tx_add_params &p);
 // the checks generate_sources makes (schedule vs model dims, variants, fused weights present,
 // calibration input of S*E bytes), then the memory plan with the act0, act1 and scratch buffers
 // the generated code addresses; the error names the field
-PlanResult plan_codegen(const Model &m, const Schedule &s);
+platform::Result<MemoryPlan> plan_codegen(const Model &m, const Schedule &s);
 // the includes, TX_MODEL_* constants (dims, the plan's offsets) and the data file's declarations
 std::string c_model_constants(const Model &m, const MemoryPlan &p);
 // the data file: tx_model_dims, tx_model_input (calibration input) and tx_model_weights, as
@@ -147,8 +147,8 @@ struct BuildOptions {
     std::string toolchain_prefix_rv = "riscv64-unknown-elf-";
 };
 
-struct BuildResult {
-    std::string error;                   // "" when ok; compiler stderr included
+// An image in the cache.
+struct BuiltImage {
     std::filesystem::path elf_path;      // in the cache
     std::filesystem::path sources_dir;   // the generated sources of this image
     std::string image_key;               // content hash of everything that went into the ELF
@@ -159,24 +159,23 @@ struct BuildResult {
     std::string cpu, machine;
     std::optional<MemoryPlan> plan;
     double seconds = 0;
-    bool ok() const { return error.empty(); }
 };
 
 class Builder {
 public:
     explicit Builder(BuildOptions opts);
-    // The specialized image of one schedule (the one `--emit-c` deploys).
-    BuildResult build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const;
+    // The specialized image of one schedule (the one `--emit-c` deploys). A failure's message
+    // carries the compiler's stderr.
+    platform::Result<BuiltImage> build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const;
     // The schedule-as-data image of a model on a board with these GEMM kernels
     // (schedule_data.h): built once, cached like every image; its plan is unset.
-    BuildResult build_schedule_data(const Model &m, const platform::BoardProfile &b,
-                                    const std::set<tx_variant> &kernels) const;
+    platform::Result<BuiltImage> build_schedule_data(const Model &m, const platform::BoardProfile &b,
+                                                     const std::set<tx_variant> &kernels) const;
     const BuildOptions &options() const { return opts_; }
 
 private:
-    static BuildResult failed_build(std::chrono::steady_clock::time_point t0, const std::string &error);
-    BuildResult compile_and_link(const CodegenResult &gen, const TargetInfo &target,
-                                 std::chrono::steady_clock::time_point t0) const;
+    platform::Result<BuiltImage> compile_and_link(const CodegenResult &gen, const TargetInfo &target,
+                                                  std::chrono::steady_clock::time_point t0) const;
     BuildOptions opts_;
 };
 

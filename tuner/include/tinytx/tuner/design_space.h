@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -48,14 +49,12 @@ struct SpaceOptions {
 
 class DesignSpace {
 public:
-    struct Result;
-
-    // Errors (bad dims, no layers, a space larger than 2^63 points) come back as data.
-    static Result create(const Model &m, const platform::BoardProfile &b, SpaceMode mode,
-                         const SpaceOptions &opt = {});
-    static Result create(const std::string &model_name, const tx_encoder_dims &d, size_t n_layers,
-                         bool has_fused, const platform::BoardProfile &b, SpaceMode mode,
-                         const SpaceOptions &opt = {});
+    // Fails for bad dims, no layers, or a space larger than 2^63 points.
+    static platform::Result<DesignSpace> create(const Model &m, const platform::BoardProfile &b, SpaceMode mode,
+                                                const SpaceOptions &opt = {});
+    static platform::Result<DesignSpace> create(const std::string &model_name, const tx_encoder_dims &d,
+                                                size_t n_layers, bool has_fused, const platform::BoardProfile &b,
+                                                SpaceMode mode, const SpaceOptions &opt = {});
 
     // the value sets (exposed for tests, search mutation operators and reports)
     static std::vector<int32_t> tile_rows_choices(int32_t S);
@@ -90,12 +89,6 @@ private:
     std::vector<std::vector<uint32_t>> fit_;   // per placement: indices into knobs_
     std::vector<uint64_t> region_size_;        // points per placement
     uint64_t size_ = 0;
-};
-
-struct DesignSpace::Result {
-    std::optional<DesignSpace> space;
-    std::string error;
-    bool ok() const { return space.has_value(); }
 };
 
 } // namespace tinytx::tuner

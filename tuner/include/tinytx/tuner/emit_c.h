@@ -16,7 +16,7 @@
 //                       target per board profile with a linker script (nucleo-h743zi, ...: ELF only)
 //   README.md, schedule.json
 // The firmware flags are the Builder's (target_for_core, firmware_compile_flags, ...). No path of
-// the source tree is written into the folder. Errors are data.
+// the source tree is written into the folder. A failure is the Result's Status (the field it names).
 #pragma once
 
 #include <cstddef>
@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -39,17 +40,16 @@ struct EmitCOptions {
     std::string stack_source;
 };
 
-struct EmitCResult {
-    std::string error;                   // "" when ok
+// What emit_c wrote.
+struct EmittedC {
     std::vector<std::string> files;      // written, relative to dir
     uint32_t expected_crc32 = 0;         // run_reference(m, s).crc32: what every target prints
     size_t arena_bytes = 0;              // TX_NETWORK_ARENA_BYTES
     std::vector<std::string> targets;    // the Makefile's targets (host, qemu-m4, ...)
-    bool ok() const { return error.empty(); }
 };
 
 // Writes a self-contained deployable folder for model m under schedule s into dir (created;
 // existing files of the same names overwritten).
-EmitCResult emit_c(const Model &m, const Schedule &s, const std::filesystem::path &dir, const EmitCOptions &opt = {});
+platform::Result<EmittedC> emit_c(const Model &m, const Schedule &s, const std::filesystem::path &dir, const EmitCOptions &opt = {});
 
 } // namespace tinytx::tuner

@@ -1,6 +1,6 @@
 // Loading a model from an ONNX file: tinytx-import (tuner/importer, Python: ONNX parsing,
 // encoder recognition, post-training quantization) writes the project's model spec into a
-// content-addressed cache, which load_model then reads. Errors are data, as in load_model.
+// content-addressed cache, which load_model then reads. A failure is a Status, as in load_model.
 #pragma once
 
 #include <chrono>
@@ -52,6 +52,6 @@ std::filesystem::path default_import_cache_dir();
 platform::Result<ImportedSpec> import_onnx(const std::filesystem::path &onnx_path, const ImportOptions &opt = {});
 
 // load_model for a spec, import_onnx + load_model for an .onnx file.
-ModelLoadResult load_model_any(const std::filesystem::path &path, const ImportOptions &opt = {});
+platform::Result<Model> load_model_any(const std::filesystem::path &path, const ImportOptions &opt = {});
 
 }  // namespace tinytx::tuner

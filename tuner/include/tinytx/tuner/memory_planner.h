@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "tinytx/platform/board_profile.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
@@ -66,12 +67,6 @@ struct MemoryPlan {
     bool fits(size_t budget_bytes) const { return peak_bytes <= budget_bytes; }
 };
 
-struct PlanResult {
-    std::optional<MemoryPlan> plan;
-    std::string error;   // "" when ok; names the offending field
-    bool ok() const { return plan.has_value(); }
-};
-
 // Scratch for one layer, as the kernels compute it.
 size_t layer_scratch_bytes(const tx_encoder_dims &d, const LayerKnobs &k);
 // The L1 bytes of a GAP9 cluster layer's tiles (tx_encoder_s8_cluster_l1_size, every bias
@@ -84,10 +79,11 @@ size_t layer_layout_bytes(const tx_encoder_dims &d, size_t scratch_bytes);
 // layer), 0 without them. They run in the layers' scratch block (buffers[2]).
 size_t ends_scratch_bytes(const Model &m, const Schedule &s);
 
-// The plan; the schedule must pass check_dims(s, d, n_layers). For a model, the scratch block
-// (and so the peak) is grown when its embedding or head needs more than the layers.
-PlanResult plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule &s);
-PlanResult plan_memory(const Model &m, const Schedule &s);
+// The plan; the schedule must pass check_dims(s, d, n_layers) (the error names the offending
+// field). For a model, the scratch block (and so the peak) is grown when its embedding or head
+// needs more than the layers.
+platform::Result<MemoryPlan> plan_memory(const tx_encoder_dims &d, size_t n_layers, const Schedule &s);
+platform::Result<MemoryPlan> plan_memory(const Model &m, const Schedule &s);
 
 // Regions an arena may be placed in: kind ram, tcm, l1 or l2.
 bool is_ram_like(const platform::MemoryRegion &r);

@@ -1,6 +1,7 @@
 // tinytx::tuner::Model — the model IR: an int8 encoder Tiny Transformer (post- or pre-norm) with its
 // integer operator parameters (docs/NUMERICS.md) and owned weights, loaded from a model spec
-// (schemas/json/model.schema.json). Errors are data: load_model never throws for bad input.
+// (schemas/json/model.schema.json). load_model never throws for bad input: it fails with the Status
+// "<JSON path>: <reason>" (ModelError::message()).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "tinytx/kernels.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/model_files.h"
 
 namespace tinytx::tuner {
@@ -144,27 +146,22 @@ struct Model {
     void encoder_weights(size_t i, EncoderWeightsView &view) const;
 };
 
+// Why a spec is refused: the field and the reason. Its message() is what the loader's Status says.
 struct ModelError {
     std::string path;   // JSON path of the offending field, e.g. "layers[0].mhsa.rq_q.shift"
     std::string reason; // e.g. "must be 1..62, got 70"
     std::string message() const { return path.empty() ? reason : path + ": " + reason; }
 };
 
-struct ModelLoadResult {
-    std::optional<Model> model;
-    std::optional<ModelError> error;
-    bool ok() const { return model.has_value(); }
-};
-
 // Parse and validate a model spec file (weights and calibration input resolved next to it).
-ModelLoadResult load_model(const std::filesystem::path &json_path);
+platform::Result<Model> load_model(const std::filesystem::path &json_path);
 // Parse and validate JSON text / a parsed document; files are resolved relative to base_dir.
-ModelLoadResult parse_model(const std::string &json_text, const std::filesystem::path &base_dir);
-ModelLoadResult parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir);
+platform::Result<Model> parse_model(const std::string &json_text, const std::filesystem::path &base_dir);
+platform::Result<Model> parse_model(const nlohmann::json &spec, const std::filesystem::path &base_dir);
 // The same, with the spec's files from `files` (a farm's uploads: plain names only).
-ModelLoadResult parse_model(const std::string &json_text, const ModelFiles &files);
-ModelLoadResult parse_model(const nlohmann::json &spec, const ModelFiles &files);
+platform::Result<Model> parse_model(const std::string &json_text, const ModelFiles &files);
+platform::Result<Model> parse_model(const nlohmann::json &spec, const ModelFiles &files);
 // A stored upload (a farm job's model): its files only by plain name beside the spec, no links.
-ModelLoadResult load_model_confined(const std::filesystem::path &json_path);
+platform::Result<Model> load_model_confined(const std::filesystem::path &json_path);
 
 } // namespace tinytx::tuner

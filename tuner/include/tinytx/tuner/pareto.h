@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tinytx/platform/status.h"
+
 namespace tinytx::tuner {
 
 enum class Source { kMeasured, kEmulated, kModeled };
@@ -35,18 +37,12 @@ struct ParetoFront {
     std::vector<size_t> over_budget;  // peak_bytes > budget: excluded from the comparison
 };
 
-struct ParetoResult {
-    std::optional<ParetoFront> front;
-    std::string error;   // "" when ok
-    bool ok() const { return front.has_value(); }
-};
-
 // Front of points that must all share one source; a mix is refused (error names the first
 // point whose source differs). budget_bytes = UINT64_MAX for no budget. Equal points (same three
 // objectives) do not dominate each other: both stay on the front. O(n^2) worst case, a sort plus
 // a sweep over the current front in practice.
-ParetoResult pareto_front(const std::vector<ParetoPoint> &points,
-                          uint64_t budget_bytes = UINT64_MAX);
+platform::Result<ParetoFront> pareto_front(const std::vector<ParetoPoint> &points,
+                                           uint64_t budget_bytes = UINT64_MAX);
 
 // Splits by source and computes each front separately (indices refer to `points`).
 std::map<Source, ParetoFront> pareto_fronts_by_source(const std::vector<ParetoPoint> &points,

@@ -1,7 +1,7 @@
 // tinytx::tuner::Schedule — the knob values for every encoder layer of one model on one board
 // (ARCHITECTURE.md "Data flow"), its JSON form (schemas/json/schedule.schema.json), a canonical
 // JSON text and its sha256 (the candidate's identity), and the kernels' C view of one layer.
-// Errors are data: parsing never throws for bad input.
+// Parsing never throws for bad input: it fails with the Status "<JSON path>: <reason>" (ScheduleError).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 
 #include "tinytx/cluster.h"
 #include "tinytx/kernels.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::tuner {
 
@@ -54,16 +55,11 @@ struct Schedule {
     bool operator==(const Schedule &) const = default;
 };
 
+// Why a schedule is refused: the field and the reason. Its message() is what a parse's Status says.
 struct ScheduleError {
     std::string path;    // JSON path, e.g. "layers[1].tile_rows"
     std::string reason;
     std::string message() const { return path.empty() ? reason : path + ": " + reason; }
-};
-
-struct ScheduleParseResult {
-    std::optional<Schedule> schedule;
-    std::optional<ScheduleError> error;
-    bool ok() const { return schedule.has_value(); }
 };
 
 // knob names as they appear in JSON
@@ -81,8 +77,8 @@ std::optional<tx_variant> parse_variant(const std::string &s);
 // ignored by the parser so an exported schedule reads back.
 nlohmann::json layer_to_json(const LayerKnobs &k);
 nlohmann::json to_json(const Schedule &s);
-ScheduleParseResult schedule_from_json(const nlohmann::json &j);
-ScheduleParseResult parse_schedule(const std::string &json_text);
+platform::Result<Schedule> schedule_from_json(const nlohmann::json &j);
+platform::Result<Schedule> parse_schedule(const std::string &json_text);
 
 // to_json(s) with sorted keys and no whitespace; the tile_rows of non-depth-first layers are
 // normalised to 0 (omitted) first, so equal schedules have equal text.

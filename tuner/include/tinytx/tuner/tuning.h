@@ -197,7 +197,7 @@ void compute_front(TuneReport &r);
 std::string model_hash(const Model &m);
 
 // The model of a request: a spec, or an ONNX encoder imported with the request's options.
-ModelLoadResult load_request_model(const TuneRequest &req);
+platform::Result<Model> load_request_model(const TuneRequest &req);
 
 // The smallest planned arena over the space's knob sets (shared mode: every layer alike).
 MinimalPeak minimal_peak(const Model &m, const DesignSpace &space);

@@ -27,8 +27,8 @@ const Model &model(const std::string &name)
     if (it == models.end()) {
         auto r = load_model(std::string(TINYTX_MODELS_DIR) + "/" + name + ".json");
         if (!r.ok())
-            throw std::runtime_error("load " + name + ": " + r.error->message());
-        it = models.emplace(name, std::move(*r.model)).first;
+            throw std::runtime_error("load " + name + ": " + r.status().message());
+        it = models.emplace(name, std::move(*r)).first;
     }
     return it->second;
 }
@@ -69,21 +69,21 @@ void build_and_run_into(const Model &m, uint32_t expected_crc, const std::string
     const std::string &model_name = m.name;
     const platform::BoardProfile &b = board(board_name);
     Builder builder(options());
-    BuildResult r = builder.build(m, s, b);
-    ASSERT_TRUE(r.ok()) << r.error;
+    auto r = builder.build(m, s, b);
+    ASSERT_TRUE(r.ok()) << r.status().message();
     std::printf("[builder] %s on %s: %s in %.2f s (%zu objects compiled, %zu cached, image %s)\n",
-                model_name.c_str(), board_name.c_str(), r.cache_hit ? "cache hit" : "built", r.seconds,
-                r.objects_compiled, r.objects_cached, r.image_key.substr(0, 12).c_str());
-    ASSERT_TRUE(std::filesystem::exists(r.elf_path));
+                model_name.c_str(), board_name.c_str(), r->cache_hit ? "cache hit" : "built", r->seconds,
+                r->objects_compiled, r->objects_cached, r->image_key.substr(0, 12).c_str());
+    ASSERT_TRUE(std::filesystem::exists(r->elf_path));
 
-    BuildResult again = builder.build(m, s, b);
-    ASSERT_TRUE(again.ok()) << again.error;
-    EXPECT_TRUE(again.cache_hit);
-    EXPECT_EQ(again.image_key, r.image_key);
-    EXPECT_EQ(again.elf_path, r.elf_path);
-    std::printf("[builder] second build: cache hit in %.3f s\n", again.seconds);
+    auto again = builder.build(m, s, b);
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_TRUE(again->cache_hit);
+    EXPECT_EQ(again->image_key, r->image_key);
+    EXPECT_EQ(again->elf_path, r->elf_path);
+    std::printf("[builder] second build: cache hit in %.3f s\n", again->seconds);
 
-    auto image = platform::ElfImage::load_file(r.elf_path.string());
+    auto image = platform::ElfImage::load_file(r->elf_path.string());
     agent::RunOptions ro;
     ro.repeats = 2;
     ro.expected_crc = expected_crc;
@@ -94,11 +94,11 @@ void build_and_run_into(const Model &m, uint32_t expected_crc, const std::string
     EXPECT_EQ(meas.status, platform::RunStatus::kOk) << platform::to_string(meas.status) << ": " << meas.error;
     EXPECT_EQ(meas.output_crc32, expected_crc);
     EXPECT_TRUE(meas.output_ok);
-    ASSERT_TRUE(r.plan.has_value());
+    ASSERT_TRUE(r->plan.has_value());
     EXPECT_GT(meas.arena_peak_bytes, 0u);
-    EXPECT_LE(meas.arena_peak_bytes, r.plan->peak_bytes);
+    EXPECT_LE(meas.arena_peak_bytes, r->plan->peak_bytes);
     std::printf("[builder] ran: %llu cycles, arena peak %u of %zu planned bytes, crc 0x%08x\n",
-                static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r.plan->peak_bytes,
+                static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r->plan->peak_bytes,
                 meas.output_crc32);
 }
 
@@ -159,24 +159,24 @@ TEST(Builder, BadInputsAreErrors)
     s.layers.pop_back();
     auto r = builder.build(m, s, board("nucleo-l476rg"));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("schedule"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("schedule"), std::string::npos) << r.status().message();
 
     platform::BoardProfile odd = board("nucleo-l476rg");
     odd.core = "z80";
     r = builder.build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF), odd);
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("z80"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("z80"), std::string::npos) << r.status().message();
 
     r = builder.build(m, schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_REF), board("nucleo-l476rg"));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("board"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("board"), std::string::npos) << r.status().message();
 
     BuildOptions missing = options();
     missing.toolchain_prefix_arm = "no-such-toolchain-";
     r = Builder(missing).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),
                                board("nucleo-l476rg"));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("no-such-toolchain-gcc"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("no-such-toolchain-gcc"), std::string::npos) << r.status().message();
 }
 
 TEST(Builder, CompilerErrorsCarryStderr)
@@ -187,8 +187,8 @@ TEST(Builder, CompilerErrorsCarryStderr)
     auto r = Builder(o).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),
                               board("nucleo-l476rg"));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("-fno-such-flag-tinytx"), std::string::npos) << r.error;
-    EXPECT_NE(r.error.find("compile"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("-fno-such-flag-tinytx"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("compile"), std::string::npos) << r.status().message();
 }
 
 TEST(Builder, EegformerDepthFirstDspOnNucleoL476rg)
@@ -234,21 +234,21 @@ TEST(Builder, Gap9ClusterImagesForSingleCoreSchedules)
     BuildOptions o = options();
     o.cluster_images = true;
     const Schedule s = schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_RV32);
-    BuildResult r = Builder(o).build(m, s, board("gap9"));
-    ASSERT_TRUE(r.ok()) << r.error;
-    EXPECT_EQ(r.cpu, "gap9");
-    EXPECT_EQ(r.machine, "gap9");
-    EXPECT_EQ(Builder(options()).build(m, s, board("gap9")).machine, "riscv32_virt");
+    auto r = Builder(o).build(m, s, board("gap9"));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->cpu, "gap9");
+    EXPECT_EQ(r->machine, "gap9");
+    EXPECT_EQ(Builder(options()).build(m, s, board("gap9"))->machine, "riscv32_virt");
     agent::RunOptions ro;
     ro.expected_crc = *m.expected_output_crc32;
     ro.deadline = std::chrono::milliseconds(120000);
     const platform::Measurement meas =
-        agent::make_pulp_backend()->run(board("gap9"), platform::ElfImage::load_file(r.elf_path.string()), ro);
+        agent::make_pulp_backend()->run(board("gap9"), platform::ElfImage::load_file(r->elf_path.string()), ro);
     EXPECT_EQ(meas.status, platform::RunStatus::kOk) << meas.error;
     EXPECT_TRUE(meas.output_ok);
     // boards without a cluster are not affected
     EXPECT_EQ(Builder(o).build(m, schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_REF),
-                               board("nucleo-l476rg")).cpu,
+                               board("nucleo-l476rg"))->cpu,
               "cortex-m4");
 }
 
@@ -276,7 +276,7 @@ TEST(Builder, ClusterLayersNeedACluster)
                                   ClusterSplit::kRows);
     auto r = Builder(options()).build(m, s, board("nucleo-l476rg"));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("cluster"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("cluster"), std::string::npos) << r.status().message();
     // the generated code runs the cluster layers through a tx_cluster; the L1 stand-in elsewhere
     auto g = generate_sources(m, on_cluster(schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_REF), 8,
                                             ClusterSplit::kHeads),
@@ -296,15 +296,15 @@ TEST(Builder, Tiny4AsPreNormLayersOnNucleoL476rg)
     m.norm = TX_NORM_PRE;
     m.name = "tiny4_prenorm";
     const Schedule s = schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP, 32);
-    const ReferenceResult pre = run_reference(m, s);
-    ASSERT_TRUE(pre.ok()) << pre.error;
-    const ReferenceResult post = run_reference(model("tiny4"), s);
-    ASSERT_TRUE(post.ok()) << post.error;
-    EXPECT_NE(pre.crc32, post.crc32);
-    const std::set<int8_t> distinct(pre.output.begin(), pre.output.end());
+    const auto pre = run_reference(m, s);
+    ASSERT_TRUE(pre.ok()) << pre.status().message();
+    const auto post = run_reference(model("tiny4"), s);
+    ASSERT_TRUE(post.ok()) << post.status().message();
+    EXPECT_NE(pre->crc32, post->crc32);
+    const std::set<int8_t> distinct(pre->output.begin(), pre->output.end());
     EXPECT_GT(distinct.size(), 32u) << "a degenerate pre-norm output";
     uint64_t cycles = 0;
-    build_and_run_into(m, pre.crc32, "nucleo-l476rg", s, false, cycles);
+    build_and_run_into(m, pre->crc32, "nucleo-l476rg", s, false, cycles);
 }
 
 // An image links the GEMM variants its schedule runs and no other: a Cortex-M4 image of a dsp
@@ -314,9 +314,9 @@ TEST(Builder, ImagesLinkOnlyTheirGemmVariants)
     const Model &m = model("tiny4");
     Schedule s = schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP, 32);
     s.layers[1].variant = TX_VARIANT_OPT2X2;
-    BuildResult r = Builder(options()).build(m, s, board("nucleo-l476rg"));
-    ASSERT_TRUE(r.ok()) << r.error;
-    const std::string cmd = "arm-none-eabi-nm '" + r.elf_path.string() + "'";
+    auto r = Builder(options()).build(m, s, board("nucleo-l476rg"));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const std::string cmd = "arm-none-eabi-nm '" + r->elf_path.string() + "'";
     std::string syms;
     if (FILE *p = popen(cmd.c_str(), "r")) {
         char buf[512];

@@ -40,18 +40,18 @@ SpaceOfModel setup(const std::string &model_name, const std::string &board_name)
 {
     SpaceOfModel s;
     auto r = load_model(std::string(TINYTX_MODELS_DIR) + "/" + model_name + ".json");
-    if (!r.ok()) throw std::runtime_error(r.error->message());
-    s.model = std::move(*r.model);
+    if (!r.ok()) throw std::runtime_error(r.status().message());
+    s.model = std::move(*r);
     s.board = platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR).get(board_name);
     auto space = DesignSpace::create(s.model, s.board, SpaceMode::kShared);
-    if (!space.ok()) throw std::runtime_error(space.error);
+    if (!space.ok()) throw std::runtime_error(space.status().message());
     std::set<std::string> seen;
-    for (uint64_t i = 0; i < space.space->size(); ++i) {
-        Schedule sc = space.space->at(i);
+    for (uint64_t i = 0; i < space->size(); ++i) {
+        Schedule sc = space->at(i);
         for (LayerKnobs &k : sc.layers) k.placement.clear();
         if (seen.insert(schedule_hash(sc)).second) s.schedules.push_back(sc);
     }
-    for (const LayerKnobs &k : space.space->layer_knob_sets()) s.kernels.insert(k.variant);
+    for (const LayerKnobs &k : space->layer_knob_sets()) s.kernels.insert(k.variant);
     return s;
 }
 
@@ -76,20 +76,20 @@ TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
     const SpaceOfModel s = setup("ecgformer", "nucleo-l476rg");
     ASSERT_GT(s.schedules.size(), 10u);
     const Builder builder(options());
-    const BuildResult data = builder.build_schedule_data(s.model, s.board, s.kernels);
-    ASSERT_TRUE(data.ok()) << data.error;
-    EXPECT_TRUE(builder.build_schedule_data(s.model, s.board, s.kernels).cache_hit);
+    const auto data = builder.build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.status().message();
+    EXPECT_TRUE(builder.build_schedule_data(s.model, s.board, s.kernels)->cache_hit);
 
     // the oracle: the host reference, per attention mode
     std::vector<agent::TableRun> tables;
     for (size_t i = 0; i < s.schedules.size(); ++i) {
-        const PlanResult p = plan_codegen(s.model, s.schedules[i]);
-        ASSERT_TRUE(p.ok()) << p.error;
-        const ReferenceResult ref = run_reference(s.model, s.schedules[i]);
-        ASSERT_TRUE(ref.ok()) << ref.error;
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p.plan, uint32_t(i)), ref.crc32});
+        const auto p = plan_codegen(s.model, s.schedules[i]);
+        ASSERT_TRUE(p.ok()) << p.status().message();
+        const auto ref = run_reference(s.model, s.schedules[i]);
+        ASSERT_TRUE(ref.ok()) << ref.status().message();
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p, uint32_t(i)), ref->crc32});
     }
-    const auto image = platform::ElfImage::load_file(data.elf_path.string());
+    const auto image = platform::ElfImage::load_file(data->elf_path.string());
     auto iss = agent::make_iss_backend();
     ASSERT_TRUE(iss->writes_tables());
     const std::vector<platform::Measurement> ms = iss->run_tables(s.board, image, run_options(), tables);
@@ -116,11 +116,11 @@ TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
         sample.try_emplace({k.attention, k.mhsa}, i);
     }
     for (const auto &[key, i] : sample) {
-        const BuildResult spec = builder.build(s.model, s.schedules[i], s.board);
-        ASSERT_TRUE(spec.ok()) << spec.error;
+        const auto spec = builder.build(s.model, s.schedules[i], s.board);
+        ASSERT_TRUE(spec.ok()) << spec.status().message();
         agent::RunOptions ro = run_options();
         ro.expected_crc = tables[i].expected_crc;
-        const platform::Measurement m = iss->run(s.board, platform::ElfImage::load_file(spec.elf_path.string()), ro);
+        const platform::Measurement m = iss->run(s.board, platform::ElfImage::load_file(spec->elf_path.string()), ro);
         ASSERT_EQ(m.status, platform::RunStatus::kOk) << m.error;
         EXPECT_EQ(m.output_crc32, ms[i].output_crc32) << schedule_summary(s.schedules[i]);
         const double dev = (double(m.cycles_median) - double(ms[i].cycles_median)) / double(ms[i].cycles_median);
@@ -137,14 +137,14 @@ TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
 TEST(ScheduleData, IssStopsATableAtItsCycleBoundAndMeasuresTheRest)
 {
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
-    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
-    ASSERT_TRUE(data.ok()) << data.error;
+    const auto data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.status().message();
     std::vector<agent::TableRun> tables;
     for (size_t i = 0; i < std::min<size_t>(6, s.schedules.size()); ++i)
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]).plan,
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]),
                                                 uint32_t(i)),
-                          run_reference(s.model, s.schedules[i]).crc32});
-    const auto image = platform::ElfImage::load_file(data.elf_path.string());
+                          run_reference(s.model, s.schedules[i])->crc32});
+    const auto image = platform::ElfImage::load_file(data->elf_path.string());
     auto iss = agent::make_iss_backend();
     const std::vector<platform::Measurement> whole = iss->run_tables(s.board, image, run_options(), tables);
     ASSERT_EQ(whole.size(), tables.size());
@@ -189,8 +189,8 @@ TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
     const Builder builder(options());
     const std::set<tx_variant> only_ref = {TX_VARIANT_REF};
-    const BuildResult data = builder.build_schedule_data(s.model, s.board, only_ref);
-    ASSERT_TRUE(data.ok()) << data.error;
+    const auto data = builder.build_schedule_data(s.model, s.board, only_ref);
+    ASSERT_TRUE(data.ok()) << data.status().message();
     Schedule good = s.schedules.front(), dsp = good;
     good.layers.assign(good.layers.size(), good.layers.front());
     for (LayerKnobs &k : good.layers) k.variant = TX_VARIANT_REF;
@@ -198,16 +198,16 @@ TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
     for (LayerKnobs &k : dsp.layers) k.variant = TX_VARIANT_DSP;
     EXPECT_EQ(schedule_data_unfit(good, only_ref), "");
     EXPECT_NE(schedule_data_unfit(dsp, only_ref), "");
-    const PlanResult p = plan_codegen(s.model, good);
+    const auto p = plan_codegen(s.model, good);
     ASSERT_TRUE(p.ok());
-    std::vector<uint8_t> torn = encode_schedule_table(s.model, good, *p.plan, 2);
+    std::vector<uint8_t> torn = encode_schedule_table(s.model, good, *p, 2);
     torn[8] = 9;  // layers: not this image's
     const std::vector<agent::TableRun> tables = {
-        {encode_schedule_table(s.model, dsp, *plan_codegen(s.model, dsp).plan, 0), std::nullopt},
-        {encode_schedule_table(s.model, good, *p.plan, 1), run_reference(s.model, good).crc32},
+        {encode_schedule_table(s.model, dsp, *plan_codegen(s.model, dsp), 0), std::nullopt},
+        {encode_schedule_table(s.model, good, *p, 1), run_reference(s.model, good)->crc32},
         {torn, std::nullopt},
     };
-    const auto ms = agent::make_iss_backend()->run_tables(s.board, platform::ElfImage::load_file(data.elf_path.string()),
+    const auto ms = agent::make_iss_backend()->run_tables(s.board, platform::ElfImage::load_file(data->elf_path.string()),
                                                           run_options(), tables);
     ASSERT_EQ(ms.size(), 3u);
     EXPECT_EQ(ms[0].status, platform::RunStatus::kKernelError) << ms[0].error;  // dsp is not in the image
@@ -217,7 +217,7 @@ TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
     // a table of the wrong size is a protocol error of the whole request, named
     std::vector<agent::TableRun> short_table = {{std::vector<uint8_t>(8, 0), std::nullopt}};
     const auto bad = agent::make_iss_backend()->run_tables(
-        s.board, platform::ElfImage::load_file(data.elf_path.string()), run_options(), short_table);
+        s.board, platform::ElfImage::load_file(data->elf_path.string()), run_options(), short_table);
     ASSERT_EQ(bad.size(), 1u);
     EXPECT_EQ(bad[0].status, platform::RunStatus::kInvalidArgument);
     EXPECT_NE(bad[0].error.find("table_bytes"), std::string::npos) << bad[0].error;
@@ -226,8 +226,8 @@ TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)
 TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
 {
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
-    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
-    ASSERT_TRUE(data.ok()) << data.error;
+    const auto data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.status().message();
     // one schedule per (attention, MHSA schedule, variant), and one the image must refuse
     std::map<std::tuple<AttentionMode, MhsaSchedule, tx_variant>, size_t> sample;
     for (size_t i = 0; i < s.schedules.size(); ++i) {
@@ -237,10 +237,10 @@ TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
     std::vector<agent::TableRun> tables;
     std::vector<std::string> names;
     for (const auto &[key, i] : sample) {
-        const PlanResult p = plan_codegen(s.model, s.schedules[i]);
-        ASSERT_TRUE(p.ok()) << p.error;
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p.plan, uint32_t(i)),
-                          run_reference(s.model, s.schedules[i]).crc32});
+        const auto p = plan_codegen(s.model, s.schedules[i]);
+        ASSERT_TRUE(p.ok()) << p.status().message();
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p, uint32_t(i)),
+                          run_reference(s.model, s.schedules[i])->crc32});
         names.push_back(schedule_summary(s.schedules[i]));
     }
     ASSERT_GE(tables.size(), 4u);
@@ -249,7 +249,7 @@ TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
     tables.insert(tables.begin() + 1, {torn, std::nullopt});
     names.insert(names.begin() + 1, "torn table");
 
-    const auto image = platform::ElfImage::load_file(data.elf_path.string());
+    const auto image = platform::ElfImage::load_file(data->elf_path.string());
     auto qemu = agent::make_qemu_backend();
     ASSERT_TRUE(qemu->writes_tables());
     agent::RunOptions ro = run_options();
@@ -292,16 +292,16 @@ TEST(ScheduleData, QemuWritesEveryTableOverItsGdbstubInOneProcess)
 TEST(ScheduleData, OpenocdWritesEveryTableOverTheGdbPortAfterOneFlash)
 {
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
-    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
-    ASSERT_TRUE(data.ok()) << data.error;
+    const auto data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.status().message();
     std::vector<agent::TableRun> tables;
     for (size_t i = 0; i < s.schedules.size() && tables.size() < 4; i += 5) {
-        const PlanResult p = plan_codegen(s.model, s.schedules[i]);
-        ASSERT_TRUE(p.ok()) << p.error;
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p.plan, uint32_t(i)),
-                          run_reference(s.model, s.schedules[i]).crc32});
+        const auto p = plan_codegen(s.model, s.schedules[i]);
+        ASSERT_TRUE(p.ok()) << p.status().message();
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *p, uint32_t(i)),
+                          run_reference(s.model, s.schedules[i])->crc32});
     }
-    const std::string elf = data.elf_path.string();
+    const std::string elf = data->elf_path.string();
     platform::TempDir dir("tinytx-openocd-tables");
     platform::Process qemu = platform::Process::spawn(
         {agent::qemu::qemu_command(s.board, elf, dir.file("gdb.sock"), dir.file("console.txt")), "", "", ""});
@@ -325,10 +325,10 @@ TEST(ScheduleData, ProtocolVersion2ImagesStillMeasure)
 {
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
     const Schedule &sc = s.schedules.front();
-    const BuildResult spec = Builder(options()).build(s.model, sc, s.board);
-    ASSERT_TRUE(spec.ok()) << spec.error;
+    const auto spec = Builder(options()).build(s.model, sc, s.board);
+    ASSERT_TRUE(spec.ok()) << spec.status().message();
     // the image as version 2 firmware left it: the mailbox's load image says version 2
-    std::ifstream in(spec.elf_path, std::ios::binary);
+    std::ifstream in(spec->elf_path, std::ios::binary);
     std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     // the mailbox's initial bytes (magic, version, size) in the ELF file: one place
     const uint8_t head[12] = {0x54, 0x58, 0x4D, 0x42, uint8_t(platform::mailbox::kVersion), 0, 0, 0,
@@ -342,7 +342,7 @@ TEST(ScheduleData, ProtocolVersion2ImagesStillMeasure)
         }
     ASSERT_TRUE(patched);
     agent::RunOptions ro = run_options();
-    ro.expected_crc = run_reference(s.model, sc).crc32;
+    ro.expected_crc = run_reference(s.model, sc)->crc32;
     const platform::Measurement m = agent::make_iss_backend()->run(s.board, platform::ElfImage::parse(bytes), ro);
     EXPECT_EQ(m.status, platform::RunStatus::kOk) << m.error;
     EXPECT_EQ(m.image_loads, 1u);

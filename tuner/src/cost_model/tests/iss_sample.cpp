@@ -85,10 +85,10 @@ Result measure(const Spec &spec) {
     for (const auto &name : spec.models) {
         auto r = load_model(spec.models_dir / (name + ".json"));
         if (!r.ok()) {
-            res.error = "model " + name + ": " + r.error->message();
+            res.error = "model " + name + ": " + r.status().message();
             return res;
         }
-        models.emplace(name, std::move(*r.model));
+        models.emplace(name, std::move(*r));
     }
 
     // draw the points
@@ -114,14 +114,14 @@ Result measure(const Spec &spec) {
             }
             auto ds = DesignSpace::create(m, *board, mode, opt);
             if (!ds.ok()) {
-                res.error = "design space " + m.name + " on " + bname + ": " + ds.error;
+                res.error = "design space " + m.name + " on " + bname + ": " + ds.status().message();
                 return res;
             }
             std::mt19937_64 rng(fnv(bname + "/" + m.name, fnv(std::to_string(spec.seed))));
-            std::uniform_int_distribution<uint64_t> pick(0, ds.space->size() - 1);
+            std::uniform_int_distribution<uint64_t> pick(0, ds->size() - 1);
             std::set<std::string> seen;
             for (size_t tries = 0; seen.size() < want && tries < 100 * want; ++tries) {
-                Schedule s = ds.space->at(pick(rng));
+                Schedule s = ds->at(pick(rng));
                 if (!seen.insert(knob_key(s)).second) continue;
                 s.model = m.name;
                 s.board = bname;
@@ -169,21 +169,21 @@ Result measure(const Spec &spec) {
             const Job &j = jobs[i];
             Point &p = res.points[j.index];
             const std::string what = p.model + " on " + p.board + " (" + p.m.label.substr(0, 12) + ")";
-            const BuildResult b = builder.build(*j.model, p.schedule, *j.board);
+            const auto b = builder.build(*j.model, p.schedule, *j.board);
             if (!b.ok()) {
                 std::lock_guard lk(mu);
-                errors.push_back("build " + what + ": " + b.error);
+                errors.push_back("build " + what + ": " + b.status().message());
                 continue;
             }
-            ++(b.cache_hit ? hits : built);
-            const ReferenceResult ref = run_reference(*j.model, p.schedule);
+            ++(b->cache_hit ? hits : built);
+            const auto ref = run_reference(*j.model, p.schedule);
             RunJob rj;
-            rj.elf = b.elf_path;
+            rj.elf = b->elf_path;
             rj.board = p.board;
             rj.backend = p.backend;
             rj.repeats = 1;
             rj.deadline = std::chrono::milliseconds(300000);
-            if (ref.ok()) rj.expected_crc = ref.crc32;
+            if (ref.ok()) rj.expected_crc = ref->crc32;
             const RunOutcome o = runner->submit(rj).get();
             const bool ran = ref.ok() && o.measurement.status == platform::RunStatus::kOk;
             // the extra ISS runs of Spec::arena_accesses and Spec::placements, outside the lock
@@ -191,11 +191,11 @@ Result measure(const Spec &spec) {
             std::vector<std::pair<std::string, double>> elsewhere;  // region, cycles
             std::vector<std::string> extra_errors;
             if (ran && p.backend == "iss" && spec.arena_accesses) {
-                counts = count_arena_accesses(*j.board, b.elf_path);
+                counts = count_arena_accesses(*j.board, b->elf_path);
                 if (!counts) extra_errors.push_back("arena access count " + what);
             }
             if (ran && p.backend == "iss" && spec.placements) {
-                const platform::ElfImage image = platform::ElfImage::load_file(b.elf_path);
+                const platform::ElfImage image = platform::ElfImage::load_file(b->elf_path);
                 for (const platform::MemoryRegion &r : j.board->memory) {
                     if (!platform::is_ram_kind(r.kind) || r.name == j.board->emulator_arena) continue;
                     agent::RunOptions opts;
@@ -212,7 +212,7 @@ Result measure(const Spec &spec) {
             }
             std::lock_guard lk(mu);
             if (!ref.ok()) {
-                errors.push_back("reference " + what + ": " + ref.error);
+                errors.push_back("reference " + what + ": " + ref.status().message());
             } else if (o.measurement.status != platform::RunStatus::kOk) {
                 errors.push_back("run " + what + ": " + platform::to_string(o.measurement.status) + " " +
                                  o.measurement.error);

@@ -249,14 +249,14 @@ TEST(Features, ScheduleSumsLayersWithTheirVariants) {
 
 TEST(Features, LoadedModelDims) {
     auto r = load_model(std::filesystem::path(TINYTX_MODELS_DIR) / "eegformer.json");
-    ASSERT_TRUE(r.ok()) << (r.error ? r.error->message() : "");
+    ASSERT_TRUE(r.ok()) << r.status().message();
     Schedule s;
-    s.layers.assign(r.model->layers.size(),
+    s.layers.assign(r->layers.size(),
                     knobs(AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_REF));
-    const CostFeatures f = schedule_features(*r.model, s);
-    const auto &d = r.model->dims;
+    const CostFeatures f = schedule_features(*r, s);
+    const auto &d = r->dims;
     const double per_layer = 4.0 * d.S * d.E * d.P * d.H + 2.0 * d.S * d.S * d.P * d.H + 2.0 * d.S * d.E * d.F;
-    EXPECT_DOUBLE_EQ(total_gemm_macs(f), per_layer * double(r.model->layers.size()));
+    EXPECT_DOUBLE_EQ(total_gemm_macs(f), per_layer * double(r->layers.size()));
 }
 
 TEST(Features, NamesRoundTrip) {

@@ -29,8 +29,8 @@ static void expect_all_legal(const DesignSpace &ds, const BoardProfile &b, bool 
         ASSERT_EQ(ds.check(s), "") << i;
         ASSERT_FALSE(check_dims(s, kEeg, n_layers));
         auto plan = plan_memory(kEeg, n_layers, s);
-        ASSERT_TRUE(plan.ok()) << plan.error;
-        ASSERT_EQ(check_placement(*plan.plan, s, b), "") << i;
+        ASSERT_TRUE(plan.ok()) << plan.status().message();
+        ASSERT_EQ(check_placement(*plan, s, b), "") << i;
         for (const auto &k : s.layers) {
             ASSERT_TRUE(has_fused || k.attention == AttentionMode::kStandard);
             ASSERT_NE(std::find(variants.begin(), variants.end(), k.variant), variants.end());
@@ -61,8 +61,8 @@ TEST(DesignSpace, SharedModeAllLegalAndExhaustive)
         const BoardProfile &b = catalog().get(name);
         for (bool fused : {false, true}) {
             auto r = DesignSpace::create("eeg", kEeg, 2, fused, b, SpaceMode::kShared);
-            ASSERT_TRUE(r.ok()) << r.error;
-            const DesignSpace &ds = *r.space;
+            ASSERT_TRUE(r.ok()) << r.status().message();
+            const DesignSpace &ds = *r;
             EXPECT_GT(ds.size(), 0u) << name;
             uint64_t total = 0;
             for (size_t p = 0; p < ds.placements().size(); ++p)
@@ -85,7 +85,7 @@ TEST(DesignSpace, PlacementFilteredByPlan)
     const BoardProfile &b = catalog().get("nucleo-l476rg");
     auto r = DesignSpace::create("eeg", kEeg, 1, false, b, SpaceMode::kShared);
     ASSERT_TRUE(r.ok());
-    const DesignSpace &ds = *r.space;
+    const DesignSpace &ds = *r;
     size_t smallest = SIZE_MAX;
     for (const auto &reg : b.memory)
         if (is_ram_like(reg)) smallest = std::min<size_t>(smallest, reg.length);
@@ -103,20 +103,20 @@ TEST(DesignSpace, PerLayerMultiplies)
     auto pl = DesignSpace::create("eeg", kEeg, 2, true, b, SpaceMode::kPerLayer);
     ASSERT_TRUE(sh.ok() && pl.ok());
     uint64_t expect = 0;
-    for (size_t p = 0; p < pl.space->placements().size(); ++p)
-        expect += uint64_t(pl.space->fitting_count(p)) * pl.space->fitting_count(p);
-    EXPECT_EQ(pl.space->size(), expect);
-    EXPECT_GT(pl.space->size(), sh.space->size());
-    expect_all_legal(*pl.space, b, true, 2, 97);
+    for (size_t p = 0; p < pl->placements().size(); ++p)
+        expect += uint64_t(pl->fitting_count(p)) * pl->fitting_count(p);
+    EXPECT_EQ(pl->size(), expect);
+    EXPECT_GT(pl->size(), sh->size());
+    expect_all_legal(*pl, b, true, 2, 97);
     // layers really differ somewhere
     bool differ = false;
     for (uint64_t i = 0; i < 50 && !differ; ++i) {
-        auto s = pl.space->at(i);
+        auto s = pl->at(i);
         differ = !(s.layers[0] == s.layers[1]);
     }
     EXPECT_TRUE(differ);
     // a per-layer schedule is not a point of the shared space
-    EXPECT_NE(sh.space->check(pl.space->at(1)), "");
+    EXPECT_NE(sh->check(pl->at(1)), "");
 }
 
 TEST(DesignSpace, IllegalPointsAreRejected)
@@ -125,31 +125,31 @@ TEST(DesignSpace, IllegalPointsAreRejected)
     const BoardProfile &gap = catalog().get("gap9");
     auto r = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared);
     ASSERT_TRUE(r.ok());
-    Schedule ok = r.space->at(0);
-    ASSERT_EQ(r.space->check(ok), "");
+    Schedule ok = r->at(0);
+    ASSERT_EQ(r->check(ok), "");
     Schedule s = ok;
     s.layers[0].attention = AttentionMode::kFused;
-    EXPECT_NE(r.space->check(s).find("fused"), std::string::npos);
+    EXPECT_NE(r->check(s).find("fused"), std::string::npos);
     s = ok;
     s.layers[0].variant = TX_VARIANT_RV32;
-    EXPECT_NE(r.space->check(s).find("variant"), std::string::npos);
+    EXPECT_NE(r->check(s).find("variant"), std::string::npos);
     s = ok;
     s.layers[0].mhsa = MhsaSchedule::kDepthfirst;
     s.layers[0].tile_rows = 3;
-    EXPECT_NE(r.space->check(s), "");
+    EXPECT_NE(r->check(s), "");
     s.layers[0].tile_rows = 81;
-    EXPECT_NE(r.space->check(s), "");
+    EXPECT_NE(r->check(s), "");
     s = ok;
     s.layers[0].placement = "flash";
-    EXPECT_NE(r.space->check(s), "");
+    EXPECT_NE(r->check(s), "");
     s = ok;
     s.board = "gap9";
-    EXPECT_NE(r.space->check(s), "");
+    EXPECT_NE(r->check(s), "");
 
     auto g = DesignSpace::create("eeg", kEeg, 1, false, gap, SpaceMode::kShared);
     ASSERT_TRUE(g.ok());
-    for (uint64_t i = 0; i < g.space->size(); ++i)
-        ASSERT_NE(g.space->at(i).layers[0].variant, TX_VARIANT_DSP);
+    for (uint64_t i = 0; i < g->size(); ++i)
+        ASSERT_NE(g->at(i).layers[0].variant, TX_VARIANT_DSP);
 }
 
 TEST(DesignSpace, BadInputIsAnError)
@@ -159,7 +159,7 @@ TEST(DesignSpace, BadInputIsAnError)
     EXPECT_FALSE(DesignSpace::create("x", kEeg, 0, false, b, SpaceMode::kShared).ok());
     auto huge = DesignSpace::create("x", kEeg, 64, true, b, SpaceMode::kPerLayer);
     EXPECT_FALSE(huge.ok());
-    EXPECT_NE(huge.error.find("2^63"), std::string::npos);
+    EXPECT_NE(huge.status().message().find("2^63"), std::string::npos);
 }
 
 // GAP9 with its cluster (the pulp backend): cores and split join the space, every cluster knob set
@@ -171,14 +171,14 @@ TEST(DesignSpace, Gap9ClusterKnobs)
     auto plain = DesignSpace::create("eegformer", kEeg, 1, true, b, SpaceMode::kShared);
     auto with = DesignSpace::create("eegformer", kEeg, 1, true, b, SpaceMode::kShared, cluster);
     ASSERT_TRUE(plain.ok() && with.ok());
-    EXPECT_GT(with.space->size(), plain.space->size());
-    for (const LayerKnobs &k : plain.space->layer_knob_sets())
+    EXPECT_GT(with->size(), plain->size());
+    for (const LayerKnobs &k : plain->layer_knob_sets())
         EXPECT_TRUE(k.cores == 0 && k.variant != TX_VARIANT_XPULP);
 
     std::set<int32_t> cores;
     std::set<ClusterSplit> splits;
     size_t refused_l1 = 0;
-    for (const LayerKnobs &k : with.space->layer_knob_sets()) {
+    for (const LayerKnobs &k : with->layer_knob_sets()) {
         if (k.cores == 0)
             continue;
         EXPECT_EQ(k.variant, TX_VARIANT_XPULP);
@@ -192,33 +192,33 @@ TEST(DesignSpace, Gap9ClusterKnobs)
     LayerKnobs big{AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_XPULP, 0, "", 8,
                    ClusterSplit::kHeads};
     EXPECT_GT(layer_cluster_l1_bytes(kEeg, big), cluster.l1_bytes);
-    refused_l1 += std::count(with.space->layer_knob_sets().begin(), with.space->layer_knob_sets().end(), big);
+    refused_l1 += std::count(with->layer_knob_sets().begin(), with->layer_knob_sets().end(), big);
     EXPECT_EQ(refused_l1, 0u);
     EXPECT_EQ(cores, (std::set<int32_t>{1, 2, 4, 8}));
     EXPECT_EQ(splits, (std::set<ClusterSplit>{ClusterSplit::kRows, ClusterSplit::kHeads}));
 
-    for (uint64_t i = 0; i < with.space->size(); ++i) {
-        const Schedule s = with.space->at(i);
-        ASSERT_EQ(with.space->check(s), "") << i;
+    for (uint64_t i = 0; i < with->size(); ++i) {
+        const Schedule s = with->at(i);
+        ASSERT_EQ(with->check(s), "") << i;
         if (s.layers[0].cores > 0) {
             EXPECT_NE(s.layers[0].placement, "l1");
         }
     }
 
     // what check() says about cluster points outside the space
-    Schedule s = with.space->at(0);
+    Schedule s = with->at(0);
     s.layers[0] = LayerKnobs{AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 9, TX_VARIANT_XPULP, 0, "l2", 8,
                              ClusterSplit::kRows};
-    EXPECT_EQ(with.space->check(s), "");
-    EXPECT_NE(plain.space->check(s).find("xpulp"), std::string::npos) << plain.space->check(s);
+    EXPECT_EQ(with->check(s), "");
+    EXPECT_NE(plain->check(s).find("xpulp"), std::string::npos) << plain->check(s);
     s.layers[0].placement = "l1";
-    EXPECT_NE(with.space->check(s).find("L1"), std::string::npos) << with.space->check(s);
+    EXPECT_NE(with->check(s).find("L1"), std::string::npos) << with->check(s);
     s.layers[0].placement = "l2";
     s.layers[0].cores = 3;
-    EXPECT_NE(with.space->check(s).find("cores"), std::string::npos) << with.space->check(s);
+    EXPECT_NE(with->check(s).find("cores"), std::string::npos) << with->check(s);
     s.layers[0] = big;
     s.layers[0].placement = "l2";
-    EXPECT_NE(with.space->check(s).find("bytes of L1"), std::string::npos) << with.space->check(s);
+    EXPECT_NE(with->check(s).find("bytes of L1"), std::string::npos) << with->check(s);
 }
 
 // The cluster kernels compose post-norm layers only: a pre-norm model gets no cluster knobs.
@@ -238,6 +238,6 @@ TEST(DesignSpace, PreNormModelsKeepOffTheCluster)
         const auto &ks = s.layer_knob_sets();
         return std::count_if(ks.begin(), ks.end(), [](const LayerKnobs &k) { return k.cores > 0; });
     };
-    EXPECT_GT(on_cluster(*post.space), 0);
-    EXPECT_EQ(on_cluster(*pre.space), 0);
+    EXPECT_GT(on_cluster(*post), 0);
+    EXPECT_EQ(on_cluster(*pre), 0);
 }

@@ -25,10 +25,10 @@ namespace fs = std::filesystem;
 // A shipped model (small: loaded again by every caller).
 inline Model model(const std::string &name)
 {
-    ModelLoadResult r = load_model(fs::path(TINYTX_MODELS_DIR) / (name + ".json"));
+    auto r = load_model(fs::path(TINYTX_MODELS_DIR) / (name + ".json"));
     if (!r.ok())
-        throw std::runtime_error("model " + name + ": " + r.error->message());
-    return std::move(*r.model);
+        throw std::runtime_error("model " + name + ": " + r.status().message());
+    return std::move(*r);
 }
 
 // eegformer: depth-first (T = round(sqrt(S))), the DSP GEMM, FFN tiled over the hidden dimension
@@ -123,13 +123,13 @@ inline std::string printed_crc(const std::string &output)
 }
 
 // Exports m under s into dir and checks the result.
-inline EmitCResult export_ok(const Model &m, const Schedule &s, const fs::path &dir)
+inline auto export_ok (const Model &m, const Schedule &s, const fs::path &dir)
 {
-    EmitCResult r = emit_c(m, s, dir);
-    EXPECT_TRUE(r.ok()) << r.error;
-    ReferenceResult ref = run_reference(m, s);
-    EXPECT_TRUE(ref.ok()) << ref.error;
-    EXPECT_EQ(r.expected_crc32, ref.crc32);
+    auto r = emit_c(m, s, dir);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    auto ref = run_reference(m, s);
+    EXPECT_TRUE(ref.ok()) << ref.status().message();
+    EXPECT_EQ(r->expected_crc32, ref->crc32);
     return r;
 }
 

@@ -48,27 +48,27 @@ void host_matches_reference(const std::string &name, const Schedule &s)
     const Model m = model(name);
     TempDir dir(name + "-host");
     const auto t0 = std::chrono::steady_clock::now();
-    const EmitCResult r = export_ok(m, s, dir.path());
-    ASSERT_TRUE(r.ok()) << r.error;
+    const auto r = export_ok(m, s, dir.path());
+    ASSERT_TRUE(r.ok()) << r.status().message();
     for (const char *f : {"network.h", "network.c", "network_model.h", "network_weights.c", "main.c", "Makefile",
                           "README.md", "schedule.json", "kernels/include/tinytx/kernels.h",
                           "kernels/src/ops/encoder.c", "kernels/firmware/include/tinytx/firmware/mailbox.h",
                           "kernels/firmware/bench.c",
                           "kernels/firmware/ld/nucleo_h743zi.ld", "kernels/firmware/ld/cortexm_sections.ld"}) {
         EXPECT_TRUE(fs::is_regular_file(dir.path() / f)) << f;
-        EXPECT_NE(std::find(r.files.begin(), r.files.end(), f), r.files.end()) << f;
+        EXPECT_NE(std::find(r->files.begin(), r->files.end(), f), r->files.end()) << f;
     }
     expect_self_contained(dir.path());
-    EXPECT_NE(read_all(dir.path() / "README.md").find(crc32_hex(r.expected_crc32)), std::string::npos);
+    EXPECT_NE(read_all(dir.path() / "README.md").find(crc32_hex(r->expected_crc32)), std::string::npos);
     EXPECT_NE(read_all(dir.path() / "network.h").find("#define TX_NETWORK_ARENA_BYTES " +
-                                                      std::to_string(r.arena_bytes) + "u"),
+                                                      std::to_string(r->arena_bytes) + "u"),
               std::string::npos);
 
     const Command b = make(dir.path(), "host");
     ASSERT_EQ(b.status, 0) << b.output;
     const Command run_host = run("'" + (dir.path() / "network_host").string() + "'");
     EXPECT_EQ(run_host.status, 0) << run_host.output;
-    EXPECT_EQ(printed_crc(run_host.output), crc32_hex(r.expected_crc32)) << run_host.output;
+    EXPECT_EQ(printed_crc(run_host.output), crc32_hex(r->expected_crc32)) << run_host.output;
     std::printf("[emit_c] %s: exported, built and run on the host in %.1f s: %s",
                 name.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                 run_host.output.c_str());
@@ -128,8 +128,8 @@ TEST(EmitC, HostRunsNpyFilesThroughTheFloatEntry)
     ASSERT_GT(m.output_scale(), 0);
     TempDir dir("tiny4-npy");
     const Schedule s = tiny4_schedule();
-    const EmitCResult r = export_ok(m, s, dir.path());
-    ASSERT_TRUE(r.ok()) << r.error;
+    const auto r = export_ok(m, s, dir.path());
+    ASSERT_TRUE(r.ok()) << r.status().message();
     const std::string h = read_all(dir.path() / "network.h");
     for (const char *macro : {"TX_NETWORK_INPUT_SCALE ", "TX_NETWORK_OUTPUT_SCALE ", "TX_NETWORK_INPUT_ZERO_POINT 0",
                               "TX_NETWORK_WEIGHTS_BYTES ", "tx_network_run_f32("})
@@ -163,10 +163,10 @@ TEST(EmitC, HostRunsNpyFilesThroughTheFloatEntry)
                            "assert a.dtype == numpy.float32 and a.shape == (2, " + std::to_string(m.dims.S) + ", " +
                            std::to_string(m.dims.E) + "), a.shape\" '" + (dir.path() / "out.npy").string() + "' 2>&1");
     EXPECT_EQ(np.status, 0) << np.output;
-    const ReferenceResult ref = run_reference(m, s);
-    ASSERT_TRUE(ref.ok()) << ref.error;
+    const auto ref = run_reference(m, s);
+    ASSERT_TRUE(ref.ok()) << ref.status().message();
     for (size_t i = 0; i < n; ++i)
-        ASSERT_EQ(std::lround(out[i] / m.output_scale()), ref.output[i]) << i;
+        ASSERT_EQ(std::lround(out[i] / m.output_scale()), ref->output[i]) << i;
     EXPECT_NE(std::vector<float>(out.begin(), out.begin() + long(n)),
               std::vector<float>(out.begin() + long(n), out.end()));
 
@@ -235,8 +235,8 @@ void expect_host_network_is_the_reference(const Model &m, const Schedule &s, con
     const int32_t C = m.head ? m.head->classes : m.dims.S * m.dims.E;
     const double in_scale = m.prelude ? m.prelude->input_scale : m.input_scale;
     const double out_scale = m.head ? m.head->output_scale : m.encoder_output_scale();
-    const EmitCResult r = export_ok(m, s, dir);
-    ASSERT_TRUE(r.ok()) << r.error;
+    const auto r = export_ok(m, s, dir);
+    ASSERT_TRUE(r.ok()) << r.status().message();
     const Command b = make(dir, "host");
     ASSERT_EQ(b.status, 0) << b.output;
 
@@ -257,11 +257,11 @@ void expect_host_network_is_the_reference(const Model &m, const Schedule &s, con
     if (m.head)
         EXPECT_NE(header.find("(2, " + std::to_string(C) + ")"), std::string::npos) << header;
     for (int k = 0; k < 2; ++k) {
-        const NetworkResult ref = run_network_reference(m, s, q[k]);
-        ASSERT_TRUE(ref.ok()) << ref.error;
-        ASSERT_EQ(ref.output.size(), size_t(C));
+        const auto ref = run_network_reference(m, s, q[k]);
+        ASSERT_TRUE(ref.ok()) << ref.status().message();
+        ASSERT_EQ(ref->size(), size_t(C));
         for (int c = 0; c < C; ++c)
-            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / out_scale), ref.output[size_t(c)]) << k << " " << c;
+            EXPECT_EQ(std::lround(out[size_t(k * C + c)] / out_scale), (*ref)[size_t(c)]) << k << " " << c;
     }
     // the layers alone still check their calibration CRC
     const Command crc = run("'" + (dir / "network_host").string() + "'");
@@ -291,8 +291,8 @@ TEST(EmitC, WholeNetworkWithEmbeddingAndHeadMatchesTheReference)
     wide.prelude->features = S * E;
     wide.prelude->we.assign(size_t(E) * S * E, 1);
     TempDir wide_dir("tiny4-wide");
-    const EmitCResult bad = emit_c(wide, s, wide_dir.path());
-    EXPECT_NE(bad.error.find("larger than an activation buffer"), std::string::npos) << bad.error;
+    const auto bad = emit_c(wide, s, wide_dir.path());
+    EXPECT_NE(bad.status().message().find("larger than an activation buffer"), std::string::npos) << bad.status().message();
 }
 
 FinalNorm random_final_norm(EndsRng &g, int32_t E)
@@ -330,7 +330,7 @@ TEST(EmitC, WholeNetworkWithFinalNormMatchesTheReference)
         Model without = m;
         without.final_norm.reset();
         const std::vector<int8_t> x = g.int8s(size_t(m.prelude->tokens) * m.prelude->features);
-        EXPECT_NE(run_network_reference(m, s, x).output, run_network_reference(without, s, x).output);
+        EXPECT_NE(*run_network_reference(m, s, x), *run_network_reference(without, s, x));
     }
 }
 
@@ -351,10 +351,10 @@ TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
 {
     const Model m = model("tiny4");
     TempDir dir("tiny4-boards");
-    const EmitCResult r = export_ok(m, tiny4_schedule(), dir.path());
-    ASSERT_TRUE(r.ok()) << r.error;
+    const auto r = export_ok(m, tiny4_schedule(), dir.path());
+    ASSERT_TRUE(r.ok()) << r.status().message();
     for (const char *t : {"host", "qemu-m4", "qemu-m7", "nucleo-h743zi", "nucleo-l476rg"})
-        EXPECT_NE(std::find(r.targets.begin(), r.targets.end(), t), r.targets.end()) << t;
+        EXPECT_NE(std::find(r->targets.begin(), r->targets.end(), t), r->targets.end()) << t;
     const Command b = make(dir.path(), "nucleo-h743zi nucleo-l476rg");
     ASSERT_EQ(b.status, 0) << b.output;
     for (const char *board : {"nucleo-h743zi", "nucleo-l476rg"}) {
@@ -375,7 +375,7 @@ TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
             EXPECT_NE(p, std::string::npos) << board << " lacks " << sym;
             return p == std::string::npos ? 0ul : std::stoul(nm.output.substr(nm.output.rfind('\n', p) + 1, 8), nullptr, 16);
         };
-        EXPECT_EQ(address("__tx_arena_end") - address("__tx_arena_start"), (r.arena_bytes + 7) / 8 * 8) << board;
+        EXPECT_EQ(address("__tx_arena_end") - address("__tx_arena_start"), (r->arena_bytes + 7) / 8 * 8) << board;
     }
 }
 
@@ -401,8 +401,8 @@ TEST(EmitC, QemuM7ImageMeasuredByTheIssAgent)
 {
     const Model m = model("eegformer");
     TempDir dir("eegformer-iss");
-    const EmitCResult r = export_ok(m, eegformer_schedule(), dir.path());
-    ASSERT_TRUE(r.ok()) << r.error;
+    const auto r = export_ok(m, eegformer_schedule(), dir.path());
+    ASSERT_TRUE(r.ok()) << r.status().message();
     const Command b = make(dir.path(), "build/qemu-m7/network.elf");
     ASSERT_EQ(b.status, 0) << b.output;
 
@@ -411,21 +411,21 @@ TEST(EmitC, QemuM7ImageMeasuredByTheIssAgent)
     const auto image = tinytx::platform::ElfImage::load_file((dir.path() / "build/qemu-m7/network.elf").string());
     tinytx::agent::RunOptions ro;
     ro.repeats = 2;
-    ro.expected_crc = r.expected_crc32;
+    ro.expected_crc = r->expected_crc32;
     ro.deadline = std::chrono::milliseconds(120000);
     const tinytx::platform::Measurement meas = tinytx::agent::make_iss_backend()->run(board, image, ro);
     EXPECT_EQ(meas.status, tinytx::platform::RunStatus::kOk) << tinytx::platform::to_string(meas.status) << ": "
                                                           << meas.error;
-    EXPECT_EQ(meas.output_crc32, r.expected_crc32);
+    EXPECT_EQ(meas.output_crc32, r->expected_crc32);
     EXPECT_TRUE(meas.output_ok);
     EXPECT_EQ(meas.cycles.size(), 2u);
     EXPECT_GT(meas.cycles_median, 0u);
     EXPECT_GT(meas.arena_peak_bytes, 0u);
-    EXPECT_LE(meas.arena_peak_bytes, r.arena_bytes);
+    EXPECT_LE(meas.arena_peak_bytes, r->arena_bytes);
     EXPECT_GT(meas.stack_peak_bytes, 0u);  // what tinytx-tune --emit-c states as TX_NETWORK_STACK_BYTES
     std::printf("[emit_c] eegformer qemu-m7 image on the ISS (nucleo-h743zi): %llu cycles, arena peak %u of %zu "
                 "bytes, crc %s\n",
-                static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r.arena_bytes,
+                static_cast<unsigned long long>(meas.cycles_median), meas.arena_peak_bytes, r->arena_bytes,
                 crc32_hex(meas.output_crc32).c_str());
 }
 
@@ -436,34 +436,34 @@ TEST(EmitC, BadInputIsAnError)
 
     Schedule short_s = tiny4_schedule();
     short_s.layers.pop_back();
-    EmitCResult r = emit_c(m, short_s, dir.path());
+    auto r = emit_c(m, short_s, dir.path());
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("schedule"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("schedule"), std::string::npos) << r.status().message();
     EXPECT_FALSE(fs::exists(dir.path())) << "nothing written for a bad schedule";
 
     r = emit_c(m, eegformer_schedule(), dir.path());  // another model's schedule
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("schedule.model"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("schedule.model"), std::string::npos) << r.status().message();
 
     Schedule bad_tile = tiny4_schedule();
     bad_tile.layers[2].tile_rows = m.dims.S + 3;
     r = emit_c(m, bad_tile, dir.path());
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("tile_rows"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("tile_rows"), std::string::npos) << r.status().message();
 
     // unwritable: a folder below a regular file
     fs::create_directories(dir.path());
     std::ofstream(dir.path() / "file") << "x";
     r = emit_c(m, tiny4_schedule(), dir.path() / "file" / "out");
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("dir"), std::string::npos) << r.error;
-    EXPECT_TRUE(r.files.empty());
+    EXPECT_NE(r.status().message().find("dir"), std::string::npos) << r.status().message();
+    EXPECT_TRUE(r->files.empty());
 
     EmitCOptions bad_root;
     bad_root.source_root = dir.path();
     r = emit_c(m, tiny4_schedule(), dir.path() / "out", bad_root);
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("source_root"), std::string::npos) << r.error;
+    EXPECT_NE(r.status().message().find("source_root"), std::string::npos) << r.status().message();
 
     r = emit_c(m, tiny4_schedule(), "");
     EXPECT_FALSE(r.ok());

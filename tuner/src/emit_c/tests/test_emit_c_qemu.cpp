@@ -10,13 +10,13 @@ void qemu_prints_reference_crc(const std::string &target)
 {
     const Model m = model("eegformer");
     TempDir dir("eegformer-" + target);
-    const EmitCResult r = export_ok(m, eegformer_schedule(), dir.path());
-    ASSERT_TRUE(r.ok()) << r.error;
+    const auto r = export_ok(m, eegformer_schedule(), dir.path());
+    ASSERT_TRUE(r.ok()) << r.status().message();
     const Command c = make(dir.path(), target);
     ASSERT_EQ(c.status, 0) << c.output;
-    EXPECT_EQ(printed_crc(c.output), crc32_hex(r.expected_crc32)) << c.output;
+    EXPECT_EQ(printed_crc(c.output), crc32_hex(r->expected_crc32)) << c.output;
     // the line the firmware printed, not make's echo of the command
-    EXPECT_NE(c.output.find("crc32=" + crc32_hex(r.expected_crc32) + "\n"), std::string::npos) << c.output;
+    EXPECT_NE(c.output.find("crc32=" + crc32_hex(r->expected_crc32) + "\n"), std::string::npos) << c.output;
 }
 
 } // namespace

@@ -63,9 +63,9 @@ TEST(ImporterPath, RecognizesOnnxByExtension)
 
 TEST(ImporterPath, SpecsLoadAsBefore)
 {
-    const ModelLoadResult r = load_model_any(fs::path(TINYTX_MODELS_DIR) / "eegformer.json");
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    EXPECT_EQ(r.model->name, "eegformer");
+    const auto r = load_model_any(fs::path(TINYTX_MODELS_DIR) / "eegformer.json");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->name, "eegformer");
 }
 
 // What a training script saves is named, with the way to ONNX; specs and ONNX files are not judged
@@ -86,9 +86,9 @@ TEST(ImporterPath, ForeignModelFilesAreNamedWithTheExport)
               std::string::npos);
     EXPECT_EQ(foreign_model_file(write("spec.json", "  {\"name\": 1}")).message(), "");
     EXPECT_EQ(foreign_model_file(write("x.onnx", "anything")).message(), "");
-    const ModelLoadResult r = load_model_any(dir / "model.pt");
+    const auto r = load_model_any(dir / "model.pt");
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error->message().find("torch.onnx.export"), std::string::npos);
+    EXPECT_NE(r.status().message().find("torch.onnx.export"), std::string::npos);
     fs::remove_all(dir);
 }
 
@@ -105,9 +105,9 @@ TEST_F(Importer, ImportsOnceThenReadsTheCache)
 
     // a damaged cache entry is imported again
     std::ofstream(first->spec_path, std::ios::trunc) << "{";
-    const ModelLoadResult r = load_model_any(onnx, opt_);
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    const Model &m = *r.model;
+    const auto r = load_model_any(onnx, opt_);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const Model &m = *r;
     EXPECT_EQ(m.name, "eeg_hand");
     EXPECT_EQ(m.dims.S, 81);
     EXPECT_EQ(m.dims.E, 32);
@@ -125,20 +125,20 @@ TEST_F(Importer, KernelsReproduceTheImportersCrc)
     for (const char *name : {"eeg_hand", "mha_2layers", "mha_sf_relu", "perhead_sf", "prenorm", "prenorm_vit"}) {
         const auto ir = import_onnx(kExports / (std::string(name) + ".onnx"), opt_);
         ASSERT_TRUE(ir.ok()) << name << ": " << ir.status().message();
-        const ModelLoadResult r = load_model(ir->spec_path);
-        ASSERT_TRUE(r.ok()) << r.error->message();
-        const Model &m = *r.model;
+        const auto r = load_model(ir->spec_path);
+        ASSERT_TRUE(r.ok()) << r.status().message();
+        const Model &m = *r;
         std::ifstream rf(ir->spec_path.parent_path() / (m.name + ".report.json"));
         const nlohmann::json report = nlohmann::json::parse(rf);
         ASSERT_TRUE(m.expected_output_crc32);
         for (MhsaSchedule s : {MhsaSchedule::kLayerwise, MhsaSchedule::kDepthfirst})
             for (tx_variant v : {TX_VARIANT_REF, TX_VARIANT_DSP}) {
-                const ReferenceResult std_run = run_reference(m, uniform(m, AttentionMode::kStandard, s, v));
-                ASSERT_TRUE(std_run.ok()) << std_run.error;
-                EXPECT_EQ(std_run.crc32, *m.expected_output_crc32) << name << " " << mhsa_name(s);
-                const ReferenceResult fw = run_reference(m, uniform(m, AttentionMode::kFused, s, v));
-                ASSERT_TRUE(fw.ok()) << fw.error;
-                EXPECT_EQ(crc32_hex(fw.crc32), report["expected_output_crc32_fused"].get<std::string>()) << name;
+                const auto std_run = run_reference(m, uniform(m, AttentionMode::kStandard, s, v));
+                ASSERT_TRUE(std_run.ok()) << std_run.status().message();
+                EXPECT_EQ(std_run->crc32, *m.expected_output_crc32) << name << " " << mhsa_name(s);
+                const auto fw = run_reference(m, uniform(m, AttentionMode::kFused, s, v));
+                ASSERT_TRUE(fw.ok()) << fw.status().message();
+                EXPECT_EQ(crc32_hex(fw->crc32), report["expected_output_crc32_fused"].get<std::string>()) << name;
             }
     }
 }
@@ -147,29 +147,29 @@ TEST_F(Importer, KernelsReproduceTheImportersCrc)
 TEST_F(Importer, MinCosineBoundsTheImport)
 {
     opt_.min_cosine = 0.999999;
-    const ModelLoadResult r = load_model_any(kExports / "mha_bf_gelu.onnx", opt_);
+    const auto r = load_model_any(kExports / "mha_bf_gelu.onnx", opt_);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error->message().find("below --min-cosine"), std::string::npos) << r.error->message();
+    EXPECT_NE(r.status().message().find("below --min-cosine"), std::string::npos) << r.status().message();
     opt_.min_cosine = 0.9;
-    const ModelLoadResult ok = load_model_any(kExports / "mha_bf_gelu.onnx", opt_);
-    ASSERT_TRUE(ok.ok()) << ok.error->message();
-    EXPECT_TRUE(ok.model->has_fused());
+    const auto ok = load_model_any(kExports / "mha_bf_gelu.onnx", opt_);
+    ASSERT_TRUE(ok.ok()) << ok.status().message();
+    EXPECT_TRUE(ok->has_fused());
 }
 
 TEST_F(Importer, RefusalsAreDataNamingTheNode)
 {
-    const ModelLoadResult conv = load_model_any(kExports / "conv_middle.onnx", opt_);
+    const auto conv = load_model_any(kExports / "conv_middle.onnx", opt_);
     ASSERT_FALSE(conv.ok());
-    EXPECT_NE(conv.error->message().find("'/conv/Conv' (Conv)"), std::string::npos) << conv.error->message();
-    EXPECT_NE(conv.error->message().find("ONNX import refused"), std::string::npos);
+    EXPECT_NE(conv.status().message().find("'/conv/Conv' (Conv)"), std::string::npos) << conv.status().message();
+    EXPECT_NE(conv.status().message().find("ONNX import refused"), std::string::npos);
 
-    const ModelLoadResult dec = load_model_any(kExports / "decoder_causal.onnx", opt_);
+    const auto dec = load_model_any(kExports / "decoder_causal.onnx", opt_);
     ASSERT_FALSE(dec.ok());
-    EXPECT_NE(dec.error->message().find("mask"), std::string::npos) << dec.error->message();
+    EXPECT_NE(dec.status().message().find("mask"), std::string::npos) << dec.status().message();
 
-    const ModelLoadResult missing = load_model_any(cache_ / "nope.onnx", opt_);
+    const auto missing = load_model_any(cache_ / "nope.onnx", opt_);
     ASSERT_FALSE(missing.ok());
-    EXPECT_NE(missing.error->message().find("cannot read"), std::string::npos);
+    EXPECT_NE(missing.status().message().find("cannot read"), std::string::npos);
 
     // a truncated file, and nothing of a failed import left in the cache
     fs::create_directories(cache_);
@@ -177,9 +177,9 @@ TEST_F(Importer, RefusalsAreDataNamingTheNode)
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const fs::path cut = cache_ / "cut.onnx";
     std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-    const ModelLoadResult trunc = load_model_any(cut, opt_);
+    const auto trunc = load_model_any(cut, opt_);
     ASSERT_FALSE(trunc.ok());
-    EXPECT_NE(trunc.error->message().find("ONNX import refused"), std::string::npos) << trunc.error->message();
+    EXPECT_NE(trunc.status().message().find("ONNX import refused"), std::string::npos) << trunc.status().message();
     for (const auto &e : fs::directory_iterator(cache_))
         EXPECT_EQ(e.path().filename(), "cut.onnx") << "left behind: " << e.path();
 }

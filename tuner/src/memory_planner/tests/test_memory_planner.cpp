@@ -35,8 +35,8 @@ TEST(MemoryPlanner, EegformerDepthFirstMatchesFirmwareLayout)
     const tx_encoder_config cfg = to_encoder_config(k);
     const size_t scratch = tx_encoder_s8_get_buffer_size(&cfg, &kEeg, TX_VARIANT_DSP);
     auto r = plan_memory(kEeg, 1, one_layer(k));
-    ASSERT_TRUE(r.ok()) << r.error;
-    const MemoryPlan &p = *r.plan;
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const MemoryPlan &p = *r;
     EXPECT_EQ(p.peak_bytes, run_c_layout(kEeg, scratch));
     EXPECT_EQ(p.peak_bytes, 81u * 32u * 2u + scratch);  // 2592 is a multiple of 8: no padding
     EXPECT_EQ(p.layers[0].x_offset, 0u);
@@ -52,8 +52,8 @@ TEST(MemoryPlanner, PingPongAndPeakOverLayers)
     Schedule s = one_layer({AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_OPT4X2, 0, ""}, 3);
     s.layers[1] = {AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_OPT4X2, 0, ""};
     auto r = plan_memory(kEeg, 3, s);
-    ASSERT_TRUE(r.ok()) << r.error;
-    const MemoryPlan &p = *r.plan;
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const MemoryPlan &p = *r;
     ASSERT_EQ(p.layers.size(), 3u);
     EXPECT_EQ(p.layers[0].x_offset, p.layers[1].out_offset);
     EXPECT_EQ(p.layers[0].out_offset, p.layers[1].x_offset);
@@ -77,17 +77,17 @@ TEST(MemoryPlanner, OddActivationSizeIsAligned)
 {
     const tx_encoder_dims d{5, 3, 1, 2, 4};  // S*E = 15
     auto r = plan_memory(d, 1, one_layer({AttentionMode::kStandard, MhsaSchedule::kHeadwise, 0, TX_VARIANT_REF, 0, ""}));
-    ASSERT_TRUE(r.ok()) << r.error;
-    EXPECT_EQ(r.plan->layers[0].out_offset, 16u);
-    EXPECT_EQ(r.plan->layers[0].scratch_offset, 32u);
-    EXPECT_EQ(r.plan->peak_bytes, run_c_layout(d, r.plan->layers[0].scratch_size));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->layers[0].out_offset, 16u);
+    EXPECT_EQ(r->layers[0].scratch_offset, 32u);
+    EXPECT_EQ(r->peak_bytes, run_c_layout(d, r->layers[0].scratch_size));
 }
 
 TEST(MemoryPlanner, BadScheduleIsAnError)
 {
     auto r = plan_memory(kEeg, 2, one_layer({}, 1));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("layers"), std::string::npos);
+    EXPECT_NE(r.status().message().find("layers"), std::string::npos);
 }
 
 TEST(MemoryPlanner, Placement)
@@ -98,13 +98,13 @@ TEST(MemoryPlanner, Placement)
     Schedule s = one_layer({AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 9, TX_VARIANT_DSP, 0, "big"});
     auto r = plan_memory(kEeg, 1, s);
     ASSERT_TRUE(r.ok());
-    EXPECT_EQ(check_placement(*r.plan, s, b), "");
+    EXPECT_EQ(check_placement(*r, s, b), "");
     s.layers[0].placement = "small";
-    EXPECT_NE(check_placement(*r.plan, s, b).find("does not fit"), std::string::npos);
+    EXPECT_NE(check_placement(*r, s, b).find("does not fit"), std::string::npos);
     s.layers[0].placement = "flash";
-    EXPECT_NE(check_placement(*r.plan, s, b).find("not RAM"), std::string::npos);
+    EXPECT_NE(check_placement(*r, s, b).find("not RAM"), std::string::npos);
     s.layers[0].placement = "nowhere";
-    EXPECT_NE(check_placement(*r.plan, s, b).find("no region"), std::string::npos);
+    EXPECT_NE(check_placement(*r, s, b).find("no region"), std::string::npos);
 }
 
 // The embedding and the head borrow the layers' scratch block: it grows when they need more
@@ -115,8 +115,8 @@ TEST(MemoryPlanner, EndsGrowTheScratchWhenTheyNeedMore)
     m.dims = {4, 8, 2, 4, 16};
     m.layers.resize(1);
     const Schedule s = one_layer({AttentionMode::kStandard, MhsaSchedule::kLayerwise, 0, TX_VARIANT_DSP, 0, ""});
-    const PlanResult layers_only = plan_memory(m, s);
-    ASSERT_TRUE(layers_only.ok()) << layers_only.error;
+    const auto layers_only = plan_memory(m, s);
+    ASSERT_TRUE(layers_only.ok()) << layers_only.status().message();
     EXPECT_EQ(ends_scratch_bytes(m, s), 0u);
     m.prelude = Prelude{};
     m.prelude->features = 4000;
@@ -124,10 +124,10 @@ TEST(MemoryPlanner, EndsGrowTheScratchWhenTheyNeedMore)
     m.head = Head{};
     m.head->classes = 3;
     const size_t ends = ends_scratch_bytes(m, s);
-    ASSERT_GT(ends, layers_only.plan->buffers[2].size);
-    const PlanResult r = plan_memory(m, s);
-    ASSERT_TRUE(r.ok()) << r.error;
-    EXPECT_EQ(r.plan->buffers[2].size, ends);
-    EXPECT_EQ(r.plan->buffers[2].offset, layers_only.plan->buffers[2].offset);
-    EXPECT_EQ(r.plan->peak_bytes, r.plan->buffers[2].offset + ends);
+    ASSERT_GT(ends, layers_only->buffers[2].size);
+    const auto r = plan_memory(m, s);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->buffers[2].size, ends);
+    EXPECT_EQ(r->buffers[2].offset, layers_only->buffers[2].offset);
+    EXPECT_EQ(r->peak_bytes, r->buffers[2].offset + ends);
 }

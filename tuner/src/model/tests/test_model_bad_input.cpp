@@ -18,8 +18,8 @@ using nlohmann::json;
 struct BadCase {
     const char *name;
     std::function<void(json &)> mutate;
-    const char *path;   // expected ModelError::path
-    const char *reason; // expected substring of ModelError::reason
+    const char *path;   // expected field (test::model_error(status).path)
+    const char *reason; // expected substring of the reason
 };
 
 json &L0(json &j) { return j["layers"][0]; }
@@ -180,13 +180,13 @@ TEST_P(BadModel, IsRefusedWithPathAndReason)
     const BadCase &c = GetParam();
     json spec = test::read_json(test::models_dir() / "eegformer.json");
     c.mutate(spec);
-    ModelLoadResult r = parse_model(spec, test::models_dir());
+    auto r = parse_model(spec, test::models_dir());
     ASSERT_FALSE(r.ok()) << c.name << " was accepted";
-    ASSERT_TRUE(r.error.has_value());
-    EXPECT_EQ(r.error->path, c.path) << r.error->message();
-    EXPECT_NE(r.error->reason.find(c.reason), std::string::npos) << r.error->message();
+    const ModelError e = test::model_error(r.status());
+    EXPECT_EQ(e.path, c.path) << r.status().message();
+    EXPECT_NE(e.reason.find(c.reason), std::string::npos) << r.status().message();
     if (*c.path) {
-        EXPECT_EQ(r.error->message().rfind(std::string(c.path) + ": ", 0), 0u) << r.error->message();
+        EXPECT_EQ(r.status().message().rfind(std::string(c.path) + ": ", 0), 0u) << r.status().message();
     }
 }
 
@@ -195,25 +195,25 @@ INSTANTIATE_TEST_SUITE_P(Mutations, BadModel, ::testing::ValuesIn(bad_cases()),
 
 TEST(BadModelSanity, UnmutatedSpecLoads)
 {
-    ModelLoadResult r = parse_model(test::read_json(test::models_dir() / "eegformer.json"), test::models_dir());
-    EXPECT_TRUE(r.ok()) << r.error->message();
+    auto r = parse_model(test::read_json(test::models_dir() / "eegformer.json"), test::models_dir());
+    EXPECT_TRUE(r.ok()) << r.status().message();
 }
 
 TEST(BadModelText, InvalidJsonIsRefused)
 {
-    ModelLoadResult r = parse_model(std::string("{\"name\": \"x\", "), test::models_dir());
+    auto r = parse_model(std::string("{\"name\": \"x\", "), test::models_dir());
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error->message().find("invalid JSON"), std::string::npos);
+    EXPECT_NE(r.status().message().find("invalid JSON"), std::string::npos);
 }
 
 // Regression (test_model_fuzz): the parser reports a number a double cannot hold as
 // out_of_range, not parse_error; it escaped parse_model and ended the process.
 TEST(BadModelText, NumberOverflowIsRefused)
 {
-    ModelLoadResult r;
-    EXPECT_NO_THROW(r = parse_model(std::string("{\"name\": \"x\", \"S\": 1e999}"), test::models_dir()));
-    ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error->message().find("invalid JSON"), std::string::npos) << r.error->message();
+    platform::Status st;
+    EXPECT_NO_THROW(st = parse_model(std::string("{\"name\": \"x\", \"S\": 1e999}"), test::models_dir()).status());
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("invalid JSON"), std::string::npos) << st.message();
 }
 
 // Regression (test_model_fuzz): a deeply nested "format" was dump()ed into the message,
@@ -222,10 +222,10 @@ TEST(BadModelText, DeeplyNestedFormatIsRefused)
 {
     const size_t depth = 100000;
     const std::string text = "{\"format\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
-    ModelLoadResult r = parse_model(text, test::models_dir());
+    auto r = parse_model(text, test::models_dir());
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->path, "format") << r.error->message();
-    EXPECT_NE(r.error->reason.find("got array"), std::string::npos) << r.error->message();
+    EXPECT_EQ(test::model_error(r.status()).path, "format") << r.status().message();
+    EXPECT_NE(test::model_error(r.status()).reason.find("got array"), std::string::npos) << r.status().message();
 }
 
 // A copy of eegformer in a temporary folder, with the weights file altered.
@@ -246,16 +246,16 @@ class TempModel : public ::testing::Test {
 
 TEST_F(TempModel, CopyLoads)
 {
-    ModelLoadResult r = load_model(dir / "eegformer.json");
-    EXPECT_TRUE(r.ok()) << r.error->message();
+    auto r = load_model(dir / "eegformer.json");
+    EXPECT_TRUE(r.ok()) << r.status().message();
 }
 
 TEST_F(TempModel, TruncatedBinWithStaleShaIsRefused)
 {
     fs::resize_file(dir / "eegformer.bin", 1000);
-    ModelLoadResult r = load_model(dir / "eegformer.json");
+    auto r = load_model(dir / "eegformer.json");
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->path, "weights.sha256") << r.error->message();
+    EXPECT_EQ(test::model_error(r.status()).path, "weights.sha256") << r.status().message();
 }
 
 TEST_F(TempModel, TruncatedBinWithMatchingShaIsRefusedAtTheFirstTensorOutside)
@@ -267,33 +267,33 @@ TEST_F(TempModel, TruncatedBinWithMatchingShaIsRefusedAtTheFirstTensorOutside)
         [&] {
             // recompute through the loader's own message: it reports the file's digest
             json probe = spec;
-            ModelLoadResult pr = parse_model(probe, dir);
-            std::string m = pr.error ? pr.error->reason : "";
+            auto pr = parse_model(probe, dir);
+            std::string m = test::model_error(pr.status()).reason;
             auto at = m.find("its sha256 is ");
             return at == std::string::npos ? std::string() : m.substr(at + 14, 64);
         }();
-    ModelLoadResult r = parse_model(spec, dir);
+    auto r = parse_model(spec, dir);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->path, "layers[0].mhsa.wv.offset") << r.error->message();
-    EXPECT_NE(r.error->reason.find("exceeds the weights file (20000 bytes)"), std::string::npos)
-        << r.error->message();
+    EXPECT_EQ(test::model_error(r.status()).path, "layers[0].mhsa.wv.offset") << r.status().message();
+    EXPECT_NE(test::model_error(r.status()).reason.find("exceeds the weights file (20000 bytes)"), std::string::npos)
+        << r.status().message();
 }
 
 TEST_F(TempModel, MissingInputFileIsRefused)
 {
     fs::remove(dir / "eegformer.input.bin");
-    ModelLoadResult r = load_model(dir / "eegformer.json");
+    auto r = load_model(dir / "eegformer.json");
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->path, "calibration_input.file") << r.error->message();
+    EXPECT_EQ(test::model_error(r.status()).path, "calibration_input.file") << r.status().message();
 }
 
 TEST_F(TempModel, WeightsFileIsADirectory)
 {
     fs::remove(dir / "eegformer.bin");
     fs::create_directory(dir / "eegformer.bin");
-    ModelLoadResult r = load_model(dir / "eegformer.json");
+    auto r = load_model(dir / "eegformer.json");
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->path, "weights.file") << r.error->message();
+    EXPECT_EQ(test::model_error(r.status()).path, "weights.file") << r.status().message();
 }
 
 } // namespace
@@ -315,12 +315,12 @@ TEST(BadModelSweep, EveryLeafReplacedIsHandled)
         for (const json &rep : replacements) {
             json f = base;
             f[json::json_pointer(it.key())] = rep;
-            ModelLoadResult r = parse_model(f, test::models_dir());
+            auto r = parse_model(f, test::models_dir());
             ++total;
             if (!r.ok()) {
                 ++refused;
-                ASSERT_TRUE(r.error.has_value());
-                EXPECT_FALSE(r.error->reason.empty()) << it.key();
+                ASSERT_FALSE(r.status().ok());
+                EXPECT_FALSE(test::model_error(r.status()).reason.empty()) << it.key();
             }
         }
     }

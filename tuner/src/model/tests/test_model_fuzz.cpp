@@ -47,7 +47,7 @@ struct Case {
     // extra check of the error, "" when fine (e.g. "the offset named really runs past the file")
     std::function<std::string(const ModelError &)> verify;
     // returns the result and a fingerprint of the input (to count distinct inputs)
-    std::function<std::pair<ModelLoadResult, std::string>()> run;
+    std::function<std::pair<platform::Result<Model>, std::string>()> run;
 };
 
 std::vector<uint8_t> read_bytes(const fs::path &p)
@@ -178,7 +178,7 @@ class Cases {
             json spec = *f_.spec;
             edit(d, spec);
             write_bytes(d / (f_.name + ".json"), spec.dump(1));
-            ModelLoadResult r = load_model(d / (f_.name + ".json"));
+            auto r = load_model(d / (f_.name + ".json"));
             std::string fp = name + "\n" + fingerprint(spec);
             for (const std::string &file : {f_.weights_file, f_.input_file}) {
                 std::error_code ec;
@@ -771,7 +771,7 @@ void check(const Case &c, Tally &t)
 {
     SCOPED_TRACE(c.group + ": " + c.name);
     const auto t0 = std::chrono::steady_clock::now();
-    std::optional<std::pair<ModelLoadResult, std::string>> out;
+    std::optional<std::pair<platform::Result<Model>, std::string>> out;
     try {
         out = c.run();
     } catch (const std::exception &e) {
@@ -786,22 +786,22 @@ void check(const Case &c, Tally &t)
         t.slowest_ms = ms;
         t.slowest = c.group + ": " + c.name;
     }
-    const ModelLoadResult &r = out->first;
+    const platform::Result<Model> &r = out->first;
     ++t.per_group[c.group];
-    if (r.ok() == r.error.has_value()) {
+    if (r.ok() != r.status().ok()) {
         ADD_FAILURE() << "a result must hold either a model or an error";
         return;
     }
     if (c.want == Want::kAccepted) {
         ++t.controls;
-        EXPECT_TRUE(r.ok()) << "a legal edit was refused: " << r.error->message();
+        EXPECT_TRUE(r.ok()) << "a legal edit was refused: " << r.status().message();
         return;
     }
     if (c.want == Want::kProbe) {
         ++t.probes;
         if (!r.ok()) {
             ++t.probes_refused;
-            EXPECT_FALSE(r.error->reason.empty());
+            EXPECT_FALSE(test::model_error(r.status()).reason.empty());
         }
         return;
     }
@@ -811,7 +811,7 @@ void check(const Case &c, Tally &t)
         ADD_FAILURE() << "accepted";
         return;
     }
-    const ModelError &e = *r.error;
+    const ModelError e = test::model_error(r.status());
     EXPECT_FALSE(e.reason.empty());
     EXPECT_FALSE(e.message().empty());
     if (!c.contains.empty()) {
@@ -914,9 +914,9 @@ TEST(ModelFuzz, SpecPath)
                              "dangling.json", "to_dir.json", "nonexistent.json", "", "/", "nonexistent_dir/x.json"}) {
         SCOPED_TRACE(name);
         try {
-            ModelLoadResult r = load_model(*name ? d / name : fs::path());
+            auto r = load_model(*name ? d / name : fs::path());
             ASSERT_FALSE(r.ok());
-            EXPECT_FALSE(r.error->message().empty());
+            EXPECT_FALSE(r.status().message().empty());
             ++n;
         } catch (const std::exception &e) {
             ADD_FAILURE() << "threw " << e.what();

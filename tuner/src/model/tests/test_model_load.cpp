@@ -21,9 +21,9 @@ class ShippedModel : public ::testing::TestWithParam<Expect> {};
 TEST_P(ShippedModel, LoadsWithExpectedDims)
 {
     const Expect &x = GetParam();
-    ModelLoadResult r = load_model(models_dir() / (std::string(x.name) + ".json"));
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    const Model &m = *r.model;
+    auto r = load_model(models_dir() / (std::string(x.name) + ".json"));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const Model &m = *r;
     EXPECT_EQ(m.name, x.name);
     EXPECT_EQ(m.dims.S, x.S);
     EXPECT_EQ(m.dims.E, x.E);
@@ -94,14 +94,14 @@ TEST(ModelInline, InlineWeightsGiveTheSameModel)
 {
     auto spec = test::read_json(models_dir() / "ecgformer.json");
     std::string blob = test::read_text(models_dir() / "ecgformer.bin");
-    ModelLoadResult a = parse_model(spec, models_dir());
-    ASSERT_TRUE(a.ok()) << a.error->message();
+    auto a = parse_model(spec, models_dir());
+    ASSERT_TRUE(a.ok()) << a.status().message();
     inline_tensors(spec["layers"], blob);
     spec.erase("weights");
-    ModelLoadResult b = parse_model(spec, models_dir());
-    ASSERT_TRUE(b.ok()) << b.error->message();
-    EXPECT_TRUE(b.model->weights_sha256.empty());
-    const EncoderLayer &la = a.model->layers[0], &lb = b.model->layers[0];
+    auto b = parse_model(spec, models_dir());
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    EXPECT_TRUE(b->weights_sha256.empty());
+    const EncoderLayer &la = a->layers[0], &lb = b->layers[0];
     EXPECT_EQ(la.wq, lb.wq);
     EXPECT_EQ(la.bo, lb.bo);
     EXPECT_EQ(la.fused->wf, lb.fused->wf);
@@ -113,13 +113,13 @@ TEST(ModelInline, InlineWeightsGiveTheSameModel)
 TEST(ModelLoad, NormDefaultsToPostAndReadsPre)
 {
     auto spec = test::read_json(models_dir() / "ecgformer.json");
-    ModelLoadResult post = parse_model(spec, models_dir());
-    ASSERT_TRUE(post.ok()) << post.error->message();
-    EXPECT_EQ(post.model->norm, TX_NORM_POST);
+    auto post = parse_model(spec, models_dir());
+    ASSERT_TRUE(post.ok()) << post.status().message();
+    EXPECT_EQ(post->norm, TX_NORM_POST);
     spec["norm"] = "pre";
-    ModelLoadResult pre = parse_model(spec, models_dir());
-    ASSERT_TRUE(pre.ok()) << pre.error->message();
-    EXPECT_EQ(pre.model->norm, TX_NORM_PRE);
+    auto pre = parse_model(spec, models_dir());
+    ASSERT_TRUE(pre.ok()) << pre.status().message();
+    EXPECT_EQ(pre->norm, TX_NORM_PRE);
 }
 
 TEST(ModelInline, BiasesAreOptional)
@@ -128,10 +128,10 @@ TEST(ModelInline, BiasesAreOptional)
     for (const char *b : {"bq", "bk", "bv", "bo"})
         spec["layers"][0]["mhsa"].erase(b);
     spec["layers"][0]["ffn"].erase("b1");
-    ModelLoadResult r = parse_model(spec, models_dir());
-    ASSERT_TRUE(r.ok()) << r.error->message();
+    auto r = parse_model(spec, models_dir());
+    ASSERT_TRUE(r.ok()) << r.status().message();
     EncoderWeightsView v;
-    r.model->encoder_weights(0, v);
+    r->encoder_weights(0, v);
     EXPECT_EQ(v.w.mhsa.bq, nullptr);
     EXPECT_EQ(v.w.b1, nullptr);
     EXPECT_NE(v.w.b2, nullptr);
@@ -143,12 +143,12 @@ TEST(ModelInline, PerChannelRequantLoads)
     auto &rq1 = spec["layers"][0]["ffn"]["rq1"];
     rq1["ch_mul"] = std::vector<int>(64, rq1["mul"].get<int>());
     rq1["ch_shift"] = std::vector<int>(64, rq1["shift"].get<int>());
-    ModelLoadResult r = parse_model(spec, models_dir());
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    EXPECT_TRUE(r.model->layers[0].rq1.per_channel());
+    auto r = parse_model(spec, models_dir());
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_TRUE(r->layers[0].rq1.per_channel());
     EncoderWeightsView v;
-    r.model->encoder_weights(0, v);
-    EXPECT_EQ(v.w.rq1.ch_mul, r.model->layers[0].rq1.ch_mul.data());
+    r->encoder_weights(0, v);
+    EXPECT_EQ(v.w.rq1.ch_mul, r->layers[0].rq1.ch_mul.data());
 }
 
 // The network's ends (inline tensors): read with their shapes; what they cannot be is named.
@@ -166,26 +166,26 @@ TEST(ModelInline, PreludeFinalNormAndHeadLoadAndBadOnesAreNamed)
     spec["final_norm"] = {{"gamma", t8({E}, size_t(E))},
                           {"beta", {{"dtype", "int32"}, {"shape", {E}}, {"data", std::vector<int>(size_t(E), -7)}}},
                           {"rq", {{"mul", 1 << 30}, {"shift", 40}}}, {"output_scale", 0.125}};
-    ModelLoadResult r = parse_model(spec, models_dir());
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    ASSERT_TRUE(r.model->prelude && r.model->head && r.model->final_norm);
-    EXPECT_EQ(r.model->final_norm->beta, std::vector<int32_t>(size_t(E), -7));
-    EXPECT_EQ(r.model->final_norm->rq.shift, 40);
-    EXPECT_EQ(r.model->encoder_output_scale(), 0.125); // what the head reads: the final norm's output
+    auto r = parse_model(spec, models_dir());
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_TRUE(r->prelude && r->head && r->final_norm);
+    EXPECT_EQ(r->final_norm->beta, std::vector<int32_t>(size_t(E), -7));
+    EXPECT_EQ(r->final_norm->rq.shift, 40);
+    EXPECT_EQ(r->encoder_output_scale(), 0.125); // what the head reads: the final norm's output
     // the ends' constant data: embedding (we, cls, pos), final norm (gamma, beta), head (wh)
-    EXPECT_EQ(r.model->ends_data_bytes(), uint64_t(E) * 5 + E + uint64_t(S) * E + E + 4 * E + uint64_t(4) * E);
-    EXPECT_EQ(r.model->prelude->tokens, S - 1); // the CLS row is one of the S tokens
-    EXPECT_EQ(r.model->prelude->we.size(), size_t(E) * 5);
-    EXPECT_EQ(r.model->head->classes, 4);
-    EXPECT_EQ(r.model->head->pool, TX_POOL_FIRST);
-    EXPECT_TRUE(r.model->head->bh.empty());
+    EXPECT_EQ(r->ends_data_bytes(), uint64_t(E) * 5 + E + uint64_t(S) * E + E + 4 * E + uint64_t(4) * E);
+    EXPECT_EQ(r->prelude->tokens, S - 1); // the CLS row is one of the S tokens
+    EXPECT_EQ(r->prelude->we.size(), size_t(E) * 5);
+    EXPECT_EQ(r->head->classes, 4);
+    EXPECT_EQ(r->head->pool, TX_POOL_FIRST);
+    EXPECT_TRUE(r->head->bh.empty());
 
     auto bad = [&](const char *path, nlohmann::json value, const char *field) {
         auto b = spec;
         b[nlohmann::json::json_pointer(path)] = value;
-        ModelLoadResult e = parse_model(b, models_dir());
+        auto e = parse_model(b, models_dir());
         ASSERT_FALSE(e.ok()) << path;
-        EXPECT_EQ(e.error->path, field) << e.error->message();
+        EXPECT_EQ(test::model_error(e.status()).path, field) << e.status().message();
     };
     bad("/head/pool", "max", "head.pool");
     bad("/prelude/we/shape/1", 6, "prelude.we.shape");
@@ -195,16 +195,16 @@ TEST(ModelInline, PreludeFinalNormAndHeadLoadAndBadOnesAreNamed)
     bad("/final_norm/rq/shift", 70, "final_norm.rq.shift");
     auto no_pos = spec;
     no_pos["prelude"].erase("pos");
-    ModelLoadResult e = parse_model(no_pos, models_dir());
+    auto e = parse_model(no_pos, models_dir());
     ASSERT_FALSE(e.ok());
-    EXPECT_EQ(e.error->path, "prelude.add_pos");
+    EXPECT_EQ(test::model_error(e.status()).path, "prelude.add_pos");
 }
 
 TEST(ModelLoad, MissingSpecFileIsAnError)
 {
-    ModelLoadResult r = load_model(models_dir() / "no-such-model.json");
+    auto r = load_model(models_dir() / "no-such-model.json");
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error->message().find("does not exist"), std::string::npos);
+    EXPECT_NE(r.status().message().find("does not exist"), std::string::npos);
 }
 
 } // namespace

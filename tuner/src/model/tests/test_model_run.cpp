@@ -38,9 +38,9 @@ class ModelRun : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ModelRun, EveryVariantAgreesAndMatchesGolden)
 {
-    ModelLoadResult r = load_model(test::models_dir() / (GetParam() + ".json"));
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    const Model &m = *r.model;
+    auto r = load_model(test::models_dir() / (GetParam() + ".json"));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const Model &m = *r;
     tx_encoder_config cfg{};
     cfg.mhsa.mode = TX_ATTN_STANDARD;
     cfg.mhsa.schedule = TX_MHSA_LAYERWISE;

@@ -22,13 +22,13 @@ TEST(Pareto, FrontDominatedAndBudget)
         pt("e", 100, 10, 1000),  // equal to a: both stay
     };
     auto r = pareto_front(v, 4096);
-    ASSERT_TRUE(r.ok()) << r.error;
-    EXPECT_EQ(r.front->source, Source::kMeasured);
-    EXPECT_EQ(r.front->front, (std::vector<size_t>{0, 4, 1}));
-    EXPECT_EQ(r.front->dominated, (std::vector<size_t>{2}));
-    EXPECT_EQ(r.front->over_budget, (std::vector<size_t>{3}));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->source, Source::kMeasured);
+    EXPECT_EQ(r->front, (std::vector<size_t>{0, 4, 1}));
+    EXPECT_EQ(r->dominated, (std::vector<size_t>{2}));
+    EXPECT_EQ(r->over_budget, (std::vector<size_t>{3}));
     auto all = pareto_front(v);
-    EXPECT_EQ(all.front->front, (std::vector<size_t>{3, 0, 4, 1}));
+    EXPECT_EQ(all->front, (std::vector<size_t>{3, 0, 4, 1}));
 }
 
 TEST(Pareto, MixingSourcesIsRefused)
@@ -36,8 +36,8 @@ TEST(Pareto, MixingSourcesIsRefused)
     std::vector<ParetoPoint> v{pt("a", 1, 1, 1, Source::kMeasured), pt("b", 2, 2, 2, Source::kEmulated)};
     auto r = pareto_front(v);
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("points[1].source"), std::string::npos);
-    EXPECT_NE(r.error.find("emulated"), std::string::npos);
+    EXPECT_NE(r.status().message().find("points[1].source"), std::string::npos);
+    EXPECT_NE(r.status().message().find("emulated"), std::string::npos);
 }
 
 TEST(Pareto, PerSourceFrontsNeverCompareAcrossSources)
@@ -66,9 +66,9 @@ TEST(Pareto, MatchesBruteForceOnTenThousandPoints)
     ASSERT_TRUE(r.ok());
     EXPECT_LT(ms, 2000);
     std::vector<int> on(v.size(), 0);
-    for (size_t i : r.front->front) on[i] = 1;
-    for (size_t i : r.front->dominated) on[i] = 2;
-    for (size_t i : r.front->over_budget) on[i] = 3;
+    for (size_t i : r->front) on[i] = 1;
+    for (size_t i : r->dominated) on[i] = 2;
+    for (size_t i : r->over_budget) on[i] = 3;
     for (size_t i = 0; i < v.size(); ++i) {
         if (v[i].peak_bytes > 900) { EXPECT_EQ(on[i], 3); continue; }
         bool dom = false;

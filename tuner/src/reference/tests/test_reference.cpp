@@ -9,9 +9,9 @@ namespace {
 
 Model load(const std::string &name)
 {
-    ModelLoadResult r = load_model(std::filesystem::path(TINYTX_MODELS_DIR) / (name + ".json"));
-    EXPECT_TRUE(r.ok()) << (r.error ? r.error->message() : "");
-    return std::move(*r.model);
+    auto r = load_model(std::filesystem::path(TINYTX_MODELS_DIR) / (name + ".json"));
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return std::move(*r);
 }
 
 Schedule uniform(const Model &m, LayerKnobs k)
@@ -35,9 +35,9 @@ TEST_P(Reference, EveryScheduleGivesTheGoldenCrc)
             k.tile_rows = sched == MhsaSchedule::kDepthfirst ? 1 : 0;
             k.variant = v;
             k.ffn_tile = m.dims.F / 4;
-            const ReferenceResult r = run_reference(m, uniform(m, k));
-            ASSERT_TRUE(r.ok()) << r.error;
-            EXPECT_EQ(r.crc32, *m.expected_output_crc32) << mhsa_name(sched) << " " << tx_variant_name(v);
+            const auto r = run_reference(m, uniform(m, k));
+            ASSERT_TRUE(r.ok()) << r.status().message();
+            EXPECT_EQ(r->crc32, *m.expected_output_crc32) << mhsa_name(sched) << " " << tx_variant_name(v);
         }
 }
 
@@ -51,10 +51,10 @@ TEST_P(Reference, FusedAttentionIsDeterministicAndScheduleIndependent)
     df.mhsa = MhsaSchedule::kDepthfirst;
     df.tile_rows = 2;
     df.variant = TX_VARIANT_OPT2X2;
-    const ReferenceResult a = run_reference(m, uniform(m, lw)), b = run_reference(m, uniform(m, df));
-    ASSERT_TRUE(a.ok() && b.ok()) << a.error << b.error;
-    EXPECT_EQ(a.crc32, b.crc32);
-    EXPECT_EQ(a.output, b.output);
+    const auto a = run_reference(m, uniform(m, lw)), b = run_reference(m, uniform(m, df));
+    ASSERT_TRUE(a.ok() && b.ok()) << a.status().message() << b.status().message();
+    EXPECT_EQ(a->crc32, b->crc32);
+    EXPECT_EQ(a->output, b->output);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, Reference, ::testing::Values("eegformer", "ecgformer", "tiny4", "cct"));
@@ -85,12 +85,12 @@ TEST(Reference, ClusterLayersGiveTheSingleCoreOutput)
         c.cores = 8;
         c.split = ClusterSplit::kHeads;
     }
-    const ReferenceResult a = run_reference(m, one), b = run_reference(m, cluster);
-    ASSERT_TRUE(a.ok()) << a.error;
-    ASSERT_TRUE(b.ok()) << b.error;
-    EXPECT_EQ(a.crc32, b.crc32);
+    const auto a = run_reference(m, one), b = run_reference(m, cluster);
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    EXPECT_EQ(a->crc32, b->crc32);
     ASSERT_TRUE(m.expected_output_crc32.has_value());
-    EXPECT_EQ(b.crc32, *m.expected_output_crc32);
+    EXPECT_EQ(b->crc32, *m.expected_output_crc32);
 }
 
 } // namespace

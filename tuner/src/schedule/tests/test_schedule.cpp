@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "schedule_test_util.h"
 #include "tinytx/tuner/schedule.h"
 
 using namespace tinytx::tuner;
@@ -19,11 +20,11 @@ TEST(Schedule, JsonRoundTrip)
 {
     const Schedule s = sample();
     auto r = schedule_from_json(to_json(s));
-    ASSERT_TRUE(r.ok()) << r.error->message();
-    EXPECT_EQ(*r.schedule, s);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(*r, s);
     auto r2 = parse_schedule(canonical_json(s));
     ASSERT_TRUE(r2.ok());
-    EXPECT_EQ(*r2.schedule, s);
+    EXPECT_EQ(*r2, s);
 }
 
 TEST(Schedule, CanonicalAndHash)
@@ -55,9 +56,9 @@ TEST(Schedule, ClusterKnobsRoundTripAndAreChecked)
     EXPECT_EQ(j["layers"][0]["split"], "heads");
     EXPECT_EQ(j["layers"][0]["variant"], "xpulp");
     auto back = schedule_from_json(j);
-    ASSERT_TRUE(back.ok()) << back.error->message();
-    EXPECT_EQ(*back.schedule, s);
-    EXPECT_EQ(schedule_hash(*back.schedule), schedule_hash(s));
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(*back, s);
+    EXPECT_EQ(schedule_hash(*back), schedule_hash(s));
     EXPECT_NE(schedule_summary(s).find("xpulp x8 heads"), std::string::npos) << schedule_summary(s);
     // single-core layers carry neither key, and their split does not change the identity
     Schedule one = sample();
@@ -86,45 +87,46 @@ TEST(Schedule, ErrorsNameThePath)
     j["layers"][1]["mhsa"] = "diagonal";
     auto r = schedule_from_json(j);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->path, "layers[1].mhsa");
+    EXPECT_EQ(test::schedule_error(r.status()).path, "layers[1].mhsa");
 
     j = to_json(sample());
     j["layers"][0].erase("tile_rows");
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].tile_rows");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].tile_rows");
     j = to_json(sample());
     j["layers"][0]["ffn_tile"] = "big";
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].ffn_tile");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].ffn_tile");
     j = to_json(sample());
     j["layers"][0]["variant"] = "neon";
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].variant");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].variant");
     j = to_json(sample());
     j["layers"][0]["threads"] = 8;
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].threads");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].threads");
     // cluster knobs: split goes with cores >= 1, cores must be a count
     j = to_json(sample());
     j["layers"][0]["cores"] = 8;
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].split");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].split");
     j["layers"][0]["split"] = "diagonal";
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].split");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].split");
     j["layers"][0]["cores"] = -1;
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].cores");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].cores");
     j = to_json(sample());
     j["layers"][0]["split"] = "heads";
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[0].split");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[0].split");
     j = to_json(sample());
     j["layers"][1]["tile_rows"] = 4;
-    EXPECT_EQ(schedule_from_json(j).error->path, "layers[1].tile_rows");
-    EXPECT_EQ(parse_schedule("{").error->path, "");
-    EXPECT_EQ(parse_schedule("{\"layers\":{}}").error->path, "layers");
-    EXPECT_EQ(parse_schedule("{\"model\":3,\"layers\":[]}").error->path, "model");
+    EXPECT_EQ(test::schedule_error(schedule_from_json(j).status()).path, "layers[1].tile_rows");
+    EXPECT_EQ(test::schedule_error(parse_schedule("{").status()).path, "");
+    EXPECT_EQ(test::schedule_error(parse_schedule("{\"layers\":{}}").status()).path, "layers");
+    EXPECT_EQ(test::schedule_error(parse_schedule("{\"model\":3,\"layers\":[]}").status()).path, "model");
 
     // regression (test_schedule_fuzz): 2^64-1 read back as int64 -1 and was reported as "got -1"
     j = to_json(sample());
     j["layers"][0]["tile_rows"] = UINT64_MAX;
     auto big = schedule_from_json(j);
     ASSERT_FALSE(big.ok());
-    EXPECT_EQ(big.error->path, "layers[0].tile_rows");
-    EXPECT_NE(big.error->reason.find("got 18446744073709551615"), std::string::npos) << big.error->reason;
+    EXPECT_EQ(test::schedule_error(big.status()).path, "layers[0].tile_rows");
+    EXPECT_NE(test::schedule_error(big.status()).reason.find("got 18446744073709551615"), std::string::npos)
+        << big.status().message();
 }
 
 TEST(Schedule, CheckDims)

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "schedule_test_util.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 #include "tinytx/tuner/testing/json_fuzz.h"
@@ -49,11 +50,11 @@ struct Family {
     {
         Family f;
         f.name = model;
-        ModelLoadResult m = load_model(std::filesystem::path(TINYTX_MODELS_DIR) / (model + ".json"));
+        auto m = load_model(std::filesystem::path(TINYTX_MODELS_DIR) / (model + ".json"));
         if (!m.ok())
-            throw std::runtime_error(m.error->message());
-        f.d = m.model->dims;
-        f.n_layers = m.model->layers.size();
+            throw std::runtime_error(m.status().message());
+        f.d = m->dims;
+        f.n_layers = m->layers.size();
         Schedule s;
         s.model = model;
         s.board = "nucleo-h743zi";
@@ -77,8 +78,8 @@ struct Family {
         Outcome o;
         std::vector<uint8_t> cbor = json::to_cbor(j); // dump() would refuse invalid UTF-8
         o.input.assign(cbor.begin(), cbor.end());
-        ScheduleParseResult r = schedule_from_json(j);
-        o.error = r.ok() ? check_dims(*r.schedule, d, n_layers) : r.error;
+        auto r = schedule_from_json(j);
+        o.error = r.ok() ? check_dims(*r, d, n_layers) : test::schedule_error(r.status());
         return o;
     }
 
@@ -86,8 +87,8 @@ struct Family {
     {
         Outcome o;
         o.input = t;
-        ScheduleParseResult r = parse_schedule(t);
-        o.error = r.ok() ? check_dims(*r.schedule, d, n_layers) : r.error;
+        auto r = parse_schedule(t);
+        o.error = r.ok() ? check_dims(*r, d, n_layers) : test::schedule_error(r.status());
         return o;
     }
 };

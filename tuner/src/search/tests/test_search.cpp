@@ -67,16 +67,16 @@ TEST(Search, IndexCodingRoundTrip)
 
     const auto &b = catalog().get("nucleo-h743zi");
     auto r = DesignSpace::create("eeg", kEeg, 2, false, b, SpaceMode::kPerLayer);
-    ASSERT_TRUE(r.ok()) << r.error;
-    IndexCoding sc = IndexCoding::from_space(*r.space);
-    EXPECT_EQ(sc.size(), r.space->size());
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    IndexCoding sc = IndexCoding::from_space(*r);
+    EXPECT_EQ(sc.size(), r->size());
     ASSERT_FALSE(sc.blocks.empty());
     EXPECT_EQ(sc.blocks[0].radices.size(), 2u);   // one digit per layer
     // a digit is one layer's knob set: changing digit 1 leaves layer 0 unchanged
     auto g = sc.decode(0);
-    const Schedule s0 = r.space->at(0);
+    const Schedule s0 = r->at(0);
     g.digits[1] = sc.blocks[0].radices[1] - 1;
-    const Schedule s1 = r.space->at(sc.encode(g));
+    const Schedule s1 = r->at(sc.encode(g));
     EXPECT_EQ(s0.layers[0], s1.layers[0]);
     EXPECT_NE(s0.layers[1], s1.layers[1]);
 }
@@ -181,8 +181,8 @@ TEST(Search, GuidedOverDesignSpaceWithCostModel)
 {
     const auto &b = catalog().get("nucleo-l476rg");
     auto r = DesignSpace::create("eeg", kEeg, 2, false, b, SpaceMode::kShared);
-    ASSERT_TRUE(r.ok()) << r.error;
-    const DesignSpace &ds = *r.space;
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const DesignSpace &ds = *r;
     SpaceSearchContext ctx{kEeg, CostModel::prior_for(b), true};
     auto made = make_strategy("guided", ds, SearchOptions{.budget = 6}, ctx);
     ASSERT_TRUE(made.ok());

@@ -69,18 +69,18 @@ std::map<std::string, std::map<std::string, size_t>> placement_twins(const TuneR
 platform::Measurement direct_table_run(const TuneRequest &req, const Trial &t, uint32_t config_id, const std::string &region)
 {
     const platform::BoardProfile board = platform::BoardCatalog::load_dir(req.boards_dir.string()).get(req.board);
-    const ModelLoadResult loaded = load_model(req.model_path);
-    const Model &m = *loaded.model;
-    const DesignSpace::Result space = DesignSpace::create(m, board, SpaceMode::kShared);
+    const auto loaded = load_model(req.model_path);
+    const Model &m = *loaded;
+    const auto space = DesignSpace::create(m, board, SpaceMode::kShared);
     std::set<tx_variant> kernels;
-    for (const LayerKnobs &k : space.space->layer_knob_sets())
+    for (const LayerKnobs &k : space->layer_knob_sets())
         if (k.cores == 0 && k.variant != TX_VARIANT_XPULP)
             kernels.insert(k.variant);
     BuildOptions bo;
     bo.cache_dir = req.cache_dir;
-    const BuildResult br = Builder(bo).build_schedule_data(m, board, kernels);
-    EXPECT_TRUE(br.ok()) << br.error;
-    std::ifstream in(br.elf_path, std::ios::binary);
+    const auto br = Builder(bo).build_schedule_data(m, board, kernels);
+    EXPECT_TRUE(br.ok()) << br.status().message();
+    std::ifstream in(br->elf_path, std::ios::binary);
     agent::AgentConfig cfg;
     cfg.boards_dir = req.boards_dir.string();
     cfg.boards = {{board.name, "iss"}};
@@ -280,7 +280,7 @@ TEST(Tuning, PlacementTwinsAreMeasuredEachWhereTheirWaitStatesDiffer)
     EXPECT_EQ(r.image_loads, 3u);
     EXPECT_EQ(r.progress.measured, r.trials.size()) << "every twin measured";
     Database db(req.db_path.string());
-    const tx_encoder_dims dims = load_model(req.model_path).model->dims;
+    const tx_encoder_dims dims = load_model(req.model_path)->dims;
     size_t pairs = 0;
     std::vector<double> effect_error_pct;
     for (const auto &[code, by_place] : placement_twins(r)) {
