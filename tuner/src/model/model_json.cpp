@@ -1,5 +1,5 @@
-// Model spec (schemas/json/model.schema.json) -> Model IR, with validation. Every error names
-// the JSON path of the offending field and the reason; the first error ends the parse.
+// Model spec (schemas/json/model.schema.json) -> Model IR, with validation. Every refusal names
+// the JSON path of the offending field and the reason (ModelError); the first one ends the parse.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -28,14 +28,30 @@ namespace fs = std::filesystem;
 constexpr int64_t kInt32Min = INT32_MIN;
 constexpr int64_t kInt32Max = INT32_MAX;
 
-struct Fail {
-    std::string path, reason;
-};
+using platform::Result;
+using platform::Status;
 
-[[noreturn]] void fail(const std::string &path, const std::string &reason)
+// The refusal of a field; the first one ends the parse.
+Status fail(const std::string &path, const std::string &reason)
 {
-    throw Fail{path, reason};
+    return Status::invalid_argument(ModelError{path, reason}.message());
 }
+
+// The value of a Result, or the enclosing step returns its Status: every step of the parse returns
+// a Result or a Status, and the first refusal travels up unchanged (a GNU statement expression).
+#define TX_TRY(expr)                      \
+    ({                                    \
+        auto tx_try_ = (expr);            \
+        if (!tx_try_.ok())                \
+            return tx_try_.status();      \
+        std::move(*tx_try_);              \
+    })
+// The same for a step that returns a Status.
+#define TX_CHECK(expr)                                   \
+    do {                                                 \
+        if (Status tx_check_ = (expr); !tx_check_.ok())  \
+            return tx_check_;                            \
+    } while (0)
 
 std::string join(const std::string &path, const std::string &key)
 {
@@ -64,31 +80,32 @@ std::string shape_str(const std::vector<int64_t> &s)
     return r + "]";
 }
 
-const json &object_at(const json &v, const std::string &path)
+Result<const json *> object_at(const json &v, const std::string &path)
 {
     if (!v.is_object())
-        fail(path, "must be an object, got " + type_of(v));
-    return v;
+        return fail(path, "must be an object, got " + type_of(v));
+    return &v;
 }
 
 // Reject unknown keys: a misspelt optional field must not be silently ignored.
-void only_keys(const json &obj, const std::string &path, std::initializer_list<const char *> keys)
+Status only_keys(const json &obj, const std::string &path, std::initializer_list<const char *> keys)
 {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
         bool known = false;
         for (const char *k : keys)
             known = known || it.key() == k;
         if (!known)
-            fail(join(path, it.key()), "unknown field");
+            return fail(join(path, it.key()), "unknown field");
     }
+    return {};
 }
 
-const json &required(const json &obj, const std::string &path, const char *key)
+Result<const json *> required(const json &obj, const std::string &path, const char *key)
 {
     auto it = obj.find(key);
     if (it == obj.end())
-        fail(join(path, key), "required field missing");
-    return *it;
+        return fail(join(path, key), "required field missing");
+    return &*it;
 }
 
 const json *optional_field(const json &obj, const char *key)
@@ -97,39 +114,39 @@ const json *optional_field(const json &obj, const char *key)
     return it == obj.end() ? nullptr : &*it;
 }
 
-int64_t integer(const json &v, const std::string &path, int64_t lo, int64_t hi)
+Result<int64_t> integer(const json &v, const std::string &path, int64_t lo, int64_t hi)
 {
     if (!v.is_number_integer())
-        fail(path, "must be an integer, got " + type_of(v));
+        return fail(path, "must be an integer, got " + type_of(v));
     if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
-        fail(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
+        return fail(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
     int64_t x = v.get<int64_t>();
     if (x < lo || x > hi)
-        fail(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
-                       std::to_string(x));
+        return fail(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                              std::to_string(x));
     return x;
 }
 
-int64_t integer_at(const json &obj, const std::string &path, const char *key, int64_t lo, int64_t hi)
+Result<int64_t> integer_at(const json &obj, const std::string &path, const char *key, int64_t lo, int64_t hi)
 {
-    return integer(required(obj, path, key), join(path, key), lo, hi);
+    return integer(*TX_TRY(required(obj, path, key)), join(path, key), lo, hi);
 }
 
-std::string string_at(const json &obj, const std::string &path, const char *key)
+Result<std::string> string_at(const json &obj, const std::string &path, const char *key)
 {
-    const json &v = required(obj, path, key);
+    const json &v = *TX_TRY(required(obj, path, key));
     if (!v.is_string())
-        fail(join(path, key), "must be a string, got " + type_of(v));
+        return fail(join(path, key), "must be a string, got " + type_of(v));
     return v.get<std::string>();
 }
 
-double positive_number(const json &v, const std::string &path)
+Result<double> positive_number(const json &v, const std::string &path)
 {
     if (!v.is_number())
-        fail(path, "must be a number, got " + type_of(v));
+        return fail(path, "must be a number, got " + type_of(v));
     double d = v.get<double>();
     if (!std::isfinite(d) || d <= 0)
-        fail(path, "must be a finite number > 0, got " + v.dump());
+        return fail(path, "must be a finite number > 0, got " + v.dump());
     return d;
 }
 
@@ -144,24 +161,24 @@ bool is_sha256_hex(const std::string &s)
 }
 
 // {"file": ..., "sha256": ...} -> the file's bytes, checked against the digest.
-std::vector<uint8_t> load_file_ref(const json &obj, const std::string &path, const ModelFiles &files,
-                                   std::string *sha_out)
+Result<std::vector<uint8_t>> load_file_ref(const json &obj, const std::string &path, const ModelFiles &files,
+                                           std::string *sha_out)
 {
-    std::string file = string_at(obj, path, "file");
+    std::string file = TX_TRY(string_at(obj, path, "file"));
     if (file.empty())
-        fail(join(path, "file"), "must not be empty");
-    std::string sha = string_at(obj, path, "sha256");
+        return fail(join(path, "file"), "must not be empty");
+    std::string sha = TX_TRY(string_at(obj, path, "sha256"));
     if (!is_sha256_hex(sha))
-        fail(join(path, "sha256"), "must be 64 lowercase hex digits, got \"" + sha + "\"");
+        return fail(join(path, "sha256"), "must be 64 lowercase hex digits, got \"" + sha + "\"");
     std::string reason;
     std::optional<std::vector<uint8_t>> bytes = files.read(file, &reason);
     if (!bytes)
-        fail(join(path, "file"), reason);
+        return fail(join(path, "file"), reason);
     std::string actual = tinytx::platform::sha256_hex(*bytes);
     if (actual != sha)
         // the digest only to the owner of the file: to anyone else it says what the file holds
-        fail(join(path, "sha256"), files.reveals_files() ? "does not match '" + file + "' (its sha256 is " + actual + ")"
-                                                         : "does not match the file '" + file + "'");
+        return fail(join(path, "sha256"), files.reveals_files() ? "does not match '" + file + "' (its sha256 is " + actual + ")"
+                                                                : "does not match the file '" + file + "'");
     if (sha_out)
         *sha_out = sha;
     return std::move(*bytes);
@@ -171,80 +188,80 @@ class Parser {
   public:
     Parser(const json &spec, const ModelFiles &files) : spec_(spec), files_(files) {}
 
-    Model run()
+    Result<Model> run()
     {
-        object_at(spec_, "");
-        only_keys(spec_, "", {"$schema", "format", "version", "name", "generator", "seed", "S", "E",
+        TX_CHECK(object_at(spec_, "").status());
+        TX_CHECK(only_keys(spec_, "", {"$schema", "format", "version", "name", "generator", "seed", "S", "E",
                               "H", "P", "F", "norm", "weights", "calibration_input", "layers", "prelude",
-                              "final_norm", "head"});
+                              "final_norm", "head"}));
         if (const json *f = optional_field(spec_, "format"))
             if (!f->is_string() || *f != "tinytx-model")
                 // no dump() of a container (recursive: a deeply nested one overflows the stack);
                 // an in-memory string may hold invalid UTF-8, which dump() would throw on
-                fail("format", "must be \"tinytx-model\", got " +
-                                   (f->is_structured() ? type_of(*f)
-                                                       : f->dump(-1, ' ', false, json::error_handler_t::replace)));
+                return fail("format", "must be \"tinytx-model\", got " +
+                                          (f->is_structured() ? type_of(*f)
+                                                              : f->dump(-1, ' ', false, json::error_handler_t::replace)));
         if (const json *v = optional_field(spec_, "version"))
-            integer(*v, "version", 1, 1);
+            TX_CHECK(integer(*v, "version", 1, 1).status());
         Model m;
-        m.name = string_at(spec_, "", "name");
+        m.name = TX_TRY(string_at(spec_, "", "name"));
         if (m.name.empty())
-            fail("name", "must not be empty");
+            return fail("name", "must not be empty");
         for (char c : m.name)
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
-                fail("name", "may only contain letters, digits, '_', '-' and '.', got \"" + m.name + "\"");
+                return fail("name", "may only contain letters, digits, '_', '-' and '.', got \"" + m.name + "\"");
         // the schema's pattern: no leading '-' or '.' (".." or "-x" as a file or option name)
         if (!std::isalnum(static_cast<unsigned char>(m.name[0])))
-            fail("name", "must start with a letter or digit, got \"" + m.name + "\"");
+            return fail("name", "must start with a letter or digit, got \"" + m.name + "\"");
         if (const json *g = optional_field(spec_, "generator")) {
             if (!g->is_string())
-                fail("generator", "must be a string, got " + type_of(*g));
+                return fail("generator", "must be a string, got " + type_of(*g));
             m.generator = g->get<std::string>();
         }
         if (const json *s = optional_field(spec_, "seed"))
             if (!s->is_number_integer())
-                fail("seed", "must be an integer, got " + type_of(*s));
-        d_.S = static_cast<int32_t>(integer_at(spec_, "", "S", 1, 4096));
-        d_.E = static_cast<int32_t>(integer_at(spec_, "", "E", 1, 4096));
-        d_.H = static_cast<int32_t>(integer_at(spec_, "", "H", 1, 256));
-        d_.P = static_cast<int32_t>(integer_at(spec_, "", "P", 1, 4096));
-        d_.F = static_cast<int32_t>(integer_at(spec_, "", "F", 1, 65536));
+                return fail("seed", "must be an integer, got " + type_of(*s));
+        d_.S = static_cast<int32_t>(TX_TRY(integer_at(spec_, "", "S", 1, 4096)));
+        d_.E = static_cast<int32_t>(TX_TRY(integer_at(spec_, "", "E", 1, 4096)));
+        d_.H = static_cast<int32_t>(TX_TRY(integer_at(spec_, "", "H", 1, 256)));
+        d_.P = static_cast<int32_t>(TX_TRY(integer_at(spec_, "", "P", 1, 4096)));
+        d_.F = static_cast<int32_t>(TX_TRY(integer_at(spec_, "", "F", 1, 65536)));
         if (static_cast<int64_t>(d_.H) * d_.P > 65536)
-            fail("P", "H*P must be <= 65536, got " + std::to_string(int64_t(d_.H) * d_.P));
+            return fail("P", "H*P must be <= 65536, got " + std::to_string(int64_t(d_.H) * d_.P));
         m.dims = d_;
         if (const json *n = optional_field(spec_, "norm")) {
             if (!n->is_string() || (*n != "post" && *n != "pre"))
-                fail("norm", "must be \"post\" (LayerNorm after each residual add, the default) or \"pre\" "
-                             "(LayerNorm before each sublayer, PyTorch's norm_first=True), got " +
-                                 (n->is_string() ? "\"" + n->get<std::string>() + "\"" : type_of(*n)));
+                return fail("norm", "must be \"post\" (LayerNorm after each residual add, the default) or \"pre\" "
+                                    "(LayerNorm before each sublayer, PyTorch's norm_first=True), got " +
+                                        (n->is_string() ? "\"" + n->get<std::string>() + "\"" : type_of(*n)));
             m.norm = *n == "pre" ? TX_NORM_PRE : TX_NORM_POST;
         }
 
         if (const json *w = optional_field(spec_, "weights")) {
-            object_at(*w, "weights");
-            only_keys(*w, "weights", {"file", "sha256"});
-            blob_ = load_file_ref(*w, "weights", files_, &m.weights_sha256);
+            TX_CHECK(object_at(*w, "weights").status());
+            TX_CHECK(only_keys(*w, "weights", {"file", "sha256"}));
+            blob_ = TX_TRY(load_file_ref(*w, "weights", files_, &m.weights_sha256));
             have_blob_ = true;
         }
         if (const json *ci = optional_field(spec_, "calibration_input"))
-            parse_input(*ci, m);
+            TX_CHECK(parse_input(*ci, m));
 
-        const json &layers = required(spec_, "", "layers");
+        const json &layers = *TX_TRY(required(spec_, "", "layers"));
         if (!layers.is_array())
-            fail("layers", "must be an array, got " + type_of(layers));
+            return fail("layers", "must be an array, got " + type_of(layers));
         if (layers.empty())
-            fail("layers", "must have at least 1 layer");
+            return fail("layers", "must have at least 1 layer");
         if (layers.size() > 64)
-            fail("layers", "must have at most 64 layers, got " + std::to_string(layers.size()));
+            return fail("layers", "must have at most 64 layers, got " + std::to_string(layers.size()));
         m.layers.reserve(layers.size());
         for (size_t i = 0; i < layers.size(); ++i)
-            m.layers.push_back(parse_layer(layers[i], index("layers", i)));
+            m.layers.push_back(TX_TRY(parse_layer(layers[i], index("layers", i))));
         if (const json *p = optional_field(spec_, "prelude"))
-            m.prelude = parse_prelude(*p);
+            m.prelude = TX_TRY(parse_prelude(*p));
         if (const json *f = optional_field(spec_, "final_norm"))
-            m.final_norm = parse_final_norm(*f);
+            m.final_norm = TX_TRY(parse_final_norm(*f));
         if (const json *h = optional_field(spec_, "head"))
-            m.head = parse_head(*h);
+            m.head = TX_TRY(parse_head(*h));
         return m;
     }
 
@@ -255,72 +272,73 @@ class Parser {
     std::vector<uint8_t> blob_;
     bool have_blob_ = false;
 
-    void parse_input(const json &ci, Model &m)
+    Status parse_input(const json &ci, Model &m)
     {
         const std::string path = "calibration_input";
-        object_at(ci, path);
-        only_keys(ci, path, {"file", "sha256", "scale", "expected_output_crc32"});
-        std::vector<uint8_t> bytes = load_file_ref(ci, path, files_, nullptr);
+        TX_CHECK(object_at(ci, path).status());
+        TX_CHECK(only_keys(ci, path, {"file", "sha256", "scale", "expected_output_crc32"}));
+        std::vector<uint8_t> bytes = TX_TRY(load_file_ref(ci, path, files_, nullptr));
         size_t want = static_cast<size_t>(d_.S) * d_.E;
         if (bytes.size() != want)
-            fail(join(path, "file"), "has " + std::to_string(bytes.size()) + " bytes, expected S*E = " +
-                                         std::to_string(want));
+            return fail(join(path, "file"), "has " + std::to_string(bytes.size()) + " bytes, expected S*E = " +
+                                                std::to_string(want));
         m.calibration_input.resize(want);
         std::memcpy(m.calibration_input.data(), bytes.data(), want);
         if (const json *s = optional_field(ci, "scale"))
-            m.input_scale = positive_number(*s, join(path, "scale"));
+            m.input_scale = TX_TRY(positive_number(*s, join(path, "scale")));
         if (const json *c = optional_field(ci, "expected_output_crc32")) {
             const std::string p = join(path, "expected_output_crc32");
             if (!c->is_string())
-                fail(p, "must be a string like \"0x1a2b3c4d\", got " + type_of(*c));
+                return fail(p, "must be a string like \"0x1a2b3c4d\", got " + type_of(*c));
             std::string s = c->get<std::string>();
             bool good = s.size() == 10 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
             for (size_t i = 2; good && i < s.size(); ++i)
                 good = std::isxdigit(static_cast<unsigned char>(s[i])) != 0;
             if (!good)
-                fail(p, "must be a string like \"0x1a2b3c4d\", got \"" + s + "\"");
+                return fail(p, "must be a string like \"0x1a2b3c4d\", got \"" + s + "\"");
             m.expected_output_crc32 = static_cast<uint32_t>(std::stoul(s.substr(2), nullptr, 16));
         }
+        return {};
     }
 
     // A tensor: shape must equal `shape` (named dims in `dims_desc`), int8 or int32.
     template <typename T>
-    std::vector<T> tensor(const json &v, const std::string &path, const std::vector<int64_t> &shape,
-                          const char *dims_desc)
+    Result<std::vector<T>> tensor(const json &v, const std::string &path, const std::vector<int64_t> &shape,
+                                  const char *dims_desc)
     {
         constexpr bool is8 = sizeof(T) == 1;
         const char *dtype = is8 ? "int8" : "int32";
-        object_at(v, path);
-        only_keys(v, path, {"dtype", "shape", "offset", "data"});
-        std::string dt = string_at(v, path, "dtype");
+        TX_CHECK(object_at(v, path).status());
+        TX_CHECK(only_keys(v, path, {"dtype", "shape", "offset", "data"}));
+        std::string dt = TX_TRY(string_at(v, path, "dtype"));
         if (dt != dtype)
-            fail(join(path, "dtype"), std::string("must be \"") + dtype + "\", got \"" + dt + "\"");
-        const json &sh = required(v, path, "shape");
+            return fail(join(path, "dtype"), std::string("must be \"") + dtype + "\", got \"" + dt + "\"");
+        const json &sh = *TX_TRY(required(v, path, "shape"));
         if (!sh.is_array())
-            fail(join(path, "shape"), "must be an array, got " + type_of(sh));
+            return fail(join(path, "shape"), "must be an array, got " + type_of(sh));
         std::vector<int64_t> got;
         for (size_t i = 0; i < sh.size(); ++i)
-            got.push_back(integer(sh[i], index(join(path, "shape"), i), 0, INT32_MAX));
+            got.push_back(TX_TRY(integer(sh[i], index(join(path, "shape"), i), 0, INT32_MAX)));
         if (got != shape)
-            fail(join(path, "shape"), "must be " + shape_str(shape) + " (" + dims_desc + "), got " +
-                                          shape_str(got));
+            return fail(join(path, "shape"), "must be " + shape_str(shape) + " (" + dims_desc + "), got " +
+                                                 shape_str(got));
         size_t n = 1;
         for (int64_t s : shape)
             n *= static_cast<size_t>(s);
         const json *off = optional_field(v, "offset");
         const json *data = optional_field(v, "data");
         if (off && data)
-            fail(path, "must have either \"offset\" or \"data\", not both");
+            return fail(path, "must have either \"offset\" or \"data\", not both");
         std::vector<T> out;
         if (off) {
-            int64_t o = integer(*off, join(path, "offset"), 0, INT64_MAX);
+            int64_t o = TX_TRY(integer(*off, join(path, "offset"), 0, INT64_MAX));
             if (!have_blob_)
-                fail(join(path, "offset"), "needs a top-level \"weights\" file");
+                return fail(join(path, "offset"), "needs a top-level \"weights\" file");
             uint64_t bytes = static_cast<uint64_t>(n) * sizeof(T);
             if (static_cast<uint64_t>(o) > blob_.size() || bytes > blob_.size() - static_cast<uint64_t>(o))
-                fail(join(path, "offset"), "offset " + std::to_string(o) + " + size " +
-                                               std::to_string(bytes) + " exceeds the weights file (" +
-                                               std::to_string(blob_.size()) + " bytes)");
+                return fail(join(path, "offset"), "offset " + std::to_string(o) + " + size " +
+                                                      std::to_string(bytes) + " exceeds the weights file (" +
+                                                      std::to_string(blob_.size()) + " bytes)");
             out.resize(n); // only now: the file holds that many bytes
             const uint8_t *p = blob_.data() + o;
             for (size_t i = 0; i < n; ++i) {
@@ -335,175 +353,178 @@ class Parser {
         } else if (data) {
             const std::string dp = join(path, "data");
             if (!data->is_array())
-                fail(dp, "must be an array, got " + type_of(*data));
+                return fail(dp, "must be an array, got " + type_of(*data));
             if (data->size() != n)
-                fail(dp, "must have " + std::to_string(n) + " values (" + shape_str(shape) + "), got " +
-                             std::to_string(data->size()));
+                return fail(dp, "must have " + std::to_string(n) + " values (" + shape_str(shape) + "), got " +
+                                    std::to_string(data->size()));
             int64_t lo = is8 ? -128 : kInt32Min, hi = is8 ? 127 : kInt32Max;
             out.resize(n); // the document holds that many values
             for (size_t i = 0; i < n; ++i)
-                out[i] = static_cast<T>(integer((*data)[i], index(dp, i), lo, hi));
+                out[i] = static_cast<T>(TX_TRY(integer((*data)[i], index(dp, i), lo, hi)));
         } else {
-            fail(path, "must have \"offset\" (into the weights file) or inline \"data\"");
+            return fail(path, "must have \"offset\" (into the weights file) or inline \"data\"");
         }
         return out;
     }
 
     template <typename T>
-    std::vector<T> tensor_at(const json &obj, const std::string &path, const char *key,
-                             const std::vector<int64_t> &shape, const char *dims_desc)
+    Result<std::vector<T>> tensor_at(const json &obj, const std::string &path, const char *key,
+                                     const std::vector<int64_t> &shape, const char *dims_desc)
     {
-        return tensor<T>(required(obj, path, key), join(path, key), shape, dims_desc);
+        return tensor<T>(*TX_TRY(required(obj, path, key)), join(path, key), shape, dims_desc);
     }
 
     template <typename T>
-    std::vector<T> optional_tensor(const json &obj, const std::string &path, const char *key,
-                                   const std::vector<int64_t> &shape, const char *dims_desc)
+    Result<std::vector<T>> optional_tensor(const json &obj, const std::string &path, const char *key,
+                                           const std::vector<int64_t> &shape, const char *dims_desc)
     {
         const json *v = optional_field(obj, key);
-        return v ? tensor<T>(*v, join(path, key), shape, dims_desc) : std::vector<T>{};
+        if (!v)
+            return std::vector<T>{};
+        return tensor<T>(*v, join(path, key), shape, dims_desc);
     }
 
     // channels > 0: per-channel arrays allowed with that many entries; 0: per tensor only
-    Requant requant(const json &v, const std::string &path, int64_t channels)
+    Result<Requant> requant(const json &v, const std::string &path, int64_t channels)
     {
-        object_at(v, path);
-        only_keys(v, path, {"mul", "shift", "ch_mul", "ch_shift"});
+        TX_CHECK(object_at(v, path).status());
+        TX_CHECK(only_keys(v, path, {"mul", "shift", "ch_mul", "ch_shift"}));
         Requant r;
-        r.mul = static_cast<int32_t>(integer_at(v, path, "mul", 0, kInt32Max));
-        r.shift = static_cast<int32_t>(integer_at(v, path, "shift", 1, 62));
+        r.mul = static_cast<int32_t>(TX_TRY(integer_at(v, path, "mul", 0, kInt32Max)));
+        r.shift = static_cast<int32_t>(TX_TRY(integer_at(v, path, "shift", 1, 62)));
         const json *cm = optional_field(v, "ch_mul");
         const json *cs = optional_field(v, "ch_shift");
         if (!cm && !cs)
             return r;
         if (channels == 0)
-            fail(join(path, cm ? "ch_mul" : "ch_shift"),
-                 "per-channel requantization is not supported here (per tensor only)");
+            return fail(join(path, cm ? "ch_mul" : "ch_shift"),
+                        "per-channel requantization is not supported here (per tensor only)");
         if (!cm || !cs)
-            fail(join(path, cm ? "ch_shift" : "ch_mul"), "required field missing (ch_mul and ch_shift go together)");
+            return fail(join(path, cm ? "ch_shift" : "ch_mul"), "required field missing (ch_mul and ch_shift go together)");
         for (auto [arr, key, lo, hi, dst] :
              {std::tuple{cm, "ch_mul", int64_t{0}, kInt32Max, &r.ch_mul},
               std::tuple{cs, "ch_shift", int64_t{1}, int64_t{62}, &r.ch_shift}}) {
             const std::string p = join(path, key);
             if (!arr->is_array())
-                fail(p, "must be an array, got " + type_of(*arr));
+                return fail(p, "must be an array, got " + type_of(*arr));
             if (static_cast<int64_t>(arr->size()) != channels)
-                fail(p, "must have " + std::to_string(channels) + " entries (one per output channel), got " +
-                            std::to_string(arr->size()));
+                return fail(p, "must have " + std::to_string(channels) + " entries (one per output channel), got " +
+                                   std::to_string(arr->size()));
             for (size_t i = 0; i < arr->size(); ++i)
-                dst->push_back(static_cast<int32_t>(integer((*arr)[i], index(p, i), lo, hi)));
+                dst->push_back(static_cast<int32_t>(TX_TRY(integer((*arr)[i], index(p, i), lo, hi))));
         }
         return r;
     }
 
-    Requant requant_at(const json &obj, const std::string &path, const char *key, int64_t channels)
+    Result<Requant> requant_at(const json &obj, const std::string &path, const char *key, int64_t channels)
     {
-        return requant(required(obj, path, key), join(path, key), channels);
+        return requant(*TX_TRY(required(obj, path, key)), join(path, key), channels);
     }
 
-    std::vector<Requant> requant_list(const json &obj, const std::string &path, const char *key)
+    Result<std::vector<Requant>> requant_list(const json &obj, const std::string &path, const char *key)
     {
-        const json &v = required(obj, path, key);
+        const json &v = *TX_TRY(required(obj, path, key));
         const std::string p = join(path, key);
         if (!v.is_array())
-            fail(p, "must be an array, got " + type_of(v));
+            return fail(p, "must be an array, got " + type_of(v));
         if (static_cast<int64_t>(v.size()) != d_.H)
-            fail(p, "must have H = " + std::to_string(d_.H) + " entries (one per head), got " +
-                        std::to_string(v.size()));
+            return fail(p, "must have H = " + std::to_string(d_.H) + " entries (one per head), got " +
+                               std::to_string(v.size()));
         std::vector<Requant> out;
         for (size_t i = 0; i < v.size(); ++i)
-            out.push_back(requant(v[i], index(p, i), 0));
+            out.push_back(TX_TRY(requant(v[i], index(p, i), 0)));
         return out;
     }
 
-    tx_softmax_params softmax(const json &obj, const std::string &path, const char *key)
+    Result<tx_softmax_params> softmax(const json &obj, const std::string &path, const char *key)
     {
         const std::string p = join(path, key);
-        const json &v = object_at(required(obj, path, key), p);
-        only_keys(v, p, {"ln2", "b", "c"});
+        const json &v = *TX_TRY(object_at(*TX_TRY(required(obj, path, key)), p));
+        TX_CHECK(only_keys(v, p, {"ln2", "b", "c"}));
         tx_softmax_params sm{};
-        sm.ln2 = static_cast<int32_t>(integer_at(v, p, "ln2", 1, kInt32Max));
-        sm.b = static_cast<int32_t>(integer_at(v, p, "b", 1, kInt32Max));
-        sm.c = static_cast<int32_t>(integer_at(v, p, "c", 0, kInt32Max));
+        sm.ln2 = static_cast<int32_t>(TX_TRY(integer_at(v, p, "ln2", 1, kInt32Max)));
+        sm.b = static_cast<int32_t>(TX_TRY(integer_at(v, p, "b", 1, kInt32Max)));
+        sm.c = static_cast<int32_t>(TX_TRY(integer_at(v, p, "c", 0, kInt32Max)));
         int64_t tmax = std::max<int64_t>(sm.b, std::llabs(int64_t(sm.b) - sm.ln2 + 1));
         unsigned __int128 y = static_cast<unsigned __int128>(tmax) * tmax + sm.c;
         const unsigned __int128 lim = static_cast<unsigned __int128>(1) << 32;
         if (y * 255 >= lim)
-            fail(p, "(max(b, |b - ln2 + 1|)^2 + c) * 255 must be < 2^32 (NUMERICS.md softmax), got b=" +
-                        std::to_string(sm.b) + " ln2=" + std::to_string(sm.ln2) + " c=" + std::to_string(sm.c));
+            return fail(p, "(max(b, |b - ln2 + 1|)^2 + c) * 255 must be < 2^32 (NUMERICS.md softmax), got b=" +
+                               std::to_string(sm.b) + " ln2=" + std::to_string(sm.ln2) + " c=" + std::to_string(sm.c));
         if (y * static_cast<unsigned>(d_.S) >= lim)
-            fail(p, "S * (max(b, |b - ln2 + 1|)^2 + c) must be < 2^32 for rows of S = " +
-                        std::to_string(d_.S));
+            return fail(p, "S * (max(b, |b - ln2 + 1|)^2 + c) must be < 2^32 for rows of S = " +
+                               std::to_string(d_.S));
         return sm;
     }
 
-    tx_add_params add(const json &obj, const std::string &path, const char *key)
+    Result<tx_add_params> add(const json &obj, const std::string &path, const char *key)
     {
         const std::string p = join(path, key);
-        const json &v = object_at(required(obj, path, key), p);
-        only_keys(v, p, {"mul_a", "mul_b", "shift"});
+        const json &v = *TX_TRY(object_at(*TX_TRY(required(obj, path, key)), p));
+        TX_CHECK(only_keys(v, p, {"mul_a", "mul_b", "shift"}));
         tx_add_params a{};
-        a.mul_a = static_cast<int32_t>(integer_at(v, p, "mul_a", 0, kInt32Max));
-        a.mul_b = static_cast<int32_t>(integer_at(v, p, "mul_b", 0, kInt32Max));
-        a.shift = static_cast<int32_t>(integer_at(v, p, "shift", 1, 62));
+        a.mul_a = static_cast<int32_t>(TX_TRY(integer_at(v, p, "mul_a", 0, kInt32Max)));
+        a.mul_b = static_cast<int32_t>(TX_TRY(integer_at(v, p, "mul_b", 0, kInt32Max)));
+        a.shift = static_cast<int32_t>(TX_TRY(integer_at(v, p, "shift", 1, 62)));
         return a;
     }
 
-    void layernorm(const json &obj, const std::string &path, const char *key, std::vector<int8_t> &gamma,
+    Status layernorm(const json &obj, const std::string &path, const char *key, std::vector<int8_t> &gamma,
                    std::vector<int32_t> &beta, Requant &rq)
     {
         const std::string p = join(path, key);
-        const json &v = object_at(required(obj, path, key), p);
-        only_keys(v, p, {"gamma", "beta", "rq"});
-        gamma = tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E");
-        beta = tensor_at<int32_t>(v, p, "beta", {d_.E}, "E");
-        rq = requant_at(v, p, "rq", 0);
+        const json &v = *TX_TRY(object_at(*TX_TRY(required(obj, path, key)), p));
+        TX_CHECK(only_keys(v, p, {"gamma", "beta", "rq"}));
+        gamma = TX_TRY(tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E"));
+        beta = TX_TRY(tensor_at<int32_t>(v, p, "beta", {d_.E}, "E"));
+        rq = TX_TRY(requant_at(v, p, "rq", 0));
+        return {};
     }
 
-    Prelude parse_prelude(const json &v)
+    Result<Prelude> parse_prelude(const json &v)
     {
         const std::string p = "prelude";
-        object_at(v, p);
-        only_keys(v, p, {"features", "input_scale", "we", "be", "rq", "cls", "pos", "add_pos"});
+        TX_CHECK(object_at(v, p).status());
+        TX_CHECK(only_keys(v, p, {"features", "input_scale", "we", "be", "rq", "cls", "pos", "add_pos"}));
         Prelude pre;
-        pre.features = static_cast<int32_t>(integer_at(v, p, "features", 1, 65536));
-        pre.input_scale = positive_number(required(v, p, "input_scale"), join(p, "input_scale"));
+        pre.features = static_cast<int32_t>(TX_TRY(integer_at(v, p, "features", 1, 65536)));
+        pre.input_scale = TX_TRY(positive_number(*TX_TRY(required(v, p, "input_scale")), join(p, "input_scale")));
         const int64_t E = d_.E, F = pre.features;
-        pre.we = tensor_at<int8_t>(v, p, "we", {E, F}, "E, features");
-        pre.be = optional_tensor<int32_t>(v, p, "be", {E}, "E");
-        pre.rq = requant_at(v, p, "rq", E);
-        pre.cls = optional_tensor<int8_t>(v, p, "cls", {E}, "E");
+        pre.we = TX_TRY(tensor_at<int8_t>(v, p, "we", {E, F}, "E, features"));
+        pre.be = TX_TRY(optional_tensor<int32_t>(v, p, "be", {E}, "E"));
+        pre.rq = TX_TRY(requant_at(v, p, "rq", E));
+        pre.cls = TX_TRY(optional_tensor<int8_t>(v, p, "cls", {E}, "E"));
         pre.tokens = d_.S - (pre.cls.empty() ? 0 : 1);
         if (pre.tokens < 1)
-            fail(join(p, "cls"), "leaves no input token: S must be at least 2 with a CLS token");
-        pre.pos = optional_tensor<int8_t>(v, p, "pos", {d_.S, E}, "S, E");
+            return fail(join(p, "cls"), "leaves no input token: S must be at least 2 with a CLS token");
+        pre.pos = TX_TRY(optional_tensor<int8_t>(v, p, "pos", {d_.S, E}, "S, E"));
         if (!pre.pos.empty())
-            pre.add_pos = add(v, p, "add_pos");
+            pre.add_pos = TX_TRY(add(v, p, "add_pos"));
         else if (optional_field(v, "add_pos"))
-            fail(join(p, "add_pos"), "without \"pos\" there is nothing to add");
+            return fail(join(p, "add_pos"), "without \"pos\" there is nothing to add");
         return pre;
     }
 
-    FinalNorm parse_final_norm(const json &v)
+    Result<FinalNorm> parse_final_norm(const json &v)
     {
         const std::string p = "final_norm";
-        object_at(v, p);
-        only_keys(v, p, {"gamma", "beta", "rq", "output_scale"});
+        TX_CHECK(object_at(v, p).status());
+        TX_CHECK(only_keys(v, p, {"gamma", "beta", "rq", "output_scale"}));
         FinalNorm f;
-        f.gamma = tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E");
-        f.beta = tensor_at<int32_t>(v, p, "beta", {d_.E}, "E");
-        f.rq = requant_at(v, p, "rq", 0);
-        f.output_scale = positive_number(required(v, p, "output_scale"), join(p, "output_scale"));
+        f.gamma = TX_TRY(tensor_at<int8_t>(v, p, "gamma", {d_.E}, "E"));
+        f.beta = TX_TRY(tensor_at<int32_t>(v, p, "beta", {d_.E}, "E"));
+        f.rq = TX_TRY(requant_at(v, p, "rq", 0));
+        f.output_scale = TX_TRY(positive_number(*TX_TRY(required(v, p, "output_scale")), join(p, "output_scale")));
         return f;
     }
 
-    Head parse_head(const json &v)
+    Result<Head> parse_head(const json &v)
     {
         const std::string p = "head";
-        object_at(v, p);
-        only_keys(v, p, {"pool", "wh", "bh", "output_scale"});
+        TX_CHECK(object_at(v, p).status());
+        TX_CHECK(only_keys(v, p, {"pool", "wh", "bh", "output_scale"}));
         Head h;
-        const std::string pool = string_at(v, p, "pool");
+        const std::string pool = TX_TRY(string_at(v, p, "pool"));
         if (pool == "mean")
             h.pool = TX_POOL_MEAN;
         else if (pool == "first")
@@ -511,102 +532,105 @@ class Parser {
         else if (pool == "last")
             h.pool = TX_POOL_LAST;
         else
-            fail(join(p, "pool"), "must be \"mean\", \"first\" (the CLS token) or \"last\", got \"" + pool + "\"");
-        const json &wh = required(v, p, "wh");
+            return fail(join(p, "pool"), "must be \"mean\", \"first\" (the CLS token) or \"last\", got \"" + pool + "\"");
+        const json &wh = *TX_TRY(required(v, p, "wh"));
         const json *shape = wh.is_object() ? optional_field(wh, "shape") : nullptr;
         if (!shape || !shape->is_array() || shape->size() != 2 || !(*shape)[0].is_number_integer())
-            fail(join(p, "wh"), "must be an int8 tensor of shape [classes, E]");
-        h.classes = static_cast<int32_t>(integer((*shape)[0], join(p, "wh.shape[0]"), 1, 65536));
-        h.wh = tensor<int8_t>(wh, join(p, "wh"), {h.classes, d_.E}, "classes, E");
-        h.bh = optional_tensor<int32_t>(v, p, "bh", {h.classes}, "classes");
-        h.output_scale = positive_number(required(v, p, "output_scale"), join(p, "output_scale"));
+            return fail(join(p, "wh"), "must be an int8 tensor of shape [classes, E]");
+        h.classes = static_cast<int32_t>(TX_TRY(integer((*shape)[0], join(p, "wh.shape[0]"), 1, 65536)));
+        h.wh = TX_TRY(tensor<int8_t>(wh, join(p, "wh"), {h.classes, d_.E}, "classes, E"));
+        h.bh = TX_TRY(optional_tensor<int32_t>(v, p, "bh", {h.classes}, "classes"));
+        h.output_scale = TX_TRY(positive_number(*TX_TRY(required(v, p, "output_scale")), join(p, "output_scale")));
         return h;
     }
 
-    EncoderLayer parse_layer(const json &lj, const std::string &path)
+    Result<EncoderLayer> parse_layer(const json &lj, const std::string &path)
     {
-        object_at(lj, path);
-        only_keys(lj, path, {"scales", "mhsa", "add1", "ln1", "ffn", "add2", "ln2"});
+        TX_CHECK(object_at(lj, path).status());
+        TX_CHECK(only_keys(lj, path, {"scales", "mhsa", "add1", "ln1", "ffn", "add2", "ln2"}));
         EncoderLayer l;
         const int64_t S = d_.S, E = d_.E, H = d_.H, P = d_.P, F = d_.F, N = H * P;
         (void)S;
 
         if (const json *sc = optional_field(lj, "scales")) {
             const std::string p = join(path, "scales");
-            object_at(*sc, p);
-            only_keys(*sc, p, {"s_x", "s_wq", "s_wk", "s_sc", "s_out"});
+            TX_CHECK(object_at(*sc, p).status());
+            TX_CHECK(only_keys(*sc, p, {"s_x", "s_wq", "s_wk", "s_sc", "s_out"}));
             for (auto [key, dst] : {std::pair{"s_x", &l.scales.s_x}, std::pair{"s_wq", &l.scales.s_wq},
                                     std::pair{"s_wk", &l.scales.s_wk}, std::pair{"s_sc", &l.scales.s_sc},
                                     std::pair{"s_out", &l.scales.s_out}})
                 if (const json *x = optional_field(*sc, key))
-                    *dst = positive_number(*x, join(p, key));
+                    *dst = TX_TRY(positive_number(*x, join(p, key)));
         }
 
         {
             const std::string p = join(path, "mhsa");
-            const json &m = object_at(required(lj, path, "mhsa"), p);
-            only_keys(m, p, {"wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo", "rq_q", "rq_k", "rq_v",
-                             "rq_o", "rq_scores", "softmax", "rq_av", "fused"});
-            l.wq = tensor_at<int8_t>(m, p, "wq", {N, E}, "H*P, E");
-            l.bq = optional_tensor<int32_t>(m, p, "bq", {N}, "H*P");
-            l.wk = tensor_at<int8_t>(m, p, "wk", {N, E}, "H*P, E");
-            l.bk = optional_tensor<int32_t>(m, p, "bk", {N}, "H*P");
-            l.wv = tensor_at<int8_t>(m, p, "wv", {N, E}, "H*P, E");
-            l.bv = optional_tensor<int32_t>(m, p, "bv", {N}, "H*P");
-            l.wo = tensor_at<int8_t>(m, p, "wo", {E, N}, "E, H*P");
-            l.bo = optional_tensor<int32_t>(m, p, "bo", {E}, "E");
-            l.rq_q = requant_at(m, p, "rq_q", N);
-            l.rq_k = requant_at(m, p, "rq_k", N);
-            l.rq_v = requant_at(m, p, "rq_v", N);
-            l.rq_o = requant_at(m, p, "rq_o", E);
-            l.rq_scores = requant_at(m, p, "rq_scores", 0);
-            l.softmax = softmax(m, p, "softmax");
-            l.rq_av = requant_at(m, p, "rq_av", 0);
+            const json &m = *TX_TRY(object_at(*TX_TRY(required(lj, path, "mhsa")), p));
+            TX_CHECK(only_keys(m, p, {"wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo", "rq_q", "rq_k", "rq_v",
+                             "rq_o", "rq_scores", "softmax", "rq_av", "fused"}));
+            l.wq = TX_TRY(tensor_at<int8_t>(m, p, "wq", {N, E}, "H*P, E"));
+            l.bq = TX_TRY(optional_tensor<int32_t>(m, p, "bq", {N}, "H*P"));
+            l.wk = TX_TRY(tensor_at<int8_t>(m, p, "wk", {N, E}, "H*P, E"));
+            l.bk = TX_TRY(optional_tensor<int32_t>(m, p, "bk", {N}, "H*P"));
+            l.wv = TX_TRY(tensor_at<int8_t>(m, p, "wv", {N, E}, "H*P, E"));
+            l.bv = TX_TRY(optional_tensor<int32_t>(m, p, "bv", {N}, "H*P"));
+            l.wo = TX_TRY(tensor_at<int8_t>(m, p, "wo", {E, N}, "E, H*P"));
+            l.bo = TX_TRY(optional_tensor<int32_t>(m, p, "bo", {E}, "E"));
+            l.rq_q = TX_TRY(requant_at(m, p, "rq_q", N));
+            l.rq_k = TX_TRY(requant_at(m, p, "rq_k", N));
+            l.rq_v = TX_TRY(requant_at(m, p, "rq_v", N));
+            l.rq_o = TX_TRY(requant_at(m, p, "rq_o", E));
+            l.rq_scores = TX_TRY(requant_at(m, p, "rq_scores", 0));
+            l.softmax = TX_TRY(softmax(m, p, "softmax"));
+            l.rq_av = TX_TRY(requant_at(m, p, "rq_av", 0));
             if (const json *fj = optional_field(m, "fused")) {
                 const std::string fp = join(p, "fused");
-                object_at(*fj, fp);
-                only_keys(*fj, fp, {"wf", "bf", "rq_xw", "rq_scores_fw", "softmax"});
+                TX_CHECK(object_at(*fj, fp).status());
+                TX_CHECK(only_keys(*fj, fp, {"wf", "bf", "rq_xw", "rq_scores_fw", "softmax"}));
                 FusedAttention f;
-                f.wf = tensor_at<int8_t>(*fj, fp, "wf", {H, E, E}, "H, E, E");
-                f.bf = optional_tensor<int32_t>(*fj, fp, "bf", {H, E}, "H, E");
-                f.rq_xw = requant_list(*fj, fp, "rq_xw");
-                f.rq_scores_fw = requant_list(*fj, fp, "rq_scores_fw");
-                f.softmax = softmax(*fj, fp, "softmax");
+                f.wf = TX_TRY(tensor_at<int8_t>(*fj, fp, "wf", {H, E, E}, "H, E, E"));
+                f.bf = TX_TRY(optional_tensor<int32_t>(*fj, fp, "bf", {H, E}, "H, E"));
+                f.rq_xw = TX_TRY(requant_list(*fj, fp, "rq_xw"));
+                f.rq_scores_fw = TX_TRY(requant_list(*fj, fp, "rq_scores_fw"));
+                f.softmax = TX_TRY(softmax(*fj, fp, "softmax"));
                 l.fused = std::move(f);
             }
         }
 
-        l.add1 = add(lj, path, "add1");
-        layernorm(lj, path, "ln1", l.ln1_gamma, l.ln1_beta, l.ln1_rq);
+        l.add1 = TX_TRY(add(lj, path, "add1"));
+        TX_CHECK(layernorm(lj, path, "ln1", l.ln1_gamma, l.ln1_beta, l.ln1_rq));
 
         {
             const std::string p = join(path, "ffn");
-            const json &f = object_at(required(lj, path, "ffn"), p);
-            only_keys(f, p, {"w1", "b1", "rq1", "gelu", "w2", "b2", "rq2"});
-            l.w1 = tensor_at<int8_t>(f, p, "w1", {F, E}, "F, E");
-            l.b1 = optional_tensor<int32_t>(f, p, "b1", {F}, "F");
-            l.rq1 = requant_at(f, p, "rq1", F);
+            const json &f = *TX_TRY(object_at(*TX_TRY(required(lj, path, "ffn")), p));
+            TX_CHECK(only_keys(f, p, {"w1", "b1", "rq1", "gelu", "w2", "b2", "rq2"}));
+            l.w1 = TX_TRY(tensor_at<int8_t>(f, p, "w1", {F, E}, "F, E"));
+            l.b1 = TX_TRY(optional_tensor<int32_t>(f, p, "b1", {F}, "F"));
+            l.rq1 = TX_TRY(requant_at(f, p, "rq1", F));
             const std::string gp = join(p, "gelu");
-            const json &g = object_at(required(f, p, "gelu"), gp);
-            only_keys(g, gp, {"b_q", "one", "rq"});
-            l.gelu_b_q = static_cast<int32_t>(integer_at(g, gp, "b_q", kInt32Min, -1));
-            l.gelu_one = static_cast<int32_t>(integer_at(g, gp, "one", 1, kInt32Max));
+            const json &g = *TX_TRY(object_at(*TX_TRY(required(f, p, "gelu")), gp));
+            TX_CHECK(only_keys(g, gp, {"b_q", "one", "rq"}));
+            l.gelu_b_q = static_cast<int32_t>(TX_TRY(integer_at(g, gp, "b_q", kInt32Min, -1)));
+            l.gelu_one = static_cast<int32_t>(TX_TRY(integer_at(g, gp, "one", 1, kInt32Max)));
             int64_t bq2 = int64_t(l.gelu_b_q) * l.gelu_b_q;
             // 128 * x >= 2^31 as x >= 2^24: b_q^2 reaches 2^62, 128 times that overflows int64
             if (int64_t(l.gelu_one) + std::max<int64_t>(l.gelu_one, bq2) >= (int64_t(1) << 24))
-                fail(gp, "128 * (one + max(one, b_q^2)) must be < 2^31 (NUMERICS.md i-GELU), got b_q=" +
-                             std::to_string(l.gelu_b_q) + " one=" + std::to_string(l.gelu_one));
-            l.gelu_rq = requant_at(g, gp, "rq", 0);
-            l.w2 = tensor_at<int8_t>(f, p, "w2", {E, F}, "E, F");
-            l.b2 = optional_tensor<int32_t>(f, p, "b2", {E}, "E");
-            l.rq2 = requant_at(f, p, "rq2", E);
+                return fail(gp, "128 * (one + max(one, b_q^2)) must be < 2^31 (NUMERICS.md i-GELU), got b_q=" +
+                                    std::to_string(l.gelu_b_q) + " one=" + std::to_string(l.gelu_one));
+            l.gelu_rq = TX_TRY(requant_at(g, gp, "rq", 0));
+            l.w2 = TX_TRY(tensor_at<int8_t>(f, p, "w2", {E, F}, "E, F"));
+            l.b2 = TX_TRY(optional_tensor<int32_t>(f, p, "b2", {E}, "E"));
+            l.rq2 = TX_TRY(requant_at(f, p, "rq2", E));
         }
 
-        l.add2 = add(lj, path, "add2");
-        layernorm(lj, path, "ln2", l.ln2_gamma, l.ln2_beta, l.ln2_rq);
+        l.add2 = TX_TRY(add(lj, path, "add2"));
+        TX_CHECK(layernorm(lj, path, "ln2", l.ln2_gamma, l.ln2_beta, l.ln2_rq));
         return l;
     }
 };
+
+#undef TX_CHECK
+#undef TX_TRY
 
 } // namespace
 
@@ -614,9 +638,7 @@ platform::Result<Model> parse_model(const nlohmann::json &spec, const ModelFiles
 {
     try {
         return Parser(spec, files).run();
-    } catch (const Fail &f) {
-        return platform::Status::invalid_argument(ModelError{f.path, f.reason}.message());
-    } catch (const std::exception &e) {
+    } catch (const std::exception &e) {  // a bug of the parser, not a refusal
         return platform::Status::internal(std::string("internal error: ") + e.what());
     }
 }

@@ -457,7 +457,7 @@ TEST(EmitC, BadInputIsAnError)
     r = emit_c(m, tiny4_schedule(), dir.path() / "file" / "out");
     EXPECT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("dir"), std::string::npos) << r.status().message();
-    EXPECT_TRUE(r->files.empty());
+    EXPECT_THROW(r.value(), tinytx::platform::BadResultAccess);  // no files reported
 
     EmitCOptions bad_root;
     bad_root.source_root = dir.path();
