@@ -154,7 +154,8 @@ std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std
                               " cannot move the arena (only the iss can); there the image's link decides where it lives");
     opts.arena_region = req.arena_region;
     opts.on_table = std::move(hooks.on_table);
-    opts.table_cycle_bound = std::move(hooks.cycle_bound);
+    opts.table_limits = std::move(hooks.limits);
+    opts.probe_symbols = std::move(hooks.probe_symbols);
 
     ++in_flight_;
     ++slot.running;

@@ -16,6 +16,8 @@ tinytx::v1::Status status_to_proto(RunStatus s)
     case RunStatus::kUnavailable: return tinytx::v1::STATUS_UNAVAILABLE;
     case RunStatus::kInternal: return tinytx::v1::STATUS_INTERNAL;
     case RunStatus::kAboveBound: return tinytx::v1::STATUS_ABOVE_BOUND;
+    case RunStatus::kProbed: return tinytx::v1::STATUS_PROBED;
+    case RunStatus::kNotRun: return tinytx::v1::STATUS_NOT_RUN;
     }
     return tinytx::v1::STATUS_INTERNAL;
 }
@@ -31,6 +33,8 @@ RunStatus status_from_proto(tinytx::v1::Status s)
     case tinytx::v1::STATUS_INVALID_ARGUMENT: return RunStatus::kInvalidArgument;
     case tinytx::v1::STATUS_UNAVAILABLE: return RunStatus::kUnavailable;
     case tinytx::v1::STATUS_ABOVE_BOUND: return RunStatus::kAboveBound;
+    case tinytx::v1::STATUS_PROBED: return RunStatus::kProbed;
+    case tinytx::v1::STATUS_NOT_RUN: return RunStatus::kNotRun;
     default: return RunStatus::kInternal;
     }
 }

@@ -19,6 +19,8 @@ const char *to_string(RunStatus s)
     case RunStatus::kUnavailable: return "UNAVAILABLE";
     case RunStatus::kInternal: return "INTERNAL";
     case RunStatus::kAboveBound: return "ABOVE_BOUND";
+    case RunStatus::kProbed: return "PROBED";
+    case RunStatus::kNotRun: return "NOT_RUN";
     }
     return "INTERNAL";
 }
@@ -74,6 +76,7 @@ void summarize(const std::vector<RunRecord> &runs, uint32_t warmups,
     }
     m.cycles_median = median(m.cycles);
     m.instructions = median(insns);
+    m.probes = runs.size() > warmups ? runs.back().probes : std::vector<ProbeHit>{};
     if (expected_crc && *expected_crc != m.output_crc32) m.output_ok = false;
     m.energy_uj = energy.clock_hz > 0
                       ? double(m.cycles_median) / energy.clock_hz * energy.active_mw * 1e3

@@ -80,10 +80,13 @@ Measurement:
                       every candidate runs in one schedule-as-data image of the model, loaded
                       once per batch, and the best pick is measured again in its specialized
                       image (the one --emit-c writes); specialized: one image per candidate
-  --whole-runs        measure every candidate to its end; by default, in schedule-as-data images
-                      on the iss, a candidate stops once it is slower than a measured schedule
-                      whose arena is no larger: it cannot enter the front, which stays exactly
-                      the front of whole runs (its record: ABOVE_BOUND, the cycles reached)
+  --whole-runs        measure every candidate to its end, in a run of its own; by default, in
+                      schedule-as-data images on the iss, a candidate stops once it is slower
+                      than a measured schedule whose arena is no larger: it cannot enter the
+                      front, which stays exactly the front of whole runs (its record:
+                      ABOVE_BOUND, the cycles reached); and a candidate whose layers' parts
+                      (prologue, attention, tail) other runs timed is composed from them, not
+                      run (exact on the iss; the front's composed points are run whole to check)
   --repeats N         runs per measurement, median reported (default 1: emulators are deterministic)
   --jobs N            measurements in flight (default: one per core)
   --deadline-s N      wall-time limit of one measurement, 1..600 s (default 120)
@@ -318,6 +321,16 @@ void print_table(const nlohmann::json &j)
         std::cout << j.value("above_bound", 0) << " of the " << j.value("measured", 0)
                   << " measured stopped once slower than a measured schedule with no larger arena (dominated: the "
                   << "front is that of whole runs; --whole-runs measures them to the end)\n";
+    if (j.value("composed", 0) > 0)
+        std::cout << j.value("composed", 0) << " of the " << j.value("measured", 0)
+                  << " measured were composed from segments measured in other runs (not run, or run only up to "
+                  << "their first unknown part; exact on the iss); " << j.value("composed_front_checked", 0)
+                  << " front points so composed were run whole to check: "
+                  << (j.value("composed_front_differed", 0) == 0
+                          ? std::string("the same cycles, the reference's output")
+                          : std::to_string(j.value("composed_front_differed", 0)) + " differed (their whole runs' "
+                                                                                     "figures are used)")
+                  << "\n";
     std::vector<double> lat, en, arena, flash;
     for (const auto &p : front) {
         lat.push_back(p.value("latency_us", 0.0));

@@ -21,7 +21,7 @@ platform::RunStatus parse_status(const std::string &s)
     for (RunStatus v : {RunStatus::kOk, RunStatus::kTimeout, RunStatus::kFault,
                         RunStatus::kWrongOutput, RunStatus::kKernelError,
                         RunStatus::kInvalidArgument, RunStatus::kUnavailable, RunStatus::kInternal,
-                        RunStatus::kAboveBound})
+                        RunStatus::kAboveBound, RunStatus::kProbed, RunStatus::kNotRun})
         if (s == platform::to_string(v)) return v;
     return RunStatus::kInternal;
 }

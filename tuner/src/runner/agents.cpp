@@ -102,7 +102,7 @@ std::vector<Measurement> LocalAgent::run_tables(const RunJob &job, const std::ve
     const agent::RunRequestData r = request_of(job, elf);
     const size_t n = std::max<size_t>(1, tables.size());
     try {
-        return tables.empty() ? std::vector<Measurement>{core_->run(r)} : core_->run_tables(r, tables, {job.on_table, job.table_cycle_bound});
+        return tables.empty() ? std::vector<Measurement>{core_->run(r)} : core_->run_tables(r, tables, {job.on_table, job.table_limits, job.probe_symbols});
     } catch (const platform::InvalidArgument &e) {
         return std::vector<Measurement>(n, invalid(job, e.what()));
     } catch (const std::exception &e) {

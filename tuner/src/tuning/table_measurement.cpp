@@ -34,8 +34,8 @@ std::vector<platform::Measurement> measure_tables(const std::vector<std::shared_
             j.deadline = std::min(per * int64_t(mine.size()), std::chrono::milliseconds(platform::kMaxDeadlineMs));
             if (job.on_table)
                 j.on_table = [&, c](size_t k, const platform::Measurement &m) { job.on_table(table_of(c, k), m); };
-            if (job.table_cycle_bound)
-                j.table_cycle_bound = [&, c](size_t k) { return job.table_cycle_bound(table_of(c, k)); };
+            if (job.table_limits)
+                j.table_limits = [&, c](size_t k) { return job.table_limits(table_of(c, k)); };
             return agents[c % agents.size()]->run_tables(j, bytes, mine);
         }));
     }

@@ -15,7 +15,7 @@ namespace tinytx::tuner {
 // deadline is per candidate; a request's is that times its tables, at most the agents' limit).
 // Requests go to the agents in turn, at most `workers` at once, each taking every workers-th
 // table from its own start; job.on_table hears of each table (its index in `tables`) as it is
-// done, from the requests' threads, and job.table_cycle_bound is asked before each.
+// done, from the requests' threads, and job.table_limits is asked before each.
 std::vector<platform::Measurement> measure_tables(const std::vector<std::shared_ptr<Agent>> &agents, const RunJob &job,
                                                   const std::filesystem::path &elf,
                                                   const std::vector<agent::TableRun> &tables, unsigned workers);

@@ -12,6 +12,7 @@
 
 #include "board_fit.h"
 #include "measuring_time.h"
+#include "segment_ledger.h"
 #include "table_measurement.h"
 #include "tinytx/agent/agent_core.h"
 #include "tinytx/platform/elf_image.h"
@@ -34,6 +35,10 @@ std::vector<uint8_t> read_file_bytes(const fs::path &p)
 }
 
 namespace {
+
+// the agent column of a schedule-as-data figure, measured or composed (segment_ledger.h)
+constexpr const char *kTableAgent = "schedule-as-data";
+constexpr const char *kComposedAgent = "schedule-as-data, composed";
 
 json board_json(const platform::BoardProfile &b)
 {
@@ -342,6 +347,9 @@ bool TuneSession::connect_agents()
                         return a->writes_tables(board_.name, backend_);
                     });
     r_.images = table_images_ ? "schedule-as-data" : "specialized";
+    // the iss's timing adds up segment by segment (segment_ledger.h); a board's caches do not
+    if (table_images_ && backend_ == "iss" && req_.stop_dominated && req_.repeats == 1)
+        ledger_.emplace(m_->dims.F);
     return true;
 }
 
@@ -652,18 +660,24 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
             return "build of " + schedule_summary(b.trials[i].schedule) + " failed: " + sb.status().message();
         flash_by_class_[key] = flash_bytes(sb->elf_path);
     }
-    // progress as each candidate is done (a round may be the whole space)
-    std::vector<char> reported(by_table.size(), 0);
-    auto finish = [&](size_t k, const platform::Measurement &ms) {
+    // progress as each candidate is done (a round may be the whole space); a table is settled once
+    // (the first time it is heard of): composed where its run was skipped or stopped at a probe
+    std::vector<std::optional<platform::Measurement>> settled(by_table.size());
+    std::mutex settle_mu;
+    auto finish = [&](size_t k, const platform::Measurement &heard) {
         Trial &t = b.trials[by_table[k]];
-        t.measurement = ms;
-        t.agent = "schedule-as-data";
+        bool composed = false;
+        {
+            std::lock_guard lock(settle_mu);
+            if (settled[k])
+                return;
+            settled[k] = settle(t, heard, crcs[by_table[k]], composed);
+        }
+        t.measurement = *settled[k];
+        t.agent = composed ? kComposedAgent : kTableAgent;
         t.flash_bytes = flash_by_class_.at(flash_class(t.schedule));
         bound_by(t);
-        if (!reported[k]) {
-            reported[k] = 1;
-            report_progress(t, true);
-        }
+        report_progress(t, true);
     };
     // one request per arena region (the image is loaded again for each: the arena moves with it)
     std::map<std::string, std::vector<size_t>> by_region;  // arena region -> positions in by_table
@@ -678,23 +692,82 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         }
         RunJob job = measure_job(b.trials[by_table[ks.front()]].schedule);
         job.on_table = [&finish, &ks](size_t j, const platform::Measurement &one) { finish(ks[j], one); };
+        if (ledger_)
+            job.probe_symbols = SegmentLedger::probe_symbols();
         // a median of one run only: of several, one run past the bound says nothing of the median
         if (req_.stop_dominated && req_.repeats == 1)
-            job.table_cycle_bound = [&](size_t j) { return dominance_.at(b.trials[by_table[ks[j]]].plan.peak_bytes); };
+            job.table_limits = [&](size_t j) { return table_limits(b.trials[by_table[ks[j]]]); };
         const std::vector<platform::Measurement> part = measure_tables(agents_, job, br.elf_path, tables, jobs_);
         for (size_t j = 0; j < ks.size(); ++j)
             ms[ks[j]] = part.at(j);
     }
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
-        const Trial &t = b.trials[by_table[k]];
+        Trial &t = b.trials[by_table[k]];
+        t.measurement.image_loads = ms.at(k).image_loads;  // the request's load: on its first table
         b.builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                             build_options_.opt_flags + " " + br.cpu + " " + br.machine +
                                                 " schedule-as-data",
                                             static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
-        count_target_work(t.measurement);
+        count_target_work(ms.at(k));
     }
     return "";
+}
+
+// What is known of a candidate before its table runs: the cycles that make it dominated, and
+// with composition, whether it needs to run at all and how far.
+agent::TableLimits TuneSession::table_limits(const Trial &t) const
+{
+    agent::TableLimits limits;
+    limits.cycle_bound = dominance_.at(t.plan.peak_bytes);
+    if (!ledger_)
+        return limits;
+    const SegmentLedger::Composition c = ledger_->compose(t.schedule);
+    limits.skip = c.cycles || (limits.cycle_bound && c.known_cycles > *limits.cycle_bound);
+    limits.stop_at_probe = c.stop_at_probe;
+    return limits;
+}
+
+// A table's figures, once heard: a run that was skipped or stopped at a probe gets the cycles its
+// segments add up to (`composed`), or, where they already pass its bound, a stop above it.
+platform::Measurement TuneSession::settle(const Trial &t, const platform::Measurement &heard,
+                                          const std::optional<uint32_t> &crc, bool &composed)
+{
+    composed = false;
+    if (!ledger_)
+        return heard;
+    const bool exact = ledger_->learn(t.schedule, heard);
+    if (heard.status != platform::RunStatus::kNotRun && heard.status != platform::RunStatus::kProbed)
+        return heard;
+    platform::Measurement m = heard;
+    if (!exact) {  // (from a hook inside the agent's run: no exception)
+        m.status = platform::RunStatus::kInternal;
+        m.error = "a segment of this run contradicts one measured in another run: composing is not exact on this "
+                  "agent (--whole-runs measures without it)";
+        return m;
+    }
+    const SegmentLedger::Composition c = ledger_->compose(t.schedule);
+    composed = true;
+    m.probes.clear();
+    m.error.clear();
+    if (c.cycles) {
+        m.status = platform::RunStatus::kOk;
+        m.cycles = {*c.cycles};
+        m.cycles_median = *c.cycles;
+        m.instructions = 0;  // not composed: unknown
+        m.stack_peak_bytes = m.arena_peak_bytes = 0;
+        m.energy_uj = board_.clock_hz > 0 ? double(*c.cycles) / double(board_.clock_hz) * board_.active_mw * 1e3 : 0.0;
+        // every segment ran in runs whose outputs were bit-exact; the front's points run whole
+        m.output_crc32 = crc.value_or(0);
+        m.output_ok = true;
+        return m;
+    }
+    m.status = platform::RunStatus::kAboveBound;
+    m.cycles = {c.known_cycles};
+    m.cycles_median = c.known_cycles;
+    m.error = "not run: the segments other runs measured add up to " + std::to_string(c.known_cycles) +
+              " cycles, past its bound";
+    return m;
 }
 
 std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::optional<uint32_t> &crc,
@@ -806,10 +879,51 @@ void TuneSession::finish()
     if (r_.cost_model.calibration_points > 0)
         db_->save_cost_model(board_id_, source_, r_.cost_model.to_json().dump());
     compute_front(r_);
-    if (table_images_ && r_.best && r_.trials[*r_.best].agent == "schedule-as-data")
+    check_composed_front();
+    if (table_images_ && r_.best && r_.trials[*r_.best].agent.starts_with(kTableAgent))
         check_specialized_pick();
     r_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
     out_.report = std::move(r_);
+}
+
+// The front's composed points run whole in the schedule-as-data image: the same cycles as composed
+// and the reference's output, or the whole run's figures replace the composed ones (and the front
+// is computed again).
+void TuneSession::check_composed_front()
+{
+    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> composed front trials
+    for (size_t i : r_.front)
+        if (r_.trials[i].agent == kComposedAgent)
+            by_region[r_.trials[i].arena_region].push_back(i);
+    if (by_region.empty() || !data_image_ || !data_image_->ok())
+        return;
+    for (const auto &[region, trials] : by_region) {
+        std::vector<agent::TableRun> tables;
+        for (size_t i : trials) {
+            const Trial &t = r_.trials[i];
+            const auto crc = expected_crc(t.schedule);
+            tables.push_back({encode_schedule_table(*m_, t.schedule, t.plan, uint32_t(i)),
+                              crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt});
+        }
+        const std::vector<platform::Measurement> ms =
+            measure_tables(agents_, measure_job(r_.trials[trials.front()].schedule), data_image_->elf_path, tables, jobs_);
+        for (size_t j = 0; j < trials.size(); ++j) {
+            Trial &t = r_.trials[trials[j]];
+            count_target_work(ms[j]);
+            ++r_.composed_front_checked;
+            if (ms[j].status == platform::RunStatus::kOk && ms[j].cycles_median == t.measurement.cycles_median)
+                continue;
+            ++r_.composed_front_differed;
+            note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
+                 " cycles; run whole: " + platform::to_string(ms[j].status) + ", " +
+                 std::to_string(ms[j].cycles_median) + " cycles" + (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") +
+                 ": the whole run's figures are used");
+            t.measurement = ms[j];
+            t.agent = kTableAgent;
+        }
+    }
+    if (r_.composed_front_differed > 0)
+        compute_front(r_);
 }
 
 // The pick of a schedule-as-data run measured again in its specialized image (what the user deploys).
@@ -915,6 +1029,8 @@ void TuneSession::report_progress(const Trial &t, bool measured_now)
     } else {
         ++pg.reused;
     }
+    if (measured_now && t.agent == kComposedAgent)
+        ++pg.composed;
     if (t.above_bound()) {
         if (measured_now)
             ++pg.above_bound;

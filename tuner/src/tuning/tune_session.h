@@ -20,6 +20,7 @@
 #include "tinytx/tuner/search.h"
 #include "tinytx/tuner/tuning.h"
 #include "dominance_bound.h"
+#include "segment_ledger.h"
 
 namespace tinytx::tuner {
 
@@ -93,6 +94,10 @@ private:
     void report_progress(const Trial &t, bool measured_now);
     void bound_by(const Trial &t);
     Objectives told_objectives(const Trial &t) const;
+    agent::TableLimits table_limits(const Trial &t) const;
+    void check_composed_front();
+    platform::Measurement settle(const Trial &t, const platform::Measurement &heard, const std::optional<uint32_t> &crc,
+                                 bool &composed);
 
     const TuneRequest &req_;
     const TuneCallbacks &cb_;
@@ -133,6 +138,9 @@ private:
     std::optional<platform::Result<BuiltImage>> data_image_;  // the schedule-as-data image, built when first needed
     std::map<std::string, uint64_t> flash_by_class_;
     DominanceBound dominance_;  // from every front-eligible trial measured or known so far
+    // schedule-as-data runs on the iss with dominated candidates stopped: cycles composed from
+    // segments measured in other runs (segment_ledger.h); unset elsewhere
+    std::optional<SegmentLedger> ledger_;
     std::mutex count_mu_;
     std::map<std::vector<AttentionMode>, uint32_t> crc_by_modes_;  // output depends on modes only
     std::mutex progress_mu_;

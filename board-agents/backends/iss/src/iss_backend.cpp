@@ -60,9 +60,15 @@ void conclude(const BoardProfile &board, const RunOptions &opts, Outcome &o,
         m.error = "mailbox protocol: " + o.message;
         return;
     case Outcome::End::kAboveBound:
-        m.status = RunStatus::kAboveBound;
+    case Outcome::End::kProbed:
+        m.status = o.end == Outcome::End::kAboveBound ? RunStatus::kAboveBound : RunStatus::kProbed;
         m.cycles = {o.reached_cycles};
         m.cycles_median = o.reached_cycles;
+        m.probes = o.probes;
+        m.error = o.message;
+        return;
+    case Outcome::End::kNotRun:
+        m.status = RunStatus::kNotRun;
         m.error = o.message;
         return;
     case Outcome::End::kExit: break;
@@ -106,6 +112,7 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
         IssConfig cfg = config;
         if (cfg.clock_check_instructions == 0) cfg.clock_check_instructions = 1;
         Machine machine(board, image, opts.warmups + opts.repeats, opts.arena_region, cfg, t0 + opts.deadline, rep);
+        machine.probe(opts.probe_symbols);
         Outcome o = machine.run();
         m.image_loads = 1;
         m.runs = uint32_t(o.records.size());
@@ -119,9 +126,9 @@ Measurement run_iss(const BoardProfile &board, const ElfImage &image, const RunO
 
 namespace {
 
-// One Machine for every table: the image is loaded once (Backend::run_tables). A run stopped at
-// its bound (RunOptions::table_cycle_bound) ends that Machine; the next one, the image reset,
-// goes on with the following table.
+// One Machine for every table: the image is loaded once (Backend::run_tables). A run stopped by
+// its table's limits (RunOptions::table_limits: past its bound, at its stop probe, or not run)
+// ends that Machine; the next one, the image reset, goes on with the following table.
 std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
                                         const std::vector<TableRun> &tables)
 {
@@ -140,14 +147,15 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
             const std::vector<TableRun> rest(tables.begin() + std::ptrdiff_t(first), tables.end());
             Machine machine(board, image, per * uint32_t(rest.size()), opts.arena_region, IssConfig{},
                             t0 + opts.deadline, rep);
-            std::function<std::optional<uint64_t>(size_t)> bound;
-            if (opts.table_cycle_bound) bound = [&](size_t k) { return opts.table_cycle_bound(first + k); };
+            std::function<TableLimits(size_t)> limits;
+            if (opts.table_limits) limits = [&](size_t k) { return opts.table_limits(first + k); };
+            machine.probe(opts.probe_symbols);
             machine.write_tables(rest, per, [&](size_t k, const std::vector<RunRecord> &group) {
                 if (!opts.on_table) return;
                 Measurement m = base;
                 summarize(group, opts.warmups, rest[k].expected_crc, energy, m);
                 opts.on_table(first + k, m);
-            }, bound);
+            }, limits);
             const Outcome o = machine.run();
             loaded = true;
             // the table the image stopped in gets the image's ending (conclude), as a single run would
@@ -157,9 +165,11 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
                     og.records = group;
                     conclude(board, one, og, rep, m);
                 });
-            const size_t ended = o.end == Outcome::End::kAboveBound ? o.records.size() / per + 1 : rest.size();
+            const bool limited = o.end == Outcome::End::kAboveBound || o.end == Outcome::End::kProbed ||
+                                 o.end == Outcome::End::kNotRun;
+            const size_t ended = limited ? o.records.size() / per + 1 : rest.size();
             std::copy(part.begin(), part.begin() + std::ptrdiff_t(ended), out.begin() + std::ptrdiff_t(first));
-            if (o.end == Outcome::End::kAboveBound && opts.on_table) opts.on_table(first + ended - 1, part[ended - 1]);
+            if (limited && opts.on_table) opts.on_table(first + ended - 1, part[ended - 1]);
             first += ended;
         }
     } catch (...) {

@@ -267,6 +267,13 @@ void Machine::resolve_symbols()
     if (main_) m.emplace_back(*main_, kMain);
     if (stack_paint_) m.emplace_back(*stack_paint_, kStackPaint);
     if (schedule_load) m.emplace_back(*schedule_load, kSchedule);
+    for (uint32_t i = 0; i < probe_symbols_.size(); ++i)
+        if (auto s = image_.symbol(probe_symbols_[i])) {
+            const uint32_t entry = s->addr & ~1u;  // a Thumb symbol's address has bit 0 set
+            probe_at_.emplace_back(entry, i);
+            m.emplace_back(entry, kProbe);
+        }
+    std::sort(probe_at_.begin(), probe_at_.end());
     std::sort(m.begin(), m.end());
     for (const auto &[a, bits] : m) {
         if (!markers_.empty() && markers_.back().first == a) markers_.back().second |= bits;
@@ -371,6 +378,8 @@ Outcome Machine::run()
         case Stop::kFault: out_.end = Outcome::End::kFault; break;
         case Stop::kProtocol: out_.end = Outcome::End::kProtocol; break;
         case Stop::kAboveBound: out_.end = Outcome::End::kAboveBound; break;
+        case Stop::kProbed: out_.end = Outcome::End::kProbed; break;
+        case Stop::kNotRun: out_.end = Outcome::End::kNotRun; break;
         case Stop::kResume:
         case Stop::kRetranslate:
         case Stop::kNone:
@@ -416,8 +425,27 @@ void Machine::stop_above_bound()
     out_.reached_cycles = cycles_ - window_start_.cycles - calibration_.cycles;
     out_.message = "stopped at " + std::to_string(out_.reached_cycles) + " cycles, past its bound of " +
                    std::to_string(*bound_);
+    out_.probes = hits_;
     stop_ = Stop::kAboveBound;
     uc_emu_stop(uc_);
+}
+
+// A probed function entered: its cycles as a record counts them (the window's less the harness's
+// empty window), so that the segments between hits add up to the record's cycles.
+void Machine::on_probe(uint32_t addr)
+{
+    const auto it = std::lower_bound(probe_at_.begin(), probe_at_.end(), std::make_pair(addr, uint32_t(0)));
+    if (it == probe_at_.end() || it->first != addr) return;
+    hits_.push_back({it->second, cycles_ - window_start_.cycles - calibration_.cycles});
+    if (stop_probe_ && hits_.size() == *stop_probe_) {
+        stop_at_cycles_ = UINT64_MAX;
+        out_.reached_cycles = hits_.back().cycles;
+        out_.message = "stopped on entering " + probe_symbols_[it->second] + " (probe hit " +
+                       std::to_string(hits_.size()) + ") at " + std::to_string(out_.reached_cycles) + " cycles";
+        out_.probes = hits_;
+        stop_ = Stop::kProbed;
+        uc_emu_stop(uc_);
+    }
 }
 
 void Machine::check_clock()
@@ -528,9 +556,11 @@ void Machine::on_markers(uint32_t addr, uint8_t markers)
         hw_.begin(ref, painted, reader);
         window_start_ = {instructions_, cycles_};
         in_window_ = true;
+        hits_.clear();
         // a record's cycles are the window's less the harness's empty window (take_record)
         stop_at_cycles_ = bound_ ? window_start_.cycles + calibration_.cycles + *bound_ + 1 : UINT64_MAX;
     }
+    if ((markers & kProbe) && in_window_) on_probe(addr);
     if (markers & kDone) take_record();
     if (markers & kSchedule) load_table();
 }
@@ -550,7 +580,15 @@ void Machine::load_table()
     if (!read(mailbox_ + mailbox::kOffTableBytes, bytes, 4))
         return protocol("tx_mailbox is not readable");
     const uint32_t capacity = uint32_t(bytes[0]) | uint32_t(bytes[1]) << 8 | uint32_t(bytes[2]) << 16 | uint32_t(bytes[3]) << 24;
-    bound_ = bound_of_ ? bound_of_(k) : std::nullopt;
+    const TableLimits limits = limits_of_ ? limits_of_(k) : TableLimits{};
+    bound_ = limits.cycle_bound;
+    stop_probe_ = limits.stop_at_probe;
+    if (limits.skip) {
+        out_.message = "not run: the host has its figures";
+        stop_ = Stop::kNotRun;
+        uc_emu_stop(uc_);
+        return;
+    }
     const std::vector<uint8_t> &t = (*tables_)[k].bytes;
     if (t.size() != capacity)
         return protocol("layer table of " + std::to_string(t.size()) + " bytes, the image's tx_schedule_table holds " +
@@ -599,6 +637,8 @@ void Machine::take_record()
         r.flags = (r.flags & ~uint32_t(mailbox::kFlagInsnFromTicks)) | mailbox::kFlagCycles | mailbox::kFlagInstructions;
         if (p.overflow) r.flags |= mailbox::kFlagStackOverflow;
     }
+    r.probes = std::move(hits_);
+    hits_.clear();
     w.record = r;
     out_.records.push_back(r);
     report_.windows.push_back(std::move(w));

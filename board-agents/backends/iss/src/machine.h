@@ -42,6 +42,8 @@ struct Outcome {
         kHalted,    // emulation stopped on its own (WFI, a jump to the stop page)
         kProtocol,  // the image broke the mailbox protocol (message says how)
         kAboveBound,  // a run passed its table's cycle bound (reached_cycles, past it)
+        kProbed,      // a run entered the probe its table's limits stop at (reached_cycles, there)
+        kNotRun,      // the next table's limits said not to run it
     };
     End end = End::kHalted;
     int exit_status = 0;
@@ -49,12 +51,15 @@ struct Outcome {
     std::string message;
     std::vector<RunRecord> records;  // one per tx_bench_done
     uint32_t pc = 0;                 // where emulation ended
-    uint64_t reached_cycles = 0;     // kAboveBound: the run's cycles when it was stopped
+    uint64_t reached_cycles = 0;     // kAboveBound, kProbed: the run's cycles when it was stopped
+    std::vector<ProbeHit> probes;    // kAboveBound, kProbed: the stopped run's probe hits
 };
 
 class Machine {
 public:
-    enum Marker : uint8_t { kBegin = 1, kEnd = 2, kDone = 4, kMain = 8, kStackPaint = 16, kStop = 32, kSchedule = 64 };
+    enum Marker : uint8_t {
+        kBegin = 1, kEnd = 2, kDone = 4, kMain = 8, kStackPaint = 16, kStop = 32, kSchedule = 64, kProbe = 128
+    };
 
     // `expected_runs` = warmups + repeats, written into the mailbox (`runs`, `repeats` = 1);
     // `arena_region`: the board region the arena stands for (RunOptions::arena_region).
@@ -67,24 +72,29 @@ public:
 
     // Schedule-as-data images: before run k the table tables[k / runs_per_table] is written at the
     // image's tx_schedule_table (when it calls tx_schedule_load). Call before run().
-    // on_group(k, records) is called once the runs of table k are all recorded; bound(k), when
-    // set, before table k's runs: a run whose cycles pass it stops the machine (kAboveBound).
+    // on_group(k, records) is called once the runs of table k are all recorded; limits(k), when
+    // set, before table k's runs (agent::TableLimits): a run that passes its cycle bound or enters
+    // its stop probe stops the machine (kAboveBound, kProbed); a table to skip stops it before
+    // the table is written (kNotRun).
     void write_tables(const std::vector<TableRun> &tables, uint32_t runs_per_table,
                       std::function<void(size_t, const std::vector<RunRecord> &)> on_group,
-                      std::function<std::optional<uint64_t>(size_t)> bound = {})
+                      std::function<TableLimits(size_t)> limits = {})
     {
         tables_ = &tables;
         runs_per_table_ = runs_per_table;
         on_group_ = std::move(on_group);
-        bound_of_ = std::move(bound);
+        limits_of_ = std::move(limits);
     }
+    // Functions whose entries each run records (RunRecord::probes; RunOptions::probe_symbols);
+    // names the image lacks are never hit. Call before run().
+    void probe(const std::vector<std::string> &symbols) { probe_symbols_ = symbols; }
 
     // Sets up the engine and runs the image to its end. Throws InvalidArgument when the image
     // does not fit the board's emulated memory, EmulatorUnavailable when Unicorn fails.
     Outcome run();
 
 private:
-    enum class Stop { kNone, kResume, kRetranslate, kExit, kTimeout, kFault, kProtocol, kAboveBound };
+    enum class Stop { kNone, kResume, kRetranslate, kExit, kTimeout, kFault, kProtocol, kAboveBound, kProbed, kNotRun };
     struct Window {
         uint64_t instructions = 0, cycles = 0;
     };
@@ -119,6 +129,7 @@ private:
     }
     void check_clock();
     void stop_above_bound();
+    void on_probe(uint32_t addr);
 
     // helpers
     bool read(uint32_t addr, void *dst, size_t n);
@@ -194,8 +205,12 @@ private:
     const std::vector<TableRun> *tables_ = nullptr;
     std::function<void(size_t, const std::vector<RunRecord> &)> on_group_;
     uint32_t runs_per_table_ = 1, table_ = 0;  // table_: tx_schedule_table's address
-    std::function<std::optional<uint64_t>(size_t)> bound_of_;
-    std::optional<uint64_t> bound_;  // the current table's cycle bound
+    std::function<TableLimits(size_t)> limits_of_;
+    std::optional<uint64_t> bound_;         // the current table's cycle bound
+    std::optional<uint32_t> stop_probe_;    // the current table's stop probe (a hit count)
+    std::vector<std::string> probe_symbols_;
+    std::vector<std::pair<uint32_t, uint32_t>> probe_at_;  // entry address -> probe index, sorted
+    std::vector<ProbeHit> hits_;            // the current window's
 
     // counting
     uint64_t instructions_ = 0, cycles_ = 0;

@@ -16,6 +16,18 @@
 
 namespace tinytx::agent {
 
+// What a host knows of a table before its run, so that it need not run it whole.
+struct TableLimits {
+    // not run (status kNotRun): the host has its figures already
+    bool skip = false;
+    // a run whose cycles pass it stops there (status kAboveBound, cycles the lower bound reached):
+    // the candidate is dominated once slower than that
+    std::optional<uint64_t> cycle_bound;
+    // the run stops on its n-th probe hit, counted from 1 (status kProbed, cycles those there):
+    // the host knows the rest of the run from other runs
+    std::optional<uint32_t> stop_at_probe;
+};
+
 struct RunOptions {
     uint32_t repeats = 1;      // measured runs, >= 1
     uint32_t warmups = 0;      // runs before them, not reported
@@ -29,11 +41,12 @@ struct RunOptions {
     // run_tables: told each table's Measurement as soon as its runs are done (progress; the
     // returned vector is the result)
     std::function<void(size_t table, const Measurement &)> on_table;
-    // run_tables: asked right before each table's runs; a run whose cycles pass the bound it
-    // returns may be stopped there (status kAboveBound, cycles the lower bound reached), the next
-    // table measured as usual. A host sets it for a candidate that is dominated once it is
-    // slower than the bound. Only the iss stops; other backends measure every table whole.
-    std::function<std::optional<uint64_t>(size_t table)> table_cycle_bound;
+    // Functions whose entries a run records (RunRecord::probes, by index into this list), in
+    // its measurement window. Only the iss probes; elsewhere the list is ignored.
+    std::vector<std::string> probe_symbols;
+    // run_tables: asked right before each table's runs (TableLimits). Only the iss honours the
+    // limits; other backends measure every table whole.
+    std::function<TableLimits(size_t table)> table_limits;
 };
 
 // A schedule-as-data image's layer table for one candidate (tinytx/firmware/schedule_table.h) and

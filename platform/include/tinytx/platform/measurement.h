@@ -20,14 +20,27 @@ enum class RunStatus {
     kUnavailable,      // the board or emulator could not be used (busy, not connected, crashed)
     kInternal,         // a bug of the agent
     kAboveBound,       // stopped once its cycles passed the bound the host set for it
-                       // (RunOptions::table_cycle_bound): cycles_median is a lower bound, the
+                       // (RunOptions::table_limits): cycles_median is a lower bound, the
                        // output was not checked
+    kProbed,           // stopped on entering the probe the host asked to stop at (TableLimits::
+                       // stop_at_probe): cycles_median is the cycles there, the output was not
+                       // checked; the host composes the rest (segment_ledger.h)
+    kNotRun,           // the host asked not to run it (TableLimits::skip): it knows the figures
 };
 const char *to_string(RunStatus s);
 
 // Where a figure comes from (ARCHITECTURE.md "Measurement"): never mixed without saying so.
 enum class Source { kMeasured, kEmulated, kModeled };
 const char *to_string(Source s);
+
+// A run entering one of the functions the host asked to hear of (RunOptions::probe_symbols;
+// `probe` indexes them), at `cycles` counted as a record's cycles are: the segments between
+// probes add up to the run's cycles.
+struct ProbeHit {
+    uint32_t probe = 0;
+    uint64_t cycles = 0;
+    bool operator==(const ProbeHit &) const = default;
+};
 
 // One run as the image's mailbox reported it at tx_bench_done, completed by the backend.
 struct RunRecord {
@@ -38,6 +51,7 @@ struct RunRecord {
     uint32_t crc32 = 0;            // of the output
     int32_t kernel_status = 0;     // tx_status
     uint32_t flags = 0;            // mailbox TX_MB_F_*
+    std::vector<ProbeHit> probes;  // in the measurement window, in order (backends that probe: iss)
 };
 
 struct Measurement {
@@ -66,6 +80,7 @@ struct Measurement {
     // (warm-ups included) reported through the mailbox.
     uint32_t image_loads = 0;
     uint32_t runs = 0;
+    std::vector<ProbeHit> probes;  // the last measured run's (RunRecord::probes)
 };
 
 // A measurement before its run: which backend, board profile and image (the sha256 of its

@@ -58,8 +58,10 @@ struct RunJob {
     std::string arena_region;
     // run_tables: each table's Measurement as soon as it is done (in-process agents; progress)
     std::function<void(size_t table, const platform::Measurement &)> on_table;
-    // run_tables on in-process agents: table k's cycle bound (agent::RunOptions::table_cycle_bound)
-    std::function<std::optional<uint64_t>(size_t table)> table_cycle_bound;
+    // run_tables on in-process agents: what is known of table k before its run
+    // (agent::RunOptions::table_limits), and the functions whose entries runs record
+    std::function<agent::TableLimits(size_t table)> table_limits;
+    std::vector<std::string> probe_symbols;
 };
 
 struct RunOutcome {

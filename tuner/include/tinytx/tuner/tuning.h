@@ -126,6 +126,8 @@ struct TuneProgress {
     uint64_t reused = 0;                  // recorded earlier, or a placement twin of one measured
     uint64_t failed = 0;                  // status other than OK (and ABOVE_BOUND)
     uint64_t above_bound = 0;             // of `measured`, stopped once dominated (kAboveBound)
+    uint64_t composed = 0;                // of `measured`, cycles composed from segments other runs
+                                          // measured (segment_ledger.h), not run or run in part
     uint64_t over_budget = 0;             // proposals skipped: planned peak above the budget
     double elapsed_s = 0;
     double eta_s = -1;                    // < 0 = unknown
@@ -161,6 +163,9 @@ struct TuneReport {
     // what the measurements of this process took on the targets (the agents' counters):
     // image loads (flashes on a board) and firmware runs, warm-ups and the final check included
     uint64_t image_loads = 0, firmware_runs = 0;
+    // the front's points whose cycles were composed (TuneProgress::composed), run whole at the end:
+    // how many, and how many of them differed (cycles or output; their whole runs' figures win)
+    uint64_t composed_front_checked = 0, composed_front_differed = 0;
     double estimated_space_s = -1;        // the estimated time to measure every point in the budget
     // schedule-as-data runs: the best pick measured in its specialized image, and how far its
     // cycles are from the schedule-as-data figure (percent of that figure)

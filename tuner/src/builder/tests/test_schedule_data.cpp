@@ -155,10 +155,11 @@ TEST(ScheduleData, IssStopsATableAtItsCycleBoundAndMeasuresTheRest)
                                         {4, whole[4].cycles_median / 2}};
     std::vector<size_t> asked, heard;
     agent::RunOptions ro = run_options();
-    ro.table_cycle_bound = [&](size_t k) -> std::optional<uint64_t> {
+    ro.table_limits = [&](size_t k) {
         asked.push_back(k);
-        if (auto it = bound.find(k); it != bound.end()) return it->second;
-        return std::nullopt;
+        agent::TableLimits limits;
+        if (auto it = bound.find(k); it != bound.end()) limits.cycle_bound = it->second;
+        return limits;
     };
     ro.on_table = [&](size_t k, const platform::Measurement &) { heard.push_back(k); };
     const std::vector<platform::Measurement> ms = iss->run_tables(s.board, image, ro, tables);
@@ -182,6 +183,59 @@ TEST(ScheduleData, IssStopsATableAtItsCycleBoundAndMeasuresTheRest)
     EXPECT_EQ(heard, (std::vector<size_t>{0, 1, 2, 3, 4, 5})) << "every table is told, the stopped ones too";
     for (size_t k = 0; k < tables.size(); ++k)
         EXPECT_NE(std::find(asked.begin(), asked.end(), k), asked.end()) << "table " << k << "'s bound asked";
+}
+
+// Probes: a run records the cycles at which it enters the functions the host names, four per
+// encoder layer (tx_encoder_s8, tx_mhsa_s8, tx_add_s8 twice), as its record counts cycles; a table
+// told to stop at a probe hit stops there with those cycles, a table told to skip is not run,
+// and the tables after either are measured exactly as without limits.
+TEST(ScheduleData, IssProbesSplitARunStopAtTheProbeAskedAndSkipWhatIsKnown)
+{
+    const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
+    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.error;
+    std::vector<agent::TableRun> tables;
+    for (size_t i = 0; i < std::min<size_t>(4, s.schedules.size()); ++i)
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]).plan,
+                                                uint32_t(i)),
+                          run_reference(s.model, s.schedules[i]).crc32});
+    const auto image = platform::ElfImage::load_file(data.elf_path.string());
+    auto iss = agent::make_iss_backend();
+    agent::RunOptions ro = run_options();
+    ro.probe_symbols = {"tx_encoder_s8", "tx_mhsa_s8", "tx_add_s8"};
+    const std::vector<platform::Measurement> whole = iss->run_tables(s.board, image, ro, tables);
+    ASSERT_EQ(whole.size(), tables.size());
+    const size_t layers = s.model.layers.size();
+    for (const auto &m : whole) {
+        ASSERT_EQ(m.status, platform::RunStatus::kOk) << m.error;
+        ASSERT_EQ(m.probes.size(), 4 * layers);
+        for (size_t h = 0; h < m.probes.size(); ++h) {
+            EXPECT_EQ(m.probes[h].probe, (std::vector<uint32_t>{0, 1, 2, 2})[h % 4]) << h;
+            if (h > 0) EXPECT_GT(m.probes[h].cycles, m.probes[h - 1].cycles) << h;
+        }
+        EXPECT_LT(m.probes.back().cycles, m.cycles_median);
+    }
+    // table 1 stops on entering its second layer's attention, table 2 is skipped
+    const uint32_t stop_hit = 4 + 2;
+    ro.table_limits = [&](size_t k) {
+        agent::TableLimits limits;
+        if (k == 1) limits.stop_at_probe = stop_hit;
+        if (k == 2) limits.skip = true;
+        return limits;
+    };
+    const std::vector<platform::Measurement> ms = iss->run_tables(s.board, image, ro, tables);
+    ASSERT_EQ(ms.size(), tables.size());
+    EXPECT_EQ(ms[1].status, platform::RunStatus::kProbed) << ms[1].error;
+    ASSERT_EQ(ms[1].probes.size(), stop_hit);
+    EXPECT_EQ(ms[1].cycles_median, whole[1].probes[stop_hit - 1].cycles);
+    for (size_t h = 0; h < stop_hit; ++h) EXPECT_EQ(ms[1].probes[h], whole[1].probes[h]) << h;
+    EXPECT_EQ(ms[2].status, platform::RunStatus::kNotRun) << ms[2].error;
+    for (size_t k : {size_t(0), size_t(3)}) {
+        ASSERT_EQ(ms[k].status, platform::RunStatus::kOk) << k << ": " << ms[k].error;
+        EXPECT_EQ(ms[k].cycles_median, whole[k].cycles_median) << k;
+        EXPECT_EQ(ms[k].probes, whole[k].probes) << k;
+        EXPECT_EQ(ms[k].output_crc32, whole[k].output_crc32) << k;
+    }
 }
 
 TEST(ScheduleData, TablesTheImageCannotRunAreFailedMeasurements)

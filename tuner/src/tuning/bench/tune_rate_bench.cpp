@@ -3,7 +3,8 @@
 // (codegen, compile, link, load, run each) and with the model's schedule-as-data image (built
 // once, loaded once per worker, a layer table written per candidate), the latter with every
 // candidate run whole and, the default, with candidates stopped once dominated (their cycles past
-// a measured schedule's with no larger arena: dominance_bound.h). All tune the same points of
+// a measured schedule's with no larger arena: dominance_bound.h) and composed from the segments
+// other runs timed (segment_ledger.h). All tune the same points of
 // the same model and board from a cold image cache; the kernel library's objects are compiled
 // once beforehand for both (what every run after a machine's first finds). Beside the wall-clock
 // rate, candidates per CPU second (this process and the compilers it ran): on a machine shared
@@ -41,7 +42,7 @@ candidate, the old path) against schedule-as-data images (the new path), side by
 
 struct PathFigures {
     double seconds = 0, cpu_seconds = 0;
-    uint64_t measured = 0, image_loads = 0, above_bound = 0;
+    uint64_t measured = 0, image_loads = 0, above_bound = 0, composed = 0;
 };
 
 // CPU time of this process and of its children that have ended (the compilers)
@@ -84,6 +85,7 @@ PathFigures run_path(TuneRequest req, const fs::path &dir, const std::string &im
     f.measured = o.report->progress.measured;
     f.image_loads = o.report->image_loads;
     f.above_bound = o.report->progress.above_bound;
+    f.composed = o.report->progress.composed;
     return f;
 }
 
@@ -154,18 +156,20 @@ int main(int argc, char **argv)
     const PathFigures new_path = run_path(req, work / "schedule-as-data", "auto", objects, true);
     auto rate = [&](const PathFigures &f) { return double(f.measured) / f.seconds / jobs; };
     auto per_cpu = [](const PathFigures &f) { return double(f.measured) / f.cpu_seconds; };
-    std::printf("%-44s %8s %8s %7s %7s %11s %21s %15s\n", "path", "measured", "stopped", "wall s", "CPU s",
+    std::printf("%-44s %8s %8s %8s %7s %7s %11s %21s %15s\n", "path", "measured", "stopped", "composed", "wall s", "CPU s",
                 "image loads", "candidates/s per core", "per CPU second");
     for (const auto &[name, f] : {std::pair{"specialized images (old)", old_path},
                                   std::pair{"schedule-as-data image, whole runs", whole_path},
-                                  std::pair{"schedule-as-data image, dominated stopped (new)", new_path}})
-        std::printf("%-44s %8llu %8llu %7.1f %7.1f %11llu %21.2f %15.2f\n", name,
+                                  std::pair{"schedule-as-data image, stopped and composed (new)", new_path}})
+        std::printf("%-44s %8llu %8llu %8llu %7.1f %7.1f %11llu %21.2f %15.2f\n", name,
                     static_cast<unsigned long long>(f.measured), static_cast<unsigned long long>(f.above_bound),
+                    static_cast<unsigned long long>(f.composed),
                     f.seconds, f.cpu_seconds, static_cast<unsigned long long>(f.image_loads), rate(f), per_cpu(f));
     std::printf("new / old: %.1fx per core, %.1fx per CPU second\n", rate(new_path) / rate(old_path),
                 per_cpu(new_path) / per_cpu(old_path));
     std::printf("whole runs / old: %.1fx per core; stopped: candidates slower than a measured schedule with no "
-                "larger arena, the front unchanged\n", rate(whole_path) / rate(old_path));
+                "larger arena; composed: cycles added up from segments timed in other runs (exact on the iss, the "
+                "front's composed points run whole to check); the front unchanged\n", rate(whole_path) / rate(old_path));
     std::printf("(the new path's figure includes building the schedule-as-data image, one specialized build per "
                 "variant and attention mode for the flash figures, and the final specialized check)\n");
     fs::remove_all(work);

@@ -53,10 +53,12 @@ struct HealthInfo {
     double uptime_s = 0;
 };
 
-// A schedule-as-data request's per-table callbacks (RunOptions::on_table, table_cycle_bound).
+// A schedule-as-data request's per-table callbacks and probes (RunOptions::on_table,
+// table_limits, probe_symbols).
 struct TableHooks {
     std::function<void(size_t table, const Measurement &)> on_table;
-    std::function<std::optional<uint64_t>(size_t table)> cycle_bound;
+    std::function<TableLimits(size_t table)> limits;
+    std::vector<std::string> probe_symbols;
 };
 
 class AgentCore {

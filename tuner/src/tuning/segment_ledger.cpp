@@ -1,0 +1,97 @@
+// SegmentLedger (segment_ledger.h).
+#include "segment_ledger.h"
+
+namespace tinytx::tuner {
+namespace {
+
+// Per layer a run enters tx_encoder_s8, tx_mhsa_s8 and tx_add_s8 twice: four probe hits.
+constexpr uint32_t kEncoder = 0, kMhsa = 1, kAdd = 2;
+constexpr size_t kHitsPerLayer = 4;
+
+// The hit (counted from 1) at which segment g ends: lead 0, then per layer i prologue 1 + 3i,
+// attention 2 + 3i, tail 3 + 3i. None for the last tail: it ends with the run.
+std::optional<uint32_t> end_hit(size_t g, size_t layers)
+{
+    if (g == 0) return 1;
+    const size_t i = (g - 1) / 3, part = (g - 1) % 3;
+    if (part == 0) return uint32_t(kHitsPerLayer * i + 2);                         // tx_mhsa_s8
+    if (part == 1) return uint32_t(kHitsPerLayer * i + 3);                         // the first add
+    if (i + 1 < layers) return uint32_t(kHitsPerLayer * (i + 1) + 1);              // the next layer
+    return std::nullopt;
+}
+
+bool follows_pattern(const std::vector<platform::ProbeHit> &hits)
+{
+    static constexpr uint32_t kPattern[kHitsPerLayer] = {kEncoder, kMhsa, kAdd, kAdd};
+    for (size_t h = 0; h < hits.size(); ++h)
+        if (hits[h].probe != kPattern[h % kHitsPerLayer]) return false;
+    return true;
+}
+
+}  // namespace
+
+const std::vector<std::string> &SegmentLedger::probe_symbols()
+{
+    static const std::vector<std::string> names = {"tx_encoder_s8", "tx_mhsa_s8", "tx_add_s8"};
+    return names;
+}
+
+std::vector<std::string> SegmentLedger::keys(const Schedule &s) const
+{
+    std::vector<std::string> k = {"lead"};
+    for (size_t i = 0; i < s.layers.size(); ++i) {
+        const LayerKnobs &l = s.layers[i];
+        const std::string layer = std::to_string(i) + " ";
+        const std::string attention = std::to_string(int(l.attention)) + " " + std::to_string(int(l.mhsa)) + " " +
+                                      std::to_string(l.tile_rows) + " " + std::to_string(int(l.variant));
+        const char *ffn = l.ffn_tile <= 0 ? "untiled" : l.ffn_tile >= ffn_dim_ ? "whole" : "tiled";
+        k.push_back("prologue " + layer + attention + " " + ffn);
+        k.push_back("attention " + layer + attention);
+        k.push_back("tail " + layer + std::to_string(l.ffn_tile) + " " + std::to_string(int(l.variant)));
+    }
+    return k;
+}
+
+SegmentLedger::Composition SegmentLedger::compose(const Schedule &s) const
+{
+    const std::vector<std::string> k = keys(s);
+    std::lock_guard lock(mu_);
+    Composition c;
+    std::optional<size_t> last_unknown;
+    for (size_t g = 0; g < k.size(); ++g) {
+        const auto it = cycles_.find(k[g]);
+        if (it == cycles_.end() || contradicted_) last_unknown = g;
+        else c.known_cycles += it->second;
+    }
+    if (!last_unknown) c.cycles = c.known_cycles;
+    else c.stop_at_probe = end_hit(*last_unknown, s.layers.size());
+    return c;
+}
+
+bool SegmentLedger::learn(const Schedule &s, const platform::Measurement &m)
+{
+    const std::vector<platform::ProbeHit> &hits = m.probes;
+    if (!follows_pattern(hits) || hits.size() > kHitsPerLayer * s.layers.size()) return true;
+    const bool whole = m.status == platform::RunStatus::kOk && hits.size() == kHitsPerLayer * s.layers.size();
+    const std::vector<std::string> k = keys(s);
+    std::lock_guard lock(mu_);
+    uint64_t start = 0;
+    for (size_t g = 0; g < k.size(); ++g) {
+        const std::optional<uint32_t> end = end_hit(g, s.layers.size());
+        if (end ? *end > hits.size() : !whole) break;
+        const uint64_t at = end ? hits[*end - 1].cycles : m.cycles_median;
+        const uint64_t cycles = at - start;
+        const auto [it, inserted] = cycles_.emplace(k[g], cycles);
+        if (!inserted && it->second != cycles) contradicted_ = true;
+        start = at;  // the segments are contiguous
+    }
+    return !contradicted_;
+}
+
+bool SegmentLedger::exact() const
+{
+    std::lock_guard lock(mu_);
+    return !contradicted_;
+}
+
+}  // namespace tinytx::tuner
