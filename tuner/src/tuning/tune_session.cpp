@@ -906,7 +906,7 @@ void TuneSession::check_composed_front()
                               crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt});
         }
         const std::vector<platform::Measurement> ms =
-            measure_tables(agents_, measure_job(r_.trials[trials.front()].schedule), data_image_->elf_path, tables, jobs_);
+            measure_tables(agents_, measure_job(r_.trials[trials.front()].schedule), (*data_image_)->elf_path, tables, jobs_);
         for (size_t j = 0; j < trials.size(); ++j) {
             Trial &t = r_.trials[trials[j]];
             count_target_work(ms[j]);

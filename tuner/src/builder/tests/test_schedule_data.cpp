@@ -192,14 +192,14 @@ TEST(ScheduleData, IssStopsATableAtItsCycleBoundAndMeasuresTheRest)
 TEST(ScheduleData, IssProbesSplitARunStopAtTheProbeAskedAndSkipWhatIsKnown)
 {
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
-    const BuildResult data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
-    ASSERT_TRUE(data.ok()) << data.error;
+    const auto data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
+    ASSERT_TRUE(data.ok()) << data.status().message();
     std::vector<agent::TableRun> tables;
     for (size_t i = 0; i < std::min<size_t>(4, s.schedules.size()); ++i)
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]).plan,
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]),
                                                 uint32_t(i)),
-                          run_reference(s.model, s.schedules[i]).crc32});
-    const auto image = platform::ElfImage::load_file(data.elf_path.string());
+                          run_reference(s.model, s.schedules[i])->crc32});
+    const auto image = platform::ElfImage::load_file(data->elf_path.string());
     auto iss = agent::make_iss_backend();
     agent::RunOptions ro = run_options();
     ro.probe_symbols = {"tx_encoder_s8", "tx_mhsa_s8", "tx_add_s8"};
