@@ -720,9 +720,18 @@ agent::TableLimits TuneSession::table_limits(const Trial &t) const
     limits.cycle_bound = dominance_.at(t.plan.peak_bytes);
     if (!ledger_)
         return limits;
-    const SegmentLedger::Composition c = ledger_->compose(t.schedule);
+    const SegmentLedger::Composition c = ledger_->compose(t.schedule, t.arena_region);
     limits.skip = c.cycles || (limits.cycle_bound && c.known_cycles > *limits.cycle_bound);
     limits.stop_at_probe = c.stop_at_probe;
+    // with every attention known and still within the bound, the rest (prologues, FFN tails) is a
+    // small part: run it to its end, whatever the bound, and its siblings compose from it
+    if (c.attentions_known)
+        limits.cycle_bound.reset();
+    // else stop a little past the bound (1/64 more): the lower bound the run leaves of the segment
+    // it stopped in then passes the bound of a sibling that lacks only a small segment of it (an
+    // FFN-tiled prologue), so that sibling is not run
+    else if (limits.cycle_bound)
+        *limits.cycle_bound += *limits.cycle_bound / 64;
     return limits;
 }
 
@@ -734,7 +743,7 @@ platform::Measurement TuneSession::settle(const Trial &t, const platform::Measur
     composed = false;
     if (!ledger_)
         return heard;
-    const bool exact = ledger_->learn(t.schedule, heard);
+    const bool exact = ledger_->learn(t.schedule, t.arena_region, heard);
     if (heard.status != platform::RunStatus::kNotRun && heard.status != platform::RunStatus::kProbed)
         return heard;
     platform::Measurement m = heard;
@@ -744,7 +753,7 @@ platform::Measurement TuneSession::settle(const Trial &t, const platform::Measur
                   "agent (--whole-runs measures without it)";
         return m;
     }
-    const SegmentLedger::Composition c = ledger_->compose(t.schedule);
+    const SegmentLedger::Composition c = ledger_->compose(t.schedule, t.arena_region);
     composed = true;
     m.probes.clear();
     m.error.clear();
@@ -883,9 +892,11 @@ void TuneSession::finish()
     out_.report = std::move(r_);
 }
 
-// The front's composed points run whole in the schedule-as-data image: the same cycles as composed
-// and the reference's output, or the whole run's figures replace the composed ones (and the front
-// is computed again).
+// The front's composed points run whole in the schedule-as-data image, as every front point
+// would have been without composition: their figures (measured peaks, output CRC, instructions)
+// replace the composed ones in the report and, recorded after them, in the database. Their cycles
+// must be those composed; a difference is counted and said. (The other composed points rest on
+// the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
 {
     std::map<std::string, std::vector<size_t>> by_region;  // arena region -> composed front trials
@@ -907,19 +918,22 @@ void TuneSession::check_composed_front()
         for (size_t j = 0; j < trials.size(); ++j) {
             Trial &t = r_.trials[trials[j]];
             count_target_work(ms[j]);
-            ++r_.composed_front_checked;
-            if (ms[j].status == platform::RunStatus::kOk && ms[j].cycles_median == t.measurement.cycles_median)
-                continue;
-            ++r_.composed_front_differed;
-            note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
-                 " cycles; run whole: " + platform::to_string(ms[j].status) + ", " +
-                 std::to_string(ms[j].cycles_median) + " cycles" + (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") +
-                 ": the whole run's figures are used");
+            ++r_.composed_checked;
+            if (ms[j].status != platform::RunStatus::kOk || ms[j].cycles_median != t.measurement.cycles_median) {
+                ++r_.composed_differed;
+                note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
+                     " cycles; run whole: " + platform::to_string(ms[j].status) + ", " +
+                     std::to_string(ms[j].cycles_median) + " cycles" +
+                     (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") + ": the whole run's figures are used");
+            }
             t.measurement = ms[j];
             t.agent = kTableAgent;
+            const auto known = known_.find(t.hash);
+            db_->record_measurement({t.candidate_id, known == known_.end() ? std::nullopt : known->second.build_id,
+                                     t.agent, t.measurement, t.arena_region});
         }
     }
-    if (r_.composed_front_differed > 0)
+    if (r_.composed_differed > 0)
         compute_front(r_);
 }
 
