@@ -472,7 +472,7 @@ void TuneSession::load_known()
                 stopped.push_back({std::move(mc), peak_of(*ps.schedule)});
             continue;
         }
-        Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
+        Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0, mc.measurement_id};
         if (mc.build_id)
             if (auto b = db_->build(*mc.build_id))
                 k.flash_bytes = b->flash_bytes;
@@ -490,7 +490,7 @@ void TuneSession::load_known()
             continue;
         const auto bound = peak ? recorded.at(*peak) : std::nullopt;
         if (bound && *bound < mc.measurement.cycles_median)
-            known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
+            known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0, mc.measurement_id};
     }
     if (r_.run.resumed)
         note("resuming run " + std::to_string(r_.run.id) + " (" + std::to_string(known_.size()) + " candidates of " +
@@ -852,7 +852,8 @@ bool TuneSession::record(Batch &b)
     for (size_t i = 0; i < b.trials.size(); ++i) {
         Trial &t = b.trials[i];
         if (is_candidate_result(t.measurement.status) && !t.from_database) {
-            const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes};
+            const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes,
+                          ids[record_of[i]].measurement_id};
             known_[t.hash] = k;
             known_twin_.try_emplace(twin_key(t.schedule), k);
         }
@@ -894,7 +895,7 @@ void TuneSession::finish()
 
 // The front's composed points run whole in the schedule-as-data image, as every front point
 // would have been without composition: their figures (measured peaks, output CRC, instructions)
-// replace the composed ones in the report and, recorded after them, in the database. Their cycles
+// replace the composed ones in the report and in their database rows. Their cycles
 // must be those composed; a difference is counted and said. (The other composed points rest on
 // the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
@@ -928,9 +929,9 @@ void TuneSession::check_composed_front()
             }
             t.measurement = ms[j];
             t.agent = kTableAgent;
-            const auto known = known_.find(t.hash);
-            db_->record_measurement({t.candidate_id, known == known_.end() ? std::nullopt : known->second.build_id,
-                                     t.agent, t.measurement, t.arena_region});
+            if (const auto known = known_.find(t.hash); known != known_.end() && known->second.measurement_id)
+                db_->replace_measurement(known->second.measurement_id, {t.candidate_id, known->second.build_id, t.agent,
+                                                                        t.measurement, t.arena_region});
         }
     }
     if (r_.composed_differed > 0)
