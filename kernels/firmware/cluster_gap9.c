@@ -1,7 +1,7 @@
 /* GAP9 cluster runtime on the pulp-open peripherals (pulp_open.h): fork-join over hardware
  * barrier 0 of the event unit, L2 -> L1 copies on the cluster DMA (mchan), the free L1 as the
- * kernels' buffer. See cluster_gap9.h. */
-#include "cluster_gap9.h"
+ * kernels' buffer. See tinytx/firmware/cluster_gap9.h. */
+#include "tinytx/firmware/cluster_gap9.h"
 
 #include "pulp_open.h"
 

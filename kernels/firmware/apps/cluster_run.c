@@ -1,7 +1,7 @@
 /* See cluster_run.h. */
 #include "cluster_run.h"
 
-#include "cluster_gap9.h"
+#include "tinytx/firmware/cluster_gap9.h"
 #include "tinytx/firmware/arena.h"
 
 typedef struct {

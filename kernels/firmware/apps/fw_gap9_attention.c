@@ -13,7 +13,7 @@
  *   CHECK PASS|FAIL (every run that fits bit-exact with the reference): the exit status
  * The same image runs on GVSoC and on the pulp backend; figures are emulated (the simulator's
  * cycle model), not measured on a board. */
-#include "cluster_gap9.h"
+#include "tinytx/firmware/cluster_gap9.h"
 #include "cluster_run.h"
 #include "startup.h"
 #include "tinytx/firmware/arena.h"

@@ -5,7 +5,7 @@
  * Each one isolates one cost: taken branches and hardware loops, loads from L2, load-use stalls
  * in L1, TCDM bank conflicts, barriers (fork-joins), DMA bandwidth, and instruction-cache misses
  * (straight-line code larger than the L0 and the shared L1 icache, cold and warm). */
-#include "cluster_gap9.h"
+#include "tinytx/firmware/cluster_gap9.h"
 #include "startup.h"
 #include "tinytx/firmware/console.h"
 #include "xpulp.h"

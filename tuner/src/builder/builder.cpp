@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -383,8 +385,60 @@ CompileJob compile_job(const ImageRecipe &rc, const fs::path &objdir, const fs::
     return j;
 }
 
+// The part of a generated header that can change the object of `source`: its lines but comments and
+// the macros neither the source nor a kept line names (so model_data.c, which needs only the
+// model's shape, keeps its object across schedules: their headers differ in plan constants).
+std::string header_part_for(const std::string &header, const std::string &source)
+{
+    std::set<std::string> named;
+    auto name_all = [&](const std::string &text) {  // every identifier of text
+        for (size_t i = 0; i < text.size();) {
+            const auto ident = [&](size_t k, bool first) {
+                const unsigned char c = static_cast<unsigned char>(text[k]);
+                return std::isalpha(c) || c == '_' || (!first && std::isdigit(c));
+            };
+            if (!ident(i, true)) {
+                // skip a number whole, so that its digits and letters (0x1f) are no identifier
+                if (std::isdigit(static_cast<unsigned char>(text[i])))
+                    while (i < text.size() && ident(i, false)) ++i;
+                else
+                    ++i;
+                continue;
+            }
+            const size_t start = i;
+            while (i < text.size() && ident(i, false)) ++i;
+            named.insert(text.substr(start, i - start));
+        }
+    };
+    std::vector<std::pair<std::string, std::string>> defines;  // name, line
+    std::string kept;
+    std::istringstream in(header);
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("#define ")) {
+            const size_t end = line.find_first_of(" (", 8);
+            defines.emplace_back(line.substr(8, end == std::string::npos ? std::string::npos : end - 8), line);
+        } else if (!line.starts_with("/*") && !line.starts_with(" *")) {
+            kept += line + "\n";
+        }
+    }
+    name_all(source);
+    name_all(kept);
+    for (bool grew = true; grew;) {  // the macros a kept line names, until none is added
+        grew = false;
+        for (auto &[name, line] : defines)
+            if (!line.empty() && named.count(name)) {
+                kept += line + "\n";
+                name_all(line);
+                line.clear();
+                grew = true;
+            }
+    }
+    return kept;
+}
+
 // The objects of one image: the fixed sources, then the generated .c files (which see their folder
-// first; each keyed with model.h, the first generated file, which they all include).
+// first; each keyed with what can matter to it of model.h, the first generated file, which they
+// all include).
 std::vector<CompileJob> compile_jobs(const ImageRecipe &rc, const std::vector<GeneratedFile> &generated,
                                      const fs::path &sources_dir, const fs::path &objdir)
 {
@@ -396,7 +450,8 @@ std::vector<CompileJob> compile_jobs(const ImageRecipe &rc, const std::vector<Ge
     for (const auto &f : generated)
         if (f.name.size() > 2 && f.name.substr(f.name.size() - 2) == ".c")
             jobs.push_back(compile_job(rc, objdir, sources_dir / f.name,
-                                       f.content + "\n/* model.h */\n" + generated[0].content, {}, gen_inc));
+                                       f.content + "\n/* model.h */\n" + header_part_for(generated[0].content, f.content),
+                                       {}, gen_inc));
     return jobs;
 }
 

@@ -1,9 +1,12 @@
-// Builder codegen: model.h, model_data.c, model_main.c for one (Model, Schedule, BoardProfile),
-// from pieces shared with the deployable export (emit_c). Deterministic: only integers, names and
-// the schedule hash (without placement) go into the text.
+// Builder codegen: model.h, model_data.c, model_main.c for one (Model, Schedule, BoardProfile):
+// the templates (templates/*.c, c_templates.h) filled with what depends on the model and the
+// schedule, in pieces shared with the deployable export (emit_c). Deterministic: only integers,
+// names and the schedule hash (without placement) go into the text.
 #include "tinytx/tuner/builder.h"
 
 #include <unistd.h>
+
+#include "c_templates.h"
 
 #include <algorithm>
 #include <atomic>
@@ -81,6 +84,15 @@ std::string softmax(const tx_softmax_params &p)
     std::ostringstream t;
     t << "{" << p.ln2 << ", " << p.b << ", " << p.c << "}";
     return t.str();
+}
+
+// `#define name` over several lines, one a line
+std::string c_macro(const std::string &name, const std::vector<std::string> &lines)
+{
+    std::string o = "#define " + name;
+    for (const std::string &l : lines)
+        o += " \\\n    " + l;
+    return o + "\n";
 }
 
 std::string add(const tx_add_params &p)
@@ -267,93 +279,58 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
     return o.str();
 }
 
-std::string c_gemm_table(const std::set<tx_variant> &variants)
+std::string c_gemm_impls(const std::set<tx_variant> &variants)
 {
-    std::ostringstream o;
-    o << "#include \"tinytx/gemm_table.h\"\n\n"
-      << "const tx_gemm_impl tx_gemm_table[TX_VARIANT_COUNT] = {\n";
+    std::vector<std::string> impls;
     for (tx_variant v : variants) {
         const std::string name = variant_c(v);
-        o << "    [" << name << "] = TX_GEMM_IMPL_" << name.substr(std::string("TX_VARIANT_").size()) << ",\n";
+        impls.push_back("[" + name + "] = TX_GEMM_IMPL_" + name.substr(std::string("TX_VARIANT_").size()) + ",");
     }
-    o << "};\n\n";
-    return o.str();
+    return c_macro("TX_MODEL_GEMM_IMPLS", impls);
 }
 
-std::string c_measure_and_exit(const std::string &run_fn)
+std::string c_image_config(const std::string &name)
 {
-    return "        tx_bench_measure(&spec, " + run_fn + ", &job, &r);\n"
-           "        failed |= r.status != TX_OK;\n"
-           "    }\n"
-           "    tx_puts(failed ? \"model image: a run failed\\n\" : \"model image: done\\n\");\n"
-           "    return failed ? 1 : 0;\n}\n";
+    return "#define TX_MODEL_CONFIG \"" + (name.size() > 63 ? name.substr(name.size() - 63) : name) + "\"\n";
 }
 
-std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p)
+namespace {
+
+// model_layer_table.h of templates/model_layers.c: the schedule's GEMM variants, cluster and layers
+std::string c_layer_table(const Model &m, const Schedule &s, const MemoryPlan &p)
 {
-    // Schedules with cluster layers also carry each layer's cores and split, and run those layers
-    // with tx_encoder_s8_cluster: on the GAP9 runtime (kernels/firmware/cluster_gap9.h) where the
-    // Xpulp kernels are built, elsewhere (a host check) with the same partitioning run core after
-    // core in a static buffer standing in for L1. Schedules without stay plain C for any target.
     const bool cluster = uses_cluster(s);
-    std::ostringstream o;
-    // Only the GEMM variants of this schedule: with --gc-sections the image carries no other
-    // (an M4 image no RISC-V kernel, any image no variant it never calls).
     std::set<tx_variant> variants;
     for (const LayerKnobs &k : s.layers)
         variants.insert(k.variant);
-    o << c_gemm_table(variants);
-    if (cluster) {
-        const size_t l1 = std::max<size_t>(8, p.cluster_l1_bytes);
-        o << "#include \"tinytx/cluster.h\"\n\n"
-          << "#if defined(TX_HAVE_XPULP) /* the GAP9 cluster */\n"
-          << "#include \"cluster_gap9.h\"\n"
-          << "static tx_cluster tx_model_cluster(int32_t cores) { return tx_gap9_cluster(cores); }\n"
-          << "#else /* one core runs every core's share in turn; this buffer stands in for L1 */\n"
-          << "static uint8_t tx_model_l1[" << l1 << "u] __attribute__((aligned(8)));\n"
-          << "static tx_cluster tx_model_cluster(int32_t cores)\n{\n"
-          << "    return tx_cluster_sequential(cores, tx_model_l1, sizeof tx_model_l1);\n}\n"
-          << "#endif\n\n";
-    }
-    o << "typedef struct {\n    tx_encoder_config cfg;\n    tx_variant variant;\n"
-      << "    uint32_t x_offset, out_offset, scratch_offset, scratch_size;\n";
-    if (cluster)
-        o << "    int32_t cores; /* 0: the single-core kernel; else the cluster kernel on that many cores */\n"
-          << "    tx_cluster_split split;\n";
-    o << "} tx_model_layer;\n\n"
-      << "static const tx_model_layer tx_model_layers[TX_MODEL_LAYERS] = {\n";
+    std::vector<std::string> rows;
     for (size_t i = 0; i < s.layers.size(); ++i) {
         const LayerKnobs &k = s.layers[i];
         const tx_encoder_config c = to_encoder_config(k, m.norm);
         const LayerPlacement &lp = p.layers.at(i);
-        o << "    {{{" << attn_c(k.attention) << ", " << sched_c(k.mhsa) << ", " << c.mhsa.tile_rows << "}, "
-          << c.ffn_tile << ", " << (c.norm == TX_NORM_PRE ? "TX_NORM_PRE" : "TX_NORM_POST") << "}, " << variant_c(k.variant) << ", " << lp.x_offset << "u, " << lp.out_offset
-          << "u, " << lp.scratch_offset << "u, " << lp.scratch_size << "u";
+        std::ostringstream o;
+        o << "{{{" << attn_c(k.attention) << ", " << sched_c(k.mhsa) << ", " << c.mhsa.tile_rows << "}, "
+          << c.ffn_tile << ", " << (c.norm == TX_NORM_PRE ? "TX_NORM_PRE" : "TX_NORM_POST") << "}, "
+          << variant_c(k.variant) << ", " << lp.x_offset << "u, " << lp.out_offset << "u, " << lp.scratch_offset
+          << "u, " << lp.scratch_size << "u";
         if (cluster)
             o << ", " << k.cores << ", " << (k.split == ClusterSplit::kHeads ? "TX_SPLIT_HEADS" : "TX_SPLIT_ROWS");
-        o << "},\n";
+        rows.push_back(o.str() + "},");
     }
-    o << "};\n\n"
-      << "/* one inference: every layer in sequence, ping-pong between act0 and act1, one scratch block */\n"
-      << "static tx_status tx_model_layers_run(uint8_t *arena)\n{\n"
-      << "    for (uint32_t i = 0; i < TX_MODEL_LAYERS; ++i) {\n"
-      << "        const tx_model_layer *l = &tx_model_layers[i];\n"
-      << "        const tx_ctx ctx = {arena + l->scratch_offset, l->scratch_size, l->variant};\n"
-      << "        const int8_t *x = (const int8_t *)(arena + l->x_offset);\n"
-      << "        int8_t *out = (int8_t *)(arena + l->out_offset);\n";
+    std::string o = "/* the schedule's layers (generated) */\n#define TX_MODEL_CLUSTER " +
+                    std::string(cluster ? "1" : "0") + "\n";
     if (cluster)
-        o << "        tx_status st;\n"
-          << "        if (l->cores > 0) {\n"
-          << "            const tx_cluster cl = tx_model_cluster(l->cores);\n"
-          << "            st = tx_encoder_s8_cluster(&cl, &ctx, &l->cfg, l->split, &tx_model_dims, &tx_model_weights[i], x,\n"
-          << "                                       out);\n"
-          << "        } else {\n"
-          << "            st = tx_encoder_s8(&ctx, &l->cfg, &tx_model_dims, &tx_model_weights[i], x, out);\n"
-          << "        }\n";
-    else
-        o << "        const tx_status st = tx_encoder_s8(&ctx, &l->cfg, &tx_model_dims, &tx_model_weights[i], x, out);\n";
-    o << "        if (st != TX_OK)\n            return st;\n    }\n    return TX_OK;\n}\n";
-    return o.str();
+        o += "#define TX_MODEL_CLUSTER_L1_BYTES " + std::to_string(std::max<size_t>(8, p.cluster_l1_bytes)) + "u\n";
+    return o + c_gemm_impls(variants) + c_macro("TX_MODEL_LAYER_ROWS", rows) + "\n";
+}
+
+} // namespace
+
+std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p)
+{
+    using namespace c_templates;
+    const std::string layers = include_in_place(model_layers_c, "model_layer_table.h", c_layer_table(m, s, p));
+    return include_in_place(layers, "model_cluster.c", uses_cluster(s) ? model_cluster_c : "");
 }
 
 namespace {
@@ -364,56 +341,18 @@ std::string gen_header(const Model &m, const Schedule &s, const MemoryPlan &p, c
     o << "/* generated by the tinytx builder: do not edit.\n"
       << " * model " << c_safe_text(m.name) << ", board " << c_safe_text(s.board) << ", schedule " << hash << " */\n"
       << "#ifndef TX_GEN_MODEL_H\n#define TX_GEN_MODEL_H\n\n"
-      << c_model_constants(m, p) << "\n#endif\n";
+      << c_model_constants(m, p) << c_image_config(c_safe_text(m.name) + " " + hash.substr(0, 16))
+      << "\n#endif\n";
     return o.str();
 }
 
 std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, const std::string &hash)
 {
-    std::ostringstream o;
-    o << "/* generated by the tinytx builder: do not edit. The agent image of model " << c_safe_text(m.name)
-      << " on board " << c_safe_text(s.board) << ", schedule " << hash << ".\n"
-      << " * Protocol: tinytx/firmware/mailbox.h v2 (as apps/fw_agent.c): tx_mailbox.runs measurements\n"
-      << " * of tx_mailbox.repeats runs each; every run executes all layers in sequence. */\n"
-      << "#include \"tinytx/firmware/arena.h\"\n#include \"tinytx/firmware/bench.h\"\n"
-      << "#include \"tinytx/firmware/console.h\"\n#include \"tinytx/firmware/mailbox.h\"\n"
-      << "#include \"model.h\"\n\n"
-      << c_model_layers(m, s, p) << "\n";
-    std::string desc = c_safe_text(m.name) + " " + hash.substr(0, 16);
-    if (desc.size() > 63)
-        desc = desc.substr(desc.size() - 63);
-    o << "typedef struct {\n    uint8_t *arena;\n    uint32_t calls;\n} tx_model_job;\n\n"
-      << "static void tx_model_copy_input(uint8_t *arena)\n{\n"
-      << "    int8_t *dst = (int8_t *)(arena + TX_MODEL_INPUT_OFFSET);\n"
-      << "    for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n        dst[i] = tx_model_input[i];\n}\n\n"
-      << "static tx_status tx_model_run(void *user)\n{\n"
-      << "    tx_model_job *j = user;\n"
-      << "    if (j->calls++ != 0) /* repeats: the ping-pong overwrote the input */\n"
-      << "        tx_model_copy_input(j->arena);\n"
-      << "    return tx_model_layers_run(j->arena);\n}\n\n"
-      << "int main(void)\n{\n"
-      << "    tx_bench_init();\n"
-      << "    if (tx_fw_arena_size() < TX_MODEL_ARENA_BYTES) {\n"
-      << "        tx_puts(\"model image: arena too small\\n\");\n        return 2;\n    }\n"
-      << "    uint8_t *arena = tx_fw_arena();\n"
-      << "    const tx_bench_spec spec = {\n"
-      << "        .config_id = 0,\n"
-      << "        .config = \"" << desc << "\",\n"
-      << "        .layout_bytes = TX_MODEL_ARENA_BYTES,\n"
-      << "        .scratch_offset = TX_MODEL_SCRATCH_OFFSET,\n"
-      << "        .scratch_size = TX_MODEL_SCRATCH_BYTES,\n"
-      << "        .out = arena + TX_MODEL_OUTPUT_OFFSET,\n"
-      << "        .out_bytes = TX_MODEL_ACT_BYTES,\n"
-      << "    };\n"
-      << "    const uint32_t runs = tx_mailbox.runs ? tx_mailbox.runs : 1u;\n"
-      << "    int failed = 0;\n"
-      << "    for (uint32_t i = 0; i < runs; ++i) {\n"
-      << "        tx_model_job job = {arena, 0};\n"
-      << "        tx_bench_result r;\n"
-      << "        tx_bench_arena_paint(TX_MODEL_ARENA_BYTES);\n"
-      << "        tx_model_copy_input(arena);\n"
-      << c_measure_and_exit("tx_model_run");
-    return o.str();
+    using namespace c_templates;
+    const std::string with_layers = include_in_place(model_main_c, "model_layers.c", c_model_layers(m, s, p));
+    return "/* generated by the tinytx builder from tuner/src/builder/templates/model_main.c: do not edit.\n"
+           " * The agent image of model " + c_safe_text(m.name) + " on board " + c_safe_text(s.board) +
+           ", schedule " + hash + ". */\n" + include_in_place(with_layers, "model_job.c", model_job_c);
 }
 
 } // namespace

@@ -42,7 +42,7 @@ struct Database::Statements {
     Statement find_model, insert_model;
     Statement find_board, insert_board, update_board;
     Statement insert_candidate, find_candidate;
-    Statement insert_build, find_build, insert_measurement;
+    Statement insert_build, find_build, insert_measurement, replace_measurement;
     Statement measured, measured_hashes;
     Statement find_run, insert_run, resume_run, finish_run;
     Statement list_measurements, count_measurements;
@@ -73,6 +73,15 @@ struct Database::Statements {
               ":status, :error, :cycles_median, :cycles_json, :cycles_source, :instructions, "
               ":stack_peak_bytes, :arena_peak_bytes, :energy_uj, :energy_source, :output_crc32, "
               ":output_ok, :fault_pc, :image_hash, :agent_version, :wall_time_ms, :arena_region)")),
+          replace_measurement(c.prepare(
+              "UPDATE measurements SET candidate_id = :candidate_id, build_id = :build_id, agent = :agent, "
+              "backend = :backend, board = :board, board_serial = :board_serial, status = :status, error = :error, "
+              "cycles_median = :cycles_median, cycles_json = :cycles_json, cycles_source = :cycles_source, "
+              "instructions = :instructions, stack_peak_bytes = :stack_peak_bytes, "
+              "arena_peak_bytes = :arena_peak_bytes, energy_uj = :energy_uj, energy_source = :energy_source, "
+              "output_crc32 = :output_crc32, output_ok = :output_ok, fault_pc = :fault_pc, "
+              "image_hash = :image_hash, agent_version = :agent_version, wall_time_ms = :wall_time_ms, "
+              "arena_region = :arena_region WHERE id = :id")),
           measured(c.prepare("SELECT EXISTS(SELECT 1 FROM measurements WHERE candidate_id = ?1 "
                              "AND status NOT IN ('UNAVAILABLE', 'INVALID_ARGUMENT', 'INTERNAL'))")),
           measured_hashes(c.prepare(
@@ -235,11 +244,12 @@ std::optional<BuildRecord> Database::build(int64_t build_id)
                        static_cast<uint64_t>(s.column_int64(5))};
 }
 
-int64_t Database::insert_measurement(const MeasurementEntry &e)
+namespace {
+
+// every column of a measurements row but its id (insert_measurement, replace_measurement)
+void bind_measurement(Statement &s, const MeasurementEntry &e)
 {
     const platform::Measurement &m = e.measurement;
-    Statement &s = st_->insert_measurement;
-    ResetGuard g(s);
     s.bind(":candidate_id", e.candidate_id)
         .bind(":build_id", e.build_id)
         .bind(":agent", e.agent)
@@ -262,9 +272,26 @@ int64_t Database::insert_measurement(const MeasurementEntry &e)
         .bind(":image_hash", m.image_hash)
         .bind(":agent_version", m.agent_version)
         .bind(":arena_region", e.arena_region)
-        .bind(":wall_time_ms", m.wall_time_ms)
-        .run();
+        .bind(":wall_time_ms", m.wall_time_ms);
+}
+
+}  // namespace
+
+int64_t Database::insert_measurement(const MeasurementEntry &e)
+{
+    Statement &s = st_->insert_measurement;
+    ResetGuard g(s);
+    bind_measurement(s, e);
+    s.run();
     return c_.last_insert_rowid();
+}
+
+void Database::replace_measurement(int64_t measurement_id, const MeasurementEntry &e)
+{
+    Statement &s = st_->replace_measurement;
+    ResetGuard g(s);
+    bind_measurement(s, e);
+    s.bind(":id", measurement_id).run();
 }
 
 std::vector<int64_t> Database::record_measurements(std::span<const MeasurementEntry> batch)

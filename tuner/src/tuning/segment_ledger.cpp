@@ -1,6 +1,8 @@
 // SegmentLedger (segment_ledger.h).
 #include "segment_ledger.h"
 
+#include <algorithm>
+
 namespace tinytx::tuner {
 namespace {
 
@@ -36,7 +38,7 @@ const std::vector<std::string> &SegmentLedger::probe_symbols()
     return names;
 }
 
-std::vector<std::string> SegmentLedger::keys(const Schedule &s) const
+std::vector<std::string> SegmentLedger::keys(const Schedule &s, const std::string &region) const
 {
     std::vector<std::string> k = {"lead"};
     for (size_t i = 0; i < s.layers.size(); ++i) {
@@ -49,40 +51,55 @@ std::vector<std::string> SegmentLedger::keys(const Schedule &s) const
         k.push_back("attention " + layer + attention);
         k.push_back("tail " + layer + std::to_string(l.ffn_tile) + " " + std::to_string(int(l.variant)));
     }
+    for (std::string &key : k)
+        key += " @" + region;
     return k;
 }
 
-SegmentLedger::Composition SegmentLedger::compose(const Schedule &s) const
+SegmentLedger::Composition SegmentLedger::compose(const Schedule &s, const std::string &region) const
 {
-    const std::vector<std::string> k = keys(s);
+    const std::vector<std::string> k = keys(s, region);
     std::lock_guard lock(mu_);
     Composition c;
+    c.attentions_known = !contradicted_;
     std::optional<size_t> last_unknown;
     for (size_t g = 0; g < k.size(); ++g) {
-        const auto it = cycles_.find(k[g]);
-        if (it == cycles_.end() || contradicted_) last_unknown = g;
-        else c.known_cycles += it->second;
+        const auto it = segments_.find(k[g]);
+        if (it == segments_.end() || !it->second.exact || contradicted_) {
+            last_unknown = g;
+            if (g % 3 == 2) c.attentions_known = false;  // lead 0, then prologue, attention, tail
+        }
+        if (it != segments_.end() && !contradicted_) c.known_cycles += it->second.cycles;
     }
     if (!last_unknown) c.cycles = c.known_cycles;
     else c.stop_at_probe = end_hit(*last_unknown, s.layers.size());
     return c;
 }
 
-bool SegmentLedger::learn(const Schedule &s, const platform::Measurement &m)
+bool SegmentLedger::learn(const Schedule &s, const std::string &region, const platform::Measurement &m)
 {
     const std::vector<platform::ProbeHit> &hits = m.probes;
     if (!follows_pattern(hits) || hits.size() > kHitsPerLayer * s.layers.size()) return true;
     const bool whole = m.status == platform::RunStatus::kOk && hits.size() == kHitsPerLayer * s.layers.size();
-    const std::vector<std::string> k = keys(s);
+    const std::vector<std::string> k = keys(s, region);
     std::lock_guard lock(mu_);
     uint64_t start = 0;
     for (size_t g = 0; g < k.size(); ++g) {
         const std::optional<uint32_t> end = end_hit(g, s.layers.size());
-        if (end ? *end > hits.size() : !whole) break;
+        Segment &known = segments_[k[g]];
+        if (end ? *end > hits.size() : !whole) {
+            // stopped inside this segment past its bound: at least the cycles it had reached here
+            if (m.status == platform::RunStatus::kAboveBound && m.cycles_median >= start) {
+                const uint64_t at_least = m.cycles_median - start;
+                if (known.exact && known.cycles < at_least) contradicted_ = true;
+                if (!known.exact) known.cycles = std::max(known.cycles, at_least);
+            }
+            break;
+        }
         const uint64_t at = end ? hits[*end - 1].cycles : m.cycles_median;
         const uint64_t cycles = at - start;
-        const auto [it, inserted] = cycles_.emplace(k[g], cycles);
-        if (!inserted && it->second != cycles) contradicted_ = true;
+        if ((known.exact && known.cycles != cycles) || (!known.exact && known.cycles > cycles)) contradicted_ = true;
+        known = {cycles, true};
         start = at;  // the segments are contiguous
     }
     return !contradicted_;

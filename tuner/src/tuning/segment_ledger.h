@@ -11,9 +11,11 @@
 //   attention i attention mode, MHSA schedule, tile, variant
 //   tail i      FFN tile, variant
 // A candidate whose segments are all known is composed (not run); one with unknown segments runs
-// only until its last unknown segment ends (TableLimits::stop_at_probe). A segment measured twice
-// with different cycles means the composition is not exact here: learn() says so and the tuner
-// stops composing. The tuner also runs the front's composed points whole and checks them.
+// only until its last unknown segment ends (TableLimits::stop_at_probe). A run stopped inside a
+// segment (past its cycle bound) leaves a lower bound of that segment, which adds to the lower
+// bound of every candidate that has it. A segment measured twice with different cycles means the
+// composition is not exact here: learn() says so and the tuner stops composing. The tuner also
+// runs the front's composed points whole and checks them.
 #pragma once
 
 #include <cstdint>
@@ -38,23 +40,29 @@ public:
 
     struct Composition {
         std::optional<uint64_t> cycles;       // every segment known: the candidate's cycles
-        uint64_t known_cycles = 0;            // the known segments' sum: a lower bound
+        uint64_t known_cycles = 0;            // the known segments and lower bounds: a lower bound
         std::optional<uint32_t> stop_at_probe;  // else: where its run may stop (none: at its end)
+        bool attentions_known = false;        // every attention segment known: what is left is cheap
     };
-    Composition compose(const Schedule &s) const;
+    // `region`: where the run's arena is (its wait states change every segment's cycles)
+    Composition compose(const Schedule &s, const std::string &region) const;
 
     // The segments a run of s measured (its probe hits; its end when it ran whole). False when a
     // segment contradicts one measured before (the ledger then composes nothing more) or the hits
     // do not follow the layers' pattern (nothing learnt).
-    bool learn(const Schedule &s, const platform::Measurement &m);
+    bool learn(const Schedule &s, const std::string &region, const platform::Measurement &m);
     bool exact() const;
 
 private:
-    std::vector<std::string> keys(const Schedule &s) const;
+    std::vector<std::string> keys(const Schedule &s, const std::string &region) const;
 
     const int32_t ffn_dim_;
     mutable std::mutex mu_;
-    std::map<std::string, uint64_t> cycles_;  // segment key -> cycles
+    struct Segment {
+        uint64_t cycles = 0;
+        bool exact = false;  // else a lower bound: a run stopped inside it
+    };
+    std::map<std::string, Segment> segments_;
     bool contradicted_ = false;
 };
 

@@ -474,7 +474,7 @@ void TuneSession::load_known()
                 stopped.push_back({std::move(mc), peak_of(*ps)});
             continue;
         }
-        Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
+        Known k{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0, mc.measurement_id};
         if (mc.build_id)
             if (auto b = db_->build(*mc.build_id))
                 k.flash_bytes = b->flash_bytes;
@@ -492,7 +492,7 @@ void TuneSession::load_known()
             continue;
         const auto bound = peak ? recorded.at(*peak) : std::nullopt;
         if (bound && *bound < mc.measurement.cycles_median)
-            known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0};
+            known_[mc.schedule_hash] = Known{mc.measurement, mc.agent, mc.schedule_hash, mc.build_id, 0, mc.measurement_id};
     }
     if (r_.run.resumed)
         note("resuming run " + std::to_string(r_.run.id) + " (" + std::to_string(known_.size()) + " candidates of " +
@@ -722,9 +722,18 @@ agent::TableLimits TuneSession::table_limits(const Trial &t) const
     limits.cycle_bound = dominance_.at(t.plan.peak_bytes);
     if (!ledger_)
         return limits;
-    const SegmentLedger::Composition c = ledger_->compose(t.schedule);
+    const SegmentLedger::Composition c = ledger_->compose(t.schedule, t.arena_region);
     limits.skip = c.cycles || (limits.cycle_bound && c.known_cycles > *limits.cycle_bound);
     limits.stop_at_probe = c.stop_at_probe;
+    // with every attention known and still within the bound, the rest (prologues, FFN tails) is a
+    // small part: run it to its end, whatever the bound, and its siblings compose from it
+    if (c.attentions_known)
+        limits.cycle_bound.reset();
+    // else stop a little past the bound (1/64 more): the lower bound the run leaves of the segment
+    // it stopped in then passes the bound of a sibling that lacks only a small segment of it (an
+    // FFN-tiled prologue), so that sibling is not run
+    else if (limits.cycle_bound)
+        *limits.cycle_bound += *limits.cycle_bound / 64;
     return limits;
 }
 
@@ -736,7 +745,7 @@ platform::Measurement TuneSession::settle(const Trial &t, const platform::Measur
     composed = false;
     if (!ledger_)
         return heard;
-    const bool exact = ledger_->learn(t.schedule, heard);
+    const bool exact = ledger_->learn(t.schedule, t.arena_region, heard);
     if (heard.status != platform::RunStatus::kNotRun && heard.status != platform::RunStatus::kProbed)
         return heard;
     platform::Measurement m = heard;
@@ -746,7 +755,7 @@ platform::Measurement TuneSession::settle(const Trial &t, const platform::Measur
                   "agent (--whole-runs measures without it)";
         return m;
     }
-    const SegmentLedger::Composition c = ledger_->compose(t.schedule);
+    const SegmentLedger::Composition c = ledger_->compose(t.schedule, t.arena_region);
     composed = true;
     m.probes.clear();
     m.error.clear();
@@ -846,7 +855,8 @@ bool TuneSession::record(Batch &b)
     for (size_t i = 0; i < b.trials.size(); ++i) {
         Trial &t = b.trials[i];
         if (is_candidate_result(t.measurement.status) && !t.from_database) {
-            const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes};
+            const Known k{t.measurement, t.agent, t.hash, ids[record_of[i]].build_id, t.flash_bytes,
+                          ids[record_of[i]].measurement_id};
             known_[t.hash] = k;
             known_twin_.try_emplace(twin_key(t.schedule), k);
         }
@@ -886,9 +896,11 @@ void TuneSession::finish()
     out_.report = std::move(r_);
 }
 
-// The front's composed points run whole in the schedule-as-data image: the same cycles as composed
-// and the reference's output, or the whole run's figures replace the composed ones (and the front
-// is computed again).
+// The front's composed points run whole in the schedule-as-data image, as every front point
+// would have been without composition: their figures (measured peaks, output CRC, instructions)
+// replace the composed ones in the report and in their database rows. Their cycles
+// must be those composed; a difference is counted and said. (The other composed points rest on
+// the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
 {
     std::map<std::string, std::vector<size_t>> by_region;  // arena region -> composed front trials
@@ -910,19 +922,22 @@ void TuneSession::check_composed_front()
         for (size_t j = 0; j < trials.size(); ++j) {
             Trial &t = r_.trials[trials[j]];
             count_target_work(ms[j]);
-            ++r_.composed_front_checked;
-            if (ms[j].status == platform::RunStatus::kOk && ms[j].cycles_median == t.measurement.cycles_median)
-                continue;
-            ++r_.composed_front_differed;
-            note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
-                 " cycles; run whole: " + platform::to_string(ms[j].status) + ", " +
-                 std::to_string(ms[j].cycles_median) + " cycles" + (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") +
-                 ": the whole run's figures are used");
+            ++r_.composed_checked;
+            if (ms[j].status != platform::RunStatus::kOk || ms[j].cycles_median != t.measurement.cycles_median) {
+                ++r_.composed_differed;
+                note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
+                     " cycles; run whole: " + platform::to_string(ms[j].status) + ", " +
+                     std::to_string(ms[j].cycles_median) + " cycles" +
+                     (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") + ": the whole run's figures are used");
+            }
             t.measurement = ms[j];
             t.agent = kTableAgent;
+            if (const auto known = known_.find(t.hash); known != known_.end() && known->second.measurement_id)
+                db_->replace_measurement(known->second.measurement_id, {t.candidate_id, known->second.build_id, t.agent,
+                                                                        t.measurement, t.arena_region});
         }
     }
-    if (r_.composed_front_differed > 0)
+    if (r_.composed_differed > 0)
         compute_front(r_);
 }
 

@@ -63,6 +63,7 @@ private:
         std::string agent, hash;
         std::optional<int64_t> build_id;
         uint64_t flash_bytes = 0;
+        int64_t measurement_id = 0;  // its row in the database
     };
 
     bool fail(const std::string &msg);

@@ -144,6 +144,14 @@ std::vector<Measurement> run_iss_tables(const BoardProfile &board, const ElfImag
             throw InvalidArgument("tables x (warmups + repeats) must not exceed " + std::to_string(kMaxRuns));
         const EnergyModel energy{double(board.clock_hz), board.active_mw};
         for (size_t first = 0; first < tables.size();) {
+            if (opts.table_limits && opts.table_limits(first).skip) {  // no machine for it
+                Measurement &m = out[first];
+                m.status = RunStatus::kNotRun;
+                m.error = kNotRunMessage;
+                if (opts.on_table) opts.on_table(first, m);
+                ++first;
+                continue;
+            }
             const std::vector<TableRun> rest(tables.begin() + std::ptrdiff_t(first), tables.end());
             Machine machine(board, image, per * uint32_t(rest.size()), opts.arena_region, IssConfig{},
                             t0 + opts.deadline, rep);

@@ -584,7 +584,7 @@ void Machine::load_table()
     bound_ = limits.cycle_bound;
     stop_probe_ = limits.stop_at_probe;
     if (limits.skip) {
-        out_.message = "not run: the host has its figures";
+        out_.message = kNotRunMessage;
         stop_ = Stop::kNotRun;
         uc_emu_stop(uc_);
         return;

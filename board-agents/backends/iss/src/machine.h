@@ -28,6 +28,9 @@ namespace tinytx::agent::iss {
 
 using Clock = std::chrono::steady_clock;
 
+// why a table its limits skip has no figures (TableLimits::skip)
+inline constexpr const char *kNotRunMessage = "not run: the host has its figures";
+
 // Unicorn could not be opened or configured (status kUnavailable).
 class EmulatorUnavailable : public Unavailable {
 public:

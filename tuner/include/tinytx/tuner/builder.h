@@ -1,7 +1,8 @@
 // tinytx::tuner::Builder — codegen C (static arena offsets, weights, kernel calls), then
 // cross-compile it into an ELF, with content-hash caches (ARCHITECTURE.md "Data flow", Build).
 //
-// Codegen (generate_sources): for a Model, a Schedule and a BoardProfile, three C files:
+// Codegen (generate_sources): for a Model, a Schedule and a BoardProfile, three C files, the
+// templates of tuner/src/builder/templates/ filled (ARCHITECTURE.md "Generated C"):
 //   model.h       dims, the MemoryPlanner's arena layout as constants, declarations
 //   model_data.c  the weights as static const 8-byte aligned arrays, one tx_encoder_weights per
 //                 layer pointing into them, and the calibration input (depends on the model only)
@@ -80,15 +81,15 @@ std::string c_model_constants(const Model &m, const MemoryPlan &p);
 // static const aligned arrays; it includes `header` (which holds c_model_constants)
 std::string c_model_data(const Model &m, const Schedule &s, const std::string &header,
                          size_t *weight_bytes = nullptr);
-// `const tx_gemm_impl tx_gemm_table[]` with these variants only: with --gc-sections the image
-// carries no other kernel
-std::string c_gemm_table(const std::set<tx_variant> &variants);
-// the end of an agent image's main: measure `run_fn` (spec, job, r and failed in scope), close
-// the runs loop, print the verdict and return it as the exit status
-std::string c_measure_and_exit(const std::string &run_fn);
-// the static layer table and `static tx_status tx_model_layers_run(uint8_t *arena)`: one inference
-// from the input at TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers:
-// the GAP9 runtime with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)
+// `#define TX_MODEL_GEMM_IMPLS`: the entries of the templates' tx_gemm_table for these variants
+// only (with --gc-sections the image carries no other kernel)
+std::string c_gemm_impls(const std::set<tx_variant> &variants);
+// `#define TX_MODEL_CONFIG`: the image's name in its measurements (the last 63 characters of name)
+std::string c_image_config(const std::string &name);
+// tuner/src/builder/templates/model_layers.c filled for the schedule: the static layer table and
+// `static tx_status tx_model_layers_run(uint8_t *arena)`, one inference from the input at
+// TX_MODEL_INPUT_OFFSET to the output at TX_MODEL_OUTPUT_OFFSET (cluster layers: the GAP9 runtime
+// with TX_HAVE_XPULP, else tx_cluster_sequential over a static L1 stand-in)
 std::string c_model_layers(const Model &m, const Schedule &s, const MemoryPlan &p);
 
 // How a board's core is built for: the toolchain, the CPU flags and the emulator linker script.

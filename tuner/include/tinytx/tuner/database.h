@@ -125,6 +125,9 @@ public:
     // Returns the new measurement ids in order.
     std::vector<int64_t> record_measurements(std::span<const MeasurementEntry> batch);
     int64_t record_measurement(const MeasurementEntry &e);
+    // The row of a measurement replaced by a better figure of the same candidate (a composed one
+    // by its whole run: segment_ledger.h); the candidate keeps one measurement.
+    void replace_measurement(int64_t measurement_id, const MeasurementEntry &e);
     // One batch of a tuning run, all or nothing: builds, measurements, and the run's link to
     // every candidate of the batch and to `reused` (candidates told from earlier results).
     std::vector<RecordedTrial> record_trials(int64_t run_id, std::span<const TrialRecord> batch,

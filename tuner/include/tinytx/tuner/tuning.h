@@ -163,9 +163,9 @@ struct TuneReport {
     // what the measurements of this process took on the targets (the agents' counters):
     // image loads (flashes on a board) and firmware runs, warm-ups and the final check included
     uint64_t image_loads = 0, firmware_runs = 0;
-    // the front's points whose cycles were composed (TuneProgress::composed), run whole at the end:
-    // how many, and how many of them differed (cycles or output; their whole runs' figures win)
-    uint64_t composed_front_checked = 0, composed_front_differed = 0;
+    // the front's points whose cycles were composed (TuneProgress::composed), run whole at the end
+    // (their whole runs' figures are reported and recorded): how many, and how many differed
+    uint64_t composed_checked = 0, composed_differed = 0;
     double estimated_space_s = -1;        // the estimated time to measure every point in the budget
     // schedule-as-data runs: the best pick measured in its specialized image, and how far its
     // cycles are from the schedule-as-data figure (percent of that figure)

@@ -1,0 +1,17 @@
+# Writes OUT, a C++ source holding each C template of TEMPLATES (a list of paths, '|'-separated)
+# as a raw string constant named after its file (model_main.c -> model_main_c), declared in
+# c_templates.h. Run at build time by CMakeLists.txt whenever a template changes.
+string(REPLACE "|" ";" templates "${TEMPLATES}")
+set(text "// generated from tuner/src/builder/templates/ by embed_c_templates.cmake: do not edit\n")
+string(APPEND text "#include \"c_templates.h\"\n\nnamespace tinytx::tuner::c_templates {\n\n")
+foreach(path IN LISTS templates)
+  get_filename_component(name "${path}" NAME)
+  string(MAKE_C_IDENTIFIER "${name}" id)
+  file(READ "${path}" body)
+  if(body MATCHES "\\)tinytx_c\"")
+    message(FATAL_ERROR "${path}: holds the raw string's delimiter )tinytx_c\"")
+  endif()
+  string(APPEND text "const std::string_view ${id} = R\"tinytx_c(${body})tinytx_c\";\n\n")
+endforeach()
+string(APPEND text "} // namespace tinytx::tuner::c_templates\n")
+file(WRITE "${OUT}" "${text}")
