@@ -69,6 +69,17 @@ agent::RunOptions run_options()
     return ro;
 }
 
+// the layer tables of the space's first n schedules, each with its reference CRC
+std::vector<agent::TableRun> first_tables(const SpaceOfModel &s, size_t n)
+{
+    std::vector<agent::TableRun> tables;
+    for (size_t i = 0; i < std::min(n, s.schedules.size()); ++i)
+        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]),
+                                                uint32_t(i)),
+                          run_reference(s.model, s.schedules[i])->crc32});
+    return tables;
+}
+
 }  // namespace
 
 TEST(ScheduleData, EveryScheduleGivesTheCrcOfItsSpecializedImageInOneLoad)
@@ -139,11 +150,7 @@ TEST(ScheduleData, IssStopsATableAtItsCycleBoundAndMeasuresTheRest)
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
     const auto data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
     ASSERT_TRUE(data.ok()) << data.status().message();
-    std::vector<agent::TableRun> tables;
-    for (size_t i = 0; i < std::min<size_t>(6, s.schedules.size()); ++i)
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]),
-                                                uint32_t(i)),
-                          run_reference(s.model, s.schedules[i])->crc32});
+    const std::vector<agent::TableRun> tables = first_tables(s, 6);
     const auto image = platform::ElfImage::load_file(data->elf_path.string());
     auto iss = agent::make_iss_backend();
     const std::vector<platform::Measurement> whole = iss->run_tables(s.board, image, run_options(), tables);
@@ -194,11 +201,7 @@ TEST(ScheduleData, IssProbesSplitARunStopAtTheProbeAskedAndSkipWhatIsKnown)
     const SpaceOfModel s = setup("tiny4", "nucleo-l476rg");
     const auto data = Builder(options()).build_schedule_data(s.model, s.board, s.kernels);
     ASSERT_TRUE(data.ok()) << data.status().message();
-    std::vector<agent::TableRun> tables;
-    for (size_t i = 0; i < std::min<size_t>(4, s.schedules.size()); ++i)
-        tables.push_back({encode_schedule_table(s.model, s.schedules[i], *plan_codegen(s.model, s.schedules[i]),
-                                                uint32_t(i)),
-                          run_reference(s.model, s.schedules[i])->crc32});
+    const std::vector<agent::TableRun> tables = first_tables(s, 4);
     const auto image = platform::ElfImage::load_file(data->elf_path.string());
     auto iss = agent::make_iss_backend();
     agent::RunOptions ro = run_options();
