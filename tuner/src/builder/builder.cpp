@@ -549,7 +549,8 @@ platform::Result<BuiltImage> Builder::build_schedule_data(const Model &m, const 
     return compile_and_link(generate_schedule_data_sources(m, b, kernels), *target, t0);
 }
 
-platform::Result<BuiltImage> Builder::compile_and_link(const CodegenResult &gen, const TargetInfo &target,
+platform::Result<BuiltImage> Builder::compile_and_link(const platform::Result<GeneratedSources> &gen,
+                                                       const TargetInfo &target,
                                                        std::chrono::steady_clock::time_point t0) const
 {
     using platform::Status;
@@ -567,8 +568,8 @@ platform::Result<BuiltImage> Builder::compile_and_link(const CodegenResult &gen,
             return Status::invalid_argument("options.source_root: " + opts_.source_root.string() +
                                             " is not a tinytx source tree");
         if (!gen.ok())
-            return Status::invalid_argument(gen.error);
-        r.plan = gen.plan;
+            return gen.status();
+        r.plan = gen->plan;
 
         const fs::path cache = opts_.cache_dir;
         const fs::path tmp = cache / "tmp", objdir = cache / "obj" / target.cpu, elfdir = cache / "elf",
@@ -581,18 +582,18 @@ platform::Result<BuiltImage> Builder::compile_and_link(const CodegenResult &gen,
             return recipe.status();
         const ImageRecipe &rc = *recipe;
         r.toolchain_version = rc.tc.version;
-        r.image_key = image_key(rc, gen.files);
+        r.image_key = image_key(rc, gen->files);
         r.sources_dir = srcdir / r.image_key;
         r.elf_path = elfdir / (r.image_key + ".elf");
         if (!fs::exists(r.sources_dir / "model_main.c"))
-            if (Status st = write_sources(gen.files, r.sources_dir); !st.ok())
+            if (Status st = write_sources(gen->files, r.sources_dir); !st.ok())
                 return st.prefixed("codegen: ");
         if (fs::exists(r.elf_path)) {
             r.cache_hit = true;
             return done();
         }
 
-        const std::vector<CompileJob> jobs = compile_jobs(rc, gen.files, r.sources_dir, objdir);
+        const std::vector<CompileJob> jobs = compile_jobs(rc, gen->files, r.sources_dir, objdir);
         std::vector<size_t> todo;
         for (size_t i = 0; i < jobs.size(); ++i)
             if (!jobs[i].cached)

@@ -159,8 +159,8 @@ std::string c_model_constants(const Model &m, const MemoryPlan &p)
 platform::Result<MemoryPlan> plan_codegen(const Model &m, const Schedule &s)
 {
     using platform::Status;
-    if (auto e = check_dims(s, m.dims, m.layers.size()))
-        return Status::invalid_argument("schedule: " + e->message());
+    if (Status st = check_dims(s, m.dims, m.layers.size()); !st.ok())
+        return st.prefixed("schedule: ");
     if (m.calibration_input.size() != static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E))
         return Status::invalid_argument("model.calibration_input: need S*E = " +
                                         std::to_string(static_cast<size_t>(m.dims.S) * m.dims.E) + " bytes, got " +
@@ -357,18 +357,14 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
 
 } // namespace
 
-CodegenResult generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b)
+platform::Result<GeneratedSources> generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b)
 {
-    CodegenResult r;
-    if (!s.board.empty() && !b.name.empty() && s.board != b.name) {
-        r.error = "schedule.board: '" + s.board + "' does not match the board profile '" + b.name + "'";
-        return r;
-    }
+    if (!s.board.empty() && !b.name.empty() && s.board != b.name)
+        return platform::Status::invalid_argument("schedule.board: '" + s.board +
+                                                  "' does not match the board profile '" + b.name + "'");
     platform::Result<MemoryPlan> pr = plan_codegen(m, s);
-    if (!pr.ok()) {
-        r.error = pr.status().message();
-        return r;
-    }
+    if (!pr.ok())
+        return pr.status();
     // The images are linked for the emulator machine, where the arena's region is not chosen by the
     // placement knob: identify the code by the schedule without it, so schedules that differ only
     // in placement give the same image (one build, one measurement).
@@ -376,6 +372,7 @@ CodegenResult generate_sources(const Model &m, const Schedule &s, const platform
     for (LayerKnobs &k : code.layers)
         k.placement.clear();
     const std::string hash = schedule_hash(code);
+    GeneratedSources r;
     r.files.push_back({"model.h", gen_header(m, s, *pr, hash)});
     r.files.push_back({"model_data.c", c_model_data(m, s, "model.h")});
     r.files.push_back({"model_main.c", gen_main(m, s, *pr, hash)});

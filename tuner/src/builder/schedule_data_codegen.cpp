@@ -39,27 +39,20 @@ std::string gen_main(const Model &m, const platform::BoardProfile &b)
 
 }  // namespace
 
-CodegenResult generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
-                                             const std::set<tx_variant> &kernels)
+platform::Result<GeneratedSources> generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
+                                                                  const std::set<tx_variant> &kernels)
 {
-    CodegenResult r;
-    if (m.layers.empty()) {
-        r.error = "model.layers: none";
-        return r;
-    }
-    if (kernels.empty()) {
-        r.error = "kernels: the image needs at least one GEMM variant";
-        return r;
-    }
+    using platform::Status;
+    if (m.layers.empty())
+        return Status::invalid_argument("model.layers: none");
+    if (kernels.empty())
+        return Status::invalid_argument("kernels: the image needs at least one GEMM variant");
     for (tx_variant v : kernels)
-        if (v == TX_VARIANT_XPULP || static_cast<int>(v) < 0 || v >= TX_VARIANT_COUNT) {
-            r.error = std::string("kernels: ") + tx_variant_name(v) + " runs only in specialized (cluster) images";
-            return r;
-        }
-    if (m.calibration_input.size() != static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E)) {
-        r.error = "model.calibration_input: need S*E bytes";
-        return r;
-    }
+        if (v == TX_VARIANT_XPULP || static_cast<int>(v) < 0 || v >= TX_VARIANT_COUNT)
+            return Status::invalid_argument(std::string("kernels: ") + tx_variant_name(v) +
+                                            " runs only in specialized (cluster) images");
+    if (m.calibration_input.size() != static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E))
+        return Status::invalid_argument("model.calibration_input: need S*E bytes");
     // every weight once: the data file emits the fused weights of the layers marked fused
     Schedule all;
     all.model = m.name;
@@ -67,6 +60,7 @@ CodegenResult generate_schedule_data_sources(const Model &m, const platform::Boa
     all.layers.resize(m.layers.size());
     for (size_t i = 0; i < m.layers.size(); ++i)
         all.layers[i].attention = m.layers[i].fused ? AttentionMode::kFused : AttentionMode::kStandard;
+    GeneratedSources r;
     r.files.push_back({"model.h", gen_header(m, b, kernels)});
     r.files.push_back({"model_data.c", c_model_data(m, all, "model.h")});
     r.files.push_back({"model_main.c", gen_main(m, b)});

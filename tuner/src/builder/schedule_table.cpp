@@ -28,14 +28,15 @@ void put(std::vector<uint8_t> &out, uint64_t v)
 
 }  // namespace
 
-std::string schedule_data_unfit(const Schedule &s, const std::set<tx_variant> &kernels)
+platform::Status schedule_data_fit(const Schedule &s, const std::set<tx_variant> &kernels)
 {
     if (uses_cluster(s))
-        return "cluster layers run only in specialized images";
+        return platform::Status::unimplemented("cluster layers run only in specialized images");
     for (const LayerKnobs &k : s.layers)
         if (!kernels.count(k.variant))
-            return std::string("variant ") + tx_variant_name(k.variant) + " is not in the image";
-    return "";
+            return platform::Status::unimplemented(std::string("variant ") + tx_variant_name(k.variant) +
+                                                   " is not in the image");
+    return {};
 }
 
 size_t schedule_table_bytes(size_t n_layers) { return kHeadBytes + kLayerBytes * n_layers; }

@@ -190,60 +190,67 @@ Schedule DesignSpace::at(uint64_t index) const
     return s;
 }
 
-std::string DesignSpace::check(const Schedule &s) const
+platform::Status DesignSpace::check(const Schedule &s) const
 {
+    using platform::Status;
     if (!s.model.empty() && s.model != model_)
-        return "model: schedule is for \"" + s.model + "\", the space for \"" + model_ + "\"";
+        return Status::invalid_argument("model: schedule is for \"" + s.model + "\", the space for \"" + model_ + "\"");
     if (!s.board.empty() && s.board != board_name_)
-        return "board: schedule is for \"" + s.board + "\", the space for \"" + board_name_ + "\"";
-    if (auto e = check_dims(s, dims_, n_layers_))
-        return e->message();
+        return Status::invalid_argument("board: schedule is for \"" + s.board + "\", the space for \"" + board_name_ +
+                                        "\"");
+    if (Status st = check_dims(s, dims_, n_layers_); !st.ok())
+        return st;
     for (size_t i = 0; i < s.layers.size(); ++i) {
         const std::string base = "layers[" + std::to_string(i) + "]";
         LayerKnobs k = s.layers[i];
         k.placement.clear();
         if (k.attention == AttentionMode::kFused && !has_fused_)
-            return base + ".attention: fused needs fused weights, which the model does not carry";
+            return Status::invalid_argument(base +
+                                            ".attention: fused needs fused weights, which the model does not carry");
         const auto vs = variant_choices(core_, opt_.cluster_cores > 0);
         if (std::find(vs.begin(), vs.end(), k.variant) == vs.end())
-            return base + ".variant: " + tx_variant_name(k.variant) + " is not available on " + core_ +
-                   (k.variant == TX_VARIANT_XPULP ? " without the cluster (the pulp backend)" : "");
+            return Status::invalid_argument(
+                base + ".variant: " + tx_variant_name(k.variant) + " is not available on " + core_ +
+                (k.variant == TX_VARIANT_XPULP ? " without the cluster (the pulp backend)" : ""));
         if (k.cores > 0) {
             const auto cs = cores_choices(opt_.cluster_cores);
             if (std::find(cs.begin(), cs.end(), k.cores) == cs.end())
-                return base + ".cores: " + std::to_string(k.cores) + " is not among the space's choices (" +
-                       (cs.empty() ? std::string("no cluster on this run") : "1, 2, 4, 8 up to " +
-                                                                                 std::to_string(opt_.cluster_cores)) +
-                       ")";
+                return Status::invalid_argument(
+                    base + ".cores: " + std::to_string(k.cores) + " is not among the space's choices (" +
+                    (cs.empty() ? std::string("no cluster on this run")
+                                : "1, 2, 4, 8 up to " + std::to_string(opt_.cluster_cores)) +
+                    ")");
             const size_t l1 = layer_cluster_l1_bytes(dims_, k);
             if (l1 == 0 || l1 > opt_.l1_bytes)
-                return base + ": the cluster kernel needs " + std::to_string(l1) + " bytes of L1, " +
-                       std::to_string(opt_.l1_bytes) + " are free";
+                return Status::invalid_argument(base + ": the cluster kernel needs " + std::to_string(l1) +
+                                                " bytes of L1, " + std::to_string(opt_.l1_bytes) + " are free");
         }
         if (std::find(knobs_.begin(), knobs_.end(), k) == knobs_.end())
-            return base + ": tile_rows/ffn_tile not among the space's choices";
+            return Status::invalid_argument(base + ": tile_rows/ffn_tile not among the space's choices");
         if (mode_ == SpaceMode::kShared && !(s.layers[i] == s.layers[0]))
-            return base + ": shared mode needs every layer to use layers[0]'s knobs";
+            return Status::invalid_argument(base + ": shared mode needs every layer to use layers[0]'s knobs");
     }
     const std::string &pl = s.layers[0].placement;
     auto it = std::find(placements_.begin(), placements_.end(), pl);
     if (it == placements_.end())
-        return "layers[0].placement: \"" + pl + "\" is not a RAM-like region of " + board_name_;
+        return Status::invalid_argument("layers[0].placement: \"" + pl + "\" is not a RAM-like region of " +
+                                        board_name_);
     const size_t p = static_cast<size_t>(it - placements_.begin());
     if (region_kind_[p] == "l1")
         for (const LayerKnobs &k : s.layers)
             if (k.cores > 0)
-                return "layers[0].placement: \"" + pl + "\" is the cluster's L1, which the cluster layers tile into";
+                return Status::invalid_argument("layers[0].placement: \"" + pl +
+                                                "\" is the cluster's L1, which the cluster layers tile into");
     if (region_length_[p] != 0) {
         auto plan = plan_memory(dims_, n_layers_, s);
         if (!plan.ok())
-            return plan.status().message();
+            return plan.status();
         if (plan->peak_bytes > region_length_[p])
-            return "layers[0].placement: arena of " + std::to_string(plan->peak_bytes) +
-                   " bytes does not fit \"" + pl + "\" (" + std::to_string(region_length_[p]) +
-                   " bytes)";
+            return Status::invalid_argument("layers[0].placement: arena of " + std::to_string(plan->peak_bytes) +
+                                            " bytes does not fit \"" + pl + "\" (" +
+                                            std::to_string(region_length_[p]) + " bytes)");
     }
-    return "";
+    return {};
 }
 
 } // namespace tinytx::tuner

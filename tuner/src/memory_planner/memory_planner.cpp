@@ -32,8 +32,8 @@ platform::Result<MemoryPlan> plan_memory(const tx_encoder_dims &d, size_t n_laye
 {
     if (d.S <= 0 || d.E <= 0 || d.H <= 0 || d.P <= 0 || d.F <= 0)
         return platform::Status::invalid_argument("dims: S, E, H, P, F must be positive");
-    if (auto e = check_dims(s, d, n_layers))
-        return platform::Status::invalid_argument(e->message());
+    if (platform::Status st = check_dims(s, d, n_layers); !st.ok())
+        return st;
     MemoryPlan p;
     const size_t act = static_cast<size_t>(d.S) * static_cast<size_t>(d.E);
     const size_t a0 = 0, a1 = align8(act), s_off = align8(a1 + act);
@@ -101,27 +101,29 @@ bool is_ram_like(const platform::MemoryRegion &r)
     return r.kind == "ram" || r.kind == "tcm" || r.kind == "l1" || r.kind == "l2";
 }
 
-std::string check_placement(const MemoryPlan &p, const Schedule &s, const platform::BoardProfile &b)
+platform::Status check_placement(const MemoryPlan &p, const Schedule &s, const platform::BoardProfile &b)
 {
+    using platform::Status;
     if (s.layers.empty() || s.layers[0].placement.empty())
-        return "";
+        return {};
     const std::string &name = s.layers[0].placement;
     for (const auto &r : b.memory) {
         if (r.name != name)
             continue;
         if (!is_ram_like(r))
-            return "placement: region \"" + name + "\" of " + b.name + " is " + r.kind +
-                   ", not RAM (ram|tcm|l1|l2)";
+            return Status::invalid_argument("placement: region \"" + name + "\" of " + b.name + " is " + r.kind +
+                                            ", not RAM (ram|tcm|l1|l2)");
         if (p.peak_bytes > r.length)
-            return "placement: arena of " + std::to_string(p.peak_bytes) +
-                   " bytes does not fit region \"" + name + "\" (" + std::to_string(r.length) +
-                   " bytes)";
-        return "";
+            return Status::invalid_argument("placement: arena of " + std::to_string(p.peak_bytes) +
+                                            " bytes does not fit region \"" + name + "\" (" +
+                                            std::to_string(r.length) + " bytes)");
+        return {};
     }
     std::string known;
     for (const auto &r : b.memory)
         known += (known.empty() ? "" : ", ") + r.name;
-    return "placement: board " + b.name + " has no region \"" + name + "\" (known: " + known + ")";
+    return Status::invalid_argument("placement: board " + b.name + " has no region \"" + name + "\" (known: " +
+                                    known + ")");
 }
 
 } // namespace tinytx::tuner

@@ -32,23 +32,17 @@ const char *kPlainOnly = "must be the plain name of a file uploaded with the spe
 ModelFiles ModelFiles::local(fs::path base_dir)
 {
     return ModelFiles(
-        [base = std::move(base_dir)](const std::string &file, std::string *reason) -> std::optional<std::vector<uint8_t>> {
+        [base = std::move(base_dir)](const std::string &file) -> platform::Result<std::vector<uint8_t>> {
             const fs::path p = fs::path(file).is_absolute() ? fs::path(file) : base / file;
             std::error_code ec;
-            if (!fs::is_regular_file(p, ec)) {
-                *reason = "file '" + p.string() + "' does not exist or is not a regular file";
-                return std::nullopt;
-            }
+            if (!fs::is_regular_file(p, ec))
+                return platform::Status::not_found("file '" + p.string() + "' does not exist or is not a regular file");
             std::ifstream in(p, std::ios::binary);
-            if (!in) {
-                *reason = "cannot open '" + p.string() + "'";
-                return std::nullopt;
-            }
+            if (!in)
+                return platform::Status::io_error("cannot open '" + p.string() + "'");
             std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            if (in.bad()) {
-                *reason = "cannot read '" + p.string() + "'";
-                return std::nullopt;
-            }
+            if (in.bad())
+                return platform::Status::io_error("cannot read '" + p.string() + "'");
             return bytes;
         },
         true);
@@ -57,16 +51,12 @@ ModelFiles ModelFiles::local(fs::path base_dir)
 ModelFiles ModelFiles::uploaded(const std::map<std::string, std::string> *files)
 {
     return ModelFiles(
-        [files](const std::string &file, std::string *reason) -> std::optional<std::vector<uint8_t>> {
-            if (!is_plain_file_name(file)) {
-                *reason = kPlainOnly;
-                return std::nullopt;
-            }
+        [files](const std::string &file) -> platform::Result<std::vector<uint8_t>> {
+            if (!is_plain_file_name(file))
+                return platform::Status::invalid_argument(kPlainOnly);
             const auto it = files->find(file);
-            if (it == files->end()) {
-                *reason = "'" + file + "' was not uploaded with the spec";
-                return std::nullopt;
-            }
+            if (it == files->end())
+                return platform::Status::not_found("'" + file + "' was not uploaded with the spec");
             return std::vector<uint8_t>(it->second.begin(), it->second.end());
         },
         false);
@@ -75,19 +65,16 @@ ModelFiles ModelFiles::uploaded(const std::map<std::string, std::string> *files)
 ModelFiles ModelFiles::confined_to(fs::path dir)
 {
     return ModelFiles(
-        [dir = std::move(dir)](const std::string &file, std::string *reason) -> std::optional<std::vector<uint8_t>> {
-            if (!is_plain_file_name(file)) {
-                *reason = kPlainOnly;
-                return std::nullopt;
-            }
+        [dir = std::move(dir)](const std::string &file) -> platform::Result<std::vector<uint8_t>> {
+            if (!is_plain_file_name(file))
+                return platform::Status::invalid_argument(kPlainOnly);
             // O_NOFOLLOW: a link planted in the folder must not lead out of it
             const int fd = ::open((dir / file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
             struct stat st {};
             if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
                 if (fd >= 0)
                     ::close(fd);
-                *reason = "'" + file + "' is not among the model's uploaded files";
-                return std::nullopt;
+                return platform::Status::not_found("'" + file + "' is not among the model's uploaded files");
             }
             std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
             size_t got = 0;
@@ -98,10 +85,8 @@ ModelFiles ModelFiles::confined_to(fs::path dir)
                 got += static_cast<size_t>(n);
             }
             ::close(fd);
-            if (got != bytes.size()) {
-                *reason = "cannot read the uploaded file '" + file + "'";
-                return std::nullopt;
-            }
+            if (got != bytes.size())
+                return platform::Status::io_error("cannot read the uploaded file '" + file + "'");
             return bytes;
         },
         false);

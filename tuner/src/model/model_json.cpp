@@ -170,10 +170,9 @@ Result<std::vector<uint8_t>> load_file_ref(const json &obj, const std::string &p
     std::string sha = TX_TRY(string_at(obj, path, "sha256"));
     if (!is_sha256_hex(sha))
         return fail(join(path, "sha256"), "must be 64 lowercase hex digits, got \"" + sha + "\"");
-    std::string reason;
-    std::optional<std::vector<uint8_t>> bytes = files.read(file, &reason);
-    if (!bytes)
-        return fail(join(path, "file"), reason);
+    Result<std::vector<uint8_t>> bytes = files.read(file);
+    if (!bytes.ok())
+        return fail(join(path, "file"), bytes.status().message());
     std::string actual = tinytx::platform::sha256_hex(*bytes);
     if (actual != sha)
         // the digest only to the owner of the file: to anyone else it says what the file holds

@@ -139,36 +139,33 @@ platform::Result<Schedule> schedule_from_json(const json &j)
                 return fail(base + "." + it.key(), "unknown knob");
         }
         LayerKnobs k;
-        auto str = [&](const char *key, std::string &out) -> std::optional<ScheduleError> {
+        auto str = [&](const char *key, std::string &out) -> platform::Status {
             if (!l.contains(key))
-                return ScheduleError{base + "." + key, "missing"};
+                return fail(base + "." + key, "missing");
             const json &v = l.at(key);
             if (!v.is_string())
-                return ScheduleError{base + "." + key,
-                                     std::string("must be a string, got ") + type_name(v)};
+                return fail(base + "." + key, std::string("must be a string, got ") + type_name(v));
             out = v.get<std::string>();
-            return std::nullopt;
+            return {};
         };
-        auto integer = [&](const char *key, int32_t &out) -> std::optional<ScheduleError> {
+        auto integer = [&](const char *key, int32_t &out) -> platform::Status {
             const json &v = l.at(key);
             if (!v.is_number_integer())
-                return ScheduleError{base + "." + key,
-                                     std::string("must be an integer, got ") + type_name(v)};
+                return fail(base + "." + key, std::string("must be an integer, got ") + type_name(v));
             // an unsigned value past INT64_MAX would read back as negative: print what was given
             const bool too_big = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT32_MAX);
             const int64_t x = too_big ? int64_t(INT32_MAX) + 1 : v.get<int64_t>();
             if (x < 0 || x > INT32_MAX)
-                return ScheduleError{base + "." + key,
-                                     "must be 0.." + std::to_string(INT32_MAX) + ", got " + v.dump()};
+                return fail(base + "." + key, "must be 0.." + std::to_string(INT32_MAX) + ", got " + v.dump());
             out = static_cast<int32_t>(x);
-            return std::nullopt;
+            return {};
         };
         std::string a, m, v;
-        if (auto e = str("attention", a)) return fail(e->path, e->reason);
+        if (platform::Status st = str("attention", a); !st.ok()) return st;
         auto am = parse_attention(a);
         if (!am) return fail(base + ".attention", "must be standard|fused, got \"" + a + "\"");
         k.attention = *am;
-        if (auto e = str("mhsa", m)) return fail(e->path, e->reason);
+        if (platform::Status st = str("mhsa", m); !st.ok()) return st;
         auto ms = parse_mhsa(m);
         if (!ms)
             return fail(base + ".mhsa", "must be layerwise|headwise|depthfirst, got \"" + m + "\"");
@@ -176,30 +173,30 @@ platform::Result<Schedule> schedule_from_json(const json &j)
         if (k.mhsa == MhsaSchedule::kDepthfirst) {
             if (!l.contains("tile_rows"))
                 return fail(base + ".tile_rows", "missing (required for depthfirst)");
-            if (auto e = integer("tile_rows", k.tile_rows)) return fail(e->path, e->reason);
+            if (platform::Status st = integer("tile_rows", k.tile_rows); !st.ok()) return st;
             if (k.tile_rows < 1)
                 return fail(base + ".tile_rows", "must be >= 1, got " + std::to_string(k.tile_rows));
         } else if (l.contains("tile_rows")) {
             int32_t t = 0;
-            if (auto e = integer("tile_rows", t)) return fail(e->path, e->reason);
+            if (platform::Status st = integer("tile_rows", t); !st.ok()) return st;
             if (t != 0)
                 return fail(base + ".tile_rows", "only applies to depthfirst (got " +
                                                      std::to_string(t) + " with " + m + ")");
         }
-        if (auto e = str("variant", v)) return fail(e->path, e->reason);
+        if (platform::Status st = str("variant", v); !st.ok()) return st;
         auto var = parse_variant(v);
         if (!var)
             return fail(base + ".variant", "must be ref|opt2x2|opt4x2|dsp|rv32|xpulp, got \"" + v + "\"");
         k.variant = *var;
         if (l.contains("ffn_tile"))
-            if (auto e = integer("ffn_tile", k.ffn_tile)) return fail(e->path, e->reason);
+            if (platform::Status st = integer("ffn_tile", k.ffn_tile); !st.ok()) return st;
         if (l.contains("placement"))
-            if (auto e = str("placement", k.placement)) return fail(e->path, e->reason);
+            if (platform::Status st = str("placement", k.placement); !st.ok()) return st;
         if (l.contains("cores"))
-            if (auto e = integer("cores", k.cores)) return fail(e->path, e->reason);
+            if (platform::Status st = integer("cores", k.cores); !st.ok()) return st;
         if (l.contains("split")) {
             std::string sp;
-            if (auto e = str("split", sp)) return fail(e->path, e->reason);
+            if (platform::Status st = str("split", sp); !st.ok()) return st;
             auto split = parse_split(sp);
             if (!split) return fail(base + ".split", "must be rows|heads, got \"" + sp + "\"");
             if (k.cores == 0 && *split != ClusterSplit::kRows)
@@ -241,38 +238,34 @@ std::string schedule_hash(const Schedule &s)
     return tinytx::platform::sha256_hex(std::vector<uint8_t>(text.begin(), text.end()));
 }
 
-std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers)
+platform::Status check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers)
 {
     if (s.layers.size() != n_layers)
-        return ScheduleError{"layers", "has " + std::to_string(s.layers.size()) +
-                                           " entries, the model has " + std::to_string(n_layers) +
-                                           " layers"};
+        return fail("layers", "has " + std::to_string(s.layers.size()) + " entries, the model has " +
+                                  std::to_string(n_layers) + " layers");
     for (size_t i = 0; i < s.layers.size(); ++i) {
         const std::string base = "layers[" + std::to_string(i) + "]";
         const LayerKnobs &k = s.layers[i];
         if (k.mhsa == MhsaSchedule::kDepthfirst && (k.tile_rows < 1 || k.tile_rows >= d.S))
-            return ScheduleError{base + ".tile_rows", "must be 1.." + std::to_string(d.S - 1) +
-                                                          " (S-1), got " + std::to_string(k.tile_rows)};
+            return fail(base + ".tile_rows",
+                        "must be 1.." + std::to_string(d.S - 1) + " (S-1), got " + std::to_string(k.tile_rows));
         if (k.mhsa != MhsaSchedule::kDepthfirst && k.tile_rows != 0)
-            return ScheduleError{base + ".tile_rows", "only applies to depthfirst"};
+            return fail(base + ".tile_rows", "only applies to depthfirst");
         if (k.ffn_tile < 0 || (k.ffn_tile != 0 && k.ffn_tile >= d.F))
-            return ScheduleError{base + ".ffn_tile", "must be 0 (untiled) or 1.." +
-                                                         std::to_string(d.F - 1) + ", got " +
-                                                         std::to_string(k.ffn_tile)};
+            return fail(base + ".ffn_tile", "must be 0 (untiled) or 1.." + std::to_string(d.F - 1) + ", got " +
+                                                std::to_string(k.ffn_tile));
         if (k.variant < 0 || k.variant >= TX_VARIANT_COUNT)
-            return ScheduleError{base + ".variant", "unknown variant"};
+            return fail(base + ".variant", "unknown variant");
         if (k.cores < 0 || k.cores > kMaxClusterCores)
-            return ScheduleError{base + ".cores", "must be 0 (one core, the library kernels) or 1.." +
-                                                      std::to_string(kMaxClusterCores) + ", got " +
-                                                      std::to_string(k.cores)};
+            return fail(base + ".cores", "must be 0 (one core, the library kernels) or 1.." +
+                                             std::to_string(kMaxClusterCores) + ", got " + std::to_string(k.cores));
         if (k.cores > 0 && k.variant != TX_VARIANT_XPULP)
-            return ScheduleError{base + ".variant", std::string("must be xpulp on a cluster layer (cores >= 1), got ") +
-                                                        tx_variant_name(k.variant)};
+            return fail(base + ".variant", std::string("must be xpulp on a cluster layer (cores >= 1), got ") +
+                                               tx_variant_name(k.variant));
         if (k.placement != s.layers[0].placement)
-            return ScheduleError{base + ".placement",
-                                 "must equal layers[0].placement (one arena for the model)"};
+            return fail(base + ".placement", "must equal layers[0].placement (one arena for the model)");
     }
-    return std::nullopt;
+    return {};
 }
 
 tx_encoder_config to_encoder_config(const LayerKnobs &k, tx_norm_position norm)

@@ -370,7 +370,7 @@ void TuneSession::choose_strategy()
             if (!p.ok() || p->peak_bytes > req_.budget_bytes)
                 continue;
             ++n;
-            const bool specialized = !table_images_ || !schedule_data_unfit(s, kernels_).empty();
+            const bool specialized = !table_images_ || !schedule_data_fit(s, kernels_).ok();
             space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s), arena_region(s)),
                                                    req_.warmups + req_.repeats, board_.clock_hz);
         }
@@ -606,7 +606,7 @@ bool TuneSession::measure(Batch &b)
         const auto crc = expected_crc(b.trials[i].schedule);  // here: the cache is not thread-safe
         crcs[i] = crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt;
         crc_errors[i] = crc.status().message();
-        (table_images_ && crcs[i] && schedule_data_unfit(b.trials[i].schedule, kernels_).empty() ? by_table : by_image)
+        (table_images_ && crcs[i] && schedule_data_fit(b.trials[i].schedule, kernels_).ok() ? by_table : by_image)
             .push_back(i);
     }
     // the likely fastest first: their figures bound the others early (dominance_bound.h)

@@ -49,15 +49,14 @@ struct GeneratedFile {
     std::string content;
 };
 
-struct CodegenResult {
+struct GeneratedSources {
     std::vector<GeneratedFile> files;
-    std::optional<MemoryPlan> plan;
-    std::string error;     // "" when ok
-    bool ok() const { return error.empty(); }
+    std::optional<MemoryPlan> plan;   // unset for the schedule-as-data image
 };
 
-// The C sources of one image. Checks the schedule against the model (check_dims) and plans memory.
-CodegenResult generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b);
+// The C sources of one image. Checks the schedule against the model (check_dims) and plans memory;
+// a refusal is invalid_argument naming the field.
+platform::Result<GeneratedSources> generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b);
 // Writes the files into dir (created, and the folders of names like "a/b.c").
 platform::Status write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
 
@@ -125,8 +124,8 @@ std::vector<std::string> firmware_link_flags(const TargetInfo &t);
 std::vector<std::string> firmware_include_dirs();
 
 // The C sources of the schedule-as-data image of a model on a board (schedule_data.h).
-CodegenResult generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
-                                             const std::set<tx_variant> &kernels);
+platform::Result<GeneratedSources> generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
+                                                                  const std::set<tx_variant> &kernels);
 
 // One line of tuner/src/builder/firmware_sources.txt: the fixed part of every image.
 struct FirmwareSource {
@@ -175,7 +174,7 @@ public:
     const BuildOptions &options() const { return opts_; }
 
 private:
-    platform::Result<BuiltImage> compile_and_link(const CodegenResult &gen, const TargetInfo &target,
+    platform::Result<BuiltImage> compile_and_link(const platform::Result<GeneratedSources> &gen, const TargetInfo &target,
                                                   std::chrono::steady_clock::time_point t0) const;
     BuildOptions opts_;
 };

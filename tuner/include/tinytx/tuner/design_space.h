@@ -65,8 +65,9 @@ public:
     uint64_t size() const { return size_; }
     // The index-th point, 0 <= index < size(); out of range throws std::out_of_range.
     Schedule at(uint64_t index) const;
-    // "" when the schedule is a point of this space, else why not (naming the field).
-    std::string check(const Schedule &s) const;
+    // Ok when the schedule is a point of this space, else invalid_argument saying why not (naming
+    // the field).
+    platform::Status check(const Schedule &s) const;
 
     // every knob set of one layer with placement "" (before the memory filter)
     const std::vector<LayerKnobs> &layer_knob_sets() const { return knobs_; }

@@ -86,8 +86,8 @@ platform::Result<MemoryPlan> plan_memory(const Model &m, const Schedule &s);
 
 // Regions an arena may be placed in: kind ram, tcm, l1 or l2.
 bool is_ram_like(const platform::MemoryRegion &r);
-// Does the plan fit the region named by the schedule's placement? "" (ok) or why not. An empty
-// placement is checked against nothing and is ok.
-std::string check_placement(const MemoryPlan &p, const Schedule &s, const platform::BoardProfile &b);
+// Does the plan fit the region named by the schedule's placement? Ok, or invalid_argument saying
+// why not. An empty placement is checked against nothing and is ok.
+platform::Status check_placement(const MemoryPlan &p, const Schedule &s, const platform::BoardProfile &b);
 
 } // namespace tinytx::tuner

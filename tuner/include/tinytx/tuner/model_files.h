@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "tinytx/platform/status.h"
 
 namespace tinytx::tuner {
 
@@ -19,8 +20,9 @@ bool is_plain_file_name(const std::string &name);
 
 class ModelFiles {
 public:
-    // The bytes of `file` as the spec names it, or nullopt with *reason (a message for the caller).
-    using Reader = std::function<std::optional<std::vector<uint8_t>>(const std::string &file, std::string *reason)>;
+    // The bytes of `file` as the spec names it, or the Status saying why not (its message is for
+    // the caller to show after the spec's field).
+    using Reader = std::function<platform::Result<std::vector<uint8_t>>(const std::string &file)>;
 
     // A local user's spec: absolute paths as they are, relative ones from base_dir.
     static ModelFiles local(std::filesystem::path base_dir);
@@ -29,10 +31,7 @@ public:
     // A stored upload: plain names of regular files (not links) in dir, nothing else.
     static ModelFiles confined_to(std::filesystem::path dir);
 
-    std::optional<std::vector<uint8_t>> read(const std::string &file, std::string *reason) const
-    {
-        return reader_(file, reason);
-    }
+    platform::Result<std::vector<uint8_t>> read(const std::string &file) const { return reader_(file); }
     // Whether errors may show a file's own digest or path: only for the local user's own files
     // (a remote caller must learn nothing about files it did not send).
     bool reveals_files() const { return reveals_; }

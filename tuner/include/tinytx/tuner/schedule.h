@@ -94,8 +94,8 @@ std::string schedule_summary(const Schedule &s);
 // Structural check against the model's dims (not board legality: see DesignSpace::check):
 // tile_rows in 1..S-1 for depth-first (T = S is head-wise), ffn_tile 0 or 1..F-1, variant known,
 // layer count equal to n_layers, one placement for all layers, cores 0..kMaxClusterCores with
-// variant xpulp on cluster layers.
-std::optional<ScheduleError> check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers);
+// variant xpulp on cluster layers. A refusal is invalid_argument with ScheduleError::message().
+platform::Status check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers);
 
 // The kernels' view of one layer's knobs.
 // The kernel configuration of a layer. `norm` is the model's (Model::norm); the scratch size

@@ -12,15 +12,16 @@
 #include <vector>
 
 #include "tinytx/kernels.h"
+#include "tinytx/platform/status.h"
 #include "tinytx/tuner/memory_planner.h"
 #include "tinytx/tuner/model.h"
 #include "tinytx/tuner/schedule.h"
 
 namespace tinytx::tuner {
 
-// "" when the schedule-as-data image of m with these kernels runs s; else why not (cluster
-// layers run only in specialized images; a variant the image does not carry).
-std::string schedule_data_unfit(const Schedule &s, const std::set<tx_variant> &kernels);
+// Ok when the schedule-as-data image with these kernels runs s; else unimplemented saying why not
+// (cluster layers run only in specialized images; a variant the image does not carry).
+platform::Status schedule_data_fit(const Schedule &s, const std::set<tx_variant> &kernels);
 
 // The table bytes of s (its knobs and plan p's offsets), tagged config_id (the mailbox echoes it).
 // s must pass plan_codegen (its plan is p).

@@ -133,21 +133,21 @@ TEST(Builder, CodegenIsDeterministic)
     const Schedule s = schedule(m, "nucleo-l476rg", MhsaSchedule::kDepthfirst, TX_VARIANT_DSP);
     auto a = generate_sources(m, s, board("nucleo-l476rg"));
     auto b = generate_sources(m, s, board("nucleo-l476rg"));
-    ASSERT_TRUE(a.ok()) << a.error;
-    ASSERT_EQ(a.files.size(), 3u);
-    ASSERT_EQ(a.files.size(), b.files.size());
-    for (size_t i = 0; i < a.files.size(); ++i) {
-        EXPECT_EQ(a.files[i].name, b.files[i].name);
-        EXPECT_EQ(a.files[i].content, b.files[i].content) << a.files[i].name;
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    ASSERT_EQ(a->files.size(), 3u);
+    ASSERT_EQ(a->files.size(), b->files.size());
+    for (size_t i = 0; i < a->files.size(); ++i) {
+        EXPECT_EQ(a->files[i].name, b->files[i].name);
+        EXPECT_EQ(a->files[i].content, b->files[i].content) << a->files[i].name;
     }
     // another schedule changes the main file, not the weights
     const Schedule s2 = schedule(m, "nucleo-l476rg", MhsaSchedule::kHeadwise, TX_VARIANT_OPT4X2);
     auto c = generate_sources(m, s2, board("nucleo-l476rg"));
-    ASSERT_TRUE(c.ok()) << c.error;
-    EXPECT_EQ(a.files[1].content, c.files[1].content);
-    EXPECT_NE(a.files[2].content, c.files[2].content);
-    EXPECT_NE(a.files[2].content.find("TX_MHSA_DEPTHFIRST, 9}"), std::string::npos);
-    EXPECT_NE(a.files[0].content.find("#define TX_MODEL_ARENA_BYTES " + std::to_string(a.plan->peak_bytes) + "u"),
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    EXPECT_EQ(a->files[1].content, c->files[1].content);
+    EXPECT_NE(a->files[2].content, c->files[2].content);
+    EXPECT_NE(a->files[2].content.find("TX_MHSA_DEPTHFIRST, 9}"), std::string::npos);
+    EXPECT_NE(a->files[0].content.find("#define TX_MODEL_ARENA_BYTES " + std::to_string(a->plan->peak_bytes) + "u"),
               std::string::npos);
 }
 
@@ -281,10 +281,10 @@ TEST(Builder, ClusterLayersNeedACluster)
     auto g = generate_sources(m, on_cluster(schedule(m, "gap9", MhsaSchedule::kHeadwise, TX_VARIANT_REF), 8,
                                             ClusterSplit::kHeads),
                               board("gap9"));
-    ASSERT_TRUE(g.ok()) << g.error;
-    EXPECT_NE(g.files[2].content.find("tx_encoder_s8_cluster(&cl"), std::string::npos);
-    EXPECT_NE(g.files[2].content.find("TX_SPLIT_HEADS"), std::string::npos);
-    EXPECT_NE(g.files[2].content.find("tx_cluster_sequential"), std::string::npos);
+    ASSERT_TRUE(g.ok()) << g.status().message();
+    EXPECT_NE(g->files[2].content.find("tx_encoder_s8_cluster(&cl"), std::string::npos);
+    EXPECT_NE(g->files[2].content.find("TX_SPLIT_HEADS"), std::string::npos);
+    EXPECT_NE(g->files[2].content.find("tx_cluster_sequential"), std::string::npos);
 }
 
 // The shipped tiny4 weights run as pre-norm layers: the image prints the host reference's CRC

@@ -98,13 +98,13 @@ TEST(MemoryPlanner, Placement)
     Schedule s = one_layer({AttentionMode::kStandard, MhsaSchedule::kDepthfirst, 9, TX_VARIANT_DSP, 0, "big"});
     auto r = plan_memory(kEeg, 1, s);
     ASSERT_TRUE(r.ok());
-    EXPECT_EQ(check_placement(*r, s, b), "");
+    EXPECT_TRUE(check_placement(*r, s, b).ok());
     s.layers[0].placement = "small";
-    EXPECT_NE(check_placement(*r, s, b).find("does not fit"), std::string::npos);
+    EXPECT_NE(check_placement(*r, s, b).message().find("does not fit"), std::string::npos);
     s.layers[0].placement = "flash";
-    EXPECT_NE(check_placement(*r, s, b).find("not RAM"), std::string::npos);
+    EXPECT_NE(check_placement(*r, s, b).message().find("not RAM"), std::string::npos);
     s.layers[0].placement = "nowhere";
-    EXPECT_NE(check_placement(*r, s, b).find("no region"), std::string::npos);
+    EXPECT_NE(check_placement(*r, s, b).message().find("no region"), std::string::npos);
 }
 
 // The embedding and the head borrow the layers' scratch block: it grows when they need more

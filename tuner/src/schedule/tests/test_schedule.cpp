@@ -71,12 +71,12 @@ TEST(Schedule, ClusterKnobsRoundTripAndAreChecked)
     const tx_encoder_dims d{16, 64, 8, 8, 128};
     Schedule bad = s;
     bad.layers[0].variant = TX_VARIANT_RV32;
-    ASSERT_TRUE(check_dims(bad, d, s.layers.size()).has_value());
-    EXPECT_EQ(check_dims(bad, d, s.layers.size())->path, "layers[0].variant");
+    ASSERT_FALSE(check_dims(bad, d, s.layers.size()).ok());
+    EXPECT_EQ(test::schedule_error(check_dims(bad, d, s.layers.size())).path, "layers[0].variant");
     bad = s;
     bad.layers[1].cores = kMaxClusterCores + 1;
-    ASSERT_TRUE(check_dims(bad, d, s.layers.size()).has_value());
-    EXPECT_EQ(check_dims(bad, d, s.layers.size())->path, "layers[1].cores");
+    ASSERT_FALSE(check_dims(bad, d, s.layers.size()).ok());
+    EXPECT_EQ(test::schedule_error(check_dims(bad, d, s.layers.size())).path, "layers[1].cores");
     EXPECT_EQ(to_cluster_split(ClusterSplit::kHeads), TX_SPLIT_HEADS);
     EXPECT_EQ(to_cluster_split(ClusterSplit::kRows), TX_SPLIT_ROWS);
 }
@@ -133,16 +133,16 @@ TEST(Schedule, CheckDims)
 {
     const tx_encoder_dims d{81, 32, 8, 32, 128};
     Schedule s = sample();
-    EXPECT_FALSE(check_dims(s, d, 2));
-    EXPECT_EQ(check_dims(s, d, 1)->path, "layers");
+    EXPECT_TRUE(check_dims(s, d, 2).ok());
+    EXPECT_EQ(test::schedule_error(check_dims(s, d, 1)).path, "layers");
     s.layers[0].tile_rows = 81;
-    EXPECT_EQ(check_dims(s, d, 2)->path, "layers[0].tile_rows");
+    EXPECT_EQ(test::schedule_error(check_dims(s, d, 2)).path, "layers[0].tile_rows");
     s = sample();
     s.layers[1].ffn_tile = 128;
-    EXPECT_EQ(check_dims(s, d, 2)->path, "layers[1].ffn_tile");
+    EXPECT_EQ(test::schedule_error(check_dims(s, d, 2)).path, "layers[1].ffn_tile");
     s = sample();
     s.layers[1].placement = "axi_sram";
-    EXPECT_EQ(check_dims(s, d, 2)->path, "layers[1].placement");
+    EXPECT_EQ(test::schedule_error(check_dims(s, d, 2)).path, "layers[1].placement");
 }
 
 TEST(Schedule, EncoderConfig)

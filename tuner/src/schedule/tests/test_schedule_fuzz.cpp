@@ -78,8 +78,7 @@ struct Family {
         Outcome o;
         std::vector<uint8_t> cbor = json::to_cbor(j); // dump() would refuse invalid UTF-8
         o.input.assign(cbor.begin(), cbor.end());
-        auto r = schedule_from_json(j);
-        o.error = r.ok() ? check_dims(*r, d, n_layers) : test::schedule_error(r.status());
+        o.error = refusal(schedule_from_json(j));
         return o;
     }
 
@@ -87,9 +86,17 @@ struct Family {
     {
         Outcome o;
         o.input = t;
-        auto r = parse_schedule(t);
-        o.error = r.ok() ? check_dims(*r, d, n_layers) : test::schedule_error(r.status());
+        o.error = refusal(parse_schedule(t));
         return o;
+    }
+
+    // Why a parsed schedule is refused: the parser's reason, else check_dims's; none if accepted.
+    std::optional<ScheduleError> refusal(const platform::Result<Schedule> &r) const
+    {
+        const platform::Status st = r.ok() ? check_dims(*r, d, n_layers) : r.status();
+        if (st.ok())
+            return std::nullopt;
+        return test::schedule_error(st);
     }
 };
 
