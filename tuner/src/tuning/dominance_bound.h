@@ -2,7 +2,7 @@
 // A candidate whose cycles pass the fewest cycles of any measured point with no larger arena is
 // dominated by that point: slower, so also more energy (energy is cycles times the board's active
 // power), and no smaller in memory. Its measurement can stop there (agent::RunOptions::
-// table_cycle_bound): the front stays exactly the front of measuring every point whole.
+// table_limits): the front stays exactly the front of measuring every point whole.
 #pragma once
 
 #include <cstdint>
