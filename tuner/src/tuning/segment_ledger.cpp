@@ -10,14 +10,21 @@ namespace {
 constexpr uint32_t kEncoder = 0, kMhsa = 1, kAdd = 2;
 constexpr size_t kHitsPerLayer = 4;
 
-// The hit (counted from 1) at which segment g ends: lead 0, then per layer i prologue 1 + 3i,
-// attention 2 + 3i, tail 3 + 3i. None for the last tail: it ends with the run.
+// Segment g of a run: the lead (g = 0), then per layer i its prologue (1 + 3i), attention (2 + 3i)
+// and tail (3 + 3i), the order keys() lists them in.
+enum class Part { kLead, kPrologue, kAttention, kTail };
+Part part_of(size_t g) { return g == 0 ? Part::kLead : Part(1 + (g - 1) % 3); }
+
+// The hit (counted from 1) at which segment g ends. None for the last tail: it ends with the run.
 std::optional<uint32_t> end_hit(size_t g, size_t layers)
 {
-    if (g == 0) return 1;
-    const size_t i = (g - 1) / 3, part = (g - 1) % 3;
-    if (part == 0) return uint32_t(kHitsPerLayer * i + 2);                         // tx_mhsa_s8
-    if (part == 1) return uint32_t(kHitsPerLayer * i + 3);                         // the first add
+    const size_t i = g == 0 ? 0 : (g - 1) / 3;
+    switch (part_of(g)) {
+    case Part::kLead: return 1;                                                    // tx_encoder_s8
+    case Part::kPrologue: return uint32_t(kHitsPerLayer * i + 2);                  // tx_mhsa_s8
+    case Part::kAttention: return uint32_t(kHitsPerLayer * i + 3);                 // the first add
+    case Part::kTail: break;
+    }
     if (i + 1 < layers) return uint32_t(kHitsPerLayer * (i + 1) + 1);              // the next layer
     return std::nullopt;
 }
@@ -67,7 +74,7 @@ SegmentLedger::Composition SegmentLedger::compose(const Schedule &s, const std::
         const auto it = segments_.find(k[g]);
         if (it == segments_.end() || !it->second.exact || contradicted_) {
             last_unknown = g;
-            if (g % 3 == 2) c.attentions_known = false;  // lead 0, then prologue, attention, tail
+            if (part_of(g) == Part::kAttention) c.attentions_known = false;
         }
         if (it != segments_.end() && !contradicted_) c.known_cycles += it->second.cycles;
     }
@@ -86,16 +93,17 @@ bool SegmentLedger::learn(const Schedule &s, const std::string &region, const pl
     uint64_t start = 0;
     for (size_t g = 0; g < k.size(); ++g) {
         const std::optional<uint32_t> end = end_hit(g, s.layers.size());
-        Segment &known = segments_[k[g]];
         if (end ? *end > hits.size() : !whole) {
             // stopped inside this segment past its bound: at least the cycles it had reached here
             if (m.status == platform::RunStatus::kAboveBound && m.cycles_median >= start) {
                 const uint64_t at_least = m.cycles_median - start;
+                Segment &known = segments_[k[g]];
                 if (known.exact && known.cycles < at_least) contradicted_ = true;
                 if (!known.exact) known.cycles = std::max(known.cycles, at_least);
             }
             break;
         }
+        Segment &known = segments_[k[g]];
         const uint64_t at = end ? hits[*end - 1].cycles : m.cycles_median;
         const uint64_t cycles = at - start;
         if ((known.exact && known.cycles != cycles) || (!known.exact && known.cycles > cycles)) contradicted_ = true;

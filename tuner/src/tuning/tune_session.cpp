@@ -679,28 +679,17 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         bound_by(t);
         report_progress(t, true);
     };
-    // one request per arena region (the image is loaded again for each: the arena moves with it)
-    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> positions in by_table
-    for (size_t k = 0; k < by_table.size(); ++k)
-        by_region[b.trials[by_table[k]].arena_region].push_back(k);
-    std::vector<platform::Measurement> ms(by_table.size());
-    for (const auto &[region, ks] : by_region) {
-        std::vector<agent::TableRun> tables;
-        for (size_t k : ks) {
-            const Trial &t = b.trials[by_table[k]];
-            tables.push_back({encode_schedule_table(m, t.schedule, t.plan, uint32_t(by_table[k])), crcs[by_table[k]]});
-        }
-        RunJob job = measure_job(b.trials[by_table[ks.front()]].schedule);
+    std::vector<TableOf> tables;
+    for (size_t i : by_table)
+        tables.push_back({&b.trials[i], uint32_t(i), crcs[i]});
+    const std::vector<platform::Measurement> ms = measure_by_region(tables, [&](RunJob &job, const std::vector<size_t> &ks) {
         job.on_table = [&finish, &ks](size_t j, const platform::Measurement &one) { finish(ks[j], one); };
         if (ledger_)
             job.probe_symbols = SegmentLedger::probe_symbols();
         // a median of one run only: of several, one run past the bound says nothing of the median
         if (req_.stop_dominated && req_.repeats == 1)
             job.table_limits = [&](size_t j) { return table_limits(b.trials[by_table[ks[j]]]); };
-        const std::vector<platform::Measurement> part = measure_tables(agents_, job, br.elf_path, tables, jobs_);
-        for (size_t j = 0; j < ks.size(); ++j)
-            ms[ks[j]] = part.at(j);
-    }
+    });
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
         Trial &t = b.trials[by_table[k]];
@@ -712,6 +701,32 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         count_target_work(ms.at(k));
     }
     return "";
+}
+
+// Trials through the schedule-as-data image, one request per arena region (the image is loaded
+// again for each: the arena moves with it); `hooks`, when set, gives a region's job its callbacks,
+// told the positions in `tables` of that region's tables. The Measurements come in `tables`' order.
+std::vector<platform::Measurement> TuneSession::measure_by_region(
+    const std::vector<TableOf> &tables, const std::function<void(RunJob &, const std::vector<size_t> &)> &hooks)
+{
+    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> positions in tables
+    for (size_t k = 0; k < tables.size(); ++k)
+        by_region[tables[k].trial->arena_region].push_back(k);
+    std::vector<platform::Measurement> ms(tables.size());
+    for (const auto &[region, ks] : by_region) {
+        std::vector<agent::TableRun> runs;
+        for (size_t k : ks) {
+            const Trial &t = *tables[k].trial;
+            runs.push_back({encode_schedule_table(*m_, t.schedule, t.plan, tables[k].id), tables[k].crc});
+        }
+        RunJob job = measure_job(tables[ks.front()].trial->schedule);
+        if (hooks)
+            hooks(job, ks);
+        const std::vector<platform::Measurement> part = measure_tables(agents_, job, (*data_image_)->elf_path, runs, jobs_);
+        for (size_t j = 0; j < ks.size(); ++j)
+            ms[ks[j]] = part.at(j);
+    }
+    return ms;
 }
 
 // What is known of a candidate before its table runs: the cycles that make it dominated, and
@@ -903,39 +918,32 @@ void TuneSession::finish()
 // the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
 {
-    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> composed front trials
-    for (size_t i : r_.front)
-        if (r_.trials[i].agent == kComposedAgent)
-            by_region[r_.trials[i].arena_region].push_back(i);
-    if (by_region.empty() || !data_image_ || !data_image_->ok())
+    if (!data_image_ || !data_image_->ok())
         return;
-    for (const auto &[region, trials] : by_region) {
-        std::vector<agent::TableRun> tables;
-        for (size_t i : trials) {
-            const Trial &t = r_.trials[i];
-            const auto crc = expected_crc(t.schedule);
-            tables.push_back({encode_schedule_table(*m_, t.schedule, t.plan, uint32_t(i)),
-                              crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt});
+    std::vector<TableOf> tables;
+    for (size_t i : r_.front)
+        if (r_.trials[i].agent == kComposedAgent) {
+            const auto crc = expected_crc(r_.trials[i].schedule);
+            tables.push_back({&r_.trials[i], uint32_t(i), crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt});
         }
-        const std::vector<platform::Measurement> ms =
-            measure_tables(agents_, measure_job(r_.trials[trials.front()].schedule), (*data_image_)->elf_path, tables, jobs_);
-        for (size_t j = 0; j < trials.size(); ++j) {
-            Trial &t = r_.trials[trials[j]];
-            count_target_work(ms[j]);
-            ++r_.composed_checked;
-            if (ms[j].status != platform::RunStatus::kOk || ms[j].cycles_median != t.measurement.cycles_median) {
-                ++r_.composed_differed;
-                note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
-                     " cycles; run whole: " + platform::to_string(ms[j].status) + ", " +
-                     std::to_string(ms[j].cycles_median) + " cycles" +
-                     (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") + ": the whole run's figures are used");
-            }
-            t.measurement = ms[j];
-            t.agent = kTableAgent;
-            if (const auto known = known_.find(t.hash); known != known_.end() && known->second.measurement_id)
-                db_->replace_measurement(known->second.measurement_id, {t.candidate_id, known->second.build_id, t.agent,
-                                                                        t.measurement, t.arena_region});
+    if (tables.empty())
+        return;
+    const std::vector<platform::Measurement> ms = measure_by_region(tables, {});
+    for (size_t j = 0; j < tables.size(); ++j) {
+        Trial &t = *tables[j].trial;
+        count_target_work(ms[j]);
+        ++r_.composed_checked;
+        if (ms[j].status != platform::RunStatus::kOk || ms[j].cycles_median != t.measurement.cycles_median) {
+            ++r_.composed_differed;
+            note("composed " + schedule_summary(t.schedule) + ": " + std::to_string(t.measurement.cycles_median) +
+                 " cycles; run whole: " + platform::to_string(ms[j].status) + ", " + std::to_string(ms[j].cycles_median) +
+                 " cycles" + (ms[j].error.empty() ? "" : " (" + ms[j].error + ")") + ": the whole run's figures are used");
         }
+        t.measurement = ms[j];
+        t.agent = kTableAgent;
+        if (const auto known = known_.find(t.hash); known != known_.end() && known->second.measurement_id)
+            db_->replace_measurement(known->second.measurement_id,
+                                     {t.candidate_id, known->second.build_id, t.agent, t.measurement, t.arena_region});
     }
     if (r_.composed_differed > 0)
         compute_front(r_);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -95,6 +96,14 @@ private:
     void report_progress(const Trial &t, bool measured_now);
     void bound_by(const Trial &t);
     Objectives told_objectives(const Trial &t) const;
+    // a trial's layer table as measure_by_region runs it: the config id it carries and its CRC
+    struct TableOf {
+        Trial *trial;
+        uint32_t id;
+        std::optional<uint32_t> crc;
+    };
+    std::vector<platform::Measurement> measure_by_region(
+        const std::vector<TableOf> &tables, const std::function<void(RunJob &, const std::vector<size_t> &)> &hooks);
     agent::TableLimits table_limits(const Trial &t) const;
     void check_composed_front();
     platform::Measurement settle(const Trial &t, const platform::Measurement &heard, const std::optional<uint32_t> &crc,
