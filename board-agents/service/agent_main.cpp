@@ -302,12 +302,12 @@ int serve(const Args &a)
             }
             farm_creds = grpc::SslCredentials(ssl);
         }
-        if (const std::string why = plaintext_token_refusal(a.get("--farm"), !farm_token.empty() || !token.empty(),
-                                                            a.has("--farm-tls-ca"), a.flags.count("--insecure"),
-                                                            "--farm-tls-ca");
-            !why.empty()) {
+        if (const Status plain = check_plaintext_token(a.get("--farm"), !farm_token.empty() || !token.empty(),
+                                                       a.has("--farm-tls-ca"), a.flags.count("--insecure"),
+                                                       "--farm-tls-ca");
+            !plain.ok()) {
             g_server->Shutdown();
-            usage_error(why);
+            usage_error(plain.message());
         }
         farm = std::thread([&, farm_creds, farm_token, advertise] {
             join_farm(a.get("--farm"), farm_creds, farm_token, advertise, token, stop);

@@ -37,13 +37,13 @@ bool loopback_host(const std::string &host_port)
     return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
-std::string plaintext_token_refusal(const std::string &address, bool sends_token, bool tls, bool insecure,
-                                    const std::string &tls_flag)
+Status check_plaintext_token(const std::string &address, bool sends_token, bool tls, bool insecure,
+                             const std::string &tls_flag)
 {
     if (!sends_token || tls || insecure || loopback_address(address))
-        return "";
-    return "refusing to send a token to " + address + " without TLS (anyone on the path could read it): give " +
-           tls_flag + " PEM, or --insecure to send it in clear";
+        return {};
+    return Status::invalid_argument("refusing to send a token to " + address + " without TLS (anyone on the path could read it): give " +
+           tls_flag + " PEM, or --insecure to send it in clear");
 }
 
 }  // namespace tinytx::platform

@@ -38,6 +38,7 @@ TEST(Status, EachFactoryGivesItsCodeAndKeepsTheMessageVerbatim)
         {Status::unavailable("m"), StatusCode::kUnavailable},
         {Status::deadline_exceeded("m"), StatusCode::kDeadlineExceeded},
         {Status::unimplemented("m"), StatusCode::kUnimplemented},
+        {Status::permission_denied("m"), StatusCode::kPermissionDenied},
         {Status::internal("m"), StatusCode::kInternal},
     };
     for (const auto &[s, code] : cases) {

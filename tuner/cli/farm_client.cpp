@@ -105,11 +105,11 @@ FarmOutcome run_on_farm(const FarmRequest &req, const std::function<void(const T
         }
         creds = grpc::SslCredentials(ssl);
     }
-    if (const std::string why = platform::plaintext_token_refusal(req.address, !req.token.empty(), !req.tls_ca_file.empty(),
-                                                                  req.insecure, "--farm-tls-ca");
-        !why.empty()) {
+    if (const platform::Status plain = platform::check_plaintext_token(req.address, !req.token.empty(),
+                                                                       !req.tls_ca_file.empty(), req.insecure, "--farm-tls-ca");
+        !plain.ok()) {
         out.exit_code = 1;
-        out.error = why;
+        out.error = plain.message();
         return out;
     }
     auto stub = v1::Farm::NewStub(grpc::CreateCustomChannel(req.address, creds, args));

@@ -537,10 +537,10 @@ TuneRequest request_from(const Options &o)
             if (o.has("--tls-ca"))
                 ro.tls_ca_file = o.get("--tls-ca");
             for (const std::string &address : parse_agents(o.get("--agents")))
-                if (const std::string why = tinytx::platform::plaintext_token_refusal(
+                if (const tinytx::platform::Status plain = tinytx::platform::check_plaintext_token(
                         address, !ro.token.empty(), !ro.tls_ca_file.empty(), o.insecure, "--tls-ca");
-                    !why.empty())
-                    usage_error(why);
+                    !plain.ok())
+                    usage_error(plain.message());
             req.agents = make_remote_agents(o.get("--agents"), ro);
         } catch (const std::exception &e) {
             usage_error(std::string("--agents: ") + e.what());

@@ -55,25 +55,25 @@ HttpResponse DashboardApi::handle(const HttpRequest &req)
     }
 }
 
-bool DashboardApi::Impl::authorized(const HttpRequest &req, const UrlQuery &q, bool write, std::string *why)
+platform::Status DashboardApi::Impl::authorize(const HttpRequest &req, const UrlQuery &q, bool write)
 {
     if (opt.token.empty() || (!write && opt.public_read))
-        return true;
+        return {};
     // a write must say the token itself: a cookie the browser adds on its own is not enough (a
     // page elsewhere could make the browser send it)
     if (platform::token_matches(req.authorization, opt.token))
-        return true;
+        return {};
     if (!write) {
         const std::string c = cookie_value(req.cookie, "tinytx_token");
         if (!c.empty() && platform::token_matches("Bearer " + c, opt.token))
-            return true;
+            return {};
     }
     const bool none = req.authorization.empty() && (write || cookie_value(req.cookie, "tinytx_token").empty());
-    *why = none ? "this farm needs a token (Authorization: Bearer ...)" : "wrong token";
     log.event("refused", {{"call", "http " + req.method + " " + q.path},
                           {"peer", req.peer},
                           {"reason", none ? "no token" : "wrong token"}});
-    return false;
+    return platform::Status::permission_denied(none ? "this farm needs a token (Authorization: Bearer ...)"
+                                                    : "wrong token");
 }
 
 // ---- routing: one row per call; a path segment "{candidate}" or "{job}" is that resource's id
@@ -146,9 +146,8 @@ HttpResponse DashboardApi::Impl::route(const HttpRequest &req, const UrlQuery &q
     const bool post = req.method == "POST";
     if (req.method != "GET" && !post)
         return error_response(405, "method " + req.method + " not allowed");
-    std::string why;
-    if (!authorized(req, q, post, &why))
-        return error_response(401, why);
+    if (const platform::Status auth = authorize(req, q, post); !auth.ok())
+        return error_response(401, auth.message());
     parts.erase(parts.begin());
 
     const Route *other_method = nullptr;

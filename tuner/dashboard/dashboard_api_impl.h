@@ -34,7 +34,8 @@ struct DashboardApi::Impl {
 
     // the table of calls in dashboard_api.cpp
     HttpResponse route(const HttpRequest &req, const UrlQuery &q);
-    bool authorized(const HttpRequest &req, const UrlQuery &q, bool write, std::string *why);
+    // ok, or permission denied saying what is missing (answered with 401)
+    platform::Status authorize(const HttpRequest &req, const UrlQuery &q, bool write);
 
     // reads (one file per resource: api_models.cpp, api_front.cpp, api_candidates.cpp,
     // api_measurements.cpp, api_jobs.cpp, api_events.cpp)

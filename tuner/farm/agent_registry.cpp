@@ -97,10 +97,10 @@ std::string AgentRegistry::add(const std::string &address, const std::string &to
         std::lock_guard lk(mu_);
         require_may_register(address, token);
     }
-    if (const std::string why = platform::plaintext_token_refusal(address, !token.empty(), !opts_.agent_tls_ca.empty(),
-                                                                  opts_.insecure, "--agent-tls-ca");
-        !why.empty())
-        throw AgentConfigError(why);
+    if (const platform::Status plain = platform::check_plaintext_token(address, !token.empty(), !opts_.agent_tls_ca.empty(),
+                                                                       opts_.insecure, "--agent-tls-ca");
+        !plain.ok())
+        throw AgentConfigError(plain.message());
     tuner::RemoteOptions ro;
     ro.token = token;
     ro.tls_ca_file = opts_.agent_tls_ca;

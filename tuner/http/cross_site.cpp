@@ -17,21 +17,21 @@ std::string lower(std::string s)
 
 bool changes_state(const std::string &method) { return method != "GET" && method != "HEAD"; }
 
-std::string cross_site_refusal(const HttpRequest &req)
+platform::Status check_cross_site(const HttpRequest &req)
 {
     if (!changes_state(req.method))
-        return "";
+        return {};
     const std::string host = lower(req.host);
     if (!req.origin.empty()) {
         const std::string origin = lower(req.origin);
         if (!host.empty() && (origin == "http://" + host || origin == "https://" + host))
-            return "";
-        return "cross-site request refused: Origin does not name this server";
+            return {};
+        return platform::Status::permission_denied("cross-site request refused: Origin does not name this server");
     }
     const std::string site = lower(req.fetch_site);
     if (site == "cross-site" || site == "same-site")
-        return "cross-site request refused (Sec-Fetch-Site: " + site + ")";
-    return "";
+        return platform::Status::permission_denied("cross-site request refused (Sec-Fetch-Site: " + site + ")");
+    return {};
 }
 
 }  // namespace tinytx::farm

@@ -7,15 +7,16 @@
 #include <string>
 
 #include "tinytx/http/http_message.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::farm {
 
 // GET and HEAD only read; every other method changes state (or is refused later).
 bool changes_state(const std::string &method);
 
-// "" when the request may change state; else why it is refused (answered with 403). Allowed:
-// an Origin naming this very Host (http or https), or no Origin and no Sec-Fetch-Site saying
-// "cross-site"/"same-site" (curl, tinytx-tune: not a browser acting for another page).
-std::string cross_site_refusal(const HttpRequest &req);
+// Ok when the request may change state; else permission denied saying why (answered with 403).
+// Allowed: an Origin naming this very Host (http or https), or no Origin and no Sec-Fetch-Site
+// saying "cross-site"/"same-site" (curl, tinytx-tune: not a browser acting for another page).
+platform::Status check_cross_site(const HttpRequest &req);
 
 }  // namespace tinytx::farm

@@ -193,9 +193,9 @@ private:
             if (core_.loopback && !loopback_host(req.host))
                 return respond(error_response(403, "this server answers only to localhost names (Host: " + req.host + ")"),
                                false);
-            if (const std::string why = cross_site_refusal(req); !why.empty()) {
-                core_.log("refused", {{"call", "http " + req.method}, {"peer", req.peer}, {"reason", why}});
-                return respond(error_response(403, why), false);
+            if (const platform::Status cross = check_cross_site(req); !cross.ok()) {
+                core_.log("refused", {{"call", "http " + req.method}, {"peer", req.peer}, {"reason", cross.message()}});
+                return respond(error_response(403, cross.message()), false);
             }
         } catch (const std::exception &e) {  // whatever the bytes of a request, this connection ends, not the farm
             return respond(error_response(400, std::string("malformed HTTP request: ") + e.what()), false);

@@ -129,9 +129,8 @@ private:
 
 std::unique_ptr<Backend> make_gvsoc_backend(const std::string &prefix)
 {
-    std::string why;
-    const auto bin = gvsoc::find_install(prefix, &why);
-    if (!bin) throw InvalidArgument(why);
+    const auto bin = gvsoc::find_install(prefix);
+    if (!bin.ok()) throw InvalidArgument(bin.status().message());
     return std::make_unique<gvsoc::GvsocBackend>(*bin);
 }
 

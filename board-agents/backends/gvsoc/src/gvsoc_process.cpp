@@ -54,23 +54,19 @@ ExitReport run_to_exit(const std::string &gvsoc, const std::vector<uint8_t> &elf
     return r;
 }
 
-std::optional<std::string> find_install(const std::string &prefix, std::string *why)
+platform::Result<std::string> find_install(const std::string &prefix)
 {
     const char *env = std::getenv(kPrefixEnv);
     const std::string chosen = !prefix.empty() ? prefix : env ? env : "";
     const std::string how = "install it with ../shared/gvsoc/use-prebuilt.sh /opt/gvsoc (or build.sh), or from "
                             "https://github.com/gvsoc/gvsoc (docs/GAP9.md), then give --gvsoc PREFIX or set " +
                             std::string(kPrefixEnv) + "=PREFIX";
-    if (chosen.empty()) {
-        if (why) *why = "gvsoc: no GVSoC install given; " + how;
-        return std::nullopt;
-    }
+    if (chosen.empty())
+        return platform::Status::not_found("gvsoc: no GVSoC install given; " + how);
     const std::string bin = chosen + "/bin/gvsoc";
-    if (::access(bin.c_str(), X_OK) != 0) {
-        if (why) *why = "gvsoc: " + bin + " is not an executable (" + (!prefix.empty() ? "--gvsoc" : kPrefixEnv) +
-                        " = " + chosen + "); " + how;
-        return std::nullopt;
-    }
+    if (::access(bin.c_str(), X_OK) != 0)
+        return platform::Status::not_found("gvsoc: " + bin + " is not an executable (" +
+                                           (!prefix.empty() ? "--gvsoc" : kPrefixEnv) + " = " + chosen + "); " + how);
     return bin;
 }
 

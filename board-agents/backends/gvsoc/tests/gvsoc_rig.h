@@ -22,18 +22,15 @@ inline std::string gap9_image(const std::string &name)
     return std::string(TINYTX_FIRMWARE_DIR) + "/gap9/" + name + ".elf";
 }
 
-// gvsoc's launcher from $TINYTX_GVSOC (ctest sets it from the TINYTX_GVSOC cache variable); ""
-// when there is none, with the reason in *why
-inline std::string installed_gvsoc(std::string *why)
-{
-    return find_install("", why).value_or("");
-}
+// gvsoc's launcher from $TINYTX_GVSOC (ctest sets it from the TINYTX_GVSOC cache variable), or
+// why there is none
+inline platform::Result<std::string> installed_gvsoc() { return find_install(""); }
 
 }  // namespace tinytx::agent::gvsoc::test
 
 // skips the test, saying why and how to enable it, unless GVSoC and the image are there
 #define TX_REQUIRE_GVSOC_AND(image_path)                                                                \
-    std::string gvsoc_why;                                                                              \
-    const std::string gvsoc_bin = ::tinytx::agent::gvsoc::test::installed_gvsoc(&gvsoc_why);            \
-    if (gvsoc_bin.empty()) GTEST_SKIP() << gvsoc_why;                                                   \
+    const auto gvsoc_install = ::tinytx::agent::gvsoc::test::installed_gvsoc();                         \
+    if (!gvsoc_install.ok()) GTEST_SKIP() << gvsoc_install.status().message();                          \
+    const std::string gvsoc_bin = *gvsoc_install;                                                       \
     if (!std::filesystem::exists(image_path)) GTEST_SKIP() << (image_path) << " not built (gap9 firmware)"

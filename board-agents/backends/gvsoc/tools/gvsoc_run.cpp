@@ -36,10 +36,9 @@ int main(int argc, char **argv)
         std::cerr << "tinytx-gvsoc-run: missing FILE.elf\n";
         return 2;
     }
-    std::string why;
-    const auto gvsoc = tinytx::agent::gvsoc::find_install(prefix, &why);
-    if (!gvsoc) {
-        std::cout << "SKIPPED: " << why << "\n";
+    const auto gvsoc = tinytx::agent::gvsoc::find_install(prefix);
+    if (!gvsoc.ok()) {
+        std::cout << "SKIPPED: " << gvsoc.status().message() << "\n";
         return 77;
     }
     std::ifstream f(path, std::ios::binary);

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "tinytx/platform/status.h"
+
 namespace tinytx::platform {
 
 // Does `host` (a name or address with an optional port: "localhost:7080", "127.0.0.1",
@@ -14,8 +16,9 @@ bool loopback_host(const std::string &host);
 // loopback_host of a gRPC target (with or without an "ipv4:"/"ipv6:"/"dns:" scheme).
 bool loopback_address(const std::string &address);
 
-// "" when allowed; else why not, naming the address and the flag that would allow it.
-std::string plaintext_token_refusal(const std::string &address, bool sends_token, bool tls, bool insecure,
-                                    const std::string &tls_flag);
+// Ok when allowed; else invalid argument (the user's options) saying why not, naming the address
+// and the flag that would allow it.
+Status check_plaintext_token(const std::string &address, bool sends_token, bool tls, bool insecure,
+                             const std::string &tls_flag);
 
 }  // namespace tinytx::platform

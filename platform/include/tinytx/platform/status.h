@@ -25,6 +25,7 @@ enum class StatusCode : uint8_t {
     kUnavailable,       // a service, tool or agent cannot be reached now; trying later may work
     kDeadlineExceeded,  // no answer within the deadline
     kUnimplemented,     // the request is valid but not supported here
+    kPermissionDenied,  // the caller may not do this (no or a wrong token, a write from another site)
     kInternal,          // an invariant of ours broke
 };
 
@@ -45,6 +46,7 @@ public:
     static Status unavailable(std::string message) { return {StatusCode::kUnavailable, std::move(message)}; }
     static Status deadline_exceeded(std::string message) { return {StatusCode::kDeadlineExceeded, std::move(message)}; }
     static Status unimplemented(std::string message) { return {StatusCode::kUnimplemented, std::move(message)}; }
+    static Status permission_denied(std::string message) { return {StatusCode::kPermissionDenied, std::move(message)}; }
     static Status internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
 
     bool ok() const { return code_ == StatusCode::kOk; }

@@ -13,15 +13,16 @@
 #include <vector>
 
 #include "tinytx/agent/backend.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::agent::gvsoc {
 
 // The environment variable naming the install prefix when no explicit one is given
 constexpr const char *kPrefixEnv = "TINYTX_GVSOC";
 
-// prefix/bin/gvsoc of an explicit prefix, else of $TINYTX_GVSOC; nullopt (and why) when neither
-// holds an install
-std::optional<std::string> find_install(const std::string &prefix, std::string *why);
+// prefix/bin/gvsoc of an explicit prefix, else of $TINYTX_GVSOC; not found (saying how to
+// install it) when neither holds an install
+platform::Result<std::string> find_install(const std::string &prefix);
 
 struct ExitReport {
     std::optional<int> exit_status;  // the CORESTATUS code; nullopt when it did not exit
