@@ -73,12 +73,12 @@ size_t reserved_arena_bytes(const MemoryPlan &p);
 
 // The network's two ends (network_ends.cpp), when the model has them: whether network.c can
 // run them in the plan's arena (invalid argument saying why not); their constant data (bytes counted); the statements of
-// tx_network_run that write the first layer's input x from input, and output from the last
-// layer's output y (the latter ends with its return).
+// tx_network_run that write the first layer's input x from input (copied when the model has no
+// embedding), and output from the last layer's output y (the latter ends with its return).
 platform::Status check_ends(const Model &m);
 std::string ends_data(const Model &m, size_t &bytes);
-std::string prelude_statements(const Model &m, const Schedule &s);
-std::string head_statements(const Model &m, const Schedule &s);
+std::string input_statements(const Model &m, const Schedule &s);
+std::string output_statements(const Model &m, const Schedule &s);
 
 // The network's input and output as network.h states them: the embedding's int8 features and the
 // head's int32 logits when the model has them, else the encoder's int8 [S][E].

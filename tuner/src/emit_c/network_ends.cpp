@@ -1,20 +1,22 @@
 // emit_c: the network's two ends in network.c, when the model has them (NUMERICS.md "Input
-// embedding", "Final LayerNorm", "Pooling", "Head"): their constant data and the statements of
-// tx_network_run that run them before and after the layers, in the arena the MemoryPlanner laid out.
+// embedding", "Final LayerNorm", "Pooling", "Head"): their constant data, and the statements of
+// tx_network_run that run them before and after the layers (the templates input_*.c, output_*.c and
+// head_*.c of network_templates.h), in the arena the MemoryPlanner laid out.
 #include <sstream>
 
 #include "emit_c_internal.h"
+#include "network_templates.h"
 
 namespace tinytx::tuner::emit_detail {
 namespace {
 
-// a ctx on the plan's scratch block (the ends borrow the layers' scratch: memory_planner.h)
-std::string scratch_ctx(const char *indent, const char *name, tx_variant v)
+using c_templates::FillValue;
+
+// the values of a ctx on the plan's scratch block (the ends borrow the layers' scratch:
+// memory_planner.h), running variant v
+std::vector<FillValue> ctx_values(tx_variant v)
 {
-    std::ostringstream o;
-    o << indent << "const tx_ctx " << name << " = {arena + TX_MODEL_SCRATCH_OFFSET, TX_MODEL_SCRATCH_BYTES, (tx_variant)" << v
-      << " /* " << tx_variant_name(v) << " */};\n";
-    return o.str();
+    return {{"VARIANT", std::to_string(int(v))}, {"VARIANT_NAME", tx_variant_name(v)}};
 }
 
 } // namespace
@@ -63,53 +65,32 @@ std::string ends_data(const Model &m, size_t &bytes)
     return o.str();
 }
 
-std::string prelude_statements(const Model &m, const Schedule &s)
+std::string input_statements(const Model &m, const Schedule &s)
 {
     if (!m.prelude)
-        return "    if (input != x)\n        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            x[i] = input[i];\n";
-    std::ostringstream o;
-    o << "    {\n" << scratch_ctx("        ", "ctx", s.layers.front().variant)
-      << "        const tx_status st = tx_embed_s8(&ctx, &tx_prelude, TX_NETWORK_INPUT_TOKENS, "
-         "TX_NETWORK_INPUT_FEATURES, TX_MODEL_E, input, x);\n"
-      << "        if (st != TX_OK)\n            return st;\n    }\n";
-    return o.str();
+        return std::string(templates::input_copy_c);
+    return c_templates::fill_values(templates::input_embed_c, ctx_values(s.layers.front().variant));
 }
 
-std::string head_statements(const Model &m, const Schedule &s)
+std::string output_statements(const Model &m, const Schedule &s)
 {
-    std::ostringstream o;
-    if (!m.head) {
-        if (!m.final_norm)
-            return "    if (output != y)\n        for (size_t i = 0; i < TX_MODEL_ACT_BYTES; ++i)\n            output[i] = y[i];\n"
-                   "    return TX_OK;\n";
-        o << scratch_ctx("    ", "ctx", s.layers.back().variant)
-          << "    return tx_layernorm_s8(&ctx, &tx_final_norm, TX_MODEL_S, TX_MODEL_E, y, output);\n";
-        return o.str();
-    }
-    const char *pool = m.head->pool == TX_POOL_MEAN ? "TX_POOL_MEAN" : m.head->pool == TX_POOL_FIRST ? "TX_POOL_FIRST"
-                                                                                                     : "TX_POOL_LAST";
-    const bool norm_every_row = m.final_norm && m.head->pool == TX_POOL_MEAN;
-    o << scratch_ctx("    ", "ctx", s.layers.back().variant);
-    if (norm_every_row)
-        o << "    /* the final LayerNorm of every row, in place: the last layer's output is read only here */\n"
-          << "    int8_t *z = (int8_t *)(arena + TX_MODEL_OUTPUT_OFFSET);\n"
-          << "    tx_status st = tx_layernorm_s8(&ctx, &tx_final_norm, TX_MODEL_S, TX_MODEL_E, y, z);\n"
-          << "    if (st != TX_OK)\n        return st;\n";
-    else
-        o << "    tx_status st;\n";
-    o << "    /* pooled into the activation buffer the last layer did not write */\n"
-      << "    int8_t *pooled = (int8_t *)(arena + (TX_MODEL_OUTPUT_OFFSET == TX_MODEL_ACT0_OFFSET ? TX_MODEL_ACT1_OFFSET "
-         ": TX_MODEL_ACT0_OFFSET));\n"
-      << "    st = tx_pool_s8(&ctx, " << pool << ", TX_MODEL_S, TX_MODEL_E, " << (norm_every_row ? "z" : "y")
-      << ", pooled);\n"
-      << "    if (st != TX_OK)\n        return st;\n";
-    if (m.final_norm && !norm_every_row)
-        o << "    /* the final LayerNorm of the pooled row alone: row by row, the same integers */\n"
-          << "    st = tx_layernorm_s8(&ctx, &tx_final_norm, 1, TX_MODEL_E, pooled, pooled);\n"
-          << "    if (st != TX_OK)\n        return st;\n";
-    o << "    return tx_linear_s32(&ctx, 1, TX_MODEL_E, TX_NETWORK_OUTPUT_COUNT, pooled, tx_head_wh, "
-      << (m.head->bh.empty() ? "NULL" : "tx_head_bh") << ", output);\n";
-    return o.str();
+    using c_templates::include_in_place;
+    if (!m.head && !m.final_norm)
+        return std::string(templates::output_copy_c);
+    std::vector<FillValue> values = ctx_values(s.layers.back().variant);
+    if (!m.head)
+        return c_templates::fill_values(templates::output_final_norm_c, values);
+    const tx_pool_mode pool = m.head->pool;
+    const bool norm_every_row = m.final_norm && pool == TX_POOL_MEAN;
+    values.insert(values.end(), {
+        {"POOL", pool == TX_POOL_MEAN ? "TX_POOL_MEAN" : pool == TX_POOL_FIRST ? "TX_POOL_FIRST" : "TX_POOL_LAST"},
+        {"POOLED_ROWS", norm_every_row ? "z" : "y"},
+        {"HEAD_BIAS", m.head->bh.empty() ? "NULL" : "tx_head_bh"},
+    });
+    const std::string head = c_templates::fill_values(templates::output_head_c, values);
+    const std::string rows =
+        include_in_place(head, "head_rows.c", norm_every_row ? templates::head_rows_norm_c : templates::head_rows_as_is_c);
+    return include_in_place(rows, "head_pooled.c", m.final_norm && !norm_every_row ? templates::head_pooled_norm_c : "");
 }
 
 } // namespace tinytx::tuner::emit_detail

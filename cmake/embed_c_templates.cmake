@@ -1,9 +1,10 @@
 # Writes OUT, a C++ source holding each C template of TEMPLATES (a list of paths, '|'-separated)
-# as a raw string constant named after its file (model_main.c -> model_main_c), declared in
-# c_templates.h. Run at build time by CMakeLists.txt whenever a template changes.
+# as a raw string constant named after its file (model_main.c -> model_main_c) in namespace
+# NAMESPACE, declared in HEADER. Run at build time by tinytx_embed_c_templates (CTemplates.cmake)
+# whenever a template changes.
 string(REPLACE "|" ";" templates "${TEMPLATES}")
-set(text "// generated from tuner/src/builder/templates/ by embed_c_templates.cmake: do not edit\n")
-string(APPEND text "#include \"c_templates.h\"\n\nnamespace tinytx::tuner::c_templates {\n\n")
+set(text "// generated from ${ORIGIN} by embed_c_templates.cmake: do not edit\n")
+string(APPEND text "#include \"${HEADER}\"\n\nnamespace ${NAMESPACE} {\n\n")
 foreach(path IN LISTS templates)
   get_filename_component(name "${path}" NAME)
   string(MAKE_C_IDENTIFIER "${name}" id)
@@ -13,5 +14,5 @@ foreach(path IN LISTS templates)
   endif()
   string(APPEND text "const std::string_view ${id} = R\"tinytx_c(${body})tinytx_c\";\n\n")
 endforeach()
-string(APPEND text "} // namespace tinytx::tuner::c_templates\n")
+string(APPEND text "} // namespace ${NAMESPACE}\n")
 file(WRITE "${OUT}" "${text}")
