@@ -47,16 +47,14 @@ json plan_json(const tuner::MemoryPlan &p)
 
 HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
 {
-    HttpResponse error;
-    const auto cp = candidate_pair(id, &error);
-    if (!cp)
-        return error;
+    const auto cp = candidate_pair(id);
+    if (!cp.ok())
+        return status_response(cp.status());
     const CandidateRow *c = &cp->first;
     const Pair *p = &cp->second;
-    std::string from;
-    const auto b = budget(q, *p, &from, &error);
-    if (!b)
-        return error;
+    const auto b = budget(q, *p);
+    if (!b.ok())
+        return status_response(b.status());
     const platform::Result<tuner::Schedule> ps = tuner::parse_schedule(c->schedule_json);
     if (!ps.ok())
         return error_response(500, "candidate " + std::to_string(id) + ": " + ps.status().message());
@@ -108,9 +106,9 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
              {"created", c->created},
              {"layers", layers},
              {"plan", plan_json(*plan)},
-             {"budget_bytes", *b == UINT64_MAX ? json(nullptr) : json(*b)},
-             {"budget_from", from},
-             {"fits_budget", plan->peak_bytes <= *b},
+             {"budget_bytes", b->bytes == UINT64_MAX ? json(nullptr) : json(b->bytes)},
+             {"budget_from", b->from},
+             {"fits_budget", plan->peak_bytes <= b->bytes},
              {"predicted",
               {{"cycles", predicted},
                {"energy_uj", cm.energy_uj(predicted)},
@@ -132,26 +130,24 @@ HttpResponse DashboardApi::Impl::candidate(int64_t id, const UrlQuery &q)
 
 HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
 {
-    HttpResponse error;
-    const auto cp = candidate_pair(id, &error);
-    if (!cp)
-        return error;
+    const auto cp = candidate_pair(id);
+    if (!cp.ok())
+        return status_response(cp.status());
     const CandidateRow *c = &cp->first;
     const Pair *p = &cp->second;
-    std::string from;
-    const auto b = budget(q, *p, &from, &error);
-    if (!b)
-        return error;
+    const auto b = budget(q, *p);
+    if (!b.ok())
+        return status_response(b.status());
     const auto found = model_files(*p);
     if (!found.ok())
         return error_response(409, found.status().message());
     const std::shared_ptr<const tuner::Model> &model = *found;
-    const FrontView v = front_view(store.measurements(p->model.id, p->board.id), p->dims, p->n_layers, *b);
+    const FrontView v = front_view(store.measurements(p->model.id, p->board.id), p->dims, p->n_layers, b->bytes);
     const auto it = std::find_if(v.points.begin(), v.points.end(),
                                  [&](const FrontPoint &fp) { return fp.trial.candidate_id == id; });
     if (it == v.points.end())
         return error_response(409, "candidate " + std::to_string(id) + " has no OK measurement to export");
-    tuner::TuneReport r = report_for(*p, *b == UINT64_MAX ? 0 : *b);
+    tuner::TuneReport r = report_for(*p, b->bytes == UINT64_MAX ? 0 : b->bytes);
     r.cost_model = cost_model(p->board, it->source);
     const auto j = tuner::schedule_export_json(r, it->trial, *model);
     if (!j.ok())
@@ -165,10 +161,9 @@ HttpResponse DashboardApi::Impl::schedule_export(int64_t id, const UrlQuery &q)
 
 HttpResponse DashboardApi::Impl::deploy_tar(int64_t id)
 {
-    HttpResponse error;
-    const auto cp = candidate_pair(id, &error);
-    if (!cp)
-        return error;
+    const auto cp = candidate_pair(id);
+    if (!cp.ok())
+        return status_response(cp.status());
     const CandidateRow *c = &cp->first;
     const Pair *p = &cp->second;
     const auto found = model_files(*p);

@@ -10,20 +10,18 @@ namespace tinytx::farm {
 
 HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
 {
-    HttpResponse error;
-    const auto p = query_pair(q, &error);
-    if (!p)
-        return error;
-    std::string from;
-    const auto b = budget(q, *p, &from, &error);
-    if (!b)
-        return error;
+    const auto p = query_pair(q);
+    if (!p.ok())
+        return status_response(p.status());
+    const auto b = budget(q, *p);
+    if (!b.ok())
+        return status_response(b.status());
     const std::vector<tuner::MeasuredCandidate> measured = store.measurements(p->model.id, p->board.id);
     std::map<int64_t, std::optional<int64_t>> build_of;  // measurement id -> build id
     for (const tuner::MeasuredCandidate &mc : measured)
         build_of[mc.measurement_id] = mc.build_id;
-    const FrontView v = front_view(measured, p->dims, p->n_layers, *b);
-    const tuner::TuneReport r = report_for(*p, *b);
+    const FrontView v = front_view(measured, p->dims, p->n_layers, b->bytes);
+    const tuner::TuneReport r = report_for(*p, b->bytes);
     const json accuracy = import_accuracy(*p);
     json points = json::array();
     std::map<std::string, std::set<std::string>> backends;  // source -> backends that gave it
@@ -69,8 +67,8 @@ HttpResponse DashboardApi::Impl::front(const UrlQuery &q)
                           {"error", f.error}});
     return json_response(json{{"model", {{"id", p->model.id}, {"name", p->model.name}}},
                               {"board", {{"id", p->board.id}, {"name", p->board.name}}},
-                              {"budget_bytes", *b == UINT64_MAX ? json(nullptr) : json(*b)},
-                              {"budget_from", from},
+                              {"budget_bytes", b->bytes == UINT64_MAX ? json(nullptr) : json(b->bytes)},
+                              {"budget_from", b->from},
                               {"clock_hz", r.clock_hz},
                               {"points", points},
                               // candidates stopped once slower than a front-eligible point with no

@@ -10,10 +10,9 @@ namespace tinytx::farm {
 
 HttpResponse DashboardApi::Impl::measurements(const UrlQuery &q)
 {
-    HttpResponse error;
-    const auto p = query_pair(q, &error);
-    if (!p)
-        return error;
+    const auto p = query_pair(q);
+    if (!p.ok())
+        return status_response(p.status());
     const auto candidate_arg = q.id("candidate");
     if (!candidate_arg.ok())
         return error_response(400, candidate_arg.status().message());
@@ -66,9 +65,8 @@ HttpResponse DashboardApi::Impl::calibration(const UrlQuery &q)
     for (const auto &[m_id, b_id, count] : store.measured_pairs()) {
         if (b_id != *board_id || (model_id && m_id != *model_id))
             continue;
-        HttpResponse error;
-        const auto p = pair(m_id, b_id, &error);
-        if (!p)
+        const auto p = pair(m_id, b_id);
+        if (!p.ok())
             continue;
         const FrontView v = front_view(store.measurements(m_id, b_id), p->dims, p->n_layers, UINT64_MAX);
         for (const FrontPoint &fp : v.points) {

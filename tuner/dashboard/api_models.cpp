@@ -55,25 +55,18 @@ HttpResponse DashboardApi::Impl::boards()
     return json_response(out.dump());
 }
 
-std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::pair(int64_t model_id, int64_t board_id,
-                                                                  HttpResponse *error)
+platform::Result<DashboardApi::Impl::Pair> DashboardApi::Impl::pair(int64_t model_id, int64_t board_id)
 {
     Pair p;
     auto m = store.model(model_id);
-    if (!m) {
-        *error = error_response(404, "no model with id " + std::to_string(model_id));
-        return std::nullopt;
-    }
+    if (!m)
+        return platform::Status::not_found("no model with id " + std::to_string(model_id));
     auto b = store.board(board_id);
-    if (!b) {
-        *error = error_response(404, "no board with id " + std::to_string(board_id));
-        return std::nullopt;
-    }
+    if (!b)
+        return platform::Status::not_found("no board with id " + std::to_string(board_id));
     const auto d = spec_dims(m->spec_json);
-    if (!d.ok()) {
-        *error = error_response(500, "model " + std::to_string(model_id) + ": " + d.status().message());
-        return std::nullopt;
-    }
+    if (!d.ok())
+        return platform::Status::corruption("model " + std::to_string(model_id) + ": " + d.status().message());
     p.model = std::move(*m);
     p.board = std::move(*b);
     p.dims = d->first;
@@ -81,63 +74,47 @@ std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::pair(int64_t model_i
     return p;
 }
 
-std::optional<DashboardApi::Impl::Pair> DashboardApi::Impl::query_pair(const UrlQuery &q, HttpResponse *error)
+platform::Result<DashboardApi::Impl::Pair> DashboardApi::Impl::query_pair(const UrlQuery &q)
 {
     for (const char *name : {"model", "board"}) {
-        if (!q.has(name)) {
-            *error = error_response(400, std::string("parameter '") + name + "' is required (an id from /api/" + name +
-                                             "s)");
-            return std::nullopt;
-        }
+        if (!q.has(name))
+            return platform::Status::invalid_argument(std::string("parameter '") + name +
+                                                      "' is required (an id from /api/" + name + "s)");
     }
     const auto model_id = q.id("model");
-    if (!model_id.ok()) {
-        *error = error_response(400, model_id.status().message());
-        return std::nullopt;
-    }
+    if (!model_id.ok())
+        return model_id.status();
     const auto board_id = q.id("board");
-    if (!board_id.ok()) {
-        *error = error_response(400, board_id.status().message());
-        return std::nullopt;
-    }
-    return pair(**model_id, **board_id, error);
+    if (!board_id.ok())
+        return board_id.status();
+    return pair(**model_id, **board_id);
 }
 
-std::optional<std::pair<CandidateRow, DashboardApi::Impl::Pair>> DashboardApi::Impl::candidate_pair(
-    int64_t id, HttpResponse *error)
+platform::Result<std::pair<CandidateRow, DashboardApi::Impl::Pair>> DashboardApi::Impl::candidate_pair(int64_t id)
 {
     auto c = store.candidate(id);
-    if (!c) {
-        *error = error_response(404, "no candidate with id " + std::to_string(id));
-        return std::nullopt;
-    }
-    auto p = pair(c->model_id, c->board_id, error);
-    if (!p)
-        return std::nullopt;
+    if (!c)
+        return platform::Status::not_found("no candidate with id " + std::to_string(id));
+    auto p = pair(c->model_id, c->board_id);
+    if (!p.ok())
+        return p.status();
     return std::make_pair(std::move(*c), std::move(*p));
 }
 
-std::optional<uint64_t> DashboardApi::Impl::budget(const UrlQuery &q, const Pair &p, std::string *from,
-                                                   HttpResponse *error)
+platform::Result<DashboardApi::Impl::Budget> DashboardApi::Impl::budget(const UrlQuery &q, const Pair &p)
 {
     if (q.has("budget")) {
         const auto b = tuner::parse_byte_size(q.params.at("budget"));
-        if (!b.ok() || *b == 0) {
-            *error = error_response(400, "parameter 'budget': " +
-                                             (b.ok() ? "must be more than 0 bytes" : b.status().message()) +
-                                             " (e.g. 512KB, 65536, 1MiB)");
-            return std::nullopt;
-        }
-        *from = "request";
-        return *b;
+        if (!b.ok() || *b == 0)
+            return platform::Status::invalid_argument("parameter 'budget': " +
+                                                      (b.ok() ? "must be more than 0 bytes" : b.status().message()) +
+                                                      " (e.g. 512KB, 65536, 1MiB)");
+        return Budget{*b, "request"};
     }
     const std::vector<RunRow> runs = store.runs(p.model.id, p.board.id);
-    if (!runs.empty()) {
-        *from = "run " + std::to_string(runs.front().id);
-        return runs.front().budget_bytes;
-    }
-    *from = "none";
-    return UINT64_MAX;
+    if (!runs.empty())
+        return Budget{runs.front().budget_bytes, "run " + std::to_string(runs.front().id)};
+    return Budget{UINT64_MAX, "none"};
 }
 
 tuner::CostModel DashboardApi::Impl::cost_model(const BoardRow &b, const std::string &source)

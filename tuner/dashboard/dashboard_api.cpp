@@ -76,6 +76,15 @@ platform::Status DashboardApi::Impl::authorize(const HttpRequest &req, const Url
                                                     : "wrong token");
 }
 
+HttpResponse status_response(const platform::Status &status)
+{
+    switch (status.code()) {
+    case platform::StatusCode::kInvalidArgument: return error_response(400, status.message());
+    case platform::StatusCode::kNotFound: return error_response(404, status.message());
+    default: return error_response(500, status.message());
+    }
+}
+
 // ---- routing: one row per call; a path segment "{candidate}" or "{job}" is that resource's id
 
 namespace {

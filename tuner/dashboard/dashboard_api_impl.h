@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -63,13 +62,19 @@ struct DashboardApi::Impl {
         tx_encoder_dims dims{};
         size_t n_layers = 0;
     };
-    // the model and board named by the query's parameters, or the response saying what is wrong
-    std::optional<Pair> pair(int64_t model_id, int64_t board_id, HttpResponse *error);
-    std::optional<Pair> query_pair(const UrlQuery &q, HttpResponse *error);
-    // a candidate and its model and board (404 for an unknown id)
-    std::optional<std::pair<CandidateRow, Pair>> candidate_pair(int64_t id, HttpResponse *error);
-    // ?budget= when given, else the newest tuning run's for the pair, else none
-    std::optional<uint64_t> budget(const UrlQuery &q, const Pair &p, std::string *from, HttpResponse *error);
+    // the model and board of these ids, or of the query's parameters; not found, invalid argument
+    // (a parameter) or corruption (a stored spec) saying what is wrong (status_response)
+    platform::Result<Pair> pair(int64_t model_id, int64_t board_id);
+    platform::Result<Pair> query_pair(const UrlQuery &q);
+    // a candidate and its model and board (not found for an unknown id)
+    platform::Result<std::pair<CandidateRow, Pair>> candidate_pair(int64_t id);
+    struct Budget {
+        uint64_t bytes = UINT64_MAX;  // UINT64_MAX: none
+        std::string from;             // "request", "run <id>" or "none"
+    };
+    // ?budget= when given (invalid argument when it is not a size), else the newest tuning run's
+    // for the pair, else none
+    platform::Result<Budget> budget(const UrlQuery &q, const Pair &p);
     tuner::CostModel cost_model(const BoardRow &b, const std::string &source);
     // the pair's model with its files (weights, spec), or null with the reason in *error
     platform::Result<std::shared_ptr<const tuner::Model>> model_files(const Pair &p);
@@ -79,6 +84,10 @@ struct DashboardApi::Impl {
     std::vector<json> all_jobs();
     int64_t newest_measurement();
 };
+
+// The response of a failed Status: its message, with 400 for invalid argument, 404 for not found,
+// else 500 (dashboard_api.cpp).
+HttpResponse status_response(const platform::Status &status);
 
 // JSON shapes and names shared by several resources (api_json.cpp)
 json measurement_json(const tuner::MeasuredCandidate &mc);
