@@ -16,6 +16,7 @@ std::string_view status_code_name(StatusCode code)
     case StatusCode::kDeadlineExceeded: return "deadline exceeded";
     case StatusCode::kUnimplemented: return "unimplemented";
     case StatusCode::kPermissionDenied: return "permission denied";
+    case StatusCode::kResourceExhausted: return "resource exhausted";
     case StatusCode::kInternal: return "internal";
     }
     return "unknown";

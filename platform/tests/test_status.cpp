@@ -39,6 +39,7 @@ TEST(Status, EachFactoryGivesItsCodeAndKeepsTheMessageVerbatim)
         {Status::deadline_exceeded("m"), StatusCode::kDeadlineExceeded},
         {Status::unimplemented("m"), StatusCode::kUnimplemented},
         {Status::permission_denied("m"), StatusCode::kPermissionDenied},
+        {Status::resource_exhausted("m"), StatusCode::kResourceExhausted},
         {Status::internal("m"), StatusCode::kInternal},
     };
     for (const auto &[s, code] : cases) {

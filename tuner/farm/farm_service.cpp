@@ -35,20 +35,30 @@ void to_proto(const JobView &v, v1::Job *out)
 
 Status not_found(int64_t id) { return {StatusCode::NOT_FOUND, "no job " + std::to_string(id)}; }
 
-// Every call's exceptions become its status, one mapping for all: a bad request is the
-// caller's error, nothing one request does may end the daemon.
+// A failure as the call's status: a bad request or an upload over a quota is the caller's error;
+// anything else is the farm's, logged, and named to the caller only by the call.
+Status to_grpc(FarmLog &log, const char *call, const platform::Status &s)
+{
+    switch (s.code()) {
+    case platform::StatusCode::kInvalidArgument: return {StatusCode::INVALID_ARGUMENT, s.message()};
+    case platform::StatusCode::kResourceExhausted: return {StatusCode::RESOURCE_EXHAUSTED, s.message()};
+    default:
+        log.event("error", {{"call", call}, {"message", s.message()}});
+        return {StatusCode::INTERNAL, std::string(call) + " failed on the farm's side (see its log)"};
+    }
+}
+
+// Every call's exceptions become its status, one mapping for all: nothing one request does may
+// end the daemon.
 template <class Body>
 Status guarded(FarmLog &log, const char *call, Body &&body)
 {
     try {
         return body();
     } catch (const std::invalid_argument &e) {
-        return {StatusCode::INVALID_ARGUMENT, e.what()};
-    } catch (const QuotaExceeded &e) {
-        return {StatusCode::RESOURCE_EXHAUSTED, e.what()};
+        return to_grpc(log, call, platform::Status::invalid_argument(e.what()));
     } catch (const std::exception &e) {
-        log.event("error", {{"call", call}, {"message", e.what()}});
-        return {StatusCode::INTERNAL, std::string(call) + " failed on the farm's side (see its log)"};
+        return to_grpc(log, call, platform::Status::internal(e.what()));
     }
 }
 
@@ -86,8 +96,10 @@ Status FarmService::SubmitJob(grpc::ServerContext *ctx, const v1::SubmitJobReque
         spec.per_layer = req->per_layer();
         spec.repeats = req->repeats() ? req->repeats() : 1;
         spec.deadline_s = req->deadline_s();
-        const int64_t id = jobs_.submit(spec);
-        to_proto(*jobs_.view(id), out);
+        const platform::Result<int64_t> id = jobs_.submit(spec);
+        if (!id.ok())
+            return to_grpc(log_, "SubmitJob", id.status());
+        to_proto(*jobs_.view(*id), out);
         return Status::OK;
     });
 }

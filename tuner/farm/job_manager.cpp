@@ -76,31 +76,35 @@ void JobManager::stop()
             j->thread.join();
 }
 
-int64_t JobManager::submit(const JobSpec &given)
+platform::Result<int64_t> JobManager::submit(const JobSpec &given)
 {
+    using platform::Status;
     JobSpec spec = given;
     // every number against the table the agents enforce (0 = the default, where there is one)
-    tuner::require_within(tuner::limits::kBudgetBytes, spec.budget_bytes);
-    if (spec.trials)
-        tuner::require_within(tuner::limits::kTrials, spec.trials);
-    tuner::require_within(tuner::limits::kSeed, spec.seed);
-    tuner::require_within(tuner::limits::kRepeats, spec.repeats ? spec.repeats : 1);
-    tuner::require_within(tuner::limits::kDeadlineS, spec.deadline_s ? spec.deadline_s : kDefaultDeadlineS);
+    for (const auto &[limit, value] :
+         {std::pair{tuner::limits::kBudgetBytes, spec.budget_bytes}, {tuner::limits::kTrials, spec.trials ? spec.trials : tuner::limits::kTrials.min},
+          {tuner::limits::kSeed, spec.seed}, {tuner::limits::kRepeats, spec.repeats ? spec.repeats : 1},
+          {tuner::limits::kDeadlineS, spec.deadline_s ? spec.deadline_s : kDefaultDeadlineS}})
+        if (Status st = tuner::check_within(limit, value); !st.ok())
+            return st;
     const std::vector<std::string> strategies = {"auto", "exhaustive", "nsga2", "guided"};
     if (std::find(strategies.begin(), strategies.end(), spec.strategy) == strategies.end())
-        throw std::invalid_argument("strategy: must be auto, exhaustive, nsga2 or guided, got " +
-                                    json(spec.strategy).dump(-1, ' ', true, json::error_handler_t::replace));
+        return Status::invalid_argument("strategy: must be auto, exhaustive, nsga2 or guided, got " +
+                                        json(spec.strategy).dump(-1, ' ', true, json::error_handler_t::replace));
     try {
         // the profile's own spelling: agents register boards by it, whatever case the client typed
         spec.board = platform::BoardCatalog::load_dir(opts_.boards_dir.empty() ? platform::BoardCatalog::default_dir()
                                                                             : opts_.boards_dir.string())
                          .get(spec.board)
                          .name;
-    } catch (const std::exception &e) {
-        throw std::invalid_argument(std::string("board: ") + e.what());
+    } catch (const std::exception &e) {  // the catalog throws for an unknown board or a bad profile
+        return Status::invalid_argument(std::string("board: ") + e.what());
     }
     // validated in memory, then stored once by content (ModelStore)
-    const ModelStore::Stored stored = models_.put(spec.model_spec, spec.files);
+    const platform::Result<ModelStore::Stored> put = models_.put(spec.model_spec, spec.files);
+    if (!put.ok())
+        return put.status();
+    const ModelStore::Stored &stored = *put;
 
     const json request = {{"model_path", stored.spec_path.string()},
                           {"board", spec.board},

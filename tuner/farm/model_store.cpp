@@ -34,24 +34,47 @@ uint64_t bytes_under(const fs::path &dir)
 }
 
 // written and flushed to disk before the folder is renamed into place
-void write_durably(const fs::path &p, const std::string &bytes)
+platform::Status write_durably(const fs::path &p, const std::string &bytes)
 {
     const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        throw std::runtime_error("cannot create " + p.string());
+        return platform::Status::io_error("cannot create " + p.string());
     size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n <= 0) {
             ::close(fd);
-            throw std::runtime_error("cannot write " + p.string());
+            return platform::Status::io_error("cannot write " + p.string());
         }
         done += static_cast<size_t>(n);
     }
     const bool synced = ::fsync(fd) == 0;
     ::close(fd);
     if (!synced)
-        throw std::runtime_error("cannot flush " + p.string());
+        return platform::Status::io_error("cannot flush " + p.string());
+    return {};
+}
+
+// the upload's files in a new folder tmp, renamed to final_dir once all are on disk
+platform::Status write_folder(const fs::path &tmp, const fs::path &final_dir, const std::string &spec_text,
+                              const std::map<std::string, std::string> &by_name)
+{
+    std::error_code ec;
+    fs::create_directory(tmp, ec);
+    if (ec)
+        return platform::Status::io_error("cannot create " + tmp.string() + ": " + ec.message());
+    platform::Status st = write_durably(tmp / kSpecName, spec_text);
+    for (auto it = by_name.begin(); st.ok() && it != by_name.end(); ++it)
+        st = write_durably(tmp / it->first, it->second);
+    if (st.ok()) {
+        fs::rename(tmp, final_dir, ec);
+        if (ec)
+            st = platform::Status::io_error("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " +
+                                            ec.message());
+    }
+    if (!st.ok())
+        fs::remove_all(tmp, ec);
+    return st;
 }
 
 std::string upload_hash(const std::string &spec, const std::map<std::string, std::string> &files)
@@ -81,37 +104,38 @@ uint64_t ModelStore::stored_bytes() const
     return stored_bytes_;
 }
 
-ModelStore::Stored ModelStore::put(const std::string &spec_text,
-                                   const std::vector<std::pair<std::string, std::string>> &files)
+platform::Result<ModelStore::Stored> ModelStore::put(const std::string &spec_text,
+                                                     const std::vector<std::pair<std::string, std::string>> &files)
 {
+    using platform::Status;
     // ---- validate, in memory: nothing is written for a refused upload
     uint64_t size = spec_text.size();
     std::map<std::string, std::string> by_name;
     for (const auto &[name, bytes] : files) {
         if (!tuner::is_plain_file_name(name))
-            throw std::invalid_argument("model file name: only letters, digits, '.', '_', '-' (no directory), got " +
-                                        json(name).dump(-1, ' ', true, json::error_handler_t::replace));
+            return Status::invalid_argument("model file name: only letters, digits, '.', '_', '-' (no directory), got " +
+                                            json(name).dump(-1, ' ', true, json::error_handler_t::replace));
         if (name == kSpecName)
-            throw std::invalid_argument(std::string("model file name: '") + kSpecName + "' is the spec's own name");
+            return Status::invalid_argument(std::string("model file name: '") + kSpecName + "' is the spec's own name");
         if (!by_name.emplace(name, bytes).second)
-            throw std::invalid_argument("model file '" + name + "' uploaded twice");
+            return Status::invalid_argument("model file '" + name + "' uploaded twice");
         size += bytes.size();
     }
     if (size > quota_.upload_bytes)
-        throw QuotaExceeded("the upload holds " + std::to_string(size) + " bytes, more than the farm's " +
-                            std::to_string(quota_.upload_bytes) + " per job");
+        return Status::resource_exhausted("the upload holds " + std::to_string(size) + " bytes, more than the farm's " +
+                                          std::to_string(quota_.upload_bytes) + " per job");
     const json spec = json::parse(spec_text, nullptr, false);
     if (spec.is_discarded())
-        throw std::invalid_argument("model: not valid JSON");
+        return Status::invalid_argument("model: not valid JSON");
     const platform::Result<tuner::Model> lr = tuner::parse_model(spec, tuner::ModelFiles::uploaded(&by_name));
     if (!lr.ok())
-        throw std::invalid_argument("model: " + lr.status().message());
+        return Status::invalid_argument("model: " + lr.status().message());
     for (const auto &[name, bytes] : by_name) {  // every upload must be a file the spec names
         bool named = false;
         for (const char *key : {"weights", "calibration_input"})
             named |= spec.contains(key) && spec[key].is_object() && spec[key].value("file", "") == name;
         if (!named)
-            throw std::invalid_argument("model file '" + name + "' is not named by the spec");
+            return Status::invalid_argument("model file '" + name + "' is not named by the spec");
     }
 
     // ---- write once, by hash, atomically
@@ -123,21 +147,13 @@ ModelStore::Stored ModelStore::put(const std::string &spec_text,
     if (fs::is_directory(final_dir, ec))
         return out;  // stored before: the same bytes, never rewritten
     if (stored_bytes_ + size > quota_.total_bytes)
-        throw QuotaExceeded("the farm's model store is full (" + std::to_string(stored_bytes_) + " of " +
-                            std::to_string(quota_.total_bytes) + " bytes)");
+        return Status::resource_exhausted("the farm's model store is full (" + std::to_string(stored_bytes_) + " of " +
+                                          std::to_string(quota_.total_bytes) + " bytes)");
     static std::atomic<uint64_t> serial{0};
     const fs::path tmp = dir_ / (kTempPrefix + hash.substr(0, 16) + "-" + std::to_string(::getpid()) + "-" +
                                  std::to_string(serial++));
-    try {
-        fs::create_directory(tmp);
-        write_durably(tmp / kSpecName, spec_text);
-        for (const auto &[name, bytes] : by_name)
-            write_durably(tmp / name, bytes);
-        fs::rename(tmp, final_dir);
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+    if (Status st = write_folder(tmp, final_dir, spec_text, by_name); !st.ok())
+        return st;
     stored_bytes_ += size;
     return out;
 }

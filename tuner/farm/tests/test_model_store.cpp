@@ -9,6 +9,7 @@
 #include "tinytx/tuner/model.h"
 
 using namespace tinytx::farm;
+using tinytx::platform::StatusCode;
 namespace fs = std::filesystem;
 
 namespace {
@@ -57,10 +58,10 @@ protected:
 TEST_F(Store, StoresOnceAndLoadsBack)
 {
     ModelStore store(dir, {});
-    const auto a = store.put(spec, files);
+    const auto a = store.put(spec, files).value();
     EXPECT_EQ(a.model_name, "ecgformer");
     const auto t = fs::last_write_time(a.spec_path.parent_path() / "ecgformer.bin");
-    const auto b = store.put(spec, files);
+    const auto b = store.put(spec, files).value();
     EXPECT_EQ(a.spec_path, b.spec_path);
     EXPECT_EQ(fs::last_write_time(b.spec_path.parent_path() / "ecgformer.bin"), t);  // not rewritten
     EXPECT_EQ(store.stored_bytes(), bytes_on_disk());
@@ -72,20 +73,18 @@ TEST_F(Store, RefusesPathsOutsideTheUploadAndWritesNothing)
     ModelStore store(dir, {});
     const fs::path outside = fs::path(TINYTX_MODELS_DIR) / "ecgformer.bin";
     for (const std::string &path : {outside.string(), std::string("../ecgformer.bin"), std::string("sub/ecgformer.bin")}) {
-        try {
-            store.put(with_weights_at(path), files);
-            ADD_FAILURE() << path << " accepted";
-        } catch (const std::invalid_argument &e) {
-            EXPECT_NE(std::string(e.what()).find("weights.file"), std::string::npos) << e.what();
-        }
+        const auto r = store.put(with_weights_at(path), files);
+        ASSERT_FALSE(r.ok()) << path << " accepted";
+        EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+        EXPECT_NE(r.status().message().find("weights.file"), std::string::npos) << r.status().message();
     }
     auto extra = files;
     extra.push_back({"unnamed.bin", std::string(1000, 'x')});
-    EXPECT_THROW(store.put(spec, extra), std::invalid_argument);
+    EXPECT_EQ(store.put(spec, extra).status().code(), StatusCode::kInvalidArgument);
     extra = files;
     extra.push_back({"../up.bin", "x"});
-    EXPECT_THROW(store.put(spec, extra), std::invalid_argument);
-    EXPECT_THROW(store.put("{", files), std::invalid_argument);
+    EXPECT_EQ(store.put(spec, extra).status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(store.put("{", files).status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(bytes_on_disk(), 0u);
 }
 
@@ -95,19 +94,17 @@ TEST_F(Store, ErrorsDoNotTellWhatAFileHolds)
     std::string wrong = spec;
     const size_t at = wrong.find("\"sha256\": \"") + 11;
     wrong.replace(at, 64, std::string(64, '0'));
-    try {
-        store.put(wrong, files);
-        ADD_FAILURE() << "a wrong digest accepted";
-    } catch (const std::invalid_argument &e) {
-        EXPECT_EQ(std::string(e.what()).find(spec.substr(at, 64)), std::string::npos) << e.what();
-    }
+    const auto r = store.put(wrong, files);
+    ASSERT_FALSE(r.ok()) << "a wrong digest accepted";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message().find(spec.substr(at, 64)), std::string::npos) << r.status().message();
 }
 
 TEST_F(Store, Quotas)
 {
     ModelStore small(dir, {.upload_bytes = 1000, .total_bytes = 1 << 20});
-    EXPECT_THROW(small.put(spec, files), QuotaExceeded);
+    EXPECT_EQ(small.put(spec, files).status().code(), StatusCode::kResourceExhausted);
     ModelStore full(dir, {.upload_bytes = 1 << 20, .total_bytes = 1000});
-    EXPECT_THROW(full.put(spec, files), QuotaExceeded);
+    EXPECT_EQ(full.put(spec, files).status().code(), StatusCode::kResourceExhausted);
     EXPECT_EQ(bytes_on_disk(), 0u);
 }

@@ -26,6 +26,7 @@ enum class StatusCode : uint8_t {
     kDeadlineExceeded,  // no answer within the deadline
     kUnimplemented,     // the request is valid but not supported here
     kPermissionDenied,  // the caller may not do this (no or a wrong token, a write from another site)
+    kResourceExhausted, // a quota is used up (an upload over the farm's limits)
     kInternal,          // an invariant of ours broke
 };
 
@@ -47,6 +48,7 @@ public:
     static Status deadline_exceeded(std::string message) { return {StatusCode::kDeadlineExceeded, std::move(message)}; }
     static Status unimplemented(std::string message) { return {StatusCode::kUnimplemented, std::move(message)}; }
     static Status permission_denied(std::string message) { return {StatusCode::kPermissionDenied, std::move(message)}; }
+    static Status resource_exhausted(std::string message) { return {StatusCode::kResourceExhausted, std::move(message)}; }
     static Status internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
 
     bool ok() const { return code_ == StatusCode::kOk; }

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 
 #include "tinytx/platform/run_limits.h"
+#include "tinytx/platform/status.h"
 
 namespace tinytx::tuner {
 
@@ -36,11 +36,12 @@ inline std::string out_of_range(const RequestLimit &l, uint64_t v)
            std::to_string(v);
 }
 
-// std::invalid_argument with out_of_range()'s message
-inline void require_within(const RequestLimit &l, uint64_t v)
+// ok, or invalid argument with out_of_range()'s message
+inline platform::Status check_within(const RequestLimit &l, uint64_t v)
 {
     if (!within(l, v))
-        throw std::invalid_argument(out_of_range(l, v));
+        return platform::Status::invalid_argument(out_of_range(l, v));
+    return {};
 }
 
 }  // namespace tinytx::tuner

@@ -66,9 +66,9 @@ public:
     void start();  // takes up unfinished jobs and starts scheduling
     void stop();   // stops scheduling; running jobs stop after their batch and stay queued
 
-    // std::invalid_argument (with the reason) for a bad spec, file name, board or number;
-    // QuotaExceeded for an upload over the store's quotas
-    int64_t submit(const JobSpec &spec);
+    // The job's id; invalid argument (with the reason) for a bad spec, file name, board or
+    // number, resource exhausted for an upload over the store's quotas (ModelStore::put).
+    platform::Result<int64_t> submit(const JobSpec &spec);
     std::optional<JobView> cancel(int64_t id);
     std::optional<JobView> view(int64_t id);
     std::vector<JobView> list();

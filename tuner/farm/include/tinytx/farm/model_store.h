@@ -8,17 +8,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace tinytx::farm {
+#include "tinytx/platform/status.h"
 
-// An upload over a quota: the caller's fault, but not a malformed request (RESOURCE_EXHAUSTED).
-struct QuotaExceeded : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+namespace tinytx::farm {
 
 class ModelStore {
 public:
@@ -34,8 +30,10 @@ public:
     // `dir` is data_dir/models; temp folders a crash left behind are removed here.
     ModelStore(std::filesystem::path dir, Quota quota);
 
-    // std::invalid_argument naming the problem for a bad upload, QuotaExceeded over a quota.
-    Stored put(const std::string &spec_text, const std::vector<std::pair<std::string, std::string>> &files);
+    // Invalid argument naming the problem for a bad upload; resource exhausted over a quota (the
+    // caller's fault, but not a malformed request); io error when the store cannot be written.
+    platform::Result<Stored> put(const std::string &spec_text,
+                                 const std::vector<std::pair<std::string, std::string>> &files);
 
     uint64_t stored_bytes() const;
 
