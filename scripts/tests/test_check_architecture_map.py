@@ -1,0 +1,71 @@
+"""check_architecture_map.py on a tiny tree and map: it must report a folder the tree lacks and a
+file no folder holds, and accept siblings named after the first path, tails of paths and words
+that are not files."""
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import check_architecture_map  # noqa: E402
+
+TREE = {
+    "lib/src/ref/gemm_ref.c": "",
+    "lib/src/opt/gemm_opt.c": "",
+    "lib/include/tinytx/lib/api.h": "",
+    "agent/include/tinytx/agent/backend.h": "",
+    "agent/src/table_runs.cpp": "",
+    "schemas/agent.proto": "",
+}
+
+MAP = """# Architecture
+## Layers
+| `nowhere/` | not the map: never checked |
+
+## Where each concept lives
+| path | holds |
+|---|---|
+| `lib/src/ref/`, `opt/` | one variant per file: `gemm_ref.c`, `gemm_opt.c`; `Gemm`, `tx_gemm()` |
+| `agent/include/tinytx/agent/`, `src/` | `backend.h`, `table_runs.cpp`, `tinytx/lib/api.h`, `agent.proto` |
+{extra}
+## Conventions
+| `also/not/the/map/` | never checked |
+"""
+
+
+class CheckArchitectureMap(unittest.TestCase):
+    def tree(self, extra_rows=""):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        for rel, text in TREE.items():
+            p = os.path.join(d.name, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(text)
+        with open(os.path.join(d.name, "ARCHITECTURE.md"), "w") as f:
+            f.write(MAP.format(extra=extra_rows))
+        return d.name
+
+    def test_a_map_that_matches_the_tree_passes(self):
+        self.assertEqual(check_architecture_map.check(self.tree()), [])
+
+    def test_a_folder_the_tree_lacks_is_reported(self):
+        missing = check_architecture_map.check(self.tree("| `lib/src/gone/` | nothing |\n"))
+        self.assertEqual(len(missing), 1)
+        self.assertIn("`lib/src/gone/` does not exist", missing[0])
+
+    def test_a_file_no_folder_holds_is_reported(self):
+        missing = check_architecture_map.check(self.tree("| `lib/src/opt/` | `gemm_fast.c`, `gemm_opt.c` |\n"))
+        self.assertEqual(len(missing), 1)
+        self.assertIn("`gemm_fast.c` is in none of lib/src/opt/", missing[0])
+
+    def test_a_map_without_rows_fails(self):
+        root = self.tree()
+        with open(os.path.join(root, "ARCHITECTURE.md"), "w") as f:
+            f.write("# Architecture\n## Where each concept lives\nno table\n")
+        self.assertEqual(len(check_architecture_map.check(root)), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
