@@ -2,13 +2,10 @@
 file no folder holds, and accept siblings named after the first path, tails of paths and words
 that are not files."""
 import os
-import sys
-import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
-import check_architecture_map  # noqa: E402
+from file_tree import write_tree
+import check_architecture_map  # noqa: E402  (on the path file_tree sets)
 
 TREE = {
     "lib/src/ref/gemm_ref.c": "",
@@ -36,16 +33,7 @@ MAP = """# Architecture
 
 class CheckArchitectureMap(unittest.TestCase):
     def tree(self, extra_rows=""):
-        d = tempfile.TemporaryDirectory()
-        self.addCleanup(d.cleanup)
-        for rel, text in TREE.items():
-            p = os.path.join(d.name, rel)
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-            with open(p, "w") as f:
-                f.write(text)
-        with open(os.path.join(d.name, "ARCHITECTURE.md"), "w") as f:
-            f.write(MAP.format(extra=extra_rows))
-        return d.name
+        return write_tree(self, dict(TREE, **{"ARCHITECTURE.md": MAP.format(extra=extra_rows)}))
 
     def test_a_map_that_matches_the_tree_passes(self):
         self.assertEqual(check_architecture_map.check(self.tree()), [])
