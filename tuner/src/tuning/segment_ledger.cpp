@@ -56,7 +56,8 @@ std::vector<std::string> SegmentLedger::keys(const Schedule &s, const std::strin
         const char *ffn = l.ffn_tile <= 0 ? "untiled" : l.ffn_tile >= ffn_dim_ ? "whole" : "tiled";
         k.push_back("prologue " + layer + attention + " " + ffn);
         k.push_back("attention " + layer + attention);
-        k.push_back("tail " + layer + std::to_string(l.ffn_tile) + " " + std::to_string(int(l.variant)));
+        k.push_back("tail " + layer + std::to_string(int(l.attention)) + " " + std::to_string(l.ffn_tile) + " " +
+                    std::to_string(int(l.variant)));
     }
     for (std::string &key : k)
         key += " @" + region;

@@ -920,6 +920,9 @@ void TuneSession::check_composed_front()
 {
     if (!data_image_ || !data_image_->ok())
         return;
+    if (ledger_ && !ledger_->exact())
+        note("composing stopped during the run: a segment measured again differed from its first measurement, so "
+             "the points composed before may be off; the front's are run whole below (--whole-runs composes none)");
     std::vector<TableOf> tables;
     for (size_t i : r_.front)
         if (r_.trials[i].agent == kComposedAgent) {
