@@ -338,7 +338,8 @@ bool TuneSession::connect_agents()
     places_arena_ = std::all_of(agents_.begin(), agents_.end(), [&](const std::shared_ptr<Agent> &a) {
         return a->places_arena(board_.name, backend_);
     });
-    if (!places_arena_ && space_->placements().size() > 1)
+    if (!places_arena_ && std::any_of(space_->homes().begin(), space_->homes().end(),
+                                      [&](const DesignSpace::Home &h) { return h.placement != space_->homes()[0].placement; }))
         note("placement: the agents' backend (" + (backend_.empty() ? std::string("theirs") : backend_) +
              ") cannot move the arena: schedules that differ only in placement share one measurement, with the "
              "arena where the image's link puts it");

@@ -65,7 +65,7 @@ TEST(DesignSpace, SharedModeAllLegalAndExhaustive)
             const DesignSpace &ds = *r;
             EXPECT_GT(ds.size(), 0u) << name;
             uint64_t total = 0;
-            for (size_t p = 0; p < ds.placements().size(); ++p)
+            for (size_t p = 0; p < ds.homes().size(); ++p)
                 total += ds.fitting_count(p);
             EXPECT_EQ(ds.size(), total);
             expect_all_legal(ds, b, fused, 2);
@@ -90,7 +90,7 @@ TEST(DesignSpace, PlacementFilteredByPlan)
     for (const auto &reg : b.memory)
         if (is_ram_like(reg)) smallest = std::min<size_t>(smallest, reg.length);
     bool filtered = false;
-    for (size_t p = 0; p < ds.placements().size(); ++p)
+    for (size_t p = 0; p < ds.homes().size(); ++p)
         filtered = filtered || ds.fitting_count(p) < ds.layer_knob_sets().size();
     EXPECT_TRUE(filtered);
     expect_all_legal(ds, b, false, 1);
@@ -103,7 +103,7 @@ TEST(DesignSpace, PerLayerMultiplies)
     auto pl = DesignSpace::create("eeg", kEeg, 2, true, b, SpaceMode::kPerLayer);
     ASSERT_TRUE(sh.ok() && pl.ok());
     uint64_t expect = 0;
-    for (size_t p = 0; p < pl->placements().size(); ++p)
+    for (size_t p = 0; p < pl->homes().size(); ++p)
         expect += uint64_t(pl->fitting_count(p)) * pl->fitting_count(p);
     EXPECT_EQ(pl->size(), expect);
     EXPECT_GT(pl->size(), sh->size());
