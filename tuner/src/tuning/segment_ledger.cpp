@@ -58,8 +58,9 @@ std::vector<std::string> SegmentLedger::keys(const Schedule &s, const std::strin
         k.push_back("attention " + layer + attention);
         k.push_back("tail " + layer + std::to_string(l.ffn_tile) + " " + std::to_string(int(l.variant)));
     }
+    const std::string home = " @" + region + (s.layers.empty() || s.layers[0].weights.empty() ? "" : " weights@" + s.layers[0].weights);
     for (std::string &key : k)
-        key += " @" + region;
+        key += home;
     return k;
 }
 

@@ -136,7 +136,7 @@ std::string flash_class(const Schedule &s)
     std::string k;
     for (const LayerKnobs &l : s.layers)
         k += std::to_string(int(l.variant)) + (l.attention == AttentionMode::kFused ? "f " : "s ");
-    return k;
+    return s.layers.empty() || s.layers[0].weights.empty() ? k : k + "weights@" + s.layers[0].weights;
 }
 
 // The best pick of a schedule-as-data run measured again in its specialized image (the one the
@@ -261,6 +261,8 @@ bool TuneSession::load_inputs()
         return fail(st.message());
     if (req_.images != "auto" && req_.images != "specialized")
         return fail("images: '" + req_.images + "' (auto or specialized)");
+    if (req_.weights != "auto" && req_.weights != kWeightsInFlash)
+        return fail("weights: '" + req_.weights + "' (auto or flash)");
     if (req_.time_budget.count() <= 0)
         return fail("time budget: must be positive, got " + std::to_string(req_.time_budget.count()) + " s");
     return true;
@@ -282,6 +284,11 @@ bool TuneSession::make_space()
         space_opt_.cluster_cores = board_cluster_cores(board_);
         space_opt_.l1_bytes = board_cluster_l1_free(board_);
     }
+    // Weights in RAM: only where the measurement sees memory regions (the iss's wait states)
+    if (req_.weights == "auto" && backend_ == "iss") {
+        space_opt_.weights_bytes = layer_tensor_bytes(m, AttentionMode::kStandard);
+        space_opt_.fused_weights_bytes = m.has_fused() ? layer_tensor_bytes(m, AttentionMode::kFused) : 0;
+    }
     platform::Result<DesignSpace> space_result = DesignSpace::create(m, board_, req_.mode, space_opt_);
     if (!space_result.ok())
         return fail("design space: " + space_result.status().message());
@@ -290,7 +297,7 @@ bool TuneSession::make_space()
     const DesignSpace &space = *space_;
     if (space.size() == 0)
         return fail("design space: no schedule of " + m.name + " fits any memory region of " + board_.name);
-    if (platform::Status st = check_data_fits_flash(m, space.at(0), flash_budget, board_.name); !st.ok())
+    if (platform::Status st = check_data_fits_flash(m, flash_budget, board_.name); !st.ok())
         return fail(st.message());
 
     r_.model_name = m.name;
@@ -421,12 +428,14 @@ bool TuneSession::open_database()
     const std::vector<uint8_t> spec = read_file_bytes(m.spec_path);
     model_id_ = db_->upsert_model(m.name, r_.model_hash, std::string(spec.begin(), spec.end()));
     board_id_ = db_->upsert_board(board_.name, board_json(board_).dump());
-    const json command = {{"model", m.name},           {"model_hash", r_.model_hash},
+    json command = {{"model", m.name},           {"model_hash", r_.model_hash},
                           {"board", board_.name},      {"budget_bytes", req_.budget_bytes},
                           {"strategy", req_.strategy}, {"trials", trials_},
                           {"seed", req_.seed},         {"mode", req_.mode == SpaceMode::kShared ? "shared" : "per-layer"},
                           {"batch", req_.batch},       {"repeats", req_.repeats},
                           {"warmups", req_.warmups},   {"backend", backend_}};
+    if (req_.weights != "auto")
+        command["weights"] = req_.weights;  // the space differs (a run of the default keeps its identity)
     r_.run = db_->start_run(model_id_, board_id_, command, req_.budget_bytes, kind_);
 
     r_.cost_model = CostModel::prior_for(board_);
@@ -641,14 +650,17 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     const Model &m = *m_;
     {
         std::unique_lock first(build_mu_);  // the first build of the kernels, alone
-        if (!data_image_) {
-            data_image_ = builder_->build_schedule_data(m, board_, kernels_);
-            warmed_ = warmed_ || data_image_->ok();
+        for (size_t i : by_table) {
+            const std::string &w = weights_region(b.trials[i].schedule);
+            if (!data_images_.count(w)) {
+                data_images_.emplace(w, builder_->build_schedule_data(m, board_, kernels_, w));
+                warmed_ = warmed_ || data_images_.at(w).ok();
+            }
+            if (!data_images_.at(w).ok())
+                return "build of the schedule-as-data image" + (w.empty() ? std::string() : " (weights in " + w + ")") +
+                       " failed: " + data_images_.at(w).status().message();
         }
     }
-    if (!data_image_->ok())
-        return "build of the schedule-as-data image failed: " + data_image_->status().message();
-    const BuiltImage &br = **data_image_;
     // what each candidate's deployed image would hold: its specialized image's flash, which only
     // the variants and attention modes change (one build per such class)
     for (size_t i : by_table) {
@@ -694,6 +706,7 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
         Trial &t = b.trials[by_table[k]];
+        const BuiltImage &br = *data_images_.at(weights_region(t.schedule));
         t.measurement.image_loads = ms.at(k).image_loads;  // the request's load: on its first table
         b.builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                             build_options_.opt_flags + " " + br.cpu + " " + br.machine +
@@ -704,17 +717,18 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     return "";
 }
 
-// Trials through the schedule-as-data image, one request per arena region (the image is loaded
-// again for each: the arena moves with it); `hooks`, when set, gives a region's job its callbacks,
+// Trials through the schedule-as-data images, one request per arena region and weights region (the
+// image of the weights' region, loaded again for each arena region: the arena moves with it); `hooks`, when set, gives a region's job its callbacks,
 // told the positions in `tables` of that region's tables. The Measurements come in `tables`' order.
 std::vector<platform::Measurement> TuneSession::measure_by_region(
     const std::vector<TableOf> &tables, const std::function<void(RunJob &, const std::vector<size_t> &)> &hooks)
 {
-    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> positions in tables
+    // (arena region, weights region) -> positions in tables
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> by_region;
     for (size_t k = 0; k < tables.size(); ++k)
-        by_region[tables[k].trial->arena_region].push_back(k);
+        by_region[{tables[k].trial->arena_region, weights_region(tables[k].trial->schedule)}].push_back(k);
     std::vector<platform::Measurement> ms(tables.size());
-    for (const auto &[region, ks] : by_region) {
+    for (const auto &[regions, ks] : by_region) {
         std::vector<agent::TableRun> runs;
         for (size_t k : ks) {
             const Trial &t = *tables[k].trial;
@@ -723,7 +737,8 @@ std::vector<platform::Measurement> TuneSession::measure_by_region(
         RunJob job = measure_job(tables[ks.front()].trial->schedule);
         if (hooks)
             hooks(job, ks);
-        const std::vector<platform::Measurement> part = measure_tables(agents_, job, (*data_image_)->elf_path, runs, jobs_);
+        const std::vector<platform::Measurement> part =
+            measure_tables(agents_, job, data_images_.at(regions.second)->elf_path, runs, jobs_);
         for (size_t j = 0; j < ks.size(); ++j)
             ms[ks[j]] = part.at(j);
     }
@@ -919,11 +934,10 @@ void TuneSession::finish()
 // the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
 {
-    if (!data_image_ || !data_image_->ok())
-        return;
     std::vector<TableOf> tables;
     for (size_t i : r_.front)
-        if (r_.trials[i].agent == kComposedAgent) {
+        if (r_.trials[i].agent == kComposedAgent && data_images_.count(weights_region(r_.trials[i].schedule)) &&
+            data_images_.at(weights_region(r_.trials[i].schedule)).ok()) {
             const auto crc = expected_crc(r_.trials[i].schedule);
             tables.push_back({&r_.trials[i], uint32_t(i), crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt});
         }
@@ -974,6 +988,12 @@ void TuneSession::check_specialized_pick()
 std::string TuneSession::arena_region(const Schedule &s) const
 {
     return places_arena_ && !s.layers.empty() ? s.layers[0].placement : "";
+}
+
+const std::string &TuneSession::weights_region(const Schedule &s)
+{
+    static const std::string flash;
+    return s.layers.empty() ? flash : s.layers[0].weights;
 }
 
 std::string TuneSession::twin_key(const Schedule &s) const

@@ -87,6 +87,8 @@ private:
     // The board region a measurement of s places its arena in: its placement where the agents
     // place arenas (places_arena_), else "" (where the image's link puts it).
     std::string arena_region(const Schedule &s) const;
+    // where the schedule's weights live: "" (flash) or the RAM region its image copies them to
+    static const std::string &weights_region(const Schedule &s);
     // Schedules with one key get one measurement: the same image (placement aside) with the arena
     // in regions of the same wait states (or not placed at all).
     std::string twin_key(const Schedule &s) const;
@@ -145,7 +147,8 @@ private:
     // two builds compile the same objects; later ones mostly hit the caches and run side by side.
     std::shared_mutex build_mu_;
     bool warmed_ = false;
-    std::optional<platform::Result<BuiltImage>> data_image_;  // the schedule-as-data image, built when first needed
+    // the schedule-as-data image per weights region ("" = flash), each built when first needed
+    std::map<std::string, platform::Result<BuiltImage>> data_images_;
     std::map<std::string, uint64_t> flash_by_class_;
     DominanceBound dominance_;  // from every front-eligible trial measured or known so far
     // schedule-as-data runs on the iss with dominated candidates stopped: cycles composed from
