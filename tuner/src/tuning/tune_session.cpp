@@ -50,6 +50,13 @@ json board_json(const platform::BoardProfile &b)
 }
 
 // The schedule without placement: what reaches the code of an image (builder.h).
+// Where the schedule's weights live: "" (flash) or the RAM region its image copies them to.
+const std::string &weights_region(const Schedule &s)
+{
+    static const std::string flash;
+    return s.layers.empty() ? flash : s.layers[0].weights;
+}
+
 std::string code_hash(Schedule s)
 {
     for (LayerKnobs &k : s.layers)
@@ -100,14 +107,15 @@ Objectives objectives_of(const Trial &t)
 
 // Calibration report: error of the model the run started with, a held-out fit (every fourth
 // trial in hash order held out), then the final fit on every point; each point with the region its
-// arena was in.
+// arena was in and its weights' region.
 void calibrate(TuneReport &r, const tx_encoder_dims &dims)
 {
     std::vector<std::pair<std::string, CostMeasurement>> pts;
     for (const Trial &t : r.trials)
         if (t.ok() && t.measurement.cycles_median > 0)
             pts.push_back({t.hash, {schedule_features(dims, t.schedule),
-                                    static_cast<double>(t.measurement.cycles_median), t.hash, t.arena_region}});
+                                    static_cast<double>(t.measurement.cycles_median), t.hash, t.arena_region,
+                                    weights_region(t.schedule)}});
     std::sort(pts.begin(), pts.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<CostMeasurement> all, train, held;
     for (size_t i = 0; i < pts.size(); ++i) {
@@ -123,7 +131,7 @@ void calibrate(TuneReport &r, const tx_encoder_dims &dims)
         r.heldout_error = fit.evaluate(held);
         std::vector<double> rel;
         for (const CostMeasurement &p : held)
-            rel.push_back(std::fabs(fit.predict_cycles(p.features, p.placement) - p.cycles) / p.cycles * 100.0);
+            rel.push_back(std::fabs(fit.predict_cycles(p.features, p.placement, p.weights) - p.cycles) / p.cycles * 100.0);
         r.median_heldout_error_pct = median_of(rel);
     }
     r.cost_model.calibrate(all);
@@ -379,7 +387,7 @@ void TuneSession::choose_strategy()
                 continue;
             ++n;
             const bool specialized = !table_images_ || !schedule_data_fit(s, kernels_).ok();
-            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s), arena_region(s)),
+            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s), arena_region(s), weights_region(s)),
                                                    req_.warmups + req_.repeats, board_.clock_hz);
         }
         r_.feasible = n;
@@ -560,7 +568,8 @@ std::optional<Batch> TuneSession::propose()
         t.plan = *pr;
         t.hash = schedule_hash(t.schedule);
         t.arena_region = arena_region(t.schedule);
-        t.predicted_cycles = start_model_.predict_cycles(schedule_features(m_->dims, t.schedule), t.arena_region);
+        t.predicted_cycles =
+            start_model_.predict_cycles(schedule_features(m_->dims, t.schedule), t.arena_region, weights_region(t.schedule));
         b.trials.push_back(std::move(t));
     }
     std::vector<std::pair<std::string, std::string>> hj;
@@ -988,12 +997,6 @@ void TuneSession::check_specialized_pick()
 std::string TuneSession::arena_region(const Schedule &s) const
 {
     return places_arena_ && !s.layers.empty() ? s.layers[0].placement : "";
-}
-
-const std::string &TuneSession::weights_region(const Schedule &s)
-{
-    static const std::string flash;
-    return s.layers.empty() ? flash : s.layers[0].weights;
 }
 
 std::string TuneSession::twin_key(const Schedule &s) const

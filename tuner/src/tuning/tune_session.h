@@ -87,8 +87,6 @@ private:
     // The board region a measurement of s places its arena in: its placement where the agents
     // place arenas (places_arena_), else "" (where the image's link puts it).
     std::string arena_region(const Schedule &s) const;
-    // where the schedule's weights live: "" (flash) or the RAM region its image copies them to
-    static const std::string &weights_region(const Schedule &s);
     // Schedules with one key get one measurement: the same image (placement aside) with the arena
     // in regions of the same wait states (or not placed at all).
     std::string twin_key(const Schedule &s) const;

@@ -91,7 +91,7 @@ std::string canonical_json(const Schedule &s);
 // sha256 hex of canonical_json(s)
 std::string schedule_hash(const Schedule &s);
 
-// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm" (cluster layers: "... xpulp x8
+// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm weights@dtcm" (cluster layers: "... xpulp x8
 // heads ..."), then " | L<i>: ..." for every
 // layer whose knobs differ from the layer before.
 std::string schedule_summary(const Schedule &s);
