@@ -241,3 +241,53 @@ TEST(DesignSpace, PreNormModelsKeepOffTheCluster)
     EXPECT_GT(on_cluster(*post), 0);
     EXPECT_EQ(on_cluster(*pre), 0);
 }
+
+// With the weights' bytes known, a Cortex-M board whose RAM loads faster than its flash offers the
+// weights in the fastest RAM region that holds them, beside every placement they fit with: the space
+// grows by those homes only, and check() counts weights and arena together in a shared region.
+TEST(DesignSpace, WeightsInRamWhereTheyFitAndLoadFaster)
+{
+    const BoardProfile &h7 = catalog().get("nucleo-h743zi");
+    const auto flash_only = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared);
+    ASSERT_TRUE(flash_only.ok());
+    EXPECT_EQ(weights_region_choice(h7, 40000), "dtcm");        // 0 wait states, 128 KiB
+    EXPECT_EQ(weights_region_choice(h7, 200000), "axi_sram");   // too big for DTCM: the next fastest
+    EXPECT_EQ(weights_region_choice(h7, 600000), "");           // fits no RAM
+    EXPECT_EQ(weights_region_choice(catalog().get("nucleo-l476rg"), 40000), "sram1");
+
+    SpaceOptions o;
+    o.weights_bytes = 40000;
+    const auto ds = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared, o);
+    ASSERT_TRUE(ds.ok());
+    ASSERT_EQ(ds->homes().size(), 2 * flash_only->homes().size());
+    uint64_t with_weights = 0;
+    for (size_t h = 0; h < ds->homes().size(); ++h) {
+        const DesignSpace::Home &home = ds->homes()[h];
+        EXPECT_EQ(home.weights, h % 2 ? "dtcm" : "") << h;
+        if (!home.weights.empty()) with_weights += ds->fitting_count(h);
+    }
+    EXPECT_GT(with_weights, 0u);
+    EXPECT_EQ(ds->size(), flash_only->size() + with_weights);
+    for (uint64_t i = 0; i < ds->size(); ++i)
+        ASSERT_TRUE(ds->check(ds->at(i)).ok()) << i << ": " << ds->check(ds->at(i)).message();
+
+    // a plan that fits DTCM alone but not beside weights that take the rest of it and 8 bytes more
+    Schedule s = flash_only->at(0);
+    ASSERT_EQ(s.layers[0].placement, "dtcm");
+    const auto plan = plan_memory(kEeg, 1, s);
+    ASSERT_TRUE(plan.ok());
+    SpaceOptions big;
+    big.weights_bytes = 131072 - plan->peak_bytes + 8;
+    const auto tight = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared, big);
+    ASSERT_TRUE(tight.ok());
+    for (LayerKnobs &k : s.layers)
+        k.weights = "dtcm";
+    EXPECT_EQ(tight->check(s).message(), "layers[0].placement: arena of " + std::to_string(plan->peak_bytes) +
+                                             " bytes and weights of " + std::to_string(big.weights_bytes) +
+                                             " bytes do not fit \"dtcm\" (131072 bytes)");
+    EXPECT_LT(tight->fitting_count(1), tight->fitting_count(0));
+    for (LayerKnobs &k : s.layers)
+        k.weights = "axi_sram";
+    EXPECT_EQ(ds->check(s).message(),
+              "layers[0].weights: \"axi_sram\" is not where the space puts weights on nucleo-h743zi (flash, dtcm)");
+}
