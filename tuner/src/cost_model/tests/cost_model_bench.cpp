@@ -128,42 +128,27 @@ void print_weight_rates(const std::string &board, const platform::BoardProfile &
     print_rates(board, profile.core, "kWeightLoads", counts, ridge);
 }
 
-// Held-out points measured with the weights in RAM: the predicted effect of the copy against the
-// emulated one (the point's cycles less those of its weights-in-flash twin).
-void print_weights_effect(const CostModel &m, const std::vector<iss_sample::Point> &pts,
-                          const std::vector<CostMeasurement> &held) {
+// Held-out points measured with the arena elsewhere ("placement") or the weights in RAM
+// ("weights"): the predicted effect of the move against the emulated one (the point's cycles less
+// those of its twin with the arena in the default region and the weights in flash).
+void print_effect(const char *what, const CostModel &m, const std::vector<iss_sample::Point> &pts,
+                  const std::vector<CostMeasurement> &held) {
+    const bool weights = std::string(what) == "weights";
     std::vector<double> errs;
     for (const auto &h : held) {
-        if (h.weights.empty()) continue;
-        for (const auto &p : pts) {
-            if (p.m.label != h.label || !p.m.weights.empty() || !p.m.placement.empty()) continue;
-            const double measured = h.cycles - p.m.cycles, predicted = m.weights_cycles(h.features, h.weights);
-            if (measured != 0) errs.push_back(std::abs(predicted - measured) / std::abs(measured) * 100.0);
-        }
-    }
-    if (errs.empty()) return;
-    std::sort(errs.begin(), errs.end());
-    std::printf("%-15s weights effect of %zu held-out points: |predicted - emulated| / emulated median %.2f%%, max %.2f%%\n",
-                "", errs.size(), errs[errs.size() / 2], errs.back());
-}
-
-// Held-out points measured with the arena elsewhere: the predicted placement effect against the
-// emulated one (the point's cycles less those of its default-placement twin).
-void print_placement_effect(const CostModel &m, const std::vector<iss_sample::Point> &pts,
-                            const std::vector<CostMeasurement> &held) {
-    std::vector<double> errs;
-    for (const auto &h : held) {
-        if (h.placement.empty()) continue;
+        if ((weights ? h.weights : h.placement).empty()) continue;
         for (const auto &p : pts) {
             if (p.m.label != h.label || !p.m.placement.empty() || !p.m.weights.empty()) continue;
-            const double measured = h.cycles - p.m.cycles, predicted = m.placement_cycles(h.features, h.placement);
+            const double measured = h.cycles - p.m.cycles,
+                         predicted = weights ? m.weights_cycles(h.features, h.weights)
+                                             : m.placement_cycles(h.features, h.placement);
             if (measured != 0) errs.push_back(std::abs(predicted - measured) / std::abs(measured) * 100.0);
         }
     }
     if (errs.empty()) return;
     std::sort(errs.begin(), errs.end());
-    std::printf("%-15s placement effect of %zu held-out points: |predicted - emulated| / emulated median %.2f%%, max %.2f%%\n",
-                "", errs.size(), errs[errs.size() / 2], errs.back());
+    std::printf("%-15s %s effect of %zu held-out points: |predicted - emulated| / emulated median %.2f%%, max %.2f%%\n",
+                "", what, errs.size(), errs[errs.size() / 2], errs.back());
 }
 
 } // namespace
@@ -243,8 +228,8 @@ int main(int argc, char **argv) {
         const auto cal = m.evaluate(held);
         std::printf("%-15s %5zu %5zu | %8.2f%% %8.2f%% | %8.2f%% %8.2f%%\n", b.c_str(), train.size(), held.size(),
                     prior.median_abs_pct, prior.max_abs_pct, cal.median_abs_pct, cal.max_abs_pct);
-        print_placement_effect(m, pts, held);
-        print_weights_effect(m, pts, held);
+        print_effect("placement", m, pts, held);
+        print_effect("weights", m, pts, held);
         if (spec.arena_accesses && iss_sample::backend_for(profile) == "iss") print_arena_rates(b, profile, pts, fit_ridge);
         if (fit_weight_rates && spec.weights) print_weight_rates(b, profile, pts, fit_ridge);
         if (fit) {
