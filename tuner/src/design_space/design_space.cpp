@@ -137,20 +137,19 @@ platform::Result<DesignSpace> DesignSpace::create(const std::string &model_name,
     for (const auto &reg : b.memory)
         if (is_ram_like(reg))
             placements.push_back(&reg);
-    const bool cortex_m = b.core == "cortex-m4" || b.core == "cortex-m7";   // their link places the weights
-    s.weights_ram_ = cortex_m ? weights_region_choice(b, opt.weights_bytes) : "";
-    const std::string &weights_ram = s.weights_ram_;
     if (placements.empty())
         placements.push_back(nullptr);   // placement "" (unchecked)
-    const size_t digits = mode == SpaceMode::kShared ? 1 : n_layers;
+    const bool cortex_m = b.core == "cortex-m4" || b.core == "cortex-m7";   // their link places the weights
+    s.weights_ram_ = cortex_m ? weights_region_choice(b, opt.weights_bytes) : "";
     std::vector<std::string> weights_choices{""};
-    if (!weights_ram.empty())
-        weights_choices.push_back(weights_ram);
+    if (!s.weights_ram_.empty()) {
+        weights_choices.push_back(s.weights_ram_);
+        s.weights_ram_length_ = b.region(s.weights_ram_)->length;
+    }
+    const size_t digits = mode == SpaceMode::kShared ? 1 : n_layers;
     for (const platform::MemoryRegion *pl : placements)
         for (const std::string &w : weights_choices) {
             const platform::MemoryRegion *wr = w.empty() ? nullptr : b.region(w);
-            if (wr)
-                s.weights_ram_length_ = wr->length;
             std::vector<uint32_t> fit;
             for (size_t i = 0; i < s.knobs_.size(); ++i) {
                 const LayerKnobs &k = s.knobs_[i];
