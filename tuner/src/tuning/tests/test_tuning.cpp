@@ -163,11 +163,17 @@ TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
     EXPECT_GE(r.progress.measured, 160u);
     EXPECT_GT(r.estimated_space_s, 0);
     EXPECT_LE(r.estimated_space_s, double(kDefaultTimeBudgetS));
-    // the agent's counters: one load of the schedule-as-data image, plus one of the best pick's
-    // specialized image, plus one to run the front's composed points whole (when there are any);
-    // one whole firmware run per candidate neither stopped once dominated nor composed (the
+    // the agent's counters: one load of the schedule-as-data image per weights region (flash, and
+    // SRAM1 where the weights knob copies them), plus one of the best pick's specialized image, plus
+    // one to run the front's composed points whole, per weights region among them (when there are
+    // any); one whole firmware run per candidate neither stopped once dominated nor composed (the
     // front's composed points among them, run whole at the end) and one for the check
-    EXPECT_EQ(r.image_loads, 2u + (r.composed_checked > 0 ? 1u : 0u));
+    std::set<std::string> weights_images;
+    for (const Trial &t : r.trials)
+        weights_images.insert(t.schedule.layers[0].weights);
+    EXPECT_EQ(weights_images.size(), 2u);
+    EXPECT_GE(r.image_loads, 3u);
+    EXPECT_LE(r.image_loads, 3u + (r.composed_checked > 0 ? 2u : 0u));
     EXPECT_EQ(r.firmware_runs, whole_runs_measured(r) + 1);
     EXPECT_EQ(r.composed_differed, 0u);
     for (const Trial &t : r.trials)
@@ -284,8 +290,9 @@ TEST(Tuning, PlacementTwinsAreMeasuredEachWhereTheirWaitStatesDiffer)
     ASSERT_EQ(a.exit_code, 0) << a.error;
     const TuneReport &r = *a.report;
     ASSERT_EQ(r.images, "schedule-as-data");
-    // one round: a load of the schedule-as-data image per region, one of the pick's specialized image
-    EXPECT_EQ(r.image_loads, 3u);
+    // one round: a load of the schedule-as-data image per arena region and weights region (flash
+    // or DTCM: the weights knob), one of the pick's specialized image
+    EXPECT_EQ(r.image_loads, 5u);
     EXPECT_EQ(r.progress.measured, r.trials.size()) << "every twin measured";
     Database db(req.db_path.string());
     const tx_encoder_dims dims = load_model(req.model_path)->dims;
