@@ -49,7 +49,6 @@ json board_json(const platform::BoardProfile &b)
             {"active_mw", b.active_mw}};
 }
 
-// The schedule without placement: what reaches the code of an image (builder.h).
 // Where the schedule's weights live: "" (flash) or the RAM region its image copies them to.
 const std::string &weights_region(const Schedule &s)
 {
@@ -57,6 +56,7 @@ const std::string &weights_region(const Schedule &s)
     return s.layers.empty() ? flash : s.layers[0].weights;
 }
 
+// The schedule without placement: what reaches the code of an image (builder.h).
 std::string code_hash(Schedule s)
 {
     for (LayerKnobs &k : s.layers)
@@ -144,7 +144,7 @@ std::string flash_class(const Schedule &s)
     std::string k;
     for (const LayerKnobs &l : s.layers)
         k += std::to_string(int(l.variant)) + (l.attention == AttentionMode::kFused ? "f " : "s ");
-    return s.layers.empty() || s.layers[0].weights.empty() ? k : k + "weights@" + s.layers[0].weights;
+    return weights_region(s).empty() ? k : k + "weights@" + weights_region(s);
 }
 
 // The best pick of a schedule-as-data run measured again in its specialized image (the one the
@@ -437,11 +437,11 @@ bool TuneSession::open_database()
     model_id_ = db_->upsert_model(m.name, r_.model_hash, std::string(spec.begin(), spec.end()));
     board_id_ = db_->upsert_board(board_.name, board_json(board_).dump());
     json command = {{"model", m.name},           {"model_hash", r_.model_hash},
-                          {"board", board_.name},      {"budget_bytes", req_.budget_bytes},
-                          {"strategy", req_.strategy}, {"trials", trials_},
-                          {"seed", req_.seed},         {"mode", req_.mode == SpaceMode::kShared ? "shared" : "per-layer"},
-                          {"batch", req_.batch},       {"repeats", req_.repeats},
-                          {"warmups", req_.warmups},   {"backend", backend_}};
+                    {"board", board_.name},      {"budget_bytes", req_.budget_bytes},
+                    {"strategy", req_.strategy}, {"trials", trials_},
+                    {"seed", req_.seed},         {"mode", req_.mode == SpaceMode::kShared ? "shared" : "per-layer"},
+                    {"batch", req_.batch},       {"repeats", req_.repeats},
+                    {"warmups", req_.warmups},   {"backend", backend_}};
     if (req_.weights != "auto")
         command["weights"] = req_.weights;  // the space differs (a run of the default keeps its identity)
     r_.run = db_->start_run(model_id_, board_id_, command, req_.budget_bytes, kind_);
@@ -727,8 +727,9 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
 }
 
 // Trials through the schedule-as-data images, one request per arena region and weights region (the
-// image of the weights' region, loaded again for each arena region: the arena moves with it); `hooks`, when set, gives a region's job its callbacks,
-// told the positions in `tables` of that region's tables. The Measurements come in `tables`' order.
+// image of the weights' region, loaded again for each arena region: the arena moves with it);
+// `hooks`, when set, gives a request's job its callbacks, told the positions in `tables` of that
+// request's tables. The Measurements come in `tables`' order.
 std::vector<platform::Measurement> TuneSession::measure_by_region(
     const std::vector<TableOf> &tables, const std::function<void(RunJob &, const std::vector<size_t> &)> &hooks)
 {
