@@ -183,8 +183,8 @@ std::vector<Measurement> AgentCore::execute(const RunRequestData &req, const std
     --in_flight_;
     ++runs_total_;
     for (Measurement &m : ms) {
-        // every backend but the iss loads the image once per request and leaves the counts to it
-        if (!tables && m.image_loads == 0 && m.status != RunStatus::kInvalidArgument) m.image_loads = 1;
+        // backends that do not count their loads load the image once per request
+        if (!tables && !backend.counts_image_loads() && m.status != RunStatus::kInvalidArgument) m.image_loads = 1;
         if (!tables && m.runs == 0 && m.status == RunStatus::kOk) m.runs = opts.warmups + opts.repeats;
         image_loads_ += m.image_loads;
         firmware_runs_ += m.runs;

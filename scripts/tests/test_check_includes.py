@@ -2,14 +2,10 @@
 across them and accept public headers, a component's own headers and its tests' includes."""
 import contextlib
 import io
-import os
-import sys
-import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
-import check_includes  # noqa: E402
+from file_tree import write_tree
+import check_includes  # noqa: E402  (on the path file_tree sets)
 
 FIXTURE = {
     # component a: a public header, a private one, a test that may use the private one
@@ -25,14 +21,7 @@ FIXTURE = {
 
 class CheckIncludes(unittest.TestCase):
     def tree(self, files):
-        d = tempfile.TemporaryDirectory()
-        self.addCleanup(d.cleanup)
-        for rel, text in files.items():
-            p = os.path.join(d.name, rel)
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-            with open(p, "w") as f:
-                f.write(text)
-        return d.name
+        return write_tree(self, files)
 
     def check(self, root):
         return check_includes.check(root, scanned=("src",), components=("src/*",), tests_of={})

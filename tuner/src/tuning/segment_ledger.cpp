@@ -56,9 +56,12 @@ std::vector<std::string> SegmentLedger::keys(const Schedule &s, const std::strin
         const char *ffn = l.ffn_tile <= 0 ? "untiled" : l.ffn_tile >= ffn_dim_ ? "whole" : "tiled";
         k.push_back("prologue " + layer + attention + " " + ffn);
         k.push_back("attention " + layer + attention);
-        k.push_back("tail " + layer + std::to_string(l.ffn_tile) + " " + std::to_string(int(l.variant)));
+        k.push_back("tail " + layer + std::to_string(int(l.attention)) + " " + std::to_string(l.ffn_tile) + " " +
+                    std::to_string(int(l.variant)));
     }
-    const std::string home = " @" + region + (s.layers.empty() || s.layers[0].weights.empty() ? "" : " weights@" + s.layers[0].weights);
+    // the arena's region and the weights' (an image per weights region): both change every segment
+    const std::string home =
+        " @" + region + (s.layers.empty() || s.layers[0].weights.empty() ? "" : " weights@" + s.layers[0].weights);
     for (std::string &key : k)
         key += home;
     return k;

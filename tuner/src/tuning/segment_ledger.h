@@ -9,7 +9,8 @@
 //   lead       (the harness, up to the first layer)                 no knob
 //   prologue i  attention mode, MHSA schedule, tile, variant, FFN tiled or not
 //   attention i attention mode, MHSA schedule, tile, variant
-//   tail i      FFN tile, variant
+//   tail i      attention mode, FFN tile, variant (the fused mode's tail runs 21 more cycles on
+//               EEGFormer, nucleo-l476rg: every whole run of the space, split, shows it)
 // A candidate whose segments are all known is composed (not run); one with unknown segments runs
 // only until its last unknown segment ends (TableLimits::stop_at_probe). A run stopped inside a
 // segment (past its cycle bound) leaves a lower bound of that segment, which adds to the lower

@@ -944,6 +944,11 @@ void TuneSession::finish()
 // the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
 {
+    if (data_images_.empty())
+        return;
+    if (ledger_ && !ledger_->exact())
+        note("composing stopped during the run: a segment measured again differed from its first measurement, so "
+             "the points composed before may be off; the front's are run whole below (--whole-runs composes none)");
     std::vector<TableOf> tables;
     for (size_t i : r_.front)
         if (r_.trials[i].agent == kComposedAgent && data_images_.count(weights_region(r_.trials[i].schedule)) &&

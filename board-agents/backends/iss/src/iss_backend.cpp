@@ -204,6 +204,7 @@ public:
     }
     bool writes_tables() const override { return true; }
     bool places_arena() const override { return true; }
+    bool counts_image_loads() const override { return true; }
     std::vector<Measurement> run_tables(const BoardProfile &board, const ElfImage &image, const RunOptions &opts,
                                         const std::vector<TableRun> &tables) override
     {

@@ -90,6 +90,8 @@ public:
     }
     // a schedule-as-data image: flashed once, every table written over the GDB port
     bool writes_tables() const override { return true; }
+    // a request whose image the board's flash holds already flashes nothing (program_unless_present)
+    bool counts_image_loads() const override { return true; }
     std::vector<Measurement> run_tables(const platform::BoardProfile &board, const platform::ElfImage &image,
                                         const agent::RunOptions &opts,
                                         const std::vector<agent::TableRun> &tables) override
@@ -134,6 +136,7 @@ std::vector<Measurement> OpenocdBackend::run_session(const platform::BoardProfil
     };
 
     std::unique_lock<std::timed_mutex> board_guard(*lock_, std::defer_lock);
+    bool flashed = false;
     try {
         if (board.openocd_config.empty())
             throw platform::InvalidArgument("board '" + board.name +
@@ -168,9 +171,7 @@ std::vector<Measurement> OpenocdBackend::run_session(const platform::BoardProfil
             tcl.emplace(platform::Socket::connect_retry(platform::Endpoint::tcp("127.0.0.1", tcl_port),
                                                         deadline, [&] { return proc.running(); }));
             tcl->command("version", left(deadline, Millis(5000)));
-            // `program` resets and halts the core (reset init), writes and verifies the flash
-            tcl->command("program {" + elf + "} verify", left(deadline, Millis(120000)));
-            tcl->command("reset halt", left(deadline, Millis(10000)));
+            flashed = program_unless_present(*tcl, elf, deadline);
         } catch (const platform::Error &e) {
             if (proc.wait_for(Millis(300))) {  // no probe: OpenOCD exits at init
                 m.status = RunStatus::kUnavailable;
@@ -203,6 +204,7 @@ std::vector<Measurement> OpenocdBackend::run_session(const platform::BoardProfil
             throw StatusSet{};
         }
         out = measure_session(*client, board, image, opts, tables, deadline, m);
+        out.front().image_loads = flashed ? 1 : 0;
         for (Measurement &mk : out)
             if (mk.status == RunStatus::kUnavailable && !proc.running()) mk.error = died(mk.error);
         client->detach();
@@ -235,6 +237,20 @@ std::vector<std::string> openocd_command(const platform::BoardProfile &board, co
     if (!opt.serial.empty()) argv.insert(argv.end(), {"-c", "adapter serial " + opt.serial});
     for (const auto &c : opt.extra_commands) argv.insert(argv.end(), {"-c", c});
     return argv;
+}
+
+bool program_unless_present(TclClient &tcl, const std::string &elf, Clock::time_point deadline)
+{
+    tcl.command("reset halt", left(deadline, Millis(10000)));
+    try {
+        tcl.command("verify_image {" + elf + "}", left(deadline, Millis(60000)));
+        return false;
+    } catch (const TclError &) {  // another image, or none: program it
+    }
+    // `program` resets and halts the core (reset init), writes and verifies the flash
+    tcl.command("program {" + elf + "} verify", left(deadline, Millis(120000)));
+    tcl.command("reset halt", left(deadline, Millis(10000)));
+    return true;
 }
 
 platform::Status enable_dwt_cyccnt(rsp::Client &c, Millis timeout)

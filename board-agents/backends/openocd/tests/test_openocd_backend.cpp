@@ -1,6 +1,8 @@
 // The openocd backend without a board: OpenOCD with a real STM32 configuration exits at init
-// (no ST-Link here) -> kUnavailable with its message; bad requests; and the measurement part
-// over a GDB server, with QEMU's gdbstub standing in for OpenOCD's GDB port.
+// (no ST-Link here) -> kUnavailable with its message; bad requests; when it programs the flash
+// (OpenOCD's dummy adapter, its flash commands replaced by Tcl procedures that keep a pretend
+// flash); and the measurement part over a GDB server, with QEMU's gdbstub standing in for
+// OpenOCD's GDB port.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -11,6 +13,8 @@
 
 #include "tinytx/agent/backend.h"
 #include "tinytx/agent/openocd/openocd.h"
+#include "tinytx/agent/openocd/tcl_client.h"
+#include "tinytx/platform/process.h"
 #include "tinytx/platform/board_profile.h"
 
 using namespace tinytx;
@@ -104,6 +108,40 @@ TEST(OpenocdBackend, BadRequestsAreInvalidArgument)
     EXPECT_EQ(RunStatus::kUnavailable, m.status);
     EXPECT_NE(std::string::npos, m.error.find("openocd-tinytx-missing")) << m.error;
     EXPECT_TRUE(no_children());
+}
+
+// No board here: OpenOCD's dummy adapter with a `testee` target, whose `reset`, `verify_image` and
+// `program` are replaced after `init` by Tcl procedures standing in for the board's (the flash
+// holds the last image programmed; verify_image fails for any other), each call logged.
+TEST(OpenocdBackend, TheImageIsProgrammedOnlyWhenTheFlashDoesNotHoldIt)
+{
+    platform::TempDir dir("tinytx-openocd-flash");
+    const uint16_t port = platform::pick_free_tcp_port();
+    platform::Process proc = platform::Process::spawn(
+        {{"openocd", "-c", "adapter driver dummy", "-c", "adapter speed 1000", "-c", "transport select jtag", "-c",
+          "jtag newtap tap cpu -irlen 4 -expected-id 0", "-c", "target create tgt testee -chain-position tap.cpu", "-c",
+          "tcl_port " + std::to_string(port), "-c", "gdb_port disabled", "-c", "telnet_port disabled", "-c",
+          "init", "-c", "set ::flash {}; set ::calls {}", "-c", "proc reset {args} {lappend ::calls \"reset $args\"}", "-c",
+          "proc verify_image {f args} {lappend ::calls \"verify $f\"; if {$f ne $::flash} {error \"checksum mismatch\"}}",
+          "-c", "proc program {f args} {lappend ::calls \"program $f $args\"; set ::flash $f}"},
+         dir.file("log.txt"), dir.file("log.txt"), ""});
+    openocd::TclClient tcl(platform::Socket::connect_retry(platform::Endpoint::tcp("127.0.0.1", port),
+                                                           platform::Clock::now() + std::chrono::seconds(10),
+                                                           [&] { return proc.running(); }));
+    const auto deadline = [] { return platform::Clock::now() + std::chrono::seconds(10); };
+    auto calls = [&] {
+        const std::string c = tcl.eval("join $::calls {, }", openocd::Millis(3000));
+        tcl.eval("set ::calls {}", openocd::Millis(3000));
+        return c;
+    };
+    EXPECT_TRUE(openocd::program_unless_present(tcl, "/images/a.elf", deadline()));
+    EXPECT_EQ(calls(), "reset halt, verify /images/a.elf, program /images/a.elf verify, reset halt");
+    EXPECT_FALSE(openocd::program_unless_present(tcl, "/images/a.elf", deadline())) << "the flash holds it";
+    EXPECT_EQ(calls(), "reset halt, verify /images/a.elf");
+    EXPECT_TRUE(openocd::program_unless_present(tcl, "/images/b.elf", deadline()));
+    EXPECT_EQ(calls(), "reset halt, verify /images/b.elf, program /images/b.elf verify, reset halt");
+    EXPECT_TRUE(openocd::program_unless_present(tcl, "/images/a.elf", deadline())) << "b replaced it";
+    proc.kill_and_reap();
 }
 
 }  // namespace

@@ -76,6 +76,9 @@ public:
     // Whether RunOptions::arena_region is honoured: the arena's accesses charged as the named
     // region's (only an emulator that models region timing can; elsewhere the link decides).
     virtual bool places_arena() const { return false; }
+    // Whether Measurement::image_loads is the backend's own count (a board whose flash holds the
+    // image already loads none); else the agent counts one load per request of a single image.
+    virtual bool counts_image_loads() const { return false; }
     virtual std::vector<Measurement> run_tables(const BoardProfile &board, const ElfImage &image,
                                                 const RunOptions &opts, const std::vector<TableRun> &tables);
 };

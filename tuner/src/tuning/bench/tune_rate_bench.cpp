@@ -4,8 +4,9 @@
 // once, loaded once per worker, a layer table written per candidate), the latter with every
 // candidate run whole and, the default, with candidates stopped once dominated (their cycles past
 // a measured schedule's with no larger arena: dominance_bound.h) and composed from the segments
-// other runs timed (segment_ledger.h). All tune the same points of
-// the same model and board from a cold image cache; the kernel library's objects are compiled
+// other runs timed (segment_ledger.h). All tune the same points of the same model and board (by
+// default every point within the budget, as tinytx-tune's default run does; a candidate counts
+// once, placement twins that share one measurement are not counted) from a cold image cache; the kernel library's objects are compiled
 // once beforehand for both (what every run after a machine's first finds). Beside the wall-clock
 // rate, candidates per CPU second (this process and the compilers it ran): on a machine shared
 // with other jobs the wall clock also counts their turns.
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <thread>
 #include <utility>
@@ -35,7 +37,8 @@ candidate, the old path) against schedule-as-data images (the new path), side by
   --model FILE     model spec (default: models/eegformer.json of the source tree)
   --board NAME     board profile (default nucleo-l476rg)
   --budget BYTES   arena budget (default 98304)
-  --trials N       candidates each path measures, the first N of the exhaustive order (default 96)
+  --trials N       candidates each path measures, the first N of the exhaustive order (default:
+                   every point within the budget, as tinytx-tune's default `auto` run measures them)
   --jobs N         workers, one per core (default: the cores of this machine)
   --work DIR       scratch folder, emptied first (default: a folder in the system's temp dir)
 )";
@@ -95,7 +98,7 @@ int main(int argc, char **argv)
 {
     fs::path model = fs::path(TINYTX_SOURCE_DIR) / "models/eegformer.json";
     std::string board = "nucleo-l476rg";
-    uint64_t budget = 96 * 1024, trials = 96;
+    uint64_t budget = 96 * 1024, trials = 0;  // 0: every point within the budget
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     fs::path work = fs::temp_directory_path() / "tinytx-tune-rate-bench";
     for (int i = 1; i < argc; ++i) {
@@ -128,7 +131,7 @@ int main(int argc, char **argv)
     req.board = board;
     req.budget_bytes = budget;
     req.strategy = "exhaustive";
-    req.trials = trials;
+    req.trials = trials ? trials : std::numeric_limits<uint32_t>::max();  // the tuner takes at most the points within the budget
     req.jobs = jobs;
     req.boards_dir = fs::path(TINYTX_SOURCE_DIR) / "board-agents/boards";
 
@@ -148,9 +151,12 @@ int main(int argc, char **argv)
         }
     }
     const fs::path objects = work / "warm" / "cache" / "obj";
-    std::printf("tinytx-tune throughput: %s on %s, %llu candidates (exhaustive order), %u worker%s, iss backend "
-                "(EMULATED), cold image cache\n",
-                model.stem().c_str(), board.c_str(), static_cast<unsigned long long>(trials), jobs, jobs > 1 ? "s" : "");
+    const std::string which = trials ? "the first " + std::to_string(trials) + " points of the exhaustive order"
+                                     : "every point within the budget (tinytx-tune's default run)";
+    std::printf("tinytx-tune throughput: %s on %s, budget %llu B, %s, %u worker%s, iss backend (EMULATED), cold "
+                "image cache\n",
+                model.stem().c_str(), board.c_str(), static_cast<unsigned long long>(budget), which.c_str(), jobs,
+                jobs > 1 ? "s" : "");
     const PathFigures old_path = run_path(req, work / "specialized", "specialized", objects, false);
     const PathFigures whole_path = run_path(req, work / "schedule-as-data-whole", "auto", objects, false);
     const PathFigures new_path = run_path(req, work / "schedule-as-data", "auto", objects, true);

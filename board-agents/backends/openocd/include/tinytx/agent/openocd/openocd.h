@@ -1,8 +1,9 @@
 // The `openocd` backend (make_openocd_backend() in tinytx/agent/backend.h): a real board behind
 // an ST-Link, through OpenOCD. Per run() (run_tables: the same with one flash for every table):
 //   start `openocd -f <profile.openocd_config...> [-c "adapter serial <serial>"]` with its TCL
-//   and GDB ports on free loopback ports -> TCL: `program <elf> verify`, `reset halt`,
-//   `arm semihosting enable` -> GDB port: the RSP client; DWT CYCCNT enabled through memory
+//   and GDB ports on free loopback ports -> TCL: program_unless_present (a request whose image
+//   the flash holds already flashes nothing: Measurement::image_loads 0), `arm semihosting
+//   enable` -> GDB port: the RSP client; DWT CYCCNT enabled through memory
 //   writes (DEMCR.TRCENA, DWT_LAR, DWT_CTRL.CYCCNTENA) -> the shared mailbox loop
 //   (tinytx/rsp/mailbox_session.h) -> `shutdown`; OpenOCD is killed and reaped in every path.
 // cycles_source = kMeasured (DWT CYCCNT), energy kModeled from the profile (no power monitor).
@@ -25,6 +26,8 @@ class Client;
 
 namespace tinytx::agent::openocd {
 
+class TclClient;
+
 struct Options {
     std::string serial;                  // ST-Link serial; "" = the only probe attached
     std::string program = "openocd";     // the executable
@@ -34,6 +37,13 @@ struct Options {
 };
 
 std::unique_ptr<agent::Backend> make_openocd_backend(const Options &opt);
+
+// `reset halt`, then `program <elf> verify` and `reset halt` again unless the board's flash holds
+// the image already (`verify_image`: the flash against the ELF's load segments, by a checksum the
+// target computes, a fraction of a second against seconds to erase and write): the requests of a
+// tuning run with one schedule-as-data image flash the board once, and so does an agent started
+// again. True when it programmed. TclError / platform errors as TclClient::command.
+bool program_unless_present(TclClient &tcl, const std::string &elf, std::chrono::steady_clock::time_point deadline);
 
 // openocd's argument list for a board
 std::vector<std::string> openocd_command(const platform::BoardProfile &board, const Options &opt,
