@@ -68,11 +68,11 @@ Search:
                       auto; at most the points within the budget)
   --seed N            search seed (default 1); the same command reproduces the same run
   --per-layer         let every layer choose its own knobs (default: one knob set for all layers)
-  --weights W         auto (default): on the iss the space also copies the weights at start-up to
-                      the RAM region with the fewest load wait states, where that is fewer than
-                      the flash's and the weights fit (beside the arena when it is the same
-                      region): DTCM or AXI SRAM on nucleo-h743zi, SRAM1 on nucleo-l476rg;
-                      flash: the weights stay in flash (the space of placements only)
+  --weights W         auto (default; not on qemu, whose timing has no memory regions): the space
+                      also copies the weights at start-up to the RAM region with the fewest
+                      load wait states, where that is fewer than the flash's and the weights
+                      fit (beside the arena when it is the same region): DTCM or AXI SRAM on
+                      nucleo-h743zi, SRAM1 on nucleo-l476rg; flash: the weights stay in flash
   --batch N           proposals per round (default 8)
 
 Measurement:

@@ -292,8 +292,9 @@ bool TuneSession::make_space()
         space_opt_.cluster_cores = board_cluster_cores(board_);
         space_opt_.l1_bytes = board_cluster_l1_free(board_);
     }
-    // Weights in RAM: only where the measurement sees memory regions (the iss's wait states)
-    if (req_.weights == "auto" && backend_ == "iss") {
+    // Weights in RAM: not where the measurement cannot see memory regions (QEMU's icount); any
+    // agents' backend ("", a farm's pool) may be the iss, and a board sees them
+    if (req_.weights == "auto" && backend_ != "qemu") {
         space_opt_.weights_bytes = layer_tensor_bytes(m, AttentionMode::kStandard);
         space_opt_.fused_weights_bytes = m.has_fused() ? layer_tensor_bytes(m, AttentionMode::kFused) : 0;
     }

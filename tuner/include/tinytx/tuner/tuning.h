@@ -82,7 +82,7 @@ struct TuneRequest {
                                           // larger arena (dominance_bound.h); false: every
                                           // candidate measured whole
     std::string weights = "auto";         // auto: the space also puts the weights in RAM where they
-                                          // fit and load faster than from flash, on the iss
+                                          // fit and load faster than from flash, but on qemu
                                           // (weights_region_choice); flash: they stay in flash
     uint64_t seed = 1;
     SpaceMode mode = SpaceMode::kShared;
