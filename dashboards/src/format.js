@@ -28,11 +28,12 @@ export function seconds(s) {
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-// "standard · depthfirst T=4 · dsp · ffn 16 · @dtcm"
+// "standard · depthfirst T=4 · dsp · ffn 16 · @dtcm · weights@dtcm"
 export function layerKnobs(k) {
   const parts = [k.attention, k.mhsa === 'depthfirst' ? `depthfirst T=${k.tile_rows}` : k.mhsa, k.variant,
     k.ffn_tile ? `ffn ${k.ffn_tile}` : 'ffn untiled'];
   if (k.placement) parts.push(`@${k.placement}`);
+  if (k.weights) parts.push(`weights@${k.weights}`);  // absent: the weights are in flash
   return parts.join(' · ');
 }
 

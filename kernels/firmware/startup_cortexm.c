@@ -1,6 +1,7 @@
 /* Cortex-M startup: vector table, reset handler (enable the FPU, on Cortex-M7 the L1 caches,
- * copy the mailbox and .data, zero .bss, call main, exit through semihosting with main's return
- * value), fault handlers that report and exit with TX_FW_EXIT_FAULT. */
+ * copy the mailbox, .data and the weights a schedule puts in RAM, zero .bss, call main, exit
+ * through semihosting with main's return value), fault handlers that report and exit with
+ * TX_FW_EXIT_FAULT. */
 #include <stdint.h>
 
 #include "semihosting.h"
@@ -11,6 +12,7 @@ extern uint32_t __stack_top[];
 extern uint32_t _sidata[], _sdata[], _edata[];     /* .data: load address, run range */
 extern uint32_t _simailbox[], _smailbox[], _emailbox[];
 extern uint32_t _sbss[], _ebss[];
+extern uint32_t __tx_weights_load[], __tx_weights_start[], __tx_weights_end[]; /* weights in RAM */
 extern uint32_t __isr_vector_start[];
 
 int main(void);
@@ -45,6 +47,7 @@ void Reset_Handler(void)
 #endif
     tx_copy_words(_smailbox, _simailbox, _emailbox);
     tx_copy_words(_sdata, _sidata, _edata);
+    tx_copy_words(__tx_weights_start, __tx_weights_load, __tx_weights_end);
     for (uint32_t *p = _sbss; p < _ebss; ++p)
         *p = 0;
     __asm__ volatile("dsb\n\tisb" ::: "memory");

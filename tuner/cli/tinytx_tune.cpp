@@ -68,6 +68,11 @@ Search:
                       auto; at most the points within the budget)
   --seed N            search seed (default 1); the same command reproduces the same run
   --per-layer         let every layer choose its own knobs (default: one knob set for all layers)
+  --weights W         auto (default; not on qemu, whose timing has no memory regions): the space
+                      also copies the weights at start-up to the RAM region with the fewest
+                      load wait states, where that is fewer than the flash's and the weights
+                      fit (beside the arena when it is the same region): DTCM or AXI SRAM on
+                      nucleo-h743zi, SRAM1 on nucleo-l476rg; flash: the weights stay in flash
   --batch N           proposals per round (default 8)
 
 Measurement:
@@ -148,7 +153,7 @@ Options parse(int argc, char **argv)
         "--model", "--board", "--budget", "--flash-budget", "--strategy", "--trials", "--seed", "--batch", "--agents",
         "--token-file", "--tls-ca", "--backend", "--repeats", "--jobs", "--deadline-s", "--db",
         "--out", "--emit-c", "--report", "--plot", "--cache-dir", "--boards-dir", "--farm", "--farm-token-file", "--farm-tls-ca", "--farm-tls-cert", "--farm-tls-key", "--priority", "--calib",
-        "--min-cosine", "--val", "--min-accuracy", "--time-budget", "--images"};
+        "--min-cosine", "--val", "--min-accuracy", "--time-budget", "--images", "--weights"};
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], value;
@@ -488,6 +493,11 @@ TuneRequest request_from(const Options &o)
         req.images = o.get("--images");
         if (req.images != "auto" && req.images != "specialized")
             usage_error("--images must be auto or specialized, got '" + req.images + "'");
+    }
+    if (o.has("--weights")) {
+        req.weights = o.get("--weights");
+        if (req.weights != "auto" && req.weights != kWeightsInFlash)
+            usage_error("--weights must be auto or flash, got '" + req.weights + "'");
     }
     req.seed = limited("--seed", 1, limits::kSeed);
     req.batch = limited("--batch", 8, limits::kBatch);

@@ -539,14 +539,15 @@ platform::Result<BuiltImage> Builder::build(const Model &m, const Schedule &s, c
 }
 
 platform::Result<BuiltImage> Builder::build_schedule_data(const Model &m, const platform::BoardProfile &b,
-                                                          const std::set<tx_variant> &kernels) const
+                                                          const std::set<tx_variant> &kernels,
+                                                          const std::string &weights_region) const
 {
     const auto t0 = std::chrono::steady_clock::now();
     const auto target = target_for_core(b.core);
     if (!target)
         return platform::Status::invalid_argument("board.core: unknown core '" + b.core +
                                                   "' (cortex-m4, cortex-m7, rv32imc)");
-    return compile_and_link(generate_schedule_data_sources(m, b, kernels), *target, t0);
+    return compile_and_link(generate_schedule_data_sources(m, b, kernels, weights_region), *target, t0);
 }
 
 platform::Result<BuiltImage> Builder::compile_and_link(const platform::Result<GeneratedSources> &gen,

@@ -42,10 +42,16 @@ const char *variant_c(tx_variant v)
     }
 }
 
+// The attributes of a constant array: in flash (.rodata), or in the weights section the startup
+// code copies to the schedule's weights region (kernels/firmware/ld/cortexm_sections.ld).
+constexpr const char *kInFlash = "__attribute__((aligned(8)))";
+constexpr const char *kInWeightsSection = "__attribute__((aligned(8), section(\".tx_weights\")))";
+
 template <class T>
-void emit_array(std::ostringstream &o, const char *ctype, const std::string &name, const std::vector<T> &v)
+void emit_array(std::ostringstream &o, const char *ctype, const std::string &name, const std::vector<T> &v,
+                const char *attrs)
 {
-    o << "static const " << ctype << " " << name << "[" << v.size() << "] __attribute__((aligned(8))) = {";
+    o << "static const " << ctype << " " << name << "[" << v.size() << "] " << attrs << " = {";
     for (size_t i = 0; i < v.size(); ++i) {
         if (i % 16 == 0)
             o << "\n    ";
@@ -58,21 +64,22 @@ void emit_array(std::ostringstream &o, const char *ctype, const std::string &nam
 // (bytes counts the constant data emitted: network.h states it)
 template <class T>
 std::string tensor(std::ostringstream &o, size_t &bytes, const char *ctype, const std::string &name,
-                   const std::vector<T> &v)
+                   const std::vector<T> &v, const char *attrs = kInFlash)
 {
     if (v.empty())
         return "NULL";
-    emit_array(o, ctype, name, v);
+    emit_array(o, ctype, name, v, attrs);
     bytes += v.size() * sizeof(T);
     return name;
 }
 
-std::string requant(std::ostringstream &o, size_t &bytes, const std::string &name, const Requant &r)
+std::string requant(std::ostringstream &o, size_t &bytes, const std::string &name, const Requant &r,
+                    const char *attrs = kInFlash)
 {
     std::string chm = "NULL", chs = "NULL";
     if (r.per_channel()) {
-        chm = tensor(o, bytes, "int32_t", name + "_ch_mul", r.ch_mul);
-        chs = tensor(o, bytes, "int32_t", name + "_ch_shift", r.ch_shift);
+        chm = tensor(o, bytes, "int32_t", name + "_ch_mul", r.ch_mul, attrs);
+        chs = tensor(o, bytes, "int32_t", name + "_ch_shift", r.ch_shift, attrs);
     }
     std::ostringstream t;
     t << "{" << r.mul << ", " << r.shift << ", " << chm << ", " << chs << "}";
@@ -198,6 +205,19 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
         o << static_cast<int>(m.calibration_input[i]) << ",";
     }
     o << "\n};\n\n";
+    const std::string &weights_region = s.layers.empty() ? std::string() : s.layers[0].weights;
+    const char *attrs = weights_region.empty() ? kInFlash : kInWeightsSection;
+    if (!weights_region.empty())
+        o << "/* the layers' tensors are copied to the board's " << c_safe_text(weights_region)
+          << " at start-up (section .tx_weights); the emulators read the region's name here */\n"
+          << "const char tx_weights_region[] __attribute__((used, section(\".tx_weights_region\"))) = \""
+          << c_safe_text(weights_region) << "\";\n\n";
+    auto tensor = [&](std::ostringstream &out, size_t &n, const char *ctype, const std::string &name, const auto &v) {
+        return tinytx::tuner::tensor(out, n, ctype, name, v, attrs);
+    };
+    auto requant = [&](std::ostringstream &out, size_t &n, const std::string &name, const Requant &r) {
+        return tinytx::tuner::requant(out, n, name, r, attrs);
+    };
 
     std::vector<std::string> inits;
     for (size_t i = 0; i < m.layers.size(); ++i) {
@@ -357,11 +377,27 @@ std::string gen_main(const Model &m, const Schedule &s, const MemoryPlan &p, con
 
 } // namespace
 
+platform::Status check_weights_region(const std::string &region, const platform::BoardProfile &b)
+{
+    if (region.empty())
+        return {};
+    if (b.core != "cortex-m4" && b.core != "cortex-m7")
+        return platform::Status::invalid_argument("layers[0].weights: \"" + region + "\": weights in RAM need a " +
+                                                  "Cortex-M image (its startup copies them); " + b.name + " is " + b.core);
+    const platform::MemoryRegion *r = b.region(region);
+    if (!r || !is_ram_like(*r))
+        return platform::Status::invalid_argument("layers[0].weights: \"" + region + "\" is not a RAM-like region of " +
+                                                  b.name + " (or \"flash\")");
+    return {};
+}
+
 platform::Result<GeneratedSources> generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b)
 {
     if (!s.board.empty() && !b.name.empty() && s.board != b.name)
         return platform::Status::invalid_argument("schedule.board: '" + s.board +
                                                   "' does not match the board profile '" + b.name + "'");
+    if (platform::Status st = check_weights_region(s.layers.empty() ? "" : s.layers[0].weights, b); !st.ok())
+        return st;
     platform::Result<MemoryPlan> pr = plan_codegen(m, s);
     if (!pr.ok())
         return pr.status();

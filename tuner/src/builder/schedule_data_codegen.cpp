@@ -40,7 +40,8 @@ std::string gen_main(const Model &m, const platform::BoardProfile &b)
 }  // namespace
 
 platform::Result<GeneratedSources> generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
-                                                                  const std::set<tx_variant> &kernels)
+                                                                  const std::set<tx_variant> &kernels,
+                                                                  const std::string &weights_region)
 {
     using platform::Status;
     if (m.layers.empty())
@@ -53,13 +54,17 @@ platform::Result<GeneratedSources> generate_schedule_data_sources(const Model &m
                                             " runs only in specialized (cluster) images");
     if (m.calibration_input.size() != static_cast<size_t>(m.dims.S) * static_cast<size_t>(m.dims.E))
         return Status::invalid_argument("model.calibration_input: need S*E bytes");
+    if (Status st = check_weights_region(weights_region, b); !st.ok())
+        return st;
     // every weight once: the data file emits the fused weights of the layers marked fused
     Schedule all;
     all.model = m.name;
     all.board = b.name;
     all.layers.resize(m.layers.size());
-    for (size_t i = 0; i < m.layers.size(); ++i)
+    for (size_t i = 0; i < m.layers.size(); ++i) {
         all.layers[i].attention = m.layers[i].fused ? AttentionMode::kFused : AttentionMode::kStandard;
+        all.layers[i].weights = weights_region;
+    }
     GeneratedSources r;
     r.files.push_back({"model.h", gen_header(m, b, kernels)});
     r.files.push_back({"model_data.c", c_model_data(m, all, "model.h")});

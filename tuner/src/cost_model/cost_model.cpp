@@ -24,6 +24,7 @@ CostModel CostModel::prior_for_core(const std::string &core, uint64_t clock_hz, 
     m.prior = prior_coefficients(core);
     m.coef = m.prior;
     m.arena_rates = arena_access_rates(core);
+    m.weight_rates = weight_load_rates(core);
     return m;
 }
 
@@ -32,6 +33,8 @@ CostModel CostModel::prior_for(const platform::BoardProfile &b) {
     for (const platform::MemoryRegion &r : b.memory)
         if (platform::is_ram_kind(r.kind)) m.region_waits[r.name] = {double(r.timing.load_wait), double(r.timing.store_wait)};
     m.default_arena = b.emulator_arena;
+    for (const platform::MemoryRegion &r : b.memory)
+        if (r.kind == "flash" && !m.flash_load_wait) m.flash_load_wait = double(r.timing.load_wait);
     return m;
 }
 
@@ -52,7 +55,7 @@ CostErrorReport CostModel::evaluate(const std::vector<CostMeasurement> &points) 
     std::vector<double> errs;
     for (const auto &p : points) {
         if (!(p.cycles > 0)) continue;
-        const double e = std::abs(predict_cycles(p.features, p.placement) - p.cycles) / p.cycles * 100.0;
+        const double e = std::abs(predict_cycles(p.features, p.placement, p.weights) - p.cycles) / p.cycles * 100.0;
         errs.push_back(e);
         sum += e;
         sq += e * e;
@@ -139,8 +142,9 @@ CostErrorReport CostModel::calibrate(const std::vector<CostMeasurement> &points,
     for (const auto &p : points) {
         if (!(p.cycles > 0)) continue;
         CostMeasurement d = p;
-        d.cycles = p.cycles - placement_cycles(p.features, p.placement);
+        d.cycles = p.cycles - placement_cycles(p.features, p.placement) - weights_cycles(p.features, p.weights);
         d.placement.clear();
+        d.weights.clear();
         if (d.cycles > 0) at_default.push_back(std::move(d));
     }
     std::vector<const CostMeasurement *> pts;
@@ -190,7 +194,9 @@ CostErrorReport CostModel::calibrate(const std::vector<CostMeasurement> &points,
 nlohmann::json CostModel::placement_json() const {
     nlohmann::json regions = nlohmann::json::object();
     for (const auto &[name, w] : region_waits) regions[name] = {{"load_wait", w.load}, {"store_wait", w.store}};
-    return {{"default_arena", default_arena}, {"regions", regions}};
+    nlohmann::json j = {{"default_arena", default_arena}, {"regions", regions}};
+    if (flash_load_wait) j["flash_load_wait"] = *flash_load_wait;
+    return j;
 }
 
 nlohmann::json CostModel::to_json() const {
@@ -245,9 +251,12 @@ platform::Result<CostModel> CostModel::from_json(const nlohmann::json &j) {
         m.coef = m.prior;
         if (Status s = read("coefficients", m.coef); !s.ok()) return s;
         m.arena_rates = arena_access_rates(m.core);
+        m.weight_rates = weight_load_rates(m.core);
         if (j.contains("placement")) {  // absent in models stored before region timing
             const auto &pl = j.at("placement");
             m.default_arena = pl.value("default_arena", "");
+            if (pl.contains("flash_load_wait"))  // absent in models stored before the weights knob
+                m.flash_load_wait = pl.value("flash_load_wait", 0.0);
             const nlohmann::json regions = pl.value("regions", nlohmann::json::object());
             for (const auto &[name, w] : regions.items())
                 m.region_waits[name] = {w.value("load_wait", 0.0), w.value("store_wait", 0.0)};

@@ -170,6 +170,26 @@ const Rates kArenaStoresM4 = {
     {"softmax_elems", 0.6028}, {"gelu_elems", 1.733}, {"add_elems", 0.6398}, {"acc_elems", 1.6},
     {"head_iters", 12.88}, {"ffn_tiles", 13.26}, {"layers", 847.9}};
 
+// Weight loads (the layers' tensors, LayerKnobs::weights) per unit of each feature, fitted the same
+// way to the iss's exact counts (a point's cycles with its weights in flash less those with them in
+// the board's fastest RAM, over the difference of the two load waits), by
+//   tinytx_cost_model_bench --boards nucleo-h743zi,nucleo-l476rg --models eegformer,ecgformer,tiny4,cct
+//       --per-board 48 --seed 1 --weights --fit-weight-rates
+// (2026-12-08, 2.7 min on 2 shared cores): 48 points each. In-sample error median 29 / 23 %, max
+// 57 / 50 % (M7 / M4): the GEMM features count the attention's weightless GEMMs (scores, A . V)
+// with the projections', so the weight loads are only roughly theirs; the effect is a few percent
+// of a schedule's cycles (docs/CYCLE_MODEL.md).
+const Rates kWeightLoadsM7 = {
+    {"gemm_calls.ref", 228.1}, {"gemm_macs.ref", 0.5086}, {"gemm_out_grouped.ref", 2.197},
+    {"gemm_macs.opt2x2", 0.3372}, {"gemm_macs.opt4x2", 0.1273}, {"gemm_edge_macs.opt4x2", 0.184},
+    {"gemm_macs.dsp", 0.02412}, {"gemm_out_acc.dsp", 0.3071}, {"gemm_edge_macs.dsp", 0.108},
+    {"gemm_steps.dsp", 0.2532}, {"head_iters", 0.07813}, {"ffn_tiles", 6.972}};
+const Rates kWeightLoadsM4 = {
+    {"gemm_macs.ref", 0.4073}, {"gemm_out_acc.ref", 43.08}, {"gemm_calls.opt2x2", 2.332},
+    {"gemm_macs.opt2x2", 0.2599}, {"gemm_calls.opt4x2", 453.9}, {"gemm_macs.opt4x2", 0.1908},
+    {"gemm_macs.dsp", 0.02581}, {"gemm_edge_macs.dsp", 0.08393}, {"gemm_steps.dsp", 0.3047},
+    {"ffn_tiles", 5.097}};
+
 CostFeatures rate_table(const Rates &rates) {
     CostFeatures c{};
     for (const auto &[name, v] : rates) c[*cost_feature_index(name)] = v;
@@ -179,6 +199,12 @@ CostFeatures rate_table(const Rates &rates) {
 } // namespace
 
 // cortex-m7 and cortex-m4 as fitted; no region timing elsewhere (the iss charges none on rv32)
+CostFeatures weight_load_rates(const std::string &core) {
+    if (core == "cortex-m7") return rate_table(kWeightLoadsM7);
+    if (core == "cortex-m4") return rate_table(kWeightLoadsM4);
+    return {};
+}
+
 ArenaAccessRates arena_access_rates(const std::string &core) {
     if (core == "cortex-m7") return {rate_table(kArenaLoadsM7), rate_table(kArenaStoresM7)};
     if (core == "cortex-m4") return {rate_table(kArenaLoadsM4), rate_table(kArenaStoresM4)};

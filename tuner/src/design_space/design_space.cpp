@@ -116,12 +116,12 @@ platform::Result<DesignSpace> DesignSpace::create(const std::string &model_name,
         for (auto [ms, t] : scheds)
             for (auto v : variants)
                 for (int32_t f : ffns) {
-                    s.knobs_.push_back(LayerKnobs{a, ms, t, v, f, "", 0, ClusterSplit::kRows});
+                    s.knobs_.push_back(LayerKnobs{a, ms, t, v, f, "", 0, ClusterSplit::kRows, ""});
                     if (v != TX_VARIANT_XPULP)
                         continue;
                     for (int32_t c : cores)
                         for (ClusterSplit sp : {ClusterSplit::kRows, ClusterSplit::kHeads}) {
-                            LayerKnobs k{a, ms, t, v, f, "", c, sp};
+                            LayerKnobs k{a, ms, t, v, f, "", c, sp, ""};
                             const size_t l1 = layer_cluster_l1_bytes(d, k);
                             if (l1 != 0 && l1 <= opt.l1_bytes)
                                 s.knobs_.push_back(k);
@@ -133,33 +133,67 @@ platform::Result<DesignSpace> DesignSpace::create(const std::string &model_name,
     for (size_t i = 0; i < s.knobs_.size(); ++i)
         layout[i] = layer_layout_bytes(d, layer_scratch_bytes(d, s.knobs_[i]));
 
+    std::vector<const platform::MemoryRegion *> placements;
     for (const auto &reg : b.memory)
-        if (is_ram_like(reg)) {
-            s.placements_.push_back(reg.name);
-            s.region_length_.push_back(reg.length);
-            s.region_kind_.push_back(reg.kind);
-        }
-    if (s.placements_.empty()) {
-        s.placements_.push_back("");
-        s.region_length_.push_back(0);
-        s.region_kind_.push_back("");
+        if (is_ram_like(reg))
+            placements.push_back(&reg);
+    if (placements.empty())
+        placements.push_back(nullptr);   // placement "" (unchecked)
+    const bool cortex_m = b.core == "cortex-m4" || b.core == "cortex-m7";   // their link places the weights
+    s.weights_ram_ = cortex_m ? weights_region_choice(b, opt.weights_bytes) : "";
+    std::vector<std::string> weights_choices{""};
+    if (!s.weights_ram_.empty()) {
+        weights_choices.push_back(s.weights_ram_);
+        s.weights_ram_length_ = b.region(s.weights_ram_)->length;
     }
     const size_t digits = mode == SpaceMode::kShared ? 1 : n_layers;
-    for (size_t p = 0; p < s.placements_.size(); ++p) {
-        const bool l1_region = s.region_kind_[p] == "l1";
-        std::vector<uint32_t> fit;
-        for (size_t i = 0; i < s.knobs_.size(); ++i)
-            if ((s.region_length_[p] == 0 || layout[i] <= s.region_length_[p]) &&
-                !(l1_region && s.knobs_[i].cores > 0))
+    for (const platform::MemoryRegion *pl : placements)
+        for (const std::string &w : weights_choices) {
+            const platform::MemoryRegion *wr = w.empty() ? nullptr : b.region(w);
+            std::vector<uint32_t> fit;
+            for (size_t i = 0; i < s.knobs_.size(); ++i) {
+                const LayerKnobs &k = s.knobs_[i];
+                const uint64_t beside = wr && wr == pl ? s.weights_bytes(k) : 0;
+                if (pl && layout[i] + beside > pl->length)
+                    continue;
+                if (wr && wr != pl && s.weights_bytes(k) > wr->length)
+                    continue;
+                if (pl && pl->kind == "l1" && k.cores > 0)
+                    continue;
                 fit.push_back(static_cast<uint32_t>(i));
-        auto n = checked_pow(fit.size(), digits);
-        if (!n || s.size_ + *n > kMaxSize)
-            return platform::Status::invalid_argument("design space larger than 2^63 points; use SpaceMode::kShared");
-        s.size_ += *n;
-        s.region_size_.push_back(*n);
-        s.fit_.push_back(std::move(fit));
-    }
+            }
+            auto n = checked_pow(fit.size(), digits);
+            if (!n || s.size_ + *n > kMaxSize)
+                return platform::Status::invalid_argument("design space larger than 2^63 points; use SpaceMode::kShared");
+            s.size_ += *n;
+            s.home_size_.push_back(*n);
+            s.homes_.push_back({pl ? pl->name : "", w});
+            s.home_length_.push_back(pl ? pl->length : 0);
+            s.home_kind_.push_back(pl ? pl->kind : "");
+            s.fit_.push_back(std::move(fit));
+        }
     return s;
+}
+
+uint64_t DesignSpace::weights_bytes(const LayerKnobs &k) const
+{
+    const bool fused = opt_.fused_weights_bytes > 0 && (mode_ == SpaceMode::kPerLayer || k.attention == AttentionMode::kFused);
+    return fused ? opt_.fused_weights_bytes : opt_.weights_bytes;
+}
+
+std::string weights_region_choice(const platform::BoardProfile &b, uint64_t weights_bytes)
+{
+    const platform::MemoryRegion *flash = nullptr, *best = nullptr;
+    for (const auto &r : b.memory)
+        if (r.kind == "flash" && !flash)
+            flash = &r;
+    if (!flash || weights_bytes == 0)
+        return "";
+    for (const auto &r : b.memory)
+        if (is_ram_like(r) && r.length >= weights_bytes && r.timing.load_wait < flash->timing.load_wait &&
+            (!best || r.timing.load_wait < best->timing.load_wait))
+            best = &r;
+    return best ? best->name : "";
 }
 
 Schedule DesignSpace::at(uint64_t index) const
@@ -168,8 +202,8 @@ Schedule DesignSpace::at(uint64_t index) const
         throw std::out_of_range("DesignSpace::at: index " + std::to_string(index) + " >= size " +
                                 std::to_string(size_));
     size_t p = 0;
-    while (index >= region_size_[p]) {
-        index -= region_size_[p];
+    while (index >= home_size_[p]) {
+        index -= home_size_[p];
         ++p;
     }
     const auto &fit = fit_[p];
@@ -184,7 +218,8 @@ Schedule DesignSpace::at(uint64_t index) const
             k = knobs_[fit[index % fit.size()]];
             index /= fit.size();
         }
-        k.placement = placements_[p];
+        k.placement = homes_[p].placement;
+        k.weights = homes_[p].weights;
         s.layers.push_back(std::move(k));
     }
     return s;
@@ -204,6 +239,7 @@ platform::Status DesignSpace::check(const Schedule &s) const
         const std::string base = "layers[" + std::to_string(i) + "]";
         LayerKnobs k = s.layers[i];
         k.placement.clear();
+        k.weights.clear();
         if (k.attention == AttentionMode::kFused && !has_fused_)
             return Status::invalid_argument(base +
                                             ".attention: fused needs fused weights, which the model does not carry");
@@ -230,25 +266,39 @@ platform::Status DesignSpace::check(const Schedule &s) const
         if (mode_ == SpaceMode::kShared && !(s.layers[i] == s.layers[0]))
             return Status::invalid_argument(base + ": shared mode needs every layer to use layers[0]'s knobs");
     }
-    const std::string &pl = s.layers[0].placement;
-    auto it = std::find(placements_.begin(), placements_.end(), pl);
-    if (it == placements_.end())
+    const std::string &pl = s.layers[0].placement, &w = s.layers[0].weights;
+    auto home = std::find_if(homes_.begin(), homes_.end(), [&](const Home &o) { return o.placement == pl; });
+    if (home == homes_.end())
         return Status::invalid_argument("layers[0].placement: \"" + pl + "\" is not a RAM-like region of " +
                                         board_name_);
-    const size_t p = static_cast<size_t>(it - placements_.begin());
-    if (region_kind_[p] == "l1")
+    while (home != homes_.end() && home->placement == pl && home->weights != w)
+        ++home;
+    if (home == homes_.end() || home->placement != pl)
+        return Status::invalid_argument("layers[0].weights: \"" + w + "\" is not where the space puts weights on " +
+                                        board_name_ + " (flash" + (weights_ram_.empty() ? "" : ", " + weights_ram_) + ")");
+    const size_t h = static_cast<size_t>(home - homes_.begin());
+    if (home_kind_[h] == "l1")
         for (const LayerKnobs &k : s.layers)
             if (k.cores > 0)
                 return Status::invalid_argument("layers[0].placement: \"" + pl +
                                                 "\" is the cluster's L1, which the cluster layers tile into");
-    if (region_length_[p] != 0) {
+    uint64_t weights = 0;
+    for (const LayerKnobs &k : s.layers)
+        weights = std::max(weights, weights_bytes(k));
+    if (!w.empty() && w != pl && weights > weights_ram_length_)
+        return Status::invalid_argument("layers[0].weights: " + std::to_string(weights) + " bytes of weights do not fit \"" +
+                                        w + "\" (" + std::to_string(weights_ram_length_) + " bytes)");
+    if (home_length_[h] != 0) {
         auto plan = plan_memory(dims_, n_layers_, s);
         if (!plan.ok())
             return plan.status();
-        if (plan->peak_bytes > region_length_[p])
+        const uint64_t beside = w == pl ? weights : 0;
+        if (plan->peak_bytes + beside > home_length_[h])
             return Status::invalid_argument("layers[0].placement: arena of " + std::to_string(plan->peak_bytes) +
-                                            " bytes does not fit \"" + pl + "\" (" +
-                                            std::to_string(region_length_[p]) + " bytes)");
+                                            " bytes" +
+                                            (beside ? " and weights of " + std::to_string(beside) + " bytes" : "") +
+                                            (beside ? " do not fit \"" : " does not fit \"") + pl + "\" (" +
+                                            std::to_string(home_length_[h]) + " bytes)");
     }
     return {};
 }

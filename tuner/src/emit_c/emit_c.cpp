@@ -59,6 +59,8 @@ platform::Result<EmittedC> emit_c(const Model &m, const Schedule &s, const fs::p
                 return text.status();
             files.push_back({rel, std::move(*text)});
         }
+        if (Status st = emit_detail::place_regions(boards, s, targets, files); !st.ok())
+            return st;
         files.push_back({"Makefile", emit_detail::makefile(n, sources, targets)});
         files.push_back({"README.md", emit_detail::readme(n, targets)});
 

@@ -38,6 +38,14 @@ platform::Status firmware_targets(const std::filesystem::path &root, const std::
 platform::Status cluster_target(const std::filesystem::path &boards_dir, const Schedule &s,
                                 std::vector<FirmwareTarget> &out);
 
+// The copy of the schedule's board's linker script among `files` (kernels/firmware/ld/<board>.ld),
+// its ARENA_RAM aliased to the schedule's placement and its WEIGHTS_RAM to the schedule's weights
+// region (each matched to the script's MEMORY region of the profile region's origin); unchanged
+// where the schedule names neither or the board has no target. A region the script has no MEMORY
+// line for is an error.
+platform::Status place_regions(const std::filesystem::path &boards_dir, const Schedule &s,
+                               const std::vector<FirmwareTarget> &targets, std::vector<GeneratedFile> &files);
+
 // The host build compiles the kernel library only: the lines for every CPU under kernels/src/.
 bool is_host_source(const FirmwareSource &f);
 

@@ -66,7 +66,11 @@ std::string readme(const Network &n, const std::vector<FirmwareTarget> &targets)
         o << "Tuned for board `" << c_safe_text(n.schedule.board) << "`.";
     if (!n.schedule.layers.empty() && !n.schedule.layers[0].placement.empty())
         o << " The schedule places the arena in `" << c_safe_text(n.schedule.layers[0].placement)
-          << "`; the linker scripts here keep their default arena region (`ARENA_RAM`), edit them to follow it.";
+          << "`: the board's linker script here maps `ARENA_RAM` there.";
+    if (!n.schedule.layers.empty() && !n.schedule.layers[0].weights.empty())
+        o << " Its weights are copied from flash to `" << c_safe_text(n.schedule.layers[0].weights)
+          << "` at start-up (section `.tx_weights`, `WEIGHTS_RAM` in the board's linker script; the startup code "
+             "copies it like `.data`).";
     o << "\n\n## API (`network.h`)\n\n```c\n"
       << "static uint8_t arena[TX_NETWORK_ARENA_BYTES] __attribute__((aligned(8)));\n"
       << "tx_network_output_t out[TX_NETWORK_OUTPUT_COUNT];\n"

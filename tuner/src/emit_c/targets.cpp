@@ -2,6 +2,9 @@
 // machine) and the linker scripts that exist for them.
 #include <algorithm>
 #include <map>
+#include <regex>
+#include <sstream>
+#include <tuple>
 
 #include "emit_c_internal.h"
 #include "tinytx/platform/board_profile.h"
@@ -45,6 +48,64 @@ platform::Status firmware_targets(const fs::path &root, const fs::path &boards_d
         return Status::not_found("board profiles (" + boards_dir.string() + "): no Cortex-M board with a linker script");
     for (auto &[name, t] : targets)
         out.push_back(std::move(t));
+    return {};
+}
+
+namespace {
+
+// The MEMORY line of `script` whose ORIGIN is `origin`: its name ("" = none)
+std::string memory_at(const std::string &script, uint64_t origin)
+{
+    static const std::regex line(R"(^\s*(\w+)\s*\([^)]*\)\s*:\s*ORIGIN\s*=\s*(0x[0-9A-Fa-f]+|\d+))");
+    std::istringstream in(script);
+    for (std::string l; std::getline(in, l);) {
+        std::smatch m;
+        if (std::regex_search(l, m, line) && std::stoull(m[2].str(), nullptr, 0) == origin)
+            return m[1].str();
+    }
+    return "";
+}
+
+} // namespace
+
+platform::Status place_regions(const fs::path &boards_dir, const Schedule &s, const std::vector<FirmwareTarget> &targets,
+                               std::vector<GeneratedFile> &files)
+{
+    using platform::Status;
+    if (s.layers.empty() || (s.layers[0].placement.empty() && s.layers[0].weights.empty()))
+        return {};
+    const auto t = std::find_if(targets.begin(), targets.end(), [&](const FirmwareTarget &x) { return x.name == s.board; });
+    if (t == targets.end())
+        return {};
+    const auto file = std::find_if(files.begin(), files.end(), [&](const GeneratedFile &f) {
+        return f.name == "kernels/firmware/ld/" + t->linker_script + ".ld";
+    });
+    if (file == files.end())
+        return Status::internal("the linker script of " + s.board + " is not in the folder");
+    platform::BoardProfile b;
+    try {
+        b = platform::BoardCatalog::load_dir(boards_dir.string()).get(s.board);
+    } catch (const std::exception &e) {  // load_dir and get throw: no such board
+        return Status::invalid_argument("schedule.board (" + s.board + "): " + e.what());
+    }
+    std::string &script = file->content;
+    for (const auto &[alias, region, knob] : {std::tuple{"ARENA_RAM", s.layers[0].placement, "placement"},
+                                              std::tuple{"WEIGHTS_RAM", s.layers[0].weights, "weights"}}) {
+        if (region.empty())
+            continue;
+        const platform::MemoryRegion *r = b.region(region);
+        const std::string memory = r ? memory_at(script, r->origin) : "";
+        if (memory.empty())
+            return Status::invalid_argument(std::string("layers[0].") + knob + ": " + file->name +
+                                            " has no MEMORY region at the origin of " + s.board + "'s \"" + region +
+                                            "\"");
+        const std::regex alias_line("REGION_ALIAS\\(\"" + std::string(alias) + "\",\\s*\\w+\\);");
+        if (!std::regex_search(script, alias_line))
+            return Status::internal(file->name + ": no REGION_ALIAS of " + alias);
+        script = std::regex_replace(script, alias_line,
+                                    "REGION_ALIAS(\"" + std::string(alias) + "\", " + memory + ");  /* the tuned " +
+                                        knob + ": " + region + " */");
+    }
     return {};
 }
 

@@ -71,6 +71,8 @@ json layer_to_json(const LayerKnobs &k)
     j["ffn_tile"] = k.ffn_tile;
     if (!k.placement.empty())
         j["placement"] = k.placement;
+    if (!k.weights.empty())
+        j["weights"] = k.weights;
     if (k.cores != 0) {
         j["cores"] = k.cores;
         j["split"] = split_name(k.split);
@@ -131,7 +133,7 @@ platform::Result<Schedule> schedule_from_json(const json &j)
             return fail(base, std::string("must be an object, got ") + type_name(l));
         for (auto it = l.begin(); it != l.end(); ++it) {
             static const char *known[] = {"attention", "mhsa", "tile_rows", "variant", "ffn_tile",
-                                          "placement", "cores", "split"};
+                                          "placement", "weights", "cores", "split"};
             bool ok = false;
             for (const char *k : known)
                 ok = ok || it.key() == k;
@@ -192,6 +194,11 @@ platform::Result<Schedule> schedule_from_json(const json &j)
             if (platform::Status st = integer("ffn_tile", k.ffn_tile); !st.ok()) return st;
         if (l.contains("placement"))
             if (platform::Status st = str("placement", k.placement); !st.ok()) return st;
+        if (l.contains("weights")) {
+            if (platform::Status st = str("weights", k.weights); !st.ok()) return st;
+            if (k.weights == kWeightsInFlash)
+                k.weights.clear();  // "flash" and "" are one schedule: the canonical form omits it
+        }
         if (l.contains("cores"))
             if (platform::Status st = integer("cores", k.cores); !st.ok()) return st;
         if (l.contains("split")) {
@@ -264,6 +271,8 @@ platform::Status check_dims(const Schedule &s, const tx_encoder_dims &d, size_t 
                                                tx_variant_name(k.variant));
         if (k.placement != s.layers[0].placement)
             return fail(base + ".placement", "must equal layers[0].placement (one arena for the model)");
+        if (k.weights != s.layers[0].weights)
+            return fail(base + ".weights", "must equal layers[0].weights (one weights section for the model)");
     }
     return {};
 }
@@ -307,6 +316,8 @@ std::string schedule_summary(const Schedule &s)
             o << " ffn/" << k.ffn_tile;
         if (!k.placement.empty())
             o << " @" << k.placement;
+        if (!k.weights.empty())
+            o << " weights@" << k.weights;
     }
     return o.str();
 }

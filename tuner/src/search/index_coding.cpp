@@ -64,7 +64,7 @@ IndexCoding IndexCoding::from_space(const DesignSpace &space)
     const size_t layers = space.mode() == SpaceMode::kPerLayer ? space.at(0).layers.size() : 1;
     IndexCoding c;
     uint64_t offset = 0;
-    for (size_t r = 0; r < space.placements().size(); ++r) {
+    for (size_t r = 0; r < space.homes().size(); ++r) {
         const uint64_t n = space.fitting_count(r);
         if (n == 0) continue;
         uint64_t bs = 1;

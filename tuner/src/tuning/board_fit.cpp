@@ -35,21 +35,29 @@ uint64_t board_flash_bytes(const platform::BoardProfile &b)
     return n;
 }
 
-uint64_t model_min_data_bytes(const Model &m, Schedule any)
+uint64_t layer_tensor_bytes(const Model &m, AttentionMode mode)
 {
-    for (LayerKnobs &k : any.layers)
-        k.attention = AttentionMode::kStandard; // the fused-weight extras come on top
+    Schedule all;
+    all.layers.resize(m.layers.size());
+    for (LayerKnobs &k : all.layers)
+        k.attention = mode;
     size_t tensors = 0;
-    c_model_data(m, any, "model.h", &tensors);
-    return tensors + m.ends_data_bytes() + m.calibration_input.size();
+    c_model_data(m, all, "model.h", &tensors);
+    return tensors;
 }
 
-platform::Status check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
+uint64_t model_min_data_bytes(const Model &m)
+{
+    // the fused-weight extras come on top
+    return layer_tensor_bytes(m, AttentionMode::kStandard) + m.ends_data_bytes() + m.calibration_input.size();
+}
+
+platform::Status check_data_fits_flash(const Model &m, uint64_t flash_bytes,
                                        const std::string &board_name)
 {
     if (flash_bytes == 0)
         return {};
-    const uint64_t data = model_min_data_bytes(m, any);
+    const uint64_t data = model_min_data_bytes(m);
     if (data <= flash_bytes)
         return {};
     return platform::Status::invalid_argument(

@@ -22,11 +22,15 @@ uint64_t board_flash_bytes(const platform::BoardProfile &b);
 
 // Constant data every image of the model holds whatever its knobs: the standard-attention
 // weights, biases, requantization tables and the calibration input (as the generated C holds
-// them: c_model_data), and the network's ends (Model::ends_data_bytes). `any` is any schedule of the model (its attention knobs are ignored).
-uint64_t model_min_data_bytes(const Model &m, Schedule any);
+// them: c_model_data), and the network's ends (Model::ends_data_bytes).
+uint64_t model_min_data_bytes(const Model &m);
+
+// Bytes of the layers' tensors as the generated C holds them (c_model_data, alignment aside) with
+// every layer's attention `mode`: what a schedule that puts the weights in RAM copies there.
+uint64_t layer_tensor_bytes(const Model &m, AttentionMode mode);
 
 // Whether any image of the model can fit a flash of flash_bytes (0 = unchecked).
-platform::Status check_data_fits_flash(const Model &m, const Schedule &any, uint64_t flash_bytes,
+platform::Status check_data_fits_flash(const Model &m, uint64_t flash_bytes,
                                        const std::string &board_name);
 
 } // namespace tinytx::tuner

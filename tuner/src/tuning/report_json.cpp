@@ -75,6 +75,9 @@ json point_json(const TuneReport &r, const Trial &t)
             {"source", platform::to_string(t.measurement.cycles_source)},
             {"backend", t.measurement.backend},
             {"arena_region", t.arena_region},
+            {"weights_region", t.schedule.layers.empty() || t.schedule.layers[0].weights.empty()
+                                   ? std::string(kWeightsInFlash)
+                                   : t.schedule.layers[0].weights},
             {"knobs", to_json(t.schedule)["layers"]},
             {"accuracy", accuracy.is_discarded() ? json(nullptr) : schedule_accuracy(accuracy, t.schedule)}};
 }
@@ -129,7 +132,8 @@ platform::Result<json> schedule_export_json(const TuneReport &r, const Trial &t,
         return platform::Status::internal("reference run: " + ref.status().message());
     json j = to_json(t.schedule);
     const CostFeatures f = schedule_features(m.dims, t.schedule);
-    const double predicted = r.cost_model.predict_cycles(f);
+    const double predicted = r.cost_model.predict_cycles(f) +
+                             r.cost_model.weights_cycles(f, t.schedule.layers.empty() ? "" : t.schedule.layers[0].weights);
     json measured = point_json(r, t);
     measured.erase("knobs");
     measured.erase("schedule_id");

@@ -59,8 +59,11 @@ std::vector<std::string> SegmentLedger::keys(const Schedule &s, const std::strin
         k.push_back("tail " + layer + std::to_string(int(l.attention)) + " " + std::to_string(l.ffn_tile) + " " +
                     std::to_string(int(l.variant)));
     }
+    // the arena's region and the weights' (an image per weights region): both change every segment
+    const std::string home =
+        " @" + region + (s.layers.empty() || s.layers[0].weights.empty() ? "" : " weights@" + s.layers[0].weights);
     for (std::string &key : k)
-        key += " @" + region;
+        key += home;
     return k;
 }
 

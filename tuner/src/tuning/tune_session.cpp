@@ -49,6 +49,13 @@ json board_json(const platform::BoardProfile &b)
             {"active_mw", b.active_mw}};
 }
 
+// Where the schedule's weights live: "" (flash) or the RAM region its image copies them to.
+const std::string &weights_region(const Schedule &s)
+{
+    static const std::string flash;
+    return s.layers.empty() ? flash : s.layers[0].weights;
+}
+
 // The schedule without placement: what reaches the code of an image (builder.h).
 std::string code_hash(Schedule s)
 {
@@ -100,14 +107,15 @@ Objectives objectives_of(const Trial &t)
 
 // Calibration report: error of the model the run started with, a held-out fit (every fourth
 // trial in hash order held out), then the final fit on every point; each point with the region its
-// arena was in.
+// arena was in and its weights' region.
 void calibrate(TuneReport &r, const tx_encoder_dims &dims)
 {
     std::vector<std::pair<std::string, CostMeasurement>> pts;
     for (const Trial &t : r.trials)
         if (t.ok() && t.measurement.cycles_median > 0)
             pts.push_back({t.hash, {schedule_features(dims, t.schedule),
-                                    static_cast<double>(t.measurement.cycles_median), t.hash, t.arena_region}});
+                                    static_cast<double>(t.measurement.cycles_median), t.hash, t.arena_region,
+                                    weights_region(t.schedule)}});
     std::sort(pts.begin(), pts.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<CostMeasurement> all, train, held;
     for (size_t i = 0; i < pts.size(); ++i) {
@@ -123,7 +131,7 @@ void calibrate(TuneReport &r, const tx_encoder_dims &dims)
         r.heldout_error = fit.evaluate(held);
         std::vector<double> rel;
         for (const CostMeasurement &p : held)
-            rel.push_back(std::fabs(fit.predict_cycles(p.features, p.placement) - p.cycles) / p.cycles * 100.0);
+            rel.push_back(std::fabs(fit.predict_cycles(p.features, p.placement, p.weights) - p.cycles) / p.cycles * 100.0);
         r.median_heldout_error_pct = median_of(rel);
     }
     r.cost_model.calibrate(all);
@@ -136,7 +144,7 @@ std::string flash_class(const Schedule &s)
     std::string k;
     for (const LayerKnobs &l : s.layers)
         k += std::to_string(int(l.variant)) + (l.attention == AttentionMode::kFused ? "f " : "s ");
-    return k;
+    return weights_region(s).empty() ? k : k + "weights@" + weights_region(s);
 }
 
 // The best pick of a schedule-as-data run measured again in its specialized image (the one the
@@ -261,6 +269,8 @@ bool TuneSession::load_inputs()
         return fail(st.message());
     if (req_.images != "auto" && req_.images != "specialized")
         return fail("images: '" + req_.images + "' (auto or specialized)");
+    if (req_.weights != "auto" && req_.weights != kWeightsInFlash)
+        return fail("weights: '" + req_.weights + "' (auto or flash)");
     if (req_.time_budget.count() <= 0)
         return fail("time budget: must be positive, got " + std::to_string(req_.time_budget.count()) + " s");
     return true;
@@ -282,6 +292,12 @@ bool TuneSession::make_space()
         space_opt_.cluster_cores = board_cluster_cores(board_);
         space_opt_.l1_bytes = board_cluster_l1_free(board_);
     }
+    // Weights in RAM: not where the measurement cannot see memory regions (QEMU's icount); any
+    // agents' backend ("", a farm's pool) may be the iss, and a board sees them
+    if (req_.weights == "auto" && backend_ != "qemu") {
+        space_opt_.weights_bytes = layer_tensor_bytes(m, AttentionMode::kStandard);
+        space_opt_.fused_weights_bytes = m.has_fused() ? layer_tensor_bytes(m, AttentionMode::kFused) : 0;
+    }
     platform::Result<DesignSpace> space_result = DesignSpace::create(m, board_, req_.mode, space_opt_);
     if (!space_result.ok())
         return fail("design space: " + space_result.status().message());
@@ -290,7 +306,7 @@ bool TuneSession::make_space()
     const DesignSpace &space = *space_;
     if (space.size() == 0)
         return fail("design space: no schedule of " + m.name + " fits any memory region of " + board_.name);
-    if (platform::Status st = check_data_fits_flash(m, space.at(0), flash_budget, board_.name); !st.ok())
+    if (platform::Status st = check_data_fits_flash(m, flash_budget, board_.name); !st.ok())
         return fail(st.message());
 
     r_.model_name = m.name;
@@ -338,7 +354,8 @@ bool TuneSession::connect_agents()
     places_arena_ = std::all_of(agents_.begin(), agents_.end(), [&](const std::shared_ptr<Agent> &a) {
         return a->places_arena(board_.name, backend_);
     });
-    if (!places_arena_ && space_->placements().size() > 1)
+    if (!places_arena_ && std::any_of(space_->homes().begin(), space_->homes().end(),
+                                      [&](const DesignSpace::Home &h) { return h.placement != space_->homes()[0].placement; }))
         note("placement: the agents' backend (" + (backend_.empty() ? std::string("theirs") : backend_) +
              ") cannot move the arena: schedules that differ only in placement share one measurement, with the "
              "arena where the image's link puts it");
@@ -371,7 +388,7 @@ void TuneSession::choose_strategy()
                 continue;
             ++n;
             const bool specialized = !table_images_ || !schedule_data_fit(s, kernels_).ok();
-            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s), arena_region(s)),
+            space_s += estimated_candidate_seconds(backend_, specialized, prior.predict_cycles(schedule_features(m.dims, s), arena_region(s), weights_region(s)),
                                                    req_.warmups + req_.repeats, board_.clock_hz);
         }
         r_.feasible = n;
@@ -420,12 +437,14 @@ bool TuneSession::open_database()
     const std::vector<uint8_t> spec = read_file_bytes(m.spec_path);
     model_id_ = db_->upsert_model(m.name, r_.model_hash, std::string(spec.begin(), spec.end()));
     board_id_ = db_->upsert_board(board_.name, board_json(board_).dump());
-    const json command = {{"model", m.name},           {"model_hash", r_.model_hash},
-                          {"board", board_.name},      {"budget_bytes", req_.budget_bytes},
-                          {"strategy", req_.strategy}, {"trials", trials_},
-                          {"seed", req_.seed},         {"mode", req_.mode == SpaceMode::kShared ? "shared" : "per-layer"},
-                          {"batch", req_.batch},       {"repeats", req_.repeats},
-                          {"warmups", req_.warmups},   {"backend", backend_}};
+    json command = {{"model", m.name},           {"model_hash", r_.model_hash},
+                    {"board", board_.name},      {"budget_bytes", req_.budget_bytes},
+                    {"strategy", req_.strategy}, {"trials", trials_},
+                    {"seed", req_.seed},         {"mode", req_.mode == SpaceMode::kShared ? "shared" : "per-layer"},
+                    {"batch", req_.batch},       {"repeats", req_.repeats},
+                    {"warmups", req_.warmups},   {"backend", backend_}};
+    if (req_.weights != "auto")
+        command["weights"] = req_.weights;  // the space differs (a run of the default keeps its identity)
     r_.run = db_->start_run(model_id_, board_id_, command, req_.budget_bytes, kind_);
 
     r_.cost_model = CostModel::prior_for(board_);
@@ -550,7 +569,8 @@ std::optional<Batch> TuneSession::propose()
         t.plan = *pr;
         t.hash = schedule_hash(t.schedule);
         t.arena_region = arena_region(t.schedule);
-        t.predicted_cycles = start_model_.predict_cycles(schedule_features(m_->dims, t.schedule), t.arena_region);
+        t.predicted_cycles =
+            start_model_.predict_cycles(schedule_features(m_->dims, t.schedule), t.arena_region, weights_region(t.schedule));
         b.trials.push_back(std::move(t));
     }
     std::vector<std::pair<std::string, std::string>> hj;
@@ -640,14 +660,17 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     const Model &m = *m_;
     {
         std::unique_lock first(build_mu_);  // the first build of the kernels, alone
-        if (!data_image_) {
-            data_image_ = builder_->build_schedule_data(m, board_, kernels_);
-            warmed_ = warmed_ || data_image_->ok();
+        for (size_t i : by_table) {
+            const std::string &w = weights_region(b.trials[i].schedule);
+            if (!data_images_.count(w)) {
+                data_images_.emplace(w, builder_->build_schedule_data(m, board_, kernels_, w));
+                warmed_ = warmed_ || data_images_.at(w).ok();
+            }
+            if (!data_images_.at(w).ok())
+                return "build of the schedule-as-data image" + (w.empty() ? std::string() : " (weights in " + w + ")") +
+                       " failed: " + data_images_.at(w).status().message();
         }
     }
-    if (!data_image_->ok())
-        return "build of the schedule-as-data image failed: " + data_image_->status().message();
-    const BuiltImage &br = **data_image_;
     // what each candidate's deployed image would hold: its specialized image's flash, which only
     // the variants and attention modes change (one build per such class)
     for (size_t i : by_table) {
@@ -693,6 +716,7 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     for (size_t k = 0; k < by_table.size(); ++k) {
         finish(k, ms.at(k));
         Trial &t = b.trials[by_table[k]];
+        const BuiltImage &br = *data_images_.at(weights_region(t.schedule));
         t.measurement.image_loads = ms.at(k).image_loads;  // the request's load: on its first table
         b.builds[by_table[k]] = BuildRecord{t.candidate_id, t.measurement.image_hash, br.toolchain_version,
                                             build_options_.opt_flags + " " + br.cpu + " " + br.machine +
@@ -703,17 +727,19 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
     return "";
 }
 
-// Trials through the schedule-as-data image, one request per arena region (the image is loaded
-// again for each: the arena moves with it); `hooks`, when set, gives a region's job its callbacks,
-// told the positions in `tables` of that region's tables. The Measurements come in `tables`' order.
+// Trials through the schedule-as-data images, one request per arena region and weights region (the
+// image of the weights' region, loaded again for each arena region: the arena moves with it);
+// `hooks`, when set, gives a request's job its callbacks, told the positions in `tables` of that
+// request's tables. The Measurements come in `tables`' order.
 std::vector<platform::Measurement> TuneSession::measure_by_region(
     const std::vector<TableOf> &tables, const std::function<void(RunJob &, const std::vector<size_t> &)> &hooks)
 {
-    std::map<std::string, std::vector<size_t>> by_region;  // arena region -> positions in tables
+    // (arena region, weights region) -> positions in tables
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> by_region;
     for (size_t k = 0; k < tables.size(); ++k)
-        by_region[tables[k].trial->arena_region].push_back(k);
+        by_region[{tables[k].trial->arena_region, weights_region(tables[k].trial->schedule)}].push_back(k);
     std::vector<platform::Measurement> ms(tables.size());
-    for (const auto &[region, ks] : by_region) {
+    for (const auto &[regions, ks] : by_region) {
         std::vector<agent::TableRun> runs;
         for (size_t k : ks) {
             const Trial &t = *tables[k].trial;
@@ -722,7 +748,8 @@ std::vector<platform::Measurement> TuneSession::measure_by_region(
         RunJob job = measure_job(tables[ks.front()].trial->schedule);
         if (hooks)
             hooks(job, ks);
-        const std::vector<platform::Measurement> part = measure_tables(agents_, job, (*data_image_)->elf_path, runs, jobs_);
+        const std::vector<platform::Measurement> part =
+            measure_tables(agents_, job, data_images_.at(regions.second)->elf_path, runs, jobs_);
         for (size_t j = 0; j < ks.size(); ++j)
             ms[ks[j]] = part.at(j);
     }
@@ -918,14 +945,15 @@ void TuneSession::finish()
 // the segments measured again in later runs, each of which must agree: SegmentLedger::learn.)
 void TuneSession::check_composed_front()
 {
-    if (!data_image_ || !data_image_->ok())
+    if (data_images_.empty())
         return;
     if (ledger_ && !ledger_->exact())
         note("composing stopped during the run: a segment measured again differed from its first measurement, so "
              "the points composed before may be off; the front's are run whole below (--whole-runs composes none)");
     std::vector<TableOf> tables;
     for (size_t i : r_.front)
-        if (r_.trials[i].agent == kComposedAgent) {
+        if (r_.trials[i].agent == kComposedAgent && data_images_.count(weights_region(r_.trials[i].schedule)) &&
+            data_images_.at(weights_region(r_.trials[i].schedule)).ok()) {
             const auto crc = expected_crc(r_.trials[i].schedule);
             tables.push_back({&r_.trials[i], uint32_t(i), crc.ok() ? std::optional<uint32_t>(*crc) : std::nullopt});
         }

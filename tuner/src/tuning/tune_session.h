@@ -145,7 +145,8 @@ private:
     // two builds compile the same objects; later ones mostly hit the caches and run side by side.
     std::shared_mutex build_mu_;
     bool warmed_ = false;
-    std::optional<platform::Result<BuiltImage>> data_image_;  // the schedule-as-data image, built when first needed
+    // the schedule-as-data image per weights region ("" = flash), each built when first needed
+    std::map<std::string, platform::Result<BuiltImage>> data_images_;
     std::map<std::string, uint64_t> flash_by_class_;
     DominanceBound dominance_;  // from every front-eligible trial measured or known so far
     // schedule-as-data runs on the iss with dominated candidates stopped: cycles composed from

@@ -80,10 +80,11 @@ MinimalPeak minimal_peak(const Model &m, const DesignSpace &space)
     }
     best.schedule.model = m.name;
     best.schedule.board = space.size() ? space.at(0).board : "";
-    // the first region the design space offers (every region fits the smallest plan if any does)
-    if (!space.placements().empty())
+    // the first region the design space offers (every region fits the smallest plan if any does),
+    // the weights in flash
+    if (!space.homes().empty())
         for (LayerKnobs &k : best.schedule.layers)
-            k.placement = space.placements().front();
+            k.placement = space.homes().front().placement;
     return best;
 }
 

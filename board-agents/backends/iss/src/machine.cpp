@@ -260,7 +260,7 @@ void Machine::resolve_symbols()
     if (!sane(stack_bottom_, stack_top_)) stack_top_ = stack_bottom_;
     if (!sane(arena_start_, arena_end_)) arena_end_ = arena_start_;
     hw_.configure(stack_bottom_, stack_top_, arena_start_, arena_end_);
-    waits_.emplace(board_, arena_start_, arena_end_, arena_region_);
+    waits_.emplace(board_, arena_start_, arena_end_, arena_region_, weights_home(image_));
     plan_waits_ = arm_ && !config_.access_hooks && (waits_->charges_loads() || waits_->charges_stores());
 
     std::vector<std::pair<uint32_t, uint8_t>> m = {{begin_, kBegin}, {end_, kEnd}, {done_, kDone}, {stop_addr_, kStop}};

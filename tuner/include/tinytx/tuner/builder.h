@@ -16,6 +16,9 @@
 // Same inputs give byte-identical sources. Images are linked for the board's emulator machine,
 // so the placement knob does not reach the code: schedules that differ only in placement give
 // identical sources and the same image (placement matters on a board, which needs its own link).
+// The weights knob does: weights in RAM are emitted into section .tx_weights, which the startup
+// code copies from flash to the link's WEIGHTS_RAM, and the image names the region in
+// tx_weights_region (what the iss charges their loads with).
 //
 // Cross-compile (Builder::build): the generated sources plus the fixed part (kernel library and
 // firmware core for the board's CPU, listed in tuner/src/builder/firmware_sources.txt) with the
@@ -57,6 +60,9 @@ struct GeneratedSources {
 // The C sources of one image. Checks the schedule against the model (check_dims) and plans memory;
 // a refusal is invalid_argument naming the field.
 platform::Result<GeneratedSources> generate_sources(const Model &m, const Schedule &s, const platform::BoardProfile &b);
+// Ok when the weights of an image may be copied to `region` ("" = flash: always): a RAM-like region
+// of the board, on a Cortex-M (its startup and linker scripts place section .tx_weights).
+platform::Status check_weights_region(const std::string &region, const platform::BoardProfile &b);
 // Writes the files into dir (created, and the folders of names like "a/b.c").
 platform::Status write_sources(const std::vector<GeneratedFile> &files, const std::filesystem::path &dir);
 
@@ -123,9 +129,11 @@ std::vector<std::string> firmware_link_flags(const TargetInfo &t);
 // Include directories of the kernels and the firmware core, relative to the source root.
 std::vector<std::string> firmware_include_dirs();
 
-// The C sources of the schedule-as-data image of a model on a board (schedule_data.h).
+// The C sources of the schedule-as-data image of a model on a board (schedule_data.h), its weights
+// in flash or copied to `weights_region` (LayerKnobs::weights: one image per weights region).
 platform::Result<GeneratedSources> generate_schedule_data_sources(const Model &m, const platform::BoardProfile &b,
-                                                                  const std::set<tx_variant> &kernels);
+                                                                  const std::set<tx_variant> &kernels,
+                                                                  const std::string &weights_region = "");
 
 // One line of tuner/src/builder/firmware_sources.txt: the fixed part of every image.
 struct FirmwareSource {
@@ -168,9 +176,11 @@ public:
     // carries the compiler's stderr.
     platform::Result<BuiltImage> build(const Model &m, const Schedule &s, const platform::BoardProfile &b) const;
     // The schedule-as-data image of a model on a board with these GEMM kernels
-    // (schedule_data.h): built once, cached like every image; its plan is unset.
+    // (schedule_data.h) and its weights in `weights_region` ("" = flash): built once, cached like
+    // every image; its plan is unset.
     platform::Result<BuiltImage> build_schedule_data(const Model &m, const platform::BoardProfile &b,
-                                                     const std::set<tx_variant> &kernels) const;
+                                                     const std::set<tx_variant> &kernels,
+                                                     const std::string &weights_region = "") const;
     const BuildOptions &options() const { return opts_; }
 
 private:

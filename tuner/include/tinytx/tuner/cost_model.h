@@ -137,6 +137,7 @@ struct CostMeasurement {
     double cycles = 0;
     std::string label;   // e.g. schedule hash; informational
     std::string placement;  // the board region the arena was in ("" = the board's default)
+    std::string weights;    // the RAM region the weights were copied to ("" = in flash)
 };
 
 // Arena data accesses per unit of each feature: how many of a schedule's loads and stores fall in
@@ -146,6 +147,9 @@ struct ArenaAccessRates {
     CostFeatures loads{}, stores{};
 };
 ArenaAccessRates arena_access_rates(const std::string &core);
+// Loads of the layers' weights (the tensors a schedule may copy to RAM: LayerKnobs::weights) per
+// unit of each feature, fitted per core like the arena's (priors.cpp).
+CostFeatures weight_load_rates(const std::string &core);
 
 // Predicted-vs-measured error over a set of points (percentages of the measured cycles).
 struct CostErrorReport {
@@ -176,11 +180,16 @@ public:
     // Cycles with the arena where the board puts it by default (`default_arena`): the placement
     // the coefficients are fitted for. With a placement: plus placement_cycles.
     double predict_cycles(const CostFeatures &f) const;
-    double predict_cycles(const CostFeatures &f, const std::string &placement) const;
+    // With the weights in RAM region `weights` too: plus weights_cycles.
+    double predict_cycles(const CostFeatures &f, const std::string &placement, const std::string &weights = "") const;
     // What moving the arena from `default_arena` to `placement` adds (negative when it saves):
     // the difference of the two regions' wait states (the board profile's, docs/CYCLE_MODEL.md)
     // times the arena loads and stores the features imply. 0 for "" or an unknown region.
     double placement_cycles(const CostFeatures &f, const std::string &placement) const;
+    // What copying the weights from flash to RAM region `weights` adds (negative when it saves): the
+    // difference of the region's and the flash's load wait states times the weight loads the
+    // features imply (weight_rates). 0 for "" (flash) or an unknown region.
+    double weights_cycles(const CostFeatures &f, const std::string &weights) const;
     double predict_energy_uj(const CostFeatures &f) const { return energy_uj(predict_cycles(f)); }
     // energy_uj = cycles / clock_hz * active_mw * 1000 (0 when the clock is unknown)
     double energy_uj(double cycles) const;
@@ -188,7 +197,8 @@ public:
     // Non-negative ridge least squares on the relative residuals (pred/meas - 1). Replaces the
     // coefficients; keeps the old ones as the ridge target. Returns the error on `points`.
     // A point measured with the arena elsewhere than the default counts as its cycles less
-    // placement_cycles (the wait states are the profile's, calibrated by tinytx-agent calibrate).
+    // placement_cycles (the wait states are the profile's, calibrated by tinytx-agent calibrate),
+    // one with its weights in RAM less weights_cycles.
     CostErrorReport calibrate(const std::vector<CostMeasurement> &points,
                               const CalibrationOptions &opt = {});
     CostErrorReport evaluate(const std::vector<CostMeasurement> &points) const;
@@ -196,7 +206,8 @@ public:
     // JSON: {"format":"tinytx.cost_model/1","board","core","clock_hz","active_mw",
     //        "coefficients":{name:value},"prior":{name:value},
     //        "calibration":{"points","mape_pct","max_abs_pct","rms_pct","median_abs_pct"},
-    //        "placement":{"default_arena","regions":{name:{"load_wait","store_wait"}}}}
+    //        "placement":{"default_arena","regions":{name:{"load_wait","store_wait"}},
+    //                     "flash_load_wait"}}
     nlohmann::json to_json() const;
     // Corruption naming the field when j is not a cost model.
     static platform::Result<CostModel> from_json(const nlohmann::json &j);
@@ -219,6 +230,8 @@ public:
     std::map<std::string, Waits> region_waits;
     std::string default_arena;
     ArenaAccessRates arena_rates;
+    std::optional<double> flash_load_wait;   // the board's flash (where the weights are by default)
+    CostFeatures weight_rates{};
 
 private:
     nlohmann::json placement_json() const;

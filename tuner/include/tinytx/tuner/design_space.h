@@ -18,10 +18,17 @@
 //              one per schedule, even in per-layer mode. A knob set whose plan fits no region is
 //              not in the space. A board with no RAM-like region gets placement "" (unchecked).
 //              Cluster knob sets never place the arena in an l1 region: their tiles fill it.
-// Modes: kShared — every layer uses the same knob set (size = sum over regions of n_r);
-//        kPerLayer — each layer picks its own (size = sum over regions of n_r^L), where n_r is
-//        the number of knob sets whose plan fits region r.
-// Index order: regions in board order; within a region, mixed radix over layers with layer 0
+//   weights    "" (flash); with SpaceOptions::weights_bytes > 0 on a Cortex-M board, also the
+//              weights' RAM region (weights_region_choice): of the RAM-like regions with fewer load
+//              wait states than the flash and room for the weights, the one with the fewest (first
+//              in board order on a tie). One per schedule, like the placement; where it is the
+//              placement's region, arena and weights must fit it together (with the fused weights
+//              in per-layer mode, whose layers may mix attention modes).
+// A home is a (placement, weights) pair: placements in board order, within one weights "" first.
+// Modes: kShared — every layer uses the same knob set (size = sum over homes of n_h);
+//        kPerLayer — each layer picks its own (size = sum over homes of n_h^L), where n_h is
+//        the number of knob sets that fit home h.
+// Index order: homes in the order above; within a home, mixed radix over layers with layer 0
 // the fastest digit, each digit an index into the region's fitting knob sets (in
 // layer_knob_sets() order: attention, mhsa, T, variant, ffn_tile, cores, split — outermost first).
 #pragma once
@@ -44,7 +51,13 @@ enum class SpaceMode { kShared, kPerLayer };
 struct SpaceOptions {
     int32_t cluster_cores = 0;   // 0 = no cluster knobs (also for pre-norm models: post-norm only)
     size_t l1_bytes = 0;         // L1 free for the cluster kernels' tiles
+    // The model's weights section with every layer standard / fused (fused: 0 = the model has no
+    // fused weights); 0 = the weights stay in flash (no weights knob).
+    uint64_t weights_bytes = 0, fused_weights_bytes = 0;
 };
+
+// The RAM-like region the space offers for the weights besides flash ("" = none; see above).
+std::string weights_region_choice(const platform::BoardProfile &b, uint64_t weights_bytes);
 
 class DesignSpace {
 public:
@@ -69,11 +82,14 @@ public:
     // the field).
     platform::Status check(const Schedule &s) const;
 
-    // every knob set of one layer with placement "" (before the memory filter)
+    // every knob set of one layer with placement and weights "" (before the memory filter)
     const std::vector<LayerKnobs> &layer_knob_sets() const { return knobs_; }
-    // the candidate placements, in board order, and how many knob sets fit each
-    const std::vector<std::string> &placements() const { return placements_; }
-    size_t fitting_count(size_t placement_index) const { return fit_[placement_index].size(); }
+    // the homes (placement, weights), in index order, and how many knob sets fit each
+    struct Home {
+        std::string placement, weights;
+    };
+    const std::vector<Home> &homes() const { return homes_; }
+    size_t fitting_count(size_t home_index) const { return fit_[home_index].size(); }
 
 private:
     std::string model_, board_name_, core_;
@@ -83,11 +99,16 @@ private:
     SpaceMode mode_ = SpaceMode::kShared;
     SpaceOptions opt_;
     std::vector<LayerKnobs> knobs_;
-    std::vector<std::string> placements_;
-    std::vector<uint64_t> region_length_;      // 0 = unchecked ("" placement)
-    std::vector<std::string> region_kind_;     // MemoryRegion::kind
-    std::vector<std::vector<uint32_t>> fit_;   // per placement: indices into knobs_
-    std::vector<uint64_t> region_size_;        // points per placement
+    // bytes the weights of a layer's knob set take beside the arena (per-layer points may mix modes)
+    uint64_t weights_bytes(const LayerKnobs &k) const;
+
+    std::vector<Home> homes_;
+    std::vector<uint64_t> home_length_;        // the placement's bytes, 0 = unchecked ("" placement)
+    std::vector<std::string> home_kind_;       // the placement's MemoryRegion::kind
+    std::string weights_ram_;                  // the weights' RAM region offered, "" = flash only
+    uint64_t weights_ram_length_ = 0;
+    std::vector<std::vector<uint32_t>> fit_;   // per home: indices into knobs_
+    std::vector<uint64_t> home_size_;          // points per home
     uint64_t size_ = 0;
 };
 

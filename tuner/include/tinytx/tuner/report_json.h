@@ -12,7 +12,8 @@
 namespace tinytx::tuner {
 
 // {"schedule_id","latency_cycles","latency_us","energy_uj","peak_memory_bytes",
-//  "measured_arena_peak_bytes","measured_stack_peak_bytes","flash_bytes","source","backend","knobs",
+//  "measured_arena_peak_bytes","measured_stack_peak_bytes","flash_bytes","source","backend",
+//  "arena_region","weights_region" ("flash" or the RAM region the weights are copied to),"knobs",
 //  "accuracy" (schedule_accuracy)} of one trial
 nlohmann::json point_json(const TuneReport &r, const Trial &t);
 

@@ -27,6 +27,8 @@ enum class ClusterSplit { kRows, kHeads };
 // canonical form); ffn_tile 0 = untiled, else 1..F-1 hidden columns per tile. placement names the
 // board memory region holding the arena ("" = not chosen). The arena is one block for the whole
 // model (see memory_planner.h), so every layer of a valid schedule names the same placement.
+// weights names the RAM-like board region the model's weights are copied to at start-up ("" = they
+// stay in flash, the default); one weights section for the model, so every layer names the same.
 // cores: 0 = the single-core library kernel (tx_encoder_s8 with `variant`); 1..16 = the cluster
 // kernel (tx_encoder_s8_cluster, GAP9) on that many cores, split as `split`, variant xpulp (the
 // cluster's GEMM), tile_rows and ffn_tile its L1 tiles. split is kRows (the canonical form) when
@@ -40,12 +42,15 @@ struct LayerKnobs {
     std::string placement;
     int32_t cores = 0;
     ClusterSplit split = ClusterSplit::kRows;
+    std::string weights;
 
     bool operator==(const LayerKnobs &) const = default;
 };
 
 // the cluster kernels' limit
 inline constexpr int32_t kMaxClusterCores = TX_CLUSTER_MAX_CORES;
+// LayerKnobs::weights "flash" as JSON may spell it; parsed and kept as ""
+inline constexpr const char *kWeightsInFlash = "flash";
 
 struct Schedule {
     std::string model;   // model name ("" = unspecified)
@@ -73,7 +78,7 @@ std::optional<ClusterSplit> parse_split(const std::string &s);
 std::optional<tx_variant> parse_variant(const std::string &s);
 
 // {"model","board","layers":[{"attention","mhsa","tile_rows"(depthfirst only),"variant",
-//  "ffn_tile","placement"(when set),"cores","split"(cluster layers only: cores >= 1)}]}. Extra top-level keys (objectives, memory plan, ...) are
+//  "ffn_tile","placement"(when set),"weights"(when not flash),"cores","split"(cluster layers only: cores >= 1)}]}. Extra top-level keys (objectives, memory plan, ...) are
 // ignored by the parser so an exported schedule reads back.
 nlohmann::json layer_to_json(const LayerKnobs &k);
 nlohmann::json to_json(const Schedule &s);
@@ -86,14 +91,14 @@ std::string canonical_json(const Schedule &s);
 // sha256 hex of canonical_json(s)
 std::string schedule_hash(const Schedule &s);
 
-// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm" (cluster layers: "... xpulp x8
+// One line for people: "fused depthfirst(T=8) dsp ffn/32 @dtcm weights@dtcm" (cluster layers: "... xpulp x8
 // heads ..."), then " | L<i>: ..." for every
 // layer whose knobs differ from the layer before.
 std::string schedule_summary(const Schedule &s);
 
 // Structural check against the model's dims (not board legality: see DesignSpace::check):
 // tile_rows in 1..S-1 for depth-first (T = S is head-wise), ffn_tile 0 or 1..F-1, variant known,
-// layer count equal to n_layers, one placement for all layers, cores 0..kMaxClusterCores with
+// layer count equal to n_layers, one placement and one weights region for all layers, cores 0..kMaxClusterCores with
 // variant xpulp on cluster layers. A refusal is invalid_argument with ScheduleError::message().
 platform::Status check_dims(const Schedule &s, const tx_encoder_dims &d, size_t n_layers);
 

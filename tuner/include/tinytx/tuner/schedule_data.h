@@ -1,5 +1,6 @@
 // Schedule-as-data measurement images (tinytx/firmware/schedule_table.h, mailbox protocol 3):
-// one image per (model, board, set of GEMM kernels) holds the weights once and runs whichever
+// one image per (model, board, set of GEMM kernels, weights region: flash or the RAM a schedule's
+// `weights` knob copies them to) holds the weights once and runs whichever
 // schedule the agent writes into its layer table before each measurement, so a batch of
 // candidates is one image load and many runs instead of one compile, link and load each.
 // Builder::build_schedule_data makes the image; the tuner writes encode_schedule_table() per

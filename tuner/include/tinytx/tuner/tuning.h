@@ -81,6 +81,9 @@ struct TuneRequest {
                                           // once it is slower than a measured point with no
                                           // larger arena (dominance_bound.h); false: every
                                           // candidate measured whole
+    std::string weights = "auto";         // auto: the space also puts the weights in RAM where they
+                                          // fit and load faster than from flash, but on qemu
+                                          // (weights_region_choice); flash: they stay in flash
     uint64_t seed = 1;
     SpaceMode mode = SpaceMode::kShared;
     size_t batch = 8;                     // proposals per round (part of the run's identity)

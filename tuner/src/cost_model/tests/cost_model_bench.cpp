@@ -7,7 +7,10 @@
 // held-out figures are out of that sample). --placements also measures every ISS point with the
 // arena in the board's other RAM-like regions (the held-out error then covers placement, and the
 // predicted placement effect is compared with the emulated one); --fit-arena-rates counts each
-// point's arena loads and stores exactly and prints the rates of priors.cpp fitted to them.
+// point's arena loads and stores exactly and prints the rates of priors.cpp fitted to them;
+// --weights measures every ISS point again with its weights in the board's fastest RAM (the
+// held-out error then covers it, and the predicted effect is compared with the emulated one), and
+// --fit-weight-rates prints the weight-load rates of priors.cpp fitted to their exact counts.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -40,7 +43,7 @@ int usage(const char *argv0) {
                  "usage: %s [--boards b1,b2] [--models m1,m2] [--per-board N] [--seed S]\n"
                  "          [--train-fraction F] [--jobs J] [--cache DIR] [--models-dir DIR] [--dump FILE]\n"
                  "          [--ridge R] [--prior-core CORE] [--fit [--fit-ridge R]] [--placements]\n"
-                 "          [--fit-arena-rates]\n"
+                 "          [--fit-arena-rates] [--weights [--fit-weight-rates]]\n"
                  "defaults: --boards nucleo-h743zi,nucleo-l476rg,gap9 --models eegformer,ecgformer,tiny4\n"
                  "          --per-board 36 --seed 2 --train-fraction 0.7 --jobs 2 (the priors were fitted on seed 1)\n",
                  argv0);
@@ -77,51 +80,75 @@ void print_fit(const std::string &board, const std::string &core, const CostMode
 
 // Arena loads and stores per unit of each feature, fitted (non-negative, relative residuals) to the
 // exact counts; printed as priors.cpp's Rates tables.
+// Access counts per unit of work fitted to `counts` (their cycles are the counts), printed as a
+// priors.cpp table `name`.
+void print_rates(const std::string &board, const std::string &core, const std::string &name,
+                 const std::vector<CostMeasurement> &counts, double ridge) {
+    CostModel fit = CostModel::prior_for_core(core, 0, 0);
+    for (double &v : fit.prior) v *= 0.25;  // a positive scale per feature for the ridge
+    fit.coef = fit.prior;
+    CalibrationOptions o;
+    o.ridge = ridge;
+    const auto rep = fit.calibrate(counts, o);
+    std::printf("\n%s %s per unit of work: fit to %zu points, median %.2f%%, max %.2f%%\n", board.c_str(), name.c_str(),
+                rep.points, rep.median_abs_pct, rep.max_abs_pct);
+    std::printf("const Rates %s = {", name.c_str());
+    for (size_t j = 0; j < kNumCostFeatures; ++j) {
+        bool seen = false;  // features the sample never exercises keep the scale, not a rate
+        for (const auto &c : counts) seen |= c.features[j] != 0;
+        if (seen && fit.coef[j] >= 1e-4) std::printf("{\"%s\", %.4g}, ", cost_feature_name(j).c_str(), fit.coef[j]);
+    }
+    std::printf("};\n");
+}
+
 void print_arena_rates(const std::string &board, const platform::BoardProfile &profile,
                        const std::vector<iss_sample::Point> &pts, double ridge) {
     for (const bool loads : {true, false}) {
         std::vector<CostMeasurement> counts;
         for (const auto &p : pts) {
-            if (!p.m.placement.empty()) continue;
+            if (!p.m.placement.empty() || !p.m.weights.empty()) continue;
             CostMeasurement c = p.m;
             c.cycles = loads ? p.arena_loads : p.arena_stores;
             counts.push_back(c);
         }
-        CostModel fit = CostModel::prior_for_core(profile.core, 0, 0);
-        for (double &v : fit.prior) v *= 0.25;  // a positive scale per feature for the ridge
-        fit.coef = fit.prior;
-        CalibrationOptions o;
-        o.ridge = ridge;
-        const auto rep = fit.calibrate(counts, o);
-        std::printf("\n%s arena %s per unit of work: fit to %zu points, median %.2f%%, max %.2f%%\n", board.c_str(),
-                    loads ? "loads" : "stores", rep.points, rep.median_abs_pct, rep.max_abs_pct);
-        std::printf("const Rates kArena%s = {", loads ? "Loads" : "Stores");
-        for (size_t j = 0; j < kNumCostFeatures; ++j) {
-            bool seen = false;  // features the sample never exercises keep the scale, not a rate
-            for (const auto &c : counts) seen |= c.features[j] != 0;
-            if (seen && fit.coef[j] >= 1e-4) std::printf("{\"%s\", %.4g}, ", cost_feature_name(j).c_str(), fit.coef[j]);
-        }
-        std::printf("};\n");
+        print_rates(board, profile.core, loads ? "kArenaLoads" : "kArenaStores", counts, ridge);
     }
 }
 
-// Held-out points measured with the arena elsewhere: the predicted placement effect against the
-// emulated one (the point's cycles less those of its default-placement twin).
-void print_placement_effect(const CostModel &m, const std::vector<iss_sample::Point> &pts,
-                            const std::vector<CostMeasurement> &held) {
+void print_weight_rates(const std::string &board, const platform::BoardProfile &profile,
+                        const std::vector<iss_sample::Point> &pts, double ridge) {
+    std::vector<CostMeasurement> counts;
+    for (const auto &p : pts) {
+        if (p.m.weights.empty()) continue;
+        CostMeasurement c = p.m;
+        c.cycles = p.weight_loads;
+        c.weights.clear();
+        counts.push_back(c);
+    }
+    print_rates(board, profile.core, "kWeightLoads", counts, ridge);
+}
+
+// Held-out points measured with the arena elsewhere ("placement") or the weights in RAM
+// ("weights"): the predicted effect of the move against the emulated one (the point's cycles less
+// those of its twin with the arena in the default region and the weights in flash).
+void print_effect(const char *what, const CostModel &m, const std::vector<iss_sample::Point> &pts,
+                  const std::vector<CostMeasurement> &held) {
+    const bool weights = std::string(what) == "weights";
     std::vector<double> errs;
     for (const auto &h : held) {
-        if (h.placement.empty()) continue;
+        if ((weights ? h.weights : h.placement).empty()) continue;
         for (const auto &p : pts) {
-            if (p.m.label != h.label || !p.m.placement.empty()) continue;
-            const double measured = h.cycles - p.m.cycles, predicted = m.placement_cycles(h.features, h.placement);
+            if (p.m.label != h.label || !p.m.placement.empty() || !p.m.weights.empty()) continue;
+            const double measured = h.cycles - p.m.cycles,
+                         predicted = weights ? m.weights_cycles(h.features, h.weights)
+                                             : m.placement_cycles(h.features, h.placement);
             if (measured != 0) errs.push_back(std::abs(predicted - measured) / std::abs(measured) * 100.0);
         }
     }
     if (errs.empty()) return;
     std::sort(errs.begin(), errs.end());
-    std::printf("%-15s placement effect of %zu held-out points: |predicted - emulated| / emulated median %.2f%%, max %.2f%%\n",
-                "", errs.size(), errs[errs.size() / 2], errs.back());
+    std::printf("%-15s %s effect of %zu held-out points: |predicted - emulated| / emulated median %.2f%%, max %.2f%%\n",
+                "", what, errs.size(), errs[errs.size() / 2], errs.back());
 }
 
 } // namespace
@@ -136,7 +163,7 @@ int main(int argc, char **argv) {
     spec.seed = 2;
     double train_fraction = 0.7;
     std::string dump;
-    bool fit = false;
+    bool fit = false, fit_weight_rates = false;
     double ridge = -1;        // calibration ridge; < 0: CalibrationOptions' default
     std::string prior_core;   // start calibration from another core's prior (a deliberately wrong one)
     double fit_ridge = 1e-3;
@@ -164,6 +191,8 @@ int main(int argc, char **argv) {
         else if (a == "--fit-ridge") fit_ridge = std::strtod(val().c_str(), nullptr);
         else if (a == "--placements") spec.placements = true;
         else if (a == "--fit-arena-rates") spec.arena_accesses = true;
+        else if (a == "--weights") spec.weights = true;
+        else if (a == "--fit-weight-rates") fit_weight_rates = true;
         else return usage(argv[0]);
     }
     if (spec.boards.empty() || spec.models.empty() || spec.points_per_board < 2 || !(train_fraction > 0) ||
@@ -199,8 +228,10 @@ int main(int argc, char **argv) {
         const auto cal = m.evaluate(held);
         std::printf("%-15s %5zu %5zu | %8.2f%% %8.2f%% | %8.2f%% %8.2f%%\n", b.c_str(), train.size(), held.size(),
                     prior.median_abs_pct, prior.max_abs_pct, cal.median_abs_pct, cal.max_abs_pct);
-        print_placement_effect(m, pts, held);
+        print_effect("placement", m, pts, held);
+        print_effect("weights", m, pts, held);
         if (spec.arena_accesses && iss_sample::backend_for(profile) == "iss") print_arena_rates(b, profile, pts, fit_ridge);
+        if (fit_weight_rates && spec.weights) print_weight_rates(b, profile, pts, fit_ridge);
         if (fit) {
             std::vector<CostMeasurement> all;
             for (const auto &p : pts) all.push_back(p.m);

@@ -210,6 +210,29 @@ Result measure(const Spec &spec) {
                     elsewhere.emplace_back(r.name, double(m.cycles_median));
                 }
             }
+            std::optional<Point> in_ram;  // Spec::weights: the same point, its weights in RAM
+            const std::string ram = weights_region_choice(*j.board, 1);
+            if (ran && p.backend == "iss" && spec.weights && !ram.empty()) {
+                Schedule s = p.schedule;
+                for (LayerKnobs &k : s.layers) k.weights = ram;
+                const auto wb = builder.build(*j.model, s, *j.board);
+                agent::RunOptions opts;
+                opts.deadline = std::chrono::milliseconds(300000);
+                opts.expected_crc = rj.expected_crc;
+                const platform::Measurement m =
+                    wb.ok() ? agent::iss::run_iss(*j.board, platform::ElfImage::load_file(wb->elf_path), opts, {}, nullptr)
+                            : platform::Measurement{};
+                const platform::MemoryRegion *flash = j.board->region("flash"), *to = j.board->region(ram);
+                if (!wb.ok() || m.status != platform::RunStatus::kOk || !flash || !to) {
+                    extra_errors.push_back("run " + what + " with the weights in " + ram);
+                } else {
+                    in_ram = p;
+                    in_ram->m.cycles = double(m.cycles_median);
+                    in_ram->m.weights = ram;
+                    in_ram->weight_loads = (double(o.measurement.cycles_median) - double(m.cycles_median)) /
+                                           (double(flash->timing.load_wait) - double(to->timing.load_wait));
+                }
+            }
             std::lock_guard lk(mu);
             if (!ref.ok()) {
                 errors.push_back("reference " + what + ": " + ref.status().message());
@@ -221,6 +244,10 @@ Result measure(const Spec &spec) {
                 p.instructions = o.measurement.instructions;
             }
             if (counts) std::tie(p.arena_loads, p.arena_stores) = *counts;
+            if (in_ram) {
+                p.weight_loads = in_ram->weight_loads;
+                moved.emplace_back(j.index, std::move(*in_ram));
+            }
             for (const auto &[region, cycles] : elsewhere) {  // the same point, the arena elsewhere
                 Point q = p;
                 q.m.cycles = cycles;

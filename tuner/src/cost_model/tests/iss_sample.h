@@ -28,6 +28,10 @@ struct Spec {
     // CostMeasurement::placement set; the default placement's point keeps placement "")
     bool arena_accesses = false;
     bool placements = false;
+    // ISS boards: measure each point again with its weights copied to the board's RAM region of
+    // fewest load waits (weights_region_choice; a Point with CostMeasurement::weights set), which
+    // gives the window's exact weight loads (Point::weight_loads)
+    bool weights = false;
 };
 
 struct Point {
@@ -37,6 +41,7 @@ struct Point {
     CostMeasurement m;                         // features, emulated cycles, label = schedule hash
     uint64_t instructions = 0;
     double arena_loads = 0, arena_stores = 0;  // Spec::arena_accesses (in the measured window)
+    double weight_loads = 0;                   // Spec::weights (in the measured window)
 };
 
 struct Result {

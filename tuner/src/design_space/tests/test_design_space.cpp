@@ -65,7 +65,7 @@ TEST(DesignSpace, SharedModeAllLegalAndExhaustive)
             const DesignSpace &ds = *r;
             EXPECT_GT(ds.size(), 0u) << name;
             uint64_t total = 0;
-            for (size_t p = 0; p < ds.placements().size(); ++p)
+            for (size_t p = 0; p < ds.homes().size(); ++p)
                 total += ds.fitting_count(p);
             EXPECT_EQ(ds.size(), total);
             expect_all_legal(ds, b, fused, 2);
@@ -90,7 +90,7 @@ TEST(DesignSpace, PlacementFilteredByPlan)
     for (const auto &reg : b.memory)
         if (is_ram_like(reg)) smallest = std::min<size_t>(smallest, reg.length);
     bool filtered = false;
-    for (size_t p = 0; p < ds.placements().size(); ++p)
+    for (size_t p = 0; p < ds.homes().size(); ++p)
         filtered = filtered || ds.fitting_count(p) < ds.layer_knob_sets().size();
     EXPECT_TRUE(filtered);
     expect_all_legal(ds, b, false, 1);
@@ -103,7 +103,7 @@ TEST(DesignSpace, PerLayerMultiplies)
     auto pl = DesignSpace::create("eeg", kEeg, 2, true, b, SpaceMode::kPerLayer);
     ASSERT_TRUE(sh.ok() && pl.ok());
     uint64_t expect = 0;
-    for (size_t p = 0; p < pl->placements().size(); ++p)
+    for (size_t p = 0; p < pl->homes().size(); ++p)
         expect += uint64_t(pl->fitting_count(p)) * pl->fitting_count(p);
     EXPECT_EQ(pl->size(), expect);
     EXPECT_GT(pl->size(), sh->size());
@@ -240,4 +240,54 @@ TEST(DesignSpace, PreNormModelsKeepOffTheCluster)
     };
     EXPECT_GT(on_cluster(*post), 0);
     EXPECT_EQ(on_cluster(*pre), 0);
+}
+
+// With the weights' bytes known, a Cortex-M board whose RAM loads faster than its flash offers the
+// weights in the fastest RAM region that holds them, beside every placement they fit with: the space
+// grows by those homes only, and check() counts weights and arena together in a shared region.
+TEST(DesignSpace, WeightsInRamWhereTheyFitAndLoadFaster)
+{
+    const BoardProfile &h7 = catalog().get("nucleo-h743zi");
+    const auto flash_only = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared);
+    ASSERT_TRUE(flash_only.ok());
+    EXPECT_EQ(weights_region_choice(h7, 40000), "dtcm");        // 0 wait states, 128 KiB
+    EXPECT_EQ(weights_region_choice(h7, 200000), "axi_sram");   // too big for DTCM: the next fastest
+    EXPECT_EQ(weights_region_choice(h7, 600000), "");           // fits no RAM
+    EXPECT_EQ(weights_region_choice(catalog().get("nucleo-l476rg"), 40000), "sram1");
+
+    SpaceOptions o;
+    o.weights_bytes = 40000;
+    const auto ds = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared, o);
+    ASSERT_TRUE(ds.ok());
+    ASSERT_EQ(ds->homes().size(), 2 * flash_only->homes().size());
+    uint64_t with_weights = 0;
+    for (size_t h = 0; h < ds->homes().size(); ++h) {
+        const DesignSpace::Home &home = ds->homes()[h];
+        EXPECT_EQ(home.weights, h % 2 ? "dtcm" : "") << h;
+        if (!home.weights.empty()) with_weights += ds->fitting_count(h);
+    }
+    EXPECT_GT(with_weights, 0u);
+    EXPECT_EQ(ds->size(), flash_only->size() + with_weights);
+    for (uint64_t i = 0; i < ds->size(); ++i)
+        ASSERT_TRUE(ds->check(ds->at(i)).ok()) << i << ": " << ds->check(ds->at(i)).message();
+
+    // a plan that fits DTCM alone but not beside weights that take the rest of it and 8 bytes more
+    Schedule s = flash_only->at(0);
+    ASSERT_EQ(s.layers[0].placement, "dtcm");
+    const auto plan = plan_memory(kEeg, 1, s);
+    ASSERT_TRUE(plan.ok());
+    SpaceOptions big;
+    big.weights_bytes = 131072 - plan->peak_bytes + 8;
+    const auto tight = DesignSpace::create("eeg", kEeg, 1, false, h7, SpaceMode::kShared, big);
+    ASSERT_TRUE(tight.ok());
+    for (LayerKnobs &k : s.layers)
+        k.weights = "dtcm";
+    EXPECT_EQ(tight->check(s).message(), "layers[0].placement: arena of " + std::to_string(plan->peak_bytes) +
+                                             " bytes and weights of " + std::to_string(big.weights_bytes) +
+                                             " bytes do not fit \"dtcm\" (131072 bytes)");
+    EXPECT_LT(tight->fitting_count(1), tight->fitting_count(0));
+    for (LayerKnobs &k : s.layers)
+        k.weights = "axi_sram";
+    EXPECT_EQ(ds->check(s).message(),
+              "layers[0].weights: \"axi_sram\" is not where the space puts weights on nucleo-h743zi (flash, dtcm)");
 }

@@ -379,6 +379,49 @@ TEST(EmitC, BoardImagesCarryTheMeasurementProtocol)
     }
 }
 
+// The pick's regions reach the board image: the board's linker script in the folder maps ARENA_RAM
+// to the placement and WEIGHTS_RAM to the weights' region, whose section loads from flash and is
+// copied at start-up (the same image on the iss gives the reference's output).
+TEST(EmitC, BoardImagePlacesTheArenaAndTheWeightsInThePicksRegions)
+{
+    const Model m = model("eegformer");
+    Schedule s = eegformer_schedule();
+    for (LayerKnobs &k : s.layers) {
+        k.placement = "dtcm";
+        k.weights = "axi_sram";
+    }
+    TempDir dir("eegformer-regions");
+    const auto r = export_ok(m, s, dir.path());
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const std::string ld = read_all(dir.path() / "kernels/firmware/ld/nucleo_h743zi.ld");
+    EXPECT_NE(ld.find("REGION_ALIAS(\"ARENA_RAM\", DTCM);"), std::string::npos) << ld;
+    EXPECT_NE(ld.find("REGION_ALIAS(\"WEIGHTS_RAM\", AXI_SRAM);"), std::string::npos) << ld;
+    EXPECT_NE(read_all(dir.path() / "README.md").find("copied from flash to `axi_sram` at start-up"), std::string::npos);
+    const Command b = make(dir.path(), "nucleo-h743zi build/qemu-m7/network.elf");
+    ASSERT_EQ(b.status, 0) << b.output;
+    const Command nm = run("arm-none-eabi-nm '" + (dir.path() / "build/nucleo-h743zi/network.elf").string() + "'");
+    ASSERT_EQ(nm.status, 0) << nm.output;
+    auto address = [&](const char *sym) {
+        const auto p = nm.output.find(std::string(" ") + sym + "\n");
+        EXPECT_NE(p, std::string::npos) << "no " << sym;
+        return p == std::string::npos ? 0ul : std::stoul(nm.output.substr(nm.output.rfind('\n', p) + 1, 8), nullptr, 16);
+    };
+    EXPECT_EQ(address("__tx_arena_start") & 0xFFF00000ul, 0x20000000ul) << "the arena in DTCM";
+    EXPECT_EQ(address("__tx_weights_start") & 0xFFF00000ul, 0x24000000ul) << "the weights run from AXI SRAM";
+    EXPECT_EQ(address("__tx_weights_load") & 0xFF000000ul, 0x08000000ul) << "loaded from flash";
+    EXPECT_GT(address("__tx_weights_end") - address("__tx_weights_start"), 10000ul);
+
+    static const tinytx::platform::BoardCatalog boards = tinytx::platform::BoardCatalog::load_dir(TINYTX_BOARDS_DIR);
+    tinytx::agent::RunOptions ro;
+    ro.expected_crc = r->expected_crc32;
+    ro.deadline = std::chrono::milliseconds(120000);
+    const tinytx::platform::Measurement meas = tinytx::agent::make_iss_backend()->run(
+        boards.get("nucleo-h743zi"),
+        tinytx::platform::ElfImage::load_file((dir.path() / "build/qemu-m7/network.elf").string()), ro);
+    EXPECT_EQ(meas.status, tinytx::platform::RunStatus::kOk) << meas.error;
+    EXPECT_TRUE(meas.output_ok);
+}
+
 TEST(EmitC, NetworkHeaderStatesTheMeasuredStack)
 {
     const Model m = model("tiny4");

@@ -159,3 +159,34 @@ TEST(Schedule, EncoderConfig)
     EXPECT_EQ(c.mhsa.schedule, TX_MHSA_HEADWISE);
     EXPECT_EQ(c.ffn_tile, 0);
 }
+
+// The weights knob: absent, "" and "flash" are one schedule with the hash of before the knob; a RAM
+// region round-trips, changes the identity and must be the same on every layer.
+TEST(Schedule, WeightsKnob)
+{
+    const Schedule s = sample();
+    const std::string before = canonical_json(s);
+    EXPECT_EQ(before.find("weights"), std::string::npos);
+    nlohmann::json j = to_json(s);
+    for (auto &l : j["layers"])
+        l["weights"] = "flash";
+    auto flash = schedule_from_json(j);
+    ASSERT_TRUE(flash.ok()) << flash.status().message();
+    EXPECT_EQ(*flash, s);
+    EXPECT_EQ(schedule_hash(*flash), schedule_hash(s));
+
+    Schedule ram = s;
+    for (LayerKnobs &k : ram.layers)
+        k.weights = "dtcm";
+    EXPECT_NE(schedule_hash(ram), schedule_hash(s));
+    auto back = parse_schedule(canonical_json(ram));
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(*back, ram);
+    EXPECT_NE(schedule_summary(ram).find("weights@dtcm"), std::string::npos) << schedule_summary(ram);
+
+    j["layers"][0]["weights"] = 3;
+    EXPECT_EQ(schedule_from_json(j).status().message(), "layers[0].weights: must be a string, got number");
+    ram.layers[1].weights = "axi_sram";
+    EXPECT_EQ(check_dims(ram, {81, 32, 8, 32, 128}, 2).message(),
+              "layers[1].weights: must equal layers[0].weights (one weights section for the model)");
+}

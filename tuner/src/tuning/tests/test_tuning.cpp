@@ -65,7 +65,8 @@ std::map<std::string, std::map<std::string, size_t>> placement_twins(const TuneR
 }
 
 // One candidate's layer table run directly on the iss in the schedule-as-data image the tuner
-// measured it in (the same build cache: the same image), with the arena in `region`.
+// measured it in (the same build cache: the same image, of its weights' region), with the arena in
+// `region`.
 platform::Measurement direct_table_run(const TuneRequest &req, const Trial &t, uint32_t config_id, const std::string &region)
 {
     const platform::BoardProfile board = platform::BoardCatalog::load_dir(req.boards_dir.string()).get(req.board);
@@ -78,7 +79,7 @@ platform::Measurement direct_table_run(const TuneRequest &req, const Trial &t, u
             kernels.insert(k.variant);
     BuildOptions bo;
     bo.cache_dir = req.cache_dir;
-    const auto br = Builder(bo).build_schedule_data(m, board, kernels);
+    const auto br = Builder(bo).build_schedule_data(m, board, kernels, t.schedule.layers[0].weights);
     EXPECT_TRUE(br.ok()) << br.status().message();
     std::ifstream in(br->elf_path, std::ios::binary);
     agent::AgentConfig cfg;
@@ -162,11 +163,17 @@ TEST(Tuning, AutoMeasuresTheWholeSpaceInOneFlashAndChecksTheBestSpecialized)
     EXPECT_GE(r.progress.measured, 160u);
     EXPECT_GT(r.estimated_space_s, 0);
     EXPECT_LE(r.estimated_space_s, double(kDefaultTimeBudgetS));
-    // the agent's counters: one load of the schedule-as-data image, plus one of the best pick's
-    // specialized image, plus one to run the front's composed points whole (when there are any);
-    // one whole firmware run per candidate neither stopped once dominated nor composed (the
+    // the agent's counters: one load of the schedule-as-data image per weights region (flash, and
+    // SRAM1 where the weights knob copies them), plus one of the best pick's specialized image, plus
+    // one to run the front's composed points whole, per weights region among them (when there are
+    // any); one whole firmware run per candidate neither stopped once dominated nor composed (the
     // front's composed points among them, run whole at the end) and one for the check
-    EXPECT_EQ(r.image_loads, 2u + (r.composed_checked > 0 ? 1u : 0u));
+    std::set<std::string> weights_images;
+    for (const Trial &t : r.trials)
+        weights_images.insert(t.schedule.layers[0].weights);
+    EXPECT_EQ(weights_images.size(), 2u);
+    EXPECT_GE(r.image_loads, 3u);
+    EXPECT_LE(r.image_loads, 3u + (r.composed_checked > 0 ? 2u : 0u));
     EXPECT_EQ(r.firmware_runs, whole_runs_measured(r) + 1);
     EXPECT_EQ(r.composed_differed, 0u);
     for (const Trial &t : r.trials)
@@ -283,8 +290,9 @@ TEST(Tuning, PlacementTwinsAreMeasuredEachWhereTheirWaitStatesDiffer)
     ASSERT_EQ(a.exit_code, 0) << a.error;
     const TuneReport &r = *a.report;
     ASSERT_EQ(r.images, "schedule-as-data");
-    // one round: a load of the schedule-as-data image per region, one of the pick's specialized image
-    EXPECT_EQ(r.image_loads, 3u);
+    // one round: a load of the schedule-as-data image per arena region and weights region (flash
+    // or DTCM: the weights knob), one of the pick's specialized image
+    EXPECT_EQ(r.image_loads, 5u);
     EXPECT_EQ(r.progress.measured, r.trials.size()) << "every twin measured";
     Database db(req.db_path.string());
     const tx_encoder_dims dims = load_model(req.model_path)->dims;
@@ -338,6 +346,57 @@ TEST(Tuning, PlacementTwinsAreMeasuredEachWhereTheirWaitStatesDiffer)
     ASSERT_EQ(b.exit_code, 0) << b.error;
     EXPECT_EQ(b.report->progress.measured, 0u);
     EXPECT_EQ(front_hashes(*b.report), front_hashes(r));
+}
+
+// The weights knob on the iss: on the H7 the space also copies the weights to DTCM; each weights
+// twin (the same knobs, the weights in flash or in DTCM) runs in the image of its weights' region,
+// the DTCM one faster (its weight loads wait less) with the same instructions and output; the front
+// says where each point's weights are; `weights = "flash"` gives the space without the knob.
+TEST(Tuning, WeightsTwinsRunInTheImageOfTheirRegion)
+{
+    test::TempDir dir;
+    TuneRequest req = request(dir, "ecgformer", "nucleo-h743zi", 64 * 1024);
+    req.jobs = 1;                // one emulator: one image load per arena region and weights region
+    req.stop_dominated = false;  // every twin measured whole
+    TuneOutcome a = tune(req);
+    ASSERT_EQ(a.exit_code, 0) << a.error;
+    const TuneReport &r = *a.report;
+    ASSERT_EQ(r.images, "schedule-as-data");
+    EXPECT_EQ(r.image_loads, 5u) << "2 arena regions x 2 weights regions, and the pick's specialized image";
+    std::map<std::string, std::map<std::string, size_t>> twins;  // code without weights -> weights -> trial
+    for (size_t i = 0; i < r.trials.size(); ++i) {
+        Schedule code = r.trials[i].schedule;
+        for (LayerKnobs &k : code.layers)
+            k.weights.clear();
+        twins[schedule_hash(code)][r.trials[i].schedule.layers[0].weights] = i;
+    }
+    size_t pairs = 0;
+    for (const auto &[code, by_weights] : twins) {
+        if (!by_weights.count("") || !by_weights.count("dtcm"))
+            continue;
+        ++pairs;
+        const Trial &flash = r.trials[by_weights.at("")], &dtcm = r.trials[by_weights.at("dtcm")];
+        ASSERT_TRUE(flash.ok() && dtcm.ok()) << flash.measurement.error << dtcm.measurement.error;
+        EXPECT_NE(flash.measurement.image_hash, dtcm.measurement.image_hash) << "an image per weights region";
+        EXPECT_EQ(flash.measurement.instructions, dtcm.measurement.instructions);
+        EXPECT_EQ(flash.measurement.output_crc32, dtcm.measurement.output_crc32);
+        EXPECT_LT(dtcm.measurement.cycles_median, flash.measurement.cycles_median) << schedule_summary(dtcm.schedule);
+    }
+    EXPECT_GT(pairs, 0u);
+    for (const auto &p : front_json(r)["front"])
+        EXPECT_EQ(p["weights_region"], p["knobs"][0].value("weights", "flash"));
+
+    test::TempDir flash_dir;
+    TuneRequest in_flash = request(flash_dir, "ecgformer", "nucleo-h743zi", 64 * 1024);
+    in_flash.weights = "flash";
+    in_flash.strategy = "exhaustive";
+    in_flash.trials = 1;  // the space is what is compared, not its figures
+    TuneOutcome b = tune(in_flash);
+    ASSERT_EQ(b.exit_code, 0) << b.error;
+    EXPECT_LT(b.report->space_size, r.space_size);
+    EXPECT_LE(r.space_size, 2 * b.report->space_size) << "one weights region besides flash";
+    for (const Trial &t : b.report->trials)
+        EXPECT_EQ(t.schedule.layers[0].weights, "");
 }
 
 // An agent whose backend cannot move the arena (QEMU here, a board, GAP9's pulp): the tuner does
