@@ -618,7 +618,7 @@ void TuneSession::match_known(Batch &b)
 // can run in it, the others in images of their own.
 bool TuneSession::measure(Batch &b)
 {
-    std::vector<std::future<std::string>> work;
+    std::vector<std::future<platform::Status>> work;
     std::vector<std::optional<uint32_t>> crcs(b.trials.size());
     std::vector<std::string> crc_errors(b.trials.size());
     std::vector<size_t> by_table, by_image;
@@ -640,9 +640,9 @@ bool TuneSession::measure(Batch &b)
     std::string error;
     for (auto &f : work) {
         try {
-            std::string e = f.get();
+            const platform::Status st = f.get();
             if (error.empty())
-                error = e;
+                error = st.message();
         } catch (const std::exception &e) {
             if (error.empty())
                 error = e.what();
@@ -654,8 +654,8 @@ bool TuneSession::measure(Batch &b)
     return fail(error + "\n(what was measured is recorded; run the same command again to resume)");
 }
 
-std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size_t> &by_table,
-                                                const std::vector<std::optional<uint32_t>> &crcs)
+platform::Status TuneSession::measure_in_table_image(Batch &b, const std::vector<size_t> &by_table,
+                                                     const std::vector<std::optional<uint32_t>> &crcs)
 {
     const Model &m = *m_;
     {
@@ -667,8 +667,9 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
                 warmed_ = warmed_ || data_images_.at(w).ok();
             }
             if (!data_images_.at(w).ok())
-                return "build of the schedule-as-data image" + (w.empty() ? std::string() : " (weights in " + w + ")") +
-                       " failed: " + data_images_.at(w).status().message();
+                return platform::Status::internal("build of the schedule-as-data image" +
+                                                  (w.empty() ? std::string() : " (weights in " + w + ")") +
+                                                  " failed: " + data_images_.at(w).status().message());
         }
     }
     // what each candidate's deployed image would hold: its specialized image's flash, which only
@@ -680,7 +681,8 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
         std::shared_lock later(build_mu_);
         const platform::Result<BuiltImage> sb = builder_->build(m, b.trials[i].schedule, board_);
         if (!sb.ok())
-            return "build of " + schedule_summary(b.trials[i].schedule) + " failed: " + sb.status().message();
+            return platform::Status::internal("build of " + schedule_summary(b.trials[i].schedule) + " failed: " +
+                                              sb.status().message());
         flash_by_class_[key] = flash_bytes(sb->elf_path);
     }
     // progress as each candidate is done (a round may be the whole space); a table is settled once
@@ -724,7 +726,7 @@ std::string TuneSession::measure_in_table_image(Batch &b, const std::vector<size
                                             static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
         count_target_work(ms.at(k));
     }
-    return "";
+    return {};
 }
 
 // Trials through the schedule-as-data images, one request per arena region and weights region (the
@@ -821,12 +823,12 @@ platform::Measurement TuneSession::settle(const Trial &t, const platform::Measur
     return m;
 }
 
-std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::optional<uint32_t> &crc,
-                                              const std::string &crc_error)
+platform::Status TuneSession::measure_in_own_image(Batch &b, size_t i, const std::optional<uint32_t> &crc,
+                                                   const std::string &crc_error)
 {
     Trial &t = b.trials[i];
     if (!crc)  // never measure what cannot be checked
-        return "host reference run of " + schedule_summary(t.schedule) + " failed: " + crc_error;
+        return platform::Status::internal("host reference run of " + schedule_summary(t.schedule) + " failed: " + crc_error);
     const platform::Result<BuiltImage> built = [&] {
         std::unique_lock first(build_mu_, std::defer_lock);
         std::shared_lock later(build_mu_, std::defer_lock);
@@ -841,7 +843,8 @@ std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::opt
         return r;
     }();
     if (!built.ok())
-        return "build of " + schedule_summary(t.schedule) + " failed: " + built.status().message();
+        return platform::Status::internal("build of " + schedule_summary(t.schedule) + " failed: " +
+                                          built.status().message());
     const BuiltImage &br = *built;
     t.flash_bytes = flash_bytes(br.elf_path);
     RunJob job = measure_job(t.schedule);
@@ -855,7 +858,7 @@ std::string TuneSession::measure_in_own_image(Batch &b, size_t i, const std::opt
                               build_options_.opt_flags + " " + br.cpu + " " + br.machine,
                               static_cast<uint64_t>(fs::file_size(br.elf_path)), t.flash_bytes};
     report_progress(t, true);
-    return "";
+    return {};
 }
 
 // Every trial of the batch into the database (twins get their image's measurement), and the

@@ -77,11 +77,11 @@ private:
     bool open_database();
     void load_known();
     void start_workers();
-    // measure's two kinds of image
-    std::string measure_in_table_image(Batch &b, const std::vector<size_t> &by_table,
-                                       const std::vector<std::optional<uint32_t>> &crcs);
-    std::string measure_in_own_image(Batch &b, size_t i, const std::optional<uint32_t> &crc,
-                                     const std::string &crc_error);
+    // measure's two kinds of image; not ok: a build or reference run failed (the run stops)
+    platform::Status measure_in_table_image(Batch &b, const std::vector<size_t> &by_table,
+                                            const std::vector<std::optional<uint32_t>> &crcs);
+    platform::Status measure_in_own_image(Batch &b, size_t i, const std::optional<uint32_t> &crc,
+                                          const std::string &crc_error);
     void check_specialized_pick();
 
     // The board region a measurement of s places its arena in: its placement where the agents
