@@ -140,18 +140,22 @@ function summarize(front) {
   $('#front-title').textContent = `— ${front.model.name} on ${front.board.name}`;
 }
 
+// Refreshes overlap (a live event during a budget change): only the newest request's answer is shown.
+let frontRequests = 0;
 async function refreshFront() {
   if (!state.model || !state.board) {
     $('#front-summary').textContent = 'No candidate run yet: run tinytx-tune (or a farm job) on this database.';
     return;
   }
   const t0 = performance.now();
+  const request = ++frontRequests;
   let front;
   try {
     front = await getJson(`/api/front${query({ model: state.model, board: state.board, budget: state.budget })}`);
   } catch (e) {
-    return handleError(e);
+    return request === frontRequests ? handleError(e) : undefined;
   }
+  if (request !== frontRequests) return;  // an answer to an older selection
   const t1 = performance.now();
   const key = `${state.model}/${state.board}`;
   const seen = state.seen.get(key);
