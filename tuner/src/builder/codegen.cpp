@@ -205,13 +205,13 @@ std::string c_model_data(const Model &m, const Schedule &s, const std::string &h
         o << static_cast<int>(m.calibration_input[i]) << ",";
     }
     o << "\n};\n\n";
-    const std::string &weights_region = s.layers.empty() ? std::string() : s.layers[0].weights;
-    const char *attrs = weights_region.empty() ? kInFlash : kInWeightsSection;
-    if (!weights_region.empty())
-        o << "/* the layers' tensors are copied to the board's " << c_safe_text(weights_region)
+    const std::string &weights = weights_region(s);
+    const char *attrs = weights.empty() ? kInFlash : kInWeightsSection;
+    if (!weights.empty())
+        o << "/* the layers' tensors are copied to the board's " << c_safe_text(weights)
           << " at start-up (section .tx_weights); the emulators read the region's name here */\n"
           << "const char tx_weights_region[] __attribute__((used, section(\".tx_weights_region\"))) = \""
-          << c_safe_text(weights_region) << "\";\n\n";
+          << c_safe_text(weights) << "\";\n\n";
     auto tensor = [&](std::ostringstream &out, size_t &n, const char *ctype, const std::string &name, const auto &v) {
         return tinytx::tuner::tensor(out, n, ctype, name, v, attrs);
     };
@@ -396,7 +396,7 @@ platform::Result<GeneratedSources> generate_sources(const Model &m, const Schedu
     if (!s.board.empty() && !b.name.empty() && s.board != b.name)
         return platform::Status::invalid_argument("schedule.board: '" + s.board +
                                                   "' does not match the board profile '" + b.name + "'");
-    if (platform::Status st = check_weights_region(s.layers.empty() ? "" : s.layers[0].weights, b); !st.ok())
+    if (platform::Status st = check_weights_region(weights_region(s), b); !st.ok())
         return st;
     platform::Result<MemoryPlan> pr = plan_codegen(m, s);
     if (!pr.ok())

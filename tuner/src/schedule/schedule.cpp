@@ -322,4 +322,10 @@ std::string schedule_summary(const Schedule &s)
     return o.str();
 }
 
+const std::string &weights_region(const Schedule &s)
+{
+    static const std::string flash;
+    return s.layers.empty() ? flash : s.layers[0].weights;
+}
+
 } // namespace tinytx::tuner

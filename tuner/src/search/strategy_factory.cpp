@@ -14,7 +14,7 @@ Predictor cost_model_predictor(const DesignSpace &space, const tx_encoder_dims &
         const CostFeatures f = schedule_features(dims, s);
         Objectives o;
         o.latency_cycles = s.layers.empty() ? model->predict_cycles(f)
-                                            : model->predict_cycles(f, s.layers[0].placement, s.layers[0].weights);
+                                            : model->predict_cycles(f, s.layers[0].placement, weights_region(s));
         o.energy_uj = model->energy_uj(o.latency_cycles);
         const platform::Result<MemoryPlan> p = plan_memory(dims, s.layers.size(), s);
         if (!p.ok()) return Objectives::failure();

@@ -75,9 +75,8 @@ json point_json(const TuneReport &r, const Trial &t)
             {"source", platform::to_string(t.measurement.cycles_source)},
             {"backend", t.measurement.backend},
             {"arena_region", t.arena_region},
-            {"weights_region", t.schedule.layers.empty() || t.schedule.layers[0].weights.empty()
-                                   ? std::string(kWeightsInFlash)
-                                   : t.schedule.layers[0].weights},
+            {"weights_region", weights_region(t.schedule).empty() ? std::string(kWeightsInFlash)
+                                                                  : weights_region(t.schedule)},
             {"knobs", to_json(t.schedule)["layers"]},
             {"accuracy", accuracy.is_discarded() ? json(nullptr) : schedule_accuracy(accuracy, t.schedule)}};
 }
@@ -133,7 +132,7 @@ platform::Result<json> schedule_export_json(const TuneReport &r, const Trial &t,
     json j = to_json(t.schedule);
     const CostFeatures f = schedule_features(m.dims, t.schedule);
     const double predicted = r.cost_model.predict_cycles(f) +
-                             r.cost_model.weights_cycles(f, t.schedule.layers.empty() ? "" : t.schedule.layers[0].weights);
+                             r.cost_model.weights_cycles(f, weights_region(t.schedule));
     json measured = point_json(r, t);
     measured.erase("knobs");
     measured.erase("schedule_id");

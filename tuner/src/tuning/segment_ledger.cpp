@@ -61,7 +61,7 @@ std::vector<std::string> SegmentLedger::keys(const Schedule &s, const std::strin
     }
     // the arena's region and the weights' (an image per weights region): both change every segment
     const std::string home =
-        " @" + region + (s.layers.empty() || s.layers[0].weights.empty() ? "" : " weights@" + s.layers[0].weights);
+        " @" + region + (weights_region(s).empty() ? "" : " weights@" + weights_region(s));
     for (std::string &key : k)
         key += home;
     return k;

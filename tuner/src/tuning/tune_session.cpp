@@ -49,13 +49,6 @@ json board_json(const platform::BoardProfile &b)
             {"active_mw", b.active_mw}};
 }
 
-// Where the schedule's weights live: "" (flash) or the RAM region its image copies them to.
-const std::string &weights_region(const Schedule &s)
-{
-    static const std::string flash;
-    return s.layers.empty() ? flash : s.layers[0].weights;
-}
-
 // The schedule without placement: what reaches the code of an image (builder.h).
 std::string code_hash(Schedule s)
 {

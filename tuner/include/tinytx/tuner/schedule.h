@@ -61,6 +61,10 @@ struct Schedule {
 };
 
 // Why a schedule is refused: the field and the reason. Its message() is what a parse's Status says.
+// Where the schedule's weights live: "" (flash) or the RAM region its image copies them to (every
+// layer names the same: check_dims).
+const std::string &weights_region(const Schedule &s);
+
 struct ScheduleError {
     std::string path;    // JSON path, e.g. "layers[1].tile_rows"
     std::string reason;
